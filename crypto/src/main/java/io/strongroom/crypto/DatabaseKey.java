@@ -1,0 +1,83 @@
+package io.strongroom.crypto;
+
+import java.security.SecureRandom;
+import java.util.Objects;
+
+/**
+ * The database encryption key (DEK) of a cluster: wraps every block key and encrypts the cluster's system
+ * metadata (catalog, manifests, commit pointer). Generated at random by the cluster, stored only wrapped by the
+ * {@link ClusterKey} in the key vault, and held in plaintext only in the running cluster's memory.
+ *
+ * <p>Rotation makes a new version; the version is written into every envelope so a store can tell which DEK
+ * version a ciphertext needs. Thread-safe; closing zeroes the material.
+ */
+public final class DatabaseKey implements AutoCloseable {
+    private final KeyInfo info;
+    private final AeadKey key;
+
+    private DatabaseKey(KeyInfo info, AeadKey key) {
+        if (info.tier() != KeyTier.DATABASE) {
+            throw new IllegalArgumentException("not a database key: " + info);
+        }
+        this.info = Objects.requireNonNull(info);
+        this.key = key;
+    }
+
+    /** A new random DEK with the given identity. */
+    public static DatabaseKey generate(KeyInfo info, SecureRandom random) {
+        return new DatabaseKey(info, new AeadKey(SecretBytes.random(AeadKey.KEY_BYTES, random)));
+    }
+
+    /** A DEK from material that arrived from a trusted unwrap (the key vault, an HSM). Takes ownership. */
+    public static DatabaseKey ofMaterial(KeyInfo info, SecretBytes material) {
+        return new DatabaseKey(info, new AeadKey(material));
+    }
+
+    public KeyInfo info() {
+        return info;
+    }
+
+    public int version() {
+        return info.version();
+    }
+
+    /** Wraps a block key; {@code ad} names the block (cluster, table, column, block id, this key's version). */
+    public byte[] wrap(BlockKey blockKey, AssociatedData ad) {
+        byte[] m = blockKey.aead().material().unsafeView();
+        return Envelope.seal(key, info.version(), ad, m, 0, m.length);
+    }
+
+    /** Unwraps a block key made by {@link #wrap}; fails with WRONG_KEY, MISPLACED_CIPHERTEXT or INTEGRITY. */
+    public BlockKey unwrapBlockKey(byte[] wrapped, AssociatedData ad) {
+        byte[] m = Envelope.open(key, info.version(), ad, wrapped, 0, wrapped.length);
+        if (m.length != AeadKey.KEY_BYTES) {
+            java.util.Arrays.fill(m, (byte) 0);
+            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "wrapped block key has wrong length (" + ad + ")");
+        }
+        return BlockKey.ofMaterial(SecretBytes.adopt(m));
+    }
+
+    /** Encrypts system metadata. */
+    public byte[] encrypt(AssociatedData ad, byte[] src, int off, int len) {
+        return Envelope.seal(key, info.version(), ad, src, off, len);
+    }
+
+    public byte[] decrypt(AssociatedData ad, byte[] envelope, int off, int len) {
+        return Envelope.open(key, info.version(), ad, envelope, off, len);
+    }
+
+    /** The material, for wrapping under a cluster key implemented elsewhere (an HSM). The caller zeroes it. */
+    public byte[] copyMaterialForWrapping() {
+        return key.material().copyBytes();
+    }
+
+    @Override
+    public void close() {
+        key.close();
+    }
+
+    @Override
+    public String toString() {
+        return "DatabaseKey[" + info + "]";
+    }
+}

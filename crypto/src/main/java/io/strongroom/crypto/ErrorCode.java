@@ -1,0 +1,69 @@
+package io.strongroom.crypto;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every failure Strongroom reports, as a closed set. Each code knows its PostgreSQL SQLSTATE, its AWS API
+ * error code where one exists, and whether retrying can help, so the protocol layers map errors by asking the
+ * code instead of testing exception classes.
+ */
+public enum ErrorCode {
+    /** Stored bytes fail authentication or their checksum: never retried; the message names file and block. */
+    INTEGRITY_FAILURE("XX001", "InternalFailure", false),
+    /** A ciphertext authenticates but belongs to another place (its associated data differs). */
+    MISPLACED_CIPHERTEXT("XX001", "InternalFailure", false),
+    /** The ciphertext was made under another key than the one offered. */
+    WRONG_KEY("XX001", "InvalidCiphertextException", false),
+    /** A persistent artefact has a format version or algorithm this build does not read. */
+    UNSUPPORTED_FORMAT("XX002", "UnsupportedOperation", false),
+    /** A key needed to go on cannot be reached now (KMS down, HSM unreachable): retry later. */
+    KEY_UNAVAILABLE("58030", "KMSInternalException", true),
+    /** The caller may not do this. */
+    ACCESS_DENIED("42501", "AccessDeniedException", false),
+    /** The request itself is wrong; the message says what to change. */
+    INVALID_ARGUMENT("22023", "InvalidParameterValue", false),
+    /** Something named does not exist. */
+    NOT_FOUND("42P01", "NotFoundException", false),
+    /** Something with this name exists already. */
+    ALREADY_EXISTS("42P07", "AlreadyExistsException", false),
+    /** A concurrent commit changed what this transaction wrote: retry the transaction. */
+    CONFLICT("40001", "ConflictException", true),
+    /** The operation is not allowed in the current state of the object. */
+    INVALID_STATE("55000", "InvalidStateException", false),
+    /** The file system refused a read or write. */
+    IO_ERROR("58030", "InternalFailure", true),
+    /** A feature that is not built yet; the message says which issue brings it. */
+    NOT_IMPLEMENTED("0A000", "UnsupportedOperation", false),
+    /** A broken invariant inside Strongroom. */
+    INTERNAL("XX000", "InternalFailure", false);
+
+    private final String sqlState;
+    private final @Nullable String apiErrorCode;
+    private final boolean retryable;
+
+    ErrorCode(String sqlState, @Nullable String apiErrorCode, boolean retryable) {
+        this.sqlState = sqlState;
+        this.apiErrorCode = apiErrorCode;
+        this.retryable = retryable;
+    }
+
+    /** The PostgreSQL SQLSTATE a pgwire ErrorResponse carries for this code. */
+    public String sqlState() {
+        return sqlState;
+    }
+
+    /** The AWS-style error code an HTTP API answers with, or null where the API has none. */
+    public @Nullable String apiErrorCode() {
+        return apiErrorCode;
+    }
+
+    /** Whether the same request can succeed later without a change by the caller. */
+    public boolean retryable() {
+        return retryable;
+    }
+
+    /** True for the failures that mean stored bytes cannot be trusted. */
+    public boolean isIntegrity() {
+        return this == INTEGRITY_FAILURE || this == MISPLACED_CIPHERTEXT;
+    }
+}
