@@ -62,7 +62,8 @@ public final class CryptoProvider {
                 while (root.getCause() != null) {
                     root = root.getCause();
                 }
-                accpProblem = "Amazon Corretto Crypto Provider unavailable (" + root.getClass().getSimpleName() + ")";
+                accpProblem = "Amazon Corretto Crypto Provider unavailable ("
+                        + root.getClass().getSimpleName() + ")";
             }
         }
         Provider sun = java.security.Security.getProvider("SunJCE");

@@ -52,7 +52,8 @@ public final class DatabaseKey implements AutoCloseable {
         byte[] m = Envelope.open(key, info.version(), ad, wrapped, 0, wrapped.length);
         if (m.length != AeadKey.KEY_BYTES) {
             java.util.Arrays.fill(m, (byte) 0);
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "wrapped block key has wrong length (" + ad + ")");
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "wrapped block key has wrong length (" + ad + ")");
         }
         return BlockKey.ofMaterial(SecretBytes.adopt(m));
     }

@@ -85,10 +85,12 @@ public final class Envelope {
         int alg = env[off + 1] & 0xff;
         if (alg != ALG_AES_256_GCM) {
             throw new StrongroomException(
-                    ErrorCode.INTEGRITY_FAILURE, "expected an encrypted envelope but found algorithm " + alg + " (" + ad + ")");
+                    ErrorCode.INTEGRITY_FAILURE,
+                    "expected an encrypted envelope but found algorithm " + alg + " (" + ad + ")");
         }
         if (len < HEADER_BYTES + GCM_TAG_BYTES) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "envelope truncated to " + len + " bytes (" + ad + ")");
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "envelope truncated to " + len + " bytes (" + ad + ")");
         }
         int storedVersion = readInt(env, off + 4);
         if (storedVersion != keyVersion
@@ -132,7 +134,8 @@ public final class Envelope {
                     ErrorCode.WRONG_KEY, "envelope is encrypted but no key was offered (" + ad + ")");
         }
         if (len < HEADER_BYTES + CRC_BYTES) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "envelope truncated to " + len + " bytes (" + ad + ")");
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "envelope truncated to " + len + " bytes (" + ad + ")");
         }
         int n = len - HEADER_BYTES - CRC_BYTES;
         int expected = readInt(env, off + HEADER_BYTES + n);
@@ -159,7 +162,8 @@ public final class Envelope {
 
     private static void checkHeader(byte[] env, int off, int len, AssociatedData ad) {
         if (len < HEADER_BYTES) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "envelope truncated to " + len + " bytes (" + ad + ")");
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "envelope truncated to " + len + " bytes (" + ad + ")");
         }
         int version = env[off] & 0xff;
         if (version != FORMAT_VERSION) {
@@ -170,10 +174,12 @@ public final class Envelope {
         }
         int alg = env[off + 1] & 0xff;
         if (alg != ALG_NONE && alg != ALG_AES_256_GCM) {
-            throw new StrongroomException(ErrorCode.UNSUPPORTED_FORMAT, "unknown envelope algorithm " + alg + " (" + ad + ")");
+            throw new StrongroomException(
+                    ErrorCode.UNSUPPORTED_FORMAT, "unknown envelope algorithm " + alg + " (" + ad + ")");
         }
         if (env[off + 2] != 0 || env[off + 3] != 0) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "envelope reserved bytes are not zero (" + ad + ")");
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "envelope reserved bytes are not zero (" + ad + ")");
         }
         if (!MessageDigest.isEqual(ad.digest8(), java.util.Arrays.copyOfRange(env, off + 24, off + 32))) {
             throw new StrongroomException(

@@ -46,7 +46,8 @@ public final class SoftwareRootKey implements RootKey, AutoCloseable {
     @Override
     public SecretBytes decrypt(WrappedKey wrapped, EncryptionContext context) {
         byte[] c = wrapped.ciphertextView();
-        return SecretBytes.adopt(Envelope.open(key, info.version(), context.toAssociatedData(info.keyId()), c, 0, c.length));
+        return SecretBytes.adopt(
+                Envelope.open(key, info.version(), context.toAssociatedData(info.keyId()), c, 0, c.length));
     }
 
     /** Encrypts arbitrary bytes bound to {@code ad} (the KMS's own store uses this). */

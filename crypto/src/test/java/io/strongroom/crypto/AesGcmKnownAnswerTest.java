@@ -21,7 +21,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AesGcmKnownAnswerTest {
     private static final HexFormat HEX = HexFormat.of();
 
-    record Vector(int tcId, String comment, byte[] key, byte[] iv, byte[] aad, byte[] msg, byte[] ct, byte[] tag, boolean valid) {
+    record Vector(
+            int tcId,
+            String comment,
+            byte[] key,
+            byte[] iv,
+            byte[] aad,
+            byte[] msg,
+            byte[] ct,
+            byte[] tag,
+            boolean valid) {
         @Override
         public String toString() {
             return "tc" + tcId + " " + comment;
@@ -29,8 +38,8 @@ class AesGcmKnownAnswerTest {
     }
 
     static List<Vector> vectors() throws Exception {
-        try (InputStream in = Objects.requireNonNull(
-                AesGcmKnownAnswerTest.class.getResourceAsStream("/vectors/aes_gcm_256.json"))) {
+        try (InputStream in =
+                Objects.requireNonNull(AesGcmKnownAnswerTest.class.getResourceAsStream("/vectors/aes_gcm_256.json"))) {
             JsonNode root = new ObjectMapper().readTree(in);
             List<Vector> out = new ArrayList<>();
             for (JsonNode g : root.get("testGroups")) {

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 
 class EnvelopeTest {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private final AssociatedData here = AssociatedData.of("test/v1").with("table", "t1").with("block", 7).build();
-    private final AssociatedData elsewhere = AssociatedData.of("test/v1").with("table", "t1").with("block", 8).build();
+    private final AssociatedData here =
+            AssociatedData.of("test/v1").with("table", "t1").with("block", 7).build();
+    private final AssociatedData elsewhere =
+            AssociatedData.of("test/v1").with("table", "t1").with("block", 8).build();
 
     private static DatabaseKey dek(int version) {
         return DatabaseKey.generate(new KeyInfo(KeyTier.DATABASE, "db-1", version), RANDOM);
@@ -32,8 +34,9 @@ class EnvelopeTest {
         try (DatabaseKey k = dek(1)) {
             byte[] env = k.encrypt(here, new byte[100], 0, 100);
             assertThatThrownBy(() -> k.decrypt(elsewhere, env, 0, env.length))
-                    .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
         }
     }
 
@@ -45,8 +48,9 @@ class EnvelopeTest {
             byte[] env = k.encrypt(here, new byte[100], 0, 100);
             for (DatabaseKey wrong : new DatabaseKey[] {other, v2}) {
                 assertThatThrownBy(() -> wrong.decrypt(here, env, 0, env.length))
-                        .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                                .isEqualTo(ErrorCode.WRONG_KEY));
+                        .isInstanceOfSatisfying(
+                                StrongroomException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.WRONG_KEY));
             }
         }
     }
@@ -79,12 +83,14 @@ class EnvelopeTest {
             byte[] future = env.clone();
             future[0] = 2;
             assertThatThrownBy(() -> k.decrypt(here, future, 0, future.length))
-                    .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.UNSUPPORTED_FORMAT));
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT));
             for (int len : new int[] {0, 10, Envelope.HEADER_BYTES, env.length - 1}) {
                 assertThatThrownBy(() -> k.decrypt(here, env, 0, len))
-                        .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                                .isEqualTo(ErrorCode.INTEGRITY_FAILURE));
+                        .isInstanceOfSatisfying(
+                                StrongroomException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE));
             }
         }
     }
@@ -95,19 +101,21 @@ class EnvelopeTest {
         byte[] env = Envelope.sealUnencrypted(here, plain, 0, plain.length);
         assertThat(Envelope.openUnencrypted(here, env, 0, env.length)).isEqualTo(plain);
         assertThatThrownBy(() -> Envelope.openUnencrypted(elsewhere, env, 0, env.length))
-                .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                        .isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
+                .isInstanceOfSatisfying(
+                        StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
         for (int i = Envelope.HEADER_BYTES; i < env.length; i++) {
             byte[] bad = env.clone();
             bad[i] ^= 0x10;
             assertThatThrownBy(() -> Envelope.openUnencrypted(here, bad, 0, bad.length))
-                    .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.INTEGRITY_FAILURE));
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE));
         }
         try (DatabaseKey k = dek(1)) {
             assertThatThrownBy(() -> k.decrypt(here, env, 0, env.length))
-                    .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.INTEGRITY_FAILURE));
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE));
         }
     }
 
@@ -117,7 +125,9 @@ class EnvelopeTest {
         AssociatedData b = AssociatedData.of("p").with("a", "bc").build();
         assertThat(a.encoded()).isNotEqualTo(b.encoded());
         assertThat(EncryptionContext.of(Map.of("ab", "c")).toAssociatedData("k").encoded())
-                .isNotEqualTo(EncryptionContext.of(Map.of("a", "bc")).toAssociatedData("k").encoded());
+                .isNotEqualTo(EncryptionContext.of(Map.of("a", "bc"))
+                        .toAssociatedData("k")
+                        .encoded());
         assertThat(EncryptionContext.of(Map.of("x", "1", "y", "2")).toAssociatedData("k"))
                 .isEqualTo(EncryptionContext.of(Map.of("y", "2", "x", "1")).toAssociatedData("k"));
     }

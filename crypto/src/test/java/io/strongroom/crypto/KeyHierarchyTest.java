@@ -15,7 +15,8 @@ class KeyHierarchyTest {
     @Test
     void rootWrapsCluster_clusterWrapsDatabase_databaseWrapsBlock_allTheWayBack() {
         try (SoftwareRootKey root = SoftwareRootKey.generate(new KeyInfo(KeyTier.ROOT, "root-1", 1), RANDOM)) {
-            EncryptionContext ctx = EncryptionContext.of(Map.of("aws:redshift:arn", "arn:aws:redshift:us-east-1:1:cluster:c1"));
+            EncryptionContext ctx =
+                    EncryptionContext.of(Map.of("aws:redshift:arn", "arn:aws:redshift:us-east-1:1:cluster:c1"));
             KeyInfo cekInfo = new KeyInfo(KeyTier.CLUSTER, "c1", 1);
             KeyInfo dekInfo = new KeyInfo(KeyTier.DATABASE, "c1-db", 1);
             byte[] blockEnvelope;
@@ -23,10 +24,12 @@ class KeyHierarchyTest {
             WrappedKey wrappedDek;
             WrappedKey wrappedCek;
             AssociatedData blockAd = AssociatedData.of("block").with("block", 1).build();
-            AssociatedData blockKeyAd = AssociatedData.of("block-key").with("block", 1).build();
+            AssociatedData blockKeyAd =
+                    AssociatedData.of("block-key").with("block", 1).build();
             byte[] data = "row data".getBytes(StandardCharsets.UTF_8);
             try (DataKey dk = root.generateDataKey(ctx);
-                    ClusterKey cek = ClusterKey.ofMaterial(cekInfo, SecretBytes.copyOf(dk.plaintext().copyBytes()));
+                    ClusterKey cek = ClusterKey.ofMaterial(
+                            cekInfo, SecretBytes.copyOf(dk.plaintext().copyBytes()));
                     DatabaseKey dek = DatabaseKey.generate(dekInfo, RANDOM);
                     BlockKey bk = BlockKey.generate(RANDOM)) {
                 wrappedCek = dk.wrapped();
@@ -39,12 +42,15 @@ class KeyHierarchyTest {
                     ClusterKey cek = ClusterKey.ofMaterial(cekInfo, SecretBytes.copyOf(cekMaterial.copyBytes()));
                     DatabaseKey dek = cek.unwrapDatabaseKey(wrappedDek, dekInfo, "c1");
                     BlockKey bk = dek.unwrapBlockKey(wrappedBlockKey, blockKeyAd)) {
-                assertThat(bk.decrypt(blockAd, blockEnvelope, 0, blockEnvelope.length)).isEqualTo(data);
+                assertThat(bk.decrypt(blockAd, blockEnvelope, 0, blockEnvelope.length))
+                        .isEqualTo(data);
                 assertThatThrownBy(() -> cek.unwrapDatabaseKey(wrappedDek, dekInfo, "c2"))
-                        .isInstanceOfSatisfying(StrongroomException.class, e -> assertThat(e.code())
-                                .isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
+                        .isInstanceOfSatisfying(
+                                StrongroomException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
             }
-            assertThatThrownBy(() -> root.decrypt(wrappedCek, EncryptionContext.of(Map.of("aws:redshift:arn", "other"))))
+            assertThatThrownBy(
+                            () -> root.decrypt(wrappedCek, EncryptionContext.of(Map.of("aws:redshift:arn", "other"))))
                     .isInstanceOf(StrongroomException.class);
         }
     }
@@ -67,7 +73,9 @@ class KeyHierarchyTest {
         } catch (StrongroomException e) {
             all.append(e.getMessage());
         }
-        assertThat(all.toString()).doesNotContainIgnoringCase(hex).doesNotContain(new String(material, StandardCharsets.ISO_8859_1));
+        assertThat(all.toString())
+                .doesNotContainIgnoringCase(hex)
+                .doesNotContain(new String(material, StandardCharsets.ISO_8859_1));
         assertThat(secret.toString()).isEqualTo("SecretBytes[32 bytes, redacted]");
     }
 
