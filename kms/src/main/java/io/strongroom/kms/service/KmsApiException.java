@@ -1,0 +1,84 @@
+package io.strongroom.kms.service;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A KMS API failure: a {@link StrongroomException} that also carries the AWS error {@code __type} the wire
+ * answers with (the KMS model has many more types than {@link ErrorCode} has codes) and its HTTP status.
+ *
+ * <p>Messages follow AWS's wording and name key ARNs, alias names and grant ids, never material.
+ * Immutable.
+ */
+public final class KmsApiException extends StrongroomException {
+    private static final long serialVersionUID = 1L;
+
+    private final String awsType;
+    private final int httpStatus;
+
+    public KmsApiException(ErrorCode code, String awsType, int httpStatus, String message) {
+        super(code, message);
+        this.awsType = awsType;
+        this.httpStatus = httpStatus;
+    }
+
+    public KmsApiException(ErrorCode code, String awsType, int httpStatus, String message, @Nullable Throwable cause) {
+        super(code, message, cause);
+        this.awsType = awsType;
+        this.httpStatus = httpStatus;
+    }
+
+    /** The {@code __type} of the JSON error body, e.g. {@code DisabledException}. */
+    public String awsType() {
+        return awsType;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public static KmsApiException notFound(String message) {
+        return new KmsApiException(ErrorCode.NOT_FOUND, "NotFoundException", 400, message);
+    }
+
+    public static KmsApiException validation(String message) {
+        return new KmsApiException(ErrorCode.INVALID_ARGUMENT, "ValidationException", 400, message);
+    }
+
+    public static KmsApiException accessDenied(String message) {
+        return new KmsApiException(ErrorCode.ACCESS_DENIED, "AccessDeniedException", 400, message);
+    }
+
+    public static KmsApiException disabled(String keyArn) {
+        return new KmsApiException(ErrorCode.ACCESS_DENIED, "DisabledException", 400, keyArn + " is disabled.");
+    }
+
+    public static KmsApiException invalidState(String message) {
+        return new KmsApiException(ErrorCode.INVALID_STATE, "KMSInvalidStateException", 400, message);
+    }
+
+    public static KmsApiException invalidCiphertext(String message) {
+        return new KmsApiException(ErrorCode.WRONG_KEY, "InvalidCiphertextException", 400, message);
+    }
+
+    public static KmsApiException invalidKeyUsage(String message) {
+        return new KmsApiException(ErrorCode.INVALID_ARGUMENT, "InvalidKeyUsageException", 400, message);
+    }
+
+    public static KmsApiException unsupported(String message) {
+        return new KmsApiException(ErrorCode.NOT_IMPLEMENTED, "UnsupportedOperationException", 400, message);
+    }
+
+    public static KmsApiException invalidArn(String message) {
+        return new KmsApiException(ErrorCode.INVALID_ARGUMENT, "InvalidArnException", 400, message);
+    }
+
+    public static KmsApiException of(String awsType, String message) {
+        return new KmsApiException(ErrorCode.INVALID_ARGUMENT, awsType, 400, message);
+    }
+
+    public static KmsApiException internal(String message, @Nullable Throwable cause) {
+        return new KmsApiException(ErrorCode.INTERNAL, "KMSInternalException", 500, message, cause);
+    }
+}

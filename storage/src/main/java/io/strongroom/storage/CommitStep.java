@@ -1,0 +1,26 @@
+package io.strongroom.storage;
+
+/**
+ * The durable steps of a write, in order. A {@link FaultInjector} is told of each, so crash tests can stop a
+ * write at every one and check what reopening finds.
+ *
+ * <p>What a crash after each step leaves: before {@link #POINTER_SWITCHED} the previous version is the
+ * committed one and everything written so far is garbage the next open deletes; from {@link
+ * #POINTER_SWITCHED} on, the new version is committed.
+ */
+public enum CommitStep {
+    /** A block file was written and fsynced (during the transaction, before commit). */
+    BLOCK_WRITTEN,
+    /** A new manifest file was written and fsynced. */
+    MANIFEST_WRITTEN,
+    /** The new catalog file was written and fsynced. */
+    CATALOG_WRITTEN,
+    /** The directories holding the new files were fsynced. */
+    DIRECTORIES_SYNCED,
+    /** The new commit pointer was written to CURRENT.tmp and fsynced. */
+    POINTER_TMP_WRITTEN,
+    /** CURRENT.tmp was renamed over CURRENT: the commit point. */
+    POINTER_SWITCHED,
+    /** The root directory was fsynced; the commit is durable. */
+    COMMITTED
+}

@@ -1,0 +1,171 @@
+package io.strongroom.storage;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.format.BlockRef;
+import io.strongroom.storage.format.Catalog;
+import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.Sealer;
+import io.strongroom.storage.format.StoreFiles;
+import io.strongroom.storage.format.TableManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The durable sequence of a commit, step by step (see {@link CommitStep} for what a crash after each step
+ * leaves). Runs under the store's commit lock. Stateless.
+ */
+final class Committer {
+    private Committer() {}
+
+    static void checkConflicts(StoreVersion base, StoreVersion cur, Map<Long, Transaction.TableChange> changes) {
+        if (base.seq() == cur.seq()) {
+            return;
+        }
+        for (Transaction.TableChange c : changes.values()) {
+            if (c.created) {
+                if (cur.find(c.spec.qualifiedName()) != null && !c.dropped) {
+                    throw new StrongroomException(
+                            ErrorCode.CONFLICT,
+                            "table " + c.spec.qualifiedName() + " was created by a concurrent transaction; retry");
+                }
+                continue;
+            }
+            Catalog.@Nullable Entry was = base.catalog().tables().stream()
+                    .filter(e -> e.tableId() == c.tableId)
+                    .findFirst()
+                    .orElse(null);
+            Catalog.@Nullable Entry now = cur.catalog().tables().stream()
+                    .filter(e -> e.tableId() == c.tableId)
+                    .findFirst()
+                    .orElse(null);
+            if (was == null
+                    || now == null
+                    || was.manifestVersion() != now.manifestVersion()
+                    || !was.spec().equals(now.spec())) {
+                throw new StrongroomException(
+                        ErrorCode.CONFLICT,
+                        "table " + c.spec.qualifiedName()
+                                + " was changed by a concurrent transaction; retry (serialization failure)");
+            }
+        }
+    }
+
+    static StoreVersion write(
+            StoreFiles files,
+            Sealer sealer,
+            FaultInjector faults,
+            StoreVersion cur,
+            Map<Long, Transaction.TableChange> changes,
+            long nextTableId,
+            long nextBlockId) {
+        long seq = cur.seq() + 1;
+        Map<Long, Catalog.Entry> entries = new LinkedHashMap<>();
+        cur.catalog().tables().forEach(e -> entries.put(e.tableId(), e));
+        Map<Long, TableManifest> manifests = new HashMap<>(cur.manifests());
+        Set<Path> dirsToSync = new HashSet<>();
+        for (Transaction.TableChange c : changes.values()) {
+            if (c.dropped) {
+                entries.remove(c.tableId);
+                manifests.remove(c.tableId);
+                continue;
+            }
+            Catalog.Entry old = entries.get(c.tableId);
+            long version = (old == null ? 0 : old.manifestVersion()) + 1;
+            List<BlockRef> blocks = new ArrayList<>();
+            TableManifest base = manifests.getOrDefault(c.tableId, TableManifest.empty(c.tableId, c.sliceRows.length));
+            for (BlockRef b : base.blocks()) {
+                if (!c.removedBlocks.contains(b.blockId())) {
+                    blocks.add(b);
+                }
+            }
+            blocks.addAll(c.added);
+            TableManifest m = new TableManifest(c.tableId, version, c.sliceRows, blocks, c.deleted);
+            m.checkInvariants(
+                    c.spec.columns().stream().mapToInt(Column::id).toArray(),
+                    "new manifest of " + c.spec.qualifiedName());
+            byte[] bytes = files.encodeManifest(m, sealer);
+            Path dir = files.tableDir(c.tableId);
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
+            }
+            Path file = files.manifestFile(c.tableId, version);
+            DurableFiles.writeNew(file, bytes);
+            faults.reached(CommitStep.MANIFEST_WRITTEN, file);
+            dirsToSync.add(dir);
+            entries.put(
+                    c.tableId,
+                    new Catalog.Entry(
+                            c.tableId,
+                            c.spec,
+                            c.nextColumnId,
+                            version,
+                            StoreFiles.sha256(bytes),
+                            m.totalRows() - m.deletedRows()));
+            manifests.put(c.tableId, m);
+        }
+        Catalog catalog = new Catalog(seq, nextTableId, nextBlockId, new ArrayList<>(entries.values()));
+        byte[] catBytes = files.encodeCatalog(catalog, sealer);
+        Path catFile = files.catalogFile(seq);
+        DurableFiles.writeNew(catFile, catBytes);
+        faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
+        dirsToSync.add(files.catalogDir());
+        dirsToSync.add(files.tablesDir());
+        for (Path d : dirsToSync) {
+            DurableFiles.fsyncDirectory(d);
+        }
+        faults.reached(CommitStep.DIRECTORIES_SYNCED, null);
+        Path pointer = files.root().resolve(StoreFiles.POINTER);
+        Path tmp = files.root().resolve(StoreFiles.POINTER + ".tmp");
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot remove " + tmp + ": " + e.getMessage(), e);
+        }
+        DurableFiles.writeNew(
+                tmp, files.encodePointer(new StoreFiles.Pointer(seq, StoreFiles.sha256(catBytes)), sealer));
+        faults.reached(CommitStep.POINTER_TMP_WRITTEN, tmp);
+        DurableFiles.rename(tmp, pointer);
+        faults.reached(CommitStep.POINTER_SWITCHED, pointer);
+        DurableFiles.fsyncDirectory(files.root());
+        faults.reached(CommitStep.COMMITTED, null);
+        return new StoreVersion(catalog, manifests);
+    }
+
+    /** Files the old version used and the new one does not: freed once no snapshot reads the old version. */
+    static List<Path> obsoleteFiles(StoreFiles files, StoreVersion old, StoreVersion next) {
+        List<Path> out = new ArrayList<>();
+        out.add(files.catalogFile(old.seq()));
+        for (Catalog.Entry e : old.catalog().tables()) {
+            TableManifest om = old.manifest(e.tableId());
+            TableManifest nm = next.manifests().get(e.tableId());
+            if (nm != null && nm.version() == om.version()) {
+                continue;
+            }
+            if (e.manifestVersion() > 0) {
+                out.add(files.manifestFile(e.tableId(), e.manifestVersion()));
+            }
+            Set<Long> still = new HashSet<>();
+            if (nm != null) {
+                nm.blocks().forEach(b -> still.add(b.blockId()));
+            }
+            for (BlockRef b : om.blocks()) {
+                if (!still.contains(b.blockId())) {
+                    out.add(files.blockFile(e.tableId(), b.blockId()));
+                }
+            }
+        }
+        return out;
+    }
+}

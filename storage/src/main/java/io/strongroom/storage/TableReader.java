@@ -1,0 +1,349 @@
+package io.strongroom.storage;
+
+import io.strongroom.storage.format.BlockCodec;
+import io.strongroom.storage.format.BlockRef;
+import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.TableManifest;
+import io.strongroom.storage.format.ZoneMap;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads one table of one version: per-slice scans that decrypt, decompress and decode blocks, skip blocks by
+ * zone map, and drop deleted rows. Each {@link SliceScan} is independent, so callers run slices in parallel.
+ *
+ * <p>Every block read is verified (its binding, its tag or checksum, its row count against the manifest): a
+ * damaged block fails the scan with an integrity error naming the file and block; wrong rows are never
+ * returned. Thread-safe; each SliceScan is for one thread.
+ */
+public final class TableReader {
+    private final Store store;
+    private final long tableId;
+    private final TableSpec spec;
+    private final TableManifest manifest;
+    private final AtomicLong blocksRead = new AtomicLong();
+    private final AtomicLong blocksSkipped = new AtomicLong();
+
+    TableReader(Store store, long tableId, TableSpec spec, TableManifest manifest) {
+        this.store = store;
+        this.tableId = tableId;
+        this.spec = spec;
+        this.manifest = manifest;
+    }
+
+    public TableSpec spec() {
+        return spec;
+    }
+
+    public long tableId() {
+        return tableId;
+    }
+
+    /** Rows not deleted. */
+    public long rowCount() {
+        return manifest.totalRows() - manifest.deletedRows();
+    }
+
+    /** Every block of the table, for block lists and audits ("is every block encrypted, under which key?"). */
+    public List<BlockInfo> blocks() {
+        List<BlockInfo> out = new ArrayList<>();
+        for (BlockRef b : manifest.blocks()) {
+            String column = spec.columns().stream()
+                    .filter(c -> c.id() == b.columnId())
+                    .map(Column::name)
+                    .findFirst()
+                    .orElse("#" + b.columnId());
+            out.add(new BlockInfo(
+                    spec.qualifiedName(),
+                    column,
+                    b.slice(),
+                    b.blockId(),
+                    b.rowCount(),
+                    b.storedBytes(),
+                    store.encrypted(),
+                    b.dekVersion()));
+        }
+        return out;
+    }
+
+    /** Blocks read and skipped by scans of this reader so far. */
+    public long blocksRead() {
+        return blocksRead.get();
+    }
+
+    public long blocksSkipped() {
+        return blocksSkipped.get();
+    }
+
+    /** One scan per slice that holds rows (for DISTSTYLE ALL, one copy only). */
+    public List<SliceScan> scan(ScanSpec scanSpec) {
+        List<SliceScan> out = new ArrayList<>();
+        int slices = manifest.sliceRows().length;
+        for (int s = 0; s < slices; s++) {
+            if (spec.distStyle() == DistStyle.ALL && s != 0) {
+                continue;
+            }
+            if (manifest.sliceRows()[s] > 0) {
+                out.add(new SliceScan(s, scanSpec));
+            }
+        }
+        return out;
+    }
+
+    private String place(BlockRef b, Path file) {
+        String column = spec.columns().stream()
+                .filter(c -> c.id() == b.columnId())
+                .map(Column::name)
+                .findFirst()
+                .orElse("#" + b.columnId());
+        return "block " + b.blockId() + " (" + file + ", table " + spec.qualifiedName() + ", column " + column
+                + ", slice " + b.slice() + ")";
+    }
+
+    /** Rows of one slice, batch by batch. */
+    public final class SliceScan implements Iterator<RowBatch> {
+        private final int slice;
+        private final ScanSpec scanSpec;
+        private final List<long[]> ranges;
+        private final ColumnCursor[] cursors;
+        private final BitSet deleted;
+        private int rangeIndex;
+        private long position;
+        private @Nullable RowBatch next;
+
+        SliceScan(int slice, ScanSpec scanSpec) {
+            this.slice = slice;
+            this.scanSpec = scanSpec;
+            this.deleted = manifest.deletedOf(slice);
+            this.ranges = candidateRanges(slice, scanSpec);
+            this.cursors = new ColumnCursor[scanSpec.columns().size()];
+            for (int i = 0; i < cursors.length; i++) {
+                Column c = spec.columns().get(scanSpec.columns().get(i));
+                cursors[i] = new ColumnCursor(c, manifest.blocksOf(c.id(), slice));
+            }
+            this.position = ranges.isEmpty() ? 0 : ranges.get(0)[0];
+        }
+
+        public int slice() {
+            return slice;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (next == null && rangeIndex < ranges.size()) {
+                long[] r = ranges.get(rangeIndex);
+                if (position >= r[1]) {
+                    rangeIndex++;
+                    if (rangeIndex < ranges.size()) {
+                        position = ranges.get(rangeIndex)[0];
+                    }
+                    continue;
+                }
+                long end = Math.min(r[1], position + scanSpec.batchRows());
+                next = read(position, end);
+                position = end;
+                if (next.rowCount() == 0 && cursors.length > 0) {
+                    next = null;
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public RowBatch next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            RowBatch b = java.util.Objects.requireNonNull(next);
+            next = null;
+            return b;
+        }
+
+        private RowBatch read(long from, long to) {
+            int nextDeleted = deleted.nextSetBit(Math.toIntExact(from));
+            boolean anyDeleted = nextDeleted >= 0 && nextDeleted < to;
+            List<ColumnVector> cols = new ArrayList<>(cursors.length);
+            for (ColumnCursor c : cursors) {
+                ColumnVector full = c.read(from, to);
+                if (anyDeleted) {
+                    ColumnVector kept = new ColumnVector(full.type(), full.size());
+                    for (int i = 0; i < full.size(); i++) {
+                        if (!deleted.get(Math.toIntExact(from + i))) {
+                            kept.appendFrom(full, i);
+                        }
+                    }
+                    full = kept;
+                }
+                cols.add(full);
+            }
+            long[] ids = null;
+            if (scanSpec.rowIds()) {
+                List<Long> list = new ArrayList<>();
+                for (long r = from; r < to; r++) {
+                    if (!anyDeleted || !deleted.get(Math.toIntExact(r))) {
+                        list.add(r);
+                    }
+                }
+                ids = list.stream().mapToLong(Long::longValue).toArray();
+            }
+            if (cursors.length == 0) {
+                // count(*)-style scans: no column is read, only the number of live rows matters.
+                long live = (to - from)
+                        - (anyDeleted
+                                ? deleted.get(Math.toIntExact(from), Math.toIntExact(to))
+                                        .cardinality()
+                                : 0);
+                return RowBatch.countOnly(Math.toIntExact(live), slice, ids);
+            }
+            return new RowBatch(cols, slice, ids);
+        }
+
+        /** The row ranges whose blocks in every filtered column may match. */
+        private List<long[]> candidateRanges(int slice, ScanSpec s) {
+            long rows = manifest.sliceRows()[slice];
+            List<long[]> ranges = new ArrayList<>();
+            ranges.add(new long[] {0, rows});
+            for (ScanSpec.Range range : s.ranges()) {
+                Column c = spec.columns().get(range.column());
+                ColumnVector bounds = new ColumnVector(c.type(), 2);
+                bounds.append(range.low());
+                bounds.append(range.high());
+                List<long[]> allowed = new ArrayList<>();
+                for (BlockRef b : manifest.blocksOf(c.id(), slice)) {
+                    if (mayMatch(b.zone(), bounds, b.nullCount() == b.rowCount())) {
+                        allowed.add(new long[] {b.rowStart(), b.rowEnd()});
+                    } else {
+                        blocksSkipped.incrementAndGet();
+                    }
+                }
+                ranges = intersect(ranges, allowed);
+            }
+            return ranges;
+        }
+    }
+
+    private static boolean mayMatch(ZoneMap z, ColumnVector bounds, boolean allNull) {
+        if (allNull) {
+            return false; // NULL matches no range
+        }
+        boolean lowOpen = bounds.isNull(0);
+        boolean highOpen = bounds.isNull(1);
+        return switch (bounds.type().physical()) {
+            case LONG ->
+                z.mayContainLongs(
+                        lowOpen ? Long.MIN_VALUE : bounds.getLong(0), highOpen ? Long.MAX_VALUE : bounds.getLong(1));
+            case DOUBLE ->
+                z.mayContainDoubles(
+                        lowOpen ? Double.NEGATIVE_INFINITY : bounds.getDouble(0),
+                        highOpen ? Double.POSITIVE_INFINITY : bounds.getDouble(1));
+            case BYTES ->
+                z.mayContainBytes(
+                        lowOpen
+                                ? null
+                                : java.util.Arrays.copyOfRange(
+                                        bounds.bytesData(),
+                                        bounds.bytesStart(0),
+                                        bounds.bytesStart(0) + bounds.bytesLength(0)),
+                        highOpen
+                                ? null
+                                : java.util.Arrays.copyOfRange(
+                                        bounds.bytesData(),
+                                        bounds.bytesStart(1),
+                                        bounds.bytesStart(1) + bounds.bytesLength(1)));
+            case BIG -> true;
+        };
+    }
+
+    private static List<long[]> intersect(List<long[]> a, List<long[]> b) {
+        List<long[]> out = new ArrayList<>();
+        for (long[] x : a) {
+            for (long[] y : b) {
+                long lo = Math.max(x[0], y[0]);
+                long hi = Math.min(x[1], y[1]);
+                if (lo < hi) {
+                    out.add(new long[] {lo, hi});
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        List<long[]> merged = new ArrayList<>();
+        for (long[] r : out) {
+            if (!merged.isEmpty() && merged.get(merged.size() - 1)[1] >= r[0]) {
+                merged.get(merged.size() - 1)[1] = Math.max(merged.get(merged.size() - 1)[1], r[1]);
+            } else {
+                merged.add(r);
+            }
+        }
+        return merged;
+    }
+
+    /** Walks one column's blocks on one slice, keeping the current block decoded. */
+    private final class ColumnCursor {
+        private final Column column;
+        private final List<BlockRef> blocks;
+        private int current = -1;
+        private @Nullable ColumnVector decoded;
+
+        ColumnCursor(Column column, List<BlockRef> blocks) {
+            this.column = column;
+            this.blocks = blocks;
+        }
+
+        ColumnVector read(long from, long to) {
+            ColumnVector out = new ColumnVector(column.type(), Math.toIntExact(to - from));
+            long pos = from;
+            while (pos < to) {
+                int idx = find(pos);
+                BlockRef b = blocks.get(idx);
+                ColumnVector v = load(idx);
+                int start = Math.toIntExact(pos - b.rowStart());
+                int end = Math.toIntExact(Math.min(to, b.rowEnd()) - b.rowStart());
+                out.appendRange(v, start, end);
+                pos = b.rowStart() + end;
+            }
+            return out;
+        }
+
+        private int find(long row) {
+            if (current >= 0
+                    && blocks.get(current).rowStart() <= row
+                    && row < blocks.get(current).rowEnd()) {
+                return current;
+            }
+            int lo = 0;
+            int hi = blocks.size() - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                BlockRef b = blocks.get(mid);
+                if (row < b.rowStart()) {
+                    hi = mid - 1;
+                } else if (row >= b.rowEnd()) {
+                    lo = mid + 1;
+                } else {
+                    return mid;
+                }
+            }
+            throw new IllegalStateException("no block of column " + column.name() + " holds row " + row);
+        }
+
+        private ColumnVector load(int idx) {
+            if (idx == current && decoded != null) {
+                return decoded;
+            }
+            BlockRef b = blocks.get(idx);
+            Path file = store.files().blockFile(tableId, b.blockId());
+            String place = place(b, file);
+            byte[] bytes = DurableFiles.read(file, place);
+            decoded = BlockCodec.decode(bytes, b, column.type(), store.storeId(), tableId, store.sealer(), place);
+            current = idx;
+            blocksRead.incrementAndGet();
+            return decoded;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.strongroom.storage.format;
+
+import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.DistStyle;
+import io.strongroom.storage.TableSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One committed version of the whole store: its sequence number, the id counters, and for every table its
+ * spec and the version and SHA-256 digest of its current manifest. The digest pins the manifest file, so an
+ * older manifest put back in its place is detected even before it is decrypted.
+ *
+ * <pre>
+ * body  = u64 seq | u64 nextTableId | u64 nextBlockId | u32 tableCount | table*
+ * table = u64 tableId | utf schema | utf name | u8 distStyle | utf distKey ("" if none) | u32 sortKeyCount
+ *         | utf sortKey* | u8 backup | u32 nextColumnId | u32 columnCount | column* | u64 manifestVersion
+ *         | 32-byte manifest digest | u64 liveRows
+ * column = u32 id | utf name | u8 type kind | u16 precision | u16 scale | u32 length
+ * file  = header ("SRCT", object id = seq) | envelope(body), AD = Bindings.catalog
+ * </pre>
+ *
+ * Immutable.
+ */
+public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> tables) {
+    public Catalog {
+        tables = List.copyOf(tables);
+    }
+
+    /**
+     * A table in the catalog.
+     *
+     * @param manifestDigest SHA-256 of the manifest file's bytes; empty when the table has no manifest yet
+     */
+    public record Entry(
+            long tableId,
+            TableSpec spec,
+            int nextColumnId,
+            long manifestVersion,
+            byte[] manifestDigest,
+            long liveRows) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Entry e
+                    && e.tableId == tableId
+                    && e.manifestVersion == manifestVersion
+                    && e.spec.equals(spec);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(tableId);
+        }
+
+        @Override
+        public String toString() {
+            return "table " + tableId + " " + spec.qualifiedName() + " v" + manifestVersion;
+        }
+    }
+
+    public static Catalog empty() {
+        return new Catalog(0, 1, 1, List.of());
+    }
+
+    public byte[] encodeBody() {
+        ByteSink out = new ByteSink(256);
+        out.u64(seq).u64(nextTableId).u64(nextBlockId).u32(tables.size());
+        for (Entry e : tables) {
+            TableSpec s = e.spec();
+            out.u64(e.tableId()).utf(s.schema()).utf(s.name()).u8(s.distStyle().id());
+            String distKey = s.distKey();
+            out.utf(distKey == null ? "" : distKey);
+            out.u32(s.sortKey().size());
+            s.sortKey().forEach(out::utf);
+            out.u8(s.backup() ? 1 : 0).u32(e.nextColumnId()).u32(s.columns().size());
+            for (Column c : s.columns()) {
+                out.u32(c.id())
+                        .utf(c.name())
+                        .u8(c.type().kind().id())
+                        .u16(c.type().precision())
+                        .u16(c.type().scale())
+                        .u32(c.type().length());
+            }
+            out.u64(e.manifestVersion());
+            byte[] d = e.manifestDigest();
+            out.u8(d.length).bytes(d);
+            out.u64(e.liveRows());
+        }
+        return out.toByteArray();
+    }
+
+    public static Catalog decodeBody(byte[] body, String place) {
+        ByteSource in = new ByteSource(body, place);
+        long seq = in.u64();
+        long nextTable = in.u64();
+        long nextBlock = in.u64();
+        int n = in.count(1 << 20, "table count");
+        List<Entry> tables = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long id = in.u64();
+            String schema = in.utf();
+            String name = in.utf();
+            DistStyle dist = DistStyle.fromId(in.u8());
+            String distKey = in.utf();
+            int sk = in.count(TableSpec.MAX_COLUMNS, "sort key count");
+            List<String> sortKey = new ArrayList<>();
+            for (int j = 0; j < sk; j++) {
+                sortKey.add(in.utf());
+            }
+            boolean backup = in.u8() == 1;
+            int nextColumnId = in.count(Integer.MAX_VALUE, "next column id");
+            int nc = in.count(TableSpec.MAX_COLUMNS, "column count");
+            List<Column> cols = new ArrayList<>();
+            for (int j = 0; j < nc; j++) {
+                int cid = in.count(Integer.MAX_VALUE, "column id");
+                String cname = in.utf();
+                ColumnType.Kind kind = ColumnType.Kind.fromId(in.u8());
+                cols.add(new Column(cid, cname, new ColumnType(kind, in.u16(), in.u16(), in.u32())));
+            }
+            long mv = in.u64();
+            int dl = in.u8();
+            if (dl != 0 && dl != 32) {
+                throw in.corrupt("manifest digest length " + dl);
+            }
+            byte[] digest = in.bytes(dl);
+            long live = in.u64();
+            TableSpec spec =
+                    new TableSpec(schema, name, cols, dist, distKey.isEmpty() ? null : distKey, sortKey, backup);
+            tables.add(new Entry(id, spec, nextColumnId, mv, digest, live));
+        }
+        in.expectEnd();
+        return new Catalog(seq, nextTable, nextBlock, tables);
+    }
+}

@@ -1,0 +1,473 @@
+package io.strongroom.storage.format;
+
+import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.ColumnVector;
+import java.math.BigInteger;
+import java.util.Arrays;
+
+/**
+ * Encodes the values of one block (a run of rows of one column) before compression, choosing the encoding that
+ * pays: plain, delta (zigzag varints of differences: sorted or slowly changing integers), run-length (long
+ * runs), or dictionary (few distinct values). Also computes the block's zone map.
+ *
+ * <pre>
+ * u8 encoding (1 plain, 2 delta, 3 run-length, 4 dictionary) | u8 physical (0 long, 1 double, 2 bytes, 3 big)
+ * | varint rowCount | varint nullCount | null bitmap (ceil(rowCount/8) bytes, LSB first) if nullCount > 0
+ * | values of the non-null rows:
+ *   long  plain: 8 bytes LE each; delta: zigzag first, zigzag differences; run-length: varint runs, then
+ *         (zigzag value, varint length) per run; dictionary: varint size, zigzag entries, u8 width (1|2|4),
+ *         indices LE of that width
+ *   double plain: 8 bytes LE (raw IEEE bits)
+ *   bytes plain: varint length + bytes each; dictionary: varint size, (varint length + bytes) per entry, u8
+ *         width, indices
+ *   big   plain: varint length + two's-complement big-endian bytes each
+ * </pre>
+ *
+ * Stateless and thread-safe.
+ */
+public final class ColumnChunkCodec {
+    public static final int PLAIN = 1;
+    public static final int DELTA = 2;
+    public static final int RLE = 3;
+    public static final int DICT = 4;
+
+    private static final int MAX_DICT_LONGS = 256;
+    private static final int MAX_DICT_BYTES = 65536;
+
+    private ColumnChunkCodec() {}
+
+    /** An encoded block body with its statistics. */
+    public record Encoded(byte[] body, int encoding, int nullCount, ZoneMap zone) {}
+
+    public static Encoded encode(ColumnVector v, int from, int to) {
+        int n = to - from;
+        int nulls = 0;
+        for (int i = from; i < to; i++) {
+            if (v.isNull(i)) {
+                nulls++;
+            }
+        }
+        ColumnType.Physical phys = v.type().physical();
+        ByteSink out = new ByteSink(estimate(v, from, to) + 32);
+        int encodingPos = out.size();
+        out.u8(PLAIN).u8(phys.ordinal()).varLong(n).varLong(nulls);
+        if (nulls > 0) {
+            byte[] bitmap = new byte[(n + 7) / 8];
+            for (int i = 0; i < n; i++) {
+                if (v.isNull(from + i)) {
+                    bitmap[i >>> 3] |= (byte) (1 << (i & 7));
+                }
+            }
+            out.bytes(bitmap);
+        }
+        int[] rows = new int[n - nulls];
+        for (int i = from, j = 0; i < to; i++) {
+            if (!v.isNull(i)) {
+                rows[j++] = i;
+            }
+        }
+        int encoding;
+        ZoneMap zone;
+        switch (phys) {
+            case LONG -> {
+                long[] vals = new long[rows.length];
+                for (int j = 0; j < rows.length; j++) {
+                    vals[j] = v.getLong(rows[j]);
+                }
+                encoding = encodeLongs(vals, out);
+                zone = longZone(vals);
+            }
+            case DOUBLE -> {
+                double min = Double.POSITIVE_INFINITY;
+                double max = Double.NEGATIVE_INFINITY;
+                boolean nan = false;
+                for (int r : rows) {
+                    double d = v.getDouble(r);
+                    out.longLE(Double.doubleToRawLongBits(d));
+                    if (Double.isNaN(d)) {
+                        nan = true;
+                    } else {
+                        min = Math.min(min, d);
+                        max = Math.max(max, d);
+                    }
+                }
+                encoding = PLAIN;
+                zone = (nan || rows.length == 0) ? ZoneMap.EMPTY : ZoneMap.ofDoubles(min, max);
+            }
+            case BYTES -> {
+                encoding = encodeBytes(v, rows, out);
+                zone = bytesZone(v, rows);
+            }
+            case BIG -> {
+                for (int r : rows) {
+                    byte[] b = java.util.Objects.requireNonNull(v.getBig(r)).toByteArray();
+                    out.varLong(b.length).bytes(b);
+                }
+                encoding = PLAIN;
+                zone = ZoneMap.EMPTY;
+            }
+            default -> throw new IllegalStateException();
+        }
+        out.array()[encodingPos] = (byte) encoding;
+        return new Encoded(out.toByteArray(), encoding, nulls, zone);
+    }
+
+    private static int estimate(ColumnVector v, int from, int to) {
+        return switch (v.type().physical()) {
+            case LONG, DOUBLE -> (to - from) * 8;
+            case BYTES -> v.bytesStart(to) - v.bytesStart(from) + (to - from) * 2;
+            case BIG -> (to - from) * 18;
+        };
+    }
+
+    private static ZoneMap longZone(long[] vals) {
+        if (vals.length == 0) {
+            return ZoneMap.EMPTY;
+        }
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (long x : vals) {
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        return ZoneMap.ofLongs(min, max);
+    }
+
+    private static ZoneMap bytesZone(ColumnVector v, int[] rows) {
+        if (rows.length == 0) {
+            return ZoneMap.EMPTY;
+        }
+        byte[] data = v.bytesData();
+        int minRow = rows[0];
+        int maxRow = rows[0];
+        for (int r : rows) {
+            if (compare(data, v.bytesStart(r), v.bytesLength(r), v.bytesStart(minRow), v.bytesLength(minRow)) < 0) {
+                minRow = r;
+            }
+            if (compare(data, v.bytesStart(r), v.bytesLength(r), v.bytesStart(maxRow), v.bytesLength(maxRow)) > 0) {
+                maxRow = r;
+            }
+        }
+        if (v.bytesLength(minRow) > ZoneMap.MAX_BOUND_BYTES || v.bytesLength(maxRow) > ZoneMap.MAX_BOUND_BYTES) {
+            return ZoneMap.EMPTY;
+        }
+        return ZoneMap.ofBytes(
+                Arrays.copyOfRange(data, v.bytesStart(minRow), v.bytesStart(minRow) + v.bytesLength(minRow)),
+                Arrays.copyOfRange(data, v.bytesStart(maxRow), v.bytesStart(maxRow) + v.bytesLength(maxRow)));
+    }
+
+    private static int compare(byte[] d, int aOff, int aLen, int bOff, int bLen) {
+        return Arrays.compareUnsigned(d, aOff, aOff + aLen, d, bOff, bOff + bLen);
+    }
+
+    private static int varLen(long zz) {
+        return zz == 0 ? 1 : (63 - Long.numberOfLeadingZeros(zz)) / 7 + 1;
+    }
+
+    private static long zz(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    private static int encodeLongs(long[] vals, ByteSink out) {
+        int n = vals.length;
+        long plainSize = 8L * n;
+        long deltaSize = 0;
+        int runs = n == 0 ? 0 : 1;
+        long runSize = 0;
+        long prev = 0;
+        for (int i = 0; i < n; i++) {
+            deltaSize += varLen(zz(vals[i] - prev));
+            if (i > 0 && vals[i] != vals[i - 1]) {
+                runs++;
+                runSize += varLen(zz(vals[i - 1])) + 2;
+            }
+            prev = vals[i];
+        }
+        if (n > 0) {
+            runSize += varLen(zz(vals[n - 1])) + 2;
+        }
+        long[] dict = distinctLongs(vals);
+        long dictSize = dict == null ? Long.MAX_VALUE : (long) dict.length * 9 + n;
+        long best = Math.min(Math.min(plainSize, deltaSize), Math.min(runSize, dictSize));
+        if (best == runSize && runs < n) {
+            out.varLong(runs);
+            int i = 0;
+            while (i < n) {
+                int j = i;
+                while (j < n && vals[j] == vals[i]) {
+                    j++;
+                }
+                out.zigzag(vals[i]).varLong(j - i);
+                i = j;
+            }
+            return RLE;
+        }
+        if (best == dictSize && dict != null) {
+            out.varLong(dict.length);
+            for (long d : dict) {
+                out.zigzag(d);
+            }
+            out.u8(1);
+            for (long x : vals) {
+                out.u8(Arrays.binarySearch(dict, x));
+            }
+            return DICT;
+        }
+        if (best == deltaSize) {
+            prev = 0;
+            for (long x : vals) {
+                out.zigzag(x - prev);
+                prev = x;
+            }
+            return DELTA;
+        }
+        for (long x : vals) {
+            out.longLE(x);
+        }
+        return PLAIN;
+    }
+
+    /** The sorted distinct values when there are at most 256 of them, else null. */
+    private static long @org.jspecify.annotations.Nullable [] distinctLongs(long[] vals) {
+        long[] seen = new long[MAX_DICT_LONGS + 1];
+        int count = 0;
+        java.util.HashSet<Long> set = new java.util.HashSet<>();
+        for (long x : vals) {
+            if (count > 0 && seen[count - 1] == x) {
+                continue;
+            }
+            if (set.add(x)) {
+                if (count == MAX_DICT_LONGS) {
+                    return null;
+                }
+                seen[count++] = x;
+            }
+        }
+        long[] d = Arrays.copyOf(seen, count);
+        Arrays.sort(d);
+        return d;
+    }
+
+    private static int encodeBytes(ColumnVector v, int[] rows, ByteSink out) {
+        byte[] data = v.bytesData();
+        // Sample first: all-distinct strings (ids, hashes) skip the dictionary attempt cheaply.
+        java.util.HashMap<java.nio.ByteBuffer, Integer> dict = new java.util.HashMap<>();
+        int sample = Math.min(rows.length, 1024);
+        for (int i = 0; i < sample; i++) {
+            dict.putIfAbsent(
+                    java.nio.ByteBuffer.wrap(data, v.bytesStart(rows[i]), v.bytesLength(rows[i]))
+                            .slice(),
+                    dict.size());
+        }
+        boolean tryDict = rows.length > 0 && dict.size() * 2 <= sample;
+        int[] idx = null;
+        if (tryDict) {
+            idx = new int[rows.length];
+            for (int i = 0; i < rows.length && idx != null; i++) {
+                java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(data, v.bytesStart(rows[i]), v.bytesLength(rows[i]))
+                        .slice();
+                Integer id = dict.get(key);
+                if (id == null) {
+                    if (dict.size() >= MAX_DICT_BYTES) {
+                        idx = null;
+                        break;
+                    }
+                    id = dict.size();
+                    dict.put(key, id);
+                }
+                idx[i] = id;
+            }
+        }
+        if (idx != null && dict.size() * 2 <= rows.length) {
+            java.nio.ByteBuffer[] entries = new java.nio.ByteBuffer[dict.size()];
+            dict.forEach((k, id) -> entries[id] = k);
+            out.varLong(entries.length);
+            for (java.nio.ByteBuffer e : entries) {
+                byte[] b = new byte[e.remaining()];
+                e.duplicate().get(b);
+                out.varLong(b.length).bytes(b);
+            }
+            int width = entries.length <= 256 ? 1 : 2;
+            out.u8(width);
+            for (int id : idx) {
+                if (width == 1) {
+                    out.u8(id);
+                } else {
+                    out.u8(id).u8(id >>> 8);
+                }
+            }
+            return DICT;
+        }
+        for (int r : rows) {
+            int len = v.bytesLength(r);
+            out.varLong(len).bytes(data, v.bytesStart(r), len);
+        }
+        return PLAIN;
+    }
+
+    /** Decodes a body made by {@link #encode} into a vector of {@code type}. */
+    public static ColumnVector decode(byte[] body, ColumnType type, int expectedRows, String place) {
+        ByteSource in = new ByteSource(body, place);
+        int encoding = in.u8();
+        int phys = in.u8();
+        if (phys != type.physical().ordinal()) {
+            throw in.corrupt("block holds physical kind " + phys + " but the column is " + type.sql());
+        }
+        int n = in.varInt(BlockRef.MAX_ROWS, "row count");
+        if (n != expectedRows) {
+            throw in.corrupt("block holds " + n + " rows, its manifest entry says " + expectedRows);
+        }
+        int nulls = in.varInt(n, "null count");
+        boolean[] isNull = null;
+        if (nulls > 0) {
+            byte[] bitmap = in.bytes((n + 7) / 8);
+            isNull = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                isNull[i] = (bitmap[i >>> 3] & (1 << (i & 7))) != 0;
+            }
+        }
+        int values = n - nulls;
+        ColumnVector out = new ColumnVector(type, n);
+        switch (type.physical()) {
+            case LONG -> {
+                long[] vals = decodeLongs(in, encoding, values);
+                for (int i = 0, j = 0; i < n; i++) {
+                    if (isNull != null && isNull[i]) {
+                        out.appendNull();
+                    } else {
+                        out.appendLongUnchecked(vals[j++]);
+                    }
+                }
+            }
+            case DOUBLE -> {
+                if (encoding != PLAIN) {
+                    throw in.corrupt("unknown double encoding " + encoding);
+                }
+                for (int i = 0; i < n; i++) {
+                    if (isNull != null && isNull[i]) {
+                        out.appendNull();
+                    } else {
+                        out.appendDoubleUnchecked(Double.longBitsToDouble(in.longLE()));
+                    }
+                }
+            }
+            case BYTES -> decodeBytes(in, encoding, n, isNull, out, type);
+            case BIG -> {
+                for (int i = 0; i < n; i++) {
+                    if (isNull != null && isNull[i]) {
+                        out.appendNull();
+                    } else {
+                        int len = in.varInt(17, "decimal length");
+                        if (len == 0) {
+                            throw in.corrupt("empty decimal");
+                        }
+                        out.appendBigUnchecked(new BigInteger(in.bytes(len)));
+                    }
+                }
+            }
+        }
+        in.expectEnd();
+        return out;
+    }
+
+    private static long[] decodeLongs(ByteSource in, int encoding, int n) {
+        long[] vals = new long[n];
+        switch (encoding) {
+            case PLAIN -> {
+                for (int i = 0; i < n; i++) {
+                    vals[i] = in.longLE();
+                }
+            }
+            case DELTA -> {
+                long prev = 0;
+                for (int i = 0; i < n; i++) {
+                    prev += in.zigzag();
+                    vals[i] = prev;
+                }
+            }
+            case RLE -> {
+                int runs = in.varInt(n, "run count");
+                int pos = 0;
+                for (int r = 0; r < runs; r++) {
+                    long value = in.zigzag();
+                    int len = in.varInt(n - pos, "run length");
+                    Arrays.fill(vals, pos, pos + len, value);
+                    pos += len;
+                }
+                if (pos != n) {
+                    throw in.corrupt("runs cover " + pos + " of " + n + " values");
+                }
+            }
+            case DICT -> {
+                int size = in.varInt(MAX_DICT_LONGS, "dictionary size");
+                long[] dict = new long[size];
+                for (int i = 0; i < size; i++) {
+                    dict[i] = in.zigzag();
+                }
+                int width = in.u8();
+                if (width != 1) {
+                    throw in.corrupt("dictionary index width " + width);
+                }
+                for (int i = 0; i < n; i++) {
+                    int id = in.u8();
+                    if (id >= size) {
+                        throw in.corrupt("dictionary index " + id + " beyond " + size);
+                    }
+                    vals[i] = dict[id];
+                }
+            }
+            default -> throw in.corrupt("unknown integer encoding " + encoding);
+        }
+        return vals;
+    }
+
+    private static void decodeBytes(
+            ByteSource in,
+            int encoding,
+            int n,
+            boolean @org.jspecify.annotations.Nullable [] isNull,
+            ColumnVector out,
+            ColumnType type) {
+        byte[] buf = in.array();
+        switch (encoding) {
+            case PLAIN -> {
+                for (int i = 0; i < n; i++) {
+                    if (isNull != null && isNull[i]) {
+                        out.appendNull();
+                    } else {
+                        int len = in.varInt(type.length(), "string length");
+                        int at = in.position();
+                        in.skip(len);
+                        out.appendBytesUnchecked(buf, at, len);
+                    }
+                }
+            }
+            case DICT -> {
+                int size = in.varInt(MAX_DICT_BYTES, "dictionary size");
+                int[] starts = new int[size];
+                int[] lens = new int[size];
+                for (int i = 0; i < size; i++) {
+                    lens[i] = in.varInt(type.length(), "string length");
+                    starts[i] = in.position();
+                    in.skip(lens[i]);
+                }
+                int width = in.u8();
+                if (width != 1 && width != 2) {
+                    throw in.corrupt("dictionary index width " + width);
+                }
+                for (int i = 0; i < n; i++) {
+                    if (isNull != null && isNull[i]) {
+                        out.appendNull();
+                        continue;
+                    }
+                    int id = width == 1 ? in.u8() : (in.u8() | (in.u8() << 8));
+                    if (id >= size) {
+                        throw in.corrupt("dictionary index " + id + " beyond " + size);
+                    }
+                    out.appendBytesUnchecked(buf, starts[id], lens[id]);
+                }
+            }
+            default -> throw in.corrupt("unknown string encoding " + encoding);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.strongroom.storage.format;
+
+import io.strongroom.crypto.AssociatedData;
+import io.strongroom.crypto.BlockKey;
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.Envelope;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.StoreKeys;
+
+/**
+ * Seals and opens the store's envelopes, encrypted under the database key or checksummed when the store is
+ * unencrypted, and turns every failure into an error that names the place.
+ *
+ * <p>Error policy: by the time a file is read, the key that opens it has been authenticated upstream (the
+ * DEK was unwrapped from the key vault, a block key from its manifest entry). So any authentication failure of
+ * a file is an integrity failure of that file: a tampered, swapped, rolled-back or truncated file. The one
+ * exception is a file that names a DEK version the caller did not provide: that is {@link
+ * ErrorCode#WRONG_KEY}. A format this build does not read is {@link ErrorCode#UNSUPPORTED_FORMAT} only when the
+ * file header, which has its own checksum, says so. Thread-safe.
+ */
+public final class Sealer {
+    private final StoreKeys keys;
+
+    public Sealer(StoreKeys keys) {
+        this.keys = keys;
+    }
+
+    public boolean encrypted() {
+        return keys.encrypted();
+    }
+
+    public StoreKeys keys() {
+        return keys;
+    }
+
+    /** Seals metadata: under the current DEK, or with a checksum. */
+    public byte[] seal(AssociatedData ad, byte[] plain, int off, int len) {
+        return keys.encrypted()
+                ? keys.current().encrypt(ad, plain, off, len)
+                : Envelope.sealUnencrypted(ad, plain, off, len);
+    }
+
+    /** Opens metadata sealed by {@link #seal}. */
+    public byte[] open(AssociatedData ad, byte[] env, int off, int len, String place) {
+        if (!keys.encrypted()) {
+            return guard(() -> Envelope.openUnencrypted(ad, env, off, len), place);
+        }
+        if (len < Envelope.HEADER_BYTES) {
+            throw integrity(place, "truncated envelope (" + len + " bytes)", null);
+        }
+        if (!Envelope.isEncrypted(env, off, len)) {
+            throw integrity(place, "found an unencrypted envelope in an encrypted store", null);
+        }
+        DatabaseKey dek = keys.version(Envelope.keyVersionOf(env, off, len), place);
+        return guard(() -> dek.decrypt(ad, env, off, len), place);
+    }
+
+    /** Wraps a block key under the current DEK; empty for an unencrypted store. */
+    public byte[] wrapBlockKey(BlockKey key, AssociatedData ad) {
+        return keys.current().wrap(key, ad);
+    }
+
+    public BlockKey unwrapBlockKey(byte[] wrapped, AssociatedData ad, String place) {
+        if (wrapped.length < Envelope.HEADER_BYTES) {
+            throw integrity(place, "wrapped block key truncated", null);
+        }
+        DatabaseKey dek = keys.version(Envelope.keyVersionOf(wrapped, 0, wrapped.length), place);
+        return guard(() -> dek.unwrapBlockKey(wrapped, ad), place);
+    }
+
+    /** Runs a crypto operation, mapping its failures to integrity failures that name {@code place}. */
+    public static <T> T guard(java.util.function.Supplier<T> op, String place) {
+        try {
+            return op.get();
+        } catch (StrongroomException e) {
+            if (e.code() == ErrorCode.WRONG_KEY
+                    && e.getMessage() != null
+                    && e.getMessage().contains("was not provided")) {
+                throw e;
+            }
+            if (e.code().isIntegrity() || e.code() == ErrorCode.WRONG_KEY || e.code() == ErrorCode.UNSUPPORTED_FORMAT) {
+                throw integrity(place, String.valueOf(e.getMessage()), e);
+            }
+            throw e;
+        }
+    }
+
+    public static StrongroomException integrity(
+            String place, String what, @org.jspecify.annotations.Nullable Throwable cause) {
+        return new StrongroomException(
+                ErrorCode.INTEGRITY_FAILURE, "integrity failure in " + place + ": " + what, cause);
+    }
+}

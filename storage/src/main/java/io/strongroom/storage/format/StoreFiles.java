@@ -1,0 +1,275 @@
+package io.strongroom.storage.format;
+
+import io.strongroom.crypto.AssociatedData;
+import io.strongroom.crypto.Envelope;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.ClusterLayout;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where each store artefact lives and how its file bytes are made and checked.
+ *
+ * <pre>
+ * STORE                               superblock: store id, layout, encrypted?, database key id (checksummed)
+ * CURRENT                             commit pointer: catalog seq + SHA-256 of the catalog file (sealed)
+ * catalog/&lt;seq, 16 hex&gt;.cat           catalog versions (sealed)
+ * tables/&lt;table id&gt;/&lt;version&gt;.man     manifests (zstd, sealed)
+ * tables/&lt;table id&gt;/&lt;block id&gt;.blk    blocks (sealed under their block keys)
+ * tmp/                                temporary and spill files (sealed), emptied at open
+ * LOCK                                held by the process that has the store open
+ * </pre>
+ *
+ * Stateless apart from the root and store id; thread-safe.
+ */
+public final class StoreFiles {
+    public static final String SUPERBLOCK = "STORE";
+    public static final String POINTER = "CURRENT";
+    public static final String LOCK = "LOCK";
+
+    private final Path root;
+    private final String storeId;
+
+    public StoreFiles(Path root, String storeId) {
+        this.root = root;
+        this.storeId = storeId;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public String storeId() {
+        return storeId;
+    }
+
+    public Path catalogDir() {
+        return root.resolve("catalog");
+    }
+
+    public Path tablesDir() {
+        return root.resolve("tables");
+    }
+
+    public Path tmpDir() {
+        return root.resolve("tmp");
+    }
+
+    public Path catalogFile(long seq) {
+        return catalogDir().resolve(hex(seq) + ".cat");
+    }
+
+    public Path tableDir(long tableId) {
+        return tablesDir().resolve(Long.toString(tableId));
+    }
+
+    public Path manifestFile(long tableId, long version) {
+        return tableDir(tableId).resolve(hex(version) + ".man");
+    }
+
+    public Path blockFile(long tableId, long blockId) {
+        return tableDir(tableId).resolve(hex(blockId) + ".blk");
+    }
+
+    public static String hex(long v) {
+        return String.format("%016x", v);
+    }
+
+    /** Parses a 16-hex-digit file stem, or returns -1. */
+    public static long parseHex(String fileName, String suffix) {
+        if (!fileName.endsWith(suffix) || fileName.length() != 16 + suffix.length()) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(fileName.substring(0, 16), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    public static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    private static byte[] concat(byte[] header, byte[] envelope) {
+        byte[] file = Arrays.copyOf(header, header.length + envelope.length);
+        System.arraycopy(envelope, 0, file, header.length, envelope.length);
+        return file;
+    }
+
+    // ---- superblock ----
+
+    /**
+     * What the superblock says.
+     *
+     * @param databaseKeyId the id of the store's database key, or null when unencrypted
+     */
+    public record Superblock(
+            String storeId,
+            ClusterLayout layout,
+            boolean encrypted,
+            @Nullable String databaseKeyId) {}
+
+    public static byte[] encodeSuperblock(Superblock sb) {
+        byte[] header = FileHeader.bytes(FileHeader.Kind.SUPERBLOCK, 0);
+        ByteSink body = new ByteSink(128);
+        String keyId = sb.databaseKeyId();
+        body.utf(sb.storeId())
+                .u32(sb.layout().nodes())
+                .u32(sb.layout().slicesPerNode())
+                .u8(sb.encrypted() ? 1 : 0)
+                .utf(keyId == null ? "" : keyId);
+        return concat(header, Envelope.sealUnencrypted(Bindings.superblock(header), body.array(), 0, body.size()));
+    }
+
+    public static Superblock readSuperblock(Path root) {
+        Path file = root.resolve(SUPERBLOCK);
+        String place = "superblock " + file;
+        if (!file.toFile().exists()) {
+            throw new StrongroomException(
+                    ErrorCode.NOT_FOUND, "no store at " + root + " (missing " + SUPERBLOCK + "); create one first");
+        }
+        byte[] bytes = DurableFiles.read(file, place);
+        FileHeader.check(bytes, FileHeader.Kind.SUPERBLOCK, 0, place);
+        byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
+        byte[] body = Sealer.guard(
+                () -> Envelope.openUnencrypted(
+                        Bindings.superblock(header), bytes, FileHeader.BYTES, bytes.length - FileHeader.BYTES),
+                place);
+        ByteSource in = new ByteSource(body, place);
+        String id = in.utf();
+        int nodes = in.u32();
+        int spn = in.u32();
+        int enc = in.u8();
+        String keyId = in.utf();
+        in.expectEnd();
+        if (enc > 1 || (enc == 1) == keyId.isEmpty()) {
+            throw in.corrupt("inconsistent encryption fields");
+        }
+        ClusterLayout layout;
+        try {
+            layout = new ClusterLayout(nodes, spn);
+        } catch (StrongroomException e) {
+            throw in.corrupt(String.valueOf(e.getMessage()));
+        }
+        return new Superblock(id, layout, enc == 1, enc == 1 ? keyId : null);
+    }
+
+    // ---- pointer ----
+
+    /** The commit pointer: which catalog is current, and that file's digest. */
+    public record Pointer(long seq, byte[] catalogDigest) {}
+
+    public byte[] encodePointer(Pointer p, Sealer sealer) {
+        byte[] header = FileHeader.bytes(FileHeader.Kind.POINTER, p.seq());
+        ByteSink body = new ByteSink(48).u64(p.seq()).bytes(p.catalogDigest());
+        return concat(header, sealer.seal(Bindings.pointer(storeId, header), body.array(), 0, body.size()));
+    }
+
+    public Pointer readPointer(Sealer sealer) {
+        Path file = root.resolve(POINTER);
+        String place = "commit pointer " + file;
+        byte[] bytes = DurableFiles.read(file, place);
+        long seq = FileHeader.check(bytes, FileHeader.Kind.POINTER, -1, place);
+        byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
+        byte[] body = sealer.open(
+                Bindings.pointer(storeId, header), bytes, FileHeader.BYTES, bytes.length - FileHeader.BYTES, place);
+        ByteSource in = new ByteSource(body, place);
+        long s = in.u64();
+        byte[] digest = in.bytes(32);
+        in.expectEnd();
+        if (s != seq) {
+            throw in.corrupt("header names catalog " + seq + ", body " + s);
+        }
+        return new Pointer(seq, digest);
+    }
+
+    // ---- catalog ----
+
+    public byte[] encodeCatalog(Catalog c, Sealer sealer) {
+        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, c.seq());
+        byte[] body = c.encodeBody();
+        return concat(header, sealer.seal(Bindings.catalog(storeId, c.seq(), header), body, 0, body.length));
+    }
+
+    public Catalog readCatalog(long seq, byte[] expectedDigest, Sealer sealer) {
+        Path file = catalogFile(seq);
+        String place = "catalog " + file;
+        byte[] bytes = DurableFiles.read(file, place);
+        if (!MessageDigest.isEqual(sha256(bytes), expectedDigest)) {
+            throw Sealer.integrity(place, "file differs from the one the commit pointer names (digest mismatch)", null);
+        }
+        FileHeader.check(bytes, FileHeader.Kind.CATALOG, seq, place);
+        byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
+        AssociatedData ad = Bindings.catalog(storeId, seq, header);
+        Catalog c = Catalog.decodeBody(
+                sealer.open(ad, bytes, FileHeader.BYTES, bytes.length - FileHeader.BYTES, place), place);
+        if (c.seq() != seq) {
+            throw Sealer.integrity(place, "catalog holds seq " + c.seq() + ", expected " + seq, null);
+        }
+        return c;
+    }
+
+    // ---- manifests ----
+
+    public byte[] encodeManifest(TableManifest m, Sealer sealer) {
+        byte[] header = FileHeader.bytes(FileHeader.Kind.MANIFEST, m.version());
+        byte[] body = com.github.luben.zstd.Zstd.compress(m.encodeBody(), 1);
+        ByteSink payload =
+                new ByteSink(body.length + 4).u32(m.encodeBody().length).bytes(body);
+        return concat(
+                header,
+                sealer.seal(
+                        Bindings.manifest(storeId, m.tableId(), m.version(), header),
+                        payload.array(),
+                        0,
+                        payload.size()));
+    }
+
+    public TableManifest readManifest(
+            long tableId, long version, byte[] expectedDigest, Sealer sealer, String tableName) {
+        Path file = manifestFile(tableId, version);
+        String place = "manifest " + file + " of table " + tableName;
+        byte[] bytes = DurableFiles.read(file, place);
+        if (!MessageDigest.isEqual(sha256(bytes), expectedDigest)) {
+            throw Sealer.integrity(
+                    place,
+                    "file differs from the one the catalog names (digest mismatch: replaced or rolled back)",
+                    null);
+        }
+        FileHeader.check(bytes, FileHeader.Kind.MANIFEST, version, place);
+        byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
+        byte[] payload = sealer.open(
+                Bindings.manifest(storeId, tableId, version, header),
+                bytes,
+                FileHeader.BYTES,
+                bytes.length - FileHeader.BYTES,
+                place);
+        ByteSource in = new ByteSource(payload, place);
+        int rawLength = in.count(1 << 30, "manifest length");
+        byte[] raw;
+        try {
+            raw = com.github.luben.zstd.Zstd.decompress(in.bytes(in.remaining()), rawLength);
+        } catch (RuntimeException e) {
+            throw Sealer.integrity(place, "manifest does not decompress", e);
+        }
+        TableManifest m = TableManifest.decodeBody(raw, place);
+        if (m.tableId() != tableId || m.version() != version) {
+            throw Sealer.integrity(place, "manifest is of table " + m.tableId() + " v" + m.version(), null);
+        }
+        return m;
+    }
+
+    public static String hexDigest(byte[] d) {
+        return HexFormat.of().formatHex(d);
+    }
+}
