@@ -108,9 +108,9 @@ public final class AuditEvent {
         this.keyMaterialId = materialId;
     }
 
-    public void error(String code, String message) {
+    public void error(String code, @Nullable String message) {
         this.errorCode = code;
-        this.errorMessage = message;
+        this.errorMessage = message == null ? "" : message;
     }
 
     private static JsonNode echo(JsonNode n, boolean keepNames) {

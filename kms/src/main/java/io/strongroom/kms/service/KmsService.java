@@ -596,16 +596,13 @@ public final class KmsService implements AutoCloseable {
             dryRun(r);
             plaintext = rsa(k, alg, Cipher.DECRYPT_MODE, ciphertext);
         }
-        try {
-            ObjectNode out = obj().put("KeyId", k.arn()).put("Plaintext", plaintext);
-            out.put("EncryptionAlgorithm", alg);
-            if (!materialId.isEmpty()) {
-                out.put("KeyMaterialId", materialId);
-            }
-            return out;
-        } finally {
-            Arrays.fill(plaintext, (byte) 0);
+        // The plaintext goes into the response; the HTTP layer zeroes it once it is written.
+        ObjectNode out = obj().put("KeyId", k.arn()).put("Plaintext", plaintext);
+        out.put("EncryptionAlgorithm", alg);
+        if (!materialId.isEmpty()) {
+            out.put("KeyMaterialId", materialId);
         }
+        return out;
     }
 
     private static String materialOf(KmsKey k, int version) {
@@ -687,16 +684,14 @@ public final class KmsService implements AutoCloseable {
         dryRun(r);
         byte[] plaintext = new byte[length];
         random.nextBytes(plaintext);
-        try {
-            byte[] wrapped = sealSymmetric(k, plaintext, ctx, ev);
-            ObjectNode out = obj().put("CiphertextBlob", wrapped);
-            if (withPlaintext) {
-                out.put("Plaintext", plaintext);
-            }
-            return out.put("KeyId", k.arn()).put("KeyMaterialId", k.current().materialId());
-        } finally {
+        byte[] wrapped = sealSymmetric(k, plaintext, ctx, ev);
+        ObjectNode out = obj().put("CiphertextBlob", wrapped);
+        if (withPlaintext) {
+            out.put("Plaintext", plaintext); // zeroed by the HTTP layer once written
+        } else {
             Arrays.fill(plaintext, (byte) 0);
         }
+        return out.put("KeyId", k.arn()).put("KeyMaterialId", k.current().materialId());
     }
 
     private JsonNode generateRandom(JsonNode r) {

@@ -1,0 +1,58 @@
+package io.strongroom.kms;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the KMS alone: {@code KmsMain --data-dir <dir> [--port <port>] [--bind <address>]}. Prints the
+ * endpoint, how regions work and where the credentials are, then serves until the process is stopped.
+ */
+public final class KmsMain {
+    private KmsMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        Path dataDir = Path.of("data", "kms");
+        int port = 7878;
+        String bind = "127.0.0.1";
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length && !a.equals("--help")) {
+                usage(out, "missing value after " + a);
+                return;
+            }
+            switch (a) {
+                case "--data-dir" -> dataDir = Path.of(args[++i]);
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--bind" -> bind = args[++i];
+                case "--help" -> {
+                    usage(out, null);
+                    return;
+                }
+                default -> {
+                    usage(out, "unknown argument " + a);
+                    return;
+                }
+            }
+        }
+        KmsServer server =
+                KmsServer.builder(dataDir).port(port).bindAddress(bind).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        out.println(server.startupReport());
+        stopped.await();
+    }
+
+    private static void usage(PrintStream out, @org.jspecify.annotations.Nullable String problem) {
+        if (problem != null) {
+            out.println("error: " + problem);
+        }
+        out.println("usage: KmsMain --data-dir <dir> [--port <port, default 7878>] [--bind <address, default"
+                + " 127.0.0.1>]");
+    }
+}

@@ -1,0 +1,237 @@
+package io.strongroom.kms;
+
+import com.sun.net.httpserver.HttpServer;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.http.KmsHttpHandler;
+import io.strongroom.kms.http.SigV4;
+import io.strongroom.kms.service.AuditLog;
+import io.strongroom.kms.service.KmsService;
+import io.strongroom.kms.service.KmsStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running KMS: the JSON 1.1 {@code TrentService} API over HTTP on one port, for every region, backed by a
+ * data directory ({@code master.key}, {@code kms-store.bin}, {@code credentials.json}, {@code
+ * audit/kms-audit.jsonl}).
+ *
+ * <p>Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request: no framework,
+ * and blocking code (fsync of the store, audit appends) does not pin a platform thread. A background thread
+ * runs scheduled work (automatic rotation, deletion of keys whose waiting period ended) every minute.
+ *
+ * <p>Start with {@code KmsServer.builder(dataDir).port(0).start()}; {@link #close()} stops the listener,
+ * waits for in-flight requests, fsyncs the audit trail and zeroes key material. Thread-safe.
+ */
+public final class KmsServer implements AutoCloseable {
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private final KmsService service;
+    private final KmsStore store;
+    private final AuditLog audit;
+    private final CredentialStore credentials;
+    private final Path dataDir;
+
+    private KmsServer(
+            HttpServer http,
+            ExecutorService executor,
+            ScheduledExecutorService scheduler,
+            KmsService service,
+            KmsStore store,
+            AuditLog audit,
+            CredentialStore credentials,
+            Path dataDir) {
+        this.http = http;
+        this.executor = executor;
+        this.scheduler = scheduler;
+        this.service = service;
+        this.store = store;
+        this.audit = audit;
+        this.credentials = credentials;
+        this.dataDir = dataDir;
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /** Configuration of a KMS server; not thread-safe. */
+    public static final class Builder {
+        private final Path dataDir;
+        private String bindAddress = "127.0.0.1";
+        private int port = 0;
+        private InstantSource clock = InstantSource.system();
+        private InstantSource requestClock = InstantSource.system();
+        private Duration scheduledWorkInterval = Duration.ofMinutes(1);
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        /** The address to listen on; loopback by default. */
+        public Builder bindAddress(String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** The port; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** The clock of key lifecycles: creation dates, rotation schedules, deletion waiting periods. */
+        public Builder clock(InstantSource clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** The clock SigV4 request times are checked against and audit records are stamped with. */
+        public Builder requestClock(InstantSource clock) {
+            this.requestClock = clock;
+            return this;
+        }
+
+        public Builder scheduledWorkInterval(Duration interval) {
+            this.scheduledWorkInterval = interval;
+            return this;
+        }
+
+        /**
+         * Opens the data directory (creating the master key and an admin credential at first start) and starts
+         * listening. A damaged or tampered store throws here, before any port is opened.
+         */
+        public KmsServer start() {
+            SecureRandom random = new SecureRandom();
+            KmsStore store = KmsStore.open(dataDir, random);
+            AuditLog audit = null;
+            KmsService service = null;
+            try {
+                audit = AuditLog.open(dataDir);
+                service = KmsService.open(store, clock, random, audit);
+                CredentialStore credentials = CredentialStore.open(dataDir, random);
+                HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
+                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+                http.setExecutor(executor);
+                http.createContext("/", new KmsHttpHandler(service, new SigV4(credentials, "kms"), audit, requestClock));
+                ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().daemon().name("strongroom-kms-scheduler").factory());
+                KmsService s = service;
+                scheduler.scheduleWithFixedDelay(
+                        () -> {
+                            try {
+                                s.runScheduledWork();
+                            } catch (RuntimeException e) {
+                                // Retried at the next interval; the store is unchanged when a save fails.
+                            }
+                        },
+                        0,
+                        scheduledWorkInterval.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                http.start();
+                return new KmsServer(http, executor, scheduler, service, store, audit, credentials, dataDir);
+            } catch (IOException e) {
+                closeQuietly(service, audit, store);
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR, "cannot listen on " + bindAddress + ":" + port + ": " + e, e);
+            } catch (RuntimeException e) {
+                closeQuietly(service, audit, store);
+                throw e;
+            }
+        }
+
+        private static void closeQuietly(
+                @org.jspecify.annotations.Nullable KmsService service,
+                @org.jspecify.annotations.Nullable AuditLog audit,
+                KmsStore store) {
+            if (service != null) {
+                service.close();
+            }
+            if (audit != null) {
+                audit.close();
+            }
+            store.close();
+        }
+    }
+
+    /** The endpoint URL, e.g. {@code http://127.0.0.1:41234}; the same URL serves every region. */
+    public URI endpoint() {
+        InetSocketAddress a = http.getAddress();
+        String host = a.getAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public CredentialStore credentials() {
+        return credentials;
+    }
+
+    /** The admin credential created at first start. */
+    public Credential adminCredential() {
+        return credentials.admin();
+    }
+
+    /** The audit trail of this server, for queries. */
+    public AuditTrail auditTrail() {
+        return new AuditTrail(audit.file());
+    }
+
+    /** The service behind the endpoint (tests use it to run scheduled work after moving the clock). */
+    public KmsService service() {
+        return service;
+    }
+
+    /** What a person starting the KMS needs to know; contains no secret. */
+    public String startupReport() {
+        return "Strongroom KMS listening on " + endpoint() + "\n"
+                + "  regions: any; the region of a request is taken from its SigV4 credential scope"
+                + " (e.g. --region eu-west-1)\n"
+                + "  credentials: " + credentials.file()
+                + (credentials.created() ? " (created now, with an admin access key)" : "") + "\n"
+                + "  admin principal: " + credentials.admin().principalArn() + ", access key "
+                + credentials.admin().accessKeyId() + " (secret in the credentials file)\n"
+                + "  master key: " + store.masterKeyFile() + (store.createdMaster() ? " (created now, mode 0600)" : "")
+                + "\n  audit trail: " + audit.file() + "\n"
+                + "  try: AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... /usr/bin/aws --endpoint-url " + endpoint()
+                + " --region us-east-1 kms create-key";
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        scheduler.shutdownNow();
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        service.close();
+        audit.close();
+        store.close();
+    }
+
+    @Override
+    public String toString() {
+        return "KmsServer[" + endpoint() + ", " + dataDir + "]";
+    }
+}
