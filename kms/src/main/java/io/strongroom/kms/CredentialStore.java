@@ -131,6 +131,17 @@ public final class CredentialStore {
         return c;
     }
 
+    /** Adds an existing credential (e.g. one imported from another deployment) and saves it. */
+    public synchronized void add(Credential c) {
+        if (byAccessKey.containsKey(c.accessKeyId())) {
+            throw new StrongroomException(
+                    ErrorCode.ALREADY_EXISTS, "access key " + c.accessKeyId() + " already exists in " + file);
+        }
+        ordered.add(c);
+        byAccessKey.put(c.accessKeyId(), c);
+        save();
+    }
+
     private void save() {
         ObjectNode root = JSON.createObjectNode();
         root.put("formatVersion", 1);

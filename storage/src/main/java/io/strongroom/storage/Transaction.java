@@ -216,31 +216,40 @@ public final class Transaction implements AutoCloseable {
             c.sliceRows[s] += rows.length;
         }
         String storeId = store.storeId();
-        tasks.parallelStream().forEach(t -> {
-            long blockId = store.newBlockId();
-            BlockCodec.Written w = BlockCodec.encode(
-                    t.vector,
-                    t.from,
-                    t.to,
-                    storeId,
-                    c.tableId,
-                    t.columnId,
-                    t.slice,
-                    blockId,
-                    t.rowStart,
-                    store.sealer());
-            Path dir = store.files().tableDir(c.tableId);
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
-            }
-            Path file = store.files().blockFile(c.tableId, blockId);
-            writtenFiles.add(file);
-            DurableFiles.writeNew(file, w.file());
-            store.faults().reached(CommitStep.BLOCK_WRITTEN, file);
-            c.added.add(w.ref());
-        });
+        // Every task finishes before append returns, failed or not: no block write may outlive its transaction.
+        List<RuntimeException> failures = tasks.parallelStream()
+                .map(t -> {
+                    try {
+                        writeBlock(c, t, storeId);
+                        return null;
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                })
+                .filter(java.util.Objects::nonNull)
+                .toList();
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private void writeBlock(TableChange c, BlockTask t, String storeId) {
+        long blockId = store.newBlockId();
+        BlockCodec.Written w = BlockCodec.encode(
+                t.vector, t.from, t.to, storeId, c.tableId, t.columnId, t.slice, blockId, t.rowStart, store.sealer());
+        Path dir = store.files().tableDir(c.tableId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        Path file = store.files().blockFile(c.tableId, blockId);
+        writtenFiles.add(file);
+        DurableFiles.writeNew(file, w.file());
+        store.faults().reached(CommitStep.BLOCK_WRITTEN, file);
+        c.added.add(w.ref());
     }
 
     private record BlockTask(ColumnVector vector, int from, int to, int columnId, int slice, long rowStart) {}

@@ -1,0 +1,259 @@
+package io.strongroom.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stops writes at every durable step of a commit (a seeded fault schedule, with torn files), then reopens:
+ * the last committed version must be whole and nothing half-written visible. Then a real {@code kill -9} of a
+ * child JVM in the middle of a load loop.
+ */
+class CrashTest {
+    @TempDir
+    Path tmp;
+
+    static final List<Column> COLS =
+            List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "s", ColumnType.varchar(32)));
+
+    /** Thrown by the fault schedule: the "process" dies here. */
+    static final class SimulatedCrash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash(String m) {
+            super(m);
+        }
+    }
+
+    static RowBatch batch(int n, int rows) {
+        RowBatch b = RowBatch.builder(COLS, rows);
+        for (int i = 0; i < rows; i++) {
+            long id = (long) n * rows + i;
+            b.addRow(id, "v" + id);
+        }
+        return b;
+    }
+
+    /** Expected count:checksum after {@code batches} committed batches (of {@code rows}) minus deletes of id%5==0 if asked. */
+    private static String expected(Path dir, int batches, int rows, boolean deleted) {
+        Path ref = dir.resolveSibling(dir.getFileName() + "-ref-" + batches + "-" + deleted);
+        try (Store s = Store.create(ref, "ref", new ClusterLayout(1, 1), StoreKeys.unencrypted())) {
+            try (Transaction tx = s.begin()) {
+                tx.createTable(TableSpec.of("public", "t", COLS));
+                for (int b = 0; b < batches; b++) {
+                    tx.append("t", batch(b, rows));
+                }
+                if (deleted) {
+                    tx.delete("t", (bt, r) -> bt.column(0).getLong(r) % 5 == 0);
+                }
+                tx.commit();
+            }
+            try (Snapshot snap = s.snapshot()) {
+                return Fixtures.countAndChecksum(snap.table("t"));
+            }
+        }
+    }
+
+    @Test
+    void crashAtEveryStepOfEveryCommit_leavesTheLastCommittedVersionWhole() throws IOException {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        int rows = 300;
+        // The workload: create, three appends, a delete. Count the fault points it reaches when nothing fails.
+        int[] total = {0};
+        runWorkload(tmp.resolve("count"), (step, file) -> total[0]++, rows);
+        assertThat(total[0]).isGreaterThan(30);
+        String[] expectations = new String[6];
+        for (int committed = 0; committed <= 4; committed++) {
+            expectations[committed] = committed == 0
+                    ? null
+                    : expected(tmp.resolve("e"), Math.min(committed - 1, 3), rows, committed == 5);
+        }
+        expectations[5] = expected(tmp.resolve("e"), 3, rows, true);
+        for (int k = 0; k < total[0]; k++) {
+            Path dir = tmp.resolve("crash-" + k);
+            int target = k;
+            boolean tear = random.nextBoolean();
+            int[] seen = {0};
+            CommitStep[] crashedAt = {null};
+            FaultInjector faults = (step, file) -> {
+                if (seen[0]++ == target) {
+                    crashedAt[0] = step;
+                    if (tear && file != null && step.compareTo(CommitStep.POINTER_SWITCHED) < 0) {
+                        try {
+                            byte[] b = Files.readAllBytes(file);
+                            Files.write(file, java.util.Arrays.copyOf(b, b.length / 3));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    throw new SimulatedCrash("crash at " + step);
+                }
+            };
+            int committed;
+            try {
+                committed = runWorkload(dir, faults, rows);
+                throw new AssertionError("workload finished without reaching fault point " + k);
+            } catch (SimulatedCrash | WorkloadCrash e) {
+                committed = e instanceof WorkloadCrash w ? w.committed : 0;
+            }
+            if (!Files.exists(dir.resolve("STORE"))) {
+                continue; // crashed while creating: no store exists, which is the right outcome
+            }
+            try (Store store = Store.open(dir, StoreKeys.of(Fixtures.dek((byte) 9)));
+                    Snapshot snap = store.snapshot()) {
+                String what = "seed " + seed + ", fault point " + k + " (" + crashedAt[0] + ", torn " + tear + ")";
+                if (committed == 0) {
+                    assertThat(snap.exists("t")).as(what).isFalse();
+                } else {
+                    assertThat(Fixtures.countAndChecksum(snap.table("t")))
+                            .as(what)
+                            .isEqualTo(expectations[committed]);
+                }
+                assertNoUnreferencedFiles(dir, snap, what);
+            }
+        }
+    }
+
+    private static void assertNoUnreferencedFiles(Path dir, Snapshot snap, String what) throws IOException {
+        long referenced = snap.tables().isEmpty() ? 0 : snap.table("t").blocks().size();
+        try (Stream<Path> s = Files.walk(dir)) {
+            long onDisk = s.filter(p -> p.toString().endsWith(".blk")).count();
+            assertThat(onDisk).as(what + ": block files on disk").isEqualTo(referenced);
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            assertThat(s.filter(p -> p.toString().endsWith(".tmp")).count())
+                    .as(what)
+                    .isZero();
+        }
+    }
+
+    /** Carries how many transactions had committed when the crash came. */
+    static final class WorkloadCrash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int committed;
+
+        WorkloadCrash(int committed, RuntimeException cause) {
+            super(cause);
+            this.committed = committed;
+        }
+    }
+
+    /**
+     * create table; append x3 (one commit each); delete id%5==0. Returns the commits made (5); on a crash throws
+     * WorkloadCrash with the number of commits that completed, counting a commit that crashed after its pointer
+     * switch as completed.
+     */
+    private static int runWorkload(Path dir, FaultInjector faults, int rows) {
+        int committed = 0;
+        CommitStep[] last = {null};
+        FaultInjector tracking = (step, file) -> {
+            last[0] = step;
+            faults.reached(step, file);
+        };
+        try (Store store =
+                Store.create(dir, "crash", new ClusterLayout(1, 2), StoreKeys.of(Fixtures.dek((byte) 9)), tracking)) {
+            try {
+                try (Transaction tx = store.begin()) {
+                    tx.createTable(TableSpec.of("public", "t", COLS));
+                    tx.commit();
+                }
+                committed++;
+                for (int b = 0; b < 3; b++) {
+                    try (Transaction tx = store.begin()) {
+                        tx.append("t", batch(b, rows));
+                        tx.commit();
+                    }
+                    committed++;
+                }
+                try (Transaction tx = store.begin()) {
+                    tx.delete("t", (bt, r) -> bt.column(0).getLong(r) % 5 == 0);
+                    tx.commit();
+                }
+                committed++;
+            } catch (SimulatedCrash e) {
+                boolean switched = last[0] != null && last[0].compareTo(CommitStep.POINTER_SWITCHED) >= 0;
+                throw new WorkloadCrash(committed + (switched ? 1 : 0), e);
+            }
+        }
+        return committed;
+    }
+
+    // ---- a real kill -9 ----
+
+    @Test
+    void killMinus9_duringALoadLoop_keepsEveryCommittedBatch() throws Exception {
+        Path dir = tmp.resolve("killed");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LoadLoop.class.getName(),
+                dir.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        int lastReported = -1;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("committed ")) {
+                    lastReported = Integer.parseInt(line.substring(10));
+                    if (lastReported >= 5 + new Random().nextInt(5)) {
+                        break;
+                    }
+                }
+            }
+            // SIGKILL while the child is in the middle of writing its next batch.
+            p.destroyForcibly();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(lastReported).as("child reported commits").isGreaterThanOrEqualTo(5);
+        try (Store store = Store.open(dir, StoreKeys.of(Fixtures.dek((byte) 5)));
+                Snapshot snap = store.snapshot()) {
+            String got = Fixtures.countAndChecksum(snap.table("t"));
+            // The batch after the last reported one may have committed before the kill landed.
+            List<String> allowed = new ArrayList<>();
+            allowed.add(expected(tmp.resolve("k"), lastReported, LoadLoop.ROWS, false));
+            allowed.add(expected(tmp.resolve("k"), lastReported + 1, LoadLoop.ROWS, false));
+            assertThat(got).isIn(allowed);
+        }
+    }
+
+    /** The child process: appends batch after batch, printing each commit. */
+    public static final class LoadLoop {
+        static final int ROWS = 5_000;
+
+        public static void main(String[] args) {
+            Path dir = Path.of(args[0]);
+            try (Store store =
+                    Store.create(dir, "crash", new ClusterLayout(1, 2), StoreKeys.of(Fixtures.dek((byte) 5)))) {
+                try (Transaction tx = store.begin()) {
+                    tx.createTable(TableSpec.of("public", "t", COLS));
+                    tx.commit();
+                }
+                for (int b = 0; ; b++) {
+                    try (Transaction tx = store.begin()) {
+                        tx.append("t", batch(b, ROWS));
+                        tx.commit();
+                    }
+                    System.out.println("committed " + (b + 1));
+                    System.out.flush();
+                }
+            }
+        }
+    }
+}
