@@ -28,9 +28,17 @@ final class AeadKey implements AutoCloseable {
         this.commitment = commit(material.unsafeView());
     }
 
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 missing from this JDK", e);
+        }
+    });
+
     private static byte[] commit(byte[] key) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = HMAC.get();
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return java.util.Arrays.copyOf(mac.doFinal(COMMITMENT_LABEL), 16);
         } catch (GeneralSecurityException e) {

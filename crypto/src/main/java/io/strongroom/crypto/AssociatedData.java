@@ -25,6 +25,7 @@ public final class AssociatedData {
     private final String purpose;
     private final List<String> fields; // "name=value" for toString only
     private final byte[] encoded;
+    private volatile byte @org.jspecify.annotations.Nullable [] digest8;
 
     private AssociatedData(String purpose, List<String> fields, byte[] encoded) {
         this.purpose = purpose;
@@ -55,12 +56,21 @@ public final class AssociatedData {
 
     /** The first 8 bytes of SHA-256 of the encoding: stored in envelopes to tell "misplaced" from "corrupt". */
     byte[] digest8() {
+        byte[] d = digest8;
+        if (d == null) {
+            d = Arrays.copyOf(SHA256.get().digest(encoded), 8);
+            digest8 = d;
+        }
+        return d;
+    }
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(encoded), 8);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
-    }
+    });
 
     @Override
     public boolean equals(Object o) {

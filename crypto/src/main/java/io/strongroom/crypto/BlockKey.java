@@ -33,6 +33,19 @@ public final class BlockKey implements AutoCloseable {
         return Envelope.open(key, 0, ad, envelope, off, len);
     }
 
+    /**
+     * Encrypts into {@code dst} at {@code dstOff} (room for {@code len + Envelope.encryptedOverhead()} bytes, not
+     * overlapping the source); returns the envelope's length.
+     */
+    public int encryptInto(AssociatedData ad, byte[] src, int off, int len, byte[] dst, int dstOff) {
+        return Envelope.sealInto(key, 0, ad, src, off, len, dst, dstOff);
+    }
+
+    /** Decrypts into {@code dst} at {@code dstOff}; returns the plaintext length. */
+    public int decryptInto(AssociatedData ad, byte[] envelope, int off, int len, byte[] dst, int dstOff) {
+        return Envelope.openInto(key, 0, ad, envelope, off, len, dst, dstOff);
+    }
+
     AeadKey aead() {
         return key;
     }

@@ -61,26 +61,44 @@ public final class Envelope {
 
     static byte[] seal(AeadKey key, int keyVersion, AssociatedData ad, byte[] src, int off, int len) {
         byte[] out = new byte[HEADER_BYTES + len + GCM_TAG_BYTES];
-        writeHeader(out, ALG_AES_256_GCM, keyVersion, key.commitment(), ad);
-        byte[] iv = new byte[12];
-        RANDOM.get().nextBytes(iv);
-        System.arraycopy(iv, 0, out, NONCE_OFFSET, 12);
-        Cipher c = CryptoProvider.get().gcm();
-        try {
-            c.init(Cipher.ENCRYPT_MODE, key.spec(), new GCMParameterSpec(128, iv));
-            c.updateAAD(out, 0, HEADER_BYTES);
-            c.updateAAD(ad.encodedView());
-            int n = c.doFinal(src, off, len, out, HEADER_BYTES);
-            if (n != len + GCM_TAG_BYTES) {
-                throw new IllegalStateException("GCM produced " + n + " bytes for " + len);
-            }
-        } catch (GeneralSecurityException e) {
-            throw new StrongroomException(ErrorCode.INTERNAL, "AES-GCM encryption failed for " + ad, e);
-        }
+        sealInto(key, keyVersion, ad, src, off, len, out, 0);
         return out;
     }
 
+    /**
+     * Seals {@code src[off..off+len)} into {@code dst} at {@code dstOff}, which must have room for {@code len +
+     * encryptedOverhead()} bytes; returns the bytes written. The source and destination must not overlap.
+     */
+    static int sealInto(
+            AeadKey key, int keyVersion, AssociatedData ad, byte[] src, int off, int len, byte[] dst, int dstOff) {
+        writeHeader(dst, dstOff, ALG_AES_256_GCM, keyVersion, key.commitment(), ad);
+        byte[] iv = new byte[12];
+        RANDOM.get().nextBytes(iv);
+        System.arraycopy(iv, 0, dst, dstOff + NONCE_OFFSET, 12);
+        Cipher c = CryptoProvider.get().gcm();
+        try {
+            c.init(Cipher.ENCRYPT_MODE, key.spec(), new GCMParameterSpec(128, iv));
+            c.updateAAD(dst, dstOff, HEADER_BYTES);
+            c.updateAAD(ad.encodedView());
+            int n = c.doFinal(src, off, len, dst, dstOff + HEADER_BYTES);
+            if (n != len + GCM_TAG_BYTES) {
+                throw new IllegalStateException("GCM produced " + n + " bytes for " + len);
+            }
+            return HEADER_BYTES + n;
+        } catch (GeneralSecurityException e) {
+            throw new StrongroomException(ErrorCode.INTERNAL, "AES-GCM encryption failed for " + ad, e);
+        }
+    }
+
     static byte[] open(AeadKey key, int keyVersion, AssociatedData ad, byte[] env, int off, int len) {
+        byte[] out = new byte[Math.max(0, len - HEADER_BYTES - GCM_TAG_BYTES)];
+        openInto(key, keyVersion, ad, env, off, len, out, 0);
+        return out;
+    }
+
+    /** Opens an envelope into {@code dst} at {@code dstOff}; returns the plaintext length. */
+    static int openInto(
+            AeadKey key, int keyVersion, AssociatedData ad, byte[] env, int off, int len, byte[] dst, int dstOff) {
         checkHeader(env, off, len, ad);
         int alg = env[off + 1] & 0xff;
         if (alg != ALG_AES_256_GCM) {
@@ -98,28 +116,26 @@ public final class Envelope {
             throw new StrongroomException(
                     ErrorCode.WRONG_KEY,
                     "ciphertext was made under key version " + storedVersion + ", not the offered key version "
-                            + keyVersion + (storedVersion == keyVersion ? " (same version, different key)" : "")
-                            + " (" + ad + ")");
+                            + keyVersion + (storedVersion == keyVersion ? " (same version, different key)" : "") + " ("
+                            + ad + ")");
         }
         Cipher c = CryptoProvider.get().gcm();
-        byte[] out = new byte[len - HEADER_BYTES - GCM_TAG_BYTES];
         try {
             c.init(Cipher.DECRYPT_MODE, key.spec(), new GCMParameterSpec(128, env, off + NONCE_OFFSET, 12));
             c.updateAAD(env, off, HEADER_BYTES);
             c.updateAAD(ad.encodedView());
-            c.doFinal(env, off + HEADER_BYTES, len - HEADER_BYTES, out, 0);
+            return c.doFinal(env, off + HEADER_BYTES, len - HEADER_BYTES, dst, dstOff);
         } catch (AEADBadTagException e) {
             throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "authentication tag mismatch (" + ad + ")", e);
         } catch (GeneralSecurityException e) {
             throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "AES-GCM decryption failed (" + ad + ")", e);
         }
-        return out;
     }
 
     /** Wraps {@code src[off..off+len)} in an unencrypted envelope with a CRC32C over header, ad and payload. */
     public static byte[] sealUnencrypted(AssociatedData ad, byte[] src, int off, int len) {
         byte[] out = new byte[HEADER_BYTES + len + CRC_BYTES];
-        writeHeader(out, ALG_NONE, 0, new byte[16], ad);
+        writeHeader(out, 0, ALG_NONE, 0, new byte[16], ad);
         System.arraycopy(src, off, out, HEADER_BYTES, len);
         writeInt(out, HEADER_BYTES + len, crc(out, 0, HEADER_BYTES + len, ad));
         return out;
@@ -188,12 +204,14 @@ public final class Envelope {
         }
     }
 
-    private static void writeHeader(byte[] out, int alg, int keyVersion, byte[] commitment, AssociatedData ad) {
-        out[0] = (byte) FORMAT_VERSION;
-        out[1] = (byte) alg;
-        writeInt(out, 4, keyVersion);
-        System.arraycopy(commitment, 0, out, 8, 16);
-        System.arraycopy(ad.digest8(), 0, out, 24, 8);
+    private static void writeHeader(byte[] out, int at, int alg, int keyVersion, byte[] commitment, AssociatedData ad) {
+        out[at] = (byte) FORMAT_VERSION;
+        out[at + 1] = (byte) alg;
+        out[at + 2] = 0;
+        out[at + 3] = 0;
+        writeInt(out, at + 4, keyVersion);
+        System.arraycopy(commitment, 0, out, at + 8, 16);
+        System.arraycopy(ad.digest8(), 0, out, at + 24, 8);
     }
 
     private static int crc(byte[] b, int off, int len, AssociatedData ad) {

@@ -65,9 +65,7 @@ public final class AuditRecord {
     public Map<String, String> encryptionContext() {
         Map<String, String> out = new TreeMap<>();
         JsonNode p = json.path("requestParameters");
-        for (String f : new String[] {
-            "encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"
-        }) {
+        for (String f : new String[] {"encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"}) {
             p.path(f).properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
         }
         JsonNode c = p.path("constraints");

@@ -64,7 +64,9 @@ public final class CredentialStore {
             }
             CredentialStore s = new CredentialStore(file, random, false);
             JsonNode root = JSON.readTree(file.toFile());
-            if (root == null || root.path("formatVersion").asInt() != 1 || !root.path("credentials").isArray()) {
+            if (root == null
+                    || root.path("formatVersion").asInt() != 1
+                    || !root.path("credentials").isArray()) {
                 throw new StrongroomException(
                         ErrorCode.UNSUPPORTED_FORMAT,
                         file + " is not a Strongroom credentials file (formatVersion 1 with a credentials list)");

@@ -13,7 +13,8 @@ public final class KmsMain {
     private KmsMain() {}
 
     public static void main(String[] args) throws InterruptedException {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out =
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         Path dataDir = Path.of("data", "kms");
         int port = 7878;
         String bind = "127.0.0.1";
@@ -21,7 +22,7 @@ public final class KmsMain {
             String a = args[i];
             if (i + 1 >= args.length && !a.equals("--help")) {
                 usage(out, "missing value after " + a);
-                return;
+                System.exit(2);
             }
             switch (a) {
                 case "--data-dir" -> dataDir = Path.of(args[++i]);
@@ -33,7 +34,7 @@ public final class KmsMain {
                 }
                 default -> {
                     usage(out, "unknown argument " + a);
-                    return;
+                    System.exit(2);
                 }
             }
         }

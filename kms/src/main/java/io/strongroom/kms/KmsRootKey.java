@@ -94,7 +94,8 @@ public final class KmsRootKey implements RootKey {
     public DataKey generateDataKey(EncryptionContext context) {
         GenerateDataKeyResponse r;
         try {
-            r = kms.generateDataKey(b -> b.keyId(keyArn).keySpec(DataKeySpec.AES_256).encryptionContext(context.pairs()));
+            r = kms.generateDataKey(
+                    b -> b.keyId(keyArn).keySpec(DataKeySpec.AES_256).encryptionContext(context.pairs()));
         } catch (SdkException e) {
             throw map(e, "GenerateDataKey with " + keyArn);
         }
@@ -102,9 +103,12 @@ public final class KmsRootKey implements RootKey {
         try {
             if (plain.length != 32) {
                 throw new StrongroomException(
-                        ErrorCode.INTERNAL, "KMS returned a " + plain.length + "-byte data key for AES_256 from " + keyArn);
+                        ErrorCode.INTERNAL,
+                        "KMS returned a " + plain.length + "-byte data key for AES_256 from " + keyArn);
             }
-            return new DataKey(SecretBytes.copyOf(plain), new WrappedKey(info, r.ciphertextBlob().asByteArray()));
+            return new DataKey(
+                    SecretBytes.copyOf(plain),
+                    new WrappedKey(info, r.ciphertextBlob().asByteArray()));
         } finally {
             Arrays.fill(plain, (byte) 0);
         }

@@ -123,9 +123,12 @@ public final class KmsServer implements AutoCloseable {
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
                 http.setExecutor(executor);
-                http.createContext("/", new KmsHttpHandler(service, new SigV4(credentials, "kms"), audit, requestClock));
-                ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofPlatform().daemon().name("strongroom-kms-scheduler").factory());
+                http.createContext(
+                        "/", new KmsHttpHandler(service, new SigV4(credentials, "kms"), audit, requestClock));
+                ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                        .daemon()
+                        .name("strongroom-kms-scheduler")
+                        .factory());
                 KmsService s = service;
                 scheduler.scheduleWithFixedDelay(
                         () -> {

@@ -78,7 +78,8 @@ class KmsCliIT {
     }
 
     Result aws(String akid, String secret, String region, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(AWS.toString(), "--endpoint-url", f.endpoint().toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of(AWS.toString(), "--endpoint-url", f.endpoint().toString()));
         cmd.addAll(List.of("--region", region, "--output", "json"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
@@ -115,13 +116,26 @@ class KmsCliIT {
                 .path("KeyMetadata")
                 .path("KeyId")
                 .asText();
-        aws(f.admin, "kms", "create-alias", "--alias-name", alias, "--target-key-id", id).ok();
+        aws(f.admin, "kms", "create-alias", "--alias-name", alias, "--target-key-id", id)
+                .ok();
         return id;
     }
 
     private byte[] encrypt(String keyId, Path plaintext, String ctx) throws Exception {
-        String b64 = aws(f.admin, "kms", "encrypt", "--key-id", keyId, "--plaintext", "fileb://" + plaintext,
-                        "--encryption-context", ctx, "--query", "CiphertextBlob", "--output", "text")
+        String b64 = aws(
+                        f.admin,
+                        "kms",
+                        "encrypt",
+                        "--key-id",
+                        keyId,
+                        "--plaintext",
+                        "fileb://" + plaintext,
+                        "--encryption-context",
+                        ctx,
+                        "--query",
+                        "CiphertextBlob",
+                        "--output",
+                        "text")
                 .ok()
                 .out()
                 .trim();
@@ -129,21 +143,35 @@ class KmsCliIT {
     }
 
     private Result decrypt(Credential c, Path ciphertext, String ctx) throws Exception {
-        return aws(c, "kms", "decrypt", "--ciphertext-blob", "fileb://" + ciphertext, "--encryption-context", ctx,
-                "--query", "Plaintext", "--output", "text");
+        return aws(
+                c,
+                "kms",
+                "decrypt",
+                "--ciphertext-blob",
+                "fileb://" + ciphertext,
+                "--encryption-context",
+                ctx,
+                "--query",
+                "Plaintext",
+                "--output",
+                "text");
     }
 
     @Test
     void keyLifecycle_contextDisableEnableRotationDeletion_withTheCli() throws Exception {
         String id = createKeyWithAlias("alias/cli-root");
-        JsonNode described = aws(f.admin, "kms", "describe-key", "--key-id", "alias/cli-root").ok().json();
+        JsonNode described = aws(f.admin, "kms", "describe-key", "--key-id", "alias/cli-root")
+                .ok()
+                .json();
         assertThat(described.path("KeyMetadata").path("KeyId").asText()).isEqualTo(id);
         assertThat(described.path("KeyMetadata").path("KeyState").asText()).isEqualTo("Enabled");
 
         byte[] secret = "cli cluster key material 32 byte".getBytes(StandardCharsets.US_ASCII);
         Path plain = file("plain.bin", secret);
         Path ct = file("ct.bin", encrypt("alias/cli-root", plain, CTX));
-        assertThat(Base64.getDecoder().decode(decrypt(f.admin, ct, CTX).ok().out().trim())).isEqualTo(secret);
+        assertThat(Base64.getDecoder()
+                        .decode(decrypt(f.admin, ct, CTX).ok().out().trim()))
+                .isEqualTo(secret);
         decrypt(f.admin, ct, "{\"aws:redshift:arn\":\"another\"}").failsWith("InvalidCiphertextException");
 
         aws(f.admin, "kms", "disable-key", "--key-id", id).ok();
@@ -161,14 +189,18 @@ class KmsCliIT {
         f.clock.advance(Duration.ofDays(366));
         assertThat(f.server.service().runScheduledWork()).isGreaterThanOrEqualTo(1);
         Path ct2 = file("ct2.bin", encrypt(id, plain, CTX));
-        assertThat(Base64.getDecoder().decode(decrypt(f.admin, ct, CTX).ok().out().trim()))
+        assertThat(Base64.getDecoder()
+                        .decode(decrypt(f.admin, ct, CTX).ok().out().trim()))
                 .as("the ciphertext made before the rotation still decrypts")
                 .isEqualTo(secret);
-        assertThat(Base64.getDecoder().decode(decrypt(f.admin, ct2, CTX).ok().out().trim())).isEqualTo(secret);
-        assertThat(f.audit().query(AuditQuery.all().withKey(id).withEventName("RotateKey"))).hasSize(1);
+        assertThat(Base64.getDecoder()
+                        .decode(decrypt(f.admin, ct2, CTX).ok().out().trim()))
+                .isEqualTo(secret);
+        assertThat(f.audit().query(AuditQuery.all().withKey(id).withEventName("RotateKey")))
+                .hasSize(1);
 
-        JsonNode scheduled = aws(f.admin, "kms", "schedule-key-deletion", "--key-id", id,
-                        "--pending-window-in-days", "7")
+        JsonNode scheduled = aws(
+                        f.admin, "kms", "schedule-key-deletion", "--key-id", id, "--pending-window-in-days", "7")
                 .ok()
                 .json();
         assertThat(scheduled.path("KeyState").asText()).isEqualTo("PendingDeletion");
@@ -191,8 +223,14 @@ class KmsCliIT {
         assertThat(trail.getFirst().json().path("userAgent").asText()).startsWith("aws-cli/2.");
         assertThat(f.audit().query(AuditQuery.all().withKey(id)))
                 .extracting(AuditRecord::eventName)
-                .contains("CreateKey", "CreateAlias", "DisableKey", "EnableKey", "EnableKeyRotation",
-                        "ScheduleKeyDeletion", "CancelKeyDeletion");
+                .contains(
+                        "CreateKey",
+                        "CreateAlias",
+                        "DisableKey",
+                        "EnableKey",
+                        "EnableKeyRotation",
+                        "ScheduleKeyDeletion",
+                        "CancelKeyDeletion");
     }
 
     @Test
@@ -206,22 +244,44 @@ class KmsCliIT {
                 .asText();
         aws(f.other, "kms", "generate-data-key", "--key-id", arn, "--key-spec", "AES_256")
                 .failsWith("AccessDeniedException");
-        JsonNode grant = aws(f.admin, "kms", "create-grant", "--key-id", id, "--grantee-principal",
-                        f.other.principalArn(), "--operations", "GenerateDataKey", "Decrypt")
+        JsonNode grant = aws(
+                        f.admin,
+                        "kms",
+                        "create-grant",
+                        "--key-id",
+                        id,
+                        "--grantee-principal",
+                        f.other.principalArn(),
+                        "--operations",
+                        "GenerateDataKey",
+                        "Decrypt")
                 .ok()
                 .json();
         String grantId = grant.path("GrantId").asText();
-        JsonNode dk = aws(f.other, "kms", "generate-data-key", "--key-id", arn, "--key-spec", "AES_256",
-                        "--encryption-context", CTX)
+        JsonNode dk = aws(
+                        f.other,
+                        "kms",
+                        "generate-data-key",
+                        "--key-id",
+                        arn,
+                        "--key-spec",
+                        "AES_256",
+                        "--encryption-context",
+                        CTX)
                 .ok()
                 .json();
         assertThat(Base64.getDecoder().decode(dk.path("Plaintext").asText())).hasSize(32);
-        assertThat(aws(f.admin, "kms", "list-grants", "--key-id", id).ok().json().path("Grants").path(0)
-                        .path("GrantId").asText())
+        assertThat(aws(f.admin, "kms", "list-grants", "--key-id", id)
+                        .ok()
+                        .json()
+                        .path("Grants")
+                        .path(0)
+                        .path("GrantId")
+                        .asText())
                 .isEqualTo(grantId);
-        aws(f.admin, "kms", "revoke-grant", "--key-id", id, "--grant-id", grantId).ok();
-        aws(f.other, "kms", "generate-data-key", "--key-id", arn, "--key-spec", "AES_256", "--encryption-context",
-                        CTX)
+        aws(f.admin, "kms", "revoke-grant", "--key-id", id, "--grant-id", grantId)
+                .ok();
+        aws(f.other, "kms", "generate-data-key", "--key-id", arn, "--key-spec", "AES_256", "--encryption-context", CTX)
                 .failsWith("AccessDeniedException");
         assertThat(f.audit().query(AuditQuery.all().withKey(id).withPrincipal(f.other.principalArn())))
                 .extracting(AuditRecord::errorCode)
@@ -238,8 +298,16 @@ class KmsCliIT {
 
     @Test
     void asymmetricKey_signsAndVerifies_andRegionsComeFromTheScope_withTheCli() throws Exception {
-        JsonNode key = aws(f.admin.accessKeyId(), f.admin.secretAccessKey(), "eu-west-1", "kms", "create-key",
-                        "--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY")
+        JsonNode key = aws(
+                        f.admin.accessKeyId(),
+                        f.admin.secretAccessKey(),
+                        "eu-west-1",
+                        "kms",
+                        "create-key",
+                        "--key-spec",
+                        "ECC_NIST_P256",
+                        "--key-usage",
+                        "SIGN_VERIFY")
                 .ok()
                 .json()
                 .path("KeyMetadata");
@@ -249,26 +317,75 @@ class KmsCliIT {
         aws(f.admin, "kms", "describe-key", "--key-id", id).failsWith("NotFoundException");
 
         Path msg = file("msg.bin", "manifest v7".getBytes(StandardCharsets.UTF_8));
-        String sig = aws(f.admin.accessKeyId(), f.admin.secretAccessKey(), "eu-west-1", "kms", "sign", "--key-id", id,
-                        "--message", "fileb://" + msg, "--message-type", "RAW", "--signing-algorithm",
-                        "ECDSA_SHA_256", "--query", "Signature", "--output", "text")
+        String sig = aws(
+                        f.admin.accessKeyId(),
+                        f.admin.secretAccessKey(),
+                        "eu-west-1",
+                        "kms",
+                        "sign",
+                        "--key-id",
+                        id,
+                        "--message",
+                        "fileb://" + msg,
+                        "--message-type",
+                        "RAW",
+                        "--signing-algorithm",
+                        "ECDSA_SHA_256",
+                        "--query",
+                        "Signature",
+                        "--output",
+                        "text")
                 .ok()
                 .out()
                 .trim();
         Path sigFile = file("sig.bin", Base64.getDecoder().decode(sig));
-        JsonNode v = aws(f.admin.accessKeyId(), f.admin.secretAccessKey(), "eu-west-1", "kms", "verify", "--key-id", id,
-                        "--message", "fileb://" + msg, "--message-type", "RAW", "--signature", "fileb://" + sigFile,
-                        "--signing-algorithm", "ECDSA_SHA_256")
+        JsonNode v = aws(
+                        f.admin.accessKeyId(),
+                        f.admin.secretAccessKey(),
+                        "eu-west-1",
+                        "kms",
+                        "verify",
+                        "--key-id",
+                        id,
+                        "--message",
+                        "fileb://" + msg,
+                        "--message-type",
+                        "RAW",
+                        "--signature",
+                        "fileb://" + sigFile,
+                        "--signing-algorithm",
+                        "ECDSA_SHA_256")
                 .ok()
                 .json();
         assertThat(v.path("SignatureValid").asBoolean()).isTrue();
         Path other = file("other.bin", "manifest v8".getBytes(StandardCharsets.UTF_8));
-        aws(f.admin.accessKeyId(), f.admin.secretAccessKey(), "eu-west-1", "kms", "verify", "--key-id", id,
-                        "--message", "fileb://" + other, "--message-type", "RAW", "--signature", "fileb://" + sigFile,
-                        "--signing-algorithm", "ECDSA_SHA_256")
+        aws(
+                        f.admin.accessKeyId(),
+                        f.admin.secretAccessKey(),
+                        "eu-west-1",
+                        "kms",
+                        "verify",
+                        "--key-id",
+                        id,
+                        "--message",
+                        "fileb://" + other,
+                        "--message-type",
+                        "RAW",
+                        "--signature",
+                        "fileb://" + sigFile,
+                        "--signing-algorithm",
+                        "ECDSA_SHA_256")
                 .failsWith("KMSInvalidSignatureException");
-        aws(f.admin.accessKeyId(), f.admin.secretAccessKey(), "eu-west-1", "kms", "generate-data-key", "--key-id", id,
-                        "--key-spec", "AES_256")
+        aws(
+                        f.admin.accessKeyId(),
+                        f.admin.secretAccessKey(),
+                        "eu-west-1",
+                        "kms",
+                        "generate-data-key",
+                        "--key-id",
+                        id,
+                        "--key-spec",
+                        "AES_256")
                 .failsWith("InvalidKeyUsageException");
         assertThat(f.audit().query(AuditQuery.all().withKey(id)))
                 .extracting(AuditRecord::eventName)

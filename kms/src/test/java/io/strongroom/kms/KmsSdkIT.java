@@ -81,13 +81,16 @@ class KmsSdkIT {
     }
 
     private String newKey(String alias) {
-        String id = kms.createKey(r -> r.description("test " + alias)).keyMetadata().keyId();
+        String id =
+                kms.createKey(r -> r.description("test " + alias)).keyMetadata().keyId();
         kms.createAlias(r -> r.aliasName(alias).targetKeyId(id));
         return id;
     }
 
     private SdkBytes encrypt(String keyId, byte[] plaintext, Map<String, String> ctx) {
-        return kms.encrypt(r -> r.keyId(keyId).plaintext(SdkBytes.fromByteArray(plaintext)).encryptionContext(ctx))
+        return kms.encrypt(r -> r.keyId(keyId)
+                        .plaintext(SdkBytes.fromByteArray(plaintext))
+                        .encryptionContext(ctx))
                 .ciphertextBlob();
     }
 
@@ -104,7 +107,8 @@ class KmsSdkIT {
                 .extracting(a -> a.aliasName())
                 .containsExactly("alias/sdk-create");
         assertThat(kms.listKeys().keys()).extracting(k -> k.keyId()).contains(id);
-        assertThatThrownBy(() -> kms.createAlias(r -> r.aliasName("alias/sdk-create").targetKeyId(id)))
+        assertThatThrownBy(() ->
+                        kms.createAlias(r -> r.aliasName("alias/sdk-create").targetKeyId(id)))
                 .isInstanceOf(software.amazon.awssdk.services.kms.model.AlreadyExistsException.class);
     }
 
@@ -127,12 +131,14 @@ class KmsSdkIT {
                 .isInstanceOf(InvalidCiphertextException.class);
         // A KeyId that is not the blob's key is IncorrectKeyException.
         String other = newKey("alias/sdk-ctx-other");
-        assertThatThrownBy(() -> kms.decrypt(r -> r.ciphertextBlob(blob).encryptionContext(CTX).keyId(other)))
+        assertThatThrownBy(() -> kms.decrypt(
+                        r -> r.ciphertextBlob(blob).encryptionContext(CTX).keyId(other)))
                 .isInstanceOf(IncorrectKeyException.class);
         // A flipped bit in the blob is InvalidCiphertextException.
         byte[] bad = blob.asByteArray();
         bad[bad.length - 1] ^= 1;
-        assertThatThrownBy(() -> kms.decrypt(r -> r.ciphertextBlob(SdkBytes.fromByteArray(bad)).encryptionContext(CTX)))
+        assertThatThrownBy(() -> kms.decrypt(
+                        r -> r.ciphertextBlob(SdkBytes.fromByteArray(bad)).encryptionContext(CTX)))
                 .isInstanceOf(InvalidCiphertextException.class);
     }
 
@@ -190,9 +196,9 @@ class KmsSdkIT {
         var grant = kms.createGrant(r -> r.keyId(id)
                 .granteePrincipal(f.other.principalArn())
                 .operations(GrantOperation.GENERATE_DATA_KEY, GrantOperation.DECRYPT)
-                .constraints(c -> c.encryptionContextSubset(
-                        Map.of("aws:redshift:arn", CTX.get("aws:redshift:arn")))));
-        var dk = otherKms.generateDataKey(r -> r.keyId(arn).keySpec(DataKeySpec.AES_256).encryptionContext(CTX));
+                .constraints(c -> c.encryptionContextSubset(Map.of("aws:redshift:arn", CTX.get("aws:redshift:arn")))));
+        var dk = otherKms.generateDataKey(
+                r -> r.keyId(arn).keySpec(DataKeySpec.AES_256).encryptionContext(CTX));
         assertThat(dk.plaintext().asByteArray()).hasSize(32);
         assertThat(otherKms.decrypt(r -> r.ciphertextBlob(dk.ciphertextBlob()).encryptionContext(CTX))
                         .plaintext())
@@ -209,7 +215,8 @@ class KmsSdkIT {
                 .extracting(g -> g.grantId())
                 .containsExactly(grant.grantId());
         kms.revokeGrant(r -> r.keyId(id).grantId(grant.grantId()));
-        assertThatThrownBy(() -> otherKms.generateDataKey(r -> r.keyId(arn).keySpec(DataKeySpec.AES_256).encryptionContext(CTX)))
+        assertThatThrownBy(() -> otherKms.generateDataKey(
+                        r -> r.keyId(arn).keySpec(DataKeySpec.AES_256).encryptionContext(CTX)))
                 .satisfies(awsError("AccessDeniedException"));
         // A policy can let another account use the key without a grant.
         String policy = kms.getKeyPolicy(r -> r.keyId(id).policyName("default")).policy();
@@ -220,7 +227,9 @@ class KmsSdkIT {
                 + "{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::222233334444:root\"},"
                 + "\"Action\":[\"kms:Encrypt\",\"kms:GenerateDataKey*\"],\"Resource\":\"*\"}]}";
         kms.putKeyPolicy(r -> r.keyId(id).policyName("default").policy(shared));
-        assertThat(otherKms.generateDataKey(r -> r.keyId(arn).keySpec(DataKeySpec.AES_256)).plaintext().asByteArray())
+        assertThat(otherKms.generateDataKey(r -> r.keyId(arn).keySpec(DataKeySpec.AES_256))
+                        .plaintext()
+                        .asByteArray())
                 .hasSize(32);
         assertThatThrownBy(() -> otherKms.disableKey(r -> r.keyId(arn))).satisfies(awsError("AccessDeniedException"));
     }
@@ -258,16 +267,21 @@ class KmsSdkIT {
                 KmsClient unknown = f.client("AKIAUNKNOWNUNKNOWN00", "x", "us-east-1")) {
             assertThatThrownBy(wrongSecret::listKeys)
                     .isInstanceOf(KmsException.class)
-                    .satisfies(e -> assertThat(((KmsException) e).awsErrorDetails().errorCode())
-                            .isEqualTo("InvalidSignatureException"));
+                    .satisfies(
+                            e -> assertThat(((KmsException) e).awsErrorDetails().errorCode())
+                                    .isEqualTo("InvalidSignatureException"));
             assertThatThrownBy(unknown::listKeys)
                     .isInstanceOf(KmsException.class)
-                    .satisfies(e -> assertThat(((KmsException) e).awsErrorDetails().errorCode())
-                            .isEqualTo("UnrecognizedClientException"));
+                    .satisfies(
+                            e -> assertThat(((KmsException) e).awsErrorDetails().errorCode())
+                                    .isEqualTo("UnrecognizedClientException"));
         }
         assertThat(f.audit().query(AuditQuery.all().withEventName("ListKeys").onlyErrors()))
                 .extracting(AuditRecord::errorCode)
-                .contains("MissingAuthenticationTokenException", "InvalidSignatureException", "UnrecognizedClientException");
+                .contains(
+                        "MissingAuthenticationTokenException",
+                        "InvalidSignatureException",
+                        "UnrecognizedClientException");
     }
 
     @Test
@@ -280,7 +294,8 @@ class KmsSdkIT {
                     ? SigningAlgorithmSpec.RSASSA_PSS_SHA_256
                     : SigningAlgorithmSpec.ECDSA_SHA_256;
             SdkBytes msg = SdkBytes.fromUtf8String("snapshot manifest");
-            SdkBytes sig = kms.sign(r -> r.keyId(id).message(msg).signingAlgorithm(alg)).signature();
+            SdkBytes sig = kms.sign(r -> r.keyId(id).message(msg).signingAlgorithm(alg))
+                    .signature();
             assertThat(kms.verify(r -> r.keyId(id).message(msg).signature(sig).signingAlgorithm(alg))
                             .signatureValid())
                     .isTrue();
@@ -335,14 +350,18 @@ class KmsSdkIT {
     void managedRedshiftKey_createdOnFirstUse_perAccountAndRegion_andCannotBeDisabled() {
         var m = kms.describeKey(r -> r.keyId("alias/aws/redshift")).keyMetadata();
         assertThat(m.keyManagerAsString()).isEqualTo("AWS");
-        assertThat(kms.describeKey(r -> r.keyId("alias/aws/redshift")).keyMetadata().keyId())
+        assertThat(kms.describeKey(r -> r.keyId("alias/aws/redshift"))
+                        .keyMetadata()
+                        .keyId())
                 .isEqualTo(m.keyId());
-        var dk = kms.generateDataKey(r -> r.keyId("alias/aws/redshift").keySpec(DataKeySpec.AES_256).encryptionContext(CTX));
+        var dk = kms.generateDataKey(
+                r -> r.keyId("alias/aws/redshift").keySpec(DataKeySpec.AES_256).encryptionContext(CTX));
         assertThat(dk.keyId()).isEqualTo(m.arn());
         assertThatThrownBy(() -> kms.disableKey(r -> r.keyId(m.keyId()))).satisfies(awsError("AccessDeniedException"));
         assertThatThrownBy(() -> kms.scheduleKeyDeletion(r -> r.keyId(m.keyId())))
                 .satisfies(awsError("AccessDeniedException"));
-        assertThatThrownBy(() -> kms.putKeyPolicy(r -> r.keyId(m.keyId()).policyName("default").policy(KmsTestPolicies.OPEN)))
+        assertThatThrownBy(() -> kms.putKeyPolicy(
+                        r -> r.keyId(m.keyId()).policyName("default").policy(KmsTestPolicies.OPEN)))
                 .satisfies(awsError("AccessDeniedException"));
         try (KmsClient west = f.client(f.admin, "eu-west-1")) {
             var w = west.describeKey(r -> r.keyId("alias/aws/redshift")).keyMetadata();
@@ -351,7 +370,9 @@ class KmsSdkIT {
             // Keys are regional: the us-east-1 key does not exist in eu-west-1.
             assertThatThrownBy(() -> west.describeKey(r -> r.keyId(m.keyId()))).isInstanceOf(NotFoundException.class);
         }
-        assertThat(otherKms.describeKey(r -> r.keyId("alias/aws/redshift")).keyMetadata().keyId())
+        assertThat(otherKms.describeKey(r -> r.keyId("alias/aws/redshift"))
+                        .keyMetadata()
+                        .keyId())
                 .isNotEqualTo(m.keyId());
     }
 
@@ -373,15 +394,17 @@ class KmsSdkIT {
                     .extracting(e -> ((StrongroomException) e).code())
                     .isEqualTo(ErrorCode.ACCESS_DENIED);
             kms.enableKey(r -> r.keyId(id));
-            assertThat(root.toString()).doesNotContain(Base64.getEncoder().encodeToString(dk.plaintext().copyBytes()));
+            assertThat(root.toString())
+                    .doesNotContain(
+                            Base64.getEncoder().encodeToString(dk.plaintext().copyBytes()));
         }
         try (KmsClient nowhere = KmsClient.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:1"))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
                 .credentialsProvider(() -> software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("a", "b"))
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(
-                        software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
+                .overrideConfiguration(
+                        o -> o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
                 .build()) {
             assertThatThrownBy(() -> KmsRootKey.open(nowhere, id))
                     .extracting(e -> ((StrongroomException) e).code())
@@ -395,11 +418,13 @@ class KmsSdkIT {
         byte[] secret = "do-not-log-this-plaintext".getBytes(StandardCharsets.UTF_8);
         SdkBytes blob = encrypt(id, secret, CTX);
         kms.decrypt(r -> r.ciphertextBlob(blob).encryptionContext(CTX));
-        var dk = kms.generateDataKey(r -> r.keyId(id).keySpec(DataKeySpec.AES_256).encryptionContext(CTX));
+        var dk = kms.generateDataKey(
+                r -> r.keyId(id).keySpec(DataKeySpec.AES_256).encryptionContext(CTX));
         assertThatThrownBy(() -> kms.decrypt(r -> r.ciphertextBlob(blob).encryptionContext(Map.of("k", "v"))))
                 .isInstanceOf(InvalidCiphertextException.class);
 
-        List<AuditRecord> forCluster = f.audit().query(AuditQuery.all().withKey(id).withContextValue("dw1"));
+        List<AuditRecord> forCluster =
+                f.audit().query(AuditQuery.all().withKey(id).withContextValue("dw1"));
         assertThat(forCluster).extracting(AuditRecord::eventName).contains("Encrypt", "Decrypt", "GenerateDataKey");
         AuditRecord gdk = forCluster.stream()
                 .filter(r -> r.eventName().equals("GenerateDataKey"))
@@ -409,16 +434,26 @@ class KmsSdkIT {
         assertThat(gdk.principalArn()).isEqualTo(f.admin.principalArn());
         assertThat(gdk.region()).isEqualTo("us-east-1");
         assertThat(gdk.keyArn()).endsWith(id);
-        assertThat(gdk.json().path("additionalEventData").path("keyMaterialId").asText()).hasSize(64);
+        assertThat(gdk.json().path("additionalEventData").path("keyMaterialId").asText())
+                .hasSize(64);
         assertThat(gdk.json().path("readOnly").asBoolean()).isTrue();
-        assertThat(gdk.json().path("requestParameters").path("keySpec").asText()).isEqualTo("AES_256");
+        assertThat(gdk.json().path("requestParameters").path("keySpec").asText())
+                .isEqualTo("AES_256");
 
-        List<AuditRecord> failures = f.audit().query(AuditQuery.all().withKey(id).onlyErrors());
+        List<AuditRecord> failures =
+                f.audit().query(AuditQuery.all().withKey(id).onlyErrors());
         assertThat(failures).extracting(AuditRecord::errorCode).contains("InvalidCiphertextException");
-        assertThat(f.audit().query(AuditQuery.all().withKey(id).withEventName("CreateAlias"))).hasSize(1);
-        assertThat(f.audit().query(AuditQuery.all().withPrincipal(f.admin.principalArn()).withKey(id)))
+        assertThat(f.audit().query(AuditQuery.all().withKey(id).withEventName("CreateAlias")))
+                .hasSize(1);
+        assertThat(f.audit()
+                        .query(AuditQuery.all()
+                                .withPrincipal(f.admin.principalArn())
+                                .withKey(id)))
                 .hasSizeGreaterThanOrEqualTo(5);
-        assertThat(f.audit().query(AuditQuery.all().withKey(id).between(java.time.Instant.now().plusSeconds(60), null)))
+        assertThat(f.audit()
+                        .query(AuditQuery.all()
+                                .withKey(id)
+                                .between(java.time.Instant.now().plusSeconds(60), null)))
                 .isEmpty();
 
         String trail = Files.readString(f.audit().file());
@@ -437,7 +472,9 @@ class KmsSdkIT {
             String id;
             SdkBytes blob;
             try (KmsClient first = own.client(own.admin, "us-east-1")) {
-                id = first.createKey(r -> r.description("restart")).keyMetadata().keyId();
+                id = first.createKey(r -> r.description("restart"))
+                        .keyMetadata()
+                        .keyId();
                 first.createAlias(r -> r.aliasName("alias/sdk-restart").targetKeyId(id));
                 first.rotateKeyOnDemand(r -> r.keyId(id));
                 blob = first.encrypt(r -> r.keyId(id)
@@ -456,7 +493,10 @@ class KmsSdkIT {
                             .plaintext()
                             .asByteArray())
                     .containsExactly(42);
-            assertThat(again.describeKey(r -> r.keyId("alias/sdk-restart")).keyMetadata().keyId()).isEqualTo(id);
+            assertThat(again.describeKey(r -> r.keyId("alias/sdk-restart"))
+                            .keyMetadata()
+                            .keyId())
+                    .isEqualTo(id);
             assertThat(again.listKeyRotations(r -> r.keyId(id)).rotations()).hasSize(1);
         }
     }

@@ -107,7 +107,8 @@ public final class Store implements AutoCloseable {
             Files.createDirectories(f.catalogDir());
             Files.createDirectories(f.tablesDir());
             Files.createDirectories(f.tmpDir());
-            Sealer sealer = new Sealer(keys);
+            int keyVersion = keys.encrypted() ? keys.current().version() : 0;
+            Sealer sealer = new Sealer(keys, keyVersion);
             Catalog empty = Catalog.empty();
             byte[] cat = f.encodeCatalog(empty, sealer);
             DurableFiles.writeNew(f.catalogFile(0), cat);
@@ -120,7 +121,7 @@ public final class Store implements AutoCloseable {
             DurableFiles.replaceAtomically(
                     root.resolve(StoreFiles.SUPERBLOCK),
                     StoreFiles.encodeSuperblock(
-                            new StoreFiles.Superblock(storeId, layout, keys.encrypted(), keys.keyId())));
+                            new StoreFiles.Superblock(storeId, layout, keys.encrypted(), keys.keyId(), keyVersion)));
         } catch (IOException e) {
             throw new StrongroomException(
                     ErrorCode.IO_ERROR, "cannot create store in " + root + ": " + e.getMessage(), e);
@@ -167,7 +168,13 @@ public final class Store implements AutoCloseable {
                     ErrorCode.INVALID_STATE, "store " + root + " is already open: " + e.getMessage(), e);
         }
         try {
-            Sealer sealer = new Sealer(keys);
+            if (keys.encrypted() && keys.current().version() > sb.newestKeyVersion()) {
+                throw new StrongroomException(
+                        ErrorCode.INVALID_STATE,
+                        "database key version " + keys.current().version() + " is newer than any store " + sb.storeId()
+                                + " has used (" + sb.newestKeyVersion() + "); rotation must record it first");
+            }
+            Sealer sealer = new Sealer(keys, sb.newestKeyVersion());
             StoreFiles.Pointer p = f.readPointer(sealer);
             Catalog cat = f.readCatalog(p.seq(), p.catalogDigest(), sealer);
             Map<Long, TableManifest> manifests = new HashMap<>();

@@ -50,7 +50,7 @@ class TamperTest {
                     tx.createTable(TableSpec.of("public", t, COLS));
                     tx.commit();
                 }
-                for (int batch = 0; batch < 2; batch++) {
+                for (int batch = 0; batch < 1; batch++) {
                     try (Transaction tx = store.begin()) {
                         RowBatch b = RowBatch.builder(COLS, 200);
                         for (int i = 0; i < 200; i++) {
@@ -143,16 +143,28 @@ class TamperTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         List<Path> all = files(pristine);
-        assertThat(all).hasSizeGreaterThan(40);
+        assertThat(all).hasSizeGreaterThan(35);
         int checked = 0;
+        java.util.Set<String> kindsSeen = new java.util.HashSet<>();
         for (Path original : all) {
             String rel = pristine.relativize(original).toString();
             long size = Files.size(original);
             // The header, the envelope header, and three random places in the body.
             // The file header, the envelope header, and random places in the body. The store is opened
             // read-only in effect (open deletes only unreferenced files), so each flip is undone in place.
-            List<Long> offsets = new ArrayList<>(List.of(0L, 17L, 21L + 9, 21L + 30, size - 1));
-            offsets.add((long) random.nextInt((int) size));
+            // Small metadata files (superblock, pointer, catalog): every byte. The first file of each other kind:
+            // every byte of the file header and the envelope header (the first 64 bytes). All: the edges of
+            // each header field, the last byte, and random places.
+            List<Long> offsets = new ArrayList<>();
+            String kind = rel.substring(rel.lastIndexOf('.') + 1);
+            boolean everyHeaderByte = size <= 160 || kindsSeen.add(kind);
+            for (long o = 0; o < (size <= 160 ? size : everyHeaderByte ? 64 : 0); o++) {
+                offsets.add(o);
+            }
+            offsets.addAll(List.of(0L, 4L, 8L, 16L, 20L, 21L, 24L, 28L, 44L, 52L, 64L, size - 1));
+            for (int i = 0; i < 3; i++) {
+                offsets.add((long) random.nextInt((int) size));
+            }
             byte[] pristineBytes = Files.readAllBytes(original);
             for (long off : offsets) {
                 if (off < 0 || off >= size) {

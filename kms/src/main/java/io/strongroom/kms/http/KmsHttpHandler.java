@@ -119,8 +119,8 @@ public final class KmsHttpHandler implements HttpHandler {
                 requestClock.instant(),
                 ev::claimedAccessKey);
         var cred = v.credential();
-        Caller caller = new Caller(
-                cred.accessKeyId(), cred.accountId(), cred.principalArn(), sourceOf(ex), userAgentOf(ex));
+        Caller caller =
+                new Caller(cred.accessKeyId(), cred.accountId(), cred.principalArn(), sourceOf(ex), userAgentOf(ex));
         ev.caller(caller);
         ev.region(v.region());
         if (op.isEmpty() || !KmsService.supports(op)) {
@@ -163,7 +163,8 @@ public final class KmsHttpHandler implements HttpHandler {
     private static byte[] readBody(InputStream in) throws IOException {
         byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
         if (b.length > MAX_BODY_BYTES) {
-            throw KmsApiException.of("SerializationException", "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
+            throw KmsApiException.of(
+                    "SerializationException", "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
         }
         return b;
     }

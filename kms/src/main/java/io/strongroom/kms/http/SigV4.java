@@ -79,7 +79,10 @@ public final class SigV4 {
         String auth = first(header, "authorization");
         if (auth == null) {
             throw new KmsApiException(
-                    ErrorCode.ACCESS_DENIED, "MissingAuthenticationTokenException", 400, "Missing Authentication Token");
+                    ErrorCode.ACCESS_DENIED,
+                    "MissingAuthenticationTokenException",
+                    400,
+                    "Missing Authentication Token");
         }
         if (!auth.startsWith(ALGORITHM + " ")) {
             throw incomplete("Unsupported AWS 'algorithm' in the Authorization header; use " + ALGORITHM + ".");
@@ -186,8 +189,7 @@ public final class SigV4 {
                 if (i > 0) {
                     canonicalHeaders.append(',');
                 }
-                canonicalHeaders.append(
-                        WHITESPACE.matcher(values.get(i).trim()).replaceAll(" "));
+                canonicalHeaders.append(WHITESPACE.matcher(values.get(i).trim()).replaceAll(" "));
             }
             canonicalHeaders.append('\n');
         }

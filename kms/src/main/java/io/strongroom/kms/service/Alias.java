@@ -13,7 +13,12 @@ import java.time.Instant;
  * @param lastUpdatedDate when it last changed target
  */
 public record Alias(
-        String name, String region, String accountId, String targetKeyId, Instant creationDate, Instant lastUpdatedDate) {
+        String name,
+        String region,
+        String accountId,
+        String targetKeyId,
+        Instant creationDate,
+        Instant lastUpdatedDate) {
     public String arn() {
         return "arn:aws:kms:" + region + ":" + accountId + ":" + name;
     }

@@ -79,12 +79,11 @@ final class Asymmetric {
 
     /** DER DigestInfo prefixes (RFC 8017 §9.2 note 1) for PKCS#1 v1.5 over a precomputed digest. */
     private static byte[] digestInfoPrefix(int bits) {
-        String hex =
-                switch (bits) {
-                    case 256 -> "3031300d060960864801650304020105000420";
-                    case 384 -> "3041300d060960864801650304020205000430";
-                    default -> "3051300d060960864801650304020305000440";
-                };
+        String hex = switch (bits) {
+            case 256 -> "3031300d060960864801650304020105000420";
+            case 384 -> "3041300d060960864801650304020205000430";
+            default -> "3051300d060960864801650304020305000440";
+        };
         return HexFormat.of().parseHex(hex);
     }
 

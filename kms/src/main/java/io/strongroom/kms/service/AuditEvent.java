@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AuditEvent {
     /** Request fields never written to the trail: they are data or bearer values, not parameters. */
-    private static final Set<String> SECRET_FIELDS = Set.of(
-            "Plaintext", "CiphertextBlob", "Message", "Signature", "GrantTokens", "GrantToken", "Recipient");
+    private static final Set<String> SECRET_FIELDS =
+            Set.of("Plaintext", "CiphertextBlob", "Message", "Signature", "GrantTokens", "GrantToken", "Recipient");
     /** Request fields whose value is an encryption-context map: its keys are kept verbatim. */
     private static final Set<String> CONTEXT_FIELDS = Set.of(
             "EncryptionContext",

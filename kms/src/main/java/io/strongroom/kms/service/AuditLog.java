@@ -59,7 +59,8 @@ public final class AuditLog implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new StrongroomException(ErrorCode.INTERNAL, "cannot encode audit record " + event, e);
         }
-        ByteBuffer b = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+        ByteBuffer b =
+                ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
         lock.lock();
         try {
             while (b.hasRemaining()) {

@@ -10,7 +10,8 @@ package io.strongroom.kms.service;
  * @param sourceAddress the client's IP address
  * @param userAgent the User-Agent header, or "" when absent
  */
-public record Caller(String accessKeyId, String accountId, String principalArn, String sourceAddress, String userAgent) {
+public record Caller(
+        String accessKeyId, String accountId, String principalArn, String sourceAddress, String userAgent) {
     /** The ARN that stands for "every principal of this account" in key policies. */
     public String accountRootArn() {
         return "arn:aws:iam::" + accountId + ":root";

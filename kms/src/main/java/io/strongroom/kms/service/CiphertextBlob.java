@@ -51,16 +51,16 @@ public record CiphertextBlob(UUID keyId, int materialVersion, byte[] envelope) {
     /** Parses and checks the header; anything that is not a blob of ours is InvalidCiphertextException. */
     public static CiphertextBlob decode(byte[] blob) {
         if (blob.length < HEADER_BYTES + Envelope.encryptedOverhead() || blob.length > MAX_BYTES) {
-            throw KmsApiException.invalidCiphertext("The ciphertext is not a ciphertext of this KMS (length "
-                    + blob.length + ").");
+            throw KmsApiException.invalidCiphertext(
+                    "The ciphertext is not a ciphertext of this KMS (length " + blob.length + ").");
         }
         ByteBuffer b = ByteBuffer.wrap(blob);
         int version = b.get() & 0xff;
         int type = b.get() & 0xff;
         short reserved = b.getShort();
         if (version != FORMAT_VERSION || type != TYPE_SYMMETRIC || reserved != 0) {
-            throw KmsApiException.invalidCiphertext("The ciphertext has an unknown format (version " + version
-                    + ", type " + type + ").");
+            throw KmsApiException.invalidCiphertext(
+                    "The ciphertext has an unknown format (version " + version + ", type " + type + ").");
         }
         UUID keyId = new UUID(b.getLong(), b.getLong());
         int materialVersion = b.getInt();

@@ -260,5 +260,4 @@ public final class KeyPolicy {
     public String toString() {
         return "KeyPolicy[" + statements.size() + " statements]";
     }
-
 }

@@ -28,14 +28,22 @@ public final class KmsKey {
 
     String description;
     KeyState state;
-    @Nullable Instant deletionDate;
+
+    @Nullable
+    Instant deletionDate;
+
     int pendingWindowDays;
     KeyPolicy policy;
     final Map<String, String> tags = new TreeMap<>();
     boolean rotationEnabled;
     int rotationPeriodDays = 365;
-    @Nullable Instant nextRotationDate;
-    @Nullable Instant onDemandRotationStartDate;
+
+    @Nullable
+    Instant nextRotationDate;
+
+    @Nullable
+    Instant onDemandRotationStartDate;
+
     int onDemandRotations;
     final List<KeyMaterial> materials = new ArrayList<>();
     final Map<String, Grant> grants = new LinkedHashMap<>();

@@ -65,8 +65,7 @@ public final class KmsService implements AutoCloseable {
     private static final Pattern UUID_FORM =
             Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern ALIAS_NAME = Pattern.compile("alias/[a-zA-Z0-9:/_-]{1,250}");
-    private static final Pattern KEY_ARN =
-            Pattern.compile("arn:aws:kms:([a-z0-9-]+):(\\d{12}):(key/[^/]+|alias/.+)");
+    private static final Pattern KEY_ARN = Pattern.compile("arn:aws:kms:([a-z0-9-]+):(\\d{12}):(key/[^/]+|alias/.+)");
     private static final int MAX_ON_DEMAND_ROTATIONS = 25;
 
     /** Operations that change nothing; they run under the read lock and are {@code readOnly} in the trail. */
@@ -252,12 +251,11 @@ public final class KmsService implements AutoCloseable {
             throw KmsApiException.unsupported("KeySpec " + spec + " is not supported by this KMS (supported:"
                     + " SYMMETRIC_DEFAULT, RSA_2048/3072/4096, ECC_NIST_P256/P384/P521).");
         }
-        boolean usageOk =
-                switch (usage) {
-                    case "ENCRYPT_DECRYPT" -> symmetric || spec.startsWith("RSA_");
-                    case "SIGN_VERIFY" -> !symmetric;
-                    default -> false;
-                };
+        boolean usageOk = switch (usage) {
+            case "ENCRYPT_DECRYPT" -> symmetric || spec.startsWith("RSA_");
+            case "SIGN_VERIFY" -> !symmetric;
+            default -> false;
+        };
         if (!usageOk) {
             throw KmsApiException.validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec + ".");
         }
@@ -275,7 +273,13 @@ public final class KmsService implements AutoCloseable {
     }
 
     private KmsKey newKey(
-            String accountId, String region, String spec, String usage, String manager, String description, KeyPolicy p) {
+            String accountId,
+            String region,
+            String spec,
+            String usage,
+            String manager,
+            String description,
+            KeyPolicy p) {
         Instant now = clock.instant();
         KmsKey k = new KmsKey(
                 UUID.randomUUID().toString(),
@@ -559,9 +563,7 @@ public final class KmsService implements AutoCloseable {
                 noContext(ctx);
                 ciphertext = rsa(k, alg, Cipher.ENCRYPT_MODE, plaintext);
             }
-            return obj().put("CiphertextBlob", ciphertext)
-                    .put("KeyId", k.arn())
-                    .put("EncryptionAlgorithm", alg);
+            return obj().put("CiphertextBlob", ciphertext).put("KeyId", k.arn()).put("EncryptionAlgorithm", alg);
         } finally {
             Arrays.fill(plaintext, (byte) 0);
         }
@@ -719,8 +721,8 @@ public final class KmsService implements AutoCloseable {
     private byte[] openSymmetric(KmsKey k, CiphertextBlob b, SortedMap<String, String> ctx, AuditEvent ev) {
         KeyMaterial m = k.material(b.materialVersion());
         if (m == null) {
-            throw KmsApiException.invalidCiphertext("The ciphertext names a key material version that " + k.arn()
-                    + " never had.");
+            throw KmsApiException.invalidCiphertext(
+                    "The ciphertext names a key material version that " + k.arn() + " never had.");
         }
         ev.keyMaterialId(m.materialId());
         try {
@@ -858,7 +860,9 @@ public final class KmsService implements AutoCloseable {
     private JsonNode createGrant(Caller c, String region, JsonNode r, AuditEvent ev) {
         KmsKey k = resolve(c, region, reqStr(r, "KeyId"), false, ev);
         String grantee = reqStr(r, "GranteePrincipal");
-        @Nullable String retiring = r.hasNonNull("RetiringPrincipal") ? r.get("RetiringPrincipal").asText() : null;
+        @Nullable
+        String retiring =
+                r.hasNonNull("RetiringPrincipal") ? r.get("RetiringPrincipal").asText() : null;
         List<String> ops = new ArrayList<>();
         for (JsonNode o : r.path("Operations")) {
             if (!Grant.OPERATIONS.contains(o.asText())) {
@@ -1206,7 +1210,8 @@ public final class KmsService implements AutoCloseable {
     }
 
     private static AuditEvent serviceEvent(String name, KmsKey k, Instant now) {
-        AuditEvent e = new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), now, name);
+        AuditEvent e =
+                new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), now, name);
         e.region(k.region);
         e.source("kms.amazonaws.com", "kms.amazonaws.com");
         e.key(k.arn(), k.accountId);
@@ -1313,8 +1318,8 @@ public final class KmsService implements AutoCloseable {
         Alias a = aliases.get(Alias.mapKey(region, accountId, name));
         KmsKey k = a == null ? null : keys.get(a.targetKeyId());
         if (k == null) {
-            throw KmsApiException.notFound("Alias arn:aws:kms:" + region + ":" + accountId + ":" + name
-                    + " is not found.");
+            throw KmsApiException.notFound(
+                    "Alias arn:aws:kms:" + region + ":" + accountId + ":" + name + " is not found.");
         }
         return k;
     }
@@ -1359,8 +1364,8 @@ public final class KmsService implements AutoCloseable {
 
     private static void algorithm(String alg, List<String> allowed, KmsKey k) {
         if (!allowed.contains(alg)) {
-            throw KmsApiException.invalidKeyUsage("Algorithm " + alg + " is not valid for " + k.arn() + " (valid: "
-                    + allowed + ").");
+            throw KmsApiException.invalidKeyUsage(
+                    "Algorithm " + alg + " is not valid for " + k.arn() + " (valid: " + allowed + ").");
         }
     }
 
@@ -1384,7 +1389,8 @@ public final class KmsService implements AutoCloseable {
     // Shapes
 
     private static ObjectNode metadata(KmsKey k) {
-        ObjectNode m = obj().put("AWSAccountId", k.accountId).put("KeyId", k.keyId).put("Arn", k.arn());
+        ObjectNode m =
+                obj().put("AWSAccountId", k.accountId).put("KeyId", k.keyId).put("Arn", k.arn());
         m.set("CreationDate", ts(k.creationDate));
         m.put("Enabled", k.state == KeyState.ENABLED)
                 .put("Description", k.description)

@@ -127,8 +127,10 @@ final class StateDocument {
         try {
             root = JSON.readTree(doc);
         } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "KMS store " + store.storeFile()
-                    + " authenticates but its document is not JSON", e);
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE,
+                    "KMS store " + store.storeFile() + " authenticates but its document is not JSON",
+                    e);
         }
         int version = root.path("formatVersion").asInt(-1);
         if (version != FORMAT_VERSION) {
@@ -201,7 +203,8 @@ final class StateDocument {
             }
             throw new StrongroomException(
                     ErrorCode.INTEGRITY_FAILURE,
-                    "KMS store " + store.storeFile() + " authenticates but its content is inconsistent: " + e, e);
+                    "KMS store " + store.storeFile() + " authenticates but its content is inconsistent: " + e,
+                    e);
         }
     }
 
@@ -209,7 +212,8 @@ final class StateDocument {
         int version = mo.get("version").asInt();
         String materialId = mo.get("materialId").asText();
         Instant created = Instant.ofEpochMilli(mo.get("createdAt").asLong());
-        String rotationType = mo.hasNonNull("rotationType") ? mo.get("rotationType").asText() : null;
+        String rotationType =
+                mo.hasNonNull("rotationType") ? mo.get("rotationType").asText() : null;
         byte[] sealed = Base64.getDecoder().decode(mo.get("sealed").asText());
         byte[] raw = store.openMaterial(k.arn(), version, sealed);
         try {

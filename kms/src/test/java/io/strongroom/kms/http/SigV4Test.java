@@ -33,7 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SigV4Test {
     private static final Credential EXAMPLE = new Credential(
-            "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "111122223333", "arn:aws:iam::111122223333:user/e");
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "111122223333",
+            "arn:aws:iam::111122223333:user/e");
 
     @TempDir
     Path dir;
@@ -144,12 +147,17 @@ class SigV4Test {
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
         Instant now = Instant.parse("2026-11-22T10:00:00Z");
         Map<String, String> h = new TreeMap<>(Map.of(
-                "host", "127.0.0.1:1", "content-type", "application/x-amz-json-1.1", "x-amz-target",
+                "host",
+                "127.0.0.1:1",
+                "content-type",
+                "application/x-amz-json-1.1",
+                "x-amz-target",
                 "TrentService.ListKeys"));
         h.putAll(SigV4.sign(EXAMPLE, "ap-southeast-2", "kms", now, "POST", "/", h, body));
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         h.forEach((k, v) -> headers.put(k, List.of(v)));
-        assertThat(sigV4.verify("POST", "/", null, headers::get, body, now, a -> {}).region())
+        assertThat(sigV4.verify("POST", "/", null, headers::get, body, now, a -> {})
+                        .region())
                 .isEqualTo("ap-southeast-2");
     }
 

@@ -84,7 +84,8 @@ class KmsServiceTest {
         assertThat(kms.runScheduledWork()).isZero();
         now.set(now.get().plus(Duration.ofDays(2)));
         assertThat(kms.runScheduledWork()).isEqualTo(1);
-        JsonNode rotations = call("ListKeyRotations", "{\"KeyId\":\"" + id + "\"}").path("Rotations");
+        JsonNode rotations =
+                call("ListKeyRotations", "{\"KeyId\":\"" + id + "\"}").path("Rotations");
         assertThat(rotations).hasSize(1);
         assertThat(rotations.get(0).path("RotationType").asText()).isEqualTo("AUTOMATIC");
         String after = encrypt(id, "{\"c\":\"1\"}");
@@ -92,7 +93,8 @@ class KmsServiceTest {
         assertThat(decrypt(before, "{\"c\":\"1\"}").path("Plaintext").asText()).isEqualTo("AQID");
         assertThat(decrypt(after, "{\"c\":\"1\"}").path("Plaintext").asText()).isEqualTo("AQID");
         assertThat(decrypt(before, "{\"c\":\"1\"}").path("KeyMaterialId").asText())
-                .isNotEqualTo(decrypt(after, "{\"c\":\"1\"}").path("KeyMaterialId").asText());
+                .isNotEqualTo(
+                        decrypt(after, "{\"c\":\"1\"}").path("KeyMaterialId").asText());
     }
 
     @Test
@@ -115,7 +117,8 @@ class KmsServiceTest {
                 .isEqualTo("AccessDeniedException");
         assertThat(call("ListAliases", "{}").path("Aliases")).isEmpty();
         // The material is gone from the store document, not just hidden.
-        assertThat(new String(store.load(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(id);
+        assertThat(new String(store.load(), java.nio.charset.StandardCharsets.UTF_8))
+                .doesNotContain(id);
     }
 
     @Test
@@ -160,7 +163,8 @@ class KmsServiceTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(KmsStore.MASTER_FILE))))
                 .isEqualTo("rw-------");
         byte[] onDisk = Files.readAllBytes(store.storeFile());
-        assertThat(new String(onDisk, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(id);
+        assertThat(new String(onDisk, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain(id);
         close();
         byte[] tampered = onDisk.clone();
         tampered[tampered.length / 2] ^= 0x01;
@@ -194,7 +198,10 @@ class KmsServiceTest {
         // A crash after writing the temporary file but before the rename: the next start ignores it.
         Files.write(dir.resolve(KmsStore.STORE_FILE + ".tmp"), new byte[] {1, 2, 3});
         open();
-        assertThat(call("DescribeKey", "{\"KeyId\":\"" + id + "\"}").path("KeyMetadata").path("KeyId").asText())
+        assertThat(call("DescribeKey", "{\"KeyId\":\"" + id + "\"}")
+                        .path("KeyMetadata")
+                        .path("KeyId")
+                        .asText())
                 .isEqualTo(id);
         assertThat(Files.exists(dir.resolve(KmsStore.STORE_FILE + ".tmp"))).isFalse();
     }

@@ -13,25 +13,39 @@ import java.security.SecureRandom;
  * compressed, and encrypted under a fresh {@link BlockKey} (or checksummed in an unencrypted store).
  *
  * <pre>
- * file   = header (20 bytes, magic "SRBK", object id = block id) | envelope
- * AD     = Bindings.block(ref, store, table, header)
- * payload (inside the envelope) = u8 codec (0 none, 1 zstd) | u32 raw length | data
+ * file    = header (20 bytes, magic "SRBK", object id = block id) | envelope
+ * AD      = Bindings.block(ref, store, table, header)
+ * payload (inside the envelope) = u8 codec (0 none, 1 zstd level 1) | u32 raw length | data
  * </pre>
  *
  * The block key is wrapped under the database key and kept in the block's manifest entry, never in the file,
- * so that rotating the database key rewrites manifests only. Thread-safe.
+ * so that rotating the database key rewrites manifests only. Compression runs before encryption (ciphertext
+ * does not compress); it is skipped when it saves less than 1/32. Thread-safe: scratch buffers are per
+ * thread.
  */
 public final class BlockCodec {
     public static final int CODEC_NONE = 0;
     public static final int CODEC_ZSTD = 1;
     public static final int MAX_RAW_BYTES = 64 * 1024 * 1024;
+    private static final int PREFIX_BYTES = 5;
     private static final int ZSTD_LEVEL = 1;
     private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
+    private static final ThreadLocal<byte[][]> PAYLOAD = ThreadLocal.withInitial(() -> new byte[1][0]);
+    private static final ThreadLocal<byte[][]> PLAINTEXT = ThreadLocal.withInitial(() -> new byte[1][0]);
 
     private BlockCodec() {}
 
     /** A block ready to write: the file bytes and its manifest entry. */
     public record Written(byte[] file, BlockRef ref) {}
+
+    /** A per-thread buffer of at least {@code n} bytes, reused across blocks to spare the allocator. */
+    private static byte[] scratch(ThreadLocal<byte[][]> holder, int n) {
+        byte[][] h = holder.get();
+        if (h[0].length < n) {
+            h[0] = new byte[Math.max(n, h[0].length + h[0].length / 2)];
+        }
+        return h[0];
+    }
 
     /**
      * Encodes, compresses and seals rows {@code from..to} of {@code v} as block {@code blockId}. Stored size and
@@ -50,32 +64,44 @@ public final class BlockCodec {
             Sealer sealer) {
         ColumnChunkCodec.Encoded enc = ColumnChunkCodec.encode(v, from, to);
         byte[] raw = enc.body();
-        byte[] compressed = Zstd.compress(raw, ZSTD_LEVEL);
-        boolean useZstd = compressed.length < raw.length - raw.length / 32;
-        byte[] data = useZstd ? compressed : raw;
-        ByteSink payload = new ByteSink(data.length + 5);
-        payload.u8(useZstd ? CODEC_ZSTD : CODEC_NONE).u32(raw.length).bytes(data);
+        int rawLength = enc.bodyLength();
+        int bound = (int) Zstd.compressBound(rawLength);
+        byte[] payload = scratch(PAYLOAD, PREFIX_BYTES + Math.max(bound, rawLength));
+        long compressed = Zstd.compressByteArray(payload, PREFIX_BYTES, bound, raw, 0, rawLength, ZSTD_LEVEL);
+        boolean useZstd = !Zstd.isError(compressed) && compressed < rawLength - rawLength / 32;
+        int dataLength = useZstd ? (int) compressed : rawLength;
+        if (!useZstd) {
+            System.arraycopy(raw, 0, payload, PREFIX_BYTES, rawLength);
+        }
+        payload[0] = (byte) (useZstd ? CODEC_ZSTD : CODEC_NONE);
+        payload[1] = (byte) (rawLength >>> 24);
+        payload[2] = (byte) (rawLength >>> 16);
+        payload[3] = (byte) (rawLength >>> 8);
+        payload[4] = (byte) rawLength;
+        int payloadLength = PREFIX_BYTES + dataLength;
 
         byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, blockId);
         int dekVersion = sealer.encrypted() ? sealer.keys().current().version() : 0;
         BlockRef provisional = new BlockRef(
                 blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, dekVersion, enc.zone(), new byte[0]);
         AssociatedData ad = Bindings.block(provisional, storeId, tableId, header);
-        byte[] envelope;
+        byte[] file;
         byte[] wrappedKey;
         if (sealer.encrypted()) {
+            file = new byte[header.length + payloadLength + Envelope.encryptedOverhead()];
+            System.arraycopy(header, 0, file, 0, header.length);
             try (BlockKey key = BlockKey.generate(RANDOM.get())) {
-                envelope = key.encrypt(ad, payload.array(), 0, payload.size());
+                key.encryptInto(ad, payload, 0, payloadLength, file, header.length);
                 wrappedKey = sealer.wrapBlockKey(
                         key, Bindings.blockKey(storeId, tableId, columnId, slice, blockId, dekVersion));
             }
         } else {
-            envelope = Envelope.sealUnencrypted(ad, payload.array(), 0, payload.size());
+            byte[] envelope = Envelope.sealUnencrypted(ad, payload, 0, payloadLength);
+            file = new byte[header.length + envelope.length];
+            System.arraycopy(header, 0, file, 0, header.length);
+            System.arraycopy(envelope, 0, file, header.length, envelope.length);
             wrappedKey = new byte[0];
         }
-        byte[] file = new byte[header.length + envelope.length];
-        System.arraycopy(header, 0, file, 0, header.length);
-        System.arraycopy(envelope, 0, file, header.length, envelope.length);
         BlockRef ref = new BlockRef(
                 blockId,
                 columnId,
@@ -103,35 +129,42 @@ public final class BlockCodec {
         int off = FileHeader.BYTES;
         int len = file.length - off;
         byte[] payload;
+        int payloadLength;
         if (sealer.encrypted()) {
-            if (!Envelope.isEncrypted(file, off, len)) {
-                throw Sealer.integrity(place, "found an unencrypted block in an encrypted store", null);
+            if (!Envelope.isEncrypted(file, off, len) || len < Envelope.encryptedOverhead()) {
+                throw Sealer.integrity(
+                        place, "not an encrypted block (an encrypted store holds only encrypted blocks)", null);
             }
             AssociatedData keyAd =
                     Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), ref.dekVersion());
-            try (BlockKey key = sealer.unwrapBlockKey(ref.wrappedKey(), keyAd, place)) {
-                payload = Sealer.guard(() -> key.decrypt(ad, file, off, len), place);
+            byte[] buf = scratch(PLAINTEXT, len - Envelope.encryptedOverhead());
+            try (BlockKey key = sealer.unwrapBlockKey(ref.wrappedKey(), ref.dekVersion(), keyAd, place)) {
+                payloadLength = Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place);
             }
+            payload = buf;
         } else {
             payload = Sealer.guard(() -> Envelope.openUnencrypted(ad, file, off, len), place);
+            payloadLength = payload.length;
         }
-        ByteSource in = new ByteSource(payload, place);
+        ByteSource in = new ByteSource(payload, 0, payloadLength, place);
         int codec = in.u8();
         int rawLength = in.count(MAX_RAW_BYTES, "raw length");
-        byte[] raw;
+        byte[] raw = new byte[rawLength];
         if (codec == CODEC_ZSTD) {
-            byte[] compressed = in.bytes(in.remaining());
+            long n;
             try {
-                raw = Zstd.decompress(compressed, rawLength);
+                n = Zstd.decompressByteArray(raw, 0, rawLength, payload, in.position(), in.remaining());
             } catch (RuntimeException e) {
                 throw Sealer.integrity(place, "zstd data does not decompress", e);
             }
-            if (raw.length != rawLength) {
-                throw Sealer.integrity(place, "decompressed to " + raw.length + " bytes, expected " + rawLength, null);
+            if (Zstd.isError(n) || n != rawLength) {
+                throw Sealer.integrity(place, "zstd data does not decompress to " + rawLength + " bytes", null);
             }
         } else if (codec == CODEC_NONE) {
-            raw = in.bytes(rawLength);
-            in.expectEnd();
+            if (in.remaining() != rawLength) {
+                throw Sealer.integrity(place, "stored length differs from raw length", null);
+            }
+            System.arraycopy(payload, in.position(), raw, 0, rawLength);
         } else {
             throw Sealer.integrity(place, "unknown compression codec " + codec, null);
         }

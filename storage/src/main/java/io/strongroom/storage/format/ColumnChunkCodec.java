@@ -37,7 +37,7 @@ public final class ColumnChunkCodec {
     private ColumnChunkCodec() {}
 
     /** An encoded block body with its statistics. */
-    public record Encoded(byte[] body, int encoding, int nullCount, ZoneMap zone) {}
+    public record Encoded(byte[] body, int bodyLength, int encoding, int nullCount, ZoneMap zone) {}
 
     public static Encoded encode(ColumnVector v, int from, int to) {
         int n = to - from;
@@ -109,7 +109,7 @@ public final class ColumnChunkCodec {
             default -> throw new IllegalStateException();
         }
         out.array()[encodingPos] = (byte) encoding;
-        return new Encoded(out.toByteArray(), encoding, nulls, zone);
+        return new Encoded(out.array(), out.size(), encoding, nulls, zone);
     }
 
     private static int estimate(ColumnVector v, int from, int to) {

@@ -21,9 +21,27 @@ import io.strongroom.storage.StoreKeys;
  */
 public final class Sealer {
     private final StoreKeys keys;
+    private final int newestKeyVersion;
 
-    public Sealer(StoreKeys keys) {
+    /**
+     * @param newestKeyVersion the newest database key version the store has ever used, from its superblock: an
+     *     envelope naming a newer (or a non-positive) version is damaged, not made under a key we lack
+     */
+    public Sealer(StoreKeys keys, int newestKeyVersion) {
         this.keys = keys;
+        this.newestKeyVersion = newestKeyVersion;
+    }
+
+    private DatabaseKey keyFor(byte[] env, int off, int len, String place) {
+        int version = Envelope.keyVersionOf(env, off, len);
+        if (version < 1 || version > newestKeyVersion) {
+            throw integrity(
+                    place,
+                    "names database key version " + version + ", which this store never used (newest is "
+                            + newestKeyVersion + ")",
+                    null);
+        }
+        return keys.version(version, place);
     }
 
     public boolean encrypted() {
@@ -52,7 +70,7 @@ public final class Sealer {
         if (!Envelope.isEncrypted(env, off, len)) {
             throw integrity(place, "found an unencrypted envelope in an encrypted store", null);
         }
-        DatabaseKey dek = keys.version(Envelope.keyVersionOf(env, off, len), place);
+        DatabaseKey dek = keyFor(env, off, len, place);
         return guard(() -> dek.decrypt(ad, env, off, len), place);
     }
 
@@ -61,11 +79,14 @@ public final class Sealer {
         return keys.current().wrap(key, ad);
     }
 
-    public BlockKey unwrapBlockKey(byte[] wrapped, AssociatedData ad, String place) {
+    public BlockKey unwrapBlockKey(byte[] wrapped, int expectedVersion, AssociatedData ad, String place) {
         if (wrapped.length < Envelope.HEADER_BYTES) {
             throw integrity(place, "wrapped block key truncated", null);
         }
-        DatabaseKey dek = keys.version(Envelope.keyVersionOf(wrapped, 0, wrapped.length), place);
+        if (Envelope.keyVersionOf(wrapped, 0, wrapped.length) != expectedVersion) {
+            throw integrity(place, "wrapped block key names another key version than its manifest entry", null);
+        }
+        DatabaseKey dek = keyFor(wrapped, 0, wrapped.length, place);
         return guard(() -> dek.unwrapBlockKey(wrapped, ad), place);
     }
 

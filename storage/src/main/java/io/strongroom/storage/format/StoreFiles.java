@@ -112,12 +112,14 @@ public final class StoreFiles {
      * What the superblock says.
      *
      * @param databaseKeyId the id of the store's database key, or null when unencrypted
+     * @param newestKeyVersion the newest database key version the store has used; 0 when unencrypted
      */
     public record Superblock(
             String storeId,
             ClusterLayout layout,
             boolean encrypted,
-            @Nullable String databaseKeyId) {}
+            @Nullable String databaseKeyId,
+            int newestKeyVersion) {}
 
     public static byte[] encodeSuperblock(Superblock sb) {
         byte[] header = FileHeader.bytes(FileHeader.Kind.SUPERBLOCK, 0);
@@ -127,7 +129,8 @@ public final class StoreFiles {
                 .u32(sb.layout().nodes())
                 .u32(sb.layout().slicesPerNode())
                 .u8(sb.encrypted() ? 1 : 0)
-                .utf(keyId == null ? "" : keyId);
+                .utf(keyId == null ? "" : keyId)
+                .u32(sb.newestKeyVersion());
         return concat(header, Envelope.sealUnencrypted(Bindings.superblock(header), body.array(), 0, body.size()));
     }
 
@@ -151,6 +154,7 @@ public final class StoreFiles {
         int spn = in.u32();
         int enc = in.u8();
         String keyId = in.utf();
+        int newest = in.u32();
         in.expectEnd();
         if (enc > 1 || (enc == 1) == keyId.isEmpty()) {
             throw in.corrupt("inconsistent encryption fields");
@@ -161,7 +165,10 @@ public final class StoreFiles {
         } catch (StrongroomException e) {
             throw in.corrupt(String.valueOf(e.getMessage()));
         }
-        return new Superblock(id, layout, enc == 1, enc == 1 ? keyId : null);
+        if ((enc == 1) != (newest > 0)) {
+            throw in.corrupt("inconsistent key version");
+        }
+        return new Superblock(id, layout, enc == 1, enc == 1 ? keyId : null, newest);
     }
 
     // ---- pointer ----
