@@ -9,26 +9,28 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.RootKey;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.SoftwareRootKey;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.crypto.WrappedKey;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /**
- * The key vault of a single-machine run, apart from the store's directory: a software root key in a 0600 file
- * (standing in for the KMS until the KMS is wired in), and per cluster the CEK wrapped by the root key with its
- * encryption context, and the DEK wrapped by the CEK. Plaintext CEK and DEK exist only in memory.
+ * The key vault: per cluster, the CEK wrapped by the root key (with the root key's id and the encryption
+ * context it was made with) and the DEK wrapped by the CEK. It lives apart from every cluster's data directory;
+ * plaintext keys exist only in memory. The control plane (issue 4) will own a fuller version of this.
  *
- * <p>Layout: {@code root.key} (32 bytes, 0600); {@code <cluster>.properties} (base64 wrapped keys, context).
- * Writes are atomic (temp file, fsync, rename). Not thread-safe; used at start-up.
+ * <p>Layout: {@code <cluster>.properties} with base64 wrapped keys; written atomically (temp file, fsync,
+ * rename). Not thread-safe; used at start-up.
  */
 final class LocalKeyVault {
     private final Path dir;
@@ -38,68 +40,59 @@ final class LocalKeyVault {
         this.dir = dir;
     }
 
-    private RootKey rootKey() throws IOException {
-        Path file = dir.resolve("root.key");
-        if (!Files.exists(file)) {
-            Files.createDirectories(dir);
-            byte[] m = new byte[32];
-            random.nextBytes(m);
-            Path tmp = dir.resolve("root.key.tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, m);
-            java.util.Arrays.fill(m, (byte) 0);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-        byte[] m = Files.readAllBytes(file);
-        if (m.length != 32) {
-            throw new StrongroomException(
-                    ErrorCode.INTEGRITY_FAILURE, "root key file " + file + " is damaged (expected 32 bytes)");
-        }
-        try {
-            return SoftwareRootKey.ofMaterial(new KeyInfo(KeyTier.ROOT, "local-root", 1), SecretBytes.copyOf(m));
-        } finally {
-            java.util.Arrays.fill(m, (byte) 0);
-        }
-    }
-
-    /** The cluster's DEK: unwrapped from the vault, or created (CEK and DEK) on first use. */
-    DatabaseKey databaseKey(String clusterId) throws IOException {
-        RootKey root = rootKey();
+    /**
+     * The cluster's DEK: unwrapped through the root key, or, on first use, a new CEK from the root key
+     * (GenerateDataKey with {@code context}) and a new random DEK wrapped under it.
+     */
+    DatabaseKey databaseKey(String clusterId, RootKey root, EncryptionContext newContext) throws IOException {
+        Files.createDirectories(dir);
         Path entry = dir.resolve(clusterId + ".properties");
         KeyInfo cekInfo = new KeyInfo(KeyTier.CLUSTER, clusterId + "/cek", 1);
         KeyInfo dekInfo = new KeyInfo(KeyTier.DATABASE, clusterId + "/dek", 1);
-        EncryptionContext ctx = EncryptionContext.of(Map.of("strongroom:cluster", clusterId));
         Base64.Encoder enc = Base64.getEncoder();
         if (!Files.exists(entry)) {
-            try (DataKey cek = root.generateDataKey(ctx);
+            try (DataKey cek = root.generateDataKey(newContext);
                     ClusterKey clusterKey = ClusterKey.ofMaterial(
                             cekInfo, SecretBytes.copyOf(cek.plaintext().copyBytes()));
                     DatabaseKey dek = DatabaseKey.generate(dekInfo, random)) {
                 Properties p = new Properties();
+                p.setProperty("root.key", root.info().keyId());
                 p.setProperty("cek.wrapped", enc.encodeToString(cek.wrapped().ciphertext()));
                 p.setProperty(
                         "dek.wrapped",
                         enc.encodeToString(clusterKey.wrap(dek, clusterId).ciphertext()));
-                p.setProperty("context", ctx.pairs().toString());
+                newContext.pairs().forEach((k, v) -> p.setProperty("context." + k, v));
                 Path tmp = dir.resolve(clusterId + ".properties.tmp");
                 try (var out = Files.newOutputStream(tmp)) {
-                    p.store(out, "wrapped keys of cluster " + clusterId);
+                    p.store(out, "wrapped keys of cluster " + clusterId + "; no plaintext key material");
                 }
-                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                     ch.force(true);
                 }
-                Files.move(tmp, entry, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
             }
         }
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(entry, StandardCharsets.ISO_8859_1)) {
             p.load(in);
         }
+        Map<String, String> ctx = new TreeMap<>();
+        for (String name : p.stringPropertyNames()) {
+            if (name.startsWith("context.")) {
+                ctx.put(name.substring("context.".length()), p.getProperty(name));
+            }
+        }
+        String rootId = p.getProperty("root.key", "");
+        if (!rootId.equals(root.info().keyId())) {
+            throw new StrongroomException(
+                    ErrorCode.WRONG_KEY,
+                    "cluster " + clusterId + " is rooted in KMS key " + rootId + ", not "
+                            + root.info().keyId());
+        }
         Base64.Decoder dec = Base64.getDecoder();
         WrappedKey wrappedCek = new WrappedKey(root.info(), dec.decode(p.getProperty("cek.wrapped", "")));
         WrappedKey wrappedDek = new WrappedKey(cekInfo, dec.decode(p.getProperty("dek.wrapped", "")));
-        try (SecretBytes cek = root.decrypt(wrappedCek, ctx);
+        try (SecretBytes cek = root.decrypt(wrappedCek, EncryptionContext.of(ctx));
                 ClusterKey clusterKey = ClusterKey.ofMaterial(cekInfo, SecretBytes.copyOf(cek.copyBytes()))) {
             return clusterKey.unwrapDatabaseKey(wrappedDek, dekInfo, clusterId);
         }

@@ -1,4 +1,4 @@
-package io.strongroom.kms.bench;
+package io.strongroom.bench;
 
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
