@@ -247,7 +247,7 @@ public final class Transaction implements AutoCloseable {
         }
         Path file = store.files().blockFile(c.tableId, blockId);
         writtenFiles.add(file);
-        DurableFiles.writeNew(file, w.file());
+        DurableFiles.writeNew(file, w.file(), w.length());
         store.faults().reached(CommitStep.BLOCK_WRITTEN, file);
         c.added.add(w.ref());
     }

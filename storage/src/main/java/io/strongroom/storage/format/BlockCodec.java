@@ -32,11 +32,15 @@ public final class BlockCodec {
     private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
     private static final ThreadLocal<byte[][]> PAYLOAD = ThreadLocal.withInitial(() -> new byte[1][0]);
     private static final ThreadLocal<byte[][]> PLAINTEXT = ThreadLocal.withInitial(() -> new byte[1][0]);
+    private static final ThreadLocal<byte[][]> FILE = ThreadLocal.withInitial(() -> new byte[1][0]);
 
     private BlockCodec() {}
 
-    /** A block ready to write: the file bytes and its manifest entry. */
-    public record Written(byte[] file, BlockRef ref) {}
+    /**
+     * A block ready to write: the first {@code length} bytes of {@code file}, and its manifest entry. {@code file}
+     * is a per-thread buffer, valid until this thread encodes its next block.
+     */
+    public record Written(byte[] file, int length, BlockRef ref) {}
 
     /** A per-thread buffer of at least {@code n} bytes, reused across blocks to spare the allocator. */
     private static byte[] scratch(ThreadLocal<byte[][]> holder, int n) {
@@ -86,9 +90,11 @@ public final class BlockCodec {
                 blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, dekVersion, enc.zone(), new byte[0]);
         AssociatedData ad = Bindings.block(provisional, storeId, tableId, header);
         byte[] file;
+        int fileLength;
         byte[] wrappedKey;
         if (sealer.encrypted()) {
-            file = new byte[header.length + payloadLength + Envelope.encryptedOverhead()];
+            fileLength = header.length + payloadLength + Envelope.encryptedOverhead();
+            file = scratch(FILE, fileLength);
             System.arraycopy(header, 0, file, 0, header.length);
             try (BlockKey key = BlockKey.generate(RANDOM.get())) {
                 key.encryptInto(ad, payload, 0, payloadLength, file, header.length);
@@ -97,7 +103,8 @@ public final class BlockCodec {
             }
         } else {
             byte[] envelope = Envelope.sealUnencrypted(ad, payload, 0, payloadLength);
-            file = new byte[header.length + envelope.length];
+            fileLength = header.length + envelope.length;
+            file = scratch(FILE, fileLength);
             System.arraycopy(header, 0, file, 0, header.length);
             System.arraycopy(envelope, 0, file, header.length, envelope.length);
             wrappedKey = new byte[0];
@@ -109,11 +116,11 @@ public final class BlockCodec {
                 rowStart,
                 to - from,
                 enc.nullCount(),
-                file.length,
+                fileLength,
                 dekVersion,
                 enc.zone(),
                 wrappedKey);
-        return new Written(file, ref);
+        return new Written(file, fileLength, ref);
     }
 
     /** Checks, decrypts, decompresses and decodes a block file read from disk. */

@@ -23,8 +23,13 @@ public final class DurableFiles {
      * partial file under this name that nothing references; the store deletes such files when it opens.
      */
     public static void writeNew(Path file, byte[] data) {
+        writeNew(file, data, data.length);
+    }
+
+    /** {@link #writeNew(Path, byte[])} of the first {@code length} bytes of {@code data}. */
+    public static void writeNew(Path file, byte[] data, int length) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(data);
+            ByteBuffer b = ByteBuffer.wrap(data, 0, length);
             while (b.hasRemaining()) {
                 ch.write(b);
             }
