@@ -55,6 +55,8 @@ public final class Store implements AutoCloseable {
     private final ReentrantLock commitLock = new ReentrantLock();
     private final AtomicLong nextBlockId;
     private final AtomicLong nextTableId;
+    private final AtomicLong nextSpillId = new AtomicLong(1);
+    private final java.security.SecureRandom spillRandom = new java.security.SecureRandom();
     private final Object gcLock = new Object();
     private final TreeMap<Long, Integer> openSnapshots = new TreeMap<>();
     private final List<PendingDelete> pendingDeletes = new ArrayList<>();
@@ -302,6 +304,13 @@ public final class Store implements AutoCloseable {
             openSnapshots.merge(v.seq(), 1, Integer::sum);
             return new Snapshot(this, v);
         }
+    }
+
+    /** A new temporary file in {@code tmp/}, sealed like the store's other files; close deletes it. */
+    public SpillFile newSpillFile() {
+        checkUsable();
+        long id = nextSpillId.getAndIncrement();
+        return new SpillFile(files.spillFile(id), storeId(), id, encrypted(), spillRandom);
     }
 
     /** Starts a write transaction over the committed version. */

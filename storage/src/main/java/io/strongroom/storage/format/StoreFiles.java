@@ -76,6 +76,10 @@ public final class StoreFiles {
         return tableDir(tableId).resolve(hex(blockId) + ".blk");
     }
 
+    public Path spillFile(long spillId) {
+        return tmpDir().resolve(hex(spillId) + ".spill");
+    }
+
     public static String hex(long v) {
         return String.format("%016x", v);
     }

@@ -1,0 +1,43 @@
+package io.strongroom.control.cluster;
+
+/**
+ * What {@code ClusterStatus} and {@code ClusterAvailabilityStatus} say about a cluster. Transitional states
+ * (creating, modifying, resizing, renaming, rebooting, deleting) last while the control plane runs the
+ * operation; an operation the current state forbids answers InvalidClusterState.
+ *
+ * <p>{@link #INACCESSIBLE_KEY} is the state of a cluster whose keys could not be loaded (KMS down, key disabled
+ * or deleted, grant revoked): it does not serve; RebootCluster tries again, DeleteCluster removes it. The wire
+ * name is the one AWS uses for the same condition of an RDS instance.
+ */
+public enum ClusterStatus {
+    CREATING("creating", "Unavailable"),
+    AVAILABLE("available", "Available"),
+    MODIFYING("modifying", "Modifying"),
+    RESIZING("resizing", "Modifying"),
+    RENAMING("renaming", "Modifying"),
+    REBOOTING("rebooting", "Unavailable"),
+    DELETING("deleting", "Unavailable"),
+    INACCESSIBLE_KEY("inaccessible-encryption-credentials", "Failed");
+
+    private final String wireName;
+    private final String availability;
+
+    ClusterStatus(String wireName, String availability) {
+        this.wireName = wireName;
+        this.availability = availability;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    /** The {@code ClusterAvailabilityStatus} that goes with this status. */
+    public String availability() {
+        return availability;
+    }
+
+    @Override
+    public String toString() {
+        return wireName;
+    }
+}

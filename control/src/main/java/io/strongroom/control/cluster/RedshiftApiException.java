@@ -1,0 +1,99 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Redshift API failure: a {@link StrongroomException} that also carries the wire error code of the Redshift
+ * model (e.g. {@code ClusterNotFound}, not the shape name {@code ClusterNotFoundFault}) and its HTTP status
+ * (reference/aws-api.md §1.2). Messages name clusters and keys, never secrets. Immutable.
+ */
+public final class RedshiftApiException extends StrongroomException {
+    private static final long serialVersionUID = 1L;
+
+    private final String wireCode;
+    private final int httpStatus;
+
+    public RedshiftApiException(ErrorCode code, String wireCode, int httpStatus, String message) {
+        this(code, wireCode, httpStatus, message, null);
+    }
+
+    public RedshiftApiException(
+            ErrorCode code, String wireCode, int httpStatus, String message, @Nullable Throwable cause) {
+        super(code, message, cause);
+        this.wireCode = wireCode;
+        this.httpStatus = httpStatus;
+    }
+
+    /** The {@code <Code>} of the error response. */
+    public String wireCode() {
+        return wireCode;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** {@code Sender} for 4xx, {@code Receiver} for 5xx. */
+    public String faultType() {
+        return httpStatus >= 500 ? "Receiver" : "Sender";
+    }
+
+    public static RedshiftApiException clusterNotFound(String identifier) {
+        return new RedshiftApiException(
+                ErrorCode.NOT_FOUND, "ClusterNotFound", 404, "Cluster " + identifier + " not found.");
+    }
+
+    public static RedshiftApiException invalidState(String message) {
+        return new RedshiftApiException(ErrorCode.INVALID_STATE, "InvalidClusterState", 400, message);
+    }
+
+    public static RedshiftApiException invalidParameter(String message) {
+        return new RedshiftApiException(ErrorCode.INVALID_ARGUMENT, "InvalidParameterValue", 400, message);
+    }
+
+    public static RedshiftApiException invalidCombination(String message) {
+        return new RedshiftApiException(ErrorCode.INVALID_ARGUMENT, "InvalidParameterCombination", 400, message);
+    }
+
+    public static RedshiftApiException missing(String parameter) {
+        return new RedshiftApiException(
+                ErrorCode.INVALID_ARGUMENT,
+                "MissingParameter",
+                400,
+                "The request must contain the parameter " + parameter + ".");
+    }
+
+    public static RedshiftApiException unsupported(String message) {
+        return new RedshiftApiException(ErrorCode.NOT_IMPLEMENTED, "UnsupportedOperation", 400, message);
+    }
+
+    /**
+     * The Redshift error for any other failure, chosen by asking its code: a KMS that cannot be reached is
+     * DependentServiceUnavailableFault, a KMS refusal DependentServiceAccessDenied, a bad argument
+     * InvalidParameterValue, a state conflict InvalidClusterState; internal failures answer InternalFailure
+     * without their detail.
+     */
+    public static RedshiftApiException from(StrongroomException e) {
+        if (e instanceof RedshiftApiException r) {
+            return r;
+        }
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        return switch (e.code()) {
+            case KEY_UNAVAILABLE ->
+                new RedshiftApiException(e.code(), "DependentServiceUnavailableFault", 400, m, e);
+            case ACCESS_DENIED -> new RedshiftApiException(e.code(), "DependentServiceAccessDenied", 403, m, e);
+            case INVALID_ARGUMENT, NOT_FOUND -> new RedshiftApiException(e.code(), "InvalidParameterValue", 400, m, e);
+            case ALREADY_EXISTS -> new RedshiftApiException(e.code(), "ClusterAlreadyExists", 400, m, e);
+            case INVALID_STATE, CONFLICT -> new RedshiftApiException(e.code(), "InvalidClusterState", 400, m, e);
+            case NOT_IMPLEMENTED, UNSUPPORTED_FORMAT ->
+                new RedshiftApiException(e.code(), "UnsupportedOperation", 400, m, e);
+            case INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT, WRONG_KEY, IO_ERROR ->
+                new RedshiftApiException(e.code(), "InternalFailure", 500, m, e);
+            case INTERNAL ->
+                new RedshiftApiException(
+                        e.code(), "InternalFailure", 500, "The request failed inside the control plane.", e);
+        };
+    }
+}
