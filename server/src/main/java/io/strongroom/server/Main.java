@@ -71,7 +71,9 @@ public final class Main {
                 }
             }
         } catch (StrongroomException e) {
-            System.err.println("strongroom: " + e.getMessage() + " [" + e.code() + "]");
+            PrintStream err = new PrintStream(
+                    new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+            err.println("strongroom: " + e.getMessage() + " [" + e.code() + "]");
             System.exit(1);
         }
     }
@@ -115,7 +117,7 @@ public final class Main {
                     .build()) {
                 KmsRootKey root = KmsRootKey.open(client, "alias/aws/redshift");
                 String clusterArn = "arn:aws:redshift:" + REGION + ":" + admin.accountId() + ":cluster:local";
-                String createTime = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'")
+                String createTime = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'", java.util.Locale.ROOT)
                         .withZone(ZoneOffset.UTC)
                         .format(Instant.now());
                 EncryptionContext context = EncryptionContext.of(

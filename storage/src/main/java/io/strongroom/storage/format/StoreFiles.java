@@ -81,7 +81,7 @@ public final class StoreFiles {
     }
 
     public static String hex(long v) {
-        return String.format("%016x", v);
+        return String.format(java.util.Locale.ROOT, "%016x", v);
     }
 
     /** Parses a 16-hex-digit file stem, or returns -1. */
