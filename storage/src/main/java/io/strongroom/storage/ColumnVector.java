@@ -108,27 +108,7 @@ public final class ColumnVector {
     // ---- appends ----
 
     private void grow(int extraBytes) {
-        int cap = switch (physical) {
-            case LONG -> longs.length;
-            case DOUBLE -> doubles.length;
-            case BYTES -> offsets.length - 1;
-            case BIG -> bigs.length;
-        };
-        if (size == cap) {
-            int n = Math.max(8, cap * 2);
-            switch (physical) {
-                case LONG -> longs = Arrays.copyOf(longs, n);
-                case DOUBLE -> doubles = Arrays.copyOf(doubles, n);
-                case BYTES -> offsets = Arrays.copyOf(offsets, n + 1);
-                case BIG -> bigs = Arrays.copyOf(bigs, n);
-            }
-            if (nulls != null) {
-                nulls = Arrays.copyOf(nulls, n);
-            }
-        }
-        if (physical == ColumnType.Physical.BYTES && offsets[size] + extraBytes > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, offsets[size] + extraBytes));
-        }
+        ensureCapacity(size + 1, extraBytes);
     }
 
     public void appendNull() {

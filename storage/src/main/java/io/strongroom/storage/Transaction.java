@@ -281,22 +281,9 @@ public final class Transaction implements AutoCloseable {
     public long delete(String qualifiedName, RowFilter filter) {
         checkOpen();
         TableChange c = change(qualifiedName);
-        long count = 0;
-        TableReader reader = new TableReader(store, c.tableId, c.spec, c.view());
-        for (TableReader.SliceScan scan :
-                reader.scan(ScanSpec.all(c.spec.columns().size()).withRowIds())) {
-            while (scan.hasNext()) {
-                RowBatch b = scan.next();
-                long[] ids = java.util.Objects.requireNonNull(b.rowIds());
-                for (int r = 0; r < b.rowCount(); r++) {
-                    if (filter.test(b, r)) {
-                        c.deleted.computeIfAbsent(b.slice(), k -> new BitSet()).set(Math.toIntExact(ids[r]));
-                        count++;
-                    }
-                }
-            }
-        }
-        return count;
+        List<long[]> matches = matching(c, filter, null);
+        markDeleted(c, matches);
+        return matches.size();
     }
 
     /**
@@ -307,9 +294,28 @@ public final class Transaction implements AutoCloseable {
         checkOpen();
         TableChange c = change(qualifiedName);
         RowBatch replacement = RowBatch.builder(c.spec.columns(), 1024);
-        long count = 0;
+        List<long[]> matches = matching(c, filter, (b, r) -> {
+            @Nullable Object[] row = new Object[b.columnCount()];
+            for (int j = 0; j < row.length; j++) {
+                row[j] = b.column(j).get(r);
+            }
+            replacement.addRow(rewrite.apply(row));
+        });
+        markDeleted(c, matches);
+        append(qualifiedName, replacement);
+        return matches.size();
+    }
+
+    /** A callback for each matching row of {@link #matching}. */
+    @FunctionalInterface
+    private interface RowVisitor {
+        void visit(RowBatch batch, int row);
+    }
+
+    /** (slice, row ordinal) of every live row matching {@code filter}, as this transaction sees the table. */
+    private List<long[]> matching(TableChange c, RowFilter filter, @Nullable RowVisitor visitor) {
+        List<long[]> out = new ArrayList<>();
         TableReader reader = new TableReader(store, c.tableId, c.spec, c.view());
-        List<long[]> marks = new ArrayList<>();
         for (TableReader.SliceScan scan :
                 reader.scan(ScanSpec.all(c.spec.columns().size()).withRowIds())) {
             while (scan.hasNext()) {
@@ -317,22 +323,21 @@ public final class Transaction implements AutoCloseable {
                 long[] ids = java.util.Objects.requireNonNull(b.rowIds());
                 for (int r = 0; r < b.rowCount(); r++) {
                     if (filter.test(b, r)) {
-                        @Nullable Object[] row = new Object[b.columnCount()];
-                        for (int j = 0; j < row.length; j++) {
-                            row[j] = b.column(j).get(r);
+                        if (visitor != null) {
+                            visitor.visit(b, r);
                         }
-                        replacement.addRow(rewrite.apply(row));
-                        marks.add(new long[] {b.slice(), ids[r]});
-                        count++;
+                        out.add(new long[] {b.slice(), ids[r]});
                     }
                 }
             }
         }
-        for (long[] m : marks) {
+        return out;
+    }
+
+    private static void markDeleted(TableChange c, List<long[]> rows) {
+        for (long[] m : rows) {
             c.deleted.computeIfAbsent((int) m[0], k -> new BitSet()).set(Math.toIntExact(m[1]));
         }
-        append(qualifiedName, replacement);
-        return count;
     }
 
     /** Reads a table as this transaction sees it, its own uncommitted writes included. */
