@@ -1,0 +1,52 @@
+package io.strongroom.sql;
+
+import java.util.Iterator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/** What executing a statement produced. */
+public sealed interface Result permits Result.Rows, Result.Command, Result.CopyIn, Result.CopyOut {
+
+    /**
+     * Rows, pulled by the wire layer in the order they come (so large results stream). Each row has one value
+     * per column, of the column type's Java class (see {@link SqlType}), or null. {@link #close()} releases
+     * the rows not read (a portal closed early). {@code tag} is the CommandComplete tag once every row was
+     * read, e.g. {@code SELECT 42}: the wire layer counts the rows it sent and asks {@link #tag(long)}.
+     */
+    non-sealed interface Rows extends Result, Iterator<@Nullable Object[]>, AutoCloseable {
+        List<ResultColumn> columns();
+
+        /** The CommandComplete tag after {@code rowsSent} rows, e.g. {@code SELECT 3} or {@code FETCH 3}. */
+        String tag(long rowsSent);
+
+        @Override
+        void close();
+    }
+
+    /** A statement that returns no rows: its CommandComplete tag, e.g. {@code CREATE TABLE}, {@code INSERT 0 5}. */
+    record Command(String tag) implements Result {}
+
+    /**
+     * COPY ... FROM STDIN: the wire layer sends CopyInResponse, feeds every CopyData payload to {@code sink},
+     * then calls {@link CopySink#finish()} on CopyDone (which commits and returns the tag, e.g. {@code COPY 3})
+     * or {@link CopySink#abort(String)} on CopyFail.
+     *
+     * @param columns the number of columns the data carries
+     * @param binary false for text and CSV, true for PostgreSQL's binary COPY format
+     */
+    record CopyIn(int columns, boolean binary, CopySink sink) implements Result {}
+
+    /** COPY ... TO STDOUT: CopyOutResponse, one CopyData per chunk, CopyDone, then {@code tag}. */
+    record CopyOut(int columns, boolean binary, Iterator<byte[]> chunks, String tag) implements Result {}
+
+    /** Receives the data of COPY ... FROM STDIN. */
+    interface CopySink {
+        void write(byte[] data, int off, int len);
+
+        /** All data arrived: load it and return the tag, e.g. {@code COPY 1000}. */
+        String finish();
+
+        /** The client gave up with this message; nothing is loaded. */
+        void abort(String message);
+    }
+}
