@@ -22,6 +22,16 @@ public enum ErrorCode {
     ACCESS_DENIED("42501", "AccessDeniedException", false),
     /** The request itself is wrong; the message says what to change. */
     INVALID_ARGUMENT("22023", "InvalidParameterValue", false),
+    /** The SQL text does not parse. */
+    SYNTAX_ERROR("42601", "InvalidParameterValue", false),
+    /** A division by zero in a query. */
+    DIVISION_BY_ZERO("22012", "InvalidParameterValue", false),
+    /** A value does not fit its type (numeric overflow, string too long). */
+    VALUE_OUT_OF_RANGE("22003", "InvalidParameterValue", false),
+    /** The statement was cancelled by the client. */
+    QUERY_CANCELED("57014", "OperationAborted", false),
+    /** A statement was refused because the transaction block already failed: ROLLBACK first. */
+    IN_FAILED_TRANSACTION("25P02", "InvalidStateException", false),
     /** Something named does not exist. */
     NOT_FOUND("42P01", "NotFoundException", false),
     /** Something with this name exists already. */

@@ -14,18 +14,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The accounts and principals of a KMS: the {@code credentials.json} file in its data directory (mode 0600),
  * one entry per access key with its secret, account and principal ARN. The first start creates an admin
- * credential; more can be added by editing the file (read at start) or through {@link #add}.
+ * credential; more can be added by editing the file (read at start) or through {@link #add}. A file that group
+ * or others may read or write is refused at start, as {@code master.key} is.
  *
  * <p>File format: {@code {"formatVersion":1,"credentials":[{"accessKeyId":...,"secretAccessKey":...,
  * "accountId":...,"principalArn":...}]}}. Writes are durable (temporary file, fsync, atomic rename, directory
@@ -61,6 +64,14 @@ public final class CredentialStore {
                 }
                 s.add(account.toString(), "user/admin");
                 return s;
+            }
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (!PosixFilePermissions.fromString("rw-------").containsAll(perms)) {
+                throw new StrongroomException(
+                        ErrorCode.ACCESS_DENIED,
+                        "KMS credentials file " + file + " is readable or writable by others (mode "
+                                + PosixFilePermissions.toString(perms) + "); it holds secret access keys. Run chmod"
+                                + " 600 " + file);
             }
             CredentialStore s = new CredentialStore(file, random, false);
             JsonNode root = JSON.readTree(file.toFile());

@@ -26,7 +26,18 @@ public final class KmsMain {
             }
             switch (a) {
                 case "--data-dir" -> dataDir = Path.of(args[++i]);
-                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--port" -> {
+                    String value = args[++i];
+                    try {
+                        port = Integer.parseInt(value);
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                    if (port < 0 || port > 65535) {
+                        usage(out, "--port needs a number from 0 to 65535, not '" + value + "'");
+                        System.exit(2);
+                    }
+                }
                 case "--bind" -> bind = args[++i];
                 case "--help" -> {
                     usage(out, null);

@@ -6,6 +6,7 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.http.KmsHttpHandler;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
+import io.strongroom.kms.service.KmsQuotas;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
 import java.io.IOException;
@@ -29,10 +30,37 @@ import java.util.concurrent.TimeUnit;
  * and blocking code (fsync of the store, audit appends) does not pin a platform thread. A background thread
  * runs scheduled work (automatic rotation, deletion of keys whose waiting period ended) every minute.
  *
+ * <p>Limits against clients that never authenticate: at most {@link KmsHttpHandler#DEFAULT_MAX_CONCURRENT}
+ * requests in flight (more answer 503 ThrottlingException), request bodies of at most {@link
+ * KmsHttpHandler#MAX_BODY_BYTES}, and the JDK server's timeouts, which it reads from system properties once,
+ * when its configuration class loads: {@link #HTTP_SERVER_PROPERTIES} are set here, before the first {@code
+ * HttpServer} of this class is created, unless already set. If another part of the same JVM started a JDK
+ * {@code HttpServer} before the KMS, that server's settings apply instead; the embedding process should then
+ * set these properties at its own start (or on the command line with {@code -D}).
+ *
  * <p>Start with {@code KmsServer.builder(dataDir).port(0).start()}; {@link #close()} stops the listener,
  * waits for in-flight requests, fsyncs the audit trail and zeroes key material. Thread-safe.
  */
 public final class KmsServer implements AutoCloseable {
+    /**
+     * The JDK HTTP server's limits the KMS relies on (values in seconds, or a count): a request must arrive
+     * completely within 30 s and its response be taken within 30 s, idle keep-alive connections close after 30
+     * s, and at most 1024 connections are open at once.
+     */
+    public static final java.util.Map<String, String> HTTP_SERVER_PROPERTIES = java.util.Map.of(
+            "sun.net.httpserver.maxReqTime", "30",
+            "sun.net.httpserver.maxRspTime", "30",
+            "sun.net.httpserver.idleInterval", "30",
+            "jdk.httpserver.maxConnections", "1024");
+
+    static {
+        HTTP_SERVER_PROPERTIES.forEach((k, v) -> {
+            if (System.getProperty(k) == null) {
+                System.setProperty(k, v);
+            }
+        });
+    }
+
     private final HttpServer http;
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
@@ -73,6 +101,8 @@ public final class KmsServer implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private InstantSource requestClock = InstantSource.system();
         private Duration scheduledWorkInterval = Duration.ofMinutes(1);
+        private int maxConcurrentRequests = KmsHttpHandler.DEFAULT_MAX_CONCURRENT;
+        private KmsQuotas quotas = KmsQuotas.DEFAULTS;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -102,8 +132,27 @@ public final class KmsServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How often automatic rotation and due deletions run; {@link Duration#ZERO} turns the background
+         * thread off (tests that move the clock run {@link KmsService#runScheduledWork} themselves).
+         */
         public Builder scheduledWorkInterval(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("negative scheduled work interval: " + interval);
+            }
             this.scheduledWorkInterval = interval;
+            return this;
+        }
+
+        /** Requests served at once; more answer 503 ThrottlingException. */
+        public Builder maxConcurrentRequests(int max) {
+            this.maxConcurrentRequests = max;
+            return this;
+        }
+
+        /** Resource quotas (keys, aliases, grants, tags, policy size); {@link KmsQuotas#DEFAULTS} by default. */
+        public Builder quotas(KmsQuotas quotas) {
+            this.quotas = quotas;
             return this;
         }
 
@@ -118,29 +167,33 @@ public final class KmsServer implements AutoCloseable {
             KmsService service = null;
             try {
                 audit = AuditLog.open(dataDir);
-                service = KmsService.open(store, clock, random, audit);
+                service = KmsService.open(store, clock, random, audit, quotas);
                 CredentialStore credentials = CredentialStore.open(dataDir, random);
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
                 http.setExecutor(executor);
                 http.createContext(
-                        "/", new KmsHttpHandler(service, new SigV4(credentials, "kms"), audit, requestClock));
+                        "/",
+                        new KmsHttpHandler(
+                                service, new SigV4(credentials, "kms"), audit, requestClock, maxConcurrentRequests));
                 ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                         .daemon()
                         .name("strongroom-kms-scheduler")
                         .factory());
                 KmsService s = service;
-                scheduler.scheduleWithFixedDelay(
-                        () -> {
-                            try {
-                                s.runScheduledWork();
-                            } catch (RuntimeException e) {
-                                // Retried at the next interval; the store is unchanged when a save fails.
-                            }
-                        },
-                        0,
-                        scheduledWorkInterval.toMillis(),
-                        TimeUnit.MILLISECONDS);
+                if (!scheduledWorkInterval.isZero()) {
+                    scheduler.scheduleWithFixedDelay(
+                            () -> {
+                                try {
+                                    s.runScheduledWork();
+                                } catch (RuntimeException e) {
+                                    // Retried at the next interval; the store is unchanged when a save fails.
+                                }
+                            },
+                            0,
+                            scheduledWorkInterval.toMillis(),
+                            TimeUnit.MILLISECONDS);
+                }
                 http.start();
                 return new KmsServer(http, executor, scheduler, service, store, audit, credentials, dataDir);
             } catch (IOException e) {

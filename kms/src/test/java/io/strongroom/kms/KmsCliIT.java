@@ -187,7 +187,7 @@ class KmsCliIT {
                         .asBoolean())
                 .isTrue();
         f.clock.advance(Duration.ofDays(366));
-        assertThat(f.server.service().runScheduledWork()).isGreaterThanOrEqualTo(1);
+        assertThat(f.server.service().runScheduledWork()).isEqualTo(1);
         Path ct2 = file("ct2.bin", encrypt(id, plain, CTX));
         assertThat(Base64.getDecoder()
                         .decode(decrypt(f.admin, ct, CTX).ok().out().trim()))
@@ -221,6 +221,13 @@ class KmsCliIT {
                 .extracting(AuditRecord::errorCode)
                 .contains("InvalidCiphertextException", "DisabledException", "KMSInvalidStateException");
         assertThat(trail.getFirst().json().path("userAgent").asText()).startsWith("aws-cli/2.");
+        String raw = Files.readString(f.audit().file());
+        assertThat(raw)
+                .as("the trail holds no plaintext and no ciphertext")
+                .doesNotContain(new String(secret, StandardCharsets.US_ASCII))
+                .doesNotContain(Base64.getEncoder().encodeToString(secret))
+                .doesNotContain(Base64.getEncoder().encodeToString(Files.readAllBytes(ct)))
+                .doesNotContain(Base64.getEncoder().encodeToString(Files.readAllBytes(ct2)));
         assertThat(f.audit().query(AuditQuery.all().withKey(id)))
                 .extracting(AuditRecord::eventName)
                 .contains(
@@ -294,6 +301,23 @@ class KmsCliIT {
         aws(f.admin.accessKeyId(), "wrong-secret", "us-east-1", "kms", "list-keys")
                 .failsWith("InvalidSignatureException");
         aws("AKIANOBODYNOBODY0000", "x", "us-east-1", "kms", "list-keys").failsWith("UnrecognizedClientException");
+        List<AuditRecord> refused =
+                f.audit().query(AuditQuery.all().withEventName("ListKeys").onlyErrors());
+        assertThat(refused)
+                .extracting(AuditRecord::errorCode)
+                .contains(
+                        "MissingAuthenticationTokenException",
+                        "InvalidSignatureException",
+                        "UnrecognizedClientException");
+        AuditRecord badSignature = refused.stream()
+                .filter(r -> "InvalidSignatureException".equals(r.errorCode()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(badSignature.json().path("userAgent").asText()).startsWith("aws-cli/2.");
+        assertThat(badSignature.json().toString())
+                .as("the claimed access key is recorded, the secret never")
+                .contains(f.admin.accessKeyId())
+                .doesNotContain(f.admin.secretAccessKey());
     }
 
     @Test

@@ -50,7 +50,13 @@ final class KmsFixture implements AutoCloseable {
     }
 
     KmsServer start() {
-        return KmsServer.builder(dir).port(0).clock(clock).start();
+        // No background scheduler: tests move the clock and run scheduled work themselves, so a background run
+        // must not take the work (and its count) from under them.
+        return KmsServer.builder(dir)
+                .port(0)
+                .clock(clock)
+                .scheduledWorkInterval(java.time.Duration.ZERO)
+                .start();
     }
 
     void restart() {

@@ -235,6 +235,99 @@ class KmsSdkIT {
     }
 
     @Test
+    void grantDerivedCreateGrant_cannotWidenOperationsOrWeakenConstraints() {
+        String id = newKey("alias/sdk-grant-escalation");
+        String arn = kms.describeKey(r -> r.keyId(id)).keyMetadata().arn();
+        String third = "arn:aws:iam::222233334444:role/third";
+        Map<String, String> cluster = Map.of("aws:redshift:arn", CTX.get("aws:redshift:arn"));
+        kms.createGrant(r -> r.keyId(id)
+                .granteePrincipal(f.other.principalArn())
+                .operations(GrantOperation.CREATE_GRANT, GrantOperation.DECRYPT, GrantOperation.GENERATE_DATA_KEY)
+                .constraints(c -> c.encryptionContextSubset(cluster)));
+        // Wider operations: Encrypt and ReEncryptFrom are not in the parent grant.
+        assertThatThrownBy(() -> otherKms.createGrant(r -> r.keyId(arn)
+                        .granteePrincipal(third)
+                        .operations(GrantOperation.DECRYPT, GrantOperation.ENCRYPT)
+                        .constraints(c -> c.encryptionContextSubset(cluster))))
+                .satisfies(awsError("AccessDeniedException"));
+        assertThatThrownBy(() -> otherKms.createGrant(r -> r.keyId(arn)
+                        .granteePrincipal(f.other.principalArn())
+                        .operations(GrantOperation.RE_ENCRYPT_FROM)
+                        .constraints(c -> c.encryptionContextSubset(cluster))))
+                .satisfies(awsError("AccessDeniedException"));
+        // Weaker constraints: none at all, another cluster, or an Equals that drops the parent's pair.
+        assertThatThrownBy(() -> otherKms.createGrant(
+                        r -> r.keyId(arn).granteePrincipal(third).operations(GrantOperation.DECRYPT)))
+                .satisfies(awsError("AccessDeniedException"));
+        assertThatThrownBy(() -> otherKms.createGrant(r -> r.keyId(arn)
+                        .granteePrincipal(third)
+                        .operations(GrantOperation.DECRYPT)
+                        .constraints(c -> c.encryptionContextSubset(Map.of("aws:redshift:arn", "another")))))
+                .satisfies(awsError("AccessDeniedException"));
+        assertThatThrownBy(() -> otherKms.createGrant(r -> r.keyId(arn)
+                        .granteePrincipal(third)
+                        .operations(GrantOperation.DECRYPT)
+                        .constraints(c -> c.encryptionContextEquals(Map.of("other", "pair")))))
+                .satisfies(awsError("AccessDeniedException"));
+        assertThat(kms.listGrants(r -> r.keyId(id)).grants()).hasSize(1);
+        // The same or stricter: a subset of the operations with the same pair, more pairs, or an exact context.
+        otherKms.createGrant(r -> r.keyId(arn)
+                .granteePrincipal(third)
+                .operations(GrantOperation.DECRYPT)
+                .constraints(c -> c.encryptionContextSubset(cluster)));
+        otherKms.createGrant(r -> r.keyId(arn)
+                .granteePrincipal(third)
+                .operations(GrantOperation.GENERATE_DATA_KEY, GrantOperation.CREATE_GRANT)
+                .constraints(c -> c.encryptionContextSubset(CTX)));
+        otherKms.createGrant(r -> r.keyId(arn)
+                .granteePrincipal(third)
+                .operations(GrantOperation.DECRYPT)
+                .constraints(c -> c.encryptionContextEquals(CTX)));
+        assertThat(kms.listGrants(r -> r.keyId(id)).grants()).hasSize(4);
+        // An unconstrained parent grant still bounds the operations.
+        String open = newKey("alias/sdk-grant-escalation-open");
+        String openArn = kms.describeKey(r -> r.keyId(open)).keyMetadata().arn();
+        kms.createGrant(r -> r.keyId(open)
+                .granteePrincipal(f.other.principalArn())
+                .operations(GrantOperation.CREATE_GRANT, GrantOperation.DECRYPT));
+        assertThatThrownBy(() -> otherKms.createGrant(r -> r.keyId(openArn)
+                        .granteePrincipal(f.other.principalArn())
+                        .operations(GrantOperation.GENERATE_DATA_KEY)))
+                .satisfies(awsError("AccessDeniedException"));
+        otherKms.createGrant(r -> r.keyId(openArn)
+                .granteePrincipal(third)
+                .operations(GrantOperation.DECRYPT)
+                .constraints(c -> c.encryptionContextSubset(cluster)));
+        // The key policy's own CreateGrant permission is not narrowed by any of this.
+        kms.createGrant(r -> r.keyId(id).granteePrincipal(third).operations(GrantOperation.ENCRYPT));
+        assertThat(f.audit()
+                        .query(AuditQuery.all()
+                                .withKey(id)
+                                .withEventName("CreateGrant")
+                                .onlyErrors()))
+                .hasSize(5)
+                .allSatisfy(rec -> assertThat(rec.errorCode()).isEqualTo("AccessDeniedException"));
+    }
+
+    @Test
+    void grantToAnAccount_coversThatAccountsPrincipals_andTokensRetireTheirGrant() {
+        String id = newKey("alias/sdk-grant-account");
+        String arn = kms.describeKey(r -> r.keyId(id)).keyMetadata().arn();
+        var grant = kms.createGrant(r -> r.keyId(id)
+                .granteePrincipal("arn:aws:iam::222233334444:root")
+                .operations(GrantOperation.GENERATE_DATA_KEY));
+        assertThat(otherKms.generateDataKey(r -> r.keyId(arn).keySpec(DataKeySpec.AES_256))
+                        .plaintext()
+                        .asByteArray())
+                .hasSize(32);
+        assertThatThrownBy(() -> kms.retireGrant(r -> r.grantToken(grant.grantToken() + "x")))
+                .isInstanceOf(KmsException.class);
+        kms.retireGrant(r -> r.grantToken(grant.grantToken()));
+        assertThatThrownBy(() -> otherKms.generateDataKey(r -> r.keyId(arn).keySpec(DataKeySpec.AES_256)))
+                .satisfies(awsError("AccessDeniedException"));
+    }
+
+    @Test
     void scheduleAndCancelDeletion() {
         String id = newKey("alias/sdk-delete");
         var s = kms.scheduleKeyDeletion(r -> r.keyId(id).pendingWindowInDays(7));

@@ -120,6 +120,25 @@ public final class Transaction implements AutoCloseable {
         return nc;
     }
 
+    /** Every table as this transaction sees it: committed ones it has not dropped, and the ones it created. */
+    public List<TableSpec> tables() {
+        List<TableSpec> out = new ArrayList<>();
+        for (Catalog.Entry e : base.catalog().tables()) {
+            TableChange c = changes.get(e.tableId());
+            if (c == null) {
+                out.add(e.spec());
+            } else if (!c.dropped) {
+                out.add(c.spec);
+            }
+        }
+        for (TableChange c : changes.values()) {
+            if (c.created && !c.dropped) {
+                out.add(c.spec);
+            }
+        }
+        return out;
+    }
+
     /** The spec of a table as this transaction sees it. */
     public TableSpec spec(String qualifiedName) {
         return change(qualifiedName).spec;

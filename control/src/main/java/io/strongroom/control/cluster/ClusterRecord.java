@@ -84,36 +84,116 @@ public record ClusterRecord(
 
     public ClusterRecord withIdentifier(String newIdentifier) {
         return new ClusterRecord(
-                id, newIdentifier, accountId, region, nodeType, numberOfNodes, masterUsername, passwordVerifier,
-                dbName, port, createTime, encrypted, kmsKeyArn, storeDir, namespaceId, deleting, tags,
-                automatedSnapshotRetentionPeriod, manualSnapshotRetentionPeriod);
+                id,
+                newIdentifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                storeDir,
+                namespaceId,
+                deleting,
+                tags,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod);
     }
 
     public ClusterRecord withPasswordVerifier(String verifier) {
         return new ClusterRecord(
-                id, identifier, accountId, region, nodeType, numberOfNodes, masterUsername, verifier, dbName, port,
-                createTime, encrypted, kmsKeyArn, storeDir, namespaceId, deleting, tags,
-                automatedSnapshotRetentionPeriod, manualSnapshotRetentionPeriod);
+                id,
+                identifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                verifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                storeDir,
+                namespaceId,
+                deleting,
+                tags,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod);
     }
 
     public ClusterRecord withLayout(NodeType type, int nodes, String newStoreDir) {
         return new ClusterRecord(
-                id, identifier, accountId, region, type, nodes, masterUsername, passwordVerifier, dbName, port,
-                createTime, encrypted, kmsKeyArn, newStoreDir, namespaceId, deleting, tags,
-                automatedSnapshotRetentionPeriod, manualSnapshotRetentionPeriod);
+                id,
+                identifier,
+                accountId,
+                region,
+                type,
+                nodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                newStoreDir,
+                namespaceId,
+                deleting,
+                tags,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod);
     }
 
     public ClusterRecord withDeleting() {
         return new ClusterRecord(
-                id, identifier, accountId, region, nodeType, numberOfNodes, masterUsername, passwordVerifier,
-                dbName, port, createTime, encrypted, kmsKeyArn, storeDir, namespaceId, true, tags,
-                automatedSnapshotRetentionPeriod, manualSnapshotRetentionPeriod);
+                id,
+                identifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                storeDir,
+                namespaceId,
+                true,
+                tags,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod);
     }
 
     public ClusterRecord withRetention(int automated, int manual) {
         return new ClusterRecord(
-                id, identifier, accountId, region, nodeType, numberOfNodes, masterUsername, passwordVerifier,
-                dbName, port, createTime, encrypted, kmsKeyArn, storeDir, namespaceId, deleting, tags, automated,
+                id,
+                identifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                storeDir,
+                namespaceId,
+                deleting,
+                tags,
+                automated,
                 manual);
     }
 
@@ -161,7 +241,9 @@ public record ClusterRecord(
                                 + FORMAT_VERSION);
             }
             Map<String, String> tags = new LinkedHashMap<>();
-            n.path("tags").properties().forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
+            n.path("tags")
+                    .properties()
+                    .forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
             String type = req(n, "nodeType", place);
             String kms = n.hasNonNull("kmsKeyArn") ? n.get("kmsKeyArn").asText() : null;
             return new ClusterRecord(
@@ -199,8 +281,7 @@ public record ClusterRecord(
     private static String req(JsonNode n, String field, String place) {
         JsonNode v = n.get(field);
         if (v == null || !v.isTextual() || v.asText().isEmpty()) {
-            throw new StrongroomException(
-                    ErrorCode.INTEGRITY_FAILURE, "cluster record " + place + " lacks " + field);
+            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "cluster record " + place + " lacks " + field);
         }
         return v.asText();
     }

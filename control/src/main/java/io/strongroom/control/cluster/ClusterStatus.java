@@ -17,7 +17,9 @@ public enum ClusterStatus {
     RENAMING("renaming", "Modifying"),
     REBOOTING("rebooting", "Unavailable"),
     DELETING("deleting", "Unavailable"),
-    INACCESSIBLE_KEY("inaccessible-encryption-credentials", "Failed");
+    INACCESSIBLE_KEY("inaccessible-encryption-credentials", "Failed"),
+    /** The store could not be opened (integrity failure, I/O error): the event names the file. */
+    HARDWARE_FAILURE("hardware-failure", "Failed");
 
     private final String wireName;
     private final String availability;

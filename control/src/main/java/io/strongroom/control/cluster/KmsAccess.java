@@ -49,15 +49,17 @@ final class KmsAccess implements AutoCloseable {
     }
 
     private KmsClient client(Credential c, String region) {
-        return clients.computeIfAbsent(c.accessKeyId() + "/" + region, k -> KmsClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.of(region))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(http)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallTimeout(Duration.ofSeconds(30)))
-                .build());
+        return clients.computeIfAbsent(
+                c.accessKeyId() + "/" + region,
+                k -> KmsClient.builder()
+                        .endpointOverride(endpoint)
+                        .region(Region.of(region))
+                        .credentialsProvider(StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
+                        .httpClient(http)
+                        .overrideConfiguration(o ->
+                                o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(Duration.ofSeconds(30)))
+                        .build());
     }
 
     @Override

@@ -81,8 +81,7 @@ public final class RedshiftApiException extends StrongroomException {
         }
         String m = e.getMessage() == null ? "" : e.getMessage();
         return switch (e.code()) {
-            case KEY_UNAVAILABLE ->
-                new RedshiftApiException(e.code(), "DependentServiceUnavailableFault", 400, m, e);
+            case KEY_UNAVAILABLE -> new RedshiftApiException(e.code(), "DependentServiceUnavailableFault", 400, m, e);
             case ACCESS_DENIED -> new RedshiftApiException(e.code(), "DependentServiceAccessDenied", 403, m, e);
             case INVALID_ARGUMENT, NOT_FOUND -> new RedshiftApiException(e.code(), "InvalidParameterValue", 400, m, e);
             case ALREADY_EXISTS -> new RedshiftApiException(e.code(), "ClusterAlreadyExists", 400, m, e);
@@ -91,7 +90,9 @@ public final class RedshiftApiException extends StrongroomException {
                 new RedshiftApiException(e.code(), "UnsupportedOperation", 400, m, e);
             case INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT, WRONG_KEY, IO_ERROR ->
                 new RedshiftApiException(e.code(), "InternalFailure", 500, m, e);
-            case INTERNAL ->
+            // INTERNAL and the SQL-side codes (syntax, division by zero, cancelled query, ...) never come
+            // from a cluster operation; their detail stays inside.
+            default ->
                 new RedshiftApiException(
                         e.code(), "InternalFailure", 500, "The request failed inside the control plane.", e);
         };

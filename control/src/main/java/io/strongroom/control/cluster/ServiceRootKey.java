@@ -66,7 +66,9 @@ final class ServiceRootKey implements RootKey {
                 throw new StrongroomException(
                         ErrorCode.INTERNAL, "KMS returned a " + plain.length + "-byte data key from " + keyArn);
             }
-            return new DataKey(SecretBytes.copyOf(plain), new WrappedKey(info, r.ciphertextBlob().asByteArray()));
+            return new DataKey(
+                    SecretBytes.copyOf(plain),
+                    new WrappedKey(info, r.ciphertextBlob().asByteArray()));
         } finally {
             Arrays.fill(plain, (byte) 0);
         }

@@ -28,8 +28,9 @@ public final class AtomicFile {
     /** Replaces {@code target} with {@code content} durably. */
     public static void write(Path target, byte[] content) {
         Path tmp = target.resolveSibling(target.getFileName() + TMP_SUFFIX);
+        Path dir = parentOf(target);
         try {
-            Files.createDirectories(target.getParent());
+            Files.createDirectories(dir);
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -40,7 +41,7 @@ public final class AtomicFile {
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(target.getParent());
+            fsyncDirectory(dir);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + target + ": " + e, e);
         }
@@ -50,7 +51,7 @@ public final class AtomicFile {
     public static void delete(Path target) {
         try {
             if (Files.deleteIfExists(target)) {
-                fsyncDirectory(target.getParent());
+                fsyncDirectory(parentOf(target));
             }
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + target + ": " + e, e);
@@ -71,6 +72,14 @@ public final class AtomicFile {
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot clean " + dir + ": " + e, e);
         }
+    }
+
+    private static Path parentOf(Path target) {
+        Path p = target.toAbsolutePath().getParent();
+        if (p == null) {
+            throw new IllegalArgumentException("no directory above " + target);
+        }
+        return p;
     }
 
     static void fsyncDirectory(Path dir) throws IOException {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.crypto.ErrorCode;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.Caller;
@@ -16,11 +16,11 @@ import io.strongroom.kms.service.KmsService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -28,16 +28,28 @@ import org.jspecify.annotations.Nullable;
 /**
  * The KMS endpoint: {@code POST /} with {@code X-Amz-Target: TrentService.<Operation>} and a JSON 1.1 body.
  *
- * <p>Per request: read the body (at most {@link #MAX_BODY_BYTES}), verify the SigV4 signature, parse the JSON,
- * run the operation, and answer {@code 200} with the JSON result or the error status with {@code
- * {"__type": ..., "message": ...}}. Every request, including unsigned and badly signed ones, produces exactly
- * one audit record, appended before the answer is sent. Internal failures answer {@code KMSInternalException}
- * with a generic message; their detail never reaches the client.
+ * <p>Per request: take one of {@link #DEFAULT_MAX_CONCURRENT} permits (none left: {@code 503
+ * ThrottlingException} at once), read the body (a declared or actual length above {@link #MAX_BODY_BYTES} is
+ * {@code 413 ValidationException} before more is read), verify the SigV4 signature, parse the JSON, run the
+ * operation, and answer {@code 200} with the JSON result or the error status with {@code {"__type": ...,
+ * "message": ...}}. All of this happens before authentication can cost the KMS much: the permits bound the
+ * work in flight, the body bound the memory per request, and the JDK server's request and response timeouts
+ * (set by {@code KmsServer}) bound how long a slow client holds a permit.
+ *
+ * <p>Every request, including unsigned, badly signed, throttled and failed ones, produces exactly one audit
+ * record, appended before the answer is sent: every {@link RuntimeException} and {@link IOException} of a
+ * request is caught and answered in the AWS shape ({@code KMSInternalException} 500 for faults of the KMS,
+ * 400 when the request itself could not be read). If the audit record cannot be written, the request is
+ * answered {@code KMSInternalException} and its result is withheld: no unaudited plaintext leaves the KMS.
+ * Internal failures answer with a generic message; their detail never reaches the client.
  *
  * <p>Thread-safe: one instance serves all requests concurrently.
  */
 public final class KmsHttpHandler implements HttpHandler {
-    public static final int MAX_BODY_BYTES = 512 * 1024;
+    /** Larger than any valid KMS request (a 32 KiB policy, escaped, with 8 KiB of description and 50 tags). */
+    public static final int MAX_BODY_BYTES = 160 * 1024;
+
+    public static final int DEFAULT_MAX_CONCURRENT = 256;
     private static final String JSON_TYPE = "application/x-amz-json-1.1";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SCOPE_REGION = Pattern.compile("Credential=[^/,]*/\\d{8}/([a-z0-9-]{1,32})/");
@@ -46,16 +58,27 @@ public final class KmsHttpHandler implements HttpHandler {
     private final SigV4 sigV4;
     private final AuditLog audit;
     private final InstantSource requestClock;
+    private final Semaphore permits;
 
     /**
      * @param requestClock the clock signatures are checked against (the real time; the service's own clock may
      *     be moved by tests)
      */
     public KmsHttpHandler(KmsService service, SigV4 sigV4, AuditLog audit, InstantSource requestClock) {
+        this(service, sigV4, audit, requestClock, DEFAULT_MAX_CONCURRENT);
+    }
+
+    /** As above, answering 503 ThrottlingException when {@code maxConcurrent} requests are already in flight. */
+    public KmsHttpHandler(
+            KmsService service, SigV4 sigV4, AuditLog audit, InstantSource requestClock, int maxConcurrent) {
+        if (maxConcurrent < 1) {
+            throw new IllegalArgumentException("maxConcurrent must be at least 1: " + maxConcurrent);
+        }
         this.service = service;
         this.sigV4 = sigV4;
         this.audit = audit;
         this.requestClock = requestClock;
+        this.permits = new Semaphore(maxConcurrent);
     }
 
     @Override
@@ -66,35 +89,73 @@ public final class KmsHttpHandler implements HttpHandler {
             String requestId = UUID.randomUUID().toString();
             AuditEvent ev = new AuditEvent(
                     requestId, UUID.randomUUID().toString(), requestClock.instant(), op.isEmpty() ? "Unknown" : op);
-            InetSocketAddress remote = ex.getRemoteAddress();
-            String ua = ex.getRequestHeaders().getFirst("User-Agent");
-            ev.source(remote.getAddress().getHostAddress(), ua == null ? "" : ua);
+            ev.source(sourceOf(ex), userAgentOf(ex));
             int status;
             JsonNode body;
+            boolean permitted = permits.tryAcquire();
             try {
+                if (!permitted) {
+                    throw new KmsApiException(
+                            ErrorCode.KEY_UNAVAILABLE,
+                            "ThrottlingException",
+                            503,
+                            "The KMS is serving as many requests as it allows at once; retry with backoff.");
+                }
                 body = serve(ex, op, ev);
                 status = 200;
             } catch (KmsApiException e) {
                 ev.error(e.awsType(), e.getMessage());
                 status = e.httpStatus();
                 body = error(e.awsType(), e.getMessage());
-            } catch (StrongroomException | IllegalArgumentException | IllegalStateException e) {
-                ev.error("KMSInternalException", "internal error (request " + requestId + ")");
+            } catch (UnreadableRequest e) {
+                ev.error("ValidationException", e.getMessage());
+                status = 400;
+                body = error("ValidationException", e.getMessage());
+            } catch (RuntimeException | IOException e) {
+                ev.error(
+                        "KMSInternalException",
+                        "internal error (request " + requestId + "): "
+                                + e.getClass().getName());
                 status = 500;
                 body = error("KMSInternalException", "The request failed inside the KMS (request " + requestId + ").");
+            } finally {
+                if (permitted) {
+                    permits.release();
+                }
+            }
+            try {
+                audit.append(ev);
+            } catch (RuntimeException e) {
+                // Nothing leaves the KMS unaudited: withhold the result (a data key, a plaintext) and say so.
+                zeroBinaries(body);
+                status = 500;
+                body = error(
+                        "KMSInternalException",
+                        "The KMS could not write its audit trail, so it withholds the result (request " + requestId
+                                + "); a change the request asked for may have been made.");
             }
             byte[] out = JSON.writeValueAsBytes(body);
-            audit.append(ev);
             ex.getResponseHeaders().set("Content-Type", JSON_TYPE);
             ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
-            ex.sendResponseHeaders(status, out.length);
-            try (OutputStream os = ex.getResponseBody()) {
-                os.write(out);
+            try {
+                ex.sendResponseHeaders(status, out.length);
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(out);
+                }
             } finally {
                 // The response may carry a data key or a plaintext: zero both copies once they are sent.
                 Arrays.fill(out, (byte) 0);
                 zeroBinaries(body);
             }
+        }
+    }
+
+    /** The request body could not be read (the client went away or stalled): answered 400, audited. */
+    private static final class UnreadableRequest extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableRequest(IOException cause) {
+            super("The request body could not be read: " + cause.getMessage(), cause);
         }
     }
 
@@ -109,7 +170,7 @@ public final class KmsHttpHandler implements HttpHandler {
         if (!ex.getRequestMethod().equals("POST")) {
             throw KmsApiException.of("UnknownOperationException", "Only POST / is served.");
         }
-        byte[] raw = readBody(ex.getRequestBody());
+        byte[] raw = readBody(ex);
         SigV4.Verified v = sigV4.verify(
                 ex.getRequestMethod(),
                 ex.getRequestURI().getRawPath(),
@@ -160,13 +221,38 @@ public final class KmsHttpHandler implements HttpHandler {
         return ua == null ? "" : ua;
     }
 
-    private static byte[] readBody(InputStream in) throws IOException {
-        byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+    /** Reads at most {@link #MAX_BODY_BYTES}; a larger declared length is refused before anything is read. */
+    private static byte[] readBody(HttpExchange ex) throws UnreadableRequest {
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                length = -1;
+            }
+            if (length > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+        }
+        byte[] b;
+        try (InputStream in = ex.getRequestBody()) {
+            b = in.readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw new UnreadableRequest(e);
+        }
         if (b.length > MAX_BODY_BYTES) {
-            throw KmsApiException.of(
-                    "SerializationException", "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
+            throw tooLarge();
         }
         return b;
+    }
+
+    private static KmsApiException tooLarge() {
+        return new KmsApiException(
+                ErrorCode.INVALID_ARGUMENT,
+                "ValidationException",
+                413,
+                "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
     }
 
     private static ObjectNode error(String type, @Nullable String message) {

@@ -4,6 +4,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.service.KmsApiException;
+import io.strongroom.kms.service.KmsService;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -15,6 +16,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,6 +42,10 @@ import org.jspecify.annotations.Nullable;
  * scope, so one endpoint serves every region. Derived signing keys are cached per access key, day, region
  * and service (they change daily), which removes four of the five HMACs from every request.
  *
+ * <p>Stricter than some AWS endpoints, on purpose: the payload is always signed ({@code UNSIGNED-PAYLOAD}
+ * is refused); {@code host}, {@code x-amz-target}, {@code content-type} and the date header must be among the
+ * signed headers; the scope date must be a real {@code yyyyMMdd} date equal to the request date.
+ *
  * <p>Not supported: query-string (presigned) authentication, session tokens. Thread-safe.
  */
 public final class SigV4 {
@@ -47,8 +53,17 @@ public final class SigV4 {
     public static final Duration MAX_SKEW = Duration.ofMinutes(5);
     private static final DateTimeFormatter AMZ_DATE =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SCOPE_DATE =
+            DateTimeFormatter.ofPattern("uuuuMMdd", Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-    private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
+    private static final Pattern EIGHT_DIGITS = Pattern.compile("\\d{8}");
+    /**
+     * Headers a KMS request must sign besides the date: the CLI signs {@code content-type;host;x-amz-date;
+     * x-amz-target}, the SDKs more. Signing the target and content type means a captured signature cannot be
+     * replayed as another operation.
+     */
+    private static final List<String> REQUIRED_SIGNED = List.of("host", "x-amz-target", "content-type");
+
     private static final HexFormat HEX = HexFormat.of();
 
     private final CredentialStore credentials;
@@ -129,12 +144,27 @@ public final class SigV4 {
         if (!scopeService.equals(service)) {
             throw invalid("Credential should be scoped to correct service: '" + service + "'.");
         }
-        if (!REGION.matcher(region).matches()) {
+        if (!KmsService.isValidRegion(region)) {
             throw invalid("Credential should be scoped to a valid region, not '" + region + "'.");
         }
+        if (!EIGHT_DIGITS.matcher(scopeDate).matches()) {
+            throw invalid("Credential should be scoped to a date in yyyyMMdd format, not '" + scopeDate + "'.");
+        }
+        try {
+            SCOPE_DATE.parse(scopeDate);
+        } catch (DateTimeParseException e) {
+            throw invalid("Credential should be scoped to a valid date, not '" + scopeDate + "'.");
+        }
         List<String> signed = List.of(signedHeadersPart.split(";"));
-        if (!signed.contains("host")) {
-            throw incomplete("The host header must be signed.");
+        for (String required : REQUIRED_SIGNED) {
+            // x-amz-target names the operation of JSON-protocol APIs (KMS); the Query protocol (Redshift) names it
+            // in the signed body instead, so the header is required to be signed wherever it is sent.
+            boolean applies =
+                    !required.equals("x-amz-target") || first(header, required) != null || service.equals("kms");
+            if (applies && !signed.contains(required)) {
+                throw incomplete(
+                        "The " + required + " header must be signed (SignedHeaders=" + signedHeadersPart + ").");
+            }
         }
         String amzDate = first(header, "x-amz-date");
         Instant requestTime;
@@ -159,7 +189,7 @@ public final class SigV4 {
         } catch (DateTimeParseException e) {
             throw incomplete("The request date is not in ISO 8601 basic format (yyyyMMdd'T'HHmmss'Z').");
         }
-        if (!requestTimeText.startsWith(scopeDate)) {
+        if (!requestTimeText.substring(0, 8).equals(scopeDate)) {
             throw invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from"
                     + " HTTP: '" + scopeDate + "' != '" + requestTimeText.substring(0, 8) + "', from '"
                     + requestTimeText + "'.");
@@ -173,7 +203,10 @@ public final class SigV4 {
         String declared = first(header, "x-amz-content-sha256");
         if (declared != null) {
             declared = declared.trim();
-            if (!declared.equals("UNSIGNED-PAYLOAD") && !declared.equals(bodyHash)) {
+            if (declared.equals("UNSIGNED-PAYLOAD")) {
+                throw invalid("UNSIGNED-PAYLOAD is not accepted: KMS requests must sign their payload.");
+            }
+            if (!declared.equals(bodyHash)) {
                 throw invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
             }
             payloadHash = declared;

@@ -10,11 +10,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The append-only audit trail: one CloudTrail JSON record per line (JSON Lines) in {@code
- * audit/kms-audit.jsonl}.
+ * audit/kms-audit.jsonl}, created with mode 0600.
  *
  * <p>Each record is handed to the operating system with one {@code write} before the API call answers, so a
  * call the client saw answered is in the trail unless the machine itself crashes; {@link #sync} and {@link
@@ -39,10 +40,14 @@ public final class AuditLog implements AutoCloseable {
         Path file = dataDir.resolve(DIR).resolve(FILE);
         try {
             Files.createDirectories(file.getParent());
+            // Owner-only from the first byte: the trail names principals, keys and encryption contexts.
             return new AuditLog(
                     file,
                     FileChannel.open(
-                            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+                            file,
+                            java.util.Set.of(
+                                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot open audit trail " + file + ": " + e, e);
         }

@@ -1,5 +1,7 @@
 package io.strongroom.kms.service;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -62,22 +64,48 @@ public record Grant(
         operations = List.copyOf(operations);
     }
 
-    /** True when this grant lets {@code principalArn} run {@code operation} with {@code context}. */
-    public boolean allows(String principalArn, String operation, Map<String, String> context) {
-        if (!granteePrincipal.equals(principalArn) || !operations.contains(operation)) {
+    /**
+     * True when {@code caller} is this grant's grantee: its principal ARN, or a principal of the account when
+     * the grantee is the account ({@code arn:aws:iam::<account>:root}; this KMS has no IAM layer below it).
+     */
+    public boolean isGrantee(Caller caller) {
+        return granteePrincipal.equals(caller.principalArn()) || granteePrincipal.equals(caller.accountRootArn());
+    }
+
+    /** True when this grant lets {@code caller} run {@code operation} with {@code context}. */
+    public boolean allows(Caller caller, String operation, Map<String, String> context) {
+        if (!isGrantee(caller) || !operations.contains(operation)) {
             return false;
         }
         if (contextEquals != null && !contextEquals.equals(context)) {
             return false;
         }
+        return contextSubset == null || context.entrySet().containsAll(contextSubset.entrySet());
+    }
+
+    /**
+     * True when a grant with constraints {@code subset} and {@code equals} allows no encryption context this
+     * grant does not: the child keeps this grant's {@code EncryptionContextEquals} exactly, and contains this
+     * grant's {@code EncryptionContextSubset} pairs in its own subset or equals constraint. Conservative: a
+     * child that would allow nothing at all may still be refused.
+     */
+    public boolean permitsChildConstraints(
+            @Nullable SortedMap<String, String> subset, @Nullable SortedMap<String, String> equals) {
+        if (contextEquals != null && !contextEquals.equals(equals)) {
+            return false;
+        }
         if (contextSubset != null) {
-            for (Map.Entry<String, String> e : contextSubset.entrySet()) {
-                if (!e.getValue().equals(context.get(e.getKey()))) {
-                    return false;
-                }
-            }
+            boolean viaEquals = equals != null && equals.entrySet().containsAll(contextSubset.entrySet());
+            boolean viaSubset = subset != null && subset.entrySet().containsAll(contextSubset.entrySet());
+            return viaEquals || viaSubset;
         }
         return true;
+    }
+
+    /** Compares {@code candidate} with this grant's token in time independent of where they differ. */
+    public boolean tokenMatches(String candidate) {
+        return MessageDigest.isEqual(
+                token.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

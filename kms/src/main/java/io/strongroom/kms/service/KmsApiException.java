@@ -74,6 +74,11 @@ public final class KmsApiException extends StrongroomException {
         return new KmsApiException(ErrorCode.INVALID_ARGUMENT, "InvalidArnException", 400, message);
     }
 
+    /** A quota or size limit was reached (LimitExceededException); retrying will not help until something is freed. */
+    public static KmsApiException limitExceeded(String message) {
+        return new KmsApiException(ErrorCode.INVALID_STATE, "LimitExceededException", 400, message);
+    }
+
     public static KmsApiException of(String awsType, String message) {
         return new KmsApiException(ErrorCode.INVALID_ARGUMENT, awsType, 400, message);
     }

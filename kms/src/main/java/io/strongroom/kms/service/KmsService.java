@@ -48,8 +48,10 @@ import org.jspecify.annotations.Nullable;
  * <p>How this works. All state lives in two maps (keys by UUID, aliases by region/account/name) guarded by
  * one read-write lock: the cryptographic and read operations take the read lock and run in parallel; every
  * change takes the write lock, changes memory, and saves the whole state durably through {@link KmsStore}
- * before answering (if the save fails, memory is reloaded from the store, so an answered change is a durable
- * one). Every key operation goes: resolve the key id (id, ARN, alias or alias ARN, as the operation allows) in
+ * before answering. If the save fails, memory is re-read from the store into fresh maps and swapped in only
+ * once that read succeeded, so the change is undone and an answered change is a durable one; if the store
+ * cannot be re-read either, the service fails stop (every request answers KMSInternalException and nothing is
+ * written again). Quotas ({@link KmsQuotas}) and the store's size check bound what any caller can add. Every key operation goes: resolve the key id (id, ARN, alias or alias ARN, as the operation allows) in
  * the caller's region, record the key in the audit event, authorize (key policy, then grants), check the key
  * state, then act. Time comes from an injected {@link InstantSource}; automatic rotation and the deletion of
  * keys whose waiting period ended happen in {@link #runScheduledWork}, which the server calls periodically.
@@ -67,6 +69,26 @@ public final class KmsService implements AutoCloseable {
     private static final Pattern ALIAS_NAME = Pattern.compile("alias/[a-zA-Z0-9:/_-]{1,250}");
     private static final Pattern KEY_ARN = Pattern.compile("arn:aws:kms:([a-z0-9-]+):(\\d{12}):(key/[^/]+|alias/.+)");
     private static final int MAX_ON_DEMAND_ROTATIONS = 25;
+    /** AWS region names: two letters, one or more dash-separated words, a digit ({@code us-gov-west-1}). */
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
+
+    private static final int MAX_REGION_CHARS = 32;
+    /** Grant name, principal and constraint bounds (the KMS model's lengths; 8 KiB of constraint text). */
+    private static final Pattern GRANT_NAME = Pattern.compile("[a-zA-Z0-9:/_-]{1,256}");
+
+    private static final int MAX_PRINCIPAL_CHARS = 256;
+    private static final int MAX_CONSTRAINT_CHARS = 8192;
+
+    /**
+     * Operations that may create the account's {@code aws/redshift} key on first use, with the key-policy
+     * action the caller must be allowed by the managed key's policy for that to happen.
+     */
+    private static final Map<String, String> CREATES_MANAGED_KEY = Map.of(
+            "DescribeKey", "kms:DescribeKey",
+            "Encrypt", "kms:Encrypt",
+            "GenerateDataKey", "kms:GenerateDataKey",
+            "GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext",
+            "ReEncrypt", "kms:ReEncryptTo");
 
     /** Operations that change nothing; they run under the read lock and are {@code readOnly} in the trail. */
     private static final Set<String> READ_ONLY = Set.of(
@@ -114,41 +136,112 @@ public final class KmsService implements AutoCloseable {
     private final InstantSource clock;
     private final SecureRandom random;
     private final AuditLog audit;
+    private final KmsQuotas quotas;
     private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
     private final Map<String, KmsKey> keys = new LinkedHashMap<>();
     private final Map<String, Alias> aliases = new TreeMap<>();
 
-    private KmsService(KmsStore store, InstantSource clock, SecureRandom random, AuditLog audit) {
+    /**
+     * Why the service stopped serving, or null while it serves. Set once, never cleared: when a save failed
+     * and the store could not be re-read either, memory no longer matches any state on disk, so the only
+     * safe course is to answer every request with KMSInternalException and never write again (a write would
+     * replace the good store on disk with whatever memory holds). Restarting the KMS re-reads the store.
+     */
+    private volatile @Nullable String failStopReason;
+
+    private KmsService(KmsStore store, InstantSource clock, SecureRandom random, AuditLog audit, KmsQuotas quotas) {
         this.store = store;
         this.clock = clock;
         this.random = random;
         this.audit = audit;
+        this.quotas = quotas;
     }
 
     /** Loads the state from {@code store}; a store that fails authentication throws before anything runs. */
     public static KmsService open(KmsStore store, InstantSource clock, SecureRandom random, AuditLog audit) {
-        KmsService s = new KmsService(store, clock, random, audit);
+        return open(store, clock, random, audit, KmsQuotas.DEFAULTS);
+    }
+
+    /** As {@link #open(KmsStore, InstantSource, SecureRandom, AuditLog)}, with other quotas (tests use small ones). */
+    public static KmsService open(
+            KmsStore store, InstantSource clock, SecureRandom random, AuditLog audit, KmsQuotas quotas) {
+        KmsService s = new KmsService(store, clock, random, audit, quotas);
         s.reload();
         return s;
     }
 
+    /**
+     * Replaces memory with the state on disk. The whole store is read into new maps first; memory changes
+     * only once that succeeded, so a failing read leaves memory as it was (and the caller decides what that
+     * means). Called under the write lock, or before the service is shared.
+     */
     private void reload() {
+        Map<String, KmsKey> loadedKeys = new LinkedHashMap<>();
+        Map<String, Alias> loadedAliases = new TreeMap<>();
+        try {
+            StateDocument.read(store.load(), store, loadedKeys, loadedAliases);
+        } catch (RuntimeException e) {
+            loadedKeys.values().forEach(k -> k.materials.forEach(KeyMaterial::close));
+            throw e;
+        }
         keys.values().forEach(k -> k.materials.forEach(KeyMaterial::close));
         keys.clear();
+        keys.putAll(loadedKeys);
         aliases.clear();
-        byte[] doc = store.load();
-        if (doc != null) {
-            StateDocument.read(doc, store, keys, aliases);
+        aliases.putAll(loadedAliases);
+    }
+
+    /**
+     * Saves memory durably, or puts memory back to the state on disk and throws. Called under the write lock
+     * after a change. Outcomes: saved; not saved and memory restored from disk (the change is undone; a
+     * {@link KmsApiException} from the store, such as LimitExceededException, passes through); or, when the
+     * store cannot be re-read either, fail-stop (see {@link #failStopReason}).
+     */
+    private void persist() {
+        checkServing();
+        try {
+            store.save(StateDocument.write(keys.values(), aliases.values()));
+        } catch (StrongroomException saveFailure) {
+            restoreFromDisk(saveFailure);
+            if (saveFailure instanceof KmsApiException api) {
+                throw api;
+            }
+            throw KmsApiException.internal(
+                    "The KMS could not save the change durably; nothing was changed.", saveFailure);
         }
     }
 
-    private void persist() {
+    /** Re-reads the store after a failed change; if that fails too, stops serving for good. */
+    private void restoreFromDisk(RuntimeException cause) {
         try {
-            store.save(StateDocument.write(keys.values(), aliases.values()));
-        } catch (StrongroomException e) {
             reload();
-            throw KmsApiException.internal("The KMS could not save the change durably; nothing was changed.", e);
+        } catch (RuntimeException reloadFailure) {
+            cause.addSuppressed(reloadFailure);
+            failStopReason = "a change could not be saved (" + cause.getMessage() + ") and the store could not be"
+                    + " re-read (" + reloadFailure.getMessage() + ")";
+            throw KmsApiException.internal(
+                    "The KMS could not save a change and could not re-read its store; it has stopped serving"
+                            + " requests until it is restarted. The store on disk was not changed by this request.",
+                    cause);
         }
+    }
+
+    private void checkServing() {
+        String reason = failStopReason;
+        if (reason != null) {
+            throw KmsApiException.internal(
+                    "The KMS has stopped serving requests because " + reason + "; restart it.", null);
+        }
+    }
+
+    /** True while the service answers requests; false after a fail-stop (see {@link #call}). */
+    public boolean isServing() {
+        return failStopReason == null;
+    }
+
+    /** True when {@code region} is a well-formed AWS region name such as {@code us-east-1}. */
+    public static boolean isValidRegion(String region) {
+        return region.length() <= MAX_REGION_CHARS && REGION.matcher(region).matches();
     }
 
     /** True when {@code operation} is one this KMS implements. */
@@ -167,11 +260,27 @@ public final class KmsService implements AutoCloseable {
         }
         boolean readOnly = READ_ONLY.contains(operation);
         ev.readOnly(readOnly);
-        ensureManagedKeys(caller, region, request);
+        checkServing();
+        if (!isValidRegion(region)) {
+            throw KmsApiException.validation("Region '" + region + "' is not a valid AWS region name.");
+        }
+        ensureManagedKeys(operation, caller, region, request);
         Lock lock = readOnly ? rw.readLock() : rw.writeLock();
         lock.lock();
         try {
-            JsonNode response = dispatch(operation, caller, region, request, ev);
+            checkServing();
+            JsonNode response;
+            try {
+                response = dispatch(operation, caller, region, request, ev);
+            } catch (KmsApiException e) {
+                throw e; // raised before anything changed
+            } catch (RuntimeException e) {
+                if (!readOnly) {
+                    // An unexpected failure part-way through a change: memory may hold half of it.
+                    restoreFromDisk(e);
+                }
+                throw e;
+            }
             if (!readOnly) {
                 persist();
                 ev.responseElements(response);
@@ -260,16 +369,45 @@ public final class KmsService implements AutoCloseable {
             throw KmsApiException.validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec + ".");
         }
         String policyText = optStr(r, "Policy", KeyPolicy.defaultPolicy(c.accountId()));
+        policySize(policyText);
         KeyPolicy policy = KeyPolicy.parse(policyText);
         if (r.has("Policy") && !r.path("BypassPolicyLockoutSafetyCheck").asBoolean(false)) {
             lockoutCheck(policy, c);
         }
         Map<String, String> tags = tags(r);
+        tagCount(tags.size(), null);
+        keyQuota(c.accountId(), region);
         KmsKey k = newKey(c.accountId(), region, spec, usage, "CUSTOMER", description, policy);
         k.tags.putAll(tags);
         keys.put(k.keyId, k);
         ev.key(k.arn(), k.accountId);
         return obj().set("KeyMetadata", metadata(k));
+    }
+
+    /** Refuses a new key when the account already has its quota of keys in the region (AWS-managed ones count). */
+    private void keyQuota(String accountId, String region) {
+        long n = keys.values().stream()
+                .filter(k -> k.accountId.equals(accountId) && k.region.equals(region))
+                .count();
+        if (n >= quotas.keysPerAccountRegion()) {
+            throw KmsApiException.limitExceeded("Account " + accountId + " has reached its quota of "
+                    + quotas.keysPerAccountRegion() + " keys in " + region + "; schedule unused keys for deletion.");
+        }
+    }
+
+    private void policySize(String policyText) {
+        int bytes = policyText.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > quotas.policyBytes()) {
+            throw KmsApiException.limitExceeded(
+                    "The key policy has " + bytes + " bytes; the quota is " + quotas.policyBytes() + " bytes.");
+        }
+    }
+
+    private void tagCount(int after, @Nullable KmsKey k) {
+        if (after > quotas.tagsPerKey()) {
+            throw KmsApiException.limitExceeded((k == null ? "A key" : k.arn()) + " would have " + after
+                    + " tags; the quota is " + quotas.tagsPerKey() + " tags per key.");
+        }
     }
 
     private KmsKey newKey(
@@ -353,7 +491,12 @@ public final class KmsService implements AutoCloseable {
         KmsKey k = resolve(c, region, reqStr(r, "KeyId"), false, ev);
         authorize(c, k, "kms:UpdateKeyDescription", null, Map.of());
         notPendingDeletion(k);
-        k.description = reqStr(r, "Description");
+        String description = reqStr(r, "Description");
+        if (description.length() > 8192) {
+            throw KmsApiException.validation("1 validation error detected: Value at 'description' failed to satisfy"
+                    + " constraint: Member must have length less than or equal to 8192");
+        }
+        k.description = description;
         return obj();
     }
 
@@ -402,6 +545,9 @@ public final class KmsService implements AutoCloseable {
         Map<String, String> tags = tags(r);
         authorize(c, k, "kms:TagResource", null, Map.of());
         notPendingDeletion(k);
+        Map<String, String> merged = new TreeMap<>(k.tags);
+        merged.putAll(tags);
+        tagCount(merged.size(), k);
         k.tags.putAll(tags);
         return obj();
     }
@@ -463,6 +609,7 @@ public final class KmsService implements AutoCloseable {
                     "An alias with the name arn:aws:kms:" + region + ":" + c.accountId() + ":" + name
                             + " already exists");
         }
+        aliasQuota(c.accountId(), region, k);
         Instant now = clock.instant();
         aliases.put(mk, new Alias(name, region, c.accountId(), k.keyId, now, now));
         return obj();
@@ -477,6 +624,9 @@ public final class KmsService implements AutoCloseable {
         }
         authorize(c, k, "kms:UpdateAlias", null, Map.of());
         notPendingDeletion(k);
+        if (!a.targetKeyId().equals(k.keyId)) {
+            aliasQuota(c.accountId(), region, k);
+        }
         aliases.put(a.mapKey(), new Alias(name, region, c.accountId(), k.keyId, a.creationDate(), clock.instant()));
         return obj();
     }
@@ -491,6 +641,28 @@ public final class KmsService implements AutoCloseable {
         }
         aliases.remove(a.mapKey());
         return obj();
+    }
+
+    /** Refuses one more alias in the account and region, or on {@code target}, beyond the quotas. */
+    private void aliasQuota(String accountId, String region, KmsKey target) {
+        int inRegion = 0;
+        int onKey = 0;
+        for (Alias a : aliases.values()) {
+            if (a.accountId().equals(accountId) && a.region().equals(region)) {
+                inRegion++;
+            }
+            if (a.targetKeyId().equals(target.keyId)) {
+                onKey++;
+            }
+        }
+        if (inRegion >= quotas.aliasesPerAccountRegion()) {
+            throw KmsApiException.limitExceeded("Account " + accountId + " has reached its quota of "
+                    + quotas.aliasesPerAccountRegion() + " aliases in " + region + ".");
+        }
+        if (onKey >= quotas.aliasesPerKey()) {
+            throw KmsApiException.limitExceeded(
+                    target.arn() + " has reached its quota of " + quotas.aliasesPerKey() + " aliases.");
+        }
     }
 
     private Alias existingAlias(Caller c, String region, String name) {
@@ -859,10 +1031,11 @@ public final class KmsService implements AutoCloseable {
 
     private JsonNode createGrant(Caller c, String region, JsonNode r, AuditEvent ev) {
         KmsKey k = resolve(c, region, reqStr(r, "KeyId"), false, ev);
-        String grantee = reqStr(r, "GranteePrincipal");
+        String grantee = principal(reqStr(r, "GranteePrincipal"), "granteePrincipal");
         @Nullable
-        String retiring =
-                r.hasNonNull("RetiringPrincipal") ? r.get("RetiringPrincipal").asText() : null;
+        String retiring = r.hasNonNull("RetiringPrincipal")
+                ? principal(reqStr(r, "RetiringPrincipal"), "retiringPrincipal")
+                : null;
         List<String> ops = new ArrayList<>();
         for (JsonNode o : r.path("Operations")) {
             if (!Grant.OPERATIONS.contains(o.asText())) {
@@ -883,8 +1056,17 @@ public final class KmsService implements AutoCloseable {
                 cons.has("EncryptionContextSubset") ? context(cons, "EncryptionContextSubset") : null;
         SortedMap<String, String> equals =
                 cons.has("EncryptionContextEquals") ? context(cons, "EncryptionContextEquals") : null;
+        if (chars(subset) + chars(equals) > MAX_CONSTRAINT_CHARS) {
+            throw KmsApiException.validation("The grant constraints hold more than " + MAX_CONSTRAINT_CHARS
+                    + " characters of encryption context.");
+        }
         String name = optStr(r, "Name", "");
-        authorize(c, k, "kms:CreateGrant", "CreateGrant", Map.of());
+        if (!name.isEmpty() && !GRANT_NAME.matcher(name).matches()) {
+            throw KmsApiException.validation("1 validation error detected: Value at 'name' failed to satisfy"
+                    + " constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$ and have"
+                    + " length between 1 and 256");
+        }
+        authorizeCreateGrant(c, k, ops, subset, equals);
         usable(k);
         dryRun(r);
         if (!name.isEmpty()) {
@@ -898,6 +1080,10 @@ public final class KmsService implements AutoCloseable {
                     return obj().put("GrantToken", g.token()).put("GrantId", g.grantId());
                 }
             }
+        }
+        if (k.grants.size() >= quotas.grantsPerKey()) {
+            throw KmsApiException.limitExceeded(k.arn() + " has reached its quota of " + quotas.grantsPerKey()
+                    + " grants; retire or revoke grants that are no longer needed.");
         }
         byte[] token = new byte[48];
         random.nextBytes(token);
@@ -915,6 +1101,62 @@ public final class KmsService implements AutoCloseable {
                 clock.instant());
         k.grants.put(g.grantId(), g);
         return obj().put("GrantToken", g.token()).put("GrantId", g.grantId());
+    }
+
+    /**
+     * Who may create a grant, and which. The key policy allowing {@code kms:CreateGrant} allows any grant. A
+     * caller allowed only through a grant of its own that includes {@code CreateGrant} may, as in AWS, create
+     * only grants that allow a subset of that grant's operations, with encryption-context constraints at least
+     * as strict as its own; otherwise holding one narrow grant with CreateGrant would let a principal hand out
+     * (or give itself) every operation on the key with no constraint.
+     */
+    private static void authorizeCreateGrant(
+            Caller c,
+            KmsKey k,
+            List<String> ops,
+            @Nullable SortedMap<String, String> subset,
+            @Nullable SortedMap<String, String> equals) {
+        KeyPolicy.Decision d = k.policy.evaluate(c, "kms:CreateGrant", Map.of());
+        if (d == KeyPolicy.Decision.ALLOW) {
+            return;
+        }
+        boolean parentGrant = false;
+        if (d == KeyPolicy.Decision.NONE) {
+            for (Grant g : k.grants.values()) {
+                if (g.isGrantee(c) && g.operations().contains("CreateGrant")) {
+                    parentGrant = true;
+                    if (g.operations().containsAll(ops) && g.permitsChildConstraints(subset, equals)) {
+                        return;
+                    }
+                }
+            }
+        }
+        if (parentGrant) {
+            throw KmsApiException.accessDenied("User: " + c.principalArn() + " may create grants on " + k.arn()
+                    + " only through a grant, so the new grant's operations must be a subset of that grant's"
+                    + " operations and its encryption-context constraints at least as strict.");
+        }
+        throw KmsApiException.accessDenied("User: " + c.principalArn() + " is not authorized to perform:"
+                + " kms:CreateGrant on resource: " + k.arn() + " because no resource-based policy allows the"
+                + " kms:CreateGrant action");
+    }
+
+    private static String principal(String arn, String member) {
+        if (arn.length() > MAX_PRINCIPAL_CHARS) {
+            throw KmsApiException.validation("1 validation error detected: Value at '" + member + "' failed to"
+                    + " satisfy constraint: Member must have length less than or equal to " + MAX_PRINCIPAL_CHARS);
+        }
+        return arn;
+    }
+
+    private static int chars(@Nullable Map<String, String> m) {
+        int n = 0;
+        if (m != null) {
+            for (Map.Entry<String, String> e : m.entrySet()) {
+                n += e.getKey().length() + e.getValue().length();
+            }
+        }
+        return n;
     }
 
     private JsonNode listGrants(Caller c, String region, JsonNode r, AuditEvent ev) {
@@ -986,7 +1228,7 @@ public final class KmsService implements AutoCloseable {
             String token = r.get("GrantToken").asText();
             for (KmsKey key : keys.values()) {
                 for (Grant candidate : key.grants.values()) {
-                    if (candidate.token().equals(token)) {
+                    if (candidate.tokenMatches(token)) {
                         g = candidate;
                         k = key;
                     }
@@ -1004,8 +1246,8 @@ public final class KmsService implements AutoCloseable {
             }
         }
         boolean may = c.principalArn().equals(g.retiringPrincipal())
-                || (c.principalArn().equals(g.granteePrincipal())
-                        && g.operations().contains("RetireGrant"))
+                || c.accountRootArn().equals(g.retiringPrincipal())
+                || (g.isGrantee(c) && g.operations().contains("RetireGrant"))
                 || k.policy.evaluate(c, "kms:RetireGrant", Map.of()) == KeyPolicy.Decision.ALLOW;
         if (!may) {
             throw KmsApiException.accessDenied("User: " + c.principalArn() + " is not authorized to retire grant "
@@ -1041,7 +1283,9 @@ public final class KmsService implements AutoCloseable {
     private JsonNode putKeyPolicy(Caller c, String region, JsonNode r, AuditEvent ev) {
         KmsKey k = resolve(c, region, reqStr(r, "KeyId"), false, ev);
         policyName(r);
-        KeyPolicy p = KeyPolicy.parse(reqStr(r, "Policy"));
+        String text = reqStr(r, "Policy");
+        policySize(text);
+        KeyPolicy p = KeyPolicy.parse(text);
         authorize(c, k, "kms:PutKeyPolicy", null, Map.of());
         notPendingDeletion(k);
         if (!r.path("BypassPolicyLockoutSafetyCheck").asBoolean(false)) {
@@ -1179,6 +1423,7 @@ public final class KmsService implements AutoCloseable {
     public int runScheduledWork() {
         rw.writeLock().lock();
         try {
+            checkServing();
             Instant now = clock.instant();
             List<AuditEvent> events = new ArrayList<>();
             for (Iterator<KmsKey> it = keys.values().iterator(); it.hasNext(); ) {
@@ -1223,37 +1468,63 @@ public final class KmsService implements AutoCloseable {
 
     /**
      * Creates the account's {@code aws/redshift} key in {@code region} on first use, before the operation
-     * takes its own lock: whenever a request names {@code alias/aws/redshift} (or its ARN in the caller's
-     * account).
+     * takes its own lock: when an operation that accepts aliases and may create it ({@link
+     * #CREATES_MANAGED_KEY}) names {@code alias/aws/redshift} (or its ARN in the caller's account), and the
+     * managed key's policy would allow the caller that operation. The caller is authenticated by now (this
+     * runs after SigV4) and the region is well-formed, so nobody can make the KMS create keys without being
+     * allowed to use them, and the account's key quota applies.
      */
-    private void ensureManagedKeys(Caller c, String region, JsonNode r) {
-        for (String field : List.of("KeyId", "DestinationKeyId", "SourceKeyId")) {
-            String v = r.path(field).asText("");
-            String ownArn = "arn:aws:kms:" + region + ":" + c.accountId() + ":" + MANAGED_REDSHIFT_ALIAS;
-            if (v.equals(MANAGED_REDSHIFT_ALIAS) || v.equals(ownArn)) {
-                managedKey(c.accountId(), region);
-            }
+    private void ensureManagedKeys(String operation, Caller c, String region, JsonNode r) {
+        String action = CREATES_MANAGED_KEY.get(operation);
+        if (action == null) {
+            return;
+        }
+        String field = operation.equals("ReEncrypt") ? "DestinationKeyId" : "KeyId";
+        String v = r.path(field).asText("");
+        String ownArn = "arn:aws:kms:" + region + ":" + c.accountId() + ":" + MANAGED_REDSHIFT_ALIAS;
+        if (!v.equals(MANAGED_REDSHIFT_ALIAS) && !v.equals(ownArn)) {
+            return;
+        }
+        if (managedKeyId(c.accountId(), region) != null) {
+            return;
+        }
+        KeyPolicy policy = KeyPolicy.parse(KeyPolicy.managedPolicy(c.accountId()));
+        if (policy.evaluate(c, action, Map.of()) == KeyPolicy.Decision.ALLOW) {
+            managedKey(c.accountId(), region);
         }
     }
 
-    /** The account's {@code aws/redshift} key in {@code region}, created on first use. */
-    public String managedKey(String accountId, String region) {
-        String mk = Alias.mapKey(region, accountId, MANAGED_REDSHIFT_ALIAS);
+    private @Nullable String managedKeyId(String accountId, String region) {
         rw.readLock().lock();
         try {
-            Alias a = aliases.get(mk);
-            if (a != null) {
-                return a.targetKeyId();
-            }
+            Alias a = aliases.get(Alias.mapKey(region, accountId, MANAGED_REDSHIFT_ALIAS));
+            return a == null ? null : a.targetKeyId();
         } finally {
             rw.readLock().unlock();
         }
+    }
+
+    /**
+     * The account's {@code aws/redshift} key in {@code region}, created on first use. For the embedding server
+     * (which has already decided the account may have one); requests go through {@link #call}.
+     */
+    public String managedKey(String accountId, String region) {
+        if (!isValidRegion(region)) {
+            throw KmsApiException.validation("Region '" + region + "' is not a valid AWS region name.");
+        }
+        String existing = managedKeyId(accountId, region);
+        if (existing != null) {
+            return existing;
+        }
+        String mk = Alias.mapKey(region, accountId, MANAGED_REDSHIFT_ALIAS);
         rw.writeLock().lock();
         try {
+            checkServing();
             Alias a = aliases.get(mk);
             if (a != null) {
                 return a.targetKeyId();
             }
+            keyQuota(accountId, region);
             KmsKey k = newKey(
                     accountId,
                     region,
@@ -1332,7 +1603,7 @@ public final class KmsService implements AutoCloseable {
         }
         if (d == KeyPolicy.Decision.NONE && grantOp != null) {
             for (Grant g : k.grants.values()) {
-                if (g.allows(c.principalArn(), grantOp, context)) {
+                if (g.allows(c, grantOp, context)) {
                     return;
                 }
             }
@@ -1424,7 +1695,7 @@ public final class KmsService implements AutoCloseable {
 
     /** Pages {@code all} by the request's {@code Limit} and {@code Marker} (an opaque offset). */
     private static <T> List<T> page(List<T> all, JsonNode r, ObjectNode out, int maxLimit) {
-        int limit = optInt(r, "Limit", 100);
+        int limit = optInt(r, "Limit", Math.min(100, maxLimit));
         if (limit < 1 || limit > maxLimit) {
             throw KmsApiException.validation("1 validation error detected: Value '" + limit
                     + "' at 'limit' failed to satisfy constraint: Member must have value between 1 and " + maxLimit);
@@ -1544,6 +1815,11 @@ public final class KmsService implements AutoCloseable {
         } finally {
             rw.readLock().unlock();
         }
+    }
+
+    /** The live key map, for tests in this package that inspect sealed material; callers must not share it. */
+    Map<String, KmsKey> keysForTest() {
+        return keys;
     }
 
     public AuditLog audit() {

@@ -1,6 +1,7 @@
 package io.strongroom.kms.service;
 
 import io.strongroom.crypto.AssociatedData;
+import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
@@ -22,8 +23,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The KMS's own durable state: a master key file and one sealed store file in the data directory.
@@ -38,10 +39,15 @@ import org.jspecify.annotations.Nullable;
  * alternative, an append-only log of changes, would need compaction and replay rules for no gain at this size.
  *
  * <p>A crash before the rename leaves the old store (a stale {@code .tmp} is removed at the next start); a
- * crash after it leaves the new one. A store that fails authentication (edited, truncated, damaged, or
+ * crash after it leaves the new one. The first start writes an empty store right after the master key, so
+ * from then on the store file always exists: a data directory with a master key and no store lost its store,
+ * and the KMS refuses to start rather than silently become an empty KMS. A store that fails authentication (edited, truncated, damaged, or
  * sealed under another master key) stops the KMS from starting with a message saying which. Rolling the
  * whole file back to an older, authentic version is not detected (the generation counter is inside the
  * sealed bytes, with nothing outside to compare it to).
+ *
+ * <p>{@link #save} refuses a document the loader would reject as too large ({@code LimitExceededException}),
+ * so no change can make the KMS unable to restart.
  *
  * <p>Byte layouts: docs/format/kms-store.md. Thread-safety: {@link #save} is called under the service's
  * write lock; sealing and opening material are thread-safe.
@@ -53,26 +59,64 @@ public final class KmsStore implements AutoCloseable {
     private static final byte[] STORE_MAGIC = "SRKMSSTO".getBytes(StandardCharsets.US_ASCII);
     static final int STORE_FORMAT_VERSION = 1;
     static final int STORE_HEADER_BYTES = 24;
-    private static final int MAX_STORE_BYTES = 256 * 1024 * 1024;
+    static final int MAX_STORE_BYTES = 256 * 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    /** The steps of a durable write and of a load, where tests inject faults. */
+    enum Step {
+        WRITE_TEMP,
+        RENAME,
+        SYNC_DIRECTORY,
+        LOAD
+    }
+
+    /** Test seam: called before each {@link Step}; throwing fails that step as the file system would. */
+    @FunctionalInterface
+    interface Faults {
+        Faults NONE = step -> {};
+
+        void before(Step step) throws IOException;
+    }
 
     private final Path dir;
     private final SoftwareRootKey master;
     private final boolean createdMaster;
+    private final Faults faults;
+    private final int maxStoreBytes;
     private long generation;
 
-    private KmsStore(Path dir, SoftwareRootKey master, boolean createdMaster) {
+    private KmsStore(Path dir, SoftwareRootKey master, boolean createdMaster, Faults faults, int maxStoreBytes) {
         this.dir = dir;
         this.master = master;
         this.createdMaster = createdMaster;
+        this.faults = faults;
+        this.maxStoreBytes = maxStoreBytes;
     }
 
-    /** Opens the store in {@code dir}, creating the directory and the master key file at first start. */
+    /**
+     * Opens the store in {@code dir}, creating the directory, the master key file and an empty store at first
+     * start. Refuses a directory whose master key exists without its store (the store was lost).
+     */
     public static KmsStore open(Path dir, SecureRandom random) {
+        return open(dir, random, Faults.NONE, MAX_STORE_BYTES);
+    }
+
+    /** As {@link #open(Path, SecureRandom)}, with injected faults and a smaller size limit (tests). */
+    static KmsStore open(Path dir, SecureRandom random, Faults faults, int maxStoreBytes) {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(STORE_FILE + ".tmp"));
             Path keyFile = dir.resolve(MASTER_FILE);
+            Path storeFile = dir.resolve(STORE_FILE);
+            if (Files.exists(keyFile) && !Files.exists(storeFile)) {
+                throw new StrongroomException(
+                        ErrorCode.INTEGRITY_FAILURE,
+                        "KMS store " + storeFile + " is missing but its master key " + keyFile + " exists: the"
+                                + " store was deleted or lost. The KMS refuses to start rather than serve an empty"
+                                + " KMS; restore kms-store.bin from a backup. Only if this data directory never"
+                                + " held keys (its first start was interrupted), delete " + keyFile
+                                + " to start afresh");
+            }
             boolean created = false;
             if (!Files.exists(keyFile)) {
                 if (Files.exists(dir.resolve(STORE_FILE))) {
@@ -88,12 +132,17 @@ public final class KmsStore implements AutoCloseable {
                     byte[] mb = m.copyBytes();
                     System.arraycopy(mb, 0, content, MASTER_MAGIC.length, 32);
                     Arrays.fill(mb, (byte) 0);
-                    writeDurably(dir, keyFile, content);
+                    writeDurably(dir, keyFile, content, Faults.NONE);
                     Arrays.fill(content, (byte) 0);
                 }
                 created = true;
             }
-            return new KmsStore(dir, readMaster(keyFile), created);
+            KmsStore store = new KmsStore(dir, readMaster(keyFile), created, faults, maxStoreBytes);
+            if (created) {
+                // The store exists from the first start on, so its absence later always means a loss.
+                store.save(StateDocument.write(List.of(), List.of()));
+            }
+            return store;
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot open the KMS store in " + dir + ": " + e, e);
         }
@@ -136,17 +185,22 @@ public final class KmsStore implements AutoCloseable {
         return dir.resolve(MASTER_FILE);
     }
 
-    /** The stored document, or null when nothing was saved yet; refuses a store that fails authentication. */
-    public byte @Nullable [] load() {
+    /** The stored document; refuses a missing store and a store that fails authentication. */
+    public byte[] load() {
         Path file = storeFile();
         byte[] all;
         try {
-            if (Files.size(file) > MAX_STORE_BYTES) {
-                throw tampered(file, "it is larger than " + MAX_STORE_BYTES + " bytes");
+            faults.before(Step.LOAD);
+            if (Files.size(file) > maxStoreBytes) {
+                throw tampered(file, "it is larger than " + maxStoreBytes + " bytes");
             }
             all = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return null;
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE,
+                    "KMS store " + file + " is missing; restore kms-store.bin from a backup (the KMS will not"
+                            + " continue as an empty KMS)",
+                    e);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read KMS store " + file + ": " + e, e);
         }
@@ -197,19 +251,49 @@ public final class KmsStore implements AutoCloseable {
     /**
      * Seals {@code document} and replaces the store with it. A crash before the rename leaves the previous
      * store; after it, the new one; the directory fsync makes the rename itself durable.
+     *
+     * <p>Failures: a document the loader would refuse as too large is {@code LimitExceededException}, before
+     * anything is written; a failure before the rename leaves the previous store ({@code IO_ERROR}, nothing
+     * saved); a failed directory fsync after the rename is a {@code KMSInternalException} saying the change
+     * may have been saved (the new file is in place, but a power loss could still bring the old one back).
      */
     public void save(byte[] document) {
+        long total = (long) STORE_HEADER_BYTES + Envelope.encryptedOverhead() + document.length;
+        if (total > maxStoreBytes) {
+            throw KmsApiException.limitExceeded("The change would make the KMS store " + total + " bytes, more than"
+                    + " the " + maxStoreBytes + " bytes it can load; nothing was changed. Delete keys, grants or"
+                    + " aliases that are no longer needed.");
+        }
         long next = generation + 1;
         byte[] envelope = master.encrypt(storeAd(next), document);
         ByteBuffer b = ByteBuffer.allocate(STORE_HEADER_BYTES + envelope.length);
         b.put(STORE_MAGIC).putShort((short) STORE_FORMAT_VERSION).putShort((short) 0);
         b.putLong(next).putInt(envelope.length).put(envelope);
         try {
-            writeDurably(dir, storeFile(), b.array());
+            writeDurably(dir, storeFile(), b.array(), faults);
+        } catch (DirectorySyncFailed e) {
+            generation = next;
+            throw KmsApiException.internal(
+                    "The KMS wrote its store " + storeFile() + " but could not fsync directory " + dir + " ("
+                            + e.getCause() + "): the change may have been saved, and may still be lost on power"
+                            + " failure. Check the state (Describe/List) before retrying.",
+                    e);
         } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write KMS store " + storeFile() + ": " + e, e);
+            throw new StrongroomException(
+                    ErrorCode.IO_ERROR,
+                    "cannot write KMS store " + storeFile() + ": " + e + "; the previous store is unchanged",
+                    e);
         }
         generation = next;
+    }
+
+    /** The rename happened, the directory fsync did not: the new content is in place but maybe not durable. */
+    private static final class DirectorySyncFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DirectorySyncFailed(IOException cause) {
+            super("directory fsync failed after the rename", cause);
+        }
     }
 
     private static AssociatedData storeAd(long generation) {
@@ -243,9 +327,14 @@ public final class KmsStore implements AutoCloseable {
         }
     }
 
-    /** Writes {@code content} to {@code target} via a 0600 temporary file, fsync, atomic rename, dir fsync. */
-    static void writeDurably(Path dir, Path target, byte[] content) throws IOException {
+    /**
+     * Writes {@code content} to {@code target} via a 0600 temporary file, fsync, atomic rename, dir fsync. A
+     * failure before the rename leaves {@code target} as it was; a failed directory fsync after it throws
+     * {@link DirectorySyncFailed}.
+     */
+    private static void writeDurably(Path dir, Path target, byte[] content, Faults faults) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        faults.before(Step.WRITE_TEMP);
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.WRITE))) {
@@ -255,11 +344,17 @@ public final class KmsStore implements AutoCloseable {
             }
             ch.force(true);
         }
+        faults.before(Step.RENAME);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (AccessDeniedException | UnsupportedOperationException e) {
-            // Some file systems cannot open a directory for fsync; the rename is then as durable as they allow.
+        try {
+            faults.before(Step.SYNC_DIRECTORY);
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (AccessDeniedException | UnsupportedOperationException e) {
+                // Some file systems cannot open a directory for fsync; the rename is then as durable as they allow.
+            }
+        } catch (IOException e) {
+            throw new DirectorySyncFailed(e);
         }
     }
 

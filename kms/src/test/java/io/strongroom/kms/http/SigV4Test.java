@@ -161,6 +161,71 @@ class SigV4Test {
                 .isEqualTo("ap-southeast-2");
     }
 
+    @Test
+    void unsignedPayload_isRefused() throws Exception {
+        Captured sdk = load("sdk-java-kms-encrypt.http");
+        assertThatThrownBy(() -> verify(sdk.withHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), sdk.time()))
+                .isInstanceOf(KmsApiException.class)
+                .hasMessageContaining("UNSIGNED-PAYLOAD is not accepted")
+                .extracting(e -> ((KmsApiException) e).awsType())
+                .isEqualTo("InvalidSignatureException");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host", "x-amz-target", "content-type"})
+    void aCorrectSignature_thatLeavesOutARequiredHeader_isIncomplete(String left) {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        Instant now = Instant.parse("2026-11-22T10:00:00Z");
+        Map<String, String> all = Map.of(
+                "host",
+                "127.0.0.1:1",
+                "content-type",
+                "application/x-amz-json-1.1",
+                "x-amz-target",
+                "TrentService.ListKeys");
+        Map<String, String> signed = new TreeMap<>(all);
+        signed.remove(left);
+        Map<String, String> sent = new TreeMap<>(all);
+        sent.putAll(SigV4.sign(EXAMPLE, "us-east-1", "kms", now, "POST", "/", signed, body));
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        sent.forEach((k, v) -> headers.put(k, List.of(v)));
+        assertThatThrownBy(() -> sigV4.verify("POST", "/", null, headers::get, body, now, a -> {}))
+                .hasMessageContaining("The " + left + " header must be signed")
+                .extracting(e -> ((KmsApiException) e).awsType())
+                .isEqualTo("IncompleteSignatureException");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "2026112:yyyyMMdd",
+                "202611220:yyyyMMdd",
+                "2026112x:yyyyMMdd",
+                "20261332:valid date",
+                "20261123:does not match",
+                "2026:yyyyMMdd"
+            })
+    void scopeDate_mustBeAnEightDigitDate_equalToTheRequestDate(String caseAndMessage) throws Exception {
+        String scopeDate = caseAndMessage.substring(0, caseAndMessage.indexOf(':'));
+        String message = caseAndMessage.substring(caseAndMessage.indexOf(':') + 1);
+        Captured c = load("cli-kms-encrypt.http");
+        String auth = c.first("Authorization").replace("/20261122/", "/" + scopeDate + "/");
+        assertThatThrownBy(() -> verify(c.withHeader("Authorization", auth), c.time()))
+                .hasMessageContaining(message)
+                .extracting(e -> ((KmsApiException) e).awsType())
+                .isEqualTo("InvalidSignatureException");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"us-east-1", "us-gov-west-1", "eu-central-2", "ap-southeast-4", "il-central-1"})
+    void regionNames_followTheAwsPattern(String region) {
+        assertThat(io.strongroom.kms.service.KmsService.isValidRegion(region)).isTrue();
+        assertThat(io.strongroom.kms.service.KmsService.isValidRegion(region.toUpperCase(Locale.ROOT)))
+                .isFalse();
+        assertThat(io.strongroom.kms.service.KmsService.isValidRegion(region + "x"))
+                .isFalse();
+    }
+
     private static String code(Runnable r) {
         try {
             r.run();
@@ -177,5 +242,11 @@ class SigV4Test {
                 .isEqualTo("rw-------");
         assertThatThrownBy(() -> CredentialStore.open(dir, new SecureRandom()).add(EXAMPLE))
                 .hasMessageContaining("already exists");
+        Files.setPosixFilePermissions(
+                dir.resolve(CredentialStore.FILE),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> CredentialStore.open(dir, new SecureRandom()))
+                .hasMessageContaining("readable or writable by others")
+                .hasMessageContaining("chmod 600");
     }
 }

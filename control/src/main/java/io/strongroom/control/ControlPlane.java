@@ -1,0 +1,281 @@
+package io.strongroom.control;
+
+import com.sun.net.httpserver.HttpServer;
+import io.strongroom.control.api.RedshiftHttpHandler;
+import io.strongroom.control.cluster.ClusterManager;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import io.strongroom.kms.CredentialStore;
+import io.strongroom.kms.KmsServer;
+import io.strongroom.kms.http.SigV4;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A running control plane: the Redshift API (AWS Query protocol 2012-12-01, SigV4 service {@code redshift}) on one
+ * HTTP port, which also forwards KMS API requests to the KMS, so one endpoint URL serves both APIs for every
+ * region. It owns a data directory: {@code clusters/} (records), {@code keyvault/} (wrapped keys, apart from the
+ * cluster data), {@code data/} (one store per cluster) and {@code events/}.
+ *
+ * <p>Accounts and principals are the KMS's {@link CredentialStore}: the same access keys sign both APIs. The
+ * control plane has its own service principal there ({@code role/strongroom-redshift}, in an account of its own,
+ * created at first start), which uses root keys only through the grants clusters hold.
+ *
+ * <p>Start with {@code ControlPlane.builder(dataDir).kms(kmsServer).port(p).start()} (embedded KMS) or {@code
+ * .kmsEndpoint(uri).credentials(store)} (a KMS elsewhere). Start brings every existing cluster up through the reboot
+ * flow. {@link #close()} stops the listener, waits for in-flight requests, closes every cluster and zeroes its keys.
+ * Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
+ */
+public final class ControlPlane implements AutoCloseable {
+    /** The principal path of the control plane's service principal in the credential store. */
+    public static final String SERVICE_PRINCIPAL = "role/strongroom-redshift";
+
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final ClusterManager clusters;
+    private final Path dataDir;
+    private final URI kmsEndpoint;
+    private final CredentialStore credentials;
+    private final Credential service;
+
+    private ControlPlane(
+            HttpServer http,
+            ExecutorService executor,
+            ClusterManager clusters,
+            Path dataDir,
+            URI kmsEndpoint,
+            CredentialStore credentials,
+            Credential service) {
+        this.http = http;
+        this.executor = executor;
+        this.clusters = clusters;
+        this.dataDir = dataDir;
+        this.kmsEndpoint = kmsEndpoint;
+        this.credentials = credentials;
+        this.service = service;
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /** Configuration of a control plane; not thread-safe. */
+    public static final class Builder {
+        private final Path dataDir;
+        private @Nullable URI kmsEndpoint;
+        private @Nullable CredentialStore credentials;
+        private String bindAddress = "127.0.0.1";
+        private int port = 0;
+        private String clusterHost = "localhost";
+        private int clusterPortBase = 5439;
+        private InstantSource clock = InstantSource.system();
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        /** An embedded KMS: its endpoint and its credential store (the same instance, so additions are shared). */
+        public Builder kms(KmsServer kms) {
+            this.kmsEndpoint = kms.endpoint();
+            this.credentials = kms.credentials();
+            return this;
+        }
+
+        /** The KMS endpoint the control plane calls and forwards KMS API requests to. */
+        public Builder kmsEndpoint(URI endpoint) {
+            this.kmsEndpoint = endpoint;
+            return this;
+        }
+
+        /**
+         * The accounts and principals (the KMS's {@code credentials.json}); with a KMS in another process, open it
+         * with {@code CredentialStore.open(kmsDataDir, new SecureRandom())}.
+         */
+        public Builder credentials(CredentialStore credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        /** The address to listen on; loopback by default. */
+        public Builder bindAddress(String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** The API port; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** The host name cluster endpoints show ({@code localhost} by default). */
+        public Builder clusterHost(String host) {
+            this.clusterHost = host;
+            return this;
+        }
+
+        /** The first port given to a cluster endpoint (5439); later clusters get the next free one. */
+        public Builder clusterPortBase(int port) {
+            this.clusterPortBase = port;
+            return this;
+        }
+
+        /** The clock of cluster create times and events (signatures are always checked against the real time). */
+        public Builder clock(InstantSource clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Opens the data directory, brings every cluster up (a cluster whose keys cannot be loaded stays down with
+         * a status and an event) and starts listening.
+         */
+        public ControlPlane start() {
+            URI kms = Objects.requireNonNull(kmsEndpoint, "kmsEndpoint (or kms(server)) is required");
+            CredentialStore creds = Objects.requireNonNull(credentials, "credentials (or kms(server)) is required");
+            SecureRandom random = new SecureRandom();
+            Credential service = servicePrincipal(creds, random);
+            ClusterManager clusters =
+                    ClusterManager.open(dataDir, kms, service, clock, random, clusterHost, clusterPortBase);
+            try {
+                HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
+                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+                http.setExecutor(executor);
+                http.createContext(
+                        "/",
+                        new RedshiftHttpHandler(clusters, new SigV4(creds, "redshift"), kms, InstantSource.system()));
+                http.start();
+                return new ControlPlane(http, executor, clusters, dataDir, kms, creds, service);
+            } catch (IOException e) {
+                clusters.close();
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR, "cannot listen on " + bindAddress + ":" + port + ": " + e, e);
+            } catch (RuntimeException e) {
+                clusters.close();
+                throw e;
+            }
+        }
+
+        private static Credential servicePrincipal(CredentialStore creds, SecureRandom random) {
+            for (Credential c : creds.all()) {
+                if (c.principalArn().endsWith(":" + SERVICE_PRINCIPAL)) {
+                    return c;
+                }
+            }
+            StringBuilder account = new StringBuilder();
+            for (int i = 0; i < 12; i++) {
+                account.append(i == 0 ? 1 + random.nextInt(9) : random.nextInt(10));
+            }
+            return creds.add(account.toString(), SERVICE_PRINCIPAL);
+        }
+    }
+
+    /** The endpoint URL, e.g. {@code http://127.0.0.1:41234}; it serves the Redshift and KMS APIs, every region. */
+    public URI endpoint() {
+        InetSocketAddress a = http.getAddress();
+        String host = a.getAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The control plane's service principal ARN (the grantee of every cluster grant). */
+    public String servicePrincipalArn() {
+        return service.principalArn();
+    }
+
+    /** The operations behind the API, for in-process callers and tests. */
+    public ClusterManager clusters() {
+        return clusters;
+    }
+
+    /** Every cluster, as DescribeClusters would show it. */
+    public List<ClusterView> allClusters() {
+        return clusters.all();
+    }
+
+    /** The running cluster {@code identifier} of {@code accountId} in {@code region}, if it is up. */
+    public Optional<RunningCluster> running(String accountId, String region, String identifier) {
+        return clusters.running(accountId, region, identifier);
+    }
+
+    /** What a person starting the control plane needs to know; contains no secret. */
+    public String startupReport() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Strongroom control plane listening on ").append(endpoint()).append('\n');
+        sb.append("  APIs: Redshift (Query 2012-12-01) and KMS (forwarded to ")
+                .append(kmsEndpoint)
+                .append(")\n");
+        sb.append("  regions: any; the region of a request is taken from its SigV4 credential scope\n");
+        sb.append("  credentials: ")
+                .append(credentials.file())
+                .append(" (admin access key ")
+                .append(credentials.admin().accessKeyId())
+                .append("; secret in the file)\n");
+        sb.append("  service principal: ").append(service.principalArn()).append('\n');
+        sb.append("  data: ")
+                .append(dataDir)
+                .append(" (key vault in ")
+                .append(dataDir.resolve("keyvault"))
+                .append(")\n");
+        List<ClusterView> all = clusters.all();
+        sb.append("  clusters: ").append(all.size()).append('\n');
+        for (ClusterView v : all) {
+            sb.append("    ")
+                    .append(v.record().identifier())
+                    .append(" (")
+                    .append(v.record().accountId())
+                    .append('/')
+                    .append(v.record().region())
+                    .append("): ")
+                    .append(v.status().wireName())
+                    .append(", port ")
+                    .append(v.record().port())
+                    .append('\n');
+        }
+        sb.append("  try: /usr/bin/aws --endpoint-url ")
+                .append(endpoint())
+                .append(" --region us-east-1 redshift create-cluster --cluster-identifier dw1 --node-type ra3.xlplus")
+                .append(" --number-of-nodes 2 --master-username admin --master-user-password 'Passw0rdX' --encrypted");
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        clusters.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ControlPlane[" + endpoint() + ", " + dataDir + "]";
+    }
+}

@@ -1,0 +1,112 @@
+package io.strongroom.control.api;
+
+import io.strongroom.control.cluster.ClusterEvent;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterView;
+
+/**
+ * The XML of the {@code Cluster} and {@code Event} shapes (reference/aws-api.md §1.4): what clients read, with
+ * lists as wrapper plus one element per item named by the model's locationName. Secrets never appear: a pending
+ * master password shows as {@code ****}. Stateless.
+ */
+final class ClusterXml {
+    private ClusterXml() {}
+
+    static void cluster(XmlWriter w, ClusterView v) {
+        ClusterRecord r = v.record();
+        w.open("Cluster");
+        w.text("ClusterIdentifier", r.identifier());
+        w.text("NodeType", r.nodeType().wireName());
+        w.text("ClusterStatus", v.status().wireName());
+        w.text("ClusterAvailabilityStatus", v.status().availability());
+        w.text("MasterUsername", r.masterUsername());
+        w.text("DBName", r.dbName());
+        w.open("Endpoint")
+                .text("Address", v.endpointAddress())
+                .text("Port", r.port())
+                .close("Endpoint");
+        w.time("ClusterCreateTime", r.createTime());
+        w.text("AutomatedSnapshotRetentionPeriod", r.automatedSnapshotRetentionPeriod());
+        w.text("ManualSnapshotRetentionPeriod", r.manualSnapshotRetentionPeriod());
+        w.empty("ClusterSecurityGroups");
+        w.empty("VpcSecurityGroups");
+        w.open("ClusterParameterGroups")
+                .open("ClusterParameterGroup")
+                .text("ParameterGroupName", "default.redshift-1.0")
+                .text("ParameterApplyStatus", "in-sync")
+                .close("ClusterParameterGroup")
+                .close("ClusterParameterGroups");
+        w.text("AvailabilityZone", r.region() + "a");
+        w.text("PreferredMaintenanceWindow", "sun:05:00-sun:05:30");
+        if (v.passwordPending()) {
+            w.open("PendingModifiedValues").text("MasterUserPassword", "****").close("PendingModifiedValues");
+        } else {
+            w.empty("PendingModifiedValues");
+        }
+        w.text("ClusterVersion", "1.0");
+        w.text("AllowVersionUpgrade", true);
+        w.text("NumberOfNodes", r.numberOfNodes());
+        w.text("PubliclyAccessible", false);
+        w.text("Encrypted", r.encrypted());
+        w.open("ClusterNodes");
+        if (r.singleNode()) {
+            node(w, "SHARED", 10);
+        } else {
+            node(w, "LEADER", 10);
+            for (int i = 0; i < r.numberOfNodes(); i++) {
+                node(w, "COMPUTE-" + i, 11 + i);
+            }
+        }
+        w.close("ClusterNodes");
+        w.text("ClusterRevisionNumber", "1");
+        if (r.tags().isEmpty()) {
+            w.empty("Tags");
+        } else {
+            w.open("Tags");
+            r.tags()
+                    .forEach((k, val) ->
+                            w.open("Tag").text("Key", k).text("Value", val).close("Tag"));
+            w.close("Tags");
+        }
+        if (r.kmsKeyArn() != null) {
+            w.text("KmsKeyId", r.kmsKeyArn());
+        }
+        w.text("EnhancedVpcRouting", false);
+        w.empty("IamRoles");
+        w.empty("PendingActions");
+        w.text("MaintenanceTrackName", "current");
+        if (v.resizeType() != null) {
+            w.open("ResizeInfo")
+                    .text("ResizeType", v.resizeType())
+                    .text("AllowCancelResize", false)
+                    .close("ResizeInfo");
+        }
+        w.text("ClusterNamespaceArn", r.namespaceArn());
+        w.text(
+                "TotalStorageCapacityInMegaBytes",
+                r.numberOfNodes() * r.nodeType().storagePerNodeMegaBytes());
+        w.text("MultiAZ", "Disabled");
+        w.close("Cluster");
+    }
+
+    private static void node(XmlWriter w, String role, int host) {
+        w.open("member")
+                .text("NodeRole", role)
+                .text("PrivateIPAddress", "10.0.0." + Math.min(host, 254))
+                .close("member");
+    }
+
+    static void event(XmlWriter w, ClusterEvent e) {
+        w.open("Event");
+        w.text("SourceIdentifier", e.sourceIdentifier());
+        w.text("SourceType", e.sourceType());
+        w.text("Message", e.message());
+        w.open("EventCategories");
+        e.categories().forEach(c -> w.text("EventCategory", c));
+        w.close("EventCategories");
+        w.text("Severity", e.severity());
+        w.time("Date", e.date());
+        w.text("EventId", e.eventId());
+        w.close("Event");
+    }
+}

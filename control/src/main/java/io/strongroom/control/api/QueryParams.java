@@ -1,0 +1,135 @@
+package io.strongroom.control.api;
+
+import io.strongroom.control.cluster.RedshiftApiException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The parameters of a Query-protocol request: {@code application/x-www-form-urlencoded} pairs, flattened as
+ * botocore and the Java SDK flatten them ({@code Tags.Tag.1.Key=...}; an empty list arrives as {@code Name=}).
+ * Typed getters answer the Redshift validation errors. Immutable after parsing.
+ */
+final class QueryParams {
+    static final int MAX_PARAMS = 1000;
+
+    private final Map<String, String> values;
+
+    private QueryParams(Map<String, String> values) {
+        this.values = values;
+    }
+
+    static QueryParams parse(@Nullable String form) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (form != null && !form.isEmpty()) {
+            for (String pair : form.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                if (m.size() >= MAX_PARAMS) {
+                    throw RedshiftApiException.invalidParameter("Too many parameters (at most " + MAX_PARAMS + ").");
+                }
+                int eq = pair.indexOf('=');
+                String k = decode(eq < 0 ? pair : pair.substring(0, eq));
+                String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                m.put(k, v);
+            }
+        }
+        return new QueryParams(m);
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw RedshiftApiException.invalidParameter("The request body is not valid form encoding.");
+        }
+    }
+
+    @Nullable
+    String get(String name) {
+        String v = values.get(name);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    String required(String name) {
+        String v = get(name);
+        if (v == null) {
+            throw RedshiftApiException.missing(name);
+        }
+        return v;
+    }
+
+    @Nullable
+    Integer integer(String name) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw RedshiftApiException.invalidParameter("Value for " + name + " must be an integer.");
+        }
+    }
+
+    @Nullable
+    Boolean bool(String name) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw RedshiftApiException.invalidParameter("Value for " + name + " must be true or false.");
+        };
+    }
+
+    @Nullable
+    Instant timestamp(String name) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(v.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.ofEpochSecond(Long.parseLong(v.trim()));
+            } catch (NumberFormatException n) {
+                throw RedshiftApiException.invalidParameter("Value for " + name + " must be an ISO 8601 timestamp.");
+            }
+        }
+    }
+
+    /** {@code Tags.Tag.N.Key} / {@code .Value}, in order. */
+    Map<String, String> tags() {
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (int i = 1; i <= 50; i++) {
+            String k = get("Tags.Tag." + i + ".Key");
+            if (k == null) {
+                break;
+            }
+            String v = values.getOrDefault("Tags.Tag." + i + ".Value", "");
+            tags.put(k, v);
+        }
+        return tags;
+    }
+
+    boolean has(String name) {
+        return get(name) != null;
+    }
+
+    @Override
+    public String toString() {
+        // Names only: values can hold passwords.
+        return "QueryParams" + values.keySet();
+    }
+}

@@ -1,0 +1,313 @@
+package io.strongroom.control.api;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.control.cluster.ClusterEvent;
+import io.strongroom.control.cluster.ClusterManager;
+import io.strongroom.control.cluster.ClusterRequests;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import io.strongroom.kms.http.SigV4;
+import io.strongroom.kms.service.KmsApiException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The endpoint: the Redshift API on {@code POST /} (form body, {@code Action=...&Version=2012-12-01}), and KMS API
+ * requests (recognised by {@code X-Amz-Target: TrentService.*}) forwarded to the KMS.
+ *
+ * <p>Per Redshift request: read the body (at most {@link #MAX_BODY_BYTES}), verify SigV4 for service {@code
+ * redshift} (the region comes from the credential scope), dispatch on {@code Action}, answer {@code
+ * <ActionResponse><ActionResult>...</ActionResult><ResponseMetadata>...} (the Result element first, as the Java SDK
+ * requires) or {@code <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>} with the
+ * model's wire code and HTTP status. Signature failures use the Query protocol's codes (MissingAuthenticationToken,
+ * IncompleteSignature, InvalidClientTokenId, SignatureDoesNotMatch, RequestExpired). Internal failures answer
+ * InternalFailure without detail. Every answer carries {@code x-amzn-RequestId} and {@code Date}.
+ *
+ * <p>Thread-safe: one instance serves all requests concurrently.
+ */
+public final class RedshiftHttpHandler implements HttpHandler {
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
+    public static final String VERSION = "2012-12-01";
+
+    private final ClusterManager clusters;
+    private final SigV4 sigV4;
+    private final KmsForwarder kms;
+    private final InstantSource requestClock;
+
+    public RedshiftHttpHandler(
+            ClusterManager clusters, SigV4 sigV4, java.net.URI kmsEndpoint, InstantSource requestClock) {
+        this.clusters = clusters;
+        this.sigV4 = sigV4;
+        this.kms = new KmsForwarder(kmsEndpoint);
+        this.requestClock = requestClock;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+            String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
+            if (target != null && target.startsWith("TrentService.")) {
+                if (body.length > KmsForwarder.MAX_BODY_BYTES) {
+                    byte[] err =
+                            "{\"__type\":\"SerializationException\",\"message\":\"The request body is too large.\"}"
+                                    .getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
+                    ex.sendResponseHeaders(400, err.length);
+                    ex.getResponseBody().write(err);
+                    return;
+                }
+                kms.forward(ex, body);
+                return;
+            }
+            String requestId = UUID.randomUUID().toString();
+            int status;
+            String xml;
+            try {
+                if (body.length > MAX_BODY_BYTES) {
+                    throw RedshiftApiException.invalidParameter(
+                            "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
+                }
+                xml = serve(ex, body, requestId);
+                status = 200;
+            } catch (RedshiftApiException e) {
+                status = e.httpStatus();
+                xml = error(e.faultType(), e.wireCode(), e.getMessage(), requestId);
+            } catch (StrongroomException e) {
+                RedshiftApiException r = RedshiftApiException.from(e);
+                status = r.httpStatus();
+                xml = error(r.faultType(), r.wireCode(), r.getMessage(), requestId);
+            } catch (RuntimeException e) {
+                status = 500;
+                xml = error(
+                        "Receiver",
+                        "InternalFailure",
+                        "The request failed inside the control plane (request " + requestId + ").",
+                        requestId);
+            }
+            byte[] out = xml.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/xml");
+            ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
+            ex.getResponseHeaders()
+                    .set(
+                            "Date",
+                            DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                                    requestClock.instant().atOffset(ZoneOffset.UTC)));
+            ex.sendResponseHeaders(status, out.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(out);
+            }
+        }
+    }
+
+    private String serve(HttpExchange ex, byte[] body, String requestId) {
+        String method = ex.getRequestMethod();
+        String rawQuery = ex.getRequestURI().getRawQuery();
+        QueryParams p;
+        if (method.equals("POST")) {
+            p = QueryParams.parse(new String(body, StandardCharsets.UTF_8));
+        } else if (method.equals("GET")) {
+            p = QueryParams.parse(rawQuery);
+        } else {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_ARGUMENT, "InvalidAction", 400, "Only POST and GET on / are served.");
+        }
+        SigV4.Verified v;
+        try {
+            v = sigV4.verify(
+                    method,
+                    ex.getRequestURI().getRawPath(),
+                    rawQuery,
+                    name -> ex.getRequestHeaders().get(name),
+                    body,
+                    requestClock.instant(),
+                    akid -> {});
+        } catch (KmsApiException e) {
+            throw authError(e);
+        }
+        String action = p.required("Action");
+        String version = p.get("Version");
+        if (version != null && !version.equals(VERSION)) {
+            throw RedshiftApiException.invalidParameter(
+                    "Version " + version + " is not supported; use " + VERSION + ".");
+        }
+        Credential caller = v.credential();
+        String region = v.region();
+        XmlWriter w = new XmlWriter().root(action + "Response").open(action + "Result");
+        switch (action) {
+            case "CreateCluster" -> cluster(w, clusters.create(caller, region, create(p)));
+            case "DescribeClusters" ->
+                describeClusters(w, p, clusters.describe(caller, region, p.get("ClusterIdentifier")));
+            case "ModifyCluster" -> cluster(w, clusters.modify(caller, region, modify(p)));
+            case "ResizeCluster" ->
+                cluster(
+                        w,
+                        clusters.resize(
+                                caller,
+                                region,
+                                new ClusterRequests.Resize(
+                                        p.required("ClusterIdentifier"),
+                                        p.get("NodeType"),
+                                        p.get("ClusterType"),
+                                        p.integer("NumberOfNodes"),
+                                        Boolean.TRUE.equals(p.bool("Classic")))));
+            case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
+            case "DeleteCluster" ->
+                cluster(
+                        w,
+                        clusters.delete(
+                                caller,
+                                region,
+                                new ClusterRequests.Delete(
+                                        p.required("ClusterIdentifier"),
+                                        Boolean.TRUE.equals(p.bool("SkipFinalClusterSnapshot")),
+                                        p.get("FinalClusterSnapshotIdentifier"))));
+            case "DescribeEvents" -> describeEvents(w, p, caller, region);
+            default ->
+                throw new RedshiftApiException(
+                        ErrorCode.NOT_IMPLEMENTED,
+                        "InvalidAction",
+                        400,
+                        "The action " + action + " is not valid for this web service (or not supported yet).");
+        }
+        w.close(action + "Result");
+        w.open("ResponseMetadata").text("RequestId", requestId).close("ResponseMetadata");
+        return w.close(action + "Response").toString();
+    }
+
+    private static void cluster(XmlWriter w, ClusterView v) {
+        ClusterXml.cluster(w, v);
+    }
+
+    private static ClusterRequests.Create create(QueryParams p) {
+        return new ClusterRequests.Create(
+                p.required("ClusterIdentifier"),
+                p.required("NodeType"),
+                p.get("ClusterType"),
+                p.integer("NumberOfNodes"),
+                p.required("MasterUsername"),
+                p.get("MasterUserPassword"),
+                p.get("DBName"),
+                p.integer("Port"),
+                p.bool("Encrypted"),
+                p.get("KmsKeyId"),
+                p.tags(),
+                p.integer("AutomatedSnapshotRetentionPeriod"),
+                p.integer("ManualSnapshotRetentionPeriod"),
+                p.has("HsmClientCertificateIdentifier") || p.has("HsmConfigurationIdentifier"));
+    }
+
+    private static ClusterRequests.Modify modify(QueryParams p) {
+        return new ClusterRequests.Modify(
+                p.required("ClusterIdentifier"),
+                p.get("NewClusterIdentifier"),
+                p.get("MasterUserPassword"),
+                p.get("NodeType"),
+                p.get("ClusterType"),
+                p.integer("NumberOfNodes"),
+                p.bool("Encrypted"),
+                p.get("KmsKeyId"),
+                p.integer("AutomatedSnapshotRetentionPeriod"),
+                p.integer("ManualSnapshotRetentionPeriod"),
+                p.has("HsmClientCertificateIdentifier") || p.has("HsmConfigurationIdentifier"));
+    }
+
+    private static void describeClusters(XmlWriter w, QueryParams p, List<ClusterView> all) {
+        page(w, p, all, "Clusters", ClusterXml::cluster);
+    }
+
+    private void describeEvents(XmlWriter w, QueryParams p, Credential caller, String region) {
+        List<ClusterEvent> events = clusters.events(
+                caller,
+                region,
+                new ClusterRequests.Events(
+                        p.get("SourceIdentifier"),
+                        p.get("SourceType"),
+                        p.timestamp("StartTime"),
+                        p.timestamp("EndTime"),
+                        p.integer("Duration")));
+        page(w, p, events, "Events", ClusterXml::event);
+    }
+
+    /** Writes one page of {@code items} under {@code wrapper}, with a Marker (an offset) when more follow. */
+    private static <T> void page(
+            XmlWriter w, QueryParams p, List<T> items, String wrapper, BiConsumer<XmlWriter, T> one) {
+        Integer max = p.integer("MaxRecords");
+        if (max != null && (max < 20 || max > 100)) {
+            throw RedshiftApiException.invalidParameter("MaxRecords must be between 20 and 100.");
+        }
+        int size = max == null ? 100 : max;
+        int from = 0;
+        String marker = p.get("Marker");
+        if (marker != null) {
+            try {
+                from = Integer.parseInt(marker);
+            } catch (NumberFormatException e) {
+                throw RedshiftApiException.invalidParameter("Marker " + marker + " is not valid.");
+            }
+            if (from < 0 || from > items.size()) {
+                throw RedshiftApiException.invalidParameter("Marker " + marker + " is not valid.");
+            }
+        }
+        int to = Math.min(items.size(), from + size);
+        if (to < items.size()) {
+            w.text("Marker", Integer.toString(to));
+        }
+        if (from == to) {
+            w.empty(wrapper);
+            return;
+        }
+        w.open(wrapper);
+        for (T item : items.subList(from, to)) {
+            one.accept(w, item);
+        }
+        w.close(wrapper);
+    }
+
+    /** The Query protocol's answer to a signature failure found by the shared SigV4 verifier. */
+    private static RedshiftApiException authError(KmsApiException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        return switch (e.awsType()) {
+            case "MissingAuthenticationTokenException" ->
+                new RedshiftApiException(
+                        ErrorCode.ACCESS_DENIED, "MissingAuthenticationToken", 403, "Missing Authentication Token");
+            case "IncompleteSignatureException" ->
+                new RedshiftApiException(ErrorCode.ACCESS_DENIED, "IncompleteSignature", 400, m);
+            case "UnrecognizedClientException" ->
+                new RedshiftApiException(
+                        ErrorCode.ACCESS_DENIED,
+                        "InvalidClientTokenId",
+                        403,
+                        "The security token included in the request is invalid.");
+            default ->
+                m.startsWith("Signature expired")
+                        ? new RedshiftApiException(ErrorCode.ACCESS_DENIED, "RequestExpired", 400, m)
+                        : new RedshiftApiException(ErrorCode.ACCESS_DENIED, "SignatureDoesNotMatch", 403, m);
+        };
+    }
+
+    static String error(String type, String code, @Nullable String message, String requestId) {
+        XmlWriter w = new XmlWriter().root("ErrorResponse");
+        w.open("Error").text("Type", type).text("Code", code).text("Message", message == null ? "" : message);
+        w.close("Error");
+        w.text("RequestId", requestId);
+        return w.close("ErrorResponse").toString();
+    }
+
+    @Override
+    public String toString() {
+        return "RedshiftHttpHandler[" + clusters + "]";
+    }
+}

@@ -1,0 +1,236 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.ClusterKey;
+import io.strongroom.crypto.DataKey;
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.EncryptionContext;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.GrantOperation;
+import software.amazon.awssdk.services.kms.model.KeyMetadata;
+import software.amazon.awssdk.services.kms.model.KeySpec;
+import software.amazon.awssdk.services.kms.model.KeyState;
+import software.amazon.awssdk.services.kms.model.KeyUsageType;
+import software.amazon.awssdk.services.kms.model.KmsException;
+
+/**
+ * The KMS side of a cluster's keys (DESIGN §2, KMS path).
+ *
+ * <p>How creation works: as the calling principal, DescribeKey the requested key (the account's {@code
+ * alias/aws/redshift} when none is named; the KMS creates it on first use) and refuse anything that cannot be a
+ * root key, with the Redshift error a client would get; then CreateGrant, still as the caller, giving the control
+ * plane's service principal Decrypt, GenerateDataKey and RetireGrant on the key, constrained to this cluster's
+ * ARN in the encryption context, and retirable by the service principal. Then, as the service principal,
+ * GenerateDataKey AES_256 with the context {@code {"aws:redshift:arn": <cluster ARN>, "aws:redshift:createtime":
+ * <yyyyMMdd'T'HHmm'Z'>}}: that data key is the CEK. A random DEK is wrapped by the CEK. The vault entry records
+ * the wrapped CEK, its context, the key ARN, the grant id and the wrapped DEK. Only the service principal's grant
+ * is used afterwards, so revoking it stops the cluster from coming up.
+ *
+ * <p>How unlocking (every reboot and start) works: Decrypt the wrapped CEK with the stored context (never a new
+ * one: a rename keeps the original ARN in it), unwrap the DEK with the CEK.
+ *
+ * <p>Thread-safe.
+ */
+final class ClusterKeys {
+    static final String ARN_CONTEXT = "aws:redshift:arn";
+    static final String CREATETIME_CONTEXT = "aws:redshift:createtime";
+    static final String DEFAULT_KEY = "alias/aws/redshift";
+    private static final DateTimeFormatter CREATETIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private final KmsAccess kms;
+    private final SecureRandom random;
+
+    ClusterKeys(KmsAccess kms, SecureRandom random) {
+        this.kms = kms;
+        this.random = random;
+    }
+
+    /** Plaintext keys of a cluster: its CEK and DEK. Closing zeroes both unless they were handed on. */
+    static final class Unlocked implements AutoCloseable {
+        final ClusterKey cek;
+        final DatabaseKey dek;
+
+        Unlocked(ClusterKey cek, DatabaseKey dek) {
+            this.cek = cek;
+            this.dek = dek;
+        }
+
+        @Override
+        public void close() {
+            dek.close();
+            cek.close();
+        }
+    }
+
+    /** A created key set: the vault entry to store and the plaintext keys to run with. */
+    record Created(VaultEntry entry, Unlocked keys) {}
+
+    /** The key ARN {@code requestedKey} (or the default key) resolves to, after checking it can be a root key. */
+    String resolveRootKey(Credential caller, String region, @Nullable String requestedKey) {
+        String keyId = requestedKey == null ? DEFAULT_KEY : requestedKey;
+        KmsClient user = kms.asCaller(caller, region);
+        KeyMetadata m;
+        try {
+            m = user.describeKey(r -> r.keyId(keyId)).keyMetadata();
+        } catch (SdkException e) {
+            throw refusal(e, keyId, caller, region);
+        }
+        if (m.keySpec() != KeySpec.SYMMETRIC_DEFAULT || m.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT) {
+            throw RedshiftApiException.invalidParameter("KMS key " + m.arn() + " is " + m.keySpecAsString() + " / "
+                    + m.keyUsageAsString() + ". Amazon Redshift supports only symmetric encryption keys"
+                    + " (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT); choose a symmetric key.");
+        }
+        if (m.keyState() == KeyState.PENDING_DELETION) {
+            throw RedshiftApiException.invalidParameter("KMS key " + m.arn() + " is pending deletion and cannot"
+                    + " protect a cluster. Cancel the deletion and enable the key, or choose another key.");
+        }
+        if (m.keyState() != KeyState.ENABLED) {
+            throw RedshiftApiException.invalidParameter("KMS key " + m.arn() + " is " + m.keyStateAsString()
+                    + " and cannot protect a cluster. Enable the key (kms enable-key) or choose another key.");
+        }
+        return m.arn();
+    }
+
+    /**
+     * Creates the keys of a new cluster under {@code keyArn} (already resolved). On failure after the grant was
+     * made, the grant is retired again; nothing is left behind.
+     */
+    Created create(
+            Credential caller, String region, String keyArn, String clusterId, String clusterArn, Instant createTime) {
+        KmsClient user = kms.asCaller(caller, region);
+        String grantId;
+        try {
+            grantId = user.createGrant(r -> r.keyId(keyArn)
+                            .granteePrincipal(kms.servicePrincipalArn())
+                            .retiringPrincipal(kms.servicePrincipalArn())
+                            .operations(
+                                    GrantOperation.DECRYPT,
+                                    GrantOperation.GENERATE_DATA_KEY,
+                                    GrantOperation.RETIRE_GRANT)
+                            .constraints(c -> c.encryptionContextSubset(Map.of(ARN_CONTEXT, clusterArn)))
+                            .name("redshift-" + clusterId))
+                    .grantId();
+        } catch (SdkException e) {
+            throw refusal(e, keyArn, caller, region);
+        }
+        try {
+            EncryptionContext context = EncryptionContext.of(
+                    Map.of(ARN_CONTEXT, clusterArn, CREATETIME_CONTEXT, CREATETIME.format(createTime)));
+            ServiceRootKey root = new ServiceRootKey(kms.asService(region), keyArn);
+            ClusterKey cek;
+            VaultEntry entry;
+            DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, 1), random);
+            try (DataKey dataKey = root.generateDataKey(context)) {
+                byte[] m = dataKey.plaintext().copyBytes();
+                try {
+                    cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(clusterId, 1), SecretBytes.copyOf(m));
+                } finally {
+                    Arrays.fill(m, (byte) 0);
+                }
+                entry = new VaultEntry(
+                        clusterId,
+                        keyArn,
+                        grantId,
+                        context,
+                        1,
+                        dataKey.wrapped(),
+                        1,
+                        cek.wrap(dek, clusterId),
+                        createTime);
+            } catch (RuntimeException e) {
+                dek.close();
+                throw e;
+            }
+            return new Created(entry, new Unlocked(cek, dek));
+        } catch (RuntimeException e) {
+            retireGrant(region, keyArn, grantId);
+            throw e instanceof StrongroomException s ? RedshiftApiException.from(s) : e;
+        }
+    }
+
+    /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
+    Unlocked unlock(VaultEntry e, String region) {
+        ServiceRootKey root = new ServiceRootKey(kms.asService(region), e.rootKeyArn());
+        SecretBytes material = root.decrypt(e.wrappedCek(), e.context());
+        ClusterKey cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(e.clusterId(), e.cekVersion()), material);
+        try {
+            DatabaseKey dek = cek.unwrapDatabaseKey(
+                    e.wrappedDek(), VaultEntry.dekInfo(e.clusterId(), e.dekVersion()), e.clusterId());
+            return new Unlocked(cek, dek);
+        } catch (RuntimeException ex) {
+            cek.close();
+            throw ex;
+        }
+    }
+
+    /** Retires a cluster's grant as the service principal; false (and no exception) when that fails. */
+    boolean retireGrant(String region, String keyArn, String grantId) {
+        try {
+            kms.asService(region).retireGrant(r -> r.keyId(keyArn).grantId(grantId));
+            return true;
+        } catch (SdkException e) {
+            return false;
+        }
+    }
+
+    /** The Redshift error for a KMS refusal of the caller's DescribeKey or CreateGrant. */
+    private static RedshiftApiException refusal(SdkException e, String keyId, Credential caller, String region) {
+        if (e instanceof KmsException k && k.awsErrorDetails() != null) {
+            String code = k.awsErrorDetails().errorCode();
+            String detail = k.awsErrorDetails().errorMessage();
+            return switch (code) {
+                case "NotFoundException", "InvalidArnException" ->
+                    RedshiftApiException.invalidParameter("KMS key " + keyId + " does not exist in " + region
+                            + " or is not visible to account " + caller.accountId() + ". Name a key by id, ARN,"
+                            + " alias or alias ARN; a key of another account must be named by its ARN.");
+                case "DisabledException" ->
+                    RedshiftApiException.invalidParameter("KMS key " + keyId + " is disabled and cannot protect a"
+                            + " cluster. Enable the key (kms enable-key) or choose another key.");
+                case "KMSInvalidStateException" ->
+                    RedshiftApiException.invalidParameter(
+                            "KMS key " + keyId + " cannot be used in its current" + " state (" + detail + ").");
+                case "AccessDeniedException" ->
+                    new RedshiftApiException(
+                            ErrorCode.ACCESS_DENIED,
+                            "DependentServiceAccessDenied",
+                            403,
+                            "Amazon Redshift could not use KMS key " + keyId + " on behalf of "
+                                    + caller.principalArn() + ": " + detail + ". The key policy or a grant must"
+                                    + " allow DescribeKey and CreateGrant to this principal.");
+                default ->
+                    k.statusCode() >= 500
+                            ? new RedshiftApiException(
+                                    ErrorCode.KEY_UNAVAILABLE,
+                                    "DependentServiceUnavailableFault",
+                                    400,
+                                    "The KMS failed (" + code + "); retry later.")
+                            : RedshiftApiException.invalidParameter(
+                                    "KMS refused key " + keyId + ": " + code + ": " + detail);
+            };
+        }
+        if (e instanceof SdkClientException) {
+            return new RedshiftApiException(
+                    ErrorCode.KEY_UNAVAILABLE,
+                    "DependentServiceUnavailableFault",
+                    400,
+                    "The KMS cannot be reached; retry when it is back.");
+        }
+        return new RedshiftApiException(
+                ErrorCode.KEY_UNAVAILABLE, "DependentServiceUnavailableFault", 400, "The KMS call failed; retry.");
+    }
+}

@@ -1,0 +1,75 @@
+package io.strongroom.control.cluster;
+
+import java.time.Instant;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** The parsed parameters of the cluster operations. Records that carry a password redact it in toString. */
+public final class ClusterRequests {
+    private ClusterRequests() {}
+
+    /** CreateCluster. */
+    public record Create(
+            String identifier,
+            String nodeType,
+            @Nullable String clusterType,
+            @Nullable Integer numberOfNodes,
+            String masterUsername,
+            @Nullable String masterUserPassword,
+            @Nullable String dbName,
+            @Nullable Integer port,
+            @Nullable Boolean encrypted,
+            @Nullable String kmsKeyId,
+            Map<String, String> tags,
+            @Nullable Integer automatedSnapshotRetentionPeriod,
+            @Nullable Integer manualSnapshotRetentionPeriod,
+            boolean hsmRequested) {
+        @Override
+        public String toString() {
+            return "Create[" + identifier + ", " + nodeType + " x" + numberOfNodes + ", encrypted " + encrypted
+                    + ", key " + kmsKeyId + ", password redacted]";
+        }
+    }
+
+    /** ModifyCluster. */
+    public record Modify(
+            String identifier,
+            @Nullable String newIdentifier,
+            @Nullable String masterUserPassword,
+            @Nullable String nodeType,
+            @Nullable String clusterType,
+            @Nullable Integer numberOfNodes,
+            @Nullable Boolean encrypted,
+            @Nullable String kmsKeyId,
+            @Nullable Integer automatedSnapshotRetentionPeriod,
+            @Nullable Integer manualSnapshotRetentionPeriod,
+            boolean hsmRequested) {
+        @Override
+        public String toString() {
+            return "Modify[" + identifier + ", new id " + newIdentifier + ", " + nodeType + " x" + numberOfNodes
+                    + ", password " + (masterUserPassword == null ? "unchanged" : "redacted") + "]";
+        }
+    }
+
+    /** ResizeCluster. */
+    public record Resize(
+            String identifier,
+            @Nullable String nodeType,
+            @Nullable String clusterType,
+            @Nullable Integer numberOfNodes,
+            boolean classic) {}
+
+    /** DeleteCluster. */
+    public record Delete(
+            String identifier,
+            boolean skipFinalClusterSnapshot,
+            @Nullable String finalClusterSnapshotIdentifier) {}
+
+    /** DescribeEvents filters; the window is resolved by the manager. */
+    public record Events(
+            @Nullable String sourceIdentifier,
+            @Nullable String sourceType,
+            @Nullable Instant startTime,
+            @Nullable Instant endTime,
+            @Nullable Integer durationMinutes) {}
+}

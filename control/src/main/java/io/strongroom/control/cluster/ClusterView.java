@@ -1,0 +1,20 @@
+package io.strongroom.control.cluster;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A cluster as an API response shows it: its record, the status to report and what the response should say is
+ * pending. Holds no secret. Immutable.
+ *
+ * @param record the durable record
+ * @param status the status to show
+ * @param endpointAddress the host clients connect to
+ * @param passwordPending whether PendingModifiedValues shows a masked MasterUserPassword
+ * @param resizeType {@code ClassicResize} or {@code ElasticResize} in a resize response, else null
+ */
+public record ClusterView(
+        ClusterRecord record,
+        ClusterStatus status,
+        String endpointAddress,
+        boolean passwordPending,
+        @Nullable String resizeType) {}

@@ -1,0 +1,56 @@
+package io.strongroom.control.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The master password as PostgreSQL stores it for SCRAM-SHA-256 (RFC 5802/7677): {@code
+ * SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}, all base64. The password itself is never kept:
+ * a verifier lets the pgwire endpoint (issue 5) authenticate a client without being able to log in as it.
+ * Stateless and thread-safe.
+ */
+final class PasswordVerifier {
+    static final int ITERATIONS = 4096;
+
+    private PasswordVerifier() {}
+
+    static String create(String password, SecureRandom random) {
+        byte[] salt = new byte[16];
+        random.nextBytes(salt);
+        char[] chars = password.toCharArray();
+        byte[] salted = null;
+        try {
+            salted = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new PBEKeySpec(chars, salt, ITERATIONS, 256))
+                    .getEncoded();
+            byte[] clientKey = hmac(salted, "Client Key");
+            byte[] storedKey = MessageDigest.getInstance("SHA-256").digest(clientKey);
+            byte[] serverKey = hmac(salted, "Server Key");
+            Arrays.fill(clientKey, (byte) 0);
+            Base64.Encoder b64 = Base64.getEncoder();
+            return "SCRAM-SHA-256$" + ITERATIONS + ":" + b64.encodeToString(salt) + "$" + b64.encodeToString(storedKey)
+                    + ":" + b64.encodeToString(serverKey);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 or SHA-256 missing from this JDK", e);
+        } finally {
+            Arrays.fill(chars, '\0');
+            if (salted != null) {
+                Arrays.fill(salted, (byte) 0);
+            }
+        }
+    }
+
+    private static byte[] hmac(byte[] key, String data) throws GeneralSecurityException {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,237 @@
+package io.strongroom.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.kms.AuditQuery;
+import io.strongroom.kms.Credential;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The lifecycle with the AWS CLI v2 ({@code /usr/bin/aws}, Debian's awscli 2.9.19) against a control plane and a
+ * KMS started in-process; the KMS commands go to the control plane's endpoint too, which forwards them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ControlCliIT {
+    private static final Path AWS = Path.of("/usr/bin/aws");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    ControlFixture f;
+    Path work;
+
+    record Result(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("CLI output is not JSON: " + out + " / " + err, e);
+            }
+        }
+
+        Result ok() {
+            assertThat(exit).as("aws exit code; stderr: %s", err).isZero();
+            return this;
+        }
+
+        Result failsWith(String code) {
+            assertThat(exit).as("aws should fail; stdout: %s", out).isNotZero();
+            assertThat(err).contains(code);
+            return this;
+        }
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        if (!Files.isExecutable(AWS)) {
+            fail("/usr/bin/aws (AWS CLI v2) is missing: install it with `apt-get install -y awscli` (see"
+                    + " reference/real-parts.md §0); these tests do not skip");
+        }
+        f = new ControlFixture();
+        work = Files.createDirectories(f.dir.resolve("cli-work"));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    Result aws(String... args) throws Exception {
+        return awsAs(f.admin.accessKeyId(), f.admin.secretAccessKey(), args);
+    }
+
+    Result awsAs(String akid, String secret, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(
+                List.of(AWS.toString(), "--endpoint-url", f.control.endpoint().toString()));
+        cmd.addAll(List.of("--region", "us-east-1", "--output", "json"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("AWS_ACCESS_KEY_ID", akid);
+        env.put("AWS_SECRET_ACCESS_KEY", secret);
+        env.put("AWS_DEFAULT_REGION", "us-east-1");
+        env.put("AWS_PAGER", "");
+        env.put("AWS_CONFIG_FILE", "/dev/null");
+        env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        env.put("AWS_MAX_ATTEMPTS", "1");
+        env.remove("AWS_SESSION_TOKEN");
+        env.remove("AWS_PROFILE");
+        Path out = Files.createTempFile(work, "out", ".txt");
+        Path err = Files.createTempFile(work, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("aws " + String.join(" ", args) + " did not finish in 90 s");
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void lifecycle_withTheAwsCli() throws Exception {
+        // A customer managed key, made through the same endpoint (forwarded to the KMS).
+        String keyId = aws("kms", "create-key", "--description", "cli root")
+                .ok()
+                .json()
+                .path("KeyMetadata")
+                .path("KeyId")
+                .asText();
+        aws("kms", "create-alias", "--alias-name", "alias/cli-root", "--target-key-id", keyId)
+                .ok();
+
+        JsonNode created = aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "cli1",
+                        "--node-type",
+                        "ra3.xlplus",
+                        "--number-of-nodes",
+                        "2",
+                        "--master-username",
+                        "admin1",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted",
+                        "--kms-key-id",
+                        "alias/cli-root")
+                .ok()
+                .json()
+                .path("Cluster");
+        assertThat(created.path("ClusterStatus").asText()).isEqualTo("creating");
+        aws("redshift", "wait", "cluster-available", "--cluster-identifier", "cli1")
+                .ok();
+
+        aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "cli2",
+                        "--node-type",
+                        "dc2.large",
+                        "--cluster-type",
+                        "single-node",
+                        "--master-username",
+                        "admin1",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted")
+                .ok();
+        JsonNode clusters = aws("redshift", "describe-clusters").ok().json().path("Clusters");
+        assertThat(clusters).hasSize(2);
+        JsonNode cli1 = clusters.get(0);
+        assertThat(cli1.path("ClusterIdentifier").asText()).isEqualTo("cli1");
+        assertThat(cli1.path("Encrypted").asBoolean()).isTrue();
+        assertThat(cli1.path("KmsKeyId").asText()).endsWith(":key/" + keyId);
+        assertThat(cli1.path("Endpoint").path("Port").asInt()).isEqualTo(25439);
+        assertThat(clusters.get(1).path("ClusterNodes")).hasSize(1);
+        assertThat(clusters.get(1).path("ClusterNodes").get(0).path("NodeRole").asText())
+                .isEqualTo("SHARED");
+
+        String rsa = aws("kms", "create-key", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT")
+                .ok()
+                .json()
+                .path("KeyMetadata")
+                .path("Arn")
+                .asText();
+        aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "cli-rsa",
+                        "--node-type",
+                        "ra3.xlplus",
+                        "--master-username",
+                        "admin1",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted",
+                        "--kms-key-id",
+                        rsa)
+                .failsWith("InvalidParameterValue");
+
+        aws("redshift", "modify-cluster", "--cluster-identifier", "cli1", "--new-cluster-identifier", "cli1b")
+                .ok();
+        aws("redshift", "reboot-cluster", "--cluster-identifier", "cli1b").ok();
+        assertThat(f.audit()
+                        .query(AuditQuery.all().withEventName("Decrypt").withContextValue("cli1"))
+                        .get(0)
+                        .encryptionContext()
+                        .get("aws:redshift:arn"))
+                .endsWith(":cluster:cli1");
+        JsonNode resized = aws("redshift", "resize-cluster", "--cluster-identifier", "cli1b", "--number-of-nodes", "3")
+                .ok()
+                .json()
+                .path("Cluster");
+        assertThat(resized.path("ClusterStatus").asText()).isEqualTo("resizing");
+        aws("redshift", "wait", "cluster-available", "--cluster-identifier", "cli1b")
+                .ok();
+
+        JsonNode events = aws(
+                        "redshift",
+                        "describe-events",
+                        "--source-type",
+                        "cluster",
+                        "--source-identifier",
+                        "cli1b",
+                        "--duration",
+                        "60")
+                .ok()
+                .json()
+                .path("Events");
+        List<String> ids = new ArrayList<>();
+        events.forEach(e -> ids.add(e.path("EventId").asText()));
+        assertThat(ids).contains("REDSHIFT-EVENT-3000", "REDSHIFT-EVENT-3601", "REDSHIFT-EVENT-3002");
+
+        aws("redshift", "delete-cluster", "--cluster-identifier", "cli1b").failsWith("InvalidParameterCombination");
+        aws("redshift", "delete-cluster", "--cluster-identifier", "cli1b", "--skip-final-cluster-snapshot")
+                .ok();
+        aws("redshift", "wait", "cluster-deleted", "--cluster-identifier", "cli1b")
+                .ok();
+        aws("redshift", "describe-clusters", "--cluster-identifier", "cli1b").failsWith("ClusterNotFound");
+    }
+
+    @Test
+    void unsignedAndBadlySignedCalls_areRefused() throws Exception {
+        aws("--no-sign-request", "redshift", "describe-clusters").failsWith("MissingAuthenticationToken");
+        Credential admin = f.admin;
+        awsAs(admin.accessKeyId(), "wrong-secret", "redshift", "describe-clusters")
+                .failsWith("SignatureDoesNotMatch");
+        awsAs("AKIAUNKNOWNKEY000000", "whatever", "redshift", "describe-clusters")
+                .failsWith("InvalidClientTokenId");
+    }
+}

@@ -1,0 +1,149 @@
+package io.strongroom.control;
+
+import io.strongroom.kms.AuditTrail;
+import io.strongroom.kms.Credential;
+import io.strongroom.kms.KmsServer;
+import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.RowBatch;
+import io.strongroom.storage.ScanSpec;
+import io.strongroom.storage.Snapshot;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.TableReader;
+import io.strongroom.storage.TableSpec;
+import io.strongroom.storage.Transaction;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.redshift.RedshiftClient;
+
+/**
+ * A KMS and a control plane on ephemeral loopback ports in a temporary directory, for tests. The KMS keeps one
+ * port across restarts so the control plane can be shown a KMS that goes down and comes back.
+ */
+final class ControlFixture implements AutoCloseable {
+    final Path dir;
+    final int kmsPort;
+    KmsServer kms;
+    ControlPlane control;
+    final Credential admin;
+
+    ControlFixture() throws IOException {
+        dir = Files.createTempDirectory("strongroom-control-test");
+        try (ServerSocket s = new ServerSocket(0)) {
+            kmsPort = s.getLocalPort();
+        }
+        kms = KmsServer.builder(dir.resolve("kms")).port(kmsPort).start();
+        admin = kms.adminCredential();
+        control = startControl();
+    }
+
+    ControlPlane startControl() {
+        return ControlPlane.builder(dir.resolve("control"))
+                .kms(kms)
+                .port(0)
+                .clusterPortBase(25439)
+                .start();
+    }
+
+    void restartControl() {
+        control.close();
+        control = startControl();
+    }
+
+    void stopKms() {
+        kms.close();
+    }
+
+    void startKms() {
+        kms = KmsServer.builder(dir.resolve("kms")).port(kmsPort).start();
+    }
+
+    RedshiftClient redshift(Credential c) {
+        return RedshiftClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+    }
+
+    /** A KMS client pointed at the control plane's endpoint: its requests are forwarded to the KMS. */
+    KmsClient kmsThroughControl(Credential c) {
+        return KmsClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+    }
+
+    AuditTrail audit() {
+        return kms.auditTrail();
+    }
+
+    static final List<Column> COLUMNS =
+            List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "v", ColumnType.INTEGER));
+
+    /** Writes {@code rows} rows (id, id % 7) into table {@code public.<name>} of a running cluster. */
+    static void writeTable(Store store, String name, int rows) {
+        try (Transaction tx = store.begin()) {
+            tx.createTable(TableSpec.of("public", name, COLUMNS));
+            RowBatch b = RowBatch.builder(COLUMNS, rows);
+            for (int i = 0; i < rows; i++) {
+                b.addRow((long) i, i % 7);
+            }
+            tx.append("public." + name, b);
+            tx.commit();
+        }
+    }
+
+    /** Row count and sum of ids of {@code public.<name>}, read slice by slice. */
+    static long[] countAndSum(Store store, String name) {
+        long count = 0;
+        long sum = 0;
+        try (Snapshot s = store.snapshot()) {
+            TableReader r = s.table("public." + name);
+            for (TableReader.SliceScan scan : r.scan(ScanSpec.all(2))) {
+                while (scan.hasNext()) {
+                    RowBatch b = scan.next();
+                    for (int i = 0; i < b.rowCount(); i++) {
+                        count++;
+                        sum += b.column(0).getLong(i);
+                    }
+                }
+            }
+        }
+        return new long[] {count, sum};
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            control.close();
+        } finally {
+            try {
+                kms.close();
+            } catch (RuntimeException e) {
+                // already closed by a test that stopped it
+            }
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

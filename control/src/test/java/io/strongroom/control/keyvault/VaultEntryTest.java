@@ -1,0 +1,112 @@
+package io.strongroom.control.keyvault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.crypto.EncryptionContext;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.crypto.WrappedKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VaultEntryTest {
+    static final String ROOT = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    /** A fixed entry: the golden file {@code keyvault/v1-entry.vault} is its encoding. */
+    static VaultEntry sample() {
+        byte[] cek = new byte[48];
+        byte[] dek = new byte[60];
+        for (int i = 0; i < cek.length; i++) {
+            cek[i] = (byte) i;
+        }
+        for (int i = 0; i < dek.length; i++) {
+            dek[i] = (byte) (255 - i);
+        }
+        return new VaultEntry(
+                "c-0123456789abcdef0123",
+                ROOT,
+                "f00dfeed",
+                EncryptionContext.of(Map.of(
+                        "aws:redshift:arn", "arn:aws:redshift:us-east-1:111122223333:cluster:dw1",
+                        "aws:redshift:createtime", "20250301T1159Z")),
+                1,
+                new WrappedKey(new KeyInfo(KeyTier.ROOT, ROOT, 0), cek),
+                1,
+                new WrappedKey(VaultEntry.cekInfo("c-0123456789abcdef0123", 1), dek),
+                Instant.parse("2025-03-01T11:59:30Z"));
+    }
+
+    static byte[] golden() throws IOException {
+        try (InputStream in = VaultEntryTest.class.getResourceAsStream("/keyvault/v1-entry.vault")) {
+            assertThat(in).as("golden file keyvault/v1-entry.vault").isNotNull();
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void encode_matchesTheVersion1GoldenFile_andDecodesBack() throws IOException {
+        assertThat(sample().encode()).isEqualTo(golden());
+        assertThat(VaultEntry.decode(golden(), "golden")).isEqualTo(sample());
+    }
+
+    @Test
+    void everyFlippedByte_isAnIntegrityFailureOrUnsupportedFormat_neverAnotherEntry() throws IOException {
+        byte[] g = golden();
+        for (int i = 0; i < g.length; i++) {
+            for (int bit = 0; bit < 8; bit += 3) {
+                byte[] d = g.clone();
+                d[i] ^= (byte) (1 << bit);
+                int at = i;
+                assertThatThrownBy(() -> VaultEntry.decode(d, "f"))
+                        .as("byte %d bit %d", at, bit)
+                        .isInstanceOfSatisfying(
+                                StrongroomException.class,
+                                e -> assertThat(e.code())
+                                        .isIn(ErrorCode.INTEGRITY_FAILURE, ErrorCode.UNSUPPORTED_FORMAT));
+            }
+        }
+    }
+
+    @Test
+    void truncated_isAnIntegrityFailure_namingTheFile() throws IOException {
+        byte[] g = golden();
+        for (int n = 0; n < g.length; n += 7) {
+            byte[] d = java.util.Arrays.copyOf(g, n);
+            assertThatThrownBy(() -> VaultEntry.decode(d, "keyvault/x.vault"))
+                    .isInstanceOfSatisfying(StrongroomException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE);
+                        assertThat(e.getMessage()).contains("keyvault/x.vault");
+                    });
+        }
+    }
+
+    @Test
+    void keyVault_roundTrips_andRefusesAnEntryMovedToAnotherCluster(@TempDir Path dir) throws IOException {
+        KeyVault v = KeyVault.open(dir.resolve("vault"));
+        v.put(sample());
+        assertThat(v.get("c-0123456789abcdef0123")).contains(sample());
+        assertThat(v.clusterIds()).containsExactly("c-0123456789abcdef0123");
+        Files.copy(dir.resolve("vault/c-0123456789abcdef0123.vault"), dir.resolve("vault/c-other.vault"));
+        assertThatThrownBy(() -> v.get("c-other"))
+                .isInstanceOfSatisfying(
+                        StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE));
+        v.delete("c-0123456789abcdef0123");
+        assertThat(v.get("c-0123456789abcdef0123")).isEmpty();
+        assertThat(Files.getPosixFilePermissions(dir.resolve("vault/c-other.vault")))
+                .isNotNull();
+    }
+
+    @Test
+    void toString_namesKeysButNoWrappedBytes() {
+        assertThat(sample().toString()).contains(ROOT).contains("f00dfeed").doesNotContain("[B@");
+    }
+}

@@ -1,0 +1,201 @@
+package io.strongroom.sql.engine;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The text formats of COPY: PostgreSQL text (tab-delimited, {@code \N} for NULL, backslash escapes) and CSV
+ * (quoted fields, empty unquoted field for NULL), with the DELIMITER, NULL AS, HEADER / IGNOREHEADER and GZIP
+ * options. Parses one line at a time and formats rows for COPY TO. Immutable.
+ *
+ * @param csv CSV instead of text
+ * @param delimiter the field separator
+ * @param nullString the text of NULL
+ * @param headerLines lines to skip at the start
+ * @param gzip input is gzip-compressed
+ */
+record CopyFormat(boolean csv, char delimiter, String nullString, int headerLines, boolean gzip) {
+    static CopyFormat parse(Tokens t) {
+        boolean csv = false;
+        Character delimiter = null;
+        String nullString = null;
+        int header = 0;
+        boolean gzip = false;
+        t.accept("with");
+        boolean parens = t.acceptSymbol("(");
+        while (!t.atEnd() && !t.peekSymbol(")")) {
+            if (t.accept("csv")) {
+                csv = true;
+            } else if (t.accept("format")) {
+                t.accept("as");
+                String f = t.peek().kind() == Tokens.Kind.STRING ? t.string() : t.identifier();
+                csv = f.equalsIgnoreCase("csv");
+                if (!csv && !f.equalsIgnoreCase("text")) {
+                    throw new StrongroomException(
+                            ErrorCode.NOT_IMPLEMENTED, "COPY format " + f + " is not supported (use CSV or TEXT)");
+                }
+            } else if (t.accept("delimiter")) {
+                t.accept("as");
+                String d = t.string();
+                if (d.length() != 1) {
+                    throw new StrongroomException(
+                            ErrorCode.INVALID_ARGUMENT, "COPY delimiter must be a single character");
+                }
+                delimiter = d.charAt(0);
+            } else if (t.accept("null")) {
+                t.accept("as");
+                nullString = t.string();
+            } else if (t.accept("header")) {
+                if (!t.accept("true")) {
+                    t.accept("on");
+                }
+                header = 1;
+            } else if (t.accept("ignoreheader")) {
+                t.accept("as");
+                header = t.integer();
+            } else if (t.accept("gzip")) {
+                gzip = true;
+            } else if (t.acceptSymbol(",")) {
+                // option separator in the parenthesised form
+            } else {
+                throw t.syntax("unknown COPY option");
+            }
+        }
+        if (parens) {
+            t.expectSymbol(")");
+        }
+        if (!t.atEnd()) {
+            throw t.syntax("unexpected text after COPY options");
+        }
+        return new CopyFormat(
+                csv,
+                delimiter != null ? delimiter : csv ? ',' : '\t',
+                nullString != null ? nullString : csv ? "" : "\\N",
+                header,
+                gzip);
+    }
+
+    /** Splits one line into fields, null for NULL. */
+    List<@Nullable String> fields(String line) {
+        List<@Nullable String> out = new ArrayList<>();
+        if (!csv) {
+            for (String raw : line.split(java.util.regex.Pattern.quote(String.valueOf(delimiter)), -1)) {
+                out.add(raw.equals(nullString) ? null : unescape(raw));
+            }
+            return out;
+        }
+        StringBuilder sb = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    sb.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    sb.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+                wasQuoted = true;
+            } else if (c == delimiter) {
+                out.add(!wasQuoted && sb.toString().equals(nullString) ? null : sb.toString());
+                sb.setLength(0);
+                wasQuoted = false;
+            } else {
+                sb.append(c);
+            }
+        }
+        if (quoted) {
+            throw new StrongroomException(ErrorCode.INVALID_ARGUMENT, "unterminated CSV quoted field");
+        }
+        out.add(!wasQuoted && sb.toString().equals(nullString) ? null : sb.toString());
+        return out;
+    }
+
+    /** True when a CSV line ends inside a quoted field, so the record continues on the next line. */
+    boolean continues(String partial) {
+        if (!csv) {
+            return false;
+        }
+        boolean quoted = false;
+        for (int i = 0; i < partial.length(); i++) {
+            if (partial.charAt(i) == '"') {
+                quoted = !quoted;
+            }
+        }
+        return quoted;
+    }
+
+    private static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char e = s.charAt(++i);
+                sb.append(
+                        switch (e) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            case 'r' -> '\r';
+                            case 'b' -> '\b';
+                            case 'f' -> '\f';
+                            default -> e;
+                        });
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** One row as a line (with its newline) for COPY TO. */
+    String format(@Nullable Object[] row) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < row.length; i++) {
+            if (i > 0) {
+                sb.append(delimiter);
+            }
+            Object v = row[i];
+            if (v == null) {
+                sb.append(nullString);
+                continue;
+            }
+            String s = Types.text(v);
+            if (csv) {
+                boolean quote = s.isEmpty()
+                        || s.indexOf(delimiter) >= 0
+                        || s.indexOf('"') >= 0
+                        || s.indexOf('\n') >= 0
+                        || s.indexOf('\r') >= 0;
+                sb.append(quote ? "\"" + s.replace("\"", "\"\"") + "\"" : s);
+            } else {
+                for (int j = 0; j < s.length(); j++) {
+                    char c = s.charAt(j);
+                    switch (c) {
+                        case '\\' -> sb.append("\\\\");
+                        case '\n' -> sb.append("\\n");
+                        case '\r' -> sb.append("\\r");
+                        case '\t' -> sb.append("\\t");
+                        default -> {
+                            if (c == delimiter) {
+                                sb.append('\\');
+                            }
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+        }
+        return sb.append('\n').toString();
+    }
+}

@@ -1,0 +1,365 @@
+package io.strongroom.sql.engine;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.SqlType;
+import io.strongroom.storage.Column;
+import io.strongroom.storage.TableSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.calcite.avatica.util.Casing;
+import org.apache.calcite.avatica.util.Quoting;
+import org.apache.calcite.config.CalciteConnectionConfig;
+import org.apache.calcite.config.CalciteConnectionConfigImpl;
+import org.apache.calcite.config.CalciteConnectionProperty;
+import org.apache.calcite.jdbc.CalciteSchema;
+import org.apache.calcite.jdbc.JavaTypeFactoryImpl;
+import org.apache.calcite.plan.ConventionTraitDef;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.plan.hep.HepMatchOrder;
+import org.apache.calcite.plan.hep.HepPlanner;
+import org.apache.calcite.plan.hep.HepProgramBuilder;
+import org.apache.calcite.plan.volcano.VolcanoPlanner;
+import org.apache.calcite.prepare.CalciteCatalogReader;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.rel.rules.CoreRules;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rel.type.RelDataTypeSystem;
+import org.apache.calcite.rel.type.RelDataTypeSystemImpl;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.schema.Statistic;
+import org.apache.calcite.schema.Statistics;
+import org.apache.calcite.schema.impl.AbstractSchema;
+import org.apache.calcite.schema.impl.AbstractTable;
+import org.apache.calcite.sql.SqlBasicCall;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlOperatorTable;
+import org.apache.calcite.sql.SqlOrderBy;
+import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
+import org.apache.calcite.sql.parser.SqlParseException;
+import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.sql.util.SqlOperatorTables;
+import org.apache.calcite.sql.validate.SqlConformanceEnum;
+import org.apache.calcite.sql.validate.SqlValidator;
+import org.apache.calcite.sql.validate.SqlValidatorUtil;
+import org.apache.calcite.sql2rel.RelDecorrelator;
+import org.apache.calcite.sql2rel.SqlToRelConverter;
+import org.apache.calcite.sql2rel.StandardConvertletTable;
+import org.apache.calcite.tools.RelBuilder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Calcite as the front end: parses a query (Babel parser, PostgreSQL-flavoured), validates it against the
+ * tables the session sees, converts it to a logical plan, removes subqueries, decorrelates, and pushes
+ * filters into joins so joins become equi-joins. The plan is then run by {@link Executor}. Stateless apart
+ * from the shared type system; thread-safe.
+ */
+final class QueryPlanner {
+    /** DECIMAL up to precision 38, as Redshift. */
+    static final RelDataTypeSystem TYPE_SYSTEM = new RelDataTypeSystemImpl() {
+        @Override
+        public int getMaxPrecision(SqlTypeName typeName) {
+            return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxPrecision(typeName);
+        }
+
+        @Override
+        public int getMaxScale(SqlTypeName typeName) {
+            return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxScale(typeName);
+        }
+
+        @Override
+        public boolean shouldConvertRaggedUnionTypesToVarying() {
+            return true;
+        }
+    };
+
+    private static final SqlParser.Config PARSER = SqlParser.config()
+            .withParserFactory(SqlBabelParserImpl.FACTORY)
+            .withConformance(SqlConformanceEnum.BABEL)
+            .withQuoting(Quoting.DOUBLE_QUOTE)
+            .withUnquotedCasing(Casing.TO_LOWER)
+            .withQuotedCasing(Casing.UNCHANGED)
+            .withCaseSensitive(false);
+
+    /** Session functions PostgreSQL clients call: version(), current_database(), current_schema(). */
+    private static org.apache.calcite.sql.SqlFunction niladic(String name) {
+        return new org.apache.calcite.sql.SqlFunction(
+                name,
+                SqlKind.OTHER_FUNCTION,
+                org.apache.calcite.sql.type.ReturnTypes.explicit(SqlTypeName.VARCHAR, 256),
+                null,
+                org.apache.calcite.sql.type.OperandTypes.NILADIC,
+                org.apache.calcite.sql.SqlFunctionCategory.SYSTEM);
+    }
+
+    private static final SqlOperatorTable OPERATORS = SqlOperatorTables.chain(
+            SqlOperatorTables.of(niladic("VERSION"), niladic("CURRENT_DATABASE"), niladic("CURRENT_SCHEMA")),
+            org.apache.calcite.sql.fun.SqlStdOperatorTable.instance(),
+            SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+
+    /** A planned query. */
+    record Plan(
+            RelNode rel,
+            List<ResultColumn> columns,
+            List<SqlType> parameterTypes,
+            List<RelDataType> parameterRelTypes) {}
+
+    /** The tables a query may read, by schema. */
+    interface Catalog {
+        List<TableSpec> tables();
+
+        long rowCount(TableSpec spec);
+    }
+
+    private QueryPlanner() {}
+
+    static SqlNode parse(String sql) {
+        try {
+            return SqlParser.create(sql, PARSER).parseStmt();
+        } catch (SqlParseException e) {
+            throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(@Nullable String s) {
+        if (s == null) {
+            return "";
+        }
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+
+    static Plan plan(String sql, Catalog catalog) {
+        JavaTypeFactoryImpl typeFactory = new JavaTypeFactoryImpl(TYPE_SYSTEM);
+        CalciteSchema root = CalciteSchema.createRootSchema(false, false);
+        Map<String, Map<String, TableSpec>> bySchema = new HashMap<>();
+        for (TableSpec t : catalog.tables()) {
+            bySchema.computeIfAbsent(t.schema().toLowerCase(Locale.ROOT), k -> new HashMap<>())
+                    .put(t.name().toLowerCase(Locale.ROOT), t);
+        }
+        bySchema.computeIfAbsent("public", k -> new HashMap<>());
+        SchemaPlus plus = root.plus();
+        bySchema.forEach((schema, tables) -> plus.add(schema, new StoreSchema(tables, catalog)));
+        Properties props = new Properties();
+        props.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "false");
+        CalciteConnectionConfig config = new CalciteConnectionConfigImpl(props);
+        CalciteCatalogReader reader = new CalciteCatalogReader(root, List.of("public"), typeFactory, config);
+        SqlValidator validator = SqlValidatorUtil.newValidator(
+                OPERATORS,
+                reader,
+                typeFactory,
+                SqlValidator.Config.DEFAULT
+                        .withConformance(SqlConformanceEnum.LENIENT)
+                        .withIdentifierExpansion(true));
+        SqlNode parsed = parse(sql);
+        if (!parsed.isA(SqlKind.QUERY)) {
+            throw new StrongroomException(
+                    ErrorCode.NOT_IMPLEMENTED, "statement " + parsed.getKind() + " is not supported yet");
+        }
+        SqlNode validated;
+        try {
+            validated = validator.validate(parsed);
+        } catch (org.apache.calcite.runtime.CalciteContextException e) {
+            throw validationError(e);
+        } catch (RuntimeException e) {
+            if (e instanceof StrongroomException se) {
+                throw se;
+            }
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT, "cannot analyse the query: " + firstLine(e.getMessage()), e);
+        }
+        RelDataType paramRow = validator.getParameterRowType(validated);
+        List<SqlType> paramTypes = new ArrayList<>();
+        List<RelDataType> paramRelTypes = new ArrayList<>();
+        for (RelDataTypeField f : paramRow.getFieldList()) {
+            paramTypes.add(
+                    f.getType().getSqlTypeName() == SqlTypeName.UNKNOWN ? SqlType.UNKNOWN : Types.toWire(f.getType()));
+            paramRelTypes.add(f.getType());
+        }
+        VolcanoPlanner volcano = new VolcanoPlanner();
+        volcano.addRelTraitDef(ConventionTraitDef.INSTANCE);
+        RelOptCluster cluster = RelOptCluster.create(volcano, new RexBuilder(typeFactory));
+        SqlToRelConverter converter = new SqlToRelConverter(
+                null,
+                validator,
+                reader,
+                cluster,
+                StandardConvertletTable.INSTANCE,
+                SqlToRelConverter.config().withTrimUnusedFields(false).withExpand(false));
+        RelRoot relRoot = converter.convertQuery(validated, false, true);
+        RelNode rel = relRoot.project();
+        rel = optimize(rel);
+        List<ResultColumn> columns = columns(validated, relRoot, rel.getRowType());
+        return new Plan(rel, columns, paramTypes, paramRelTypes);
+    }
+
+    private static StrongroomException validationError(org.apache.calcite.runtime.CalciteContextException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        String inner = e.getCause() != null && e.getCause().getMessage() != null
+                ? e.getCause().getMessage()
+                : m;
+        ErrorCode code = inner.contains("not found") ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_ARGUMENT;
+        return new StrongroomException(code, inner, e);
+    }
+
+    private static RelNode optimize(RelNode rel) {
+        HepProgramBuilder subqueries = new HepProgramBuilder()
+                .addRuleInstance(CoreRules.FILTER_SUB_QUERY_TO_CORRELATE)
+                .addRuleInstance(CoreRules.PROJECT_SUB_QUERY_TO_CORRELATE)
+                .addRuleInstance(CoreRules.JOIN_SUB_QUERY_TO_CORRELATE);
+        HepPlanner hep = new HepPlanner(subqueries.build());
+        hep.setRoot(rel);
+        rel = hep.findBestExp();
+        RelBuilder builder =
+                RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(rel.getCluster(), null);
+        rel = RelDecorrelator.decorrelateQuery(rel, builder);
+        HepProgramBuilder program = new HepProgramBuilder()
+                .addMatchOrder(HepMatchOrder.BOTTOM_UP)
+                .addRuleInstance(CoreRules.FILTER_REDUCE_EXPRESSIONS)
+                .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
+                .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
+                .addRuleInstance(CoreRules.FILTER_PROJECT_TRANSPOSE)
+                .addRuleInstance(CoreRules.FILTER_MERGE)
+                .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
+                .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
+                .addRuleInstance(CoreRules.PROJECT_MERGE)
+                .addRuleInstance(CoreRules.PROJECT_REMOVE)
+                .addRuleInstance(CoreRules.FILTER_EXPAND_IS_NOT_DISTINCT_FROM);
+        hep = new HepPlanner(program.build());
+        hep.setRoot(rel);
+        rel = hep.findBestExp();
+        // SEARCH/Sarg expressions (IN lists, BETWEEN ranges) into plain comparisons the executor runs.
+        rel = rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                RelNode visited = super.visit(other);
+                return visited.accept(new org.apache.calcite.rex.RexShuttle() {
+                    @Override
+                    public org.apache.calcite.rex.RexNode visitCall(org.apache.calcite.rex.RexCall call) {
+                        if (call.getKind() == SqlKind.SEARCH) {
+                            return org.apache.calcite.rex.RexUtil.expandSearch(
+                                            visited.getCluster().getRexBuilder(), null, call)
+                                    .accept(this);
+                        }
+                        return super.visitCall(call);
+                    }
+                });
+            }
+        });
+        return rel;
+    }
+
+    /** Result column names as PostgreSQL names them: aliases, column names, function names, ?column?. */
+    private static List<ResultColumn> columns(SqlNode validated, RelRoot root, RelDataType rowType) {
+        List<@Nullable String> pgNames = new ArrayList<>();
+        SqlNode q = validated instanceof SqlOrderBy ob ? ob.query : validated;
+        if (q instanceof SqlSelect select) {
+            for (SqlNode item : select.getSelectList()) {
+                pgNames.add(pgName(item));
+            }
+        }
+        List<ResultColumn> out = new ArrayList<>();
+        List<RelDataTypeField> fields = rowType.getFieldList();
+        for (int i = 0; i < fields.size(); i++) {
+            String name = root.fields.size() > i
+                    ? root.fields.get(i).getValue()
+                    : fields.get(i).getName();
+            if (name.startsWith("EXPR$") && i < pgNames.size() && pgNames.get(i) != null) {
+                name = java.util.Objects.requireNonNull(pgNames.get(i));
+            } else if (name.startsWith("EXPR$")) {
+                name = "?column?";
+            }
+            out.add(Types.column(name, fields.get(i).getType()));
+        }
+        return out;
+    }
+
+    private static @Nullable String pgName(SqlNode item) {
+        if (item.getKind() == SqlKind.AS) {
+            SqlNode alias = ((SqlCall) item).operand(1);
+            String a = alias.toString();
+            if (!a.startsWith("EXPR$")) {
+                return null;
+            }
+            item = ((SqlCall) item).operand(0);
+        }
+        if (item instanceof SqlIdentifier id) {
+            return id.names.get(id.names.size() - 1);
+        }
+        if (item.getKind() == SqlKind.CAST && item instanceof SqlBasicCall c) {
+            return pgName(c.operand(0));
+        }
+        if (item instanceof SqlCall call) {
+            if (call.getKind() == SqlKind.OTHER_FUNCTION
+                    || call.getOperator().isAggregator()
+                    || call.getKind() == SqlKind.COALESCE
+                    || call.getKind() == SqlKind.EXTRACT) {
+                return call.getOperator().getName().toLowerCase(Locale.ROOT);
+            }
+            if (call.getKind() == SqlKind.CASE) {
+                return "case";
+            }
+        }
+        return "?column?";
+    }
+
+    /** A schema of store tables. */
+    private static final class StoreSchema extends AbstractSchema {
+        private final Map<String, org.apache.calcite.schema.Table> tables = new HashMap<>();
+
+        StoreSchema(Map<String, TableSpec> specs, Catalog catalog) {
+            specs.forEach((name, spec) -> tables.put(name, new StoreTable(spec, catalog.rowCount(spec))));
+        }
+
+        @Override
+        protected Map<String, org.apache.calcite.schema.Table> getTableMap() {
+            return tables;
+        }
+    }
+
+    /** A store table as Calcite sees it: its row type and row count. */
+    private static final class StoreTable extends AbstractTable {
+        private final TableSpec spec;
+        private final long rows;
+
+        StoreTable(TableSpec spec, long rows) {
+            this.spec = spec;
+            this.rows = rows;
+        }
+
+        @Override
+        public RelDataType getRowType(RelDataTypeFactory f) {
+            RelDataTypeFactory.Builder b = f.builder();
+            for (Column c : spec.columns()) {
+                b.add(c.name().toLowerCase(Locale.ROOT), Types.toCalcite(c.type(), f));
+            }
+            return b.build();
+        }
+
+        @Override
+        public Statistic getStatistic() {
+            return Statistics.of(rows, List.of());
+        }
+    }
+
+    static String explain(RelNode rel) {
+        return RelOptUtil.toString(rel);
+    }
+}

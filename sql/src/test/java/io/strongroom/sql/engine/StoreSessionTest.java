@@ -1,0 +1,213 @@
+package io.strongroom.sql.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.Result;
+import io.strongroom.sql.SessionInfo;
+import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.SqlType;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreSessionTest {
+    @TempDir
+    Path dir;
+
+    private Store store;
+    private DatabaseKey dek;
+    private SqlSession session;
+
+    @BeforeEach
+    void open() {
+        dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "c/dek", 1), SecretBytes.copyOf(new byte[32]));
+        store = Store.create(dir, "c", new ClusterLayout(2, 2), StoreKeys.of(dek));
+        session = new StoreSqlEngine(store).open(new SessionInfo("admin", "dev", Map.of()));
+    }
+
+    @AfterEach
+    void close() {
+        session.close();
+        store.close();
+        dek.close();
+    }
+
+    private Result run(String sql, Object... params) {
+        return session.execute(session.prepare(sql, List.of()), Arrays.asList(params));
+    }
+
+    private String tag(String sql, Object... params) {
+        return ((Result.Command) run(sql, params)).tag();
+    }
+
+    private List<List<Object>> rows(String sql, Object... params) {
+        List<List<Object>> out = new ArrayList<>();
+        try (Result.Rows r = (Result.Rows) run(sql, params)) {
+            while (r.hasNext()) {
+                out.add(Arrays.asList(r.next()));
+            }
+        }
+        return out;
+    }
+
+    private void sales() {
+        assertThat(tag(
+                        "CREATE TABLE sales (id BIGINT, region VARCHAR(10) ENCODE zstd, amount DECIMAL(12,2), sold DATE) "
+                                + "BACKUP NO DISTSTYLE KEY DISTKEY (region) SORTKEY (sold)"))
+                .isEqualTo("CREATE TABLE");
+        assertThat(tag("INSERT INTO sales VALUES (1, 'east', 10.50, '2024-01-01'), (2, 'west', 20.00, '2024-01-02'),"
+                        + " (3, 'east', 5.25, '2024-02-01'), (4, NULL, 1.00, NULL)"))
+                .isEqualTo("INSERT 0 4");
+        tag("CREATE TABLE regions (name VARCHAR(10), manager VARCHAR(20))");
+        tag("INSERT INTO regions (name, manager) VALUES ('east', 'Ada'), ('west', 'Grace'), ('north', 'Edsger')");
+    }
+
+    @Test
+    void ddlInsertAndQueries_returnTheRightRows() {
+        sales();
+        assertThat(rows("SELECT count(*), sum(amount), min(sold), max(id) FROM sales"))
+                .containsExactly(List.of(4L, new BigDecimal("36.75"), LocalDate.of(2024, 1, 1), 4L));
+        assertThat(
+                        rows(
+                                "SELECT region, sum(amount) AS total FROM sales WHERE region IS NOT NULL GROUP BY region ORDER BY region"))
+                .containsExactly(List.of("east", new BigDecimal("15.75")), List.of("west", new BigDecimal("20.00")));
+        assertThat(rows(
+                        "SELECT s.id, r.manager FROM sales s JOIN regions r ON s.region = r.name WHERE s.amount > $1 ORDER BY s.id",
+                        new BigDecimal("6")))
+                .containsExactly(List.of(1L, "Ada"), List.of(2L, "Grace"));
+        assertThat(rows("SELECT r.name FROM regions r LEFT JOIN sales s ON s.region = r.name WHERE s.id IS NULL"))
+                .containsExactly(List.of("north"));
+        assertThat(rows("SELECT name FROM regions WHERE name IN (SELECT region FROM sales) ORDER BY 1"))
+                .containsExactly(List.of("east"), List.of("west"));
+        assertThat(
+                        rows(
+                                "SELECT id FROM sales WHERE sold BETWEEN DATE '2024-01-02' AND DATE '2024-12-31' - INTERVAL '1' MONTH ORDER BY id DESC LIMIT 5"))
+                .containsExactly(List.of(3L), List.of(2L));
+        assertThat(
+                        rows(
+                                "SELECT upper(region) || '-' || CAST(id AS VARCHAR) FROM sales WHERE region LIKE 'e%' ORDER BY id"))
+                .containsExactly(List.of("EAST-1"), List.of("EAST-3"));
+        assertThat(rows("SELECT extract(year from sold), count(*) FROM sales WHERE sold IS NOT NULL GROUP BY 1"))
+                .containsExactly(List.of(2024L, 3L));
+        assertThat(
+                        rows(
+                                "SELECT CASE WHEN amount > 10 THEN 'big' ELSE 'small' END AS size, count(*) FROM sales GROUP BY 1 ORDER BY 1"))
+                .containsExactly(List.of("big", 2L), List.of("small", 2L));
+        assertThat(rows("SELECT current_user, version() LIKE '%Strongroom%'")).containsExactly(List.of("admin", true));
+    }
+
+    @Test
+    void describe_namesColumnsAsPostgresDoes_andTypesParameters() {
+        sales();
+        var stmt = session.prepare(
+                "SELECT sum(amount), count(*), id AS ident, region FROM sales WHERE id = $1 GROUP BY id, region",
+                List.of());
+        assertThat(stmt.columns()).extracting(c -> c.name()).containsExactly("sum", "count", "ident", "region");
+        assertThat(stmt.columns())
+                .extracting(c -> c.type())
+                .containsExactly(SqlType.NUMERIC, SqlType.INT8, SqlType.INT8, SqlType.VARCHAR);
+        assertThat(stmt.parameterTypes()).containsExactly(SqlType.INT8);
+    }
+
+    @Test
+    void updateDeleteAndTransactions_behaveAsPostgres() {
+        sales();
+        assertThat(tag("UPDATE sales SET amount = amount * 2 WHERE region = 'east'"))
+                .isEqualTo("UPDATE 2");
+        assertThat(rows("SELECT sum(amount) FROM sales WHERE region = 'east'"))
+                .containsExactly(List.of(new BigDecimal("31.50")));
+        assertThat(tag("DELETE FROM sales WHERE region IS NULL")).isEqualTo("DELETE 1");
+        assertThat(tag("BEGIN")).isEqualTo("BEGIN");
+        assertThat(session.transactionState()).isEqualTo(SqlSession.TransactionState.IN_TRANSACTION);
+        tag("DELETE FROM sales");
+        assertThat(rows("SELECT count(*) FROM sales")).containsExactly(List.of(0L));
+        assertThatThrownBy(() -> run("SELECT * FROM nope"))
+                .isInstanceOfSatisfying(
+                        StrongroomException.class,
+                        e -> assertThat(e.code().sqlState()).isEqualTo("42P01"));
+        assertThat(session.transactionState()).isEqualTo(SqlSession.TransactionState.FAILED);
+        assertThatThrownBy(() -> run("SELECT 1"))
+                .isInstanceOfSatisfying(
+                        StrongroomException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.IN_FAILED_TRANSACTION));
+        assertThat(tag("ROLLBACK")).isEqualTo("ROLLBACK");
+        assertThat(rows("SELECT count(*) FROM sales")).containsExactly(List.of(3L));
+        tag("BEGIN");
+        tag("INSERT INTO sales VALUES ($1, $2, $3, $4)", 9L, "north", new BigDecimal("9.99"), LocalDate.of(2025, 5, 5));
+        tag("COMMIT");
+        assertThat(rows("SELECT id, amount FROM sales WHERE region = 'north'"))
+                .containsExactly(List.of(9L, new BigDecimal("9.99")));
+        tag("TRUNCATE sales");
+        tag("DROP TABLE sales");
+        assertThatThrownBy(() -> run("SELECT * FROM sales")).isInstanceOf(StrongroomException.class);
+    }
+
+    @Test
+    void copyFromStdin_csvAndText_andCopyToStdout() {
+        tag("CREATE TABLE t (id INTEGER, name VARCHAR(20), price DOUBLE PRECISION)");
+        Result.CopyIn in = (Result.CopyIn) run("COPY t FROM STDIN WITH CSV HEADER NULL AS 'NA'");
+        byte[] csv =
+                "id,name,price\n1,\"a, b\",1.5\n2,NA,2.5\n3,\"say \"\"hi\"\"\",NA\n".getBytes(StandardCharsets.UTF_8);
+        in.sink().write(csv, 0, 20);
+        in.sink().write(csv, 20, csv.length - 20);
+        assertThat(in.sink().finish()).isEqualTo("COPY 3");
+        Result.CopyIn text = (Result.CopyIn) run("COPY t (id, name) FROM STDIN");
+        byte[] tsv = "4\tfour\n5\t\\N\n".getBytes(StandardCharsets.UTF_8);
+        text.sink().write(tsv, 0, tsv.length);
+        assertThat(text.sink().finish()).isEqualTo("COPY 2");
+        assertThat(rows("SELECT id, name, price FROM t ORDER BY id"))
+                .containsExactly(
+                        Arrays.asList(1, "a, b", 1.5),
+                        Arrays.asList(2, null, 2.5),
+                        Arrays.asList(3, "say \"hi\"", null),
+                        Arrays.asList(4, "four", null),
+                        Arrays.asList(5, null, null));
+        Result.CopyOut out =
+                (Result.CopyOut) run("COPY (SELECT id, name FROM t WHERE id < 3 ORDER BY id) TO STDOUT WITH CSV");
+        StringBuilder sb = new StringBuilder();
+        out.chunks().forEachRemaining(b -> sb.append(new String(b, StandardCharsets.UTF_8)));
+        assertThat(sb.toString()).isEqualTo("1,\"a, b\"\n2,\n");
+        Result.CopyIn bad = (Result.CopyIn) run("COPY t FROM STDIN CSV");
+        byte[] wrong = "1,x\n".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> bad.sink().write(wrong, 0, wrong.length))
+                .hasMessageContaining("line 1")
+                .hasMessageContaining("expected 3 columns");
+        assertThat(rows("SELECT count(*) FROM t")).containsExactly(List.of(5L));
+    }
+
+    @Test
+    void errors_carryTheRightSqlstate_andTheSessionGoesOn() {
+        assertThatThrownBy(() -> session.prepare("SELEC 1", List.of()))
+                .isInstanceOfSatisfying(
+                        StrongroomException.class,
+                        e -> assertThat(e.code().sqlState()).isEqualTo("42601"));
+        assertThatThrownBy(() -> rows("SELECT 1/0"))
+                .isInstanceOfSatisfying(
+                        StrongroomException.class,
+                        e -> assertThat(e.code().sqlState()).isEqualTo("22012"));
+        assertThatThrownBy(() -> tag("CREATE TABLE x (a FOO)")).hasMessageContaining("type \"foo\"");
+        assertThat(rows("SELECT 1 + 1")).containsExactly(List.of(2));
+        assertThat(tag("SET search_path TO public")).isEqualTo("SET");
+        assertThat(rows("SHOW search_path")).containsExactly(List.of("public"));
+        assertThat(rows("EXPLAIN SELECT 1")).isNotEmpty();
+    }
+}
