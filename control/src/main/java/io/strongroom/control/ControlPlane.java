@@ -82,6 +82,7 @@ public final class ControlPlane implements AutoCloseable {
         private int port = 0;
         private String clusterHost = "localhost";
         private int clusterPortBase = 5439;
+        private ClusterListener clusterListener = ClusterListener.NONE;
         private InstantSource clock = InstantSource.system();
 
         private Builder(Path dataDir) {
@@ -134,6 +135,12 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
+        /** Told when each cluster starts and stops serving (the process attaches its SQL endpoint here). */
+        public Builder clusterListener(ClusterListener listener) {
+            this.clusterListener = Objects.requireNonNull(listener);
+            return this;
+        }
+
         /** The clock of cluster create times and events (signatures are always checked against the real time). */
         public Builder clock(InstantSource clock) {
             this.clock = clock;
@@ -149,8 +156,8 @@ public final class ControlPlane implements AutoCloseable {
             CredentialStore creds = Objects.requireNonNull(credentials, "credentials (or kms(server)) is required");
             SecureRandom random = new SecureRandom();
             Credential service = servicePrincipal(creds, random);
-            ClusterManager clusters =
-                    ClusterManager.open(dataDir, kms, service, clock, random, clusterHost, clusterPortBase);
+            ClusterManager clusters = ClusterManager.open(
+                    dataDir, kms, service, clock, random, clusterHost, clusterPortBase, clusterListener);
             try {
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();

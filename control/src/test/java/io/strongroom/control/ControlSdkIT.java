@@ -156,7 +156,8 @@ class ControlSdkIT {
                         GrantOperation.DESCRIBE_KEY,
                         GrantOperation.CREATE_GRANT,
                         GrantOperation.GENERATE_DATA_KEY,
-                        GrantOperation.DECRYPT));
+                        GrantOperation.DECRYPT,
+                        GrantOperation.RETIRE_GRANT));
         create("dw-shared", granted, 2);
         assertThat(describe("dw-shared").kmsKeyId()).isEqualTo(granted);
 

@@ -44,6 +44,7 @@ public final class Main {
                 case "status" -> up(out, false);
                 case "kms" -> KmsMain.main(rest);
                 case "audit" -> audit(out, rest);
+                case "env" -> env(out);
                 case "help", "--help", "-h" -> help(out);
                 default -> {
                     out.println("unknown command '" + command + "'");
@@ -64,6 +65,8 @@ public final class Main {
                 "  up       start the KMS and the control plane (Redshift + KMS APIs) and every cluster; run until Ctrl-C");
         out.println("  status   start, print the report, then exit");
         out.println("  kms      run the KMS alone: --data-dir <dir> [--port <port>] [--bind <address>]");
+        out.println("  env      print shell exports for the AWS CLI: the admin credential, region and endpoint");
+        out.println("           (eval \"$(./strongroom env)\"); it prints the secret access key, so mind where it goes");
         out.println("  audit    print KMS audit records: [--key <id|arn>] [--event <name>] [--principal <arn>]");
         out.println(
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");
@@ -119,6 +122,18 @@ public final class Main {
                 stop.await();
             }
         }
+    }
+
+    private static void env(PrintStream out) {
+        Path kmsDir = home().resolve("kms");
+        if (!Files.exists(kmsDir.resolve(io.strongroom.kms.CredentialStore.FILE))) {
+            throw new StrongroomException(ErrorCode.NOT_FOUND, "no credentials yet in " + kmsDir + "; run ./strongroom up first");
+        }
+        io.strongroom.kms.Credential admin = io.strongroom.kms.CredentialStore.open(kmsDir, new java.security.SecureRandom()).admin();
+        out.println("export AWS_ACCESS_KEY_ID=" + admin.accessKeyId());
+        out.println("export AWS_SECRET_ACCESS_KEY=" + admin.secretAccessKey());
+        out.println("export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true");
+        out.println("export STRONGROOM_ENDPOINT=http://127.0.0.1:" + port("STRONGROOM_PORT", 4566));
     }
 
     private static void audit(PrintStream out, String[] args) {

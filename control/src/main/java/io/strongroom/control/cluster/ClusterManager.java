@@ -80,6 +80,7 @@ public final class ClusterManager implements AutoCloseable {
     private final int basePort;
     private final Object lock = new Object();
     private final Map<String, Entry> byId = new ConcurrentHashMap<>();
+    private final io.strongroom.control.ClusterListener listener;
 
     /** A cluster in memory: its record, status and, when up, its running store and keys. */
     private static final class Entry {
@@ -99,7 +100,9 @@ public final class ClusterManager implements AutoCloseable {
             InstantSource clock,
             SecureRandom random,
             String endpointAddress,
-            int basePort) {
+            int basePort,
+            io.strongroom.control.ClusterListener listener) {
+        this.listener = listener;
         this.registry = new ClusterRegistry(dataDir.resolve("clusters"));
         this.vault = KeyVault.open(dataDir.resolve("keyvault"));
         this.storesDir = dataDir.resolve("data");
@@ -125,12 +128,13 @@ public final class ClusterManager implements AutoCloseable {
             InstantSource clock,
             SecureRandom random,
             String endpointAddress,
-            int basePort) {
+            int basePort,
+            io.strongroom.control.ClusterListener listener) {
         KmsAccess kms = new KmsAccess(kmsEndpoint, service);
         ClusterManager m;
         try {
             Files.createDirectories(dataDir.resolve("data"));
-            m = new ClusterManager(dataDir, kms, clock, random, endpointAddress, basePort);
+            m = new ClusterManager(dataDir, kms, clock, random, endpointAddress, basePort, listener);
         } catch (IOException | RuntimeException e) {
             kms.close();
             throw e instanceof IOException io
@@ -283,9 +287,11 @@ public final class ClusterManager implements AutoCloseable {
             byId.remove(id);
             throw e instanceof StrongroomException s ? RedshiftApiException.from(s) : e;
         }
-        entry.running = created == null
-                ? new RunningCluster(store, null, null)
-                : new RunningCluster(store, created.keys().cek, created.keys().dek);
+        setRunning(
+                entry,
+                created == null
+                        ? new RunningCluster(store, null, null)
+                        : new RunningCluster(store, created.keys().cek, created.keys().dek));
         entry.status = ClusterStatus.AVAILABLE;
         event(
                 rec,
@@ -519,7 +525,8 @@ public final class ClusterManager implements AutoCloseable {
                     "management");
             throw ex instanceof StrongroomException s ? RedshiftApiException.from(s) : ex;
         }
-        e.running = run.withStore(fresh);
+        listener.down(e.rec.id());
+        setRunning(e, run.withStore(fresh));
         deleteTree(storesDir.resolve(old.storeDir()));
         event(
                 e.rec,
@@ -650,7 +657,7 @@ public final class ClusterManager implements AutoCloseable {
         try {
             Path dir = storesDir.resolve(r.storeDir());
             if (!r.encrypted()) {
-                e.running = new RunningCluster(Store.open(dir, StoreKeys.unencrypted()), null, null);
+                setRunning(e, new RunningCluster(Store.open(dir, StoreKeys.unencrypted()), null, null));
             } else {
                 VaultEntry v = vault.get(r.id())
                         .orElseThrow(() -> new StrongroomException(
@@ -659,7 +666,7 @@ public final class ClusterManager implements AutoCloseable {
                                         + "); restore " + vault.dir() + " from a backup"));
                 k = keys.unlock(v, r.region());
                 Store store = Store.open(dir, StoreKeys.of(k.dek));
-                e.running = new RunningCluster(store, k.cek, k.dek);
+                setRunning(e, new RunningCluster(store, k.cek, k.dek));
                 k = null;
                 event(
                         r,
@@ -700,11 +707,30 @@ public final class ClusterManager implements AutoCloseable {
         }
     }
 
-    private static void closeRunning(Entry e) {
+    private void closeRunning(Entry e) {
         RunningCluster run = e.running;
         e.running = null;
         if (run != null) {
-            run.close();
+            try {
+                listener.down(e.rec.id());
+            } finally {
+                run.close();
+            }
+        }
+    }
+
+    /** Records that {@code e} is up with {@code run} and tells the listener. */
+    private void setRunning(Entry e, RunningCluster run) {
+        e.running = run;
+        try {
+            listener.up(e.rec.id(), () -> view(e, e.status), run);
+        } catch (RuntimeException ex) {
+            event(
+                    e.rec,
+                    "REDSHIFT-EVENT-3604",
+                    "ERROR",
+                    "Cluster '" + e.rec.identifier() + "' is up but its SQL endpoint did not start: " + ex.getMessage(),
+                    "monitoring");
         }
     }
 
