@@ -66,7 +66,8 @@ public final class Main {
         out.println("  status   start, print the report, then exit");
         out.println("  kms      run the KMS alone: --data-dir <dir> [--port <port>] [--bind <address>]");
         out.println("  env      print shell exports for the AWS CLI: the admin credential, region and endpoint");
-        out.println("           (eval \"$(./strongroom env)\"); it prints the secret access key, so mind where it goes");
+        out.println(
+                "           (eval \"$(./strongroom env)\"); it prints the secret access key, so mind where it goes");
         out.println("  audit    print KMS audit records: [--key <id|arn>] [--event <name>] [--principal <arn>]");
         out.println(
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");
@@ -127,9 +128,12 @@ public final class Main {
     private static void env(PrintStream out) {
         Path kmsDir = home().resolve("kms");
         if (!Files.exists(kmsDir.resolve(io.strongroom.kms.CredentialStore.FILE))) {
-            throw new StrongroomException(ErrorCode.NOT_FOUND, "no credentials yet in " + kmsDir + "; run ./strongroom up first");
+            throw new StrongroomException(
+                    ErrorCode.NOT_FOUND, "no credentials yet in " + kmsDir + "; run ./strongroom up first");
         }
-        io.strongroom.kms.Credential admin = io.strongroom.kms.CredentialStore.open(kmsDir, new java.security.SecureRandom()).admin();
+        io.strongroom.kms.Credential admin = io.strongroom.kms.CredentialStore.open(
+                        kmsDir, new java.security.SecureRandom())
+                .admin();
         out.println("export AWS_ACCESS_KEY_ID=" + admin.accessKeyId());
         out.println("export AWS_SECRET_ACCESS_KEY=" + admin.secretAccessKey());
         out.println("export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true");
