@@ -102,17 +102,19 @@ public final class Main {
         provider.warmUpInBackground(Duration.ofSeconds(30));
         out.println("Strongroom data directory: " + home);
         out.println("crypto: " + provider.report());
-        try (KmsServer kms = KmsServer.builder(home.resolve("kms"))
+        try (SqlEndpoints sql = new SqlEndpoints("127.0.0.1");
+                KmsServer kms = KmsServer.builder(home.resolve("kms"))
                         .port(port("STRONGROOM_KMS_PORT", 7878))
                         .start();
                 ControlPlane control = ControlPlane.builder(home.resolve("control"))
                         .kms(kms)
                         .port(port("STRONGROOM_PORT", 4566))
+                        .clusterListener(sql)
                         .start()) {
             out.println(kms.startupReport());
             out.println(control.startupReport());
-            out.println(
-                    "SQL over pgwire (psql, JDBC) is not served yet (issue #5): cluster endpoints are allocated but not listening.");
+            out.println("Each available cluster serves SQL over the PostgreSQL protocol on its endpoint port, e.g.");
+            out.println("  PGPASSWORD=... psql \"host=127.0.0.1 port=5439 user=admin dbname=dev sslmode=require\"");
             if (stay) {
                 out.println("running; press Ctrl-C to stop");
                 CountDownLatch stop = new CountDownLatch(1);

@@ -1,0 +1,19 @@
+package io.strongroom.pgwire;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Finds the credentials of a user who is logging in. Implementations must be thread-safe: every connection asks
+ * on its own thread. An unknown user gets {@code null}; the server then runs the same exchange against made-up
+ * credentials so a client cannot tell unknown users from wrong passwords.
+ */
+@FunctionalInterface
+public interface Authenticator {
+    @Nullable
+    Credentials lookup(String user);
+
+    /** One user with fixed credentials, e.g. a cluster's master user. */
+    static Authenticator single(String user, Credentials credentials) {
+        return u -> u.equals(user) ? credentials : null;
+    }
+}

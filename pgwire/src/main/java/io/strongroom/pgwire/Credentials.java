@@ -1,0 +1,216 @@
+package io.strongroom.pgwire;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the server keeps to check a user's password, never the password itself: a SCRAM-SHA-256 verifier
+ * (salt, iteration count, StoredKey, ServerKey; RFC 5802 §3) and, when made from the password, PostgreSQL's md5
+ * hash ({@code md5(password || user)}) for old clients. The verifier is stored as PostgreSQL stores it in
+ * pg_authid: {@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>} (base64).
+ *
+ * <p>StoredKey and ServerKey cannot give back the password, but they let whoever holds them impersonate the
+ * server to clients (and the md5 hash lets them log in), so {@link #toString()} shows neither and callers should
+ * keep the verifier with other secrets. Immutable and thread-safe.
+ *
+ * <p>Passwords are used as their UTF-8 bytes; SASLprep normalisation (RFC 4013) is not applied, which matches
+ * PostgreSQL and the drivers for every password without non-ASCII compatibility characters.
+ */
+public final class Credentials {
+    /** PostgreSQL's default scram_iterations. */
+    public static final int DEFAULT_ITERATIONS = 4096;
+
+    private static final String PREFIX = "SCRAM-SHA-256$";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final byte[] salt;
+    private final int iterations;
+    private final byte[] storedKey;
+    private final byte[] serverKey;
+    private final byte @Nullable [] md5Hash;
+
+    private Credentials(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey, byte @Nullable [] md5Hash) {
+        this.salt = salt;
+        this.iterations = iterations;
+        this.storedKey = storedKey;
+        this.serverKey = serverKey;
+        this.md5Hash = md5Hash;
+    }
+
+    /** Derives both verifiers from a password, with a fresh random salt. The caller should then wipe it. */
+    public static Credentials ofPassword(String user, char[] password) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        byte[] salted = saltedPassword(password, salt, DEFAULT_ITERATIONS);
+        try {
+            byte[] md5;
+            byte[] pw = utf8(password);
+            try {
+                MessageDigest md = MessageDigest.getInstance("MD5");
+                md.update(pw);
+                md.update(user.getBytes(StandardCharsets.UTF_8));
+                md5 = HexFormat.of().formatHex(md.digest()).getBytes(StandardCharsets.US_ASCII);
+            } finally {
+                Arrays.fill(pw, (byte) 0);
+            }
+            return new Credentials(
+                    salt, DEFAULT_ITERATIONS, sha256(hmac(salted, "Client Key")), hmac(salted, "Server Key"), md5);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("MD5 is not available in this JDK", e);
+        } finally {
+            Arrays.fill(salted, (byte) 0);
+        }
+    }
+
+    /**
+     * Reads a verifier in PostgreSQL's format; such credentials allow SCRAM only (md5 needs the password).
+     *
+     * @throws IllegalArgumentException if the text is not a SCRAM-SHA-256 verifier (the message does not echo it)
+     */
+    public static Credentials ofScramVerifier(String verifier) {
+        try {
+            if (!verifier.startsWith(PREFIX)) {
+                throw new IllegalArgumentException("not a SCRAM-SHA-256 verifier");
+            }
+            String[] parts = verifier.substring(PREFIX.length()).split("\\$", -1);
+            String[] iterSalt = parts[0].split(":", -1);
+            String[] keys = parts[1].split(":", -1);
+            if (parts.length != 2 || iterSalt.length != 2 || keys.length != 2) {
+                throw new IllegalArgumentException("malformed SCRAM-SHA-256 verifier");
+            }
+            int iterations = Integer.parseInt(iterSalt[0]);
+            byte[] stored = Base64.getDecoder().decode(keys[0]);
+            byte[] server = Base64.getDecoder().decode(keys[1]);
+            if (iterations < 1 || stored.length != 32 || server.length != 32) {
+                throw new IllegalArgumentException("malformed SCRAM-SHA-256 verifier");
+            }
+            return new Credentials(Base64.getDecoder().decode(iterSalt[1]), iterations, stored, server, null);
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("malformed SCRAM-SHA-256 verifier", null);
+        }
+    }
+
+    /**
+     * Credentials no password matches, for unknown users. The salt depends only on the server's key and the user
+     * name, so repeated attempts see the same salt, as they would for a real user.
+     */
+    static Credentials impossible(SecretKeySpec serverKey, String user) {
+        byte[] salt = Arrays.copyOf(hmac(serverKey.getEncoded(), "unknown user " + user), 16);
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        return new Credentials(salt, DEFAULT_ITERATIONS, sha256(random), hmac(random, "Server Key"), null);
+    }
+
+    /** The verifier in PostgreSQL's pg_authid format (secret: see the class comment). */
+    public String scramVerifier() {
+        Base64.Encoder b64 = Base64.getEncoder();
+        return PREFIX + iterations + ":" + b64.encodeToString(salt) + "$" + b64.encodeToString(storedKey) + ":"
+                + b64.encodeToString(serverKey);
+    }
+
+    /** Checks a cleartext password against the SCRAM verifier, in constant time. */
+    public boolean verifyPassword(char[] password) {
+        byte[] salted = saltedPassword(password, salt, iterations);
+        try {
+            return MessageDigest.isEqual(sha256(hmac(salted, "Client Key")), storedKey);
+        } finally {
+            Arrays.fill(salted, (byte) 0);
+        }
+    }
+
+    /** Whether md5 authentication is possible (the credentials were made from the password). */
+    public boolean supportsMd5() {
+        return md5Hash != null;
+    }
+
+    byte[] salt() {
+        return salt.clone();
+    }
+
+    int iterations() {
+        return iterations;
+    }
+
+    byte[] storedKey() {
+        return storedKey.clone();
+    }
+
+    byte[] serverKey() {
+        return serverKey.clone();
+    }
+
+    /** The md5 response expected for this salt: "md5" + md5hex(md5hex(password || user) || salt). */
+    byte @Nullable [] md5Response(byte[] challengeSalt) {
+        if (md5Hash == null) {
+            return null;
+        }
+        try {
+            MessageDigest md = MessageDigest.getInstance("MD5");
+            md.update(md5Hash);
+            md.update(challengeSalt);
+            return ("md5" + HexFormat.of().formatHex(md.digest())).getBytes(StandardCharsets.US_ASCII);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("MD5 is not available in this JDK", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Credentials[scram-sha-256 iterations=" + iterations + (md5Hash != null ? ", md5" : "") + "]";
+    }
+
+    static byte[] saltedPassword(char[] password, byte[] salt, int iterations) {
+        PBEKeySpec spec = new PBEKeySpec(password, salt, iterations, 256);
+        try {
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(spec)
+                    .getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 is not available in this JDK", e);
+        } finally {
+            spec.clearPassword();
+        }
+    }
+
+    static byte[] hmac(byte[] key, String message) {
+        return hmac(key, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] hmac(byte[] key, byte[] message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(message);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+        }
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        }
+    }
+
+    private static byte[] utf8(char[] chars) {
+        java.nio.ByteBuffer bb = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(chars));
+        byte[] out = new byte[bb.remaining()];
+        bb.get(out);
+        if (bb.hasArray()) {
+            Arrays.fill(bb.array(), (byte) 0);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,720 @@
+package io.strongroom.pgwire;
+
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.pgwire.protocol.BackendWriter;
+import io.strongroom.pgwire.protocol.FrontendMessage;
+import io.strongroom.pgwire.protocol.PgException;
+import io.strongroom.pgwire.protocol.PgValues;
+import io.strongroom.pgwire.protocol.StartupPacket;
+import io.strongroom.sql.PreparedStatement;
+import io.strongroom.sql.Result;
+import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.SessionInfo;
+import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.SqlType;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One client connection: the protocol's session state machine.
+ *
+ * <p>How this works. {@link #run()} goes through three phases on the connection's own thread. <b>Startup</b>:
+ * read startup packets (bounded to 10 000 bytes) until a StartupMessage, answering SSLRequest with 'S' and a
+ * TLS handshake (or 'N'), GSSENCRequest with 'N', and serving a CancelRequest by signalling the target and
+ * closing. <b>Authentication</b>: SCRAM-SHA-256 or md5 as configured, messages bounded the same way, 60 s to
+ * finish. <b>Ready</b>: open the {@link SqlSession}, send AuthenticationOk, ParameterStatus, BackendKeyData and
+ * ReadyForQuery, then loop over messages: Query runs the simple protocol; Parse/Bind/Describe/Execute/Close run
+ * the extended one with named statements and portals, and after an error everything up to the next Sync is
+ * discarded, as PostgreSQL does. A portal keeps its open {@link Result.Rows} between Executes (row limits,
+ * PortalSuspended); portals live until Close, the next Bind of the same name, or a Sync outside a transaction
+ * block.
+ *
+ * <p>Errors: engine failures ({@link StrongroomException}) and wire-level ones ({@link PgException}) become an
+ * ErrorResponse with their SQLSTATE and message and leave the session usable; a fatal {@link PgException}
+ * (protocol violation, failed login) is sent and the connection closed; any other exception is logged here with
+ * its stack and the client sees only XX000 "internal error". Whatever ends the connection, {@link #cleanup()}
+ * closes every portal's rows, then the session.
+ *
+ * <p>Thread-safety: one thread runs the connection; {@link #cancel()} and {@link #abort()} are called from
+ * others and only touch volatile fields.
+ */
+final class PgConnection {
+    private static final System.Logger LOG = System.getLogger(PgConnection.class.getName());
+    private static final int AUTHENTICATION_TIMEOUT_MILLIS = 60_000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Delivers a CancelRequest to the server, which finds the target connection. */
+    interface CancelHandler {
+        void cancel(int processId, int secretKey);
+    }
+
+    /** A parsed statement; {@code prepared} is null for an empty query string. */
+    private record Statement(
+            @Nullable PreparedStatement prepared, List<SqlType> parameterTypes, List<ResultColumn> columns) {}
+
+    /** A bound statement and, once executed, its result. */
+    private static final class Portal {
+        final Statement statement;
+        final List<@Nullable Object> parameters;
+        final short[] formats;
+
+        @Nullable
+        Result result;
+
+        long rowsSent;
+
+        @Nullable
+        String doneTag;
+
+        Portal(Statement statement, List<@Nullable Object> parameters, short[] formats) {
+            this.statement = statement;
+            this.parameters = parameters;
+            this.formats = formats;
+        }
+
+        void close() {
+            if (result instanceof Result.Rows rows) {
+                try {
+                    rows.close();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "closing a result failed", e);
+                }
+            }
+            result = null;
+        }
+    }
+
+    private final PgServer.Config config;
+    private final int processId;
+    private final int secretKey;
+    private final CancelHandler cancelHandler;
+    private volatile Socket socket;
+    private volatile @Nullable SqlSession session;
+    private InputStream in;
+    private BackendWriter out;
+    private final Map<String, Statement> statements = new HashMap<>();
+    private final Map<String, Portal> portals = new HashMap<>();
+    private Map<String, String> reported = Map.of();
+    private boolean skipToSync;
+    private String user = "";
+
+    PgConnection(PgServer.Config config, Socket socket, int processId, int secretKey, CancelHandler cancelHandler) {
+        this.config = config;
+        this.socket = socket;
+        this.processId = processId;
+        this.secretKey = secretKey;
+        this.cancelHandler = cancelHandler;
+        try {
+            this.in = new BufferedInputStream(socket.getInputStream());
+            this.out = new BackendWriter(socket.getOutputStream());
+        } catch (IOException e) {
+            throw new IllegalStateException("socket not connected", e);
+        }
+    }
+
+    boolean secretKeyMatches(int key) {
+        return MessageDigest.isEqual(intBytes(key), intBytes(secretKey));
+    }
+
+    /** Called by a CancelRequest on another connection. */
+    void cancel() {
+        SqlSession s = session;
+        if (s != null) {
+            try {
+                s.cancel();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "SqlSession.cancel failed", e);
+            }
+        }
+    }
+
+    /** Closes the socket under the connection thread, which then ends and cleans up. */
+    void abort() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a connection", e);
+        }
+    }
+
+    void run() {
+        try {
+            serve();
+        } catch (EOFException | SocketTimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " ended: " + e.getMessage());
+        } catch (SSLException e) {
+            LOG.log(System.Logger.Level.INFO, () -> "TLS failed on connection " + processId + ": " + e.getMessage());
+        } catch (SocketException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " closed: " + e.getMessage());
+        } catch (PgException e) {
+            LOG.log(System.Logger.Level.INFO, () -> "closing connection " + processId + ": " + e.getMessage());
+            sendFatal(e.sqlState(), message(e));
+        } catch (StrongroomException e) {
+            sendFatal(e.code().sqlState(), message(e));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " I/O failed: " + e);
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", e);
+            sendFatal("XX000", "internal error; the server log has details");
+        } finally {
+            cleanup();
+        }
+    }
+
+    private void serve() throws IOException {
+        socket.setSoTimeout(AUTHENTICATION_TIMEOUT_MILLIS);
+        StartupPacket.Startup startup = startup();
+        if (startup == null) {
+            return;
+        }
+        Map<String, String> params = startup.parameters();
+        String u = params.get("user");
+        if (u == null || u.isEmpty()) {
+            throw new PgException("28000", "no PostgreSQL user name specified in startup packet", true);
+        }
+        user = u;
+        if (config.requireTls() && !(socket instanceof SSLSocket)) {
+            throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
+        }
+        authenticate(u);
+        socket.setSoTimeout(0);
+        String database = params.getOrDefault("database", u);
+        SqlSession s = config.engine().open(new SessionInfo(u, database.isEmpty() ? u : database, params));
+        session = s;
+        out.authenticationOk();
+        reportSettingChanges(s, params);
+        out.backendKeyData(processId, secretKey);
+        readyForQuery(s);
+        loop(s);
+    }
+
+    /** Startup packets until a StartupMessage; null if the connection was a CancelRequest. */
+    private StartupPacket.@Nullable Startup startup() throws IOException {
+        boolean tls = false;
+        while (true) {
+            StartupPacket packet = StartupPacket.read(in);
+            switch (packet) {
+                case StartupPacket.SslRequest r -> {
+                    SSLContext context = config.sslContext();
+                    if (tls || context == null) {
+                        out.rawByte('N');
+                        out.flush();
+                        continue;
+                    }
+                    if (in.available() > 0) {
+                        // Bytes sent before the handshake could be injected by a man in the middle (CVE-2021-23214).
+                        throw PgException.protocolViolation("received unencrypted data after SSL request");
+                    }
+                    out.rawByte('S');
+                    out.flush();
+                    SSLSocket ssl =
+                            (SSLSocket) context.getSocketFactory().createSocket(socket, (InputStream) null, true);
+                    ssl.setUseClientMode(false);
+                    ssl.startHandshake();
+                    socket = ssl;
+                    in = new BufferedInputStream(ssl.getInputStream());
+                    out = new BackendWriter(ssl.getOutputStream());
+                    tls = true;
+                }
+                case StartupPacket.GssEncRequest r -> {
+                    out.rawByte('N');
+                    out.flush();
+                }
+                case StartupPacket.CancelRequest c -> {
+                    cancelHandler.cancel(c.processId(), c.secretKey());
+                    return null;
+                }
+                case StartupPacket.Startup s -> {
+                    return s;
+                }
+            }
+        }
+    }
+
+    private void authenticate(String u) throws IOException {
+        Credentials known = config.authenticator().lookup(u);
+        if (config.passwordMethod() == PasswordMethod.MD5) {
+            byte[] salt = new byte[4];
+            RANDOM.nextBytes(salt);
+            out.authenticationMd5Password(salt);
+            out.flush();
+            String answer = readPassword().password();
+            byte[] expected = known == null ? null : known.md5Response(salt);
+            if (known != null && expected == null) {
+                throw new PgException(
+                        "28000",
+                        "md5 authentication is not available for user \"" + u
+                                + "\" (its password is stored as a SCRAM verifier): use a client with SCRAM-SHA-256",
+                        true);
+            }
+            if (expected == null || !MessageDigest.isEqual(expected, answer.getBytes(StandardCharsets.UTF_8))) {
+                throw authenticationFailed(u);
+            }
+            return;
+        }
+        Credentials credentials = known != null ? known : Credentials.impossible(config.unknownUserKey(), u);
+        out.authenticationSasl(List.of("SCRAM-SHA-256"));
+        out.flush();
+        FrontendMessage.SaslInitialResponse first = readPassword().saslInitialResponse();
+        if (!first.mechanism().equals("SCRAM-SHA-256")) {
+            throw new PgException("28000", "SASL mechanism not supported: use SCRAM-SHA-256", true);
+        }
+        byte[] nonce = new byte[18];
+        RANDOM.nextBytes(nonce);
+        ScramExchange scram =
+                new ScramExchange(credentials, u, Base64.getEncoder().encodeToString(nonce));
+        out.authenticationSaslContinue(scram.serverFirst(first.data()));
+        out.flush();
+        byte[] serverFinal;
+        try {
+            serverFinal = scram.serverFinal(readPassword().saslResponse());
+        } catch (PgException e) {
+            throw "28P01".equals(e.sqlState()) ? authenticationFailed(u) : e;
+        }
+        out.authenticationSaslFinal(serverFinal);
+    }
+
+    private PgException authenticationFailed(String u) {
+        LOG.log(System.Logger.Level.INFO, () -> "password authentication failed for user \"" + u + "\"");
+        return ScramExchange.authenticationFailed(u);
+    }
+
+    private FrontendMessage.Password readPassword() throws IOException {
+        FrontendMessage m = FrontendMessage.read(in, StartupPacket.MAX_BYTES);
+        if (m instanceof FrontendMessage.Password p) {
+            return p;
+        }
+        if (m instanceof FrontendMessage.Terminate) {
+            throw new EOFException("client left during authentication");
+        }
+        throw PgException.protocolViolation(
+                "expected a password response, got " + m.getClass().getSimpleName());
+    }
+
+    private void loop(SqlSession s) throws IOException {
+        while (true) {
+            FrontendMessage m = FrontendMessage.read(in, config.maxMessageBytes());
+            if (m instanceof FrontendMessage.Terminate) {
+                return;
+            }
+            if (skipToSync && !(m instanceof FrontendMessage.Sync)) {
+                continue;
+            }
+            switch (m) {
+                case FrontendMessage.Query q -> simpleQuery(s, q.sql());
+                case FrontendMessage.Sync sync -> {
+                    skipToSync = false;
+                    if (s.transactionState() == SqlSession.TransactionState.IDLE) {
+                        closePortals();
+                    }
+                    readyForQuery(s);
+                }
+                case FrontendMessage.Flush f -> out.flush();
+                // Left over from a COPY FROM STDIN that failed: the protocol says to drop them.
+                case FrontendMessage.CopyData d -> {}
+                case FrontendMessage.CopyDone d -> {}
+                case FrontendMessage.CopyFail f -> {}
+                case FrontendMessage.Password p -> throw PgException.protocolViolation("unexpected password message");
+                default -> {
+                    try {
+                        extended(s, m);
+                    } catch (RuntimeException e) {
+                        reportError(e);
+                        skipToSync = true;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- simple query protocol
+
+    private void simpleQuery(SqlSession s, String sql) throws IOException {
+        dropUnnamed();
+        try {
+            List<String> parts = s.split(sql);
+            if (parts.stream().allMatch(PgConnection::isEmptyQuery)) {
+                out.emptyQueryResponse();
+            }
+            for (String part : parts) {
+                if (isEmptyQuery(part)) {
+                    continue;
+                }
+                PreparedStatement prepared = s.prepare(part, List.of());
+                Result result = s.execute(prepared, List.of());
+                if (result instanceof Result.Rows rows) {
+                    try (rows) {
+                        out.rowDescription(
+                                rows.columns(), new short[rows.columns().size()]);
+                        long sent = sendRows(rows, new short[rows.columns().size()], 0);
+                        out.commandComplete(rows.tag(sent));
+                    }
+                } else {
+                    sendNonRows(result);
+                }
+                reportSettingChanges(s, Map.of());
+            }
+        } catch (RuntimeException e) {
+            reportError(e);
+        }
+        readyForQuery(s);
+    }
+
+    // ---- extended query protocol
+
+    private void extended(SqlSession s, FrontendMessage m) throws IOException {
+        switch (m) {
+            case FrontendMessage.Parse p -> parse(s, p);
+            case FrontendMessage.Bind b -> bind(b);
+            case FrontendMessage.Describe d -> describe(d);
+            case FrontendMessage.Execute e -> execute(s, e);
+            case FrontendMessage.Close c -> {
+                if (c.kind() == 'S') {
+                    statements.remove(c.name());
+                } else {
+                    Portal p = portals.remove(c.name());
+                    if (p != null) {
+                        p.close();
+                    }
+                }
+                out.closeComplete();
+            }
+            default ->
+                throw PgException.protocolViolation(
+                        "unexpected message " + m.getClass().getSimpleName());
+        }
+    }
+
+    private void parse(SqlSession s, FrontendMessage.Parse p) throws IOException {
+        if (!p.statement().isEmpty() && statements.containsKey(p.statement())) {
+            throw new PgException("42P05", "prepared statement \"" + p.statement() + "\" already exists", false);
+        }
+        List<SqlType> declared = new ArrayList<>(p.parameterOids().length);
+        for (int oid : p.parameterOids()) {
+            declared.add(SqlType.ofOid(oid));
+        }
+        Statement statement;
+        if (isEmptyQuery(p.sql())) {
+            statement = new Statement(null, List.copyOf(declared), List.of());
+        } else {
+            PreparedStatement prepared = s.prepare(p.sql(), List.copyOf(declared));
+            statement = new Statement(prepared, prepared.parameterTypes(), prepared.columns());
+        }
+        statements.put(p.statement(), statement);
+        out.parseComplete();
+    }
+
+    private void bind(FrontendMessage.Bind b) throws IOException {
+        Statement statement = statements.get(b.statement());
+        if (statement == null) {
+            throw new PgException("26000", "prepared statement \"" + b.statement() + "\" does not exist", false);
+        }
+        if (!b.portal().isEmpty() && portals.containsKey(b.portal())) {
+            throw new PgException("42P03", "portal \"" + b.portal() + "\" already exists", false);
+        }
+        List<SqlType> types = statement.parameterTypes();
+        if (b.parameters().size() != types.size()) {
+            throw new PgException(
+                    "08P01",
+                    "bind message supplies " + b.parameters().size() + " parameters, but prepared statement \""
+                            + b.statement() + "\" requires " + types.size(),
+                    false);
+        }
+        short[] paramFormats = b.parameterFormats();
+        if (paramFormats.length > 1 && paramFormats.length != types.size()) {
+            throw new PgException(
+                    "08P01",
+                    "bind message has " + paramFormats.length + " parameter formats but " + types.size()
+                            + " parameters",
+                    false);
+        }
+        List<@Nullable Object> values = new ArrayList<>(types.size());
+        for (int i = 0; i < types.size(); i++) {
+            byte[] raw = b.parameters().get(i);
+            short format = paramFormats.length == 0 ? 0 : paramFormats.length == 1 ? paramFormats[0] : paramFormats[i];
+            if (raw == null) {
+                values.add(null);
+            } else if (format == 1) {
+                values.add(PgValues.decodeBinary(types.get(i), raw));
+            } else {
+                values.add(PgValues.decodeText(types.get(i), raw));
+            }
+        }
+        short[] formats = BackendWriter.resolveFormats(
+                b.resultFormats(), statement.columns().size());
+        Portal old =
+                portals.put(b.portal(), new Portal(statement, java.util.Collections.unmodifiableList(values), formats));
+        if (old != null) {
+            old.close();
+        }
+        out.bindComplete();
+    }
+
+    private void describe(FrontendMessage.Describe d) throws IOException {
+        if (d.kind() == 'S') {
+            Statement statement = statements.get(d.name());
+            if (statement == null) {
+                throw new PgException("26000", "prepared statement \"" + d.name() + "\" does not exist", false);
+            }
+            out.parameterDescription(statement.parameterTypes());
+            describeRows(statement.columns(), new short[statement.columns().size()]);
+        } else {
+            Portal portal = portal(d.name());
+            describeRows(portal.statement.columns(), portal.formats);
+        }
+    }
+
+    private void describeRows(List<ResultColumn> columns, short[] formats) throws IOException {
+        if (columns.isEmpty()) {
+            out.noData();
+        } else {
+            out.rowDescription(columns, formats);
+        }
+    }
+
+    private void execute(SqlSession s, FrontendMessage.Execute e) throws IOException {
+        Portal portal = portal(e.portal());
+        PreparedStatement prepared = portal.statement.prepared();
+        if (prepared == null) {
+            out.emptyQueryResponse();
+            return;
+        }
+        String done = portal.doneTag;
+        if (done != null) {
+            out.commandComplete(done);
+            return;
+        }
+        try {
+            Result result = portal.result;
+            if (result == null) {
+                result = s.execute(prepared, portal.parameters);
+                portal.result = result;
+            }
+            if (result instanceof Result.Rows rows) {
+                long sent = sendRows(rows, portal.formats, e.maxRows());
+                portal.rowsSent += sent;
+                if (e.maxRows() > 0 && sent == e.maxRows() && rows.hasNext()) {
+                    out.portalSuspended();
+                } else {
+                    String tag = rows.tag(portal.rowsSent);
+                    portal.close();
+                    portal.doneTag = tag;
+                    out.commandComplete(tag);
+                }
+            } else {
+                portal.doneTag = sendNonRows(result);
+            }
+            reportSettingChanges(s, Map.of());
+        } catch (RuntimeException | IOException ex) {
+            portals.remove(e.portal());
+            portal.close();
+            throw ex;
+        }
+    }
+
+    private Portal portal(String name) {
+        Portal portal = portals.get(name);
+        if (portal == null) {
+            throw new PgException("34000", "portal \"" + name + "\" does not exist", false);
+        }
+        return portal;
+    }
+
+    // ---- results
+
+    /** Sends up to {@code maxRows} rows (0: all) and returns how many it sent. */
+    private long sendRows(Result.Rows rows, short[] formats, int maxRows) throws IOException {
+        List<ResultColumn> columns = rows.columns();
+        long sent = 0;
+        while ((maxRows <= 0 || sent < maxRows) && rows.hasNext()) {
+            out.dataRow(rows.next(), columns, formats);
+            sent++;
+        }
+        return sent;
+    }
+
+    /** Command, CopyIn or CopyOut: runs it to the end and returns its tag, after sending CommandComplete. */
+    private String sendNonRows(Result result) throws IOException {
+        String tag = switch (result) {
+            case Result.Command c -> c.tag();
+            case Result.CopyIn c -> copyIn(c);
+            case Result.CopyOut c -> copyOut(c);
+            case Result.Rows r -> throw new IllegalStateException("rows are sent by sendRows");
+        };
+        out.commandComplete(tag);
+        return tag;
+    }
+
+    private String copyIn(Result.CopyIn copy) throws IOException {
+        Result.CopySink sink = copy.sink();
+        out.copyInResponse(copy.binary(), copy.columns());
+        out.flush();
+        boolean open = true;
+        try {
+            while (true) {
+                FrontendMessage m = FrontendMessage.read(in, config.maxMessageBytes());
+                switch (m) {
+                    case FrontendMessage.CopyData d -> sink.write(d.data(), 0, d.data().length);
+                    case FrontendMessage.CopyDone d -> {
+                        open = false;
+                        return sink.finish();
+                    }
+                    case FrontendMessage.CopyFail f -> {
+                        open = false;
+                        sink.abort(f.message());
+                        throw new PgException("57014", "COPY from stdin failed: " + f.message(), false);
+                    }
+                    case FrontendMessage.Flush f -> {}
+                    case FrontendMessage.Sync f -> {}
+                    case FrontendMessage.Terminate t -> throw new EOFException("client left during COPY");
+                    default ->
+                        throw PgException.protocolViolation(
+                                "unexpected message " + m.getClass().getSimpleName() + " during COPY FROM STDIN");
+                }
+            }
+        } finally {
+            if (open) {
+                try {
+                    sink.abort("COPY FROM STDIN failed");
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "aborting a COPY failed", e);
+                }
+            }
+        }
+    }
+
+    private String copyOut(Result.CopyOut copy) throws IOException {
+        out.copyOutResponse(copy.binary(), copy.columns());
+        Iterator<byte[]> chunks = copy.chunks();
+        while (chunks.hasNext()) {
+            out.copyData(chunks.next());
+        }
+        out.copyDone();
+        return copy.tag();
+    }
+
+    // ---- state reports
+
+    private void readyForQuery(SqlSession s) throws IOException {
+        out.readyForQuery(s.transactionState().status());
+        out.flush();
+    }
+
+    /** ParameterStatus for every reported setting that changed since the last report. */
+    private void reportSettingChanges(SqlSession s, Map<String, String> startupParams) throws IOException {
+        Map<String, String> now = new LinkedHashMap<>();
+        if (reported.isEmpty()) {
+            now.put("server_version", "15.0");
+            now.put("server_encoding", "UTF8");
+            now.put("client_encoding", "UTF8");
+            now.put("DateStyle", "ISO, MDY");
+            now.put("IntervalStyle", "postgres");
+            now.put("TimeZone", "UTC");
+            now.put("integer_datetimes", "on");
+            now.put("standard_conforming_strings", "on");
+            now.put("is_superuser", "off");
+            now.put("session_authorization", user);
+            now.put("application_name", startupParams.getOrDefault("application_name", ""));
+            now.putAll(config.defaultSettings());
+        } else {
+            now.putAll(reported);
+        }
+        now.putAll(s.reportedSettings());
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            if (!e.getValue().equals(reported.get(e.getKey()))) {
+                out.parameterStatus(e.getKey(), e.getValue());
+            }
+        }
+        reported = now;
+    }
+
+    private void reportError(RuntimeException e) throws IOException {
+        switch (e) {
+            case PgException p when p.fatal() -> throw p;
+            case PgException p -> out.errorResponse("ERROR", p.sqlState(), message(p));
+            case StrongroomException s -> out.errorResponse("ERROR", s.code().sqlState(), message(s));
+            default -> {
+                LOG.log(System.Logger.Level.ERROR, "connection " + processId + ": the SQL engine failed", e);
+                out.errorResponse("ERROR", "XX000", "internal error; the server log has details");
+            }
+        }
+    }
+
+    private void sendFatal(String sqlState, String message) {
+        try {
+            out.errorResponse("FATAL", sqlState, message);
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not send the closing error", e);
+        }
+    }
+
+    // ---- cleanup
+
+    private void dropUnnamed() {
+        statements.remove("");
+        Portal p = portals.remove("");
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    private void closePortals() {
+        for (Portal p : portals.values()) {
+            p.close();
+        }
+        portals.clear();
+    }
+
+    private void cleanup() {
+        closePortals();
+        SqlSession s = session;
+        session = null;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing a session failed", e);
+            }
+        }
+        abort();
+    }
+
+    private static boolean isEmptyQuery(String sql) {
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            if (!Character.isWhitespace(c) && c != ';') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String message(RuntimeException e) {
+        String m = e.getMessage();
+        return m == null || m.isEmpty() ? "error" : m;
+    }
+
+    private static byte[] intBytes(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+}

@@ -1,0 +1,287 @@
+package io.strongroom.pgwire;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.SqlEngine;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A PostgreSQL protocol 3 server for one cluster.
+ *
+ * <p>How this works: one virtual thread accepts on a plain {@link ServerSocket}; each connection gets its own
+ * virtual thread running a {@link PgConnection}, which owns the socket, the codec and one {@link
+ * io.strongroom.sql.SqlSession}, and reads and answers messages in order. Blocking I/O on virtual threads keeps
+ * the protocol code a straight-line state machine; Netty was rejected as a dependency (7 jars) that would buy
+ * nothing here but callbacks. A CancelRequest arrives on a new connection and finds its target through the
+ * process id and secret key the target announced in BackendKeyData.
+ *
+ * <p>Thread-safety: built once, then {@link #close()} may be called from any thread; it closes the listening
+ * socket and every open connection (whose sessions and result sets are then closed by their threads).
+ */
+public final class PgServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PgServer.class.getName());
+
+    /** PostgreSQL's own cap on a message (1 GiB). */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 30;
+
+    private final Config config;
+    private final ServerSocket listener;
+    private final Thread acceptor;
+    private final Map<Integer, PgConnection> connections = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private volatile boolean closed;
+
+    /** What every connection needs; immutable. */
+    record Config(
+            SqlEngine engine,
+            Authenticator authenticator,
+            PasswordMethod passwordMethod,
+            @Nullable SSLContext sslContext,
+            boolean requireTls,
+            int maxMessageBytes,
+            Map<String, String> defaultSettings,
+            javax.crypto.spec.SecretKeySpec unknownUserKey) {}
+
+    private PgServer(Config config, ServerSocket listener) {
+        this.config = config;
+        this.listener = listener;
+        this.acceptor = Thread.ofVirtual()
+                .name("pgwire-accept-" + listener.getLocalPort())
+                .unstarted(this::accept);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The port the server listens on (the one chosen by the system when built with port 0). */
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** The number of connections open now. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the listener", e);
+        }
+        for (PgConnection c : connections.values()) {
+            c.abort();
+        }
+        try {
+            acceptor.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void accept() {
+        while (!closed) {
+            Socket socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "accept failed on port " + port() + ": " + e);
+                }
+                continue;
+            }
+            try {
+                socket.setTcpNoDelay(true);
+            } catch (SocketException e) {
+                LOG.log(System.Logger.Level.DEBUG, "setTcpNoDelay", e);
+            }
+            int processId = newProcessId();
+            PgConnection connection = new PgConnection(config, socket, processId, random.nextInt(), this::cancel);
+            connections.put(processId, connection);
+            Thread.ofVirtual().name("pgwire-" + processId).start(() -> {
+                try {
+                    connection.run();
+                } finally {
+                    connections.remove(processId);
+                }
+            });
+            if (closed) {
+                connection.abort();
+            }
+        }
+    }
+
+    private int newProcessId() {
+        while (true) {
+            int id = random.nextInt(1, Integer.MAX_VALUE);
+            if (!connections.containsKey(id)) {
+                return id;
+            }
+        }
+    }
+
+    /** A CancelRequest: cancels only when both the process id and its secret key match. */
+    private void cancel(int processId, int secretKey) {
+        PgConnection target = connections.get(processId);
+        if (target != null && target.secretKeyMatches(secretKey)) {
+            target.cancel();
+        } else {
+            LOG.log(System.Logger.Level.INFO, "ignored a CancelRequest for an unknown process or with a wrong key");
+        }
+    }
+
+    /** Configures and starts a {@link PgServer}. Not thread-safe. */
+    public static final class Builder {
+        private @Nullable SqlEngine engine;
+        private @Nullable Authenticator authenticator;
+        private PasswordMethod passwordMethod = PasswordMethod.SCRAM_SHA_256;
+        private int port = 5439;
+        private String bindAddress = "127.0.0.1";
+        private @Nullable SSLContext sslContext;
+        private boolean tlsDisabled;
+        private boolean requireTls;
+        private String certificateName = "strongroom";
+        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        private Map<String, String> defaultSettings = Map.of();
+
+        private Builder() {}
+
+        public Builder engine(SqlEngine engine) {
+            this.engine = engine;
+            return this;
+        }
+
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = authenticator;
+            return this;
+        }
+
+        /** SCRAM-SHA-256 (the default) or md5. */
+        public Builder passwordMethod(PasswordMethod method) {
+            this.passwordMethod = method;
+            return this;
+        }
+
+        /** The TCP port; 0 lets the system choose (read it back with {@link PgServer#port()}). Default 5439. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The address to listen on; default 127.0.0.1. */
+        public Builder bind(String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** Serves TLS with this context (its key manager holds the certificate). */
+        public Builder tls(SSLContext context) {
+            this.sslContext = context;
+            this.tlsDisabled = false;
+            return this;
+        }
+
+        /**
+         * Without {@link #tls(SSLContext)}, the server makes a self-signed certificate with this CN (the cluster
+         * name) at start; see {@link SelfSignedTls}.
+         */
+        public Builder selfSignedCertificateName(String commonName) {
+            this.certificateName = commonName;
+            return this;
+        }
+
+        /** Answers SSLRequest with 'N': plaintext only. For tests and loopback-only setups. */
+        public Builder tlsDisabled() {
+            this.sslContext = null;
+            this.tlsDisabled = true;
+            return this;
+        }
+
+        /** Refuses clients that do not start TLS (SQLSTATE 28000). */
+        public Builder requireTls(boolean require) {
+            this.requireTls = require;
+            return this;
+        }
+
+        /** Largest message body accepted; longer ones are a protocol violation. Default 1 GiB. */
+        public Builder maxMessageBytes(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxMessageBytes must be at least 1024: " + bytes);
+            }
+            this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /**
+         * ParameterStatus values sent when the session's {@code reportedSettings()} does not name them (it wins),
+         * on top of the built-in defaults (server_version 15.0, UTF8, DateStyle ISO, MDY, TimeZone UTC, ...).
+         */
+        public Builder defaultSettings(Map<String, String> settings) {
+            this.defaultSettings = Map.copyOf(settings);
+            return this;
+        }
+
+        /**
+         * Binds the port and starts accepting.
+         *
+         * @throws StrongroomException IO_ERROR if the port cannot be bound (the message names it)
+         */
+        public PgServer start() {
+            SqlEngine e = Objects.requireNonNull(engine, "engine");
+            Authenticator a = Objects.requireNonNull(authenticator, "authenticator");
+            SSLContext ssl = sslContext;
+            if (ssl == null && !tlsDisabled) {
+                ssl = SelfSignedTls.generate(certificateName, List.of("localhost", "127.0.0.1"))
+                        .sslContext();
+            }
+            if (ssl == null && requireTls) {
+                throw new IllegalStateException("requireTls needs TLS: do not call tlsDisabled()");
+            }
+            byte[] seed = new byte[32];
+            new SecureRandom().nextBytes(seed);
+            Config config = new Config(
+                    e,
+                    a,
+                    passwordMethod,
+                    ssl,
+                    requireTls,
+                    maxMessageBytes,
+                    defaultSettings,
+                    new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
+            java.util.Arrays.fill(seed, (byte) 0);
+            ServerSocket listener;
+            try {
+                listener = new ServerSocket();
+                listener.setReuseAddress(true);
+                listener.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 128);
+            } catch (IOException ex) {
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR,
+                        "cannot listen on " + bindAddress + ":" + port + " (" + ex.getMessage()
+                                + "): choose another port",
+                        ex);
+            }
+            PgServer server = new PgServer(config, listener);
+            server.acceptor.start();
+            return server;
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package io.strongroom.pgwire;
+
+import static io.strongroom.pgwire.RawClient.body;
+import static io.strongroom.pgwire.RawClient.types;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strongroom.pgwire.RawClient.Msg;
+import io.strongroom.pgwire.protocol.PgValues;
+import io.strongroom.sql.SqlType;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The server driven byte by byte: the message flows of the protocol, and its answers to broken input. */
+class ProtocolIT {
+    static final String USER = "u";
+    static final String PASSWORD = "pw";
+    static FakeSqlEngine engine;
+    static PgServer server;
+
+    @BeforeAll
+    static void start() {
+        engine = new FakeSqlEngine();
+        server = PgServer.builder()
+                .engine(engine)
+                .port(0)
+                .tlsDisabled()
+                .passwordMethod(PasswordMethod.MD5)
+                .maxMessageBytes(1 << 20)
+                .authenticator(Authenticator.single(USER, Credentials.ofPassword(USER, PASSWORD.toCharArray())))
+                .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static RawClient login() throws Exception {
+        RawClient c = new RawClient(server.port());
+        List<Msg> msgs = c.loginMd5(USER, PASSWORD);
+        assertThat(types(msgs)).matches("RS+KZ");
+        assertThat(msgs.getLast().body()).containsExactly('I');
+        return c;
+    }
+
+    @Test
+    void login_reportsSettingsClientsNeed() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            List<Msg> msgs = c.loginMd5(USER, PASSWORD);
+            List<String> statuses =
+                    msgs.stream().filter(m -> m.type() == 'S').map(Msg::text).toList();
+            assertThat(statuses)
+                    .contains(
+                            "server_version\u000015.0\u0000",
+                            "client_encoding\u0000UTF8\u0000",
+                            "DateStyle\u0000ISO, MDY\u0000",
+                            "integer_datetimes\u0000on\u0000",
+                            "standard_conforming_strings\u0000on\u0000");
+        }
+    }
+
+    @Test
+    void sslAndGssEncRequests_areAnsweredN_whenTlsIsOff() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            c.sendUntyped(body().int32(80877103).build());
+            assertThat(c.in.readByte()).isEqualTo((byte) 'N');
+            c.sendUntyped(body().int32(80877104).build());
+            assertThat(c.in.readByte()).isEqualTo((byte) 'N');
+            assertThat(types(c.loginMd5(USER, PASSWORD))).endsWith("KZ");
+        }
+    }
+
+    @Test
+    void oversizedStartupPacket_is08P01_andCloses() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            c.out.writeInt(20_000);
+            c.out.flush();
+            Msg m = c.read();
+            assertThat(m.type()).isEqualTo('E');
+            assertThat(m.sqlState()).isEqualTo("08P01");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void unknownMessageType_is08P01_andCloses() throws Exception {
+        try (RawClient c = login()) {
+            c.send('y', new byte[0]);
+            Msg m = c.read();
+            assertThat(m.type()).isEqualTo('E');
+            assertThat(m.sqlState()).isEqualTo("08P01");
+            assertThat(m.text()).contains("FATAL");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void oversizedMessage_is08P01_beforeItsBodyArrives() throws Exception {
+        try (RawClient c = login()) {
+            c.out.writeByte('Q');
+            c.out.writeInt(Integer.MAX_VALUE);
+            c.out.flush();
+            Msg m = c.read();
+            assertThat(m.sqlState()).isEqualTo("08P01");
+            assertThat(m.text()).contains("invalid length");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void malformedBind_is08P01() throws Exception {
+        try (RawClient c = login()) {
+            // Bind claiming 1000 parameters in a 12-byte body.
+            c.send(
+                    'B',
+                    body().cstring("").cstring("").int16(0).int16(1000).int32(1).build());
+            Msg m = c.read();
+            assertThat(m.sqlState()).isEqualTo("08P01");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        assertThat(server.connectionCount()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void emptyQuery_answersEmptyQueryResponse() throws Exception {
+        try (RawClient c = login()) {
+            c.send('Q', body().cstring("  ; ").build());
+            assertThat(types(c.readUntil('Z'))).isEqualTo("IZ");
+        }
+    }
+
+    @Test
+    void extendedError_discardsUntilSync_thenTheSessionWorks() throws Exception {
+        try (RawClient c = login()) {
+            c.send('P', body().cstring("").cstring("FAIL").int16(0).build());
+            c.send(
+                    'B',
+                    body().cstring("").cstring("").int16(0).int16(0).int16(0).build());
+            c.send('D', body().int8('P').cstring("").build());
+            c.send('E', body().cstring("").int32(0).build());
+            c.send('S', new byte[0]);
+            List<Msg> msgs = c.readUntil('Z');
+            assertThat(types(msgs)).isEqualTo("EZ");
+            assertThat(msgs.getFirst().sqlState()).isEqualTo("42P01");
+
+            c.send('Q', body().cstring("SELECT 1").build());
+            List<Msg> ok = c.readUntil('Z');
+            assertThat(types(ok)).isEqualTo("TDCZ");
+            assertThat(ok.get(2).text()).isEqualTo("SELECT 1\0");
+        }
+    }
+
+    @Test
+    void execute_withRowLimit_suspendsThePortal_andResumes() throws Exception {
+        try (RawClient c = login()) {
+            c.send('Q', body().cstring("BEGIN").build());
+            assertThat(c.readUntil('Z').getLast().body()).containsExactly('T');
+            c.send('P', body().cstring("s1").cstring("SELECT series 5").int16(0).build());
+            c.send(
+                    'B',
+                    body().cstring("p1")
+                            .cstring("s1")
+                            .int16(0)
+                            .int16(0)
+                            .int16(0)
+                            .build());
+            c.send('E', body().cstring("p1").int32(2).build());
+            c.send('S', new byte[0]);
+            assertThat(types(c.readUntil('Z'))).isEqualTo("12DDsZ");
+            c.send('E', body().cstring("p1").int32(2).build());
+            c.send('E', body().cstring("p1").int32(2).build());
+            c.send('C', body().int8('P').cstring("p1").build());
+            c.send('S', new byte[0]);
+            List<Msg> rest = c.readUntil('Z');
+            assertThat(types(rest)).isEqualTo("DDsDC3Z");
+            assertThat(rest.get(4).text()).isEqualTo("SELECT 5\0");
+        }
+    }
+
+    @Test
+    void describeStatement_thenBinaryResults_forEveryType() throws Exception {
+        try (RawClient c = login()) {
+            c.send('P', body().cstring("").cstring("SELECT types").int16(0).build());
+            c.send('D', body().int8('S').cstring("").build());
+            c.send(
+                    'B',
+                    body().cstring("")
+                            .cstring("")
+                            .int16(0)
+                            .int16(0)
+                            .int16(1)
+                            .int16(1)
+                            .build());
+            c.send('E', body().cstring("").int32(0).build());
+            c.send('S', new byte[0]);
+            List<Msg> msgs = c.readUntil('Z');
+            assertThat(types(msgs)).isEqualTo("1tT2DDCZ");
+            ByteBuffer row = ByteBuffer.wrap(msgs.get(4).body());
+            assertThat(row.getShort()).isEqualTo((short) FakeSqlEngine.TYPE_COLUMNS.size());
+            for (int i = 0; i < FakeSqlEngine.TYPE_COLUMNS.size(); i++) {
+                byte[] value = new byte[row.getInt()];
+                row.get(value);
+                SqlType type = FakeSqlEngine.TYPE_COLUMNS.get(i).type();
+                assertThat(value)
+                        .as("column %s", type)
+                        .containsExactly(PgValues.encodeBinary(type, FakeSqlEngine.TYPE_VALUES[i]));
+                assertThat(PgValues.decodeBinary(type, value)).isNotNull();
+            }
+            ByteBuffer nulls = ByteBuffer.wrap(msgs.get(5).body());
+            nulls.getShort();
+            assertThat(nulls.getInt()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void copyFail_abortsTheCopy_andLaterCopyMessagesAreDropped() throws Exception {
+        try (RawClient c = login()) {
+            int aborts = engine.copyAborts.get();
+            c.send('Q', body().cstring("COPY t FROM STDIN").build());
+            assertThat(c.read().type()).isEqualTo('G');
+            c.send('d', "1\tx\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.send('f', body().cstring("client gave up").build());
+            List<Msg> msgs = c.readUntil('Z');
+            assertThat(types(msgs)).isEqualTo("EZ");
+            assertThat(msgs.getFirst().sqlState()).isEqualTo("57014");
+            assertThat(engine.copyAborts.get()).isEqualTo(aborts + 1);
+            c.send('c', new byte[0]);
+            c.send('Q', body().cstring("SELECT 1").build());
+            assertThat(types(c.readUntil('Z'))).isEqualTo("TDCZ");
+        }
+    }
+
+    @Test
+    void clientDisconnectingMidStream_closesItsRows() throws Exception {
+        int closedBefore = engine.rowsClosed.get();
+        try (RawClient c = login()) {
+            c.send('Q', body().cstring("SELECT series 100000000").build());
+            assertThat(c.read().type()).isEqualTo('T');
+            assertThat(c.read().type()).isEqualTo('D');
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (engine.rowsClosed.get() == closedBefore && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(engine.rowsClosed.get()).isGreaterThan(closedBefore);
+        assertThat(engine.rowsProduced.get()).isLessThan(100_000_000);
+    }
+
+    @Test
+    void terminate_closesTheSession() throws Exception {
+        int open = engine.sessionsOpen.get();
+        try (RawClient c = login()) {
+            assertThat(engine.sessionsOpen.get()).isEqualTo(open + 1);
+            c.send('X', new byte[0]);
+            assertThat(c.closedByServer()).isTrue();
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (engine.sessionsOpen.get() != open && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(engine.sessionsOpen.get()).isEqualTo(open);
+    }
+}
