@@ -1,0 +1,206 @@
+package io.strongroom.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.control.ControlPlane;
+import io.strongroom.kms.Credential;
+import io.strongroom.kms.KmsServer;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.redshift.RedshiftClient;
+import software.amazon.awssdk.services.redshift.model.Cluster;
+
+/**
+ * What {@code strongroom up} runs, in one process: the KMS, the control plane and the SQL endpoints. An
+ * encrypted cluster made through the Redshift API (AWS SDK) is then used with the PostgreSQL JDBC driver and
+ * psql: data written over SQL survives a reboot (keys reloaded through the KMS), a password change takes
+ * effect, and a deleted cluster stops serving.
+ */
+class EndToEndIT {
+    private Path dir;
+    private KmsServer kms;
+    private SqlEndpoints sql;
+    private ControlPlane control;
+    private RedshiftClient redshift;
+    private int portBase;
+
+    @BeforeEach
+    void start() throws Exception {
+        dir = Files.createTempDirectory("strongroom-e2e");
+        try (ServerSocket s = new ServerSocket(0)) {
+            portBase = s.getLocalPort();
+        }
+        sql = new SqlEndpoints("127.0.0.1");
+        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
+        control = ControlPlane.builder(dir.resolve("control"))
+                .kms(kms)
+                .port(0)
+                .clusterPortBase(portBase)
+                .clusterListener(sql)
+                .start();
+        Credential admin = kms.adminCredential();
+        redshift = RedshiftClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        redshift.close();
+        control.close();
+        sql.close();
+        kms.close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private Connection connect(int port, String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", password);
+        p.setProperty("sslmode", "require");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+    }
+
+    @Test
+    void encryptedCluster_servesSql_survivesReboot_andFollowsPasswordChanges() throws Exception {
+        Cluster c = redshift.createCluster(r -> r.clusterIdentifier("dw1")
+                        .nodeType("ra3.xlplus")
+                        .numberOfNodes(2)
+                        .masterUsername("admin")
+                        .masterUserPassword("Passw0rdX")
+                        .encrypted(true))
+                .cluster();
+        assertThat(c.encrypted()).isTrue();
+        int port = redshift.describeClusters(r -> r.clusterIdentifier("dw1"))
+                .clusters()
+                .get(0)
+                .endpoint()
+                .port();
+        assertThat(port).isEqualTo(portBase);
+
+        try (Connection conn = connect(port, "Passw0rdX")) {
+            try (Statement st = conn.createStatement()) {
+                st.execute(
+                        "CREATE TABLE sales (id BIGINT, region VARCHAR(8), amount DECIMAL(12,2)) DISTSTYLE KEY DISTKEY (region) SORTKEY (id)");
+            }
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO sales VALUES (?, ?, ?)")) {
+                for (int i = 0; i < 500; i++) {
+                    ins.setLong(1, i);
+                    ins.setString(2, i % 2 == 0 ? "east" : "west");
+                    ins.setBigDecimal(3, new java.math.BigDecimal(i).movePointLeft(2));
+                    ins.addBatch();
+                }
+                assertThat(ins.executeBatch()).hasSize(500);
+            }
+            long copied = ((PGConnection) conn)
+                    .getCopyAPI()
+                    .copyIn("COPY sales FROM STDIN WITH CSV", new ByteArrayInputStream(copyData(500, 20_000)));
+            assertThat(copied).isEqualTo(19_500);
+            // Past the driver's switch to binary transfer on the fifth run.
+            try (PreparedStatement q =
+                    conn.prepareStatement("SELECT count(*), sum(amount) FROM sales WHERE region = ?")) {
+                for (int run = 0; run < 7; run++) {
+                    q.setString(1, "east");
+                    try (ResultSet rs = q.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getLong(1)).isEqualTo(10_000);
+                    }
+                }
+            }
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement()) {
+                st.setFetchSize(1000);
+                long n = 0;
+                try (ResultSet rs = st.executeQuery("SELECT id FROM sales")) {
+                    while (rs.next()) {
+                        n++;
+                    }
+                }
+                assertThat(n).isEqualTo(20_000);
+            }
+            conn.commit();
+        }
+
+        // Reboot: keys are reloaded through the KMS; the data is still there.
+        redshift.rebootCluster(r -> r.clusterIdentifier("dw1"));
+        try (Connection conn = connect(port, "Passw0rdX");
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), max(id) FROM sales")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(20_000);
+            assertThat(rs.getLong(2)).isEqualTo(19_999);
+        }
+
+        // psql, the real client, over TLS.
+        ProcessBuilder pb = new ProcessBuilder(
+                "/usr/bin/psql",
+                "host=127.0.0.1 port=" + port + " user=admin dbname=dev sslmode=require",
+                "-At",
+                "-c",
+                "SELECT region, count(*) FROM sales GROUP BY region ORDER BY region");
+        pb.environment().put("PGPASSWORD", "Passw0rdX");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as("psql output (is postgresql-client installed?)").isEqualTo("east|10000\nwest|10000\n");
+
+        // A new master password takes effect for new connections.
+        redshift.modifyCluster(r -> r.clusterIdentifier("dw1").masterUserPassword("N3wPassw0rd"));
+        assertThatThrownBy(() -> connect(port, "Passw0rdX"))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("password");
+        try (Connection conn = connect(port, "N3wPassw0rd")) {
+            assertThat(conn.isValid(5)).isTrue();
+        }
+
+        // A deleted cluster stops serving.
+        redshift.deleteCluster(r -> r.clusterIdentifier("dw1").skipFinalClusterSnapshot(true));
+        assertThatThrownBy(() -> connect(port, "N3wPassw0rd")).isInstanceOf(SQLException.class);
+    }
+
+    private static byte[] copyData(int from, int to) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            sb.append(i)
+                    .append(',')
+                    .append(i % 2 == 0 ? "east" : "west")
+                    .append(',')
+                    .append(i / 100)
+                    .append('.')
+                    .append(String.format(java.util.Locale.ROOT, "%02d", i % 100))
+                    .append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}
