@@ -73,7 +73,9 @@ public final class Main {
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");
         out.println("environment: STRONGROOM_HOME (data directory, default ./.strongroom),");
         out.println(
-                "             STRONGROOM_PORT (API endpoint, default 4566), STRONGROOM_KMS_PORT (KMS alone, default 7878)");
+                "             STRONGROOM_PORT (API endpoint, default 4566), STRONGROOM_KMS_PORT (KMS alone, default 7878),");
+        out.println(
+                "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms')");
     }
 
     private static Path home() {
@@ -102,16 +104,18 @@ public final class Main {
         provider.warmUpInBackground(Duration.ofSeconds(30));
         out.println("Strongroom data directory: " + home);
         out.println("crypto: " + provider.report());
+        String kmsEndpoint = System.getenv("STRONGROOM_KMS_ENDPOINT");
+        CountDownLatch stopped = new CountDownLatch(1);
         try (SqlEndpoints sql = new SqlEndpoints("127.0.0.1");
-                KmsServer kms = KmsServer.builder(home.resolve("kms"))
-                        .port(port("STRONGROOM_KMS_PORT", 7878))
-                        .start();
-                ControlPlane control = ControlPlane.builder(home.resolve("control"))
-                        .kms(kms)
-                        .port(port("STRONGROOM_PORT", 4566))
-                        .clusterListener(sql)
-                        .start()) {
-            out.println(kms.startupReport());
+                KmsServer kms = kmsEndpoint == null || kmsEndpoint.isEmpty()
+                        ? KmsServer.builder(home.resolve("kms"))
+                                .port(port("STRONGROOM_KMS_PORT", 7878))
+                                .start()
+                        : null;
+                ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql)) {
+            if (kms != null) {
+                out.println(kms.startupReport());
+            }
             out.println(control.startupReport());
             out.println("Each available cluster serves SQL over the PostgreSQL protocol on its endpoint port, e.g.");
             out.println("  PGPASSWORD=... psql \"host=127.0.0.1 port=5439 user=admin dbname=dev sslmode=require\"");
@@ -121,10 +125,46 @@ public final class Main {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     out.println("stopping");
                     stop.countDown();
+                    try {
+                        // Let the main thread close clusters, stores and servers before the JVM halts.
+                        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }));
                 stop.await();
             }
+        } finally {
+            stopped.countDown();
         }
+    }
+
+    /**
+     * The control plane, with the embedded KMS or, when {@code STRONGROOM_KMS_ENDPOINT} is set, a KMS running
+     * elsewhere ({@code strongroom kms}) whose data directory ({@code STRONGROOM_KMS_HOME}) holds the shared
+     * credentials file.
+     */
+    private static ControlPlane controlPlane(
+            Path home,
+            @org.jspecify.annotations.Nullable KmsServer kms,
+            @org.jspecify.annotations.Nullable String kmsEndpoint,
+            SqlEndpoints sql) {
+        ControlPlane.Builder b = ControlPlane.builder(home.resolve("control"))
+                .port(port("STRONGROOM_PORT", 4566))
+                .clusterListener(sql);
+        if (kms != null) {
+            return b.kms(kms).start();
+        }
+        String kmsHome = System.getenv("STRONGROOM_KMS_HOME");
+        if (kmsHome == null || kmsHome.isEmpty()) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "STRONGROOM_KMS_ENDPOINT is set but STRONGROOM_KMS_HOME is not: point it at the KMS data directory, whose"
+                            + " credentials file the control plane shares");
+        }
+        return b.kmsEndpoint(java.net.URI.create(java.util.Objects.requireNonNull(kmsEndpoint)))
+                .credentials(io.strongroom.kms.CredentialStore.open(Path.of(kmsHome), new java.security.SecureRandom()))
+                .start();
     }
 
     private static void env(PrintStream out) {
