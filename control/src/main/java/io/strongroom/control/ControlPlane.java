@@ -84,6 +84,10 @@ public final class ControlPlane implements AutoCloseable {
         private int clusterPortBase = 5439;
         private ClusterListener clusterListener = ClusterListener.NONE;
         private InstantSource clock = InstantSource.system();
+        private io.strongroom.control.cluster.SnapshotPolicy snapshotPolicy =
+                io.strongroom.control.cluster.SnapshotPolicy.DEFAULT;
+        private io.strongroom.storage.SnapshotStore.Faults snapshotFaults =
+                io.strongroom.storage.SnapshotStore.Faults.NONE;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -147,6 +151,18 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
+        /** When automated snapshots are taken ({@link io.strongroom.control.cluster.SnapshotPolicy#DEFAULT}). */
+        public Builder snapshotPolicy(io.strongroom.control.cluster.SnapshotPolicy policy) {
+            this.snapshotPolicy = Objects.requireNonNull(policy);
+            return this;
+        }
+
+        /** Fault points of the snapshot store, for crash tests only. */
+        public Builder snapshotFaults(io.strongroom.storage.SnapshotStore.Faults faults) {
+            this.snapshotFaults = Objects.requireNonNull(faults);
+            return this;
+        }
+
         /**
          * Opens the data directory, brings every cluster up (a cluster whose keys cannot be loaded stays down with
          * a status and an event) and starts listening.
@@ -157,7 +173,16 @@ public final class ControlPlane implements AutoCloseable {
             SecureRandom random = new SecureRandom();
             Credential service = servicePrincipal(creds, random);
             ClusterManager clusters = ClusterManager.open(
-                    dataDir, kms, service, clock, random, clusterHost, clusterPortBase, clusterListener);
+                    dataDir,
+                    kms,
+                    service,
+                    clock,
+                    random,
+                    clusterHost,
+                    clusterPortBase,
+                    clusterListener,
+                    snapshotPolicy,
+                    snapshotFaults);
             try {
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();

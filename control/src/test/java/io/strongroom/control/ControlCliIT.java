@@ -226,6 +226,115 @@ class ControlCliIT {
     }
 
     @Test
+    void snapshots_withTheAwsCli() throws Exception {
+        aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "clisnap",
+                        "--node-type",
+                        "ra3.xlplus",
+                        "--number-of-nodes",
+                        "2",
+                        "--master-username",
+                        "admin1",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted")
+                .ok();
+        io.strongroom.storage.Store store = f.control
+                .running(f.admin.accountId(), "us-east-1", "clisnap")
+                .orElseThrow()
+                .store();
+        ControlFixture.writeTable(store, "t", 20_000);
+        long[] before = ControlFixture.countAndSum(store, "t");
+        JsonNode snap = aws(
+                        "redshift",
+                        "create-cluster-snapshot",
+                        "--cluster-identifier",
+                        "clisnap",
+                        "--snapshot-identifier",
+                        "clis1",
+                        "--manual-snapshot-retention-period",
+                        "7")
+                .ok()
+                .json()
+                .path("Snapshot");
+        assertThat(snap.path("Status").asText()).isEqualTo("creating");
+        aws("redshift", "wait", "snapshot-available", "--snapshot-identifier", "clis1")
+                .ok();
+        JsonNode d = aws(
+                        "redshift",
+                        "describe-cluster-snapshots",
+                        "--snapshot-identifier",
+                        "clis1",
+                        "--query",
+                        "Snapshots[0].{S:Status,T:SnapshotType,E:Encrypted,K:KmsKeyId,H:EncryptedWithHSM,R:ManualSnapshotRetentionPeriod}")
+                .ok()
+                .json();
+        assertThat(d.path("S").asText()).isEqualTo("available");
+        assertThat(d.path("T").asText()).isEqualTo("manual");
+        assertThat(d.path("E").asBoolean()).isTrue();
+        assertThat(d.path("K").asText()).contains(":key/");
+        assertThat(d.path("H").asBoolean()).isFalse();
+        assertThat(d.path("R").asInt()).isEqualTo(7);
+        aws(
+                        "redshift",
+                        "restore-from-cluster-snapshot",
+                        "--cluster-identifier",
+                        "clisnap-r",
+                        "--snapshot-identifier",
+                        "clis1")
+                .ok();
+        aws("redshift", "wait", "cluster-restored", "--cluster-identifier", "clisnap-r")
+                .ok();
+        io.strongroom.storage.Store restored = f.control
+                .running(f.admin.accountId(), "us-east-1", "clisnap-r")
+                .orElseThrow()
+                .store();
+        assertThat(ControlFixture.countAndSum(restored, "t")).containsExactly(before);
+        JsonNode tr = aws(
+                        "redshift",
+                        "restore-table-from-cluster-snapshot",
+                        "--cluster-identifier",
+                        "clisnap",
+                        "--snapshot-identifier",
+                        "clis1",
+                        "--source-database-name",
+                        "dev",
+                        "--source-table-name",
+                        "t",
+                        "--new-table-name",
+                        "t_back")
+                .ok()
+                .json()
+                .path("TableRestoreStatus");
+        assertThat(tr.path("Status").asText()).isEqualTo("SUCCEEDED");
+        aws("redshift", "describe-table-restore-status", "--cluster-identifier", "clisnap")
+                .ok();
+        assertThat(ControlFixture.countAndSum(store, "t_back")).containsExactly(before);
+        aws("redshift", "delete-cluster-snapshot", "--snapshot-identifier", "clis1")
+                .ok();
+        aws("redshift", "describe-cluster-snapshots", "--snapshot-identifier", "clis1")
+                .failsWith("ClusterSnapshotNotFound");
+        aws(
+                        "redshift",
+                        "delete-cluster",
+                        "--cluster-identifier",
+                        "clisnap",
+                        "--final-cluster-snapshot-identifier",
+                        "clisnap-final")
+                .ok();
+        aws("redshift", "wait", "snapshot-available", "--snapshot-identifier", "clisnap-final")
+                .ok();
+        // Leave no cluster behind for the other tests of this class, which count clusters.
+        aws("redshift", "delete-cluster", "--cluster-identifier", "clisnap-r", "--skip-final-cluster-snapshot")
+                .ok();
+        aws("redshift", "wait", "cluster-deleted", "--cluster-identifier", "clisnap-r")
+                .ok();
+    }
+
+    @Test
     void unsignedAndBadlySignedCalls_areRefused() throws Exception {
         aws("--no-sign-request", "redshift", "describe-clusters").failsWith("MissingAuthenticationToken");
         Credential admin = f.admin;

@@ -38,7 +38,18 @@ final class ControlFixture implements AutoCloseable {
     ControlPlane control;
     final Credential admin;
 
+    final java.time.InstantSource clock;
+    final io.strongroom.control.cluster.SnapshotPolicy policy;
+
     ControlFixture() throws IOException {
+        this(java.time.InstantSource.system(), io.strongroom.control.cluster.SnapshotPolicy.DEFAULT);
+    }
+
+    /** With a clock (of create times, events and snapshot schedules) and an automated snapshot policy. */
+    ControlFixture(java.time.InstantSource clock, io.strongroom.control.cluster.SnapshotPolicy policy)
+            throws IOException {
+        this.clock = clock;
+        this.policy = policy;
         dir = Files.createTempDirectory("strongroom-control-test");
         try (ServerSocket s = new ServerSocket(0)) {
             kmsPort = s.getLocalPort();
@@ -53,6 +64,8 @@ final class ControlFixture implements AutoCloseable {
                 .kms(kms)
                 .port(0)
                 .clusterPortBase(25439)
+                .clock(clock)
+                .snapshotPolicy(policy)
                 .start();
     }
 

@@ -23,6 +23,10 @@ public final class Snapshot implements AutoCloseable {
         return version;
     }
 
+    Store store() {
+        return store;
+    }
+
     /** The store version this snapshot reads. */
     public long seq() {
         return version.seq();

@@ -3,6 +3,7 @@ package io.strongroom.control.api;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterRecord;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.RestoreInfo;
 
 /**
  * The XML of the {@code Cluster} and {@code Event} shapes (reference/aws-api.md §1.4): what clients read, with
@@ -48,6 +49,17 @@ final class ClusterXml {
         w.text("NumberOfNodes", r.numberOfNodes());
         w.text("PubliclyAccessible", false);
         w.text("Encrypted", r.encrypted());
+        if (v.restore() != null) {
+            RestoreInfo ri = v.restore();
+            w.open("RestoreStatus")
+                    .text("Status", ri.status())
+                    .text("CurrentRestoreRateInMegaBytesPerSecond", Double.toString(ri.rateMegaBytes()))
+                    .text("SnapshotSizeInMegaBytes", Math.round(ri.snapshotSizeMegaBytes()))
+                    .text("ProgressInMegaBytes", Math.round(ri.snapshotSizeMegaBytes()))
+                    .text("ElapsedTimeInSeconds", ri.elapsedSeconds())
+                    .text("EstimatedTimeToCompletionInSeconds", 0)
+                    .close("RestoreStatus");
+        }
         w.open("ClusterNodes");
         if (r.singleNode()) {
             node(w, "SHARED", 10);

@@ -7,6 +7,7 @@ import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -173,7 +174,98 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 new ClusterRequests.Delete(
                                         p.required("ClusterIdentifier"),
                                         Boolean.TRUE.equals(p.bool("SkipFinalClusterSnapshot")),
-                                        p.get("FinalClusterSnapshotIdentifier"))));
+                                        p.get("FinalClusterSnapshotIdentifier"),
+                                        p.integer("FinalClusterSnapshotRetentionPeriod"))));
+            case "CreateClusterSnapshot" ->
+                snapshot(
+                        w,
+                        clusters.createSnapshot(
+                                caller,
+                                region,
+                                p.required("ClusterIdentifier"),
+                                p.required("SnapshotIdentifier"),
+                                p.integer("ManualSnapshotRetentionPeriod")));
+            case "DescribeClusterSnapshots" ->
+                page(
+                        w,
+                        p,
+                        clusters.describeSnapshots(
+                                caller,
+                                region,
+                                new ClusterRequests.DescribeSnapshots(
+                                        p.get("ClusterIdentifier"),
+                                        p.get("SnapshotIdentifier"),
+                                        p.get("SnapshotType"),
+                                        p.timestamp("StartTime"),
+                                        p.timestamp("EndTime"))),
+                        "Snapshots",
+                        (x, sv) -> SnapshotXml.snapshot(x, sv, requestClock.instant()));
+            case "DeleteClusterSnapshot" ->
+                snapshot(
+                        w,
+                        clusters.deleteSnapshot(
+                                caller, region, p.required("SnapshotIdentifier"), p.get("SnapshotClusterIdentifier")));
+            case "CopyClusterSnapshot" ->
+                snapshot(
+                        w,
+                        clusters.copySnapshot(
+                                caller,
+                                region,
+                                p.required("SourceSnapshotIdentifier"),
+                                p.get("SourceSnapshotClusterIdentifier"),
+                                p.required("TargetSnapshotIdentifier"),
+                                p.integer("ManualSnapshotRetentionPeriod")));
+            case "ModifyClusterSnapshot" ->
+                snapshot(
+                        w,
+                        clusters.modifySnapshot(
+                                caller,
+                                region,
+                                p.required("SnapshotIdentifier"),
+                                p.integer("ManualSnapshotRetentionPeriod"),
+                                Boolean.TRUE.equals(p.bool("Force"))));
+            case "RestoreFromClusterSnapshot" ->
+                cluster(
+                        w,
+                        clusters.restore(
+                                caller,
+                                region,
+                                new ClusterRequests.Restore(
+                                        p.required("ClusterIdentifier"),
+                                        p.required("SnapshotIdentifier"),
+                                        p.get("NodeType"),
+                                        p.integer("NumberOfNodes"),
+                                        p.integer("Port"),
+                                        p.bool("Encrypted"),
+                                        p.get("KmsKeyId"),
+                                        p.integer("AutomatedSnapshotRetentionPeriod"),
+                                        p.integer("ManualSnapshotRetentionPeriod"),
+                                        p.has("HsmClientCertificateIdentifier")
+                                                || p.has("HsmConfigurationIdentifier"))));
+            case "RestoreTableFromClusterSnapshot" ->
+                SnapshotXml.tableRestore(
+                        w,
+                        clusters.restoreTable(
+                                caller,
+                                region,
+                                new ClusterRequests.RestoreTable(
+                                        p.required("ClusterIdentifier"),
+                                        p.required("SnapshotIdentifier"),
+                                        p.required("SourceDatabaseName"),
+                                        p.get("SourceSchemaName"),
+                                        p.required("SourceTableName"),
+                                        p.get("TargetDatabaseName"),
+                                        p.get("TargetSchemaName"),
+                                        p.required("NewTableName"))),
+                        "TableRestoreStatus");
+            case "DescribeTableRestoreStatus" ->
+                page(
+                        w,
+                        p,
+                        clusters.tableRestoreStatus(
+                                caller, region, p.get("ClusterIdentifier"), p.get("TableRestoreRequestId")),
+                        "TableRestoreStatusDetails",
+                        (x, t) -> SnapshotXml.tableRestore(x, t, "TableRestoreStatus"));
             case "DescribeEvents" -> describeEvents(w, p, caller, region);
             default ->
                 throw new RedshiftApiException(
@@ -189,6 +281,10 @@ public final class RedshiftHttpHandler implements HttpHandler {
 
     private static void cluster(XmlWriter w, ClusterView v) {
         ClusterXml.cluster(w, v);
+    }
+
+    private void snapshot(XmlWriter w, SnapshotView v) {
+        SnapshotXml.snapshot(w, v, requestClock.instant());
     }
 
     private static ClusterRequests.Create create(QueryParams p) {

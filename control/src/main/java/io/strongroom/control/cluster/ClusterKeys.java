@@ -178,6 +178,38 @@ final class ClusterKeys {
         }
     }
 
+    /**
+     * The plaintext keys of a snapshot's key envelope {@code e}, on the authority of {@code caller}: a grant for
+     * Decrypt, constrained to the source cluster's ARN in the encryption context, is made as the caller (so only a
+     * principal the key's policy or grants allow can restore), used once by the service principal with the
+     * envelope's frozen context, and retired. The source cluster's own grant is not used: it may be gone.
+     */
+    Unlocked unlockSnapshot(Credential caller, String region, VaultEntry e) {
+        String keyArn = e.rootKeyArn();
+        String clusterArn = e.context().pairs().get(ARN_CONTEXT);
+        KmsClient user = kms.asCaller(caller, region);
+        String grantId;
+        try {
+            grantId = user.createGrant(r -> r.keyId(keyArn)
+                            .granteePrincipal(kms.servicePrincipalArn())
+                            .retiringPrincipal(kms.servicePrincipalArn())
+                            .operations(GrantOperation.DECRYPT, GrantOperation.RETIRE_GRANT)
+                            .constraints(c -> c.encryptionContextSubset(
+                                    Map.of(ARN_CONTEXT, clusterArn == null ? "" : clusterArn)))
+                            .name("redshift-restore-" + e.clusterId()))
+                    .grantId();
+        } catch (SdkException ex) {
+            throw refusal(ex, keyArn, caller, region);
+        }
+        try {
+            return unlock(e, region);
+        } catch (StrongroomException ex) {
+            throw RedshiftApiException.from(ex);
+        } finally {
+            retireGrant(region, keyArn, grantId);
+        }
+    }
+
     /** Retires a cluster's grant as the service principal; false (and no exception) when that fails. */
     boolean retireGrant(String region, String keyArn, String grantId) {
         try {

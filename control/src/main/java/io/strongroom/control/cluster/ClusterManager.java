@@ -9,6 +9,7 @@ import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Snapshot;
+import io.strongroom.storage.SnapshotStore;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableReader;
@@ -34,6 +35,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -67,6 +72,10 @@ public final class ClusterManager implements AutoCloseable {
     private static final Set<String> RESERVED_USERS = Set.of("rdsadmin", "postgres", "public", "user", "admin!");
     private static final EnumSet<ClusterStatus> FAILED =
             EnumSet.of(ClusterStatus.INACCESSIBLE_KEY, ClusterStatus.HARDWARE_FAILURE);
+    private static final Pattern SNAPSHOT_IDENTIFIER = Pattern.compile("[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)");
+    private static final java.time.format.DateTimeFormatter AUTOMATED_NAME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss", Locale.ROOT)
+                    .withZone(java.time.ZoneOffset.UTC);
 
     private final ClusterRegistry registry;
     private final KeyVault vault;
@@ -81,12 +90,20 @@ public final class ClusterManager implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, Entry> byId = new ConcurrentHashMap<>();
     private final io.strongroom.control.ClusterListener listener;
+    private final Path snapshotsDir;
+    private final SnapshotPolicy snapshotPolicy;
+    private final SnapshotStore.Faults snapshotFaults;
+    private final Map<String, SnapshotStore> snapshotStores = new ConcurrentHashMap<>();
+    private final Map<String, SnapshotRecord> snapshots = new ConcurrentHashMap<>();
+    private final List<TableRestoreStatus> tableRestores = new CopyOnWriteArrayList<>();
+    private @Nullable ScheduledExecutorService scheduler;
 
     /** A cluster in memory: its record, status and, when up, its running store and keys. */
     private static final class Entry {
         volatile ClusterRecord rec;
         volatile ClusterStatus status;
         volatile @Nullable RunningCluster running;
+        volatile @Nullable RestoreInfo restore;
 
         Entry(ClusterRecord rec, ClusterStatus status) {
             this.rec = rec;
@@ -101,8 +118,13 @@ public final class ClusterManager implements AutoCloseable {
             SecureRandom random,
             String endpointAddress,
             int basePort,
-            io.strongroom.control.ClusterListener listener) {
+            io.strongroom.control.ClusterListener listener,
+            SnapshotPolicy snapshotPolicy,
+            SnapshotStore.Faults snapshotFaults) {
         this.listener = listener;
+        this.snapshotsDir = dataDir.resolve("snapshots");
+        this.snapshotPolicy = snapshotPolicy;
+        this.snapshotFaults = snapshotFaults;
         this.registry = new ClusterRegistry(dataDir.resolve("clusters"));
         this.vault = KeyVault.open(dataDir.resolve("keyvault"));
         this.storesDir = dataDir.resolve("data");
@@ -130,11 +152,40 @@ public final class ClusterManager implements AutoCloseable {
             String endpointAddress,
             int basePort,
             io.strongroom.control.ClusterListener listener) {
+        return open(
+                dataDir,
+                kmsEndpoint,
+                service,
+                clock,
+                random,
+                endpointAddress,
+                basePort,
+                listener,
+                SnapshotPolicy.DEFAULT,
+                SnapshotStore.Faults.NONE);
+    }
+
+    /**
+     * As above, with the automated snapshot policy and the snapshot store's fault injector (crash tests; production
+     * passes {@link SnapshotStore.Faults#NONE}).
+     */
+    public static ClusterManager open(
+            Path dataDir,
+            java.net.URI kmsEndpoint,
+            Credential service,
+            InstantSource clock,
+            SecureRandom random,
+            String endpointAddress,
+            int basePort,
+            io.strongroom.control.ClusterListener listener,
+            SnapshotPolicy policy,
+            SnapshotStore.Faults snapshotFaults) {
         KmsAccess kms = new KmsAccess(kmsEndpoint, service);
         ClusterManager m;
         try {
             Files.createDirectories(dataDir.resolve("data"));
-            m = new ClusterManager(dataDir, kms, clock, random, endpointAddress, basePort, listener);
+            m = new ClusterManager(
+                    dataDir, kms, clock, random, endpointAddress, basePort, listener, policy, snapshotFaults);
         } catch (IOException | RuntimeException e) {
             kms.close();
             throw e instanceof IOException io
@@ -142,6 +193,26 @@ public final class ClusterManager implements AutoCloseable {
                     : (RuntimeException) e;
         }
         m.recover();
+        if (!policy.checkEvery().isZero()) {
+            ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "strongroom-snapshot-schedule");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = policy.checkEvery().toMillis();
+            s.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            m.runSnapshotSchedule();
+                        } catch (RuntimeException e) {
+                            // each failure has its event; the next run tries again
+                        }
+                    },
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
+            m.scheduler = s;
+        }
         return m;
     }
 
@@ -175,6 +246,7 @@ public final class ClusterManager implements AutoCloseable {
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + storesDir + ": " + e, e);
         }
+        recoverSnapshots();
         for (Entry e : byId.values()) {
             if (e.rec.deleting()) {
                 finishDelete(e);
@@ -455,7 +527,8 @@ public final class ClusterManager implements AutoCloseable {
                         "management",
                         "configuration");
             }
-            ClusterView response = new ClusterView(e.rec, shown, endpointAddress, q.masterUserPassword() != null, null);
+            ClusterView response =
+                    new ClusterView(e.rec, shown, endpointAddress, q.masterUserPassword() != null, null, e.restore);
             return response;
         } finally {
             e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
@@ -473,7 +546,7 @@ public final class ClusterManager implements AutoCloseable {
         }
         try {
             resizeNow(e, type, nodes, resizeType);
-            return new ClusterView(e.rec, ClusterStatus.RESIZING, endpointAddress, false, resizeType);
+            return new ClusterView(e.rec, ClusterStatus.RESIZING, endpointAddress, false, resizeType, e.restore);
         } finally {
             e.status = ClusterStatus.AVAILABLE;
         }
@@ -585,17 +658,58 @@ public final class ClusterManager implements AutoCloseable {
                 throw RedshiftApiException.invalidCombination("FinalClusterSnapshotIdentifier is required unless"
                         + " SkipFinalClusterSnapshot is specified.");
             }
-            throw RedshiftApiException.unsupported("Final cluster snapshots arrive with snapshots (issue 6). Delete"
-                    + " with SkipFinalClusterSnapshot (--skip-final-cluster-snapshot); the cluster's data is then"
-                    + " deleted for good.");
+        } else if (q.finalClusterSnapshotIdentifier() != null) {
+            throw RedshiftApiException.invalidCombination(
+                    "FinalClusterSnapshotIdentifier cannot be given with SkipFinalClusterSnapshot.");
         }
+        boolean finalSnapshot = !q.skipFinalClusterSnapshot();
+        String requestedFinal = q.finalClusterSnapshotIdentifier();
+        String finalId = requestedFinal != null && finalSnapshot ? snapshotIdentifier(requestedFinal) : null;
+        int finalRetention = manualRetention(q.finalClusterSnapshotRetentionPeriod());
+        SnapshotRecord pending = null;
         synchronized (lock) {
+            if (finalId != null) {
+                checkSnapshotFree(caller.accountId(), region, finalId);
+            }
             begin(
                     e,
-                    EnumSet.of(ClusterStatus.AVAILABLE, ClusterStatus.INACCESSIBLE_KEY, ClusterStatus.HARDWARE_FAILURE),
-                    ClusterStatus.DELETING);
+                    finalSnapshot
+                            ? EnumSet.of(ClusterStatus.AVAILABLE)
+                            : EnumSet.of(
+                                    ClusterStatus.AVAILABLE,
+                                    ClusterStatus.INACCESSIBLE_KEY,
+                                    ClusterStatus.HARDWARE_FAILURE),
+                    finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
+            if (finalId != null) {
+                pending = newSnapshotRecord(e, finalId, "manual", finalRetention);
+                saveSnapshot(pending);
+            }
         }
-        ClusterView response = view(e, ClusterStatus.DELETING);
+        ClusterView response = view(e, finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
+        if (pending != null) {
+            snapshotEvent(
+                    pending,
+                    "REDSHIFT-EVENT-2012",
+                    "INFO",
+                    "Final snapshot '" + pending.identifier() + "' of cluster '" + e.rec.identifier() + "' started.");
+            try {
+                takeSnapshot(e, pending);
+            } catch (RuntimeException ex) {
+                e.status = ClusterStatus.AVAILABLE;
+                snapshotEvent(
+                        pending,
+                        "REDSHIFT-EVENT-3502",
+                        "ERROR",
+                        "Final snapshot of cluster '" + e.rec.identifier() + "' failed; the cluster was not deleted.");
+                throw ex;
+            }
+            snapshotEvent(
+                    pending,
+                    "REDSHIFT-EVENT-3005",
+                    "INFO",
+                    "Final snapshot '" + pending.identifier() + "' of cluster '" + e.rec.identifier() + "' succeeded.");
+            e.status = ClusterStatus.DELETING;
+        }
         ClusterRecord marked = e.rec.withDeleting();
         registry.save(marked);
         e.rec = marked;
@@ -610,6 +724,12 @@ public final class ClusterManager implements AutoCloseable {
     private void finishDelete(Entry e) {
         ClusterRecord r = e.rec;
         closeRunning(e);
+        // Deleting a cluster deletes its automated snapshots; manual ones (and the final one) stay.
+        for (SnapshotRecord s : List.copyOf(snapshots.values())) {
+            if (s.sourceClusterId().equals(r.id()) && s.automated()) {
+                removeSnapshot(s);
+            }
+        }
         deleteTree(storesDir.resolve(r.storeDir()));
         if (r.encrypted()) {
             Optional<VaultEntry> v;
@@ -640,8 +760,754 @@ public final class ClusterManager implements AutoCloseable {
                 "REDSHIFT-EVENT-2001",
                 "INFO",
                 "Amazon Redshift cluster '" + r.identifier() + "' has been deleted" + " at " + clock.instant()
-                        + " UTC. A final snapshot was not saved.",
+                        + " UTC.",
                 "management");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Snapshots (issue 6; docs/control/README.md "Snapshots", docs/format/snapshot.md)
+
+    private SnapshotStore snapshotStore(String region) {
+        return snapshotStores.computeIfAbsent(
+                region, r -> SnapshotStore.open(snapshotsDir.resolve(r).resolve("store"), snapshotFaults));
+    }
+
+    private Path snapshotRecordFile(SnapshotRecord s) {
+        return snapshotsDir.resolve(s.region()).resolve("records").resolve(s.id() + ".json");
+    }
+
+    private void saveSnapshot(SnapshotRecord s) {
+        try {
+            Files.createDirectories(snapshotsDir.resolve(s.region()).resolve("records"));
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create snapshot records directory: " + e, e);
+        }
+        io.strongroom.control.keyvault.AtomicFile.write(snapshotRecordFile(s), s.toJson());
+        snapshots.put(s.id(), s);
+    }
+
+    /**
+     * Loads every region's snapshot records; a record still {@code creating} (a crash while creating or copying)
+     * becomes {@code failed}; then each region's store deletes the images no {@code available} record names and
+     * the blocks no remaining image lists.
+     */
+    private void recoverSnapshots() {
+        if (!Files.isDirectory(snapshotsDir)) {
+            return;
+        }
+        try (Stream<Path> regions = Files.list(snapshotsDir)) {
+            for (Path regionDir : regions.filter(Files::isDirectory).toList()) {
+                String region = regionDir.getFileName().toString();
+                Path records = regionDir.resolve("records");
+                Set<String> keep = new HashSet<>();
+                if (Files.isDirectory(records)) {
+                    io.strongroom.control.keyvault.AtomicFile.deleteStrays(records);
+                    try (Stream<Path> s = Files.list(records)) {
+                        for (Path p : s.sorted().toList()) {
+                            SnapshotRecord r = SnapshotRecord.fromJson(Files.readAllBytes(p), p.toString());
+                            if (r.status().equals("creating")) {
+                                r = r.withStatus("failed");
+                                saveSnapshot(r);
+                                snapshotEvent(
+                                        r,
+                                        "REDSHIFT-EVENT-3503",
+                                        "ERROR",
+                                        "Snapshot '" + r.identifier() + "' of cluster '" + r.clusterIdentifier()
+                                                + "' failed: the control plane stopped while it was being written."
+                                                + " Delete it and take another.");
+                            }
+                            snapshots.put(r.id(), r);
+                            if (r.available()) {
+                                keep.add(r.id());
+                            }
+                        }
+                    }
+                }
+                snapshotStore(region).recover(keep);
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read snapshots in " + snapshotsDir + ": " + e, e);
+        }
+    }
+
+    public SnapshotView createSnapshot(
+            Credential caller,
+            String region,
+            String clusterIdentifier,
+            String snapshotIdentifier,
+            @Nullable Integer r) {
+        Entry e = require(caller, region, clusterIdentifier);
+        String id = snapshotIdentifier(snapshotIdentifier);
+        int retention = manualRetention(r);
+        SnapshotRecord created;
+        synchronized (lock) {
+            checkSnapshotFree(caller.accountId(), region, id);
+            begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.AVAILABLE);
+            created = newSnapshotRecord(e, id, "manual", retention);
+            saveSnapshot(created);
+        }
+        SnapshotRecord done = takeSnapshot(e, created);
+        return new SnapshotView(done, "creating", null);
+    }
+
+    private void checkSnapshotFree(String accountId, String region, String identifier) {
+        if (findSnapshot(accountId, region, identifier).isPresent()) {
+            throw new RedshiftApiException(
+                    ErrorCode.ALREADY_EXISTS,
+                    "ClusterSnapshotAlreadyExists",
+                    400,
+                    "Cannot create the snapshot because a snapshot with the identifier " + identifier
+                            + " already exists.");
+        }
+    }
+
+    private SnapshotRecord newSnapshotRecord(Entry e, String identifier, String type, int retention) {
+        ClusterRecord c = e.rec;
+        String envelope = null;
+        if (c.encrypted()) {
+            VaultEntry v = vault.get(c.id())
+                    .orElseThrow(() -> RedshiftApiException.invalidState(
+                            "The key vault has no entry for cluster " + c.identifier() + "."));
+            envelope = java.util.Base64.getEncoder().encodeToString(v.encode());
+        }
+        return new SnapshotRecord(
+                "s-" + HexFormat.of().formatHex(randomBytes(10)),
+                identifier,
+                c.accountId(),
+                c.region(),
+                c.identifier(),
+                c.id(),
+                type,
+                "creating",
+                clock.instant(),
+                c.createTime(),
+                c.nodeType().wireName(),
+                c.numberOfNodes(),
+                c.dbName(),
+                c.masterUsername(),
+                c.passwordVerifier(),
+                c.port(),
+                c.encrypted(),
+                c.kmsKeyArn(),
+                envelope,
+                retention,
+                0,
+                0,
+                0,
+                List.of());
+    }
+
+    /**
+     * Writes the image of a cluster's committed version and marks the record available (the commit point). A
+     * failure marks it failed, with an event; a crash leaves it {@code creating}, which the next start turns
+     * into {@code failed} after deleting the half image.
+     */
+    private SnapshotRecord takeSnapshot(Entry e, SnapshotRecord s) {
+        RunningCluster run = e.running;
+        snapshotEvent(
+                s,
+                "REDSHIFT-EVENT-2009",
+                "INFO",
+                "Backup of cluster '" + s.clusterIdentifier() + "' started: " + s.type() + " snapshot '"
+                        + s.identifier() + "'" + (s.encrypted() ? ", encrypted under KMS key " + s.kmsKeyArn() : "")
+                        + ".");
+        long t0 = System.nanoTime();
+        try {
+            if (run == null) {
+                throw RedshiftApiException.invalidState("Cluster " + s.clusterIdentifier() + " is not running.");
+            }
+            SnapshotStore.ImageStats st;
+            try (io.strongroom.storage.Snapshot snap = run.store().snapshot()) {
+                st = snapshotStore(s.region()).write(s.id(), snap);
+            }
+            long elapsed = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+            SnapshotRecord done =
+                    s.withStatus("available", st.totalBytes(), st.newBytes(), elapsed, st.excludedTables());
+            saveSnapshot(done); // the commit point
+            snapshotEvent(
+                    done,
+                    "REDSHIFT-EVENT-3004",
+                    "INFO",
+                    "Backup of cluster '" + s.clusterIdentifier() + "' completed: snapshot '" + s.identifier() + "', "
+                            + st.tables() + " tables, " + st.blocks() + " blocks (" + st.newBlocks()
+                            + " new), " + st.totalBytes() + " bytes (" + st.newBytes() + " new)."
+                            + (st.excludedTables().isEmpty()
+                                    ? ""
+                                    : " Tables created BACKUP NO were left out: " + st.excludedTables() + "."));
+            return done;
+        } catch (RuntimeException ex) {
+            try {
+                saveSnapshot(s.withStatus("failed"));
+                snapshotStore(s.region()).delete(s.id());
+            } catch (RuntimeException suppressed) {
+                ex.addSuppressed(suppressed);
+            }
+            snapshotEvent(
+                    s,
+                    "REDSHIFT-EVENT-3503",
+                    "ERROR",
+                    "Backup of cluster '" + s.clusterIdentifier() + "' failed: snapshot '" + s.identifier() + "': "
+                            + ex.getMessage());
+            throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
+                    ? RedshiftApiException.from(se)
+                    : ex;
+        }
+    }
+
+    public List<SnapshotView> describeSnapshots(Credential caller, String region, ClusterRequests.DescribeSnapshots q) {
+        if (q.snapshotType() != null
+                && !q.snapshotType().equals("manual")
+                && !q.snapshotType().equals("automated")) {
+            throw RedshiftApiException.invalidParameter("SnapshotType must be manual or automated.");
+        }
+        String cluster =
+                q.clusterIdentifier() == null ? null : q.clusterIdentifier().toLowerCase(Locale.ROOT);
+        if (q.snapshotIdentifier() != null) {
+            SnapshotRecord s = requireSnapshot(caller, region, q.snapshotIdentifier(), cluster);
+            return List.of(new SnapshotView(s, s.status(), null));
+        }
+        if (cluster != null
+                && find(caller.accountId(), region, cluster).isEmpty()
+                && snapshots.values().stream()
+                        .noneMatch(s -> s.clusterIdentifier().equals(cluster))) {
+            throw RedshiftApiException.clusterNotFound(cluster);
+        }
+        return snapshots.values().stream()
+                .filter(s ->
+                        s.accountId().equals(caller.accountId()) && s.region().equals(region))
+                .filter(s -> cluster == null || s.clusterIdentifier().equals(cluster))
+                .filter(s -> q.snapshotType() == null || s.type().equals(q.snapshotType()))
+                .filter(s -> q.startTime() == null || !s.createTime().isBefore(q.startTime()))
+                .filter(s -> q.endTime() == null || !s.createTime().isAfter(q.endTime()))
+                .sorted(Comparator.comparing(SnapshotRecord::createTime).thenComparing(SnapshotRecord::identifier))
+                .map(s -> new SnapshotView(s, s.status(), null))
+                .toList();
+    }
+
+    public SnapshotView deleteSnapshot(
+            Credential caller, String region, String snapshotIdentifier, @Nullable String clusterIdentifier) {
+        SnapshotRecord s;
+        synchronized (lock) {
+            s = requireSnapshot(caller, region, snapshotIdentifier, clusterIdentifier);
+            if (s.automated()) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is automated; only manual snapshots can be deleted."
+                                + " Automated snapshots go when their retention period ends or their cluster is"
+                                + " deleted; copy one (copy-cluster-snapshot) to keep it.");
+            }
+            if (s.status().equals("creating")) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is being created; delete it once it is available.");
+            }
+            removeSnapshot(s);
+        }
+        return new SnapshotView(s, "deleted", null);
+    }
+
+    /** Deletes a snapshot's record (the commit point), then its image and the blocks nothing else needs. */
+    private void removeSnapshot(SnapshotRecord s) {
+        io.strongroom.control.keyvault.AtomicFile.delete(snapshotRecordFile(s));
+        snapshots.remove(s.id());
+        snapshotStore(s.region()).delete(s.id());
+        snapshotEvent(
+                s,
+                "REDSHIFT-EVENT-2011",
+                "INFO",
+                "Snapshot '" + s.identifier() + "' of cluster '" + s.clusterIdentifier() + "' was deleted.");
+    }
+
+    public SnapshotView copySnapshot(
+            Credential caller,
+            String region,
+            String sourceIdentifier,
+            @Nullable String sourceClusterIdentifier,
+            String targetIdentifier,
+            @Nullable Integer retention) {
+        String target = snapshotIdentifier(targetIdentifier);
+        int days = manualRetention(retention);
+        SnapshotRecord copy;
+        SnapshotRecord source;
+        synchronized (lock) {
+            source = requireSnapshot(caller, region, sourceIdentifier, sourceClusterIdentifier);
+            if (!source.automated() || !source.available()) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "CopyClusterSnapshot copies an available automated snapshot; " + source.identifier() + " is a "
+                                + source.status() + " " + source.type() + " snapshot.");
+            }
+            checkSnapshotFree(caller.accountId(), region, target);
+            copy = source.copyAs("s-" + HexFormat.of().formatHex(randomBytes(10)), target, days, clock.instant());
+            saveSnapshot(copy);
+        }
+        try {
+            snapshotStore(region).copy(source.id(), copy.id());
+        } catch (RuntimeException ex) {
+            saveSnapshot(copy.withStatus("failed"));
+            throw ex instanceof StrongroomException se ? RedshiftApiException.from(se) : ex;
+        }
+        SnapshotRecord done = copy.withStatus("available");
+        saveSnapshot(done);
+        snapshotEvent(
+                done,
+                "REDSHIFT-EVENT-3004",
+                "INFO",
+                "Snapshot '" + source.identifier() + "' was copied to manual snapshot '" + target + "'.");
+        return new SnapshotView(done, "creating", null);
+    }
+
+    public SnapshotView modifySnapshot(
+            Credential caller, String region, String snapshotIdentifier, @Nullable Integer retention, boolean force) {
+        synchronized (lock) {
+            SnapshotRecord s = requireSnapshot(caller, region, snapshotIdentifier, null);
+            if (s.automated()) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is automated: its retention is the cluster's"
+                                + " AutomatedSnapshotRetentionPeriod. Copy it to a manual snapshot to keep it longer.");
+            }
+            int days = retention == null ? -1 : manualRetention(retention);
+            if (days != -1
+                    && !force
+                    && s.createTime().plus(Duration.ofDays(days)).isBefore(clock.instant())) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "InvalidRetentionPeriodFault",
+                        400,
+                        "A retention of " + days + " days ends before now for snapshot " + s.identifier()
+                                + "; pass Force (--force) to let it be deleted.");
+            }
+            SnapshotRecord next = s.withRetention(days);
+            saveSnapshot(next);
+            return new SnapshotView(next, next.status(), null);
+        }
+    }
+
+    /**
+     * Checks automated snapshots and retention for every cluster now: takes an automated snapshot of each running
+     * cluster with AutomatedSnapshotRetentionPeriod above 0 whose interval has passed or whose change volume is
+     * reached, then deletes automated snapshots past their cluster's retention and manual snapshots past theirs.
+     * Returns how many automated snapshots were taken.
+     */
+    public int runSnapshotSchedule() {
+        Instant now = clock.instant();
+        int taken = 0;
+        for (Entry e : List.copyOf(byId.values())) {
+            ClusterRecord c = e.rec;
+            if (c.automatedSnapshotRetentionPeriod() == 0 || e.running == null || e.status != ClusterStatus.AVAILABLE) {
+                continue;
+            }
+            Optional<SnapshotRecord> last = snapshots.values().stream()
+                    .filter(s -> s.sourceClusterId().equals(c.id()) && s.automated() && s.available())
+                    .max(Comparator.comparing(SnapshotRecord::createTime));
+            Instant since = last.map(SnapshotRecord::createTime).orElse(c.createTime());
+            boolean due = !since.plus(snapshotPolicy.interval()).isAfter(now);
+            if (!due && last.isPresent()) {
+                RunningCluster run = e.running;
+                if (run != null) {
+                    try (io.strongroom.storage.Snapshot snap = run.store().snapshot()) {
+                        due = snapshotStore(c.region())
+                                        .bytesChangedSince(last.get().id(), snap)
+                                >= snapshotPolicy.changeBytes();
+                    } catch (RuntimeException ex) {
+                        due = true;
+                    }
+                }
+            }
+            if (!due) {
+                continue;
+            }
+            String id = "rs:" + c.identifier() + "-" + AUTOMATED_NAME.format(now);
+            SnapshotRecord s;
+            synchronized (lock) {
+                if (e.status != ClusterStatus.AVAILABLE
+                        || findSnapshot(c.accountId(), c.region(), id).isPresent()) {
+                    continue;
+                }
+                s = newSnapshotRecord(e, id, "automated", -1);
+                saveSnapshot(s);
+            }
+            try {
+                takeSnapshot(e, s);
+                taken++;
+            } catch (RuntimeException ex) {
+                // takeSnapshot recorded the failure and its event; the next run tries again
+            }
+        }
+        for (SnapshotRecord s : List.copyOf(snapshots.values())) {
+            Instant expiry = null;
+            if (s.automated()) {
+                Optional<Entry> c = Optional.ofNullable(byId.get(s.sourceClusterId()));
+                int days = c.map(x -> x.rec.automatedSnapshotRetentionPeriod()).orElse(0);
+                expiry = s.createTime().plus(Duration.ofDays(days));
+            } else if (s.manualRetentionDays() != -1) {
+                expiry = s.createTime().plus(Duration.ofDays(s.manualRetentionDays()));
+            }
+            if (expiry != null && !expiry.isAfter(now) && !s.status().equals("creating")) {
+                synchronized (lock) {
+                    if (snapshots.containsKey(s.id())) {
+                        removeSnapshot(s);
+                    }
+                }
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * RestoreFromClusterSnapshot: a new cluster with its own keys (a new CEK from the chosen KMS key with the new
+     * cluster's encryption context, a new DEK), filled with the snapshot's tables. The snapshot's DEK is unwrapped
+     * on the caller's authority (a temporary grant); its image is linked into a scratch store, read, and its rows
+     * written into the new store under the new keys. As in CreateCluster, writing the cluster record is the commit
+     * point; a crash before it leaves files and a vault entry the next start deletes.
+     */
+    public ClusterView restore(Credential caller, String region, ClusterRequests.Restore q) {
+        String identifier = identifier(q.identifier(), "ClusterIdentifier");
+        if (q.hsmRequested()) {
+            throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
+        }
+        SnapshotRecord s = requireSnapshot(caller, region, q.snapshotIdentifier(), null);
+        if (!s.available()) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_STATE,
+                    "InvalidClusterSnapshotState",
+                    400,
+                    "Snapshot " + s.identifier() + " is " + s.status() + "; only an available snapshot restores.");
+        }
+        if (s.encrypted() && Boolean.FALSE.equals(q.encrypted())) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "InvalidRestore",
+                    406,
+                    "Snapshot " + s.identifier() + " is encrypted and restores only into an encrypted cluster;"
+                            + " leave out --no-encrypted, or name another KMS key with --kms-key-id.");
+        }
+        boolean encrypted = s.encrypted() || Boolean.TRUE.equals(q.encrypted()) || q.kmsKeyId() != null;
+        NodeType type = nodeType(q.nodeType() == null ? s.nodeType() : q.nodeType());
+        int nodes = nodeCount(type, null, q.numberOfNodes() == null ? s.numberOfNodes() : q.numberOfNodes());
+        int automated = retention(q.automatedSnapshotRetentionPeriod(), 1, 0, 35, "AutomatedSnapshotRetentionPeriod");
+        int manual = manualRetention(q.manualSnapshotRetentionPeriod());
+        String requestedKey = q.kmsKeyId() != null ? q.kmsKeyId() : s.encrypted() ? s.kmsKeyArn() : null;
+        String keyArn = encrypted ? keys.resolveRootKey(caller, region, requestedKey) : null;
+
+        Instant now = clock.instant();
+        String id = "c-" + HexFormat.of().formatHex(randomBytes(10));
+        Entry entry;
+        synchronized (lock) {
+            if (find(caller.accountId(), region, identifier).isPresent()) {
+                throw new RedshiftApiException(
+                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+            }
+            int port = allocatePort(q.port());
+            ClusterRecord rec = new ClusterRecord(
+                    id,
+                    identifier,
+                    caller.accountId(),
+                    region,
+                    type,
+                    nodes,
+                    s.masterUsername(),
+                    s.passwordVerifier(),
+                    s.dbName(),
+                    port,
+                    now,
+                    encrypted,
+                    keyArn,
+                    id + "-g1",
+                    UUID.randomUUID().toString(),
+                    false,
+                    Map.of(),
+                    automated,
+                    manual);
+            entry = new Entry(rec, ClusterStatus.CREATING);
+            byId.put(id, entry);
+        }
+        ClusterRecord rec = entry.rec;
+        event(
+                rec,
+                "REDSHIFT-EVENT-2008",
+                "INFO",
+                "Restore of cluster '" + identifier + "' from snapshot '" + s.identifier() + "' started.",
+                "management");
+        Path storeRoot = storesDir.resolve(rec.storeDir());
+        Path scratch = storesDir.resolve(id + "-restore");
+        ClusterKeys.Created created = null;
+        Store store = null;
+        long t0 = System.nanoTime();
+        try {
+            StoreKeys storeKeys = StoreKeys.unencrypted();
+            if (keyArn != null) {
+                created = keys.create(caller, region, keyArn, id, rec.arn(), now);
+                vault.put(created.entry());
+                storeKeys = StoreKeys.of(created.keys().dek);
+            }
+            store = Store.create(storeRoot, id, new ClusterLayout(nodes, type.slicesPerNode()), storeKeys);
+            try (ClusterKeys.Unlocked snapKeys = s.encrypted()
+                            ? keys.unlockSnapshot(caller, region, VaultEntry.decode(s.envelopeBytes(), s.identifier()))
+                            : null;
+                    Store image = snapshotStore(region)
+                            .restore(
+                                    s.id(),
+                                    scratch,
+                                    snapKeys == null ? StoreKeys.unencrypted() : StoreKeys.of(snapKeys.dek))) {
+                copyTables(image, store);
+            } finally {
+                deleteTree(scratch);
+            }
+            registry.save(rec); // the commit point
+        } catch (RuntimeException ex) {
+            if (store != null) {
+                store.close();
+            }
+            if (created != null) {
+                created.keys().close();
+                keys.retireGrant(
+                        region, created.entry().rootKeyArn(), created.entry().grantId());
+                vault.delete(id);
+            }
+            deleteTree(storeRoot);
+            byId.remove(id);
+            event(
+                    rec,
+                    "REDSHIFT-EVENT-3501",
+                    "ERROR",
+                    "Restore of cluster '" + identifier + "' from snapshot '" + s.identifier() + "' failed: "
+                            + ex.getMessage(),
+                    "management");
+            throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
+                    ? RedshiftApiException.from(se)
+                    : ex;
+        }
+        long elapsedMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+        double mb = s.totalBytes() / (1024.0 * 1024.0);
+        entry.restore = new RestoreInfo("completed", mb, elapsedMs / 1000, mb * 1000.0 / elapsedMs);
+        setRunning(
+                entry,
+                created == null
+                        ? new RunningCluster(store, null, null)
+                        : new RunningCluster(store, created.keys().cek, created.keys().dek));
+        entry.status = ClusterStatus.AVAILABLE;
+        event(
+                rec,
+                "REDSHIFT-EVENT-3003",
+                "INFO",
+                "Cluster '" + identifier + "' was restored from snapshot '" + s.identifier() + "' of cluster '"
+                        + s.clusterIdentifier() + "'. It is a new cluster with its own keys"
+                        + (created == null
+                                ? " and is not encrypted."
+                                : ": its cluster key was generated by KMS key " + keyArn
+                                        + " with encryption context "
+                                        + created.entry().context().pairs()
+                                        + (s.encrypted()
+                                                ? " (the snapshot was encrypted under " + s.kmsKeyArn() + ")"
+                                                : "")
+                                        + "."),
+                "management",
+                "security");
+        if (!s.excludedTables().isEmpty()) {
+            event(
+                    rec,
+                    "REDSHIFT-EVENT-3606",
+                    "INFO",
+                    "Cluster '" + identifier + "' was restored without the tables created BACKUP NO on cluster '"
+                            + s.clusterIdentifier() + "': " + s.excludedTables()
+                            + ". Snapshots leave such tables out; recreate and reload them.",
+                    "management");
+        }
+        return new ClusterView(rec, ClusterStatus.CREATING, endpointAddress, false, null, entry.restore);
+    }
+
+    /**
+     * RestoreTableFromClusterSnapshot: copies one table of a snapshot into the cluster it came from (by identifier)
+     * as a new table. Refused from an unencrypted snapshot into an encrypted cluster, as Redshift refuses it.
+     */
+    public TableRestoreStatus restoreTable(Credential caller, String region, ClusterRequests.RestoreTable q) {
+        Entry e = require(caller, region, q.clusterIdentifier());
+        SnapshotRecord s = requireSnapshot(caller, region, q.snapshotIdentifier(), null);
+        if (!s.available()) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_STATE,
+                    "InvalidClusterSnapshotState",
+                    400,
+                    "Snapshot " + s.identifier() + " is " + s.status() + "; only an available snapshot restores.");
+        }
+        if (!s.clusterIdentifier().equals(e.rec.identifier())) {
+            throw tableRestoreArgument("A table restores only into the cluster its snapshot was taken from ('"
+                    + s.clusterIdentifier() + "'), not into '" + e.rec.identifier() + "'. Restore the snapshot into"
+                    + " a new cluster instead.");
+        }
+        if (!s.encrypted() && e.rec.encrypted()) {
+            throw tableRestoreArgument("Cannot restore a table from unencrypted snapshot '" + s.identifier()
+                    + "' into encrypted cluster '" + e.rec.identifier() + "': a table is never restored from an"
+                    + " unencrypted cluster into an encrypted one. Restore the whole snapshot into a new cluster"
+                    + " (restore-from-cluster-snapshot, which can encrypt it with --kms-key-id) and copy the table"
+                    + " from there.");
+        }
+        if (!q.sourceDatabaseName().equals(s.dbName())) {
+            throw tableRestoreArgument("Snapshot " + s.identifier() + " holds database '" + s.dbName() + "', not '"
+                    + q.sourceDatabaseName() + "'.");
+        }
+        if (q.targetDatabaseName() != null && !q.targetDatabaseName().equals(e.rec.dbName())) {
+            throw tableRestoreArgument("Cluster " + e.rec.identifier() + " has database '" + e.rec.dbName() + "', not '"
+                    + q.targetDatabaseName() + "'.");
+        }
+        String sourceSchema = q.sourceSchemaName() == null ? "public" : q.sourceSchemaName();
+        String targetSchema = q.targetSchemaName() == null ? sourceSchema : q.targetSchemaName();
+        String source = sourceSchema + "." + q.sourceTableName();
+        String target = targetSchema + "." + q.newTableName();
+        RunningCluster run = e.running;
+        if (run == null || e.status != ClusterStatus.AVAILABLE) {
+            throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not available.");
+        }
+        try (io.strongroom.storage.Snapshot now = run.store().snapshot()) {
+            if (now.exists(target)) {
+                throw tableRestoreArgument("Table " + target + " already exists in cluster " + e.rec.identifier()
+                        + "; a table restore never overwrites a table. Choose another NewTableName.");
+            }
+        }
+        if (s.excludedTables().contains(source)) {
+            throw tableRestoreArgument(
+                    "Table " + source + " was created BACKUP NO, so snapshot " + s.identifier() + " does not hold it.");
+        }
+        String requestId = UUID.randomUUID().toString();
+        Instant requested = clock.instant();
+        Path scratch = storesDir.resolve(e.rec.id() + "-table-restore-" + requestId.substring(0, 8));
+        double totalMb = 0;
+        try (ClusterKeys.Unlocked snapKeys = s.encrypted()
+                        ? keys.unlockSnapshot(caller, region, VaultEntry.decode(s.envelopeBytes(), s.identifier()))
+                        : null;
+                Store image = snapshotStore(region)
+                        .restore(
+                                s.id(),
+                                scratch,
+                                snapKeys == null ? StoreKeys.unencrypted() : StoreKeys.of(snapKeys.dek));
+                io.strongroom.storage.Snapshot snap = image.snapshot()) {
+            if (!snap.exists(source)) {
+                throw tableRestoreArgument(
+                        "Snapshot " + s.identifier() + " has no table " + source + " in database " + s.dbName() + ".");
+            }
+            TableReader r = snap.table(source);
+            TableSpec spec = r.spec();
+            TableSpec renamed = new TableSpec(
+                    targetSchema,
+                    q.newTableName(),
+                    spec.columns(),
+                    spec.distStyle(),
+                    spec.distKey(),
+                    spec.sortKey(),
+                    spec.backup());
+            try (Transaction tx = run.store().begin()) {
+                tx.createTable(renamed);
+                for (TableReader.SliceScan scan :
+                        r.scan(ScanSpec.all(spec.columns().size()))) {
+                    while (scan.hasNext()) {
+                        tx.append(renamed.qualifiedName(), scan.next());
+                    }
+                }
+                tx.commit();
+            }
+            totalMb = r.blocks().stream().mapToLong(b -> b.storedBytes()).sum() / (1024.0 * 1024.0);
+        } catch (StrongroomException ex) {
+            if (ex instanceof RedshiftApiException) {
+                throw ex;
+            }
+            TableRestoreStatus failed = new TableRestoreStatus(
+                    requestId, "FAILED", ex.getMessage(), requested, 0, 0, caller.accountId(), region, q);
+            tableRestores.add(failed);
+            return failed;
+        } finally {
+            deleteTree(scratch);
+        }
+        TableRestoreStatus done = new TableRestoreStatus(
+                requestId,
+                "SUCCEEDED",
+                "Table " + source + " of snapshot " + s.identifier() + " was restored as " + target + ".",
+                requested,
+                totalMb,
+                totalMb,
+                caller.accountId(),
+                region,
+                q);
+        tableRestores.add(done);
+        event(
+                e.rec,
+                "REDSHIFT-EVENT-3003",
+                "INFO",
+                "Cluster '" + e.rec.identifier() + "': " + done.message(),
+                "management");
+        return done;
+    }
+
+    public List<TableRestoreStatus> tableRestoreStatus(
+            Credential caller, String region, @Nullable String clusterIdentifier, @Nullable String requestId) {
+        if (clusterIdentifier != null) {
+            require(caller, region, clusterIdentifier);
+        }
+        List<TableRestoreStatus> out = tableRestores.stream()
+                .filter(t ->
+                        t.accountId().equals(caller.accountId()) && t.region().equals(region))
+                .filter(t -> clusterIdentifier == null
+                        || t.request().clusterIdentifier().equalsIgnoreCase(clusterIdentifier))
+                .filter(t -> requestId == null || t.requestId().equals(requestId))
+                .toList();
+        if (requestId != null && out.isEmpty()) {
+            throw new RedshiftApiException(
+                    ErrorCode.NOT_FOUND,
+                    "TableRestoreNotFoundFault",
+                    400,
+                    "Table restore request " + requestId + " does not exist.");
+        }
+        return out;
+    }
+
+    private static RedshiftApiException tableRestoreArgument(String message) {
+        return new RedshiftApiException(ErrorCode.INVALID_ARGUMENT, "InvalidTableRestoreArgument", 400, message);
+    }
+
+    private SnapshotRecord requireSnapshot(
+            Credential caller, String region, String identifier, @Nullable String clusterIdentifier) {
+        return findSnapshot(caller.accountId(), region, identifier)
+                .filter(s -> clusterIdentifier == null || s.clusterIdentifier().equalsIgnoreCase(clusterIdentifier))
+                .orElseThrow(() -> new RedshiftApiException(
+                        ErrorCode.NOT_FOUND, "ClusterSnapshotNotFound", 404, "Snapshot " + identifier + " not found."));
+    }
+
+    private Optional<SnapshotRecord> findSnapshot(String accountId, String region, String identifier) {
+        return snapshots.values().stream()
+                .filter(s -> s.accountId().equals(accountId)
+                        && s.region().equals(region)
+                        && s.identifier().equals(identifier))
+                .findFirst();
+    }
+
+    private static String snapshotIdentifier(String raw) {
+        if (!SNAPSHOT_IDENTIFIER.matcher(raw).matches()) {
+            throw RedshiftApiException.invalidParameter("SnapshotIdentifier must have 1 to 255 letters, digits or"
+                    + " hyphens, start with a letter, and not end with a hyphen or contain two consecutive hyphens.");
+        }
+        return raw;
+    }
+
+    private void snapshotEvent(SnapshotRecord s, String eventId, String severity, String message) {
+        events.add(new ClusterEvent(
+                s.accountId(),
+                s.region(),
+                s.identifier(),
+                "cluster-snapshot",
+                message,
+                List.of("management"),
+                severity,
+                clock.instant(),
+                eventId));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -749,6 +1615,10 @@ public final class ClusterManager implements AutoCloseable {
 
     @Override
     public void close() {
+        ScheduledExecutorService s = scheduler;
+        if (s != null) {
+            s.shutdownNow();
+        }
         synchronized (lock) {
             for (Entry e : byId.values()) {
                 closeRunning(e);
@@ -788,7 +1658,7 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     private ClusterView view(Entry e, ClusterStatus status) {
-        return new ClusterView(e.rec, status, endpointAddress, false, null);
+        return new ClusterView(e.rec, status, endpointAddress, false, null, e.restore);
     }
 
     private void event(ClusterRecord r, String eventId, String severity, String message, String... categories) {

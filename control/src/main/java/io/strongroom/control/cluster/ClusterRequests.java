@@ -63,7 +63,40 @@ public final class ClusterRequests {
     public record Delete(
             String identifier,
             boolean skipFinalClusterSnapshot,
-            @Nullable String finalClusterSnapshotIdentifier) {}
+            @Nullable String finalClusterSnapshotIdentifier,
+            @Nullable Integer finalClusterSnapshotRetentionPeriod) {}
+
+    /** DescribeClusterSnapshots filters. */
+    public record DescribeSnapshots(
+            @Nullable String clusterIdentifier,
+            @Nullable String snapshotIdentifier,
+            @Nullable String snapshotType,
+            @Nullable Instant startTime,
+            @Nullable Instant endTime) {}
+
+    /** RestoreFromClusterSnapshot. */
+    public record Restore(
+            String identifier,
+            String snapshotIdentifier,
+            @Nullable String nodeType,
+            @Nullable Integer numberOfNodes,
+            @Nullable Integer port,
+            @Nullable Boolean encrypted,
+            @Nullable String kmsKeyId,
+            @Nullable Integer automatedSnapshotRetentionPeriod,
+            @Nullable Integer manualSnapshotRetentionPeriod,
+            boolean hsmRequested) {}
+
+    /** RestoreTableFromClusterSnapshot. */
+    public record RestoreTable(
+            String clusterIdentifier,
+            String snapshotIdentifier,
+            String sourceDatabaseName,
+            @Nullable String sourceSchemaName,
+            String sourceTableName,
+            @Nullable String targetDatabaseName,
+            @Nullable String targetSchemaName,
+            String newTableName) {}
 
     /** DescribeEvents filters; the window is resolved by the manager. */
     public record Events(

@@ -17,6 +17,7 @@ public enum ClusterStatus {
     RENAMING("renaming", "Modifying"),
     REBOOTING("rebooting", "Unavailable"),
     DELETING("deleting", "Unavailable"),
+    FINAL_SNAPSHOT("final-snapshot", "Unavailable"),
     INACCESSIBLE_KEY("inaccessible-encryption-credentials", "Failed"),
     /** The store could not be opened (integrity failure, I/O error): the event names the file. */
     HARDWARE_FAILURE("hardware-failure", "Failed");

@@ -11,10 +11,12 @@ import org.jspecify.annotations.Nullable;
  * @param endpointAddress the host clients connect to
  * @param passwordPending whether PendingModifiedValues shows a masked MasterUserPassword
  * @param resizeType {@code ClassicResize} or {@code ElasticResize} in a resize response, else null
+ * @param restore the RestoreStatus of a cluster restored from a snapshot, else null
  */
 public record ClusterView(
         ClusterRecord record,
         ClusterStatus status,
         String endpointAddress,
         boolean passwordPending,
-        @Nullable String resizeType) {}
+        @Nullable String resizeType,
+        @Nullable RestoreInfo restore) {}

@@ -1,0 +1,621 @@
+package io.strongroom.storage;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.format.BlockRef;
+import io.strongroom.storage.format.ByteSink;
+import io.strongroom.storage.format.ByteSource;
+import io.strongroom.storage.format.Catalog;
+import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.StoreFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A region's snapshot store: a directory apart from every cluster's data, holding snapshot images and one pool of
+ * blocks they share. Format and invariants: {@code docs/format/snapshot.md}.
+ *
+ * <p>How this works. An image is a frozen copy of one committed store version's metadata: the source store's
+ * superblock, a commit pointer, a catalog without the {@code BACKUP NO} tables, the manifests of the other tables
+ * (byte for byte), and a plaintext list of the blocks it needs. Blocks are not re-encrypted: they are copied, as
+ * they are, into the pool under a name made of the source store id, table id, block id and a fingerprint of the
+ * file, so a block that several snapshots need is stored once. Everything in an image stays sealed under the
+ * source store's database key and bound to the source store id; the caller keeps that key's envelope (the wrapped
+ * DEK and CEK) beside the image. Restoring links (or copies) an image's files and blocks into a new store
+ * directory, which then opens as an ordinary store with the snapshot's database key; a restored cluster copies the
+ * rows from there into its own store under its own keys.
+ *
+ * <p>Crash safety. An image is a snapshot only once its {@code COMPLETE} marker, written last and atomically,
+ * exists; a pool block is deleted only when no marked image lists it. {@link #recover} deletes unmarked images
+ * and then unlisted blocks. All writes hold one lock, so a collection never runs while an image is half written.
+ *
+ * <p>Alternatives rejected: re-encrypting blocks into the snapshot under a snapshot key (a full read and write of
+ * every block on every snapshot, and incremental sharing would need content hashes of plaintext); reference
+ * counts stored beside pool blocks (a second durable structure to keep consistent; the lists are the truth and a
+ * collection recomputes from them).
+ *
+ * <p>Thread-safe.
+ */
+public final class SnapshotStore {
+    /** Told of every durable step; crash tests throw from it. */
+    @FunctionalInterface
+    public interface Faults {
+        Faults NONE = (step, file) -> {};
+
+        void reached(SnapshotStep step, @Nullable Path file);
+    }
+
+    /**
+     * What writing an image found.
+     *
+     * @param tables tables in the image
+     * @param excludedTables qualified names of the {@code BACKUP NO} tables left out
+     * @param blocks blocks the image lists
+     * @param newBlocks blocks this write added to the pool (the rest were shared)
+     * @param totalBytes bytes of the blocks the image lists
+     * @param newBytes bytes this write added to the pool
+     */
+    public record ImageStats(
+            int tables, List<String> excludedTables, long blocks, long newBlocks, long totalBytes, long newBytes) {
+        public ImageStats {
+            excludedTables = List.copyOf(excludedTables);
+        }
+    }
+
+    /** One block an image needs: where it came from and which pool file holds it. */
+    private record Ref(long tableId, long blockId, long fingerprint, long size) {}
+
+    private record Refs(String storeId, List<Ref> refs) {}
+
+    static final String COMPLETE = "COMPLETE";
+    static final String BLOCKS = "BLOCKS";
+    private static final byte[] BLOCKS_MAGIC = {'S', 'R', 'I', 'B'};
+    private static final byte[] COMPLETE_MAGIC = {'S', 'R', 'I', 'C'};
+    private static final int FORMAT_VERSION = 1;
+    private static final long MAX_REFS = 64L * 1024 * 1024;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private final Path root;
+    private final Path pool;
+    private final Path images;
+    private final Faults faults;
+    private final Object lock = new Object();
+
+    private SnapshotStore(Path root, Faults faults) {
+        this.root = root;
+        this.pool = root.resolve("pool");
+        this.images = root.resolve("images");
+        this.faults = faults;
+    }
+
+    public static SnapshotStore open(Path root) {
+        return open(root, Faults.NONE);
+    }
+
+    /** Opens (creating if needed) the snapshot store in {@code root}. Call {@link #recover} before use. */
+    public static SnapshotStore open(Path root, Faults faults) {
+        try {
+            Files.createDirectories(root.resolve("pool"));
+            Files.createDirectories(root.resolve("images"));
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create snapshot store " + root + ": " + e, e);
+        }
+        return new SnapshotStore(root, faults);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Writes image {@code imageId} of the version {@code source} reads, leaving out {@code BACKUP NO} tables. Blocks
+     * already in the pool are not copied again. A crash at any step leaves an unmarked image (deleted by {@link
+     * #recover}) and pool blocks that {@link #recover} frees unless a marked image lists them.
+     */
+    public ImageStats write(String imageId, Snapshot source) {
+        checkName(imageId, "image id");
+        Store store = source.store();
+        String storeId = store.storeId();
+        checkName(storeId, "store id");
+        StoreVersion v = source.version();
+        synchronized (lock) {
+            Path dir = images.resolve(imageId);
+            if (Files.exists(dir.resolve(COMPLETE))) {
+                throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "snapshot image " + imageId + " exists");
+            }
+            deleteTree(dir);
+            StoreFiles src = store.files();
+            StoreFiles img = new StoreFiles(dir, storeId);
+            List<Catalog.Entry> kept = new ArrayList<>();
+            List<String> excluded = new ArrayList<>();
+            List<Ref> refs = new ArrayList<>();
+            long newBlocks = 0;
+            long newBytes = 0;
+            long totalBytes = 0;
+            try {
+                Files.createDirectories(img.catalogDir());
+                Files.createDirectories(img.tablesDir());
+                Set<Path> poolDirs = new HashSet<>();
+                for (Catalog.Entry e : v.catalog().tables()) {
+                    if (!e.spec().backup()) {
+                        excluded.add(e.spec().qualifiedName());
+                        continue;
+                    }
+                    kept.add(e);
+                    for (BlockRef b : v.manifest(e.tableId()).blocks()) {
+                        Path from = src.blockFile(e.tableId(), b.blockId());
+                        long size = Files.size(from);
+                        Ref r = new Ref(e.tableId(), b.blockId(), fingerprint(from, size), size);
+                        refs.add(r);
+                        totalBytes += size;
+                        Path to = poolFile(storeId, r);
+                        if (!Files.exists(to)) {
+                            Path parent = to.getParent();
+                            if (parent != null && poolDirs.add(parent)) {
+                                Files.createDirectories(parent);
+                            }
+                            Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+                            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+                            fsyncFile(tmp);
+                            DurableFiles.rename(tmp, to);
+                            newBlocks++;
+                            newBytes += size;
+                            faults.reached(SnapshotStep.POOL_BLOCK_WRITTEN, to);
+                        }
+                    }
+                    if (e.manifestVersion() != 0) {
+                        Path m = img.manifestFile(e.tableId(), e.manifestVersion());
+                        Files.createDirectories(img.tableDir(e.tableId()));
+                        DurableFiles.writeNew(
+                                m,
+                                DurableFiles.read(
+                                        src.manifestFile(e.tableId(), e.manifestVersion()), "manifest of " + e.spec()));
+                        DurableFiles.fsyncDirectory(img.tableDir(e.tableId()));
+                    }
+                }
+                for (Path d : poolDirs) {
+                    DurableFiles.fsyncDirectory(d);
+                    Path storeDir = d.getParent();
+                    if (storeDir != null) {
+                        DurableFiles.fsyncDirectory(storeDir);
+                    }
+                }
+                DurableFiles.fsyncDirectory(pool);
+                Catalog c = v.catalog();
+                Catalog filtered = new Catalog(c.seq(), c.nextTableId(), c.nextBlockId(), kept);
+                byte[] cat = img.encodeCatalog(filtered, store.sealer());
+                DurableFiles.writeNew(img.catalogFile(c.seq()), cat);
+                DurableFiles.writeNew(
+                        dir.resolve(StoreFiles.POINTER),
+                        img.encodePointer(new StoreFiles.Pointer(c.seq(), StoreFiles.sha256(cat)), store.sealer()));
+                DurableFiles.writeNew(
+                        dir.resolve(StoreFiles.SUPERBLOCK),
+                        DurableFiles.read(src.root().resolve(StoreFiles.SUPERBLOCK), "superblock of " + storeId));
+                byte[] list = encodeRefs(new Refs(storeId, refs));
+                DurableFiles.writeNew(dir.resolve(BLOCKS), list);
+                DurableFiles.fsyncDirectory(img.catalogDir());
+                DurableFiles.fsyncDirectory(img.tablesDir());
+                DurableFiles.fsyncDirectory(dir);
+                DurableFiles.fsyncDirectory(images);
+                faults.reached(SnapshotStep.IMAGE_FILES_WRITTEN, dir);
+                mark(dir, list);
+            } catch (IOException e) {
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR, "cannot write snapshot image " + imageId + ": " + e.getMessage(), e);
+            }
+            return new ImageStats(kept.size(), excluded, refs.size(), newBlocks, totalBytes, newBytes);
+        }
+    }
+
+    /** Copies image {@code from} to a new image {@code to}; they share every block. */
+    public void copy(String from, String to) {
+        checkName(from, "image id");
+        checkName(to, "image id");
+        synchronized (lock) {
+            Path src = images.resolve(from);
+            Refs refs = readRefs(from);
+            Path dst = images.resolve(to);
+            if (Files.exists(dst.resolve(COMPLETE))) {
+                throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "snapshot image " + to + " exists");
+            }
+            deleteTree(dst);
+            try (Stream<Path> s = Files.walk(src)) {
+                for (Path p : s.toList()) {
+                    Path rel = src.relativize(p);
+                    Path q = dst.resolve(rel.toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(q);
+                    } else if (!rel.toString().equals(COMPLETE)) {
+                        DurableFiles.writeNew(q, DurableFiles.read(p, "snapshot image file " + p));
+                    }
+                }
+            } catch (IOException e) {
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR, "cannot copy snapshot image " + from + ": " + e.getMessage(), e);
+            }
+            fsyncTree(dst);
+            DurableFiles.fsyncDirectory(images);
+            faults.reached(SnapshotStep.IMAGE_FILES_WRITTEN, dst);
+            mark(dst, encodeRefs(refs));
+        }
+    }
+
+    /**
+     * Deletes image {@code imageId}, then every pool block no other image lists. A crash after the marker is gone
+     * leaves an unmarked image, which {@link #recover} deletes.
+     */
+    public void delete(String imageId) {
+        checkName(imageId, "image id");
+        synchronized (lock) {
+            Path dir = images.resolve(imageId);
+            if (!Files.exists(dir)) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(dir.resolve(COMPLETE));
+            } catch (IOException e) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete snapshot image " + imageId, e);
+            }
+            DurableFiles.fsyncDirectory(dir);
+            faults.reached(SnapshotStep.IMAGE_UNMARKED, dir);
+            deleteTree(dir);
+            faults.reached(SnapshotStep.IMAGE_REMOVED, dir);
+            collect();
+        }
+    }
+
+    /**
+     * Brings the store to a clean state after a start or a crash: deletes every image that has no marker or is not
+     * in {@code keep} (the images the caller's records name as snapshots), then every pool block no remaining image
+     * lists. Returns the ids of the images deleted.
+     */
+    public List<String> recover(Set<String> keep) {
+        synchronized (lock) {
+            List<String> deleted = new ArrayList<>();
+            for (String id : imageIds()) {
+                Path dir = images.resolve(id);
+                if (!keep.contains(id) || !Files.exists(dir.resolve(COMPLETE))) {
+                    deleteTree(dir);
+                    deleted.add(id);
+                }
+            }
+            collect();
+            return deleted;
+        }
+    }
+
+    /** Whether {@code imageId} is a whole snapshot (its marker exists). */
+    public boolean isComplete(String imageId) {
+        checkName(imageId, "image id");
+        return Files.exists(images.resolve(imageId).resolve(COMPLETE));
+    }
+
+    /**
+     * Links (or, across file systems, copies) image {@code imageId} into {@code target}, a new store directory, and
+     * opens it with {@code keys}, the snapshot's database key. The store it returns is an ordinary store reading the
+     * snapshot's version; its blocks are shared with the pool, never written. The caller closes it and deletes
+     * {@code target}. A crash leaves {@code target} for the caller's recovery to delete; the pool is untouched.
+     */
+    public Store restore(String imageId, Path target, StoreKeys keys) {
+        Refs refs;
+        synchronized (lock) {
+            refs = readRefs(imageId);
+            Path src = images.resolve(imageId);
+            deleteTree(target);
+            StoreFiles t = new StoreFiles(target, refs.storeId());
+            try {
+                Files.createDirectories(t.tablesDir());
+                Files.createDirectories(t.tmpDir());
+                try (Stream<Path> s = Files.walk(src)) {
+                    for (Path p : s.toList()) {
+                        String rel = src.relativize(p).toString();
+                        if (rel.isEmpty() || rel.equals(COMPLETE) || rel.equals(BLOCKS)) {
+                            continue;
+                        }
+                        Path q = target.resolve(rel);
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(q);
+                        } else {
+                            Files.copy(p, q);
+                        }
+                    }
+                }
+                for (Ref r : refs.refs()) {
+                    Path link = t.blockFile(r.tableId(), r.blockId());
+                    Path parent = link.getParent();
+                    if (parent != null) {
+                        Files.createDirectories(parent);
+                    }
+                    Path from = poolFile(refs.storeId(), r);
+                    try {
+                        Files.createLink(link, from);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(from, link);
+                    }
+                }
+            } catch (IOException e) {
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR,
+                        "cannot restore snapshot image " + imageId + " into " + target + ": " + e.getMessage(),
+                        e);
+            }
+            fsyncTree(target);
+            faults.reached(SnapshotStep.RESTORE_FILES_LINKED, target);
+        }
+        return Store.open(target, keys);
+    }
+
+    /**
+     * Bytes of the blocks {@code current} reads (in tables that are backed up) that image {@code imageId} does not
+     * list: how much changed since that snapshot.
+     */
+    public long bytesChangedSince(String imageId, Snapshot current) {
+        Set<Long> have = new HashSet<>();
+        Refs refs = readRefs(imageId);
+        boolean sameStore = refs.storeId().equals(current.store().storeId());
+        for (Ref r : refs.refs()) {
+            have.add(r.tableId() * 1_000_003L ^ r.blockId());
+        }
+        long changed = 0;
+        StoreVersion v = current.version();
+        for (Catalog.Entry e : v.catalog().tables()) {
+            if (!e.spec().backup()) {
+                continue;
+            }
+            for (BlockRef b : v.manifest(e.tableId()).blocks()) {
+                if (!sameStore || !have.contains(e.tableId() * 1_000_003L ^ b.blockId())) {
+                    changed += b.storedBytes();
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** Ids of the images on disk (marked or not), sorted. */
+    public List<String> imageIds() {
+        try (Stream<Path> s = Files.list(images)) {
+            return s.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + images + ": " + e, e);
+        }
+    }
+
+    /** Number of block files in the pool. */
+    public long poolBlockCount() {
+        return poolFiles().size();
+    }
+
+    /** Bytes of the block files in the pool. */
+    public long poolBytes() {
+        long n = 0;
+        for (Path p : poolFiles()) {
+            try {
+                n += Files.size(p);
+            } catch (IOException e) {
+                // a file removed concurrently counts as gone
+            }
+        }
+        return n;
+    }
+
+    /** Blocks image {@code imageId} lists, and their bytes. */
+    public long[] imageBlocks(String imageId) {
+        Refs r = readRefs(imageId);
+        return new long[] {
+            r.refs().size(), r.refs().stream().mapToLong(Ref::size).sum()
+        };
+    }
+
+    // ---- internals ----
+
+    private void collect() {
+        Set<Path> referenced = new HashSet<>();
+        for (String id : imageIds()) {
+            if (Files.exists(images.resolve(id).resolve(COMPLETE))) {
+                Refs r = readRefs(id); // a damaged list stops the collection: never free what it might name
+                for (Ref ref : r.refs()) {
+                    referenced.add(poolFile(r.storeId(), ref));
+                }
+            }
+        }
+        for (Path p : poolFiles()) {
+            if (!referenced.contains(p)) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new StrongroomException(ErrorCode.IO_ERROR, "cannot free pool block " + p + ": " + e, e);
+                }
+                faults.reached(SnapshotStep.POOL_BLOCK_FREED, p);
+            }
+        }
+    }
+
+    private List<Path> poolFiles() {
+        try (Stream<Path> s = Files.walk(pool)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + pool + ": " + e, e);
+        }
+    }
+
+    private Path poolFile(String storeId, Ref r) {
+        return pool.resolve(storeId)
+                .resolve(StoreFiles.hex(r.tableId()))
+                .resolve(StoreFiles.hex(r.blockId()) + "-" + StoreFiles.hex(r.fingerprint()) + ".blk");
+    }
+
+    /**
+     * A fingerprint of a block file: SHA-256 over its length, its first 64 and its last 32 bytes (header, the
+     * envelope's nonce, and its tag or checksum). Block ids restart in a store rebuilt under the same id (a
+     * resize), so the id alone does not name one content; the tag of a block sealed under a fresh random key does.
+     */
+    private static long fingerprint(Path file, long size) throws IOException {
+        MessageDigest d;
+        try {
+            d = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+        }
+        ByteBuffer head = ByteBuffer.allocate((int) Math.min(64, size));
+        ByteBuffer tail = ByteBuffer.allocate((int) Math.min(32, size));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (head.hasRemaining() && ch.read(head, head.position()) > 0) {}
+            long at = size - tail.capacity();
+            while (tail.hasRemaining() && ch.read(tail, at + tail.position()) > 0) {}
+        }
+        d.update(ByteBuffer.allocate(8).putLong(size).array());
+        d.update(head.array());
+        d.update(tail.array());
+        return ByteBuffer.wrap(d.digest()).getLong();
+    }
+
+    private void mark(Path dir, byte[] list) {
+        ByteSink s = new ByteSink(64);
+        s.bytes(COMPLETE_MAGIC).u16(FORMAT_VERSION).u16(0).bytes(StoreFiles.sha256(list));
+        byte[] body = s.toByteArray();
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        DurableFiles.replaceAtomically(
+                dir.resolve(COMPLETE),
+                new ByteSink(64).bytes(body).u32((int) crc.getValue()).toByteArray());
+        faults.reached(SnapshotStep.IMAGE_COMPLETE, dir);
+    }
+
+    private static byte[] encodeRefs(Refs r) {
+        ByteSink s = new ByteSink(64 + r.refs().size() * 32);
+        s.bytes(BLOCKS_MAGIC)
+                .u16(FORMAT_VERSION)
+                .u16(0)
+                .utf(r.storeId())
+                .u64(r.refs().size());
+        for (Ref ref : r.refs()) {
+            s.u64(ref.tableId()).u64(ref.blockId()).u64(ref.fingerprint()).u64(ref.size());
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(s.array(), 0, s.size());
+        s.u32((int) crc.getValue());
+        return s.toByteArray();
+    }
+
+    /** The block list of a marked image, checked against the digest its marker pins. */
+    private Refs readRefs(String imageId) {
+        Path dir = images.resolve(imageId);
+        if (!Files.exists(dir.resolve(COMPLETE))) {
+            throw new StrongroomException(
+                    ErrorCode.NOT_FOUND, "snapshot image " + imageId + " does not exist or is incomplete");
+        }
+        String place = "snapshot image " + imageId + " block list " + dir.resolve(BLOCKS);
+        byte[] list = DurableFiles.read(dir.resolve(BLOCKS), place);
+        byte[] marker = DurableFiles.read(dir.resolve(COMPLETE), "snapshot image " + imageId + " marker");
+        ByteSource m = new ByteSource(marker, "snapshot image " + imageId + " marker");
+        if (marker.length != 44 || !crcOk(marker)) {
+            throw m.corrupt("damaged marker");
+        }
+        if (!Arrays.equals(m.bytes(4), COMPLETE_MAGIC) || m.u16() != FORMAT_VERSION || m.u16() != 0) {
+            throw m.corrupt("not a version 1 marker");
+        }
+        if (!MessageDigest.isEqual(m.bytes(32), StoreFiles.sha256(list))) {
+            throw m.corrupt("block list differs from the one the marker pins (digest mismatch)");
+        }
+        ByteSource in = new ByteSource(list, place);
+        if (list.length < 12 || !crcOk(list)) {
+            throw in.corrupt("checksum mismatch");
+        }
+        if (!Arrays.equals(in.bytes(4), BLOCKS_MAGIC)) {
+            throw in.corrupt("no SRIB magic");
+        }
+        int version = in.u16();
+        if (version != FORMAT_VERSION) {
+            throw new StrongroomException(
+                    ErrorCode.UNSUPPORTED_FORMAT, place + " has format version " + version + "; this build reads 1");
+        }
+        if (in.u16() != 0) {
+            throw in.corrupt("reserved bytes are not zero");
+        }
+        String storeId = in.utf();
+        long n = in.u64();
+        if (n < 0 || n > MAX_REFS || n * 32 > list.length) {
+            throw in.corrupt("block count " + n + " out of range");
+        }
+        List<Ref> refs = new ArrayList<>((int) n);
+        for (long i = 0; i < n; i++) {
+            refs.add(new Ref(in.u64(), in.u64(), in.u64(), in.u64()));
+        }
+        in.u32();
+        in.expectEnd();
+        return new Refs(storeId, refs);
+    }
+
+    private static boolean crcOk(byte[] data) {
+        CRC32C crc = new CRC32C();
+        crc.update(data, 0, data.length - 4);
+        return ByteBuffer.wrap(data).getInt(data.length - 4) == (int) crc.getValue();
+    }
+
+    private static void checkName(String name, String what) {
+        if (!NAME.matcher(name).matches()) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    what + " '" + name + "' must be 1 to 128 letters, digits, dots, underscores or hyphens");
+        }
+    }
+
+    private static void fsyncFile(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    private static void fsyncTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                if (Files.isDirectory(p)) {
+                    DurableFiles.fsyncDirectory(p);
+                } else {
+                    fsyncFile(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot fsync " + dir + ": " + e, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SnapshotStore[" + root + ", " + new TreeSet<>(imageIds()).size() + " images]";
+    }
+}
