@@ -55,6 +55,14 @@ final class KmsForwarder {
         int port = kms.getPort() > 0 ? kms.getPort() : tls ? 443 : 80;
         byte[] response;
         try (Socket s = tls ? SSLSocketFactory.getDefault().createSocket() : new Socket()) {
+            if (s instanceof javax.net.ssl.SSLSocket ssl) {
+                // Check the KMS's certificate against its host name (and send SNI): forwarded responses carry
+                // plaintext data keys, so a man in the middle must not be able to terminate this connection.
+                javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+                p.setEndpointIdentificationAlgorithm("HTTPS");
+                p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(host)));
+                ssl.setSSLParameters(p);
+            }
             s.connect(new InetSocketAddress(host, port), 3000);
             s.setSoTimeout(30_000);
             StringBuilder head = new StringBuilder();

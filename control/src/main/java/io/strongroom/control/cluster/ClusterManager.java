@@ -479,6 +479,7 @@ public final class ClusterManager implements AutoCloseable {
         ClusterStatus shown = newId != null
                 ? ClusterStatus.RENAMING
                 : layoutChange ? ClusterStatus.RESIZING : ClusterStatus.MODIFYING;
+        ClusterRecord before = e.rec;
         synchronized (lock) {
             begin(e, EnumSet.of(ClusterStatus.AVAILABLE), shown);
             if (newId != null
@@ -488,15 +489,36 @@ public final class ClusterManager implements AutoCloseable {
                 throw new RedshiftApiException(
                         ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
             }
+            if (newId != null && !newId.equals(e.rec.identifier())) {
+                // The new name is taken under the lock that checked it, so no concurrent create or rename can
+                // claim it in between.
+                ClusterRecord renamed = e.rec.withIdentifier(newId);
+                try {
+                    registry.save(renamed);
+                } catch (RuntimeException ex) {
+                    e.status = ClusterStatus.AVAILABLE;
+                    throw ex;
+                }
+                e.rec = renamed;
+                event(
+                        renamed,
+                        "REDSHIFT-EVENT-2013",
+                        "INFO",
+                        "Cluster '" + before.identifier()
+                                + "' has been renamed to '" + newId
+                                + "'. Its encryption context keeps the original ARN "
+                                + before.arn() + ".",
+                        "management",
+                        "configuration");
+            }
         }
         try {
-            ClusterRecord before = e.rec;
-            ClusterRecord next = before;
+            ClusterRecord next = e.rec;
             if (q.masterUserPassword() != null) {
                 next = next.withPasswordVerifier(PasswordVerifier.create(q.masterUserPassword(), random));
             }
             next = next.withRetention(automated, manual);
-            if (!next.equals(before)) {
+            if (!next.equals(e.rec)) {
                 registry.save(next);
                 e.rec = next;
             }
@@ -511,21 +533,6 @@ public final class ClusterManager implements AutoCloseable {
             }
             if (layoutChange && (type != next.nodeType() || nodes != next.numberOfNodes())) {
                 resizeNow(e, type, nodes, "ClassicResize");
-            }
-            if (newId != null && !newId.equals(e.rec.identifier())) {
-                ClusterRecord renamed = e.rec.withIdentifier(newId);
-                registry.save(renamed);
-                e.rec = renamed;
-                event(
-                        renamed,
-                        "REDSHIFT-EVENT-2013",
-                        "INFO",
-                        "Cluster '" + before.identifier()
-                                + "' has been renamed to '" + newId
-                                + "'. Its encryption context keeps the original ARN "
-                                + before.arn() + ".",
-                        "management",
-                        "configuration");
             }
             ClusterView response =
                     new ClusterView(e.rec, shown, endpointAddress, q.masterUserPassword() != null, null, e.restore);
@@ -577,6 +584,8 @@ public final class ClusterManager implements AutoCloseable {
         Path target = storesDir.resolve(newDir);
         deleteTree(target);
         Store fresh = null;
+        // Stop serving SQL first: a write committed to the old store after the copy's snapshot would be lost.
+        listener.down(old.id());
         try {
             StoreKeys k = run.databaseKey() == null ? StoreKeys.unencrypted() : StoreKeys.of(run.databaseKey());
             fresh = Store.create(target, old.id(), new ClusterLayout(nodes, type.slicesPerNode()), k);
@@ -589,6 +598,7 @@ public final class ClusterManager implements AutoCloseable {
                 fresh.close();
             }
             deleteTree(target);
+            setRunning(e, run); // serve the old store again
             event(
                     old,
                     "REDSHIFT-EVENT-3500",
@@ -598,7 +608,6 @@ public final class ClusterManager implements AutoCloseable {
                     "management");
             throw ex instanceof StrongroomException s ? RedshiftApiException.from(s) : ex;
         }
-        listener.down(e.rec.id());
         setRunning(e, run.withStore(fresh));
         deleteTree(storesDir.resolve(old.storeDir()));
         event(
@@ -1552,7 +1561,13 @@ public final class ClusterManager implements AutoCloseable {
                     "Cluster '" + r.identifier() + "' " + (atStart ? "started with the control plane" : "rebooted")
                             + " at " + clock.instant() + " UTC.",
                     atStart ? new String[] {"management", "monitoring"} : new String[] {"management"});
-        } catch (StrongroomException ex) {
+        } catch (RuntimeException unexpected) {
+            StrongroomException ex = unexpected instanceof StrongroomException se
+                    ? se
+                    : new StrongroomException(
+                            ErrorCode.INTERNAL,
+                            unexpected.getClass().getSimpleName() + ": " + unexpected.getMessage(),
+                            unexpected);
             if (k != null) {
                 k.close();
             }
