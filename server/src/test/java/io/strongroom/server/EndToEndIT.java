@@ -175,6 +175,34 @@ class EndToEndIT {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(out).as("psql output (is postgresql-client installed?)").isEqualTo("east|10000\nwest|10000\n");
 
+        // A snapshot restores into a new encrypted cluster with identical rows; BACKUP NO tables are left out.
+        try (Connection conn = connect(port, "Passw0rdX");
+                Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE scratch (id INTEGER) BACKUP NO");
+            st.execute("INSERT INTO scratch VALUES (1), (2)");
+        }
+        String before = checksum(port, "Passw0rdX");
+        redshift.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
+        redshift.waiter().waitUntilSnapshotAvailable(r -> r.snapshotIdentifier("s1"));
+        redshift.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw2").snapshotIdentifier("s1"));
+        int restoredPort = redshift.describeClusters(r -> r.clusterIdentifier("dw2"))
+                .clusters()
+                .get(0)
+                .endpoint()
+                .port();
+        assertThat(redshift.describeClusters(r -> r.clusterIdentifier("dw2"))
+                        .clusters()
+                        .get(0)
+                        .encrypted())
+                .isTrue();
+        assertThat(checksum(restoredPort, "Passw0rdX")).isEqualTo(before);
+        try (Connection conn = connect(restoredPort, "Passw0rdX");
+                Statement st = conn.createStatement()) {
+            assertThatThrownBy(() -> st.executeQuery("SELECT count(*) FROM scratch"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("scratch");
+        }
+
         // A new master password takes effect for new connections.
         redshift.modifyCluster(r -> r.clusterIdentifier("dw1").masterUserPassword("N3wPassw0rd"));
         assertThatThrownBy(() -> connect(port, "Passw0rdX"))
@@ -187,6 +215,17 @@ class EndToEndIT {
         // A deleted cluster stops serving.
         redshift.deleteCluster(r -> r.clusterIdentifier("dw1").skipFinalClusterSnapshot(true));
         assertThatThrownBy(() -> connect(port, "N3wPassw0rd")).isInstanceOf(SQLException.class);
+    }
+
+    /** Row count and an order-independent checksum of the sales table, over SQL. */
+    private String checksum(int port, String password) throws SQLException {
+        try (Connection conn = connect(port, password);
+                Statement st = conn.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*), sum(id), sum(amount), count(DISTINCT region) FROM sales")) {
+            rs.next();
+            return rs.getLong(1) + ":" + rs.getLong(2) + ":" + rs.getBigDecimal(3) + ":" + rs.getLong(4);
+        }
     }
 
     private static byte[] copyData(int from, int to) {
