@@ -180,6 +180,11 @@ final class PgConnection {
         }
     }
 
+    /** True once the client authenticated; until then the server enforces an overall deadline. */
+    boolean authenticated() {
+        return session != null;
+    }
+
     private void serve() throws IOException {
         socket.setSoTimeout(AUTHENTICATION_TIMEOUT_MILLIS);
         StartupPacket.Startup startup = startup();

@@ -40,6 +40,12 @@ public final class PgServer implements AutoCloseable {
     private final ServerSocket listener;
     private final Thread acceptor;
     private final Map<Integer, PgConnection> connections = new ConcurrentHashMap<>();
+    private final Map<Integer, Thread> threads = new ConcurrentHashMap<>();
+    /** Connections beyond this are closed at once (PostgreSQL's max_connections, here per cluster). */
+    static final int MAX_CONNECTIONS = 500;
+    /** A client must finish TLS, startup and authentication within this time. */
+    static final java.time.Duration AUTHENTICATION_DEADLINE = java.time.Duration.ofSeconds(60);
+
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
 
@@ -76,6 +82,10 @@ public final class PgServer implements AutoCloseable {
         return connections.size();
     }
 
+    /**
+     * Stops accepting, cancels every running statement, closes every connection and waits (up to 30 s) for the
+     * connection threads to end, so the engine and the store under it are idle when this returns.
+     */
     @Override
     public void close() {
         closed = true;
@@ -84,13 +94,28 @@ public final class PgServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the listener", e);
         }
-        for (PgConnection c : connections.values()) {
-            c.abort();
-        }
         try {
             acceptor.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (PgConnection c : connections.values()) {
+            c.cancel();
+            c.abort();
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (Thread t : threads.values()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.log(System.Logger.Level.WARNING, "connections still running after 30 s on port " + port());
+                break;
+            }
+            try {
+                t.join(java.time.Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
     }
 
@@ -102,6 +127,11 @@ public final class PgServer implements AutoCloseable {
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(System.Logger.Level.WARNING, "accept failed on port " + port() + ": " + e);
+                    try {
+                        Thread.sleep(100); // e.g. out of file descriptors: do not spin
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
                 }
                 continue;
             }
@@ -110,14 +140,39 @@ public final class PgServer implements AutoCloseable {
             } catch (SocketException e) {
                 LOG.log(System.Logger.Level.DEBUG, "setTcpNoDelay", e);
             }
+            if (connections.size() >= MAX_CONNECTIONS) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "refused a connection on port " + port() + ": " + MAX_CONNECTIONS + " are open");
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing a refused connection", e);
+                }
+                continue;
+            }
             int processId = newProcessId();
             PgConnection connection = new PgConnection(config, socket, processId, random.nextInt(), this::cancel);
             connections.put(processId, connection);
-            Thread.ofVirtual().name("pgwire-" + processId).start(() -> {
+            Thread thread = Thread.ofVirtual().name("pgwire-" + processId).unstarted(() -> {
                 try {
                     connection.run();
                 } finally {
                     connections.remove(processId);
+                    threads.remove(processId);
+                }
+            });
+            threads.put(processId, thread);
+            thread.start();
+            // An overall deadline for authentication: a per-read timeout alone lets a client trickle bytes forever.
+            Thread.ofVirtual().name("pgwire-auth-deadline-" + processId).start(() -> {
+                try {
+                    Thread.sleep(AUTHENTICATION_DEADLINE);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (!connection.authenticated()) {
+                    connection.abort();
                 }
             });
             if (closed) {

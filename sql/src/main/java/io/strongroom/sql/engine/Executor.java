@@ -121,8 +121,11 @@ final class Executor {
         if (rel instanceof LogicalAggregate a) {
             return aggregate(a);
         }
+        if (rel instanceof org.apache.calcite.rel.logical.LogicalCorrelate c) {
+            return correlate(c);
+        }
         if (rel instanceof LogicalJoin j) {
-            return join(j);
+            return join(j, needed);
         }
         if (rel instanceof LogicalSort s) {
             return sort(s, needed);
@@ -199,6 +202,10 @@ final class Executor {
     }
 
     private Iterator<@Nullable Object[]> scan(TableScan scan, ImmutableBitSet needed, List<ScanSpec.Range> ranges) {
+        SystemTables.SystemTable system = scan.getTable().unwrap(SystemTables.SystemTable.class);
+        if (system != null) {
+            return system.rows().stream().map(r -> r.clone()).iterator();
+        }
         TableReader reader = tables.reader(scan.getTable().getQualifiedName());
         int width = scan.getRowType().getFieldCount();
         List<Integer> cols = needed.isEmpty() ? List.of() : needed.asList();
@@ -479,6 +486,9 @@ final class Executor {
                 return;
             }
             List<Integer> args = call.getArgList();
+            if (kind == SqlKind.LITERAL_AGG) {
+                return;
+            }
             if (kind == SqlKind.COUNT && args.isEmpty()) {
                 count++;
                 return;
@@ -535,6 +545,8 @@ final class Executor {
             RelDataType t = call.getType();
             return switch (kind) {
                 case COUNT -> count;
+                // The constant the subquery rewrite asks for (e.g. TRUE marking a match in NOT IN).
+                case LITERAL_AGG -> Expressions.cast(Expressions.literal((RexLiteral) call.rexList.get(0)), t);
                 case SUM0 -> Expressions.cast(value == null ? 0L : value, t);
                 case AVG -> {
                     if (value == null || count == 0) {
@@ -612,7 +624,7 @@ final class Executor {
 
     // ---- join ----
 
-    private Iterator<@Nullable Object[]> join(LogicalJoin j) {
+    private Iterator<@Nullable Object[]> join(LogicalJoin j, ImmutableBitSet needed) {
         JoinRelType type = j.getJoinType();
         int leftWidth = j.getLeft().getRowType().getFieldCount();
         int rightWidth = j.getRight().getRowType().getFieldCount();
@@ -621,8 +633,24 @@ final class Executor {
         int[] rk = info.rightKeys.toIntArray();
         RexNode residual = info.getRemaining(j.getCluster().getRexBuilder());
         Expressions.Expr extra = residual.isAlwaysTrue() ? null : Expressions.compile(residual, params);
-        Iterator<@Nullable Object[]> left = compile(j.getLeft(), ImmutableBitSet.range(leftWidth));
-        Iterator<@Nullable Object[]> right = compile(j.getRight(), ImmutableBitSet.range(rightWidth));
+        // Only the columns used above or by the condition are read; the rest stay null.
+        ImmutableBitSet used = (type == JoinRelType.SEMI || type == JoinRelType.ANTI
+                        ? needed.intersect(ImmutableBitSet.range(leftWidth))
+                        : needed)
+                .union(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(j.getCondition()));
+        ImmutableBitSet leftNeeded = used.intersect(ImmutableBitSet.range(leftWidth));
+        ImmutableBitSet rightNeeded = used.intersect(ImmutableBitSet.range(leftWidth, leftWidth + rightWidth))
+                .shift(-leftWidth);
+        if (type == JoinRelType.INNER && extra == null) {
+            var mq = j.getCluster().getMetadataQuery();
+            Double l = mq.getRowCount(j.getLeft());
+            Double r = mq.getRowCount(j.getRight());
+            if (l != null && r != null && l < r) {
+                // Build on the smaller (left) input, probe with the right.
+                return innerJoinBuildLeft(j, leftNeeded, rightNeeded, lk, rk, leftWidth, rightWidth);
+            }
+        }
+        Iterator<@Nullable Object[]> right = compile(j.getRight(), rightNeeded);
         // Build on the right input, probe with the left.
         Map<Key, List<@Nullable Object[]>> build = new HashMap<>();
         List<@Nullable Object[]> rightRows = new ArrayList<>();
@@ -634,62 +662,176 @@ final class Executor {
                 build.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
             }
         }
-        boolean[] rightMatched = new boolean[rightRows.size()];
+        boolean outerRight = type == JoinRelType.RIGHT || type == JoinRelType.FULL;
         Map<Object[], Integer> rightIndex = new java.util.IdentityHashMap<>();
-        if (type == JoinRelType.RIGHT || type == JoinRelType.FULL) {
+        if (outerRight) {
             for (int i = 0; i < rightRows.size(); i++) {
                 rightIndex.put(rightRows.get(i), i);
             }
         }
+        boolean[] rightMatched = new boolean[outerRight ? rightRows.size() : 0];
+        Iterator<@Nullable Object[]> left = compile(j.getLeft(), leftNeeded);
+        Iterator<@Nullable Object[]> probe = new Iterator<>() {
+            private final java.util.ArrayDeque<@Nullable Object[]> ready = new java.util.ArrayDeque<>();
+            private long n;
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && left.hasNext()) {
+                    // Counts probe rows and candidate pairs, so a cross join notices a cancel promptly.
+                    if (++n >= 0x10000) {
+                        n = 0;
+                        checkCancelled();
+                    }
+                    probeOne(left.next());
+                }
+                return !ready.isEmpty();
+            }
+
+            private void probeOne(@Nullable Object[] l) {
+                Key k = key(l, lk);
+                List<@Nullable Object[]> candidates = k == null ? List.of() : build.getOrDefault(k, List.of());
+                n += candidates.size();
+                boolean matched = false;
+                for (Object[] r : candidates) {
+                    Object[] joined = concatRows(l, r, leftWidth, rightWidth);
+                    if (extra != null && !Boolean.TRUE.equals(extra.eval(joined))) {
+                        continue;
+                    }
+                    matched = true;
+                    if (type == JoinRelType.SEMI || type == JoinRelType.ANTI) {
+                        break;
+                    }
+                    if (outerRight) {
+                        rightMatched[java.util.Objects.requireNonNull(rightIndex.get(r))] = true;
+                    }
+                    ready.add(joined);
+                }
+                switch (type) {
+                    case SEMI -> {
+                        if (matched) {
+                            ready.add(l);
+                        }
+                    }
+                    case ANTI -> {
+                        if (!matched) {
+                            ready.add(l);
+                        }
+                    }
+                    case LEFT, FULL -> {
+                        if (!matched) {
+                            ready.add(concatRows(l, new Object[rightWidth], leftWidth, rightWidth));
+                        }
+                    }
+                    default -> {}
+                }
+            }
+
+            @Override
+            public @Nullable Object[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return java.util.Objects.requireNonNull(ready.poll());
+            }
+        };
+        if (!outerRight) {
+            return probe;
+        }
         List<@Nullable Object[]> out = new ArrayList<>();
-        long n = 0;
-        while (left.hasNext()) {
-            if ((++n & 0xFFFF) == 0) {
-                checkCancelled();
-            }
-            Object[] l = left.next();
-            Key k = key(l, lk);
-            List<@Nullable Object[]> candidates = k == null ? List.of() : build.getOrDefault(k, List.of());
-            boolean matched = false;
-            for (Object[] r : candidates) {
-                Object[] joined = concatRows(l, r, leftWidth, rightWidth);
-                if (extra != null && !Boolean.TRUE.equals(extra.eval(joined))) {
-                    continue;
-                }
-                matched = true;
-                if (type == JoinRelType.SEMI || type == JoinRelType.ANTI) {
-                    break;
-                }
-                if (!rightIndex.isEmpty()) {
-                    rightMatched[java.util.Objects.requireNonNull(rightIndex.get(r))] = true;
-                }
-                out.add(joined);
-            }
-            switch (type) {
-                case SEMI -> {
-                    if (matched) {
-                        out.add(l);
-                    }
-                }
-                case ANTI -> {
-                    if (!matched) {
-                        out.add(l);
-                    }
-                }
-                case LEFT, FULL -> {
-                    if (!matched) {
-                        out.add(concatRows(l, new Object[rightWidth], leftWidth, rightWidth));
-                    }
-                }
-                default -> {}
+        probe.forEachRemaining(out::add);
+        for (int i = 0; i < rightRows.size(); i++) {
+            if (!rightMatched[i]) {
+                out.add(concatRows(new Object[leftWidth], rightRows.get(i), leftWidth, rightWidth));
             }
         }
-        if (type == JoinRelType.RIGHT || type == JoinRelType.FULL) {
-            for (int i = 0; i < rightRows.size(); i++) {
-                if (!rightMatched[i]) {
-                    out.add(concatRows(new Object[leftWidth], rightRows.get(i), leftWidth, rightWidth));
+        return out.iterator();
+    }
+
+    /** An inner equi-join that builds its hash table on the left input and streams the right. */
+    private Iterator<@Nullable Object[]> innerJoinBuildLeft(
+            LogicalJoin j,
+            ImmutableBitSet leftNeeded,
+            ImmutableBitSet rightNeeded,
+            int[] lk,
+            int[] rk,
+            int leftWidth,
+            int rightWidth) {
+        Iterator<@Nullable Object[]> left = compile(j.getLeft(), leftNeeded);
+        Map<Key, List<@Nullable Object[]>> build = new HashMap<>();
+        while (left.hasNext()) {
+            Object[] l = left.next();
+            Key k = key(l, lk);
+            if (k != null) {
+                build.computeIfAbsent(k, x -> new ArrayList<>()).add(l);
+            }
+        }
+        Iterator<@Nullable Object[]> right = compile(j.getRight(), rightNeeded);
+        return new Iterator<>() {
+            private final java.util.ArrayDeque<@Nullable Object[]> ready = new java.util.ArrayDeque<>();
+            private long n;
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && right.hasNext()) {
+                    if ((++n & 0xFFFF) == 0) {
+                        checkCancelled();
+                    }
+                    Object[] r = right.next();
+                    Key k = key(r, rk);
+                    if (k != null) {
+                        for (Object[] l : build.getOrDefault(k, List.of())) {
+                            ready.add(concatRows(l, r, leftWidth, rightWidth));
+                        }
+                    }
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public @Nullable Object[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return java.util.Objects.requireNonNull(ready.poll());
+            }
+        };
+    }
+
+    /**
+     * A correlated subquery the decorrelator left in place, run as a nested loop: the right side is compiled and
+     * run again for every left row, with that row bound to the correlation variable.
+     */
+    private Iterator<@Nullable Object[]> correlate(org.apache.calcite.rel.logical.LogicalCorrelate c) {
+        int leftWidth = c.getLeft().getRowType().getFieldCount();
+        int rightWidth = c.getRight().getRowType().getFieldCount();
+        JoinRelType type = c.getJoinType();
+        Iterator<@Nullable Object[]> left = compile(c.getLeft(), ImmutableBitSet.range(leftWidth));
+        List<@Nullable Object[]> out = new ArrayList<>();
+        var correlations = params.correlations();
+        try {
+            while (left.hasNext()) {
+                checkCancelled();
+                Object[] l = left.next();
+                correlations.put(c.getCorrelationId(), l);
+                Iterator<@Nullable Object[]> right = compile(c.getRight(), ImmutableBitSet.range(rightWidth));
+                boolean matched = false;
+                while (right.hasNext()) {
+                    Object[] r = right.next();
+                    matched = true;
+                    if (type == JoinRelType.SEMI || type == JoinRelType.ANTI) {
+                        break;
+                    }
+                    out.add(concatRows(l, r, leftWidth, rightWidth));
+                }
+                if ((type == JoinRelType.SEMI && matched) || (type == JoinRelType.ANTI && !matched)) {
+                    out.add(l);
+                } else if (type == JoinRelType.LEFT && !matched) {
+                    out.add(concatRows(l, new Object[rightWidth], leftWidth, rightWidth));
                 }
             }
+        } finally {
+            correlations.remove(c.getCorrelationId());
         }
         return out.iterator();
     }

@@ -44,7 +44,15 @@ final class Expressions {
     }
 
     /** What expressions may read besides the row: parameters and the session's identity. */
-    record Context(List<@Nullable Object> params, String user, String database) {}
+    record Context(
+            List<@Nullable Object> params,
+            String user,
+            String database,
+            java.util.Map<org.apache.calcite.rel.core.CorrelationId, @Nullable Object[]> correlations) {
+        Context(List<@Nullable Object> params, String user, String database) {
+            this(params, user, database, new java.util.HashMap<>());
+        }
+    }
 
     /** A year-month or day-time interval literal. */
     record Interval(long months, long millis) {}
@@ -71,6 +79,20 @@ final class Expressions {
         }
         if (node instanceof RexCall call) {
             return call(call, ctx);
+        }
+        if (node instanceof org.apache.calcite.rex.RexFieldAccess fa
+                && fa.getReferenceExpr() instanceof org.apache.calcite.rex.RexCorrelVariable cv) {
+            // A field of the outer row of a correlated subquery, bound by the executor's Correlate operator.
+            org.apache.calcite.rel.core.CorrelationId id = cv.id;
+            int field = fa.getField().getIndex();
+            var correlations = ctx.correlations();
+            return row -> {
+                Object[] outer = correlations.get(id);
+                if (outer == null) {
+                    throw notSupported("correlation " + id + " outside its subquery");
+                }
+                return outer[field];
+            };
         }
         throw notSupported(node.getKind().toString());
     }

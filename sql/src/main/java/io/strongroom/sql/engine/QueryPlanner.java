@@ -88,7 +88,50 @@ final class QueryPlanner {
         public boolean shouldConvertRaggedUnionTypesToVarying() {
             return true;
         }
+
+        /** As PostgreSQL and Redshift: SUM of an integer is BIGINT, SUM of a DECIMAL keeps its scale at 38 digits. */
+        @Override
+        public RelDataType deriveSumType(RelDataTypeFactory f, RelDataType arg) {
+            RelDataType t = switch (arg.getSqlTypeName()) {
+                case TINYINT, SMALLINT, INTEGER, BIGINT -> f.createSqlType(SqlTypeName.BIGINT);
+                case DECIMAL -> f.createSqlType(SqlTypeName.DECIMAL, 38, Math.max(0, arg.getScale()));
+                default -> super.deriveSumType(f, arg);
+            };
+            return f.createTypeWithNullability(t, arg.isNullable());
+        }
+
+        /**
+         * AVG of a DECIMAL carries 16 fractional digits, as PostgreSQL prints it (Redshift would round to the
+         * argument's scale, which loses the answer for AVG of a discount).
+         */
+        @Override
+        public RelDataType deriveAvgAggType(RelDataTypeFactory f, RelDataType arg) {
+            if (arg.getSqlTypeName() == SqlTypeName.DECIMAL) {
+                return f.createTypeWithNullability(
+                        f.createSqlType(SqlTypeName.DECIMAL, 38, Math.max(DIVIDE_SCALE, arg.getScale())),
+                        arg.isNullable());
+            }
+            return super.deriveAvgAggType(f, arg);
+        }
+
+        /**
+         * DECIMAL division keeps at least 16 fractional digits, as PostgreSQL's numeric division does, instead
+         * of SQL Server's rule (Calcite's default) that leaves 6 when the operands are wide.
+         */
+        @Override
+        public RelDataType deriveDecimalDivideType(RelDataTypeFactory f, RelDataType a, RelDataType b) {
+            RelDataType t = super.deriveDecimalDivideType(f, a, b);
+            if (t == null || t.getSqlTypeName() != SqlTypeName.DECIMAL) {
+                return t;
+            }
+            int scale = Math.max(DIVIDE_SCALE, Math.max(Math.max(0, a.getScale()), Math.max(0, b.getScale())));
+            return f.createTypeWithNullability(
+                    f.createSqlType(SqlTypeName.DECIMAL, 38, Math.min(scale, 38)), t.isNullable());
+        }
     };
+
+    /** Fractional digits of DECIMAL division and AVG results. */
+    static final int DIVIDE_SCALE = 16;
 
     private static final SqlParser.Config PARSER = SqlParser.config()
             .withParserFactory(SqlBabelParserImpl.FACTORY)
@@ -122,9 +165,7 @@ final class QueryPlanner {
             List<RelDataType> parameterRelTypes) {}
 
     /** The tables a query may read, by schema. */
-    interface Catalog {
-        List<TableSpec> tables();
-
+    interface Catalog extends SystemTables.Source {
         long rowCount(TableSpec spec);
     }
 
@@ -157,10 +198,19 @@ final class QueryPlanner {
         bySchema.computeIfAbsent("public", k -> new HashMap<>());
         SchemaPlus plus = root.plus();
         bySchema.forEach((schema, tables) -> plus.add(schema, new StoreSchema(tables, catalog)));
+        if (!bySchema.containsKey("pg_catalog")) {
+            plus.add("pg_catalog", SystemTables.pgCatalog(catalog));
+        }
         Properties props = new Properties();
         props.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "false");
         CalciteConnectionConfig config = new CalciteConnectionConfigImpl(props);
-        CalciteCatalogReader reader = new CalciteCatalogReader(root, List.of("public"), typeFactory, config);
+        // Unqualified names resolve in public, then pg_catalog (the system views), as on Redshift.
+        CalciteCatalogReader reader = new CalciteCatalogReader(
+                root,
+                org.apache.calcite.sql.validate.SqlNameMatchers.withCaseSensitive(false),
+                List.of(List.of("public"), List.of("pg_catalog"), List.of()),
+                typeFactory,
+                config) {};
         SqlValidator validator = SqlValidatorUtil.newValidator(
                 OPERATORS,
                 reader,
@@ -229,7 +279,11 @@ final class QueryPlanner {
         rel = hep.findBestExp();
         RelBuilder builder =
                 RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(rel.getCluster(), null);
-        rel = RelDecorrelator.decorrelateQuery(rel, builder);
+        RelNode decorrelated = RelDecorrelator.decorrelateQuery(rel, builder);
+        // The decorrelator turns a correlated LIMIT into ROW_NUMBER() OVER, which the executor does not run;
+        // such a query keeps its Correlate and runs as a nested loop instead.
+        rel = hasWindow(decorrelated) && !hasWindow(rel) ? rel : decorrelated;
+        rel = pullFactors(rel);
         HepProgramBuilder program = new HepProgramBuilder()
                 .addMatchOrder(HepMatchOrder.BOTTOM_UP)
                 .addRuleInstance(CoreRules.FILTER_REDUCE_EXPRESSIONS)
@@ -245,6 +299,7 @@ final class QueryPlanner {
         hep = new HepPlanner(program.build());
         hep.setRoot(rel);
         rel = hep.findBestExp();
+        rel = reorderJoins(rel);
         // SEARCH/Sarg expressions (IN lists, BETWEEN ranges) into plain comparisons the executor runs.
         rel = rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
             @Override
@@ -264,6 +319,82 @@ final class QueryPlanner {
             }
         });
         return rel;
+    }
+
+    private static boolean hasWindow(RelNode rel) {
+        boolean[] found = {false};
+        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                if (other instanceof org.apache.calcite.rel.core.Project p
+                        && org.apache.calcite.rex.RexOver.containsOver(p.getProjects(), null)) {
+                    found[0] = true;
+                }
+                if (other instanceof org.apache.calcite.rel.core.Window) {
+                    found[0] = true;
+                }
+                return super.visit(other);
+            }
+        });
+        return found[0];
+    }
+
+    /**
+     * Pulls conjuncts common to every branch of an OR out of it ({@code (a AND b) OR (a AND c)} becomes {@code a
+     * AND (b OR c)}), so a join condition repeated in each branch, as in TPC-H Q19, becomes an equi-join.
+     */
+    private static RelNode pullFactors(RelNode rel) {
+        return rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                RelNode visited = super.visit(other);
+                RexBuilder rb = visited.getCluster().getRexBuilder();
+                if (visited instanceof org.apache.calcite.rel.logical.LogicalFilter f) {
+                    return f.copy(
+                            f.getTraitSet(),
+                            f.getInput(),
+                            org.apache.calcite.rex.RexUtil.pullFactors(rb, f.getCondition()));
+                }
+                if (visited instanceof org.apache.calcite.rel.logical.LogicalJoin j) {
+                    return j.copy(
+                            j.getTraitSet(),
+                            org.apache.calcite.rex.RexUtil.pullFactors(rb, j.getCondition()),
+                            j.getLeft(),
+                            j.getRight(),
+                            j.getJoinType(),
+                            j.isSemiJoinDone());
+                }
+                return visited;
+            }
+        });
+    }
+
+    /**
+     * Orders inner joins by estimated size (Calcite's MultiJoinOptimizeBushyRule, and LoptOptimizeJoinRule where
+     * outer joins take part), so that a FROM list
+     * written in any order joins along its equi-join conditions instead of forming cross products; then pushes the
+     * remaining filters into the new joins. The executor picks each join's build side from the row estimates.
+     */
+    private static RelNode reorderJoins(RelNode rel) {
+        HepProgramBuilder multi = new HepProgramBuilder()
+                .addMatchOrder(HepMatchOrder.BOTTOM_UP)
+                .addRuleInstance(CoreRules.JOIN_TO_MULTI_JOIN)
+                .addRuleCollection(List.of(CoreRules.PROJECT_MULTI_JOIN_MERGE, CoreRules.FILTER_MULTI_JOIN_MERGE))
+                // The bushy optimizer joins along the smallest intermediate results (it keeps TPC-H Q5 off the
+                // customer-supplier nation join); it leaves multi-joins with outer joins, which Lopt then orders.
+                .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE_BUSHY)
+                .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE)
+                .addMatchOrder(HepMatchOrder.BOTTOM_UP)
+                .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
+                .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
+                .addRuleInstance(CoreRules.FILTER_PROJECT_TRANSPOSE)
+                .addRuleInstance(CoreRules.FILTER_MERGE)
+                .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
+                .addRuleInstance(CoreRules.PROJECT_MERGE)
+                .addRuleInstance(CoreRules.PROJECT_REMOVE);
+        HepPlanner hep = new HepPlanner(multi.build());
+        hep.setRoot(rel);
+        return hep.findBestExp();
     }
 
     /** Result column names as PostgreSQL names them: aliases, column names, function names, ?column?. */

@@ -214,8 +214,36 @@ final class StoreSession implements SqlSession {
             case "copy" -> copy(sql);
             case "explain" -> explain(sql);
             case "analyze", "vacuum" -> utility(sql, () -> first.toUpperCase(Locale.ROOT));
-            default -> query(sql, declared);
+            default -> {
+                ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
+                yield catalogQuery != null ? catalogQuery(sql, catalogQuery) : query(sql, declared);
+            }
         };
+    }
+
+    /** A psql or pgjdbc query about pg_catalog, answered by {@link ClientCatalog}. */
+    private Stmt catalogQuery(String sql, ClientCatalog.Query q) {
+        Rewritten rw = rewriteParameters(sql);
+        List<SqlType> paramTypes = new ArrayList<>();
+        for (int i = 0; i < rw.parameterCount(); i++) {
+            paramTypes.add(SqlType.TEXT);
+        }
+        List<ResultColumn> columns = q.columns();
+        return new Stmt(
+                sql,
+                paramTypes,
+                columns,
+                false,
+                params -> {
+                    try (View v = new View()) {
+                        return rows(
+                                columns,
+                                ClientCatalog.rows(q, v, info.user(), rw.bind(params))
+                                        .iterator(),
+                                null);
+                    }
+                },
+                false);
     }
 
     private Stmt control(String sql, String tag) {
@@ -313,6 +341,16 @@ final class StoreSession implements SqlSession {
         @Override
         public long rowCount(TableSpec spec) {
             return reader(List.of(spec.schema(), spec.name())).rowCount();
+        }
+
+        @Override
+        public TableReader reader(TableSpec spec) {
+            return reader(List.of(spec.schema(), spec.name()));
+        }
+
+        @Override
+        public String database() {
+            return info.database();
         }
 
         @Override

@@ -210,4 +210,53 @@ class StoreSessionTest {
         assertThat(rows("SHOW search_path")).containsExactly(List.of("public"));
         assertThat(rows("EXPLAIN SELECT 1")).isNotEmpty();
     }
+
+    @Test
+    void svvTableInfo_showsEncryptionSizeRowsDistributionSortKeyAndBackup() {
+        sales();
+        assertThat(rows("SELECT schema, \"table\", encrypted, diststyle, sortkey1, sortkey_num, tbl_rows, backup"
+                        + " FROM svv_table_info ORDER BY \"table\""))
+                .containsExactly(
+                        Arrays.asList("public", "regions", "Y", "AUTO(EVEN)", null, 0, 3L, "Y"),
+                        List.of("public", "sales", "Y", "KEY(region)", "sold", 1, 4L, "N"));
+        List<List<Object>> size =
+                rows("SELECT size, table_id FROM pg_catalog.svv_table_info WHERE \"table\" = 'sales'");
+        assertThat((Long) size.get(0).get(0)).isPositive();
+    }
+
+    @Test
+    void stvBlocklist_showsEveryBlockEncryptedUnderTheDatabaseKeyVersion() {
+        sales();
+        assertThat(rows("SELECT col_name, sum(num_values) FROM stv_blocklist WHERE name = 'sales'"
+                        + " GROUP BY col_name ORDER BY col_name"))
+                .containsExactly(List.of("amount", 4L), List.of("id", 4L), List.of("region", 4L), List.of("sold", 4L));
+        assertThat(rows("SELECT count(*) FROM stv_blocklist WHERE NOT encrypted"))
+                .containsExactly(List.of(0L));
+        assertThat(rows("SELECT DISTINCT key_version FROM stv_blocklist")).containsExactly(List.of(1));
+        assertThat(rows("SELECT count(*) FROM stv_blocklist b JOIN svv_table_info t ON b.tbl = t.table_id"
+                        + " WHERE t.\"table\" = 'sales' AND b.size_bytes > 0 AND b.slice >= 0 AND b.blocknum >= 0"))
+                .containsExactly(List.of(rows("SELECT count(*) FROM stv_blocklist WHERE name = 'sales'")
+                        .get(0)
+                        .get(0)));
+    }
+
+    @Test
+    void correlatedSubqueryWithLimit_runsAsANestedLoop_andUnaliasedColumnsHavePostgresNames() {
+        sales();
+        String top = "SELECT r.name, (SELECT s.id FROM sales s WHERE s.region = r.name ORDER BY s.amount DESC LIMIT 1)"
+                + " AS top FROM regions r ORDER BY r.name";
+        assertThat(String.join(
+                        "\n",
+                        rows("EXPLAIN " + top).stream()
+                                .map(r -> (String) r.get(0))
+                                .toList()))
+                .contains("Correlate");
+        assertThat(rows(top)).containsExactly(List.of("east", 1L), Arrays.asList("north", null), List.of("west", 2L));
+        try (Result.Rows r = (Result.Rows)
+                run("SELECT count(*), sum(amount), avg(amount), region FROM sales" + " GROUP BY region")) {
+            assertThat(r.columns().stream().map(c -> c.name()).toList())
+                    .containsExactly("count", "sum", "avg", "region");
+            assertThat(r.columns().get(1).typeModifier()).isEqualTo(((38 << 16) | 2) + 4);
+        }
+    }
 }

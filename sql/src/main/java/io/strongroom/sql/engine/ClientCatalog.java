@@ -1,0 +1,391 @@
+package io.strongroom.sql.engine;
+
+import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.SqlType;
+import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.TableReader;
+import io.strongroom.storage.TableSpec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Answers the catalog queries that psql 15 ({@code \dt}, {@code \d table}, {@code \l}) and pgjdbc 42.7
+ * ({@code DatabaseMetaData.getTables}, {@code getColumns}) send about {@code pg_catalog.pg_*}.
+ *
+ * <p>How this works: those queries use PostgreSQL constructs Calcite cannot parse or we do not run ({@code
+ * OPERATOR(pg_catalog.~)}, {@code COLLATE pg_catalog.default}, {@code ::regclass}, {@code format_type}, {@code
+ * pg_get_expr}, window functions, correlated catalog subqueries). Instead of implementing PostgreSQL's catalog,
+ * a query whose FROM names a {@code pg_catalog.pg_*} relation is recognised by its main relation
+ * ({@code pg_class}, {@code pg_attribute}, {@code pg_database}; any other, such as {@code pg_inherits} or
+ * {@code pg_policy} footers, is empty), its filters are read from the text (regular-expression, LIKE,
+ * equality on oid), and each select-list item is answered from the entity's fields, by alias first and then
+ * by column name; literals answer themselves; anything else is NULL. Every column is text, which is what psql
+ * reads and what pgjdbc converts from. Alternatives rejected: rewriting the constructs before Calcite (each
+ * client query still needs a dozen catalog functions and tables that would exist only for it); a real
+ * PostgreSQL catalog (out of proportion for a warehouse whose clients only browse tables and columns).
+ *
+ * <p>Stateless; thread-safe.
+ */
+final class ClientCatalog {
+    private ClientCatalog() {}
+
+    /** OID of the first table; table OIDs are this plus the store's table id. */
+    static final long FIRST_TABLE_OID = 100_000;
+
+    private static final Pattern FROM_PG = Pattern.compile("(?is)\\bfrom\\s+pg_catalog\\.(pg_\\w+)");
+    private static final Pattern REGEX_FILTER =
+            Pattern.compile("(?is)\\b(\\w+)\\.(relname|nspname)\\s+operator\\(pg_catalog\\.~\\)\\s+'((?:[^']|'')*)'");
+    private static final Pattern OID_FILTER = Pattern.compile("(?is)\\b(?:c\\.oid|a\\.attrelid)\\s*=\\s*'?(\\d+)'?");
+    private static final Pattern LIKE_PARAM =
+            Pattern.compile("(?is)\\b(?:\\w+\\.)?(nspname|relname|attname)\\s+like\\s+\\?");
+
+    /** A recognised catalog query: its result columns and how to compute its rows. */
+    record Query(String relation, List<String> names, List<String> items, List<String> likeTargets, String sql) {
+        List<ResultColumn> columns() {
+            List<ResultColumn> out = new ArrayList<>();
+            for (String n : names) {
+                out.add(ResultColumn.of(n, SqlType.TEXT));
+            }
+            return out;
+        }
+    }
+
+    /** The catalog query {@code sql} is, or null when it is not one (it then goes to the planner). */
+    static @Nullable Query recognise(String sql) {
+        SelectList select = selectList(sql);
+        if (select == null) {
+            return null;
+        }
+        // The main relation is the first one of the outermost FROM (subqueries in the select list name others).
+        Matcher m = FROM_PG.matcher(select.rest());
+        if (!m.lookingAt()) {
+            return null;
+        }
+        String relation = m.group(1).toLowerCase(Locale.ROOT);
+        List<String> items = select.items();
+        List<String> names = new ArrayList<>();
+        for (String item : items) {
+            names.add(outputName(item));
+        }
+        List<String> like = new ArrayList<>();
+        Matcher l = LIKE_PARAM.matcher(sql);
+        while (l.find()) {
+            like.add(l.group(1).toLowerCase(Locale.ROOT));
+        }
+        return new Query(relation, names, items, like, sql);
+    }
+
+    /** The rows of {@code q} over the session's tables; {@code params} bind the {@code LIKE ?} filters in order. */
+    static List<@Nullable Object[]> rows(
+            Query q, SystemTables.Source source, String user, List<@Nullable Object> params) {
+        Map<String, Pattern> filters = new HashMap<>();
+        Matcher r = REGEX_FILTER.matcher(q.sql());
+        while (r.find()) {
+            filters.put(
+                    r.group(2).toLowerCase(Locale.ROOT),
+                    Pattern.compile(r.group(3).replace("''", "'")));
+        }
+        for (int i = 0; i < q.likeTargets().size() && i < params.size(); i++) {
+            Object p = params.get(i);
+            if (p != null) {
+                filters.put(q.likeTargets().get(i), Expressions.likePattern(p.toString(), '\\', true));
+            }
+        }
+        Matcher o = OID_FILTER.matcher(q.sql());
+        Long oid = o.find() ? Long.valueOf(o.group(1)) : null;
+        boolean visibleOnly = q.sql().toLowerCase(Locale.ROOT).contains("pg_table_is_visible");
+
+        List<Map<String, @Nullable String>> entities = new ArrayList<>();
+        switch (q.relation()) {
+            case "pg_class", "pg_namespace", "pg_attribute" -> {
+                boolean attributes = q.relation().equals("pg_attribute")
+                        || q.names().stream().anyMatch(n -> n.equalsIgnoreCase("attname"));
+                List<TableSpec> tables = new ArrayList<>(source.tables());
+                tables.sort(Comparator.comparing(TableSpec::schema).thenComparing(TableSpec::name));
+                for (TableSpec spec : tables) {
+                    TableReader reader = source.reader(spec);
+                    long tableOid = FIRST_TABLE_OID + reader.tableId();
+                    if ((oid != null && oid != tableOid)
+                            || (visibleOnly && !spec.schema().equalsIgnoreCase("public"))
+                            || !matches(filters.get("relname"), spec.name())
+                            || !matches(filters.get("nspname"), spec.schema())) {
+                        continue;
+                    }
+                    Map<String, @Nullable String> rel = relation(spec, tableOid, source.database(), user);
+                    if (!attributes) {
+                        entities.add(rel);
+                        continue;
+                    }
+                    List<Column> cols = spec.columns();
+                    for (int i = 0; i < cols.size(); i++) {
+                        if (matches(filters.get("attname"), cols.get(i).name())) {
+                            Map<String, @Nullable String> att = new HashMap<>(rel);
+                            att.putAll(attribute(cols.get(i), i + 1));
+                            entities.add(att);
+                        }
+                    }
+                }
+            }
+            case "pg_database" -> {
+                Map<String, @Nullable String> db = new HashMap<>();
+                db.put("name", source.database());
+                db.put("datname", source.database());
+                db.put("table_cat", source.database());
+                db.put("owner", user);
+                db.put("encoding", "UTF8");
+                db.put("collate", "C");
+                db.put("ctype", "C");
+                db.put("datcollate", "C");
+                db.put("datctype", "C");
+                db.put("locale provider", "libc");
+                db.put("datallowconn", "t");
+                entities.add(db);
+            }
+            default -> {
+                // Indexes, constraints, inheritance, policies, publications...: Strongroom has none.
+            }
+        }
+        List<@Nullable Object[]> out = new ArrayList<>();
+        for (Map<String, @Nullable String> e : entities) {
+            Object[] row = new Object[q.items().size()];
+            for (int i = 0; i < row.length; i++) {
+                row[i] = value(q.items().get(i), q.names().get(i), e);
+            }
+            out.add(row);
+        }
+        return out;
+    }
+
+    private static boolean matches(@Nullable Pattern p, String s) {
+        return p == null || p.matcher(s).find();
+    }
+
+    private static Map<String, @Nullable String> relation(TableSpec spec, long oid, String database, String user) {
+        Map<String, @Nullable String> m = new HashMap<>();
+        m.put("oid", Long.toString(oid));
+        m.put("attrelid", Long.toString(oid));
+        m.put("nspname", spec.schema());
+        m.put("relname", spec.name());
+        m.put("relkind", "r");
+        m.put("relchecks", "0");
+        for (String f : List.of(
+                "relhasindex",
+                "relhasrules",
+                "relhastriggers",
+                "relrowsecurity",
+                "relforcerowsecurity",
+                "relhasoids",
+                "relispartition")) {
+            m.put(f, "f");
+        }
+        m.put("reltablespace", "0");
+        m.put("relpersistence", "p");
+        m.put("relreplident", "d");
+        m.put("amname", "heap");
+        m.put("current_database", database);
+        // psql \dt and pgjdbc getTables name their columns.
+        m.put("schema", spec.schema());
+        m.put("name", spec.name());
+        m.put("type", "table");
+        m.put("owner", user);
+        m.put("table_cat", database);
+        m.put("table_schem", spec.schema());
+        m.put("table_name", spec.name());
+        m.put("table_type", "TABLE");
+        return m;
+    }
+
+    private static Map<String, @Nullable String> attribute(Column c, int position) {
+        Map<String, @Nullable String> m = new HashMap<>();
+        ColumnType t = c.type();
+        SqlType wire = Types.toWire(Types.toCalcite(t, new org.apache.calcite.jdbc.JavaTypeFactoryImpl()));
+        m.put("attname", c.name());
+        m.put("atttypid", Integer.toString(wire.oid()));
+        m.put("attlen", Integer.toString(wire.size()));
+        m.put("atttypmod", Integer.toString(typmod(t)));
+        m.put("attnum", Integer.toString(position));
+        m.put("attnotnull", "f");
+        m.put("attisdropped", "f");
+        m.put("atthasdef", "f");
+        m.put("attidentity", "");
+        m.put("attgenerated", "");
+        m.put("typtypmod", "-1");
+        m.put("typbasetype", "0");
+        m.put("typtype", "b");
+        m.put("format_type", formatType(t));
+        return m;
+    }
+
+    private static int typmod(ColumnType t) {
+        return switch (t.kind()) {
+            case CHAR, VARCHAR -> t.length() + 4;
+            case DECIMAL -> ((t.precision() << 16) | t.scale()) + 4;
+            default -> -1;
+        };
+    }
+
+    /** PostgreSQL's {@code format_type}: what psql's {@code \d} prints. */
+    static String formatType(ColumnType t) {
+        return switch (t.kind()) {
+            case BOOLEAN -> "boolean";
+            case SMALLINT -> "smallint";
+            case INTEGER -> "integer";
+            case BIGINT -> "bigint";
+            case DECIMAL -> "numeric(" + t.precision() + "," + t.scale() + ")";
+            case REAL -> "real";
+            case DOUBLE -> "double precision";
+            case CHAR -> "character(" + t.length() + ")";
+            case VARCHAR -> "character varying(" + t.length() + ")";
+            case DATE -> "date";
+            case TIMESTAMP -> "timestamp without time zone";
+            case TIMESTAMPTZ -> "timestamp with time zone";
+        };
+    }
+
+    private static @Nullable String value(String item, String name, Map<String, @Nullable String> e) {
+        String expr = stripAlias(item).trim();
+        String lower = expr.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("nullif(") || lower.startsWith("(select") || lower.equals("null")) {
+            return null;
+        }
+        if (lower.startsWith("pg_catalog.format_type(")) {
+            return e.get("format_type");
+        }
+        if (lower.startsWith("pg_catalog.pg_get_userbyid(")) {
+            return e.get("owner");
+        }
+        String key = name.toLowerCase(Locale.ROOT);
+        if (e.containsKey(key) && !name.equals("?column?")) {
+            return e.get(key);
+        }
+        if (lower.equals("true") || lower.equals("false")) {
+            return lower.substring(0, 1);
+        }
+        if (lower.startsWith("'") && lower.endsWith("'")) {
+            return expr.substring(1, expr.length() - 1).replace("''", "'");
+        }
+        if (lower.matches("-?\\d+")) {
+            return expr;
+        }
+        if (lower.equals("current_database()")) {
+            return e.get("current_database");
+        }
+        Matcher col = Pattern.compile("(?:\\w+\\.)?(\\w+)").matcher(lower);
+        if (col.matches()) {
+            return e.get(col.group(1));
+        }
+        return null;
+    }
+
+    private static final Pattern ALIAS = Pattern.compile("(?is)^(.*?)\\s+as\\s+(\"(?:[^\"]|\"\")*\"|\\w+)\\s*$");
+
+    private static String stripAlias(String item) {
+        Matcher m = ALIAS.matcher(item.trim());
+        return m.matches() ? m.group(1) : item;
+    }
+
+    /** The column name PostgreSQL gives a select item: its alias, its column name, a function's name, ?column?. */
+    static String outputName(String item) {
+        Matcher m = ALIAS.matcher(item.trim());
+        if (m.matches()) {
+            String a = m.group(2);
+            return a.startsWith("\"")
+                    ? a.substring(1, a.length() - 1).replace("\"\"", "\"")
+                    : a.toLowerCase(Locale.ROOT);
+        }
+        String s = item.trim();
+        Matcher col = Pattern.compile("(?:\\w+\\.)?(\\w+)").matcher(s);
+        if (col.matches()) {
+            return col.group(1).toLowerCase(Locale.ROOT);
+        }
+        Matcher fn =
+                Pattern.compile("(?:\\w+\\.)?(\\w+)\\s*\\(.*", Pattern.DOTALL).matcher(s);
+        if (fn.matches() && !s.startsWith("(")) {
+            return fn.group(1).toLowerCase(Locale.ROOT);
+        }
+        if (s.regionMatches(true, 0, "case", 0, 4)) {
+            return "case";
+        }
+        return "?column?";
+    }
+
+    /** A SELECT's top-level items and the text from its FROM on. */
+    record SelectList(List<String> items, String rest) {}
+
+    /** The top-level select list of the outermost SELECT, split at top-level commas; null if none. */
+    static @Nullable SelectList selectList(String sql) {
+        String s = sql.trim();
+        int start = indexOfWord(s, "select", 0, true);
+        if (start < 0) {
+            return null;
+        }
+        // pgjdbc's getColumns wraps its query: SELECT * FROM (SELECT ...) c — answer the inner select list.
+        if (s.substring(start + 6).trim().startsWith("*")) {
+            int inner = indexOfWord(s, "select", start + 6, false);
+            return inner < 0 ? null : selectList(s.substring(inner));
+        }
+        List<String> items = new ArrayList<>();
+        int depth = 0;
+        int from = start + 6;
+        boolean quoted = false;
+        boolean ident = false;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quoted) {
+                quoted = c != '\'';
+                continue;
+            }
+            if (ident) {
+                ident = c != '"';
+                continue;
+            }
+            switch (c) {
+                case '\'' -> quoted = true;
+                case '"' -> ident = true;
+                case '(' -> depth++;
+                case ')' -> depth--;
+                case ',' -> {
+                    if (depth == 0) {
+                        items.add(s.substring(from, i).trim());
+                        from = i + 1;
+                    }
+                }
+                default -> {
+                    if (depth == 0 && isWordAt(s, i, "from")) {
+                        items.add(s.substring(from, i).trim());
+                        return new SelectList(items, s.substring(i));
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static int indexOfWord(String s, String word, int from, boolean first) {
+        for (int i = from; i <= s.length() - word.length(); i++) {
+            if (isWordAt(s, i, word)) {
+                return i;
+            }
+            if (first && !Character.isWhitespace(s.charAt(i))) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isWordAt(String s, int i, String word) {
+        return s.regionMatches(true, i, word, 0, word.length())
+                && (i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_')
+                && (i + word.length() == s.length()
+                        || !Character.isLetterOrDigit(s.charAt(i + word.length()))
+                                && s.charAt(i + word.length()) != '_');
+    }
+}
