@@ -1,0 +1,192 @@
+package io.strongroom.bench;
+
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.sql.Result;
+import io.strongroom.sql.SessionInfo;
+import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import io.trino.tpch.TpchEntity;
+import io.trino.tpch.TpchTable;
+import java.io.BufferedWriter;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * TPC-H side by side in one run: Strongroom encrypted, Strongroom unencrypted, and DuckDB in-process (extension
+ * autoloading off), on the same generated data. Each query runs {@code rounds} times per engine, the engines
+ * alternating; the median time is kept. Prints every query and the geometric means with their ratios.
+ *
+ * <p>Usage: {@code TpchBench [scale factor, default 1] [rounds, default 1]}.
+ */
+public final class TpchBench {
+    private static final Map<String, String> DDL = Map.of(
+            "nation", "n_nationkey INTEGER, n_name VARCHAR(25), n_regionkey INTEGER, n_comment VARCHAR(152)",
+            "region", "r_regionkey INTEGER, r_name VARCHAR(25), r_comment VARCHAR(152)",
+            "part",
+                    "p_partkey INTEGER, p_name VARCHAR(55), p_mfgr VARCHAR(25), p_brand VARCHAR(10), p_type VARCHAR(25),"
+                            + " p_size INTEGER, p_container VARCHAR(10), p_retailprice DECIMAL(15,2), p_comment VARCHAR(23)",
+            "supplier",
+                    "s_suppkey INTEGER, s_name VARCHAR(25), s_address VARCHAR(40), s_nationkey INTEGER, s_phone VARCHAR(15),"
+                            + " s_acctbal DECIMAL(15,2), s_comment VARCHAR(101)",
+            "partsupp",
+                    "ps_partkey INTEGER, ps_suppkey INTEGER, ps_availqty INTEGER, ps_supplycost DECIMAL(15,2),"
+                            + " ps_comment VARCHAR(199)",
+            "customer",
+                    "c_custkey INTEGER, c_name VARCHAR(25), c_address VARCHAR(40), c_nationkey INTEGER, c_phone VARCHAR(15),"
+                            + " c_acctbal DECIMAL(15,2), c_mktsegment VARCHAR(10), c_comment VARCHAR(117)",
+            "orders",
+                    "o_orderkey INTEGER, o_custkey INTEGER, o_orderstatus VARCHAR(1), o_totalprice DECIMAL(15,2),"
+                            + " o_orderdate DATE, o_orderpriority VARCHAR(15), o_clerk VARCHAR(15), o_shippriority INTEGER,"
+                            + " o_comment VARCHAR(79)",
+            "lineitem",
+                    "l_orderkey INTEGER, l_partkey INTEGER, l_suppkey INTEGER, l_linenumber INTEGER,"
+                            + " l_quantity DECIMAL(15,2), l_extendedprice DECIMAL(15,2), l_discount DECIMAL(15,2),"
+                            + " l_tax DECIMAL(15,2), l_returnflag VARCHAR(1), l_linestatus VARCHAR(1), l_shipdate DATE,"
+                            + " l_commitdate DATE, l_receiptdate DATE, l_shipinstruct VARCHAR(25), l_shipmode VARCHAR(10),"
+                            + " l_comment VARCHAR(44)");
+
+    private TpchBench() {}
+
+    public static void main(String[] args) throws Exception {
+        double sf = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        Path dir = Files.createTempDirectory("strongroom-tpch");
+        byte[] material = new byte[32];
+        new SecureRandom().nextBytes(material);
+        try (DatabaseKey dek = DatabaseKey.ofMaterial(
+                        new KeyInfo(KeyTier.DATABASE, "tpch/dek", 1), SecretBytes.copyOf(material));
+                Store enc = Store.create(dir.resolve("enc"), "tpch-enc", new ClusterLayout(1, 2), StoreKeys.of(dek));
+                Store plain = Store.create(
+                        dir.resolve("plain"), "tpch-plain", new ClusterLayout(1, 2), StoreKeys.unencrypted());
+                SqlSession encSession = new StoreSqlEngine(enc).open(new SessionInfo("bench", "dev", Map.of()));
+                SqlSession plainSession = new StoreSqlEngine(plain).open(new SessionInfo("bench", "dev", Map.of()));
+                Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+            try (Statement s = duck.createStatement()) {
+                s.execute("SET autoinstall_known_extensions=false");
+                s.execute("SET autoload_known_extensions=false");
+            }
+            System.out.printf(Locale.ROOT, "TPC-H scale factor %s, %d round(s), 1 node x 2 slices%n", sf, rounds);
+            long[] loadMs = new long[3];
+            for (TpchTable<?> table : TpchTable.getTables()) {
+                String name = table.getTableName();
+                Path file = dir.resolve(name + ".tbl");
+                try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    for (TpchEntity e : table.createGenerator(sf, 1, 1)) {
+                        String line = e.toLine();
+                        w.write(line, 0, line.endsWith("|") ? line.length() - 1 : line.length());
+                        w.write('\n');
+                    }
+                }
+                String ddl = "CREATE TABLE " + name + " (" + DDL.get(name) + ")";
+                loadMs[0] += load(encSession, ddl, name, file);
+                loadMs[1] += load(plainSession, ddl, name, file);
+                long t = System.nanoTime();
+                try (Statement s = duck.createStatement()) {
+                    s.execute(ddl);
+                    s.execute(
+                            "COPY " + name + " FROM '" + file + "' (DELIMITER '|', HEADER false, QUOTE '', ESCAPE '')");
+                }
+                loadMs[2] += (System.nanoTime() - t) / 1_000_000;
+                Files.delete(file);
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "load ms: encrypted %,d  unencrypted %,d  duckdb %,d%n",
+                    loadMs[0],
+                    loadMs[1],
+                    loadMs[2]);
+            System.out.println("query  encrypted ms  unencrypted ms  duckdb ms  enc/unenc  enc/duckdb");
+            double[] logSum = new double[3];
+            for (int q = 1; q <= 22; q++) {
+                String sql = query(q);
+                double[][] t = new double[3][rounds];
+                for (int r = 0; r < rounds; r++) {
+                    boolean encFirst = (q + r) % 2 == 0;
+                    t[encFirst ? 0 : 1][r] = time(encFirst ? encSession : plainSession, sql);
+                    t[encFirst ? 1 : 0][r] = time(encFirst ? plainSession : encSession, sql);
+                    t[2][r] = time(duck, sql);
+                }
+                double e = Stats.median(t[0]);
+                double p = Stats.median(t[1]);
+                double d = Stats.median(t[2]);
+                logSum[0] += Math.log(e);
+                logSum[1] += Math.log(p);
+                logSum[2] += Math.log(d);
+                System.out.printf(
+                        Locale.ROOT, "Q%02d    %,12.0f  %,14.0f  %,9.0f  %9.3f  %10.1f%n", q, e, p, d, e / p, e / d);
+            }
+            double ge = Math.exp(logSum[0] / 22);
+            double gp = Math.exp(logSum[1] / 22);
+            double gd = Math.exp(logSum[2] / 22);
+            System.out.printf(
+                    Locale.ROOT, "geomean %,10.0f  %,14.0f  %,9.0f  %9.3f  %10.1f%n", ge, gp, gd, ge / gp, ge / gd);
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static long load(SqlSession s, String ddl, String name, Path file) throws Exception {
+        long t = System.nanoTime();
+        s.execute(s.prepare(ddl, List.of()), List.of());
+        Result.CopyIn copy = (Result.CopyIn)
+                s.execute(s.prepare("COPY " + name + " FROM STDIN WITH DELIMITER '|'", List.of()), List.of());
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                copy.sink().write(buf, 0, n);
+            }
+        }
+        copy.sink().finish();
+        return (System.nanoTime() - t) / 1_000_000;
+    }
+
+    private static String query(int q) throws Exception {
+        try (InputStream in = Objects.requireNonNull(
+                TpchBench.class.getResourceAsStream(String.format(Locale.ROOT, "/tpch/q%02d.sql", q)))) {
+            String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            return sql.endsWith(";") ? sql.substring(0, sql.length() - 1) : sql;
+        }
+    }
+
+    private static double time(SqlSession s, String sql) {
+        long t = System.nanoTime();
+        try (Result.Rows r = (Result.Rows) s.execute(s.prepare(sql, List.of()), List.of())) {
+            while (r.hasNext()) {
+                r.next();
+            }
+        }
+        return (System.nanoTime() - t) / 1e6;
+    }
+
+    private static double time(Connection duck, String sql) throws Exception {
+        long t = System.nanoTime();
+        try (Statement s = duck.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                rs.getObject(1);
+            }
+        }
+        return (System.nanoTime() - t) / 1e6;
+    }
+}
