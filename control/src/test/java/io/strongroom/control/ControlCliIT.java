@@ -335,6 +335,80 @@ class ControlCliIT {
     }
 
     @Test
+    void rotateEncryptionKey_withTheAwsCli() throws Exception {
+        aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "clirot",
+                        "--node-type",
+                        "ra3.xlplus",
+                        "--number-of-nodes",
+                        "2",
+                        "--master-username",
+                        "admin1",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted")
+                .ok();
+        io.strongroom.storage.Store store = f.control
+                .running(f.admin.accountId(), "us-east-1", "clirot")
+                .orElseThrow()
+                .store();
+        ControlFixture.writeTable(store, "t", 20_000);
+        long[] before = ControlFixture.countAndSum(store, "t");
+        aws(
+                        "redshift",
+                        "create-cluster-snapshot",
+                        "--cluster-identifier",
+                        "clirot",
+                        "--snapshot-identifier",
+                        "clirot-s")
+                .ok();
+        aws("redshift", "wait", "snapshot-available", "--snapshot-identifier", "clirot-s")
+                .ok();
+        JsonNode c = aws("redshift", "rotate-encryption-key", "--cluster-identifier", "clirot")
+                .ok()
+                .json()
+                .path("Cluster");
+        assertThat(c.path("ClusterStatus").asText()).isEqualTo("rotating-keys");
+        String status = "rotating-keys";
+        for (int i = 0; i < 120 && !status.equals("available"); i++) {
+            status = aws("redshift", "describe-clusters", "--cluster-identifier", "clirot")
+                    .ok()
+                    .json()
+                    .path("Clusters")
+                    .path(0)
+                    .path("ClusterStatus")
+                    .asText();
+        }
+        assertThat(status).isEqualTo("available");
+        assertThat(f.control
+                        .running(f.admin.accountId(), "us-east-1", "clirot")
+                        .orElseThrow()
+                        .store()
+                        .currentKeyVersion())
+                .isEqualTo(2);
+        assertThat(ControlFixture.countAndSum(store, "t")).containsExactly(before);
+        assertThat(aws("redshift", "describe-events", "--source-identifier", "clirot", "--source-type", "cluster")
+                        .ok()
+                        .out())
+                .contains("REDSHIFT-EVENT-3620")
+                .contains("REDSHIFT-EVENT-3622");
+        aws("redshift", "delete-cluster", "--cluster-identifier", "clirot", "--skip-final-cluster-snapshot")
+                .ok();
+        aws("redshift", "wait", "cluster-deleted", "--cluster-identifier", "clirot")
+                .ok();
+        assertThat(aws("redshift", "rotate-encryption-key", "--cluster-identifier", "clirot")
+                        .failsWith("ClusterNotFound")
+                        .err())
+                .contains("clirot-s")
+                .contains("cannot be rotated");
+        aws("redshift", "delete-cluster-snapshot", "--snapshot-identifier", "clirot-s")
+                .ok();
+    }
+
+    @Test
     void unsignedAndBadlySignedCalls_areRefused() throws Exception {
         aws("--no-sign-request", "redshift", "describe-clusters").failsWith("MissingAuthenticationToken");
         Credential admin = f.admin;

@@ -4,13 +4,21 @@ package io.strongroom.storage;
  * The durable steps of a write, in order. A {@link FaultInjector} is told of each, so crash tests can stop a
  * write at every one and check what reopening finds.
  *
- * <p>What a crash after each step leaves: before {@link #POINTER_SWITCHED} the previous version is the
+ * <p>What a crash after each step leaves: before {@link #POINTER_SWITCHED} the previous version (for a key rotation: the version sealed under the old
+ * database key) is the
  * committed one and everything written so far is garbage the next open deletes; from {@link
  * #POINTER_SWITCHED} on, the new version is committed.
  */
 public enum CommitStep {
     /** A block file was written and fsynced (during the transaction, before commit). */
     BLOCK_WRITTEN,
+    /**
+     * Key rotation: the superblock now records the new database key version as the newest (before anything is
+     * written under it). The old version is still the committed one.
+     */
+    ROTATION_KEY_VERSION_RECORDED,
+    /** Key rotation: a table's manifest, its block keys rewrapped under the new database key, was written. */
+    ROTATION_MANIFEST_WRITTEN,
     /** A new manifest file was written and fsynced. */
     MANIFEST_WRITTEN,
     /** The new catalog file was written and fsynced. */

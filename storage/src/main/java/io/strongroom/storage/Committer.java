@@ -27,7 +27,15 @@ import org.jspecify.annotations.Nullable;
 final class Committer {
     private Committer() {}
 
-    static void checkConflicts(StoreVersion base, StoreVersion cur, Map<Long, Transaction.TableChange> changes) {
+    /** Maps a manifest version a key rotation made back to the version it rewrapped (identity otherwise). */
+    interface RewrapHistory {
+        RewrapHistory NONE = (tableId, version) -> version;
+
+        long beforeRewraps(long tableId, long version);
+    }
+
+    static void checkConflicts(
+            StoreVersion base, StoreVersion cur, Map<Long, Transaction.TableChange> changes, RewrapHistory history) {
         if (base.seq() == cur.seq()) {
             return;
         }
@@ -50,7 +58,8 @@ final class Committer {
                     .orElse(null);
             if (was == null
                     || now == null
-                    || was.manifestVersion() != now.manifestVersion()
+                    // A rotation rewraps block keys only; the rows a transaction saw are unchanged by it.
+                    || was.manifestVersion() != history.beforeRewraps(c.tableId, now.manifestVersion())
                     || !was.spec().equals(now.spec())) {
                 throw new StrongroomException(
                         ErrorCode.CONFLICT,
@@ -67,7 +76,8 @@ final class Committer {
             StoreVersion cur,
             Map<Long, Transaction.TableChange> changes,
             long nextTableId,
-            long nextBlockId) {
+            long nextBlockId,
+            Map<Long, Long> reservedManifestVersions) {
         long seq = cur.seq() + 1;
         Map<Long, Catalog.Entry> entries = new LinkedHashMap<>();
         cur.catalog().tables().forEach(e -> entries.put(e.tableId(), e));
@@ -80,7 +90,12 @@ final class Committer {
                 continue;
             }
             Catalog.Entry old = entries.get(c.tableId);
-            long version = (old == null ? 0 : old.manifestVersion()) + 1;
+            // A key rotation running meanwhile may have written the next manifest version already (its file is
+            // not committed yet); never reuse that file name.
+            long version = Math.max(
+                            old == null ? 0 : old.manifestVersion(),
+                            reservedManifestVersions.getOrDefault(c.tableId, 0L))
+                    + 1;
             List<BlockRef> blocks = new ArrayList<>();
             TableManifest base = manifests.getOrDefault(c.tableId, TableManifest.empty(c.tableId, c.sliceRows.length));
             for (BlockRef b : base.blocks()) {
@@ -116,8 +131,19 @@ final class Committer {
             manifests.put(c.tableId, m);
         }
         Catalog catalog = new Catalog(seq, nextTableId, nextBlockId, new ArrayList<>(entries.values()));
+        writeCatalogAndSwitch(files, sealer, faults, catalog, dirsToSync);
+        return new StoreVersion(catalog, manifests);
+    }
+
+    /**
+     * The tail of every commit (and of a key rotation's switch): writes {@code catalog}, fsyncs {@code dirsToSync}
+     * and the catalog directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a
+     * crash leaves the previous version; after it, this one.
+     */
+    static void writeCatalogAndSwitch(
+            StoreFiles files, Sealer sealer, FaultInjector faults, Catalog catalog, Set<Path> dirsToSync) {
         byte[] catBytes = files.encodeCatalog(catalog, sealer);
-        Path catFile = files.catalogFile(seq);
+        Path catFile = files.catalogFile(catalog.seq());
         DurableFiles.writeNew(catFile, catBytes);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
         dirsToSync.add(files.catalogDir());
@@ -134,13 +160,12 @@ final class Committer {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot remove " + tmp + ": " + e.getMessage(), e);
         }
         DurableFiles.writeNew(
-                tmp, files.encodePointer(new StoreFiles.Pointer(seq, StoreFiles.sha256(catBytes)), sealer));
+                tmp, files.encodePointer(new StoreFiles.Pointer(catalog.seq(), StoreFiles.sha256(catBytes)), sealer));
         faults.reached(CommitStep.POINTER_TMP_WRITTEN, tmp);
         DurableFiles.rename(tmp, pointer);
         faults.reached(CommitStep.POINTER_SWITCHED, pointer);
         DurableFiles.fsyncDirectory(files.root());
         faults.reached(CommitStep.COMMITTED, null);
-        return new StoreVersion(catalog, manifests);
     }
 
     /** Files the old version used and the new one does not: freed once no snapshot reads the old version. */

@@ -1,5 +1,6 @@
 package io.strongroom.storage;
 
+import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.Catalog;
@@ -47,8 +48,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Store implements AutoCloseable {
     private final StoreFiles files;
-    private final StoreFiles.Superblock superblock;
-    private final Sealer sealer;
+    private volatile StoreFiles.Superblock superblock;
+    private volatile Sealer sealer;
     private final FaultInjector faults;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -60,11 +61,25 @@ public final class Store implements AutoCloseable {
     private final Object gcLock = new Object();
     private final TreeMap<Long, Integer> openSnapshots = new TreeMap<>();
     private final List<PendingDelete> pendingDeletes = new ArrayList<>();
+    /** Base versions of open transactions (guarded by gcLock): they may still need an older database key. */
+    private final TreeMap<Long, Integer> openTransactions = new TreeMap<>();
+    /** Manifest versions a running key rotation has written but not committed, by table. */
+    private final Map<Long, Long> reservedManifestVersions = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Manifest versions key rotations made, by table: rotated version to the version it rewrapped. */
+    private final Map<Long, Map<Long, Long>> rewraps = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final Object rotationLock = new Object();
+    /** Set after a rotation's switch while an older key may still be needed (guarded by gcLock). */
+    private @Nullable KeyRetirement retirement;
+
     private volatile StoreVersion current;
     private volatile @Nullable String failure;
     private volatile boolean closed;
 
     private record PendingDelete(long obsoleteFromSeq, Path file) {}
+
+    /** The older keys become unneeded once nothing reads a version before {@code switchSeq}. */
+    private record KeyRetirement(long switchSeq, Sealer newOnly, List<KeyRotation.Listener> listeners) {}
 
     private Store(
             StoreFiles files,
@@ -170,13 +185,29 @@ public final class Store implements AutoCloseable {
                     ErrorCode.INVALID_STATE, "store " + root + " is already open: " + e.getMessage(), e);
         }
         try {
-            if (keys.encrypted() && keys.current().version() > sb.newestKeyVersion()) {
-                throw new StrongroomException(
-                        ErrorCode.INVALID_STATE,
-                        "database key version " + keys.current().version() + " is newer than any store " + sb.storeId()
-                                + " has used (" + sb.newestKeyVersion() + "); rotation must record it first");
+            // Everything the committed version references is under the DEK version that seals CURRENT or older
+            // (a rotation commits only once every block key is rewrapped). Versions above it in the ring belong to
+            // a rotation that did not commit: they are left out, so writes go on under the committed version and
+            // never mix a key the caller may be about to discard into the committed state.
+            StoreKeys usable = keys;
+            if (keys.encrypted()) {
+                int committed = committedKeyVersion(root);
+                if (committed < 1 || committed > sb.newestKeyVersion()) {
+                    throw Sealer.integrity(
+                            "commit pointer " + root.resolve(StoreFiles.POINTER),
+                            "names database key version " + committed + ", which this store never used (newest is "
+                                    + sb.newestKeyVersion() + ")",
+                            null);
+                }
+                usable = keys.upTo(committed);
+                if (usable.find(committed) == null) {
+                    throw new StrongroomException(
+                            ErrorCode.WRONG_KEY,
+                            "store " + sb.storeId() + " is committed under database key version " + committed
+                                    + ", which was not provided (have " + keys + ")");
+                }
             }
-            Sealer sealer = new Sealer(keys, sb.newestKeyVersion());
+            Sealer sealer = new Sealer(usable, sb.newestKeyVersion());
             StoreFiles.Pointer p = f.readPointer(sealer);
             Catalog cat = f.readCatalog(p.seq(), p.catalogDigest(), sealer);
             Map<Long, TableManifest> manifests = new HashMap<>();
@@ -316,7 +347,163 @@ public final class Store implements AutoCloseable {
     /** Starts a write transaction over the committed version. */
     public Transaction begin() {
         checkUsable();
-        return new Transaction(this, current);
+        synchronized (gcLock) {
+            StoreVersion v = current;
+            openTransactions.merge(v.seq(), 1, Integer::sum);
+            return new Transaction(this, v);
+        }
+    }
+
+    void endTransaction(long baseSeq) {
+        synchronized (gcLock) {
+            openTransactions.computeIfPresent(baseSeq, (k, n) -> n == 1 ? null : n - 1);
+        }
+        collectGarbage();
+    }
+
+    /** The newest database key version this store has used (0 when unencrypted), from its superblock. */
+    public int newestKeyVersion() {
+        return superblock.newestKeyVersion();
+    }
+
+    /** The database key version new blocks and metadata are written under (0 when unencrypted). */
+    public int currentKeyVersion() {
+        Sealer s = sealer;
+        return s.encrypted() ? s.keys().current().version() : 0;
+    }
+
+    /**
+     * Rotates the store's database key to {@code next}, online and metadata-only: every block key is rewrapped
+     * under {@code next}; no block file is rewritten. Reads never wait; commits wait only for the final switch.
+     * {@link KeyRotation} says how, and what a crash at each step leaves. The caller keeps owning both keys;
+     * {@code listener} hears progress and when the older keys are no longer needed (then they may be closed).
+     *
+     * @return the committed version sealed under {@code next}
+     */
+    public long rotateDatabaseKey(DatabaseKey next, KeyRotation.Listener listener) {
+        synchronized (rotationLock) {
+            checkUsable();
+            return new KeyRotation(this, next, listener).run();
+        }
+    }
+
+    /**
+     * The database key version that seals the committed version of the store in {@code root}, read without any
+     * key from the commit pointer's envelope header (0 when unencrypted). After a crash during a key rotation this
+     * says whether the rotation reached its commit point: the new version, or still the old one.
+     */
+    public static int committedKeyVersion(Path root) {
+        StoreFiles.Superblock sb = StoreFiles.readSuperblock(root);
+        if (!sb.encrypted()) {
+            return 0;
+        }
+        Path file = root.resolve(StoreFiles.POINTER);
+        String place = "commit pointer " + file;
+        byte[] bytes = DurableFiles.read(file, place);
+        io.strongroom.storage.format.FileHeader.check(
+                bytes, io.strongroom.storage.format.FileHeader.Kind.POINTER, -1, place);
+        int off = io.strongroom.storage.format.FileHeader.BYTES;
+        if (bytes.length - off < io.strongroom.crypto.Envelope.HEADER_BYTES) {
+            throw Sealer.integrity(place, "truncated envelope", null);
+        }
+        return io.strongroom.crypto.Envelope.keyVersionOf(bytes, off, bytes.length - off);
+    }
+
+    // ---- package-private services for KeyRotation ----
+
+    StoreFiles.Superblock superblock() {
+        return superblock;
+    }
+
+    void recordSuperblock(StoreFiles.Superblock sb) {
+        DurableFiles.replaceAtomically(files.root().resolve(StoreFiles.SUPERBLOCK), StoreFiles.encodeSuperblock(sb));
+        superblock = sb;
+    }
+
+    StoreVersion current() {
+        return current;
+    }
+
+    Map<Long, Long> reservedManifestVersions() {
+        return reservedManifestVersions;
+    }
+
+    ReentrantLock commitLock() {
+        return commitLock;
+    }
+
+    long nextTableIdValue() {
+        return nextTableId.get();
+    }
+
+    long nextBlockIdValue() {
+        return nextBlockId.get();
+    }
+
+    /**
+     * Installs the rotated version (called under the commit lock, after its pointer switch): readers of new
+     * snapshots see rewrapped keys, writers seal under {@code ring}'s current key; the older keys stay in the ring
+     * until no snapshot or transaction from before the switch is open.
+     */
+    void switchRotated(StoreVersion next, Sealer ring, Sealer newOnly, List<Path> obsolete, KeyRotation.Listener l) {
+        StoreVersion old = current;
+        for (var e : next.catalog().tables()) {
+            Catalog.@Nullable Entry was = old.catalog().tables().stream()
+                    .filter(o -> o.tableId() == e.tableId())
+                    .findFirst()
+                    .orElse(null);
+            if (was != null && was.manifestVersion() != e.manifestVersion()) {
+                rewraps.computeIfAbsent(e.tableId(), k -> new java.util.concurrent.ConcurrentHashMap<>())
+                        .put(e.manifestVersion(), was.manifestVersion());
+            }
+        }
+        sealer = ring;
+        current = next;
+        synchronized (gcLock) {
+            for (Path p : obsolete) {
+                pendingDeletes.add(new PendingDelete(next.seq(), p));
+            }
+            // A rotation whose predecessor's older keys are still needed keeps them in its ring and takes over
+            // the predecessor's listeners: all of them hear when the last old reader closes.
+            List<KeyRotation.Listener> ls = new ArrayList<>();
+            KeyRetirement prev = retirement;
+            if (prev != null) {
+                ls.addAll(prev.listeners());
+            }
+            ls.add(l);
+            retirement = new KeyRetirement(next.seq(), newOnly, ls);
+        }
+    }
+
+    void failStop(String what) {
+        failure = what;
+        releaseLock();
+    }
+
+    /** Files a rotation wrote and will not commit: deleted as soon as no one could read them (no one can). */
+    void discard(List<Path> files) {
+        synchronized (gcLock) {
+            for (Path p : files) {
+                pendingDeletes.add(new PendingDelete(0, p));
+            }
+        }
+    }
+
+    void collectGarbageNow() {
+        collectGarbage();
+    }
+
+    private long beforeRewraps(long tableId, long version) {
+        Map<Long, Long> m = rewraps.get(tableId);
+        long v = version;
+        while (m != null) {
+            Long prev = m.get(v);
+            if (prev == null) {
+                break;
+            }
+            v = prev;
+        }
+        return v;
     }
 
     void release(Snapshot s) {
@@ -369,10 +556,18 @@ public final class Store implements AutoCloseable {
         try {
             checkUsable();
             StoreVersion cur = current;
-            Committer.checkConflicts(base, cur, changes);
+            Committer.checkConflicts(base, cur, changes, this::beforeRewraps);
             try {
-                StoreVersion next =
-                        Committer.write(files, sealer, faults, cur, changes, nextTableId.get(), nextBlockId.get());
+                KeyRotation.rewrapStale(this, sealer, changes);
+                StoreVersion next = Committer.write(
+                        files,
+                        sealer,
+                        faults,
+                        cur,
+                        changes,
+                        nextTableId.get(),
+                        nextBlockId.get(),
+                        reservedManifestVersions);
                 List<Path> obsolete = Committer.obsoleteFiles(files, cur, next);
                 current = next;
                 synchronized (gcLock) {
@@ -395,8 +590,18 @@ public final class Store implements AutoCloseable {
     /** Deletes obsolete files that no open snapshot can read any more. */
     private void collectGarbage() {
         List<Path> doomed = new ArrayList<>();
+        List<KeyRotation.Listener> retired = List.of();
         synchronized (gcLock) {
             long oldestOpen = openSnapshots.isEmpty() ? Long.MAX_VALUE : openSnapshots.firstKey();
+            KeyRetirement r = retirement;
+            if (r != null) {
+                long oldestTx = openTransactions.isEmpty() ? Long.MAX_VALUE : openTransactions.firstKey();
+                if (Math.min(oldestOpen, oldestTx) >= r.switchSeq()) {
+                    sealer = r.newOnly();
+                    retirement = null;
+                    retired = r.listeners();
+                }
+            }
             pendingDeletes.removeIf(d -> {
                 if (oldestOpen >= d.obsoleteFromSeq()) {
                     doomed.add(d.file());
@@ -411,6 +616,9 @@ public final class Store implements AutoCloseable {
             } catch (IOException e) {
                 // Left for the next open to remove: an unreferenced file is garbage, not a hazard.
             }
+        }
+        for (KeyRotation.Listener l : retired) {
+            l.olderKeysReleased();
         }
     }
 

@@ -62,6 +62,16 @@ public final class StoreKeys {
         return byVersion.isEmpty() ? null : current().info().keyId();
     }
 
+    /** This ring without the versions above {@code version} (no keys at all if it has none at or below it). */
+    public StoreKeys upTo(int version) {
+        return new StoreKeys(new TreeMap<>(byVersion.headMap(version, true)));
+    }
+
+    /** The key of {@code version}, or null when this ring lacks it. */
+    public @Nullable DatabaseKey find(int version) {
+        return byVersion.get(version);
+    }
+
     /** The key of {@code version}, or WRONG_KEY naming what is missing. */
     public DatabaseKey version(int version, String place) {
         DatabaseKey k = byVersion.get(version);

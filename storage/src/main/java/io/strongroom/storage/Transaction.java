@@ -371,6 +371,7 @@ public final class Transaction implements AutoCloseable {
         checkOpen();
         done = true;
         if (changes.isEmpty()) {
+            store.endTransaction(base.seq());
             return base.seq();
         }
         try {
@@ -380,6 +381,8 @@ public final class Transaction implements AutoCloseable {
                 discardWrittenFiles();
             }
             throw e;
+        } finally {
+            store.endTransaction(base.seq());
         }
     }
 
@@ -390,6 +393,7 @@ public final class Transaction implements AutoCloseable {
         }
         done = true;
         discardWrittenFiles();
+        store.endTransaction(base.seq());
     }
 
     private void discardWrittenFiles() {

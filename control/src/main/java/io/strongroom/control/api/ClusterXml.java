@@ -19,6 +19,9 @@ final class ClusterXml {
         w.text("ClusterIdentifier", r.identifier());
         w.text("NodeType", r.nodeType().wireName());
         w.text("ClusterStatus", v.status().wireName());
+        if (v.modifyStatus() != null) {
+            w.text("ModifyStatus", v.modifyStatus());
+        }
         w.text("ClusterAvailabilityStatus", v.status().availability());
         w.text("MasterUsername", r.masterUsername());
         w.text("DBName", r.dbName());

@@ -164,6 +164,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                         p.get("ClusterType"),
                                         p.integer("NumberOfNodes"),
                                         Boolean.TRUE.equals(p.bool("Classic")))));
+            case "RotateEncryptionKey" ->
+                cluster(w, clusters.rotateEncryptionKey(caller, region, p.required("ClusterIdentifier")));
             case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
             case "DeleteCluster" ->
                 cluster(

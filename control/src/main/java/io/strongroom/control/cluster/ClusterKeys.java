@@ -163,6 +163,41 @@ final class ClusterKeys {
         }
     }
 
+    /**
+     * New keys for a key rotation of the cluster whose vault entry is {@code current}: a new CEK from KMS
+     * GenerateDataKey under the same root key, as the service principal (the cluster's grant allows it), with the
+     * cluster's frozen encryption context, and a new random DEK wrapped by it. The entry returned keeps the root
+     * key, grant and context and carries the new versions; nothing is stored here.
+     */
+    Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, java.time.Instant now) {
+        ServiceRootKey root = new ServiceRootKey(kms.asService(region), current.rootKeyArn());
+        String clusterId = current.clusterId();
+        DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, dekVersion), random);
+        try (DataKey dataKey = root.generateDataKey(current.context())) {
+            byte[] m = dataKey.plaintext().copyBytes();
+            ClusterKey cek;
+            try {
+                cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(clusterId, cekVersion), SecretBytes.copyOf(m));
+            } finally {
+                Arrays.fill(m, (byte) 0);
+            }
+            VaultEntry entry = new VaultEntry(
+                    clusterId,
+                    current.rootKeyArn(),
+                    current.grantId(),
+                    current.context(),
+                    cekVersion,
+                    dataKey.wrapped(),
+                    dekVersion,
+                    cek.wrap(dek, clusterId),
+                    now);
+            return new Created(entry, new Unlocked(cek, dek));
+        } catch (RuntimeException e) {
+            dek.close();
+            throw e;
+        }
+    }
+
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
     Unlocked unlock(VaultEntry e, String region) {
         ServiceRootKey root = new ServiceRootKey(kms.asService(region), e.rootKeyArn());

@@ -97,6 +97,8 @@ public final class ClusterManager implements AutoCloseable {
     private final Map<String, SnapshotRecord> snapshots = new ConcurrentHashMap<>();
     private final List<TableRestoreStatus> tableRestores = new CopyOnWriteArrayList<>();
     private @Nullable ScheduledExecutorService scheduler;
+    /** Set by close: a background rotation that fails then leaves the settling to the next start. */
+    private volatile boolean closing;
 
     /** A cluster in memory: its record, status and, when up, its running store and keys. */
     private static final class Entry {
@@ -104,6 +106,8 @@ public final class ClusterManager implements AutoCloseable {
         volatile ClusterStatus status;
         volatile @Nullable RunningCluster running;
         volatile @Nullable RestoreInfo restore;
+        /** Key rotation progress while the status is rotating-keys. */
+        volatile @Nullable String progress;
 
         Entry(ClusterRecord rec, ClusterStatus status) {
             this.rec = rec;
@@ -641,6 +645,290 @@ public final class ClusterManager implements AutoCloseable {
         int g = d.lastIndexOf("-g");
         int gen = g < 0 ? 1 : Integer.parseInt(d.substring(g + 2));
         return r.id() + "-g" + (gen + 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // RotateEncryptionKey
+
+    /*
+     * How a rotation runs (in the background; the response says rotating-keys at once):
+     *  1. KMS GenerateDataKey under the cluster's root key with its frozen encryption context: the new CEK; a new
+     *     random DEK wrapped by it. Both old and new wrapped keys are then stored in the vault (the new one as the
+     *     pending entry) before the store writes anything under the new DEK.
+     *  2. The store rotates online (storage KeyRotation): every block key rewrapped, metadata only; progress goes to
+     *     ModifyStatus and events.
+     *  3. Every snapshot of the cluster has its key envelope rewrapped under the new CEK; its DEK is unchanged.
+     *  4. The pending entry becomes the only one; the old CEK is zeroed now, the old DEK once the store's last
+     *     reader from before the switch closes.
+     * A crash anywhere: the next start finds the pending entry and asks the store which DEK seals its committed
+     * version (settleRotation): the new one completes steps 3-4, the old one abandons the rotation.
+     */
+
+    /** RotateEncryptionKey: starts a rotation of the cluster's CEK and DEK and answers rotating-keys. */
+    public ClusterView rotateEncryptionKey(Credential caller, String region, String identifier) {
+        String id = identifier.toLowerCase(Locale.ROOT);
+        Optional<Entry> found = find(caller.accountId(), region, id);
+        if (found.isEmpty()) {
+            List<String> orphans = snapshots.values().stream()
+                    .filter(s -> s.accountId().equals(caller.accountId())
+                            && s.region().equals(region)
+                            && s.clusterIdentifier().equals(id))
+                    .map(SnapshotRecord::identifier)
+                    .sorted()
+                    .toList();
+            if (!orphans.isEmpty()) {
+                throw new RedshiftApiException(
+                        ErrorCode.NOT_FOUND,
+                        "ClusterNotFound",
+                        404,
+                        "Cluster " + identifier + " not found: it was deleted, so the keys of its snapshots " + orphans
+                                + " cannot be rotated (a snapshot's keys rotate with its source cluster). Restore a"
+                                + " snapshot to a new cluster and rotate that cluster's keys instead.");
+            }
+            throw RedshiftApiException.clusterNotFound(identifier);
+        }
+        Entry e = found.get();
+        if (!e.rec.encrypted()) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_STATE,
+                    "UnsupportedOperation",
+                    400,
+                    "Cluster " + e.rec.identifier() + " is not encrypted: it has no encryption keys to rotate.");
+        }
+        synchronized (lock) {
+            // A snapshot being taken recorded the current envelope; its image must be read under the same keys.
+            // Snapshot creation saves its record under this lock, and refuses a cluster that is rotating keys.
+            boolean snapshotting = snapshots.values().stream()
+                    .anyMatch(s ->
+                            s.sourceClusterId().equals(e.rec.id()) && s.status().equals("creating"));
+            if (snapshotting) {
+                throw RedshiftApiException.invalidState("A snapshot of cluster " + e.rec.identifier()
+                        + " is being taken; rotate its keys once the snapshot is available.");
+            }
+            begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.ROTATING_KEYS);
+            if (e.running == null) {
+                e.status = ClusterStatus.AVAILABLE;
+                throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
+            }
+            e.progress = "rotating-keys: starting";
+        }
+        ClusterView response = view(e, ClusterStatus.ROTATING_KEYS);
+        Thread.ofPlatform().daemon().name("strongroom-rotate-" + e.rec.id()).start(() -> rotateKeys(e));
+        return response;
+    }
+
+    private void rotateKeys(Entry e) {
+        ClusterRecord r = e.rec;
+        RunningCluster run = java.util.Objects.requireNonNull(e.running);
+        long t0 = System.nanoTime();
+        ClusterKeys.@Nullable Created fresh = null;
+        boolean pendingStored = false;
+        try {
+            VaultEntry old = vault.get(r.id())
+                    .orElseThrow(() -> RedshiftApiException.invalidState(
+                            "The key vault has no entry for cluster " + r.identifier() + "."));
+            int dekVersion = Math.max(run.store().newestKeyVersion(), old.dekVersion()) + 1;
+            fresh = keys.rotate(old, r.region(), old.cekVersion() + 1, dekVersion, clock.instant());
+            vault.putPending(fresh.entry());
+            pendingStored = true;
+            event(
+                    r,
+                    "REDSHIFT-EVENT-3620",
+                    "INFO",
+                    "Key rotation of cluster '" + r.identifier() + "' started: KMS key " + old.rootKeyArn()
+                            + " generated cluster key v" + fresh.entry().cekVersion() + " with encryption context "
+                            + old.context().pairs() + "; database key v" + dekVersion + ".",
+                    "security",
+                    "management");
+            ClusterKeys.Unlocked next = fresh.keys();
+            io.strongroom.crypto.DatabaseKey oldDek = java.util.Objects.requireNonNull(run.databaseKey());
+            io.strongroom.crypto.ClusterKey oldCek = java.util.Objects.requireNonNull(run.clusterKey());
+            int[] quartile = {0};
+            run.store().rotateDatabaseKey(next.dek, new io.strongroom.storage.KeyRotation.Listener() {
+                @Override
+                public void progress(long rewrapped, long total) {
+                    e.progress = "rotating-keys: " + rewrapped + " of " + total + " block keys rewrapped";
+                    int q = total == 0 ? 4 : (int) (rewrapped * 4 / total);
+                    if (q > quartile[0] && q < 4) {
+                        quartile[0] = q;
+                        event(
+                                r,
+                                "REDSHIFT-EVENT-3621",
+                                "INFO",
+                                "Key rotation of cluster '" + r.identifier() + "': " + rewrapped + " of " + total
+                                        + " block keys rewrapped.",
+                                "security");
+                    }
+                }
+
+                @Override
+                public void olderKeysReleased() {
+                    oldDek.close();
+                }
+            });
+            e.running = run.withKeys(next.cek, next.dek);
+            e.progress = "rotating-keys: rewrapping snapshot keys";
+            int rewrapped = rewrapSnapshots(r, old, oldCek, fresh.entry(), next.cek);
+            vault.finishRotation(fresh.entry());
+            oldCek.close();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            e.progress = null;
+            e.status = ClusterStatus.AVAILABLE;
+            event(
+                    r,
+                    "REDSHIFT-EVENT-3622",
+                    "INFO",
+                    "Key rotation of cluster '" + r.identifier() + "' completed in " + ms + " ms: cluster key v"
+                            + fresh.entry().cekVersion() + ", database key v" + dekVersion + "; " + rewrapped
+                            + " snapshot key envelopes rewrapped.",
+                    "security",
+                    "management");
+        } catch (RuntimeException ex) {
+            e.progress = null;
+            event(
+                    r,
+                    "REDSHIFT-EVENT-3623",
+                    "ERROR",
+                    "Key rotation of cluster '" + r.identifier() + "' failed: " + ex.getMessage()
+                            + (pendingStored ? " The cluster reboots to complete or roll back the rotation." : ""),
+                    "security",
+                    "management");
+            if (!pendingStored) {
+                if (fresh != null) {
+                    fresh.keys().close();
+                }
+                e.status = ClusterStatus.AVAILABLE;
+                return;
+            }
+            ClusterKeys.Created made = java.util.Objects.requireNonNull(fresh);
+            boolean switched;
+            boolean usable;
+            try {
+                switched = Store.committedKeyVersion(storesDir.resolve(r.storeDir()))
+                        == made.entry().dekVersion();
+                run.store().snapshot().close();
+                usable = true;
+            } catch (RuntimeException probe) {
+                switched = true; // unknown: let the reboot flow read the store and decide
+                usable = false;
+            }
+            if (closing) {
+                // The control plane is stopping (which closed the store under us): the next start settles the
+                // rotation from the pending vault entry and what the store committed.
+                return;
+            }
+            if (!switched && usable) {
+                // Nothing was committed under the new keys: abandon the rotation, keep serving.
+                vault.abandonRotation(r.id());
+                made.keys().close();
+                e.status = ClusterStatus.AVAILABLE;
+                return;
+            }
+            // Where the store stopped decides: the reboot flow completes or abandons the rotation.
+            boolean present;
+            synchronized (lock) {
+                present = byId.containsKey(r.id()) && !closing;
+                if (present) {
+                    e.status = ClusterStatus.REBOOTING;
+                }
+            }
+            if (present) {
+                closeRunning(e);
+                bringUp(e, false);
+            }
+        }
+    }
+
+    /**
+     * After a crash during a rotation: the store's commit pointer says whether the rotation committed. If it did,
+     * finish it (snapshot envelopes, then the vault) and return the new entry; if not, drop the pending entry and
+     * return the old one.
+     */
+    private VaultEntry settleRotation(ClusterRecord r, Path dir, VaultEntry current, VaultEntry pending) {
+        if (pending.dekVersion() == current.dekVersion() && pending.cekVersion() == current.cekVersion()) {
+            vault.abandonRotation(r.id()); // finished; only the pending file was left
+            return current;
+        }
+        int committed = Store.committedKeyVersion(dir);
+        if (committed != pending.dekVersion()) {
+            vault.abandonRotation(r.id());
+            event(
+                    r,
+                    "REDSHIFT-EVENT-3623",
+                    "WARNING",
+                    "Key rotation of cluster '" + r.identifier() + "' was interrupted before it switched keys and was"
+                            + " rolled back; the cluster keeps database key v" + current.dekVersion()
+                            + ". Rotate again if needed.",
+                    "security",
+                    "management");
+            return current;
+        }
+        try (ClusterKeys.Unlocked old = keys.unlock(current, r.region());
+                ClusterKeys.Unlocked next = keys.unlock(pending, r.region())) {
+            int n = rewrapSnapshots(r, current, old.cek, pending, next.cek);
+            vault.finishRotation(pending);
+            event(
+                    r,
+                    "REDSHIFT-EVENT-3622",
+                    "INFO",
+                    "Key rotation of cluster '" + r.identifier() + "' was interrupted after it switched keys and"
+                            + " was completed at restart: database key v" + pending.dekVersion() + "; " + n
+                            + " snapshot key envelopes rewrapped.",
+                    "security",
+                    "management");
+        }
+        return pending;
+    }
+
+    /**
+     * Rewraps the key envelope of every snapshot of cluster {@code r} under the new CEK: the snapshot's own DEK
+     * (whatever its version) is unwrapped, with the old CEK when the envelope holds it or else through the KMS, and
+     * wrapped under the new one. Envelopes already under the new CEK (a resumed rotation) and copies under
+     * another region's root key are left as they are. Returns how many were rewrapped.
+     */
+    private int rewrapSnapshots(
+            ClusterRecord r,
+            VaultEntry oldEntry,
+            io.strongroom.crypto.ClusterKey oldCek,
+            VaultEntry newEntry,
+            io.strongroom.crypto.ClusterKey newCek) {
+        int n = 0;
+        for (SnapshotRecord s : List.copyOf(snapshots.values())) {
+            if (!s.sourceClusterId().equals(r.id()) || !s.encrypted() || s.envelope() == null) {
+                continue;
+            }
+            VaultEntry se = VaultEntry.decode(s.envelopeBytes(), s.identifier());
+            if (!se.rootKeyArn().equals(newEntry.rootKeyArn())
+                    || (se.cekVersion() == newEntry.cekVersion()
+                            && se.wrappedCek().equals(newEntry.wrappedCek()))) {
+                continue;
+            }
+            io.strongroom.crypto.KeyInfo dekInfo = VaultEntry.dekInfo(se.clusterId(), se.dekVersion());
+            io.strongroom.crypto.WrappedKey rewrapped;
+            if (se.cekVersion() == oldEntry.cekVersion() && se.wrappedCek().equals(oldEntry.wrappedCek())) {
+                try (io.strongroom.crypto.DatabaseKey dek =
+                        oldCek.unwrapDatabaseKey(se.wrappedDek(), dekInfo, se.clusterId())) {
+                    rewrapped = newCek.wrap(dek, se.clusterId());
+                }
+            } else {
+                try (ClusterKeys.Unlocked k = keys.unlock(se, r.region())) {
+                    rewrapped = newCek.wrap(k.dek, se.clusterId());
+                }
+            }
+            VaultEntry ne = new VaultEntry(
+                    se.clusterId(),
+                    se.rootKeyArn(),
+                    se.grantId(),
+                    se.context(),
+                    newEntry.cekVersion(),
+                    newEntry.wrappedCek(),
+                    se.dekVersion(),
+                    rewrapped,
+                    se.createdAt());
+            saveSnapshot(s.withEnvelope(java.util.Base64.getEncoder().encodeToString(ne.encode())));
+            n++;
+        }
+        return n;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1539,6 +1827,10 @@ public final class ClusterManager implements AutoCloseable {
                                 ErrorCode.INTEGRITY_FAILURE,
                                 "the key vault has no entry for cluster " + r.identifier() + " (" + r.id()
                                         + "); restore " + vault.dir() + " from a backup"));
+                Optional<VaultEntry> pending = vault.pending(r.id());
+                if (pending.isPresent()) {
+                    v = settleRotation(r, dir, v, pending.get());
+                }
                 k = keys.unlock(v, r.region());
                 Store store = Store.open(dir, StoreKeys.of(k.dek));
                 setRunning(e, new RunningCluster(store, k.cek, k.dek));
@@ -1630,6 +1922,7 @@ public final class ClusterManager implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         ScheduledExecutorService s = scheduler;
         if (s != null) {
             s.shutdownNow();
@@ -1673,7 +1966,14 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     private ClusterView view(Entry e, ClusterStatus status) {
-        return new ClusterView(e.rec, status, endpointAddress, false, null, e.restore);
+        return new ClusterView(
+                e.rec,
+                status,
+                endpointAddress,
+                false,
+                null,
+                e.restore,
+                status == ClusterStatus.ROTATING_KEYS ? e.progress : null);
     }
 
     private void event(ClusterRecord r, String eventId, String severity, String message, String... categories) {

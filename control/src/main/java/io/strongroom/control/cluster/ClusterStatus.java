@@ -16,6 +16,8 @@ public enum ClusterStatus {
     RESIZING("resizing", "Modifying"),
     RENAMING("renaming", "Modifying"),
     REBOOTING("rebooting", "Unavailable"),
+    /** RotateEncryptionKey is running: queries go on, writes pause only at the switch to the new key. */
+    ROTATING_KEYS("rotating-keys", "Modifying"),
     DELETING("deleting", "Unavailable"),
     FINAL_SNAPSHOT("final-snapshot", "Unavailable"),
     INACCESSIBLE_KEY("inaccessible-encryption-credentials", "Failed"),

@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param passwordPending whether PendingModifiedValues shows a masked MasterUserPassword
  * @param resizeType {@code ClassicResize} or {@code ElasticResize} in a resize response, else null
  * @param restore the RestoreStatus of a cluster restored from a snapshot, else null
+ * @param modifyStatus what an operation in progress reports in {@code ModifyStatus} (key rotation progress), else
+ *     null
  */
 public record ClusterView(
         ClusterRecord record,
@@ -19,4 +21,15 @@ public record ClusterView(
         String endpointAddress,
         boolean passwordPending,
         @Nullable String resizeType,
-        @Nullable RestoreInfo restore) {}
+        @Nullable RestoreInfo restore,
+        @Nullable String modifyStatus) {
+    public ClusterView(
+            ClusterRecord record,
+            ClusterStatus status,
+            String endpointAddress,
+            boolean passwordPending,
+            @Nullable String resizeType,
+            @Nullable RestoreInfo restore) {
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, null);
+    }
+}

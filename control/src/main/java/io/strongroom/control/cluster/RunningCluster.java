@@ -35,6 +35,19 @@ public final class RunningCluster implements AutoCloseable {
         return dek;
     }
 
+    @Nullable
+    ClusterKey clusterKey() {
+        return cek;
+    }
+
+    /**
+     * The same store with the keys a rotation moved to. Closes nothing: the caller closes the old CEK, and the old
+     * DEK once the store no longer needs it.
+     */
+    RunningCluster withKeys(ClusterKey newCek, DatabaseKey newDek) {
+        return new RunningCluster(store, newCek, newDek);
+    }
+
     /** The same keys over another store (after a resize); closes this one's store, not the keys. */
     RunningCluster withStore(Store next) {
         store.close();

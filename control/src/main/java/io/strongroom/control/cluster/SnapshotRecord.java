@@ -139,6 +139,35 @@ public record SnapshotRecord(
                 excludedTables);
     }
 
+    /** This snapshot with its key envelope replaced (a key rotation rewrapped it under the new CEK). */
+    SnapshotRecord withEnvelope(String newEnvelope) {
+        return new SnapshotRecord(
+                id,
+                identifier,
+                accountId,
+                region,
+                clusterIdentifier,
+                sourceClusterId,
+                type,
+                status,
+                createTime,
+                clusterCreateTime,
+                nodeType,
+                numberOfNodes,
+                dbName,
+                masterUsername,
+                passwordVerifier,
+                port,
+                encrypted,
+                kmsKeyArn,
+                newEnvelope,
+                manualRetentionDays,
+                totalBytes,
+                incrementalBytes,
+                elapsedMillis,
+                excludedTables);
+    }
+
     /** A manual copy of this snapshot as image {@code newId}, named {@code newIdentifier}, status creating. */
     SnapshotRecord copyAs(String newId, String newIdentifier, int retentionDays, Instant now) {
         return new SnapshotRecord(

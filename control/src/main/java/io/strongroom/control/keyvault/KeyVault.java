@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class KeyVault {
     public static final String SUFFIX = ".vault";
+    public static final String PENDING_SUFFIX = ".pending";
     private static final Pattern CLUSTER_ID = Pattern.compile("[a-z0-9-]{1,64}");
 
     private final Path dir;
@@ -70,7 +71,49 @@ public final class KeyVault {
     }
 
     public void delete(String clusterId) {
+        AtomicFile.delete(pendingFile(clusterId));
         AtomicFile.delete(file(clusterId));
+    }
+
+    /**
+     * Stores the entry a key rotation of its cluster is moving to, beside the current one ({@code
+     * <clusterId>.pending}, same layout): from then until {@link #finishRotation} both the old and the new keys
+     * are stored, so a crash at any point of the rotation leaves keys that open whatever the store committed.
+     */
+    public void putPending(VaultEntry e) {
+        AtomicFile.write(pendingFile(e.clusterId()), e.encode());
+    }
+
+    /** The entry a key rotation of {@code clusterId} was moving to, if one was started and not finished. */
+    public Optional<VaultEntry> pending(String clusterId) {
+        Path f = pendingFile(clusterId);
+        byte[] data;
+        try {
+            data = Files.readAllBytes(f);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read key vault entry " + f + ": " + e, e);
+        }
+        VaultEntry entry = VaultEntry.decode(data, f.toString());
+        if (!entry.clusterId().equals(clusterId)) {
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE,
+                    "key vault entry " + f + " belongs to cluster " + entry.clusterId() + ", not " + clusterId
+                            + ": the file was moved or swapped; restore it from a backup of the key vault");
+        }
+        return Optional.of(entry);
+    }
+
+    /** Completes a rotation: the pending entry becomes the cluster's only entry (two atomic steps, each safe). */
+    public void finishRotation(VaultEntry pending) {
+        put(pending);
+        AtomicFile.delete(pendingFile(pending.clusterId()));
+    }
+
+    /** Abandons a rotation that did not reach the store's commit point: the old entry stays the only one. */
+    public void abandonRotation(String clusterId) {
+        AtomicFile.delete(pendingFile(clusterId));
     }
 
     /** The cluster ids that have an entry. */
@@ -87,6 +130,10 @@ public final class KeyVault {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list key vault " + dir + ": " + e, e);
         }
         return ids;
+    }
+
+    private Path pendingFile(String clusterId) {
+        return file(clusterId).resolveSibling(clusterId + PENDING_SUFFIX);
     }
 
     private Path file(String clusterId) {

@@ -1,0 +1,439 @@
+package io.strongroom.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.crypto.StrongroomException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Database key rotation: metadata only, online, and crash-safe at every durable step. */
+class KeyRotationTest {
+    @TempDir
+    Path tmp;
+
+    static final List<Column> COLS = CrashTest.COLS;
+
+    static DatabaseKey dek(int version, byte seed) {
+        byte[] m = new byte[32];
+        Arrays.fill(m, seed);
+        m[1] = (byte) version;
+        return DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, Fixtures.DEK_ID, version), SecretBytes.copyOf(m));
+    }
+
+    /** A store under DEK v1 with two tables, several commits and some deletes. */
+    private static Store populated(Path dir, DatabaseKey v1, FaultInjector faults) {
+        Store s = Store.create(dir, "rot", new ClusterLayout(1, 2), StoreKeys.of(v1), faults);
+        try (Transaction tx = s.begin()) {
+            tx.createTable(TableSpec.of("public", "t", COLS));
+            tx.createTable(TableSpec.of("public", "all_types", Fixtures.allTypes()));
+            tx.commit();
+        }
+        for (int b = 0; b < 4; b++) {
+            try (Transaction tx = s.begin()) {
+                tx.append("t", CrashTest.batch(b, 500));
+                tx.append("all_types", Fixtures.allTypesBatch(b * 100L, 100));
+                tx.commit();
+            }
+        }
+        try (Transaction tx = s.begin()) {
+            tx.delete("t", (bt, r) -> bt.column(0).getLong(r) % 7 == 0);
+            tx.commit();
+        }
+        return s;
+    }
+
+    private static String checksums(Store s) {
+        try (Snapshot snap = s.snapshot()) {
+            return Fixtures.countAndChecksum(snap.table("t")) + "/"
+                    + Fixtures.countAndChecksum(snap.table("all_types"));
+        }
+    }
+
+    /** SHA-256 of every block file, by path. */
+    private static Map<String, String> blockHashes(Path root) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".blk")).toList()) {
+                try {
+                    out.put(
+                            root.relativize(p).toString(),
+                            HexFormat.of()
+                                    .formatHex(
+                                            MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void rotate_rewrapsBlockKeys_leavesBlocksUntouched() throws IOException {
+        Path dir = tmp.resolve("s");
+        DatabaseKey v1 = dek(1, (byte) 1);
+        DatabaseKey v2 = dek(2, (byte) 2);
+        String before;
+        Map<String, String> blocksBefore;
+        List<long[]> progress = new ArrayList<>();
+        AtomicInteger released = new AtomicInteger();
+        try (Store s = populated(dir, v1, FaultInjector.NONE)) {
+            before = checksums(s);
+            blocksBefore = blockHashes(dir);
+            assertThat(blocksBefore).isNotEmpty();
+            s.rotateDatabaseKey(v2, new KeyRotation.Listener() {
+                @Override
+                public void progress(long rewrapped, long total) {
+                    progress.add(new long[] {rewrapped, total});
+                }
+
+                @Override
+                public void olderKeysReleased() {
+                    released.incrementAndGet();
+                }
+            });
+            assertThat(s.currentKeyVersion()).isEqualTo(2);
+            assertThat(s.newestKeyVersion()).isEqualTo(2);
+            assertThat(released).hasValue(1);
+            assertThat(checksums(s)).isEqualTo(before);
+            // Writes after the rotation go under the new key.
+            try (Transaction tx = s.begin()) {
+                tx.append("t", CrashTest.batch(100, 10));
+                tx.commit();
+            }
+        }
+        long total = progress.get(progress.size() - 1)[1];
+        assertThat(total).isEqualTo(blocksBefore.size());
+        assertThat(progress.get(progress.size() - 1)[0]).isEqualTo(total);
+        Map<String, String> blocksAfter = blockHashes(dir);
+        blocksBefore.forEach((file, hash) -> assertThat(blocksAfter).containsEntry(file, hash));
+        assertThat(Store.committedKeyVersion(dir)).isEqualTo(2);
+        // Every block key is now under v2 alone: the old DEK is no longer needed to read anything.
+        try (Store s = Store.open(dir, StoreKeys.of(v2))) {
+            try (Snapshot snap = s.snapshot()) {
+                assertThat(Fixtures.countAndChecksum(snap.table("all_types")))
+                        .isEqualTo(before.substring(before.indexOf('/') + 1));
+                assertThat(Fixtures.countAndChecksum(snap.table("t")))
+                        .startsWith((Long.parseLong(before.substring(0, before.indexOf(':'))) + 10) + ":");
+            }
+        }
+        assertThatThrownBy(() -> Store.open(dir, StoreKeys.of(v1)))
+                .isInstanceOf(StrongroomException.class)
+                .extracting(e -> ((StrongroomException) e).code())
+                .isEqualTo(ErrorCode.WRONG_KEY);
+    }
+
+    @Test
+    void rotate_refusesAnOldVersionAndUnencryptedStores() {
+        DatabaseKey v1 = dek(1, (byte) 1);
+        try (Store s = populated(tmp.resolve("a"), v1, FaultInjector.NONE)) {
+            assertThatThrownBy(() -> s.rotateDatabaseKey(dek(1, (byte) 9), KeyRotation.Listener.NONE))
+                    .hasMessageContaining("not newer");
+        }
+        try (Store s = Store.create(tmp.resolve("b"), "u", new ClusterLayout(1, 1), StoreKeys.unencrypted())) {
+            assertThatThrownBy(() -> s.rotateDatabaseKey(dek(2, (byte) 2), KeyRotation.Listener.NONE))
+                    .hasMessageContaining("not encrypted");
+        }
+    }
+
+    @Test
+    void rotate_whileReadingAndWriting_allSucceed_andOldKeyWaitsForOpenSnapshots() throws Exception {
+        DatabaseKey v1 = dek(1, (byte) 1);
+        DatabaseKey v2 = dek(2, (byte) 2);
+        try (Store s = populated(tmp.resolve("s"), v1, FaultInjector.NONE)) {
+            try (Transaction tx = s.begin()) {
+                tx.createTable(TableSpec.of("public", "e", COLS));
+                tx.commit();
+            }
+            String before = checksums(s);
+            AtomicBoolean stop = new AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            AtomicInteger reads = new AtomicInteger();
+            AtomicInteger commits = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    while (!stop.get()) {
+                        try (Snapshot snap = s.snapshot()) {
+                            assertThat(Fixtures.countAndChecksum(snap.table("all_types")))
+                                    .isEqualTo(before.substring(before.indexOf('/') + 1));
+                            Fixtures.countAndChecksum(snap.table("t"));
+                            reads.incrementAndGet();
+                        } catch (Throwable t) {
+                            failures.add(t);
+                            return;
+                        }
+                    }
+                }));
+            }
+            // A transaction that began before the rotation and commits after it.
+            Transaction early = s.begin();
+            early.append("e", CrashTest.batch(1000, 50));
+            threads.add(Thread.ofPlatform().start(() -> {
+                int n = 0;
+                while (!stop.get()) {
+                    try (Transaction tx = s.begin()) {
+                        tx.append("t", CrashTest.batch(2000 + n++, 20));
+                        tx.commit();
+                        commits.incrementAndGet();
+                    } catch (Throwable t) {
+                        failures.add(t);
+                        return;
+                    }
+                }
+            }));
+            Snapshot held = s.snapshot();
+            AtomicInteger released = new AtomicInteger();
+            s.rotateDatabaseKey(v2, new KeyRotation.Listener() {
+                @Override
+                public void progress(long rewrapped, long total) {}
+
+                @Override
+                public void olderKeysReleased() {
+                    released.incrementAndGet();
+                }
+            });
+            early.commit();
+            // A second rotation while the first one's old key is still needed: it keeps that key too.
+            AtomicInteger released3 = new AtomicInteger();
+            s.rotateDatabaseKey(dek(3, (byte) 3), new KeyRotation.Listener() {
+                @Override
+                public void progress(long rewrapped, long total) {}
+
+                @Override
+                public void olderKeysReleased() {
+                    released3.incrementAndGet();
+                }
+            });
+            assertThat(s.currentKeyVersion()).isEqualTo(3);
+            // Let the readers and the writer run a while under the new key too.
+            long until = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < until && failures.isEmpty()) {
+                Thread.onSpinWait();
+            }
+            assertThat(released)
+                    .as("old key is kept while a snapshot from before the switch is open")
+                    .hasValue(0);
+            assertThat(Fixtures.countAndChecksum(held.table("all_types")))
+                    .isEqualTo(before.substring(before.indexOf('/') + 1));
+            held.close();
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(failures).isEmpty();
+            assertThat(released).hasValue(1);
+            assertThat(released3).hasValue(1);
+            assertThat(reads.get()).isPositive();
+            long rowsT = Long.parseLong(before.substring(0, before.indexOf(':'))) + 20L * commits.get();
+            try (Snapshot snap = s.snapshot()) {
+                assertThat(Fixtures.countAndChecksum(snap.table("t"))).startsWith(rowsT + ":");
+                assertThat(Fixtures.countAndChecksum(snap.table("e"))).startsWith("50:");
+            }
+        }
+        // Everything committed is readable with the newest key alone.
+        try (Store s = Store.open(tmp.resolve("s"), StoreKeys.of(dek(3, (byte) 3)))) {
+            checksums(s);
+        }
+    }
+
+    /** Thrown by the fault schedule after copying the store as the disk holds it at that moment. */
+    static final class Crash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Crash() {
+            super("simulated crash");
+        }
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else if (!p.getFileName().toString().equals(StoreFiles_LOCK)) {
+                    Files.copy(p, t);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final String StoreFiles_LOCK = io.strongroom.storage.format.StoreFiles.LOCK;
+
+    @Test
+    void crashAtEveryStepOfRotation_reopensToOneWholeVersion_withTheRightKeys() throws IOException {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        DatabaseKey v1 = dek(1, (byte) 1);
+        DatabaseKey v2 = dek(2, (byte) 2);
+        // Count the durable steps of a rotation when nothing fails.
+        boolean[] rotating = {false};
+        int[] steps = {0};
+        String expected;
+        try (Store s = populated(tmp.resolve("count"), v1, (step, file) -> {
+            if (rotating[0]) {
+                steps[0]++;
+            }
+        })) {
+            expected = checksums(s);
+            rotating[0] = true;
+            s.rotateDatabaseKey(v2, KeyRotation.Listener.NONE);
+        }
+        assertThat(steps[0]).as("seed %d", seed).isGreaterThanOrEqualTo(8);
+        int old = 0;
+        int rotated = 0;
+        for (int k = 1; k <= steps[0]; k++) {
+            Path dir = tmp.resolve("run" + k);
+            Path image = tmp.resolve("image" + k);
+            int crashAt = k;
+            int[] seen = {0};
+            rotating[0] = false;
+            Store s = populated(dir, v1, (step, file) -> {
+                if (rotating[0] && ++seen[0] == crashAt) {
+                    // Sometimes the commit pointer's temporary file is torn, as a crash mid-write would leave it.
+                    if (file != null && file.getFileName().toString().endsWith(".tmp") && random.nextBoolean()) {
+                        try {
+                            byte[] b = Files.readAllBytes(file);
+                            Files.write(file, Arrays.copyOf(b, b.length / 2));
+                        } catch (IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    copyTree(dir, image);
+                    throw new Crash();
+                }
+            });
+            rotating[0] = true;
+            assertThatThrownBy(() -> s.rotateDatabaseKey(v2, KeyRotation.Listener.NONE))
+                    .as("seed %d step %d", seed, k)
+                    .isInstanceOf(Crash.class);
+            s.close();
+            int committed = Store.committedKeyVersion(image);
+            assertThat(committed).as("seed %d step %d", seed, k).isIn(1, 2);
+            // The ring {old, new} always opens; the one key the pointer names alone also does.
+            try (Store r = Store.open(image, StoreKeys.of(List.of(v1, v2)))) {
+                assertThat(checksums(r)).as("seed %d step %d", seed, k).isEqualTo(expected);
+            }
+            try (Store r = Store.open(image, StoreKeys.of(committed == 2 ? v2 : v1))) {
+                assertThat(checksums(r)).as("seed %d step %d", seed, k).isEqualTo(expected);
+                if (committed == 1) {
+                    old++;
+                    // A rolled-back rotation can be run again, to a version never used before.
+                    r.rotateDatabaseKey(dek(3, (byte) 3), KeyRotation.Listener.NONE);
+                    assertThat(checksums(r)).isEqualTo(expected);
+                } else {
+                    rotated++;
+                }
+            }
+        }
+        assertThat(old).isPositive();
+        assertThat(rotated).isPositive();
+    }
+
+    // ---- a real kill -9 ----
+
+    @Test
+    void killMinus9_duringRotations_reopensWithTheKeyThePointerNames() throws Exception {
+        Path dir = tmp.resolve("killed");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(
+                        javaBin,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RotateLoop.class.getName(),
+                        dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        int target = 3 + random.nextInt(10);
+        int lastReported = 0;
+        String expected = null;
+        try (java.io.BufferedReader r = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("ready ")) {
+                    expected = line.substring(6);
+                } else if (line.startsWith("rotated ")) {
+                    lastReported = Integer.parseInt(line.substring(8));
+                    if (lastReported >= target) {
+                        break;
+                    }
+                }
+            }
+            // SIGKILL in the middle of the next rotation (or just after it).
+            p.destroyForcibly();
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(lastReported).as("seed %d: child reported rotations", seed).isGreaterThanOrEqualTo(target);
+        int committed = Store.committedKeyVersion(dir);
+        assertThat(committed).as("seed %d", seed).isIn(lastReported, lastReported + 1);
+        try (Store s =
+                Store.open(dir, StoreKeys.of(List.of(RotateLoop.key(committed), RotateLoop.key(committed + 1))))) {
+            assertThat(checksums(s)).as("seed %d", seed).isEqualTo(expected);
+        }
+        try (Store s = Store.open(dir, StoreKeys.of(RotateLoop.key(committed)))) {
+            assertThat(checksums(s)).as("seed %d", seed).isEqualTo(expected);
+        }
+    }
+
+    /** The child process: fills a store, then rotates its key again and again, printing each rotation. */
+    public static final class RotateLoop {
+        static DatabaseKey key(int version) {
+            return dek(version, (byte) version);
+        }
+
+        public static void main(String[] args) {
+            Path dir = Path.of(args[0]);
+            try (Store s = Store.create(dir, "rot", new ClusterLayout(1, 2), StoreKeys.of(key(1)))) {
+                try (Transaction tx = s.begin()) {
+                    tx.createTable(TableSpec.of("public", "t", COLS));
+                    tx.createTable(TableSpec.of("public", "all_types", Fixtures.allTypes()));
+                    tx.commit();
+                }
+                for (int b = 0; b < 40; b++) {
+                    try (Transaction tx = s.begin()) {
+                        tx.append("t", CrashTest.batch(b, 1000));
+                        if (b % 10 == 0) {
+                            tx.append("all_types", Fixtures.allTypesBatch(b * 100L, 100));
+                        }
+                        tx.commit();
+                    }
+                }
+                System.out.println("ready " + checksums(s));
+                System.out.flush();
+                for (int v = 2; ; v++) {
+                    s.rotateDatabaseKey(key(v), KeyRotation.Listener.NONE);
+                    System.out.println("rotated " + v);
+                    System.out.flush();
+                }
+            }
+        }
+    }
+}
