@@ -80,6 +80,15 @@ public final class KmsRootKey implements RootKey {
         return new KmsRootKey(kms, m.arn());
     }
 
+    /**
+     * A root key for a known key ARN, without the DescribeKey {@link #open} makes. For a principal allowed only
+     * through a grant whose encryption-context constraint a context-free DescribeKey cannot meet (the control
+     * plane's service principal): the KMS still refuses a disabled or pending-deletion key on every call.
+     */
+    public static KmsRootKey ofArn(KmsClient kms, String keyArn) {
+        return new KmsRootKey(kms, keyArn);
+    }
+
     /** The key ARN this root key resolved to. */
     public String keyArn() {
         return keyArn;
@@ -133,7 +142,7 @@ public final class KmsRootKey implements RootKey {
     }
 
     /** Maps an SDK failure to the error code that says what the caller should do. */
-    static StrongroomException map(SdkException e, String what) {
+    public static StrongroomException map(SdkException e, String what) {
         if (e instanceof KmsException k && k.awsErrorDetails() != null) {
             String code = k.awsErrorDetails().errorCode();
             String msg = what + " failed: " + code + ": " + k.awsErrorDetails().errorMessage();

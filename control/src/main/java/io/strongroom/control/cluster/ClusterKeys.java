@@ -131,7 +131,7 @@ final class ClusterKeys {
         try {
             EncryptionContext context = EncryptionContext.of(
                     Map.of(ARN_CONTEXT, clusterArn, CREATETIME_CONTEXT, CREATETIME.format(createTime)));
-            ServiceRootKey root = new ServiceRootKey(kms.asService(region), keyArn);
+            io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), keyArn);
             ClusterKey cek;
             VaultEntry entry;
             DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, 1), random);
@@ -170,7 +170,8 @@ final class ClusterKeys {
      * key, grant and context and carries the new versions; nothing is stored here.
      */
     Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, java.time.Instant now) {
-        ServiceRootKey root = new ServiceRootKey(kms.asService(region), current.rootKeyArn());
+        io.strongroom.kms.KmsRootKey root =
+                io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), current.rootKeyArn());
         String clusterId = current.clusterId();
         DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, dekVersion), random);
         try (DataKey dataKey = root.generateDataKey(current.context())) {
@@ -200,7 +201,7 @@ final class ClusterKeys {
 
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
     Unlocked unlock(VaultEntry e, String region) {
-        ServiceRootKey root = new ServiceRootKey(kms.asService(region), e.rootKeyArn());
+        io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
         SecretBytes material = root.decrypt(e.wrappedCek(), e.context());
         ClusterKey cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(e.clusterId(), e.cekVersion()), material);
         try {
