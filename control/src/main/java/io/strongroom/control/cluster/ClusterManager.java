@@ -456,7 +456,7 @@ public final class ClusterManager implements AutoCloseable {
                 || q.kmsKeyId() != null && !q.kmsKeyId().equals(e.rec.kmsKeyArn())) {
             throw RedshiftApiException.unsupported("Changing a cluster's encryption (Encrypted, KmsKeyId) migrates it"
                     + " to a new store, which is not supported yet. To use another key, restore a snapshot into a"
-                    + " new cluster once snapshots exist (issue 6).");
+                    + " new cluster.");
         }
         if (q.hsmRequested()) {
             throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");

@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * @param namespaceId a UUID, the namespace ARN's last part
  * @param deleting true once DeleteCluster started: a restart finishes the deletion
  * @param tags the cluster's tags, in order
- * @param automatedSnapshotRetentionPeriod days (snapshots arrive with issue 6)
+ * @param automatedSnapshotRetentionPeriod days automated snapshots are kept (0: none taken)
  * @param manualSnapshotRetentionPeriod days, -1 for forever
  */
 public record ClusterRecord(

@@ -14,7 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The master password as PostgreSQL stores it for SCRAM-SHA-256 (RFC 5802/7677): {@code
  * SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}, all base64. The password itself is never kept:
- * a verifier lets the pgwire endpoint (issue 5) authenticate a client without being able to log in as it.
+ * a verifier lets the pgwire endpoint authenticate a client without being able to log in as it.
  * Stateless and thread-safe.
  */
 final class PasswordVerifier {
