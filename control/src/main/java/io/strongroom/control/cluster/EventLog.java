@@ -44,7 +44,17 @@ public final class EventLog implements AutoCloseable {
                     file,
                     FileChannel.open(
                             file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            // Read leniently: a crash can leave the last line torn (even mid-character); it is skipped, and a
+            // newline is added so the next event does not run into it.
+            byte[] bytes = Files.readAllBytes(file);
+            if (bytes.length > 0 && bytes[bytes.length - 1] != '\n') {
+                log.channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
+                log.channel.force(false);
+            }
+            for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
                 ClusterEvent e = parse(line);
                 if (e != null && e.date().isAfter(now.minus(RETENTION))) {
                     log.events.add(e);
@@ -75,6 +85,9 @@ public final class EventLog implements AutoCloseable {
             while (b.hasRemaining()) {
                 channel.write(b);
             }
+            // Events are few (one per lifecycle or security step) and some are the only record of a failure
+            // (a key the cluster could not load, a grant that could not be retired): make each one durable.
+            channel.force(false);
         } catch (IOException ex) {
             // The event stays visible in memory; losing its durable copy must not fail the operation it describes.
         }
