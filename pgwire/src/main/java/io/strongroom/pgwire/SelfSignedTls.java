@@ -39,16 +39,18 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A self-signed TLS server certificate made at startup for a cluster that has none configured: EC P-256,
  * SHA256withECDSA, subject CN = the cluster name, subjectAltName = the given DNS names and IP addresses, valid for
- * ten years. The private key lives only inside the {@link SSLContext}; {@link #certificatePem()} is what clients
- * pin ({@code sslrootcert}) if they verify. BouncyCastle builds the certificate; JSSE does the TLS. Immutable.
+ * ten years. The private key lives in the {@link SSLContext} and, with {@link #loadOrCreate}, in a 0600 PKCS#12
+ * file so the certificate survives restarts; {@link #certificatePem()} is what clients pin ({@code sslrootcert}). BouncyCastle builds the certificate; JSSE does the TLS. Immutable.
  */
 public final class SelfSignedTls {
     private final SSLContext sslContext;
     private final X509Certificate certificate;
+    private final KeyStore keyStore;
 
-    private SelfSignedTls(SSLContext sslContext, X509Certificate certificate) {
+    private SelfSignedTls(SSLContext sslContext, X509Certificate certificate, KeyStore keyStore) {
         this.sslContext = sslContext;
         this.certificate = certificate;
+        this.keyStore = keyStore;
     }
 
     /**
@@ -88,19 +90,76 @@ public final class SelfSignedTls {
                     .getCertificate(
                             builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate())));
 
-            char[] storePassword = new char[0];
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry("server", keyPair.getPrivate(), storePassword, new Certificate[] {cert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, storePassword);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, random);
-            return new SelfSignedTls(context, cert);
+            ks.setKeyEntry(ALIAS, keyPair.getPrivate(), NO_PASSWORD, new Certificate[] {cert});
+            return fromKeyStore(ks);
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new StrongroomException(
                     ErrorCode.INTERNAL, "cannot generate the TLS certificate for " + commonName, e);
         }
+    }
+
+    private static final String ALIAS = "server";
+    private static final char[] NO_PASSWORD = new char[0];
+
+    private static SelfSignedTls fromKeyStore(KeyStore ks) throws GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, NO_PASSWORD);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), null, new SecureRandom());
+        X509Certificate cert = (X509Certificate) ks.getCertificate(ALIAS);
+        if (cert == null) {
+            throw new java.security.KeyStoreException("no server certificate in the key store");
+        }
+        return new SelfSignedTls(context, cert, ks);
+    }
+
+    /**
+     * The cluster's certificate kept in {@code file} (PKCS#12, mode 0600, like PostgreSQL's server.key), made by
+     * {@link #generate} on first use, so that clients that pin it ({@code sslrootcert}) keep working across
+     * reboots and restarts. Written atomically: temporary file, fsync, rename, fsync of the directory.
+     */
+    public static SelfSignedTls loadOrCreate(java.nio.file.Path file, String commonName, List<String> hostNames) {
+        try {
+            if (java.nio.file.Files.exists(file)) {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                try (var in = java.nio.file.Files.newInputStream(file)) {
+                    ks.load(in, NO_PASSWORD);
+                }
+                return fromKeyStore(ks);
+            }
+            return generateKeyStore(commonName, hostNames, file);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new StrongroomException(
+                    ErrorCode.IO_ERROR, "cannot load or create the TLS key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SelfSignedTls generateKeyStore(String commonName, List<String> hostNames, java.nio.file.Path file)
+            throws GeneralSecurityException, IOException {
+        SelfSignedTls made = generate(commonName, hostNames);
+        KeyStore ks = made.keyStore;
+        java.nio.file.Path dir =
+                java.util.Objects.requireNonNull(file.toAbsolutePath().getParent());
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Path tmp = dir.resolve(file.getFileName() + ".tmp");
+        java.nio.file.Files.deleteIfExists(tmp);
+        java.nio.file.Files.createFile(
+                tmp,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        try (var out = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            ks.store(bytes, NO_PASSWORD);
+            out.write(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+            out.force(true);
+        }
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try (var d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            d.force(true);
+        }
+        return made;
     }
 
     public SSLContext sslContext() {

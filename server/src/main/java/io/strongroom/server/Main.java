@@ -106,7 +106,8 @@ public final class Main {
         out.println("crypto: " + provider.report());
         String kmsEndpoint = System.getenv("STRONGROOM_KMS_ENDPOINT");
         CountDownLatch stopped = new CountDownLatch(1);
-        try (SqlEndpoints sql = new SqlEndpoints("127.0.0.1");
+        try (SqlEndpoints sql =
+                        new SqlEndpoints("127.0.0.1", home.resolve("control").resolve("tls"));
                 KmsServer kms = kmsEndpoint == null || kmsEndpoint.isEmpty()
                         ? KmsServer.builder(home.resolve("kms"))
                                 .port(port("STRONGROOM_KMS_PORT", 7878))

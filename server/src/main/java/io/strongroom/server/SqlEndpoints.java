@@ -16,15 +16,18 @@ import java.util.function.Supplier;
  * Gives every running cluster its PostgreSQL endpoint: a pgwire server on the cluster's port, over the SQL
  * engine of its store, authenticating the master user with the SCRAM-SHA-256 verifier the control plane keeps
  * (read at each login, so ModifyCluster MasterUserPassword takes effect for new connections). TLS is offered
- * with a certificate generated for the cluster; plain connections are accepted too, as Redshift does unless
+ * with a certificate generated for the cluster at its first start and kept (so clients that pin it keep working); plain connections are accepted too, as Redshift does unless
  * require_ssl is set. Thread-safe.
  */
 final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private final String bindAddress;
+    private final java.nio.file.Path tlsDir;
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
 
-    SqlEndpoints(String bindAddress) {
+    /** @param tlsDir where each cluster's TLS key store is kept (0600), so its certificate survives restarts */
+    SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir) {
         this.bindAddress = bindAddress;
+        this.tlsDir = tlsDir;
     }
 
     @Override
@@ -43,7 +46,11 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
                 .bind(bindAddress)
                 .authenticator(auth)
                 .passwordMethod(PasswordMethod.SCRAM_SHA_256)
-                .selfSignedCertificateName(v.record().identifier())
+                .tls(io.strongroom.pgwire.SelfSignedTls.loadOrCreate(
+                                tlsDir.resolve(clusterId + ".p12"),
+                                v.record().identifier(),
+                                java.util.List.of("localhost", "127.0.0.1"))
+                        .sslContext())
                 .requireTls(false)
                 .start();
         servers.put(clusterId, server);

@@ -53,7 +53,7 @@ class EndToEndIT {
         try (ServerSocket s = new ServerSocket(0)) {
             portBase = s.getLocalPort();
         }
-        sql = new SqlEndpoints("127.0.0.1");
+        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
         kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
         control = ControlPlane.builder(dir.resolve("control"))
                 .kms(kms)
@@ -151,8 +151,10 @@ class EndToEndIT {
             conn.commit();
         }
 
-        // Reboot: keys are reloaded through the KMS; the data is still there.
+        // Reboot: keys are reloaded through the KMS; the data is still there, and the TLS certificate is the same.
+        byte[] certBefore = serverCertificate(port);
         redshift.rebootCluster(r -> r.clusterIdentifier("dw1"));
+        assertThat(serverCertificate(port)).isEqualTo(certBefore);
         try (Connection conn = connect(port, "Passw0rdX");
                 Statement st = conn.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), max(id) FROM sales")) {
@@ -215,6 +217,37 @@ class EndToEndIT {
         // A deleted cluster stops serving.
         redshift.deleteCluster(r -> r.clusterIdentifier("dw1").skipFinalClusterSnapshot(true));
         assertThatThrownBy(() -> connect(port, "N3wPassw0rd")).isInstanceOf(SQLException.class);
+    }
+
+    /** The DER bytes of the certificate the cluster's endpoint presents (PostgreSQL SSLRequest, then TLS). */
+    private static byte[] serverCertificate(int port) throws Exception {
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port)) {
+            plain.getOutputStream().write(new byte[] {0, 0, 0, 8, 4, (byte) 0xd2, 0x16, 0x2f});
+            assertThat(plain.getInputStream().read()).isEqualTo('S');
+            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(
+                    null,
+                    new javax.net.ssl.TrustManager[] {
+                        new javax.net.ssl.X509TrustManager() {
+                            @Override
+                            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+                            @Override
+                            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+                            @Override
+                            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                                return new java.security.cert.X509Certificate[0];
+                            }
+                        }
+                    },
+                    null);
+            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket)
+                    trustAll.getSocketFactory().createSocket(plain, "127.0.0.1", port, false)) {
+                tls.startHandshake();
+                return tls.getSession().getPeerCertificates()[0].getEncoded();
+            }
+        }
     }
 
     /** Row count and an order-independent checksum of the sales table, over SQL. */
