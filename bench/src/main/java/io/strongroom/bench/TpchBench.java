@@ -36,31 +36,19 @@ import java.util.Objects;
  * <p>Usage: {@code TpchBench [scale factor, default 1] [rounds, default 1]}.
  */
 public final class TpchBench {
-    private static final Map<String, String> DDL = Map.of(
-            "nation", "n_nationkey INTEGER, n_name VARCHAR(25), n_regionkey INTEGER, n_comment VARCHAR(152)",
-            "region", "r_regionkey INTEGER, r_name VARCHAR(25), r_comment VARCHAR(152)",
-            "part",
-                    "p_partkey INTEGER, p_name VARCHAR(55), p_mfgr VARCHAR(25), p_brand VARCHAR(10), p_type VARCHAR(25),"
-                            + " p_size INTEGER, p_container VARCHAR(10), p_retailprice DECIMAL(15,2), p_comment VARCHAR(23)",
-            "supplier",
-                    "s_suppkey INTEGER, s_name VARCHAR(25), s_address VARCHAR(40), s_nationkey INTEGER, s_phone VARCHAR(15),"
-                            + " s_acctbal DECIMAL(15,2), s_comment VARCHAR(101)",
-            "partsupp",
-                    "ps_partkey INTEGER, ps_suppkey INTEGER, ps_availqty INTEGER, ps_supplycost DECIMAL(15,2),"
-                            + " ps_comment VARCHAR(199)",
-            "customer",
-                    "c_custkey INTEGER, c_name VARCHAR(25), c_address VARCHAR(40), c_nationkey INTEGER, c_phone VARCHAR(15),"
-                            + " c_acctbal DECIMAL(15,2), c_mktsegment VARCHAR(10), c_comment VARCHAR(117)",
-            "orders",
-                    "o_orderkey INTEGER, o_custkey INTEGER, o_orderstatus VARCHAR(1), o_totalprice DECIMAL(15,2),"
-                            + " o_orderdate DATE, o_orderpriority VARCHAR(15), o_clerk VARCHAR(15), o_shippriority INTEGER,"
-                            + " o_comment VARCHAR(79)",
-            "lineitem",
-                    "l_orderkey INTEGER, l_partkey INTEGER, l_suppkey INTEGER, l_linenumber INTEGER,"
-                            + " l_quantity DECIMAL(15,2), l_extendedprice DECIMAL(15,2), l_discount DECIMAL(15,2),"
-                            + " l_tax DECIMAL(15,2), l_returnflag VARCHAR(1), l_linestatus VARCHAR(1), l_shipdate DATE,"
-                            + " l_commitdate DATE, l_receiptdate DATE, l_shipinstruct VARCHAR(25), l_shipmode VARCHAR(10),"
-                            + " l_comment VARCHAR(44)");
+    /** The TPC-H schema, shared with the correctness test ({@code tpch/tables.properties} in the sql module). */
+    private static final java.util.Properties DDL = tables();
+
+    private static java.util.Properties tables() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = java.util.Objects.requireNonNull(
+                TpchBench.class.getResourceAsStream("/tpch/tables.properties"), "tpch/tables.properties")) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return p;
+    }
 
     private TpchBench() {}
 
@@ -94,7 +82,7 @@ public final class TpchBench {
                         w.write('\n');
                     }
                 }
-                String ddl = "CREATE TABLE " + name + " (" + DDL.get(name) + ")";
+                String ddl = "CREATE TABLE " + name + " (" + DDL.getProperty(name) + ")";
                 loadMs[0] += load(encSession, ddl, name, file);
                 loadMs[1] += load(plainSession, ddl, name, file);
                 long t = System.nanoTime();

@@ -7,8 +7,6 @@ import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.TableReader;
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -37,7 +35,6 @@ import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rel.logical.LogicalUnion;
 import org.apache.calcite.rel.logical.LogicalValues;
-import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
@@ -309,11 +306,11 @@ final class Executor {
     }
 
     private static Iterator<@Nullable Object[]> distinct(Iterator<@Nullable Object[]> in) {
-        Set<Key> seen = new HashSet<>();
+        Set<RowKey> seen = new HashSet<>();
         List<@Nullable Object[]> out = new ArrayList<>();
         while (in.hasNext()) {
             Object[] r = in.next();
-            if (seen.add(new Key(r))) {
+            if (seen.add(new RowKey(r))) {
                 out.add(r);
             }
         }
@@ -322,18 +319,18 @@ final class Executor {
 
     private Iterator<@Nullable Object[]> setOp(RelNode rel) {
         List<RelNode> inputs = rel.getInputs();
-        Map<Key, Integer> counts = new LinkedHashMap<>();
+        Map<RowKey, Integer> counts = new LinkedHashMap<>();
         Iterator<@Nullable Object[]> first = compile(
                 inputs.get(0), ImmutableBitSet.range(inputs.get(0).getRowType().getFieldCount()));
         while (first.hasNext()) {
-            counts.merge(new Key(first.next()), 1, Integer::sum);
+            counts.merge(new RowKey(first.next()), 1, Integer::sum);
         }
         for (RelNode other : inputs.subList(1, inputs.size())) {
-            Set<Key> keys = new HashSet<>();
+            Set<RowKey> keys = new HashSet<>();
             Iterator<@Nullable Object[]> it =
                     compile(other, ImmutableBitSet.range(other.getRowType().getFieldCount()));
             while (it.hasNext()) {
-                keys.add(new Key(it.next()));
+                keys.add(new RowKey(it.next()));
             }
             if (rel instanceof LogicalIntersect) {
                 counts.keySet().retainAll(keys);
@@ -426,146 +423,6 @@ final class Executor {
 
     // ---- aggregate ----
 
-    /** A row key with value equality (numbers compared by value). */
-    record Key(@Nullable Object[] values) {
-        @Override
-        public boolean equals(Object o) {
-            if (!(o instanceof Key k) || k.values.length != values.length) {
-                return false;
-            }
-            for (int i = 0; i < values.length; i++) {
-                Object a = values[i];
-                Object b = k.values[i];
-                if (a == null || b == null) {
-                    if (a != b) {
-                        return false;
-                    }
-                } else if (!a.equals(b)
-                        && !(a instanceof Number && b instanceof Number && Expressions.compare(a, b) == 0)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public int hashCode() {
-            int h = 1;
-            for (Object v : values) {
-                h = 31 * h
-                        + (v instanceof BigDecimal d
-                                ? Double.hashCode(d.doubleValue())
-                                : v instanceof Long l
-                                        ? Double.hashCode(l)
-                                        : v instanceof Double d ? Double.hashCode(d) : v == null ? 0 : v.hashCode());
-            }
-            return h;
-        }
-    }
-
-    /** One aggregate function's running state. */
-    private static final class Acc {
-        final AggregateCall call;
-        final SqlKind kind;
-        long count;
-
-        @Nullable
-        Object value;
-
-        @Nullable
-        Set<Key> distinct;
-
-        Acc(AggregateCall call) {
-            this.call = call;
-            this.kind = call.getAggregation().getKind();
-            this.distinct = call.isDistinct() ? new HashSet<>() : null;
-        }
-
-        void add(@Nullable Object[] row) {
-            if (call.filterArg >= 0 && !Boolean.TRUE.equals(row[call.filterArg])) {
-                return;
-            }
-            List<Integer> args = call.getArgList();
-            if (kind == SqlKind.LITERAL_AGG) {
-                return;
-            }
-            if (kind == SqlKind.COUNT && args.isEmpty()) {
-                count++;
-                return;
-            }
-            Object[] vals = new Object[args.size()];
-            for (int i = 0; i < vals.length; i++) {
-                vals[i] = row[args.get(i)];
-                if (vals[i] == null) {
-                    return;
-                }
-            }
-            if (distinct != null && !distinct.add(new Key(vals))) {
-                return;
-            }
-            Object v = vals.length == 0 ? null : vals[0];
-            count++;
-            switch (kind) {
-                case COUNT -> {}
-                case SUM, SUM0, AVG -> value = value == null ? v : add(value, java.util.Objects.requireNonNull(v));
-                case MIN ->
-                    value = value == null || Expressions.compare(java.util.Objects.requireNonNull(v), value) < 0
-                            ? v
-                            : value;
-                case MAX ->
-                    value = value == null || Expressions.compare(java.util.Objects.requireNonNull(v), value) > 0
-                            ? v
-                            : value;
-                case ANY_VALUE, SINGLE_VALUE -> {
-                    if (kind == SqlKind.SINGLE_VALUE && count > 1) {
-                        throw new StrongroomException(
-                                ErrorCode.INVALID_ARGUMENT,
-                                "more than one row returned by a subquery used as an expression");
-                    }
-                    value = v;
-                }
-                default ->
-                    throw Expressions.notSupported(
-                            "aggregate " + call.getAggregation().getName());
-            }
-        }
-
-        private static Object add(Object a, Object b) {
-            if (a instanceof Long x && b instanceof Long y) {
-                return Math.addExact(x, y);
-            }
-            if (a instanceof Double || b instanceof Double) {
-                return ((Number) a).doubleValue() + ((Number) b).doubleValue();
-            }
-            return Expressions.decimal(a).add(Expressions.decimal(b));
-        }
-
-        @Nullable
-        Object result() {
-            RelDataType t = call.getType();
-            return switch (kind) {
-                case COUNT -> count;
-                // The constant the subquery rewrite asks for (e.g. TRUE marking a match in NOT IN).
-                case LITERAL_AGG -> Expressions.cast(Expressions.literal((RexLiteral) call.rexList.get(0)), t);
-                case SUM0 -> Expressions.cast(value == null ? 0L : value, t);
-                case AVG -> {
-                    if (value == null || count == 0) {
-                        yield null;
-                    }
-                    if (value instanceof Double d) {
-                        yield Expressions.cast(d / count, t);
-                    }
-                    BigDecimal avg =
-                            Expressions.decimal(value).divide(BigDecimal.valueOf(count), MathContext.DECIMAL128);
-                    yield t.getSqlTypeName() == SqlTypeName.DECIMAL && t.getScale() >= 0
-                            ? avg.setScale(t.getScale(), RoundingMode.HALF_UP)
-                            : Expressions.cast(avg, t);
-                }
-                default -> Expressions.cast(value, t);
-            };
-        }
-    }
-
     private Iterator<@Nullable Object[]> aggregate(LogicalAggregate a) {
         if (a.getGroupSets().size() > 1) {
             throw Expressions.notSupported("GROUPING SETS, ROLLUP and CUBE");
@@ -581,7 +438,7 @@ final class Executor {
         Iterator<@Nullable Object[]> in = compile(a.getInput(), b.build());
         int[] groups = a.getGroupSet().toArray();
         List<AggregateCall> calls = a.getAggCallList();
-        Map<Key, Acc[]> table = new LinkedHashMap<>();
+        Map<RowKey, Accumulator[]> table = new LinkedHashMap<>();
         long n = 0;
         while (in.hasNext()) {
             if ((++n & 0xFFFF) == 0) {
@@ -592,26 +449,26 @@ final class Executor {
             for (int i = 0; i < groups.length; i++) {
                 k[i] = row[groups[i]];
             }
-            Acc[] accs = table.computeIfAbsent(new Key(k), key -> {
-                Acc[] x = new Acc[calls.size()];
+            Accumulator[] accs = table.computeIfAbsent(new RowKey(k), key -> {
+                Accumulator[] x = new Accumulator[calls.size()];
                 for (int i = 0; i < x.length; i++) {
-                    x[i] = new Acc(calls.get(i));
+                    x[i] = new Accumulator(calls.get(i));
                 }
                 return x;
             });
-            for (Acc acc : accs) {
+            for (Accumulator acc : accs) {
                 acc.add(row);
             }
         }
         if (table.isEmpty() && groups.length == 0) {
-            Acc[] x = new Acc[calls.size()];
+            Accumulator[] x = new Accumulator[calls.size()];
             for (int i = 0; i < x.length; i++) {
-                x[i] = new Acc(calls.get(i));
+                x[i] = new Accumulator(calls.get(i));
             }
-            table.put(new Key(new Object[0]), x);
+            table.put(new RowKey(new Object[0]), x);
         }
         List<@Nullable Object[]> out = new ArrayList<>(table.size());
-        for (Map.Entry<Key, Acc[]> e : table.entrySet()) {
+        for (Map.Entry<RowKey, Accumulator[]> e : table.entrySet()) {
             Object[] row = new Object[groups.length + calls.size()];
             System.arraycopy(e.getKey().values(), 0, row, 0, groups.length);
             for (int i = 0; i < calls.size(); i++) {
@@ -652,12 +509,12 @@ final class Executor {
         }
         Iterator<@Nullable Object[]> right = compile(j.getRight(), rightNeeded);
         // Build on the right input, probe with the left.
-        Map<Key, List<@Nullable Object[]>> build = new HashMap<>();
+        Map<RowKey, List<@Nullable Object[]>> build = new HashMap<>();
         List<@Nullable Object[]> rightRows = new ArrayList<>();
         while (right.hasNext()) {
             Object[] r = right.next();
             rightRows.add(r);
-            Key k = key(r, rk);
+            RowKey k = key(r, rk);
             if (k != null) {
                 build.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
             }
@@ -689,7 +546,7 @@ final class Executor {
             }
 
             private void probeOne(@Nullable Object[] l) {
-                Key k = key(l, lk);
+                RowKey k = key(l, lk);
                 List<@Nullable Object[]> candidates = k == null ? List.of() : build.getOrDefault(k, List.of());
                 n += candidates.size();
                 boolean matched = false;
@@ -758,10 +615,10 @@ final class Executor {
             int leftWidth,
             int rightWidth) {
         Iterator<@Nullable Object[]> left = compile(j.getLeft(), leftNeeded);
-        Map<Key, List<@Nullable Object[]>> build = new HashMap<>();
+        Map<RowKey, List<@Nullable Object[]>> build = new HashMap<>();
         while (left.hasNext()) {
             Object[] l = left.next();
-            Key k = key(l, lk);
+            RowKey k = key(l, lk);
             if (k != null) {
                 build.computeIfAbsent(k, x -> new ArrayList<>()).add(l);
             }
@@ -778,7 +635,7 @@ final class Executor {
                         checkCancelled();
                     }
                     Object[] r = right.next();
-                    Key k = key(r, rk);
+                    RowKey k = key(r, rk);
                     if (k != null) {
                         for (Object[] l : build.getOrDefault(k, List.of())) {
                             ready.add(concatRows(l, r, leftWidth, rightWidth));
@@ -836,7 +693,7 @@ final class Executor {
         return out.iterator();
     }
 
-    private static @Nullable Key key(@Nullable Object[] row, int[] cols) {
+    private static @Nullable RowKey key(@Nullable Object[] row, int[] cols) {
         Object[] k = new Object[cols.length];
         for (int i = 0; i < cols.length; i++) {
             k[i] = row[cols[i]];
@@ -844,7 +701,7 @@ final class Executor {
                 return null; // NULL never joins
             }
         }
-        return new Key(k);
+        return new RowKey(k);
     }
 
     private static @Nullable Object[] concatRows(@Nullable Object[] l, @Nullable Object[] r, int lw, int rw) {
