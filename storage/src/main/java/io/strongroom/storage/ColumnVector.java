@@ -87,6 +87,26 @@ public final class ColumnVector {
         return bigs[row];
     }
 
+    /**
+     * The backing arrays, for vectorised readers: valid for rows {@code 0..size()-1}; read-only for callers. The
+     * null flags array is null when no row is NULL.
+     */
+    public long[] longData() {
+        return longs;
+    }
+
+    public double[] doubleData() {
+        return doubles;
+    }
+
+    public int[] offsetData() {
+        return offsets;
+    }
+
+    public boolean @Nullable [] nullData() {
+        return nulls;
+    }
+
     /** Start of a BYTES value in {@link #bytesData()}. */
     public int bytesStart(int row) {
         return offsets[row];

@@ -97,6 +97,11 @@ final class Accumulator {
 
     @Nullable
     Object result() {
+        return finish(kind, call, value, count);
+    }
+
+    /** The result of an aggregate from its running value (a sum, minimum...) and count of input values. */
+    static @Nullable Object finish(SqlKind kind, AggregateCall call, @Nullable Object value, long count) {
         RelDataType t = call.getType();
         return switch (kind) {
             case COUNT -> count;

@@ -1,0 +1,38 @@
+package io.strongroom.sql.engine;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Rows as column vectors, as the executor's operators pass them. A column the consumer does not read may be
+ * null. Immutable.
+ */
+record Batch(@Nullable Vec[] cols, int size) {
+    Vec col(int i) {
+        Vec v = cols[i];
+        if (v == null) {
+            throw new IllegalStateException("column " + i + " was not read");
+        }
+        return v;
+    }
+
+    /** Row {@code i} in the in-memory form; unread columns are null. */
+    @Nullable
+    Object[] row(int i) {
+        Object[] out = new Object[cols.length];
+        for (int c = 0; c < cols.length; c++) {
+            Vec v = cols[c];
+            out[c] = v == null ? null : v.get(i);
+        }
+        return out;
+    }
+
+    /** The rows at {@code idx[0..n)}. */
+    Batch gather(int[] idx, int n) {
+        Vec[] out = new Vec[cols.length];
+        for (int c = 0; c < cols.length; c++) {
+            Vec v = cols[c];
+            out[c] = v == null ? null : v.gather(idx, n);
+        }
+        return new Batch(out, n);
+    }
+}

@@ -1,0 +1,318 @@
+package io.strongroom.sql.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.type.RelDataType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A hash join over batches: reads the build input into column vectors with a {@link KeyTable} of its keys
+ * (rows with one key chained by number), then streams the probe input a batch at a time, generating matching
+ * row pairs in chunks, filtering them with the residual condition and assembling output batches by gathering
+ * columns. Inner, left, right, full, semi and anti joins; the build side is the right input, or the left for an
+ * inner join whose left input is smaller. NULL keys never match. Not thread-safe.
+ */
+final class HashJoin implements Executor.Source {
+    private static final int CHUNK = 8192;
+
+    private final JoinRelType type;
+    private final Executor.Source probe;
+    private final Executor.Source build;
+    private final boolean buildLeft;
+    private final int[] probeKeys;
+    private final int[] buildKeys;
+    private final KeyTable.KeyType[] keyTypes;
+    private final VecExprs.@Nullable VExpr residual;
+    private final List<RelDataType> leftTypes;
+    private final List<RelDataType> rightTypes;
+    private final Runnable checkCancelled;
+    private final ArrayDeque<Batch> ready = new ArrayDeque<>();
+
+    private @Nullable Vec @Nullable [] buildCols;
+    private int buildRows;
+    private @Nullable KeyTable table;
+    private int[] head = new int[0];
+    private int[] chain = new int[0];
+    private boolean[] buildMatched = new boolean[0];
+    private boolean probeDone;
+
+    HashJoin(
+            JoinRelType type,
+            Executor.Source left,
+            Executor.Source right,
+            boolean buildLeft,
+            int[] leftKeys,
+            int[] rightKeys,
+            VecExprs.@Nullable VExpr residual,
+            List<RelDataType> leftTypes,
+            List<RelDataType> rightTypes,
+            Runnable checkCancelled) {
+        this.type = type;
+        this.buildLeft = buildLeft;
+        this.probe = buildLeft ? right : left;
+        this.build = buildLeft ? left : right;
+        this.probeKeys = buildLeft ? rightKeys : leftKeys;
+        this.buildKeys = buildLeft ? leftKeys : rightKeys;
+        this.keyTypes = new KeyTable.KeyType[leftKeys.length];
+        for (int k = 0; k < leftKeys.length; k++) {
+            keyTypes[k] = KeyTable.KeyType.of(leftTypes.get(leftKeys[k]), rightTypes.get(rightKeys[k]));
+        }
+        this.residual = residual;
+        this.leftTypes = leftTypes;
+        this.rightTypes = rightTypes;
+        this.checkCancelled = checkCancelled;
+    }
+
+    private void buildTable() {
+        List<RelDataType> types = buildLeft ? leftTypes : rightTypes;
+        List<Batch> parts = new ArrayList<>();
+        for (Batch b = build.next(); b != null; b = build.next()) {
+            checkCancelled.run();
+            parts.add(b);
+        }
+        int width = types.size();
+        Vec[] cols = new Vec[width];
+        for (int c = 0; c < width; c++) {
+            List<Vec> pieces = new ArrayList<>();
+            boolean read = true;
+            for (Batch b : parts) {
+                Vec v = b.cols()[c];
+                if (v == null) {
+                    read = false;
+                    break;
+                }
+                pieces.add(v);
+            }
+            cols[c] = read ? Vec.concat(pieces, types.get(c)) : null;
+        }
+        int n = 0;
+        for (Batch b : parts) {
+            n += b.size();
+        }
+        buildRows = n;
+        buildCols = cols;
+        KeyTable t = new KeyTable(keyTypes);
+        Vec[] keys = new Vec[buildKeys.length];
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = java.util.Objects.requireNonNull(cols[buildKeys[k]]);
+        }
+        int[] hashes = t.hash(keys, n);
+        chain = new int[n];
+        head = new int[Math.max(16, n / 4)];
+        for (int i = 0; i < n; i++) {
+            if (anyNull(keys, i)) {
+                continue;
+            }
+            int e = t.findOrAdd(keys, i, hashes[i]);
+            if (e >= head.length) {
+                head = Arrays.copyOf(head, Math.max(e + 1, head.length * 2));
+            }
+            chain[i] = head[e];
+            head[e] = i + 1;
+        }
+        table = t;
+        buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? n : 0];
+    }
+
+    private static boolean anyNull(Vec[] keys, int i) {
+        for (Vec k : keys) {
+            if (k.isNull(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public @Nullable Batch next() {
+        if (table == null) {
+            buildTable();
+        }
+        while (ready.isEmpty()) {
+            if (probeDone) {
+                return null;
+            }
+            Batch p = probe.next();
+            if (p == null) {
+                probeDone = true;
+                emitUnmatchedBuild();
+            } else {
+                checkCancelled.run();
+                probeBatch(p);
+            }
+        }
+        return ready.poll();
+    }
+
+    private void probeBatch(Batch p) {
+        KeyTable t = java.util.Objects.requireNonNull(table);
+        int n = p.size();
+        Vec[] keys = new Vec[probeKeys.length];
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = p.col(probeKeys[k]);
+        }
+        int[] hashes = t.hash(keys, n);
+        boolean semiAnti = type == JoinRelType.SEMI || type == JoinRelType.ANTI;
+        boolean[] matched = new boolean[n];
+        int[] pi = new int[CHUNK];
+        int[] bi = new int[CHUNK];
+        int pairs = 0;
+        for (int i = 0; i < n; i++) {
+            if (anyNull(keys, i)) {
+                continue;
+            }
+            int e = t.find(keys, i, hashes[i]);
+            if (e < 0) {
+                continue;
+            }
+            if (semiAnti && residual == null) {
+                matched[i] = true;
+                continue;
+            }
+            for (int r = head[e]; r != 0; r = chain[r - 1]) {
+                pi[pairs] = i;
+                bi[pairs] = r - 1;
+                if (++pairs == CHUNK) {
+                    emitPairs(p, pi, bi, pairs, matched);
+                    pairs = 0;
+                    checkCancelled.run();
+                }
+            }
+        }
+        if (pairs > 0) {
+            emitPairs(p, pi, bi, pairs, matched);
+        }
+        switch (type) {
+            case SEMI, ANTI -> {
+                boolean want = type == JoinRelType.SEMI;
+                int[] idx = new int[n];
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    if (matched[i] == want) {
+                        idx[m++] = i;
+                    }
+                }
+                if (m == n) {
+                    ready.add(p);
+                } else if (m > 0) {
+                    ready.add(p.gather(idx, m));
+                }
+            }
+            case LEFT, FULL -> {
+                int[] idx = new int[n];
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    if (!matched[i]) {
+                        idx[m++] = i;
+                    }
+                }
+                if (m > 0) {
+                    int[] none = new int[m];
+                    Arrays.fill(none, -1);
+                    ready.add(assemble(p, idx, none, m));
+                }
+            }
+            default -> {}
+        }
+    }
+
+    /** Joined rows for pairs (probe row, build row); -1 stands for the missing side of an outer join. */
+    private Batch assemble(Batch p, int[] pi, int[] bi, int n) {
+        Vec[] bc = java.util.Objects.requireNonNull(buildCols);
+        List<RelDataType> bt = buildLeft ? leftTypes : rightTypes;
+        Vec[] probeOut = new Vec[p.cols().length];
+        for (int c = 0; c < probeOut.length; c++) {
+            Vec v = p.cols()[c];
+            probeOut[c] = v == null ? null : gatherOrNull(v, pi, n, buildLeft ? rightTypes.get(c) : leftTypes.get(c));
+        }
+        Vec[] buildOut = new Vec[bc.length];
+        for (int c = 0; c < bc.length; c++) {
+            Vec v = bc[c];
+            buildOut[c] = v == null ? null : gatherOrNull(v, bi, n, bt.get(c));
+        }
+        Vec[] out = new Vec[probeOut.length + buildOut.length];
+        if (buildLeft) {
+            System.arraycopy(buildOut, 0, out, 0, buildOut.length);
+            System.arraycopy(probeOut, 0, out, buildOut.length, probeOut.length);
+        } else {
+            System.arraycopy(probeOut, 0, out, 0, probeOut.length);
+            System.arraycopy(buildOut, 0, out, probeOut.length, buildOut.length);
+        }
+        return new Batch(out, n);
+    }
+
+    private static Vec gatherOrNull(Vec v, int[] idx, int n, RelDataType t) {
+        if (n > 0 && idx[0] < 0 && allMissing(idx, n)) {
+            return Vec.nulls(n, t);
+        }
+        return v.gather(idx, n);
+    }
+
+    private static boolean allMissing(int[] idx, int n) {
+        for (int k = 0; k < n; k++) {
+            if (idx[k] >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void emitPairs(Batch p, int[] pi, int[] bi, int n, boolean[] matched) {
+        Batch joined = assemble(p, pi, bi, n);
+        int[] keep = null;
+        int m = n;
+        if (residual != null) {
+            Vec ok = residual.eval(joined);
+            keep = new int[n];
+            m = 0;
+            for (int k = 0; k < n; k++) {
+                if (!ok.isNull(k) && ok.longs[k] != 0) {
+                    keep[m++] = k;
+                }
+            }
+        }
+        for (int k = 0; k < m; k++) {
+            int pair = keep == null ? k : keep[k];
+            matched[pi[pair]] = true;
+            if (buildMatched.length > 0) {
+                buildMatched[bi[pair]] = true;
+            }
+        }
+        if (type == JoinRelType.SEMI || type == JoinRelType.ANTI || m == 0) {
+            return;
+        }
+        ready.add(keep == null ? joined : joined.gather(keep, m));
+    }
+
+    private void emitUnmatchedBuild() {
+        if (buildMatched.length == 0) {
+            return;
+        }
+        int[] idx = new int[buildRows];
+        int m = 0;
+        for (int i = 0; i < buildRows; i++) {
+            if (!buildMatched[i]) {
+                idx[m++] = i;
+            }
+        }
+        if (m == 0) {
+            return;
+        }
+        // The probe side (left, for RIGHT and FULL) is all NULLs.
+        Vec[] probeCols = new Vec[leftTypes.size()];
+        for (int c = 0; c < probeCols.length; c++) {
+            probeCols[c] = Vec.nulls(m, leftTypes.get(c));
+        }
+        int[] none = new int[m];
+        Arrays.fill(none, -1);
+        Batch nullProbe = new Batch(probeCols, m);
+        int[] all = new int[m];
+        for (int k = 0; k < m; k++) {
+            all[k] = k;
+        }
+        ready.add(assemble(nullProbe, all, idx, m));
+    }
+}

@@ -1,0 +1,323 @@
+package io.strongroom.sql.engine;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A hash table of distinct keys (one or more columns) numbered 0, 1, 2... in insertion order, for hash
+ * aggregation and hash joins. Keys are kept column by column in one of three forms chosen from the key types:
+ * a {@code long} (exact numbers at a common scale, booleans, dates, timestamps, and doubles by their bits), UTF-8
+ * bytes (strings), or a canonical object (anything else; numbers compare by value, so 5 and 5.00 are one key).
+ * NULL is a key value like any other here; joins leave NULL keys out themselves. Not thread-safe.
+ */
+final class KeyTable {
+    /** How one key column is kept. */
+    enum Mode {
+        LONG,
+        DOUBLE,
+        BYTES,
+        OBJ
+    }
+
+    /** The form of one key column, and the scale exact numbers are brought to. */
+    record KeyType(Mode mode, int scale) {
+        /** The form for a key compared between columns of the given types (one for grouping, two for a join). */
+        static KeyType of(RelDataType... types) {
+            Vec.Type first = Vec.typeOf(types[0]);
+            boolean exact = true;
+            boolean same = true;
+            int scale = 0;
+            for (RelDataType t : types) {
+                Vec.Type v = Vec.typeOf(t);
+                same &= v == first;
+                boolean isExact = v == Vec.Type.INT
+                        || (v == Vec.Type.DEC && t.getSqlTypeName() == SqlTypeName.DECIMAL && t.getPrecision() <= 18);
+                exact &= isExact;
+                if (v == Vec.Type.DEC) {
+                    scale = Math.max(scale, t.getScale());
+                }
+            }
+            if (exact) {
+                for (RelDataType t : types) {
+                    int digits = Vec.typeOf(t) == Vec.Type.INT ? 19 : t.getPrecision();
+                    int s = Vec.typeOf(t) == Vec.Type.INT ? 0 : t.getScale();
+                    if (scale != s && digits + scale - s > 18) {
+                        return new KeyType(Mode.OBJ, 0);
+                    }
+                }
+                return new KeyType(Mode.LONG, scale);
+            }
+            if (!same) {
+                return new KeyType(Mode.OBJ, 0);
+            }
+            return switch (first) {
+                case BOOL, DATE, TS, TSTZ -> new KeyType(Mode.LONG, 0);
+                case DOUBLE -> new KeyType(Mode.DOUBLE, 0);
+                case STR -> new KeyType(Mode.BYTES, 0);
+                default -> new KeyType(Mode.OBJ, 0);
+            };
+        }
+    }
+
+    private final KeyType[] types;
+    private final long[][] longs;
+    private final byte[][][] bytes;
+    private final Object[][] objs;
+    private final boolean[][] nulls;
+    private int[] hashes = new int[16];
+    private int size;
+    private int[] slots = new int[64];
+    private int mask = 63;
+
+    KeyTable(KeyType[] types) {
+        this.types = types.clone();
+        int k = types.length;
+        longs = new long[k][];
+        bytes = new byte[k][][];
+        objs = new Object[k][];
+        nulls = new boolean[k][];
+        for (int c = 0; c < k; c++) {
+            nulls[c] = new boolean[16];
+            switch (types[c].mode()) {
+                case LONG, DOUBLE -> longs[c] = new long[16];
+                case BYTES -> bytes[c] = new byte[16][];
+                case OBJ -> objs[c] = new Object[16];
+            }
+        }
+    }
+
+    int size() {
+        return size;
+    }
+
+    // ---- per-row key values ----
+
+    /** The long form of a LONG or DOUBLE key at row {@code i} (not NULL). */
+    private static long longKey(KeyType t, Vec v, int i) {
+        if (t.mode() == Mode.DOUBLE) {
+            double d = v.type == Vec.Type.DOUBLE
+                    ? v.doubles[i]
+                    : ((Number) java.util.Objects.requireNonNull(v.get(i))).doubleValue();
+            return Double.doubleToLongBits(d + 0.0);
+        }
+        if (v.type != Vec.Type.OBJ && v.type != Vec.Type.DOUBLE && v.type != Vec.Type.STR) {
+            if (v.scale == t.scale()) {
+                return v.longs[i];
+            }
+            return Math.multiplyExact(v.longs[i], Vec.POW10[t.scale() - v.scale]);
+        }
+        Object o = java.util.Objects.requireNonNull(v.get(i));
+        return Expressions.decimal(o).setScale(t.scale()).unscaledValue().longValueExact();
+    }
+
+    private static Object objKey(Vec v, int i) {
+        Object o = java.util.Objects.requireNonNull(v.get(i));
+        if (o instanceof BigDecimal d) {
+            return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+        }
+        if (o instanceof Long || o instanceof Double) {
+            return objKey(new BigDecimal(o.toString()));
+        }
+        return o;
+    }
+
+    private static Object objKey(BigDecimal d) {
+        return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+    }
+
+    private static int mix(long x) {
+        x ^= x >>> 33;
+        x *= 0xff51afd7ed558ccdL;
+        x ^= x >>> 33;
+        x *= 0xc4ceb9fe1a85ec53L;
+        x ^= x >>> 33;
+        return (int) x;
+    }
+
+    private static int bytesHash(byte[] b, int from, int to) {
+        int h = 1;
+        for (int i = from; i < to; i++) {
+            h = 31 * h + b[i];
+        }
+        return mix(h);
+    }
+
+    /** Hashes of the keys of rows {@code 0..n)}. */
+    int[] hash(Vec[] keys, int n) {
+        int[] h = new int[n];
+        for (int c = 0; c < keys.length; c++) {
+            Vec v = keys[c];
+            KeyType t = types[c];
+            for (int i = 0; i < n; i++) {
+                int x;
+                if (v.isNull(i)) {
+                    x = 0x5bd1e995;
+                } else {
+                    x = switch (t.mode()) {
+                        case LONG, DOUBLE -> mix(longKey(t, v, i));
+                        case BYTES ->
+                            v.hasStrings()
+                                    ? bytesHashOf(v.utf8(i))
+                                    : bytesHash(v.bytes, v.offsets[i], v.offsets[i + 1]);
+                        case OBJ -> objKey(v, i).hashCode();
+                    };
+                }
+                h[i] = h[i] * 31 + x;
+            }
+        }
+        return h;
+    }
+
+    private static int bytesHashOf(byte[] b) {
+        return bytesHash(b, 0, b.length);
+    }
+
+    private boolean same(int entry, Vec[] keys, int i) {
+        for (int c = 0; c < keys.length; c++) {
+            Vec v = keys[c];
+            boolean isNull = v.isNull(i);
+            if (nulls[c][entry] || isNull) {
+                if (nulls[c][entry] != isNull) {
+                    return false;
+                }
+                continue;
+            }
+            KeyType t = types[c];
+            boolean eq = switch (t.mode()) {
+                case LONG, DOUBLE -> longs[c][entry] == longKey(t, v, i);
+                case BYTES -> {
+                    byte[] k = bytes[c][entry];
+                    if (v.hasStrings()) {
+                        yield Arrays.equals(k, v.utf8(i));
+                    }
+                    yield Arrays.equals(k, 0, k.length, v.bytes, v.offsets[i], v.offsets[i + 1]);
+                }
+                case OBJ -> objs[c][entry].equals(objKey(v, i));
+            };
+            if (!eq) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The number of the key of row {@code i}, or -1 when the table does not have it. */
+    int find(Vec[] keys, int i, int hash) {
+        int s = hash & mask;
+        while (true) {
+            int e = slots[s] - 1;
+            if (e < 0) {
+                return -1;
+            }
+            if (hashes[e] == hash && same(e, keys, i)) {
+                return e;
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /** The number of the key of row {@code i}, adding it when new. */
+    int findOrAdd(Vec[] keys, int i, int hash) {
+        int s = hash & mask;
+        while (true) {
+            int e = slots[s] - 1;
+            if (e < 0) {
+                break;
+            }
+            if (hashes[e] == hash && same(e, keys, i)) {
+                return e;
+            }
+            s = (s + 1) & mask;
+        }
+        int e = size++;
+        ensure(size);
+        hashes[e] = hash;
+        for (int c = 0; c < keys.length; c++) {
+            Vec v = keys[c];
+            if (v.isNull(i)) {
+                nulls[c][e] = true;
+                continue;
+            }
+            KeyType t = types[c];
+            switch (t.mode()) {
+                case LONG, DOUBLE -> longs[c][e] = longKey(t, v, i);
+                case BYTES -> bytes[c][e] = v.utf8(i);
+                case OBJ -> objs[c][e] = objKey(v, i);
+            }
+        }
+        slots[s] = e + 1;
+        if (size * 2 > slots.length) {
+            rehash();
+        }
+        return e;
+    }
+
+    private void ensure(int n) {
+        if (n <= hashes.length) {
+            return;
+        }
+        int cap = hashes.length * 2;
+        hashes = Arrays.copyOf(hashes, cap);
+        for (int c = 0; c < types.length; c++) {
+            nulls[c] = Arrays.copyOf(nulls[c], cap);
+            switch (types[c].mode()) {
+                case LONG, DOUBLE -> longs[c] = Arrays.copyOf(longs[c], cap);
+                case BYTES -> bytes[c] = Arrays.copyOf(bytes[c], cap);
+                case OBJ -> objs[c] = Arrays.copyOf(objs[c], cap);
+            }
+        }
+    }
+
+    private void rehash() {
+        slots = new int[slots.length * 2];
+        mask = slots.length - 1;
+        for (int e = 0; e < size; e++) {
+            int s = hashes[e] & mask;
+            while (slots[s] != 0) {
+                s = (s + 1) & mask;
+            }
+            slots[s] = e + 1;
+        }
+    }
+
+    /** Key column {@code c} of every entry, as a vector of type {@code t}. */
+    Vec column(int c, RelDataType t) {
+        KeyType kt = types[c];
+        boolean[] nl = null;
+        for (int e = 0; e < size; e++) {
+            if (nulls[c][e]) {
+                nl = Arrays.copyOf(nulls[c], size);
+                break;
+            }
+        }
+        Vec.Type vt = Vec.typeOf(t);
+        if (kt.mode() == Mode.LONG && vt.isLong() && (vt != Vec.Type.DEC || t.getScale() == kt.scale())) {
+            return Vec.ofLongs(vt, vt == Vec.Type.DEC ? kt.scale() : 0, Arrays.copyOf(longs[c], size), size, nl);
+        }
+        if (kt.mode() == Mode.BYTES && vt == Vec.Type.STR) {
+            @Nullable String[] s = new String[size];
+            for (int e = 0; e < size; e++) {
+                s[e] = nulls[c][e] ? null : new String(bytes[c][e], StandardCharsets.UTF_8);
+            }
+            return Vec.ofStrings(s, size);
+        }
+        Object[] out = new Object[size];
+        for (int e = 0; e < size; e++) {
+            if (nulls[c][e]) {
+                continue;
+            }
+            out[e] = switch (kt.mode()) {
+                case LONG -> BigDecimal.valueOf(longs[c][e], kt.scale());
+                case DOUBLE -> Double.longBitsToDouble(longs[c][e]);
+                case BYTES -> new String(bytes[c][e], StandardCharsets.UTF_8);
+                case OBJ -> objs[c][e];
+            };
+            out[e] = Expressions.cast(out[e], t);
+        }
+        return Vec.fromObjects(out, size, t);
+    }
+}
