@@ -213,6 +213,30 @@ public final class ColumnVector {
         longs[size++] = v;
     }
 
+    /**
+     * Appends {@code n} values of {@code src} from {@code from} in bulk, NULL where {@code isNull} (indexed from
+     * 0 for the first appended row) says so, without type-range checks: for decoders of authenticated input.
+     * {@code src} holds only the non-NULL values, in order.
+     */
+    public void appendLongsUnchecked(long[] src, int n, boolean @Nullable [] isNull) {
+        ensureCapacity(size + n, 0);
+        if (isNull == null) {
+            System.arraycopy(src, 0, longs, size, n);
+        } else {
+            if (nulls == null) {
+                nulls = new boolean[capacity()];
+            }
+            for (int i = 0, j = 0; i < n; i++) {
+                if (isNull[i]) {
+                    nulls[size + i] = true;
+                } else {
+                    longs[size + i] = src[j++];
+                }
+            }
+        }
+        size += n;
+    }
+
     public void appendDoubleUnchecked(double v) {
         grow(0);
         doubles[size++] = v;

@@ -505,19 +505,19 @@ final class Executor {
                 }
                 int[] gid = new int[n];
                 if (keys.length > 0) {
-                    int[] h = table.hash(keys, n);
+                    KeyTable.Probe p = table.probe(keys, n);
                     for (int i = 0; i < n; i++) {
-                        gid[i] = table.findOrAdd(keys, i, h[i]);
+                        gid[i] = table.findOrAdd(p, i);
                     }
                 } else if (table.size() == 0) {
-                    table.findOrAdd(keys, 0, 0);
+                    table.findOrAdd(table.probe(keys, 1), 0);
                 }
                 for (AggStates.State st : states) {
                     st.add(batch, gid, n, table.size());
                 }
             }
             if (table.size() == 0 && groups.length == 0) {
-                table.findOrAdd(keys, 0, 0); // an aggregate without GROUP BY has one row even over no rows
+                table.findOrAdd(table.probe(keys, 1), 0); // an aggregate without GROUP BY has one row even over no rows
             }
             int g = table.size();
             Vec[] out = new Vec[groups.length + calls.size()];

@@ -99,14 +99,14 @@ final class HashJoin implements Executor.Source {
         for (int k = 0; k < keys.length; k++) {
             keys[k] = java.util.Objects.requireNonNull(cols[buildKeys[k]]);
         }
-        int[] hashes = t.hash(keys, n);
+        KeyTable.Probe probe = t.probe(keys, n);
         chain = new int[n];
         head = new int[Math.max(16, n / 4)];
         for (int i = 0; i < n; i++) {
-            if (anyNull(keys, i)) {
+            if (probe.hasNull(i)) {
                 continue;
             }
-            int e = t.findOrAdd(keys, i, hashes[i]);
+            int e = t.findOrAdd(probe, i);
             if (e >= head.length) {
                 head = Arrays.copyOf(head, Math.max(e + 1, head.length * 2));
             }
@@ -115,15 +115,6 @@ final class HashJoin implements Executor.Source {
         }
         table = t;
         buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? n : 0];
-    }
-
-    private static boolean anyNull(Vec[] keys, int i) {
-        for (Vec k : keys) {
-            if (k.isNull(i)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
@@ -154,17 +145,17 @@ final class HashJoin implements Executor.Source {
         for (int k = 0; k < keys.length; k++) {
             keys[k] = p.col(probeKeys[k]);
         }
-        int[] hashes = t.hash(keys, n);
+        KeyTable.Probe pr = t.probe(keys, n);
         boolean semiAnti = type == JoinRelType.SEMI || type == JoinRelType.ANTI;
         boolean[] matched = new boolean[n];
         int[] pi = new int[CHUNK];
         int[] bi = new int[CHUNK];
         int pairs = 0;
         for (int i = 0; i < n; i++) {
-            if (anyNull(keys, i)) {
+            if (pr.hasNull(i)) {
                 continue;
             }
-            int e = t.find(keys, i, hashes[i]);
+            int e = t.find(pr, i);
             if (e < 0) {
                 continue;
             }

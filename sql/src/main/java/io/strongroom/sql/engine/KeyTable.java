@@ -146,37 +146,79 @@ final class KeyTable {
         return mix(h);
     }
 
-    /** Hashes of the keys of rows {@code 0..n)}. */
-    int[] hash(Vec[] keys, int n) {
+    /** One batch's key columns, with their long forms and hashes computed once for all lookups. */
+    static final class Probe {
+        final Vec[] keys;
+        final long[][] norm;
+        final int[] hashes;
+        /** Rows with a NULL in some key column; null when there is none. */
+        final boolean @Nullable [] anyNull;
+
+        private Probe(Vec[] keys, long[][] norm, int[] hashes, boolean @Nullable [] anyNull) {
+            this.keys = keys;
+            this.norm = norm;
+            this.hashes = hashes;
+            this.anyNull = anyNull;
+        }
+
+        boolean hasNull(int i) {
+            return anyNull != null && anyNull[i];
+        }
+    }
+
+    /** Prepares the keys of rows {@code 0..n)} for lookups. */
+    Probe probe(Vec[] keys, int n) {
         int[] h = new int[n];
+        long[][] norm = new long[keys.length][];
+        boolean[] anyNull = null;
         for (int c = 0; c < keys.length; c++) {
             Vec v = keys[c];
             KeyType t = types[c];
-            for (int i = 0; i < n; i++) {
-                int x;
-                if (v.isNull(i)) {
-                    x = 0x5bd1e995;
-                } else {
-                    x = switch (t.mode()) {
-                        case LONG, DOUBLE -> mix(longKey(t, v, i));
-                        case BYTES ->
-                            v.hasStrings()
-                                    ? bytesHashOf(v.utf8(i))
-                                    : bytesHash(v.bytes, v.offsets[i], v.offsets[i + 1]);
-                        case OBJ -> objKey(v, i).hashCode();
-                    };
+            if (v.nulls != null) {
+                if (anyNull == null) {
+                    anyNull = new boolean[n];
                 }
-                h[i] = h[i] * 31 + x;
+                for (int i = 0; i < n; i++) {
+                    anyNull[i] |= v.nulls[i];
+                }
+            }
+            switch (t.mode()) {
+                case LONG, DOUBLE -> {
+                    long[] k;
+                    if (t.mode() == Mode.LONG && v.type.isLong() && v.scale == t.scale()) {
+                        k = v.longs;
+                    } else {
+                        k = new long[n];
+                        for (int i = 0; i < n; i++) {
+                            if (!v.isNull(i)) {
+                                k[i] = longKey(t, v, i);
+                            }
+                        }
+                    }
+                    norm[c] = k;
+                    for (int i = 0; i < n; i++) {
+                        h[i] = h[i] * 31 + (v.isNull(i) ? 0x5bd1e995 : mix(k[i]));
+                    }
+                }
+                case BYTES -> {
+                    for (int i = 0; i < n; i++) {
+                        h[i] = h[i] * 31
+                                + (v.isNull(i) ? 0x5bd1e995 : bytesHash(v.bytes, v.offsets[i], v.offsets[i + 1]));
+                    }
+                }
+                case OBJ -> {
+                    for (int i = 0; i < n; i++) {
+                        h[i] = h[i] * 31
+                                + (v.isNull(i) ? 0x5bd1e995 : objKey(v, i).hashCode());
+                    }
+                }
             }
         }
-        return h;
+        return new Probe(keys, norm, h, anyNull);
     }
 
-    private static int bytesHashOf(byte[] b) {
-        return bytesHash(b, 0, b.length);
-    }
-
-    private boolean same(int entry, Vec[] keys, int i) {
+    private boolean same(int entry, Probe p, int i) {
+        Vec[] keys = p.keys;
         for (int c = 0; c < keys.length; c++) {
             Vec v = keys[c];
             boolean isNull = v.isNull(i);
@@ -186,14 +228,10 @@ final class KeyTable {
                 }
                 continue;
             }
-            KeyType t = types[c];
-            boolean eq = switch (t.mode()) {
-                case LONG, DOUBLE -> longs[c][entry] == longKey(t, v, i);
+            boolean eq = switch (types[c].mode()) {
+                case LONG, DOUBLE -> longs[c][entry] == p.norm[c][i];
                 case BYTES -> {
                     byte[] k = bytes[c][entry];
-                    if (v.hasStrings()) {
-                        yield Arrays.equals(k, v.utf8(i));
-                    }
                     yield Arrays.equals(k, 0, k.length, v.bytes, v.offsets[i], v.offsets[i + 1]);
                 }
                 case OBJ -> objs[c][entry].equals(objKey(v, i));
@@ -206,14 +244,15 @@ final class KeyTable {
     }
 
     /** The number of the key of row {@code i}, or -1 when the table does not have it. */
-    int find(Vec[] keys, int i, int hash) {
+    int find(Probe p, int i) {
+        int hash = p.hashes[i];
         int s = hash & mask;
         while (true) {
             int e = slots[s] - 1;
             if (e < 0) {
                 return -1;
             }
-            if (hashes[e] == hash && same(e, keys, i)) {
+            if (hashes[e] == hash && same(e, p, i)) {
                 return e;
             }
             s = (s + 1) & mask;
@@ -221,14 +260,15 @@ final class KeyTable {
     }
 
     /** The number of the key of row {@code i}, adding it when new. */
-    int findOrAdd(Vec[] keys, int i, int hash) {
+    int findOrAdd(Probe p, int i) {
+        int hash = p.hashes[i];
         int s = hash & mask;
         while (true) {
             int e = slots[s] - 1;
             if (e < 0) {
                 break;
             }
-            if (hashes[e] == hash && same(e, keys, i)) {
+            if (hashes[e] == hash && same(e, p, i)) {
                 return e;
             }
             s = (s + 1) & mask;
@@ -236,15 +276,15 @@ final class KeyTable {
         int e = size++;
         ensure(size);
         hashes[e] = hash;
+        Vec[] keys = p.keys;
         for (int c = 0; c < keys.length; c++) {
             Vec v = keys[c];
             if (v.isNull(i)) {
                 nulls[c][e] = true;
                 continue;
             }
-            KeyType t = types[c];
-            switch (t.mode()) {
-                case LONG, DOUBLE -> longs[c][e] = longKey(t, v, i);
+            switch (types[c].mode()) {
+                case LONG, DOUBLE -> longs[c][e] = p.norm[c][i];
                 case BYTES -> bytes[c][e] = v.utf8(i);
                 case OBJ -> objs[c][e] = objKey(v, i);
             }

@@ -490,6 +490,22 @@ final class QueryPlanner {
         }
     }
 
+    /** Whether the plan scans a system view (whose rows are taken when the query is planned). */
+    static boolean readsSystemTables(RelNode rel) {
+        boolean[] found = {false};
+        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                if (other instanceof org.apache.calcite.rel.core.TableScan scan
+                        && scan.getTable().unwrap(SystemTables.SystemTable.class) != null) {
+                    found[0] = true;
+                }
+                return super.visit(other);
+            }
+        });
+        return found[0];
+    }
+
     static String explain(RelNode rel) {
         return RelOptUtil.toString(rel);
     }

@@ -375,11 +375,42 @@ final class StoreSession implements SqlSession {
 
     // ---- queries ----
 
+    /** A plan and the tables it was made against. */
+    private record CachedPlan(List<TableSpec> tables, QueryPlanner.Plan plan) {}
+
+    private static final int PLAN_CACHE_SIZE = 64;
+
+    /**
+     * Plans of this session's recent queries by text, as Redshift keeps compiled queries: a plan is reused only
+     * while every table definition is the same as when it was made (any DDL, in this session or committed by
+     * another, makes a new plan), and plans reading system views are never kept since those views are filled
+     * when planned. Row counts may have changed since; they only steer join order, never results.
+     */
+    private final LinkedHashMap<String, CachedPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CachedPlan> eldest) {
+            return size() > PLAN_CACHE_SIZE;
+        }
+    };
+
+    private QueryPlanner.Plan plan(String sql, View v) {
+        List<TableSpec> tables = v.tables();
+        CachedPlan cached = plans.get(sql);
+        if (cached != null && cached.tables().equals(tables)) {
+            return cached.plan();
+        }
+        QueryPlanner.Plan plan = QueryPlanner.plan(sql, v);
+        if (!QueryPlanner.readsSystemTables(plan.rel())) {
+            plans.put(sql, new CachedPlan(List.copyOf(tables), plan));
+        }
+        return plan;
+    }
+
     private Stmt query(String sql, List<SqlType> declared) {
         Rewritten rw = rewriteParameters(sql);
         QueryPlanner.Plan described;
         try (View v = new View()) {
-            described = QueryPlanner.plan(rw.sql(), v);
+            described = plan(rw.sql(), v);
         }
         List<SqlType> paramTypes = parameterTypes(rw, described.parameterTypes(), declared);
         return new Stmt(sql, paramTypes, described.columns(), false, params -> runQuery(rw, params), false);
@@ -402,7 +433,7 @@ final class StoreSession implements SqlSession {
     private Result runQuery(Rewritten rw, List<@Nullable Object> params) {
         View v = new View();
         try {
-            QueryPlanner.Plan plan = QueryPlanner.plan(rw.sql(), v);
+            QueryPlanner.Plan plan = plan(rw.sql(), v);
             Iterator<@Nullable Object[]> rows =
                     new Executor(v, context(rw.bind(params)), () -> cancelled).run(plan.rel());
             return rows(plan.columns(), rows, v);

@@ -19,8 +19,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The values of one column for a batch of rows, as the vectorised executor passes them between operators.
  * Exact numbers, booleans, dates and timestamps are {@code long}s ({@link Type#DEC} as an unscaled value with
- * {@link #scale}); doubles are {@code double}s; strings are UTF-8 bytes with offsets (or Java strings when an
- * expression made them); anything else is an object array in the in-memory form of {@link Types}. A DECIMAL too
+ * {@link #scale}); doubles are {@code double}s; strings are UTF-8 bytes with offsets; anything else is an object array in the in-memory form of {@link Types}. A DECIMAL too
  * wide for a long travels as {@link Type#OBJ} {@link BigDecimal}s, so operators accept either form for a
  * DECIMAL expression.
  *
@@ -61,7 +60,6 @@ final class Vec {
     final double[] doubles;
     final byte[] bytes;
     final int[] offsets;
-    private final @Nullable String @Nullable [] strings;
     final @Nullable Object[] objs;
     final boolean @Nullable [] nulls;
 
@@ -79,7 +77,6 @@ final class Vec {
             double[] doubles,
             byte[] bytes,
             int[] offsets,
-            @Nullable String @Nullable [] strings,
             @Nullable Object[] objs,
             boolean @Nullable [] nulls) {
         this.type = type;
@@ -89,35 +86,51 @@ final class Vec {
         this.doubles = doubles;
         this.bytes = bytes;
         this.offsets = offsets;
-        this.strings = strings;
         this.objs = objs;
         this.nulls = nulls;
     }
 
     static Vec ofLongs(Type type, int scale, long[] values, int size, boolean @Nullable [] nulls) {
-        return new Vec(type, scale, size, values, NO_DOUBLES, NO_BYTES, NO_INTS, null, NO_OBJS, nulls);
+        return new Vec(type, scale, size, values, NO_DOUBLES, NO_BYTES, NO_INTS, NO_OBJS, nulls);
     }
 
     static Vec ofDoubles(double[] values, int size, boolean @Nullable [] nulls) {
-        return new Vec(Type.DOUBLE, 0, size, NO_LONGS, values, NO_BYTES, NO_INTS, null, NO_OBJS, nulls);
+        return new Vec(Type.DOUBLE, 0, size, NO_LONGS, values, NO_BYTES, NO_INTS, NO_OBJS, nulls);
     }
 
     static Vec ofBytes(byte[] data, int[] offsets, int size, boolean @Nullable [] nulls) {
-        return new Vec(Type.STR, 0, size, NO_LONGS, NO_DOUBLES, data, offsets, null, NO_OBJS, nulls);
+        return new Vec(Type.STR, 0, size, NO_LONGS, NO_DOUBLES, data, offsets, NO_OBJS, nulls);
     }
 
-    /** Strings made by an expression; a NULL is a null element. */
+    /** Strings made by an expression, as UTF-8; a NULL is a null element. */
     static Vec ofStrings(@Nullable String[] values, int size) {
         boolean[] nulls = null;
+        byte[][] enc = new byte[size][];
+        int total = 0;
         for (int i = 0; i < size; i++) {
-            if (values[i] == null) {
+            String v = values[i];
+            if (v == null) {
                 if (nulls == null) {
                     nulls = new boolean[size];
                 }
                 nulls[i] = true;
+            } else {
+                enc[i] = v.getBytes(StandardCharsets.UTF_8);
+                total += enc[i].length;
             }
         }
-        return new Vec(Type.STR, 0, size, NO_LONGS, NO_DOUBLES, NO_BYTES, NO_INTS, values, NO_OBJS, nulls);
+        byte[] data = new byte[total];
+        int[] off = new int[size + 1];
+        int pos = 0;
+        for (int i = 0; i < size; i++) {
+            byte[] e = enc[i];
+            if (e != null) {
+                System.arraycopy(e, 0, data, pos, e.length);
+                pos += e.length;
+            }
+            off[i + 1] = pos;
+        }
+        return ofBytes(data, off, size, nulls);
     }
 
     static Vec ofObjects(@Nullable Object[] values, int size) {
@@ -130,7 +143,7 @@ final class Vec {
                 nulls[i] = true;
             }
         }
-        return new Vec(Type.OBJ, 0, size, NO_LONGS, NO_DOUBLES, NO_BYTES, NO_INTS, null, values, nulls);
+        return new Vec(Type.OBJ, 0, size, NO_LONGS, NO_DOUBLES, NO_BYTES, NO_INTS, values, nulls);
     }
 
     /** A storage column as a vector, sharing its arrays. */
@@ -305,23 +318,13 @@ final class Vec {
         return nulls != null && nulls[i];
     }
 
-    boolean hasStrings() {
-        return strings != null;
-    }
-
     /** The string at {@code i} (STR vectors). */
     String str(int i) {
-        if (strings != null) {
-            return java.util.Objects.requireNonNull(strings[i]);
-        }
         return new String(bytes, offsets[i], offsets[i + 1] - offsets[i], StandardCharsets.UTF_8);
     }
 
     /** The UTF-8 bytes of the string at {@code i} (STR vectors); a fresh array. */
     byte[] utf8(int i) {
-        if (strings != null) {
-            return java.util.Objects.requireNonNull(strings[i]).getBytes(StandardCharsets.UTF_8);
-        }
         return Arrays.copyOfRange(bytes, offsets[i], offsets[i + 1]);
     }
 
@@ -366,14 +369,6 @@ final class Vec {
                 return ofDoubles(d, n, nl);
             }
             case STR -> {
-                if (strings != null) {
-                    String[] s = new String[n];
-                    for (int k = 0; k < n; k++) {
-                        int i = idx[k];
-                        s[k] = i < 0 ? null : strings[i];
-                    }
-                    return ofStrings(s, n);
-                }
                 int total = 0;
                 for (int k = 0; k < n; k++) {
                     int i = idx[k];
@@ -439,14 +434,12 @@ final class Vec {
         int n = 0;
         boolean anyNull = false;
         boolean mixed = false;
-        boolean strings = false;
         Type first = parts.isEmpty() ? typeOf(t) : parts.get(0).type;
         int scale = parts.isEmpty() ? 0 : parts.get(0).scale;
         for (Vec p : parts) {
             n += p.size;
             anyNull |= p.nulls != null;
             mixed |= p.type != first || p.scale != scale;
-            strings |= p.strings != null;
         }
         if (parts.isEmpty()) {
             return fromObjects(new Object[0], 0, t);
@@ -482,15 +475,6 @@ final class Vec {
                 return ofDoubles(d, n, nl);
             }
             case STR -> {
-                if (strings) {
-                    String[] s = new String[n];
-                    for (Vec p : parts) {
-                        for (int i = 0; i < p.size; i++) {
-                            s[pos++] = p.isNull(i) ? null : p.str(i);
-                        }
-                    }
-                    return ofStrings(s, n);
-                }
                 int total = 0;
                 for (Vec p : parts) {
                     total += p.offsets[p.size] - p.offsets[0];

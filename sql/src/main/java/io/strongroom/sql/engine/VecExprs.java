@@ -55,9 +55,49 @@ final class VecExprs {
             return constant(() -> e.eval(new Object[0]), t);
         }
         if (node instanceof RexCall call) {
+            if (constant(call)) {
+                // Evaluated once, at the first batch that needs it (so an error surfaces only if a row needs it).
+                Expressions.Expr e = Expressions.compile(call, ctx);
+                Object[] value = new Object[1];
+                boolean[] done = {false};
+                return constant(
+                        () -> {
+                            if (!done[0]) {
+                                value[0] = e.eval(new Object[0]);
+                                done[0] = true;
+                            }
+                            return value[0];
+                        },
+                        call.getType());
+            }
             return call(call, ctx);
         }
         return rowwise(node, ctx);
+    }
+
+    /** Whether a call reads no column and no outer row, and always gives the same value. */
+    private static boolean constant(RexCall call) {
+        boolean[] variable = {false};
+        call.accept(new org.apache.calcite.rex.RexVisitorImpl<Void>(true) {
+            @Override
+            public Void visitInputRef(RexInputRef ref) {
+                variable[0] = true;
+                return null;
+            }
+
+            @Override
+            public Void visitCorrelVariable(org.apache.calcite.rex.RexCorrelVariable v) {
+                variable[0] = true;
+                return null;
+            }
+
+            @Override
+            public Void visitFieldAccess(org.apache.calcite.rex.RexFieldAccess a) {
+                variable[0] = true;
+                return null;
+            }
+        });
+        return !variable[0] && org.apache.calcite.rex.RexUtil.isDeterministic(call);
     }
 
     private static VExpr constant(java.util.function.Supplier<@Nullable Object> value, RelDataType t) {
@@ -375,11 +415,7 @@ final class VecExprs {
             for (int i = 0; i < n; i++) {
                 out[i] = test(kind, Double.compare(x[i], y[i])) ? 1 : 0;
             }
-        } else if (ta == Vec.Type.STR
-                && tb == Vec.Type.STR
-                && (kind == SqlKind.EQUALS || kind == SqlKind.NOT_EQUALS)
-                && !a.hasStrings()
-                && !b.hasStrings()) {
+        } else if (ta == Vec.Type.STR && tb == Vec.Type.STR && (kind == SqlKind.EQUALS || kind == SqlKind.NOT_EQUALS)) {
             boolean eq = kind == SqlKind.EQUALS;
             for (int i = 0; i < n; i++) {
                 out[i] = equalTrimmed(a, i, b, i) == eq ? 1 : 0;
@@ -646,7 +682,7 @@ final class VecExprs {
                     return v;
                 }
                 for (int i = 0; i < v.size; i++) {
-                    if (!v.isNull(i) && (v.hasStrings() ? v.str(i).length() : v.offsets[i + 1] - v.offsets[i]) > p) {
+                    if (!v.isNull(i) && v.offsets[i + 1] - v.offsets[i] > p) {
                         return null;
                     }
                 }
@@ -766,12 +802,13 @@ final class VecExprs {
         VExpr a = compile(call.getOperands().get(0), ctx);
         return b -> {
             Vec v = a.eval(b);
-            if (v.type != Vec.Type.STR || v.hasStrings()) {
+            if (v.type != Vec.Type.STR) {
                 Object[] out = new Object[v.size];
                 for (int i = 0; i < v.size; i++) {
-                    out[i] = v.isNull(i)
+                    Object o = v.get(i);
+                    out[i] = o == null
                             ? null
-                            : matches(tokens, v.str(i).getBytes(StandardCharsets.UTF_8), 0, -1) != negated;
+                            : matches(tokens, Types.text(o).getBytes(StandardCharsets.UTF_8), 0, -1) != negated;
                 }
                 return Vec.fromObjects(out, v.size, call.getType());
             }

@@ -93,12 +93,12 @@ public final class ByteSource {
         return v;
     }
 
+    private static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     public long longLE() {
         need(8);
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (buf[pos + i] & 0xFF);
-        }
+        long v = (long) LONG_LE.get(buf, pos);
         pos += 8;
         return v;
     }

@@ -331,13 +331,7 @@ public final class ColumnChunkCodec {
         switch (type.physical()) {
             case LONG -> {
                 long[] vals = decodeLongs(in, encoding, values);
-                for (int i = 0, j = 0; i < n; i++) {
-                    if (isNull != null && isNull[i]) {
-                        out.appendNull();
-                    } else {
-                        out.appendLongUnchecked(vals[j++]);
-                    }
-                }
+                out.appendLongsUnchecked(vals, n, isNull);
             }
             case DOUBLE -> {
                 if (encoding != PLAIN) {
