@@ -25,6 +25,17 @@ final class AggStates {
 
         /** The results of groups {@code 0..groups)}. */
         Vec result(int groups);
+
+        /**
+         * Adds the state of another partition's groups {@code 0..n)} of the same call, its group {@code g} being
+         * this state's group {@code map[g]}; {@code groups} is this state's group count afterwards.
+         */
+        void merge(State other, int[] map, int n, int groups);
+    }
+
+    /** Whether partial states of the call can be merged (every call but DISTINCT and the row-based ones). */
+    static boolean mergeable(AggregateCall call, RelDataType inputRow) {
+        return !(of(call, inputRow) instanceof Generic);
     }
 
     static State of(AggregateCall call, RelDataType inputRow) {
@@ -44,7 +55,9 @@ final class AggStates {
                     return new SumDouble(call, kind, args.get(0));
                 }
             }
-            if ((kind == SqlKind.MIN || kind == SqlKind.MAX) && vt.isLong()) {
+            if ((kind == SqlKind.MIN || kind == SqlKind.MAX)
+                    && vt.isLong()
+                    && (vt != Vec.Type.DEC || at.getPrecision() <= 18)) {
                 return new MinMax(call, kind == SqlKind.MIN, args.get(0), vt, vt == Vec.Type.DEC ? at.getScale() : 0);
             }
         }
@@ -94,6 +107,16 @@ final class AggStates {
         public Vec result(int groups) {
             counts = grow(counts, groups);
             return Vec.ofLongs(Vec.Type.INT, 0, Arrays.copyOf(counts, groups), groups, null);
+        }
+
+        @Override
+        public void merge(State other, int[] map, int n, int groups) {
+            Count o = (Count) other;
+            counts = grow(counts, groups);
+            o.counts = grow(o.counts, n);
+            for (int g = 0; g < n; g++) {
+                counts[map[g]] += o.counts[g];
+            }
         }
     }
 
@@ -155,6 +178,44 @@ final class AggStates {
                 BigDecimal cur = bg[g];
                 BigDecimal x = Expressions.decimal(java.util.Objects.requireNonNull(v.get(i)));
                 bg[g] = cur == null ? x : cur.add(x);
+            }
+        }
+
+        @Override
+        public void merge(State other, int[] map, int n, int groups) {
+            SumExact o = (SumExact) other;
+            sums = grow(sums, groups);
+            counts = grow(counts, groups);
+            o.sums = grow(o.sums, n);
+            o.counts = grow(o.counts, n);
+            if (big != null && big.length < groups) {
+                big = Arrays.copyOf(big, groups);
+            }
+            for (int g = 0; g < n; g++) {
+                int t = map[g];
+                if (o.counts[g] == 0) {
+                    continue;
+                }
+                counts[t] += o.counts[g];
+                BigDecimal[] ob = o.big;
+                if (big == null && ob == null) {
+                    long s = sums[t];
+                    long x = o.sums[g];
+                    long r = s + x;
+                    if (((s ^ r) & (x ^ r)) >= 0) {
+                        sums[t] = r;
+                        continue;
+                    }
+                }
+                if (big == null) {
+                    widen(groups);
+                }
+                BigDecimal[] bg = java.util.Objects.requireNonNull(big);
+                BigDecimal x =
+                        ob != null && g < ob.length && ob[g] != null ? ob[g] : BigDecimal.valueOf(o.sums[g], scale);
+                BigDecimal cur = bg[t] != null ? bg[t] : BigDecimal.valueOf(sums[t], scale);
+                // counts[t] already includes the other's rows; a group new here had a zero sum.
+                bg[t] = cur.add(x);
             }
         }
 
@@ -227,6 +288,19 @@ final class AggStates {
         }
 
         @Override
+        public void merge(State other, int[] map, int n, int groups) {
+            SumDouble o = (SumDouble) other;
+            if (groups > sums.length) {
+                sums = Arrays.copyOf(sums, Math.max(groups, sums.length * 2));
+            }
+            counts = grow(counts, groups);
+            for (int g = 0; g < n && g < o.sums.length; g++) {
+                sums[map[g]] += o.sums[g];
+                counts[map[g]] += o.counts[g];
+            }
+        }
+
+        @Override
         public Vec result(int groups) {
             if (groups > sums.length) {
                 sums = Arrays.copyOf(sums, groups);
@@ -289,6 +363,30 @@ final class AggStates {
                 if (!seen[g] || (min ? x < best[g] : x > best[g])) {
                     best[g] = x;
                     seen[g] = true;
+                }
+            }
+        }
+
+        @Override
+        public void merge(State other, int[] map, int n, int groups) {
+            MinMax o = (MinMax) other;
+            if (generic != null || o.generic != null) {
+                throw new IllegalStateException("MIN/MAX partial states in object form cannot be merged");
+            }
+            if (groups > best.length) {
+                int cap = Math.max(groups, best.length * 2);
+                best = Arrays.copyOf(best, cap);
+                seen = Arrays.copyOf(seen, cap);
+            }
+            for (int g = 0; g < n && g < o.seen.length; g++) {
+                if (!o.seen[g]) {
+                    continue;
+                }
+                int t = map[g];
+                long x = o.best[g];
+                if (!seen[t] || (min ? x < best[t] : x > best[t])) {
+                    best[t] = x;
+                    seen[t] = true;
                 }
             }
         }
@@ -362,6 +460,11 @@ final class AggStates {
                 }
                 acc(gid[i]).add(row);
             }
+        }
+
+        @Override
+        public void merge(State other, int[] map, int n, int groups) {
+            throw new IllegalStateException("aggregate " + call + " has no mergeable partial state");
         }
 
         @Override

@@ -85,6 +85,9 @@ final class Executor {
     }
 
     private void checkCancelled() {
+        if (aborted.get()) {
+            throw new StrongroomException(ErrorCode.QUERY_CANCELED, "query stopped: another part of it failed");
+        }
         if (cancelled.getAsBoolean()) {
             throw new StrongroomException(ErrorCode.QUERY_CANCELED, "canceling statement due to user request");
         }
@@ -108,29 +111,7 @@ final class Executor {
             return filter(in, VecExprs.compile(f.getCondition(), params));
         }
         if (rel instanceof LogicalProject p) {
-            ImmutableBitSet.Builder b = ImmutableBitSet.builder();
-            for (int i : needed) {
-                b.addAll(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(
-                        p.getProjects().get(i)));
-            }
-            Source in = compile(p.getInput(), b.build());
-            List<RexNode> projects = p.getProjects();
-            VecExprs.VExpr[] exprs = new VecExprs.VExpr[projects.size()];
-            for (int i = 0; i < exprs.length; i++) {
-                exprs[i] = needed.get(i) ? VecExprs.compile(projects.get(i), params) : null;
-            }
-            return () -> {
-                Batch batch = in.next();
-                if (batch == null) {
-                    return null;
-                }
-                Vec[] out = new Vec[exprs.length];
-                for (int i = 0; i < exprs.length; i++) {
-                    VecExprs.VExpr e = exprs[i];
-                    out[i] = e == null ? null : e.eval(batch);
-                }
-                return new Batch(out, batch.size());
-            };
+            return project(p, compile(p.getInput(), projectInputs(p, needed)), needed);
         }
         if (rel instanceof LogicalAggregate a) {
             return aggregate(a);
@@ -170,6 +151,186 @@ final class Executor {
         }
         throw Expressions.notSupported(
                 "plan node " + rel.getRelTypeName() + " (" + rel.explain().trim() + ")");
+    }
+
+    private static ImmutableBitSet projectInputs(LogicalProject p, ImmutableBitSet needed) {
+        ImmutableBitSet.Builder b = ImmutableBitSet.builder();
+        for (int i : needed) {
+            b.addAll(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(
+                    p.getProjects().get(i)));
+        }
+        return b.build();
+    }
+
+    private Source project(LogicalProject p, Source in, ImmutableBitSet needed) {
+        List<RexNode> projects = p.getProjects();
+        VecExprs.VExpr[] exprs = new VecExprs.VExpr[projects.size()];
+        for (int i = 0; i < exprs.length; i++) {
+            exprs[i] = needed.get(i) ? VecExprs.compile(projects.get(i), params) : null;
+        }
+        return () -> {
+            Batch batch = in.next();
+            if (batch == null) {
+                return null;
+            }
+            Vec[] out = new Vec[exprs.length];
+            for (int i = 0; i < exprs.length; i++) {
+                VecExprs.VExpr e = exprs[i];
+                out[i] = e == null ? null : e.eval(batch);
+            }
+            return new Batch(out, batch.size());
+        };
+    }
+
+    // ---- parallel pipelines ----
+
+    /** Partitions a pipeline may run in: one per core. */
+    private static final int PARALLELISM =
+            Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+
+    /** Tables smaller than this are scanned by one thread (the threads would cost more than they save). */
+    private static final long PARALLEL_MIN_ROWS = 50_000;
+
+    /**
+     * The node as partitions that together give its rows, each to be drained by its own thread, or null when
+     * the node is not a pipeline of scan, filter, project and hash-join probes over a large enough table. The
+     * partitions of a scan take its slices from one queue; a join's build side is made once and shared.
+     */
+    private @Nullable List<Source> partitions(RelNode rel, ImmutableBitSet needed) {
+        if (PARALLELISM < 2) {
+            return null;
+        }
+        if (rel instanceof TableScan scan) {
+            return scanPartitions(scan, needed, List.of());
+        }
+        if (rel instanceof LogicalFilter f) {
+            ImmutableBitSet inputNeeded =
+                    needed.union(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(f.getCondition()));
+            List<Source> in = f.getInput() instanceof TableScan scan
+                    ? scanPartitions(scan, inputNeeded, ranges(f.getCondition()))
+                    : partitions(f.getInput(), inputNeeded);
+            return in == null
+                    ? null
+                    : in.stream()
+                            .map(src -> filter(src, VecExprs.compile(f.getCondition(), params)))
+                            .toList();
+        }
+        if (rel instanceof LogicalProject p) {
+            List<Source> in = partitions(p.getInput(), projectInputs(p, needed));
+            return in == null
+                    ? null
+                    : in.stream().map(src -> project(p, src, needed)).toList();
+        }
+        if (rel instanceof LogicalJoin j) {
+            return joinPartitions(j, needed);
+        }
+        return null;
+    }
+
+    private @Nullable List<Source> scanPartitions(TableScan scan, ImmutableBitSet needed, List<ScanSpec.Range> ranges) {
+        if (scan.getTable().unwrap(SystemTables.SystemTable.class) != null
+                || tables.reader(scan.getTable().getQualifiedName()).rowCount() < PARALLEL_MIN_ROWS) {
+            return null;
+        }
+        java.util.Queue<TableReader.SliceScan> slices = sliceQueue(scan, needed, ranges);
+        List<Source> out = new ArrayList<>();
+        for (int i = 0; i < PARALLELISM; i++) {
+            out.add(scanSource(scan, needed, slices));
+        }
+        return out;
+    }
+
+    /** Drains {@code rel} into memory, with a thread per partition when it has partitions. */
+    private List<Batch> drain(RelNode rel, ImmutableBitSet needed) {
+        List<Source> parts = partitions(rel, needed);
+        if (parts == null) {
+            List<Batch> out = new ArrayList<>();
+            Source in = compile(rel, needed);
+            for (Batch b = in.next(); b != null; b = in.next()) {
+                checkCancelled();
+                out.add(b);
+            }
+            return out;
+        }
+        List<java.util.concurrent.Callable<List<Batch>>> tasks = new ArrayList<>();
+        for (Source src : parts) {
+            tasks.add(() -> {
+                List<Batch> out = new ArrayList<>();
+                for (Batch b = src.next(); b != null; b = src.next()) {
+                    out.add(b);
+                }
+                return out;
+            });
+        }
+        List<Batch> all = new ArrayList<>();
+        runAll(tasks).forEach(all::addAll);
+        return all;
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Runs the tasks, all but the first on new threads, and returns their results in order. The first failure
+     * stops the others (at their next batch) and is thrown once all have ended.
+     */
+    private <T> List<T> runAll(List<java.util.concurrent.Callable<T>> tasks) {
+        int n = tasks.size();
+        List<@Nullable T> results = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        java.util.concurrent.atomic.AtomicReference<@Nullable Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] threads = new Thread[n];
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            Runnable r = () -> {
+                try {
+                    results.set(k, tasks.get(k).call());
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    aborted.set(true);
+                }
+            };
+            if (i == 0) {
+                continue;
+            }
+            threads[i] =
+                    Thread.ofPlatform().daemon().name("strongroom-query-" + i).start(r);
+        }
+        try {
+            results.set(0, tasks.get(0).call());
+        } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+            aborted.set(true);
+        }
+        for (int i = 1; i < n; i++) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    threads[i].join();
+                    break;
+                } catch (InterruptedException e) {
+                    aborted.set(true);
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable e = failure.get();
+        if (e != null) {
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            throw new StrongroomException(ErrorCode.INTERNAL, "query failed: " + e.getMessage(), e);
+        }
+        List<T> out = new ArrayList<>();
+        for (T t : results) {
+            out.add(java.util.Objects.requireNonNull(t));
+        }
+        return out;
     }
 
     // ---- rows and batches ----
@@ -274,8 +435,12 @@ final class Executor {
         if (system != null) {
             return fromRows(system.rows().stream().map(r -> r.clone()).iterator(), scan);
         }
+        return scanSource(scan, needed, sliceQueue(scan, needed, ranges));
+    }
+
+    private java.util.Queue<TableReader.SliceScan> sliceQueue(
+            TableScan scan, ImmutableBitSet needed, List<ScanSpec.Range> ranges) {
         TableReader reader = tables.reader(scan.getTable().getQualifiedName());
-        int width = scan.getRowType().getFieldCount();
         List<Integer> cols = needed.isEmpty() ? List.of() : needed.asList();
         ScanSpec spec = new ScanSpec(cols, List.of(), false, BATCH_ROWS);
         for (ScanSpec.Range r : ranges) {
@@ -285,8 +450,13 @@ final class Executor {
                 // A literal the column type cannot take (e.g. a string against a date): no pushdown for it.
             }
         }
-        Iterator<TableReader.SliceScan> slices = reader.scan(spec).iterator();
-        int[] positions = cols.stream().mapToInt(Integer::intValue).toArray();
+        return new java.util.concurrent.ConcurrentLinkedQueue<>(reader.scan(spec));
+    }
+
+    /** Batches of the slices this source takes from {@code slices} (which other sources may share). */
+    private Source scanSource(TableScan scan, ImmutableBitSet needed, java.util.Queue<TableReader.SliceScan> slices) {
+        int width = scan.getRowType().getFieldCount();
+        int[] positions = needed.toArray();
         return new Source() {
             private TableReader.@Nullable SliceScan current;
 
@@ -301,9 +471,9 @@ final class Executor {
                             out[positions[i]] = Vec.of(rb.column(i));
                         }
                         return new Batch(out, rb.rowCount());
-                    } else if (slices.hasNext()) {
-                        current = slices.next();
-                    } else {
+                    }
+                    current = slices.poll();
+                    if (current == null) {
                         return null;
                     }
                 }
@@ -476,7 +646,7 @@ final class Executor {
                 b.set(c.filterArg);
             }
         }
-        Source in = compile(a.getInput(), b.build());
+        ImmutableBitSet inputNeeded = b.build();
         int[] groups = a.getGroupSet().toArray();
         List<RelDataType> inTypes = fieldTypes(a.getInput());
         List<RelDataType> outTypes = fieldTypes(a);
@@ -485,37 +655,32 @@ final class Executor {
         for (int k = 0; k < groups.length; k++) {
             keyTypes[k] = KeyTable.KeyType.of(inTypes.get(groups[k]));
         }
+        RelDataType inputRow = a.getInput().getRowType();
+        boolean mergeable = calls.stream().allMatch(c -> AggStates.mergeable(c, inputRow));
+        List<Source> parts = mergeable ? partitions(a.getInput(), inputNeeded) : null;
+        Source serial = parts == null ? compile(a.getInput(), inputNeeded) : null;
         boolean[] done = {false};
         return () -> {
             if (done[0]) {
                 return null;
             }
             done[0] = true;
-            KeyTable table = new KeyTable(keyTypes);
-            AggStates.State[] states = new AggStates.State[calls.size()];
-            for (int i = 0; i < states.length; i++) {
-                states[i] = AggStates.of(calls.get(i), a.getInput().getRowType());
+            Partial result;
+            if (serial != null) {
+                result = accumulate(serial, keyTypes, groups, calls, inputRow);
+            } else {
+                List<java.util.concurrent.Callable<Partial>> tasks = new ArrayList<>();
+                for (Source src : java.util.Objects.requireNonNull(parts)) {
+                    tasks.add(() -> accumulate(src, keyTypes, groups, calls, inputRow));
+                }
+                List<Partial> partials = runAll(tasks);
+                result = partials.get(0);
+                for (Partial p : partials.subList(1, partials.size())) {
+                    merge(result, p, groups, inTypes);
+                }
             }
+            KeyTable table = result.table();
             Vec[] keys = new Vec[groups.length];
-            for (Batch batch = in.next(); batch != null; batch = in.next()) {
-                checkCancelled();
-                int n = batch.size();
-                for (int k = 0; k < keys.length; k++) {
-                    keys[k] = batch.col(groups[k]);
-                }
-                int[] gid = new int[n];
-                if (keys.length > 0) {
-                    KeyTable.Probe p = table.probe(keys, n);
-                    for (int i = 0; i < n; i++) {
-                        gid[i] = table.findOrAdd(p, i);
-                    }
-                } else if (table.size() == 0) {
-                    table.findOrAdd(table.probe(keys, 1), 0);
-                }
-                for (AggStates.State st : states) {
-                    st.add(batch, gid, n, table.size());
-                }
-            }
             if (table.size() == 0 && groups.length == 0) {
                 table.findOrAdd(table.probe(keys, 1), 0); // an aggregate without GROUP BY has one row even over no rows
             }
@@ -525,15 +690,85 @@ final class Executor {
                 out[k] = table.column(k, outTypes.get(k));
             }
             for (int i = 0; i < calls.size(); i++) {
-                out[groups.length + i] = states[i].result(g);
+                out[groups.length + i] = result.states()[i].result(g);
             }
             return new Batch(out, g);
         };
     }
 
+    /** The groups and aggregate states of (part of) an aggregation's input. */
+    private record Partial(KeyTable table, AggStates.State[] states) {}
+
+    private Partial accumulate(
+            Source in, KeyTable.KeyType[] keyTypes, int[] groups, List<AggregateCall> calls, RelDataType inputRow) {
+        KeyTable table = new KeyTable(keyTypes);
+        AggStates.State[] states = new AggStates.State[calls.size()];
+        for (int i = 0; i < states.length; i++) {
+            states[i] = AggStates.of(calls.get(i), inputRow);
+        }
+        Vec[] keys = new Vec[groups.length];
+        for (Batch batch = in.next(); batch != null; batch = in.next()) {
+            checkCancelled();
+            int n = batch.size();
+            for (int k = 0; k < keys.length; k++) {
+                keys[k] = batch.col(groups[k]);
+            }
+            int[] gid = new int[n];
+            if (keys.length > 0) {
+                KeyTable.Probe p = table.probe(keys, n);
+                for (int i = 0; i < n; i++) {
+                    gid[i] = table.findOrAdd(p, i);
+                }
+            } else if (table.size() == 0) {
+                table.findOrAdd(table.probe(keys, 1), 0);
+            }
+            for (AggStates.State st : states) {
+                st.add(batch, gid, n, table.size());
+            }
+        }
+        return new Partial(table, states);
+    }
+
+    /** Adds the groups of {@code from} into {@code into}. */
+    private static void merge(Partial into, Partial from, int[] groups, List<RelDataType> inTypes) {
+        int n = from.table().size();
+        if (n == 0) {
+            return;
+        }
+        Vec[] keys = new Vec[groups.length];
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = from.table().column(k, inTypes.get(groups[k]));
+        }
+        KeyTable.Probe p = into.table().probe(keys, n);
+        int[] map = new int[n];
+        for (int i = 0; i < n; i++) {
+            map[i] = into.table().findOrAdd(p, i);
+        }
+        for (int i = 0; i < into.states().length; i++) {
+            into.states()[i].merge(from.states()[i], map, n, into.table().size());
+        }
+    }
+
     // ---- join ----
 
     private Source join(LogicalJoin j, ImmutableBitSet needed) {
+        return joins(j, needed, false).get(0);
+    }
+
+    private @Nullable List<Source> joinPartitions(LogicalJoin j, ImmutableBitSet needed) {
+        JoinRelType type = j.getJoinType();
+        if (type == JoinRelType.RIGHT || type == JoinRelType.FULL) {
+            return null; // unmatched build rows are known only when every probe has ended
+        }
+        List<Source> out = joins(j, needed, true);
+        return out.isEmpty() ? null : out;
+    }
+
+    /**
+     * The join as one source, or (when {@code parallel}) as one probe per partition of its probe input sharing
+     * one build side; empty when the probe input has no partitions.
+     */
+    private List<Source> joins(LogicalJoin j, ImmutableBitSet needed, boolean parallel) {
         JoinRelType type = j.getJoinType();
         int leftWidth = j.getLeft().getRowType().getFieldCount();
         int rightWidth = j.getRight().getRowType().getFieldCount();
@@ -541,7 +776,6 @@ final class Executor {
         int[] lk = info.leftKeys.toIntArray();
         int[] rk = info.rightKeys.toIntArray();
         RexNode residual = info.getRemaining(j.getCluster().getRexBuilder());
-        VecExprs.VExpr extra = residual.isAlwaysTrue() ? null : VecExprs.compile(residual, params);
         // Only the columns used above or by the condition are read; the rest stay null.
         ImmutableBitSet used = (type == JoinRelType.SEMI || type == JoinRelType.ANTI
                         ? needed.intersect(ImmutableBitSet.range(leftWidth))
@@ -557,19 +791,41 @@ final class Executor {
             Double r = mq.getRowCount(j.getRight());
             buildLeft = l != null && r != null && l < r;
         }
-        Source left = compile(j.getLeft(), leftNeeded);
-        Source right = compile(j.getRight(), rightNeeded);
-        return new HashJoin(
-                type,
-                left,
-                right,
-                buildLeft,
-                lk,
-                rk,
-                extra,
-                fieldTypes(j.getLeft()),
-                fieldTypes(j.getRight()),
-                this::checkCancelled);
+        List<RelDataType> lt = fieldTypes(j.getLeft());
+        List<RelDataType> rt = fieldTypes(j.getRight());
+        RelNode buildRel = buildLeft ? j.getLeft() : j.getRight();
+        ImmutableBitSet buildNeeded = buildLeft ? leftNeeded : rightNeeded;
+        HashJoin.Build build = new HashJoin.Build(
+                () -> drain(buildRel, buildNeeded),
+                buildLeft ? lt : rt,
+                buildLeft ? lk : rk,
+                HashJoin.keyTypes(lk, rk, lt, rt));
+        RelNode probeRel = buildLeft ? j.getRight() : j.getLeft();
+        ImmutableBitSet probeNeeded = buildLeft ? rightNeeded : leftNeeded;
+        List<Source> probes;
+        if (parallel) {
+            List<Source> parts = partitions(probeRel, probeNeeded);
+            if (parts == null) {
+                return List.of();
+            }
+            probes = parts;
+        } else {
+            probes = List.of(compile(probeRel, probeNeeded));
+        }
+        List<Source> out = new ArrayList<>();
+        for (Source probe : probes) {
+            out.add(new HashJoin(
+                    type,
+                    probe,
+                    build,
+                    buildLeft,
+                    buildLeft ? rk : lk,
+                    residual.isAlwaysTrue() ? null : VecExprs.compile(residual, params),
+                    lt,
+                    rt,
+                    this::checkCancelled));
+        }
+        return out;
     }
 
     /**

@@ -13,18 +13,95 @@ import org.jspecify.annotations.Nullable;
  * (rows with one key chained by number), then streams the probe input a batch at a time, generating matching
  * row pairs in chunks, filtering them with the residual condition and assembling output batches by gathering
  * columns. Inner, left, right, full, semi and anti joins; the build side is the right input, or the left for an
- * inner join whose left input is smaller. NULL keys never match. Not thread-safe.
+ * inner join whose left input is smaller. NULL keys never match. Several probes (one per partition of the
+ * probe input) may share one {@link Build}; each probe is for one thread.
  */
 final class HashJoin implements Executor.Source {
     private static final int CHUNK = 8192;
 
+    /**
+     * The build side: its rows as column vectors and the table of their keys, made once by the first probe that
+     * needs it and then only read, so probes of several partitions can share it. Thread-safe.
+     */
+    static final class Build {
+        private final java.util.function.Supplier<List<Batch>> input;
+        private final List<RelDataType> types;
+        private final int[] keys;
+        private final KeyTable.KeyType[] keyTypes;
+        private @Nullable Vec @Nullable [] cols;
+        private int rows;
+        private @Nullable KeyTable table;
+        private int[] head = new int[0];
+        private int[] chain = new int[0];
+
+        /** {@code input} drains the build input; {@code types} are its row's field types. */
+        Build(
+                java.util.function.Supplier<List<Batch>> input,
+                List<RelDataType> types,
+                int[] keys,
+                KeyTable.KeyType[] keyTypes) {
+            this.input = input;
+            this.types = types;
+            this.keys = keys;
+            this.keyTypes = keyTypes;
+        }
+
+        synchronized void ensure() {
+            if (table != null) {
+                return;
+            }
+            List<Batch> parts = input.get();
+            int width = types.size();
+            Vec[] cs = new Vec[width];
+            for (int c = 0; c < width; c++) {
+                List<Vec> pieces = new ArrayList<>();
+                boolean read = true;
+                for (Batch b : parts) {
+                    Vec v = b.cols()[c];
+                    if (v == null) {
+                        read = false;
+                        break;
+                    }
+                    pieces.add(v);
+                }
+                cs[c] = read ? Vec.concat(pieces, types.get(c)) : null;
+            }
+            int n = 0;
+            for (Batch b : parts) {
+                n += b.size();
+            }
+            KeyTable t = new KeyTable(keyTypes);
+            Vec[] kv = new Vec[keys.length];
+            for (int k = 0; k < kv.length; k++) {
+                kv[k] = java.util.Objects.requireNonNull(cs[keys[k]]);
+            }
+            KeyTable.Probe probe = t.probe(kv, n);
+            int[] ch = new int[n];
+            int[] hd = new int[Math.max(16, n / 4)];
+            for (int i = 0; i < n; i++) {
+                if (probe.hasNull(i)) {
+                    continue;
+                }
+                int e = t.findOrAdd(probe, i);
+                if (e >= hd.length) {
+                    hd = Arrays.copyOf(hd, Math.max(e + 1, hd.length * 2));
+                }
+                ch[i] = hd[e];
+                hd[e] = i + 1;
+            }
+            rows = n;
+            cols = cs;
+            head = hd;
+            chain = ch;
+            table = t;
+        }
+    }
+
     private final JoinRelType type;
     private final Executor.Source probe;
-    private final Executor.Source build;
+    private final Build build;
     private final boolean buildLeft;
     private final int[] probeKeys;
-    private final int[] buildKeys;
-    private final KeyTable.KeyType[] keyTypes;
     private final VecExprs.@Nullable VExpr residual;
     private final List<RelDataType> leftTypes;
     private final List<RelDataType> rightTypes;
@@ -39,27 +116,35 @@ final class HashJoin implements Executor.Source {
     private boolean[] buildMatched = new boolean[0];
     private boolean probeDone;
 
+    /** The key forms for a join on {@code leftKeys = rightKeys}. */
+    static KeyTable.KeyType[] keyTypes(
+            int[] leftKeys, int[] rightKeys, List<RelDataType> leftTypes, List<RelDataType> rightTypes) {
+        KeyTable.KeyType[] out = new KeyTable.KeyType[leftKeys.length];
+        for (int k = 0; k < leftKeys.length; k++) {
+            out[k] = KeyTable.KeyType.of(leftTypes.get(leftKeys[k]), rightTypes.get(rightKeys[k]));
+        }
+        return out;
+    }
+
+    /**
+     * A join probing {@code probe} (the left input, or the right when {@code buildLeft}) against {@code build};
+     * {@code residual} is over the joined row (left fields, then right).
+     */
     HashJoin(
             JoinRelType type,
-            Executor.Source left,
-            Executor.Source right,
+            Executor.Source probe,
+            Build build,
             boolean buildLeft,
-            int[] leftKeys,
-            int[] rightKeys,
+            int[] probeKeys,
             VecExprs.@Nullable VExpr residual,
             List<RelDataType> leftTypes,
             List<RelDataType> rightTypes,
             Runnable checkCancelled) {
         this.type = type;
         this.buildLeft = buildLeft;
-        this.probe = buildLeft ? right : left;
-        this.build = buildLeft ? left : right;
-        this.probeKeys = buildLeft ? rightKeys : leftKeys;
-        this.buildKeys = buildLeft ? leftKeys : rightKeys;
-        this.keyTypes = new KeyTable.KeyType[leftKeys.length];
-        for (int k = 0; k < leftKeys.length; k++) {
-            keyTypes[k] = KeyTable.KeyType.of(leftTypes.get(leftKeys[k]), rightTypes.get(rightKeys[k]));
-        }
+        this.probe = probe;
+        this.build = build;
+        this.probeKeys = probeKeys;
         this.residual = residual;
         this.leftTypes = leftTypes;
         this.rightTypes = rightTypes;
@@ -67,54 +152,13 @@ final class HashJoin implements Executor.Source {
     }
 
     private void buildTable() {
-        List<RelDataType> types = buildLeft ? leftTypes : rightTypes;
-        List<Batch> parts = new ArrayList<>();
-        for (Batch b = build.next(); b != null; b = build.next()) {
-            checkCancelled.run();
-            parts.add(b);
-        }
-        int width = types.size();
-        Vec[] cols = new Vec[width];
-        for (int c = 0; c < width; c++) {
-            List<Vec> pieces = new ArrayList<>();
-            boolean read = true;
-            for (Batch b : parts) {
-                Vec v = b.cols()[c];
-                if (v == null) {
-                    read = false;
-                    break;
-                }
-                pieces.add(v);
-            }
-            cols[c] = read ? Vec.concat(pieces, types.get(c)) : null;
-        }
-        int n = 0;
-        for (Batch b : parts) {
-            n += b.size();
-        }
-        buildRows = n;
-        buildCols = cols;
-        KeyTable t = new KeyTable(keyTypes);
-        Vec[] keys = new Vec[buildKeys.length];
-        for (int k = 0; k < keys.length; k++) {
-            keys[k] = java.util.Objects.requireNonNull(cols[buildKeys[k]]);
-        }
-        KeyTable.Probe probe = t.probe(keys, n);
-        chain = new int[n];
-        head = new int[Math.max(16, n / 4)];
-        for (int i = 0; i < n; i++) {
-            if (probe.hasNull(i)) {
-                continue;
-            }
-            int e = t.findOrAdd(probe, i);
-            if (e >= head.length) {
-                head = Arrays.copyOf(head, Math.max(e + 1, head.length * 2));
-            }
-            chain[i] = head[e];
-            head[e] = i + 1;
-        }
-        table = t;
-        buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? n : 0];
+        build.ensure();
+        buildCols = build.cols;
+        buildRows = build.rows;
+        head = build.head;
+        chain = build.chain;
+        table = build.table;
+        buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? buildRows : 0];
     }
 
     @Override
