@@ -777,9 +777,7 @@ final class Executor {
         int[] rk = info.rightKeys.toIntArray();
         RexNode residual = info.getRemaining(j.getCluster().getRexBuilder());
         // Only the columns used above or by the condition are read; the rest stay null.
-        ImmutableBitSet used = (type == JoinRelType.SEMI || type == JoinRelType.ANTI
-                        ? needed.intersect(ImmutableBitSet.range(leftWidth))
-                        : needed)
+        ImmutableBitSet used = (type.projectsRight() ? needed : needed.intersect(ImmutableBitSet.range(leftWidth)))
                 .union(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(j.getCondition()));
         ImmutableBitSet leftNeeded = used.intersect(ImmutableBitSet.range(leftWidth));
         ImmutableBitSet rightNeeded = used.intersect(ImmutableBitSet.range(leftWidth, leftWidth + rightWidth))

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * A hash join over batches: reads the build input into column vectors with a {@link KeyTable} of its keys
  * (rows with one key chained by number), then streams the probe input a batch at a time, generating matching
  * row pairs in chunks, filtering them with the residual condition and assembling output batches by gathering
- * columns. Inner, left, right, full, semi and anti joins; the build side is the right input, or the left for an
+ * columns. Inner, left, right, full, semi, anti and left mark joins (the left row and whether it matched); the build side is the right input, or the left for an
  * inner join whose left input is smaller. NULL keys never match. Several probes (one per partition of the
  * probe input) may share one {@link Build}; each probe is for one thread.
  */
@@ -190,7 +190,7 @@ final class HashJoin implements Executor.Source {
             keys[k] = p.col(probeKeys[k]);
         }
         KeyTable.Probe pr = t.probe(keys, n);
-        boolean semiAnti = type == JoinRelType.SEMI || type == JoinRelType.ANTI;
+        boolean semiAnti = type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK;
         boolean[] matched = new boolean[n];
         int[] pi = new int[CHUNK];
         int[] bi = new int[CHUNK];
@@ -235,6 +235,15 @@ final class HashJoin implements Executor.Source {
                 } else if (m > 0) {
                     ready.add(p.gather(idx, m));
                 }
+            }
+            case LEFT_MARK -> {
+                long[] mark = new long[n];
+                for (int i = 0; i < n; i++) {
+                    mark[i] = matched[i] ? 1 : 0;
+                }
+                Vec[] cols = Arrays.copyOf(p.cols(), p.cols().length + 1);
+                cols[cols.length - 1] = Vec.ofLongs(Vec.Type.BOOL, 0, mark, n, null);
+                ready.add(new Batch(cols, n));
             }
             case LEFT, FULL -> {
                 int[] idx = new int[n];
@@ -316,7 +325,7 @@ final class HashJoin implements Executor.Source {
                 buildMatched[bi[pair]] = true;
             }
         }
-        if (type == JoinRelType.SEMI || type == JoinRelType.ANTI || m == 0) {
+        if (type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK || m == 0) {
             return;
         }
         ready.add(keep == null ? joined : joined.gather(keep, m));
