@@ -1162,16 +1162,7 @@ final class StoreSession implements SqlSession {
                 List.of(),
                 true,
                 params -> {
-                    TableSpec spec;
-                    try (View v = new View()) {
-                        spec = v.tables().stream()
-                                .filter(s -> s.qualifiedName().equalsIgnoreCase(q))
-                                .findFirst()
-                                .orElseThrow(() -> new StrongroomException(
-                                        ErrorCode.NOT_FOUND, "relation \"" + name[1] + "\" does not exist"));
-                    }
-                    int[] positions = targetPositions(spec, cols);
-                    CopyLoader loader = new CopyLoader(spec, positions, f);
+                    CopyLoader loader = new CopyLoader(q, name[1], cols, f);
                     if (file != null) {
                         try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
                             byte[] buf = new byte[1 << 16];
@@ -1187,7 +1178,7 @@ final class StoreSession implements SqlSession {
                         }
                         return new Result.Command(loader.finish());
                     }
-                    return new Result.CopyIn(positions.length, false, loader);
+                    return new Result.CopyIn(loader.columnCount(), false, loader);
                 },
                 false);
     }
@@ -1207,13 +1198,30 @@ final class StoreSession implements SqlSession {
         private long rows;
         private boolean done;
 
-        CopyLoader(TableSpec spec, int[] positions, CopyFormat format) {
-            this.spec = spec;
-            this.positions = positions;
+        /** Loads into {@code qualified} ({@code columns}, or all when empty) in the transaction it appends in. */
+        CopyLoader(String qualified, String table, List<String> columns, CopyFormat format) {
             this.format = format;
-            this.defaults = defaults(spec);
             this.own = tx == null ? store.begin() : null;
             this.target = own != null ? own : java.util.Objects.requireNonNull(tx);
+            try {
+                // The table as the loading transaction sees it, so an ALTER TABLE committed meanwhile cannot
+                // shift columns under the load (it makes the load's commit conflict instead).
+                if (!target.exists(qualified)) {
+                    throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + table + "\" does not exist");
+                }
+                this.spec = target.spec(qualified);
+                this.positions = targetPositions(spec, columns);
+            } catch (RuntimeException e) {
+                if (own != null) {
+                    own.rollback();
+                }
+                throw e;
+            }
+            this.defaults = defaults(spec);
+        }
+
+        int columnCount() {
+            return positions.length;
         }
 
         @Override

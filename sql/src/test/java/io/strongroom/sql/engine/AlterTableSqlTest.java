@@ -289,6 +289,9 @@ class AlterTableSqlTest {
         assertSqlState(() -> tag("ALTER TABLE events ADD COLUMN a INT, ADD COLUMN b INT"), "0A000", "one ALTER");
         assertSqlState(() -> tag("ALTER TABLE events ALTER COLUMN kind TYPE VARCHAR(20)"), "0A000", "ALTER");
         assertSqlState(() -> tag("ALTER TABLE events RENAME TO a.b"), "42601", "schema");
+        assertSqlState(() -> run(session, "COPY nope FROM STDIN"), "42P01", "relation \"nope\" does not exist");
+        assertSqlState(() -> run(session, "COPY events (id, nope) FROM STDIN"), "42703", "\"nope\"");
+        assertSqlState(() -> tag("INSERT INTO events (id, nope) VALUES (1, 2)"), "42703", "\"nope\"");
         // Nothing above changed the table, and the session is still usable.
         assertThat(columnNames(session, "SELECT * FROM events")).containsExactly("id", "kind", "amount");
         assertThat(rows("SELECT count(*) FROM events")).containsExactly(List.of(3L));
