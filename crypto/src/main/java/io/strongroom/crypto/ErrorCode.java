@@ -36,6 +36,12 @@ public enum ErrorCode {
     NOT_FOUND("42P01", "NotFoundException", false),
     /** Something with this name exists already. */
     ALREADY_EXISTS("42P07", "AlreadyExistsException", false),
+    /** A table has no column of this name. */
+    UNDEFINED_COLUMN("42703", "InvalidParameterValue", false),
+    /** A table has a column of this name already. */
+    DUPLICATE_COLUMN("42701", "InvalidParameterValue", false),
+    /** A NULL would be stored in a NOT NULL column. */
+    NOT_NULL_VIOLATION("23502", "InvalidParameterValue", false),
     /** A concurrent commit changed what this transaction wrote: retry the transaction. */
     CONFLICT("40001", "ConflictException", true),
     /** The operation is not allowed in the current state of the object. */

@@ -226,4 +226,47 @@ class StoreEngineIT {
                             "at:timestamp:" + java.sql.Types.TIMESTAMP + ":3");
         }
     }
+
+    @Test
+    void alterTableAndNotNull_areSeenByPsqlDescribe_jdbcGetColumns_andSqlstates() throws Exception {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE atab (id INTEGER NOT NULL, old_name VARCHAR(10), gone INTEGER)");
+            st.execute("INSERT INTO atab VALUES (1, 'a', 1)");
+            st.execute("ALTER TABLE atab RENAME COLUMN old_name TO label");
+            st.execute("ALTER TABLE atab DROP COLUMN gone");
+            st.execute("ALTER TABLE atab ADD COLUMN status VARCHAR(8) DEFAULT 'new' NOT NULL");
+            st.execute("ALTER TABLE atab RENAME TO btab");
+            assertThatThrownBy(() -> st.execute("INSERT INTO btab (id, label) VALUES (NULL, 'x')"))
+                    .isInstanceOfSatisfying(PSQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("23502");
+                        assertThat(e.getMessage()).contains("null value in column \"id\" violates not-null constraint");
+                    });
+            try (ResultSet rs = st.executeQuery("SELECT id, label, status FROM btab")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1) + "," + rs.getString(2) + "," + rs.getString(3))
+                        .isEqualTo("1,a,new");
+            }
+            List<String> columns = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getColumns(null, "public", "btab", null)) {
+                while (rs.next()) {
+                    columns.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("IS_NULLABLE") + ":"
+                            + rs.getInt("NULLABLE") + ":" + rs.getString("COLUMN_DEF"));
+                }
+            }
+            assertThat(columns)
+                    .containsExactly(
+                            "id:NO:" + DatabaseMetaData.columnNoNulls + ":null",
+                            "label:YES:" + DatabaseMetaData.columnNullable + ":null",
+                            "status:NO:" + DatabaseMetaData.columnNoNulls + ":'new'::character varying");
+        }
+        PsqlIT.Run d = psql("", "-c", "\\d btab");
+        assertThat(d.err()).isEmpty();
+        assertThat(d.out().lines().toList())
+                .contains(
+                        "id|integer||not null|",
+                        "label|character varying(10)|||",
+                        "status|character varying(8)||not null|'new'::character varying");
+        assertThat(d.out()).doesNotContain("gone").doesNotContain("old_name");
+    }
 }

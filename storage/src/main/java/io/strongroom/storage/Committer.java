@@ -67,6 +67,27 @@ final class Committer {
                                 + " was changed by a concurrent transaction; retry (serialization failure)");
             }
         }
+        // A name this transaction gave a table (CREATE, ALTER TABLE RENAME TO) may have been taken meanwhile by a
+        // concurrent commit that created or renamed another table.
+        Map<String, Long> owner = new HashMap<>();
+        for (Catalog.Entry e : cur.catalog().tables()) {
+            Transaction.TableChange c = changes.get(e.tableId());
+            if (c == null) {
+                owner.put(e.spec().qualifiedName().toLowerCase(java.util.Locale.ROOT), e.tableId());
+            }
+        }
+        for (Transaction.TableChange c : changes.values()) {
+            if (c.dropped) {
+                continue;
+            }
+            Long other = owner.putIfAbsent(c.spec.qualifiedName().toLowerCase(java.util.Locale.ROOT), c.tableId);
+            if (other != null && other.longValue() != c.tableId) {
+                throw new StrongroomException(
+                        ErrorCode.CONFLICT,
+                        "relation " + c.spec.qualifiedName()
+                                + " was created or renamed by a concurrent transaction; retry (serialization failure)");
+            }
+        }
     }
 
     static StoreVersion write(
@@ -104,7 +125,8 @@ final class Committer {
                 }
             }
             blocks.addAll(c.added);
-            TableManifest m = new TableManifest(c.tableId, version, c.sliceRows, blocks, c.deleted);
+            TableManifest m = new TableManifest(
+                    c.tableId, version, c.sliceRows, blocks, c.deleted, List.copyOf(c.fills.values()));
             m.checkInvariants(
                     c.spec.columns().stream().mapToInt(Column::id).toArray(),
                     "new manifest of " + c.spec.qualifiedName());

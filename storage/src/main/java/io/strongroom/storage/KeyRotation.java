@@ -178,7 +178,7 @@ public final class KeyRotation {
                     listener.progress(done[0], totalBlocks);
                 });
                 long version = m.version() + 1;
-                TableManifest nm = new TableManifest(e.tableId(), version, m.sliceRows(), rewrapped, m.deleted());
+                TableManifest nm = m.withVersionAndBlocks(version, rewrapped);
                 Path file = store.files().manifestFile(e.tableId(), version);
                 written.add(file);
                 byte[] digest = writeManifest(ring, nm);
@@ -241,7 +241,7 @@ public final class KeyRotation {
                         Math.max(m.version(), p == null ? 0 : p.manifest().version()) + 1;
                 List<BlockRef> blocks =
                         rewrapAll(ring, e.tableId(), m.blocks(), p == null ? null : p.manifest(), n -> {});
-                nm = new TableManifest(e.tableId(), version, m.sliceRows(), blocks, m.deleted());
+                nm = m.withVersionAndBlocks(version, blocks);
                 Path file = files.manifestFile(e.tableId(), version);
                 written.add(file);
                 digest = writeManifest(ring, nm);

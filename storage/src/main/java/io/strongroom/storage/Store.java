@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * CURRENT} by an atomic rename and fsyncs the root. Nothing is overwritten in place, so a crash at any step
  * leaves either the old or the new version whole (see {@link CommitStep}); open deletes whatever no committed
  * version references. Readers hold a {@link Snapshot} of an in-memory version, so they never block on writers;
- * block files a newer version no longer needs are deleted only when no open snapshot can still read them.
+ * block files a newer version no longer needs are deleted only when no open snapshot or transaction can still
+ * read them.
  *
  * <p>Alternatives rejected: a write-ahead log (one more format and a replay path, where immutable files and one
  * pointer give the same atomicity); a central block-key registry (rotation would rewrite a hot shared
@@ -587,16 +588,19 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Deletes obsolete files that no open snapshot can read any more. */
+    /** Deletes obsolete files that no open snapshot or transaction can read any more. */
     private void collectGarbage() {
         List<Path> doomed = new ArrayList<>();
         List<KeyRotation.Listener> retired = List.of();
         synchronized (gcLock) {
-            long oldestOpen = openSnapshots.isEmpty() ? Long.MAX_VALUE : openSnapshots.firstKey();
+            long oldestSnapshot = openSnapshots.isEmpty() ? Long.MAX_VALUE : openSnapshots.firstKey();
+            long oldestTx = openTransactions.isEmpty() ? Long.MAX_VALUE : openTransactions.firstKey();
+            // An open transaction reads the version it began on (tables it has not written, and the blocks under
+            // its own writes), so it holds that version's blocks as a snapshot does.
+            long oldestOpen = Math.min(oldestSnapshot, oldestTx);
             KeyRetirement r = retirement;
             if (r != null) {
-                long oldestTx = openTransactions.isEmpty() ? Long.MAX_VALUE : openTransactions.firstKey();
-                if (Math.min(oldestOpen, oldestTx) >= r.switchSeq()) {
+                if (oldestOpen >= r.switchSeq()) {
                     sealer = r.newOnly();
                     retirement = null;
                     retired = r.listeners();

@@ -2,6 +2,8 @@ package io.strongroom.storage;
 
 import io.strongroom.storage.format.BlockCodec;
 import io.strongroom.storage.format.BlockRef;
+import io.strongroom.storage.format.ColumnChunkCodec;
+import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.TableManifest;
 import io.strongroom.storage.format.ZoneMap;
@@ -17,6 +19,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads one table of one version: per-slice scans that decrypt, decompress and decode blocks, skip blocks by
  * zone map, and drop deleted rows. Each {@link SliceScan} is independent, so callers run slices in parallel.
+ *
+ * <p>A column added by ALTER TABLE may have a {@link ColumnFill}: its first rows on a slice have no block and
+ * read as the fill's value (its DEFAULT, or NULL), without any block being read.
  *
  * <p>Every block read is verified (its binding, its tag or checksum, its row count against the manifest): a
  * damaged block fails the scan with an integrity error naming the file and block; wrong rows are never
@@ -125,7 +130,7 @@ public final class TableReader {
             this.cursors = new ColumnCursor[scanSpec.columns().size()];
             for (int i = 0; i < cursors.length; i++) {
                 Column c = spec.columns().get(scanSpec.columns().get(i));
-                cursors[i] = new ColumnCursor(c, manifest.blocksOf(c.id(), slice));
+                cursors[i] = new ColumnCursor(c, manifest.blocksOf(c.id(), slice), fill(c, slice));
             }
             this.position = ranges.isEmpty() ? 0 : ranges.get(0)[0];
         }
@@ -215,6 +220,13 @@ public final class TableReader {
                 bounds.append(range.low());
                 bounds.append(range.high());
                 List<long[]> allowed = new ArrayList<>();
+                Fill fill = fill(c, slice);
+                if (fill.rows() > 0) {
+                    ColumnChunkCodec.Encoded one = ColumnChunkCodec.encode(fill.value(), 0, 1);
+                    if (mayMatch(one.zone(), bounds, one.nullCount() == 1)) {
+                        allowed.add(new long[] {0, fill.rows()});
+                    }
+                }
                 for (BlockRef b : manifest.blocksOf(c.id(), slice)) {
                     if (mayMatch(b.zone(), bounds, b.nullCount() == b.rowCount())) {
                         allowed.add(new long[] {b.rowStart(), b.rowEnd()});
@@ -226,6 +238,18 @@ public final class TableReader {
             }
             return ranges;
         }
+    }
+
+    /** The leading rows of a column on a slice that read as one value (none for most columns). */
+    private record Fill(long rows, ColumnVector value) {}
+
+    private Fill fill(Column c, int slice) {
+        ColumnFill f = manifest.fillOf(c.id());
+        if (f == null || f.rowsOf(slice) == 0) {
+            return new Fill(0, new ColumnVector(c.type(), 1));
+        }
+        String place = "manifest of table " + spec.qualifiedName() + ", fill of column " + c.name();
+        return new Fill(f.rowsOf(slice), f.decode(c.type(), place));
     }
 
     private static boolean mayMatch(ZoneMap z, ColumnVector bounds, boolean allNull) {
@@ -283,21 +307,27 @@ public final class TableReader {
         return merged;
     }
 
-    /** Walks one column's blocks on one slice, keeping the current block decoded. */
+    /** Walks one column's fill and blocks on one slice, keeping the current block decoded. */
     private final class ColumnCursor {
         private final Column column;
         private final List<BlockRef> blocks;
+        private final Fill fill;
         private int current = -1;
         private @Nullable ColumnVector decoded;
 
-        ColumnCursor(Column column, List<BlockRef> blocks) {
+        ColumnCursor(Column column, List<BlockRef> blocks, Fill fill) {
             this.column = column;
             this.blocks = blocks;
+            this.fill = fill;
         }
 
         ColumnVector read(long from, long to) {
             ColumnVector out = new ColumnVector(column.type(), Math.toIntExact(to - from));
             long pos = from;
+            // Rows below the fill's end have no block: they read as the fill's value.
+            for (long end = Math.min(to, fill.rows()); pos < end; pos++) {
+                out.appendFrom(fill.value(), 0);
+            }
             while (pos < to) {
                 int idx = find(pos);
                 BlockRef b = blocks.get(idx);

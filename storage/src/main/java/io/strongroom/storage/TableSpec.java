@@ -89,6 +89,22 @@ public record TableSpec(
         return -1;
     }
 
+    /** The column named {@code column} (case-insensitive), or null. */
+    public @Nullable Column column(String column) {
+        int i = indexOf(column);
+        return i < 0 ? null : columns.get(i);
+    }
+
+    /** The same table under another name in the same schema (ALTER TABLE RENAME TO). */
+    public TableSpec withName(String newName) {
+        return new TableSpec(schema, newName, columns, distStyle, distKey, sortKey, backup);
+    }
+
+    /** The same table with {@code cols} in place of its columns, and the DISTKEY and SORTKEY given by name. */
+    public TableSpec withColumns(List<Column> cols, @Nullable String newDistKey, List<String> newSortKey) {
+        return new TableSpec(schema, name, cols, distStyle, newDistKey, newSortKey, backup);
+    }
+
     public TableSpec withDistribution(DistStyle style, @Nullable String key) {
         return new TableSpec(schema, name, columns, style, key, sortKey, backup);
     }

@@ -5,6 +5,7 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.BlockCodec;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
+import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.TableManifest;
 import java.io.IOException;
@@ -54,6 +55,10 @@ public final class Transaction implements AutoCloseable {
         final List<BlockRef> added = Collections.synchronizedList(new ArrayList<>());
         final Set<Long> removedBlocks = new HashSet<>();
         final Map<Integer, BitSet> deleted = new TreeMap<>();
+        /** Column fills by column id (see {@link ColumnFill}). */
+        final Map<Integer, ColumnFill> fills = new TreeMap<>();
+        /** Blocks this transaction wrote and then gave up (TRUNCATE, DROP COLUMN): deleted once it ends. */
+        final List<BlockRef> abandoned = new ArrayList<>();
 
         TableChange(long tableId, TableSpec spec, boolean created, int nextColumnId, TableManifest base) {
             this.tableId = tableId;
@@ -63,6 +68,7 @@ public final class Transaction implements AutoCloseable {
             this.sliceRows = base.sliceRows().clone();
             this.baseBlocks = base.blocks();
             base.deleted().forEach((k, v) -> deleted.put(k, (BitSet) v.clone()));
+            base.fills().forEach(f -> fills.put(f.columnId(), f));
         }
 
         /** The table as this transaction sees it now. */
@@ -76,7 +82,25 @@ public final class Transaction implements AutoCloseable {
             synchronized (added) {
                 blocks.addAll(added);
             }
-            return new TableManifest(tableId, -1, sliceRows, blocks, deleted);
+            return new TableManifest(tableId, -1, sliceRows, blocks, deleted, List.copyOf(fills.values()));
+        }
+
+        /** Gives up the blocks of one column (all columns when {@code columnId} is negative). */
+        void dropBlocks(int columnId) {
+            for (BlockRef b : baseBlocks) {
+                if (columnId < 0 || b.columnId() == columnId) {
+                    removedBlocks.add(b.blockId());
+                }
+            }
+            synchronized (added) {
+                added.removeIf(b -> {
+                    if (columnId < 0 || b.columnId() == columnId) {
+                        abandoned.add(b);
+                        return true;
+                    }
+                    return false;
+                });
+            }
         }
     }
 
@@ -112,7 +136,9 @@ public final class Transaction implements AutoCloseable {
             return c;
         }
         Catalog.@Nullable Entry e = base.find(qualifiedName);
-        if (e == null || (changes.containsKey(e.tableId()) && changes.get(e.tableId()).dropped)) {
+        // A committed table this transaction already changed was found above under its current name; if it was
+        // not, the transaction dropped or renamed it, and the old name no longer names it.
+        if (e == null || changes.containsKey(e.tableId())) {
             throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + qualifiedName + "\" does not exist");
         }
         TableChange nc = new TableChange(e.tableId(), e.spec(), false, e.nextColumnId(), base.manifest(e.tableId()));
@@ -141,7 +167,21 @@ public final class Transaction implements AutoCloseable {
 
     /** The spec of a table as this transaction sees it. */
     public TableSpec spec(String qualifiedName) {
-        return change(qualifiedName).spec;
+        TableChange c = findChange(qualifiedName);
+        return c != null ? c.spec : committed(qualifiedName).spec();
+    }
+
+    /**
+     * A committed table this transaction has not changed, for reading. Reads do not register a change: a
+     * transaction that only reads a table does not conflict with a concurrent commit to it (it keeps reading the
+     * version it began on).
+     */
+    private Catalog.Entry committed(String qualifiedName) {
+        Catalog.@Nullable Entry e = base.find(qualifiedName);
+        if (e == null || changes.containsKey(e.tableId())) {
+            throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + qualifiedName + "\" does not exist");
+        }
+        return e;
     }
 
     public boolean exists(String qualifiedName) {
@@ -149,7 +189,7 @@ public final class Transaction implements AutoCloseable {
             return true;
         }
         Catalog.@Nullable Entry e = base.find(qualifiedName);
-        return e != null && !(changes.containsKey(e.tableId()) && changes.get(e.tableId()).dropped);
+        return e != null && !changes.containsKey(e.tableId());
     }
 
     /** Creates a table; columns keep the ids given in {@code spec}. */
@@ -175,18 +215,148 @@ public final class Transaction implements AutoCloseable {
         checkOpen();
         TableChange c = change(qualifiedName);
         c.dropped = true;
+        c.dropBlocks(-1);
     }
 
     /** Removes every row; the old blocks are freed once no snapshot reads them. */
     public void truncate(String qualifiedName) {
         checkOpen();
         TableChange c = change(qualifiedName);
-        c.baseBlocks.forEach(b -> c.removedBlocks.add(b.blockId()));
-        synchronized (c.added) {
-            c.added.clear();
-        }
+        c.dropBlocks(-1);
         java.util.Arrays.fill(c.sliceRows, 0);
         c.deleted.clear();
+        c.fills.clear();
+    }
+
+    // ---- ALTER TABLE ----
+    //
+    // Every change here is metadata only: the catalog entry keeps the table id and each column keeps its id, and
+    // those ids (not names or positions) are what block and block-key AD bind, so no block is re-encrypted,
+    // rewritten or even read. Another transaction that committed a change to the same table since this one began
+    // makes commit fail with CONFLICT (the table's spec or manifest version differs), as for any other write.
+
+    /** ALTER TABLE ... RENAME TO: the table keeps its id, blocks and schema; {@code newName} is unqualified. */
+    public void renameTable(String qualifiedName, String newName) {
+        checkOpen();
+        TableChange c = change(qualifiedName);
+        String target = c.spec.schema() + "." + newName;
+        if (exists(target)) {
+            throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "relation \"" + newName + "\" already exists");
+        }
+        c.spec = c.spec.withName(newName);
+    }
+
+    /** ALTER TABLE ... RENAME COLUMN: the column keeps its id; DISTKEY and SORTKEY follow the new name. */
+    public void renameColumn(String qualifiedName, String column, String newName) {
+        checkOpen();
+        TableChange c = change(qualifiedName);
+        Column col = existingColumn(c, column);
+        Column other = c.spec.column(newName);
+        // Names are matched case-insensitively, so RENAME COLUMN a TO "A" is a change of case, not a clash.
+        if (other != null && (other.id() != col.id() || other.name().equals(newName))) {
+            throw duplicateColumn(c, newName);
+        }
+        List<Column> cols = new ArrayList<>();
+        for (Column x : c.spec.columns()) {
+            cols.add(x.id() == col.id() ? x.withName(newName) : x);
+        }
+        String distKey = c.spec.distKey();
+        if (distKey != null && distKey.equalsIgnoreCase(col.name())) {
+            distKey = newName;
+        }
+        List<String> sortKey = c.spec.sortKey().stream()
+                .map(k -> k.equalsIgnoreCase(col.name()) ? newName : k)
+                .toList();
+        c.spec = c.spec.withColumns(cols, distKey, sortKey);
+    }
+
+    /**
+     * ALTER TABLE ... ADD COLUMN, without touching a block: the column gets an id the table never used, and the
+     * rows the table already has read as {@code defaultValue} (NULL when null) through a {@link ColumnFill} in the
+     * next manifest; rows appended later have blocks. A NOT NULL column needs a default unless the table has no
+     * rows (deleted rows count: they keep their slots).
+     *
+     * @return the new column
+     */
+    public Column addColumn(
+            String qualifiedName, String name, ColumnType type, boolean notNull, @Nullable Object defaultValue) {
+        checkOpen();
+        TableChange c = change(qualifiedName);
+        if (c.spec.column(name) != null) {
+            throw duplicateColumn(c, name);
+        }
+        long rows = 0;
+        for (long r : c.sliceRows) {
+            rows += r;
+        }
+        if (notNull && defaultValue == null && rows > 0) {
+            throw new StrongroomException(
+                    ErrorCode.NOT_NULL_VIOLATION,
+                    "column \"" + name + "\" of relation \"" + c.spec.name()
+                            + "\" contains null values; give the new NOT NULL column a DEFAULT");
+        }
+        Column col = new Column(c.nextColumnId, name, type, notNull, defaultValue);
+        List<Column> cols = new ArrayList<>(c.spec.columns());
+        cols.add(col);
+        c.spec = c.spec.withColumns(cols, c.spec.distKey(), c.spec.sortKey());
+        c.nextColumnId++;
+        if (rows > 0) {
+            c.fills.put(col.id(), ColumnFill.of(col.id(), type, col.defaultValue(), c.sliceRows));
+        }
+        return col;
+    }
+
+    /**
+     * ALTER TABLE ... DROP COLUMN: the column leaves the table at once; its blocks leave the next manifest and are
+     * deleted, like a dropped table's, once no snapshot or transaction that can still see them is open. Refused
+     * for the last column, the DISTKEY column and a SORTKEY column, as Redshift refuses them.
+     */
+    public void dropColumn(String qualifiedName, String column) {
+        checkOpen();
+        TableChange c = change(qualifiedName);
+        Column col = existingColumn(c, column);
+        if (c.spec.columns().size() == 1) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "cannot drop column \"" + col.name() + "\": it is the only column of table \"" + c.spec.name()
+                            + "\" (drop the table instead)");
+        }
+        String distKey = c.spec.distKey();
+        if (distKey != null && distKey.equalsIgnoreCase(col.name())) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "cannot drop distkey column \"" + col.name() + "\" of table \"" + c.spec.name()
+                            + "\"; recreate the table with another DISTKEY to remove it");
+        }
+        for (String k : c.spec.sortKey()) {
+            if (k.equalsIgnoreCase(col.name())) {
+                throw new StrongroomException(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "cannot drop sortkey column \"" + col.name() + "\" of table \"" + c.spec.name()
+                                + "\"; recreate the table with another SORTKEY to remove it");
+            }
+        }
+        List<Column> cols = new ArrayList<>(c.spec.columns());
+        cols.removeIf(x -> x.id() == col.id());
+        c.spec = c.spec.withColumns(cols, distKey, c.spec.sortKey());
+        c.dropBlocks(col.id());
+        c.fills.remove(col.id());
+    }
+
+    private static Column existingColumn(TableChange c, String column) {
+        Column col = c.spec.column(column);
+        if (col == null) {
+            throw new StrongroomException(
+                    ErrorCode.UNDEFINED_COLUMN,
+                    "column \"" + column + "\" of relation \"" + c.spec.name() + "\" does not exist");
+        }
+        return col;
+    }
+
+    private static StrongroomException duplicateColumn(TableChange c, String name) {
+        return new StrongroomException(
+                ErrorCode.DUPLICATE_COLUMN,
+                "column \"" + name + "\" of relation \"" + c.spec.name() + "\" already exists");
     }
 
     /** Appends rows; they are spread over slices by the table's distribution style. */
@@ -206,6 +376,13 @@ public final class Transaction implements AutoCloseable {
                         ErrorCode.INVALID_ARGUMENT,
                         "column " + cols.get(i).name() + " is " + cols.get(i).type() + ", batch has "
                                 + batch.column(i).type());
+            }
+            // Every write path (INSERT, COPY, UPDATE, CREATE TABLE AS, restores) appends here, so this one check
+            // enforces NOT NULL for all of them, before any block of the batch is written.
+            if (cols.get(i).notNull() && batch.column(i).hasNulls()) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_NULL_VIOLATION,
+                        "null value in column \"" + cols.get(i).name() + "\" violates not-null constraint");
             }
         }
         int n = batch.rowCount();
@@ -362,8 +539,12 @@ public final class Transaction implements AutoCloseable {
     /** Reads a table as this transaction sees it, its own uncommitted writes included. */
     public TableReader reader(String qualifiedName) {
         checkOpen();
-        TableChange c = change(qualifiedName);
-        return new TableReader(store, c.tableId, c.spec, c.view());
+        TableChange c = findChange(qualifiedName);
+        if (c != null) {
+            return new TableReader(store, c.tableId, c.spec, c.view());
+        }
+        Catalog.Entry e = committed(qualifiedName);
+        return new TableReader(store, e.tableId(), e.spec(), base.manifest(e.tableId()));
     }
 
     /** Makes every change visible at once, durably; returns the new store version. */
@@ -375,7 +556,9 @@ public final class Transaction implements AutoCloseable {
             return base.seq();
         }
         try {
-            return store.commit(base, changes).seq();
+            long seq = store.commit(base, changes).seq();
+            deleteAbandoned();
+            return seq;
         } catch (StrongroomException e) {
             if (e.code() == ErrorCode.CONFLICT) {
                 discardWrittenFiles();
@@ -383,6 +566,19 @@ public final class Transaction implements AutoCloseable {
             throw e;
         } finally {
             store.endTransaction(base.seq());
+        }
+    }
+
+    /** Blocks this transaction wrote and gave up: no committed version lists them, nothing else can read them. */
+    private void deleteAbandoned() {
+        for (TableChange c : changes.values()) {
+            for (BlockRef b : c.abandoned) {
+                try {
+                    Files.deleteIfExists(store.files().blockFile(c.tableId, b.blockId()));
+                } catch (IOException e) {
+                    // Unreferenced; the next open removes it.
+                }
+            }
         }
     }
 

@@ -15,8 +15,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Stores written by format version 1, kept as test resources ({@code golden/v1/...}), must open and read the
- * same rows with every later build. Regenerate only for a new format version, into a new folder:
+ * Stores written by each format version, kept as test resources ({@code golden/v1/...}, {@code golden/v2/...}),
+ * must open and read the same rows with every later build. Version 1 is a plain table; version 2 is the same
+ * table after ALTER TABLE (columns added with and without a DEFAULT, one NOT NULL, one dropped, one renamed, the
+ * table renamed) and more rows, so its catalog and manifest use version 2's fields. Regenerate only for a new
+ * format version, into a new folder ({@link #write} then writes the newest version's shape):
  * {@code mvn -pl storage test -Dtest=GoldenFormatTest -Dstrongroom.golden.write=<absolute dir>}.
  */
 class GoldenFormatTest {
@@ -29,6 +32,7 @@ class GoldenFormatTest {
         return encrypted ? StoreKeys.of(Fixtures.dek((byte) 11)) : StoreKeys.unencrypted();
     }
 
+    /** Writes the newest format version's golden store (version 2). */
     private static void write(Path root, boolean encrypted) {
         try (Store store = Store.create(root, "golden", new ClusterLayout(1, 2), keys(encrypted))) {
             try (Transaction tx = store.begin()) {
@@ -40,6 +44,54 @@ class GoldenFormatTest {
             try (Transaction tx = store.begin()) {
                 tx.delete("all_types", (b, r) -> b.column(0).getLong(r) % 7 == 3);
                 tx.commit();
+            }
+            // Version 2: what ALTER TABLE leaves.
+            try (Transaction tx = store.begin()) {
+                tx.addColumn("all_types", "added", ColumnType.varchar(12), true, "dflt");
+                tx.addColumn("all_types", "maybe", ColumnType.INTEGER, false, null);
+                tx.dropColumn("all_types", "dt");
+                tx.renameColumn("all_types", "vc", "renamed");
+                tx.renameTable("all_types", "altered");
+                tx.commit();
+            }
+            try (Transaction tx = store.begin()) {
+                RowBatch b = RowBatch.builder(tx.spec("altered").columns(), 10);
+                for (long id = 500; id < 510; id++) {
+                    b.addRow(v2Row(id));
+                }
+                tx.append("altered", b);
+                tx.commit();
+            }
+        }
+    }
+
+    /** Row {@code id} of the version 2 golden table. */
+    private static Object[] v2Row(long id) {
+        List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(Fixtures.allTypesRow(id)));
+        row.remove(10); // dt, dropped
+        if (id < 500) {
+            row.add("dflt");
+            row.add(null);
+        } else {
+            row.add("new " + id);
+            row.add((int) id);
+        }
+        return row.toArray();
+    }
+
+    /** Copies a golden store from the test resources ({@code base} ends with '/') into {@code root}. */
+    static void copyGolden(String base, Path root) throws IOException {
+        Properties list = new Properties();
+        try (InputStream in = Objects.requireNonNull(
+                GoldenFormatTest.class.getResourceAsStream(base + FILES_LIST[0]), "golden files missing")) {
+            list.load(in);
+        }
+        for (String name : list.stringPropertyNames()) {
+            Path dst = root.resolve(name);
+            Files.createDirectories(Objects.requireNonNull(dst.getParent()));
+            try (InputStream in =
+                    Objects.requireNonNull(GoldenFormatTest.class.getResourceAsStream(base + name), name)) {
+                Files.copy(in, dst);
             }
         }
     }
@@ -69,19 +121,8 @@ class GoldenFormatTest {
     @ValueSource(booleans = {true, false})
     void version1Store_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
         String base = "/golden/v1/" + (encrypted ? "encrypted" : "unencrypted") + "/";
-        Properties list = new Properties();
-        try (InputStream in =
-                Objects.requireNonNull(getClass().getResourceAsStream(base + FILES_LIST[0]), "golden files missing")) {
-            list.load(in);
-        }
         Path root = tmp.resolve("golden");
-        for (String name : list.stringPropertyNames()) {
-            Path dst = root.resolve(name);
-            Files.createDirectories(Objects.requireNonNull(dst.getParent()));
-            try (InputStream in = Objects.requireNonNull(getClass().getResourceAsStream(base + name), name)) {
-                Files.copy(in, dst);
-            }
-        }
+        copyGolden(base, root);
         try (Store store = Store.open(root, keys(encrypted));
                 Snapshot s = store.snapshot()) {
             List<Object[]> rows = Fixtures.readAll(s.table("all_types"));
@@ -101,5 +142,48 @@ class GoldenFormatTest {
         assertThat(new String(header, 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
                 .isEqualTo("SRCP");
         assertThat(header[4] * 256 + header[5]).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version2Store_afterAlterTable_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
+        String base = "/golden/v2/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = tmp.resolve("golden");
+        copyGolden(base, root);
+        try (Store store = Store.open(root, keys(encrypted));
+                Snapshot s = store.snapshot()) {
+            assertThat(s.exists("all_types")).isFalse();
+            TableReader t = s.table("altered");
+            List<Object[]> rows = Fixtures.readAll(t);
+            List<Object[]> expected = new java.util.ArrayList<>();
+            for (long id = 0; id < 510; id++) {
+                if (id >= 500 || id % 7 != 3) {
+                    expected.add(v2Row(id));
+                }
+            }
+            assertThat(rows).hasSameSizeAs(expected);
+            for (int i = 0; i < rows.size(); i++) {
+                assertThat(rows.get(i)).containsExactly(expected.get(i));
+            }
+            TableSpec spec = t.spec();
+            assertThat(spec.column("renamed")).isEqualTo(new Column(9, "renamed", ColumnType.varchar(300)));
+            assertThat(spec.column("dt")).isNull();
+            assertThat(spec.column("added")).isEqualTo(new Column(13, "added", ColumnType.varchar(12), true, "dflt"));
+            assertThat(spec.column("maybe")).isEqualTo(new Column(14, "maybe", ColumnType.INTEGER));
+        }
+        assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(2);
+        assertThat(headerVersions(root.resolve("tables"), ".man")).containsOnly(2);
+        assertThat(headerVersions(root.resolve("tables"), ".blk")).containsOnly(1);
+    }
+
+    private static List<Integer> headerVersions(Path dir, String suffix) throws IOException {
+        try (var s = Files.walk(dir)) {
+            List<Integer> out = new java.util.ArrayList<>();
+            for (Path p : s.filter(p -> p.toString().endsWith(suffix)).toList()) {
+                out.add(io.strongroom.storage.format.FileHeader.version(Files.readAllBytes(p)));
+            }
+            assertThat(out).isNotEmpty();
+            return out;
+        }
     }
 }

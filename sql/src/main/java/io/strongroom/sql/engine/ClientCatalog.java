@@ -45,10 +45,13 @@ final class ClientCatalog {
             Pattern.compile("(?is)\\b(\\w+)\\.(relname|nspname)\\s+operator\\(pg_catalog\\.~\\)\\s+'((?:[^']|'')*)'");
     private static final Pattern OID_FILTER = Pattern.compile("(?is)\\b(?:c\\.oid|a\\.attrelid)\\s*=\\s*'?(\\d+)'?");
     private static final Pattern LIKE_PARAM =
-            Pattern.compile("(?is)\\b(?:\\w+\\.)?(nspname|relname|attname)\\s+like\\s+\\?");
+            Pattern.compile("(?is)\\b(?:\\w+\\.)?(nspname|relname|attname)\\s+like\\s+(\\?|\\$\\d+)");
+
+    /** A {@code name LIKE $n} filter: which name, and which parameter (its place among the text's parameters). */
+    record LikeFilter(String target, int parameter) {}
 
     /** A recognised catalog query: its result columns and how to compute its rows. */
-    record Query(String relation, List<String> names, List<String> items, List<String> likeTargets, String sql) {
+    record Query(String relation, List<String> names, List<String> items, List<LikeFilter> likeTargets, String sql) {
         List<ResultColumn> columns() {
             List<ResultColumn> out = new ArrayList<>();
             for (String n : names) {
@@ -75,15 +78,27 @@ final class ClientCatalog {
         for (String item : items) {
             names.add(outputName(item));
         }
-        List<String> like = new ArrayList<>();
+        // Clients send $n (pgjdbc turns its ? into $n); the session binds parameters in the order they occur.
+        List<Integer> parameterStarts = new ArrayList<>();
+        for (Tokens.Token t : Tokens.tokenize(sql)) {
+            if (t.kind() == Tokens.Kind.PARAM || t.isSymbol("?")) {
+                parameterStarts.add(t.start());
+            }
+        }
+        List<LikeFilter> like = new ArrayList<>();
         Matcher l = LIKE_PARAM.matcher(sql);
         while (l.find()) {
-            like.add(l.group(1).toLowerCase(Locale.ROOT));
+            int at = parameterStarts.indexOf(l.start(2));
+            int index = at >= 0 ? at : like.size();
+            like.add(new LikeFilter(l.group(1).toLowerCase(Locale.ROOT), index));
         }
         return new Query(relation, names, items, like, sql);
     }
 
-    /** The rows of {@code q} over the session's tables; {@code params} bind the {@code LIKE ?} filters in order. */
+    /**
+     * The rows of {@code q} over the session's tables; {@code params} are the statement's parameters in the order
+     * they occur in its text (they bind the {@code LIKE $n} filters).
+     */
     static List<@Nullable Object[]> rows(
             Query q, SystemTables.Source source, String user, List<@Nullable Object> params) {
         Map<String, Pattern> filters = new HashMap<>();
@@ -93,10 +108,10 @@ final class ClientCatalog {
                     r.group(2).toLowerCase(Locale.ROOT),
                     Pattern.compile(r.group(3).replace("''", "'")));
         }
-        for (int i = 0; i < q.likeTargets().size() && i < params.size(); i++) {
-            Object p = params.get(i);
+        for (LikeFilter f : q.likeTargets()) {
+            Object p = f.parameter() < params.size() ? params.get(f.parameter()) : null;
             if (p != null) {
-                filters.put(q.likeTargets().get(i), Expressions.likePattern(p.toString(), '\\', true));
+                filters.put(f.target(), Expressions.likePattern(p.toString(), '\\', true));
             }
         }
         Matcher o = OID_FILTER.matcher(q.sql());
@@ -212,9 +227,12 @@ final class ClientCatalog {
         m.put("attlen", Integer.toString(wire.size()));
         m.put("atttypmod", Integer.toString(typmod(t)));
         m.put("attnum", Integer.toString(position));
-        m.put("attnotnull", "f");
+        m.put("attnotnull", c.notNull() ? "t" : "f");
         m.put("attisdropped", "f");
-        m.put("atthasdef", "f");
+        @Nullable Object dflt = c.defaultValue();
+        m.put("atthasdef", dflt != null ? "t" : "f");
+        // pg_get_expr(adbin, ...) of the default: psql's \d "Default" column, pgjdbc's COLUMN_DEF.
+        m.put("adsrc", dflt != null ? defaultText(dflt, t) : null);
         m.put("attidentity", "");
         m.put("attgenerated", "");
         m.put("typtypmod", "-1");
@@ -222,6 +240,24 @@ final class ClientCatalog {
         m.put("typtype", "b");
         m.put("format_type", formatType(t));
         return m;
+    }
+
+    /** A DEFAULT as PostgreSQL's {@code pg_get_expr} prints it: {@code 7}, {@code 'x'::character varying}. */
+    static String defaultText(Object v, ColumnType t) {
+        return switch (t.kind()) {
+            case BOOLEAN -> Boolean.TRUE.equals(v) ? "true" : "false";
+            case SMALLINT, INTEGER, BIGINT, REAL, DOUBLE -> v.toString();
+            case DECIMAL -> ((java.math.BigDecimal) v).toPlainString();
+            case CHAR -> quoted(v.toString()) + "::bpchar";
+            case VARCHAR -> quoted(v.toString()) + "::character varying";
+            case DATE -> quoted(v.toString()) + "::date";
+            case TIMESTAMP -> quoted(v.toString().replace('T', ' ')) + "::timestamp without time zone";
+            case TIMESTAMPTZ -> quoted(v.toString().replace('T', ' ')) + "::timestamp with time zone";
+        };
+    }
+
+    private static String quoted(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 
     private static int typmod(ColumnType t) {
@@ -253,6 +289,10 @@ final class ClientCatalog {
     private static @Nullable String value(String item, String name, Map<String, @Nullable String> e) {
         String expr = stripAlias(item).trim();
         String lower = expr.toLowerCase(Locale.ROOT);
+        // psql \d asks for a column's default with a correlated subquery on pg_attrdef.
+        if (lower.replaceAll("\\s+", " ").startsWith("(select pg_catalog.pg_get_expr(d.adbin")) {
+            return e.get("adsrc");
+        }
         if (lower.startsWith("nullif(") || lower.startsWith("(select") || lower.equals("null")) {
             return null;
         }

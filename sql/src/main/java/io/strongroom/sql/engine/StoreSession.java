@@ -206,8 +206,7 @@ final class StoreSession implements SqlSession {
             case "create" -> create(sql);
             case "drop" -> utility(sql, () -> drop(new Tokens(sql)));
             case "truncate" -> utility(sql, () -> truncate(new Tokens(sql)));
-            case "alter" ->
-                throw new StrongroomException(ErrorCode.NOT_IMPLEMENTED, "ALTER TABLE is not supported yet");
+            case "alter" -> alter(sql);
             case "insert" -> insert(sql, declared);
             case "delete" -> delete(sql);
             case "update" -> update(sql);
@@ -413,7 +412,13 @@ final class StoreSession implements SqlSession {
             described = plan(rw.sql(), v);
         }
         List<SqlType> paramTypes = parameterTypes(rw, described.parameterTypes(), declared);
-        return new Stmt(sql, paramTypes, described.columns(), false, params -> runQuery(rw, params), false);
+        return new Stmt(
+                sql,
+                paramTypes,
+                described.columns(),
+                false,
+                params -> runQuery(rw, params, described.columns()),
+                false);
     }
 
     private static List<SqlType> parameterTypes(Rewritten rw, List<SqlType> inferred, List<SqlType> declared) {
@@ -430,10 +435,18 @@ final class StoreSession implements SqlSession {
         return out;
     }
 
-    private Result runQuery(Rewritten rw, List<@Nullable Object> params) {
+    private Result runQuery(Rewritten rw, List<@Nullable Object> params, List<ResultColumn> described) {
         View v = new View();
         try {
             QueryPlanner.Plan plan = plan(rw.sql(), v);
+            if (!sameShape(described, plan.columns())) {
+                // The client was told other columns when it prepared the statement (an ALTER TABLE came between):
+                // refuse, as PostgreSQL does, rather than send rows its RowDescription does not describe.
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED,
+                        "cached plan must not change result type (a table changed since the statement was prepared;"
+                                + " prepare it again)");
+            }
             Iterator<@Nullable Object[]> rows =
                     new Executor(v, context(rw.bind(params)), () -> cancelled).run(plan.rel());
             return rows(plan.columns(), rows, v);
@@ -441,6 +454,19 @@ final class StoreSession implements SqlSession {
             v.close();
             throw e;
         }
+    }
+
+    private static boolean sameShape(List<ResultColumn> a, List<ResultColumn> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).name().equals(b.get(i).name())
+                    || a.get(i).type() != b.get(i).type()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Result.Rows rows(
@@ -707,6 +733,44 @@ final class StoreSession implements SqlSession {
         });
     }
 
+    /**
+     * ALTER TABLE: parsed when prepared, applied in the open transaction block or in its own transaction. Unlike
+     * Redshift, ADD and DROP COLUMN may run inside a transaction block: each change is metadata in the store's
+     * transaction, atomic with the block's other writes and undone by ROLLBACK.
+     */
+    private Stmt alter(String sql) {
+        TableDdl.Alter a = TableDdl.parseAlter(new Tokens(sql));
+        return utility(
+                sql,
+                () -> write(tx -> {
+                    String q = a.qualifiedName();
+                    if (!tx.exists(q)) {
+                        if (a.ifExists()) {
+                            return "ALTER TABLE";
+                        }
+                        throw new StrongroomException(
+                                ErrorCode.NOT_FOUND, "relation \"" + a.table() + "\" does not exist");
+                    }
+                    TableSpec spec = tx.spec(q);
+                    switch (a.action()) {
+                        case TableDdl.RenameTable r -> tx.renameTable(q, r.newName());
+                        case TableDdl.RenameColumn r -> tx.renameColumn(q, r.column(), r.newName());
+                        case TableDdl.AddColumn add -> {
+                            Column c = add.column();
+                            if (!add.ifNotExists() || spec.column(c.name()) == null) {
+                                tx.addColumn(q, c.name(), c.type(), c.notNull(), c.defaultValue());
+                            }
+                        }
+                        case TableDdl.DropColumn d -> {
+                            if (!d.ifExists() || spec.column(d.column()) != null) {
+                                tx.dropColumn(q, d.column());
+                            }
+                        }
+                    }
+                    return "ALTER TABLE";
+                }));
+    }
+
     private String truncate(Tokens t) {
         t.expect("truncate");
         t.accept("table");
@@ -760,15 +824,16 @@ final class StoreSession implements SqlSession {
         String source = t.rest();
         String qualified = name[0] + "." + name[1];
         Rewritten rw = rewriteParameters(source);
-        TableSpec spec;
         try (View v = new View()) {
-            spec = v.tables().stream()
+            // Checked now for an early error; the table is looked up again when the statement runs, since an
+            // ALTER TABLE may come between.
+            TableSpec spec = v.tables().stream()
                     .filter(s -> s.qualifiedName().equalsIgnoreCase(qualified))
                     .findFirst()
                     .orElseThrow(() -> new StrongroomException(
                             ErrorCode.NOT_FOUND, "relation \"" + name[1] + "\" does not exist"));
+            targetPositions(spec, targetCols);
         }
-        int[] positions = targetPositions(spec, targetCols);
         // Parameters in VALUES take their types from the target columns.
         List<SqlType> paramTypes = new ArrayList<>();
         for (int i = 0; i < rw.parameterCount(); i++) {
@@ -783,6 +848,9 @@ final class StoreSession implements SqlSession {
                 false,
                 params -> {
                     long n = write(tx -> {
+                        TableSpec spec = tx.spec(qualified);
+                        int[] positions = targetPositions(spec, targetCols);
+                        @Nullable Object[] defaults = defaults(spec);
                         Iterator<@Nullable Object[]> rows;
                         View v = new View();
                         try {
@@ -810,7 +878,7 @@ final class StoreSession implements SqlSession {
                                 @Override
                                 public @Nullable Object[] next() {
                                     Object[] r = src.next();
-                                    Object[] out = new Object[spec.columns().size()];
+                                    Object[] out = defaults.clone();
                                     for (int i = 0; i < positions.length; i++) {
                                         out[positions[i]] = r[i];
                                     }
@@ -836,15 +904,24 @@ final class StoreSession implements SqlSession {
             out[i] = spec.indexOf(targetCols.get(i));
             if (out[i] < 0) {
                 throw new StrongroomException(
-                        ErrorCode.NOT_FOUND,
+                        ErrorCode.UNDEFINED_COLUMN,
                         "column \"" + targetCols.get(i) + "\" of relation \"" + spec.name() + "\" does not exist");
             }
         }
         return out;
     }
 
+    /** Each column's DEFAULT in the in-memory form of {@link Types} (null where there is none). */
+    private static @Nullable Object[] defaults(TableSpec spec) {
+        @Nullable Object[] out = new Object[spec.columns().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Types.fromStorage(spec.columns().get(i).defaultValue());
+        }
+        return out;
+    }
+
     /**
-     * The rows of {@code VALUES (...), (...)}: literals, NULL, TRUE/FALSE and {@code $n} are taken directly
+     * The rows of {@code VALUES (...), (...)}: literals, NULL, TRUE/FALSE, DEFAULT and {@code $n} are taken directly
      * (typed by their target column); any other expression is evaluated by planning {@code SELECT expr}.
      */
     private Iterator<@Nullable Object[]> valuesRows(
@@ -880,8 +957,11 @@ final class StoreSession implements SqlSession {
                     throw new StrongroomException(
                             ErrorCode.INVALID_ARGUMENT, "INSERT has more expressions than target columns");
                 }
-                ColumnType target = spec.columns().get(positions[row.size()]).type();
-                row.add(valueOf(first, count, text.substring(start, end), params, target));
+                Column target = spec.columns().get(positions[row.size()]);
+                row.add(
+                        count == 1 && first.is("default")
+                                ? Types.fromStorage(target.defaultValue())
+                                : valueOf(first, count, text.substring(start, end), params, target.type()));
             } while (t.acceptSymbol(","));
             t.expectSymbol(")");
             if (row.size() != positions.length) {
@@ -1113,16 +1193,7 @@ final class StoreSession implements SqlSession {
                 List.of(),
                 true,
                 params -> {
-                    TableSpec spec;
-                    try (View v = new View()) {
-                        spec = v.tables().stream()
-                                .filter(s -> s.qualifiedName().equalsIgnoreCase(q))
-                                .findFirst()
-                                .orElseThrow(() -> new StrongroomException(
-                                        ErrorCode.NOT_FOUND, "relation \"" + name[1] + "\" does not exist"));
-                    }
-                    int[] positions = targetPositions(spec, cols);
-                    CopyLoader loader = new CopyLoader(spec, positions, f);
+                    CopyLoader loader = new CopyLoader(q, name[1], cols, f);
                     if (file != null) {
                         try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
                             byte[] buf = new byte[1 << 16];
@@ -1138,7 +1209,7 @@ final class StoreSession implements SqlSession {
                         }
                         return new Result.Command(loader.finish());
                     }
-                    return new Result.CopyIn(positions.length, false, loader);
+                    return new Result.CopyIn(loader.columnCount(), false, loader);
                 },
                 false);
     }
@@ -1152,17 +1223,36 @@ final class StoreSession implements SqlSession {
         private final @Nullable Transaction own;
         private final Transaction target;
         private final List<@Nullable Object[]> pending = new ArrayList<>();
+        private final @Nullable Object[] defaults;
         private boolean inflating;
         private long lineNo;
         private long rows;
         private boolean done;
 
-        CopyLoader(TableSpec spec, int[] positions, CopyFormat format) {
-            this.spec = spec;
-            this.positions = positions;
+        /** Loads into {@code qualified} ({@code columns}, or all when empty) in the transaction it appends in. */
+        CopyLoader(String qualified, String table, List<String> columns, CopyFormat format) {
             this.format = format;
             this.own = tx == null ? store.begin() : null;
             this.target = own != null ? own : java.util.Objects.requireNonNull(tx);
+            try {
+                // The table as the loading transaction sees it, so an ALTER TABLE committed meanwhile cannot
+                // shift columns under the load (it makes the load's commit conflict instead).
+                if (!target.exists(qualified)) {
+                    throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + table + "\" does not exist");
+                }
+                this.spec = target.spec(qualified);
+                this.positions = targetPositions(spec, columns);
+            } catch (RuntimeException e) {
+                if (own != null) {
+                    own.rollback();
+                }
+                throw e;
+            }
+            this.defaults = defaults(spec);
+        }
+
+        int columnCount() {
+            return positions.length;
         }
 
         @Override
@@ -1209,7 +1299,7 @@ final class StoreSession implements SqlSession {
                         "COPY " + spec.name() + ", line " + lineNo + ": expected " + positions.length
                                 + " columns, found " + fields.size());
             }
-            Object[] row = new Object[spec.columns().size()];
+            Object[] row = defaults.clone();
             for (int i = 0; i < positions.length; i++) {
                 String v = fields.get(i);
                 try {
@@ -1223,6 +1313,16 @@ final class StoreSession implements SqlSession {
                             "COPY " + spec.name() + ", line " + lineNo + ", column "
                                     + spec.columns().get(positions[i]).name() + ": " + e.getMessage(),
                             e);
+                }
+            }
+            // The store refuses the batch too; checking each line names the line.
+            for (int i = 0; i < row.length; i++) {
+                Column c = spec.columns().get(i);
+                if (row[i] == null && c.notNull()) {
+                    throw new StrongroomException(
+                            ErrorCode.NOT_NULL_VIOLATION,
+                            "COPY " + spec.name() + ", line " + lineNo + ": null value in column \"" + c.name()
+                                    + "\" violates not-null constraint");
                 }
             }
             pending.add(row);

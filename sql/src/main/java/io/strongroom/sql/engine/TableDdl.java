@@ -8,27 +8,60 @@ import io.strongroom.storage.DistStyle;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Parses CREATE TABLE with Redshift's table attributes, which Calcite's parsers reject:
+ * Parses CREATE TABLE with Redshift's table attributes, and ALTER TABLE, which Calcite's parsers reject:
  *
  * <pre>
  * CREATE [TEMP|TEMPORARY] TABLE [IF NOT EXISTS] [schema.]name (
- *     column type [ENCODE enc] [DISTKEY] [SORTKEY] [NOT NULL | NULL] [PRIMARY KEY] [UNIQUE] [REFERENCES t[(c)]]
+ *     column type [DEFAULT literal] [ENCODE enc] [DISTKEY] [SORTKEY] [NOT NULL | NULL] [PRIMARY KEY] [UNIQUE]
+ *     [REFERENCES t[(c)]]
  *     [, ...] [, PRIMARY KEY (cols)] [, UNIQUE (cols)] [, FOREIGN KEY (cols) REFERENCES t[(cols)]] )
  *   [BACKUP {YES|NO}] [DISTSTYLE {EVEN|KEY|ALL|AUTO}] [DISTKEY (col)] [[COMPOUND|INTERLEAVED] SORTKEY (cols)]
  *   [AS query]
+ *
+ * ALTER TABLE [IF EXISTS] [ONLY] [schema.]name
+ *     { RENAME TO new_name
+ *     | RENAME [COLUMN] column TO new_column
+ *     | ADD [COLUMN] [IF NOT EXISTS] column type [DEFAULT literal] [ENCODE enc] [NOT NULL | NULL]
+ *     | DROP [COLUMN] [IF EXISTS] column [RESTRICT | CASCADE] }
  * </pre>
  *
- * Constraints other than NOT NULL are informational in Redshift and accepted as such. Stateless.
+ * Constraints other than NOT NULL are informational in Redshift and accepted as such. A DEFAULT is a literal
+ * (number, string, TRUE/FALSE, NULL, {@code DATE '...'}, {@code TIMESTAMP '...'}, optionally with a {@code
+ * ::type} cast), converted to the column's type here, once; expressions such as {@code GETDATE()} are refused.
+ * Stateless.
  */
 final class TableDdl {
     private TableDdl() {}
 
     /** A parsed CREATE TABLE: the spec (columns empty for CREATE TABLE AS) and the AS query if any. */
     record Create(
-            TableSpec spec, boolean ifNotExists, @Nullable String asQuery, List<String> notNull) {}
+            TableSpec spec, boolean ifNotExists, @Nullable String asQuery) {}
+
+    /** A parsed ALTER TABLE: which table, whether IF EXISTS, and the one change. */
+    record Alter(String schema, String table, boolean ifExists, Action action) {
+        String qualifiedName() {
+            return schema + "." + table;
+        }
+    }
+
+    /** What an ALTER TABLE does. */
+    sealed interface Action permits RenameTable, RenameColumn, AddColumn, DropColumn {}
+
+    record RenameTable(String newName) implements Action {}
+
+    record RenameColumn(String column, String newName) implements Action {}
+
+    /** ADD COLUMN; {@code column.id()} is a placeholder, the store assigns the id. */
+    record AddColumn(Column column, boolean ifNotExists) implements Action {}
+
+    record DropColumn(String column, boolean ifExists) implements Action {}
+
+    /** A column definition: the column (id as given) and the per-column DISTKEY / SORTKEY markers. */
+    private record ColumnDef(Column column, boolean distKey, boolean sortKey) {}
 
     static Create parseCreate(Tokens t) {
         t.expect("create");
@@ -45,7 +78,6 @@ final class TableDdl {
         }
         String[] name = t.qualifiedName();
         List<Column> columns = new ArrayList<>();
-        List<String> notNull = new ArrayList<>();
         String distKey = null;
         List<String> sortKey = new ArrayList<>();
         DistStyle dist = null;
@@ -60,43 +92,14 @@ final class TableDdl {
                     skipTableConstraint(t);
                     continue;
                 }
-                String col = t.identifier();
-                ColumnType type = type(t);
-                while (!t.peekSymbol(",") && !t.peekSymbol(")")) {
-                    if (t.accept("encode")) {
-                        t.identifier();
-                    } else if (t.accept("distkey")) {
-                        distKey = col;
-                    } else if (t.accept("sortkey")) {
-                        sortKey.add(col);
-                    } else if (t.accept("not")) {
-                        t.expect("null");
-                        notNull.add(col);
-                    } else if (t.accept("null")) {
-                        // nullable, the default
-                    } else if (t.accept("primary")) {
-                        t.expect("key");
-                    } else if (t.accept("unique")) {
-                        // informational
-                    } else if (t.accept("references")) {
-                        t.qualifiedName();
-                        if (t.acceptSymbol("(")) {
-                            t.identifier();
-                            t.expectSymbol(")");
-                        }
-                    } else if (t.peekIs("default")
-                            || t.peekIs("identity")
-                            || t.peekIs("generated")
-                            || t.peekIs("collate")) {
-                        throw new StrongroomException(
-                                ErrorCode.NOT_IMPLEMENTED,
-                                "column option " + t.next().text().toUpperCase(java.util.Locale.ROOT)
-                                        + " is not supported yet");
-                    } else {
-                        throw t.syntax("unexpected column option");
-                    }
+                ColumnDef def = columnDef(t, columns.size());
+                if (def.distKey()) {
+                    distKey = def.column().name();
                 }
-                columns.add(new Column(columns.size(), col, type));
+                if (def.sortKey()) {
+                    sortKey.add(def.column().name());
+                }
+                columns.add(def.column());
             } while (t.acceptSymbol(","));
             t.expectSymbol(")");
         }
@@ -152,7 +155,186 @@ final class TableDdl {
         }
         List<Column> cols = columns.isEmpty() ? List.of(new Column(0, "placeholder", ColumnType.INTEGER)) : columns;
         TableSpec spec = new TableSpec(name[0], name[1], cols, dist, distKey, sortKey, backup);
-        return new Create(spec, ifNotExists, asQuery, notNull);
+        return new Create(spec, ifNotExists, asQuery);
+    }
+
+    /** {@code name type [options]} up to the next top-level comma or closing parenthesis (or the end). */
+    private static ColumnDef columnDef(Tokens t, int id) {
+        String col = t.identifier();
+        ColumnType type = type(t);
+        boolean notNull = false;
+        boolean distKey = false;
+        boolean sortKey = false;
+        @Nullable Object dflt = null;
+        while (!t.atEnd() && !t.peekSymbol(",") && !t.peekSymbol(")")) {
+            if (t.accept("encode")) {
+                t.identifier();
+            } else if (t.accept("distkey")) {
+                distKey = true;
+            } else if (t.accept("sortkey")) {
+                sortKey = true;
+            } else if (t.accept("not")) {
+                t.expect("null");
+                notNull = true;
+            } else if (t.accept("null")) {
+                // nullable, the default
+            } else if (t.accept("default")) {
+                dflt = defaultLiteral(t, col, type);
+            } else if (t.accept("primary")) {
+                t.expect("key");
+            } else if (t.accept("unique")) {
+                // informational
+            } else if (t.accept("references")) {
+                t.qualifiedName();
+                if (t.acceptSymbol("(")) {
+                    t.identifier();
+                    t.expectSymbol(")");
+                }
+            } else if (t.peekIs("identity") || t.peekIs("generated") || t.peekIs("collate")) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED,
+                        "column option " + t.next().text().toUpperCase(Locale.ROOT) + " is not supported yet");
+            } else {
+                throw t.syntax("unexpected column option");
+            }
+        }
+        return new ColumnDef(new Column(id, col, type, notNull, dflt), distKey, sortKey);
+    }
+
+    /**
+     * A DEFAULT literal as the column's storage value ({@code ColumnVector.append}'s form), or null for {@code
+     * DEFAULT NULL}.
+     */
+    private static @Nullable Object defaultLiteral(Tokens t, String column, ColumnType type) {
+        @Nullable Object value;
+        if (t.accept("null")) {
+            value = null;
+        } else if (t.peekIs("true") || t.peekIs("false")) {
+            value = Types.toStorage(t.next().is("true"), type);
+        } else {
+            // DATE '2024-01-01', TIMESTAMP '...': the keyword only says how to read the string.
+            if (t.peekIs("date") || t.peekIs("timestamp") || t.peekIs("timestamptz")) {
+                t.next();
+            }
+            String sign = t.acceptSymbol("-") ? "-" : "";
+            if (sign.isEmpty()) {
+                t.acceptSymbol("+");
+            }
+            Tokens.@Nullable Token v = t.atEnd() ? null : t.peek();
+            if (v == null || (v.kind() != Tokens.Kind.NUMBER && v.kind() != Tokens.Kind.STRING)) {
+                String what = v == null ? "nothing" : v.text();
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED,
+                        "DEFAULT " + what + " for column \"" + column
+                                + "\": only literal defaults (numbers, strings, TRUE/FALSE, NULL, DATE '...') are"
+                                + " supported yet");
+            }
+            t.next();
+            value = Types.toStorage(sign + v.text(), type);
+        }
+        if (t.acceptSymbol("::")) {
+            type(t); // the cast names a type the literal is read as; the column's type decides the value
+        }
+        return value;
+    }
+
+    /** Parses ALTER TABLE (see the class comment). */
+    static Alter parseAlter(Tokens t) {
+        t.expect("alter");
+        if (!t.accept("table")) {
+            String what = t.atEnd() ? "" : t.peek().text().toUpperCase(Locale.ROOT);
+            throw new StrongroomException(ErrorCode.NOT_IMPLEMENTED, "ALTER " + what + " is not supported yet");
+        }
+        boolean ifExists = false;
+        if (t.accept("if")) {
+            t.expect("exists");
+            ifExists = true;
+        }
+        t.accept("only");
+        String[] name = t.qualifiedName();
+        Action action;
+        if (t.accept("rename")) {
+            if (t.accept("to")) {
+                String newName = t.identifier();
+                if (t.peekSymbol(".")) {
+                    throw t.syntax("the new name of a table cannot name a schema");
+                }
+                action = new RenameTable(newName);
+            } else {
+                if (t.peekIs("constraint")) {
+                    throw new StrongroomException(
+                            ErrorCode.NOT_IMPLEMENTED, "ALTER TABLE RENAME CONSTRAINT is not supported yet");
+                }
+                t.accept("column");
+                String column = t.identifier();
+                t.expect("to");
+                action = new RenameColumn(column, t.identifier());
+            }
+        } else if (t.accept("add")) {
+            if (t.peekIs("constraint")
+                    || t.peekIs("primary")
+                    || t.peekIs("unique")
+                    || t.peekIs("foreign")
+                    || t.peekIs("check")) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED, "ALTER TABLE ADD CONSTRAINT is not supported yet");
+            }
+            t.accept("column");
+            boolean ifNotExists = false;
+            if (t.accept("if")) {
+                t.expect("not");
+                t.expect("exists");
+                ifNotExists = true;
+            }
+            ColumnDef def = columnDef(t, 0);
+            if (def.distKey() || def.sortKey()) {
+                throw new StrongroomException(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "ALTER TABLE ADD COLUMN cannot add a DISTKEY or SORTKEY column (\""
+                                + def.column().name()
+                                + "\"); recreate the table to change its distribution or sort key");
+            }
+            Column c = def.column();
+            if (c.notNull() && c.defaultValue() == null) {
+                // Redshift's rule, even for an empty table: existing rows need a value for the new column.
+                throw new StrongroomException(
+                        ErrorCode.NOT_NULL_VIOLATION,
+                        "ALTER TABLE ADD COLUMN defined as NOT NULL must have a non-null default expression"
+                                + " (column \"" + c.name() + "\")");
+            }
+            action = new AddColumn(c, ifNotExists);
+        } else if (t.accept("drop")) {
+            if (t.peekIs("constraint")) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED, "ALTER TABLE DROP CONSTRAINT is not supported yet");
+            }
+            t.accept("column");
+            boolean ifColumnExists = false;
+            if (t.accept("if")) {
+                t.expect("exists");
+                ifColumnExists = true;
+            }
+            String column = t.identifier();
+            if (!t.accept("restrict")) {
+                t.accept("cascade");
+            }
+            action = new DropColumn(column, ifColumnExists);
+        } else {
+            String what = t.atEnd() ? "nothing" : t.peek().text().toUpperCase(Locale.ROOT);
+            throw new StrongroomException(
+                    ErrorCode.NOT_IMPLEMENTED,
+                    "ALTER TABLE " + what + " is not supported yet: RENAME TO, RENAME COLUMN, ADD COLUMN and DROP"
+                            + " COLUMN are");
+        }
+        if (!t.atEnd()) {
+            throw t.peekSymbol(",")
+                    ? new StrongroomException(
+                            ErrorCode.NOT_IMPLEMENTED,
+                            "ALTER TABLE with more than one action is not supported, as in Redshift: run one ALTER"
+                                    + " TABLE per change")
+                    : t.syntax("unexpected text after ALTER TABLE");
+        }
+        return new Alter(name[0], name[1], ifExists, action);
     }
 
     private static List<String> identifierList(Tokens t) {

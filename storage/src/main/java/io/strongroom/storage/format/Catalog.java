@@ -6,6 +6,7 @@ import io.strongroom.storage.DistStyle;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One committed version of the whole store: its sequence number, the id counters, and for every table its
@@ -17,11 +18,14 @@ import java.util.List;
  * table = u64 tableId | utf schema | utf name | u8 distStyle | utf distKey ("" if none) | u32 sortKeyCount
  *         | utf sortKey* | u8 backup | u32 nextColumnId | u32 columnCount | column* | u64 manifestVersion
  *         | 32-byte manifest digest | u64 liveRows
- * column = u32 id | utf name | u8 type kind | u16 precision | u16 scale | u32 length
- * file  = header ("SRCT", object id = seq) | envelope(body), AD = Bindings.catalog
+ * column (v1) = u32 id | utf name | u8 type kind | u16 precision | u16 scale | u32 length
+ * column (v2) = column (v1) | u8 flags (bit 0 NOT NULL, bit 1 DEFAULT; the others zero)
+ *               | [u32 n | default: a one-row column chunk ({@link ColumnChunkCodec}) of n bytes, if DEFAULT]
+ * file  = header ("SRCT", format version, object id = seq) | envelope(body), AD = Bindings.catalog
  * </pre>
  *
- * Immutable.
+ * A catalog none of whose columns is NOT NULL or has a DEFAULT is written as version 1, byte for byte what
+ * builds before version 2 wrote; version 2 only adds the per-column flags byte and the default. Immutable.
  */
 public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> tables) {
     public Catalog {
@@ -63,7 +67,24 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
         return new Catalog(0, 1, 1, List.of());
     }
 
+    /** The lowest format version that expresses this catalog: 2 if a column is NOT NULL or has a DEFAULT. */
+    public int formatVersion() {
+        for (Entry e : tables) {
+            for (Column c : e.spec().columns()) {
+                if (c.notNull() || c.defaultValue() != null) {
+                    return 2;
+                }
+            }
+        }
+        return 1;
+    }
+
+    private static final int FLAG_NOT_NULL = 1;
+    private static final int FLAG_DEFAULT = 2;
+
+    /** The body in {@link #formatVersion()}'s layout. */
     public byte[] encodeBody() {
+        boolean v2 = formatVersion() >= 2;
         ByteSink out = new ByteSink(256);
         out.u64(seq).u64(nextTableId).u64(nextBlockId).u32(tables.size());
         for (Entry e : tables) {
@@ -81,6 +102,13 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
                         .u16(c.type().precision())
                         .u16(c.type().scale())
                         .u32(c.type().length());
+                if (v2) {
+                    @Nullable Object d = c.defaultValue();
+                    out.u8((c.notNull() ? FLAG_NOT_NULL : 0) | (d != null ? FLAG_DEFAULT : 0));
+                    if (d != null) {
+                        out.blob(ColumnFill.encodeValue(c.type(), d));
+                    }
+                }
             }
             out.u64(e.manifestVersion());
             byte[] d = e.manifestDigest();
@@ -90,7 +118,8 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
         return out.toByteArray();
     }
 
-    public static Catalog decodeBody(byte[] body, String place) {
+    /** Decodes a body of format version {@code formatVersion} (from the file header, which the AD covers). */
+    public static Catalog decodeBody(byte[] body, int formatVersion, String place) {
         ByteSource in = new ByteSource(body, place);
         long seq = in.u64();
         long nextTable = in.u64();
@@ -116,7 +145,24 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
                 int cid = in.count(Integer.MAX_VALUE, "column id");
                 String cname = in.utf();
                 ColumnType.Kind kind = ColumnType.Kind.fromId(in.u8());
-                cols.add(new Column(cid, cname, new ColumnType(kind, in.u16(), in.u16(), in.u32())));
+                ColumnType type = new ColumnType(kind, in.u16(), in.u16(), in.u32());
+                boolean notNull = false;
+                @Nullable Object dflt = null;
+                if (formatVersion >= 2) {
+                    int flags = in.u8();
+                    if ((flags & ~(FLAG_NOT_NULL | FLAG_DEFAULT)) != 0) {
+                        throw in.corrupt("unknown column flags " + flags);
+                    }
+                    notNull = (flags & FLAG_NOT_NULL) != 0;
+                    if ((flags & FLAG_DEFAULT) != 0) {
+                        dflt = ColumnChunkCodec.decode(in.blob(ColumnFill.MAX_VALUE_BYTES), type, 1, place)
+                                .get(0);
+                        if (dflt == null) {
+                            throw in.corrupt("column " + cid + " has a NULL DEFAULT flagged as a value");
+                        }
+                    }
+                }
+                cols.add(new Column(cid, cname, type, notNull, dflt));
             }
             long mv = in.u64();
             int dl = in.u8();

@@ -12,54 +12,82 @@ import java.util.zip.CRC32C;
  * offset size field
  *  0      4   magic: "SRSB" superblock, "SRCP" commit pointer, "SRCT" catalog, "SRMF" manifest, "SRBK" block,
  *             "SRSP" spill file
- *  4      2   format version (big-endian), 1
+ *  4      2   format version (big-endian): 1, or 2 for a catalog or manifest that needs version 2's fields
  *  6      2   reserved, zero
  *  8      8   object id: catalog sequence, table version, block id (0 for the superblock)
  * 16      4   CRC32C of bytes 0..16
  * </pre>
  *
  * The CRC separates a corrupt header (integrity failure) from a well-formed header of a format this build does
- * not read (unsupported format). The header is also bound into the associated data of the envelope that
+ * not read (unsupported format). Each kind of file has its own newest version ({@link Kind#newestVersion}); a
+ * writer stamps the lowest version that can express the file's content, so a store that uses no newer feature
+ * stays readable by older builds, and a reader accepts every version from 1 to the newest. The header is also bound into the associated data of the envelope that
  * follows it, so it cannot be changed without the envelope failing.
  */
 public final class FileHeader {
     public static final int BYTES = 20;
+    /** The version of every file kind that has only one. */
     public static final int FORMAT_VERSION = 1;
 
-    /** The kinds of store files, each with its magic. */
+    /** The kinds of store files, each with its magic and the newest format version this build reads. */
     public enum Kind {
-        SUPERBLOCK("SRSB"),
-        POINTER("SRCP"),
-        CATALOG("SRCT"),
-        MANIFEST("SRMF"),
-        BLOCK("SRBK"),
-        SPILL("SRSP");
+        SUPERBLOCK("SRSB", 1),
+        POINTER("SRCP", 1),
+        /** Version 2 adds column flags (NOT NULL) and DEFAULT values. */
+        CATALOG("SRCT", 2),
+        /** Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for). */
+        MANIFEST("SRMF", 2),
+        BLOCK("SRBK", 1),
+        SPILL("SRSP", 1);
 
         private final byte[] magic;
+        private final int newestVersion;
 
-        Kind(String magic) {
+        Kind(String magic, int newestVersion) {
             this.magic = magic.getBytes(StandardCharsets.US_ASCII);
+            this.newestVersion = newestVersion;
         }
 
         public String magic() {
             return new String(magic, StandardCharsets.US_ASCII);
+        }
+
+        /** The newest format version of this kind that this build reads and writes. */
+        public int newestVersion() {
+            return newestVersion;
         }
     }
 
     private FileHeader() {}
 
     public static void write(ByteSink out, Kind kind, long objectId) {
+        write(out, kind, FORMAT_VERSION, objectId);
+    }
+
+    public static void write(ByteSink out, Kind kind, int version, long objectId) {
+        if (version < 1 || version > kind.newestVersion) {
+            throw new IllegalArgumentException(kind + " has no format version " + version);
+        }
         int start = out.size();
-        out.bytes(kind.magic).u16(FORMAT_VERSION).u16(0).u64(objectId);
+        out.bytes(kind.magic).u16(version).u16(0).u64(objectId);
         CRC32C crc = new CRC32C();
         crc.update(out.array(), start, 16);
         out.u32((int) crc.getValue());
     }
 
     public static byte[] bytes(Kind kind, long objectId) {
+        return bytes(kind, FORMAT_VERSION, objectId);
+    }
+
+    public static byte[] bytes(Kind kind, int version, long objectId) {
         ByteSink s = new ByteSink(BYTES);
-        write(s, kind, objectId);
+        write(s, kind, version, objectId);
         return s.toByteArray();
+    }
+
+    /** The format version of a file whose header {@link #check} accepted. */
+    public static int version(byte[] file) {
+        return ((file[4] & 0xFF) << 8) | (file[5] & 0xFF);
     }
 
     /**
@@ -87,10 +115,10 @@ public final class FileHeader {
             throw in.corrupt("not a " + kind.name().toLowerCase(java.util.Locale.ROOT) + " file (magic "
                     + new String(magic, StandardCharsets.US_ASCII) + ")");
         }
-        if (version != FORMAT_VERSION) {
+        if (version < 1 || version > kind.newestVersion) {
             throw new StrongroomException(
                     ErrorCode.UNSUPPORTED_FORMAT,
-                    place + " has format version " + version + "; this build reads version " + FORMAT_VERSION
+                    place + " has format version " + version + "; this build reads versions 1 to " + kind.newestVersion
                             + ". Use a Strongroom release that reads it.");
         }
         if (reserved != 0) {

@@ -207,7 +207,7 @@ public final class StoreFiles {
     // ---- catalog ----
 
     public byte[] encodeCatalog(Catalog c, Sealer sealer) {
-        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, c.seq());
+        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, c.formatVersion(), c.seq());
         byte[] body = c.encodeBody();
         return concat(header, sealer.seal(Bindings.catalog(storeId, c.seq(), header), body, 0, body.length));
     }
@@ -223,7 +223,9 @@ public final class StoreFiles {
         byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
         AssociatedData ad = Bindings.catalog(storeId, seq, header);
         Catalog c = Catalog.decodeBody(
-                sealer.open(ad, bytes, FileHeader.BYTES, bytes.length - FileHeader.BYTES, place), place);
+                sealer.open(ad, bytes, FileHeader.BYTES, bytes.length - FileHeader.BYTES, place),
+                FileHeader.version(bytes),
+                place);
         if (c.seq() != seq) {
             throw Sealer.integrity(place, "catalog holds seq " + c.seq() + ", expected " + seq, null);
         }
@@ -233,10 +235,10 @@ public final class StoreFiles {
     // ---- manifests ----
 
     public byte[] encodeManifest(TableManifest m, Sealer sealer) {
-        byte[] header = FileHeader.bytes(FileHeader.Kind.MANIFEST, m.version());
-        byte[] body = com.github.luben.zstd.Zstd.compress(m.encodeBody(), 1);
-        ByteSink payload =
-                new ByteSink(body.length + 4).u32(m.encodeBody().length).bytes(body);
+        byte[] header = FileHeader.bytes(FileHeader.Kind.MANIFEST, m.formatVersion(), m.version());
+        byte[] raw = m.encodeBody();
+        byte[] body = com.github.luben.zstd.Zstd.compress(raw, 1);
+        ByteSink payload = new ByteSink(body.length + 4).u32(raw.length).bytes(body);
         return concat(
                 header,
                 sealer.seal(
@@ -273,7 +275,7 @@ public final class StoreFiles {
         } catch (RuntimeException e) {
             throw Sealer.integrity(place, "manifest does not decompress", e);
         }
-        TableManifest m = TableManifest.decodeBody(raw, place);
+        TableManifest m = TableManifest.decodeBody(raw, FileHeader.version(bytes), place);
         if (m.tableId() != tableId || m.version() != version) {
             throw Sealer.integrity(place, "manifest is of table " + m.tableId() + " v" + m.version(), null);
         }

@@ -5,23 +5,34 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One version of a table's physical state: how many rows each slice has received, every block with its zone
- * map and wrapped key, and which rows are deleted (per-slice delete vectors).
+ * map and wrapped key, which rows are deleted (per-slice delete vectors), and the column fills that stand for
+ * the rows a column added by ALTER TABLE has no blocks for ({@link ColumnFill}).
  *
- * <p>Invariants, checked by {@link #checkInvariants}: for every column and slice, the blocks tile rows {@code
- * 0 .. sliceRows[slice]} without gap or overlap; deleted rows lie below {@code sliceRows}. Immutable: writers
- * make a new manifest with a higher version.
+ * <p>Invariants, checked by {@link #checkInvariants}: for every column and slice, the column's fill covers rows
+ * {@code 0 .. f} (f = 0 without a fill) and its blocks tile rows {@code f .. sliceRows[slice]} without gap or
+ * overlap; deleted rows lie below {@code sliceRows}; a column has at most one fill. Immutable: writers make a
+ * new manifest with a higher version.
  *
  * <pre>
- * body = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | BlockRef*
- *        | u32 deleteVectorCount | (u32 slice | u32 wordCount | u64 words[wordCount])*
- * file = header ("SRMF", object id = version) | envelope(zstd(body)), AD = Bindings.manifest
+ * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | BlockRef*
+ *           | u32 deleteVectorCount | (u32 slice | u32 wordCount | u64 words[wordCount])*
+ * body v2 = body v1 | u32 fillCount | ColumnFill*
+ * file    = header ("SRMF", format version, object id = version) | envelope(zstd(body)), AD = Bindings.manifest
  * </pre>
+ *
+ * A manifest without fills is written as version 1, byte for byte what builds before version 2 wrote.
  */
 public record TableManifest(
-        long tableId, long version, long[] sliceRows, List<BlockRef> blocks, Map<Integer, BitSet> deleted) {
+        long tableId,
+        long version,
+        long[] sliceRows,
+        List<BlockRef> blocks,
+        Map<Integer, BitSet> deleted,
+        List<ColumnFill> fills) {
     public static final int MAX_BLOCKS = 64 * 1024 * 1024;
 
     public TableManifest {
@@ -30,10 +41,48 @@ public record TableManifest(
         TreeMap<Integer, BitSet> copy = new TreeMap<>();
         deleted.forEach((k, v) -> copy.put(k, (BitSet) v.clone()));
         deleted = java.util.Collections.unmodifiableMap(copy);
+        fills = List.copyOf(fills);
+        for (ColumnFill f : fills) {
+            if (f.rows().length != sliceRows.length) {
+                throw new IllegalArgumentException("fill of column " + f.columnId() + " has the wrong slice count");
+            }
+        }
+    }
+
+    /** A manifest without fills. */
+    public TableManifest(
+            long tableId, long version, long[] sliceRows, List<BlockRef> blocks, Map<Integer, BitSet> deleted) {
+        this(tableId, version, sliceRows, blocks, deleted, List.of());
     }
 
     public static TableManifest empty(long tableId, int sliceCount) {
         return new TableManifest(tableId, 0, new long[sliceCount], List.of(), Map.of());
+    }
+
+    /** This manifest at another version with other blocks (a key rotation's rewrap); rows, deletes, fills kept. */
+    public TableManifest withVersionAndBlocks(long newVersion, List<BlockRef> newBlocks) {
+        return new TableManifest(tableId, newVersion, sliceRows, newBlocks, deleted, fills);
+    }
+
+    /** The lowest format version that expresses this manifest: 2 with fills, else 1. */
+    public int formatVersion() {
+        return fills.isEmpty() ? 1 : 2;
+    }
+
+    /** The fill of a column, or null when every row of it is in blocks. */
+    public @Nullable ColumnFill fillOf(int columnId) {
+        for (ColumnFill f : fills) {
+            if (f.columnId() == columnId) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** The first row of {@code slice} that a block of the column holds: the rows below it are the fill's. */
+    public long firstBlockRow(int columnId, int slice) {
+        ColumnFill f = fillOf(columnId);
+        return f == null ? 0 : f.rowsOf(slice);
     }
 
     public long totalRows() {
@@ -70,9 +119,24 @@ public record TableManifest(
     }
 
     public void checkInvariants(int[] columnIds, String place) {
+        java.util.Set<Integer> filled = new java.util.HashSet<>();
+        for (ColumnFill f : fills) {
+            if (!filled.add(f.columnId())) {
+                throw Sealer.integrity(place, "column " + f.columnId() + " has more than one fill", null);
+            }
+            for (int slice = 0; slice < sliceRows.length; slice++) {
+                if (f.rowsOf(slice) > sliceRows[slice]) {
+                    throw Sealer.integrity(
+                            place,
+                            "fill of column " + f.columnId() + " covers " + f.rowsOf(slice) + " rows of slice " + slice
+                                    + ", which has " + sliceRows[slice],
+                            null);
+                }
+            }
+        }
         for (int slice = 0; slice < sliceRows.length; slice++) {
             for (int col : columnIds) {
-                long next = 0;
+                long next = firstBlockRow(col, slice);
                 for (BlockRef b : blocksOf(col, slice)) {
                     if (b.rowStart() != next) {
                         throw Sealer.integrity(
@@ -98,6 +162,7 @@ public record TableManifest(
         });
     }
 
+    /** The body in {@link #formatVersion()}'s layout. */
     public byte[] encodeBody() {
         ByteSink out = new ByteSink(64 + blocks.size() * 150);
         out.u64(tableId).u64(version).u32(sliceRows.length);
@@ -116,10 +181,17 @@ public record TableManifest(
                 out.u64(w);
             }
         }
+        if (formatVersion() >= 2) {
+            out.u32(fills.size());
+            for (ColumnFill f : fills) {
+                f.write(out);
+            }
+        }
         return out.toByteArray();
     }
 
-    public static TableManifest decodeBody(byte[] body, String place) {
+    /** Decodes a body of format version {@code formatVersion} (from the file header, which the AD covers). */
+    public static TableManifest decodeBody(byte[] body, int formatVersion, String place) {
         ByteSource in = new ByteSource(body, place);
         long tableId = in.u64();
         long version = in.u64();
@@ -147,8 +219,15 @@ public record TableManifest(
             }
             deleted.put(slice, BitSet.valueOf(w));
         }
+        List<ColumnFill> fills = new ArrayList<>();
+        if (formatVersion >= 2) {
+            int nFills = in.count(io.strongroom.storage.TableSpec.MAX_COLUMNS, "fill count");
+            for (int i = 0; i < nFills; i++) {
+                fills.add(ColumnFill.read(in, slices));
+            }
+        }
         in.expectEnd();
-        return new TableManifest(tableId, version, rows, blocks, deleted);
+        return new TableManifest(tableId, version, rows, blocks, deleted, fills);
     }
 
     @Override
