@@ -615,6 +615,13 @@ final class Expressions {
     }
 
     private static Object temporalArithmetic(SqlKind kind, Object a, Object b, SqlTypeName resultType) {
+        if (kind == SqlKind.TIMES && (a instanceof Interval || b instanceof Interval)) {
+            Interval iv = a instanceof Interval x ? x : (Interval) b;
+            Object n = a instanceof Interval ? b : a;
+            if (n instanceof Long k) {
+                return new Interval(Math.multiplyExact(iv.months(), k), Math.multiplyExact(iv.millis(), k));
+            }
+        }
         int sign = kind == SqlKind.MINUS ? -1 : 1;
         if (b instanceof Interval iv) {
             return shift(a, iv, sign);

@@ -237,7 +237,8 @@ final class QueryPlanner {
                 typeFactory,
                 SqlValidator.Config.DEFAULT
                         .withConformance(SqlConformanceEnum.LENIENT)
-                        .withIdentifierExpansion(true));
+                        .withIdentifierExpansion(true)
+                        .withTypeCoercionFactory(PgTypeCoercion::new));
         RedshiftSyntax.DistinctOn distinctOn = RedshiftSyntax.distinctOn(sql);
         SqlNode parsed = parse(distinctOn == null ? sql : distinctOn.sql());
         if (!parsed.isA(SqlKind.QUERY)) {

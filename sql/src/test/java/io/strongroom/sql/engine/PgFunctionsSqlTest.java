@@ -267,6 +267,13 @@ class PgFunctionsSqlTest {
                         LocalDate.parse("2024-02-29"),
                         LocalDateTime.parse("2023-12-31T22:30"),
                         LocalDate.parse("2024-01-15")));
+        assertThat(sql.rows("SELECT d + 1, d - 30, 2 + d, CURRENT_DATE - 7 FROM t WHERE id = 1"))
+                .containsExactly(row(
+                        LocalDate.parse("2024-03-01"),
+                        LocalDate.parse("2024-01-30"),
+                        LocalDate.parse("2024-03-02"),
+                        LocalDate.parse("2024-03-08")));
+        assertThat(sql.rows("SELECT id FROM t WHERE d > CURRENT_DATE - 30")).containsExactly(row(1));
         assertThat(sql.rows("SELECT tz > ts, NOW() > ts FROM t ORDER BY id"))
                 .containsExactly(row(true, true), row(null, null));
     }
