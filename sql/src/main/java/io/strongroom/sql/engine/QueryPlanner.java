@@ -288,8 +288,10 @@ final class QueryPlanner {
                 .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
                 .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
                 .build());
-        push.setRoot(rel);
-        rel = existsToJoins(push.findBestExp());
+        if (hasCorrelate(rel)) {
+            push.setRoot(rel);
+            rel = existsToJoins(push.findBestExp());
+        }
         RelBuilder builder =
                 RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(rel.getCluster(), null);
         RelNode decorrelated = RelDecorrelator.decorrelateQuery(rel, builder);
@@ -451,6 +453,18 @@ final class QueryPlanner {
         }
         return org.apache.calcite.rel.logical.LogicalProject.create(
                 join, List.of(), exprs, c.getRowType(), java.util.Set.of());
+    }
+
+    private static boolean hasCorrelate(RelNode rel) {
+        boolean[] found = {false};
+        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                found[0] |= other instanceof org.apache.calcite.rel.core.Correlate;
+                return super.visit(other);
+            }
+        });
+        return found[0];
     }
 
     private static boolean hasWindow(RelNode rel) {
