@@ -22,7 +22,7 @@ import org.apache.calcite.sql.SqlKind;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Orders the inputs of an inner {@link MultiJoin} greedily by estimated result size, left-deep: it starts from
+ * Orders the inputs of an inner {@link MultiJoin} (two inputs: as written) greedily by estimated result size, left-deep: it starts from
  * the connected pair with the smallest estimated join and adds, each step, the connected input that keeps the
  * result smallest. An equi-join of {@code R} and {@code S} rows on {@code a = b} is estimated at {@code R * S /
  * max(ndv(a), ndv(b))}, with the number of distinct values bounded by the column's zone-map span (integer
@@ -40,8 +40,9 @@ final class JoinOrder {
         }
         List<RelNode> inputs = mj.getInputs();
         int n = inputs.size();
-        if (n < 3) {
-            return null;
+        if (n == 2) {
+            List<Integer> both = List.of(0, 1);
+            return build(mj, both, offsetsOf(inputs), RelOptUtil.conjunctions(mj.getJoinFilter()), factors(mj));
         }
         RelMetadataQuery mq = mj.getCluster().getMetadataQuery();
         int[] offset = new int[n + 1];
@@ -102,6 +103,27 @@ final class JoinOrder {
             current = min;
         }
         return build(mj, order, offset, conjuncts, factorsOf);
+    }
+
+    private static int[] offsetsOf(List<RelNode> inputs) {
+        int[] offset = new int[inputs.size() + 1];
+        for (int i = 0; i < inputs.size(); i++) {
+            offset[i + 1] = offset[i] + inputs.get(i).getRowType().getFieldCount();
+        }
+        return offset;
+    }
+
+    private static List<BitSet> factors(MultiJoin mj) {
+        int[] offset = offsetsOf(mj.getInputs());
+        List<BitSet> out = new ArrayList<>();
+        for (RexNode c : RelOptUtil.conjunctions(mj.getJoinFilter())) {
+            BitSet f = new BitSet();
+            for (int field : RelOptUtil.InputFinder.bits(c)) {
+                f.set(factorOf(offset, field));
+            }
+            out.add(f);
+        }
+        return out;
     }
 
     /** How much more a join on columns that are keys on neither side is assumed to produce. */

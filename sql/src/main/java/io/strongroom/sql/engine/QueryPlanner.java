@@ -522,9 +522,9 @@ final class QueryPlanner {
 
     /**
      * Orders joins so that a FROM list written in any order joins along its equi-join conditions instead of
-     * forming cross products: inner multi-joins of three or more inputs by {@link JoinOrder} (greedy, from the
-     * tables' row counts and distinct-value bounds), the rest by Calcite's bushy optimizer, and multi-joins with
-     * outer joins by LoptOptimizeJoinRule; then pushes the remaining filters into the new joins. The executor
+     * forming cross products: inner multi-joins by {@link JoinOrder} (greedy, from the tables' row counts and
+     * distinct-value bounds), multi-joins with outer joins by LoptOptimizeJoinRule; then pushes the remaining
+     * filters into the new joins. The executor
      * picks each join's build side from the row estimates.
      */
     private static RelNode reorderJoins(RelNode rel) {
@@ -548,9 +548,8 @@ final class QueryPlanner {
         });
         HepProgramBuilder multi = new HepProgramBuilder()
                 .addMatchOrder(HepMatchOrder.BOTTOM_UP)
-                // What JoinOrder left: the bushy optimizer for small inner multi-joins, Lopt for those with outer
-                // joins.
-                .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE_BUSHY)
+                // What JoinOrder left, multi-joins with outer joins: Lopt (the bushy optimizer would turn a FULL
+                // join into an inner one).
                 .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE)
                 .addMatchOrder(HepMatchOrder.BOTTOM_UP)
                 .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
