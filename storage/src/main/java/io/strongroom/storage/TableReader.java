@@ -87,6 +87,39 @@ public final class TableReader {
     }
 
     /** One scan per slice that holds rows (for DISTSTYLE ALL, one copy only). */
+    /**
+     * An upper bound on the number of distinct values of column {@code column} (by position), for planning: the
+     * span of its zone maps for integer-like columns, else the row count. Never read for results.
+     */
+    public long distinctBound(int column) {
+        long rows = rowCount();
+        Column c = spec.columns().get(column);
+        if (c.type().physical() != ColumnType.Physical.LONG) {
+            return rows;
+        }
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        long covered = 0;
+        for (int s = 0; s < manifest.sliceRows().length; s++) {
+            for (BlockRef b : manifest.blocksOf(c.id(), s)) {
+                covered += b.rowCount();
+                if (b.nullCount() == b.rowCount()) {
+                    continue;
+                }
+                if (b.zone().kind() != ZoneMap.LONG) {
+                    return rows;
+                }
+                min = Math.min(min, b.zone().minLong());
+                max = Math.max(max, b.zone().maxLong());
+            }
+        }
+        if (covered < manifest.totalRows() || min > max) {
+            return rows; // rows without blocks (an added column's fill) or no values: no bound
+        }
+        long span = max - min;
+        return span < 0 || span >= rows ? rows : Math.max(1, span + 1);
+    }
+
     public List<SliceScan> scan(ScanSpec scanSpec) {
         List<SliceScan> out = new ArrayList<>();
         int slices = manifest.sliceRows().length;

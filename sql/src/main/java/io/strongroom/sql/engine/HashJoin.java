@@ -70,7 +70,7 @@ final class HashJoin implements Executor.Source {
             for (Batch b : parts) {
                 n += b.size();
             }
-            KeyTable t = new KeyTable(keyTypes);
+            KeyTable t = new KeyTable(keyTypes, n);
             Vec[] kv = new Vec[keys.length];
             for (int k = 0; k < kv.length; k++) {
                 kv[k] = java.util.Objects.requireNonNull(cs[keys[k]]);

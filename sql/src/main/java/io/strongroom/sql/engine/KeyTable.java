@@ -74,20 +74,47 @@ final class KeyTable {
     private int mask = 63;
 
     KeyTable(KeyType[] types) {
+        this(types, 16);
+    }
+
+    /** A table sized for about {@code expected} keys. */
+    KeyTable(KeyType[] types, int expected) {
         this.types = types.clone();
+        int cap = Math.max(16, expected);
         int k = types.length;
         longs = new long[k][];
         bytes = new byte[k][][];
         objs = new Object[k][];
         nulls = new boolean[k][];
+        hashes = new int[cap];
+        int s = Integer.highestOneBit(Math.max(64, Math.min(cap, 1 << 29) * 2 - 1)) << 1;
+        slots = new int[s];
+        mask = s - 1;
         for (int c = 0; c < k; c++) {
-            nulls[c] = new boolean[16];
+            nulls[c] = new boolean[cap];
             switch (types[c].mode()) {
-                case LONG, DOUBLE -> longs[c] = new long[16];
-                case BYTES -> bytes[c] = new byte[16][];
-                case OBJ -> objs[c] = new Object[16];
+                case LONG, DOUBLE -> longs[c] = new long[cap];
+                case BYTES -> {
+                    bytes[c] = new byte[cap][];
+                    longs[c] = new long[cap];
+                }
+                case OBJ -> objs[c] = new Object[cap];
             }
         }
+    }
+
+    /**
+     * A string key's first seven bytes and its length (capped at 255) in one long: equal strings have equal
+     * packs, and for strings of up to seven bytes equal packs mean equal strings.
+     */
+    private static long pack(byte[] b, int from, int to) {
+        int len = to - from;
+        long x = Math.min(len, 255);
+        int n = Math.min(len, 7);
+        for (int k = 0; k < n; k++) {
+            x |= (b[from + k] & 0xFFL) << (8 * (k + 1));
+        }
+        return x;
     }
 
     int size() {
@@ -201,10 +228,20 @@ final class KeyTable {
                     }
                 }
                 case BYTES -> {
+                    long[] k = new long[n];
                     for (int i = 0; i < n; i++) {
-                        h[i] = h[i] * 31
-                                + (v.isNull(i) ? 0x5bd1e995 : bytesHash(v.bytes, v.offsets[i], v.offsets[i + 1]));
+                        int x;
+                        if (v.isNull(i)) {
+                            x = 0x5bd1e995;
+                        } else {
+                            int from = v.offsets[i];
+                            int to = v.offsets[i + 1];
+                            k[i] = pack(v.bytes, from, to);
+                            x = to - from <= 7 ? mix(k[i]) : bytesHash(v.bytes, from, to);
+                        }
+                        h[i] = h[i] * 31 + x;
                     }
+                    norm[c] = k;
                 }
                 case OBJ -> {
                     for (int i = 0; i < n; i++) {
@@ -231,8 +268,11 @@ final class KeyTable {
             boolean eq = switch (types[c].mode()) {
                 case LONG, DOUBLE -> longs[c][entry] == p.norm[c][i];
                 case BYTES -> {
+                    if (longs[c][entry] != p.norm[c][i]) {
+                        yield false;
+                    }
                     byte[] k = bytes[c][entry];
-                    yield Arrays.equals(k, 0, k.length, v.bytes, v.offsets[i], v.offsets[i + 1]);
+                    yield k.length <= 7 || Arrays.equals(k, 0, k.length, v.bytes, v.offsets[i], v.offsets[i + 1]);
                 }
                 case OBJ -> objs[c][entry].equals(objKey(v, i));
             };
@@ -285,7 +325,10 @@ final class KeyTable {
             }
             switch (types[c].mode()) {
                 case LONG, DOUBLE -> longs[c][e] = p.norm[c][i];
-                case BYTES -> bytes[c][e] = v.utf8(i);
+                case BYTES -> {
+                    bytes[c][e] = v.utf8(i);
+                    longs[c][e] = p.norm[c][i];
+                }
                 case OBJ -> objs[c][e] = objKey(v, i);
             }
         }
@@ -306,7 +349,10 @@ final class KeyTable {
             nulls[c] = Arrays.copyOf(nulls[c], cap);
             switch (types[c].mode()) {
                 case LONG, DOUBLE -> longs[c] = Arrays.copyOf(longs[c], cap);
-                case BYTES -> bytes[c] = Arrays.copyOf(bytes[c], cap);
+                case BYTES -> {
+                    bytes[c] = Arrays.copyOf(bytes[c], cap);
+                    longs[c] = Arrays.copyOf(longs[c], cap);
+                }
                 case OBJ -> objs[c] = Arrays.copyOf(objs[c], cap);
             }
         }

@@ -186,6 +186,11 @@ final class QueryPlanner {
     /** The tables a query may read, by schema. */
     interface Catalog extends SystemTables.Source {
         long rowCount(TableSpec spec);
+
+        /** An upper bound on the distinct values of a column (by position), for join ordering. */
+        default long distinctBound(TableSpec spec, int column) {
+            return rowCount(spec);
+        }
     }
 
     private QueryPlanner() {}
@@ -389,8 +394,10 @@ final class QueryPlanner {
                 .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
                 .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
                 .build());
-        push.setRoot(rel);
-        rel = existsToJoins(push.findBestExp());
+        if (hasCorrelate(rel)) {
+            push.setRoot(rel);
+            rel = existsToJoins(push.findBestExp());
+        }
         RelBuilder builder =
                 RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(rel.getCluster(), null);
         // The decorrelator may turn a correlated LIMIT into ROW_NUMBER() OVER: windows() makes that a Window.
@@ -633,6 +640,18 @@ final class QueryPlanner {
         return hep.findBestExp();
     }
 
+    private static boolean hasCorrelate(RelNode rel) {
+        boolean[] found = {false};
+        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                found[0] |= other instanceof org.apache.calcite.rel.core.Correlate;
+                return super.visit(other);
+            }
+        });
+        return found[0];
+    }
+
     private static boolean hasWindow(RelNode rel) {
         boolean[] found = {false};
         rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
@@ -682,19 +701,35 @@ final class QueryPlanner {
     }
 
     /**
-     * Orders inner joins by estimated size (Calcite's MultiJoinOptimizeBushyRule, and LoptOptimizeJoinRule where
-     * outer joins take part), so that a FROM list
-     * written in any order joins along its equi-join conditions instead of forming cross products; then pushes the
-     * remaining filters into the new joins. The executor picks each join's build side from the row estimates.
+     * Orders joins so that a FROM list written in any order joins along its equi-join conditions instead of
+     * forming cross products: inner multi-joins by {@link JoinOrder} (greedy, from the tables' row counts and
+     * distinct-value bounds), multi-joins with outer joins by LoptOptimizeJoinRule; then pushes the remaining
+     * filters into the new joins. The executor
+     * picks each join's build side from the row estimates.
      */
     private static RelNode reorderJoins(RelNode rel) {
-        HepProgramBuilder multi = new HepProgramBuilder()
+        HepProgramBuilder collect = new HepProgramBuilder()
                 .addMatchOrder(HepMatchOrder.BOTTOM_UP)
                 .addRuleInstance(CoreRules.JOIN_TO_MULTI_JOIN)
-                .addRuleCollection(List.of(CoreRules.PROJECT_MULTI_JOIN_MERGE, CoreRules.FILTER_MULTI_JOIN_MERGE))
-                // The bushy optimizer joins along the smallest intermediate results (it keeps TPC-H Q5 off the
-                // customer-supplier nation join); it leaves multi-joins with outer joins, which Lopt then orders.
-                .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE_BUSHY)
+                .addRuleCollection(List.of(CoreRules.PROJECT_MULTI_JOIN_MERGE, CoreRules.FILTER_MULTI_JOIN_MERGE));
+        HepPlanner first = new HepPlanner(collect.build());
+        first.setRoot(rel);
+        // Inner multi-joins of three or more inputs: ordered by estimated sizes from the tables' statistics.
+        rel = first.findBestExp().accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+            @Override
+            public RelNode visit(RelNode other) {
+                RelNode visited = super.visit(other);
+                if (visited instanceof org.apache.calcite.rel.rules.MultiJoin mj) {
+                    RelNode ordered = JoinOrder.order(mj);
+                    return ordered == null ? visited : ordered;
+                }
+                return visited;
+            }
+        });
+        HepProgramBuilder multi = new HepProgramBuilder()
+                .addMatchOrder(HepMatchOrder.BOTTOM_UP)
+                // What JoinOrder left, multi-joins with outer joins: Lopt (the bushy optimizer would turn a FULL
+                // join into an inner one).
                 .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE)
                 .addMatchOrder(HepMatchOrder.BOTTOM_UP)
                 .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
@@ -798,7 +833,7 @@ final class QueryPlanner {
         private final Map<String, org.apache.calcite.schema.Table> tables = new HashMap<>();
 
         StoreSchema(Map<String, TableSpec> specs, Catalog catalog) {
-            specs.forEach((name, spec) -> tables.put(name, new StoreTable(spec, catalog.rowCount(spec))));
+            specs.forEach((name, spec) -> tables.put(name, new StoreTable(spec, catalog)));
         }
 
         @Override
@@ -808,13 +843,25 @@ final class QueryPlanner {
     }
 
     /** A store table as Calcite sees it: its row type and row count. */
-    private static final class StoreTable extends AbstractTable {
+    static final class StoreTable extends AbstractTable {
         private final TableSpec spec;
         private final long rows;
+        private final Catalog catalog;
+        private final long[] distinct;
 
-        StoreTable(TableSpec spec, long rows) {
+        StoreTable(TableSpec spec, Catalog catalog) {
             this.spec = spec;
-            this.rows = rows;
+            this.catalog = catalog;
+            this.rows = catalog.rowCount(spec);
+            this.distinct = new long[spec.columns().size()];
+        }
+
+        /** An upper bound on the distinct values of column {@code i}, read once per plan. */
+        long distinctBound(int i) {
+            if (distinct[i] == 0) {
+                distinct[i] = Math.max(1, catalog.distinctBound(spec, i));
+            }
+            return distinct[i];
         }
 
         @Override

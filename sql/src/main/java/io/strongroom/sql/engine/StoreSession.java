@@ -348,6 +348,11 @@ final class StoreSession implements SqlSession {
         }
 
         @Override
+        public long distinctBound(TableSpec spec, int column) {
+            return reader(List.of(spec.schema(), spec.name())).distinctBound(column);
+        }
+
+        @Override
         public TableReader reader(TableSpec spec) {
             return reader(List.of(spec.schema(), spec.name()));
         }

@@ -104,6 +104,25 @@ public final class ByteSource {
     }
 
     public long varLong() {
+        int p = pos;
+        if (end - p >= 10) {
+            // Fast path: no bounds check per byte; one- and two-byte values (most deltas) end early.
+            byte b = buf[p];
+            if (b >= 0) {
+                pos = p + 1;
+                return b;
+            }
+            long v = b & 0x7F;
+            for (int shift = 7; shift < 70; shift += 7) {
+                b = buf[++p];
+                v |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    pos = p + 1;
+                    return v;
+                }
+            }
+            throw corrupt("varint longer than 10 bytes");
+        }
         long v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (pos >= end) {

@@ -1,0 +1,269 @@
+package io.strongroom.sql.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.Result;
+import io.strongroom.sql.SessionInfo;
+import io.strongroom.sql.SqlSession;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The vectorised executor's paths that TPC-H does not reach: NULLs through every kernel, exact decimals that
+ * overflow a long, lazy operators guarding errors, LIKE patterns, every join type with NULL keys and residuals,
+ * string keys short and long, and parallel pipelines (tables over the parallel threshold) against answers
+ * computed here.
+ */
+class VectorExecutorTest {
+    private static final int BIG_ROWS = 60_000;
+
+    @TempDir
+    Path dir;
+
+    private Store store;
+    private DatabaseKey dek;
+    private SqlSession session;
+
+    @BeforeEach
+    void open() {
+        dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "v/dek", 1), SecretBytes.copyOf(new byte[32]));
+        store = Store.create(dir, "v", new ClusterLayout(1, 2), StoreKeys.of(dek));
+        session = new StoreSqlEngine(store).open(new SessionInfo("admin", "dev", Map.of()));
+    }
+
+    @AfterEach
+    void close() {
+        session.close();
+        store.close();
+        dek.close();
+    }
+
+    private Result run(String sql, Object... params) {
+        return session.execute(session.prepare(sql, List.of()), Arrays.asList(params));
+    }
+
+    private List<List<Object>> rows(String sql, Object... params) {
+        List<List<Object>> out = new ArrayList<>();
+        try (Result.Rows r = (Result.Rows) run(sql, params)) {
+            while (r.hasNext()) {
+                out.add(Arrays.asList(r.next()));
+            }
+        }
+        return out;
+    }
+
+    private void copy(String table, String text) {
+        Result.CopyIn in = (Result.CopyIn) run("COPY " + table + " FROM STDIN WITH DELIMITER '|'");
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        in.sink().write(b, 0, b.length);
+        in.sink().finish();
+    }
+
+    @Test
+    void kernels_keepNullsAndThreeValuedLogic() {
+        run("CREATE TABLE t (a INTEGER, b INTEGER, s VARCHAR(20), x DECIMAL(10,2))");
+        run("INSERT INTO t VALUES (1, 2, 'apple', 1.50), (NULL, 2, 'banana', NULL), (3, NULL, NULL, 2.25),"
+                + " (0, 0, 'cherry pie', 0.00)");
+        assertThat(rows("SELECT a + b, a * b, a < b, a = 1 OR b = 2, a = 1 AND b = 2, NOT (a = 1) FROM t"))
+                .containsExactly(
+                        Arrays.asList(3, 2, true, true, true, false),
+                        Arrays.asList(null, null, null, true, null, null),
+                        Arrays.asList(null, null, null, null, false, true),
+                        Arrays.asList(0, 0, false, false, false, true));
+        // Decimal compared with an integer literal and with another scale.
+        assertThat(rows("SELECT a FROM t WHERE x = 1.5 OR x = 2.250 OR x > 100"))
+                .containsExactly(List.of(1), List.of(3));
+        assertThat(rows("SELECT a FROM t WHERE x * 2 = 3")).containsExactly(List.of(1));
+        assertThat(rows("SELECT count(*) FROM t WHERE s IS NULL")).containsExactly(List.of(1L));
+    }
+
+    @Test
+    void lazyOperators_guardErrorsLikeTheScalarPath() {
+        run("CREATE TABLE t (a INTEGER, b INTEGER)");
+        run("INSERT INTO t VALUES (0, 5), (2, 6), (NULL, 7)");
+        assertThat(rows("SELECT CASE WHEN a = 0 THEN -1 ELSE b / a END FROM t"))
+                .containsExactly(List.of(-1), List.of(3), Arrays.asList((Object) null));
+        assertThat(rows("SELECT b FROM t WHERE a <> 0 AND b / a = 3")).containsExactly(List.of(6));
+        assertThatThrownBy(() -> rows("SELECT b / a FROM t"))
+                .isInstanceOf(StrongroomException.class)
+                .extracting(e -> ((StrongroomException) e).code())
+                .isEqualTo(ErrorCode.DIVISION_BY_ZERO);
+    }
+
+    @Test
+    void exactDecimals_beyondALong_stayExact() {
+        run("CREATE TABLE d (v DECIMAL(18,2))");
+        run("INSERT INTO d VALUES (9999999999999999.99), (9999999999999999.99), (0.01)");
+        // The sum overflows a long of cents; the product needs more than 18 digits.
+        assertThat(rows("SELECT sum(v), max(v * v) FROM d"))
+                .containsExactly(List.of(
+                        new BigDecimal("19999999999999999.99"),
+                        new BigDecimal("99999999999999999800000000000000.0001")));
+        assertThat(rows("SELECT v + v FROM d ORDER BY 1 LIMIT 1")).containsExactly(List.of(new BigDecimal("0.02")));
+    }
+
+    @Test
+    void like_withTextAndPercentPatterns_andFallbacks() {
+        run("CREATE TABLE w (s VARCHAR(40))");
+        run("INSERT INTO w VALUES ('PROMO BRUSHED TIN'), ('STANDARD POLISHED BRASS'), ('promo'), (NULL),"
+                + " ('forest green antique'), ('ä_x')");
+        assertThat(rows("SELECT s FROM w WHERE s LIKE 'PROMO%'")).containsExactly(List.of("PROMO BRUSHED TIN"));
+        assertThat(rows("SELECT s FROM w WHERE s LIKE '%BRASS'")).containsExactly(List.of("STANDARD POLISHED BRASS"));
+        assertThat(rows("SELECT s FROM w WHERE s LIKE '%green%'")).containsExactly(List.of("forest green antique"));
+        assertThat(rows("SELECT s FROM w WHERE s LIKE 'f%g%e'")).containsExactly(List.of("forest green antique"));
+        assertThat(rows("SELECT s FROM w WHERE s NOT LIKE '%o%' ORDER BY 1"))
+                .containsExactly(List.of("PROMO BRUSHED TIN"), List.of("STANDARD POLISHED BRASS"), List.of("ä_x"));
+        assertThat(rows("SELECT s FROM w WHERE s LIKE '__x'")).containsExactly(List.of("ä_x"));
+        assertThat(rows("SELECT s FROM w WHERE s ILIKE 'PROMO'")).containsExactly(List.of("promo"));
+    }
+
+    @Test
+    void joins_everyType_withNullKeysAndResiduals() {
+        run("CREATE TABLE l (k INTEGER, name VARCHAR(30), v INTEGER)");
+        run("CREATE TABLE r (k INTEGER, label VARCHAR(30), w INTEGER)");
+        run("INSERT INTO l VALUES (1, 'one', 10), (2, 'two', 20), (NULL, 'none', 30), (4, 'four', 40)");
+        run("INSERT INTO r VALUES (1, 'uno', 5), (1, 'eins', 50), (3, 'tres', 5), (NULL, 'nada', 5)");
+        assertThat(rows("SELECT l.name, r.label FROM l JOIN r ON l.k = r.k AND r.w < l.v ORDER BY 1, 2"))
+                .containsExactly(List.of("one", "uno"));
+        assertThat(rows("SELECT l.name, r.label FROM l LEFT JOIN r ON l.k = r.k ORDER BY 1, 2"))
+                .containsExactly(
+                        Arrays.asList("four", null),
+                        Arrays.asList("none", null),
+                        List.of("one", "eins"),
+                        List.of("one", "uno"),
+                        Arrays.asList("two", null));
+        assertThat(rows("SELECT l.name, r.label FROM l RIGHT JOIN r ON l.k = r.k ORDER BY 2"))
+                .containsExactly(
+                        List.of("one", "eins"),
+                        Arrays.asList(null, "nada"),
+                        Arrays.asList(null, "tres"),
+                        List.of("one", "uno"));
+        assertThat(rows("SELECT count(*), count(l.k), count(r.k) FROM l FULL JOIN r ON l.k = r.k"))
+                .containsExactly(List.of(7L, 4L, 3L));
+        assertThat(rows("SELECT name FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k AND r.w > 10)"))
+                .containsExactly(List.of("one"));
+        assertThat(rows("SELECT name FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.k = l.k AND r.w > 10)"
+                        + " ORDER BY 1"))
+                .containsExactly(List.of("four"), List.of("none"), List.of("two"));
+        assertThat(rows("SELECT name FROM l WHERE k NOT IN (SELECT k FROM r WHERE k IS NOT NULL) ORDER BY 1"))
+                .containsExactly(List.of("four"), List.of("two"));
+    }
+
+    @Test
+    void stringKeys_shortAndLong_groupAndJoinByValue() {
+        run("CREATE TABLE s (a VARCHAR(40), n INTEGER)");
+        run("INSERT INTO s VALUES ('ab', 1), ('ab', 2), ('abcdefg', 3), ('abcdefgh', 4), ('abcdefgh', 5),"
+                + " ('abcdefgi', 6), ('', 7), (NULL, 8), (NULL, 9)");
+        assertThat(rows("SELECT a, sum(n) FROM s GROUP BY a ORDER BY a NULLS FIRST"))
+                .containsExactly(
+                        Arrays.asList(null, 17L),
+                        List.of("", 7L),
+                        List.of("ab", 3L),
+                        List.of("abcdefg", 3L),
+                        List.of("abcdefgh", 9L),
+                        List.of("abcdefgi", 6L));
+        assertThat(rows("SELECT count(*) FROM s x JOIN s y ON x.a = y.a")).containsExactly(List.of(11L));
+    }
+
+    @Test
+    void parallelPipelines_matchAnswersComputedHere() {
+        run("CREATE TABLE big (id BIGINT, g INTEGER, name VARCHAR(20), amount DECIMAL(18,2), ratio DOUBLE PRECISION)");
+        run("CREATE TABLE dim (g INTEGER, label VARCHAR(10))");
+        StringBuilder text = new StringBuilder();
+        TreeMap<Integer, long[]> expect = new TreeMap<>(); // g -> count, count(amount), sum(cents), min, max
+        for (int i = 0; i < BIG_ROWS; i++) {
+            int g = i % 37;
+            boolean nullAmount = i % 11 == 0;
+            long cents = (i * 7919L) % 100_000;
+            text.append(i)
+                    .append('|')
+                    .append(g)
+                    .append('|')
+                    .append("name-")
+                    .append(i % 1000)
+                    .append('|');
+            text.append(nullAmount ? "\\N" : BigDecimal.valueOf(cents, 2).toPlainString());
+            text.append('|').append(i % 5 * 0.5).append('\n');
+            long[] e = expect.computeIfAbsent(g, k -> new long[] {0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE});
+            e[0]++;
+            if (!nullAmount) {
+                e[1]++;
+                e[2] += cents;
+                e[3] = Math.min(e[3], cents);
+                e[4] = Math.max(e[4], cents);
+            }
+        }
+        copy("big", text.toString());
+        run("INSERT INTO dim VALUES (0, 'zero'), (1, 'one'), (2, 'two')");
+        List<List<Object>> got = rows(
+                "SELECT g, count(*), count(amount), sum(amount), min(amount), max(amount) FROM big GROUP BY g ORDER BY g");
+        assertThat(got).hasSize(37);
+        for (List<Object> row : got) {
+            long[] e = expect.get(((Number) row.get(0)).intValue());
+            assertThat(row.subList(1, 6))
+                    .containsExactly(
+                            e[0],
+                            e[1],
+                            BigDecimal.valueOf(e[2], 2),
+                            BigDecimal.valueOf(e[3], 2),
+                            BigDecimal.valueOf(e[4], 2));
+        }
+        long total = expect.values().stream().mapToLong(e -> e[2]).sum();
+        assertThat(rows("SELECT sum(amount), count(DISTINCT name) FROM big"))
+                .containsExactly(List.of(BigDecimal.valueOf(total, 2), 1000L));
+        long zeroToTwo =
+                expect.headMap(3).values().stream().mapToLong(e -> e[0]).sum();
+        assertThat(rows("SELECT count(*) FROM big b JOIN dim d ON b.g = d.g")).containsExactly(List.of(zeroToTwo));
+        assertThat(rows("SELECT d.label, count(*) FROM big b JOIN dim d ON b.g = d.g GROUP BY d.label ORDER BY 1"))
+                .containsExactly(
+                        List.of("one", expect.get(1)[0]),
+                        List.of("two", expect.get(2)[0]),
+                        List.of("zero", expect.get(0)[0]));
+        assertThat(rows("SELECT count(*) FROM big b WHERE NOT EXISTS (SELECT 1 FROM dim d WHERE d.g = b.g)"))
+                .containsExactly(List.of(BIG_ROWS - zeroToTwo));
+        assertThat(rows("SELECT count(*), sum(ratio) FROM big WHERE name LIKE 'name-99%' AND ratio > 0"))
+                .containsExactly(List.of(
+                        (long) countWhere(i -> String.valueOf(i % 1000).startsWith("99") && i % 5 > 0),
+                        sumRatio(i -> String.valueOf(i % 1000).startsWith("99") && i % 5 > 0)));
+    }
+
+    private static int countWhere(java.util.function.IntPredicate p) {
+        int n = 0;
+        for (int i = 0; i < BIG_ROWS; i++) {
+            if (p.test(i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static double sumRatio(java.util.function.IntPredicate p) {
+        double s = 0;
+        for (int i = 0; i < BIG_ROWS; i++) {
+            if (p.test(i)) {
+                s += i % 5 * 0.5;
+            }
+        }
+        return s;
+    }
+}
