@@ -113,8 +113,23 @@ final class Executor {
         if (rel instanceof LogicalProject p) {
             return project(p, compile(p.getInput(), projectInputs(p, needed)), needed);
         }
+        if (rel instanceof LogicalAggregate a && GroupingSets.needed(a)) {
+            return fromRows(
+                    GroupingSets.run(a, rows(compile(a.getInput(), GroupingSets.inputFields(a))), this::checkCancelled),
+                    rel);
+        }
         if (rel instanceof LogicalAggregate a) {
             return aggregate(a);
+        }
+        if (rel instanceof org.apache.calcite.rel.logical.LogicalWindow w) {
+            RelNode in = w.getInput();
+            return fromRows(
+                    WindowOperator.run(
+                            w,
+                            rows(compile(
+                                    in, ImmutableBitSet.range(in.getRowType().getFieldCount()))),
+                            this::checkCancelled),
+                    rel);
         }
         if (rel instanceof org.apache.calcite.rel.logical.LogicalCorrelate c) {
             return fromRows(correlate(c), rel);

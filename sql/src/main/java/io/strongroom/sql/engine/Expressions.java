@@ -43,14 +43,24 @@ final class Expressions {
         Object eval(@Nullable Object[] row);
     }
 
-    /** What expressions may read besides the row: parameters and the session's identity. */
+    /**
+     * What expressions may read besides the row: parameters, the session's identity, the outer rows of correlated
+     * subqueries, and when the statement and its transaction started (the current time functions).
+     */
     record Context(
             List<@Nullable Object> params,
             String user,
             String database,
-            java.util.Map<org.apache.calcite.rel.core.CorrelationId, @Nullable Object[]> correlations) {
-        Context(List<@Nullable Object> params, String user, String database) {
-            this(params, user, database, new java.util.HashMap<>());
+            java.util.Map<org.apache.calcite.rel.core.CorrelationId, @Nullable Object[]> correlations,
+            java.time.Instant statementStartedAt,
+            java.time.Instant transactionStartedAt) {
+        Context(
+                List<@Nullable Object> params,
+                String user,
+                String database,
+                java.time.Instant statementStartedAt,
+                java.time.Instant transactionStartedAt) {
+            this(params, user, database, new java.util.HashMap<>(), statementStartedAt, transactionStartedAt);
         }
     }
 
@@ -218,6 +228,14 @@ final class Expressions {
             case PLUS_PREFIX:
                 return args.get(0);
             case CAST:
+                if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())
+                        && call.getOperands().get(0).getType().getSqlTypeName() == SqlTypeName.REAL) {
+                    // A REAL prints with float4's digits (1.1, not 1.100000023841858).
+                    return row -> {
+                        Object v = args.get(0).eval(row);
+                        return v == null ? null : cast(PgFormat.text(v, true), type);
+                    };
+                }
                 return row -> cast(args.get(0).eval(row), type);
             case CASE:
                 return row -> {
@@ -245,7 +263,12 @@ final class Expressions {
                 return row -> {
                     Object unit = args.get(0).eval(row);
                     Object v = args.get(1).eval(row);
-                    return v == null ? null : extract((TimeUnitRange) java.util.Objects.requireNonNull(unit), v);
+                    if (v == null) {
+                        return null;
+                    }
+                    return unit instanceof String name
+                            ? DatePart.of(name).extract(v)
+                            : extract((TimeUnitRange) java.util.Objects.requireNonNull(unit), v);
                 };
             case TRIM:
                 return row -> {
@@ -257,14 +280,12 @@ final class Expressions {
                     }
                     return trim(String.valueOf(how), (String) chars, (String) s);
                 };
-            case OTHER_FUNCTION, OTHER, POSITION, CEIL, FLOOR, CURRENT_VALUE:
-                return function(call.getOperator().getName().toUpperCase(Locale.ROOT), type, args, ctx);
             default:
-                throw notSupported(call.getOperator().getName());
+                return function(call.getOperator().getName().toUpperCase(Locale.ROOT), type, args, call, ctx);
         }
     }
 
-    private static Expr function(String name, RelDataType type, List<Expr> args, Context ctx) {
+    private static Expr function(String name, RelDataType type, List<Expr> args, RexCall call, Context ctx) {
         switch (name) {
             case "||":
                 return row -> {
@@ -274,7 +295,7 @@ final class Expressions {
                         if (v == null) {
                             return null;
                         }
-                        sb.append(v instanceof String s ? s : Types.text(v));
+                        sb.append(PgFormat.text(v, false));
                     }
                     return sb.toString();
                 };
@@ -361,7 +382,11 @@ final class Expressions {
             case "VERSION":
                 return row -> "PostgreSQL 8.0.2 on x86_64-pc-linux-gnu, compiled by Strongroom (Redshift-compatible)";
             default:
-                throw notSupported("function " + name);
+                Expr e = PgFunctions.compile(name, type, args, call.getOperands(), ctx);
+                if (e == null) {
+                    throw notSupported("function " + name);
+                }
+                return e;
         }
     }
 
@@ -421,21 +446,11 @@ final class Expressions {
     }
 
     private static Object extract(TimeUnitRange unit, Object v) {
-        LocalDateTime t = v instanceof LocalDate d
-                ? d.atStartOfDay()
-                : v instanceof OffsetDateTime o ? o.toLocalDateTime() : (LocalDateTime) v;
-        return switch (unit) {
-            case YEAR -> (long) t.getYear();
-            case MONTH -> (long) t.getMonthValue();
-            case DAY -> (long) t.getDayOfMonth();
-            case HOUR -> (long) t.getHour();
-            case MINUTE -> (long) t.getMinute();
-            case SECOND -> (long) t.getSecond();
-            case QUARTER -> (long) ((t.getMonthValue() - 1) / 3 + 1);
-            case DOW -> (long) (t.getDayOfWeek().getValue() % 7);
-            case DOY -> (long) t.getDayOfYear();
-            default -> throw notSupported("EXTRACT(" + unit + ")");
-        };
+        DatePart part = DatePart.of(unit);
+        if (part == null) {
+            throw notSupported("EXTRACT(" + unit + ")");
+        }
+        return part.extract(v);
     }
 
     // ---- comparison and arithmetic ----
@@ -456,6 +471,10 @@ final class Expressions {
         }
         if (a instanceof LocalDateTime t && b instanceof LocalDate d) {
             return t.compareTo(d.atStartOfDay());
+        }
+        if ((a instanceof OffsetDateTime || b instanceof OffsetDateTime) && a.getClass() != b.getClass()) {
+            // TIMESTAMPTZ against TIMESTAMP or DATE: the local one read in UTC, the session time zone.
+            return DatePart.local(a).compareTo(DatePart.local(b));
         }
         return ((Comparable) a).compareTo(b);
     }
@@ -596,6 +615,13 @@ final class Expressions {
     }
 
     private static Object temporalArithmetic(SqlKind kind, Object a, Object b, SqlTypeName resultType) {
+        if (kind == SqlKind.TIMES && (a instanceof Interval || b instanceof Interval)) {
+            Interval iv = a instanceof Interval x ? x : (Interval) b;
+            Object n = a instanceof Interval ? b : a;
+            if (n instanceof Long k) {
+                return new Interval(Math.multiplyExact(iv.months(), k), Math.multiplyExact(iv.millis(), k));
+            }
+        }
         int sign = kind == SqlKind.MINUS ? -1 : 1;
         if (b instanceof Interval iv) {
             return shift(a, iv, sign);
@@ -667,7 +693,7 @@ final class Expressions {
                             ? n.doubleValue()
                             : Double.parseDouble(v.toString().trim());
                 case CHAR, VARCHAR -> {
-                    String s = v instanceof String str ? str : Types.text(v);
+                    String s = v instanceof String str ? str : PgFormat.text(v, false);
                     int p = type.getPrecision();
                     yield p > 0 && p != RelDataType.PRECISION_NOT_SPECIFIED && s.length() > p ? s.substring(0, p) : s;
                 }

@@ -50,8 +50,6 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOperatorTable;
 import org.apache.calcite.sql.SqlOrderBy;
 import org.apache.calcite.sql.SqlSelect;
-import org.apache.calcite.sql.fun.SqlLibrary;
-import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
@@ -76,13 +74,25 @@ final class QueryPlanner {
     /** DECIMAL up to precision 38, as Redshift. */
     static final RelDataTypeSystem TYPE_SYSTEM = new RelDataTypeSystemImpl() {
         @Override
-        public int getMaxPrecision(SqlTypeName typeName) {
-            return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxPrecision(typeName);
+        public int getMaxScale(SqlTypeName typeName) {
+            return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxScale(typeName);
+        }
+
+        /** TIMESTAMP without a precision keeps microseconds, as in PostgreSQL (Calcite's default is seconds). */
+        @Override
+        public int getDefaultPrecision(SqlTypeName typeName) {
+            return typeName == SqlTypeName.TIMESTAMP || typeName == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE
+                    ? 6
+                    : super.getDefaultPrecision(typeName);
         }
 
         @Override
-        public int getMaxScale(SqlTypeName typeName) {
-            return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxScale(typeName);
+        public int getMaxPrecision(SqlTypeName typeName) {
+            return switch (typeName) {
+                case DECIMAL -> 38;
+                case TIMESTAMP, TIMESTAMP_WITH_LOCAL_TIME_ZONE -> Math.max(6, super.getMaxPrecision(typeName));
+                default -> super.getMaxPrecision(typeName);
+            };
         }
 
         @Override
@@ -142,7 +152,10 @@ final class QueryPlanner {
             .withQuotedCasing(Casing.UNCHANGED)
             .withCaseSensitive(false);
 
-    /** Session functions PostgreSQL clients call: version(), current_database(), current_schema(). */
+    /**
+     * Session functions PostgreSQL clients call: version(), current_database(), current_schema(). Dynamic, so
+     * they are never folded while planning (the folder knows no session) and a cached plan asks again.
+     */
     private static org.apache.calcite.sql.SqlFunction niladic(String name) {
         return new org.apache.calcite.sql.SqlFunction(
                 name,
@@ -150,13 +163,18 @@ final class QueryPlanner {
                 org.apache.calcite.sql.type.ReturnTypes.explicit(SqlTypeName.VARCHAR, 256),
                 null,
                 org.apache.calcite.sql.type.OperandTypes.NILADIC,
-                org.apache.calcite.sql.SqlFunctionCategory.SYSTEM);
+                org.apache.calcite.sql.SqlFunctionCategory.SYSTEM) {
+            @Override
+            public boolean isDynamicFunction() {
+                return true;
+            }
+        };
     }
 
     private static final SqlOperatorTable OPERATORS = SqlOperatorTables.chain(
             SqlOperatorTables.of(niladic("VERSION"), niladic("CURRENT_DATABASE"), niladic("CURRENT_SCHEMA")),
             org.apache.calcite.sql.fun.SqlStdOperatorTable.instance(),
-            SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+            PgFunctions.TABLE);
 
     /** A planned query. */
     record Plan(
@@ -179,7 +197,7 @@ final class QueryPlanner {
 
     static SqlNode parse(String sql) {
         try {
-            return SqlParser.create(sql, PARSER).parseStmt();
+            return SqlParser.create(RedshiftSyntax.rewrite(sql), PARSER).parseStmt();
         } catch (SqlParseException e) {
             throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error: " + firstLine(e.getMessage()), e);
         }
@@ -207,6 +225,7 @@ final class QueryPlanner {
         if (!bySchema.containsKey("pg_catalog")) {
             plus.add("pg_catalog", SystemTables.pgCatalog(catalog));
         }
+        addTypeNames(plus);
         Properties props = new Properties();
         props.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "false");
         CalciteConnectionConfig config = new CalciteConnectionConfigImpl(props);
@@ -223,12 +242,16 @@ final class QueryPlanner {
                 typeFactory,
                 SqlValidator.Config.DEFAULT
                         .withConformance(SqlConformanceEnum.LENIENT)
-                        .withIdentifierExpansion(true));
-        SqlNode parsed = parse(sql);
+                        .withIdentifierExpansion(true)
+                        .withTypeCoercionFactory(PgTypeCoercion::new));
+        RedshiftSyntax.DistinctOn distinctOn = RedshiftSyntax.distinctOn(sql);
+        SqlNode parsed = parse(distinctOn == null ? sql : distinctOn.sql());
         if (!parsed.isA(SqlKind.QUERY)) {
             throw new StrongroomException(
                     ErrorCode.NOT_IMPLEMENTED, "statement " + parsed.getKind() + " is not supported yet");
         }
+        parsed = RedshiftSyntax.rewrite(parsed);
+        List<@Nullable String> rewrittenNames = rewrittenNames(parsed);
         SqlNode validated;
         try {
             validated = validator.validate(parsed);
@@ -251,29 +274,107 @@ final class QueryPlanner {
         }
         VolcanoPlanner volcano = new VolcanoPlanner();
         volcano.addRelTraitDef(ConventionTraitDef.INSTANCE);
+        volcano.setExecutor(ConstantFolder.INSTANCE);
         RelOptCluster cluster = RelOptCluster.create(volcano, new RexBuilder(typeFactory));
         SqlToRelConverter converter = new SqlToRelConverter(
                 null,
                 validator,
                 reader,
                 cluster,
-                StandardConvertletTable.INSTANCE,
+                CONVERTLETS,
                 SqlToRelConverter.config().withTrimUnusedFields(false).withExpand(false));
         RelRoot relRoot = converter.convertQuery(validated, false, true);
+        if (distinctOn != null) {
+            relRoot = distinctOn(relRoot, distinctOn);
+        }
         RelNode rel = relRoot.project();
+        rel = windows(rel);
         rel = optimize(rel);
-        List<ResultColumn> columns = columns(validated, relRoot, rel.getRowType());
+        List<ResultColumn> columns = columns(validated, relRoot, rel.getRowType(), rewrittenNames);
         return new Plan(rel, columns, paramTypes, paramRelTypes);
     }
 
+    /**
+     * PostgreSQL's names for types that SQL spells otherwise ({@code ::text}, {@code ::int4}, {@code ::timestamptz}),
+     * which the parser reads as user-defined type names and the validator looks up in the root schema.
+     */
+    private static void addTypeNames(SchemaPlus root) {
+        Map<String, SqlTypeName> names = Map.ofEntries(
+                Map.entry("text", SqlTypeName.VARCHAR),
+                Map.entry("bpchar", SqlTypeName.CHAR),
+                Map.entry("int2", SqlTypeName.SMALLINT),
+                Map.entry("int4", SqlTypeName.INTEGER),
+                Map.entry("int8", SqlTypeName.BIGINT),
+                Map.entry("float4", SqlTypeName.REAL),
+                Map.entry("float8", SqlTypeName.DOUBLE),
+                Map.entry("bool", SqlTypeName.BOOLEAN),
+                Map.entry("timestamptz", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
+                Map.entry("timestamp without time zone", SqlTypeName.TIMESTAMP));
+        names.forEach((name, type) -> root.add(name, f -> switch (type) {
+            case TIMESTAMP, TIMESTAMP_WITH_LOCAL_TIME_ZONE -> f.createSqlType(type, 6);
+            case CHAR -> f.createSqlType(type, 1);
+            default -> f.createSqlType(type);
+        }));
+    }
+
+    private static final java.util.regex.Pattern UNKNOWN_COLUMN =
+            java.util.regex.Pattern.compile("Column '(.+)' not found in (?:any table|table '(.+)')");
+    private static final java.util.regex.Pattern UNKNOWN_TABLE =
+            java.util.regex.Pattern.compile("(?:Object|Table) '(.+?)' not found(?: within '(.+)')?");
+
+    /**
+     * Calcite's validation failure with PostgreSQL's SQLSTATE and wording where one fits: an unknown column is
+     * 42703 ({@code column "x" does not exist}), an unknown table 42P01 ({@code relation "x" does not exist}).
+     */
     private static StrongroomException validationError(org.apache.calcite.runtime.CalciteContextException e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
         String inner = e.getCause() != null && e.getCause().getMessage() != null
                 ? e.getCause().getMessage()
                 : m;
+        java.util.regex.Matcher column = UNKNOWN_COLUMN.matcher(inner);
+        if (column.matches()) {
+            String table = column.group(2);
+            return new StrongroomException(
+                    ErrorCode.UNDEFINED_COLUMN,
+                    table == null
+                            ? "column \"" + column.group(1) + "\" does not exist"
+                            : "column " + table + "." + column.group(1) + " does not exist",
+                    e);
+        }
+        java.util.regex.Matcher table = UNKNOWN_TABLE.matcher(inner);
+        if (table.matches()) {
+            String name = table.group(2) == null ? table.group(1) : table.group(2) + "." + table.group(1);
+            return new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + name + "\" does not exist", e);
+        }
         ErrorCode code = inner.contains("not found") ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_ARGUMENT;
         return new StrongroomException(code, inner, e);
     }
+
+    /**
+     * Calcite's conversions, except that a CAST to a string of a non-string value stays a CAST even over a literal
+     * (Calcite would fold {@code 1e20::text} and {@code true::text} into its own spelling, not PostgreSQL's), so
+     * the executor writes the text.
+     */
+    private static final org.apache.calcite.sql2rel.SqlRexConvertletTable CONVERTLETS = call -> {
+        if (call.getKind() == SqlKind.CAST) {
+            return (cx, c) -> {
+                // Casts made during conversion (AVG's expansion) were never validated: those go the standard way.
+                RelDataType target = cx.getValidator().getValidatedNodeTypeIfKnown(c);
+                SqlNode operand = c.operand(0);
+                RelDataType source = cx.getValidator().getValidatedNodeTypeIfKnown(operand);
+                if (target != null
+                        && source != null
+                        && SqlTypeName.CHAR_TYPES.contains(target.getSqlTypeName())
+                        && !SqlTypeName.CHAR_TYPES.contains(source.getSqlTypeName())
+                        && source.getSqlTypeName() != SqlTypeName.NULL) {
+                    return cx.getRexBuilder().makeAbstractCast(target, cx.convertExpression(operand), false);
+                }
+                return java.util.Objects.requireNonNull(StandardConvertletTable.INSTANCE.get(c))
+                        .convertCall(cx, c);
+            };
+        }
+        return StandardConvertletTable.INSTANCE.get(call);
+    };
 
     private static RelNode optimize(RelNode rel) {
         HepProgramBuilder subqueries = new HepProgramBuilder()
@@ -299,10 +400,8 @@ final class QueryPlanner {
         }
         RelBuilder builder =
                 RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(rel.getCluster(), null);
-        RelNode decorrelated = RelDecorrelator.decorrelateQuery(rel, builder);
-        // The decorrelator turns a correlated LIMIT into ROW_NUMBER() OVER, which the executor does not run;
-        // such a query keeps its Correlate and runs as a nested loop instead.
-        rel = hasWindow(decorrelated) && !hasWindow(rel) ? rel : decorrelated;
+        // The decorrelator may turn a correlated LIMIT into ROW_NUMBER() OVER: windows() makes that a Window.
+        rel = windows(RelDecorrelator.decorrelateQuery(rel, builder));
         rel = pullFactors(rel);
         HepProgramBuilder program = new HepProgramBuilder()
                 .addMatchOrder(HepMatchOrder.BOTTOM_UP)
@@ -328,12 +427,16 @@ final class QueryPlanner {
                 return visited.accept(new org.apache.calcite.rex.RexShuttle() {
                     @Override
                     public org.apache.calcite.rex.RexNode visitCall(org.apache.calcite.rex.RexCall call) {
+                        RexBuilder rb = visited.getCluster().getRexBuilder();
                         if (call.getKind() == SqlKind.SEARCH) {
-                            return org.apache.calcite.rex.RexUtil.expandSearch(
-                                            visited.getCluster().getRexBuilder(), null, call)
+                            return org.apache.calcite.rex.RexUtil.expandSearch(rb, null, call)
                                     .accept(this);
                         }
-                        return super.visitCall(call);
+                        RexNode out = super.visitCall(call);
+                        // A range expanded inside an AND (OR) is an AND (OR) itself: keep conditions flat.
+                        return call.getKind() == SqlKind.AND || call.getKind() == SqlKind.OR
+                                ? org.apache.calcite.rex.RexUtil.flatten(rb, out)
+                                : out;
                     }
                 });
             }
@@ -460,6 +563,83 @@ final class QueryPlanner {
                 join, List.of(), exprs, c.getRowType(), java.util.Set.of());
     }
 
+    /**
+     * PostgreSQL's {@code SELECT DISTINCT ON (keys) ... ORDER BY ...}: of the rows equal on the keys, the first in
+     * the ORDER BY's order. Planned as {@code ROW_NUMBER() OVER (PARTITION BY keys ORDER BY <the query's order>) =
+     * 1} below the query's sort (which keeps its LIMIT), then the appended key columns are dropped from the output.
+     */
+    private static RelRoot distinctOn(RelRoot root, RedshiftSyntax.DistinctOn d) {
+        List<Map.Entry<Integer, String>> fields = List.copyOf(root.fields);
+        int visible = fields.size() - d.appended();
+        RelNode top = root.rel;
+        org.apache.calcite.rel.core.Sort sort = top instanceof org.apache.calcite.rel.core.Sort s ? s : null;
+        RelNode input = sort != null ? sort.getInput() : top;
+        RelBuilder b =
+                RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(input.getCluster(), null);
+        b.push(input);
+        List<RexNode> keys = new ArrayList<>();
+        for (RedshiftSyntax.Key k : d.keys()) {
+            keys.add(b.field(
+                    fields.get(k.appended() ? visible + k.index() : k.index()).getKey()));
+        }
+        List<RexNode> order = new ArrayList<>();
+        if (sort != null) {
+            for (org.apache.calcite.rel.RelFieldCollation c :
+                    sort.getCollation().getFieldCollations()) {
+                RexNode e = b.field(c.getFieldIndex());
+                boolean desc = c.getDirection().isDescending();
+                boolean nullsFirst = c.nullDirection == org.apache.calcite.rel.RelFieldCollation.NullDirection.FIRST
+                        || (c.nullDirection == org.apache.calcite.rel.RelFieldCollation.NullDirection.UNSPECIFIED
+                                && desc);
+                e = desc ? b.desc(e) : e;
+                order.add(nullsFirst ? b.nullsFirst(e) : b.nullsLast(e));
+            }
+        }
+        int width = input.getRowType().getFieldCount();
+        RexNode rowNumber = b.aggregateCall(org.apache.calcite.sql.fun.SqlStdOperatorTable.ROW_NUMBER)
+                .over()
+                .partitionBy(keys)
+                .orderBy(order)
+                .toRex();
+        b.projectPlus(rowNumber);
+        b.filter(b.equals(b.field(width), b.literal(1)));
+        b.project(b.fields(org.apache.calcite.util.ImmutableBitSet.range(width)));
+        RelNode firsts = b.build();
+        RelNode newTop = sort != null
+                ? sort.copy(sort.getTraitSet(), firsts, sort.getCollation(), sort.offset, sort.fetch)
+                : firsts;
+        return new RelRoot(
+                newTop,
+                root.validatedRowType,
+                root.kind,
+                org.apache.calcite.util.Pair.zip(
+                        fields.subList(0, visible).stream()
+                                .map(Map.Entry::getKey)
+                                .toList(),
+                        fields.subList(0, visible).stream()
+                                .map(Map.Entry::getValue)
+                                .toList()),
+                root.collation,
+                root.hints);
+    }
+
+    /**
+     * Projections with window functions ({@code RexOver}) split into a {@code LogicalWindow} that computes them and a
+     * projection over it, the form the executor runs. Done right after conversion so the filter and join rules meet
+     * an opaque window node instead of window expressions they might move, and again after decorrelation, which
+     * may introduce them.
+     */
+    private static RelNode windows(RelNode rel) {
+        if (!hasWindow(rel)) {
+            return rel;
+        }
+        HepPlanner hep = new HepPlanner(new HepProgramBuilder()
+                .addRuleInstance(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW)
+                .build());
+        hep.setRoot(rel);
+        return hep.findBestExp();
+    }
+
     private static boolean hasCorrelate(RelNode rel) {
         boolean[] found = {false};
         rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
@@ -565,12 +745,18 @@ final class QueryPlanner {
     }
 
     /** Result column names as PostgreSQL names them: aliases, column names, function names, ?column?. */
-    private static List<ResultColumn> columns(SqlNode validated, RelRoot root, RelDataType rowType) {
+    private static List<ResultColumn> columns(
+            SqlNode validated, RelRoot root, RelDataType rowType, List<@Nullable String> rewrittenNames) {
         List<@Nullable String> pgNames = new ArrayList<>();
         SqlNode q = validated instanceof SqlOrderBy ob ? ob.query : validated;
         if (q instanceof SqlSelect select) {
             for (SqlNode item : select.getSelectList()) {
-                pgNames.add(pgName(item));
+                int i = pgNames.size();
+                String name = pgName(item);
+                if ("case".equals(name) && i < rewrittenNames.size() && rewrittenNames.get(i) != null) {
+                    name = rewrittenNames.get(i);
+                }
+                pgNames.add(name);
             }
         }
         List<ResultColumn> out = new ArrayList<>();
@@ -585,6 +771,27 @@ final class QueryPlanner {
                 name = "?column?";
             }
             out.add(Types.column(name, fields.get(i).getType()));
+        }
+        return out;
+    }
+
+    /**
+     * The names of select items the validator rewrites into CASE (NULLIF, COALESCE), by position, taken before it
+     * does; empty when the select list has a {@code *} (positions would shift).
+     */
+    private static List<@Nullable String> rewrittenNames(SqlNode parsed) {
+        SqlNode q = parsed instanceof SqlOrderBy ob ? ob.query : parsed;
+        List<@Nullable String> out = new ArrayList<>();
+        if (!(q instanceof SqlSelect select) || select.getSelectList() == null) {
+            return out;
+        }
+        for (SqlNode item : select.getSelectList()) {
+            if (item instanceof SqlIdentifier id && id.isStar()) {
+                return List.of();
+            }
+            String name =
+                    item instanceof SqlCall call ? call.getOperator().getName().toLowerCase(Locale.ROOT) : "";
+            out.add(name.equals("nullif") || name.equals("coalesce") ? name : null);
         }
         return out;
     }
@@ -605,7 +812,10 @@ final class QueryPlanner {
             return pgName(c.operand(0));
         }
         if (item instanceof SqlCall call) {
-            if (call.getKind() == SqlKind.OTHER_FUNCTION
+            if (call.getKind() == SqlKind.OVER) {
+                return pgName(call.operand(0));
+            }
+            if (call.getOperator() instanceof org.apache.calcite.sql.SqlFunction
                     || call.getOperator().isAggregator()
                     || call.getKind() == SqlKind.COALESCE
                     || call.getKind() == SqlKind.EXTRACT) {

@@ -51,10 +51,14 @@ final class StoreSession implements SqlSession {
     private @Nullable Transaction tx;
     private boolean failed;
     private volatile boolean cancelled;
+    private final java.time.InstantSource clock;
+    /** When the open transaction block began: the current time of CURRENT_DATE, NOW() and SYSDATE inside it. */
+    private java.time.Instant blockStartedAt = java.time.Instant.EPOCH;
 
-    StoreSession(Store store, SessionInfo info) {
+    StoreSession(Store store, SessionInfo info, java.time.InstantSource clock) {
         this.store = store;
         this.info = info;
+        this.clock = clock;
         settings.put("server_version", "8.0.2");
         settings.put("server_encoding", "UTF8");
         settings.put("client_encoding", "UTF8");
@@ -280,6 +284,7 @@ final class StoreSession implements SqlSession {
             case "BEGIN" -> {
                 if (tx == null) {
                     tx = store.begin();
+                    blockStartedAt = clock.instant();
                     failed = false;
                 }
                 return new Result.Command("BEGIN");
@@ -374,7 +379,8 @@ final class StoreSession implements SqlSession {
     }
 
     private Expressions.Context context(List<@Nullable Object> params) {
-        return new Expressions.Context(params, info.user(), info.database());
+        java.time.Instant now = clock.instant();
+        return new Expressions.Context(params, info.user(), info.database(), now, tx != null ? blockStartedAt : now);
     }
 
     // ---- queries ----
