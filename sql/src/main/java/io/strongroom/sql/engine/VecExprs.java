@@ -325,6 +325,20 @@ final class VecExprs {
         java.util.Arrays.fill(out, and ? 1 : 0);
         for (VExpr a : args) {
             Vec v = a.eval(b);
+            if (v.nulls == null) {
+                // BOOL values are 0 or 1: AND and OR are bitwise.
+                long[] x = v.longs;
+                if (and) {
+                    for (int i = 0; i < n; i++) {
+                        out[i] &= x[i];
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        out[i] |= x[i];
+                    }
+                }
+                continue;
+            }
             for (int i = 0; i < n; i++) {
                 if (v.isNull(i)) {
                     if (unknown == null) {
@@ -406,9 +420,7 @@ final class VecExprs {
                     return compareObjects(kind, a, b, nulls);
                 }
             }
-            for (int i = 0; i < n; i++) {
-                out[i] = test(kind, Long.compare(x[i], y[i])) ? 1 : 0;
-            }
+            compareLongs(kind, x, y, out, n);
         } else if ((ta == Vec.Type.DOUBLE || numeric(ta)) && (tb == Vec.Type.DOUBLE || numeric(tb))) {
             double[] x = doubles(a);
             double[] y = doubles(b);
@@ -442,6 +454,41 @@ final class VecExprs {
                     : 0;
         }
         return Vec.ofLongs(Vec.Type.BOOL, 0, out, n, nulls);
+    }
+
+    private static void compareLongs(SqlKind kind, long[] x, long[] y, long[] out, int n) {
+        switch (kind) {
+            case EQUALS -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] == y[i] ? 1 : 0;
+                }
+            }
+            case NOT_EQUALS -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] != y[i] ? 1 : 0;
+                }
+            }
+            case LESS_THAN -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] < y[i] ? 1 : 0;
+                }
+            }
+            case LESS_THAN_OR_EQUAL -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] <= y[i] ? 1 : 0;
+                }
+            }
+            case GREATER_THAN -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] > y[i] ? 1 : 0;
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] >= y[i] ? 1 : 0;
+                }
+            }
+        }
     }
 
     private static boolean test(SqlKind kind, int c) {
