@@ -42,7 +42,7 @@ final class JoinOrder {
         int n = inputs.size();
         if (n == 2) {
             List<Integer> both = List.of(0, 1);
-            return build(mj, both, offsetsOf(inputs), RelOptUtil.conjunctions(mj.getJoinFilter()), factors(mj));
+            return build(mj, inputs, both, offsetsOf(inputs), RelOptUtil.conjunctions(mj.getJoinFilter()), factors(mj));
         }
         RelMetadataQuery mq = mj.getCluster().getMetadataQuery();
         int[] offset = new int[n + 1];
@@ -53,6 +53,7 @@ final class JoinOrder {
             rows[i] = r == null ? 1e6 : Math.max(1, r);
         }
         List<RexNode> conjuncts = RelOptUtil.conjunctions(mj.getJoinFilter());
+        inputs = reduceAggregates(inputs, offset, rows, conjuncts, mq);
         List<BitSet> factorsOf = new ArrayList<>();
         for (RexNode c : conjuncts) {
             BitSet f = new BitSet();
@@ -102,7 +103,90 @@ final class JoinOrder {
             joined.set(pick);
             current = min;
         }
-        return build(mj, order, offset, conjuncts, factorsOf);
+        return build(mj, inputs, order, offset, conjuncts, factorsOf);
+    }
+
+    /**
+     * Semi-join reduction: an aggregate joined on its group keys to a small, join-free input only needs the
+     * groups whose keys that input has, so its input is first semi-joined to it (TPC-H Q17 aggregates the
+     * lineitems of 200 parts instead of all 200,000). The small input is read twice; results are unchanged, since
+     * an inner join on the group keys drops exactly the groups the semi join removes.
+     */
+    private static List<RelNode> reduceAggregates(
+            List<RelNode> inputs, int[] offset, double[] rows, List<RexNode> conjuncts, RelMetadataQuery mq) {
+        List<RelNode> out = new ArrayList<>(inputs);
+        for (int a = 0; a < inputs.size(); a++) {
+            if (!(inputs.get(a) instanceof org.apache.calcite.rel.logical.LogicalAggregate agg)
+                    || agg.getGroupSets().size() != 1
+                    || agg.getGroupCount() == 0) {
+                continue;
+            }
+            Double inRows = mq.getRowCount(agg.getInput());
+            if (inRows == null) {
+                continue;
+            }
+            int[] groupCols = agg.getGroupSet().toArray();
+            int aggInputWidth = agg.getInput().getRowType().getFieldCount();
+            for (int c = 0; c < inputs.size(); c++) {
+                if (c == a || rows[c] * 10 > inRows || !joinFree(inputs.get(c))) {
+                    continue;
+                }
+                RexBuilder rb = agg.getCluster().getRexBuilder();
+                List<RexNode> conds = new ArrayList<>();
+                for (RexNode k : conjuncts) {
+                    if (!(k instanceof RexCall call
+                            && call.getKind() == SqlKind.EQUALS
+                            && call.getOperands().get(0) instanceof RexInputRef x
+                            && call.getOperands().get(1) instanceof RexInputRef y)) {
+                        continue;
+                    }
+                    RexInputRef inA = factorOf(offset, x.getIndex()) == a ? x : y;
+                    RexInputRef inC = inA == x ? y : x;
+                    if (factorOf(offset, inA.getIndex()) != a || factorOf(offset, inC.getIndex()) != c) {
+                        continue;
+                    }
+                    int local = inA.getIndex() - offset[a];
+                    if (local >= groupCols.length) {
+                        continue; // an aggregate value, not a group key
+                    }
+                    int col = groupCols[local];
+                    conds.add(rb.makeCall(
+                            call.getOperator(),
+                            rb.makeInputRef(agg.getInput(), col),
+                            new RexInputRef(aggInputWidth + inC.getIndex() - offset[c], inC.getType())));
+                }
+                if (conds.isEmpty()) {
+                    continue;
+                }
+                RelNode semi = LogicalJoin.create(
+                        agg.getInput(),
+                        inputs.get(c),
+                        List.of(),
+                        RexUtil.composeConjunction(rb, conds),
+                        java.util.Set.of(),
+                        JoinRelType.SEMI);
+                out.set(a, agg.copy(agg.getTraitSet(), List.of(semi)));
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** Whether a subtree reads its tables without joining or aggregating. */
+    private static boolean joinFree(RelNode rel) {
+        if (rel instanceof org.apache.calcite.rel.core.Join
+                || rel instanceof org.apache.calcite.rel.core.Aggregate
+                || rel instanceof org.apache.calcite.rel.core.Correlate
+                || rel instanceof org.apache.calcite.rel.core.SetOp
+                || rel instanceof MultiJoin) {
+            return false;
+        }
+        for (RelNode in : rel.getInputs()) {
+            if (!joinFree(in)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int[] offsetsOf(List<RelNode> inputs) {
@@ -205,9 +289,13 @@ final class JoinOrder {
 
     /** Left-deep joins in {@code order}, each with the conditions its inputs complete, then the original fields. */
     private static RelNode build(
-            MultiJoin mj, List<Integer> order, int[] offset, List<RexNode> conjuncts, List<BitSet> factorsOf) {
+            MultiJoin mj,
+            List<RelNode> inputs,
+            List<Integer> order,
+            int[] offset,
+            List<RexNode> conjuncts,
+            List<BitSet> factorsOf) {
         RexBuilder rb = mj.getCluster().getRexBuilder();
-        List<RelNode> inputs = mj.getInputs();
         int total = offset[offset.length - 1];
         int[] position = new int[total]; // original field -> position in the tree built so far
         boolean[] applied = new boolean[conjuncts.size()];

@@ -247,6 +247,35 @@ class VectorExecutorTest {
                         sumRatio(i -> String.valueOf(i % 1000).startsWith("99") && i % 5 > 0)));
     }
 
+    @Test
+    void aggregateJoinedOnItsGroupKeys_toASmallInput_keepsExactlyTheMatchingGroups() {
+        run("CREATE TABLE facts (g INTEGER, v INTEGER)");
+        run("CREATE TABLE picks (g INTEGER, label VARCHAR(10))");
+        StringBuilder text = new StringBuilder();
+        long[] sums = new long[100];
+        long[] counts = new long[100];
+        for (int i = 0; i < BIG_ROWS; i++) {
+            int g = i % 100;
+            text.append(i % 997 == 0 ? "\\N" : String.valueOf(g))
+                    .append('|')
+                    .append(i % 13)
+                    .append('\n');
+            if (i % 997 != 0) {
+                sums[g] += i % 13;
+                counts[g]++;
+            }
+        }
+        copy("facts", text.toString());
+        run("INSERT INTO picks VALUES (7, 'seven'), (42, 'forty-two'), (NULL, 'none'), (1000, 'absent')");
+        // Three inputs, so the join orderer sees the aggregate and the small table together.
+        String sql = "SELECT p.label, a.s, count(*) FROM picks p"
+                + " JOIN (SELECT g, sum(v) AS s FROM facts GROUP BY g) a ON a.g = p.g"
+                + " JOIN facts f ON f.g = p.g GROUP BY p.label, a.s ORDER BY 1";
+        assertThat(rows("EXPLAIN " + sql).toString()).contains("joinType=[semi]");
+        assertThat(rows(sql))
+                .containsExactly(List.of("forty-two", sums[42], counts[42]), List.of("seven", sums[7], counts[7]));
+    }
+
     private static int countWhere(java.util.function.IntPredicate p) {
         int n = 0;
         for (int i = 0; i < BIG_ROWS; i++) {
