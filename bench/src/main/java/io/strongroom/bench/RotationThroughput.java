@@ -102,11 +102,13 @@ public final class RotationThroughput {
             addBigManifest(dir, v1, blocks, layout.sliceCount());
             try (Store s = Store.open(dir, StoreKeys.of(v1))) {
                 // Warm up, then measure queries and commits before.
-                measure(s, 2_000_000_000L, null);
-                long[] before = measure(s, 3_000_000_000L, null);
+                measure(s, 2_000_000_000L, null, null);
+                long[] before = measure(s, 3_000_000_000L, null, null);
                 long[] rotateNanos = {0};
                 long[] phases = {0, 0, 0};
-                long[] during = measure(s, 0, () -> {
+                long[] switchAt = {0, 0};
+                List<long[]> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+                long[] during = measure(s, 0, commits, () -> {
                     long t0 = System.nanoTime();
                     s.rotateDatabaseKey(v2, new KeyRotation.Listener() {
                         @Override
@@ -121,6 +123,8 @@ public final class RotationThroughput {
 
                         @Override
                         public void switched(long pausedNanos) {
+                            switchAt[1] = System.nanoTime();
+                            switchAt[0] = switchAt[1] - pausedNanos;
                             phases[2] = pausedNanos;
                         }
                     });
@@ -128,7 +132,16 @@ public final class RotationThroughput {
                 });
                 // Queries against the same store after the rotation: "around" is the mean of the windows before and
                 // after it, which evens out a machine whose load drifts (shared cores).
-                long[] after = measure(s, 3_000_000_000L, null);
+                long[] after = measure(s, 3_000_000_000L, null, null);
+                // The writers' view of the switch: the longest commit that was running while the lock was held.
+                long stalled = 0;
+                synchronized (commits) {
+                    for (long[] c : commits) {
+                        if (c[0] <= switchAt[1] && c[1] >= switchAt[0]) {
+                            stalled = Math.max(stalled, c[1] - c[0]);
+                        }
+                    }
+                }
                 double qpsBefore = (before[0] + after[0]) * 1e9 / (before[1] + after[1]);
                 double qpsDuring = during[0] * 1e9 / during[1];
                 out.printf(
@@ -143,14 +156,19 @@ public final class RotationThroughput {
                         Math.max(before[2], after[2]) / 1e6);
                 out.printf(
                         Locale.ROOT,
-                        "           record %.2f s, rewrap %.2f s, manifests + switch %.2f s; writes paused %.1f ms (switch);"
-                                + " q/s before %.1f, after %.1f%n",
+                        "           record %.2f s, rewrap %.2f s, manifests + switch %.2f s; writes paused %.1f ms (switch),"
+                                + " longest commit across it %.1f ms; q/s before %.1f, after %.1f;"
+                                + " GC pauses ms/s before %.0f, during %.0f, after %.0f%n",
                         phases[0] / 1e9,
                         (phases[1] - phases[0]) / 1e9,
                         (rotateNanos[0] - phases[1]) / 1e9,
                         phases[2] / 1e6,
+                        stalled / 1e6,
                         before[0] * 1e9 / before[1],
-                        after[0] * 1e9 / after[1]);
+                        after[0] * 1e9 / after[1],
+                        before[3] * 1e9 / before[1],
+                        during[3] * 1e9 / during[1],
+                        after[3] * 1e9 / after[1]);
                 if (s.currentKeyVersion() != 2) {
                     throw new IllegalStateException("rotation did not switch the key");
                 }
@@ -160,9 +178,14 @@ public final class RotationThroughput {
 
     /**
      * Runs a scan loop and a writer loop for {@code nanos}, or while {@code work} runs; returns {queries, elapsed
-     * nanos, longest commit nanos}.
+     * nanos, longest commit nanos, GC pause millis}. {@code commits}, when given, receives each commit's start and
+     * end.
      */
-    private static long[] measure(Store s, long nanos, @org.jspecify.annotations.Nullable Runnable work)
+    private static long[] measure(
+            Store s,
+            long nanos,
+            @org.jspecify.annotations.Nullable List<long[]> commits,
+            @org.jspecify.annotations.Nullable Runnable work)
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong queries = new AtomicLong();
@@ -190,13 +213,18 @@ public final class RotationThroughput {
                         tx.commit();
                     }
                     n += 100;
-                    maxCommit.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                    long t1 = System.nanoTime();
+                    maxCommit.accumulateAndGet(t1 - t0, Math::max);
+                    if (commits != null) {
+                        commits.add(new long[] {t0, t1});
+                    }
                     Thread.sleep(5);
                 }
             } catch (Throwable t) {
                 failures.add(t);
             }
         });
+        long gc0 = gcPauseMillis();
         long t0 = System.nanoTime();
         if (work != null) {
             work.run();
@@ -204,6 +232,7 @@ public final class RotationThroughput {
             Thread.sleep(nanos / 1_000_000);
         }
         long elapsed = System.nanoTime() - t0;
+        long gc = gcPauseMillis() - gc0;
         long q = queries.get();
         stop.set(true);
         reader.join();
@@ -211,7 +240,19 @@ public final class RotationThroughput {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a query or commit failed", failures.get(0));
         }
-        return new long[] {q, elapsed, maxCommit.get()};
+        return new long[] {q, elapsed, maxCommit.get(), gc};
+    }
+
+    /** Milliseconds the collectors have stopped the application so far (concurrent cycles left out). */
+    private static long gcPauseMillis() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean b :
+                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (!b.getName().contains("Concurrent")) {
+                ms += Math.max(0, b.getCollectionTime());
+            }
+        }
+        return ms;
     }
 
     private static long scan(TableReader reader) {
