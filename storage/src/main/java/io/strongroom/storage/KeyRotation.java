@@ -387,16 +387,25 @@ public final class KeyRotation {
         BlockRef[] out = new BlockRef[blocks.size()];
         int[] todo = new int[out.length];
         int nTodo = 0;
-        AlreadyRewrapped reuse = new AlreadyRewrapped(already == null ? List.of() : already.blocks());
-        for (int i = 0; i < out.length; i++) {
-            BlockRef b = blocks.get(i);
-            BlockRef r = reuse.find(b.blockId());
-            if (b.dekVersion() == next.version()) {
-                out[i] = b;
-            } else if (r != null && r.dekVersion() == next.version() && sameBlock(r, b)) {
-                out[i] = r;
-            } else {
-                todo[nTodo++] = i;
+        if (already == null) {
+            // Nothing to reuse: every block is the workers' (rewrap leaves one already under the new key as it is).
+            // Not even a first look here: a million blocks spread over the heap cost a cache miss each.
+            for (int i = 0; i < out.length; i++) {
+                todo[i] = i;
+            }
+            nTodo = out.length;
+        } else {
+            AlreadyRewrapped reuse = new AlreadyRewrapped(already.blocks());
+            for (int i = 0; i < out.length; i++) {
+                BlockRef b = blocks.get(i);
+                BlockRef r = reuse.find(b.blockId());
+                if (b.dekVersion() == next.version()) {
+                    out[i] = b;
+                } else if (r != null && r.dekVersion() == next.version() && sameBlock(r, b)) {
+                    out[i] = r;
+                } else {
+                    todo[nTodo++] = i;
+                }
             }
         }
         if (nTodo < out.length) {
