@@ -14,7 +14,6 @@ import io.strongroom.storage.format.TableManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -78,8 +77,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe by itself: the store runs one rotation at a time.
  */
 public final class KeyRotation {
-    /** Block keys per unit of background work: a few milliseconds of one core, so progress stays smooth. */
-    private static final int CHUNK = 4096;
+    /**
+     * Block keys per unit of background work: about 2.5 ms of one core. Small, because a low-priority worker
+     * starved in the middle of a chunk holds the rotation back until it finishes that chunk.
+     */
+    private static final int CHUNK = 1024;
 
     /**
      * A catch-up pass that rewrapped at most this many block keys ends the passes outside the lock: the next one
@@ -413,47 +415,114 @@ public final class KeyRotation {
             pace.done(out.length - nTodo);
             done.accept(out.length - nTodo);
         }
-        String storeId = store.storeId();
-        int count = nTodo;
+        RewrapJob job = new RewrapJob(ring, tableId, blocks, todo, nTodo, out);
         if (!background || nTodo <= CHUNK) {
-            rewrapRange(ring, storeId, tableId, blocks, todo, 0, count, out);
-            pace.done(count);
-            done.accept(count);
+            while (job.runOne()) {
+                // This thread does it all.
+            }
         } else {
-            // At most two chunks per worker in flight: progress stays current and a failure stops the rest soon.
-            ArrayDeque<Future<Integer>> inFlight = new ArrayDeque<>();
-            try {
-                int from = 0;
-                while (from < count || !inFlight.isEmpty()) {
-                    Future<Integer> head = inFlight.peek();
-                    if (head != null && head.isDone()) {
-                        int n = await(inFlight.remove());
-                        pace.done(n);
-                        done.accept(n);
-                    } else if (from < count && pace.behind()) {
-                        // The workers are starved: this thread, at normal priority, takes the next chunk itself.
-                        int to = Math.min(count, from + CHUNK);
-                        rewrapRange(ring, storeId, tableId, blocks, todo, from, to, out);
-                        pace.done(to - from);
-                        done.accept(to - from);
-                        from = to;
-                    } else if (from < count && inFlight.size() < 2 * PARALLELISM) {
-                        int f = from;
-                        int to = Math.min(count, from + CHUNK);
-                        inFlight.add(WORKERS.submit(() -> {
-                            rewrapRange(ring, storeId, tableId, blocks, todo, f, to, out);
-                            return to - f;
-                        }));
-                        from = to;
-                    } else {
-                        awaitBriefly(java.util.Objects.requireNonNull(head));
+            for (int i = 0; i < PARALLELISM; i++) {
+                WORKERS.execute(() -> {
+                    while (job.runOne()) {
+                        // Claim chunks until none is left.
                     }
-                }
-            } finally {
-                inFlight.forEach(f -> f.cancel(false));
+                });
             }
         }
-        return new Rewrapped(List.of(out), count);
+        long reported = 0;
+        while (true) {
+            job.rethrowFailure();
+            long finished = job.finished();
+            if (finished > reported) {
+                pace.done(finished - reported);
+                done.accept(finished - reported);
+                reported = finished;
+            }
+            if (finished == nTodo) {
+                break;
+            }
+            // The workers are starved: this thread, at normal priority, takes the next chunk itself.
+            if (!(pace.behind() && job.runOne())) {
+                job.awaitProgress(PACE_CHECK_MILLIS);
+            }
+        }
+        return new Rewrapped(List.of(out), nTodo);
+    }
+
+    /**
+     * The rewrap of one table's blocks {@code blocks[todo[0..count)]} into {@code out}, in chunks that the
+     * low-priority workers and the rotating thread claim in turn, so that a starved worker holds back at most the
+     * one chunk it is running. Thread-safe: {@code out} is written at distinct indexes and read by the rotating
+     * thread once {@link #finished} says all is done.
+     */
+    private final class RewrapJob {
+        private final Sealer ring;
+        private final long tableId;
+        private final List<BlockRef> blocks;
+        private final int[] todo;
+        private final int count;
+        private final BlockRef[] out;
+        private final int chunks;
+        private final java.util.concurrent.atomic.AtomicInteger nextChunk =
+                new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
+        private volatile @Nullable Throwable failure;
+
+        RewrapJob(Sealer ring, long tableId, List<BlockRef> blocks, int[] todo, int count, BlockRef[] out) {
+            this.ring = ring;
+            this.tableId = tableId;
+            this.blocks = blocks;
+            this.todo = todo;
+            this.count = count;
+            this.out = out;
+            this.chunks = (count + CHUNK - 1) / CHUNK;
+        }
+
+        /** Claims and runs the next chunk; false when none was left (or the job failed). */
+        boolean runOne() {
+            int c = nextChunk.getAndIncrement();
+            if (c >= chunks || failure != null) {
+                return false;
+            }
+            int from = c * CHUNK;
+            int to = Math.min(count, from + CHUNK);
+            try {
+                rewrapRange(ring, store.storeId(), tableId, blocks, todo, from, to, out);
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                nextChunk.set(chunks);
+            } finally {
+                finished.addAndGet(to - from);
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+            return true;
+        }
+
+        long finished() {
+            return finished.get();
+        }
+
+        /** Waits until a chunk finishes or {@code millis} pass. */
+        synchronized void awaitProgress(long millis) {
+            try {
+                wait(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StrongroomException(ErrorCode.INTERNAL, "key rotation interrupted", e);
+            }
+        }
+
+        void rethrowFailure() {
+            Throwable f = failure;
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            if (f instanceof Error err) {
+                throw err;
+            }
+        }
     }
 
     /** True when {@code a} and {@code b} describe the same block the same way, whatever their keys. */
@@ -532,16 +601,26 @@ public final class KeyRotation {
      * fraction of a core ({@link #BACKGROUND_SLACK_FACTOR}).
      */
     private <T> T inBackground(Callable<T> work, long estimatedNanos) {
-        if (pace.slackNanos() < BACKGROUND_SLACK_FACTOR * estimatedNanos) {
-            try {
-                return work.call();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new StrongroomException(ErrorCode.INTERNAL, "key rotation failed: " + e, e);
+        if (pace.slackNanos() >= BACKGROUND_SLACK_FACTOR * estimatedNanos) {
+            Future<T> f = WORKERS.submit(work);
+            while (!f.isDone()) {
+                // Behind the pace before a worker even started it (all starved): take it back.
+                if (pace.behind() && f.cancel(false)) {
+                    break;
+                }
+                awaitBriefly(f);
+            }
+            if (!f.isCancelled()) {
+                return await(f);
             }
         }
-        return await(WORKERS.submit(work));
+        try {
+            return work.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StrongroomException(ErrorCode.INTERNAL, "key rotation failed: " + e, e);
+        }
     }
 
     /** Waits until {@code f} is done or a moment has passed, so the caller can check the pace again. */
