@@ -44,10 +44,11 @@ import org.jspecify.annotations.Nullable;
  *       moment, every block key not yet under the new DEK is unwrapped (with whichever older DEK wraps it) and
  *       wrapped under the new one with the new version in its associated data; a new manifest per table is
  *       written (sealed under the new DEK, {@link CommitStep#ROTATION_MANIFEST_WRITTEN}) at a manifest version
- *       reserved so that commits running meanwhile skip it. The work runs in chunks on worker threads at low OS
- *       priority ({@link BackgroundPriority}): it takes only the CPU queries leave idle. On a machine so busy that
- *       this falls behind a floor pace ({@link Pace}), the rotating thread runs chunks itself at normal priority
- *       until it has caught up, so a rotation yields to queries but still ends in bounded time. Then catch-up passes,
+ *       reserved so that commits running meanwhile skip it. The work runs in small chunks, claimed in turn by
+ *       worker threads at low OS priority ({@link BackgroundPriority}): it takes only the CPU queries leave idle.
+ *       On a machine so busy that this falls behind a floor pace ({@link Pace}), the rotating thread claims chunks
+ *       itself at normal priority until it has caught up (and takes back a manifest write no worker has started),
+ *       so a rotation yields to queries but still ends in bounded time. Then catch-up passes,
  *       still outside the lock, rewrap what commits added meanwhile (only their new blocks need a DEK operation)
  *       until a pass finds little, so that the switch has little left. Reads and commits go on; commits still
  *       write under the old DEK.
