@@ -158,12 +158,18 @@ public final class KeyRotation {
     /** Every file this rotation wrote, to discard if it does not commit. */
     private final List<Path> written = new ArrayList<>();
 
-    private final Pace pace = new Pace(System::nanoTime);
+    private final Pace pace;
 
     KeyRotation(Store store, DatabaseKey next, Listener listener) {
+        this(store, next, listener, System::nanoTime);
+    }
+
+    /** With the clock the pace reads (tests: a clock that makes the rotation always behind). */
+    KeyRotation(Store store, DatabaseKey next, Listener listener, java.util.function.LongSupplier nanoTime) {
         this.store = store;
         this.next = next;
         this.listener = listener;
+        this.pace = new Pace(nanoTime);
     }
 
     /** A table's rewrapped manifest, written but not yet committed. */
@@ -603,18 +609,32 @@ public final class KeyRotation {
      */
     private <T> T inBackground(Callable<T> work, long estimatedNanos) {
         if (pace.slackNanos() >= BACKGROUND_SLACK_FACTOR * estimatedNanos) {
-            Future<T> f = WORKERS.submit(work);
+            // Whoever claims the work first runs it: a worker, or this thread once behind the pace (a worker may
+            // then never start; Future.cancel would not do, it also succeeds on a task already running).
+            java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<@Nullable T> result =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Future<Boolean> f = WORKERS.submit(() -> {
+                if (!claimed.compareAndSet(false, true)) {
+                    return false;
+                }
+                result.set(work.call());
+                return true;
+            });
             while (!f.isDone()) {
-                // Behind the pace before a worker even started it (all starved): take it back.
-                if (pace.behind() && f.cancel(false)) {
-                    break;
+                if (pace.behind() && claimed.compareAndSet(false, true)) {
+                    return callHere(work);
                 }
                 awaitBriefly(f);
             }
-            if (!f.isCancelled()) {
-                return await(f);
+            if (await(f)) {
+                return java.util.Objects.requireNonNull(result.get());
             }
         }
+        return callHere(work);
+    }
+
+    private static <T> T callHere(Callable<T> work) {
         try {
             return work.call();
         } catch (RuntimeException e) {
