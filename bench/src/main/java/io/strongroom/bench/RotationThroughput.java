@@ -185,7 +185,8 @@ public final class RotationThroughput {
                             Locale.ROOT,
                             "%17s rewrap %.2f s, manifests + switch %.2f s; CPU %.2f s (%.2f s of it on the low-priority"
                                     + " workers); q/s before %.1f, after %.1f; max commit ms around %.1f; GC pauses ms/s"
-                                    + " before %.0f, during %.0f, after %.0f%n",
+                                    + " before %.0f, during %.0f, after %.0f; query thread on CPU %.0f%% before, %.0f%%"
+                                    + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during%n",
                             "",
                             (phases[1] - phases[0]) / 1e9,
                             (rotateNanos[0] - phases[1]) / 1e9,
@@ -196,7 +197,12 @@ public final class RotationThroughput {
                             Math.max(before[2], after[2]) / 1e6,
                             before[3] * 1e9 / before[1],
                             during[3] * 1e9 / during[1],
-                            after[3] * 1e9 / after[1]);
+                            after[3] * 1e9 / after[1],
+                            100.0 * before[4] / before[1],
+                            100.0 * during[4] / during[1],
+                            100.0 * after[4] / after[1],
+                            before[4] / 1e6 / Math.max(1, before[0]),
+                            during[4] / 1e6 / Math.max(1, during[0]));
                     before = after;
                 }
             }
@@ -219,7 +225,7 @@ public final class RotationThroughput {
 
     /**
      * Runs a scan loop and a writer loop for {@code nanos}, or while {@code work} runs; returns {queries, elapsed
-     * nanos, longest commit nanos, GC pause millis}. {@code commits}, when given, receives each commit's start and
+     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread}. {@code commits}, when given, receives each commit's start and
      * end.
      */
     private static long[] measure(
@@ -266,6 +272,7 @@ public final class RotationThroughput {
             }
         });
         long gc0 = gcPauseMillis();
+        long cpu0 = Math.max(0, THREADS.getThreadCpuTime(reader.threadId()));
         long t0 = System.nanoTime();
         if (work != null) {
             work.run();
@@ -275,13 +282,14 @@ public final class RotationThroughput {
         long elapsed = System.nanoTime() - t0;
         long gc = gcPauseMillis() - gc0;
         long q = queries.get();
+        long readerCpu = Math.max(0, THREADS.getThreadCpuTime(reader.threadId())) - cpu0;
         stop.set(true);
         reader.join();
         writer.join();
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a query or commit failed", failures.get(0));
         }
-        return new long[] {q, elapsed, maxCommit.get(), gc};
+        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu};
     }
 
     private static final java.lang.management.ThreadMXBean THREADS =

@@ -21,11 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
@@ -47,8 +44,9 @@ import org.jspecify.annotations.Nullable;
  *       reserved so that commits running meanwhile skip it. The work runs in small chunks, claimed in turn by
  *       worker threads at low OS priority ({@link BackgroundPriority}): it takes only the CPU queries leave idle.
  *       On a machine so busy that this falls behind a floor pace ({@link Pace}), the rotating thread claims chunks
- *       itself at normal priority until it has caught up (and takes back a manifest write no worker has started),
- *       so a rotation yields to queries but still ends in bounded time. Then catch-up passes,
+ *       itself at normal priority until it has caught up, so a rotation yields to queries but still ends in
+ *       bounded time. Manifests are written by the rotating thread (one write cannot be split into chunks, and
+ *       on an idle-priority worker it could wait seconds for a busy machine). Then catch-up passes,
  *       still outside the lock, rewrap what commits added meanwhile (only their new blocks need a DEK operation)
  *       until a pass finds little, so that the switch has little left. Reads and commits go on; commits still
  *       write under the old DEK.
@@ -94,24 +92,23 @@ public final class KeyRotation {
     static final int MAX_CATCH_UP_PASSES = 4;
 
     /**
-     * The slowest the background work may go, per block key: 6 µs, a million blocks in 6 s, where one core rewraps
+     * The slowest the background work may go, per block key: 7 µs, a million blocks in 7 s, where one core rewraps
      * one in about 2.5 µs and writes its manifest entry in about 0.6 µs. Slower than that (the low-priority workers
      * get little CPU) the rotating thread helps at normal priority; issue 7 asks for a million blocks in under 10 s,
      * which leaves room for the manifest writes and the catch-up passes on a busy machine.
      */
-    static final long NANOS_PER_BLOCK = 6_000;
+    static final long NANOS_PER_BLOCK = 7_000;
+
+    /**
+     * The fastest the low-priority workers go, per block key: 5 µs, a million blocks in 5 s at least. Faster gains
+     * nothing against the 10 s goal and costs queries more: the rewrap's surviving manifest entries lengthen
+     * every young collection while it runs, and its memory traffic competes with theirs, both in proportion to
+     * its speed.
+     */
+    static final long CEILING_NANOS_PER_BLOCK = 5_000;
 
     /** Time before the pace applies, so that a small rotation never leaves the background. */
     static final long GRACE_NANOS = 250_000_000L;
-
-    /** About what encoding, compressing, sealing and writing a manifest costs per block, for the pace. */
-    static final long MANIFEST_NANOS_PER_BLOCK = 600;
-
-    /**
-     * Background work is sent to the low-priority workers only when the rotation is this many times its estimated
-     * cost ahead of the pace: enough to finish it there on a third of a core.
-     */
-    private static final int BACKGROUND_SLACK_FACTOR = 3;
 
     private static final long PACE_CHECK_MILLIS = 10;
 
@@ -318,9 +315,12 @@ public final class KeyRotation {
                     e.tableId(), nextManifestVersion(m.version(), p), m.sliceRows(), r.blocks(), m.deleted());
             Path file = store.files().manifestFile(e.tableId(), nm.version());
             written.add(file);
-            byte[] digest = background
-                    ? inBackground(() -> writeManifest(ring, nm), nm.blocks().size() * MANIFEST_NANOS_PER_BLOCK)
-                    : writeManifest(ring, nm);
+            // On this thread at normal priority: a manifest write cannot be split into chunks, and on an
+            // idle-priority worker it could wait seconds for a busy machine. Its time does not count against the
+            // pace of the rewrap.
+            long t0 = pace.nanoTime.getAsLong();
+            byte[] digest = writeManifest(ring, nm);
+            pace.credit(pace.nanoTime.getAsLong() - t0);
             store.faults().reached(CommitStep.ROTATION_MANIFEST_WRITTEN, file);
             prepared.put(e.tableId(), new Prepared(m.version(), nm, digest));
             if (p != null) {
@@ -424,13 +424,13 @@ public final class KeyRotation {
         }
         RewrapJob job = new RewrapJob(ring, tableId, blocks, todo, nTodo, out);
         if (!background || nTodo <= CHUNK) {
-            while (job.runOne()) {
+            while (job.runOne(false)) {
                 // This thread does it all.
             }
         } else {
             for (int i = 0; i < PARALLELISM; i++) {
                 WORKERS.execute(() -> {
-                    while (job.runOne()) {
+                    while (job.runOne(true)) {
                         // Claim chunks until none is left.
                     }
                 });
@@ -449,7 +449,7 @@ public final class KeyRotation {
                 break;
             }
             // The workers are starved: this thread, at normal priority, takes the next chunk itself.
-            if (!(pace.behind() && job.runOne())) {
+            if (!(pace.behind() && job.runOne(false))) {
                 job.awaitProgress(PACE_CHECK_MILLIS);
             }
         }
@@ -475,6 +475,8 @@ public final class KeyRotation {
         private final java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
         private volatile @Nullable Throwable failure;
 
+        private final long startNanos = pace.nanoTime.getAsLong();
+
         RewrapJob(Sealer ring, long tableId, List<BlockRef> blocks, int[] todo, int count, BlockRef[] out) {
             this.ring = ring;
             this.tableId = tableId;
@@ -485,11 +487,20 @@ public final class KeyRotation {
             this.chunks = (count + CHUNK - 1) / CHUNK;
         }
 
-        /** Claims and runs the next chunk; false when none was left (or the job failed). */
-        boolean runOne() {
+        /**
+         * Claims and runs the next chunk; false when none was left (or the job failed). A worker ({@code paced})
+         * first waits until the ceiling pace allows that chunk; the rotating thread, helping, never waits.
+         */
+        boolean runOne(boolean paced) {
             int c = nextChunk.getAndIncrement();
             if (c >= chunks || failure != null) {
                 return false;
+            }
+            if (paced) {
+                long notBefore = startNanos + (long) c * CHUNK * CEILING_NANOS_PER_BLOCK;
+                for (long wait; (wait = notBefore - pace.nanoTime.getAsLong()) > 0; ) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(wait, 20_000_000L));
+                }
             }
             int from = c * CHUNK;
             int to = Math.min(count, from + CHUNK);
@@ -603,67 +614,13 @@ public final class KeyRotation {
     }
 
     /**
-     * Runs {@code work}, which takes about {@code estimatedNanos} of one core, on a low-priority worker and waits
-     * for it; or on this thread, when the rotation is not far enough ahead of its pace to finish it there on a
-     * fraction of a core ({@link #BACKGROUND_SLACK_FACTOR}).
-     */
-    private <T> T inBackground(Callable<T> work, long estimatedNanos) {
-        if (pace.slackNanos() >= BACKGROUND_SLACK_FACTOR * estimatedNanos) {
-            // Whoever claims the work first runs it: a worker, or this thread once behind the pace (a worker may
-            // then never start; Future.cancel would not do, it also succeeds on a task already running).
-            java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicReference<@Nullable T> result =
-                    new java.util.concurrent.atomic.AtomicReference<>();
-            Future<Boolean> f = WORKERS.submit(() -> {
-                if (!claimed.compareAndSet(false, true)) {
-                    return false;
-                }
-                result.set(work.call());
-                return true;
-            });
-            while (!f.isDone()) {
-                if (pace.behind() && claimed.compareAndSet(false, true)) {
-                    return callHere(work);
-                }
-                awaitBriefly(f);
-            }
-            if (await(f)) {
-                return java.util.Objects.requireNonNull(result.get());
-            }
-        }
-        return callHere(work);
-    }
-
-    private static <T> T callHere(Callable<T> work) {
-        try {
-            return work.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new StrongroomException(ErrorCode.INTERNAL, "key rotation failed: " + e, e);
-        }
-    }
-
-    /** Waits until {@code f} is done or a moment has passed, so the caller can check the pace again. */
-    private static void awaitBriefly(Future<?> f) {
-        try {
-            f.get(PACE_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
-            // Not done yet, or failed: the caller's loop sees which.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StrongroomException(ErrorCode.INTERNAL, "key rotation interrupted", e);
-        }
-    }
-
-    /**
      * The floor pace of a rotation's background work: {@link #NANOS_PER_BLOCK} per block key after a grace period.
      * Behind it, the low-priority workers are not getting enough CPU, and the rotating thread helps. The clock is
      * injected so tests need no sleeps. Used by the rotating thread only.
      */
     static final class Pace {
-        private final java.util.function.LongSupplier nanoTime;
-        private final long start;
+        final java.util.function.LongSupplier nanoTime;
+        private long start;
         private long done;
 
         Pace(java.util.function.LongSupplier nanoTime) {
@@ -675,6 +632,11 @@ public final class KeyRotation {
             done += blocks;
         }
 
+        /** Leaves {@code nanos} spent on other work (at normal priority) out of the pace. */
+        void credit(long nanos) {
+            start += nanos;
+        }
+
         boolean behind() {
             return slackNanos() < 0;
         }
@@ -682,23 +644,6 @@ public final class KeyRotation {
         /** How far ahead of the pace the work is (negative: behind). */
         long slackNanos() {
             return GRACE_NANOS + done * NANOS_PER_BLOCK - (nanoTime.getAsLong() - start);
-        }
-    }
-
-    private static <T> T await(Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StrongroomException(ErrorCode.INTERNAL, "key rotation interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new StrongroomException(ErrorCode.INTERNAL, "key rotation failed: " + e.getCause(), e);
         }
     }
 

@@ -8,38 +8,53 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Rotation workers yield to queries because their OS priority really is lower, and only theirs. */
+/** Rotation workers yield to queries because their scheduling really is lowered, and only theirs. */
 class BackgroundPriorityTest {
-    /** The nice value of the calling thread, from /proc (field 19 of its stat line). */
-    private static int niceOfThisThread() throws IOException {
+    /** Fields of the calling thread's stat line in /proc, numbered from 1 as proc(5) does. */
+    private static String[] statOfThisThread() throws IOException {
         String stat = Files.readString(Path.of("/proc/thread-self/stat"), StandardCharsets.US_ASCII);
         String[] afterName = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(afterName[19 - 3]);
+        String[] fields = new String[afterName.length + 3];
+        System.arraycopy(afterName, 0, fields, 3, afterName.length);
+        return fields;
+    }
+
+    private static int nice(String[] stat) {
+        return Integer.parseInt(stat[19]);
+    }
+
+    private static int policy(String[] stat) {
+        return Integer.parseInt(stat[41]);
     }
 
     @Test
-    void lowerCurrentThread_setsTheNiceValueOfThatThreadOnly() throws Exception {
+    void lowerCurrentThread_putsThatThreadAloneInSchedIdle_orAtTheLowestNice() throws Exception {
         assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"));
-        int before = niceOfThisThread();
-        assumeTrue(before < BackgroundPriority.NICE, "the test JVM already runs at nice " + before);
-        AtomicInteger lowered = new AtomicInteger(Integer.MIN_VALUE);
-        boolean[] changed = {false};
+        String[] before = statOfThisThread();
+        assumeTrue(policy(before) == 0, "the test JVM does not run under SCHED_OTHER");
+        BackgroundPriority.Result[] result = new BackgroundPriority.Result[1];
+        String[][] lowered = new String[1][];
         Thread t = Thread.ofPlatform().start(() -> {
-            changed[0] = BackgroundPriority.lowerCurrentThread();
+            result[0] = BackgroundPriority.lowerCurrentThread();
             try {
-                lowered.set(niceOfThisThread());
+                lowered[0] = statOfThisThread();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         });
         t.join();
-        assertThat(changed[0])
-                .as("setpriority through the foreign function API")
-                .isTrue();
-        assertThat(lowered).hasValue(BackgroundPriority.NICE);
-        assertThat(niceOfThisThread()).as("the calling thread is untouched").isEqualTo(before);
+        assertThat(result[0])
+                .as("through the foreign function API")
+                .isIn(BackgroundPriority.Result.SCHED_IDLE, BackgroundPriority.Result.NICE);
+        if (result[0] == BackgroundPriority.Result.SCHED_IDLE) {
+            assertThat(policy(lowered[0])).isEqualTo(BackgroundPriority.SCHED_IDLE);
+        } else {
+            assertThat(nice(lowered[0])).isEqualTo(BackgroundPriority.NICE);
+        }
+        String[] after = statOfThisThread();
+        assertThat(policy(after)).as("the calling thread is untouched").isZero();
+        assertThat(nice(after)).isEqualTo(nice(before));
     }
 }
