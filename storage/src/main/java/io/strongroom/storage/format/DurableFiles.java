@@ -19,9 +19,9 @@ public final class DurableFiles {
     private DurableFiles() {}
 
     /**
-     * Files longer than this are written and synced in slices of this size. An fsync waits for the journal, which
-     * waits for every file's unsynced new data: one 100 MB manifest synced at once held other commits' fsyncs for
-     * hundreds of milliseconds; synced by slices, another commit waits for one slice at most.
+     * Slices {@link #writeNewInSlices} syncs. An fsync waits for the journal, which waits for every file's unsynced
+     * new data: one 100 MB manifest synced at once held other commits' fsyncs for hundreds of milliseconds; synced
+     * by slices, another commit waits for one slice at most.
      */
     static final int SYNC_SLICE_BYTES = 2 << 20;
 
@@ -35,9 +35,22 @@ public final class DurableFiles {
 
     /** {@link #writeNew(Path, byte[])} of the first {@code length} bytes of {@code data}. */
     public static void writeNew(Path file, byte[] data, int length) {
+        write(file, data, length, length);
+    }
+
+    /**
+     * {@link #writeNew(Path, byte[])} for a big file written beside other work that syncs (a key rotation's
+     * manifests, written while commits go on): its data is synced every {@value #SYNC_SLICE_BYTES} bytes, so the
+     * disk cache never holds much of it unsynced. More fsyncs in all, so not for writes that others wait for.
+     */
+    public static void writeNewInSlices(Path file, byte[] data) {
+        write(file, data, data.length, SYNC_SLICE_BYTES);
+    }
+
+    private static void write(Path file, byte[] data, int length, int sliceBytes) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (int off = 0; off < length; ) {
-                int n = Math.min(SYNC_SLICE_BYTES, length - off);
+                int n = Math.min(sliceBytes, length - off);
                 ByteBuffer b = ByteBuffer.wrap(data, off, n);
                 while (b.hasRemaining()) {
                     ch.write(b);
