@@ -25,10 +25,14 @@ import org.jspecify.annotations.Nullable;
  * threads that do nothing else (never one that takes the commit lock, which would invert priorities). Elsewhere,
  * or when both calls fail, this falls back to {@link Thread#MIN_PRIORITY}, a hint the OS may ignore.
  *
- * <p>Alternatives rejected: sleeping between chunks to a CPU budget (slows rotation even on an idle machine, and
- * still takes a core from a query that arrives mid-chunk); {@code -XX:ThreadPriorityPolicy} (needs root and a JVM
- * flag on every launcher); nice alone (measured: the query thread of {@code RotationThroughput} lost about a
- * tenth of its CPU time to threads that woke up beside it). RocksDB runs its idle-priority threads the same way.
+ * <p>Alternatives rejected: a CPU budget alone, at normal priority (a chunk still takes the core from a query
+ * that wants it; {@code KeyRotation} caps its workers' speed too, for what speed costs queries indirectly);
+ * {@code -XX:ThreadPriorityPolicy} (needs root and a JVM
+ * flag on every launcher); nice alone (a core running a nice-19 thread looks busy to a waking thread, which may
+ * then be placed beside the query). Measured: with either, {@code RotationThroughput}'s query thread
+ * still gets about a tenth less CPU during a rotation (GC pauses are part of it); {@code SCHED_IDLE} did not
+ * measurably change that on a 2-core machine, but it is the policy made for this. RocksDB runs its idle-priority
+ * threads the same way.
  */
 final class BackgroundPriority {
     /** The nice value background threads run at when {@code SCHED_IDLE} is refused (0 is normal, 19 lowest). */

@@ -42,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  *       wrapped under the new one with the new version in its associated data; a new manifest per table is
  *       written (sealed under the new DEK, {@link CommitStep#ROTATION_MANIFEST_WRITTEN}) at a manifest version
  *       reserved so that commits running meanwhile skip it. The work runs in small chunks, claimed in turn by
- *       worker threads at low OS priority ({@link BackgroundPriority}): it takes only the CPU queries leave idle.
+ *       worker threads at low OS priority ({@link BackgroundPriority}): it takes only the CPU queries leave idle,
+ *       and no faster than a ceiling pace ({@link #CEILING_NANOS_PER_BLOCK}).
  *       On a machine so busy that this falls behind a floor pace ({@link Pace}), the rotating thread claims chunks
  *       itself at normal priority until it has caught up, so a rotation yields to queries but still ends in
  *       bounded time. Manifests are written by the rotating thread (one write cannot be split into chunks, and
@@ -70,8 +71,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Alternatives rejected: rewriting blocks (the whole point of per-block keys is not to); one big switch
  * under the lock (commits would pause for the whole rewrap, proportional to the data); a separate key-mapping
  * file beside the manifests (one more artefact to keep consistent, for no saving: manifests are rewritten
- * anyway when their keys change); pacing the rewrap by sleeping to a CPU budget (slower on an idle machine, and
- * no better than a lower OS priority when queries want the core).
+ * anyway when their keys change); a CPU budget instead of a lower OS priority (a chunk would still take the core
+ * from a query that wants it). The workers' ceiling pace is not a CPU budget: it caps what speed costs queries
+ * indirectly (young collections lengthened by surviving manifest entries, memory traffic).
  *
  * <p>Not thread-safe by itself: the store runs one rotation at a time.
  */
