@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * wrapped under the database key, but no block file exists, since rotation only rewraps keys and never reads a
  * block. That is what makes a million blocks cheap to set up.
  *
- * <p>Usage: {@code RotationThroughput [blockCounts, comma-separated] [workDir]}; default {@code 100000,1000000}.
+ * <p>Usage: {@code RotationThroughput [blockCounts, comma-separated] [rounds] [workDir]}; default {@code
+ * 100000,1000000 3}.
  */
 public final class RotationThroughput {
     private static final List<Column> COLS =
@@ -58,22 +59,26 @@ public final class RotationThroughput {
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
         String counts = args.length > 0 ? args[0] : "100000,1000000";
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path base = Files.createTempDirectory(
-                Path.of(args.length > 1 ? args[1] : System.getProperty("java.io.tmpdir")), "strongroom-rotbench");
+                Path.of(args.length > 2 ? args[2] : System.getProperty("java.io.tmpdir")), "strongroom-rotbench");
         out.printf(
                 Locale.ROOT,
-                "%10s %10s %12s %12s %10s %14s %14s%n",
+                "%10s %6s %10s %12s %12s %8s %10s %12s %14s%n",
                 "blocks",
+                "round",
                 "rotate s",
                 "q/s around",
                 "q/s during",
                 "ratio",
-                "max commit ms",
-                "(around)");
+                "paused ms",
+                "commit ms*",
+                "max commit ms");
         for (String c : counts.split(",")) {
             int blocks = Integer.parseInt(c.trim());
-            run(out, base.resolve("s" + blocks), blocks);
+            run(out, base.resolve("s" + blocks), blocks, rounds);
         }
+        out.println("* the longest commit that was running while the switch held the commit lock");
         deleteTree(base);
     }
 
@@ -83,12 +88,23 @@ public final class RotationThroughput {
         return DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "bench/dek", version), SecretBytes.copyOf(m));
     }
 
-    private static void run(PrintStream out, Path dir, int blocks) throws Exception {
+    /** The window of queries measured around each rotation (before it, and after it, shared with the next). */
+    private static final long WINDOW_NANOS = 2_500_000_000L;
+
+    /**
+     * One store of {@code blocks} blocks rotated {@code rounds} times. Windows of queries alone alternate with
+     * rotations (W0, rotation 1, W1, rotation 2, W2, ...), and each rotation's throughput is compared with the mean
+     * of the windows either side of it: a machine whose load drifts (shared cores) then skews one round, not all.
+     */
+    private static void run(PrintStream out, Path dir, int blocks, int rounds) throws Exception {
         SecureRandom random = new SecureRandom();
-        try (DatabaseKey v1 = dek(1, random);
-                DatabaseKey v2 = dek(2, random)) {
+        List<DatabaseKey> keys = new ArrayList<>();
+        for (int v = 1; v <= rounds + 1; v++) {
+            keys.add(dek(v, random));
+        }
+        try {
             ClusterLayout layout = new ClusterLayout(1, 4);
-            try (Store s = Store.create(dir, "rotbench", layout, StoreKeys.of(v1))) {
+            try (Store s = Store.create(dir, "rotbench", layout, StoreKeys.of(keys.get(0)))) {
                 try (Transaction tx = s.begin()) {
                     tx.createTable(TableSpec.of("public", "q", COLS));
                     tx.createTable(TableSpec.of("public", "w", COLS));
@@ -99,70 +115,124 @@ public final class RotationThroughput {
                     tx.commit();
                 }
             }
-            addBigManifest(dir, v1, blocks, layout.sliceCount());
-            try (Store s = Store.open(dir, StoreKeys.of(v1))) {
-                // Warm up, then measure queries and commits before.
-                measure(s, 2_000_000_000L, null);
-                long[] before = measure(s, 3_000_000_000L, null);
-                long[] rotateNanos = {0};
-                long[] phases = {0, 0, 0};
-                long[] during = measure(s, 0, () -> {
-                    long t0 = System.nanoTime();
-                    s.rotateDatabaseKey(v2, new KeyRotation.Listener() {
-                        @Override
-                        public void progress(long done, long total) {
-                            if (done == 0) {
-                                phases[0] = System.nanoTime() - t0;
+            addBigManifest(dir, keys.get(0), blocks, layout.sliceCount());
+            double[] ratios = new double[rounds];
+            try (Store s = Store.open(dir, StoreKeys.of(keys.get(0)))) {
+                measure(s, 2_000_000_000L, null, null); // warm-up
+                long[] before = measure(s, WINDOW_NANOS, null, null);
+                for (int r = 1; r <= rounds; r++) {
+                    DatabaseKey next = keys.get(r);
+                    long[] rotateNanos = {0};
+                    long[] phases = {0, 0, 0};
+                    long[] switchAt = {0, 0};
+                    List<long[]> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+                    long[] cpu = {0, 0};
+                    long[] during = measure(s, 0, commits, () -> {
+                        long workers0 = workerCpuNanos();
+                        long own0 = THREADS.getCurrentThreadCpuTime();
+                        long t0 = System.nanoTime();
+                        s.rotateDatabaseKey(next, new KeyRotation.Listener() {
+                            @Override
+                            public void progress(long done, long total) {
+                                if (done == 0) {
+                                    phases[0] = System.nanoTime() - t0;
+                                }
+                                if (done == total) {
+                                    phases[1] = System.nanoTime() - t0;
+                                }
                             }
-                            if (done == total) {
-                                phases[1] = System.nanoTime() - t0;
-                            }
-                        }
 
-                        @Override
-                        public void switched(long pausedNanos) {
-                            phases[2] = pausedNanos;
-                        }
+                            @Override
+                            public void switched(long pausedNanos) {
+                                switchAt[1] = System.nanoTime();
+                                switchAt[0] = switchAt[1] - pausedNanos;
+                                phases[2] = pausedNanos;
+                            }
+                        });
+                        rotateNanos[0] = System.nanoTime() - t0;
+                        cpu[0] = THREADS.getCurrentThreadCpuTime() - own0;
+                        cpu[1] = workerCpuNanos() - workers0;
                     });
-                    rotateNanos[0] = System.nanoTime() - t0;
-                });
-                // Queries against the same store after the rotation: "around" is the mean of the windows before and
-                // after it, which evens out a machine whose load drifts (shared cores).
-                long[] after = measure(s, 3_000_000_000L, null);
-                double qpsBefore = (before[0] + after[0]) * 1e9 / (before[1] + after[1]);
-                double qpsDuring = during[0] * 1e9 / during[1];
-                out.printf(
-                        Locale.ROOT,
-                        "%10d %10.2f %12.1f %12.1f %10.2f %14.1f %14.1f%n",
-                        blocks,
-                        rotateNanos[0] / 1e9,
-                        qpsBefore,
-                        qpsDuring,
-                        qpsDuring / qpsBefore,
-                        during[2] / 1e6,
-                        Math.max(before[2], after[2]) / 1e6);
-                out.printf(
-                        Locale.ROOT,
-                        "           record %.2f s, rewrap %.2f s, manifests + switch %.2f s; writes paused %.1f ms (switch);"
-                                + " q/s before %.1f, after %.1f%n",
-                        phases[0] / 1e9,
-                        (phases[1] - phases[0]) / 1e9,
-                        (rotateNanos[0] - phases[1]) / 1e9,
-                        phases[2] / 1e6,
-                        before[0] * 1e9 / before[1],
-                        after[0] * 1e9 / after[1]);
-                if (s.currentKeyVersion() != 2) {
-                    throw new IllegalStateException("rotation did not switch the key");
+                    if (s.currentKeyVersion() != next.version()) {
+                        throw new IllegalStateException("rotation did not switch the key");
+                    }
+                    long[] after = measure(s, WINDOW_NANOS, null, null);
+                    // The writers' view of the switch: the longest commit running while the lock was held.
+                    long stalled = 0;
+                    synchronized (commits) {
+                        for (long[] c : commits) {
+                            if (c[0] <= switchAt[1] && c[1] >= switchAt[0]) {
+                                stalled = Math.max(stalled, c[1] - c[0]);
+                            }
+                        }
+                    }
+                    double qpsAround = (before[0] + after[0]) * 1e9 / (before[1] + after[1]);
+                    double qpsDuring = during[0] * 1e9 / during[1];
+                    ratios[r - 1] = qpsDuring / qpsAround;
+                    out.printf(
+                            Locale.ROOT,
+                            "%10d %6d %10.2f %12.1f %12.1f %8.2f %10.1f %12.1f %14.1f%n",
+                            blocks,
+                            r,
+                            rotateNanos[0] / 1e9,
+                            qpsAround,
+                            qpsDuring,
+                            ratios[r - 1],
+                            phases[2] / 1e6,
+                            stalled / 1e6,
+                            during[2] / 1e6);
+                    out.printf(
+                            Locale.ROOT,
+                            "%17s rewrap %.2f s, manifests + switch %.2f s; CPU %.2f s (%.2f s of it on the low-priority"
+                                    + " workers); q/s before %.1f, after %.1f; max commit ms around %.1f; GC pauses ms/s"
+                                    + " before %.0f, during %.0f, after %.0f; query thread on CPU %.0f%% before, %.0f%%"
+                                    + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during%n",
+                            "",
+                            (phases[1] - phases[0]) / 1e9,
+                            (rotateNanos[0] - phases[1]) / 1e9,
+                            (cpu[0] + cpu[1]) / 1e9,
+                            cpu[1] / 1e9,
+                            before[0] * 1e9 / before[1],
+                            after[0] * 1e9 / after[1],
+                            Math.max(before[2], after[2]) / 1e6,
+                            before[3] * 1e9 / before[1],
+                            during[3] * 1e9 / during[1],
+                            after[3] * 1e9 / after[1],
+                            100.0 * before[4] / before[1],
+                            100.0 * during[4] / during[1],
+                            100.0 * after[4] / after[1],
+                            before[4] / 1e6 / Math.max(1, before[0]),
+                            during[4] / 1e6 / Math.max(1, during[0]));
+                    before = after;
                 }
+            }
+            double[] sorted = ratios.clone();
+            java.util.Arrays.sort(sorted);
+            out.printf(
+                    Locale.ROOT,
+                    "%10d median ratio %.2f over %d rounds (min %.2f, max %.2f)%n",
+                    blocks,
+                    sorted[sorted.length / 2],
+                    rounds,
+                    sorted[0],
+                    sorted[sorted.length - 1]);
+        } finally {
+            for (DatabaseKey k : keys) {
+                k.close();
             }
         }
     }
 
     /**
      * Runs a scan loop and a writer loop for {@code nanos}, or while {@code work} runs; returns {queries, elapsed
-     * nanos, longest commit nanos}.
+     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread}. {@code commits}, when given, receives each commit's start and
+     * end.
      */
-    private static long[] measure(Store s, long nanos, @org.jspecify.annotations.Nullable Runnable work)
+    private static long[] measure(
+            Store s,
+            long nanos,
+            @org.jspecify.annotations.Nullable List<long[]> commits,
+            @org.jspecify.annotations.Nullable Runnable work)
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong queries = new AtomicLong();
@@ -190,13 +260,19 @@ public final class RotationThroughput {
                         tx.commit();
                     }
                     n += 100;
-                    maxCommit.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                    long t1 = System.nanoTime();
+                    maxCommit.accumulateAndGet(t1 - t0, Math::max);
+                    if (commits != null) {
+                        commits.add(new long[] {t0, t1});
+                    }
                     Thread.sleep(5);
                 }
             } catch (Throwable t) {
                 failures.add(t);
             }
         });
+        long gc0 = gcPauseMillis();
+        long cpu0 = Math.max(0, THREADS.getThreadCpuTime(reader.threadId()));
         long t0 = System.nanoTime();
         if (work != null) {
             work.run();
@@ -204,14 +280,42 @@ public final class RotationThroughput {
             Thread.sleep(nanos / 1_000_000);
         }
         long elapsed = System.nanoTime() - t0;
+        long gc = gcPauseMillis() - gc0;
         long q = queries.get();
+        long readerCpu = Math.max(0, THREADS.getThreadCpuTime(reader.threadId())) - cpu0;
         stop.set(true);
         reader.join();
         writer.join();
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a query or commit failed", failures.get(0));
         }
-        return new long[] {q, elapsed, maxCommit.get()};
+        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu};
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** CPU time the rotation's worker threads have used so far. */
+    private static long workerCpuNanos() {
+        long n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("strongroom-key-rotation-")) {
+                n += Math.max(0, THREADS.getThreadCpuTime(t.threadId()));
+            }
+        }
+        return n;
+    }
+
+    /** Milliseconds the collectors have stopped the application so far (concurrent cycles left out). */
+    private static long gcPauseMillis() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean b :
+                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (!b.getName().contains("Concurrent")) {
+                ms += Math.max(0, b.getCollectionTime());
+            }
+        }
+        return ms;
     }
 
     private static long scan(TableReader reader) {

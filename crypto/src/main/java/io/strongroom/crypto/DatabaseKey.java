@@ -58,6 +58,27 @@ public final class DatabaseKey implements AutoCloseable {
         return BlockKey.ofMaterial(SecretBytes.adopt(m));
     }
 
+    /**
+     * Rewraps a block key for a key rotation: opens {@code wrapped}, made by {@link #wrap} of {@code from} with
+     * {@code fromAd}, and wraps the same key under this one with {@code toAd}. The result is what {@code
+     * from.unwrapBlockKey} then {@link #wrap} would give, but the key material never leaves this package, lives
+     * only in a buffer zeroed before return, and no {@link BlockKey} (whose key commitment costs an HMAC) is made.
+     * Fails as {@link #unwrapBlockKey} does on {@code from}.
+     */
+    public byte[] rewrapBlockKey(DatabaseKey from, byte[] wrapped, AssociatedData fromAd, AssociatedData toAd) {
+        byte[] m = new byte[Math.max(0, wrapped.length - Envelope.encryptedOverhead())];
+        try {
+            int n = Envelope.openInto(from.key, from.version(), fromAd, wrapped, 0, wrapped.length, m, 0);
+            if (n != AeadKey.KEY_BYTES) {
+                throw new StrongroomException(
+                        ErrorCode.INTEGRITY_FAILURE, "wrapped block key has wrong length (" + fromAd + ")");
+            }
+            return Envelope.seal(key, info.version(), toAd, m, 0, n);
+        } finally {
+            java.util.Arrays.fill(m, (byte) 0);
+        }
+    }
+
     /** Encrypts system metadata. */
     public byte[] encrypt(AssociatedData ad, byte[] src, int off, int len) {
         return Envelope.seal(key, info.version(), ad, src, off, len);

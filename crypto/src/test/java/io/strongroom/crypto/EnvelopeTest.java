@@ -131,4 +131,84 @@ class EnvelopeTest {
         assertThat(EncryptionContext.of(Map.of("x", "1", "y", "2")).toAssociatedData("k"))
                 .isEqualTo(EncryptionContext.of(Map.of("y", "2", "x", "1")).toAssociatedData("k"));
     }
+
+    @Test
+    void template_encodesExactlyAsTheBuilder_andShowsItsFields() {
+        AssociatedData.Template t = AssociatedData.of("test/block-key/v1")
+                .with("store", "s1")
+                .with("table", 7)
+                .template("block", "version");
+        for (long[] v : new long[][] {{0, 0}, {1, 2}, {-1, Long.MAX_VALUE}, {Long.MIN_VALUE, 123_456_789_012L}}) {
+            AssociatedData built = AssociatedData.of("test/block-key/v1")
+                    .with("store", "s1")
+                    .with("table", 7)
+                    .with("block", v[0])
+                    .with("version", v[1])
+                    .build();
+            AssociatedData made = t.with(v[0], v[1]);
+            assertThat(made.encoded()).isEqualTo(built.encoded());
+            assertThat(made).isEqualTo(built).hasSameHashCodeAs(built);
+            assertThat(made).hasToString(built.toString());
+        }
+        // Each one is its own: filling one in does not change another.
+        AssociatedData a = t.with(1, 1);
+        AssociatedData b = t.with(2, 1);
+        assertThat(a.encoded()).isNotEqualTo(b.encoded());
+        assertThat(a).isEqualTo(t.with(1, 1));
+        assertThatThrownBy(() -> t.with(1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AssociatedData.of("p").template()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AssociatedData.of("p").template("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rewrapBlockKey_givesWhatUnwrapThenWrapGives_andFailsAsUnwrapDoes() {
+        AssociatedData fromAd = AssociatedData.of("test/block-key/v1")
+                .with("block", 7)
+                .with("v", 1)
+                .build();
+        AssociatedData toAd = AssociatedData.of("test/block-key/v1")
+                .with("block", 7)
+                .with("v", 2)
+                .build();
+        try (DatabaseKey v1 = dek(1);
+                DatabaseKey v2 = dek(2);
+                BlockKey bk = BlockKey.generate(RANDOM)) {
+            byte[] data = "one block".getBytes(StandardCharsets.UTF_8);
+            byte[] block = bk.encrypt(here, data, 0, data.length);
+            byte[] wrapped = v1.wrap(bk, fromAd);
+            byte[] rewrapped = v2.rewrapBlockKey(v1, wrapped, fromAd, toAd);
+            assertThat(Envelope.keyVersionOf(rewrapped, 0, rewrapped.length)).isEqualTo(2);
+            assertThat(rewrapped).hasSameSizeAs(wrapped);
+            try (BlockKey back = v2.unwrapBlockKey(rewrapped, toAd)) {
+                assertThat(back.decrypt(here, block, 0, block.length)).isEqualTo(data);
+            }
+            // Bound to its new place and key as any wrap is.
+            assertThatThrownBy(() -> v2.unwrapBlockKey(rewrapped, fromAd))
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
+            assertThatThrownBy(() -> v1.unwrapBlockKey(rewrapped, toAd))
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.WRONG_KEY));
+            // The source is checked as unwrapBlockKey checks it.
+            assertThatThrownBy(() -> v2.rewrapBlockKey(v1, wrapped, toAd, toAd))
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.MISPLACED_CIPHERTEXT));
+            assertThatThrownBy(() -> v1.rewrapBlockKey(v2, wrapped, fromAd, toAd))
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.WRONG_KEY));
+            byte[] flipped = wrapped.clone();
+            flipped[Envelope.HEADER_BYTES + 3] ^= 1;
+            assertThatThrownBy(() -> v2.rewrapBlockKey(v1, flipped, fromAd, toAd))
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE));
+            byte[] notAKey = v1.encrypt(fromAd, new byte[16], 0, 16);
+            assertThatThrownBy(() -> v2.rewrapBlockKey(v1, notAKey, fromAd, toAd))
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE));
+        }
+    }
 }

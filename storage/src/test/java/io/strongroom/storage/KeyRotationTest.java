@@ -144,6 +144,206 @@ class KeyRotationTest {
                 .isEqualTo(ErrorCode.WRONG_KEY);
     }
 
+    /**
+     * Commits made while the rotation runs are caught up by passes outside the commit lock; the switch, under the
+     * lock, rewrites only tables a commit changed after the last pass. A commit is made from the fault hook right
+     * after chosen manifest writes, so the schedule is exact.
+     */
+    @Test
+    void rotate_catchesUpWithCommitsOutsideTheLock_andTheSwitchRewritesOnlyWhatCameLast() throws IOException {
+        for (int commits : new int[] {2, 3}) {
+            DatabaseKey v1 = dek(1, (byte) 1);
+            DatabaseKey v2 = dek(2, (byte) 2);
+            Path dir = tmp.resolve("catch-up-" + commits);
+            Store[] store = new Store[1];
+            boolean[] rotating = {false};
+            int[] made = {0};
+            List<Boolean> underLock = new ArrayList<>();
+            FaultInjector faults = (step, file) -> {
+                if (!rotating[0] || step != CommitStep.ROTATION_MANIFEST_WRITTEN) {
+                    return;
+                }
+                boolean locked = store[0].commitLock().isHeldByCurrentThread();
+                underLock.add(locked);
+                if (!locked && made[0] < commits) {
+                    made[0]++;
+                    try (Transaction tx = store[0].begin()) {
+                        tx.append("t", CrashTest.batch(300 + made[0], 50));
+                        tx.commit();
+                    }
+                }
+            };
+            long rowsBefore;
+            try (Store s = populated(dir, v1, faults)) {
+                store[0] = s;
+                String before = checksums(s);
+                rowsBefore = Long.parseLong(before.substring(0, before.indexOf(':')));
+                rotating[0] = true;
+                s.rotateDatabaseKey(v2, KeyRotation.Listener.NONE);
+                rotating[0] = false;
+                assertThat(s.currentKeyVersion()).isEqualTo(2);
+            }
+            // Two tables in the first pass (a commit after each), one catch-up pass for "t" outside the lock; a
+            // third commit, made during that pass, is all the switch has to rewrap under the lock.
+            assertThat(underLock)
+                    .as("%d commits", commits)
+                    .isEqualTo(commits == 2 ? List.of(false, false, false) : List.of(false, false, false, true));
+            try (Store s = Store.open(dir, StoreKeys.of(v2));
+                    Snapshot snap = s.snapshot()) {
+                assertThat(Fixtures.countAndChecksum(snap.table("t"))).startsWith((rowsBefore + 50L * commits) + ":");
+            }
+        }
+    }
+
+    /**
+     * Gives table {@code tableName} a manifest of {@code blocks} one-row blocks, each with a fresh block key wrapped
+     * under {@code dek}, committed as a commit would; no block file is written (rotation never reads one). Returns,
+     * per block id, a sample encrypted under that block's key, to check after the rotation that it is the same key.
+     */
+    private static Map<Long, byte[]> addManyBlocks(Path dir, DatabaseKey dek, String tableName, int blocks) {
+        io.strongroom.storage.format.StoreFiles.Superblock sb =
+                io.strongroom.storage.format.StoreFiles.readSuperblock(dir);
+        io.strongroom.storage.format.StoreFiles files = new io.strongroom.storage.format.StoreFiles(dir, sb.storeId());
+        io.strongroom.storage.format.Sealer sealer =
+                new io.strongroom.storage.format.Sealer(StoreKeys.of(dek), sb.newestKeyVersion());
+        io.strongroom.storage.format.StoreFiles.Pointer p = files.readPointer(sealer);
+        io.strongroom.storage.format.Catalog cat = files.readCatalog(p.seq(), p.catalogDigest(), sealer);
+        io.strongroom.storage.format.Catalog.Entry e = cat.tables().stream()
+                .filter(t -> t.spec().name().equals(tableName))
+                .findFirst()
+                .orElseThrow();
+        int slices = sb.layout().sliceCount();
+        long[] sliceRows = new long[slices];
+        List<io.strongroom.storage.format.BlockRef> refs = new ArrayList<>();
+        Map<Long, byte[]> samples = new TreeMap<>();
+        long nextBlock = cat.nextBlockId();
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int i = 0; i < blocks; i++) {
+            int slice = i % slices;
+            long blockId = nextBlock++;
+            try (io.strongroom.crypto.BlockKey k = io.strongroom.crypto.BlockKey.generate(random)) {
+                byte[] wrapped = sealer.wrapBlockKey(
+                        k,
+                        io.strongroom.storage.format.Bindings.blockKey(
+                                sb.storeId(), e.tableId(), 0, slice, blockId, dek.version()));
+                samples.put(blockId, k.encrypt(SAMPLE_AD, new byte[8], 0, 8));
+                refs.add(new io.strongroom.storage.format.BlockRef(
+                        blockId,
+                        0,
+                        slice,
+                        sliceRows[slice]++,
+                        1,
+                        0,
+                        64,
+                        dek.version(),
+                        io.strongroom.storage.format.ZoneMap.ofLongs(i, i),
+                        wrapped));
+            }
+        }
+        long version = e.manifestVersion() + 1;
+        io.strongroom.storage.format.TableManifest m =
+                new io.strongroom.storage.format.TableManifest(e.tableId(), version, sliceRows, refs, Map.of());
+        byte[] mb = files.encodeManifest(m, sealer);
+        io.strongroom.storage.format.DurableFiles.writeNew(files.manifestFile(e.tableId(), version), mb);
+        List<io.strongroom.storage.format.Catalog.Entry> entries = new ArrayList<>();
+        for (io.strongroom.storage.format.Catalog.Entry t : cat.tables()) {
+            entries.add(
+                    t.tableId() == e.tableId()
+                            ? new io.strongroom.storage.format.Catalog.Entry(
+                                    t.tableId(),
+                                    t.spec(),
+                                    t.nextColumnId(),
+                                    version,
+                                    io.strongroom.storage.format.StoreFiles.sha256(mb),
+                                    blocks)
+                            : t);
+        }
+        io.strongroom.storage.format.Catalog next =
+                new io.strongroom.storage.format.Catalog(cat.seq() + 1, cat.nextTableId(), nextBlock, entries);
+        byte[] cb = files.encodeCatalog(next, sealer);
+        io.strongroom.storage.format.DurableFiles.writeNew(files.catalogFile(next.seq()), cb);
+        io.strongroom.storage.format.DurableFiles.replaceAtomically(
+                dir.resolve(io.strongroom.storage.format.StoreFiles.POINTER),
+                files.encodePointer(
+                        new io.strongroom.storage.format.StoreFiles.Pointer(
+                                next.seq(), io.strongroom.storage.format.StoreFiles.sha256(cb)),
+                        sealer));
+        return samples;
+    }
+
+    private static final io.strongroom.crypto.AssociatedData SAMPLE_AD =
+            io.strongroom.crypto.AssociatedData.of("test/sample/v1").build();
+
+    /**
+     * Thousands of blocks go through the chunked background path: with the real clock the low-priority workers
+     * claim the chunks; with a clock that leaps a second at every look the rotation is always behind its pace, so the
+     * rotating thread claims chunks too, beside the workers (which the ceiling pace never holds back). Either way every block
+     * key is rewrapped once, to the same key, bound to its block and the new version.
+     */
+    @Test
+    void rotate_ofThousandsOfBlocks_rewrapsEveryKeyOnce_whoeverClaimsTheChunks() {
+        for (boolean alwaysBehind : new boolean[] {false, true}) {
+            Path dir = tmp.resolve("many-" + alwaysBehind);
+            DatabaseKey v1 = dek(1, (byte) 1);
+            DatabaseKey v2 = dek(2, (byte) 2);
+            try (Store s = Store.create(dir, "many", new ClusterLayout(1, 3), StoreKeys.of(v1))) {
+                try (Transaction tx = s.begin()) {
+                    tx.createTable(TableSpec.of("public", "big", List.of(COLS.get(0))));
+                    tx.commit();
+                }
+            }
+            int blocks = 5_000;
+            Map<Long, byte[]> samples = addManyBlocks(dir, v1, "big", blocks);
+            long[] now = {0};
+            java.util.function.LongSupplier clock = alwaysBehind ? () -> now[0] += 1_000_000_000L : System::nanoTime;
+            List<long[]> progress = new ArrayList<>();
+            try (Store s = Store.open(dir, StoreKeys.of(v1))) {
+                new KeyRotation(s, v2, (done, total) -> progress.add(new long[] {done, total}), clock).run();
+                assertThat(s.currentKeyVersion()).isEqualTo(2);
+            }
+            assertThat(progress.get(progress.size() - 1)).containsExactly(blocks, blocks);
+            try (Store s = Store.open(dir, StoreKeys.of(v2))) {
+                StoreVersion v = s.current();
+                long tableId = v.catalog().tables().get(0).tableId();
+                List<io.strongroom.storage.format.BlockRef> refs =
+                        v.manifest(tableId).blocks();
+                assertThat(refs).hasSize(blocks);
+                for (io.strongroom.storage.format.BlockRef b : refs) {
+                    assertThat(b.dekVersion()).isEqualTo(2);
+                    try (io.strongroom.crypto.BlockKey k = s.sealer()
+                            .unwrapBlockKey(
+                                    b.wrappedKey(),
+                                    2,
+                                    io.strongroom.storage.format.Bindings.blockKey(
+                                            s.storeId(), tableId, b.columnId(), b.slice(), b.blockId(), 2),
+                                    "block " + b.blockId())) {
+                        byte[] sample = samples.get(b.blockId());
+                        assertThat(k.decrypt(SAMPLE_AD, sample, 0, sample.length))
+                                .hasSize(8);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void pace_fallsBehindOnlyAfterTheGrace_andWhenBlocksLagTheFloor() {
+        long[] now = {1_000};
+        KeyRotation.Pace pace = new KeyRotation.Pace(() -> now[0]);
+        assertThat(pace.behind()).isFalse();
+        now[0] += KeyRotation.GRACE_NANOS;
+        assertThat(pace.behind()).isFalse();
+        now[0] += 1;
+        assertThat(pace.behind()).isTrue();
+        pace.done(1_000);
+        assertThat(pace.behind()).isFalse();
+        assertThat(pace.slackNanos()).isEqualTo(1_000 * KeyRotation.NANOS_PER_BLOCK - 1);
+        now[0] += 1_000 * KeyRotation.NANOS_PER_BLOCK;
+        assertThat(pace.behind()).isTrue();
+        pace.credit(2);
+        assertThat(pace.slackNanos()).isEqualTo(1);
+    }
+
     @Test
     void rotate_refusesAnOldVersionAndUnencryptedStores() {
         DatabaseKey v1 = dek(1, (byte) 1);

@@ -66,6 +66,18 @@ public final class Bindings {
                 .build();
     }
 
+    /**
+     * The {@link #blockKey} bindings of one table, as a template filled with (column, slice, block, dekVersion):
+     * the same bytes, made without re-encoding the store and table for every block (a key rotation makes two per
+     * block). {@code BindingsTest} pins the equality.
+     */
+    public static AssociatedData.Template blockKeys(String storeId, long tableId) {
+        return AssociatedData.of("strongroom/block-key/v1")
+                .with("store", storeId)
+                .with("table", tableId)
+                .template("column", "slice", "block", "dek-version");
+    }
+
     public static AssociatedData spill(String storeId, long spillId, long chunk) {
         return AssociatedData.of("strongroom/spill/v1")
                 .with("store", storeId)

@@ -92,9 +92,9 @@ public final class Sealer {
 
     /**
      * Rewraps a block key for a key rotation: opens {@code wrapped} (made under DEK {@code expectedVersion} with
-     * {@code fromAd}) and seals the same 32 bytes under {@code to} with {@code toAd}, zeroing the plaintext. Byte for
-     * byte what {@link #unwrapBlockKey} then {@link DatabaseKey#wrap} would give, without making a {@link BlockKey}
-     * (whose key commitment costs an HMAC) that nothing encrypts with.
+     * {@code fromAd}) and seals the same 32 bytes under {@code to} with {@code toAd} ({@link
+     * DatabaseKey#rewrapBlockKey}): what {@link #unwrapBlockKey} then {@link DatabaseKey#wrap} would give, without
+     * the key material leaving the crypto module.
      */
     public byte[] rewrapBlockKey(
             byte[] wrapped,
@@ -110,18 +110,8 @@ public final class Sealer {
             throw integrity(place, "wrapped block key names another key version than its manifest entry", null);
         }
         DatabaseKey dek = keyFor(wrapped, 0, wrapped.length, place);
-        byte[] m = guard(() -> dek.decrypt(fromAd, wrapped, 0, wrapped.length), place);
-        try {
-            if (m.length != BLOCK_KEY_BYTES) {
-                throw integrity(place, "wrapped block key has wrong length", null);
-            }
-            return to.encrypt(toAd, m, 0, m.length);
-        } finally {
-            java.util.Arrays.fill(m, (byte) 0);
-        }
+        return guard(() -> to.rewrapBlockKey(dek, wrapped, fromAd, toAd), place);
     }
-
-    private static final int BLOCK_KEY_BYTES = 32;
 
     /** Runs a crypto operation, mapping its failures to integrity failures that name {@code place}. */
     public static <T> T guard(java.util.function.Supplier<T> op, String place) {

@@ -236,16 +236,23 @@ public final class StoreFiles {
 
     public byte[] encodeManifest(TableManifest m, Sealer sealer) {
         byte[] header = FileHeader.bytes(FileHeader.Kind.MANIFEST, m.formatVersion(), m.version());
+        // The body is encoded once and compressed straight after its length prefix: a manifest of a million
+        // blocks is some 150 MB raw, and every copy of it is one more burden on the collector.
         byte[] raw = m.encodeBody();
-        byte[] body = com.github.luben.zstd.Zstd.compress(raw, 1);
-        ByteSink payload = new ByteSink(body.length + 4).u32(raw.length).bytes(body);
+        byte[] payload = new byte
+                [4 + (int) Math.min(Integer.MAX_VALUE - 8, com.github.luben.zstd.Zstd.compressBound(raw.length))];
+        payload[0] = (byte) (raw.length >>> 24);
+        payload[1] = (byte) (raw.length >>> 16);
+        payload[2] = (byte) (raw.length >>> 8);
+        payload[3] = (byte) raw.length;
+        long n = com.github.luben.zstd.Zstd.compressByteArray(payload, 4, payload.length - 4, raw, 0, raw.length, 1);
+        if (com.github.luben.zstd.Zstd.isError(n)) {
+            throw new IllegalStateException("zstd failed on manifest of table " + m.tableId() + ": "
+                    + com.github.luben.zstd.Zstd.getErrorName(n));
+        }
         return concat(
                 header,
-                sealer.seal(
-                        Bindings.manifest(storeId, m.tableId(), m.version(), header),
-                        payload.array(),
-                        0,
-                        payload.size()));
+                sealer.seal(Bindings.manifest(storeId, m.tableId(), m.version(), header), payload, 0, 4 + (int) n));
     }
 
     public TableManifest readManifest(
