@@ -622,7 +622,8 @@ final class Executor {
         return rows.subList(from, to).iterator();
     }
 
-    private static Comparator<@Nullable Object[]> comparator(List<RelFieldCollation> collations) {
+    /** Rows in the order of {@code collations}, with PostgreSQL's NULL placement. */
+    static Comparator<@Nullable Object[]> comparator(List<RelFieldCollation> collations) {
         return (a, b) -> {
             for (RelFieldCollation c : collations) {
                 Object x = a[c.getFieldIndex()];

@@ -499,15 +499,19 @@ final class Expressions {
             if (a == null || b == null) {
                 return null;
             }
-            int c = compare(a, b);
-            return switch (kind) {
-                case EQUALS -> c == 0;
-                case NOT_EQUALS -> c != 0;
-                case LESS_THAN -> c < 0;
-                case LESS_THAN_OR_EQUAL -> c <= 0;
-                case GREATER_THAN -> c > 0;
-                default -> c >= 0;
-            };
+            return test(kind, compare(a, b));
+        };
+    }
+
+    /** Whether a comparison of kind {@code kind} holds for a {@link #compare} result {@code c}. */
+    static boolean test(SqlKind kind, int c) {
+        return switch (kind) {
+            case EQUALS -> c == 0;
+            case NOT_EQUALS -> c != 0;
+            case LESS_THAN -> c < 0;
+            case LESS_THAN_OR_EQUAL -> c <= 0;
+            case GREATER_THAN -> c > 0;
+            default -> c >= 0;
         };
     }
 

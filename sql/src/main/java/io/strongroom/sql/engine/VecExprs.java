@@ -425,7 +425,7 @@ final class VecExprs {
             double[] x = doubles(a);
             double[] y = doubles(b);
             for (int i = 0; i < n; i++) {
-                out[i] = test(kind, Double.compare(x[i], y[i])) ? 1 : 0;
+                out[i] = Expressions.test(kind, Double.compare(x[i], y[i])) ? 1 : 0;
             }
         } else if (ta == Vec.Type.STR && tb == Vec.Type.STR && (kind == SqlKind.EQUALS || kind == SqlKind.NOT_EQUALS)) {
             boolean eq = kind == SqlKind.EQUALS;
@@ -445,7 +445,7 @@ final class VecExprs {
             if (nulls != null && nulls[i]) {
                 continue;
             }
-            out[i] = test(
+            out[i] = Expressions.test(
                             kind,
                             Expressions.compare(
                                     java.util.Objects.requireNonNull(a.get(i)),
@@ -489,17 +489,6 @@ final class VecExprs {
                 }
             }
         }
-    }
-
-    private static boolean test(SqlKind kind, int c) {
-        return switch (kind) {
-            case EQUALS -> c == 0;
-            case NOT_EQUALS -> c != 0;
-            case LESS_THAN -> c < 0;
-            case LESS_THAN_OR_EQUAL -> c <= 0;
-            case GREATER_THAN -> c > 0;
-            default -> c >= 0;
-        };
     }
 
     /** CHAR semantics: trailing blanks do not count. */

@@ -75,6 +75,7 @@ final class WindowOperator {
         private final List<@Nullable Object[]> work;
         private final List<AggregateCall> calls;
         private final List<RelFieldCollation> order;
+        private final java.util.Comparator<@Nullable Object[]> orderComparator;
         private final int[] partition;
         private final Object[] constants;
         private final int width;
@@ -84,6 +85,7 @@ final class WindowOperator {
             this.work = work;
             this.calls = group.getAggregateCalls(w);
             this.order = group.orderKeys.getFieldCollations();
+            this.orderComparator = Executor.comparator(order);
             this.partition = group.keys.toArray();
             this.constants = constants;
             this.width = width;
@@ -128,25 +130,7 @@ final class WindowOperator {
         }
 
         private int compareOrder(@Nullable Object[] a, @Nullable Object[] b) {
-            for (RelFieldCollation c : order) {
-                Object x = a[c.getFieldIndex()];
-                Object y = b[c.getFieldIndex()];
-                boolean desc = c.getDirection().isDescending();
-                if (x == null || y == null) {
-                    if (x == y) {
-                        continue;
-                    }
-                    // PostgreSQL: NULLS LAST for ASC, NULLS FIRST for DESC, unless stated.
-                    boolean nullsFirst = c.nullDirection == RelFieldCollation.NullDirection.FIRST
-                            || (c.nullDirection == RelFieldCollation.NullDirection.UNSPECIFIED && desc);
-                    return (x == null) == nullsFirst ? -1 : 1;
-                }
-                int r = Expressions.compare(x, y);
-                if (r != 0) {
-                    return desc ? -r : r;
-                }
-            }
-            return 0;
+            return orderComparator.compare(a, b);
         }
 
         private static int compareNullsFirst(@Nullable Object x, @Nullable Object y) {
