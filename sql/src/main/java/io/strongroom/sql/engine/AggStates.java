@@ -278,7 +278,7 @@ final class AggStates {
             counts = grow(counts, groups);
             boolean[] keep = keep(call, b, n);
             Vec v = b.col(arg);
-            double[] d = VecExprs.doubles(v);
+            double[] d = VecKernels.doubles(v);
             for (int i = 0; i < n; i++) {
                 if ((keep == null || keep[i]) && !v.isNull(i)) {
                     sums[gid[i]] += d[i];
