@@ -7,15 +7,12 @@ import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.TableReader;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.apache.calcite.rel.RelFieldCollation;
@@ -81,7 +78,7 @@ final class Executor {
     }
 
     Iterator<@Nullable Object[]> run(RelNode plan) {
-        return rows(compile(plan, ImmutableBitSet.range(plan.getRowType().getFieldCount())));
+        return RowOps.rows(compile(plan, ImmutableBitSet.range(plan.getRowType().getFieldCount())));
     }
 
     private void checkCancelled() {
@@ -114,8 +111,9 @@ final class Executor {
             return project(p, compile(p.getInput(), projectInputs(p, needed)), needed);
         }
         if (rel instanceof LogicalAggregate a && GroupingSets.needed(a)) {
-            return fromRows(
-                    GroupingSets.run(a, rows(compile(a.getInput(), GroupingSets.inputFields(a))), this::checkCancelled),
+            return RowOps.fromRows(
+                    GroupingSets.run(
+                            a, RowOps.rows(compile(a.getInput(), GroupingSets.inputFields(a))), this::checkCancelled),
                     rel);
         }
         if (rel instanceof LogicalAggregate a) {
@@ -123,33 +121,34 @@ final class Executor {
         }
         if (rel instanceof org.apache.calcite.rel.logical.LogicalWindow w) {
             RelNode in = w.getInput();
-            return fromRows(
+            return RowOps.fromRows(
                     WindowOperator.run(
                             w,
-                            rows(compile(
+                            RowOps.rows(compile(
                                     in, ImmutableBitSet.range(in.getRowType().getFieldCount()))),
                             this::checkCancelled),
                     rel);
         }
         if (rel instanceof org.apache.calcite.rel.logical.LogicalCorrelate c) {
-            return fromRows(correlate(c), rel);
+            return RowOps.fromRows(correlate(c), rel);
         }
         if (rel instanceof LogicalJoin j) {
             return join(j, needed);
         }
         if (rel instanceof LogicalSort s) {
-            return fromRows(sort(s, needed), rel);
+            return RowOps.fromRows(sort(s, needed), rel);
         }
         if (rel instanceof LogicalUnion u) {
             List<Iterator<@Nullable Object[]>> inputs = new ArrayList<>();
             for (RelNode i : u.getInputs()) {
-                inputs.add(rows(compile(i, ImmutableBitSet.range(i.getRowType().getFieldCount()))));
+                inputs.add(RowOps.rows(
+                        compile(i, ImmutableBitSet.range(i.getRowType().getFieldCount()))));
             }
-            Iterator<@Nullable Object[]> all = concat(inputs);
-            return fromRows(u.all ? all : distinct(all), rel);
+            Iterator<@Nullable Object[]> all = RowOps.concat(inputs);
+            return RowOps.fromRows(u.all ? all : RowOps.distinct(all), rel);
         }
         if (rel instanceof LogicalIntersect || rel instanceof LogicalMinus) {
-            return fromRows(setOp(rel), rel);
+            return RowOps.fromRows(setOp(rel), rel);
         }
         if (rel instanceof LogicalValues v) {
             List<@Nullable Object[]> rows = new ArrayList<>();
@@ -162,7 +161,7 @@ final class Executor {
                 }
                 rows.add(row);
             }
-            return fromRows(rows.iterator(), rel);
+            return RowOps.fromRows(rows.iterator(), rel);
         }
         throw Expressions.notSupported(
                 "plan node " + rel.getRelTypeName() + " (" + rel.explain().trim() + ")");
@@ -350,58 +349,6 @@ final class Executor {
 
     // ---- rows and batches ----
 
-    /** Rows as batches of the in-memory values, column by column in the types of {@code rel}'s row. */
-    private static Source fromRows(Iterator<@Nullable Object[]> rows, RelNode rel) {
-        List<RelDataType> types = fieldTypes(rel);
-        return () -> {
-            List<@Nullable Object[]> chunk = new ArrayList<>();
-            while (chunk.size() < BATCH_ROWS && rows.hasNext()) {
-                chunk.add(rows.next());
-            }
-            if (chunk.isEmpty()) {
-                return null;
-            }
-            int n = chunk.size();
-            Vec[] cols = new Vec[types.size()];
-            for (int c = 0; c < cols.length; c++) {
-                Object[] vals = new Object[n];
-                for (int i = 0; i < n; i++) {
-                    vals[i] = chunk.get(i)[c];
-                }
-                cols[c] = Vec.fromObjects(vals, n, types.get(c));
-            }
-            return new Batch(cols, n);
-        };
-    }
-
-    /** Batches as rows of in-memory values. */
-    static Iterator<@Nullable Object[]> rows(Source in) {
-        return new Iterator<>() {
-            private @Nullable Batch batch;
-            private int row;
-
-            @Override
-            public boolean hasNext() {
-                while (batch == null || row >= batch.size()) {
-                    batch = in.next();
-                    row = 0;
-                    if (batch == null) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-
-            @Override
-            public @Nullable Object[] next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return java.util.Objects.requireNonNull(batch).row(row++);
-            }
-        };
-    }
-
     // ---- scan ----
 
     /** Ranges a conjunction of "column op literal" comparisons allows, for zone-map pushdown. */
@@ -448,7 +395,7 @@ final class Executor {
     private Source scan(TableScan scan, ImmutableBitSet needed, List<ScanSpec.Range> ranges) {
         SystemTables.SystemTable system = scan.getTable().unwrap(SystemTables.SystemTable.class);
         if (system != null) {
-            return fromRows(system.rows().stream().map(r -> r.clone()).iterator(), scan);
+            return RowOps.fromRows(system.rows().stream().map(r -> r.clone()).iterator(), scan);
         }
         return scanSource(scan, needed, sliceQueue(scan, needed, ranges));
     }
@@ -524,37 +471,18 @@ final class Executor {
         };
     }
 
-    private static Iterator<@Nullable Object[]> concat(List<Iterator<@Nullable Object[]>> inputs) {
-        return inputs.stream()
-                .flatMap(it -> java.util.stream.StreamSupport.stream(
-                        java.util.Spliterators.spliteratorUnknownSize(it, 0), false))
-                .iterator();
-    }
-
-    private static Iterator<@Nullable Object[]> distinct(Iterator<@Nullable Object[]> in) {
-        Set<RowKey> seen = new HashSet<>();
-        List<@Nullable Object[]> out = new ArrayList<>();
-        while (in.hasNext()) {
-            Object[] r = in.next();
-            if (seen.add(new RowKey(r))) {
-                out.add(r);
-            }
-        }
-        return out.iterator();
-    }
-
     private Iterator<@Nullable Object[]> setOp(RelNode rel) {
         List<RelNode> inputs = rel.getInputs();
         Map<RowKey, Integer> counts = new LinkedHashMap<>();
-        Iterator<@Nullable Object[]> first = rows(compile(
+        Iterator<@Nullable Object[]> first = RowOps.rows(compile(
                 inputs.get(0), ImmutableBitSet.range(inputs.get(0).getRowType().getFieldCount())));
         while (first.hasNext()) {
             counts.merge(new RowKey(first.next()), 1, Integer::sum);
         }
         for (RelNode other : inputs.subList(1, inputs.size())) {
             Set<RowKey> keys = new HashSet<>();
-            Iterator<@Nullable Object[]> it =
-                    rows(compile(other, ImmutableBitSet.range(other.getRowType().getFieldCount())));
+            Iterator<@Nullable Object[]> it = RowOps.rows(
+                    compile(other, ImmutableBitSet.range(other.getRowType().getFieldCount())));
             while (it.hasNext()) {
                 keys.add(new RowKey(it.next()));
             }
@@ -577,7 +505,7 @@ final class Executor {
         for (RelFieldCollation c : s.getCollation().getFieldCollations()) {
             b.set(c.getFieldIndex());
         }
-        Iterator<@Nullable Object[]> in = rows(compile(s.getInput(), b.build()));
+        Iterator<@Nullable Object[]> in = RowOps.rows(compile(s.getInput(), b.build()));
         long offset = s.offset == null
                 ? 0
                 : ((Number) java.util.Objects.requireNonNull(
@@ -600,7 +528,7 @@ final class Executor {
             }
             return out.iterator();
         }
-        Comparator<@Nullable Object[]> cmp = comparator(collations);
+        Comparator<@Nullable Object[]> cmp = RowOps.comparator(collations);
         List<@Nullable Object[]> rows = new ArrayList<>();
         long keep = fetch == Long.MAX_VALUE ? Long.MAX_VALUE : offset + fetch;
         if (keep < 100_000) {
@@ -620,32 +548,6 @@ final class Executor {
         int from = (int) Math.min(rows.size(), offset);
         int to = (int) Math.min(rows.size(), from + Math.min(fetch, Integer.MAX_VALUE));
         return rows.subList(from, to).iterator();
-    }
-
-    /** Rows in the order of {@code collations}, with PostgreSQL's NULL placement. */
-    static Comparator<@Nullable Object[]> comparator(List<RelFieldCollation> collations) {
-        return (a, b) -> {
-            for (RelFieldCollation c : collations) {
-                Object x = a[c.getFieldIndex()];
-                Object y = b[c.getFieldIndex()];
-                boolean desc = c.getDirection().isDescending();
-                int r;
-                if (x == null || y == null) {
-                    if (x == y) {
-                        continue;
-                    }
-                    // PostgreSQL: NULLS LAST for ASC, NULLS FIRST for DESC, unless stated.
-                    boolean nullsFirst = c.nullDirection == RelFieldCollation.NullDirection.FIRST
-                            || (c.nullDirection == RelFieldCollation.NullDirection.UNSPECIFIED && desc);
-                    return (x == null) == nullsFirst ? -1 : 1;
-                }
-                r = Expressions.compare(x, y);
-                if (r != 0) {
-                    return desc ? -r : r;
-                }
-            }
-            return 0;
-        };
     }
 
     // ---- aggregate ----
@@ -773,19 +675,19 @@ final class Executor {
      * selectivities and can rate a 200-row join above a 6,000,000-row scan) and no more than its input for
      * filters, projections and aggregates.
      */
-    private static double rows(org.apache.calcite.rel.metadata.RelMetadataQuery mq, RelNode rel) {
+    private static double estimatedRows(org.apache.calcite.rel.metadata.RelMetadataQuery mq, RelNode rel) {
         Double r = mq.getRowCount(rel);
         double est = r == null ? Double.MAX_VALUE : r;
         if (rel instanceof LogicalJoin j
                 && j.getJoinType() == JoinRelType.INNER
                 && !j.analyzeCondition().leftKeys.isEmpty()) {
-            return Math.min(est, Math.max(rows(mq, j.getLeft()), rows(mq, j.getRight())));
+            return Math.min(est, Math.max(estimatedRows(mq, j.getLeft()), estimatedRows(mq, j.getRight())));
         }
         if (rel instanceof LogicalJoin j && !j.getJoinType().projectsRight()) {
-            return Math.min(est, rows(mq, j.getLeft()));
+            return Math.min(est, estimatedRows(mq, j.getLeft()));
         }
         if (rel instanceof LogicalFilter || rel instanceof LogicalProject || rel instanceof LogicalAggregate) {
-            return Math.min(est, rows(mq, rel.getInput(0)));
+            return Math.min(est, estimatedRows(mq, rel.getInput(0)));
         }
         return est;
     }
@@ -824,7 +726,7 @@ final class Executor {
         boolean buildLeft = false;
         if (type == JoinRelType.INNER) {
             var mq = j.getCluster().getMetadataQuery();
-            buildLeft = rows(mq, j.getLeft()) < rows(mq, j.getRight());
+            buildLeft = estimatedRows(mq, j.getLeft()) < estimatedRows(mq, j.getRight());
         }
         List<RelDataType> lt = fieldTypes(j.getLeft());
         List<RelDataType> rt = fieldTypes(j.getRight());
@@ -871,7 +773,7 @@ final class Executor {
         int leftWidth = c.getLeft().getRowType().getFieldCount();
         int rightWidth = c.getRight().getRowType().getFieldCount();
         JoinRelType type = c.getJoinType();
-        Iterator<@Nullable Object[]> left = rows(compile(c.getLeft(), ImmutableBitSet.range(leftWidth)));
+        Iterator<@Nullable Object[]> left = RowOps.rows(compile(c.getLeft(), ImmutableBitSet.range(leftWidth)));
         List<@Nullable Object[]> out = new ArrayList<>();
         var correlations = params.correlations();
         try {
@@ -879,7 +781,8 @@ final class Executor {
                 checkCancelled();
                 Object[] l = left.next();
                 correlations.put(c.getCorrelationId(), l);
-                Iterator<@Nullable Object[]> right = rows(compile(c.getRight(), ImmutableBitSet.range(rightWidth)));
+                Iterator<@Nullable Object[]> right =
+                        RowOps.rows(compile(c.getRight(), ImmutableBitSet.range(rightWidth)));
                 boolean matched = false;
                 while (right.hasNext()) {
                     Object[] r = right.next();
@@ -887,29 +790,17 @@ final class Executor {
                     if (type == JoinRelType.SEMI || type == JoinRelType.ANTI) {
                         break;
                     }
-                    out.add(concatRows(l, r, leftWidth, rightWidth));
+                    out.add(RowOps.concatRows(l, r, leftWidth, rightWidth));
                 }
                 if ((type == JoinRelType.SEMI && matched) || (type == JoinRelType.ANTI && !matched)) {
                     out.add(l);
                 } else if (type == JoinRelType.LEFT && !matched) {
-                    out.add(concatRows(l, new Object[rightWidth], leftWidth, rightWidth));
+                    out.add(RowOps.concatRows(l, new Object[rightWidth], leftWidth, rightWidth));
                 }
             }
         } finally {
             correlations.remove(c.getCorrelationId());
         }
         return out.iterator();
-    }
-
-    private static @Nullable Object[] concatRows(@Nullable Object[] l, @Nullable Object[] r, int lw, int rw) {
-        Object[] out = Arrays.copyOf(l, lw + rw);
-        System.arraycopy(r, 0, out, lw, rw);
-        return out;
-    }
-
-    static List<@Nullable Object[]> drain(Iterator<@Nullable Object[]> it) {
-        List<@Nullable Object[]> out = new ArrayList<>();
-        it.forEachRemaining(out::add);
-        return Collections.unmodifiableList(out);
     }
 }

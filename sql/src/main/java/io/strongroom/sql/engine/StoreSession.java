@@ -875,7 +875,7 @@ final class StoreSession implements SqlSession {
                                             "INSERT has " + positions.length + " target columns but the query returns "
                                                     + plan.columns().size());
                                 }
-                                rows = Executor.drain(new Executor(v, context(rw.bind(params)), () -> cancelled)
+                                rows = RowOps.drain(new Executor(v, context(rw.bind(params)), () -> cancelled)
                                                 .run(plan.rel()))
                                         .iterator();
                             }
@@ -1016,7 +1016,7 @@ final class StoreSession implements SqlSession {
         try (View v = new View()) {
             QueryPlanner.Plan plan = QueryPlanner.plan(rw.sql(), v);
             List<@Nullable Object[]> r =
-                    Executor.drain(new Executor(v, context(rw.bind(params)), () -> cancelled).run(plan.rel()));
+                    RowOps.drain(new Executor(v, context(rw.bind(params)), () -> cancelled).run(plan.rel()));
             return r.isEmpty() ? null : r.get(0)[0];
         }
     }
@@ -1412,8 +1412,7 @@ final class StoreSession implements SqlSession {
                     Iterator<@Nullable Object[]> rows;
                     try {
                         plan = QueryPlanner.plan(rw.sql(), v);
-                        rows = Executor.drain(
-                                        new Executor(v, context(rw.bind(params)), () -> cancelled).run(plan.rel()))
+                        rows = RowOps.drain(new Executor(v, context(rw.bind(params)), () -> cancelled).run(plan.rel()))
                                 .iterator();
                     } finally {
                         v.close();

@@ -85,7 +85,7 @@ final class WindowOperator {
             this.work = work;
             this.calls = group.getAggregateCalls(w);
             this.order = group.orderKeys.getFieldCollations();
-            this.orderComparator = Executor.comparator(order);
+            this.orderComparator = RowOps.comparator(order);
             this.partition = group.keys.toArray();
             this.constants = constants;
             this.width = width;
