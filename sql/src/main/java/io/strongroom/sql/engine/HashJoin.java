@@ -290,7 +290,7 @@ final class HashJoin implements Executor.Source {
 
     private static Vec gatherOrNull(Vec v, int[] idx, int n, RelDataType t) {
         if (n > 0 && idx[0] < 0 && allMissing(idx, n)) {
-            return Vec.nulls(n, t);
+            return Vec.allNull(n, t);
         }
         return v.gather(idx, n);
     }
@@ -348,7 +348,7 @@ final class HashJoin implements Executor.Source {
         // The probe side (left, for RIGHT and FULL) is all NULLs.
         Vec[] probeCols = new Vec[leftTypes.size()];
         for (int c = 0; c < probeCols.length; c++) {
-            probeCols[c] = Vec.nulls(m, leftTypes.get(c));
+            probeCols[c] = Vec.allNull(m, leftTypes.get(c));
         }
         int[] none = new int[m];
         Arrays.fill(none, -1);

@@ -102,19 +102,28 @@ final class Vec {
         return new Vec(Type.STR, 0, size, NO_LONGS, NO_DOUBLES, data, offsets, NO_OBJS, nulls);
     }
 
-    /** Strings made by an expression, as UTF-8; a NULL is a null element. */
-    static Vec ofStrings(@Nullable String[] values, int size) {
+    /** The NULL flags of in-memory values (a null element is NULL); null when none is. */
+    private static boolean @Nullable [] nullsOf(@Nullable Object[] values, int size) {
         boolean[] nulls = null;
-        byte[][] enc = new byte[size][];
-        int total = 0;
         for (int i = 0; i < size; i++) {
-            String v = values[i];
-            if (v == null) {
+            if (values[i] == null) {
                 if (nulls == null) {
                     nulls = new boolean[size];
                 }
                 nulls[i] = true;
-            } else {
+            }
+        }
+        return nulls;
+    }
+
+    /** Strings made by an expression, as UTF-8; a NULL is a null element. */
+    static Vec ofStrings(@Nullable String[] values, int size) {
+        boolean[] nulls = nullsOf(values, size);
+        byte[][] enc = new byte[size][];
+        int total = 0;
+        for (int i = 0; i < size; i++) {
+            String v = values[i];
+            if (v != null) {
                 enc[i] = v.getBytes(StandardCharsets.UTF_8);
                 total += enc[i].length;
             }
@@ -134,15 +143,7 @@ final class Vec {
     }
 
     static Vec ofObjects(@Nullable Object[] values, int size) {
-        boolean[] nulls = null;
-        for (int i = 0; i < size; i++) {
-            if (values[i] == null) {
-                if (nulls == null) {
-                    nulls = new boolean[size];
-                }
-                nulls[i] = true;
-            }
-        }
+        boolean[] nulls = nullsOf(values, size);
         return new Vec(Type.OBJ, 0, size, NO_LONGS, NO_DOUBLES, NO_BYTES, NO_INTS, values, nulls);
     }
 
@@ -193,31 +194,20 @@ final class Vec {
         switch (type) {
             case BOOL, INT, DATE, TS, TSTZ -> {
                 long[] out = new long[size];
-                boolean[] nulls = null;
                 for (int i = 0; i < size; i++) {
                     Object v = values[i];
-                    if (v == null) {
-                        if (nulls == null) {
-                            nulls = new boolean[size];
-                        }
-                        nulls[i] = true;
-                    } else {
+                    if (v != null) {
                         out[i] = toLong(type, v);
                     }
                 }
-                return ofLongs(type, 0, out, size, nulls);
+                return ofLongs(type, 0, out, size, nullsOf(values, size));
             }
             case DEC -> {
                 int scale = t.getScale();
                 long[] out = new long[size];
-                boolean[] nulls = null;
                 for (int i = 0; i < size; i++) {
                     Object v = values[i];
                     if (v == null) {
-                        if (nulls == null) {
-                            nulls = new boolean[size];
-                        }
-                        nulls[i] = true;
                         continue;
                     }
                     BigDecimal d = Expressions.decimal(v).setScale(scale, RoundingMode.HALF_UP);
@@ -227,23 +217,17 @@ final class Vec {
                     }
                     out[i] = u.longValue();
                 }
-                return ofLongs(Type.DEC, scale, out, size, nulls);
+                return ofLongs(Type.DEC, scale, out, size, nullsOf(values, size));
             }
             case DOUBLE -> {
                 double[] out = new double[size];
-                boolean[] nulls = null;
                 for (int i = 0; i < size; i++) {
                     Object v = values[i];
-                    if (v == null) {
-                        if (nulls == null) {
-                            nulls = new boolean[size];
-                        }
-                        nulls[i] = true;
-                    } else {
+                    if (v != null) {
                         out[i] = ((Number) v).doubleValue();
                     }
                 }
-                return ofDoubles(out, size, nulls);
+                return ofDoubles(out, size, nullsOf(values, size));
             }
             case STR -> {
                 String[] out = new String[size];
@@ -410,7 +394,7 @@ final class Vec {
     }
 
     /** All NULLs, for the missing side of an outer join. */
-    static Vec nulls(int n, RelDataType t) {
+    static Vec allNull(int n, RelDataType t) {
         return constant(null, n, t);
     }
 

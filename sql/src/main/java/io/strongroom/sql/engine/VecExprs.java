@@ -385,7 +385,7 @@ final class VecExprs {
         for (int k = 0; k < branches; k++) {
             values[k] = args.get(2 * k + 1).eval(b);
         }
-        values[branches] = hasElse ? args.get(args.size() - 1).eval(b) : Vec.nulls(n, t);
+        values[branches] = hasElse ? args.get(args.size() - 1).eval(b) : Vec.allNull(n, t);
         boolean allLong = true;
         Vec.Type rt = Vec.typeOf(t);
         for (int k = 0; k <= branches; k++) {

@@ -3,25 +3,14 @@ package io.strongroom.sql.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.KeyInfo;
-import io.strongroom.crypto.KeyTier;
-import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
-import io.strongroom.sql.SessionInfo;
-import io.strongroom.sql.SqlSession;
-import io.strongroom.storage.ClusterLayout;
-import io.strongroom.storage.Store;
-import io.strongroom.storage.StoreKeys;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,36 +29,24 @@ class VectorExecutorTest {
     @TempDir
     Path dir;
 
-    private Store store;
-    private DatabaseKey dek;
-    private SqlSession session;
+    private SqlTestSession sql;
 
     @BeforeEach
     void open() {
-        dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "v/dek", 1), SecretBytes.copyOf(new byte[32]));
-        store = Store.create(dir, "v", new ClusterLayout(1, 2), StoreKeys.of(dek));
-        session = new StoreSqlEngine(store).open(new SessionInfo("admin", "dev", Map.of()));
+        sql = new SqlTestSession(dir, java.time.InstantSource.system());
     }
 
     @AfterEach
     void close() {
-        session.close();
-        store.close();
-        dek.close();
+        sql.close();
     }
 
-    private Result run(String sql, Object... params) {
-        return session.execute(session.prepare(sql, List.of()), Arrays.asList(params));
+    private Result run(String statement, Object... params) {
+        return sql.run(statement, params);
     }
 
-    private List<List<Object>> rows(String sql, Object... params) {
-        List<List<Object>> out = new ArrayList<>();
-        try (Result.Rows r = (Result.Rows) run(sql, params)) {
-            while (r.hasNext()) {
-                out.add(Arrays.asList(r.next()));
-            }
-        }
-        return out;
+    private List<List<Object>> rows(String query, Object... params) {
+        return sql.rows(query, params);
     }
 
     private void copy(String table, String text) {
