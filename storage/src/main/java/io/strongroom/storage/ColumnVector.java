@@ -61,6 +61,18 @@ public final class ColumnVector {
         return nulls != null && nulls[row];
     }
 
+    /** About how many heap bytes this vector holds (its arrays at their capacity), for caches that bound memory. */
+    public long retainedBytes() {
+        long n = 96L + 8L * longs.length + 8L * doubles.length + bytes.length + 4L * offsets.length;
+        if (nulls != null) {
+            n += nulls.length;
+        }
+        if (physical == ColumnType.Physical.BIG) {
+            n += 4L * bigs.length + 48L * size;
+        }
+        return n;
+    }
+
     public boolean hasNulls() {
         if (nulls == null) {
             return false;

@@ -70,6 +70,7 @@ public final class Store implements AutoCloseable {
     private final Map<Long, Map<Long, Long>> rewraps = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Object rotationLock = new Object();
+    private final long cacheOwner = BlockCache.newOwner();
     /** Set after a rotation's switch while an older key may still be needed (guarded by gcLock). */
     private @Nullable KeyRetirement retirement;
 
@@ -520,6 +521,11 @@ public final class Store implements AutoCloseable {
         return files;
     }
 
+    /** This open store's key in the shared {@link BlockCache}. */
+    long cacheOwner() {
+        return cacheOwner;
+    }
+
     Sealer sealer() {
         return sealer;
     }
@@ -641,6 +647,7 @@ public final class Store implements AutoCloseable {
             return;
         }
         closed = true;
+        BlockCache.shared().dropOwner(cacheOwner);
         if (failure == null) {
             collectGarbage();
             releaseLock();

@@ -400,13 +400,16 @@ public final class TableReader {
                 return decoded;
             }
             BlockRef b = blocks.get(idx);
-            Path file = store.files().blockFile(tableId, b.blockId());
-            String place = place(b, file);
-            byte[] bytes = DurableFiles.read(file, place);
-            decoded = BlockCodec.decode(bytes, b, column.type(), store.storeId(), tableId, store.sealer(), place);
+            ColumnVector v = BlockCache.shared().get(store.cacheOwner(), tableId, b.blockId(), () -> {
+                Path file = store.files().blockFile(tableId, b.blockId());
+                String place = place(b, file);
+                byte[] bytes = DurableFiles.read(file, place);
+                blocksRead.incrementAndGet();
+                return BlockCodec.decode(bytes, b, column.type(), store.storeId(), tableId, store.sealer(), place);
+            });
+            decoded = v;
             current = idx;
-            blocksRead.incrementAndGet();
-            return decoded;
+            return v;
         }
     }
 }

@@ -1,0 +1,106 @@
+package io.strongroom.storage;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Decoded blocks kept in memory, shared by every store open in this process and bounded in bytes: the buffer
+ * pool of the read path. A hit skips reading, decrypting, decompressing and decoding a block file.
+ *
+ * <p>Blocks are immutable and a block id is never reused within a store, so an entry never goes stale; entries
+ * are keyed by the open store (not its store id, which a restored copy shares) and dropped when that store
+ * closes. What is cached is plaintext in the heap, as every query's working set is; it never reaches a file.
+ * Only whole decoded blocks are cached, never the files or keys.
+ *
+ * <p>Size: {@code -Dstrongroom.block-cache-mb=N} (0 turns the cache off); the default is a quarter of the heap.
+ * Eviction is Caffeine's (W-TinyLFU), so one large scan does not flush the blocks that queries keep using.
+ */
+public final class BlockCache {
+    private static final AtomicLong NEXT_OWNER = new AtomicLong(1);
+    private static final BlockCache SHARED = new BlockCache(configuredBytes());
+
+    private record Key(long owner, long tableId, long blockId) {}
+
+    private final long maxBytes;
+    private final Cache<Key, ColumnVector> cache;
+
+    BlockCache(long maxBytes) {
+        this.maxBytes = maxBytes;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(Math.max(0, maxBytes))
+                .weigher((Key k, ColumnVector v) -> (int) Math.min(Integer.MAX_VALUE, v.retainedBytes()))
+                .executor(Runnable::run)
+                .build();
+    }
+
+    /** The process-wide cache. */
+    public static BlockCache shared() {
+        return SHARED;
+    }
+
+    /** A new owner id: one per open store, so that entries of two open copies of a store never mix. */
+    static long newOwner() {
+        return NEXT_OWNER.getAndIncrement();
+    }
+
+    private static long configuredBytes() {
+        String mb = System.getProperty("strongroom.block-cache-mb");
+        if (mb == null || mb.isBlank()) {
+            return Runtime.getRuntime().maxMemory() / 4;
+        }
+        try {
+            long n = Long.parseLong(mb.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n * 1024 * 1024;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
+                    "strongroom.block-cache-mb must be a whole number of MiB (0 turns the block cache off), not '%s'",
+                    mb));
+        }
+    }
+
+    public boolean enabled() {
+        return maxBytes > 0;
+    }
+
+    /** The block, from the cache or from {@code load} (which then fills the cache). */
+    ColumnVector get(long owner, long tableId, long blockId, Supplier<ColumnVector> load) {
+        if (!enabled()) {
+            return load.get();
+        }
+        Key key = new Key(owner, tableId, blockId);
+        ColumnVector v = cache.getIfPresent(key);
+        if (v != null) {
+            return v;
+        }
+        // Loaded outside the cache's lock: two threads that miss together both decode, and one copy stays.
+        v = load.get();
+        ColumnVector raced = cache.asMap().putIfAbsent(key, v);
+        return raced != null ? raced : v;
+    }
+
+    /** Drops every block of one open store (it is closing). */
+    void dropOwner(long owner) {
+        if (enabled()) {
+            cache.asMap().keySet().removeIf(k -> k.owner() == owner);
+        }
+    }
+
+    /** Bytes held now (after pending evictions run). */
+    public long heldBytes() {
+        cache.cleanUp();
+        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+
+    /** Empties the cache (benchmarks measure the read path without it). */
+    public void clear() {
+        cache.invalidateAll();
+        cache.cleanUp();
+    }
+}
