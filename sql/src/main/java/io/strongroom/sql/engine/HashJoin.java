@@ -9,8 +9,8 @@ import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A hash join over batches: reads the build input into column vectors with a {@link KeyTable} of its keys
- * (rows with one key chained by number), then streams the probe input a batch at a time, generating matching
+ * A hash join over batches: reads the build input into column vectors with a {@link JoinTable} of its keys,
+ * then streams the probe input a batch at a time, generating matching
  * row pairs in chunks, filtering them with the residual condition and assembling output batches by gathering
  * columns. Inner, left, right, full, semi, anti and left mark joins (the left row and whether it matched); the build side is the right input, or the left for an
  * inner join whose left input is smaller. NULL keys never match. Several probes (one per partition of the
@@ -30,9 +30,7 @@ final class HashJoin implements Executor.Source {
         private final KeyTable.KeyType[] keyTypes;
         private @Nullable Vec @Nullable [] cols;
         private int rows;
-        private @Nullable KeyTable table;
-        private int[] head = new int[0];
-        private int[] chain = new int[0];
+        private @Nullable JoinTable table;
 
         /** {@code input} drains the build input; {@code types} are its row's field types. */
         Build(
@@ -70,30 +68,13 @@ final class HashJoin implements Executor.Source {
             for (Batch b : parts) {
                 n += b.size();
             }
-            KeyTable t = new KeyTable(keyTypes, n);
             Vec[] kv = new Vec[keys.length];
             for (int k = 0; k < kv.length; k++) {
                 kv[k] = java.util.Objects.requireNonNull(cs[keys[k]]);
             }
-            KeyTable.Probe probe = t.probe(kv, n);
-            int[] ch = new int[n];
-            int[] hd = new int[Math.max(16, n / 4)];
-            for (int i = 0; i < n; i++) {
-                if (probe.hasNull(i)) {
-                    continue;
-                }
-                int e = t.findOrAdd(probe, i);
-                if (e >= hd.length) {
-                    hd = Arrays.copyOf(hd, Math.max(e + 1, hd.length * 2));
-                }
-                ch[i] = hd[e];
-                hd[e] = i + 1;
-            }
             rows = n;
             cols = cs;
-            head = hd;
-            chain = ch;
-            table = t;
+            table = new JoinTable(keyTypes, kv, n);
         }
     }
 
@@ -110,9 +91,7 @@ final class HashJoin implements Executor.Source {
 
     private @Nullable Vec @Nullable [] buildCols;
     private int buildRows;
-    private @Nullable KeyTable table;
-    private int[] head = new int[0];
-    private int[] chain = new int[0];
+    private @Nullable JoinTable table;
     private boolean[] buildMatched = new boolean[0];
     private boolean probeDone;
 
@@ -155,8 +134,6 @@ final class HashJoin implements Executor.Source {
         build.ensure();
         buildCols = build.cols;
         buildRows = build.rows;
-        head = build.head;
-        chain = build.chain;
         table = build.table;
         buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? buildRows : 0];
     }
@@ -183,33 +160,32 @@ final class HashJoin implements Executor.Source {
     }
 
     private void probeBatch(Batch p) {
-        KeyTable t = java.util.Objects.requireNonNull(table);
+        JoinTable t = java.util.Objects.requireNonNull(table);
         int n = p.size();
         Vec[] keys = new Vec[probeKeys.length];
         for (int k = 0; k < keys.length; k++) {
             keys[k] = p.col(probeKeys[k]);
         }
-        KeyTable.Probe pr = t.probe(keys, n);
+        KeyTable.Probe pr = t.prepare(keys, n);
         boolean semiAnti = type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK;
         boolean[] matched = new boolean[n];
         int[] pi = new int[CHUNK];
         int[] bi = new int[CHUNK];
         int pairs = 0;
-        for (int i = 0; i < n; i++) {
-            if (pr.hasNull(i)) {
-                continue;
-            }
-            int e = t.find(pr, i);
-            if (e < 0) {
-                continue;
-            }
+        int[] match = new int[n];
+        int[] sel = new int[n];
+        // Round by round: every probe row's first match, then every row's second, and so on.
+        for (int m = t.firstMatches(pr, n, match, sel); m > 0; m = t.nextMatches(pr, match, sel, m)) {
             if (semiAnti && residual == null) {
-                matched[i] = true;
-                continue;
+                for (int k = 0; k < m; k++) {
+                    matched[sel[k]] = true;
+                }
+                break;
             }
-            for (int r = head[e]; r != 0; r = chain[r - 1]) {
+            for (int k = 0; k < m; k++) {
+                int i = sel[k];
                 pi[pairs] = i;
-                bi[pairs] = r - 1;
+                bi[pairs] = match[i];
                 if (++pairs == CHUNK) {
                     emitPairs(p, pi, bi, pairs, matched);
                     pairs = 0;

@@ -195,6 +195,11 @@ final class KeyTable {
 
     /** Prepares the keys of rows {@code 0..n)} for lookups. */
     Probe probe(Vec[] keys, int n) {
+        return prepare(types, keys, n);
+    }
+
+    /** The keys of rows {@code 0..n)} in the forms {@code types}, with their hashes. */
+    static Probe prepare(KeyType[] types, Vec[] keys, int n) {
         int[] h = new int[n];
         long[][] norm = new long[keys.length][];
         boolean[] anyNull = null;
@@ -254,6 +259,31 @@ final class KeyTable {
         return new Probe(keys, norm, h, anyNull);
     }
 
+    /** Whether row {@code i} of {@code a} and row {@code j} of {@code b}, neither with a NULL key, have equal keys. */
+    static boolean sameKeys(KeyType[] types, Probe a, int i, Probe b, int j) {
+        for (int c = 0; c < types.length; c++) {
+            boolean eq = switch (types[c].mode()) {
+                case LONG, DOUBLE -> a.norm[c][i] == b.norm[c][j];
+                case BYTES -> {
+                    if (a.norm[c][i] != b.norm[c][j]) {
+                        yield false;
+                    }
+                    Vec x = a.keys[c];
+                    Vec y = b.keys[c];
+                    int len = x.offsets[i + 1] - x.offsets[i];
+                    yield len <= 7
+                            || Arrays.equals(
+                                    x.bytes, x.offsets[i], x.offsets[i + 1], y.bytes, y.offsets[j], y.offsets[j + 1]);
+                }
+                case OBJ -> objKey(a.keys[c], i).equals(objKey(b.keys[c], j));
+            };
+            if (!eq) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private boolean same(int entry, Probe p, int i) {
         Vec[] keys = p.keys;
         for (int c = 0; c < keys.length; c++) {
@@ -281,22 +311,6 @@ final class KeyTable {
             }
         }
         return true;
-    }
-
-    /** The number of the key of row {@code i}, or -1 when the table does not have it. */
-    int find(Probe p, int i) {
-        int hash = p.hashes[i];
-        int s = hash & mask;
-        while (true) {
-            int e = slots[s] - 1;
-            if (e < 0) {
-                return -1;
-            }
-            if (hashes[e] == hash && same(e, p, i)) {
-                return e;
-            }
-            s = (s + 1) & mask;
-        }
     }
 
     /** The number of the key of row {@code i}, adding it when new. */
