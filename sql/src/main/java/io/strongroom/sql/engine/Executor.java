@@ -633,10 +633,7 @@ final class Executor {
             }
             int[] gid = new int[n];
             if (keys.length > 0) {
-                KeyTable.Probe p = table.probe(keys, n);
-                for (int i = 0; i < n; i++) {
-                    gid[i] = table.findOrAdd(p, i);
-                }
+                table.findOrAddAll(table.probe(keys, n), n, gid);
             } else if (table.size() == 0) {
                 table.findOrAdd(table.probe(keys, 1), 0);
             }
@@ -657,11 +654,8 @@ final class Executor {
         for (int k = 0; k < keys.length; k++) {
             keys[k] = from.table().column(k, inTypes.get(groups[k]));
         }
-        KeyTable.Probe p = into.table().probe(keys, n);
         int[] map = new int[n];
-        for (int i = 0; i < n; i++) {
-            map[i] = into.table().findOrAdd(p, i);
-        }
+        into.table().findOrAddAll(into.table().probe(keys, n), n, map);
         for (int i = 0; i < into.states().length; i++) {
             into.states()[i].merge(from.states()[i], map, n, into.table().size());
         }

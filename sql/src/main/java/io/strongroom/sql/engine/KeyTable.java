@@ -71,6 +71,10 @@ final class KeyTable {
     private int[] hashes = new int[16];
     private int size;
     private int[] slots = new int[64];
+    /** For a single LONG or DOUBLE key column: each slot's key, so lookups compare without visiting the entry. */
+    private long[] slotKeys = new long[0];
+
+    private final boolean singleLong;
     private int mask = 63;
 
     KeyTable(KeyType[] types) {
@@ -90,6 +94,10 @@ final class KeyTable {
         int s = Integer.highestOneBit(Math.max(64, Math.min(cap, 1 << 29) * 2 - 1)) << 1;
         slots = new int[s];
         mask = s - 1;
+        singleLong = k == 1 && (types[0].mode() == Mode.LONG || types[0].mode() == Mode.DOUBLE);
+        if (singleLong) {
+            slotKeys = new long[s];
+        }
         for (int c = 0; c < k; c++) {
             nulls[c] = new boolean[cap];
             switch (types[c].mode()) {
@@ -313,6 +321,46 @@ final class KeyTable {
         return true;
     }
 
+    /** The numbers of the keys of rows {@code 0..n)}, adding new keys, into {@code out}. */
+    void findOrAddAll(Probe p, int n, int[] out) {
+        if (!singleLong) {
+            for (int i = 0; i < n; i++) {
+                out[i] = findOrAdd(p, i);
+            }
+            return;
+        }
+        long[] keys = p.norm[0];
+        int[] h = p.hashes;
+        for (int i = 0; i < n; i++) {
+            out[i] = p.hasNull(i) ? findOrAdd(p, i) : findOrAddLong(keys[i], h[i]);
+        }
+    }
+
+    /** {@link #findOrAdd} for a non-NULL key of a single LONG or DOUBLE column. */
+    private int findOrAddLong(long key, int hash) {
+        int s = hash & mask;
+        while (true) {
+            int e = slots[s] - 1;
+            if (e < 0) {
+                break;
+            }
+            if (slotKeys[s] == key && !nulls[0][e]) {
+                return e;
+            }
+            s = (s + 1) & mask;
+        }
+        int e = size++;
+        ensure(size);
+        hashes[e] = hash;
+        longs[0][e] = key;
+        slots[s] = e + 1;
+        slotKeys[s] = key;
+        if (size * 2 > slots.length) {
+            rehash();
+        }
+        return e;
+    }
+
     /** The number of the key of row {@code i}, adding it when new. */
     int findOrAdd(Probe p, int i) {
         int hash = p.hashes[i];
@@ -347,6 +395,9 @@ final class KeyTable {
             }
         }
         slots[s] = e + 1;
+        if (singleLong) {
+            slotKeys[s] = longs[0][e];
+        }
         if (size * 2 > slots.length) {
             rehash();
         }
@@ -375,12 +426,18 @@ final class KeyTable {
     private void rehash() {
         slots = new int[slots.length * 2];
         mask = slots.length - 1;
+        if (singleLong) {
+            slotKeys = new long[slots.length];
+        }
         for (int e = 0; e < size; e++) {
             int s = hashes[e] & mask;
             while (slots[s] != 0) {
                 s = (s + 1) & mask;
             }
             slots[s] = e + 1;
+            if (singleLong) {
+                slotKeys[s] = longs[0][e];
+            }
         }
     }
 
