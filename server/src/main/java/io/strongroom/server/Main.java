@@ -9,6 +9,7 @@ import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.storage.BlockCache;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -75,7 +76,9 @@ public final class Main {
         out.println(
                 "             STRONGROOM_PORT (API endpoint, default 4566), STRONGROOM_KMS_PORT (KMS alone, default 7878),");
         out.println(
-                "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms')");
+                "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms'),");
+        out.println(
+                "             STRONGROOM_BLOCK_CACHE_MB (decoded blocks kept in memory, default a quarter of the heap)");
     }
 
     private static Path home() {
@@ -104,6 +107,8 @@ public final class Main {
         provider.warmUpInBackground(Duration.ofSeconds(30));
         out.println("Strongroom data directory: " + home);
         out.println("crypto: " + provider.report());
+        out.println("block cache: " + (BlockCache.shared().maxBytes() >> 20)
+                + " MiB of decoded blocks in memory (STRONGROOM_BLOCK_CACHE_MB; 0 turns it off)");
         String kmsEndpoint = System.getenv("STRONGROOM_KMS_ENDPOINT");
         CountDownLatch stopped = new CountDownLatch(1);
         try (SqlEndpoints sql =

@@ -2,9 +2,12 @@ package io.strongroom.storage;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decoded blocks kept in memory, shared by every store open in this process and bounded in bytes: the buffer
@@ -15,12 +18,13 @@ import java.util.function.Supplier;
  * closes. What is cached is plaintext in the heap, as every query's working set is; it never reaches a file.
  * Only whole decoded blocks are cached, never the files or keys.
  *
- * <p>Size: {@code -Dstrongroom.block-cache-mb=N} (0 turns the cache off); the default is a quarter of the heap.
+ * <p>Size: {@code STRONGROOM_BLOCK_CACHE_MB=N} or {@code -Dstrongroom.block-cache-mb=N} (0 turns the cache off);
+ * the default is a quarter of the heap.
  * Eviction is Caffeine's (W-TinyLFU), so one large scan does not flush the blocks that queries keep using.
  */
 public final class BlockCache {
     private static final AtomicLong NEXT_OWNER = new AtomicLong(1);
-    private static final BlockCache SHARED = new BlockCache(configuredBytes());
+    private static volatile @Nullable BlockCache shared;
 
     private record Key(long owner, long tableId, long blockId) {}
 
@@ -36,9 +40,19 @@ public final class BlockCache {
                 .build();
     }
 
-    /** The process-wide cache. */
+    /** The process-wide cache, made on first use from the configured size. */
     public static BlockCache shared() {
-        return SHARED;
+        BlockCache c = shared;
+        if (c == null) {
+            synchronized (BlockCache.class) {
+                c = shared;
+                if (c == null) {
+                    c = new BlockCache(configuredBytes());
+                    shared = c;
+                }
+            }
+        }
+        return c;
     }
 
     /** A new owner id: one per open store, so that entries of two open copies of a store never mix. */
@@ -49,6 +63,9 @@ public final class BlockCache {
     private static long configuredBytes() {
         String mb = System.getProperty("strongroom.block-cache-mb");
         if (mb == null || mb.isBlank()) {
+            mb = System.getenv("STRONGROOM_BLOCK_CACHE_MB");
+        }
+        if (mb == null || mb.isBlank()) {
             return Runtime.getRuntime().maxMemory() / 4;
         }
         try {
@@ -58,11 +75,19 @@ public final class BlockCache {
             }
             return n * 1024 * 1024;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(String.format(
-                    Locale.ROOT,
-                    "strongroom.block-cache-mb must be a whole number of MiB (0 turns the block cache off), not '%s'",
-                    mb));
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    String.format(
+                            Locale.ROOT,
+                            "STRONGROOM_BLOCK_CACHE_MB (strongroom.block-cache-mb) must be a whole number of MiB"
+                                    + " (0 turns the block cache off), not '%s'",
+                            mb));
         }
+    }
+
+    /** The bound, in bytes (0 when off). */
+    public long maxBytes() {
+        return maxBytes;
     }
 
     public boolean enabled() {
