@@ -38,6 +38,8 @@ public enum ErrorCode {
     ALREADY_EXISTS("42P07", "AlreadyExistsException", false),
     /** A table has no column of this name. */
     UNDEFINED_COLUMN("42703", "InvalidParameterValue", false),
+    /** No function has this name and these argument types. */
+    UNDEFINED_FUNCTION("42883", "InvalidParameterValue", false),
     /** A table has a column of this name already. */
     DUPLICATE_COLUMN("42701", "InvalidParameterValue", false),
     /** A NULL would be stored in a NOT NULL column. */

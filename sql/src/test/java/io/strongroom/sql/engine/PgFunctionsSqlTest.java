@@ -284,4 +284,13 @@ class PgFunctionsSqlTest {
         sql.assertFails("SELECT t.nosuch FROM t", "42703", "column t.nosuch does not exist");
         sql.assertFails("SELECT * FROM nosuch", "42P01", "relation \"nosuch\" does not exist");
     }
+
+    @Test
+    void unknownFunction_is42883_withItsArgumentTypes() {
+        sql.assertFails("SELECT nosuchfn(1) FROM t", "42883", "function nosuchfn(numeric) does not exist");
+        sql.assertFails(
+                "SELECT upper(id, id) FROM t",
+                "42883",
+                "function upper does not exist with these arguments: it takes 1");
+    }
 }
