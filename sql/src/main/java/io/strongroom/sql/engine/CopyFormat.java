@@ -82,10 +82,16 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
     List<@Nullable String> fields(String line) {
         List<@Nullable String> out = new ArrayList<>();
         if (!csv) {
-            for (String raw : line.split(java.util.regex.Pattern.quote(String.valueOf(delimiter)), -1)) {
+            int from = 0;
+            while (true) {
+                int to = line.indexOf(delimiter, from);
+                String raw = line.substring(from, to < 0 ? line.length() : to);
                 out.add(raw.equals(nullString) ? null : unescape(raw));
+                if (to < 0) {
+                    return out;
+                }
+                from = to + 1;
             }
-            return out;
         }
         StringBuilder sb = new StringBuilder();
         boolean quoted = false;

@@ -16,7 +16,6 @@ import io.strongroom.storage.Store;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -43,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe, except {@link #cancel()}.
  */
 final class StoreSession implements SqlSession {
-    private static final int BATCH_ROWS = 64 * 1024;
+    static final int BATCH_ROWS = 64 * 1024;
 
     private final Store store;
     private final SessionInfo info;
@@ -794,14 +793,18 @@ final class StoreSession implements SqlSession {
 
     // ---- DML ----
 
+    private void checkCancelled() {
+        if (cancelled) {
+            throw new StrongroomException(ErrorCode.QUERY_CANCELED, "canceling statement due to user request");
+        }
+    }
+
     /** Appends rows (in-memory values) to a table in batches; returns the count. */
     private long appendRows(Transaction tx, TableSpec spec, Iterator<@Nullable Object[]> rows) {
         long n = 0;
         RowBatch batch = RowBatch.builder(spec.columns(), 1024);
         while (rows.hasNext()) {
-            if (cancelled) {
-                throw new StrongroomException(ErrorCode.QUERY_CANCELED, "canceling statement due to user request");
-            }
+            checkCancelled();
             Object[] r = rows.next();
             Object[] converted = new Object[spec.columns().size()];
             for (int i = 0; i < converted.length; i++) {
@@ -906,7 +909,7 @@ final class StoreSession implements SqlSession {
                 false);
     }
 
-    private static int[] targetPositions(TableSpec spec, List<String> targetCols) {
+    static int[] targetPositions(TableSpec spec, List<String> targetCols) {
         if (targetCols.isEmpty()) {
             return java.util.stream.IntStream.range(0, spec.columns().size()).toArray();
         }
@@ -923,7 +926,7 @@ final class StoreSession implements SqlSession {
     }
 
     /** Each column's DEFAULT in the in-memory form of {@link Types} (null where there is none). */
-    private static @Nullable Object[] defaults(TableSpec spec) {
+    static @Nullable Object[] defaults(TableSpec spec) {
         @Nullable Object[] out = new Object[spec.columns().size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = Types.fromStorage(spec.columns().get(i).defaultValue());
@@ -1204,7 +1207,8 @@ final class StoreSession implements SqlSession {
                 List.of(),
                 true,
                 params -> {
-                    CopyLoader loader = new CopyLoader(q, name[1], cols, f);
+                    CopyLoader loader =
+                            new CopyLoader(store, tx, this::checkCancelled, () -> failed = true, q, name[1], cols, f);
                     if (file != null) {
                         try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
                             byte[] buf = new byte[1 << 16];
@@ -1223,180 +1227,6 @@ final class StoreSession implements SqlSession {
                     return new Result.CopyIn(loader.columnCount(), false, loader);
                 },
                 false);
-    }
-
-    /** Receives COPY data, parses complete lines and appends them in batches; commits at finish. */
-    private final class CopyLoader implements Result.CopySink {
-        private final TableSpec spec;
-        private final int[] positions;
-        private final CopyFormat format;
-        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-        private final @Nullable Transaction own;
-        private final Transaction target;
-        private final List<@Nullable Object[]> pending = new ArrayList<>();
-        private final @Nullable Object[] defaults;
-        private boolean inflating;
-        private long lineNo;
-        private long rows;
-        private boolean done;
-
-        /** Loads into {@code qualified} ({@code columns}, or all when empty) in the transaction it appends in. */
-        CopyLoader(String qualified, String table, List<String> columns, CopyFormat format) {
-            this.format = format;
-            this.own = tx == null ? store.begin() : null;
-            this.target = own != null ? own : java.util.Objects.requireNonNull(tx);
-            try {
-                // The table as the loading transaction sees it, so an ALTER TABLE committed meanwhile cannot
-                // shift columns under the load (it makes the load's commit conflict instead).
-                if (!target.exists(qualified)) {
-                    throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + table + "\" does not exist");
-                }
-                this.spec = target.spec(qualified);
-                this.positions = targetPositions(spec, columns);
-            } catch (RuntimeException e) {
-                if (own != null) {
-                    own.rollback();
-                }
-                throw e;
-            }
-            this.defaults = defaults(spec);
-        }
-
-        int columnCount() {
-            return positions.length;
-        }
-
-        @Override
-        public void write(byte[] data, int off, int len) {
-            try {
-                consume(data, off, len);
-            } catch (RuntimeException e) {
-                abort(String.valueOf(e.getMessage()));
-                throw e;
-            }
-        }
-
-        private void consume(byte[] data, int off, int len) {
-            if (format.gzip() && !inflating) {
-                // gzip data arrives compressed: buffer it all, inflate at finish.
-                partial.write(data, off, len);
-                return;
-            }
-            for (int i = off; i < off + len; i++) {
-                byte b = data[i];
-                if (b == '\n') {
-                    String line = partial.toString(StandardCharsets.UTF_8);
-                    if (format.continues(line)) {
-                        partial.write(b);
-                        continue;
-                    }
-                    partial.reset();
-                    line(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
-                } else {
-                    partial.write(b);
-                }
-            }
-        }
-
-        private void line(String line) {
-            lineNo++;
-            if (lineNo <= format.headerLines() || line.equals("\\.")) {
-                return;
-            }
-            List<@Nullable String> fields = format.fields(line);
-            if (fields.size() != positions.length) {
-                throw new StrongroomException(
-                        ErrorCode.INVALID_ARGUMENT,
-                        "COPY " + spec.name() + ", line " + lineNo + ": expected " + positions.length
-                                + " columns, found " + fields.size());
-            }
-            Object[] row = defaults.clone();
-            for (int i = 0; i < positions.length; i++) {
-                String v = fields.get(i);
-                try {
-                    row[positions[i]] = v == null
-                            ? null
-                            : Types.fromStorage(Types.toStorage(
-                                    v, spec.columns().get(positions[i]).type()));
-                } catch (StrongroomException e) {
-                    throw new StrongroomException(
-                            e.code(),
-                            "COPY " + spec.name() + ", line " + lineNo + ", column "
-                                    + spec.columns().get(positions[i]).name() + ": " + e.getMessage(),
-                            e);
-                }
-            }
-            // The store refuses the batch too; checking each line names the line.
-            for (int i = 0; i < row.length; i++) {
-                Column c = spec.columns().get(i);
-                if (row[i] == null && c.notNull()) {
-                    throw new StrongroomException(
-                            ErrorCode.NOT_NULL_VIOLATION,
-                            "COPY " + spec.name() + ", line " + lineNo + ": null value in column \"" + c.name()
-                                    + "\" violates not-null constraint");
-                }
-            }
-            pending.add(row);
-            rows++;
-            if (pending.size() >= BATCH_ROWS) {
-                flush();
-            }
-        }
-
-        private void flush() {
-            appendRows(target, spec, pending.iterator());
-            pending.clear();
-        }
-
-        @Override
-        public String finish() {
-            try {
-                return load();
-            } catch (RuntimeException e) {
-                abort(String.valueOf(e.getMessage()));
-                throw e;
-            }
-        }
-
-        private String load() {
-            if (format.gzip() && partial.size() > 0 && lineNo == 0) {
-                byte[] compressed = partial.toByteArray();
-                partial.reset();
-                inflating = true;
-                try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
-                    byte[] buf = new byte[1 << 16];
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        consume(buf, 0, n);
-                    }
-                } catch (java.io.IOException e) {
-                    throw new StrongroomException(
-                            ErrorCode.INVALID_ARGUMENT, "COPY data is not valid gzip: " + e.getMessage(), e);
-                }
-            }
-            if (partial.size() > 0) {
-                String last = partial.toString(StandardCharsets.UTF_8);
-                partial.reset();
-                line(last);
-            }
-            flush();
-            done = true;
-            if (own != null) {
-                own.commit();
-            }
-            return "COPY " + rows;
-        }
-
-        @Override
-        public void abort(String message) {
-            if (!done && own != null) {
-                own.rollback();
-            }
-            done = true;
-            if (tx != null) {
-                failed = true;
-            }
-        }
     }
 
     private Stmt copyOut(String sql, String query, CopyFormat f) {
