@@ -317,6 +317,35 @@ final class QueryPlanner {
         }));
     }
 
+    /**
+     * An aggregate whose calls are all DISTINCT over the same arguments ({@code count(DISTINCT x)}) becomes an
+     * aggregate over the groups of those arguments, which runs vectorised and in parallel; other DISTINCT calls
+     * keep their per-group sets.
+     */
+    private static final org.apache.calcite.plan.RelOptRule DISTINCT_TO_GROUPS =
+            org.apache.calcite.rel.rules.AggregateExpandDistinctAggregatesRule.Config.DEFAULT
+                    .withOperandSupplier(b -> b.operand(org.apache.calcite.rel.logical.LogicalAggregate.class)
+                            .predicate(QueryPlanner::distinctOverOneArgumentList)
+                            .anyInputs())
+                    .as(org.apache.calcite.rel.rules.AggregateExpandDistinctAggregatesRule.Config.class)
+                    .toRule();
+
+    private static boolean distinctOverOneArgumentList(org.apache.calcite.rel.core.Aggregate agg) {
+        List<org.apache.calcite.rel.core.AggregateCall> calls = agg.getAggCallList();
+        if (calls.isEmpty() || agg.getGroupSets().size() != 1) {
+            return false;
+        }
+        for (org.apache.calcite.rel.core.AggregateCall c : calls) {
+            if (!c.isDistinct()
+                    || c.filterArg >= 0
+                    || !c.getArgList().equals(calls.get(0).getArgList())
+                    || !c.collation.getFieldCollations().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static final java.util.regex.Pattern UNKNOWN_COLUMN =
             java.util.regex.Pattern.compile("Column '(.+)' not found in (?:any table|table '(.+)')");
     private static final java.util.regex.Pattern UNKNOWN_FUNCTION =
@@ -438,7 +467,8 @@ final class QueryPlanner {
                 .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
                 .addRuleInstance(CoreRules.PROJECT_MERGE)
                 .addRuleInstance(CoreRules.PROJECT_REMOVE)
-                .addRuleInstance(CoreRules.FILTER_EXPAND_IS_NOT_DISTINCT_FROM);
+                .addRuleInstance(CoreRules.FILTER_EXPAND_IS_NOT_DISTINCT_FROM)
+                .addRuleInstance(DISTINCT_TO_GROUPS);
         hep = new HepPlanner(program.build());
         hep.setRoot(rel);
         rel = hep.findBestExp();

@@ -253,6 +253,49 @@ class VectorExecutorTest {
                 .containsExactly(List.of("forty-two", sums[42], counts[42]), List.of("seven", sums[7], counts[7]));
     }
 
+    @Test
+    void distinctAggregates_overGroups_countNullsOutAndMatchPerGroupSets() {
+        run("CREATE TABLE d (g INTEGER, x INTEGER, y DECIMAL(10,2))");
+        StringBuilder text = new StringBuilder();
+        TreeMap<Integer, java.util.Set<Integer>> xs = new TreeMap<>();
+        java.util.Set<Integer> all = new java.util.HashSet<>();
+        for (int i = 0; i < BIG_ROWS; i++) {
+            int g = i % 7;
+            Integer x = i % 13 == 0 ? null : (i * 31) % 501;
+            text.append(g)
+                    .append('|')
+                    .append(x == null ? "\\N" : x.toString())
+                    .append('|')
+                    .append(i % 3)
+                    .append('\n');
+            if (x != null) {
+                xs.computeIfAbsent(g, k -> new java.util.HashSet<>()).add(x);
+                all.add(x);
+            }
+        }
+        copy("d", text.toString());
+        String grouped = "SELECT g, count(DISTINCT x), sum(DISTINCT x) FROM d GROUP BY g ORDER BY g";
+        List<List<Object>> got = rows(grouped);
+        assertThat(got).hasSize(7);
+        for (List<Object> row : got) {
+            java.util.Set<Integer> e = xs.get(((Number) row.get(0)).intValue());
+            assertThat(((Number) row.get(1)).longValue()).isEqualTo(e.size());
+            assertThat(((Number) row.get(2)).longValue())
+                    .isEqualTo(e.stream().mapToLong(Integer::longValue).sum());
+        }
+        assertThat(((Number) rows("SELECT count(DISTINCT x) FROM d").get(0).get(0)).longValue())
+                .isEqualTo(all.size());
+        // Over no rows: one row, count 0 and sum NULL.
+        assertThat(rows("SELECT count(DISTINCT x), sum(DISTINCT x) FROM d WHERE g > 100"))
+                .containsExactly(java.util.Arrays.asList(0L, null));
+        // The calls become an aggregate over groups; a mix with a plain call keeps its per-group sets.
+        assertThat(rows("EXPLAIN " + grouped).toString()).doesNotContain("DISTINCT");
+        assertThat(rows("SELECT count(DISTINCT x), count(*) FROM d").get(0))
+                .containsExactly((long) all.size(), (long) BIG_ROWS);
+        assertThat(rows("SELECT count(DISTINCT y), count(DISTINCT x) FROM d").get(0))
+                .containsExactly(3L, (long) all.size());
+    }
+
     private static int countWhere(java.util.function.IntPredicate p) {
         int n = 0;
         for (int i = 0; i < BIG_ROWS; i++) {
