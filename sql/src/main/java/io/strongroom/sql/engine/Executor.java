@@ -7,7 +7,6 @@ import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.TableReader;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -136,7 +135,7 @@ final class Executor {
             return join(j, needed);
         }
         if (rel instanceof LogicalSort s) {
-            return RowOps.fromRows(sort(s, needed), rel);
+            return sort(s, needed);
         }
         if (rel instanceof LogicalUnion u) {
             List<Iterator<@Nullable Object[]>> inputs = new ArrayList<>();
@@ -499,13 +498,13 @@ final class Executor {
 
     // ---- sort ----
 
-    private Iterator<@Nullable Object[]> sort(LogicalSort s, ImmutableBitSet needed) {
+    private Source sort(LogicalSort s, ImmutableBitSet needed) {
         ImmutableBitSet.Builder b = ImmutableBitSet.builder();
         b.addAll(needed);
         for (RelFieldCollation c : s.getCollation().getFieldCollations()) {
             b.set(c.getFieldIndex());
         }
-        Iterator<@Nullable Object[]> in = RowOps.rows(compile(s.getInput(), b.build()));
+        Source input = compile(s.getInput(), b.build());
         long offset = s.offset == null
                 ? 0
                 : ((Number) java.util.Objects.requireNonNull(
@@ -517,37 +516,21 @@ final class Executor {
                                 Expressions.compile(s.fetch, params).eval(new Object[0])))
                         .longValue();
         List<RelFieldCollation> collations = s.getCollation().getFieldCollations();
-        if (collations.isEmpty()) {
-            List<@Nullable Object[]> out = new ArrayList<>();
-            long skipped = 0;
-            while (in.hasNext() && out.size() < fetch) {
-                Object[] r = in.next();
-                if (skipped++ >= offset) {
-                    out.add(r);
-                }
-            }
-            return out.iterator();
+        if (!collations.isEmpty()) {
+            List<RelDataType> types = new ArrayList<>();
+            s.getInput().getRowType().getFieldList().forEach(f -> types.add(f.getType()));
+            return VecSort.sort(input, types, collations, offset, fetch, this::checkCancelled);
         }
-        Comparator<@Nullable Object[]> cmp = RowOps.comparator(collations);
-        List<@Nullable Object[]> rows = new ArrayList<>();
-        long keep = fetch == Long.MAX_VALUE ? Long.MAX_VALUE : offset + fetch;
-        if (keep < 100_000) {
-            // Top-N: a bounded heap instead of sorting everything.
-            java.util.PriorityQueue<@Nullable Object[]> heap = new java.util.PriorityQueue<>(cmp.reversed());
-            while (in.hasNext()) {
-                heap.add(in.next());
-                if (heap.size() > keep) {
-                    heap.poll();
-                }
+        Iterator<@Nullable Object[]> in = RowOps.rows(input);
+        List<@Nullable Object[]> out = new ArrayList<>();
+        long skipped = 0;
+        while (in.hasNext() && out.size() < fetch) {
+            Object[] r = in.next();
+            if (skipped++ >= offset) {
+                out.add(r);
             }
-            rows.addAll(heap);
-        } else {
-            in.forEachRemaining(rows::add);
         }
-        rows.sort(cmp);
-        int from = (int) Math.min(rows.size(), offset);
-        int to = (int) Math.min(rows.size(), from + Math.min(fetch, Integer.MAX_VALUE));
-        return rows.subList(from, to).iterator();
+        return RowOps.fromRows(out.iterator(), s);
     }
 
     // ---- aggregate ----

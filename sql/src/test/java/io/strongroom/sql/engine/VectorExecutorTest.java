@@ -9,6 +9,7 @@ import io.strongroom.sql.Result;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
@@ -294,6 +295,47 @@ class VectorExecutorTest {
                 .containsExactly((long) all.size(), (long) BIG_ROWS);
         assertThat(rows("SELECT count(DISTINCT y), count(DISTINCT x) FROM d").get(0))
                 .containsExactly(3L, (long) all.size());
+    }
+
+    @Test
+    void orderBy_nullsDirectionsStringsAndTopN_matchASortDoneHere() {
+        run("CREATE TABLE s (id INTEGER, k INTEGER, name VARCHAR(10), r DOUBLE PRECISION)");
+        StringBuilder text = new StringBuilder();
+        List<Object[]> expect = new ArrayList<>();
+        for (int i = 0; i < BIG_ROWS; i++) {
+            Integer k = i % 17 == 0 ? null : (i * 7919) % 1000;
+            String name = "n" + (i % 300);
+            double r = (i % 101) / 4.0;
+            text.append(i)
+                    .append('|')
+                    .append(k == null ? "\\N" : k.toString())
+                    .append('|')
+                    .append(name);
+            text.append('|').append(r).append('\n');
+            expect.add(new Object[] {i, k, name, r});
+        }
+        copy("s", text.toString());
+        // k DESC puts NULLs first (PostgreSQL's default for DESC), then name ASC, then id DESC.
+        java.util.Comparator<Object[]> byK = java.util.Comparator.comparing(
+                (Object[] x) -> (Integer) x[1], java.util.Comparator.nullsFirst(java.util.Comparator.reverseOrder()));
+        java.util.Comparator<Object[]> order =
+                byK.thenComparing(x -> (String) x[2]).thenComparing(x -> -(Integer) x[0]);
+        expect.sort(order);
+        List<Integer> ids = expect.stream().map(x -> (Integer) x[0]).toList();
+        List<List<Object>> all = rows("SELECT id FROM s ORDER BY k DESC, name, id DESC");
+        assertThat(all.stream().map(r -> ((Number) r.get(0)).intValue()).toList())
+                .isEqualTo(ids);
+        List<List<Object>> top = rows("SELECT id FROM s ORDER BY k DESC, name, id DESC LIMIT 25 OFFSET 40");
+        assertThat(top.stream().map(r -> ((Number) r.get(0)).intValue()).toList())
+                .isEqualTo(ids.subList(40, 65));
+        // NULLS LAST on a descending key, and a double key ascending.
+        long nonNull = expect.stream().filter(x -> x[1] != null).count();
+        List<List<Object>> last = rows("SELECT k FROM s ORDER BY k DESC NULLS LAST, r LIMIT 3 OFFSET " + (nonNull - 1));
+        assertThat(last.get(0).get(0)).isNotNull();
+        assertThat(last.get(1).get(0)).isNull();
+        assertThat(last.get(2).get(0)).isNull();
+        List<List<Object>> byR = rows("SELECT r FROM s ORDER BY r DESC, id LIMIT 2");
+        assertThat(byR).containsExactly(List.of(25.0), List.of(25.0));
     }
 
     private static int countWhere(java.util.function.IntPredicate p) {
