@@ -37,9 +37,12 @@ final class VecSort {
                 n = Math.addExact(n, b.size());
             }
         }
+        if (n == 0) {
+            return () -> null;
+        }
         int width = types.size();
         Vec[] cols = new Vec[width];
-        for (int c = 0; c < width && !batches.isEmpty(); c++) {
+        for (int c = 0; c < width; c++) {
             List<Vec> pieces = new ArrayList<>();
             for (Batch b : batches) {
                 Vec v = b.cols()[c];

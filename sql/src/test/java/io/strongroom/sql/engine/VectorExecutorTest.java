@@ -336,6 +336,8 @@ class VectorExecutorTest {
         assertThat(last.get(2).get(0)).isNull();
         List<List<Object>> byR = rows("SELECT r FROM s ORDER BY r DESC, id LIMIT 2");
         assertThat(byR).containsExactly(List.of(25.0), List.of(25.0));
+        assertThat(rows("SELECT id FROM s WHERE k > 5000 ORDER BY k, name")).isEmpty();
+        assertThat(rows("SELECT id FROM s WHERE k > 5000 ORDER BY k LIMIT 3")).isEmpty();
     }
 
     private static int countWhere(java.util.function.IntPredicate p) {
