@@ -24,6 +24,7 @@ import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
+import io.strongroom.storage.format.WrappedBlockKeys;
 import io.strongroom.storage.format.ZoneMap;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -357,6 +358,7 @@ public final class RotationThroughput {
         long tableId = big.tableId();
         long[] sliceRows = new long[slices];
         List<BlockRef> refs = new ArrayList<>(blocks);
+        WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(blocks);
         long nextBlock = cat.nextBlockId();
         SecureRandom random = new SecureRandom();
         for (int i = 0; i < blocks; i++) {
@@ -367,12 +369,12 @@ public final class RotationThroughput {
                 wrapped = sealer.wrapBlockKey(
                         k, Bindings.blockKey(sb.storeId(), tableId, 0, slice, blockId, dek.version()));
             }
-            refs.add(new BlockRef(
-                    blockId, 0, slice, sliceRows[slice], 1, 0, 64, dek.version(), ZoneMap.ofLongs(i, i), wrapped));
+            refs.add(new BlockRef(blockId, 0, slice, sliceRows[slice], 1, 0, 64, ZoneMap.ofLongs(i, i)));
+            keys.add(dek.version(), wrapped);
             sliceRows[slice]++;
         }
         long version = big.manifestVersion() + 1;
-        TableManifest m = new TableManifest(tableId, version, sliceRows, refs, Map.of());
+        TableManifest m = new TableManifest(tableId, version, sliceRows, refs, keys.build(), Map.of());
         byte[] mb = files.encodeManifest(m, sealer);
         try {
             Files.createDirectories(files.tableDir(tableId));

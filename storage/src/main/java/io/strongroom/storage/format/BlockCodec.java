@@ -40,7 +40,7 @@ public final class BlockCodec {
      * A block ready to write: the first {@code length} bytes of {@code file}, and its manifest entry. {@code file}
      * is a per-thread buffer, valid until this thread encodes its next block.
      */
-    public record Written(byte[] file, int length, BlockRef ref) {}
+    public record Written(byte[] file, int length, ManifestEntry entry) {}
 
     /** A per-thread buffer of at least {@code n} bytes, reused across blocks to spare the allocator. */
     private static byte[] scratch(ThreadLocal<byte[][]> holder, int n) {
@@ -53,7 +53,7 @@ public final class BlockCodec {
 
     /**
      * Encodes, compresses and seals rows {@code from..to} of {@code v} as block {@code blockId}. Stored size and
-     * the wrapped key go into the returned {@link BlockRef}.
+     * the wrapped key go into the returned {@link ManifestEntry}.
      */
     public static Written encode(
             ColumnVector v,
@@ -86,8 +86,8 @@ public final class BlockCodec {
 
         byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, blockId);
         int dekVersion = sealer.encrypted() ? sealer.keys().current().version() : 0;
-        BlockRef provisional = new BlockRef(
-                blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, dekVersion, enc.zone(), new byte[0]);
+        BlockRef provisional =
+                new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, enc.zone());
         AssociatedData ad = Bindings.block(provisional, storeId, tableId, header);
         byte[] file;
         int fileLength;
@@ -109,23 +109,21 @@ public final class BlockCodec {
             System.arraycopy(envelope, 0, file, header.length, envelope.length);
             wrappedKey = new byte[0];
         }
-        BlockRef ref = new BlockRef(
-                blockId,
-                columnId,
-                slice,
-                rowStart,
-                to - from,
-                enc.nullCount(),
-                fileLength,
-                dekVersion,
-                enc.zone(),
-                wrappedKey);
-        return new Written(file, fileLength, ref);
+        BlockRef ref =
+                new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), fileLength, enc.zone());
+        return new Written(file, fileLength, new ManifestEntry(ref, dekVersion, wrappedKey));
     }
 
     /** Checks, decrypts, decompresses and decodes a block file read from disk. */
     public static ColumnVector decode(
-            byte[] file, BlockRef ref, ColumnType type, String storeId, long tableId, Sealer sealer, String place) {
+            byte[] file,
+            ManifestEntry entry,
+            ColumnType type,
+            String storeId,
+            long tableId,
+            Sealer sealer,
+            String place) {
+        BlockRef ref = entry.ref();
         if (file.length != ref.storedBytes()) {
             throw Sealer.integrity(
                     place, "file has " + file.length + " bytes, its manifest entry says " + ref.storedBytes(), null);
@@ -143,9 +141,9 @@ public final class BlockCodec {
                         place, "not an encrypted block (an encrypted store holds only encrypted blocks)", null);
             }
             AssociatedData keyAd =
-                    Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), ref.dekVersion());
+                    Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), entry.dekVersion());
             byte[] buf = scratch(PLAINTEXT, len - Envelope.encryptedOverhead());
-            try (BlockKey key = sealer.unwrapBlockKey(ref.wrappedKey(), ref.dekVersion(), keyAd, place)) {
+            try (BlockKey key = sealer.unwrapBlockKey(entry.wrappedKeyView(), entry.dekVersion(), keyAd, place)) {
                 payloadLength = Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place);
             }
             payload = buf;
