@@ -6,7 +6,6 @@ import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.Envelope;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
-import java.security.SecureRandom;
 
 /**
  * A block file: the values of one column for a run of rows of one slice, encoded ({@link ColumnChunkCodec}),
@@ -29,7 +28,6 @@ public final class BlockCodec {
     public static final int MAX_RAW_BYTES = 64 * 1024 * 1024;
     private static final int PREFIX_BYTES = 5;
     private static final int ZSTD_LEVEL = 1;
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
     private static final ThreadLocal<byte[][]> PAYLOAD = ThreadLocal.withInitial(() -> new byte[1][0]);
     private static final ThreadLocal<byte[][]> PLAINTEXT = ThreadLocal.withInitial(() -> new byte[1][0]);
     private static final ThreadLocal<byte[][]> FILE = ThreadLocal.withInitial(() -> new byte[1][0]);
@@ -96,7 +94,7 @@ public final class BlockCodec {
             fileLength = header.length + payloadLength + Envelope.encryptedOverhead();
             file = scratch(FILE, fileLength);
             System.arraycopy(header, 0, file, 0, header.length);
-            try (BlockKey key = BlockKey.generate(RANDOM.get())) {
+            try (BlockKey key = BlockKey.generate()) {
                 key.encryptInto(ad, payload, 0, payloadLength, file, header.length);
                 wrappedKey = sealer.wrapBlockKey(
                         key, Bindings.blockKey(storeId, tableId, columnId, slice, blockId, dekVersion));
