@@ -119,7 +119,7 @@ public final class RotationThroughput {
             addBigManifest(dir, keys.get(0), blocks, layout.sliceCount());
             double[] ratios = new double[rounds];
             try (Store s = Store.open(dir, StoreKeys.of(keys.get(0)))) {
-                measure(s, 2_000_000_000L, null, null); // warm-up
+                measure(s, 10_000_000_000L, null, null); // warm-up: the query and commit paths compiled
                 long[] before = measure(s, WINDOW_NANOS, null, null);
                 for (int r = 1; r <= rounds; r++) {
                     DatabaseKey next = keys.get(r);
@@ -187,7 +187,8 @@ public final class RotationThroughput {
                             "%17s rewrap %.2f s, manifests + switch %.2f s; CPU %.2f s (%.2f s of it on the low-priority"
                                     + " workers); q/s before %.1f, after %.1f; max commit ms around %.1f; GC pauses ms/s"
                                     + " before %.0f, during %.0f, after %.0f; query thread on CPU %.0f%% before, %.0f%%"
-                                    + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during%n",
+                                    + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during; commit ms p99"
+                                    + " before %.1f, during %.1f; commits over 50 ms before %d of %d, during %d of %d%n",
                             "",
                             (phases[1] - phases[0]) / 1e9,
                             (rotateNanos[0] - phases[1]) / 1e9,
@@ -203,7 +204,13 @@ public final class RotationThroughput {
                             100.0 * during[4] / during[1],
                             100.0 * after[4] / after[1],
                             before[4] / 1e6 / Math.max(1, before[0]),
-                            during[4] / 1e6 / Math.max(1, during[0]));
+                            during[4] / 1e6 / Math.max(1, during[0]),
+                            before[6] / 1e6,
+                            during[6] / 1e6,
+                            before[7],
+                            before[5],
+                            during[7],
+                            during[5]);
                     before = after;
                 }
             }
@@ -226,8 +233,8 @@ public final class RotationThroughput {
 
     /**
      * Runs a scan loop and a writer loop for {@code nanos}, or while {@code work} runs; returns {queries, elapsed
-     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread}. {@code commits}, when given, receives each commit's start and
-     * end.
+     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread, commits, 99th percentile commit
+     * nanos, commits over 50 ms}. {@code commits}, when given, receives each commit's start and end.
      */
     private static long[] measure(
             Store s,
@@ -238,6 +245,7 @@ public final class RotationThroughput {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong queries = new AtomicLong();
         AtomicLong maxCommit = new AtomicLong();
+        List<Long> commitNanos = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread reader = Thread.ofPlatform().start(() -> {
             try {
@@ -263,6 +271,7 @@ public final class RotationThroughput {
                     n += 100;
                     long t1 = System.nanoTime();
                     maxCommit.accumulateAndGet(t1 - t0, Math::max);
+                    commitNanos.add(t1 - t0);
                     if (commits != null) {
                         commits.add(new long[] {t0, t1});
                     }
@@ -290,7 +299,14 @@ public final class RotationThroughput {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a query or commit failed", failures.get(0));
         }
-        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu};
+        long[] sorted;
+        synchronized (commitNanos) {
+            sorted = commitNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        long p99 = sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))];
+        long over50 =
+                java.util.Arrays.stream(sorted).filter(n -> n > 50_000_000L).count();
+        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu, sorted.length, p99, over50};
     }
 
     private static final java.lang.management.ThreadMXBean THREADS =
