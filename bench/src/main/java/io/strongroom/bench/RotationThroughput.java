@@ -24,6 +24,7 @@ import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
+import io.strongroom.storage.format.WrappedBlockKeys;
 import io.strongroom.storage.format.ZoneMap;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -118,7 +119,7 @@ public final class RotationThroughput {
             addBigManifest(dir, keys.get(0), blocks, layout.sliceCount());
             double[] ratios = new double[rounds];
             try (Store s = Store.open(dir, StoreKeys.of(keys.get(0)))) {
-                measure(s, 2_000_000_000L, null, null); // warm-up
+                measure(s, 10_000_000_000L, null, null); // warm-up: the query and commit paths compiled
                 long[] before = measure(s, WINDOW_NANOS, null, null);
                 for (int r = 1; r <= rounds; r++) {
                     DatabaseKey next = keys.get(r);
@@ -186,7 +187,8 @@ public final class RotationThroughput {
                             "%17s rewrap %.2f s, manifests + switch %.2f s; CPU %.2f s (%.2f s of it on the low-priority"
                                     + " workers); q/s before %.1f, after %.1f; max commit ms around %.1f; GC pauses ms/s"
                                     + " before %.0f, during %.0f, after %.0f; query thread on CPU %.0f%% before, %.0f%%"
-                                    + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during%n",
+                                    + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during; commit ms p99"
+                                    + " before %.1f, during %.1f; commits over 50 ms before %d of %d, during %d of %d%n",
                             "",
                             (phases[1] - phases[0]) / 1e9,
                             (rotateNanos[0] - phases[1]) / 1e9,
@@ -202,7 +204,13 @@ public final class RotationThroughput {
                             100.0 * during[4] / during[1],
                             100.0 * after[4] / after[1],
                             before[4] / 1e6 / Math.max(1, before[0]),
-                            during[4] / 1e6 / Math.max(1, during[0]));
+                            during[4] / 1e6 / Math.max(1, during[0]),
+                            before[6] / 1e6,
+                            during[6] / 1e6,
+                            before[7],
+                            before[5],
+                            during[7],
+                            during[5]);
                     before = after;
                 }
             }
@@ -225,8 +233,8 @@ public final class RotationThroughput {
 
     /**
      * Runs a scan loop and a writer loop for {@code nanos}, or while {@code work} runs; returns {queries, elapsed
-     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread}. {@code commits}, when given, receives each commit's start and
-     * end.
+     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread, commits, 99th percentile commit
+     * nanos, commits over 50 ms}. {@code commits}, when given, receives each commit's start and end.
      */
     private static long[] measure(
             Store s,
@@ -237,6 +245,7 @@ public final class RotationThroughput {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong queries = new AtomicLong();
         AtomicLong maxCommit = new AtomicLong();
+        List<Long> commitNanos = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread reader = Thread.ofPlatform().start(() -> {
             try {
@@ -262,6 +271,7 @@ public final class RotationThroughput {
                     n += 100;
                     long t1 = System.nanoTime();
                     maxCommit.accumulateAndGet(t1 - t0, Math::max);
+                    commitNanos.add(t1 - t0);
                     if (commits != null) {
                         commits.add(new long[] {t0, t1});
                     }
@@ -289,7 +299,14 @@ public final class RotationThroughput {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a query or commit failed", failures.get(0));
         }
-        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu};
+        long[] sorted;
+        synchronized (commitNanos) {
+            sorted = commitNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        long p99 = sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))];
+        long over50 =
+                java.util.Arrays.stream(sorted).filter(n -> n > 50_000_000L).count();
+        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu, sorted.length, p99, over50};
     }
 
     private static final java.lang.management.ThreadMXBean THREADS =
@@ -357,6 +374,7 @@ public final class RotationThroughput {
         long tableId = big.tableId();
         long[] sliceRows = new long[slices];
         List<BlockRef> refs = new ArrayList<>(blocks);
+        WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(blocks);
         long nextBlock = cat.nextBlockId();
         SecureRandom random = new SecureRandom();
         for (int i = 0; i < blocks; i++) {
@@ -367,12 +385,12 @@ public final class RotationThroughput {
                 wrapped = sealer.wrapBlockKey(
                         k, Bindings.blockKey(sb.storeId(), tableId, 0, slice, blockId, dek.version()));
             }
-            refs.add(new BlockRef(
-                    blockId, 0, slice, sliceRows[slice], 1, 0, 64, dek.version(), ZoneMap.ofLongs(i, i), wrapped));
+            refs.add(new BlockRef(blockId, 0, slice, sliceRows[slice], 1, 0, 64, ZoneMap.ofLongs(i, i)));
+            keys.add(dek.version(), wrapped);
             sliceRows[slice]++;
         }
         long version = big.manifestVersion() + 1;
-        TableManifest m = new TableManifest(tableId, version, sliceRows, refs, Map.of());
+        TableManifest m = new TableManifest(tableId, version, sliceRows, refs, keys.build(), Map.of());
         byte[] mb = files.encodeManifest(m, sealer);
         try {
             Files.createDirectories(files.tableDir(tableId));

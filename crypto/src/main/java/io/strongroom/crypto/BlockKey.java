@@ -20,6 +20,11 @@ public final class BlockKey implements AutoCloseable {
         return new BlockKey(new AeadKey(SecretBytes.random(AeadKey.KEY_BYTES, random)));
     }
 
+    /** A new block key from this thread's own generator ({@link ThreadRandom}), which no other thread waits for. */
+    public static BlockKey generate() {
+        return generate(ThreadRandom.current());
+    }
+
     static BlockKey ofMaterial(SecretBytes material) {
         return new BlockKey(new AeadKey(material));
     }

@@ -2,7 +2,6 @@ package io.strongroom.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.zip.CRC32C;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -45,7 +44,6 @@ public final class Envelope {
     static final int ALG_AES_256_GCM = 1;
 
     private static final int NONCE_OFFSET = 32;
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
 
     private Envelope() {}
 
@@ -73,7 +71,7 @@ public final class Envelope {
             AeadKey key, int keyVersion, AssociatedData ad, byte[] src, int off, int len, byte[] dst, int dstOff) {
         writeHeader(dst, dstOff, ALG_AES_256_GCM, keyVersion, key.commitment(), ad);
         byte[] iv = new byte[12];
-        RANDOM.get().nextBytes(iv);
+        ThreadRandom.current().nextBytes(iv);
         System.arraycopy(iv, 0, dst, dstOff + NONCE_OFFSET, 12);
         Cipher c = CryptoProvider.get().gcm();
         try {

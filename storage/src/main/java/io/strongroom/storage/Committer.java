@@ -117,16 +117,8 @@ final class Committer {
                             old == null ? 0 : old.manifestVersion(),
                             reservedManifestVersions.getOrDefault(c.tableId, 0L))
                     + 1;
-            List<BlockRef> blocks = new ArrayList<>();
             TableManifest base = manifests.getOrDefault(c.tableId, TableManifest.empty(c.tableId, c.sliceRows.length));
-            for (BlockRef b : base.blocks()) {
-                if (!c.removedBlocks.contains(b.blockId())) {
-                    blocks.add(b);
-                }
-            }
-            blocks.addAll(c.added);
-            TableManifest m = new TableManifest(
-                    c.tableId, version, c.sliceRows, blocks, c.deleted, List.copyOf(c.fills.values()));
+            TableManifest m = c.appliedTo(base, version);
             m.checkInvariants(
                     c.spec.columns().stream().mapToInt(Column::id).toArray(),
                     "new manifest of " + c.spec.qualifiedName());

@@ -8,9 +8,11 @@ import io.strongroom.storage.format.Bindings;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.ManifestEntry;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
+import io.strongroom.storage.format.WrappedBlockKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,8 +74,10 @@ import org.jspecify.annotations.Nullable;
  * under the lock (commits would pause for the whole rewrap, proportional to the data); a separate key-mapping
  * file beside the manifests (one more artefact to keep consistent, for no saving: manifests are rewritten
  * anyway when their keys change); a CPU budget instead of a lower OS priority (a chunk would still take the core
- * from a query that wants it). The workers' ceiling pace is not a CPU budget: it caps what speed costs queries
- * indirectly (young collections lengthened by surviving manifest entries, memory traffic).
+ * from a query that wants it); a new entry object per rewrapped key (each survived young collections until
+ * promoted, and copying a million of them at every collection took a tenth of the queries' time: the keys go into
+ * flat arrays instead, {@link WrappedBlockKeys}, and the entries' {@link BlockRef}s are shared). The workers'
+ * ceiling pace is not a CPU budget: it caps what speed costs queries indirectly (allocation, memory traffic).
  *
  * <p>Not thread-safe by itself: the store runs one rotation at a time.
  */
@@ -103,9 +107,9 @@ public final class KeyRotation {
 
     /**
      * The fastest the low-priority workers go, per block key: 5 µs, a million blocks in 5 s at least. Faster gains
-     * nothing against the 10 s goal and costs queries more: the rewrap's surviving manifest entries lengthen
-     * every young collection while it runs, and its memory traffic competes with theirs, both in proportion to
-     * its speed.
+     * nothing against the 10 s goal and costs queries more: the rewrap's short-lived garbage (a few hundred bytes
+     * per key) brings young collections sooner, and its memory traffic competes with theirs, both in proportion
+     * to its speed. (Set when rotated entries also survived young collections; not tuned again since they stopped.)
      */
     static final long CEILING_NANOS_PER_BLOCK = 5_000;
 
@@ -174,8 +178,8 @@ public final class KeyRotation {
     /** A table's rewrapped manifest, written but not yet committed. */
     private record Prepared(long baseVersion, TableManifest manifest, byte[] digest) {}
 
-    /** Block refs with every key under {@link #next}, and how many needed a DEK operation to get there. */
-    private record Rewrapped(List<BlockRef> blocks, int rewrapped) {}
+    /** A table's block keys all under {@link #next}, and how many needed a DEK operation to get there. */
+    private record Rewrapped(WrappedBlockKeys keys, int rewrapped) {}
 
     long run() {
         StoreFiles.Superblock sb = store.superblock();
@@ -311,10 +315,11 @@ public final class KeyRotation {
             if (p != null && p.baseVersion() == m.version()) {
                 continue;
             }
-            Rewrapped r = rewrapAll(ring, e.tableId(), m.blocks(), p == null ? null : p.manifest(), background, done);
+            Rewrapped r = rewrapAll(ring, e.tableId(), m, p == null ? null : p.manifest(), background, done);
             rewrapped += r.rewrapped();
-            // Everything but the version and the block keys carries over (row counts, deletes, column fills).
-            TableManifest nm = m.withVersionAndBlocks(nextManifestVersion(m.version(), p), r.blocks());
+            // Everything but the version and the block keys carries over (the very block list, row counts,
+            // deletes, column fills).
+            TableManifest nm = m.withVersionAndKeys(nextManifestVersion(m.version(), p), r.keys());
             Path file = store.files().manifestFile(e.tableId(), nm.version());
             written.add(file);
             // On this thread at normal priority: a manifest write cannot be split into chunks, and on an
@@ -393,46 +398,55 @@ public final class KeyRotation {
     }
 
     /**
-     * {@code blocks} with every block key under {@link #next}: taken from {@code already} when it holds the same
+     * The keys of {@code m}'s blocks all under {@link #next}: taken from {@code already} when it holds the same
      * block rewrapped, otherwise unwrapped with the ring and wrapped anew, in chunks on the low-priority workers
-     * ({@code background}) or on this thread. {@code done} hears progress in blocks, from this thread.
+     * ({@code background}) or on this thread. {@code done} hears progress in blocks, from this thread. The new
+     * keys go into one set of flat arrays laid out as {@code m}'s ({@link WrappedBlockKeys#slotsLike}); the block
+     * list is not copied.
      */
     private Rewrapped rewrapAll(
             Sealer ring,
             long tableId,
-            List<BlockRef> blocks,
+            TableManifest m,
             @Nullable TableManifest already,
             boolean background,
             LongConsumer done) {
-        BlockRef[] out = new BlockRef[blocks.size()];
-        int[] todo = new int[out.length];
+        List<BlockRef> blocks = m.blocks();
+        WrappedBlockKeys keys = m.keys();
+        WrappedBlockKeys.Slots out = WrappedBlockKeys.slotsLike(keys);
+        int n = blocks.size();
+        int[] todo = new int[n];
         int nTodo = 0;
         if (already == null) {
-            // Nothing to reuse: every block is the workers' (rewrap leaves one already under the new key as it is).
-            // Not even a first look here: a million blocks spread over the heap cost a cache miss each.
-            for (int i = 0; i < out.length; i++) {
+            // Nothing to reuse: every block is the workers' (rewrap copies a key already under the new one as it is).
+            // Not even a first look at the blocks here: a million of them spread over the heap cost a cache miss each.
+            for (int i = 0; i < n; i++) {
                 todo[i] = i;
             }
-            nTodo = out.length;
+            nTodo = n;
         } else {
             AlreadyRewrapped reuse = new AlreadyRewrapped(already.blocks());
-            for (int i = 0; i < out.length; i++) {
+            WrappedBlockKeys priorKeys = already.keys();
+            for (int i = 0; i < n; i++) {
                 BlockRef b = blocks.get(i);
-                BlockRef r = reuse.find(b.blockId());
-                if (b.dekVersion() == next.version()) {
-                    out[i] = b;
-                } else if (r != null && r.dekVersion() == next.version() && sameBlock(r, b)) {
-                    out[i] = r;
+                int r = reuse.find(b.blockId());
+                if (keys.dekVersion(i) == next.version()) {
+                    out.copy(i, keys, i);
+                } else if (r >= 0
+                        && priorKeys.dekVersion(r) == next.version()
+                        && priorKeys.wrappedKeyLength(r) == out.slotLength(i)
+                        && already.blocks().get(r).equals(b)) {
+                    out.copy(i, priorKeys, r);
                 } else {
                     todo[nTodo++] = i;
                 }
             }
         }
-        if (nTodo < out.length) {
-            pace.done(out.length - nTodo);
-            done.accept(out.length - nTodo);
+        if (nTodo < n) {
+            pace.done(n - nTodo);
+            done.accept(n - nTodo);
         }
-        RewrapJob job = new RewrapJob(ring, tableId, blocks, todo, nTodo, out);
+        RewrapJob job = new RewrapJob(ring, tableId, m, todo, nTodo, out);
         if (!background || nTodo <= CHUNK) {
             while (job.runOne(false)) {
                 // This thread does it all.
@@ -463,22 +477,24 @@ public final class KeyRotation {
                 job.awaitProgress(PACE_CHECK_MILLIS);
             }
         }
-        return new Rewrapped(List.of(out), nTodo);
+        // Every slot is filled, and the workers' writes are visible here: each chunk's finished.addAndGet came after
+        // its writes, and this thread has read the sum that counts them all.
+        return new Rewrapped(out.build(), nTodo);
     }
 
     /**
-     * The rewrap of one table's blocks {@code blocks[todo[0..count)]} into {@code out}, in chunks that the
-     * low-priority workers and the rotating thread claim in turn, so that a starved worker holds back at most the
-     * one chunk it is running. Thread-safe: {@code out} is written at distinct indexes and read by the rotating
-     * thread once {@link #finished} says all is done.
+     * The rewrap of one table's keys {@code todo[0..count)} (indexes into {@code m}'s blocks) into {@code out}, in
+     * chunks that the low-priority workers and the rotating thread claim in turn, so that a starved worker holds
+     * back at most the one chunk it is running. Thread-safe: {@code out} is written at distinct indexes and read by
+     * the rotating thread once {@link #finished} says all is done.
      */
     private final class RewrapJob {
         private final Sealer ring;
         private final long tableId;
-        private final List<BlockRef> blocks;
+        private final TableManifest m;
         private final int[] todo;
         private final int count;
-        private final BlockRef[] out;
+        private final WrappedBlockKeys.Slots out;
         private final int chunks;
         private final java.util.concurrent.atomic.AtomicInteger nextChunk =
                 new java.util.concurrent.atomic.AtomicInteger();
@@ -487,10 +503,10 @@ public final class KeyRotation {
 
         private final long startNanos = pace.nanoTime.getAsLong();
 
-        RewrapJob(Sealer ring, long tableId, List<BlockRef> blocks, int[] todo, int count, BlockRef[] out) {
+        RewrapJob(Sealer ring, long tableId, TableManifest m, int[] todo, int count, WrappedBlockKeys.Slots out) {
             this.ring = ring;
             this.tableId = tableId;
-            this.blocks = blocks;
+            this.m = m;
             this.todo = todo;
             this.count = count;
             this.out = out;
@@ -515,7 +531,7 @@ public final class KeyRotation {
             int from = c * CHUNK;
             int to = Math.min(count, from + CHUNK);
             try {
-                rewrapRange(ring, store.storeId(), tableId, blocks, todo, from, to, out);
+                rewrapRange(ring, store.storeId(), tableId, m, todo, from, to, out);
             } catch (RuntimeException | Error e) {
                 failure = e;
                 nextChunk.set(chunks);
@@ -553,33 +569,31 @@ public final class KeyRotation {
         }
     }
 
-    /** True when {@code a} and {@code b} describe the same block the same way, whatever their keys. */
-    private static boolean sameBlock(BlockRef a, BlockRef b) {
-        return a.blockId() == b.blockId()
-                && a.columnId() == b.columnId()
-                && a.slice() == b.slice()
-                && a.rowStart() == b.rowStart()
-                && a.rowCount() == b.rowCount()
-                && a.nullCount() == b.nullCount()
-                && a.storedBytes() == b.storedBytes()
-                && a.zone().equals(b.zone());
-    }
-
-    /** Rewraps {@code blocks[todo[from..to)]} into {@code out}. */
+    /** Rewraps the keys of {@code m}'s blocks {@code todo[from..to)} into {@code out}. */
     private void rewrapRange(
             Sealer ring,
             String storeId,
             long tableId,
-            List<BlockRef> blocks,
+            TableManifest m,
             int[] todo,
             int from,
             int to,
-            BlockRef[] out) {
+            WrappedBlockKeys.Slots out) {
         AssociatedData.Template ads = Bindings.blockKeys(storeId, tableId);
         String place = "the block keys of table " + tableId;
+        List<BlockRef> blocks = m.blocks();
+        WrappedBlockKeys keys = m.keys();
+        int version = next.version();
         for (int k = from; k < to; k++) {
             int i = todo[k];
-            out[i] = rewrap(ring, next, ads, place, blocks.get(i));
+            if (keys.dekVersion(i) == version) {
+                out.copy(i, keys, i);
+            } else {
+                out.set(
+                        i,
+                        version,
+                        rewrap(ring, next, ads, place, blocks.get(i), keys.dekVersion(i), keys.wrappedKey(i)));
+            }
         }
     }
 
@@ -592,34 +606,34 @@ public final class KeyRotation {
         private final List<BlockRef> blocks;
         private int cursor;
         private boolean inOrder = true;
-        private @Nullable Map<Long, BlockRef> byId;
+        private @Nullable Map<Long, Integer> byId;
 
         AlreadyRewrapped(List<BlockRef> blocks) {
             this.blocks = blocks;
         }
 
-        /** Call once per block of the new manifest, in its order. */
-        @Nullable
-        BlockRef find(long blockId) {
+        /** The index of block {@code blockId}, or -1. Call once per block of the new manifest, in its order. */
+        int find(long blockId) {
             if (inOrder) {
                 if (cursor == blocks.size()) {
                     // Every block rewrapped before matched an earlier lookup, and a manifest lists a block once.
-                    return null;
+                    return -1;
                 }
                 if (blocks.get(cursor).blockId() == blockId) {
-                    return blocks.get(cursor++);
+                    return cursor++;
                 }
                 inOrder = false;
             }
-            Map<Long, BlockRef> m = byId;
+            Map<Long, Integer> m = byId;
             if (m == null) {
                 m = new HashMap<>();
-                for (BlockRef b : blocks) {
-                    m.put(b.blockId(), b);
+                for (int i = 0; i < blocks.size(); i++) {
+                    m.put(blocks.get(i).blockId(), i);
                 }
                 byId = m;
             }
-            return m.get(blockId);
+            Integer i = m.get(blockId);
+            return i == null ? -1 : i;
         }
     }
 
@@ -657,17 +671,23 @@ public final class KeyRotation {
         }
     }
 
-    /** {@code b} with its block key wrapped under {@code to} (itself when it already is). */
-    static BlockRef rewrap(Sealer ring, DatabaseKey to, AssociatedData.Template ads, String place, BlockRef b) {
-        if (b.dekVersion() == to.version()) {
-            return b;
-        }
-        byte[] wrapped;
+    /**
+     * The key of block {@code b}, {@code wrapped} under DEK {@code version}, wrapped under {@code to} instead. Errors
+     * name the block, never the key.
+     */
+    static byte[] rewrap(
+            Sealer ring,
+            DatabaseKey to,
+            AssociatedData.Template ads,
+            String place,
+            BlockRef b,
+            int version,
+            byte[] wrapped) {
         try {
-            wrapped = ring.rewrapBlockKey(
-                    b.wrappedKey(),
-                    b.dekVersion(),
-                    ads.with(b.columnId(), b.slice(), b.blockId(), b.dekVersion()),
+            return ring.rewrapBlockKey(
+                    wrapped,
+                    version,
+                    ads.with(b.columnId(), b.slice(), b.blockId(), version),
                     to,
                     ads.with(b.columnId(), b.slice(), b.blockId(), to.version()),
                     place);
@@ -675,7 +695,6 @@ public final class KeyRotation {
             // The block is named only on failure: building its name for every block would cost more than the crypto.
             throw new StrongroomException(e.code(), e.getMessage() + " (" + b + ")", e);
         }
-        return b.withWrappedKey(wrapped, to.version());
     }
 
     /**
@@ -691,12 +710,14 @@ public final class KeyRotation {
             synchronized (c.added) {
                 AssociatedData.@Nullable Template ads = null;
                 for (int i = 0; i < c.added.size(); i++) {
-                    BlockRef b = c.added.get(i);
-                    if (b.dekVersion() != cur.version()) {
+                    ManifestEntry e = c.added.get(i);
+                    if (e.dekVersion() != cur.version()) {
                         if (ads == null) {
                             ads = Bindings.blockKeys(store.storeId(), c.tableId);
                         }
-                        c.added.set(i, rewrap(sealer, cur, ads, "the block keys of table " + c.tableId, b));
+                        String place = "the block keys of table " + c.tableId;
+                        byte[] key = rewrap(sealer, cur, ads, place, e.ref(), e.dekVersion(), e.wrappedKey());
+                        c.added.set(i, e.withWrappedKey(cur.version(), key));
                     }
                 }
             }

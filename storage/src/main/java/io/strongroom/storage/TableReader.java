@@ -58,7 +58,8 @@ public final class TableReader {
     /** Every block of the table, for block lists and audits ("is every block encrypted, under which key?"). */
     public List<BlockInfo> blocks() {
         List<BlockInfo> out = new ArrayList<>();
-        for (BlockRef b : manifest.blocks()) {
+        for (int i = 0; i < manifest.blocks().size(); i++) {
+            BlockRef b = manifest.blocks().get(i);
             String column = spec.columns().stream()
                     .filter(c -> c.id() == b.columnId())
                     .map(Column::name)
@@ -72,7 +73,7 @@ public final class TableReader {
                     b.rowCount(),
                     b.storedBytes(),
                     store.encrypted(),
-                    b.dekVersion()));
+                    manifest.keys().dekVersion(i)));
         }
         return out;
     }
@@ -163,7 +164,7 @@ public final class TableReader {
             this.cursors = new ColumnCursor[scanSpec.columns().size()];
             for (int i = 0; i < cursors.length; i++) {
                 Column c = spec.columns().get(scanSpec.columns().get(i));
-                cursors[i] = new ColumnCursor(c, manifest.blocksOf(c.id(), slice), fill(c, slice));
+                cursors[i] = new ColumnCursor(c, manifest.indexesOf(c.id(), slice), fill(c, slice));
             }
             this.position = ranges.isEmpty() ? 0 : ranges.get(0)[0];
         }
@@ -340,17 +341,26 @@ public final class TableReader {
         return merged;
     }
 
-    /** Walks one column's fill and blocks on one slice, keeping the current block decoded. */
+    /**
+     * Walks one column's fill and blocks on one slice, keeping the current block decoded. Positions count the
+     * column's blocks on the slice in row order; {@code indexes} maps them to the manifest's block indexes.
+     */
     private final class ColumnCursor {
         private final Column column;
         private final List<BlockRef> blocks;
+        private final int[] indexes;
         private final Fill fill;
         private int current = -1;
         private @Nullable ColumnVector decoded;
 
-        ColumnCursor(Column column, List<BlockRef> blocks, Fill fill) {
+        ColumnCursor(Column column, int[] indexes, Fill fill) {
             this.column = column;
-            this.blocks = blocks;
+            this.indexes = indexes;
+            List<BlockRef> mine = new ArrayList<>(indexes.length);
+            for (int i : indexes) {
+                mine.add(manifest.blocks().get(i));
+            }
+            this.blocks = mine;
             this.fill = fill;
         }
 
@@ -405,7 +415,14 @@ public final class TableReader {
                 String place = place(b, file);
                 byte[] bytes = DurableFiles.read(file, place);
                 blocksRead.incrementAndGet();
-                return BlockCodec.decode(bytes, b, column.type(), store.storeId(), tableId, store.sealer(), place);
+                return BlockCodec.decode(
+                        bytes,
+                        manifest.entry(indexes[idx]),
+                        column.type(),
+                        store.storeId(),
+                        tableId,
+                        store.sealer(),
+                        place);
             });
             decoded = v;
             current = idx;

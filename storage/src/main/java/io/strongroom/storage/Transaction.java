@@ -7,7 +7,9 @@ import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.ManifestEntry;
 import io.strongroom.storage.format.TableManifest;
+import io.strongroom.storage.format.WrappedBlockKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,14 +53,17 @@ public final class Transaction implements AutoCloseable {
         boolean dropped;
         int nextColumnId;
         final long[] sliceRows;
-        final List<BlockRef> baseBlocks;
-        final List<BlockRef> added = Collections.synchronizedList(new ArrayList<>());
+        /** The table in the version this transaction began on. */
+        private final TableManifest base;
+        /** Blocks this transaction wrote, with their keys, in the order written. */
+        final List<ManifestEntry> added = Collections.synchronizedList(new ArrayList<>());
+
         final Set<Long> removedBlocks = new HashSet<>();
         final Map<Integer, BitSet> deleted = new TreeMap<>();
         /** Column fills by column id (see {@link ColumnFill}). */
         final Map<Integer, ColumnFill> fills = new TreeMap<>();
         /** Blocks this transaction wrote and then gave up (TRUNCATE, DROP COLUMN): deleted once it ends. */
-        final List<BlockRef> abandoned = new ArrayList<>();
+        final List<ManifestEntry> abandoned = new ArrayList<>();
 
         TableChange(long tableId, TableSpec spec, boolean created, int nextColumnId, TableManifest base) {
             this.tableId = tableId;
@@ -66,35 +71,53 @@ public final class Transaction implements AutoCloseable {
             this.created = created;
             this.nextColumnId = nextColumnId;
             this.sliceRows = base.sliceRows().clone();
-            this.baseBlocks = base.blocks();
+            this.base = base;
             base.deleted().forEach((k, v) -> deleted.put(k, (BitSet) v.clone()));
             base.fills().forEach(f -> fills.put(f.columnId(), f));
         }
 
         /** The table as this transaction sees it now. */
         TableManifest view() {
-            List<BlockRef> blocks = new ArrayList<>();
-            for (BlockRef b : baseBlocks) {
+            return appliedTo(base, -1);
+        }
+
+        /**
+         * The blocks of {@code on} but those this transaction removed, with their keys, then the blocks it added;
+         * with this transaction's rows, deletes and fills, at manifest version {@code version}. {@code on} is the
+         * version it began on ({@link #view}) or, at commit, the committed one, which differs from that only by a
+         * key rotation's rewrap (anything else is a conflict).
+         */
+        TableManifest appliedTo(TableManifest on, long version) {
+            int expected = on.blocks().size() + added.size();
+            List<BlockRef> blocks = new ArrayList<>(expected);
+            WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(expected);
+            for (int i = 0; i < on.blocks().size(); i++) {
+                BlockRef b = on.blocks().get(i);
                 if (!removedBlocks.contains(b.blockId())) {
                     blocks.add(b);
+                    keys.add(on.keys(), i);
                 }
             }
             synchronized (added) {
-                blocks.addAll(added);
+                for (ManifestEntry e : added) {
+                    blocks.add(e.ref());
+                    keys.add(e);
+                }
             }
-            return new TableManifest(tableId, -1, sliceRows, blocks, deleted, List.copyOf(fills.values()));
+            return new TableManifest(
+                    tableId, version, sliceRows, blocks, keys.build(), deleted, List.copyOf(fills.values()));
         }
 
         /** Gives up the blocks of one column (all columns when {@code columnId} is negative). */
         void dropBlocks(int columnId) {
-            for (BlockRef b : baseBlocks) {
+            for (BlockRef b : base.blocks()) {
                 if (columnId < 0 || b.columnId() == columnId) {
                     removedBlocks.add(b.blockId());
                 }
             }
             synchronized (added) {
                 added.removeIf(b -> {
-                    if (columnId < 0 || b.columnId() == columnId) {
+                    if (columnId < 0 || b.ref().columnId() == columnId) {
                         abandoned.add(b);
                         return true;
                     }
@@ -445,7 +468,7 @@ public final class Transaction implements AutoCloseable {
         writtenFiles.add(file);
         DurableFiles.writeNew(file, w.file(), w.length());
         store.faults().reached(CommitStep.BLOCK_WRITTEN, file);
-        c.added.add(w.ref());
+        c.added.add(w.entry());
     }
 
     private record BlockTask(ColumnVector vector, int from, int to, int columnId, int slice, long rowStart) {}
@@ -572,9 +595,10 @@ public final class Transaction implements AutoCloseable {
     /** Blocks this transaction wrote and gave up: no committed version lists them, nothing else can read them. */
     private void deleteAbandoned() {
         for (TableChange c : changes.values()) {
-            for (BlockRef b : c.abandoned) {
+            for (ManifestEntry b : c.abandoned) {
                 try {
-                    Files.deleteIfExists(store.files().blockFile(c.tableId, b.blockId()));
+                    Files.deleteIfExists(
+                            store.files().blockFile(c.tableId, b.ref().blockId()));
                 } catch (IOException e) {
                     // Unreferenced; the next open removes it.
                 }

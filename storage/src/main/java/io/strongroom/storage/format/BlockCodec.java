@@ -6,7 +6,6 @@ import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.Envelope;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
-import java.security.SecureRandom;
 
 /**
  * A block file: the values of one column for a run of rows of one slice, encoded ({@link ColumnChunkCodec}),
@@ -29,7 +28,6 @@ public final class BlockCodec {
     public static final int MAX_RAW_BYTES = 64 * 1024 * 1024;
     private static final int PREFIX_BYTES = 5;
     private static final int ZSTD_LEVEL = 1;
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
     private static final ThreadLocal<byte[][]> PAYLOAD = ThreadLocal.withInitial(() -> new byte[1][0]);
     private static final ThreadLocal<byte[][]> PLAINTEXT = ThreadLocal.withInitial(() -> new byte[1][0]);
     private static final ThreadLocal<byte[][]> FILE = ThreadLocal.withInitial(() -> new byte[1][0]);
@@ -40,7 +38,7 @@ public final class BlockCodec {
      * A block ready to write: the first {@code length} bytes of {@code file}, and its manifest entry. {@code file}
      * is a per-thread buffer, valid until this thread encodes its next block.
      */
-    public record Written(byte[] file, int length, BlockRef ref) {}
+    public record Written(byte[] file, int length, ManifestEntry entry) {}
 
     /** A per-thread buffer of at least {@code n} bytes, reused across blocks to spare the allocator. */
     private static byte[] scratch(ThreadLocal<byte[][]> holder, int n) {
@@ -53,7 +51,7 @@ public final class BlockCodec {
 
     /**
      * Encodes, compresses and seals rows {@code from..to} of {@code v} as block {@code blockId}. Stored size and
-     * the wrapped key go into the returned {@link BlockRef}.
+     * the wrapped key go into the returned {@link ManifestEntry}.
      */
     public static Written encode(
             ColumnVector v,
@@ -86,8 +84,8 @@ public final class BlockCodec {
 
         byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, blockId);
         int dekVersion = sealer.encrypted() ? sealer.keys().current().version() : 0;
-        BlockRef provisional = new BlockRef(
-                blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, dekVersion, enc.zone(), new byte[0]);
+        BlockRef provisional =
+                new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, enc.zone());
         AssociatedData ad = Bindings.block(provisional, storeId, tableId, header);
         byte[] file;
         int fileLength;
@@ -96,7 +94,7 @@ public final class BlockCodec {
             fileLength = header.length + payloadLength + Envelope.encryptedOverhead();
             file = scratch(FILE, fileLength);
             System.arraycopy(header, 0, file, 0, header.length);
-            try (BlockKey key = BlockKey.generate(RANDOM.get())) {
+            try (BlockKey key = BlockKey.generate()) {
                 key.encryptInto(ad, payload, 0, payloadLength, file, header.length);
                 wrappedKey = sealer.wrapBlockKey(
                         key, Bindings.blockKey(storeId, tableId, columnId, slice, blockId, dekVersion));
@@ -109,23 +107,21 @@ public final class BlockCodec {
             System.arraycopy(envelope, 0, file, header.length, envelope.length);
             wrappedKey = new byte[0];
         }
-        BlockRef ref = new BlockRef(
-                blockId,
-                columnId,
-                slice,
-                rowStart,
-                to - from,
-                enc.nullCount(),
-                fileLength,
-                dekVersion,
-                enc.zone(),
-                wrappedKey);
-        return new Written(file, fileLength, ref);
+        BlockRef ref =
+                new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), fileLength, enc.zone());
+        return new Written(file, fileLength, new ManifestEntry(ref, dekVersion, wrappedKey));
     }
 
     /** Checks, decrypts, decompresses and decodes a block file read from disk. */
     public static ColumnVector decode(
-            byte[] file, BlockRef ref, ColumnType type, String storeId, long tableId, Sealer sealer, String place) {
+            byte[] file,
+            ManifestEntry entry,
+            ColumnType type,
+            String storeId,
+            long tableId,
+            Sealer sealer,
+            String place) {
+        BlockRef ref = entry.ref();
         if (file.length != ref.storedBytes()) {
             throw Sealer.integrity(
                     place, "file has " + file.length + " bytes, its manifest entry says " + ref.storedBytes(), null);
@@ -143,9 +139,9 @@ public final class BlockCodec {
                         place, "not an encrypted block (an encrypted store holds only encrypted blocks)", null);
             }
             AssociatedData keyAd =
-                    Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), ref.dekVersion());
+                    Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), entry.dekVersion());
             byte[] buf = scratch(PLAINTEXT, len - Envelope.encryptedOverhead());
-            try (BlockKey key = sealer.unwrapBlockKey(ref.wrappedKey(), ref.dekVersion(), keyAd, place)) {
+            try (BlockKey key = sealer.unwrapBlockKey(entry.wrappedKeyView(), entry.dekVersion(), keyAd, place)) {
                 payloadLength = Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place);
             }
             payload = buf;

@@ -3,9 +3,12 @@ package io.strongroom.storage.format;
 import io.strongroom.crypto.Envelope;
 
 /**
- * A manifest entry: one block of one column on one slice, covering rows {@code rowStart .. rowStart+rowCount}
- * of that slice, with its zone map and its block key wrapped under the database key (empty when the store is
- * unencrypted). Immutable; a key rotation makes a new entry with the key rewrapped.
+ * The metadata of a manifest entry: one block of one column on one slice, covering rows {@code rowStart ..
+ * rowStart+rowCount} of that slice, with its zone map. The entry's block key, wrapped under the database key, and
+ * that key's version are kept apart, by block index, in the manifest's {@link WrappedBlockKeys}: a key rotation
+ * changes only those, so the refs are shared by the manifests before and after it. Immutable.
+ *
+ * <p>An entry on disk (the manifest body lists them in block order; {@link ManifestEntry} is one whole):
  *
  * <pre>
  * u64 blockId | u32 columnId | u32 slice | u64 rowStart | u32 rowCount | u32 nullCount | u32 storedBytes
@@ -20,9 +23,7 @@ public record BlockRef(
         int rowCount,
         int nullCount,
         int storedBytes,
-        int dekVersion,
-        ZoneMap zone,
-        byte[] wrappedKey) {
+        ZoneMap zone) {
 
     public static final int MAX_ROWS = 16 * 1024 * 1024;
 
@@ -30,11 +31,8 @@ public record BlockRef(
         return rowStart + rowCount;
     }
 
-    public BlockRef withWrappedKey(byte[] key, int version) {
-        return new BlockRef(blockId, columnId, slice, rowStart, rowCount, nullCount, storedBytes, version, zone, key);
-    }
-
-    public void write(ByteSink out) {
+    /** Writes this block's entry with key {@code i} of {@code keys}. */
+    void write(ByteSink out, WrappedBlockKeys keys, int i) {
         out.u64(blockId)
                 .u32(columnId)
                 .u32(slice)
@@ -42,12 +40,13 @@ public record BlockRef(
                 .u32(rowCount)
                 .u32(nullCount)
                 .u32(storedBytes)
-                .u32(dekVersion);
+                .u32(keys.dekVersion(i));
         zone.write(out);
-        out.blob(wrappedKey);
+        keys.writeKey(out, i);
     }
 
-    public static BlockRef read(ByteSource in) {
+    /** Reads an entry: returns its metadata and appends its key to {@code keys}. */
+    static BlockRef read(ByteSource in, WrappedBlockKeys.Builder keys) {
         long id = in.u64();
         int col = in.count(Integer.MAX_VALUE, "column id");
         int slice = in.count(4096, "slice");
@@ -57,24 +56,14 @@ public record BlockRef(
         int stored = in.count(Integer.MAX_VALUE, "stored bytes");
         int dekVersion = in.count(Integer.MAX_VALUE, "key version");
         ZoneMap zone = ZoneMap.read(in);
-        byte[] key = in.blob(Envelope.encryptedOverhead() + 64);
+        int keyLength = in.count(Envelope.encryptedOverhead() + 64, "blob length");
+        int keyAt = in.position();
+        in.skip(keyLength);
         if (start < 0 || id < 0) {
             throw in.corrupt("negative block id or row start");
         }
-        return new BlockRef(id, col, slice, start, rows, nulls, stored, dekVersion, zone, key);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof BlockRef b
-                && blockId == b.blockId
-                && dekVersion == b.dekVersion
-                && java.util.Arrays.equals(wrappedKey, b.wrappedKey);
-    }
-
-    @Override
-    public int hashCode() {
-        return Long.hashCode(blockId);
+        keys.add(dekVersion, in.array(), keyAt, keyLength);
+        return new BlockRef(id, col, slice, start, rows, nulls, stored, zone);
     }
 
     @Override

@@ -9,28 +9,33 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One version of a table's physical state: how many rows each slice has received, every block with its zone
- * map and wrapped key, which rows are deleted (per-slice delete vectors), and the column fills that stand for
- * the rows a column added by ALTER TABLE has no blocks for ({@link ColumnFill}).
+ * map ({@code blocks}) and its wrapped key ({@code keys}, by the same index), which rows are deleted (per-slice
+ * delete vectors), and the column fills that stand for the rows a column added by ALTER TABLE has no blocks for
+ * ({@link ColumnFill}).
  *
- * <p>Invariants, checked by {@link #checkInvariants}: for every column and slice, the column's fill covers rows
- * {@code 0 .. f} (f = 0 without a fill) and its blocks tile rows {@code f .. sliceRows[slice]} without gap or
- * overlap; deleted rows lie below {@code sliceRows}; a column has at most one fill. Immutable: writers make a
- * new manifest with a higher version.
+ * <p>Invariants: {@code keys} has one key per block (checked on construction); and, checked by {@link
+ * #checkInvariants}, for every column and slice, the column's fill covers rows {@code 0 .. f} (f = 0 without a
+ * fill) and its blocks tile rows {@code f .. sliceRows[slice]} without gap or overlap; deleted rows lie below
+ * {@code sliceRows}; a column has at most one fill. Immutable: writers make a new manifest with a higher version,
+ * and share with it what they do not change (a key rotation shares the block list, an immutable list).
  *
  * <pre>
- * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | BlockRef*
+ * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | entry*
  *           | u32 deleteVectorCount | (u32 slice | u32 wordCount | u64 words[wordCount])*
  * body v2 = body v1 | u32 fillCount | ColumnFill*
  * file    = header ("SRMF", format version, object id = version) | envelope(zstd(body)), AD = Bindings.manifest
  * </pre>
  *
- * A manifest without fills is written as version 1, byte for byte what builds before version 2 wrote.
+ * An entry is a block's {@link BlockRef} fields with its key from {@code keys} in the middle; {@link BlockRef}
+ * has the layout. A manifest without fills is written as version 1, byte for byte what builds before version 2
+ * wrote.
  */
 public record TableManifest(
         long tableId,
         long version,
         long[] sliceRows,
         List<BlockRef> blocks,
+        WrappedBlockKeys keys,
         Map<Integer, BitSet> deleted,
         List<ColumnFill> fills) {
     public static final int MAX_BLOCKS = 64 * 1024 * 1024;
@@ -38,6 +43,9 @@ public record TableManifest(
     public TableManifest {
         sliceRows = sliceRows.clone();
         blocks = List.copyOf(blocks);
+        if (keys.size() != blocks.size()) {
+            throw new IllegalArgumentException(keys.size() + " wrapped keys for " + blocks.size() + " blocks");
+        }
         TreeMap<Integer, BitSet> copy = new TreeMap<>();
         deleted.forEach((k, v) -> copy.put(k, (BitSet) v.clone()));
         deleted = java.util.Collections.unmodifiableMap(copy);
@@ -51,17 +59,30 @@ public record TableManifest(
 
     /** A manifest without fills. */
     public TableManifest(
-            long tableId, long version, long[] sliceRows, List<BlockRef> blocks, Map<Integer, BitSet> deleted) {
-        this(tableId, version, sliceRows, blocks, deleted, List.of());
+            long tableId,
+            long version,
+            long[] sliceRows,
+            List<BlockRef> blocks,
+            WrappedBlockKeys keys,
+            Map<Integer, BitSet> deleted) {
+        this(tableId, version, sliceRows, blocks, keys, deleted, List.of());
     }
 
     public static TableManifest empty(long tableId, int sliceCount) {
-        return new TableManifest(tableId, 0, new long[sliceCount], List.of(), Map.of());
+        return new TableManifest(tableId, 0, new long[sliceCount], List.of(), WrappedBlockKeys.EMPTY, Map.of());
     }
 
-    /** This manifest at another version with other blocks (a key rotation's rewrap); rows, deletes, fills kept. */
-    public TableManifest withVersionAndBlocks(long newVersion, List<BlockRef> newBlocks) {
-        return new TableManifest(tableId, newVersion, sliceRows, newBlocks, deleted, fills);
+    /**
+     * This manifest at another version with other keys for the same blocks (a key rotation's rewrap); the block
+     * list itself is shared, and rows, deletes and fills are kept.
+     */
+    public TableManifest withVersionAndKeys(long newVersion, WrappedBlockKeys newKeys) {
+        return new TableManifest(tableId, newVersion, sliceRows, blocks, newKeys, deleted, fills);
+    }
+
+    /** Block {@code i} with its key, for a reader about to open it. */
+    public ManifestEntry entry(int i) {
+        return new ManifestEntry(blocks.get(i), keys.dekVersion(i), keys.wrappedKey(i));
     }
 
     /** The lowest format version that expresses this manifest: 2 with fills, else 1. */
@@ -108,14 +129,38 @@ public record TableManifest(
 
     /** Blocks of one column on one slice, in row order. */
     public List<BlockRef> blocksOf(int columnId, int slice) {
-        List<BlockRef> out = new ArrayList<>();
-        for (BlockRef b : blocks) {
+        int[] at = indexesOf(columnId, slice);
+        List<BlockRef> out = new ArrayList<>(at.length);
+        for (int i : at) {
+            out.add(blocks.get(i));
+        }
+        return out;
+    }
+
+    /** Indexes (in {@link #blocks} and {@link #keys}) of the blocks of one column on one slice, in row order. */
+    public int[] indexesOf(int columnId, int slice) {
+        int[] at = new int[16];
+        int n = 0;
+        boolean sorted = true;
+        for (int i = 0; i < blocks.size(); i++) {
+            BlockRef b = blocks.get(i);
             if (b.columnId() == columnId && b.slice() == slice) {
-                out.add(b);
+                if (n == at.length) {
+                    at = java.util.Arrays.copyOf(at, n * 2);
+                }
+                sorted &= n == 0 || blocks.get(at[n - 1]).rowStart() <= b.rowStart();
+                at[n++] = i;
             }
         }
-        out.sort(java.util.Comparator.comparingLong(BlockRef::rowStart));
-        return out;
+        if (sorted) {
+            return java.util.Arrays.copyOf(at, n);
+        }
+        // Commits append blocks in row order, so this is rare.
+        return java.util.stream.IntStream.of(java.util.Arrays.copyOf(at, n))
+                .boxed()
+                .sorted(java.util.Comparator.comparingLong(i -> blocks.get(i).rowStart()))
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     public void checkInvariants(int[] columnIds, String place) {
@@ -170,8 +215,8 @@ public record TableManifest(
             out.u64(r);
         }
         out.u32(blocks.size());
-        for (BlockRef b : blocks) {
-            b.write(out);
+        for (int i = 0; i < blocks.size(); i++) {
+            blocks.get(i).write(out, keys, i);
         }
         out.u32(deleted.size());
         for (Map.Entry<Integer, BitSet> e : deleted.entrySet()) {
@@ -205,8 +250,9 @@ public record TableManifest(
         }
         int nBlocks = in.count(MAX_BLOCKS, "block count");
         List<BlockRef> blocks = new ArrayList<>(Math.min(nBlocks, 1 << 20));
+        WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(Math.min(nBlocks, 1 << 20));
         for (int i = 0; i < nBlocks; i++) {
-            blocks.add(BlockRef.read(in));
+            blocks.add(BlockRef.read(in, keys));
         }
         int nDeleted = in.count(slices, "delete vector count");
         Map<Integer, BitSet> deleted = new TreeMap<>();
@@ -227,7 +273,7 @@ public record TableManifest(
             }
         }
         in.expectEnd();
-        return new TableManifest(tableId, version, rows, blocks, deleted, fills);
+        return new TableManifest(tableId, version, rows, blocks, keys.build(), deleted, fills);
     }
 
     @Override
