@@ -15,6 +15,9 @@ final class AeadKey implements AutoCloseable {
     private static final byte[] COMMITMENT_LABEL =
             "strongroom key commitment v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /** Whether this JDK's SecretKeySpec can destroy its copy of a key; false after its first refusal. */
+    private static volatile boolean specDestroyable = true;
+
     private final SecretBytes material;
     private final SecretKeySpec spec;
     private final byte[] commitment;
@@ -64,10 +67,14 @@ final class AeadKey implements AutoCloseable {
     @Override
     public void close() {
         material.close();
-        try {
-            spec.destroy();
-        } catch (javax.security.auth.DestroyFailedException e) {
-            // SecretKeySpec keeps its own copy and cannot destroy it on every JDK; the SecretBytes are zeroed.
+        if (specDestroyable) {
+            try {
+                spec.destroy();
+            } catch (javax.security.auth.DestroyFailedException e) {
+                // SecretKeySpec keeps its own copy and cannot destroy it on every JDK; once this one has said so,
+                // later closes skip the attempt (and its exception). The SecretBytes are zeroed either way.
+                specDestroyable = false;
+            }
         }
     }
 }

@@ -43,6 +43,9 @@ public final class Transaction implements AutoCloseable {
     private final StoreVersion base;
     private final Map<Long, TableChange> changes = new LinkedHashMap<>();
     private final List<Path> writtenFiles = Collections.synchronizedList(new ArrayList<>());
+    /** Tables whose block directory this transaction has made sure of (block writers run in parallel). */
+    private final java.util.Set<Long> tableDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private boolean done;
 
     /** A table's state as this transaction changes it. */
@@ -459,10 +462,13 @@ public final class Transaction implements AutoCloseable {
         BlockCodec.Written w = BlockCodec.encode(
                 t.vector, t.from, t.to, storeId, c.tableId, t.columnId, t.slice, blockId, t.rowStart, store.sealer());
         Path dir = store.files().tableDir(c.tableId);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
+        if (!tableDirs.contains(c.tableId)) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
+            }
+            tableDirs.add(c.tableId);
         }
         Path file = store.files().blockFile(c.tableId, blockId);
         writtenFiles.add(file);
