@@ -1,5 +1,6 @@
 package io.strongroom.sql.engine;
 
+import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,6 +23,27 @@ record Batch(@Nullable Vec[] cols, int size) {
         for (int c = 0; c < cols.length; c++) {
             Vec v = cols[c];
             out[c] = v == null ? null : v.get(i);
+        }
+        return out;
+    }
+
+    /**
+     * Each column of {@code parts} as one vector of type {@code types[c]}; null for a column some part did not
+     * read.
+     */
+    static @Nullable Vec[] concatColumns(java.util.List<Batch> parts, java.util.List<RelDataType> types) {
+        Vec[] out = new Vec[types.size()];
+        for (int c = 0; c < out.length; c++) {
+            java.util.List<Vec> pieces = new java.util.ArrayList<>();
+            for (Batch b : parts) {
+                Vec v = b.cols()[c];
+                if (v == null) {
+                    pieces = null;
+                    break;
+                }
+                pieces.add(v);
+            }
+            out[c] = pieces == null ? null : Vec.concat(pieces, types.get(c));
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package io.strongroom.sql.engine;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.calcite.rel.core.JoinRelType;
@@ -49,21 +48,7 @@ final class HashJoin implements Executor.Source {
                 return;
             }
             List<Batch> parts = input.get();
-            int width = types.size();
-            Vec[] cs = new Vec[width];
-            for (int c = 0; c < width; c++) {
-                List<Vec> pieces = new ArrayList<>();
-                boolean read = true;
-                for (Batch b : parts) {
-                    Vec v = b.cols()[c];
-                    if (v == null) {
-                        read = false;
-                        break;
-                    }
-                    pieces.add(v);
-                }
-                cs[c] = read ? Vec.concat(pieces, types.get(c)) : null;
-            }
+            Vec[] cs = Batch.concatColumns(parts, types);
             int n = 0;
             for (Batch b : parts) {
                 n += b.size();

@@ -40,20 +40,7 @@ final class VecSort {
         if (n == 0) {
             return () -> null;
         }
-        int width = types.size();
-        Vec[] cols = new Vec[width];
-        for (int c = 0; c < width; c++) {
-            List<Vec> pieces = new ArrayList<>();
-            for (Batch b : batches) {
-                Vec v = b.cols()[c];
-                if (v == null) {
-                    pieces = null;
-                    break;
-                }
-                pieces.add(v);
-            }
-            cols[c] = pieces == null ? null : Vec.concat(pieces, types.get(c));
-        }
+        @Nullable Vec[] cols = Batch.concatColumns(batches, types);
         RowCmp cmp = comparator(cols, collations);
         long keep = fetch == Long.MAX_VALUE ? Long.MAX_VALUE : offset + fetch;
         int[] order;
