@@ -123,8 +123,8 @@ public final class BlockCache {
         return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
     }
 
-    /** Empties the cache (benchmarks measure the read path without it). */
-    public void clear() {
+    /** Empties the cache. */
+    void clear() {
         cache.invalidateAll();
         cache.cleanUp();
     }
