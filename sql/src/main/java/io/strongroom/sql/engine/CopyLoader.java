@@ -72,11 +72,10 @@ final class CopyLoader implements Result.CopySink {
             }
             throw e;
         }
-        @Nullable Object[] d = StoreSession.defaults(spec);
+        // Defaults are kept in stored form already (Column's invariant).
+        @Nullable Object[] d = new Object[spec.columns().size()];
         for (int i = 0; i < d.length; i++) {
-            d[i] = d[i] == null
-                    ? null
-                    : Types.toStorage(d[i], spec.columns().get(i).type());
+            d[i] = spec.columns().get(i).defaultValue();
         }
         this.defaults = d;
         this.batch = RowBatch.builder(spec.columns(), 1024);

@@ -926,7 +926,7 @@ final class StoreSession implements SqlSession {
     }
 
     /** Each column's DEFAULT in the in-memory form of {@link Types} (null where there is none). */
-    static @Nullable Object[] defaults(TableSpec spec) {
+    private static @Nullable Object[] defaults(TableSpec spec) {
         @Nullable Object[] out = new Object[spec.columns().size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = Types.fromStorage(spec.columns().get(i).defaultValue());
