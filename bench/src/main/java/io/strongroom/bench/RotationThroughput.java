@@ -75,6 +75,14 @@ public final class RotationThroughput {
                 "paused ms",
                 "commit ms*",
                 "max commit ms");
+        // Warm-up, not printed: a small store rotated twice with queries and commits running, so that the rotation's
+        // own code is compiled before the first measured round (a JVM compiles a path the first time it is hot, on
+        // compiler threads at normal priority, which took a tenth of the first 100,000-block round's queries).
+        run(
+                new PrintStream(java.io.OutputStream.nullOutputStream(), false, "UTF-8"),
+                base.resolve("warm-up"),
+                20_000,
+                2);
         for (String c : counts.split(",")) {
             int blocks = Integer.parseInt(c.trim());
             run(out, base.resolve("s" + blocks), blocks, rounds);
@@ -118,9 +126,13 @@ public final class RotationThroughput {
             }
             addBigManifest(dir, keys.get(0), blocks, layout.sliceCount());
             double[] ratios = new double[rounds];
+            // Queries/s of the windows without rotation (W0, W1, ...): how far two of them differ is the noise floor
+            // a round's ratio stands against.
+            double[] windows = new double[rounds + 1];
             try (Store s = Store.open(dir, StoreKeys.of(keys.get(0)))) {
                 measure(s, 10_000_000_000L, null, null); // warm-up: the query and commit paths compiled
                 long[] before = measure(s, WINDOW_NANOS, null, null);
+                windows[0] = before[0] * 1e9 / before[1];
                 for (int r = 1; r <= rounds; r++) {
                     DatabaseKey next = keys.get(r);
                     long[] rotateNanos = {0};
@@ -128,10 +140,12 @@ public final class RotationThroughput {
                     long[] switchAt = {0, 0};
                     List<long[]> commits = java.util.Collections.synchronizedList(new ArrayList<>());
                     long[] cpu = {0, 0};
+                    long[] queriesAt = {0, 0, 0};
                     long[] during = measure(s, 0, commits, () -> {
                         long workers0 = workerCpuNanos();
                         long own0 = THREADS.getCurrentThreadCpuTime();
                         long t0 = System.nanoTime();
+                        queriesAt[0] = QUERIES.get();
                         s.rotateDatabaseKey(next, new KeyRotation.Listener() {
                             @Override
                             public void progress(long done, long total) {
@@ -140,6 +154,7 @@ public final class RotationThroughput {
                                 }
                                 if (done == total) {
                                     phases[1] = System.nanoTime() - t0;
+                                    queriesAt[1] = QUERIES.get();
                                 }
                             }
 
@@ -151,6 +166,7 @@ public final class RotationThroughput {
                             }
                         });
                         rotateNanos[0] = System.nanoTime() - t0;
+                        queriesAt[2] = QUERIES.get();
                         cpu[0] = THREADS.getCurrentThreadCpuTime() - own0;
                         cpu[1] = workerCpuNanos() - workers0;
                     });
@@ -170,6 +186,7 @@ public final class RotationThroughput {
                     double qpsAround = (before[0] + after[0]) * 1e9 / (before[1] + after[1]);
                     double qpsDuring = during[0] * 1e9 / during[1];
                     ratios[r - 1] = qpsDuring / qpsAround;
+                    windows[r] = after[0] * 1e9 / after[1];
                     out.printf(
                             Locale.ROOT,
                             "%10d %6d %10.2f %12.1f %12.1f %8.2f %10.1f %12.1f %14.1f%n",
@@ -184,14 +201,16 @@ public final class RotationThroughput {
                             during[2] / 1e6);
                     out.printf(
                             Locale.ROOT,
-                            "%17s rewrap %.2f s, manifests + switch %.2f s; CPU %.2f s (%.2f s of it on the low-priority"
+                            "%17s rewrap %.2f s (%.1f q/s), manifests + switch %.2f s (%.1f q/s); CPU %.2f s (%.2f s of it on the low-priority"
                                     + " workers); q/s before %.1f, after %.1f; max commit ms around %.1f; GC pauses ms/s"
                                     + " before %.0f, during %.0f, after %.0f; query thread on CPU %.0f%% before, %.0f%%"
                                     + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during; commit ms p99"
                                     + " before %.1f, during %.1f; commits over 50 ms before %d of %d, during %d of %d%n",
                             "",
                             (phases[1] - phases[0]) / 1e9,
+                            (queriesAt[1] - queriesAt[0]) * 1e9 / Math.max(1, phases[1]),
                             (rotateNanos[0] - phases[1]) / 1e9,
+                            (queriesAt[2] - queriesAt[1]) * 1e9 / Math.max(1, rotateNanos[0] - phases[1]),
                             (cpu[0] + cpu[1]) / 1e9,
                             cpu[1] / 1e9,
                             before[0] * 1e9 / before[1],
@@ -224,6 +243,19 @@ public final class RotationThroughput {
                     rounds,
                     sorted[0],
                     sorted[sorted.length - 1]);
+            double lo = Double.MAX_VALUE;
+            double hi = 0;
+            for (int r = 1; r <= rounds; r++) {
+                double c = windows[r] / windows[r - 1];
+                lo = Math.min(lo, c);
+                hi = Math.max(hi, c);
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "%10d control: a window without rotation against the one before it, ratio %.2f to %.2f%n",
+                    blocks,
+                    lo,
+                    hi);
         } finally {
             for (DatabaseKey k : keys) {
                 k.close();
@@ -254,6 +286,7 @@ public final class RotationThroughput {
                         scan(snap.table("q"));
                     }
                     queries.incrementAndGet();
+                    QUERIES.incrementAndGet();
                 }
             } catch (Throwable t) {
                 failures.add(t);
@@ -308,6 +341,9 @@ public final class RotationThroughput {
                 java.util.Arrays.stream(sorted).filter(n -> n > 50_000_000L).count();
         return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu, sorted.length, p99, over50};
     }
+
+    /** Queries run so far by every measuring loop, for the rate within a rotation's phases. */
+    private static final AtomicLong QUERIES = new AtomicLong();
 
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();

@@ -9,6 +9,7 @@ import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.ManifestEntry;
+import io.strongroom.storage.format.ManifestParts;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
@@ -23,9 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
@@ -43,13 +41,15 @@ import org.jspecify.annotations.Nullable;
  *       moment, every block key not yet under the new DEK is unwrapped (with whichever older DEK wraps it) and
  *       wrapped under the new one with the new version in its associated data; a new manifest per table is
  *       written (sealed under the new DEK, {@link CommitStep#ROTATION_MANIFEST_WRITTEN}) at a manifest version
- *       reserved so that commits running meanwhile skip it. The work runs in small chunks, claimed in turn by
- *       worker threads at low OS priority ({@link BackgroundPriority}): it takes only the CPU queries leave idle,
- *       and no faster than a ceiling pace ({@link #CEILING_NANOS_PER_BLOCK}).
- *       On a machine so busy that this falls behind a floor pace ({@link Pace}), the rotating thread claims chunks
- *       itself at normal priority until it has caught up, so a rotation yields to queries but still ends in
- *       bounded time. Manifests are written by the rotating thread (one write cannot be split into chunks, and
- *       on an idle-priority worker it could wait seconds for a busy machine). Then catch-up passes,
+ *       reserved so that commits running meanwhile skip it. The rewrap, and then the encoding of each manifest
+ *       in parts ({@link ManifestParts}), run in small chunks claimed in turn by worker threads at low OS priority
+ *       ({@link BackgroundJob}): they take only the CPU queries leave idle, and the rewrap goes no faster than a
+ *       ceiling pace ({@link #CEILING_NANOS_PER_BLOCK}). On a machine so busy that this falls behind a floor pace
+ *       ({@link Pace}), the rotating thread claims chunks itself at normal priority until it has caught up, so a
+ *       rotation yields to queries but still ends in bounded time. The rotating thread seals, hashes and writes
+ *       each manifest file (one seal and one write cannot be split into chunks, and on an idle-priority worker
+ *       they could wait seconds for a busy machine): some 0.1 s of a core for a million blocks, against 0.4 s
+ *       for the encoding it leaves to the workers. Then catch-up passes,
  *       still outside the lock, rewrap what commits added meanwhile (only their new blocks need a DEK operation)
  *       until a pass finds little, so that the switch has little left. Reads and commits go on; commits still
  *       write under the old DEK.
@@ -116,24 +116,12 @@ public final class KeyRotation {
     /** Time before the pace applies, so that a small rotation never leaves the background. */
     static final long GRACE_NANOS = 250_000_000L;
 
-    private static final long PACE_CHECK_MILLIS = 10;
-
     /**
-     * Threads that rewrap: half the cores (at least one), so a busy machine keeps the rest for queries; they run
-     * at low OS priority besides, so even they yield to queries (issue 7: throughput during rotation at least 90%).
+     * The slowest a manifest's encoding may go, per entry: 1 µs, where one core encodes and compresses one in about
+     * 0.35 µs. Slower than that (the low-priority workers get little CPU) the rotating thread helps, as for the
+     * rewrap.
      */
-    static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-
-    private static final ExecutorService WORKERS = Executors.newFixedThreadPool(PARALLELISM, lowPriorityThreads());
-
-    private static ThreadFactory lowPriorityThreads() {
-        ThreadFactory named =
-                Thread.ofPlatform().daemon().name("strongroom-key-rotation-", 0).factory();
-        return r -> named.newThread(() -> {
-            BackgroundPriority.lowerCurrentThread();
-            r.run();
-        });
-    }
+    static final long ENCODE_NANOS_PER_ENTRY = 1_000;
 
     /** Hears a rotation's progress and the moment its older keys are no longer needed. */
     public interface Listener {
@@ -322,11 +310,22 @@ public final class KeyRotation {
             TableManifest nm = m.withVersionAndKeys(nextManifestVersion(m.version(), p), r.keys());
             Path file = store.files().manifestFile(e.tableId(), nm.version());
             written.add(file);
-            // On this thread at normal priority: a manifest write cannot be split into chunks, and on an
-            // idle-priority worker it could wait seconds for a busy machine. Its time does not count against the
-            // pace of the rewrap.
+            // The parts of the manifest are encoded and compressed like the rewrap, in chunks on the workers with
+            // this thread helping when they fall behind; sealing, hashing and writing the file stay on this thread
+            // at normal priority (one seal and one write cannot be split, and on an idle-priority worker they could
+            // wait seconds for a busy machine); their time does not count against the pace.
+            ManifestParts parts = new ManifestParts(nm, ManifestParts.ENTRIES_PER_PART);
+            new BackgroundJob(parts.count(), 1, 0, pace.nanoTime, (from, to) -> {
+                        for (int part = from; part < to; part++) {
+                            parts.encode(part);
+                        }
+                    })
+                    .run(
+                            background,
+                            pace::behind,
+                            n -> pace.done(n * ManifestParts.ENTRIES_PER_PART, ENCODE_NANOS_PER_ENTRY));
             long t0 = pace.nanoTime.getAsLong();
-            byte[] digest = writeManifest(ring, nm, background);
+            byte[] digest = writeManifest(ring, parts, background);
             pace.credit(pace.nanoTime.getAsLong() - t0);
             store.faults().reached(CommitStep.ROTATION_MANIFEST_WRITTEN, file);
             prepared.put(e.tableId(), new Prepared(m.version(), nm, digest));
@@ -375,13 +374,15 @@ public final class KeyRotation {
     }
 
     /**
-     * Writes {@code m} sealed under the ring's current key as a new file; returns the file's SHA-256. Outside the
+     * Writes the manifest of {@code parts} (all encoded) sealed under the ring's current key as a new file; returns
+     * the file's SHA-256. Outside the
      * commit lock ({@code beside}) big files are synced in slices, so that commits running meanwhile never queue
      * behind one long fsync; under it, one fsync is quicker.
      */
-    private byte[] writeManifest(Sealer ring, TableManifest m, boolean beside) {
+    private byte[] writeManifest(Sealer ring, ManifestParts parts, boolean beside) {
         StoreFiles files = store.files();
-        byte[] bytes = files.encodeManifest(m, ring);
+        TableManifest m = parts.manifest();
+        byte[] bytes = files.encodeManifest(parts, ring);
         Path dir = files.tableDir(m.tableId());
         try {
             Files.createDirectories(dir);
@@ -443,130 +444,22 @@ public final class KeyRotation {
             }
         }
         if (nTodo < n) {
-            pace.done(n - nTodo);
+            pace.done(n - nTodo, NANOS_PER_BLOCK);
             done.accept(n - nTodo);
         }
-        RewrapJob job = new RewrapJob(ring, tableId, m, todo, nTodo, out);
-        if (!background || nTodo <= CHUNK) {
-            while (job.runOne(false)) {
-                // This thread does it all.
-            }
-        } else {
-            for (int i = 0; i < PARALLELISM; i++) {
-                WORKERS.execute(() -> {
-                    while (job.runOne(true)) {
-                        // Claim chunks until none is left.
-                    }
+        int[] todoFinal = todo;
+        new BackgroundJob(
+                        nTodo,
+                        CHUNK,
+                        CEILING_NANOS_PER_BLOCK,
+                        pace.nanoTime,
+                        (from, to) -> rewrapRange(ring, store.storeId(), tableId, m, todoFinal, from, to, out))
+                .run(background, pace::behind, k -> {
+                    pace.done(k, NANOS_PER_BLOCK);
+                    done.accept(k);
                 });
-            }
-        }
-        long reported = 0;
-        while (true) {
-            job.rethrowFailure();
-            long finished = job.finished();
-            if (finished > reported) {
-                pace.done(finished - reported);
-                done.accept(finished - reported);
-                reported = finished;
-            }
-            if (finished == nTodo) {
-                break;
-            }
-            // The workers are starved: this thread, at normal priority, takes the next chunk itself.
-            if (!(pace.behind() && job.runOne(false))) {
-                job.awaitProgress(PACE_CHECK_MILLIS);
-            }
-        }
-        // Every slot is filled, and the workers' writes are visible here: each chunk's finished.addAndGet came after
-        // its writes, and this thread has read the sum that counts them all.
+        // Every slot is filled, and the workers' writes are visible here (BackgroundJob.run).
         return new Rewrapped(out.build(), nTodo);
-    }
-
-    /**
-     * The rewrap of one table's keys {@code todo[0..count)} (indexes into {@code m}'s blocks) into {@code out}, in
-     * chunks that the low-priority workers and the rotating thread claim in turn, so that a starved worker holds
-     * back at most the one chunk it is running. Thread-safe: {@code out} is written at distinct indexes and read by
-     * the rotating thread once {@link #finished} says all is done.
-     */
-    private final class RewrapJob {
-        private final Sealer ring;
-        private final long tableId;
-        private final TableManifest m;
-        private final int[] todo;
-        private final int count;
-        private final WrappedBlockKeys.Slots out;
-        private final int chunks;
-        private final java.util.concurrent.atomic.AtomicInteger nextChunk =
-                new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
-        private volatile @Nullable Throwable failure;
-
-        private final long startNanos = pace.nanoTime.getAsLong();
-
-        RewrapJob(Sealer ring, long tableId, TableManifest m, int[] todo, int count, WrappedBlockKeys.Slots out) {
-            this.ring = ring;
-            this.tableId = tableId;
-            this.m = m;
-            this.todo = todo;
-            this.count = count;
-            this.out = out;
-            this.chunks = (count + CHUNK - 1) / CHUNK;
-        }
-
-        /**
-         * Claims and runs the next chunk; false when none was left (or the job failed). A worker ({@code paced})
-         * first waits until the ceiling pace allows that chunk; the rotating thread, helping, never waits.
-         */
-        boolean runOne(boolean paced) {
-            int c = nextChunk.getAndIncrement();
-            if (c >= chunks || failure != null) {
-                return false;
-            }
-            if (paced) {
-                long notBefore = startNanos + (long) c * CHUNK * CEILING_NANOS_PER_BLOCK;
-                for (long wait; (wait = notBefore - pace.nanoTime.getAsLong()) > 0; ) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(wait, 20_000_000L));
-                }
-            }
-            int from = c * CHUNK;
-            int to = Math.min(count, from + CHUNK);
-            try {
-                rewrapRange(ring, store.storeId(), tableId, m, todo, from, to, out);
-            } catch (RuntimeException | Error e) {
-                failure = e;
-                nextChunk.set(chunks);
-            } finally {
-                finished.addAndGet(to - from);
-                synchronized (this) {
-                    notifyAll();
-                }
-            }
-            return true;
-        }
-
-        long finished() {
-            return finished.get();
-        }
-
-        /** Waits until a chunk finishes or {@code millis} pass. */
-        synchronized void awaitProgress(long millis) {
-            try {
-                wait(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StrongroomException(ErrorCode.INTERNAL, "key rotation interrupted", e);
-            }
-        }
-
-        void rethrowFailure() {
-            Throwable f = failure;
-            if (f instanceof RuntimeException re) {
-                throw re;
-            }
-            if (f instanceof Error err) {
-                throw err;
-            }
-        }
     }
 
     /** Rewraps the keys of {@code m}'s blocks {@code todo[from..to)} into {@code out}. */
@@ -645,15 +538,17 @@ public final class KeyRotation {
     static final class Pace {
         final java.util.function.LongSupplier nanoTime;
         private long start;
-        private long done;
+        /** Time the work done so far is allowed by the floor pace. */
+        private long allowed;
 
         Pace(java.util.function.LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
             this.start = nanoTime.getAsLong();
         }
 
-        void done(long blocks) {
-            done += blocks;
+        /** {@code units} of work done, each allowed {@code nanosPerUnit} by the floor pace. */
+        void done(long units, long nanosPerUnit) {
+            allowed += units * nanosPerUnit;
         }
 
         /** Leaves {@code nanos} spent on other work (at normal priority) out of the pace. */
@@ -667,7 +562,7 @@ public final class KeyRotation {
 
         /** How far ahead of the pace the work is (negative: behind). */
         long slackNanos() {
-            return GRACE_NANOS + done * NANOS_PER_BLOCK - (nanoTime.getAsLong() - start);
+            return GRACE_NANOS + allowed - (nanoTime.getAsLong() - start);
         }
     }
 

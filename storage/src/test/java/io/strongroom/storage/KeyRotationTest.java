@@ -294,7 +294,7 @@ class KeyRotationTest {
                     tx.commit();
                 }
             }
-            int blocks = 5_000;
+            int blocks = 40_000; // three manifest parts (ManifestParts.ENTRIES_PER_PART)
             Map<Long, byte[]> samples = addManyBlocks(dir, v1, "big", blocks);
             long[] now = {0};
             java.util.function.LongSupplier clock = alwaysBehind ? () -> now[0] += 1_000_000_000L : System::nanoTime;
@@ -343,7 +343,7 @@ class KeyRotationTest {
         assertThat(pace.behind()).isFalse();
         now[0] += 1;
         assertThat(pace.behind()).isTrue();
-        pace.done(1_000);
+        pace.done(1_000, KeyRotation.NANOS_PER_BLOCK);
         assertThat(pace.behind()).isFalse();
         assertThat(pace.slackNanos()).isEqualTo(1_000 * KeyRotation.NANOS_PER_BLOCK - 1);
         now[0] += 1_000 * KeyRotation.NANOS_PER_BLOCK;

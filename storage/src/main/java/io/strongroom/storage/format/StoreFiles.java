@@ -234,25 +234,29 @@ public final class StoreFiles {
 
     // ---- manifests ----
 
+    /** The longest manifest body a file may hold, decompressed (its length field is read with this bound). */
+    static final int MAX_MANIFEST_BODY_BYTES = 1 << 30;
+
+    /**
+     * The file of {@code m}, its parts encoded on this thread: in parts even so, because a manifest of a million
+     * blocks is some 150 MB of body, which encoded whole would be one more burden on the collector.
+     */
     public byte[] encodeManifest(TableManifest m, Sealer sealer) {
-        byte[] header = FileHeader.bytes(FileHeader.Kind.MANIFEST, m.formatVersion(), m.version());
-        // The body is encoded once and compressed straight after its length prefix: a manifest of a million
-        // blocks is some 150 MB raw, and every copy of it is one more burden on the collector.
-        byte[] raw = m.encodeBody();
-        byte[] payload = new byte
-                [4 + (int) Math.min(Integer.MAX_VALUE - 8, com.github.luben.zstd.Zstd.compressBound(raw.length))];
-        payload[0] = (byte) (raw.length >>> 24);
-        payload[1] = (byte) (raw.length >>> 16);
-        payload[2] = (byte) (raw.length >>> 8);
-        payload[3] = (byte) raw.length;
-        long n = com.github.luben.zstd.Zstd.compressByteArray(payload, 4, payload.length - 4, raw, 0, raw.length, 1);
-        if (com.github.luben.zstd.Zstd.isError(n)) {
-            throw new IllegalStateException("zstd failed on manifest of table " + m.tableId() + ": "
-                    + com.github.luben.zstd.Zstd.getErrorName(n));
+        ManifestParts parts = new ManifestParts(m, ManifestParts.ENTRIES_PER_PART);
+        for (int i = 0; i < parts.count(); i++) {
+            parts.encode(i);
         }
+        return encodeManifest(parts, sealer);
+    }
+
+    /** The file of a manifest whose parts are all encoded. */
+    public byte[] encodeManifest(ManifestParts parts, Sealer sealer) {
+        TableManifest m = parts.manifest();
+        byte[] header = FileHeader.bytes(FileHeader.Kind.MANIFEST, m.formatVersion(), m.version());
+        byte[] payload = parts.payload();
         return concat(
                 header,
-                sealer.seal(Bindings.manifest(storeId, m.tableId(), m.version(), header), payload, 0, 4 + (int) n));
+                sealer.seal(Bindings.manifest(storeId, m.tableId(), m.version(), header), payload, 0, payload.length));
     }
 
     public TableManifest readManifest(
@@ -275,7 +279,7 @@ public final class StoreFiles {
                 bytes.length - FileHeader.BYTES,
                 place);
         ByteSource in = new ByteSource(payload, place);
-        int rawLength = in.count(1 << 30, "manifest length");
+        int rawLength = in.count(MAX_MANIFEST_BODY_BYTES, "manifest length");
         byte[] raw;
         try {
             raw = com.github.luben.zstd.Zstd.decompress(in.bytes(in.remaining()), rawLength);

@@ -23,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | entry*
  *           | u32 deleteVectorCount | (u32 slice | u32 wordCount | u64 words[wordCount])*
  * body v2 = body v1 | u32 fillCount | ColumnFill*
- * file    = header ("SRMF", format version, object id = version) | envelope(zstd(body)), AD = Bindings.manifest
+ * file    = header ("SRMF", format version, object id = version) | envelope(u32 bodyLength | zstd(body)),
+ *           AD = Bindings.manifest; zstd(body) is one or more zstd frames whose concatenation decompresses to the
+ *           body ({@link ManifestParts})
  * </pre>
  *
  * An entry is a block's {@link BlockRef} fields with its key from {@code keys} in the middle; {@link BlockRef}
@@ -209,15 +211,37 @@ public record TableManifest(
 
     /** The body in {@link #formatVersion()}'s layout. */
     public byte[] encodeBody() {
-        ByteSink out = new ByteSink(64 + blocks.size() * 150);
-        out.u64(tableId).u64(version).u32(sliceRows.length);
-        for (long r : sliceRows) {
-            out.u64(r);
+        return encodeBodyPart(0, blocks.size());
+    }
+
+    /**
+     * The bytes of the body that entries {@code [from, to)} begin and end: the fields before the first entry when
+     * {@code from} is 0, those after the last when {@code to} is the block count. Parts cut at consecutive bounds,
+     * concatenated, are exactly {@link #encodeBody} ({@link ManifestParts}).
+     */
+    public byte[] encodeBodyPart(int from, int to) {
+        if (from < 0 || to < from || to > blocks.size()) {
+            throw new IllegalArgumentException("entries " + from + ".." + to + " of " + blocks.size());
         }
-        out.u32(blocks.size());
-        for (int i = 0; i < blocks.size(); i++) {
+        ByteSink out = new ByteSink(64 + (to - from) * 150);
+        if (from == 0) {
+            out.u64(tableId).u64(version).u32(sliceRows.length);
+            for (long r : sliceRows) {
+                out.u64(r);
+            }
+            out.u32(blocks.size());
+        }
+        for (int i = from; i < to; i++) {
             blocks.get(i).write(out, keys, i);
         }
+        if (to == blocks.size()) {
+            writeTail(out);
+        }
+        return out.toByteArray();
+    }
+
+    /** The fields after the entries: delete vectors, then (format 2) column fills. */
+    private void writeTail(ByteSink out) {
         out.u32(deleted.size());
         for (Map.Entry<Integer, BitSet> e : deleted.entrySet()) {
             long[] words = e.getValue().toLongArray();
@@ -232,7 +256,6 @@ public record TableManifest(
                 f.write(out);
             }
         }
-        return out.toByteArray();
     }
 
     /** Decodes a body of format version {@code formatVersion} (from the file header, which the AD covers). */
