@@ -76,8 +76,7 @@ public final class RotationThroughput {
                 "commit ms*",
                 "max commit ms");
         // Warm-up, not printed: a small store rotated twice with queries and commits running, so that the rotation's
-        // own code is compiled before the first measured round (a JVM compiles a path the first time it is hot, on
-        // compiler threads at normal priority, which took a tenth of the first 100,000-block round's queries).
+        // own code is compiled (on compiler threads at normal priority) before the first measured round.
         run(
                 new PrintStream(java.io.OutputStream.nullOutputStream(), false, "UTF-8"),
                 base.resolve("warm-up"),
@@ -129,23 +128,23 @@ public final class RotationThroughput {
             // Queries/s of the windows without rotation (W0, W1, ...): how far two of them differ is the noise floor
             // a round's ratio stands against.
             double[] windows = new double[rounds + 1];
-            try (Store s = Store.open(dir, StoreKeys.of(keys.get(0)))) {
-                measure(s, 10_000_000_000L, null, null); // warm-up: the query and commit paths compiled
-                long[] before = measure(s, WINDOW_NANOS, null, null);
+            try (Store s = Store.open(dir, StoreKeys.of(keys.get(0)));
+                    Workload w = new Workload(s)) {
+                measure(w, 10_000_000_000L, null); // warm-up: the query and commit paths compiled
+                long[] before = measure(w, WINDOW_NANOS, null);
                 windows[0] = before[0] * 1e9 / before[1];
                 for (int r = 1; r <= rounds; r++) {
                     DatabaseKey next = keys.get(r);
                     long[] rotateNanos = {0};
                     long[] phases = {0, 0, 0};
                     long[] switchAt = {0, 0};
-                    List<long[]> commits = java.util.Collections.synchronizedList(new ArrayList<>());
                     long[] cpu = {0, 0};
                     long[] queriesAt = {0, 0, 0};
-                    long[] during = measure(s, 0, commits, () -> {
+                    long[] during = measure(w, 0, () -> {
                         long workers0 = workerCpuNanos();
                         long own0 = THREADS.getCurrentThreadCpuTime();
                         long t0 = System.nanoTime();
-                        queriesAt[0] = QUERIES.get();
+                        queriesAt[0] = w.queries.get();
                         s.rotateDatabaseKey(next, new KeyRotation.Listener() {
                             @Override
                             public void progress(long done, long total) {
@@ -154,7 +153,7 @@ public final class RotationThroughput {
                                 }
                                 if (done == total) {
                                     phases[1] = System.nanoTime() - t0;
-                                    queriesAt[1] = QUERIES.get();
+                                    queriesAt[1] = w.queries.get();
                                 }
                             }
 
@@ -166,21 +165,19 @@ public final class RotationThroughput {
                             }
                         });
                         rotateNanos[0] = System.nanoTime() - t0;
-                        queriesAt[2] = QUERIES.get();
+                        queriesAt[2] = w.queries.get();
                         cpu[0] = THREADS.getCurrentThreadCpuTime() - own0;
                         cpu[1] = workerCpuNanos() - workers0;
                     });
                     if (s.currentKeyVersion() != next.version()) {
                         throw new IllegalStateException("rotation did not switch the key");
                     }
-                    long[] after = measure(s, WINDOW_NANOS, null, null);
+                    long[] after = measure(w, WINDOW_NANOS, null);
                     // The writers' view of the switch: the longest commit running while the lock was held.
                     long stalled = 0;
-                    synchronized (commits) {
-                        for (long[] c : commits) {
-                            if (c[0] <= switchAt[1] && c[1] >= switchAt[0]) {
-                                stalled = Math.max(stalled, c[1] - c[0]);
-                            }
+                    for (long[] c : w.commitsBetween(Long.MIN_VALUE, Long.MAX_VALUE)) {
+                        if (c[0] <= switchAt[1] && c[1] >= switchAt[0]) {
+                            stalled = Math.max(stalled, c[1] - c[0]);
                         }
                     }
                     double qpsAround = (before[0] + after[0]) * 1e9 / (before[1] + after[1]);
@@ -205,7 +202,9 @@ public final class RotationThroughput {
                                     + " workers); q/s before %.1f, after %.1f; max commit ms around %.1f; GC pauses ms/s"
                                     + " before %.0f, during %.0f, after %.0f; query thread on CPU %.0f%% before, %.0f%%"
                                     + " during, %.0f%% after, CPU ms per query %.1f before, %.1f during; commit ms p99"
-                                    + " before %.1f, during %.1f; commits over 50 ms before %d of %d, during %d of %d%n",
+                                    + " before %.1f, during %.1f; commits over 50 ms before %d of %d, during %d of %d; query"
+                                    + " thread waiting for a core %.1f%% before, %.1f%% during, preempted %.0f/s before, %.0f/s"
+                                    + " during%n",
                             "",
                             (phases[1] - phases[0]) / 1e9,
                             (queriesAt[1] - queriesAt[0]) * 1e9 / Math.max(1, phases[1]),
@@ -229,7 +228,11 @@ public final class RotationThroughput {
                             before[7],
                             before[5],
                             during[7],
-                            during[5]);
+                            during[5],
+                            100.0 * before[9] / Math.max(1, before[8] + before[9]),
+                            100.0 * during[9] / Math.max(1, during[8] + during[9]),
+                            before[10] * 1e9 / Math.max(1, before[8] + before[9]),
+                            during[10] * 1e9 / Math.max(1, during[8] + during[9]));
                     before = after;
                 }
             }
@@ -264,86 +267,162 @@ public final class RotationThroughput {
     }
 
     /**
-     * Runs a scan loop and a writer loop for {@code nanos}, or while {@code work} runs; returns {queries, elapsed
-     * nanos, longest commit nanos, GC pause millis, CPU nanos of the query thread, commits, 99th percentile commit
-     * nanos, commits over 50 ms}. {@code commits}, when given, receives each commit's start and end.
+     * A scan loop and a writer loop (a 100-row commit every 5 ms) on one store, running from construction to close
+     * across every window and rotation, so that no window pays for starting threads: a rotation of 100,000 blocks
+     * lasts under a second, and fresh threads at its start weighed on it more than on the 2.5 s windows. Windows
+     * read its counters at their bounds.
      */
-    private static long[] measure(
-            Store s,
-            long nanos,
-            @org.jspecify.annotations.Nullable List<long[]> commits,
-            @org.jspecify.annotations.Nullable Runnable work)
-            throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong queries = new AtomicLong();
-        AtomicLong maxCommit = new AtomicLong();
-        List<Long> commitNanos = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                while (!stop.get()) {
-                    try (Snapshot snap = s.snapshot()) {
-                        scan(snap.table("q"));
+    private static final class Workload implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicLong queries = new AtomicLong();
+        /** Every commit's start and end (nanoTime). */
+        private final List<long[]> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Thread reader;
+        private final Thread writer;
+        /** The reader's {@code /proc/self/task/<tid>} on Linux, once it has started. */
+        private volatile @org.jspecify.annotations.Nullable Path readerTask;
+
+        Workload(Store s) throws InterruptedException {
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            reader = Thread.ofPlatform().start(() -> {
+                try {
+                    readerTask = taskDir();
+                    started.countDown();
+                    while (!stop.get()) {
+                        try (Snapshot snap = s.snapshot()) {
+                            scan(snap.table("q"));
+                        }
+                        queries.incrementAndGet();
                     }
-                    queries.incrementAndGet();
-                    QUERIES.incrementAndGet();
+                } catch (Throwable t) {
+                    failures.add(t);
                 }
-            } catch (Throwable t) {
-                failures.add(t);
-            }
-        });
-        Thread writer = Thread.ofPlatform().start(() -> {
-            long n = 0;
-            try {
-                while (!stop.get()) {
-                    long t0 = System.nanoTime();
-                    try (Transaction tx = s.begin()) {
-                        tx.append("w", batch(n, 100));
-                        tx.commit();
+            });
+            writer = Thread.ofPlatform().start(() -> {
+                long n = 0;
+                try {
+                    while (!stop.get()) {
+                        long t0 = System.nanoTime();
+                        try (Transaction tx = s.begin()) {
+                            tx.append("w", batch(n, 100));
+                            tx.commit();
+                        }
+                        n += 100;
+                        commits.add(new long[] {t0, System.nanoTime()});
+                        Thread.sleep(5);
                     }
-                    n += 100;
-                    long t1 = System.nanoTime();
-                    maxCommit.accumulateAndGet(t1 - t0, Math::max);
-                    commitNanos.add(t1 - t0);
-                    if (commits != null) {
-                        commits.add(new long[] {t0, t1});
-                    }
-                    Thread.sleep(5);
+                } catch (Throwable t) {
+                    failures.add(t);
                 }
-            } catch (Throwable t) {
-                failures.add(t);
+            });
+            started.await();
+        }
+
+        /** {nanoTime, queries, reader CPU ns, GC pause ms, reader ns on CPU, ns waiting for a core, preemptions}. */
+        long[] sample() {
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("a query or commit failed", failures.get(0));
             }
-        });
-        long gc0 = gcPauseMillis();
-        long cpu0 = Math.max(0, THREADS.getThreadCpuTime(reader.threadId()));
-        long t0 = System.nanoTime();
+            long[] sched = schedStat(readerTask);
+            return new long[] {
+                System.nanoTime(),
+                queries.get(),
+                Math.max(0, THREADS.getThreadCpuTime(reader.threadId())),
+                gcPauseMillis(),
+                sched[0],
+                sched[1],
+                sched[2]
+            };
+        }
+
+        /** The commits that started in {@code [from, to)}. */
+        List<long[]> commitsBetween(long from, long to) {
+            synchronized (commits) {
+                return commits.stream().filter(c -> c[0] >= from && c[0] < to).toList();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            reader.join();
+            writer.join();
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("a query or commit failed", failures.get(0));
+            }
+        }
+    }
+
+    /**
+     * The workload's numbers over {@code nanos}, or while {@code work} runs: {queries, elapsed nanos, longest commit
+     * nanos, GC pause millis, CPU nanos of the query thread, commits, 99th percentile commit nanos, commits over 50
+     * ms, reader ns on CPU, ns waiting for a core, preemptions}. Commits count if they started in the window.
+     */
+    private static long[] measure(Workload w, long nanos, @org.jspecify.annotations.Nullable Runnable work)
+            throws InterruptedException {
+        long[] a = w.sample();
         if (work != null) {
             work.run();
         } else {
             Thread.sleep(nanos / 1_000_000);
         }
-        long elapsed = System.nanoTime() - t0;
-        long gc = gcPauseMillis() - gc0;
-        long q = queries.get();
-        long readerCpu = Math.max(0, THREADS.getThreadCpuTime(reader.threadId())) - cpu0;
-        stop.set(true);
-        reader.join();
-        writer.join();
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("a query or commit failed", failures.get(0));
-        }
-        long[] sorted;
-        synchronized (commitNanos) {
-            sorted = commitNanos.stream().mapToLong(Long::longValue).sorted().toArray();
-        }
+        long[] b = w.sample();
+        long[] sorted = w.commitsBetween(a[0], b[0]).stream()
+                .mapToLong(c -> c[1] - c[0])
+                .sorted()
+                .toArray();
         long p99 = sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))];
         long over50 =
                 java.util.Arrays.stream(sorted).filter(n -> n > 50_000_000L).count();
-        return new long[] {q, elapsed, maxCommit.get(), gc, readerCpu, sorted.length, p99, over50};
+        long max = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
+        return new long[] {
+            b[1] - a[1],
+            b[0] - a[0],
+            max,
+            b[3] - a[3],
+            b[2] - a[2],
+            sorted.length,
+            p99,
+            over50,
+            b[4] - a[4],
+            b[5] - a[5],
+            b[6] - a[6]
+        };
     }
 
-    /** Queries run so far by every measuring loop, for the rate within a rotation's phases. */
-    private static final AtomicLong QUERIES = new AtomicLong();
+    /** The calling thread's {@code /proc/self/task/<tid>} directory (Linux), or null. */
+    private static @org.jspecify.annotations.Nullable Path taskDir() {
+        try {
+            return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A thread's time on CPU and waiting on a run queue (ns), and how often it was preempted, from its {@code
+     * /proc/self/task/<tid>} directory (Linux); zeros elsewhere.
+     */
+    static long[] schedStat(@org.jspecify.annotations.Nullable Path task) {
+        if (task == null) {
+            return new long[3];
+        }
+        try {
+            String[] f = Files.readString(task.resolve("schedstat")).trim().split(" ");
+            long preempted = 0;
+            for (String line : Files.readAllLines(task.resolve("status"))) {
+                if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                    preempted =
+                            Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), preempted};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[3];
+        }
+    }
 
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();

@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * or by the waiting thread; a worker starved in the middle of a chunk holds the work back by that one chunk only,
  * which is why chunks are small (a few milliseconds of one core). A worker may also be held to a ceiling pace (chunk
  * {@code c} starts no sooner than {@code c * unitsPerChunk * ceilingNanosPerUnit} after the job began): speed the
- * deadline does not need costs queries indirectly (allocation, memory traffic). The waiting thread sleeps until a
- * chunk finishes or a few milliseconds pass, reports progress, and asks its caller whether to help.
+ * deadline does not need costs queries indirectly (allocation, memory traffic). The waiting thread sleeps until the
+ * last chunk finishes or {@value #CHECK_MILLIS} ms pass, reports progress, and asks its caller whether to help.
  *
  * <p>A failed chunk fails the job: no chunk is claimed after it, and {@link #run} rethrows the failure. Chunks
  * already running finish; what they write is the caller's to discard.
@@ -45,8 +45,12 @@ final class BackgroundJob {
 
     private static final ExecutorService WORKERS = Executors.newFixedThreadPool(PARALLELISM, lowPriorityThreads());
 
-    /** How long the waiting thread sleeps at most before it looks at the progress and the pace again. */
-    private static final long CHECK_MILLIS = 10;
+    /**
+     * How long the waiting thread sleeps at most before it looks at the progress and the pace again. Workers wake
+     * it only for the last chunk or a failure, not for every chunk: a thread at normal priority that wakes
+     * hundreds of times a second is placed on a busy core now and then, and each time a query waits for it.
+     */
+    private static final long CHECK_MILLIS = 50;
 
     private static ThreadFactory lowPriorityThreads() {
         ThreadFactory named =
@@ -156,15 +160,16 @@ final class BackgroundJob {
             failure = e;
             nextChunk.set(chunks);
         } finally {
-            finished.addAndGet(to - from);
-            synchronized (this) {
-                notifyAll();
+            if (finished.addAndGet(to - from) == units || failure != null) {
+                synchronized (this) {
+                    notifyAll();
+                }
             }
         }
         return true;
     }
 
-    /** Waits until a chunk finishes or {@link #CHECK_MILLIS} pass. */
+    /** Waits until the job ends or {@link #CHECK_MILLIS} pass. */
     private synchronized void awaitProgress() {
         try {
             wait(CHECK_MILLIS);
