@@ -1,0 +1,427 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.control.NodeType;
+import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The cluster lifecycle: CreateCluster, RebootCluster, DeleteCluster, the reboot flow that brings a cluster up
+ * (at every start, after a reboot and after a failed key rotation), and the recovery at start.
+ *
+ * <p>Invariants: the cluster record is each operation's commit point. A creation makes the keys, the vault entry
+ * and the store first and writes the record last; a deletion marks the record {@code deleting} first and deletes
+ * it last. So a crash leaves either unreferenced files (which {@link #recover} deletes) or a record {@link
+ * #recover} finishes deleting.
+ *
+ * <p>Thread-safe: runs on API request threads (and the rotation thread, for the reboot flow); one operation per
+ * cluster at a time through {@link ControlState#begin}.
+ */
+final class ClusterLifecycle {
+    private final ControlState state;
+    private final ClusterSnapshots snapshots;
+    private final ClusterKeyRotation rotation;
+
+    ClusterLifecycle(ControlState state, ClusterSnapshots snapshots, ClusterKeyRotation rotation) {
+        this.state = state;
+        this.snapshots = snapshots;
+        this.rotation = rotation;
+    }
+
+    /**
+     * Deletes what unfinished creations and resizes left (vault entries without a record, with their grants
+     * retired; store directories no record names), recovers the snapshots, finishes interrupted deletions and
+     * brings every other cluster up through the reboot flow. Runs once, at open, before any request.
+     */
+    void recover() {
+        List<ClusterRecord> records = state.registry.loadAll();
+        Set<String> ids = new HashSet<>();
+        Set<String> dirs = new HashSet<>();
+        for (ClusterRecord r : records) {
+            ids.add(r.id());
+            dirs.add(r.storeDir());
+            state.byId.put(
+                    r.id(), new ClusterEntry(r, r.deleting() ? ClusterStatus.DELETING : ClusterStatus.REBOOTING));
+        }
+        for (String id : state.vault.clusterIds()) {
+            if (!ids.contains(id)) {
+                // A creation that crashed before its commit point: retire its grant, drop its entry.
+                try {
+                    state.vault
+                            .get(id)
+                            .ifPresent(
+                                    e -> state.keys.retireGrant(regionOf(e.rootKeyArn()), e.rootKeyArn(), e.grantId()));
+                } catch (StrongroomException e) {
+                    // A damaged orphan has nothing worth keeping.
+                }
+                state.vault.delete(id);
+            }
+        }
+        try (Stream<Path> s = Files.list(state.storesDir)) {
+            for (Path p : s.toList()) {
+                if (!dirs.contains(p.getFileName().toString())) {
+                    ControlState.deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + state.storesDir + ": " + e, e);
+        }
+        snapshots.recover();
+        for (ClusterEntry e : state.byId.values()) {
+            if (e.rec.deleting()) {
+                finishDelete(e);
+            } else {
+                bringUp(e, true);
+            }
+        }
+    }
+
+    private static String regionOf(String keyArn) {
+        String[] p = keyArn.split(":", 6);
+        return p.length > 3 ? p[3] : "us-east-1";
+    }
+
+    /** CreateCluster. */
+    ClusterView create(Credential caller, String region, ClusterRequests.Create q) {
+        String identifier = ClusterParameters.identifier(q.identifier(), "ClusterIdentifier");
+        NodeType type = ClusterParameters.nodeType(q.nodeType());
+        int nodes = ClusterParameters.nodeCount(type, q.clusterType(), q.numberOfNodes());
+        String user = ClusterParameters.masterUsername(q.masterUsername());
+        if (q.masterUserPassword() == null) {
+            throw RedshiftApiException.missing("MasterUserPassword");
+        }
+        ClusterParameters.checkPassword(q.masterUserPassword());
+        String db = ClusterParameters.dbName(q.dbName());
+        if (q.hsmRequested()) {
+            throw RedshiftApiException.unsupported(
+                    "HSM-protected clusters are not supported yet; use KMS encryption (--encrypted, --kms-key-id).");
+        }
+        boolean encrypted = q.encrypted() == null || q.encrypted();
+        if (!encrypted && q.kmsKeyId() != null) {
+            throw RedshiftApiException.invalidCombination("KmsKeyId requires Encrypted=true.");
+        }
+        if (q.port() != null && (q.port() < 1150 || q.port() > 65535)) {
+            throw RedshiftApiException.invalidParameter("Port must be between 1150 and 65535.");
+        }
+        int automated = ClusterParameters.retention(
+                q.automatedSnapshotRetentionPeriod(), 1, 0, 35, "AutomatedSnapshotRetentionPeriod");
+        int manual = ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
+
+        // Resolve the root key before reserving anything: a refused key creates nothing.
+        String keyArn = encrypted ? state.keys.resolveRootKey(caller, region, q.kmsKeyId()) : null;
+
+        Instant now = state.clock.instant();
+        String id = "c-" + HexFormat.of().formatHex(state.randomBytes(10));
+        ClusterEntry entry;
+        synchronized (state.lock) {
+            if (state.find(caller.accountId(), region, identifier).isPresent()) {
+                throw new RedshiftApiException(
+                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+            }
+            int port = state.allocatePort(q.port());
+            ClusterRecord rec = new ClusterRecord(
+                    id,
+                    identifier,
+                    caller.accountId(),
+                    region,
+                    type,
+                    nodes,
+                    user,
+                    PasswordVerifier.create(q.masterUserPassword(), state.random),
+                    db,
+                    port,
+                    now,
+                    encrypted,
+                    keyArn,
+                    id + "-g1",
+                    UUID.randomUUID().toString(),
+                    false,
+                    q.tags(),
+                    automated,
+                    manual);
+            entry = new ClusterEntry(rec, ClusterStatus.CREATING);
+            state.byId.put(id, entry);
+        }
+        ClusterRecord rec = entry.rec;
+        ClusterView response = state.view(entry, ClusterStatus.CREATING);
+        Path storeRoot = state.storesDir.resolve(rec.storeDir());
+        ClusterKeys.Created created = null;
+        Store store = null;
+        try {
+            StoreKeys storeKeys = StoreKeys.unencrypted();
+            if (keyArn != null) {
+                created = state.keys.create(caller, region, keyArn, id, rec.arn(), now);
+                state.vault.put(created.entry());
+                storeKeys = StoreKeys.of(created.keys().dek);
+            }
+            store = Store.create(storeRoot, id, new ClusterLayout(nodes, type.slicesPerNode()), storeKeys);
+            state.registry.save(rec); // the commit point
+        } catch (RuntimeException e) {
+            if (store != null) {
+                store.close();
+            }
+            if (created != null) {
+                created.keys().close();
+                state.keys.retireGrant(
+                        region, created.entry().rootKeyArn(), created.entry().grantId());
+                state.vault.delete(id);
+            }
+            ControlState.deleteTree(storeRoot);
+            state.byId.remove(id);
+            throw e instanceof StrongroomException s ? RedshiftApiException.from(s) : e;
+        }
+        state.setRunning(
+                entry,
+                created == null
+                        ? new RunningCluster(store, null, null)
+                        : new RunningCluster(store, created.keys().cek, created.keys().dek));
+        entry.status = ClusterStatus.AVAILABLE;
+        state.event(
+                rec,
+                "REDSHIFT-EVENT-2000",
+                "INFO",
+                "Amazon Redshift cluster '" + identifier + "' has been created at " + now
+                        + " UTC and is ready for use.",
+                "management");
+        if (created != null) {
+            VaultEntry v = created.entry();
+            state.event(
+                    rec,
+                    "REDSHIFT-EVENT-3600",
+                    "INFO",
+                    "Cluster '" + identifier + "' is encrypted: its cluster key"
+                            + " was generated by KMS key " + keyArn + " with encryption context "
+                            + v.context().pairs()
+                            + ", and the cluster holds grant " + v.grantId() + " on that key.",
+                    "security");
+        } else {
+            state.event(
+                    rec,
+                    "REDSHIFT-EVENT-3604",
+                    "INFO",
+                    "Cluster '" + identifier + "' was created unencrypted"
+                            + " (Encrypted=false); its data is protected by checksums only.",
+                    "security");
+        }
+        return response;
+    }
+
+    /** RebootCluster: also the way out of a failure status once its cause is fixed. */
+    ClusterView reboot(Credential caller, String region, String identifier) {
+        ClusterEntry e = state.require(caller, region, identifier);
+        synchronized (state.lock) {
+            state.begin(
+                    e,
+                    EnumSet.of(ClusterStatus.AVAILABLE, ClusterStatus.INACCESSIBLE_KEY, ClusterStatus.HARDWARE_FAILURE),
+                    ClusterStatus.REBOOTING);
+        }
+        ClusterView response = state.view(e, ClusterStatus.REBOOTING);
+        state.closeRunning(e);
+        bringUp(e, false);
+        return response;
+    }
+
+    /** DeleteCluster, with its final snapshot when one is asked for. */
+    ClusterView delete(Credential caller, String region, ClusterRequests.Delete q) {
+        ClusterEntry e = state.require(caller, region, q.identifier());
+        if (!q.skipFinalClusterSnapshot()) {
+            if (q.finalClusterSnapshotIdentifier() == null) {
+                throw RedshiftApiException.invalidCombination("FinalClusterSnapshotIdentifier is required unless"
+                        + " SkipFinalClusterSnapshot is specified.");
+            }
+        } else if (q.finalClusterSnapshotIdentifier() != null) {
+            throw RedshiftApiException.invalidCombination(
+                    "FinalClusterSnapshotIdentifier cannot be given with SkipFinalClusterSnapshot.");
+        }
+        boolean finalSnapshot = !q.skipFinalClusterSnapshot();
+        String requestedFinal = q.finalClusterSnapshotIdentifier();
+        String finalId =
+                requestedFinal != null && finalSnapshot ? ClusterParameters.snapshotIdentifier(requestedFinal) : null;
+        int finalRetention = ClusterParameters.manualRetention(q.finalClusterSnapshotRetentionPeriod());
+        SnapshotRecord pending = null;
+        synchronized (state.lock) {
+            if (finalId != null) {
+                snapshots.checkFree(caller.accountId(), region, finalId);
+            }
+            state.begin(
+                    e,
+                    finalSnapshot
+                            ? EnumSet.of(ClusterStatus.AVAILABLE)
+                            : EnumSet.of(
+                                    ClusterStatus.AVAILABLE,
+                                    ClusterStatus.INACCESSIBLE_KEY,
+                                    ClusterStatus.HARDWARE_FAILURE),
+                    finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
+            if (finalId != null) {
+                pending = snapshots.newRecord(e, finalId, "manual", finalRetention);
+                snapshots.save(pending);
+            }
+        }
+        ClusterView response = state.view(e, finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
+        if (pending != null) {
+            snapshots.event(
+                    pending,
+                    "REDSHIFT-EVENT-2012",
+                    "INFO",
+                    "Final snapshot '" + pending.identifier() + "' of cluster '" + e.rec.identifier() + "' started.");
+            try {
+                snapshots.take(e, pending);
+            } catch (RuntimeException ex) {
+                e.status = ClusterStatus.AVAILABLE;
+                snapshots.event(
+                        pending,
+                        "REDSHIFT-EVENT-3502",
+                        "ERROR",
+                        "Final snapshot of cluster '" + e.rec.identifier() + "' failed; the cluster was not deleted.");
+                throw ex;
+            }
+            snapshots.event(
+                    pending,
+                    "REDSHIFT-EVENT-3005",
+                    "INFO",
+                    "Final snapshot '" + pending.identifier() + "' of cluster '" + e.rec.identifier() + "' succeeded.");
+            e.status = ClusterStatus.DELETING;
+        }
+        ClusterRecord marked = e.rec.withDeleting();
+        state.registry.save(marked);
+        e.rec = marked;
+        finishDelete(e);
+        return response;
+    }
+
+    /**
+     * Deletes a cluster marked {@code deleting}: store, grant, vault entry, record, in that order; a crash at any
+     * step leaves the record, and the next start runs this again.
+     */
+    private void finishDelete(ClusterEntry e) {
+        ClusterRecord r = e.rec;
+        state.closeRunning(e);
+        // Deleting a cluster deletes its automated snapshots; manual ones (and the final one) stay.
+        for (SnapshotRecord s : List.copyOf(snapshots.records())) {
+            if (s.sourceClusterId().equals(r.id()) && s.automated()) {
+                snapshots.remove(s);
+            }
+        }
+        ControlState.deleteTree(state.storesDir.resolve(r.storeDir()));
+        if (r.encrypted()) {
+            Optional<VaultEntry> v;
+            try {
+                v = state.vault.get(r.id());
+            } catch (StrongroomException ex) {
+                v = Optional.empty();
+            }
+            if (v.isPresent()
+                    && !state.keys.retireGrant(
+                            r.region(), v.get().rootKeyArn(), v.get().grantId())) {
+                state.event(
+                        r,
+                        "REDSHIFT-EVENT-3605",
+                        "ERROR",
+                        "Grant " + v.get().grantId() + " on KMS key "
+                                + v.get().rootKeyArn() + " of deleted cluster '" + r.identifier()
+                                + "' could not be retired;"
+                                + " revoke it with kms revoke-grant.",
+                        "security");
+            }
+            state.vault.delete(r.id());
+        }
+        state.registry.delete(r.id());
+        state.byId.remove(r.id());
+        state.event(
+                r,
+                "REDSHIFT-EVENT-2001",
+                "INFO",
+                "Amazon Redshift cluster '" + r.identifier() + "' has been deleted" + " at " + state.clock.instant()
+                        + " UTC.",
+                "management");
+    }
+
+    /**
+     * Brings a cluster up: unwrap its keys through the KMS (Decrypt with the stored context, then the DEK under the
+     * CEK) and open its store. On failure the cluster stays down with a status and an event naming the cause.
+     * Runs at every start, after a reboot, and after a key rotation that failed once its pending keys were stored;
+     * a pending vault entry is settled first ({@link ClusterKeyRotation#settle}).
+     */
+    void bringUp(ClusterEntry e, boolean atStart) {
+        ClusterRecord r = e.rec;
+        ClusterKeys.Unlocked k = null;
+        try {
+            Path dir = state.storesDir.resolve(r.storeDir());
+            if (!r.encrypted()) {
+                state.setRunning(e, new RunningCluster(Store.open(dir, StoreKeys.unencrypted()), null, null));
+            } else {
+                VaultEntry v = state.vault
+                        .get(r.id())
+                        .orElseThrow(() -> new StrongroomException(
+                                ErrorCode.INTEGRITY_FAILURE,
+                                "the key vault has no entry for cluster " + r.identifier() + " (" + r.id()
+                                        + "); restore " + state.vault.dir() + " from a backup"));
+                Optional<VaultEntry> pending = state.vault.pending(r.id());
+                if (pending.isPresent()) {
+                    v = rotation.settle(r, dir, v, pending.get());
+                }
+                k = state.keys.unlock(v, r.region());
+                Store store = Store.open(dir, StoreKeys.of(k.dek));
+                state.setRunning(e, new RunningCluster(store, k.cek, k.dek));
+                k = null;
+                state.event(
+                        r,
+                        "REDSHIFT-EVENT-3601",
+                        "INFO",
+                        "Cluster '" + r.identifier() + "' loaded its keys: KMS key "
+                                + v.rootKeyArn() + " decrypted its cluster key with encryption context "
+                                + v.context().pairs()
+                                + ".",
+                        "security");
+            }
+            e.status = ClusterStatus.AVAILABLE;
+            state.event(
+                    r,
+                    "REDSHIFT-EVENT-3000",
+                    "INFO",
+                    "Cluster '" + r.identifier() + "' " + (atStart ? "started with the control plane" : "rebooted")
+                            + " at " + state.clock.instant() + " UTC.",
+                    atStart ? new String[] {"management", "monitoring"} : new String[] {"management"});
+        } catch (RuntimeException unexpected) {
+            StrongroomException ex = unexpected instanceof StrongroomException se
+                    ? se
+                    : new StrongroomException(
+                            ErrorCode.INTERNAL,
+                            unexpected.getClass().getSimpleName() + ": " + unexpected.getMessage(),
+                            unexpected);
+            if (k != null) {
+                k.close();
+            }
+            boolean keyProblem = ex.code() == ErrorCode.ACCESS_DENIED
+                    || ex.code() == ErrorCode.KEY_UNAVAILABLE
+                    || ex.code() == ErrorCode.WRONG_KEY;
+            e.status = keyProblem ? ClusterStatus.INACCESSIBLE_KEY : ClusterStatus.HARDWARE_FAILURE;
+            String what = keyProblem
+                    ? "could not load its encryption keys: " + ex.getMessage() + ". Fix the key, grant or KMS, then"
+                            + " reboot the cluster."
+                    : "could not open its storage: " + ex.getMessage() + ".";
+            state.event(
+                    r,
+                    keyProblem ? "REDSHIFT-EVENT-3602" : "REDSHIFT-EVENT-3603",
+                    "ERROR",
+                    "Cluster '" + r.identifier() + "' is not serving: it " + what,
+                    keyProblem ? new String[] {"security", "monitoring"} : new String[] {"monitoring"});
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.control.NodeType;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.ScanSpec;
+import io.strongroom.storage.Snapshot;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import io.strongroom.storage.TableReader;
+import io.strongroom.storage.TableSpec;
+import io.strongroom.storage.Transaction;
+import java.nio.file.Path;
+import java.util.EnumSet;
+
+/**
+ * ModifyCluster and ResizeCluster: renames, master password and retention changes, and moving a cluster into a
+ * store of another layout (node type and count).
+ *
+ * <p>Invariants: a rename claims the new identifier under the control plane's lock, in the same critical section
+ * that checked it was free; a resize never changes the old store, and the record's switch to the new store
+ * directory is its commit point.
+ *
+ * <p>Thread-safe: runs on API request threads; one operation per cluster at a time through {@link
+ * ControlState#begin}.
+ */
+final class ClusterModification {
+    private final ControlState state;
+
+    ClusterModification(ControlState state) {
+        this.state = state;
+    }
+
+    /** ModifyCluster. */
+    ClusterView modify(Credential caller, String region, ClusterRequests.Modify q) {
+        ClusterEntry e = state.require(caller, region, q.identifier());
+        if (q.encrypted() != null && q.encrypted() != e.rec.encrypted()
+                || q.kmsKeyId() != null && !q.kmsKeyId().equals(e.rec.kmsKeyArn())) {
+            throw RedshiftApiException.unsupported("Changing a cluster's encryption (Encrypted, KmsKeyId) migrates it"
+                    + " to a new store, which is not supported yet. To use another key, restore a snapshot into a"
+                    + " new cluster.");
+        }
+        if (q.hsmRequested()) {
+            throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
+        }
+        String newId = q.newIdentifier() == null
+                ? null
+                : ClusterParameters.identifier(q.newIdentifier(), "NewClusterIdentifier");
+        boolean layoutChange = q.nodeType() != null || q.numberOfNodes() != null || q.clusterType() != null;
+        NodeType type = q.nodeType() == null ? e.rec.nodeType() : ClusterParameters.nodeType(q.nodeType());
+        int nodes = layoutChange
+                ? ClusterParameters.nodeCount(
+                        type, q.clusterType(), q.numberOfNodes() == null ? e.rec.numberOfNodes() : q.numberOfNodes())
+                : e.rec.numberOfNodes();
+        if (q.masterUserPassword() != null) {
+            ClusterParameters.checkPassword(q.masterUserPassword());
+        }
+        int automated = ClusterParameters.retention(
+                q.automatedSnapshotRetentionPeriod(),
+                e.rec.automatedSnapshotRetentionPeriod(),
+                0,
+                35,
+                "AutomatedSnapshotRetentionPeriod");
+        int manual = q.manualSnapshotRetentionPeriod() == null
+                ? e.rec.manualSnapshotRetentionPeriod()
+                : ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
+        ClusterStatus shown = newId != null
+                ? ClusterStatus.RENAMING
+                : layoutChange ? ClusterStatus.RESIZING : ClusterStatus.MODIFYING;
+        ClusterRecord before = e.rec;
+        synchronized (state.lock) {
+            state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), shown);
+            if (newId != null
+                    && !newId.equals(e.rec.identifier())
+                    && state.find(caller.accountId(), region, newId).isPresent()) {
+                e.status = ClusterStatus.AVAILABLE;
+                throw new RedshiftApiException(
+                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+            }
+            if (newId != null && !newId.equals(e.rec.identifier())) {
+                // The new name is taken under the lock that checked it, so no concurrent create or rename can
+                // claim it in between.
+                ClusterRecord renamed = e.rec.withIdentifier(newId);
+                try {
+                    state.registry.save(renamed);
+                } catch (RuntimeException ex) {
+                    e.status = ClusterStatus.AVAILABLE;
+                    throw ex;
+                }
+                e.rec = renamed;
+                state.event(
+                        renamed,
+                        "REDSHIFT-EVENT-2013",
+                        "INFO",
+                        "Cluster '" + before.identifier()
+                                + "' has been renamed to '" + newId
+                                + "'. Its encryption context keeps the original ARN "
+                                + before.arn() + ".",
+                        "management",
+                        "configuration");
+            }
+        }
+        try {
+            ClusterRecord next = e.rec;
+            if (q.masterUserPassword() != null) {
+                next = next.withPasswordVerifier(PasswordVerifier.create(q.masterUserPassword(), state.random));
+            }
+            next = next.withRetention(automated, manual);
+            if (!next.equals(e.rec)) {
+                state.registry.save(next);
+                e.rec = next;
+            }
+            if (q.masterUserPassword() != null) {
+                state.event(
+                        next,
+                        "REDSHIFT-EVENT-4000",
+                        "INFO",
+                        "Master credentials for cluster '" + next.identifier() + "' were updated.",
+                        "security",
+                        "management");
+            }
+            if (layoutChange && (type != next.nodeType() || nodes != next.numberOfNodes())) {
+                resizeNow(e, type, nodes, "ClassicResize");
+            }
+            ClusterView response = new ClusterView(
+                    e.rec, shown, state.endpointAddress, q.masterUserPassword() != null, null, e.restore);
+            return response;
+        } finally {
+            e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
+        }
+    }
+
+    /** ResizeCluster (classic or elastic; both run the same way here). */
+    ClusterView resize(Credential caller, String region, ClusterRequests.Resize q) {
+        ClusterEntry e = state.require(caller, region, q.identifier());
+        NodeType type = q.nodeType() == null ? e.rec.nodeType() : ClusterParameters.nodeType(q.nodeType());
+        int nodes = ClusterParameters.nodeCount(
+                type, q.clusterType(), q.numberOfNodes() == null ? e.rec.numberOfNodes() : q.numberOfNodes());
+        String resizeType = q.classic() ? "ClassicResize" : "ElasticResize";
+        synchronized (state.lock) {
+            state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.RESIZING);
+        }
+        try {
+            resizeNow(e, type, nodes, resizeType);
+            return new ClusterView(e.rec, ClusterStatus.RESIZING, state.endpointAddress, false, resizeType, e.restore);
+        } finally {
+            e.status = ClusterStatus.AVAILABLE;
+        }
+    }
+
+    /**
+     * Moves the cluster's tables into a new store laid out as {@code nodes x slicesPerNode}: rows are spread over
+     * the new slices by each table's distribution style. The same DEK protects the new store. The record's switch
+     * to the new directory is the commit point; a crash before it leaves the old store in use and the new
+     * directory unreferenced (deleted at the next start).
+     */
+    private void resizeNow(ClusterEntry e, NodeType type, int nodes, String resizeType) {
+        ClusterRecord old = e.rec;
+        RunningCluster run = e.running;
+        if (run == null) {
+            throw RedshiftApiException.invalidState("Cluster " + old.identifier() + " is not running.");
+        }
+        state.event(
+                old,
+                "REDSHIFT-EVENT-2006",
+                "INFO",
+                "Resize of cluster '" + old.identifier() + "' from "
+                        + old.numberOfNodes() + " x " + old.nodeType() + " to " + nodes + " x " + type + " ("
+                        + resizeType
+                        + ") started.",
+                "management");
+        String newDir = nextStoreDir(old);
+        Path target = state.storesDir.resolve(newDir);
+        ControlState.deleteTree(target);
+        Store fresh = null;
+        // Stop serving SQL first: a write committed to the old store after the copy's snapshot would be lost.
+        state.listener.down(old.id());
+        try {
+            StoreKeys k = run.databaseKey() == null ? StoreKeys.unencrypted() : StoreKeys.of(run.databaseKey());
+            fresh = Store.create(target, old.id(), new ClusterLayout(nodes, type.slicesPerNode()), k);
+            copyTables(run.store(), fresh);
+            ClusterRecord next = old.withLayout(type, nodes, newDir);
+            state.registry.save(next); // the commit point
+            e.rec = next;
+        } catch (RuntimeException ex) {
+            if (fresh != null) {
+                fresh.close();
+            }
+            ControlState.deleteTree(target);
+            state.setRunning(e, run); // serve the old store again
+            state.event(
+                    old,
+                    "REDSHIFT-EVENT-3500",
+                    "ERROR",
+                    "Resize of cluster '" + old.identifier() + "' failed: " + ex.getMessage()
+                            + ". The cluster keeps its previous configuration.",
+                    "management");
+            throw ex instanceof StrongroomException s ? RedshiftApiException.from(s) : ex;
+        }
+        state.setRunning(e, run.withStore(fresh));
+        ControlState.deleteTree(state.storesDir.resolve(old.storeDir()));
+        state.event(
+                e.rec,
+                "REDSHIFT-EVENT-3002",
+                "INFO",
+                "Resize of cluster '" + old.identifier() + "' completed: " + nodes + " x " + type + ", "
+                        + nodes * type.slicesPerNode() + " slices.",
+                "management");
+    }
+
+    /**
+     * Copies every table of {@code from}'s committed version into {@code to} in one transaction. Resizes use it, and
+     * so do restores (from a snapshot's image into the new cluster's store).
+     */
+    static void copyTables(Store from, Store to) {
+        try (Snapshot snap = from.snapshot();
+                Transaction tx = to.begin()) {
+            for (TableSpec spec : snap.tables()) {
+                tx.createTable(spec);
+                TableReader r = snap.table(spec.qualifiedName());
+                for (TableReader.SliceScan scan :
+                        r.scan(ScanSpec.all(spec.columns().size()))) {
+                    while (scan.hasNext()) {
+                        tx.append(spec.qualifiedName(), scan.next());
+                    }
+                }
+            }
+            tx.commit();
+        }
+    }
+
+    private static String nextStoreDir(ClusterRecord r) {
+        String d = r.storeDir();
+        int g = d.lastIndexOf("-g");
+        int gen = g < 0 ? 1 : Integer.parseInt(d.substring(g + 2));
+        return r.id() + "-g" + (gen + 1);
+    }
+}

@@ -1,0 +1,433 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import io.strongroom.storage.SnapshotStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Cluster snapshots (issue 6; docs/control/README.md "Snapshots", docs/format/snapshot.md): their durable records
+ * ({@code snapshots/<region>/records/<id>.json}), their images in each region's {@link SnapshotStore}, taking an
+ * image of a cluster, and the snapshot API operations (create, describe, delete, copy, modify).
+ *
+ * <p>Invariants: a record is saved {@code creating} before its image is written and {@code available} after (the
+ * commit point), so an available record always names a whole image; deleting a record comes before deleting its
+ * image. At start {@link #recover} turns records left {@code creating} into {@code failed} and deletes the images
+ * no available record names. A snapshot's key envelope holds its DEK wrapped under its cluster's CEK (rewrapped
+ * when the cluster's keys rotate); the DEK never changes.
+ *
+ * <p>Thread-safe: records are held in a concurrent map; choosing an identifier and saving its record happen under
+ * the control plane's lock, so two requests never claim one identifier.
+ */
+final class ClusterSnapshots {
+    private final ControlState state;
+    private final Path snapshotsDir;
+    private final SnapshotStore.Faults faults;
+    private final Map<String, SnapshotStore> stores = new ConcurrentHashMap<>();
+    private final Map<String, SnapshotRecord> snapshotsById = new ConcurrentHashMap<>();
+
+    /**
+     * @param faults the snapshot stores' fault injector (crash tests; production passes {@link
+     *     SnapshotStore.Faults#NONE})
+     */
+    ClusterSnapshots(ControlState state, Path snapshotsDir, SnapshotStore.Faults faults) {
+        this.state = state;
+        this.snapshotsDir = snapshotsDir;
+        this.faults = faults;
+    }
+
+    /** Every snapshot record in memory, of every account and region: a live view. */
+    Collection<SnapshotRecord> records() {
+        return snapshotsById.values();
+    }
+
+    /** Whether a snapshot with id {@code id} (not its identifier) still has a record. */
+    boolean contains(String id) {
+        return snapshotsById.containsKey(id);
+    }
+
+    /** The image store of {@code region}, opened on first use. */
+    SnapshotStore store(String region) {
+        return stores.computeIfAbsent(
+                region, r -> SnapshotStore.open(snapshotsDir.resolve(r).resolve("store"), faults));
+    }
+
+    private Path recordFile(SnapshotRecord s) {
+        return snapshotsDir.resolve(s.region()).resolve("records").resolve(s.id() + ".json");
+    }
+
+    /** Writes {@code s}'s record atomically and makes it the one in memory. */
+    void save(SnapshotRecord s) {
+        try {
+            Files.createDirectories(snapshotsDir.resolve(s.region()).resolve("records"));
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create snapshot records directory: " + e, e);
+        }
+        io.strongroom.control.keyvault.AtomicFile.write(recordFile(s), s.toJson());
+        snapshotsById.put(s.id(), s);
+    }
+
+    /**
+     * Loads every region's snapshot records; a record still {@code creating} (a crash while creating or copying)
+     * becomes {@code failed}; then each region's store deletes the images no {@code available} record names and
+     * the blocks no remaining image lists.
+     */
+    void recover() {
+        if (!Files.isDirectory(snapshotsDir)) {
+            return;
+        }
+        try (Stream<Path> regions = Files.list(snapshotsDir)) {
+            for (Path regionDir : regions.filter(Files::isDirectory).toList()) {
+                String region = regionDir.getFileName().toString();
+                Path records = regionDir.resolve("records");
+                Set<String> keep = new HashSet<>();
+                if (Files.isDirectory(records)) {
+                    io.strongroom.control.keyvault.AtomicFile.deleteStrays(records);
+                    try (Stream<Path> s = Files.list(records)) {
+                        for (Path p : s.sorted().toList()) {
+                            SnapshotRecord r = SnapshotRecord.fromJson(Files.readAllBytes(p), p.toString());
+                            if (r.status().equals("creating")) {
+                                r = r.withStatus("failed");
+                                save(r);
+                                event(
+                                        r,
+                                        "REDSHIFT-EVENT-3503",
+                                        "ERROR",
+                                        "Snapshot '" + r.identifier() + "' of cluster '" + r.clusterIdentifier()
+                                                + "' failed: the control plane stopped while it was being written."
+                                                + " Delete it and take another.");
+                            }
+                            snapshotsById.put(r.id(), r);
+                            if (r.available()) {
+                                keep.add(r.id());
+                            }
+                        }
+                    }
+                }
+                store(region).recover(keep);
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read snapshots in " + snapshotsDir + ": " + e, e);
+        }
+    }
+
+    /** CreateClusterSnapshot: a manual snapshot, taken at once. */
+    SnapshotView createSnapshot(
+            Credential caller,
+            String region,
+            String clusterIdentifier,
+            String snapshotIdentifier,
+            @Nullable Integer r) {
+        ClusterEntry e = state.require(caller, region, clusterIdentifier);
+        String id = ClusterParameters.snapshotIdentifier(snapshotIdentifier);
+        int retention = ClusterParameters.manualRetention(r);
+        SnapshotRecord created;
+        synchronized (state.lock) {
+            checkFree(caller.accountId(), region, id);
+            state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.AVAILABLE);
+            created = newRecord(e, id, "manual", retention);
+            save(created);
+        }
+        SnapshotRecord done = take(e, created);
+        return new SnapshotView(done, "creating", null);
+    }
+
+    /** Answers ClusterSnapshotAlreadyExists if the caller has a snapshot {@code identifier}. Under the lock. */
+    void checkFree(String accountId, String region, String identifier) {
+        if (find(accountId, region, identifier).isPresent()) {
+            throw new RedshiftApiException(
+                    ErrorCode.ALREADY_EXISTS,
+                    "ClusterSnapshotAlreadyExists",
+                    400,
+                    "Cannot create the snapshot because a snapshot with the identifier " + identifier
+                            + " already exists.");
+        }
+    }
+
+    /** A {@code creating} record for a snapshot of {@code e}, holding the cluster's current key envelope. */
+    SnapshotRecord newRecord(ClusterEntry e, String identifier, String type, int retention) {
+        ClusterRecord c = e.rec;
+        String envelope = null;
+        if (c.encrypted()) {
+            VaultEntry v = state.vault
+                    .get(c.id())
+                    .orElseThrow(() -> RedshiftApiException.invalidState(
+                            "The key vault has no entry for cluster " + c.identifier() + "."));
+            envelope = java.util.Base64.getEncoder().encodeToString(v.encode());
+        }
+        return new SnapshotRecord(
+                "s-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                identifier,
+                c.accountId(),
+                c.region(),
+                c.identifier(),
+                c.id(),
+                type,
+                "creating",
+                state.clock.instant(),
+                c.createTime(),
+                c.nodeType().wireName(),
+                c.numberOfNodes(),
+                c.dbName(),
+                c.masterUsername(),
+                c.passwordVerifier(),
+                c.port(),
+                c.encrypted(),
+                c.kmsKeyArn(),
+                envelope,
+                retention,
+                0,
+                0,
+                0,
+                List.of());
+    }
+
+    /**
+     * Writes the image of a cluster's committed version and marks the record available (the commit point). A
+     * failure marks it failed, with an event; a crash leaves it {@code creating}, which the next start turns
+     * into {@code failed} after deleting the half image.
+     */
+    SnapshotRecord take(ClusterEntry e, SnapshotRecord s) {
+        RunningCluster run = e.running;
+        event(
+                s,
+                "REDSHIFT-EVENT-2009",
+                "INFO",
+                "Backup of cluster '" + s.clusterIdentifier() + "' started: " + s.type() + " snapshot '"
+                        + s.identifier() + "'" + (s.encrypted() ? ", encrypted under KMS key " + s.kmsKeyArn() : "")
+                        + ".");
+        long t0 = System.nanoTime();
+        try {
+            if (run == null) {
+                throw RedshiftApiException.invalidState("Cluster " + s.clusterIdentifier() + " is not running.");
+            }
+            SnapshotStore.ImageStats st;
+            try (io.strongroom.storage.Snapshot snap = run.store().snapshot()) {
+                st = store(s.region()).write(s.id(), snap);
+            }
+            long elapsed = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+            SnapshotRecord done =
+                    s.withStatus("available", st.totalBytes(), st.newBytes(), elapsed, st.excludedTables());
+            save(done); // the commit point
+            event(
+                    done,
+                    "REDSHIFT-EVENT-3004",
+                    "INFO",
+                    "Backup of cluster '" + s.clusterIdentifier() + "' completed: snapshot '" + s.identifier() + "', "
+                            + st.tables() + " tables, " + st.blocks() + " blocks (" + st.newBlocks()
+                            + " new), " + st.totalBytes() + " bytes (" + st.newBytes() + " new)."
+                            + (st.excludedTables().isEmpty()
+                                    ? ""
+                                    : " Tables created BACKUP NO were left out: " + st.excludedTables() + "."));
+            return done;
+        } catch (RuntimeException ex) {
+            try {
+                save(s.withStatus("failed"));
+                store(s.region()).delete(s.id());
+            } catch (RuntimeException suppressed) {
+                ex.addSuppressed(suppressed);
+            }
+            event(
+                    s,
+                    "REDSHIFT-EVENT-3503",
+                    "ERROR",
+                    "Backup of cluster '" + s.clusterIdentifier() + "' failed: snapshot '" + s.identifier() + "': "
+                            + ex.getMessage());
+            throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
+                    ? RedshiftApiException.from(se)
+                    : ex;
+        }
+    }
+
+    /** DescribeClusterSnapshots. */
+    List<SnapshotView> describeSnapshots(Credential caller, String region, ClusterRequests.DescribeSnapshots q) {
+        if (q.snapshotType() != null
+                && !q.snapshotType().equals("manual")
+                && !q.snapshotType().equals("automated")) {
+            throw RedshiftApiException.invalidParameter("SnapshotType must be manual or automated.");
+        }
+        String cluster =
+                q.clusterIdentifier() == null ? null : q.clusterIdentifier().toLowerCase(Locale.ROOT);
+        if (q.snapshotIdentifier() != null) {
+            SnapshotRecord s = require(caller, region, q.snapshotIdentifier(), cluster);
+            return List.of(new SnapshotView(s, s.status(), null));
+        }
+        if (cluster != null
+                && state.find(caller.accountId(), region, cluster).isEmpty()
+                && snapshotsById.values().stream()
+                        .noneMatch(s -> s.clusterIdentifier().equals(cluster))) {
+            throw RedshiftApiException.clusterNotFound(cluster);
+        }
+        return snapshotsById.values().stream()
+                .filter(s ->
+                        s.accountId().equals(caller.accountId()) && s.region().equals(region))
+                .filter(s -> cluster == null || s.clusterIdentifier().equals(cluster))
+                .filter(s -> q.snapshotType() == null || s.type().equals(q.snapshotType()))
+                .filter(s -> q.startTime() == null || !s.createTime().isBefore(q.startTime()))
+                .filter(s -> q.endTime() == null || !s.createTime().isAfter(q.endTime()))
+                .sorted(Comparator.comparing(SnapshotRecord::createTime).thenComparing(SnapshotRecord::identifier))
+                .map(s -> new SnapshotView(s, s.status(), null))
+                .toList();
+    }
+
+    /** DeleteClusterSnapshot: manual snapshots only. */
+    SnapshotView deleteSnapshot(
+            Credential caller, String region, String snapshotIdentifier, @Nullable String clusterIdentifier) {
+        SnapshotRecord s;
+        synchronized (state.lock) {
+            s = require(caller, region, snapshotIdentifier, clusterIdentifier);
+            if (s.automated()) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is automated; only manual snapshots can be deleted."
+                                + " Automated snapshots go when their retention period ends or their cluster is"
+                                + " deleted; copy one (copy-cluster-snapshot) to keep it.");
+            }
+            if (s.status().equals("creating")) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is being created; delete it once it is available.");
+            }
+            remove(s);
+        }
+        return new SnapshotView(s, "deleted", null);
+    }
+
+    /** Deletes a snapshot's record (the commit point), then its image and the blocks nothing else needs. */
+    void remove(SnapshotRecord s) {
+        io.strongroom.control.keyvault.AtomicFile.delete(recordFile(s));
+        snapshotsById.remove(s.id());
+        store(s.region()).delete(s.id());
+        event(
+                s,
+                "REDSHIFT-EVENT-2011",
+                "INFO",
+                "Snapshot '" + s.identifier() + "' of cluster '" + s.clusterIdentifier() + "' was deleted.");
+    }
+
+    /** CopyClusterSnapshot: an available automated snapshot into a manual one, in the same region. */
+    SnapshotView copySnapshot(
+            Credential caller,
+            String region,
+            String sourceIdentifier,
+            @Nullable String sourceClusterIdentifier,
+            String targetIdentifier,
+            @Nullable Integer retention) {
+        String target = ClusterParameters.snapshotIdentifier(targetIdentifier);
+        int days = ClusterParameters.manualRetention(retention);
+        SnapshotRecord copy;
+        SnapshotRecord source;
+        synchronized (state.lock) {
+            source = require(caller, region, sourceIdentifier, sourceClusterIdentifier);
+            if (!source.automated() || !source.available()) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "CopyClusterSnapshot copies an available automated snapshot; " + source.identifier() + " is a "
+                                + source.status() + " " + source.type() + " snapshot.");
+            }
+            checkFree(caller.accountId(), region, target);
+            copy = source.copyAs(
+                    "s-" + HexFormat.of().formatHex(state.randomBytes(10)), target, days, state.clock.instant());
+            save(copy);
+        }
+        try {
+            store(region).copy(source.id(), copy.id());
+        } catch (RuntimeException ex) {
+            save(copy.withStatus("failed"));
+            throw ex instanceof StrongroomException se ? RedshiftApiException.from(se) : ex;
+        }
+        SnapshotRecord done = copy.withStatus("available");
+        save(done);
+        event(
+                done,
+                "REDSHIFT-EVENT-3004",
+                "INFO",
+                "Snapshot '" + source.identifier() + "' was copied to manual snapshot '" + target + "'.");
+        return new SnapshotView(done, "creating", null);
+    }
+
+    /** ModifyClusterSnapshot: a manual snapshot's retention. */
+    SnapshotView modifySnapshot(
+            Credential caller, String region, String snapshotIdentifier, @Nullable Integer retention, boolean force) {
+        synchronized (state.lock) {
+            SnapshotRecord s = require(caller, region, snapshotIdentifier, null);
+            if (s.automated()) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is automated: its retention is the cluster's"
+                                + " AutomatedSnapshotRetentionPeriod. Copy it to a manual snapshot to keep it longer.");
+            }
+            int days = retention == null ? -1 : ClusterParameters.manualRetention(retention);
+            if (days != -1
+                    && !force
+                    && s.createTime().plus(Duration.ofDays(days)).isBefore(state.clock.instant())) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "InvalidRetentionPeriodFault",
+                        400,
+                        "A retention of " + days + " days ends before now for snapshot " + s.identifier()
+                                + "; pass Force (--force) to let it be deleted.");
+            }
+            SnapshotRecord next = s.withRetention(days);
+            save(next);
+            return new SnapshotView(next, next.status(), null);
+        }
+    }
+
+    /** The caller's snapshot {@code identifier} (of {@code clusterIdentifier}, when given), or ClusterSnapshotNotFound. */
+    SnapshotRecord require(Credential caller, String region, String identifier, @Nullable String clusterIdentifier) {
+        return find(caller.accountId(), region, identifier)
+                .filter(s -> clusterIdentifier == null || s.clusterIdentifier().equalsIgnoreCase(clusterIdentifier))
+                .orElseThrow(() -> new RedshiftApiException(
+                        ErrorCode.NOT_FOUND, "ClusterSnapshotNotFound", 404, "Snapshot " + identifier + " not found."));
+    }
+
+    /** The snapshot {@code identifier} of {@code accountId} in {@code region}. */
+    Optional<SnapshotRecord> find(String accountId, String region, String identifier) {
+        return snapshotsById.values().stream()
+                .filter(s -> s.accountId().equals(accountId)
+                        && s.region().equals(region)
+                        && s.identifier().equals(identifier))
+                .findFirst();
+    }
+
+    /** Records an event whose source is snapshot {@code s}. */
+    void event(SnapshotRecord s, String eventId, String severity, String message) {
+        state.events.add(new ClusterEvent(
+                s.accountId(),
+                s.region(),
+                s.identifier(),
+                "cluster-snapshot",
+                message,
+                List.of("management"),
+                severity,
+                state.clock.instant(),
+                eventId));
+    }
+}

@@ -1,0 +1,226 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.control.keyvault.KeyVault;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What every cluster operation shares: the clusters in memory (one {@link ClusterEntry} each, by id), the lock
+ * under which an operation moves a cluster to its transitional status, the durable records, key vault and store
+ * directories, the event log, and the cluster key flows against the KMS.
+ *
+ * <p>Invariants: {@link #byId} holds exactly the clusters this control plane knows, including those being created
+ * (before their commit point) and deleted (until their record is gone); an entry's status changes from
+ * {@code available} (or a failure status) to a transitional one only through {@link #begin}, under {@link #lock},
+ * so two operations never run on one cluster at once.
+ *
+ * <p>Thread-safe: the map is concurrent and the entries' fields are volatile; checks that must not race (a free
+ * identifier, a free port, a status transition) are made under {@link #lock}.
+ */
+final class ControlState {
+    private static final EnumSet<ClusterStatus> FAILED =
+            EnumSet.of(ClusterStatus.INACCESSIBLE_KEY, ClusterStatus.HARDWARE_FAILURE);
+
+    final ClusterRegistry registry;
+    final KeyVault vault;
+    /** Where the clusters' stores live, one directory {@code <id>-g<n>} per store generation. */
+    final Path storesDir;
+
+    final EventLog events;
+    final ClusterKeys keys;
+    final InstantSource clock;
+    final SecureRandom random;
+    /** The host name every cluster's endpoint shows. */
+    final String endpointAddress;
+
+    private final int basePort;
+    final io.strongroom.control.ClusterListener listener;
+    /** Taken to move a cluster into a transitional status, and to claim a cluster or snapshot identifier. */
+    final Object lock = new Object();
+
+    final Map<String, ClusterEntry> byId = new ConcurrentHashMap<>();
+    /** Set by close: a background rotation that fails then leaves the settling to the next start. */
+    volatile boolean closing;
+
+    /**
+     * Opens the records in {@code dataDir/clusters}, the key vault in {@code dataDir/keyvault} and the event log in
+     * {@code dataDir/events}, in that order.
+     */
+    ControlState(
+            Path dataDir,
+            KmsAccess kms,
+            InstantSource clock,
+            SecureRandom random,
+            String endpointAddress,
+            int basePort,
+            io.strongroom.control.ClusterListener listener) {
+        this.listener = listener;
+        this.registry = new ClusterRegistry(dataDir.resolve("clusters"));
+        this.vault = KeyVault.open(dataDir.resolve("keyvault"));
+        this.storesDir = dataDir.resolve("data");
+        this.events = EventLog.open(dataDir.resolve("events").resolve("events.jsonl"), clock.instant());
+        this.keys = new ClusterKeys(kms, random);
+        this.clock = clock;
+        this.random = random;
+        this.endpointAddress = endpointAddress;
+        this.basePort = basePort;
+    }
+
+    /**
+     * Moves {@code e} to {@code next} if its status is one of {@code allowed}, else answers InvalidClusterState (or
+     * ClusterNotFound once it is gone). Callers hold {@link #lock}.
+     */
+    void begin(ClusterEntry e, Set<ClusterStatus> allowed, ClusterStatus next) {
+        if (!byId.containsKey(e.rec.id())) {
+            throw RedshiftApiException.clusterNotFound(e.rec.identifier());
+        }
+        if (!allowed.contains(e.status)) {
+            throw RedshiftApiException.invalidState("There is an operation running on the Cluster "
+                    + e.rec.identifier() + " (status " + e.status.wireName() + "). Please try again later."
+                    + (FAILED.contains(e.status) ? " Reboot the cluster once the cause in its events is fixed." : ""));
+        }
+        e.status = next;
+    }
+
+    /** The caller's cluster {@code identifier} in {@code region}, or ClusterNotFound. */
+    ClusterEntry require(Credential caller, String region, String identifier) {
+        return find(caller.accountId(), region, identifier.toLowerCase(Locale.ROOT))
+                .orElseThrow(() -> RedshiftApiException.clusterNotFound(identifier));
+    }
+
+    /** The cluster {@code identifier} (any case) of {@code accountId} in {@code region}. */
+    Optional<ClusterEntry> find(String accountId, String region, String identifier) {
+        String id = identifier.toLowerCase(Locale.ROOT);
+        return byId.values().stream()
+                .filter(e -> e.rec.accountId().equals(accountId)
+                        && e.rec.region().equals(region)
+                        && e.rec.identifier().equals(id))
+                .findFirst();
+    }
+
+    /** What the API shows of {@code e} with status {@code status} (the transitional one an operation answers). */
+    ClusterView view(ClusterEntry e, ClusterStatus status) {
+        return new ClusterView(
+                e.rec,
+                status,
+                endpointAddress,
+                false,
+                null,
+                e.restore,
+                status == ClusterStatus.ROTATING_KEYS ? e.progress : null);
+    }
+
+    /** Records an event whose source is cluster {@code r}. */
+    void event(ClusterRecord r, String eventId, String severity, String message, String... categories) {
+        events.add(new ClusterEvent(
+                r.accountId(),
+                r.region(),
+                r.identifier(),
+                "cluster",
+                message,
+                List.of(categories),
+                severity,
+                clock.instant(),
+                eventId));
+    }
+
+    /** Records that {@code e} is up with {@code run} and tells the listener. */
+    void setRunning(ClusterEntry e, RunningCluster run) {
+        e.running = run;
+        try {
+            listener.up(e.rec.id(), () -> view(e, e.status), run);
+        } catch (RuntimeException ex) {
+            event(
+                    e.rec,
+                    "REDSHIFT-EVENT-3604",
+                    "ERROR",
+                    "Cluster '" + e.rec.identifier() + "' is up but its SQL endpoint did not start: " + ex.getMessage(),
+                    "monitoring");
+        }
+    }
+
+    /** Takes {@code e} down: tells the listener, then closes its store and zeroes its keys. */
+    void closeRunning(ClusterEntry e) {
+        RunningCluster run = e.running;
+        e.running = null;
+        if (run != null) {
+            try {
+                listener.down(e.rec.id());
+            } finally {
+                run.close();
+            }
+        }
+    }
+
+    /**
+     * The requested port if no other cluster has it, else the first free and bindable one from the base port. Callers
+     * hold {@link #lock}, so two creations never get the same port.
+     */
+    int allocatePort(@Nullable Integer requested) {
+        Set<Integer> used = new HashSet<>();
+        byId.values().forEach(e -> used.add(e.rec.port()));
+        if (requested != null) {
+            if (used.contains(requested)) {
+                throw RedshiftApiException.invalidParameter(
+                        "Port " + requested + " is used by another cluster of this control plane; choose another.");
+            }
+            return requested;
+        }
+        for (int p = basePort; p < Math.min(65536, basePort + 1000); p++) {
+            if (!used.contains(p) && bindable(p)) {
+                return p;
+            }
+        }
+        throw new RedshiftApiException(
+                ErrorCode.INVALID_STATE, "InsufficientClusterCapacity", 400, "No free port for a new cluster.");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    /** Deletes {@code root} and everything under it, if it exists. */
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + root + ": " + e, e);
+        }
+    }
+}
