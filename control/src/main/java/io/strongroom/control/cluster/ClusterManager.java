@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * ({@code keyvault/}), the stores ({@code data/<id>-g<n>/}) and events.
  *
  * <p>How this works. Operations run synchronously inside the API request, so a client's first poll after an
- * operation already sees its outcome (the AWS CLI waiters poll at once, then every 60 s). An operation first moves
+ * operation already sees its outcome (the AWS CLI waiters poll at once, then every 60 s); the one exception is
+ * RotateEncryptionKey, whose rewrap is online and runs on a thread of its own while the cluster shows {@code
+ * rotating-keys} with its progress ({@link ClusterKeyRotation}). An operation first moves
  * the cluster to its transitional status under one lock (any other operation on that cluster then answers
  * InvalidClusterState), does its work outside the lock, and ends in {@code available} or in a failure status
  * with an event naming the cause. Responses show the transitional status, as the real service does.
