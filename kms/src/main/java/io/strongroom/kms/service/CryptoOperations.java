@@ -33,8 +33,9 @@ import javax.crypto.Cipher;
  * RSA keys encrypt with OAEP and take no encryption context.
  *
  * <p>Invariants: a symmetric ciphertext opens only under the key, material version and encryption context it was
- * sealed with, and a failed decryption does not say whether the ciphertext or the context was wrong. Once a
- * plaintext has been sealed it is zeroed; one placed in a response is zeroed by the HTTP layer once written.
+ * sealed with, and a failed decryption does not say whether the ciphertext or the context was wrong. A plaintext
+ * taken from a request or made for one is zeroed before the operation returns or fails, unless it is placed in
+ * the response, which the HTTP layer zeroes once written.
  * Material ids go to the audit event, material never.
  *
  * <p>Not thread-safe on its own: it runs only inside {@link KmsService#call}, under the service's read lock for the
@@ -55,13 +56,14 @@ final class CryptoOperations {
     JsonNode encrypt(Caller c, String region, JsonNode r, AuditEvent ev) {
         KmsKey k = state.resolve(c, region, reqStr(r, "KeyId"), true, ev);
         byte[] plaintext = blob(r, "Plaintext", 4096);
-        SortedMap<String, String> ctx = context(r, "EncryptionContext");
-        String alg = optStr(r, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-        authorize(c, k, "kms:Encrypt", "Encrypt", ctx);
-        requireUsage(k, "ENCRYPT_DECRYPT", "Encrypt");
-        usable(k);
-        dryRun(r);
+        // Zeroed whatever happens from here, a refused request included.
         try {
+            SortedMap<String, String> ctx = context(r, "EncryptionContext");
+            String alg = optStr(r, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+            authorize(c, k, "kms:Encrypt", "Encrypt", ctx);
+            requireUsage(k, "ENCRYPT_DECRYPT", "Encrypt");
+            usable(k);
+            dryRun(r);
             byte[] ciphertext;
             if (k.isSymmetric()) {
                 algorithm(alg, List.of("SYMMETRIC_DEFAULT"), k);
@@ -195,7 +197,13 @@ final class CryptoOperations {
         dryRun(r);
         byte[] plaintext = new byte[length];
         random.nextBytes(plaintext);
-        byte[] wrapped = sealSymmetric(k, plaintext, ctx, ev);
+        byte[] wrapped;
+        try {
+            wrapped = sealSymmetric(k, plaintext, ctx, ev);
+        } catch (RuntimeException e) {
+            Arrays.fill(plaintext, (byte) 0);
+            throw e;
+        }
         ObjectNode out = obj().put("CiphertextBlob", wrapped);
         if (withPlaintext) {
             out.put("Plaintext", plaintext); // zeroed by the HTTP layer once written
