@@ -396,34 +396,32 @@ final class VecExprs {
                 values[k] = c;
             }
         }
-        if (allLong && rt == Vec.Type.DOUBLE) {
-            double[] out = new double[n];
+        if (allLong) {
+            // Every branch has the result's primitive type: copy each row from the vector its branch chose.
+            Vec[] from = new Vec[n];
             boolean[] nulls = null;
             for (int i = 0; i < n; i++) {
-                Vec v = values[pick[i] < 0 ? branches : pick[i]];
-                if (v.isNull(i)) {
+                from[i] = values[pick[i] < 0 ? branches : pick[i]];
+                if (from[i].isNull(i)) {
                     if (nulls == null) {
                         nulls = new boolean[n];
                     }
                     nulls[i] = true;
-                } else {
-                    out[i] = v.doubles[i];
                 }
             }
-            return Vec.ofDoubles(out, n, nulls);
-        }
-        if (allLong) {
-            long[] out = new long[n];
-            boolean[] nulls = null;
-            for (int i = 0; i < n; i++) {
-                Vec v = values[pick[i] < 0 ? branches : pick[i]];
-                if (v.isNull(i)) {
-                    if (nulls == null) {
-                        nulls = new boolean[n];
+            if (rt == Vec.Type.DOUBLE) {
+                double[] out = new double[n];
+                for (int i = 0; i < n; i++) {
+                    if (nulls == null || !nulls[i]) {
+                        out[i] = from[i].doubles[i];
                     }
-                    nulls[i] = true;
-                } else {
-                    out[i] = v.longs[i];
+                }
+                return Vec.ofDoubles(out, n, nulls);
+            }
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                if (nulls == null || !nulls[i]) {
+                    out[i] = from[i].longs[i];
                 }
             }
             return Vec.ofLongs(rt, rt == Vec.Type.DEC ? t.getScale() : 0, out, n, nulls);

@@ -89,6 +89,22 @@ class VectorExecutorTest {
     }
 
     @Test
+    void caseWhen_takesEachRowFromItsBranch_forDoublesLongsAndNulls() {
+        run("CREATE TABLE c (k INTEGER, d DOUBLE PRECISION, n BIGINT)");
+        run("INSERT INTO c VALUES (1, 1.5, 10), (2, NULL, 20), (3, 3.5, NULL), (4, 4.5, 40)");
+        // Row 2's branch value is NULL.
+        assertThat(rows("SELECT CASE WHEN k = 1 THEN d WHEN k = 2 THEN d * 2 WHEN k = 3 THEN d - 10 ELSE d + 100 END"
+                        + " FROM c ORDER BY k"))
+                .containsExactly(List.of(1.5), Arrays.asList((Object) null), List.of(-6.5), List.of(104.5));
+        assertThat(rows("SELECT CASE WHEN k = 2 THEN n * 2 WHEN k > 2 THEN n + 1 ELSE n END FROM c ORDER BY k"))
+                .containsExactly(List.of(10L), List.of(40L), Arrays.asList((Object) null), List.of(41L));
+        // Without an ELSE, rows no branch takes are NULL.
+        assertThat(rows("SELECT CASE WHEN k = 1 THEN n WHEN k = 4 THEN n * 3 END FROM c ORDER BY k"))
+                .containsExactly(
+                        List.of(10L), Arrays.asList((Object) null), Arrays.asList((Object) null), List.of(120L));
+    }
+
+    @Test
     void exactDecimals_beyondALong_stayExact() {
         run("CREATE TABLE d (v DECIMAL(18,2))");
         run("INSERT INTO d VALUES (9999999999999999.99), (9999999999999999.99), (0.01)");
