@@ -49,15 +49,22 @@ final class KeyLifecycle {
         this.quotas = state.quotas;
     }
 
+    /** The longest key description KMS accepts. */
+    private static final int MAX_DESCRIPTION_CHARS = 8192;
+
+    private static void checkDescription(String description) {
+        if (description.length() > MAX_DESCRIPTION_CHARS) {
+            throw KmsApiException.validation("1 validation error detected: Value at 'description' failed to satisfy"
+                    + " constraint: Member must have length less than or equal to " + MAX_DESCRIPTION_CHARS);
+        }
+    }
+
     JsonNode createKey(Caller c, String region, JsonNode r, AuditEvent ev) {
         String usage = optStr(r, "KeyUsage", "ENCRYPT_DECRYPT");
         String spec = optStr(r, "KeySpec", optStr(r, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"));
         String origin = optStr(r, "Origin", "AWS_KMS");
         String description = optStr(r, "Description", "");
-        if (description.length() > 8192) {
-            throw KmsApiException.validation("1 validation error detected: Value at 'description' failed to satisfy"
-                    + " constraint: Member must have length less than or equal to 8192");
-        }
+        checkDescription(description);
         if (!origin.equals("AWS_KMS")) {
             throw KmsApiException.unsupported("Origin " + origin + " is not supported by this KMS; use AWS_KMS.");
         }
@@ -126,10 +133,7 @@ final class KeyLifecycle {
         authorize(c, k, "kms:UpdateKeyDescription", null, Map.of());
         notPendingDeletion(k);
         String description = reqStr(r, "Description");
-        if (description.length() > 8192) {
-            throw KmsApiException.validation("1 validation error detected: Value at 'description' failed to satisfy"
-                    + " constraint: Member must have length less than or equal to 8192");
-        }
+        checkDescription(description);
         k.description = description;
         return obj();
     }

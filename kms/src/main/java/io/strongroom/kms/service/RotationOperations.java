@@ -95,8 +95,7 @@ final class RotationOperations {
         managedRefused(k);
         usable(k);
         if (k.onDemandRotations >= MAX_ON_DEMAND_ROTATIONS) {
-            throw KmsApiException.of(
-                    "LimitExceededException",
+            throw KmsApiException.limitExceeded(
                     k.arn() + " has reached the limit of " + MAX_ON_DEMAND_ROTATIONS + " on-demand rotations.");
         }
         k.addMaterial(state.newSymmetricMaterial(k, k.materials.size() + 1, "ON_DEMAND"));
