@@ -382,7 +382,7 @@ final class Expressions {
             case "VERSION":
                 return row -> "PostgreSQL 8.0.2 on x86_64-pc-linux-gnu, compiled by Strongroom (Redshift-compatible)";
             default:
-                Expr e = PgFunctions.compile(name, type, args, call.getOperands(), ctx);
+                Expr e = PgFunctionCompiler.compile(name, type, args, call.getOperands(), ctx);
                 if (e == null) {
                     throw notSupported("function " + name);
                 }
