@@ -65,7 +65,7 @@ final class CopyLoader implements Result.CopySink {
                 throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + table + "\" does not exist");
             }
             this.spec = target.spec(qualified);
-            this.positions = StoreSession.targetPositions(spec, columns);
+            this.positions = DmlStatements.targetPositions(spec, columns);
         } catch (RuntimeException e) {
             if (own != null) {
                 own.rollback();
@@ -170,7 +170,7 @@ final class CopyLoader implements Result.CopySink {
                     e.code(), "COPY " + spec.name() + ", line " + lineNo + ": " + e.getMessage(), e);
         }
         rows++;
-        if (batch.rowCount() >= StoreSession.BATCH_ROWS) {
+        if (batch.rowCount() >= DmlStatements.BATCH_ROWS) {
             flush();
         }
     }

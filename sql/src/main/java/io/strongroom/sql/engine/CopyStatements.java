@@ -1,0 +1,151 @@
+package io.strongroom.sql.engine;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.Result;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The COPY statements. COPY ... FROM hands the rows to a {@link CopyLoader}, which loads into the open transaction
+ * block or a transaction of its own: from STDIN as the client streams them (the statement's result is the
+ * {@link Result.CopyIn} sink), or from a server file (inflated when the format says GZIP) read here to the end. COPY ... TO STDOUT
+ * plans {@code SELECT columns FROM table}, or takes the query given, on a view of its own.
+ *
+ * <p>Not thread-safe: one per session, used by the session's thread only.
+ */
+final class CopyStatements {
+    private final TransactionBlock block;
+    private final Cancellation cancel;
+
+    CopyStatements(TransactionBlock block, Cancellation cancel) {
+        this.block = block;
+        this.cancel = cancel;
+    }
+
+    /**
+     * COPY table [(columns)] FROM STDIN or a server file, COPY table [(columns)] TO STDOUT, and COPY (query) TO
+     * STDOUT.
+     */
+    SessionStatement copy(String sql) {
+        Tokens t = new Tokens(sql);
+        t.expect("copy");
+        if (t.peekSymbol("(")) {
+            return copyQueryOut(sql, t);
+        }
+        String[] name = t.qualifiedName();
+        List<String> cols = new ArrayList<>();
+        if (t.acceptSymbol("(")) {
+            do {
+                cols.add(t.identifier());
+            } while (t.acceptSymbol(","));
+            t.expectSymbol(")");
+        }
+        String q = name[0] + "." + name[1];
+        if (t.accept("to")) {
+            if (!t.accept("stdout")) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED, "COPY TO a server file is not supported; use COPY ... TO STDOUT");
+            }
+            CopyFormat f = CopyFormat.parse(t);
+            return copyOut(
+                    sql,
+                    "SELECT "
+                            + (cols.isEmpty()
+                                    ? "*"
+                                    : String.join(
+                                            ", ",
+                                            cols.stream()
+                                                    .map(c -> "\"" + c + "\"")
+                                                    .toList()))
+                            + " FROM " + DmlStatements.quote(name),
+                    f);
+        }
+        t.expect("from");
+        boolean stdin = t.accept("stdin");
+        String file = stdin ? null : t.string();
+        CopyFormat f = CopyFormat.parse(t);
+        return new SessionStatement(
+                sql,
+                List.of(),
+                List.of(),
+                true,
+                params -> {
+                    CopyLoader loader = new CopyLoader(
+                            block.store(), block.transaction(), cancel::check, block::markFailed, q, name[1], cols, f);
+                    if (file != null) {
+                        try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+                            byte[] buf = new byte[1 << 16];
+                            var src = f.gzip() ? new java.util.zip.GZIPInputStream(in) : in;
+                            int n;
+                            while ((n = src.read(buf)) > 0) {
+                                loader.write(buf, 0, n);
+                            }
+                        } catch (java.io.IOException e) {
+                            loader.abort(e.getMessage() == null ? "read failed" : e.getMessage());
+                            throw new StrongroomException(
+                                    ErrorCode.IO_ERROR, "could not read file \"" + file + "\": " + e.getMessage(), e);
+                        }
+                        return new Result.Command(loader.finish());
+                    }
+                    return new Result.CopyIn(loader.columnCount(), false, loader);
+                },
+                false);
+    }
+
+    /** COPY ... TO STDOUT: runs {@code query} and formats every row before the first is sent. */
+    private SessionStatement copyOut(String sql, String query, CopyFormat f) {
+        RewrittenSql rw = RewrittenSql.of(query);
+        return new SessionStatement(
+                sql,
+                List.of(),
+                List.of(),
+                true,
+                params -> {
+                    TransactionBlock.View v = block.view();
+                    QueryPlanner.Plan plan;
+                    Iterator<@Nullable Object[]> rows;
+                    try {
+                        plan = QueryPlanner.plan(rw.sql(), v);
+                        rows = RowOps.drain(new Executor(v, block.context(rw.bind(params)), cancel::isRequested)
+                                        .run(plan.rel()))
+                                .iterator();
+                    } finally {
+                        v.close();
+                    }
+                    List<byte[]> chunks = new ArrayList<>();
+                    long n = 0;
+                    while (rows.hasNext()) {
+                        chunks.add(f.format(rows.next()).getBytes(StandardCharsets.UTF_8));
+                        n++;
+                    }
+                    return new Result.CopyOut(plan.columns().size(), false, chunks.iterator(), "COPY " + n);
+                },
+                false);
+    }
+
+    private SessionStatement copyQueryOut(String sql, Tokens t) {
+        t.expectSymbol("(");
+        int depth = 1;
+        int start = t.peek().start();
+        int end = start;
+        while (depth > 0) {
+            Tokens.Token x = t.next();
+            if (x.isSymbol("(")) {
+                depth++;
+            } else if (x.isSymbol(")")) {
+                depth--;
+            }
+            if (depth > 0) {
+                end = x.end();
+            }
+        }
+        String query = sql.substring(start, end);
+        t.expect("to");
+        t.expect("stdout");
+        return copyOut(sql, query, CopyFormat.parse(t));
+    }
+}
