@@ -71,7 +71,6 @@ final class DdlStatements {
                 params -> {
                     String tag = block.write(tx -> {
                         List<ResultColumn> cols;
-                        List<@Nullable Object[]> rowsOut = new ArrayList<>();
                         TransactionBlock.View v = block.view();
                         try {
                             QueryPlanner.Plan plan = QueryPlanner.plan(asQuery, v);

@@ -270,7 +270,7 @@ final class DmlStatements {
      * t}; the projection's expressions are then evaluated on each stored row.
      */
     private List<Expressions.Expr> rowExpressions(
-            String table, List<String> exprs, RewrittenSql rw, List<@Nullable Object> params, TransactionBlock.View v) {
+            String table, RewrittenSql rw, List<@Nullable Object> params, TransactionBlock.View v) {
         QueryPlanner.Plan plan = QueryPlanner.plan(rw.sql(), v);
         RelNode rel = plan.rel();
         if (!(rel instanceof LogicalProject p) || !(p.getInput() instanceof TableScan)) {
@@ -316,7 +316,7 @@ final class DmlStatements {
                     long n = block.write(tx -> {
                         try (TransactionBlock.View v = block.view()) {
                             Expressions.Expr cond =
-                                    rowExpressions(q, List.of(), rw, params, v).get(0);
+                                    rowExpressions(q, rw, params, v).get(0);
                             return tx.delete(q, (b, r) -> Boolean.TRUE.equals(cond.eval(rowValues(b, r))));
                         }
                     });
@@ -375,7 +375,7 @@ final class DmlStatements {
                         TableSpec spec = tx.spec(q);
                         int[] positions = targetPositions(spec, targets);
                         try (TransactionBlock.View v = block.view()) {
-                            List<Expressions.Expr> es = rowExpressions(q, exprs, rw, params, v);
+                            List<Expressions.Expr> es = rowExpressions(q, rw, params, v);
                             Expressions.Expr cond = es.get(0);
                             return tx.update(q, (b, r) -> Boolean.TRUE.equals(cond.eval(rowValues(b, r))), row -> {
                                 Object[] in = new Object[row.length];

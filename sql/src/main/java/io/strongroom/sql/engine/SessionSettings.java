@@ -87,7 +87,7 @@ final class SessionSettings {
         while (!t.atEnd()) {
             Tokens.Token v = t.next();
             if (!value.isEmpty() && !v.isSymbol(",")) {
-                value.append(v.kind() == Tokens.Kind.SYMBOL ? "" : value.charAt(value.length() - 1) == ',' ? " " : " ");
+                value.append(v.kind() == Tokens.Kind.SYMBOL ? "" : " ");
             }
             value.append(v.text());
         }
