@@ -375,9 +375,8 @@ public final class KeyRotation {
 
     /**
      * Writes the manifest of {@code parts} (all encoded) sealed under the ring's current key as a new file; returns
-     * the file's SHA-256. Outside the
-     * commit lock ({@code beside}) big files are synced in slices, so that commits running meanwhile never queue
-     * behind one long fsync; under it, one fsync is quicker.
+     * the file's SHA-256. Outside the commit lock ({@code beside}) big files are synced in slices, so that commits
+     * running meanwhile never queue behind one long fsync; under it, one fsync is quicker.
      */
     private byte[] writeManifest(Sealer ring, ManifestParts parts, boolean beside) {
         StoreFiles files = store.files();
@@ -447,13 +446,12 @@ public final class KeyRotation {
             pace.done(n - nTodo, NANOS_PER_BLOCK);
             done.accept(n - nTodo);
         }
-        int[] todoFinal = todo;
         new BackgroundJob(
                         nTodo,
                         CHUNK,
                         CEILING_NANOS_PER_BLOCK,
                         pace.nanoTime,
-                        (from, to) -> rewrapRange(ring, store.storeId(), tableId, m, todoFinal, from, to, out))
+                        (from, to) -> rewrapRange(ring, store.storeId(), tableId, m, todo, from, to, out))
                 .run(background, pace::behind, k -> {
                     pace.done(k, NANOS_PER_BLOCK);
                     done.accept(k);
