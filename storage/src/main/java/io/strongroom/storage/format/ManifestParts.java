@@ -11,8 +11,10 @@ import com.github.luben.zstd.Zstd;
  * one {@link StoreFiles#readManifest} has always read. A key rotation encodes the parts of a big manifest on its
  * low-priority workers (some 0.4 s of a core for a million entries) rather than on the thread that commits.
  *
- * <p>Cost of the cut: a frame header and a fresh compression window per part, under 0.1% at {@link
- * #ENTRIES_PER_PART} entries (some 2 MiB raw).
+ * <p>Cost of the cut: none measured. Each part starts a fresh compression window, but for a million entries the
+ * file made of {@link #ENTRIES_PER_PART}-entry parts was 1.3% smaller than one frame of the whole body (72 MB
+ * against 73 MB; zstd chooses its parameters by input size, and most of an entry is a wrapped key that does not
+ * compress anyway).
  *
  * <p>Thread-safe for {@link #encode} of distinct parts at once; {@link #payload} must see every part encoded (the
  * caller supplies the happens-before, as {@code BackgroundJob} does).
