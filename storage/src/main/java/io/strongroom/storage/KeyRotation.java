@@ -99,7 +99,7 @@ public final class KeyRotation {
 
     /**
      * The slowest the background work may go, per block key: 7 µs, a million blocks in 7 s, where one core rewraps
-     * one in about 2.5 µs and writes its manifest entry in about 0.6 µs. Slower than that (the low-priority workers
+     * one in about 1.7 µs (2.5–3 µs beside queries). Slower than that (the low-priority workers
      * get little CPU) the rotating thread helps at normal priority; issue 7 asks for a million blocks in under 10 s,
      * which leaves room for the manifest writes and the catch-up passes on a busy machine.
      */
@@ -117,11 +117,13 @@ public final class KeyRotation {
     static final long GRACE_NANOS = 250_000_000L;
 
     /**
-     * The slowest a manifest's encoding may go, per entry: 1 µs, where one core encodes and compresses one in about
-     * 0.35 µs. Slower than that (the low-priority workers get little CPU) the rotating thread helps, as for the
-     * rewrap.
+     * The slowest a manifest's encoding may go, per entry: 0.6 µs, where one core encodes and compresses one in
+     * about 0.35 µs. Slower than that (the low-priority workers get little CPU) the rotating thread helps, as for
+     * the rewrap. With the rewrap's floor and the grace, a million blocks get 7.85 s of paced work at most, which
+     * leaves the file writes, the catch-up passes and the switch some 2 s of the 10 s goal (on a busy machine the
+     * whole manifest phase, its encoding included, took 1.5–1.7 s).
      */
-    static final long ENCODE_NANOS_PER_ENTRY = 1_000;
+    static final long ENCODE_NANOS_PER_ENTRY = 600;
 
     /** Hears a rotation's progress and the moment its older keys are no longer needed. */
     public interface Listener {
