@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  * waits for in-flight requests, fsyncs the audit trail and zeroes key material. Thread-safe.
  */
 public final class KmsServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(KmsServer.class.getName());
+
     /**
      * The JDK HTTP server's limits the KMS relies on (values in seconds, or a count): a request must arrive
      * completely within 30 s and its response be taken within 30 s, idle keep-alive connections close after 30
@@ -188,6 +190,11 @@ public final class KmsServer implements AutoCloseable {
                                     s.runScheduledWork();
                                 } catch (RuntimeException e) {
                                     // Retried at the next interval; the store is unchanged when a save fails.
+                                    // Service errors name keys and files, never material.
+                                    LOG.log(
+                                            System.Logger.Level.WARNING,
+                                            "scheduled key work (deletions, automatic rotations) failed; retrying in "
+                                                    + scheduledWorkInterval + ": " + e);
                                 }
                             },
                             0,
