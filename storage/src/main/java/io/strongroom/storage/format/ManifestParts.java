@@ -56,12 +56,12 @@ public final class ManifestParts {
 
     /** Encodes and compresses part {@code part}. */
     public void encode(int part) {
-        int n = manifest.blocks().size();
-        int from = (int) Math.min(n, (long) part * entriesPerPart);
-        int to = (int) Math.min(n, (long) from + entriesPerPart);
         if (part < 0 || part >= frames.length) {
             throw new IndexOutOfBoundsException("part " + part + " of " + frames.length);
         }
+        int n = manifest.blocks().size();
+        int from = (int) Math.min(n, (long) part * entriesPerPart);
+        int to = (int) Math.min(n, (long) from + entriesPerPart);
         byte[] raw = manifest.encodeBodyPart(from, to);
         byte[] frame = Zstd.compress(raw, ZSTD_LEVEL);
         rawLengths[part] = raw.length;
