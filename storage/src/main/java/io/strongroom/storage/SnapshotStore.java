@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -81,7 +82,7 @@ public final class SnapshotStore {
     }
 
     /** One block an image needs: where it came from and which pool file holds it. */
-    private record Ref(long tableId, long blockId, long fingerprint, long size) {}
+    record Ref(long tableId, long blockId, long fingerprint, long size) {}
 
     private record Refs(String storeId, List<Ref> refs) {}
 
@@ -361,6 +362,51 @@ public final class SnapshotStore {
             faults.reached(SnapshotStep.RESTORE_FILES_LINKED, target);
         }
         return Store.open(target, keys);
+    }
+
+    /**
+     * The size of image {@code imageId}: how many blocks it lists and their bytes, for a restore's progress before it
+     * starts.
+     */
+    public ImageSize size(String imageId) {
+        checkName(imageId, "image id");
+        Refs refs = readRefs(imageId);
+        long bytes = 0;
+        for (Ref r : refs.refs()) {
+            bytes += r.size();
+        }
+        return new ImageSize(refs.refs().size(), bytes);
+    }
+
+    /** How many blocks an image lists, and their bytes. */
+    public record ImageSize(long blocks, long bytes) {}
+
+    /**
+     * Builds a new store {@code newStoreId} in {@code target} from image {@code imageId} without copying or
+     * re-encrypting any block: the new store reads the pool's block files through hard links (copies only across
+     * file systems) and holds their keys rewrapped from {@code imageKeys}, the snapshot's database key, to {@code
+     * targetKeys}, its own ({@link SharedRestore}). Encryption is kept: both keys are encrypted or both are not.
+     * {@code progress} hears blocks done. A crash leaves a {@code target} that does not open as a store (its
+     * superblock comes last); the caller deletes it and starts over. The pool is never written.
+     */
+    public Store restoreShared(
+            String imageId, Path target, String newStoreId, StoreKeys imageKeys, StoreKeys targetKeys, LongConsumer progress) {
+        checkName(imageId, "image id");
+        checkName(newStoreId, "store id");
+        Refs refs;
+        synchronized (lock) {
+            if (!isComplete(imageId)) {
+                throw new StrongroomException(ErrorCode.NOT_FOUND, "snapshot image " + imageId + " is not complete");
+            }
+            refs = readRefs(imageId);
+        }
+        // The pool file of a listed block stays while the image is marked; the caller holds the snapshot (its
+        // record) against deletion while the restore runs.
+        String storeId = refs.storeId();
+        new SharedRestore(images.resolve(imageId), storeId, refs.refs(), r -> poolFile(storeId, r))
+                .run(target, newStoreId, imageKeys, targetKeys, progress);
+        faults.reached(SnapshotStep.RESTORE_FILES_LINKED, target);
+        return Store.open(target, targetKeys);
     }
 
     /**

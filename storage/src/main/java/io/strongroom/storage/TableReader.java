@@ -421,6 +421,7 @@ public final class TableReader {
                         column.type(),
                         store.storeId(),
                         tableId,
+                        manifest.sealedBy(indexes[idx], store.storeId()),
                         store.sealer(),
                         place);
             });

@@ -3,6 +3,7 @@ package io.strongroom.storage;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.BlockCodec;
+import io.strongroom.storage.format.BlockOrigins;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.ColumnFill;
@@ -94,21 +95,31 @@ public final class Transaction implements AutoCloseable {
             int expected = on.blocks().size() + added.size();
             List<BlockRef> blocks = new ArrayList<>(expected);
             WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(expected);
+            BlockOrigins.Builder origins = BlockOrigins.builder(on.origins().isEmpty() ? 0 : expected);
             for (int i = 0; i < on.blocks().size(); i++) {
                 BlockRef b = on.blocks().get(i);
                 if (!removedBlocks.contains(b.blockId())) {
                     blocks.add(b);
                     keys.add(on.keys(), i);
+                    origins.add(on.origins(), i);
                 }
             }
             synchronized (added) {
                 for (ManifestEntry e : added) {
                     blocks.add(e.ref());
                     keys.add(e);
+                    origins.add(null);
                 }
             }
             return new TableManifest(
-                    tableId, version, sliceRows, blocks, keys.build(), deleted, List.copyOf(fills.values()));
+                    tableId,
+                    version,
+                    sliceRows,
+                    blocks,
+                    keys.build(),
+                    deleted,
+                    List.copyOf(fills.values()),
+                    origins.build());
         }
 
         /** Gives up the blocks of one column (all columns when {@code columnId} is negative). */

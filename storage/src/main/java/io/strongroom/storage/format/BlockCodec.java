@@ -119,6 +119,7 @@ public final class BlockCodec {
             ColumnType type,
             String storeId,
             long tableId,
+            BlockOrigins.Origin sealedBy,
             Sealer sealer,
             String place) {
         BlockRef ref = entry.ref();
@@ -128,7 +129,8 @@ public final class BlockCodec {
         }
         FileHeader.check(file, FileHeader.Kind.BLOCK, ref.blockId(), place);
         byte[] header = java.util.Arrays.copyOf(file, FileHeader.BYTES);
-        AssociatedData ad = Bindings.block(ref, storeId, tableId, header);
+        // The block is bound to the store and table that sealed it; its key to the store and table that read it.
+        AssociatedData ad = Bindings.block(ref, sealedBy.storeId(), sealedBy.tableId(), header);
         int off = FileHeader.BYTES;
         int len = file.length - off;
         byte[] payload;

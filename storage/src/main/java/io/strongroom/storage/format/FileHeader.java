@@ -35,8 +35,11 @@ public final class FileHeader {
         POINTER("SRCP", 1),
         /** Version 2 adds column flags (NOT NULL) and DEFAULT values. */
         CATALOG("SRCT", 2),
-        /** Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for). */
-        MANIFEST("SRMF", 2),
+        /**
+         * Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for); version 3 adds block
+         * origins (blocks a restore shares with the snapshot that sealed them).
+         */
+        MANIFEST("SRMF", 3),
         BLOCK("SRBK", 1),
         SPILL("SRSP", 1);
 

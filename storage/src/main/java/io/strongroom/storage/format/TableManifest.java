@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | entry*
  *           | u32 deleteVectorCount | (u32 slice | u32 wordCount | u64 words[wordCount])*
  * body v2 = body v1 | u32 fillCount | ColumnFill*
+ * body v3 = body v2 | BlockOrigins (which store and table sealed each block, when not this one)
  * file    = header ("SRMF", format version, object id = version) | envelope(u32 bodyLength | zstd(body)),
  *           AD = Bindings.manifest; zstd(body) is one or more zstd frames whose concatenation decompresses to the
  *           body ({@link ManifestParts})
@@ -39,7 +40,8 @@ public record TableManifest(
         List<BlockRef> blocks,
         WrappedBlockKeys keys,
         Map<Integer, BitSet> deleted,
-        List<ColumnFill> fills) {
+        List<ColumnFill> fills,
+        BlockOrigins origins) {
     public static final int MAX_BLOCKS = 64 * 1024 * 1024;
 
     public TableManifest {
@@ -57,6 +59,19 @@ public record TableManifest(
                 throw new IllegalArgumentException("fill of column " + f.columnId() + " has the wrong slice count");
             }
         }
+        origins.checkSize(blocks.size());
+    }
+
+    /** A manifest whose blocks were all sealed by the store that reads it. */
+    public TableManifest(
+            long tableId,
+            long version,
+            long[] sliceRows,
+            List<BlockRef> blocks,
+            WrappedBlockKeys keys,
+            Map<Integer, BitSet> deleted,
+            List<ColumnFill> fills) {
+        this(tableId, version, sliceRows, blocks, keys, deleted, fills, BlockOrigins.NONE);
     }
 
     /** A manifest without fills. */
@@ -79,7 +94,7 @@ public record TableManifest(
      * list itself is shared, and rows, deletes and fills are kept.
      */
     public TableManifest withVersionAndKeys(long newVersion, WrappedBlockKeys newKeys) {
-        return new TableManifest(tableId, newVersion, sliceRows, blocks, newKeys, deleted, fills);
+        return new TableManifest(tableId, newVersion, sliceRows, blocks, newKeys, deleted, fills, origins);
     }
 
     /** Block {@code i} with its key, for a reader about to open it. */
@@ -87,9 +102,18 @@ public record TableManifest(
         return new ManifestEntry(blocks.get(i), keys.dekVersion(i), keys.wrappedKey(i));
     }
 
-    /** The lowest format version that expresses this manifest: 2 with fills, else 1. */
+    /**
+     * The store and table that sealed block {@code i}: the block's binding names them ({@link Bindings#block}).
+     * They are this store's own ({@code readerStoreId}, this table) unless the block came with a restore.
+     */
+    public BlockOrigins.Origin sealedBy(int i, String readerStoreId) {
+        BlockOrigins.Origin o = origins.of(i);
+        return o != null ? o : new BlockOrigins.Origin(readerStoreId, tableId);
+    }
+
+    /** The lowest format version that expresses this manifest: 3 with block origins, 2 with fills, else 1. */
     public int formatVersion() {
-        return fills.isEmpty() ? 1 : 2;
+        return !origins.isEmpty() ? 3 : fills.isEmpty() ? 1 : 2;
     }
 
     /** The fill of a column, or null when every row of it is in blocks. */
@@ -256,6 +280,9 @@ public record TableManifest(
                 f.write(out);
             }
         }
+        if (formatVersion() >= 3) {
+            origins.write(out);
+        }
     }
 
     /** Decodes a body of format version {@code formatVersion} (from the file header, which the AD covers). */
@@ -295,8 +322,9 @@ public record TableManifest(
                 fills.add(ColumnFill.read(in, slices));
             }
         }
+        BlockOrigins origins = formatVersion >= 3 ? BlockOrigins.read(in, nBlocks) : BlockOrigins.NONE;
         in.expectEnd();
-        return new TableManifest(tableId, version, rows, blocks, keys.build(), deleted, fills);
+        return new TableManifest(tableId, version, rows, blocks, keys.build(), deleted, fills, origins);
     }
 
     @Override
