@@ -5,6 +5,7 @@ import io.strongroom.control.api.RedshiftHttpHandler;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -16,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
@@ -88,6 +90,8 @@ public final class ControlPlane implements AutoCloseable {
                 io.strongroom.control.cluster.SnapshotPolicy.DEFAULT;
         private io.strongroom.storage.SnapshotStore.Faults snapshotFaults =
                 io.strongroom.storage.SnapshotStore.Faults.NONE;
+        private JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
+        private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -158,6 +162,18 @@ public final class ControlPlane implements AutoCloseable {
         }
 
         /** Fault points of the snapshot store, for crash tests only. */
+        /** The job engine's hooks: crash tests stop jobs at their steps, and slowed-job tests hold them. */
+        public Builder jobHooks(JobEngine.Hooks hooks) {
+            this.jobHooks = Objects.requireNonNull(hooks);
+            return this;
+        }
+
+        /** How long a request waits for its job before answering with the job still running (default 1 s). */
+        public Builder jobGrace(Duration grace) {
+            this.jobGrace = Objects.requireNonNull(grace);
+            return this;
+        }
+
         public Builder snapshotFaults(io.strongroom.storage.SnapshotStore.Faults faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
@@ -182,7 +198,9 @@ public final class ControlPlane implements AutoCloseable {
                     clusterPortBase,
                     clusterListener,
                     snapshotPolicy,
-                    snapshotFaults);
+                    snapshotFaults,
+                    jobHooks,
+                    jobGrace);
             try {
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();

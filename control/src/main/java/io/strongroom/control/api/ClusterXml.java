@@ -3,6 +3,7 @@ package io.strongroom.control.api;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterRecord;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.DataTransferInfo;
 import io.strongroom.control.cluster.RestoreInfo;
 
 /**
@@ -58,10 +59,21 @@ final class ClusterXml {
                     .text("Status", ri.status())
                     .text("CurrentRestoreRateInMegaBytesPerSecond", Double.toString(ri.rateMegaBytes()))
                     .text("SnapshotSizeInMegaBytes", Math.round(ri.snapshotSizeMegaBytes()))
-                    .text("ProgressInMegaBytes", Math.round(ri.snapshotSizeMegaBytes()))
+                    .text("ProgressInMegaBytes", Math.round(ri.progressMegaBytes()))
                     .text("ElapsedTimeInSeconds", ri.elapsedSeconds())
-                    .text("EstimatedTimeToCompletionInSeconds", 0)
+                    .text("EstimatedTimeToCompletionInSeconds", ri.etaSeconds())
                     .close("RestoreStatus");
+        }
+        if (v.transfer() != null) {
+            DataTransferInfo t = v.transfer();
+            w.open("DataTransferProgress")
+                    .text("Status", t.status())
+                    .text("CurrentRateInMegaBytesPerSecond", Double.toString(t.rateMegaBytes()))
+                    .text("TotalDataInMegaBytes", Math.round(t.totalMegaBytes()))
+                    .text("DataTransferredInMegaBytes", Math.round(t.transferredMegaBytes()))
+                    .text("EstimatedTimeToCompletionInSeconds", t.etaSeconds())
+                    .text("ElapsedTimeInSeconds", t.elapsedSeconds())
+                    .close("DataTransferProgress");
         }
         w.open("ClusterNodes");
         if (r.singleNode()) {

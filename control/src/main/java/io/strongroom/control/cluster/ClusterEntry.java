@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.Job;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -7,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Invariants: {@link #rec} is the record last saved (or, before a creation's commit point, the one about to be);
  * {@link #running} is set only while the cluster serves; {@link #progress} is set only while the status is
- * rotating-keys.
+ * rotating-keys; {@link #job} only while a job runs on the cluster.
  *
  * <p>Thread-safe for reads: every field is volatile. Writers follow the control plane's discipline ({@link
  * ControlState}): one operation at a time per cluster, its status taken under the control plane's lock.
@@ -19,6 +20,13 @@ final class ClusterEntry {
     volatile @Nullable RestoreInfo restore;
     /** Key rotation progress while the status is rotating-keys. */
     volatile @Nullable String progress;
+    /**
+     * The job running on this cluster (restore, resize, snapshot, deletion), if any: set under the control plane's
+     * lock together with the status, so one operation runs on a cluster at a time; the API's progress fields read it.
+     */
+    volatile @Nullable Job job;
+    /** The DataTransferProgress of the last resize, once it ended. */
+    volatile @Nullable DataTransferInfo transfer;
 
     ClusterEntry(ClusterRecord rec, ClusterStatus status) {
         this.rec = rec;

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.GrantListEntry;
 import software.amazon.awssdk.services.kms.model.GrantOperation;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KeySpec;
@@ -221,28 +222,65 @@ final class ClusterKeys {
      * envelope's frozen context, and retired. The source cluster's own grant is not used: it may be gone.
      */
     Unlocked unlockSnapshot(Credential caller, String region, VaultEntry e) {
+        String grantId = grantSnapshotDecrypt(caller, region, e, "redshift-restore-" + e.clusterId());
+        try {
+            return unlockSnapshotAsService(e, region);
+        } finally {
+            retireGrant(region, e.rootKeyArn(), grantId);
+        }
+    }
+
+    /**
+     * The first half of {@link #unlockSnapshot}, for a job that unwraps the envelope later, possibly after a
+     * restart: a grant named {@code name} for Decrypt on {@code e}'s root key, constrained to the source cluster's
+     * ARN, made as {@code caller} and retirable by the service principal. Returns its id; the job retires it when it
+     * ends ({@link #retireGrantsNamed} finds it by name if the process stopped before the id was recorded).
+     */
+    String grantSnapshotDecrypt(Credential caller, String region, VaultEntry e, String name) {
         String keyArn = e.rootKeyArn();
         String clusterArn = e.context().pairs().get(ARN_CONTEXT);
         KmsClient user = kms.asCaller(caller, region);
-        String grantId;
         try {
-            grantId = user.createGrant(r -> r.keyId(keyArn)
+            return user.createGrant(r -> r.keyId(keyArn)
                             .granteePrincipal(kms.servicePrincipalArn())
                             .retiringPrincipal(kms.servicePrincipalArn())
                             .operations(GrantOperation.DECRYPT, GrantOperation.RETIRE_GRANT)
                             .constraints(c -> c.encryptionContextSubset(
                                     Map.of(ARN_CONTEXT, clusterArn == null ? "" : clusterArn)))
-                            .name("redshift-restore-" + e.clusterId()))
+                            .name(name))
                     .grantId();
         } catch (SdkException ex) {
             throw refusal(ex, keyArn, caller, region);
         }
+    }
+
+    /** The plaintext keys of a snapshot's envelope, as the service principal, through a grant the caller made. */
+    Unlocked unlockSnapshotAsService(VaultEntry e, String region) {
         try {
             return unlock(e, region);
         } catch (StrongroomException ex) {
             throw RedshiftApiException.from(ex);
-        } finally {
-            retireGrant(region, keyArn, grantId);
+        }
+    }
+
+    /**
+     * Retires every grant on {@code keyArn} named {@code name} that the service principal may retire; returns how
+     * many, or -1 when the KMS could not be asked (the caller records that a grant may remain).
+     */
+    int retireGrantsNamed(String region, String keyArn, String name) {
+        try {
+            KmsClient service = kms.asService(region);
+            int n = 0;
+            for (GrantListEntry g : service.listRetirableGrantsPaginator(r -> r.retiringPrincipal(kms.servicePrincipalArn()))
+                    .grants()) {
+                if (name.equals(g.name()) && keyArn.equals(g.keyId())) {
+                    service.retireGrant(r -> r.keyId(keyArn).grantId(g.grantId()));
+                    n++;
+                }
+            }
+            return n;
+        } catch (SdkException e) {
+            return -1;
         }
     }
 

@@ -50,6 +50,9 @@ final class ClusterLifecycle {
      * brings every other cluster up through the reboot flow. Runs once, at open, before any request.
      */
     void recover() {
+        snapshots.recover();
+        // Restores that were running resume once the rest is up; their keys and ids are not orphans.
+        Set<String> pending = ClusterRestoreJob.prepareRecovery(state, snapshots, state.jobs.unfinished());
         List<ClusterRecord> records = state.registry.loadAll();
         Set<String> ids = new HashSet<>();
         Set<String> dirs = new HashSet<>();
@@ -60,7 +63,7 @@ final class ClusterLifecycle {
                     r.id(), new ClusterEntry(r, r.deleting() ? ClusterStatus.DELETING : ClusterStatus.REBOOTING));
         }
         for (String id : state.vault.clusterIds()) {
-            if (!ids.contains(id)) {
+            if (!ids.contains(id) && !pending.contains(id)) {
                 // A creation that crashed before its commit point: retire its grant, drop its entry.
                 try {
                     state.vault
@@ -82,8 +85,10 @@ final class ClusterLifecycle {
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + state.storesDir + ": " + e, e);
         }
-        snapshots.recover();
         for (ClusterEntry e : state.byId.values()) {
+            if (e.job != null) {
+                continue; // a restore still running: its job brings it up
+            }
             if (e.rec.deleting()) {
                 finishDelete(e);
             } else {

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -68,9 +69,10 @@ public final class ClusterManager implements AutoCloseable {
             int basePort,
             io.strongroom.control.ClusterListener listener,
             SnapshotPolicy snapshotPolicy,
-            SnapshotStore.Faults snapshotFaults) {
+            SnapshotStore.Faults snapshotFaults,
+            JobEngine jobs) {
         this.kms = kms;
-        this.state = new ControlState(dataDir, kms, clock, random, endpointAddress, basePort, listener);
+        this.state = new ControlState(dataDir, kms, clock, random, endpointAddress, basePort, listener, jobs);
         this.snapshots = new ClusterSnapshots(state, dataDir.resolve("snapshots"), snapshotFaults);
         this.schedule = new SnapshotSchedule(state, snapshots, snapshotPolicy);
         this.rotation = new ClusterKeyRotation(state, snapshots);
@@ -122,19 +124,60 @@ public final class ClusterManager implements AutoCloseable {
             io.strongroom.control.ClusterListener listener,
             SnapshotPolicy policy,
             SnapshotStore.Faults snapshotFaults) {
+        return open(
+                dataDir,
+                kmsEndpoint,
+                service,
+                clock,
+                random,
+                endpointAddress,
+                basePort,
+                listener,
+                policy,
+                snapshotFaults,
+                JobEngine.Hooks.NONE,
+                DEFAULT_JOB_GRACE);
+    }
+
+    /** How long a request waits for its job before answering with the job still running. */
+    public static final Duration DEFAULT_JOB_GRACE = Duration.ofSeconds(1);
+
+    /**
+     * As above, with the job engine's hooks (crash tests stop jobs at their steps, slowed-job tests hold them) and
+     * how long a request waits for its job.
+     */
+    public static ClusterManager open(
+            Path dataDir,
+            java.net.URI kmsEndpoint,
+            Credential service,
+            InstantSource clock,
+            SecureRandom random,
+            String endpointAddress,
+            int basePort,
+            io.strongroom.control.ClusterListener listener,
+            SnapshotPolicy policy,
+            SnapshotStore.Faults snapshotFaults,
+            JobEngine.Hooks jobHooks,
+            Duration jobGrace) {
         KmsAccess kms = new KmsAccess(kmsEndpoint, service);
         ClusterManager m;
+        JobEngine jobs = null;
         try {
             Files.createDirectories(dataDir.resolve("data"));
+            jobs = JobEngine.open(dataDir.resolve("jobs"), clock, jobGrace, jobHooks);
             m = new ClusterManager(
-                    dataDir, kms, clock, random, endpointAddress, basePort, listener, policy, snapshotFaults);
+                    dataDir, kms, clock, random, endpointAddress, basePort, listener, policy, snapshotFaults, jobs);
         } catch (IOException | RuntimeException e) {
+            if (jobs != null) {
+                jobs.close();
+            }
             kms.close();
             throw e instanceof IOException io
                     ? new StrongroomException(ErrorCode.IO_ERROR, "cannot open " + dataDir + ": " + io, io)
                     : (RuntimeException) e;
         }
         m.lifecycle.recover();
+        m.restores.resumeJobs();
         m.schedule.start();
         return m;
     }
@@ -319,6 +362,8 @@ public final class ClusterManager implements AutoCloseable {
     public void close() {
         state.closing = true;
         schedule.close();
+        // Running jobs stop at their next step and resume at the next start.
+        state.jobs.close();
         synchronized (state.lock) {
             for (ClusterEntry e : state.byId.values()) {
                 state.closeRunning(e);

@@ -5,6 +5,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.Store;
@@ -14,6 +15,7 @@ import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.function.LongConsumer;
 
 /**
  * ModifyCluster and ResizeCluster: renames, master password and retention changes, and moving a cluster into a
@@ -215,17 +217,37 @@ final class ClusterModification {
      * so do restores (from a snapshot's image into the new cluster's store).
      */
     static void copyTables(Store from, Store to) {
+        copyTables(from, to, n -> {}, () -> {});
+    }
+
+    /**
+     * As {@link #copyTables(Store, Store)}, telling {@code progressBytes} how many stored bytes of {@code from} each
+     * batch of rows stood for, and running {@code checkpoint} between batches (it throws to stop the copy, which then
+     * commits nothing).
+     */
+    static void copyTables(Store from, Store to, LongConsumer progressBytes, Runnable checkpoint) {
         try (Snapshot snap = from.snapshot();
                 Transaction tx = to.begin()) {
             for (TableSpec spec : snap.tables()) {
                 tx.createTable(spec);
                 TableReader r = snap.table(spec.qualifiedName());
+                long bytes = r.blocks().stream().mapToLong(b -> b.storedBytes()).sum();
+                long rows = Math.max(1, r.rowCount());
+                long reported = 0;
+                long copied = 0;
                 for (TableReader.SliceScan scan :
                         r.scan(ScanSpec.all(spec.columns().size()))) {
                     while (scan.hasNext()) {
-                        tx.append(spec.qualifiedName(), scan.next());
+                        RowBatch b = scan.next();
+                        tx.append(spec.qualifiedName(), b);
+                        copied += b.rowCount();
+                        long now = Math.min(bytes, bytes * copied / rows);
+                        progressBytes.accept(now - reported);
+                        reported = now;
+                        checkpoint.run();
                     }
                 }
+                progressBytes.accept(bytes - reported);
             }
             tx.commit();
         }

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -57,6 +58,11 @@ final class ClusterSnapshots {
     /** Every snapshot record in memory, of every account and region: a live view. */
     Collection<SnapshotRecord> records() {
         return snapshotsById.values();
+    }
+
+    /** The snapshot whose id (not identifier) is {@code id}, or null. */
+    @Nullable SnapshotRecord byId(@Nullable String id) {
+        return id == null ? null : snapshotsById.get(id);
     }
 
     /** Whether a snapshot with id {@code id} (not its identifier) still has a record. */
@@ -310,9 +316,24 @@ final class ClusterSnapshots {
                         400,
                         "Snapshot " + s.identifier() + " is being created; delete it once it is available.");
             }
+            checkNotInUse(s);
             remove(s);
         }
         return new SnapshotView(s, "deleted", null);
+    }
+
+    /** Refuses (InvalidClusterSnapshotState) while a running restore reads snapshot {@code s}. */
+    void checkNotInUse(SnapshotRecord s) {
+        for (JobRecord j : state.jobs.records()) {
+            if (!j.state().finished() && s.id().equals(j.attribute("snapshotId"))) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_STATE,
+                        "InvalidClusterSnapshotState",
+                        400,
+                        "Snapshot " + s.identifier() + " is being restored (" + j.kind().description() + " of '"
+                                + j.subject() + "', job " + j.id() + "); delete it once that has finished.");
+            }
+        }
     }
 
     /** Deletes a snapshot's record (the commit point), then its image and the blocks nothing else needs. */

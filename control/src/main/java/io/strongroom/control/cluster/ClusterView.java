@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param restore the RestoreStatus of a cluster restored from a snapshot, else null
  * @param modifyStatus what an operation in progress reports in {@code ModifyStatus} (key rotation progress), else
  *     null
+ * @param transfer the DataTransferProgress of a resize, else null
  */
 public record ClusterView(
         ClusterRecord record,
@@ -22,7 +23,19 @@ public record ClusterView(
         boolean passwordPending,
         @Nullable String resizeType,
         @Nullable RestoreInfo restore,
-        @Nullable String modifyStatus) {
+        @Nullable String modifyStatus,
+        @Nullable DataTransferInfo transfer) {
+    public ClusterView(
+            ClusterRecord record,
+            ClusterStatus status,
+            String endpointAddress,
+            boolean passwordPending,
+            @Nullable String resizeType,
+            @Nullable RestoreInfo restore,
+            @Nullable String modifyStatus) {
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, modifyStatus, null);
+    }
+
     public ClusterView(
             ClusterRecord record,
             ClusterStatus status,
@@ -30,6 +43,6 @@ public record ClusterView(
             boolean passwordPending,
             @Nullable String resizeType,
             @Nullable RestoreInfo restore) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null);
     }
 }

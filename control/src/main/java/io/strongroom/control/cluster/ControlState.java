@@ -1,5 +1,8 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.keyvault.KeyVault;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -47,6 +50,8 @@ final class ControlState {
 
     final EventLog events;
     final ClusterKeys keys;
+    /** Long operations, recorded and run in the background ({@link JobEngine}). */
+    final JobEngine jobs;
     final InstantSource clock;
     final SecureRandom random;
     /** The host name every cluster's endpoint shows. */
@@ -72,8 +77,10 @@ final class ControlState {
             SecureRandom random,
             String endpointAddress,
             int basePort,
-            io.strongroom.control.ClusterListener listener) {
+            io.strongroom.control.ClusterListener listener,
+            JobEngine jobs) {
         this.listener = listener;
+        this.jobs = jobs;
         this.registry = new ClusterRegistry(dataDir.resolve("clusters"));
         this.vault = KeyVault.open(dataDir.resolve("keyvault"));
         this.storesDir = dataDir.resolve("data");
@@ -92,6 +99,12 @@ final class ControlState {
     void begin(ClusterEntry e, Set<ClusterStatus> allowed, ClusterStatus next) {
         if (!byId.containsKey(e.rec.id())) {
             throw RedshiftApiException.clusterNotFound(e.rec.identifier());
+        }
+        Job running = e.job;
+        if (running != null) {
+            throw RedshiftApiException.invalidState("There is an operation running on the Cluster "
+                    + e.rec.identifier() + ": a " + running.kind().description() + " (job " + running.id()
+                    + "). Please try again when it has finished; strongroom watch shows its progress.");
         }
         if (!allowed.contains(e.status)) {
             throw RedshiftApiException.invalidState("There is an operation running on the Cluster "
@@ -119,14 +132,39 @@ final class ControlState {
 
     /** What the API shows of {@code e} with status {@code status} (the transitional one an operation answers). */
     ClusterView view(ClusterEntry e, ClusterStatus status) {
+        Job job = e.job;
+        RestoreInfo restore = e.restore;
+        DataTransferInfo transfer = null;
+        if (job != null && job.kind() == JobKind.RESTORE_CLUSTER) {
+            Job.Progress p = job.progress();
+            restore = new RestoreInfo(
+                    p.totalBytes() == 0 ? "starting" : "restoring",
+                    p.totalMegaBytes(),
+                    p.doneMegaBytes(),
+                    p.elapsed().toSeconds(),
+                    p.rateMegaBytesPerSecond(),
+                    p.etaSeconds());
+        } else if (job != null && job.kind() == JobKind.RESIZE_CLUSTER) {
+            Job.Progress p = job.progress();
+            transfer = new DataTransferInfo(
+                    "IN_PROGRESS",
+                    p.totalMegaBytes(),
+                    p.doneMegaBytes(),
+                    p.rateMegaBytesPerSecond(),
+                    p.elapsed().toSeconds(),
+                    p.etaSeconds());
+        } else if (e.transfer != null) {
+            transfer = e.transfer;
+        }
         return new ClusterView(
                 e.rec,
                 status,
                 endpointAddress,
                 false,
                 null,
-                e.restore,
-                status == ClusterStatus.ROTATING_KEYS ? e.progress : null);
+                restore,
+                status == ClusterStatus.ROTATING_KEYS ? e.progress : null,
+                transfer);
     }
 
     /** Records an event whose source is cluster {@code r}. */

@@ -1,10 +1,19 @@
 package io.strongroom.control.cluster;
 
 /**
- * The RestoreStatus of a cluster made by RestoreFromClusterSnapshot.
+ * The RestoreStatus of a cluster made by RestoreFromClusterSnapshot: live while its restore job runs, final after.
  *
- * @param status {@code completed} (restores run inside the request)
+ * @param status {@code starting}, {@code restoring}, {@code completed} or {@code failed}
  * @param snapshotSizeMegaBytes the snapshot's size
- * @param elapsedSeconds how long the copy took
+ * @param progressMegaBytes how much of it is restored
+ * @param elapsedSeconds how long the restore has run
+ * @param rateMegaBytes average rate so far
+ * @param etaSeconds estimated time to completion at that rate (0 once completed)
  */
-public record RestoreInfo(String status, double snapshotSizeMegaBytes, long elapsedSeconds, double rateMegaBytes) {}
+public record RestoreInfo(
+        String status,
+        double snapshotSizeMegaBytes,
+        double progressMegaBytes,
+        long elapsedSeconds,
+        double rateMegaBytes,
+        long etaSeconds) {}

@@ -1,0 +1,465 @@
+package io.strongroom.control.cluster;
+
+import io.strongroom.control.NodeType;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.Credential;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.SnapshotStore;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * RestoreFromClusterSnapshot as a durable job: a new cluster with keys of its own (a new CEK from the chosen KMS key
+ * with the new cluster's encryption context, a new DEK), holding the snapshot's tables.
+ *
+ * <p>How this works. The request checks its parameters, claims the identifier and port, records the job, makes the
+ * new cluster's keys and vault entry and a temporary KMS grant (as the caller, who must be allowed to decrypt the
+ * snapshot's envelope), records step {@code ready}, and starts the work; it answers when the work ends or after the
+ * grace period, whichever is first. The work unwraps the snapshot's DEK through the temporary grant (as the service
+ * principal), builds the new store, records step {@code store}, saves the cluster record (the commit point, step
+ * {@code committed}), retires the temporary grant and brings the cluster up.
+ *
+ * <p>The store is built one of two ways. When the new cluster keeps the snapshot's layout and encryption (the usual
+ * case, including a restore under another KMS key), it shares the snapshot's blocks ({@link
+ * SnapshotStore#restoreShared}): the block files are hard links to the snapshot's, and only their keys are
+ * rewrapped under the new DEK, so the restore costs time in proportion to the number of blocks, not to the data.
+ * When the node layout changes, or an unencrypted snapshot is restored encrypted, every row is copied into a new
+ * store under the new keys, which costs a read and write of the data.
+ *
+ * <p>Recovery (a restart found the job running): before {@code ready}, nothing the user relies on exists yet; the
+ * job is rolled back (vault entry and its grant removed, temporary grant retired by name) with an event. From {@code
+ * ready} on, it resumes: the store directory is deleted and built again (the keys come from the vault, the snapshot's
+ * through the temporary grant, which outlives the restart), and a job at {@code committed} only retires the grant.
+ *
+ * <p>Alternatives rejected: unwrapping the snapshot's keys on the request thread and keeping them only in memory
+ * (a restart could then only roll the restore back); re-encrypting every block for the new cluster (hours for a
+ * terabyte, for no gain in isolation: each block key is rewrapped under the new DEK and bound to the new store).
+ *
+ * <p>Thread-safe: one instance per job, run on the job's thread after the request thread made it.
+ */
+final class ClusterRestoreJob implements JobEngine.Work {
+    static final String READY = "ready";
+    static final String STORE = "store";
+    static final String COMMITTED = "committed";
+
+    private final ControlState state;
+    private final ClusterSnapshots snapshots;
+    private final ClusterEntry entry;
+    private final SnapshotRecord snapshot;
+    private final boolean shared;
+    /** The new cluster's keys, from the request; null once handed to the running cluster or after a restart. */
+    private ClusterKeys.@Nullable Unlocked ownKeys;
+
+    private ClusterRestoreJob(
+            ControlState state,
+            ClusterSnapshots snapshots,
+            ClusterEntry entry,
+            SnapshotRecord snapshot,
+            boolean shared,
+            ClusterKeys.@Nullable Unlocked ownKeys) {
+        this.state = state;
+        this.snapshots = snapshots;
+        this.entry = entry;
+        this.snapshot = snapshot;
+        this.shared = shared;
+        this.ownKeys = ownKeys;
+    }
+
+    /** RestoreFromClusterSnapshot: checks, records and starts the job; answers {@code creating}. */
+    static ClusterView request(
+            ControlState state, ClusterSnapshots snapshots, Credential caller, String region, ClusterRequests.Restore q) {
+        String identifier = ClusterParameters.identifier(q.identifier(), "ClusterIdentifier");
+        if (q.hsmRequested()) {
+            throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
+        }
+        SnapshotRecord s = snapshots.require(caller, region, q.snapshotIdentifier(), null);
+        if (!s.available()) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_STATE,
+                    "InvalidClusterSnapshotState",
+                    400,
+                    "Snapshot " + s.identifier() + " is " + s.status() + "; only an available snapshot restores.");
+        }
+        if (s.encrypted() && Boolean.FALSE.equals(q.encrypted())) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "InvalidRestore",
+                    406,
+                    "Snapshot " + s.identifier() + " is encrypted and restores only into an encrypted cluster;"
+                            + " leave out --no-encrypted, or name another KMS key with --kms-key-id.");
+        }
+        boolean encrypted = s.encrypted() || Boolean.TRUE.equals(q.encrypted()) || q.kmsKeyId() != null;
+        NodeType type = ClusterParameters.nodeType(q.nodeType() == null ? s.nodeType() : q.nodeType());
+        int nodes = ClusterParameters.nodeCount(
+                type, null, q.numberOfNodes() == null ? s.numberOfNodes() : q.numberOfNodes());
+        int automated = ClusterParameters.retention(
+                q.automatedSnapshotRetentionPeriod(), 1, 0, 35, "AutomatedSnapshotRetentionPeriod");
+        int manual = ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
+        String requestedKey = q.kmsKeyId() != null ? q.kmsKeyId() : s.encrypted() ? s.kmsKeyArn() : null;
+        String keyArn = encrypted ? state.keys.resolveRootKey(caller, region, requestedKey) : null;
+        NodeType snapshotType = ClusterParameters.nodeType(s.nodeType());
+        boolean shared = encrypted == s.encrypted()
+                && nodes == s.numberOfNodes()
+                && type.slicesPerNode() == snapshotType.slicesPerNode();
+
+        Instant now = state.clock.instant();
+        String id = "c-" + HexFormat.of().formatHex(state.randomBytes(10));
+        String jobId = "j-" + HexFormat.of().formatHex(state.randomBytes(10));
+        ClusterEntry entry;
+        Job job;
+        synchronized (state.lock) {
+            if (state.find(caller.accountId(), region, identifier).isPresent()) {
+                throw new RedshiftApiException(
+                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+            }
+            int port = state.allocatePort(q.port());
+            ClusterRecord rec = new ClusterRecord(
+                    id,
+                    identifier,
+                    caller.accountId(),
+                    region,
+                    type,
+                    nodes,
+                    s.masterUsername(),
+                    s.passwordVerifier(),
+                    s.dbName(),
+                    port,
+                    now,
+                    encrypted,
+                    keyArn,
+                    id + "-g1",
+                    UUID.randomUUID().toString(),
+                    false,
+                    Map.of(),
+                    automated,
+                    manual);
+            Map<String, String> attributes = new HashMap<>();
+            attributes.put("cluster", new String(rec.toJson(), StandardCharsets.UTF_8));
+            attributes.put("snapshotId", s.id());
+            attributes.put("mode", shared ? "shared" : "copy");
+            if (s.encrypted()) {
+                attributes.put(
+                        "snapshotKeyArn",
+                        VaultEntry.decode(s.envelopeBytes(), s.identifier()).rootKeyArn());
+            }
+            job = state.jobs.create(JobRecord.start(
+                    jobId, JobKind.RESTORE_CLUSTER, caller.accountId(), region, identifier, id, now, attributes));
+            entry = new ClusterEntry(rec, ClusterStatus.CREATING);
+            entry.job = job;
+            state.byId.put(id, entry);
+        }
+        job.total(s.totalBytes());
+        ClusterRecord rec = entry.rec;
+        state.event(
+                rec,
+                "REDSHIFT-EVENT-2008",
+                "INFO",
+                "Restore of cluster '" + identifier + "' from snapshot '" + s.identifier() + "' started ("
+                        + (shared
+                                ? "sharing the snapshot's blocks; only their keys are rewrapped"
+                                : "copying every row, since the node layout or the encryption changes")
+                        + ", job " + jobId + ").",
+                "management");
+        ClusterKeys.Created created = null;
+        String grantName = grantName(jobId);
+        try {
+            if (keyArn != null) {
+                created = state.keys.create(caller, region, keyArn, id, rec.arn(), now);
+                state.vault.put(created.entry());
+            }
+            Map<String, String> ready = new HashMap<>();
+            if (s.encrypted()) {
+                VaultEntry envelope = VaultEntry.decode(s.envelopeBytes(), s.identifier());
+                ready.put("snapshotGrantId", state.keys.grantSnapshotDecrypt(caller, region, envelope, grantName));
+            }
+            job.step(READY, ready);
+        } catch (RuntimeException ex) {
+            if (created != null) {
+                created.keys().close();
+            }
+            try {
+                rollBack(state, job.record(), rec);
+            } catch (RuntimeException undo) {
+                ex.addSuppressed(undo);
+            }
+            state.jobs.refused(job, "refused: " + ex.getMessage());
+            failedEvent(state, rec, s, ex);
+            throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
+                    ? RedshiftApiException.from(se)
+                    : ex;
+        }
+        state.jobs.launch(
+                job,
+                new ClusterRestoreJob(state, snapshots, entry, s, shared, created == null ? null : created.keys()));
+        state.jobs.awaitGrace(job);
+        return new ClusterView(
+                rec, ClusterStatus.CREATING, state.endpointAddress, false, null, state.view(entry, entry.status)
+                        .restore());
+    }
+
+    static String grantName(String jobId) {
+        return "redshift-restore-" + jobId;
+    }
+
+    @Override
+    public String run(Job job) {
+        ClusterRecord rec = entry.rec;
+        if (job.record().step().equals(COMMITTED)) {
+            // Committed before a restart: the cluster came up with the others; only the grant is left.
+            retireSnapshotGrant(job);
+            entry.job = null;
+            return "Cluster " + rec.identifier() + " was restored from snapshot " + snapshot.identifier() + ".";
+        }
+        long t0 = System.nanoTime();
+        Path storeRoot = state.storesDir.resolve(rec.storeDir());
+        Path scratch = state.storesDir.resolve(rec.id() + "-restore");
+        ClusterKeys.Unlocked own = ownKeys;
+        ownKeys = null;
+        Store store = null;
+        try {
+            if (own == null && rec.encrypted()) {
+                own = state.keys.unlock(
+                        state.vault
+                                .get(rec.id())
+                                .orElseThrow(() -> new StrongroomException(
+                                        ErrorCode.INTEGRITY_FAILURE,
+                                        "the key vault has no entry for cluster " + rec.identifier() + " being restored")),
+                        rec.region());
+            }
+            StoreKeys ownStoreKeys = own == null ? StoreKeys.unencrypted() : StoreKeys.of(own.dek);
+            ControlState.deleteTree(storeRoot);
+            ControlState.deleteTree(scratch);
+            SnapshotStore images = snapshots.store(snapshot.region());
+            try (ClusterKeys.Unlocked snapKeys = snapshot.encrypted()
+                    ? state.keys.unlockSnapshotAsService(
+                            VaultEntry.decode(snapshot.envelopeBytes(), snapshot.identifier()), snapshot.region())
+                    : null) {
+                StoreKeys snapStoreKeys = snapKeys == null ? StoreKeys.unencrypted() : StoreKeys.of(snapKeys.dek);
+                if (shared) {
+                    SnapshotStore.ImageSize size = images.size(snapshot.id());
+                    job.total(size.bytes());
+                    long bytesPerBlock = size.blocks() == 0 ? 0 : size.bytes() / size.blocks();
+                    store = images.restoreShared(
+                            snapshot.id(), storeRoot, rec.id(), snapStoreKeys, ownStoreKeys, n -> {
+                                job.advance(n * bytesPerBlock);
+                                job.checkpoint();
+                            });
+                } else {
+                    store = Store.create(
+                            storeRoot,
+                            rec.id(),
+                            new ClusterLayout(rec.numberOfNodes(), rec.nodeType().slicesPerNode()),
+                            ownStoreKeys);
+                    try (Store image = images.restore(snapshot.id(), scratch, snapStoreKeys)) {
+                        ClusterModification.copyTables(image, store, job::advance, job::checkpoint);
+                    } finally {
+                        ControlState.deleteTree(scratch);
+                    }
+                }
+            }
+            job.checkpoint();
+            job.step(STORE);
+            state.registry.save(rec); // the commit point
+            job.step(COMMITTED);
+        } catch (RuntimeException ex) {
+            if (store != null) {
+                store.close();
+            }
+            if (own != null) {
+                own.close();
+            }
+            throw ex;
+        }
+        retireSnapshotGrant(job);
+        long elapsedMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+        double mb = snapshot.totalBytes() / (1024.0 * 1024.0);
+        entry.restore = new RestoreInfo("completed", mb, mb, elapsedMs / 1000, mb * 1000.0 / elapsedMs, 0);
+        state.setRunning(entry, own == null ? new RunningCluster(store, null, null) : new RunningCluster(store, own.cek, own.dek));
+        entry.status = ClusterStatus.AVAILABLE;
+        entry.job = null;
+        completedEvents();
+        return "Cluster " + rec.identifier() + " was restored from snapshot " + snapshot.identifier() + " in "
+                + elapsedMs + " ms" + (shared ? ", sharing its blocks." : ", copying its rows.");
+    }
+
+    private void completedEvents() {
+        ClusterRecord rec = entry.rec;
+        SnapshotRecord s = snapshot;
+        String keyArn = rec.kmsKeyArn();
+        Optional<VaultEntry> v = rec.encrypted() ? state.vault.get(rec.id()) : Optional.empty();
+        state.event(
+                rec,
+                "REDSHIFT-EVENT-3003",
+                "INFO",
+                "Cluster '" + rec.identifier() + "' was restored from snapshot '" + s.identifier() + "' of cluster '"
+                        + s.clusterIdentifier() + "'. It is a new cluster with its own keys"
+                        + (v.isEmpty()
+                                ? " and is not encrypted."
+                                : ": its cluster key was generated by KMS key " + keyArn
+                                        + " with encryption context "
+                                        + v.get().context().pairs()
+                                        + (s.encrypted()
+                                                ? " (the snapshot was encrypted under " + s.kmsKeyArn() + ")"
+                                                : "")
+                                        + "."),
+                "management",
+                "security");
+        if (!s.excludedTables().isEmpty()) {
+            state.event(
+                    rec,
+                    "REDSHIFT-EVENT-3606",
+                    "INFO",
+                    "Cluster '" + rec.identifier() + "' was restored without the tables created BACKUP NO on cluster '"
+                            + s.clusterIdentifier() + "': " + s.excludedTables()
+                            + ". Snapshots leave such tables out; recreate and reload them.",
+                    "management");
+        }
+    }
+
+    @Override
+    public String failed(Job job, RuntimeException cause) {
+        rollBack(state, job.record(), entry.rec);
+        entry.job = null;
+        failedEvent(state, entry.rec, snapshot, cause);
+        return "Restore failed and was undone: " + cause.getMessage();
+    }
+
+    /**
+     * Undoes a restore: the running cluster (if it came up), its store and scratch directories, its record, its vault
+     * entry and grant, the temporary grant on the snapshot's key, and its place in memory.
+     */
+    private static void rollBack(ControlState state, JobRecord job, ClusterRecord rec) {
+        ClusterEntry e = state.byId.get(rec.id());
+        if (e != null) {
+            state.closeRunning(e);
+        }
+        ControlState.deleteTree(state.storesDir.resolve(rec.storeDir()));
+        ControlState.deleteTree(state.storesDir.resolve(rec.id() + "-restore"));
+        state.registry.delete(rec.id());
+        try {
+            state.vault
+                    .get(rec.id())
+                    .ifPresent(v -> state.keys.retireGrant(rec.region(), v.rootKeyArn(), v.grantId()));
+        } catch (StrongroomException damaged) {
+            // A damaged entry of a cluster being undone has nothing worth keeping.
+        }
+        state.vault.delete(rec.id());
+        retireSnapshotGrant(state, job);
+        state.byId.remove(rec.id());
+    }
+
+    private void retireSnapshotGrant(Job job) {
+        retireSnapshotGrant(state, job.record());
+    }
+
+    private static void retireSnapshotGrant(ControlState state, JobRecord job) {
+        String keyArn = job.attribute("snapshotKeyArn");
+        String grantId = job.attribute("snapshotGrantId");
+        if (keyArn == null) {
+            return; // an unencrypted snapshot needs no grant
+        }
+        if (grantId != null) {
+            state.keys.retireGrant(job.region(), keyArn, grantId);
+        } else {
+            // The grant may have been made without its id being recorded: find it by its name.
+            state.keys.retireGrantsNamed(job.region(), keyArn, grantName(job.id()));
+        }
+    }
+
+    private static void failedEvent(ControlState state, ClusterRecord rec, SnapshotRecord s, RuntimeException ex) {
+        state.event(
+                rec,
+                "REDSHIFT-EVENT-3501",
+                "ERROR",
+                "Restore of cluster '" + rec.identifier() + "' from snapshot '" + s.identifier() + "' failed: "
+                        + ex.getMessage() + ". Nothing was kept; run the restore again once the cause is fixed.",
+                "management");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Recovery at start
+
+    /**
+     * Before the clusters are recovered: puts each restore a restart found running back in memory (status {@code
+     * creating}, its identifier and port claimed) and returns their ids, whose vault entries and store directories
+     * recovery must leave alone. Restores that never reached {@code ready} are rolled back here, with an event.
+     */
+    static Set<String> prepareRecovery(ControlState state, ClusterSnapshots snapshots, List<JobRecord> unfinished) {
+        Set<String> pending = new java.util.HashSet<>();
+        for (JobRecord r : unfinished) {
+            if (r.kind() != JobKind.RESTORE_CLUSTER) {
+                continue;
+            }
+            ClusterRecord rec = ClusterRecord.fromJson(
+                    r.attributes().getOrDefault("cluster", "").getBytes(StandardCharsets.UTF_8), "job " + r.id());
+            Job job = state.jobs.reopen(r);
+            SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
+            if (r.step().equals("accepted") || s == null) {
+                rollBack(state, r, rec);
+                String why = s == null
+                        ? "its snapshot is gone"
+                        : "the control plane stopped before the restore's keys were made";
+                state.jobs.rolledBack(job, "rolled back at start: " + why);
+                state.event(
+                        rec,
+                        "REDSHIFT-EVENT-3501",
+                        "ERROR",
+                        "Restore of cluster '" + rec.identifier() + "' was rolled back: " + why
+                                + ". Nothing was kept; run the restore again.",
+                        "management");
+                continue;
+            }
+            if (!r.step().equals(COMMITTED)) {
+                ClusterEntry e = new ClusterEntry(rec, ClusterStatus.CREATING);
+                e.job = job;
+                state.byId.put(rec.id(), e);
+            }
+            pending.add(rec.id());
+        }
+        return pending;
+    }
+
+    /** After the clusters are recovered: resumes each restore {@link #prepareRecovery} kept. */
+    static void resume(ControlState state, ClusterSnapshots snapshots) {
+        for (JobRecord r : state.jobs.records()) {
+            if (r.kind() != JobKind.RESTORE_CLUSTER || r.state().finished()) {
+                continue;
+            }
+            Optional<Job> job = state.jobs.running(r.id());
+            ClusterEntry e = state.byId.get(r.clusterId());
+            SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
+            if (job.isEmpty() || e == null || s == null) {
+                continue;
+            }
+            if (!r.step().equals(COMMITTED)) {
+                state.event(
+                        e.rec,
+                        "REDSHIFT-EVENT-2008",
+                        "INFO",
+                        "Restore of cluster '" + e.rec.identifier() + "' from snapshot '" + s.identifier()
+                                + "' resumed after a restart (job " + r.id() + ").",
+                        "management");
+            }
+            state.jobs.launch(
+                    job.get(),
+                    new ClusterRestoreJob(state, snapshots, e, s, "shared".equals(r.attribute("mode")), null));
+        }
+    }
+}
