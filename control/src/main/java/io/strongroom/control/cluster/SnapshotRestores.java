@@ -1,24 +1,31 @@
 package io.strongroom.control.cluster;
 
-import io.strongroom.control.NodeType;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
-import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
+import io.strongroom.storage.RowBatch;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,16 +33,23 @@ import org.jspecify.annotations.Nullable;
  * RestoreTableFromClusterSnapshot (one table into the cluster the snapshot came from), with the status of table
  * restores.
  *
- * <p>Invariants: a snapshot's image is only ever read, through a scratch store linked from it and deleted after;
- * a restored cluster gets keys of its own, never the snapshot's; a table restore never overwrites a table.
+ * <p>Invariants: a snapshot's image is only ever read; a restored cluster gets keys of its own, never the
+ * snapshot's; a table restore never overwrites a table, and holds its cluster (as any operation does) until it ends.
  *
- * <p>Thread-safe: runs on API request threads. A new cluster's identifier and port are claimed under the control
- * plane's lock; table restore statuses are kept in a copy-on-write list, in memory only (a restart forgets them).
+ * <p>A table restore is a job ({@link JobKind#RESTORE_TABLE}): the request checks, records it, makes a temporary
+ * grant on the snapshot's key as the caller (step {@code ready}) and starts it; the work copies the table in one
+ * transaction (step {@code copying}, then {@code committed}) and retires the grant. DescribeTableRestoreStatus reads
+ * the job records, so the history survives restarts; a restart resumes a job from {@code ready} on, and rolls back
+ * one that never got there.
+ *
+ * <p>Thread-safe: runs on API request threads and job threads; the cluster is claimed under the control plane's
+ * lock.
  */
 final class SnapshotRestores {
     private final ControlState state;
     private final ClusterSnapshots snapshots;
-    private final List<TableRestoreStatus> tableRestores = new CopyOnWriteArrayList<>();
+    private static final String COPYING = "copying";
+    private static final String COMMITTED = ClusterRestoreJob.COMMITTED;
 
     SnapshotRestores(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
@@ -50,6 +64,7 @@ final class SnapshotRestores {
     /** Resumes the restores a restart found running (after every other cluster is up). */
     void resumeJobs() {
         ClusterRestoreJob.resume(state, snapshots);
+        resumeTableRestores();
     }
 
     /**
@@ -105,88 +120,289 @@ final class SnapshotRestores {
                     "Table " + source + " was created BACKUP NO, so snapshot " + s.identifier() + " does not hold it.");
         }
         String requestId = UUID.randomUUID().toString();
-        Instant requested = state.clock.instant();
-        Path scratch = state.storesDir.resolve(e.rec.id() + "-table-restore-" + requestId.substring(0, 8));
-        double totalMb = 0;
-        try (ClusterKeys.Unlocked snapKeys = s.encrypted()
-                        ? state.keys.unlockSnapshot(
-                                caller, region, VaultEntry.decode(s.envelopeBytes(), s.identifier()))
-                        : null;
-                Store image = snapshots
-                        .store(region)
-                        .restore(
-                                s.id(),
-                                scratch,
-                                snapKeys == null ? StoreKeys.unencrypted() : StoreKeys.of(snapKeys.dek));
-                io.strongroom.storage.Snapshot snap = image.snapshot()) {
-            if (!snap.exists(source)) {
-                throw tableRestoreArgument(
-                        "Snapshot " + s.identifier() + " has no table " + source + " in database " + s.dbName() + ".");
-            }
-            TableReader r = snap.table(source);
-            TableSpec spec = r.spec();
-            TableSpec renamed = new TableSpec(
-                    targetSchema,
-                    q.newTableName(),
-                    spec.columns(),
-                    spec.distStyle(),
-                    spec.distKey(),
-                    spec.sortKey(),
-                    spec.backup());
-            try (Transaction tx = run.store().begin()) {
-                tx.createTable(renamed);
-                for (TableReader.SliceScan scan :
-                        r.scan(ScanSpec.all(spec.columns().size()))) {
-                    while (scan.hasNext()) {
-                        tx.append(renamed.qualifiedName(), scan.next());
-                    }
-                }
-                tx.commit();
-            }
-            totalMb = r.blocks().stream().mapToLong(b -> b.storedBytes()).sum() / (1024.0 * 1024.0);
-        } catch (StrongroomException ex) {
-            if (ex instanceof RedshiftApiException) {
-                throw ex;
-            }
-            TableRestoreStatus failed = new TableRestoreStatus(
-                    requestId, "FAILED", ex.getMessage(), requested, 0, 0, caller.accountId(), region, q);
-            tableRestores.add(failed);
-            return failed;
-        } finally {
-            ControlState.deleteTree(scratch);
+        Map<String, String> attributes = new HashMap<>();
+        attributes.put("snapshotId", s.id());
+        attributes.put("requestId", requestId);
+        attributes.put("clusterIdentifier", q.clusterIdentifier());
+        attributes.put("snapshotIdentifier", q.snapshotIdentifier());
+        attributes.put("sourceDatabaseName", q.sourceDatabaseName());
+        attributes.put("sourceSchemaName", sourceSchema);
+        attributes.put("sourceTableName", q.sourceTableName());
+        attributes.put("targetDatabaseName", e.rec.dbName());
+        attributes.put("targetSchemaName", targetSchema);
+        attributes.put("newTableName", q.newTableName());
+        attributes.put("schemaGiven", Boolean.toString(q.targetSchemaName() != null));
+        if (s.encrypted()) {
+            attributes.put(
+                    "snapshotKeyArn",
+                    VaultEntry.decode(s.envelopeBytes(), s.identifier()).rootKeyArn());
         }
-        TableRestoreStatus done = new TableRestoreStatus(
-                requestId,
-                "SUCCEEDED",
-                "Table " + source + " of snapshot " + s.identifier() + " was restored as " + target + ".",
-                requested,
-                totalMb,
-                totalMb,
-                caller.accountId(),
-                region,
-                q);
-        tableRestores.add(done);
-        state.event(
-                e.rec,
-                "REDSHIFT-EVENT-3003",
-                "INFO",
-                "Cluster '" + e.rec.identifier() + "': " + done.message(),
-                "management");
-        return done;
+        String jobId = "j-" + HexFormat.of().formatHex(state.randomBytes(10));
+        Job job;
+        synchronized (state.lock) {
+            // Holds the cluster like any operation: a resize or deletion must not swap the store it writes into.
+            state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.AVAILABLE);
+            job = state.jobs.create(JobRecord.start(
+                    jobId,
+                    JobKind.RESTORE_TABLE,
+                    caller.accountId(),
+                    region,
+                    e.rec.identifier(),
+                    e.rec.id(),
+                    state.clock.instant(),
+                    attributes));
+            e.job = job;
+        }
+        try {
+            Map<String, String> ready = new HashMap<>();
+            if (s.encrypted()) {
+                ready.put(
+                        "snapshotGrantId",
+                        state.keys.grantSnapshotDecrypt(
+                                caller,
+                                region,
+                                VaultEntry.decode(s.envelopeBytes(), s.identifier()),
+                                ClusterRestoreJob.grantName(jobId)));
+            }
+            job.step(ClusterRestoreJob.READY, ready);
+        } catch (RuntimeException ex) {
+            retireSnapshotGrant(state, job.record());
+            e.job = null;
+            state.jobs.refused(job, "refused: " + ex.getMessage());
+            throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
+                    ? RedshiftApiException.from(se)
+                    : ex;
+        }
+        state.jobs.launch(job, new TableRestoreWork(e, s));
+        state.jobs.awaitGrace(job);
+        return status(job.record());
     }
 
-    /** DescribeTableRestoreStatus: the caller's table restores in {@code region} since the control plane started. */
+    /**
+     * Copies the table a table restore names from the snapshot's image (linked into a scratch store and opened with
+     * the snapshot's DEK, unwrapped through the job's temporary grant) into the running cluster, in one transaction:
+     * a restart before its commit leaves nothing, and the job copies again. Thread-safe: one per job.
+     */
+    private final class TableRestoreWork implements JobEngine.Work {
+        private final ClusterEntry e;
+        private final SnapshotRecord s;
+
+        TableRestoreWork(ClusterEntry e, SnapshotRecord s) {
+            this.e = e;
+            this.s = s;
+        }
+
+        @Override
+        public String run(Job job) {
+            try {
+                String done = copy(job);
+                retireSnapshotGrant(state, job.record());
+                return done;
+            } finally {
+                e.job = null;
+            }
+        }
+
+        private String copy(Job job) {
+            JobRecord r = job.record();
+            String source = r.attribute("sourceSchemaName") + "." + r.attribute("sourceTableName");
+            String targetSchema = Objects.requireNonNull(r.attribute("targetSchemaName"));
+            String newName = Objects.requireNonNull(r.attribute("newTableName"));
+            String target = targetSchema + "." + newName;
+            String done = "Table " + source + " of snapshot " + s.identifier() + " was restored as " + target + ".";
+            {
+                if (r.step().equals(COMMITTED)) {
+                    return done;
+                }
+                RunningCluster run = e.running;
+                if (run == null) {
+                    throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
+                }
+                try (io.strongroom.storage.Snapshot now = run.store().snapshot()) {
+                    if (now.exists(target) && r.step().equals(COPYING)) {
+                        // Committed just before a restart stopped the job from recording it.
+                        job.step(COMMITTED);
+                        return done + " (its commit was found after a restart)";
+                    }
+                }
+                job.step(COPYING);
+                Path scratch = state.storesDir.resolve(e.rec.id() + "-table-restore-" + job.id());
+                ControlState.deleteTree(scratch);
+                try (ClusterKeys.Unlocked snapKeys = s.encrypted()
+                                ? state.keys.unlockSnapshotAsService(
+                                        VaultEntry.decode(s.envelopeBytes(), s.identifier()), s.region())
+                                : null;
+                        Store image = snapshots
+                                .store(s.region())
+                                .restore(
+                                        s.id(),
+                                        scratch,
+                                        snapKeys == null ? StoreKeys.unencrypted() : StoreKeys.of(snapKeys.dek));
+                        io.strongroom.storage.Snapshot snap = image.snapshot()) {
+                    if (!snap.exists(source)) {
+                        throw tableRestoreArgument("Snapshot " + s.identifier() + " has no table " + source
+                                + " in database " + s.dbName() + ".");
+                    }
+                    TableReader reader = snap.table(source);
+                    TableSpec spec = reader.spec();
+                    TableSpec renamed = new TableSpec(
+                            targetSchema,
+                            newName,
+                            spec.columns(),
+                            spec.distStyle(),
+                            spec.distKey(),
+                            spec.sortKey(),
+                            spec.backup());
+                    long bytes = reader.blocks().stream()
+                            .mapToLong(b -> b.storedBytes())
+                            .sum();
+                    job.total(bytes);
+                    long rows = Math.max(1, reader.rowCount());
+                    long copied = 0;
+                    long reported = 0;
+                    try (Transaction tx = run.store().begin()) {
+                        tx.createTable(renamed);
+                        for (TableReader.SliceScan scan :
+                                reader.scan(ScanSpec.all(spec.columns().size()))) {
+                            while (scan.hasNext()) {
+                                RowBatch b = scan.next();
+                                tx.append(renamed.qualifiedName(), b);
+                                copied += b.rowCount();
+                                long now = Math.min(bytes, bytes * copied / rows);
+                                job.advance(now - reported);
+                                reported = now;
+                                job.checkpoint();
+                            }
+                        }
+                        tx.commit();
+                    }
+                    job.advance(bytes - reported);
+                } finally {
+                    ControlState.deleteTree(scratch);
+                }
+                job.step(COMMITTED, Map.of("totalBytes", Long.toString(job.progress().totalBytes())));
+                state.event(
+                        e.rec, "REDSHIFT-EVENT-3003", "INFO", "Cluster '" + e.rec.identifier() + "': " + done, "management");
+                return done;
+            }
+        }
+
+        @Override
+        public String failed(Job job, RuntimeException cause) {
+            retireSnapshotGrant(state, job.record());
+            state.event(
+                    e.rec,
+                    "REDSHIFT-EVENT-3501",
+                    "ERROR",
+                    "Cluster '" + e.rec.identifier() + "': table restore " + job.record().attribute("requestId")
+                            + " from snapshot '" + s.identifier() + "' failed: " + cause.getMessage(),
+                    "management");
+            return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        }
+    }
+
+    /** Resumes or rolls back the table restores a restart found running, once every cluster is up. */
+    void resumeTableRestores() {
+        for (JobRecord r : state.jobs.unfinished()) {
+            if (r.kind() != JobKind.RESTORE_TABLE) {
+                continue;
+            }
+            Job job = state.jobs.reopen(r);
+            ClusterEntry e = state.byId.get(r.clusterId());
+            SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
+            if (r.step().equals("accepted") || e == null || s == null || e.running == null) {
+                retireSnapshotGrant(state, r);
+                String why = e == null
+                        ? "its cluster is gone"
+                        : s == null
+                                ? "its snapshot is gone"
+                                : e.running == null
+                                        ? "its cluster is not serving"
+                                        : "the control plane stopped before it began";
+                state.jobs.rolledBack(job, "Stopped by a restart and rolled back: " + why + ". Run it again.");
+                continue;
+            }
+            e.job = job;
+            state.jobs.launch(job, new TableRestoreWork(e, s));
+        }
+    }
+
+    private static void retireSnapshotGrant(ControlState state, JobRecord job) {
+        String keyArn = job.attribute("snapshotKeyArn");
+        if (keyArn == null) {
+            return;
+        }
+        String grantId = job.attribute("snapshotGrantId");
+        if (grantId != null) {
+            state.keys.retireGrant(job.region(), keyArn, grantId);
+        } else {
+            state.keys.retireGrantsNamed(job.region(), keyArn, ClusterRestoreJob.grantName(job.id()));
+        }
+    }
+
+    /** What DescribeTableRestoreStatus shows of a table restore job. */
+    private TableRestoreStatus status(JobRecord r) {
+        String status = switch (r.state()) {
+            case RUNNING -> r.step().equals(COPYING) ? "IN_PROGRESS" : "PENDING";
+            case SUCCEEDED -> "SUCCEEDED";
+            case FAILED, ROLLED_BACK -> "FAILED";
+        };
+        double progress = 0;
+        double total = 0;
+        Optional<Job> live = state.jobs.running(r.id());
+        if (live.isPresent()) {
+            Job.Progress p = live.get().progress();
+            progress = p.doneMegaBytes();
+            total = p.totalMegaBytes();
+        } else if (r.attribute("totalBytes") != null) {
+            total = Long.parseLong(r.attributes().get("totalBytes")) / (1024.0 * 1024.0);
+            progress = r.state() == JobState.SUCCEEDED ? total : 0;
+        }
+        ClusterRequests.RestoreTable q = new ClusterRequests.RestoreTable(
+                attr(r, "clusterIdentifier"),
+                attr(r, "snapshotIdentifier"),
+                attr(r, "sourceDatabaseName"),
+                attr(r, "sourceSchemaName"),
+                attr(r, "sourceTableName"),
+                attr(r, "targetDatabaseName"),
+                Boolean.parseBoolean(r.attribute("schemaGiven")) ? attr(r, "targetSchemaName") : null,
+                attr(r, "newTableName"));
+        return new TableRestoreStatus(
+                attr(r, "requestId"),
+                status,
+                r.message(),
+                r.createdAt(),
+                progress,
+                total,
+                r.accountId(),
+                r.region(),
+                q);
+    }
+
+    private static String attr(JobRecord r, String name) {
+        String v = r.attribute(name);
+        if (v == null) {
+            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "job record " + r.id() + " lacks " + name);
+        }
+        return v;
+    }
+
+    /**
+     * DescribeTableRestoreStatus: the caller's table restores in {@code region}, running and finished (kept with the
+     * job records for {@code JobEngine.HISTORY}, across restarts), oldest first.
+     */
     List<TableRestoreStatus> tableRestoreStatus(
             Credential caller, String region, @Nullable String clusterIdentifier, @Nullable String requestId) {
         if (clusterIdentifier != null) {
             state.require(caller, region, clusterIdentifier);
         }
-        List<TableRestoreStatus> out = tableRestores.stream()
-                .filter(t ->
-                        t.accountId().equals(caller.accountId()) && t.region().equals(region))
-                .filter(t -> clusterIdentifier == null
-                        || t.request().clusterIdentifier().equalsIgnoreCase(clusterIdentifier))
-                .filter(t -> requestId == null || t.requestId().equals(requestId))
+        List<TableRestoreStatus> out = state.jobs.records().stream()
+                .filter(r -> r.kind() == JobKind.RESTORE_TABLE)
+                .filter(r -> r.accountId().equals(caller.accountId()) && r.region().equals(region))
+                .filter(r -> clusterIdentifier == null || r.subject().equalsIgnoreCase(clusterIdentifier))
+                .filter(r -> requestId == null || requestId.equals(r.attribute("requestId")))
+                .sorted(Comparator.comparing(JobRecord::createdAt).thenComparing(JobRecord::id))
+                .map(this::status)
                 .toList();
         if (requestId != null && out.isEmpty()) {
             throw new RedshiftApiException(
