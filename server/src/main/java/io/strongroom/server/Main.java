@@ -9,7 +9,9 @@ import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.server.watch.WatchCommand;
 import io.strongroom.storage.BlockCache;
+import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -30,6 +32,8 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code status}: the same start-up report, then exit.
  *   <li>{@code kms}: the KMS alone ({@code --data-dir}, {@code --port}, {@code --bind}).
  *   <li>{@code audit}: the KMS audit trail, filtered.
+ *   <li>{@code watch}: live progress of an endpoint's long operations, from its Redshift API ({@link
+ *       WatchCommand}).
  * </ul>
  */
 public final class Main {
@@ -46,6 +50,7 @@ public final class Main {
                 case "kms" -> KmsMain.main(rest);
                 case "audit" -> audit(out, rest);
                 case "env" -> env(out);
+                case "watch" -> System.exit(watch(out, rest));
                 case "help", "--help", "-h" -> help(out);
                 default -> {
                     out.println("unknown command '" + command + "'");
@@ -60,6 +65,18 @@ public final class Main {
         }
     }
 
+    /**
+     * {@code watch}: live progress of the endpoint's long operations, read from the Redshift API. Plain frames when
+     * standard output is not a terminal ({@link Console#isTerminal}).
+     */
+    @SuppressWarnings("SystemConsoleNull") // documented as null when there is no console; kept for other JDKs' builds
+    private static int watch(PrintStream out, String[] args) {
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        Console console = System.console();
+        boolean terminal = console != null && console.isTerminal();
+        return WatchCommand.run(args, System.getenv(), out, err, terminal);
+    }
+
     private static void help(PrintStream out) {
         out.println("usage: strongroom <command>");
         out.println(
@@ -72,6 +89,13 @@ public final class Main {
         out.println("  audit    print KMS audit records: [--key <id|arn>] [--event <name>] [--principal <arn>]");
         out.println(
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");
+        out.println("  watch    live progress of restores, resizes, snapshots, key rotations and table restores, read");
+        out.println("           from the Redshift API: [cluster-identifier] [--interval <seconds, default 2>]");
+        out.println("           [--follow (keep watching when nothing runs)] [--once (one plain frame, then exit)]");
+        out.println(
+                "           [--endpoint-url <url>] [--region <region>]; endpoint and credentials as for the AWS CLI");
+        out.println("           (STRONGROOM_ENDPOINT or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,");
+        out.println("           AWS_REGION: eval \"$(./strongroom env)\"); exits when nothing is left running");
         out.println("environment: STRONGROOM_HOME (data directory, default ./.strongroom),");
         out.println(
                 "             STRONGROOM_PORT (API endpoint, default 4566), STRONGROOM_KMS_PORT (KMS alone, default 7878),");
