@@ -132,6 +132,11 @@ public final class SnapshotStore {
      * #recover}) and pool blocks that {@link #recover} frees unless a marked image lists them.
      */
     public ImageStats write(String imageId, Snapshot source) {
+        return write(imageId, source, n -> {});
+    }
+
+    /** As {@link #write(String, Snapshot)}, telling {@code progress} the bytes of each block as it is stored. */
+    public ImageStats write(String imageId, Snapshot source, LongConsumer progress) {
         checkName(imageId, "image id");
         Store store = source.store();
         String storeId = store.storeId();
@@ -181,6 +186,7 @@ public final class SnapshotStore {
                             newBytes += size;
                             faults.reached(SnapshotStep.POOL_BLOCK_WRITTEN, to);
                         }
+                        progress.accept(size);
                     }
                     if (e.manifestVersion() != 0) {
                         Path m = img.manifestFile(e.tableId(), e.manifestVersion());

@@ -1,5 +1,6 @@
 package io.strongroom.control.api;
 
+import io.strongroom.control.jobs.Job;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.cluster.SnapshotView;
@@ -41,12 +42,23 @@ final class SnapshotXml {
         }
         w.text("EncryptedWithHSM", false);
         w.text("OwnerAccount", s.accountId());
-        w.text("TotalBackupSizeInMegaBytes", mb(totalMb));
-        w.text("ActualIncrementalBackupSizeInMegaBytes", mb(incrementalMb));
-        w.text("BackupProgressInMegaBytes", mb(s.status().equals("available") ? incrementalMb : 0));
-        w.text("CurrentBackupRateInMegaBytesPerSecond", mb(rate));
-        w.text("EstimatedSecondsToCompletion", 0);
-        w.text("ElapsedTimeInSeconds", elapsedSeconds);
+        Job.Progress p = v.progress();
+        if (p != null) {
+            // A job is writing it: its progress so far.
+            w.text("TotalBackupSizeInMegaBytes", mb(p.totalMegaBytes()));
+            w.text("ActualIncrementalBackupSizeInMegaBytes", mb(p.totalMegaBytes()));
+            w.text("BackupProgressInMegaBytes", mb(p.doneMegaBytes()));
+            w.text("CurrentBackupRateInMegaBytesPerSecond", mb(p.rateMegaBytesPerSecond()));
+            w.text("EstimatedSecondsToCompletion", p.etaSeconds());
+            w.text("ElapsedTimeInSeconds", p.elapsed().toSeconds());
+        } else {
+            w.text("TotalBackupSizeInMegaBytes", mb(totalMb));
+            w.text("ActualIncrementalBackupSizeInMegaBytes", mb(incrementalMb));
+            w.text("BackupProgressInMegaBytes", mb(s.status().equals("available") ? incrementalMb : 0));
+            w.text("CurrentBackupRateInMegaBytesPerSecond", mb(rate));
+            w.text("EstimatedSecondsToCompletion", 0);
+            w.text("ElapsedTimeInSeconds", elapsedSeconds);
+        }
         if (v.sourceRegion() != null) {
             w.text("SourceRegion", v.sourceRegion());
         }

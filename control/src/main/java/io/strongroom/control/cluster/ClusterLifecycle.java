@@ -1,6 +1,10 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.control.NodeType;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -16,10 +20,12 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cluster lifecycle: CreateCluster, RebootCluster, DeleteCluster, the reboot flow that brings a cluster up
@@ -260,6 +266,8 @@ final class ClusterLifecycle {
                 requestedFinal != null && finalSnapshot ? ClusterParameters.snapshotIdentifier(requestedFinal) : null;
         int finalRetention = ClusterParameters.manualRetention(q.finalClusterSnapshotRetentionPeriod());
         SnapshotRecord pending = null;
+        io.strongroom.storage.Snapshot at = null;
+        Job job;
         synchronized (state.lock) {
             if (finalId != null) {
                 snapshots.checkFree(caller.accountId(), region, finalId);
@@ -273,41 +281,101 @@ final class ClusterLifecycle {
                                     ClusterStatus.INACCESSIBLE_KEY,
                                     ClusterStatus.HARDWARE_FAILURE),
                     finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
-            if (finalId != null) {
-                pending = snapshots.newRecord(e, finalId, "manual", finalRetention);
-                snapshots.save(pending);
+            try {
+                if (finalId != null) {
+                    at = snapshots.pin(e);
+                    pending = snapshots.newRecord(e, finalId, "manual", finalRetention);
+                    snapshots.save(pending);
+                }
+                job = state.jobs.create(JobRecord.start(
+                        "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                        JobKind.DELETE_CLUSTER,
+                        e.rec.accountId(),
+                        e.rec.region(),
+                        e.rec.identifier(),
+                        e.rec.id(),
+                        state.clock.instant(),
+                        pending == null ? Map.of() : Map.of("finalSnapshotId", pending.id())));
+            } catch (RuntimeException ex) {
+                if (at != null) {
+                    at.close();
+                }
+                e.status = ClusterStatus.AVAILABLE;
+                throw ex;
+            }
+            e.job = job;
+            if (pending != null) {
+                snapshots.track(pending.id(), job);
             }
         }
         ClusterView response = state.view(e, finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
-        if (pending != null) {
-            snapshots.event(
-                    pending,
-                    "REDSHIFT-EVENT-2012",
-                    "INFO",
-                    "Final snapshot '" + pending.identifier() + "' of cluster '" + e.rec.identifier() + "' started.");
-            try {
-                snapshots.take(e, pending);
-            } catch (RuntimeException ex) {
-                e.status = ClusterStatus.AVAILABLE;
-                snapshots.event(
-                        pending,
-                        "REDSHIFT-EVENT-3502",
-                        "ERROR",
-                        "Final snapshot of cluster '" + e.rec.identifier() + "' failed; the cluster was not deleted.");
-                throw ex;
-            }
-            snapshots.event(
-                    pending,
-                    "REDSHIFT-EVENT-3005",
-                    "INFO",
-                    "Final snapshot '" + pending.identifier() + "' of cluster '" + e.rec.identifier() + "' succeeded.");
-            e.status = ClusterStatus.DELETING;
-        }
-        ClusterRecord marked = e.rec.withDeleting();
-        state.registry.save(marked);
-        e.rec = marked;
-        finishDelete(e);
+        state.jobs.launch(job, new DeleteWork(e, pending, at));
+        state.jobs.awaitGrace(job);
         return response;
+    }
+
+    /**
+     * DeleteCluster's job: the final snapshot (from the version pinned at the request), then the record marked
+     * {@code deleting} (the commit point: from there a restart finishes the deletion), then {@link #finishDelete}.
+     * A failed final snapshot leaves the cluster available. Thread-safe: one per job.
+     */
+    private final class DeleteWork implements JobEngine.Work {
+        private final ClusterEntry e;
+        private final @Nullable SnapshotRecord pending;
+        private final io.strongroom.storage.@Nullable Snapshot at;
+
+        DeleteWork(ClusterEntry e, @Nullable SnapshotRecord pending, io.strongroom.storage.@Nullable Snapshot at) {
+            this.e = e;
+            this.pending = pending;
+            this.at = at;
+        }
+
+        @Override
+        public String run(Job job) {
+            SnapshotRecord p = pending;
+            io.strongroom.storage.Snapshot pinned = at;
+            if (p != null && pinned != null) {
+                snapshots.event(
+                        p,
+                        "REDSHIFT-EVENT-2012",
+                        "INFO",
+                        "Final snapshot '" + p.identifier() + "' of cluster '" + e.rec.identifier() + "' started.");
+                try (pinned) {
+                    job.total(ClusterSnapshots.bytesOf(pinned));
+                    snapshots.take(e, p, pinned, job::advance);
+                } catch (RuntimeException ex) {
+                    e.status = ClusterStatus.AVAILABLE;
+                    e.job = null;
+                    snapshots.event(
+                            p,
+                            "REDSHIFT-EVENT-3502",
+                            "ERROR",
+                            "Final snapshot of cluster '" + e.rec.identifier() + "' failed; the cluster was not deleted.");
+                    throw ex;
+                } finally {
+                    snapshots.untrack(p.id());
+                }
+                snapshots.event(
+                        p,
+                        "REDSHIFT-EVENT-3005",
+                        "INFO",
+                        "Final snapshot '" + p.identifier() + "' of cluster '" + e.rec.identifier() + "' succeeded.");
+                e.status = ClusterStatus.DELETING;
+            }
+            ClusterRecord marked = e.rec.withDeleting();
+            state.registry.save(marked);
+            e.rec = marked;
+            job.step("marked");
+            finishDelete(e);
+            e.job = null;
+            return "Cluster " + marked.identifier() + " was deleted.";
+        }
+
+        @Override
+        public String failed(Job job, RuntimeException cause) {
+            e.job = null;
+            return "Deletion of cluster " + e.rec.identifier() + " failed: " + cause.getMessage();
+        }
     }
 
     /**

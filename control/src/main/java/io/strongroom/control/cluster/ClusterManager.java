@@ -1,6 +1,9 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.jobs.JobState;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -178,8 +181,54 @@ public final class ClusterManager implements AutoCloseable {
         }
         m.lifecycle.recover();
         m.restores.resumeJobs();
+        m.modification.resumeResizes();
+        m.settleJobs();
         m.schedule.start();
         return m;
+    }
+
+    /**
+     * Ends the jobs a restart found running that recovery has already finished or undone: snapshots being written
+     * (recovery marked them failed), snapshot deletions (recovery removed the image), cluster deletions (finished
+     * once the record was marked; otherwise the final snapshot was cut short and the cluster stays). Each gets an
+     * event that says what happened.
+     */
+    private void settleJobs() {
+        for (JobRecord r : state.jobs.unfinished()) {
+            Job job = state.jobs.reopen(r);
+            switch (r.kind()) {
+                case CREATE_SNAPSHOT, COPY_SNAPSHOT ->
+                    state.jobs.settle(
+                            job,
+                            JobState.ROLLED_BACK,
+                            "The control plane stopped while snapshot " + r.subject() + " was being written; it is"
+                                    + " marked failed. Delete it and take another.");
+                case DELETE_SNAPSHOT ->
+                    state.jobs.settle(job, JobState.SUCCEEDED, "Snapshot " + r.subject() + " was deleted at start.");
+                case DELETE_CLUSTER -> {
+                    ClusterEntry e = state.byId.get(r.clusterId());
+                    if (e == null) {
+                        state.jobs.settle(job, JobState.SUCCEEDED, "Cluster " + r.subject() + " was deleted at start.");
+                    } else {
+                        state.jobs.settle(
+                                job,
+                                JobState.ROLLED_BACK,
+                                "Stopped by a restart while the final snapshot was taken; the cluster was not deleted.");
+                        state.event(
+                                e.rec,
+                                "REDSHIFT-EVENT-3502",
+                                "ERROR",
+                                "Deletion of cluster '" + e.rec.identifier() + "' was interrupted by a restart while"
+                                        + " its final snapshot was taken; the cluster was not deleted. Delete it"
+                                        + " again.",
+                                "management");
+                    }
+                }
+                default ->
+                    state.jobs.settle(
+                            job, JobState.ROLLED_BACK, "Rolled back at start: no recovery for this kind of job.");
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.control.NodeType;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -15,6 +19,8 @@ import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.function.LongConsumer;
 
 /**
@@ -72,6 +78,7 @@ final class ClusterModification {
                 ? ClusterStatus.RENAMING
                 : layoutChange ? ClusterStatus.RESIZING : ClusterStatus.MODIFYING;
         ClusterRecord before = e.rec;
+        boolean resizing = false;
         synchronized (state.lock) {
             state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), shown);
             if (newId != null
@@ -123,14 +130,17 @@ final class ClusterModification {
                         "security",
                         "management");
             }
-            if (layoutChange && (type != next.nodeType() || nodes != next.numberOfNodes())) {
-                resizeNow(e, type, nodes, "ClassicResize");
-            }
             ClusterView response = new ClusterView(
                     e.rec, shown, state.endpointAddress, q.masterUserPassword() != null, null, e.restore);
+            if (layoutChange && (type != next.nodeType() || nodes != next.numberOfNodes())) {
+                startResize(e, type, nodes, "ClassicResize"); // the job lets the cluster go when it ends
+                resizing = true;
+            }
             return response;
         } finally {
-            e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
+            if (!resizing) {
+                e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
+            }
         }
     }
 
@@ -144,11 +154,112 @@ final class ClusterModification {
         synchronized (state.lock) {
             state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.RESIZING);
         }
+        ClusterView response =
+                new ClusterView(e.rec, ClusterStatus.RESIZING, state.endpointAddress, false, resizeType, e.restore);
+        startResize(e, type, nodes, resizeType);
+        return response;
+    }
+
+    /**
+     * Records and starts the resize job of {@code e}, which the caller moved to {@code resizing}; waits the grace
+     * period. The job's progress is the cluster's DataTransferProgress; it moves the cluster back to {@code
+     * available} when it ends.
+     */
+    private void startResize(ClusterEntry e, NodeType type, int nodes, String resizeType) {
+        Job job;
         try {
-            resizeNow(e, type, nodes, resizeType);
-            return new ClusterView(e.rec, ClusterStatus.RESIZING, state.endpointAddress, false, resizeType, e.restore);
-        } finally {
+            job = state.jobs.create(JobRecord.start(
+                    "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                    JobKind.RESIZE_CLUSTER,
+                    e.rec.accountId(),
+                    e.rec.region(),
+                    e.rec.identifier(),
+                    e.rec.id(),
+                    state.clock.instant(),
+                    Map.of("nodeType", type.wireName(), "numberOfNodes", Integer.toString(nodes), "resizeType", resizeType)));
+        } catch (RuntimeException ex) {
             e.status = ClusterStatus.AVAILABLE;
+            throw ex;
+        }
+        e.job = job;
+        e.transfer = null;
+        state.jobs.launch(job, new ResizeWork(e, type, nodes, resizeType));
+        state.jobs.awaitGrace(job);
+    }
+
+    /**
+     * Resumes the resizes a restart found running: recovery deleted the half-built store and the cluster came up on
+     * its old one, so the copy starts again (or, if the record had switched already, the job only ends).
+     */
+    void resumeResizes() {
+        for (JobRecord r : state.jobs.unfinished()) {
+            if (r.kind() != JobKind.RESIZE_CLUSTER) {
+                continue;
+            }
+            Job job = state.jobs.reopen(r);
+            ClusterEntry e = state.byId.get(r.clusterId());
+            NodeType type = NodeType.of(String.valueOf(r.attribute("nodeType"))).orElse(null);
+            int nodes = Integer.parseInt(r.attributes().getOrDefault("numberOfNodes", "0"));
+            if (e == null || type == null || e.running == null || e.status != ClusterStatus.AVAILABLE) {
+                state.jobs.rolledBack(job, "Rolled back at start: the cluster is gone or not serving.");
+                continue;
+            }
+            synchronized (state.lock) {
+                e.status = ClusterStatus.RESIZING;
+                e.job = job;
+            }
+            state.event(
+                    e.rec,
+                    "REDSHIFT-EVENT-2006",
+                    "INFO",
+                    "Resize of cluster '" + e.rec.identifier() + "' resumed after a restart (job " + r.id() + ").",
+                    "management");
+            state.jobs.launch(
+                    job, new ResizeWork(e, type, nodes, r.attributes().getOrDefault("resizeType", "ClassicResize")));
+        }
+    }
+
+    /** A resize job: {@link #resizeNow}, then the cluster back to available. Thread-safe: one per job. */
+    private final class ResizeWork implements JobEngine.Work {
+        private final ClusterEntry e;
+        private final NodeType type;
+        private final int nodes;
+        private final String resizeType;
+
+        ResizeWork(ClusterEntry e, NodeType type, int nodes, String resizeType) {
+            this.e = e;
+            this.type = type;
+            this.nodes = nodes;
+            this.resizeType = resizeType;
+        }
+
+        @Override
+        public String run(Job job) {
+            try {
+                if (e.rec.nodeType() != type || e.rec.numberOfNodes() != nodes) {
+                    resizeNow(e, type, nodes, resizeType, job);
+                }
+                Job.Progress p = job.progress();
+                e.transfer = new DataTransferInfo(
+                        "SUCCEEDED",
+                        p.totalMegaBytes(),
+                        p.doneMegaBytes(),
+                        p.rateMegaBytesPerSecond(),
+                        p.elapsed().toSeconds(),
+                        0);
+                return "Cluster " + e.rec.identifier() + " is now " + nodes + " x " + type + ".";
+            } finally {
+                e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
+                e.job = null;
+            }
+        }
+
+        @Override
+        public String failed(Job job, RuntimeException cause) {
+            Job.Progress p = job.progress();
+            e.transfer = new DataTransferInfo(
+                    "FAILED", p.totalMegaBytes(), p.doneMegaBytes(), p.rateMegaBytesPerSecond(), p.elapsed().toSeconds(), 0);
+            return "Resize failed; the cluster keeps its previous configuration: " + cause.getMessage();
         }
     }
 
@@ -158,7 +269,7 @@ final class ClusterModification {
      * to the new directory is the commit point; a crash before it leaves the old store in use and the new
      * directory unreferenced (deleted at the next start).
      */
-    private void resizeNow(ClusterEntry e, NodeType type, int nodes, String resizeType) {
+    private void resizeNow(ClusterEntry e, NodeType type, int nodes, String resizeType, Job job) {
         ClusterRecord old = e.rec;
         RunningCluster run = e.running;
         if (run == null) {
@@ -182,7 +293,10 @@ final class ClusterModification {
         try {
             StoreKeys k = run.databaseKey() == null ? StoreKeys.unencrypted() : StoreKeys.of(run.databaseKey());
             fresh = Store.create(target, old.id(), new ClusterLayout(nodes, type.slicesPerNode()), k);
-            copyTables(run.store(), fresh);
+            try (Snapshot snap = run.store().snapshot()) {
+                job.total(ClusterSnapshots.bytesOf(snap) + nonBackupBytes(snap));
+            }
+            copyTables(run.store(), fresh, job::advance, job::checkpoint);
             ClusterRecord next = old.withLayout(type, nodes, newDir);
             state.registry.save(next); // the commit point
             e.rec = next;
@@ -192,6 +306,9 @@ final class ClusterModification {
             }
             ControlState.deleteTree(target);
             state.setRunning(e, run); // serve the old store again
+            if (ex instanceof JobEngine.Stopped) {
+                throw ex; // the control plane is closing: the next start resizes again
+            }
             state.event(
                     old,
                     "REDSHIFT-EVENT-3500",
@@ -251,6 +368,19 @@ final class ClusterModification {
             }
             tx.commit();
         }
+    }
+
+    /** The bytes of the blocks of {@code at}'s BACKUP NO tables (a resize moves those too). */
+    private static long nonBackupBytes(Snapshot at) {
+        long total = 0;
+        for (TableSpec t : at.tables()) {
+            if (!t.backup()) {
+                total += at.table(t.qualifiedName()).blocks().stream()
+                        .mapToLong(b -> b.storedBytes())
+                        .sum();
+            }
+        }
+        return total;
     }
 
     private static String nextStoreDir(ClusterRecord r) {

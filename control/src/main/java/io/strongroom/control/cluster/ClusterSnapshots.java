@@ -1,6 +1,10 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -18,9 +22,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -44,6 +50,8 @@ final class ClusterSnapshots {
     private final SnapshotStore.Faults faults;
     private final Map<String, SnapshotStore> stores = new ConcurrentHashMap<>();
     private final Map<String, SnapshotRecord> snapshotsById = new ConcurrentHashMap<>();
+    /** The jobs writing snapshots, by snapshot id: their progress shows in the snapshot's fields. */
+    private final Map<String, Job> writing = new ConcurrentHashMap<>();
 
     /**
      * @param faults the snapshot stores' fault injector (crash tests; production passes {@link
@@ -87,7 +95,7 @@ final class ClusterSnapshots {
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create snapshot records directory: " + e, e);
         }
-        io.strongroom.control.keyvault.AtomicFile.write(recordFile(s), s.toJson());
+        AtomicFile.write(recordFile(s), s.toJson());
         snapshotsById.put(s.id(), s);
     }
 
@@ -106,7 +114,7 @@ final class ClusterSnapshots {
                 Path records = regionDir.resolve("records");
                 Set<String> keep = new HashSet<>();
                 if (Files.isDirectory(records)) {
-                    io.strongroom.control.keyvault.AtomicFile.deleteStrays(records);
+                    AtomicFile.deleteStrays(records);
                     try (Stream<Path> s = Files.list(records)) {
                         for (Path p : s.sorted().toList()) {
                             SnapshotRecord r = SnapshotRecord.fromJson(Files.readAllBytes(p), p.toString());
@@ -146,14 +154,110 @@ final class ClusterSnapshots {
         String id = ClusterParameters.snapshotIdentifier(snapshotIdentifier);
         int retention = ClusterParameters.manualRetention(r);
         SnapshotRecord created;
+        Job job;
+        io.strongroom.storage.Snapshot at;
         synchronized (state.lock) {
             checkFree(caller.accountId(), region, id);
             state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.AVAILABLE);
+            at = pin(e);
             created = newRecord(e, id, "manual", retention);
             save(created);
+            job = claim(e, created);
         }
-        SnapshotRecord done = take(e, created);
-        return new SnapshotView(done, "creating", null);
+        state.jobs.launch(job, new SnapshotWork(e, created, at));
+        state.jobs.awaitGrace(job);
+        return view(Objects.requireNonNullElse(snapshotsById.get(created.id()), created), "creating");
+    }
+
+    /** The version of {@code e} a snapshot taken now holds; under the lock, after {@link ControlState#begin}. */
+    io.strongroom.storage.Snapshot pin(ClusterEntry e) {
+        RunningCluster run = e.running;
+        if (run == null) {
+            throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
+        }
+        return run.store().snapshot();
+    }
+
+    /**
+     * Records the job that writes snapshot {@code s} of {@code e} (saved {@code creating}) and holds the cluster for
+     * it. Under the lock, after {@link ControlState#begin} found the cluster free. A restart does not resume it: the
+     * version it pinned is gone, so {@link #recover} marks the snapshot failed, with an event.
+     */
+    Job claim(ClusterEntry e, SnapshotRecord s) {
+        Job job = state.jobs.create(JobRecord.start(
+                "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                JobKind.CREATE_SNAPSHOT,
+                s.accountId(),
+                s.region(),
+                s.identifier(),
+                e.rec.id(),
+                state.clock.instant(),
+                Map.of("snapshotId", s.id())));
+        e.job = job;
+        writing.put(s.id(), job);
+        return job;
+    }
+
+    /**
+     * Writes a claimed snapshot from the version pinned when it was requested, with its progress in the snapshot's
+     * fields, and lets the cluster go when it ends. Thread-safe: one per job.
+     */
+    final class SnapshotWork implements JobEngine.Work {
+        private final ClusterEntry e;
+        private final SnapshotRecord s;
+        private final io.strongroom.storage.Snapshot at;
+
+        SnapshotWork(ClusterEntry e, SnapshotRecord s, io.strongroom.storage.Snapshot at) {
+            this.e = e;
+            this.s = s;
+            this.at = at;
+        }
+
+        @Override
+        public String run(Job job) {
+            try (at) {
+                job.total(bytesOf(at));
+                SnapshotRecord done = take(e, s, at, job::advance);
+                return "Snapshot " + done.identifier() + " of cluster " + done.clusterIdentifier() + " is available.";
+            } finally {
+                writing.remove(s.id());
+                e.job = null;
+            }
+        }
+
+        @Override
+        public String failed(Job job, RuntimeException cause) {
+            // take recorded the failure, deleted the half image and wrote the event.
+            return "Snapshot " + s.identifier() + " failed: " + cause.getMessage();
+        }
+    }
+
+    /** Shows {@code job}'s progress in snapshot {@code snapshotId}'s fields until {@link #untrack}. */
+    void track(String snapshotId, Job job) {
+        writing.put(snapshotId, job);
+    }
+
+    void untrack(String snapshotId) {
+        writing.remove(snapshotId);
+    }
+
+    /** The bytes of the blocks a snapshot of {@code at} stores: those of its tables that are backed up. */
+    static long bytesOf(io.strongroom.storage.Snapshot at) {
+        long total = 0;
+        for (io.strongroom.storage.TableSpec t : at.tables()) {
+            if (t.backup()) {
+                total += at.table(t.qualifiedName()).blocks().stream()
+                        .mapToLong(b -> b.storedBytes())
+                        .sum();
+            }
+        }
+        return total;
+    }
+
+    /** What the API shows of snapshot {@code s} with status {@code status}: live progress while a job writes it. */
+    SnapshotView view(SnapshotRecord s, String status) {
+        Job job = writing.get(s.id());
+        return new SnapshotView(s, status, null, job == null ? null : job.progress());
     }
 
     /** Answers ClusterSnapshotAlreadyExists if the caller has a snapshot {@code identifier}. Under the lock. */
@@ -211,8 +315,7 @@ final class ClusterSnapshots {
      * failure marks it failed, with an event; a crash leaves it {@code creating}, which the next start turns
      * into {@code failed} after deleting the half image.
      */
-    SnapshotRecord take(ClusterEntry e, SnapshotRecord s) {
-        RunningCluster run = e.running;
+    SnapshotRecord take(ClusterEntry e, SnapshotRecord s, io.strongroom.storage.Snapshot at, LongConsumer progress) {
         event(
                 s,
                 "REDSHIFT-EVENT-2009",
@@ -222,13 +325,7 @@ final class ClusterSnapshots {
                         + ".");
         long t0 = System.nanoTime();
         try {
-            if (run == null) {
-                throw RedshiftApiException.invalidState("Cluster " + s.clusterIdentifier() + " is not running.");
-            }
-            SnapshotStore.ImageStats st;
-            try (io.strongroom.storage.Snapshot snap = run.store().snapshot()) {
-                st = store(s.region()).write(s.id(), snap);
-            }
+            SnapshotStore.ImageStats st = store(s.region()).write(s.id(), at, progress);
             long elapsed = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
             SnapshotRecord done =
                     s.withStatus("available", st.totalBytes(), st.newBytes(), elapsed, st.excludedTables());
@@ -274,7 +371,7 @@ final class ClusterSnapshots {
                 q.clusterIdentifier() == null ? null : q.clusterIdentifier().toLowerCase(Locale.ROOT);
         if (q.snapshotIdentifier() != null) {
             SnapshotRecord s = require(caller, region, q.snapshotIdentifier(), cluster);
-            return List.of(new SnapshotView(s, s.status(), null));
+            return List.of(view(s, s.status()));
         }
         if (cluster != null
                 && state.find(caller.accountId(), region, cluster).isEmpty()
@@ -290,7 +387,7 @@ final class ClusterSnapshots {
                 .filter(s -> q.startTime() == null || !s.createTime().isBefore(q.startTime()))
                 .filter(s -> q.endTime() == null || !s.createTime().isAfter(q.endTime()))
                 .sorted(Comparator.comparing(SnapshotRecord::createTime).thenComparing(SnapshotRecord::identifier))
-                .map(s -> new SnapshotView(s, s.status(), null))
+                .map(s -> view(s, s.status()))
                 .toList();
     }
 
@@ -317,15 +414,51 @@ final class ClusterSnapshots {
                         "Snapshot " + s.identifier() + " is being created; delete it once it is available.");
             }
             checkNotInUse(s);
-            remove(s);
+            AtomicFile.delete(recordFile(s)); // the commit point: a restart deletes the image of a snapshot with no record
+            snapshotsById.remove(s.id());
         }
+        // Removing the image and freeing the blocks no other snapshot lists scans every image's block list: a job.
+        SnapshotRecord deleted = s;
+        Job job = state.jobs.start(
+                JobRecord.start(
+                        "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                        JobKind.DELETE_SNAPSHOT,
+                        s.accountId(),
+                        s.region(),
+                        s.identifier(),
+                        "",
+                        state.clock.instant(),
+                        Map.of("snapshotId", s.id())),
+                new JobEngine.Work() {
+                    @Override
+                    public String run(Job j) {
+                        store(deleted.region()).delete(deleted.id());
+                        deletedEvent(deleted);
+                        return "Snapshot " + deleted.identifier() + " was deleted.";
+                    }
+
+                    @Override
+                    public String failed(Job j, RuntimeException cause) {
+                        return "Snapshot " + deleted.identifier() + " is deleted; freeing its blocks failed ("
+                                + cause.getMessage() + "); the next start frees them.";
+                    }
+                });
+        state.jobs.awaitGrace(job);
         return new SnapshotView(s, "deleted", null);
+    }
+
+    /** Whether a running job (a restore, a copy) reads snapshot {@code s}. */
+    boolean inUse(SnapshotRecord s) {
+        return state.jobs.records().stream()
+                .anyMatch(j -> !j.state().finished()
+                        && j.kind() != JobKind.CREATE_SNAPSHOT
+                        && s.id().equals(j.attribute("snapshotId")));
     }
 
     /** Refuses (InvalidClusterSnapshotState) while a running restore reads snapshot {@code s}. */
     void checkNotInUse(SnapshotRecord s) {
         for (JobRecord j : state.jobs.records()) {
-            if (!j.state().finished() && s.id().equals(j.attribute("snapshotId"))) {
+            if (!j.state().finished() && j.kind() != JobKind.CREATE_SNAPSHOT && s.id().equals(j.attribute("snapshotId"))) {
                 throw new RedshiftApiException(
                         ErrorCode.INVALID_STATE,
                         "InvalidClusterSnapshotState",
@@ -338,9 +471,13 @@ final class ClusterSnapshots {
 
     /** Deletes a snapshot's record (the commit point), then its image and the blocks nothing else needs. */
     void remove(SnapshotRecord s) {
-        io.strongroom.control.keyvault.AtomicFile.delete(recordFile(s));
+        AtomicFile.delete(recordFile(s));
         snapshotsById.remove(s.id());
         store(s.region()).delete(s.id());
+        deletedEvent(s);
+    }
+
+    private void deletedEvent(SnapshotRecord s) {
         event(
                 s,
                 "REDSHIFT-EVENT-2011",
@@ -375,20 +512,52 @@ final class ClusterSnapshots {
                     "s-" + HexFormat.of().formatHex(state.randomBytes(10)), target, days, state.clock.instant());
             save(copy);
         }
-        try {
-            store(region).copy(source.id(), copy.id());
-        } catch (RuntimeException ex) {
-            save(copy.withStatus("failed"));
-            throw ex instanceof StrongroomException se ? RedshiftApiException.from(se) : ex;
-        }
-        SnapshotRecord done = copy.withStatus("available");
-        save(done);
-        event(
-                done,
-                "REDSHIFT-EVENT-3004",
-                "INFO",
-                "Snapshot '" + source.identifier() + "' was copied to manual snapshot '" + target + "'.");
-        return new SnapshotView(done, "creating", null);
+        SnapshotRecord from = source;
+        SnapshotRecord to = copy;
+        // The copy shares every block; its metadata (manifests: some 150 bytes a block) is what is written.
+        Job job = state.jobs.create(JobRecord.start(
+                "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                JobKind.COPY_SNAPSHOT,
+                caller.accountId(),
+                region,
+                target,
+                "",
+                state.clock.instant(),
+                Map.of("snapshotId", source.id(), "copyId", copy.id())));
+        track(copy.id(), job);
+        job.total(source.totalBytes());
+        state.jobs.launch(job, new JobEngine.Work() {
+            @Override
+            public String run(Job j) {
+                try {
+                    store(region).copy(from.id(), to.id());
+                    j.advance(from.totalBytes());
+                    SnapshotRecord done = to.withStatus("available");
+                    save(done);
+                    event(
+                            done,
+                            "REDSHIFT-EVENT-3004",
+                            "INFO",
+                            "Snapshot '" + from.identifier() + "' was copied to manual snapshot '" + target + "'.");
+                    return "Snapshot " + from.identifier() + " was copied to " + target + ".";
+                } finally {
+                    untrack(to.id());
+                }
+            }
+
+            @Override
+            public String failed(Job j, RuntimeException cause) {
+                save(to.withStatus("failed"));
+                event(
+                        to,
+                        "REDSHIFT-EVENT-3503",
+                        "ERROR",
+                        "Copy of snapshot '" + from.identifier() + "' to '" + target + "' failed: " + cause.getMessage());
+                return "Copy failed: " + cause.getMessage();
+            }
+        });
+        state.jobs.awaitGrace(job);
+        return new SnapshotView(Objects.requireNonNullElse(snapshotsById.get(copy.id()), copy), "creating", null);
     }
 
     /** ModifyClusterSnapshot: a manual snapshot's retention. */

@@ -1,5 +1,7 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -102,19 +104,25 @@ final class SnapshotSchedule implements AutoCloseable {
             }
             String id = "rs:" + c.identifier() + "-" + AUTOMATED_NAME.format(now);
             SnapshotRecord s;
+            Job job;
+            io.strongroom.storage.Snapshot at;
             synchronized (state.lock) {
+                // Held back while another operation runs on the cluster: the next run takes it.
                 if (e.status != ClusterStatus.AVAILABLE
+                        || e.job != null
                         || snapshots.find(c.accountId(), c.region(), id).isPresent()) {
                     continue;
                 }
+                at = snapshots.pin(e);
                 s = snapshots.newRecord(e, id, "automated", -1);
                 snapshots.save(s);
+                job = snapshots.claim(e, s);
             }
-            try {
-                snapshots.take(e, s);
+            // This thread is a background one already: it waits for the job, so runs never overlap.
+            state.jobs.launch(job, snapshots.new SnapshotWork(e, s, at));
+            state.jobs.await(job, Duration.ofDays(1));
+            if (job.record().state() == JobState.SUCCEEDED) {
                 taken++;
-            } catch (RuntimeException ex) {
-                // take recorded the failure and its event; the next run tries again
             }
         }
         for (SnapshotRecord s : List.copyOf(snapshots.records())) {
@@ -128,7 +136,7 @@ final class SnapshotSchedule implements AutoCloseable {
             }
             if (expiry != null && !expiry.isAfter(now) && !s.status().equals("creating")) {
                 synchronized (state.lock) {
-                    if (snapshots.contains(s.id())) {
+                    if (snapshots.contains(s.id()) && !snapshots.inUse(s)) {
                         snapshots.remove(s);
                     }
                 }

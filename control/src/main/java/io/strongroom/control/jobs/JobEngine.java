@@ -180,6 +180,14 @@ public final class JobEngine implements AutoCloseable {
         endUnlaunched(job, JobState.FAILED, why);
     }
 
+    /**
+     * Ends a job that is not running (a restart found it, and recovery finished or undid its work; or its request
+     * failed before launching it) in {@code state}, with why.
+     */
+    public void settle(Job job, JobState state, String why) {
+        endUnlaunched(job, state, why);
+    }
+
     private void endUnlaunched(Job job, JobState state, String why) {
         JobRecord done = job.record().ended(state, clock.instant(), why);
         save(done);
