@@ -2,6 +2,9 @@ package io.strongroom.control;
 
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.Credential;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
@@ -59,6 +62,9 @@ final class ControlFixture implements AutoCloseable {
         control = startControl();
     }
 
+    /** The job hooks of the control planes this fixture starts; a test sets them (and resets them to NONE). */
+    volatile JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
+
     ControlPlane startControl() {
         return ControlPlane.builder(dir.resolve("control"))
                 .kms(kms)
@@ -66,6 +72,17 @@ final class ControlFixture implements AutoCloseable {
                 .clusterPortBase(25439)
                 .clock(clock)
                 .snapshotPolicy(policy)
+                .jobHooks(new JobEngine.Hooks() {
+                    @Override
+                    public void reached(JobRecord job, String step) {
+                        jobHooks.reached(job, step);
+                    }
+
+                    @Override
+                    public void progress(Job job) {
+                        jobHooks.progress(job);
+                    }
+                })
                 .start();
     }
 

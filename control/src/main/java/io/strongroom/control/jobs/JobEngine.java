@@ -138,6 +138,7 @@ public final class JobEngine implements AutoCloseable {
         save(rec);
         Job job = new Job(this, rec);
         running.put(rec.id(), job);
+        hooks.reached(rec, rec.step());
         return job;
     }
 
