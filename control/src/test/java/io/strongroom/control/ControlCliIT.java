@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.Credential;
+import io.strongroom.storage.Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -416,5 +421,91 @@ class ControlCliIT {
                 .failsWith("SignatureDoesNotMatch");
         awsAs("AKIAUNKNOWNKEY000000", "whatever", "redshift", "describe-clusters")
                 .failsWith("InvalidClientTokenId");
+    }
+
+    /**
+     * A restore that takes longer than any request (held mid-way by a job hook, standing in for a snapshot of many
+     * gigabytes) answers at once with the CLI's default settings; describe-clusters shows RestoreStatus progress in
+     * between; once released, {@code aws redshift wait cluster-restored} succeeds and the rows are there.
+     */
+    @Test
+    void restore_answersAtOnce_showsProgress_andTheCliWaiterSucceeds() throws Exception {
+        aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "clirs",
+                        "--node-type",
+                        "ra3.xlplus",
+                        "--number-of-nodes",
+                        "2",
+                        "--master-username",
+                        "admin",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted")
+                .ok();
+        aws("redshift", "wait", "cluster-available", "--cluster-identifier", "clirs").ok();
+        Store store =
+                f.control.running(f.admin.accountId(), "us-east-1", "clirs").orElseThrow().store();
+        JobsSdkIT.writeRandom(store, "a", 400_000, 1);
+        JobsSdkIT.writeRandom(store, "b", 400_000, 2);
+        long[] before = ControlFixture.countAndSum(store, "a");
+        aws("redshift", "create-cluster-snapshot", "--cluster-identifier", "clirs", "--snapshot-identifier", "clirs-s")
+                .ok();
+        aws("redshift", "wait", "snapshot-available", "--snapshot-identifier", "clirs-s").ok();
+
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
+                Job.Progress p = job.progress();
+                if (job.kind() == JobKind.RESTORE_CLUSTER && p.doneBytes() > 0 && p.doneBytes() < p.totalBytes()
+                        && reached.getCount() > 0) {
+                    reached.countDown();
+                    try {
+                        release.await(120, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        try {
+            JsonNode answer = aws(
+                            "redshift",
+                            "restore-from-cluster-snapshot",
+                            "--cluster-identifier",
+                            "clirs-r",
+                            "--snapshot-identifier",
+                            "clirs-s")
+                    .ok()
+                    .json()
+                    .path("Cluster");
+            assertThat(answer.path("ClusterStatus").asText()).isEqualTo("creating");
+            assertThat(reached.await(120, TimeUnit.SECONDS)).isTrue();
+            JsonNode restore = aws("redshift", "describe-clusters", "--cluster-identifier", "clirs-r")
+                    .ok()
+                    .json()
+                    .path("Clusters")
+                    .get(0)
+                    .path("RestoreStatus");
+            assertThat(restore.path("Status").asText()).isEqualTo("restoring");
+            assertThat(restore.path("SnapshotSizeInMegaBytes").asLong()).isPositive();
+            assertThat(restore.path("ProgressInMegaBytes").asLong())
+                    .isLessThan(restore.path("SnapshotSizeInMegaBytes").asLong());
+            assertThat(restore.has("EstimatedTimeToCompletionInSeconds")).isTrue();
+        } finally {
+            release.countDown();
+            f.jobHooks = JobEngine.Hooks.NONE;
+        }
+        // The waiter polls at once and then every 60 s: wait here for the job, so its first poll is the one.
+        JobsSdkIT.waitFor(
+                () -> f.control.running(f.admin.accountId(), "us-east-1", "clirs-r").isPresent(), "the restore");
+        aws("redshift", "wait", "cluster-restored", "--cluster-identifier", "clirs-r").ok();
+        assertThat(ControlFixture.countAndSum(
+                        f.control.running(f.admin.accountId(), "us-east-1", "clirs-r").orElseThrow().store(), "a"))
+                .containsExactly(before);
     }
 }
