@@ -266,12 +266,18 @@ class JobsSdkIT {
         waitFor(() -> cluster("r1").clusterStatus().equals("available"), "r1 available");
         assertThat(cluster("r1").restoreStatus().status()).isEqualTo("completed");
         assertThat(sums("r1")).containsExactly(before);
-        // The restored store reads the snapshot's own block files (hard links), never copies.
+        // The restored store reads the snapshot's own block files in the pool, never copies; a pin keeps them.
         try (Stream<Path> files = Files.walk(store("r1").root())) {
-            for (Path b : files.filter(p -> p.toString().endsWith(".blk")).toList()) {
-                assertThat((int) Files.getAttribute(b, "unix:nlink")).isGreaterThanOrEqualTo(2);
-            }
+            assertThat(files.filter(p -> p.toString().endsWith(".blk"))).isEmpty();
         }
+        String r1 = f.control.allClusters().stream()
+                .filter(c -> c.record().identifier().equals("r1"))
+                .findFirst()
+                .orElseThrow()
+                .record()
+                .id();
+        Path pin = f.dir.resolve("control/snapshots/us-east-1/store/images/pin-" + r1);
+        assertThat(pin.resolve("COMPLETE")).exists();
         assertThat(leftoverRestoreGrants()).isEmpty();
         // Writes go on in the restored cluster, and a reboot reads both kinds of block.
         writeRandom(store("r1"), "c", 1000, 3);
@@ -279,6 +285,9 @@ class JobsSdkIT {
         waitFor(() -> cluster("r1").clusterStatus().equals("available"), "r1 rebooted");
         assertThat(sums("r1")).containsExactly(before);
         assertThat(ControlFixture.countAndSum(store("r1"), "c")[0]).isEqualTo(1000);
+        // Deleting the restored cluster releases the pin.
+        rs.deleteCluster(r -> r.clusterIdentifier("r1").skipFinalClusterSnapshot(true));
+        waitFor(() -> !Files.exists(pin), "the pin released");
     }
 
     @ParameterizedTest

@@ -27,15 +27,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a new store from a snapshot image in time proportional to its metadata: the store reads the image's blocks
- * as they are (hard links to the pool files, a copy only across file systems), and only the block keys are
- * rewrapped, from the snapshot's database key to the new store's. Called by {@link SnapshotStore#restoreShared}.
+ * where they are, in the snapshot pool, and only the block keys are rewrapped, from the snapshot's database key to the
+ * new store's. Called by {@link SnapshotStore#restoreShared}, which pins the blocks first.
  *
  * <p>How this works. The image's commit pointer, catalog and manifests are read and verified with the snapshot's
  * database key (every digest, binding and tag, as opening the image as a store would). Each table keeps its id, its
  * block ids and its manifest version; each manifest entry gets its block key rewrapped (bound to the new store id and
- * the new key's version) and an origin naming the store and table whose binding the block file carries ({@link
- * BlockOrigins}, manifest format 3). The new catalog keeps the image's id counters, so the new store never reuses an
- * id the shared blocks hold. The files are written new and fsynced, the superblock last: a directory without one is
+ * the new key's version), an origin naming the store and table whose binding the block file carries, and the
+ * location of its file in the pool ({@link BlockOrigins}, manifest format 3); a {@code POOL} file names the pool.
+ * The new catalog keeps the image's id counters, so the new store never reuses an id the shared blocks hold.
+ * Nothing is written per block: a hard link per block was measured at 20 µs here, 20 s for a million blocks. The files are written new and fsynced, the superblock last: a directory without one is
  * not a store, so a crash at any step leaves nothing that opens, and the caller deletes the directory and starts over.
  *
  * <p>Alternatives rejected: re-encrypting every block under the new store's keys (the restore then costs a full read
@@ -52,17 +53,17 @@ final class SharedRestore {
     private final Path imageDir;
     private final String imageStoreId;
     private final List<SnapshotStore.Ref> refs;
-    private final java.util.function.Function<SnapshotStore.Ref, Path> poolFile;
+    private final Path pool;
 
-    SharedRestore(
-            Path imageDir,
-            String imageStoreId,
-            List<SnapshotStore.Ref> refs,
-            java.util.function.Function<SnapshotStore.Ref, Path> poolFile) {
+    /**
+     * @param pool the snapshot pool, whose directory {@code imageStoreId} holds the image's blocks under the names
+     *     {@code refs} give
+     */
+    SharedRestore(Path imageDir, String imageStoreId, List<SnapshotStore.Ref> refs, Path pool) {
         this.imageDir = imageDir;
         this.imageStoreId = imageStoreId;
         this.refs = refs;
-        this.poolFile = poolFile;
+        this.pool = pool;
     }
 
     /**
@@ -120,17 +121,16 @@ final class SharedRestore {
             } catch (IOException ex) {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + tableDir + ": " + ex, ex);
             }
-            Path[] sources = new Path[m.blocks().size()];
-            for (int i = 0; i < sources.length; i++) {
-                sources[i] = poolFile.apply(cursor.find(e.tableId(), m.blocks().get(i).blockId()));
-            }
-            WrappedBlockKeys keys = rekey(from, to, newStoreId, e.tableId(), m, t, sources, progress);
+            // Each block is read where the image's pool keeps it; its binding names the store that sealed it (the
+            // image's own store, or the one an earlier restore shared it from).
             BlockOrigins.Builder origins = BlockOrigins.builder(m.blocks().size());
             BlockOrigins.Origin here = new BlockOrigins.Origin(sb.storeId(), e.tableId());
             for (int i = 0; i < m.blocks().size(); i++) {
+                SnapshotStore.Ref r = cursor.find(e.tableId(), m.blocks().get(i).blockId());
                 BlockOrigins.Origin o = m.origins().of(i);
-                origins.add(o != null ? o : here);
+                origins.add(o != null ? o : here, new BlockOrigins.Location(imageStoreId, r.fingerprint()));
             }
+            WrappedBlockKeys keys = rekey(from, to, newStoreId, e.tableId(), m, progress);
             TableManifest nm = new TableManifest(
                     e.tableId(),
                     e.manifestVersion(),
@@ -153,6 +153,7 @@ final class SharedRestore {
             shared += m.blocks().size();
         }
         DurableFiles.fsyncDirectory(t.tablesDir());
+        StoreFiles.writePool(target, pool);
         Catalog c = new Catalog(catalog.seq(), catalog.nextTableId(), catalog.nextBlockId(), entries);
         byte[] cat = t.encodeCatalog(c, to);
         DurableFiles.writeNew(t.catalogFile(c.seq()), cat);
@@ -169,18 +170,11 @@ final class SharedRestore {
     }
 
     /**
-     * Links each block of {@code m} into the new store and gives it its key rewrapped under the new database key,
-     * in chunks on the background workers with this thread helping.
+     * The keys of {@code m}'s blocks rewrapped under the new database key, in chunks on the background workers with
+     * this thread helping.
      */
     private WrappedBlockKeys rekey(
-            Sealer from,
-            Sealer to,
-            String newStoreId,
-            long tableId,
-            TableManifest m,
-            StoreFiles t,
-            Path[] sources,
-            LongConsumer progress) {
+            Sealer from, Sealer to, String newStoreId, long tableId, TableManifest m, LongConsumer progress) {
         List<BlockRef> blocks = m.blocks();
         WrappedBlockKeys keys = m.keys();
         WrappedBlockKeys.Slots out = WrappedBlockKeys.slotsLike(keys);
@@ -191,7 +185,6 @@ final class SharedRestore {
         new BackgroundJob(blocks.size(), CHUNK, 0, System::nanoTime, (lo, hi) -> {
                     for (int i = lo; i < hi; i++) {
                         BlockRef b = blocks.get(i);
-                        link(sources[i], t.blockFile(tableId, b.blockId()));
                         if (next == null) {
                             out.copy(i, keys, i);
                         } else {
@@ -211,22 +204,6 @@ final class SharedRestore {
                 })
                 .run(true, () -> true, progress);
         return out.build();
-    }
-
-    private static void link(Path from, Path to) {
-        try {
-            try {
-                Files.createLink(to, from);
-            } catch (IOException | UnsupportedOperationException e) {
-                if (Files.exists(to)) {
-                    throw e;
-                }
-                Files.copy(from, to);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new StrongroomException(
-                    ErrorCode.IO_ERROR, "cannot link snapshot block " + from + " to " + to + ": " + e, e);
-        }
     }
 
     /**

@@ -8,6 +8,7 @@ import io.strongroom.storage.format.ByteSource;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.StoreFiles;
+import io.strongroom.storage.format.TableManifest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -87,6 +88,11 @@ public final class SnapshotStore {
     private record Refs(String storeId, List<Ref> refs) {}
 
     static final String COMPLETE = "COMPLETE";
+    /**
+     * Prefix of the pin of a store that shares blocks ({@link #restoreShared}): an image with only a block list and
+     * a marker, which keeps those blocks in the pool until {@link #unpin}. Recovery keeps pins; their owner unpins.
+     */
+    static final String PIN = "pin-";
     static final String BLOCKS = "BLOCKS";
     private static final byte[] BLOCKS_MAGIC = {'S', 'R', 'I', 'B'};
     private static final byte[] COMPLETE_MAGIC = {'S', 'R', 'I', 'C'};
@@ -166,8 +172,11 @@ public final class SnapshotStore {
                         continue;
                     }
                     kept.add(e);
-                    for (BlockRef b : v.manifest(e.tableId()).blocks()) {
-                        Path from = src.blockFile(e.tableId(), b.blockId());
+                    TableManifest tm = v.manifest(e.tableId());
+                    for (int i = 0; i < tm.blocks().size(); i++) {
+                        BlockRef b = tm.blocks().get(i);
+                        // A block this store shares with an older snapshot is read from that snapshot's pool file.
+                        Path from = src.blockFile(e.tableId(), tm, i);
                         long size = Files.size(from);
                         Ref r = new Ref(e.tableId(), b.blockId(), fingerprint(from, size), size);
                         refs.add(r);
@@ -299,7 +308,8 @@ public final class SnapshotStore {
             List<String> deleted = new ArrayList<>();
             for (String id : imageIds()) {
                 Path dir = images.resolve(id);
-                if (!keep.contains(id) || !Files.exists(dir.resolve(COMPLETE))) {
+                boolean pinned = id.startsWith(PIN) && Files.exists(dir.resolve(COMPLETE));
+                if (!pinned && (!keep.contains(id) || !Files.exists(dir.resolve(COMPLETE)))) {
                     deleteTree(dir);
                     deleted.add(id);
                 }
@@ -389,11 +399,13 @@ public final class SnapshotStore {
 
     /**
      * Builds a new store {@code newStoreId} in {@code target} from image {@code imageId} without copying or
-     * re-encrypting any block: the new store reads the pool's block files through hard links (copies only across
-     * file systems) and holds their keys rewrapped from {@code imageKeys}, the snapshot's database key, to {@code
-     * targetKeys}, its own ({@link SharedRestore}). Encryption is kept: both keys are encrypted or both are not.
-     * {@code progress} hears blocks done. A crash leaves a {@code target} that does not open as a store (its
-     * superblock comes last); the caller deletes it and starts over. The pool is never written.
+     * re-encrypting any block: the new store reads the pool's block files where they are (its {@code POOL} file
+     * names the pool) and holds their keys rewrapped from {@code imageKeys}, the snapshot's database key, to {@code
+     * targetKeys}, its own ({@link SharedRestore}). A pin ({@code images/pin-<newStoreId>}, the image's block list)
+     * keeps those blocks in the pool after the snapshot is deleted, until {@link #unpin}. Encryption is kept: both
+     * keys are encrypted or both are not. {@code progress} hears blocks done. A crash leaves a {@code target} that
+     * does not open as a store (its superblock comes last) and possibly the pin; the caller deletes the one and
+     * unpins the other, or starts over. No pool block is written.
      */
     public Store restoreShared(
             String imageId, Path target, String newStoreId, StoreKeys imageKeys, StoreKeys targetKeys, LongConsumer progress) {
@@ -405,14 +417,41 @@ public final class SnapshotStore {
                 throw new StrongroomException(ErrorCode.NOT_FOUND, "snapshot image " + imageId + " is not complete");
             }
             refs = readRefs(imageId);
+            // The pin first: from here the blocks stay in the pool whatever happens to the snapshot.
+            Path pin = images.resolve(PIN + newStoreId);
+            deleteTree(pin);
+            try {
+                Files.createDirectories(pin);
+            } catch (IOException e) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + pin + ": " + e, e);
+            }
+            byte[] list = encodeRefs(refs);
+            DurableFiles.writeNew(pin.resolve(BLOCKS), list);
+            DurableFiles.fsyncDirectory(pin);
+            DurableFiles.fsyncDirectory(images);
+            mark(pin, list);
         }
-        // The pool file of a listed block stays while the image is marked; the caller holds the snapshot (its
-        // record) against deletion while the restore runs.
-        String storeId = refs.storeId();
-        new SharedRestore(images.resolve(imageId), storeId, refs.refs(), r -> poolFile(storeId, r))
+        new SharedRestore(images.resolve(imageId), refs.storeId(), refs.refs(), pool)
                 .run(target, newStoreId, imageKeys, targetKeys, progress);
         faults.reached(SnapshotStep.RESTORE_FILES_LINKED, target);
         return Store.open(target, targetKeys);
+    }
+
+    /** The ids of the stores that pin blocks in this pool ({@link #restoreShared}). */
+    public List<String> pinnedStores() {
+        return imageIds().stream()
+                .filter(id -> id.startsWith(PIN))
+                .map(id -> id.substring(PIN.length()))
+                .toList();
+    }
+
+    /**
+     * Releases the blocks store {@code storeId} shared (when the store is deleted, or no longer reads them), then
+     * frees those no image lists. A store that never pinned anything is not an error.
+     */
+    public void unpin(String storeId) {
+        checkName(storeId, "store id");
+        delete(PIN + storeId);
     }
 
     /**
@@ -512,9 +551,7 @@ public final class SnapshotStore {
     }
 
     private Path poolFile(String storeId, Ref r) {
-        return pool.resolve(storeId)
-                .resolve(StoreFiles.hex(r.tableId()))
-                .resolve(StoreFiles.hex(r.blockId()) + "-" + StoreFiles.hex(r.fingerprint()) + ".blk");
+        return StoreFiles.poolBlockFile(pool, storeId, r.tableId(), r.blockId(), r.fingerprint());
     }
 
     /**

@@ -411,7 +411,7 @@ public final class TableReader {
             }
             BlockRef b = blocks.get(idx);
             ColumnVector v = BlockCache.shared().get(store.cacheOwner(), tableId, b.blockId(), () -> {
-                Path file = store.files().blockFile(tableId, b.blockId());
+                Path file = store.files().blockFile(tableId, manifest, indexes[idx]);
                 String place = place(b, file);
                 byte[] bytes = DurableFiles.read(file, place);
                 blocksRead.incrementAndGet();

@@ -108,7 +108,7 @@ public final class Transaction implements AutoCloseable {
                 for (ManifestEntry e : added) {
                     blocks.add(e.ref());
                     keys.add(e);
-                    origins.add(null);
+                    origins.addOwn();
                 }
             }
             return new TableManifest(

@@ -107,12 +107,13 @@ class SharedRestoreTest {
             assertThat(r.storeId()).isEqualTo("restored-store");
             assertThat(checksum(r, "t")).isEqualTo(before);
             assertThat(checksum(r, "u")).isEqualTo(otherBefore);
-            // Every block file is the pool's own file (a hard link), not a copy.
-            for (Path b : blockFiles(target)) {
-                assertThat((int) Files.getAttribute(b, "unix:nlink")).isGreaterThanOrEqualTo(2);
-            }
+            // The store reads the pool's files: it holds no block file of its own, and the pool gained none.
+            assertThat(blockFiles(target)).isEmpty();
+            assertThat(ss.poolBlockCount()).isEqualTo(size.blocks());
+            assertThat(ss.pinnedStores()).containsExactly("restored-store");
             // Writes go on, sealed by the restored store itself.
             append(r, "t", 1_000_000, 2000);
+            assertThat(blockFiles(target)).isNotEmpty();
         }
         String after;
         // The source store and the snapshot can both go: the restored store keeps its links.
@@ -122,7 +123,8 @@ class SharedRestoreTest {
             }
         }
         ss.delete("i1");
-        assertThat(ss.poolBlockCount()).isZero();
+        ss.recover(java.util.Set.of());
+        assertThat(ss.poolBlockCount()).as("pinned by the restored store").isEqualTo(size.blocks());
         try (Store r = Store.open(target, restoredKeys(encrypted))) {
             after = checksum(r, "t");
             assertThat(after).isNotEqualTo(before);
@@ -137,6 +139,37 @@ class SharedRestoreTest {
                 : StoreKeys.unencrypted();
         try (Store r = Store.open(target, reopen)) {
             assertThat(checksum(r, "t")).isEqualTo(after);
+        }
+        // Once the store is gone, its owner unpins, and the shared blocks are freed.
+        ss.unpin("restored-store");
+        assertThat(ss.poolBlockCount()).isZero();
+        assertThat(ss.pinnedStores()).isEmpty();
+    }
+
+    @Test
+    void aSnapshotOfARestoredStore_restoresAgain_readingBlocksSealedTwoStoresBack() {
+        SnapshotStore ss = SnapshotStore.open(tmp.resolve("snaps"));
+        String before;
+        try (Store s = Store.create(tmp.resolve("src"), "src-store", new ClusterLayout(1, 2), sourceKeys(true))) {
+            append(s, "t", 0, 50_000);
+            before = checksum(s, "t");
+            try (Snapshot snap = s.snapshot()) {
+                ss.write("i1", snap);
+            }
+        }
+        String after;
+        try (Store r = ss.restoreShared(
+                "i1", tmp.resolve("r1"), "r1-store", sourceKeys(true), restoredKeys(true), n -> {})) {
+            assertThat(checksum(r, "t")).isEqualTo(before);
+            append(r, "t", 100_000, 500);
+            after = checksum(r, "t");
+            try (Snapshot snap = r.snapshot()) {
+                ss.write("i2", snap);
+            }
+        }
+        StoreKeys third = StoreKeys.of(dek("third/dek", 1, (byte) 13));
+        try (Store r2 = ss.restoreShared("i2", tmp.resolve("r2"), "r2-store", restoredKeys(true), third, n -> {})) {
+            assertThat(checksum(r2, "t")).isEqualTo(after);
         }
     }
 
@@ -178,15 +211,11 @@ class SharedRestoreTest {
         Path target = tmp.resolve("restored");
         ss.restoreShared("i1", target, "restored-store", sourceKeys(true), restoredKeys(true), n -> {})
                 .close();
-        List<Path> restored = blockFiles(target);
+        List<Path> pooled = blockFiles(tmp.resolve("snaps"));
         List<Path> source = blockFiles(src);
-        // A block of the source cluster that the restore never saw, put in place of a restored one.
-        Path victim = restored.get(0);
-        Path foreign = source.stream()
-                .filter(p -> p.getParent().getFileName().equals(victim.getParent().getFileName()))
-                .filter(p -> !restored.stream().anyMatch(q -> q.getFileName().equals(p.getFileName())))
-                .findFirst()
-                .orElseThrow();
+        // A block of the source cluster that the snapshot never saw, put in place of a shared one in the pool.
+        Path victim = pooled.get(0);
+        Path foreign = source.get(source.size() - 1);
         Files.delete(victim);
         Files.copy(foreign, victim, StandardCopyOption.REPLACE_EXISTING);
         try (Store r = Store.open(target, restoredKeys(true))) {

@@ -10,6 +10,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.SnapshotStore;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import java.io.IOException;
@@ -90,6 +91,19 @@ final class ClusterLifecycle {
             }
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + state.storesDir + ": " + e, e);
+        }
+        // Pins of stores no cluster has (a restore that never committed, a deletion cut short) free their blocks.
+        Set<String> regions = new HashSet<>();
+        records.forEach(r -> regions.add(r.region()));
+        state.byId.values().forEach(e -> regions.add(e.rec.region()));
+        regions.addAll(snapshots.regions());
+        for (String region : regions) {
+            SnapshotStore pool = snapshots.store(region);
+            for (String storeId : pool.pinnedStores()) {
+                if (!ids.contains(storeId) && !pending.contains(storeId)) {
+                    pool.unpin(storeId);
+                }
+            }
         }
         for (ClusterEntry e : state.byId.values()) {
             if (e.job != null) {
@@ -392,6 +406,7 @@ final class ClusterLifecycle {
             }
         }
         ControlState.deleteTree(state.storesDir.resolve(r.storeDir()));
+        snapshots.store(r.region()).unpin(r.id()); // blocks a restore shared with a snapshot
         if (r.encrypted()) {
             Optional<VaultEntry> v;
             try {

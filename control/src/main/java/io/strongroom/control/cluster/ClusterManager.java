@@ -80,7 +80,7 @@ public final class ClusterManager implements AutoCloseable {
         this.schedule = new SnapshotSchedule(state, snapshots, snapshotPolicy);
         this.rotation = new ClusterKeyRotation(state, snapshots);
         this.lifecycle = new ClusterLifecycle(state, snapshots, rotation);
-        this.modification = new ClusterModification(state);
+        this.modification = new ClusterModification(state, snapshots);
         this.restores = new SnapshotRestores(state, snapshots);
     }
 

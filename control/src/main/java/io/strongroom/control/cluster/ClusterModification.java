@@ -37,8 +37,11 @@ import java.util.function.LongConsumer;
 final class ClusterModification {
     private final ControlState state;
 
-    ClusterModification(ControlState state) {
+    private final ClusterSnapshots snapshots;
+
+    ClusterModification(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
+        this.snapshots = snapshots;
     }
 
     /** ModifyCluster. */
@@ -320,6 +323,8 @@ final class ClusterModification {
         }
         state.setRunning(e, run.withStore(fresh));
         ControlState.deleteTree(state.storesDir.resolve(old.storeDir()));
+        // The new store holds every block itself: blocks a restore shared with a snapshot are no longer needed.
+        snapshots.store(old.region()).unpin(old.id());
         state.event(
                 e.rec,
                 "REDSHIFT-EVENT-3002",

@@ -195,7 +195,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
                 created.keys().close();
             }
             try {
-                rollBack(state, job.record(), rec);
+                rollBack(state, snapshots, job.record(), rec);
             } catch (RuntimeException undo) {
                 ex.addSuppressed(undo);
             }
@@ -336,7 +336,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
 
     @Override
     public String failed(Job job, RuntimeException cause) {
-        rollBack(state, job.record(), entry.rec);
+        rollBack(state, snapshots, job.record(), entry.rec);
         entry.job = null;
         failedEvent(state, entry.rec, snapshot, cause);
         return "Restore failed and was undone: " + cause.getMessage();
@@ -364,6 +364,12 @@ final class ClusterRestoreJob implements JobEngine.Work {
         state.vault.delete(rec.id());
         retireSnapshotGrant(state, job);
         state.byId.remove(rec.id());
+    }
+
+    /** Also releases the pool blocks the restore pinned. */
+    private static void rollBack(ControlState state, ClusterSnapshots snapshots, JobRecord job, ClusterRecord rec) {
+        rollBack(state, job, rec);
+        snapshots.store(rec.region()).unpin(rec.id());
     }
 
     private void retireSnapshotGrant(Job job) {
@@ -413,7 +419,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
             Job job = state.jobs.reopen(r);
             SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
             if (r.step().equals("accepted") || s == null) {
-                rollBack(state, r, rec);
+                rollBack(state, snapshots, r, rec);
                 String why = s == null
                         ? "its snapshot is gone"
                         : "the control plane stopped before the restore's keys were made";

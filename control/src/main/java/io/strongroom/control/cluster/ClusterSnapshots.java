@@ -78,6 +78,19 @@ final class ClusterSnapshots {
         return snapshotsById.containsKey(id);
     }
 
+    /** The regions that have a snapshot store on disk. */
+    Set<String> regions() {
+        Set<String> out = new HashSet<>(stores.keySet());
+        if (Files.isDirectory(snapshotsDir)) {
+            try (Stream<Path> s = Files.list(snapshotsDir)) {
+                s.filter(Files::isDirectory).forEach(p -> out.add(p.getFileName().toString()));
+            } catch (IOException e) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + snapshotsDir + ": " + e, e);
+            }
+        }
+        return out;
+    }
+
     /** The image store of {@code region}, opened on first use. */
     SnapshotStore store(String region) {
         return stores.computeIfAbsent(

@@ -5,6 +5,8 @@ import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.ClusterLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,9 +33,12 @@ public final class StoreFiles {
     public static final String SUPERBLOCK = "STORE";
     public static final String POINTER = "CURRENT";
     public static final String LOCK = "LOCK";
+    /** Names the snapshot pool of a store that shares blocks with snapshots (a restored one). */
+    public static final String POOL = "POOL";
 
     private final Path root;
     private final String storeId;
+    private volatile @Nullable Path poolRoot;
 
     public StoreFiles(Path root, String storeId) {
         this.root = root;
@@ -74,6 +79,50 @@ public final class StoreFiles {
 
     public Path blockFile(long tableId, long blockId) {
         return tableDir(tableId).resolve(hex(blockId) + ".blk");
+    }
+
+    /**
+     * The file of block {@code i} of {@code m}: in this store's table directory, or, for a block shared with a
+     * snapshot ({@link BlockOrigins#location}), in the snapshot pool that the store's {@code POOL} file names.
+     */
+    public Path blockFile(long tableId, TableManifest m, int i) {
+        BlockRef b = m.blocks().get(i);
+        BlockOrigins.Location l = m.origins().location(i);
+        if (l == null) {
+            return blockFile(tableId, b.blockId());
+        }
+        return poolBlockFile(poolRoot(), l.poolStoreId(), tableId, b.blockId(), l.fingerprint());
+    }
+
+    /** The name of a block in a snapshot pool (docs/format/snapshot.md). */
+    public static Path poolBlockFile(Path pool, String storeId, long tableId, long blockId, long fingerprint) {
+        return pool.resolve(storeId).resolve(hex(tableId)).resolve(hex(blockId) + "-" + hex(fingerprint) + ".blk");
+    }
+
+    private Path poolRoot() {
+        Path p = poolRoot;
+        if (p == null) {
+            Path file = root.resolve(POOL);
+            String place = "pool pointer " + file;
+            if (!Files.exists(file)) {
+                throw Sealer.integrity(place, "is missing, yet the store's manifests name shared blocks", null);
+            }
+            String rel = new String(DurableFiles.read(file, place), StandardCharsets.UTF_8).strip();
+            p = root.resolve(rel).normalize();
+            poolRoot = p;
+        }
+        return p;
+    }
+
+    /**
+     * Writes the {@code POOL} file of the store in {@code root}: the snapshot pool its shared blocks live in, as a
+     * path relative to the store, so the data directory can move as a whole. Not sealed: a wrong path only makes
+     * the shared blocks fail their checks.
+     */
+    public static void writePool(Path root, Path pool) {
+        DurableFiles.writeNew(
+                root.resolve(POOL),
+                root.toAbsolutePath().relativize(pool.toAbsolutePath()).toString().getBytes(StandardCharsets.UTF_8));
     }
 
     public Path spillFile(long spillId) {
