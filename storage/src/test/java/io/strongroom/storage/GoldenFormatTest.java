@@ -32,7 +32,50 @@ class GoldenFormatTest {
         return encrypted ? StoreKeys.of(Fixtures.dek((byte) 11)) : StoreKeys.unencrypted();
     }
 
-    /** Writes the newest format version's golden store (version 2). */
+    /** The restored store's keys in the version 3 golden store (its own DEK, under another key id). */
+    private static StoreKeys restoredKeys(boolean encrypted) {
+        if (!encrypted) {
+            return StoreKeys.unencrypted();
+        }
+        byte[] m = new byte[32];
+        java.util.Arrays.fill(m, (byte) 12);
+        return StoreKeys.of(io.strongroom.crypto.DatabaseKey.ofMaterial(
+                new io.strongroom.crypto.KeyInfo(io.strongroom.crypto.KeyTier.DATABASE, "golden-restored/dek", 1),
+                io.strongroom.crypto.SecretBytes.copyOf(m)));
+    }
+
+    /**
+     * Writes the newest format version's golden store (version 3): the version 2 store, snapshotted into {@code
+     * snapshots/}, restored sharing its blocks into {@code restored/} under another DEK, then 10 more rows appended
+     * there (so its manifest lists shared blocks and blocks of its own).
+     */
+    private static void writeV3(Path root, boolean encrypted) throws IOException {
+        Path source = root.resolve("source");
+        write(source, encrypted);
+        SnapshotStore snapshots = SnapshotStore.open(root.resolve("snapshots"));
+        try (Store s = Store.open(source, keys(encrypted));
+                Snapshot snap = s.snapshot()) {
+            snapshots.write("image", snap);
+        }
+        try (Store r = snapshots.restoreShared(
+                "image", root.resolve("restored"), "golden-restored", keys(encrypted), restoredKeys(encrypted), n -> {})) {
+            try (Transaction tx = r.begin()) {
+                RowBatch b = RowBatch.builder(tx.spec("altered").columns(), 10);
+                for (long id = 510; id < 520; id++) {
+                    b.addRow(v2Row(id));
+                }
+                tx.append("altered", b);
+                tx.commit();
+            }
+        }
+        try (var files = Files.walk(source)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Writes the version 2 golden store. */
     private static void write(Path root, boolean encrypted) {
         try (Store store = Store.create(root, "golden", new ClusterLayout(1, 2), keys(encrypted))) {
             try (Transaction tx = store.begin()) {
@@ -104,8 +147,8 @@ class GoldenFormatTest {
         }
         for (boolean enc : new boolean[] {true, false}) {
             Path root = Path.of(target, enc ? "encrypted" : "unencrypted");
-            write(root, enc);
-            Files.deleteIfExists(root.resolve("LOCK"));
+            writeV3(root, enc);
+            Files.deleteIfExists(root.resolve("restored/LOCK"));
             Properties p = new Properties();
             try (var s = Files.walk(root)) {
                 s.filter(Files::isRegularFile)
@@ -174,6 +217,34 @@ class GoldenFormatTest {
         assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(2);
         assertThat(headerVersions(root.resolve("tables"), ".man")).containsOnly(2);
         assertThat(headerVersions(root.resolve("tables"), ".blk")).containsOnly(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version3Store_restoredSharingASnapshotsBlocks_opensAndReadsTheSameRows(boolean encrypted)
+            throws IOException {
+        String base = "/golden/v3/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = tmp.resolve("golden");
+        copyGolden(base, root);
+        Path restored = root.resolve("restored");
+        try (Store store = Store.open(restored, restoredKeys(encrypted));
+                Snapshot s = store.snapshot()) {
+            List<Object[]> rows = Fixtures.readAll(s.table("altered"));
+            List<Object[]> expected = new java.util.ArrayList<>();
+            for (long id = 0; id < 520; id++) {
+                if (id >= 500 || id % 7 != 3) {
+                    expected.add(v2Row(id));
+                }
+            }
+            assertThat(rows).hasSameSizeAs(expected);
+            for (int i = 0; i < rows.size(); i++) {
+                assertThat(rows.get(i)).containsExactly(expected.get(i));
+            }
+        }
+        assertThat(headerVersions(restored.resolve("tables"), ".man")).containsOnly(3);
+        // The shared blocks are the pool's; the store holds only the blocks of the rows it appended.
+        assertThat(headerVersions(root.resolve("snapshots/pool"), ".blk")).containsOnly(1);
+        assertThat(headerVersions(restored.resolve("tables"), ".blk")).containsOnly(1);
     }
 
     private static List<Integer> headerVersions(Path dir, String suffix) throws IOException {
