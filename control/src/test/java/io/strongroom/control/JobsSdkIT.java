@@ -35,9 +35,11 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.Cluster;
+import software.amazon.awssdk.services.redshift.model.DescribeResizeResponse;
 import software.amazon.awssdk.services.redshift.model.Event;
 import software.amazon.awssdk.services.redshift.model.InvalidClusterSnapshotStateException;
 import software.amazon.awssdk.services.redshift.model.InvalidClusterStateException;
+import software.amazon.awssdk.services.redshift.model.ResizeNotFoundException;
 import software.amazon.awssdk.services.redshift.model.Snapshot;
 import software.amazon.awssdk.services.redshift.model.SourceType;
 import software.amazon.awssdk.services.redshift.model.TableRestoreStatus;
@@ -361,6 +363,8 @@ class JobsSdkIT {
         writeRandom(store("rz"), "a", ROWS, 1);
         writeRandom(store("rz"), "b", ROWS, 2);
         long[] before = sums("rz");
+        assertThatThrownBy(() -> rs.describeResize(r -> r.clusterIdentifier("rz")))
+                .isInstanceOf(ResizeNotFoundException.class);
         Hold hold = new Hold(JobKind.RESIZE_CLUSTER);
         f.jobHooks = hold;
         Cluster answer = rs.resizeCluster(r -> r.clusterIdentifier("rz").numberOfNodes(3)).cluster();
@@ -376,12 +380,19 @@ class JobsSdkIT {
             assertThatThrownBy(() -> rs.createClusterSnapshot(r -> r.clusterIdentifier("rz").snapshotIdentifier("x")))
                     .isInstanceOf(InvalidClusterStateException.class)
                     .hasMessageContaining("resize");
+            DescribeResizeResponse during = rs.describeResize(r -> r.clusterIdentifier("rz"));
+            assertThat(during.status()).isEqualTo("IN_PROGRESS");
+            assertThat(during.targetNumberOfNodes()).isEqualTo(3);
+            assertThat(during.progressInMegaBytes()).isLessThan(during.totalResizeDataInMegaBytes());
         } finally {
             hold.release.countDown();
         }
         waitFor(() -> cluster("rz").clusterStatus().equals("available"), "rz resized");
         assertThat(cluster("rz").numberOfNodes()).isEqualTo(3);
         assertThat(cluster("rz").dataTransferProgress().status()).isEqualTo("SUCCEEDED");
+        DescribeResizeResponse after = rs.describeResize(r -> r.clusterIdentifier("rz"));
+        assertThat(after.status()).isEqualTo("SUCCEEDED");
+        assertThat(after.progressInMegaBytes()).isEqualTo(after.totalResizeDataInMegaBytes());
         assertThat(sums("rz")).containsExactly(before);
 
         CrashAt crash = new CrashAt(JobKind.RESIZE_CLUSTER, "progress");

@@ -187,6 +187,7 @@ class EndToEndIT {
         redshift.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
         redshift.waiter().waitUntilSnapshotAvailable(r -> r.snapshotIdentifier("s1"));
         redshift.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw2").snapshotIdentifier("s1"));
+        redshift.waiter().waitUntilClusterRestored(r -> r.clusterIdentifier("dw2"));
         int restoredPort = redshift.describeClusters(r -> r.clusterIdentifier("dw2"))
                 .clusters()
                 .get(0)

@@ -106,6 +106,12 @@ class SnapshotKillIT {
                     String restored = "r" + n;
                     rs.restoreFromClusterSnapshot(
                             r -> r.clusterIdentifier(restored).snapshotIdentifier(id));
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                    while (control.running(kms.adminCredential().accountId(), "us-east-1", restored)
+                                    .isEmpty()
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(20); // the restore job outlasted its request
+                    }
                     Store store = control.running(kms.adminCredential().accountId(), "us-east-1", restored)
                             .orElseThrow()
                             .store();
@@ -177,6 +183,19 @@ class SnapshotKillIT {
                 }
                 int n = round;
                 rs.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s" + n));
+                // A job writes it; report it once it is available (a large one outlasts its request).
+                while (!rs.describeClusterSnapshots(r -> r.snapshotIdentifier("s" + n))
+                        .snapshots()
+                        .get(0)
+                        .status()
+                        .equals("available")) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
                 System.out.println("snapshot " + n);
                 System.out.flush();
             }

@@ -3,6 +3,7 @@ package io.strongroom.storage;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.Sealer;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -250,7 +252,11 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Deletes files no committed version references; returns the highest block and table ids seen on disk. */
+    /**
+     * Deletes files no committed version references; returns the highest block and table ids seen on disk. Block
+     * files are checked against each table's sorted block ids, not a set of paths: a million-block table would
+     * otherwise cost a million path strings at every open.
+     */
     private static long[] removeUnreferenced(StoreFiles f, StoreVersion v) {
         long maxBlock = 0;
         long maxTable = 0;
@@ -260,7 +266,6 @@ public final class Store implements AutoCloseable {
         for (Catalog.Entry e : v.catalog().tables()) {
             live.put(e.tableId(), e);
             keep.add(f.manifestFile(e.tableId(), e.manifestVersion()));
-            v.manifest(e.tableId()).blocks().forEach(b -> keep.add(f.blockFile(e.tableId(), b.blockId())));
         }
         try {
             deleteAllExcept(f.catalogDir(), keep);
@@ -275,14 +280,20 @@ public final class Store implements AutoCloseable {
                         continue;
                     }
                     maxTable = Math.max(maxTable, id);
+                    long[] own = live.containsKey(id) ? ownBlockIds(v.manifest(id)) : new long[0];
                     try (Stream<Path> s = Files.list(dir)) {
                         for (Path p : s.toList()) {
-                            maxBlock = Math.max(
-                                    maxBlock,
-                                    StoreFiles.parseHex(p.getFileName().toString(), ".blk"));
+                            long block = StoreFiles.parseHex(p.getFileName().toString(), ".blk");
+                            if (block >= 0) {
+                                maxBlock = Math.max(maxBlock, block);
+                                if (Arrays.binarySearch(own, block) < 0) {
+                                    Files.deleteIfExists(p);
+                                }
+                            } else if (!keep.contains(p) && Files.isRegularFile(p)) {
+                                Files.delete(p);
+                            }
                         }
                     }
-                    deleteAllExcept(dir, keep);
                     if (!live.containsKey(id)) {
                         Files.deleteIfExists(dir);
                     }
@@ -293,6 +304,21 @@ public final class Store implements AutoCloseable {
                     ErrorCode.IO_ERROR, "cannot clean up store " + f.root() + ": " + e.getMessage(), e);
         }
         return new long[] {maxBlock, maxTable};
+    }
+
+    /** The sorted ids of the blocks {@code m} lists whose files are in this store (not shared with a snapshot). */
+    private static long[] ownBlockIds(TableManifest m) {
+        List<BlockRef> blocks = m.blocks();
+        long[] ids = new long[blocks.size()];
+        int n = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (m.origins().location(i) == null) {
+                ids[n++] = blocks.get(i).blockId();
+            }
+        }
+        long[] own = Arrays.copyOf(ids, n);
+        Arrays.sort(own);
+        return own;
     }
 
     private static void deleteAllExcept(Path dir, Set<Path> keep) throws IOException {

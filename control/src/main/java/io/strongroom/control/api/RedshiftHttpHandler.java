@@ -6,6 +6,7 @@ import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.crypto.ErrorCode;
@@ -166,6 +167,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                         Boolean.TRUE.equals(p.bool("Classic")))));
             case "RotateEncryptionKey" ->
                 cluster(w, clusters.rotateEncryptionKey(caller, region, p.required("ClusterIdentifier")));
+            case "DescribeResize" -> resize(w, clusters.describeResize(caller, region, p.required("ClusterIdentifier")));
             case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
             case "DeleteCluster" ->
                 cluster(
@@ -283,6 +285,30 @@ public final class RedshiftHttpHandler implements HttpHandler {
 
     private static void cluster(XmlWriter w, ClusterView v) {
         ClusterXml.cluster(w, v);
+    }
+
+    /** The ResizeProgressMessage members, directly in the result. */
+    private static void resize(XmlWriter w, ResizeProgress r) {
+        w.text("TargetNodeType", r.targetNodeType());
+        w.text("TargetNumberOfNodes", r.targetNumberOfNodes());
+        w.text("TargetClusterType", r.targetClusterType());
+        w.text("Status", r.status());
+        w.empty("ImportTablesCompleted");
+        w.empty("ImportTablesInProgress");
+        w.empty("ImportTablesNotStarted");
+        w.text("AvgResizeRateInMegaBytesPerSecond", Double.toString(r.rateMegaBytes()));
+        w.text("TotalResizeDataInMegaBytes", Math.round(r.totalMegaBytes()));
+        w.text("ProgressInMegaBytes", Math.round(r.progressMegaBytes()));
+        w.text("ElapsedTimeInSeconds", r.elapsedSeconds());
+        w.text("EstimatedTimeToCompletionInSeconds", r.etaSeconds());
+        w.text("ResizeType", r.resizeType());
+        if (r.message() != null) {
+            w.text("Message", r.message());
+        }
+        w.text("TargetEncryptionType", r.targetEncryptionType());
+        w.text(
+                "DataTransferProgressPercent",
+                Double.toString(r.totalMegaBytes() == 0 ? 0 : 100.0 * r.progressMegaBytes() / r.totalMegaBytes()));
     }
 
     private void snapshot(XmlWriter w, SnapshotView v) {

@@ -295,6 +295,11 @@ public final class ClusterManager implements AutoCloseable {
         return modification.resize(caller, region, q);
     }
 
+    /** DescribeResize. */
+    public ResizeProgress describeResize(Credential caller, String region, String identifier) {
+        return modification.describeResize(caller, region, identifier);
+    }
+
     /** RotateEncryptionKey: starts a rotation of the cluster's CEK and DEK and answers rotating-keys. */
     public ClusterView rotateEncryptionKey(Credential caller, String region, String identifier) {
         ClusterEntry e = rotation.begin(caller, region, identifier);

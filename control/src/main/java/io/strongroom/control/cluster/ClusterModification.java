@@ -222,6 +222,60 @@ final class ClusterModification {
         }
     }
 
+    /** DescribeResize: the cluster's last resize, or ResizeNotFound when it never had one. */
+    ResizeProgress describeResize(Credential caller, String region, String identifier) {
+        ClusterEntry e = state.require(caller, region, identifier);
+        JobRecord last = state.jobs.records().stream()
+                .filter(r -> r.kind() == JobKind.RESIZE_CLUSTER && r.clusterId().equals(e.rec.id()))
+                .max(java.util.Comparator.comparing(JobRecord::createdAt))
+                .orElseThrow(() -> new RedshiftApiException(
+                        ErrorCode.NOT_FOUND,
+                        "ResizeNotFound",
+                        404,
+                        "Cluster " + e.rec.identifier() + " has not been resized; DescribeResize describes the last"
+                                + " resize of a cluster."));
+        int nodes = Integer.parseInt(last.attributes().getOrDefault("numberOfNodes", "0"));
+        String status = switch (last.state()) {
+            case RUNNING -> "IN_PROGRESS";
+            case SUCCEEDED -> "SUCCEEDED";
+            case FAILED, ROLLED_BACK -> "FAILED";
+        };
+        double total;
+        double done;
+        double rate;
+        long elapsed;
+        long eta;
+        java.util.Optional<Job> live = state.jobs.running(last.id());
+        if (live.isPresent()) {
+            Job.Progress p = live.get().progress();
+            total = p.totalMegaBytes();
+            done = p.doneMegaBytes();
+            rate = p.rateMegaBytesPerSecond();
+            elapsed = p.elapsed().toSeconds();
+            eta = p.etaSeconds();
+        } else {
+            total = Long.parseLong(last.attributes().getOrDefault("totalBytes", "0")) / (1024.0 * 1024.0);
+            long millis = Long.parseLong(last.attributes().getOrDefault("elapsedMillis", "0"));
+            done = status.equals("SUCCEEDED") ? total : 0;
+            rate = millis == 0 ? 0 : done * 1000.0 / millis;
+            elapsed = millis / 1000;
+            eta = 0;
+        }
+        return new ResizeProgress(
+                last.attributes().getOrDefault("nodeType", e.rec.nodeType().wireName()),
+                nodes,
+                nodes == 1 ? "single-node" : "multi-node",
+                status,
+                last.attributes().getOrDefault("resizeType", "ClassicResize"),
+                total,
+                done,
+                rate,
+                elapsed,
+                eta,
+                last.message(),
+                e.rec.encrypted() ? "KMS" : "NONE");
+    }
+
     /** A resize job: {@link #resizeNow}, then the cluster back to available. Thread-safe: one per job. */
     private final class ResizeWork implements JobEngine.Work {
         private final ClusterEntry e;
@@ -243,6 +297,11 @@ final class ClusterModification {
                     resizeNow(e, type, nodes, resizeType, job);
                 }
                 Job.Progress p = job.progress();
+                job.step(
+                        "done",
+                        Map.of(
+                                "totalBytes", Long.toString(p.totalBytes()),
+                                "elapsedMillis", Long.toString(p.elapsed().toMillis())));
                 e.transfer = new DataTransferInfo(
                         "SUCCEEDED",
                         p.totalMegaBytes(),

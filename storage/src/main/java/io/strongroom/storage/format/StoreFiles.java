@@ -129,8 +129,11 @@ public final class StoreFiles {
         return tmpDir().resolve(hex(spillId) + ".spill");
     }
 
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** {@code v} as 16 lowercase hex digits (file names). */
     public static String hex(long v) {
-        return String.format(java.util.Locale.ROOT, "%016x", v);
+        return HEX.toHexDigits(v);
     }
 
     /** Parses a 16-hex-digit file stem, or returns -1. */
