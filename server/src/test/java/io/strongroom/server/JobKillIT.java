@@ -124,7 +124,8 @@ class JobKillIT {
                     Store store = control.running(kms.adminCredential().accountId(), "us-east-1", c.clusterIdentifier())
                             .orElseThrow()
                             .store();
-                    for (char t : TABLES.toCharArray()) {
+                    for (int i = 0; i < TABLES.length(); i++) {
+                        char t = TABLES.charAt(i);
                         assertThat(read(store, "public." + t))
                                 .as("table %s of %s", t, c.clusterIdentifier())
                                 .isEqualTo(ROWS + ":" + t);
@@ -209,7 +210,8 @@ class JobKillIT {
             Store store = control.running(kms.adminCredential().accountId(), "us-east-1", "dw1")
                     .orElseThrow()
                     .store();
-            for (char t : TABLES.toCharArray()) {
+            for (int k = 0; k < TABLES.length(); k++) {
+                char t = TABLES.charAt(k);
                 try (Transaction tx = store.begin()) {
                     tx.createTable(TableSpec.of("public", String.valueOf(t), COLUMNS));
                     RowBatch b = RowBatch.builder(COLUMNS, ROWS);
@@ -221,7 +223,7 @@ class JobKillIT {
                 }
             }
             rs.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("base"));
-            awaitAvailable(rs, () -> rs.describeClusterSnapshots(r -> r.snapshotIdentifier("base"))
+            await(() -> rs.describeClusterSnapshots(r -> r.snapshotIdentifier("base"))
                     .snapshots()
                     .get(0)
                     .status()
@@ -230,17 +232,17 @@ class JobKillIT {
                 int n = round;
                 say("job restore r" + n);
                 rs.restoreFromClusterSnapshot(r -> r.clusterIdentifier("r" + n).snapshotIdentifier("base"));
-                awaitAvailable(rs, () -> available(rs, "r" + n));
+                await(() -> available(rs, "r" + n));
                 say("job resize dw1");
                 rs.resizeCluster(r -> r.clusterIdentifier("dw1").numberOfNodes(n % 2 == 1 ? 3 : 2));
-                awaitAvailable(rs, () -> available(rs, "dw1"));
+                await(() -> available(rs, "dw1"));
                 say("job table restore t" + n);
                 rs.restoreTableFromClusterSnapshot(r -> r.clusterIdentifier("dw1")
                         .snapshotIdentifier("base")
                         .sourceDatabaseName("dev")
                         .sourceTableName("a")
                         .newTableName("a" + n));
-                awaitAvailable(rs, () -> rs.describeTableRestoreStatus(r -> r.clusterIdentifier("dw1"))
+                await(() -> rs.describeTableRestoreStatus(r -> r.clusterIdentifier("dw1"))
                         .tableRestoreStatusDetails()
                         .stream()
                         .allMatch(t -> t.statusAsString().equals("SUCCEEDED")));
@@ -255,8 +257,7 @@ class JobKillIT {
                     .equals("available");
         }
 
-        private static void awaitAvailable(RedshiftClient rs, java.util.function.BooleanSupplier done)
-                throws InterruptedException {
+        private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
             while (!done.getAsBoolean()) {
                 Thread.sleep(50);
             }
