@@ -445,15 +445,19 @@ class ControlCliIT {
                         "Passw0rdX",
                         "--encrypted")
                 .ok();
-        aws("redshift", "wait", "cluster-available", "--cluster-identifier", "clirs").ok();
-        Store store =
-                f.control.running(f.admin.accountId(), "us-east-1", "clirs").orElseThrow().store();
+        aws("redshift", "wait", "cluster-available", "--cluster-identifier", "clirs")
+                .ok();
+        Store store = f.control
+                .running(f.admin.accountId(), "us-east-1", "clirs")
+                .orElseThrow()
+                .store();
         JobsSdkIT.writeRandom(store, "a", 400_000, 1);
         JobsSdkIT.writeRandom(store, "b", 400_000, 2);
         long[] before = ControlFixture.countAndSum(store, "a");
         aws("redshift", "create-cluster-snapshot", "--cluster-identifier", "clirs", "--snapshot-identifier", "clirs-s")
                 .ok();
-        aws("redshift", "wait", "snapshot-available", "--snapshot-identifier", "clirs-s").ok();
+        aws("redshift", "wait", "snapshot-available", "--snapshot-identifier", "clirs-s")
+                .ok();
 
         CountDownLatch reached = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -461,7 +465,9 @@ class ControlCliIT {
             @Override
             public void progress(Job job) {
                 Job.Progress p = job.progress();
-                if (job.kind() == JobKind.RESTORE_CLUSTER && p.doneBytes() > 0 && p.doneBytes() < p.totalBytes()
+                if (job.kind() == JobKind.RESTORE_CLUSTER
+                        && p.doneBytes() > 0
+                        && p.doneBytes() < p.totalBytes()
                         && reached.getCount() > 0) {
                     reached.countDown();
                     try {
@@ -502,10 +508,18 @@ class ControlCliIT {
         }
         // The waiter polls at once and then every 60 s: wait here for the job, so its first poll is the one.
         JobsSdkIT.waitFor(
-                () -> f.control.running(f.admin.accountId(), "us-east-1", "clirs-r").isPresent(), "the restore");
-        aws("redshift", "wait", "cluster-restored", "--cluster-identifier", "clirs-r").ok();
+                () -> f.control
+                        .running(f.admin.accountId(), "us-east-1", "clirs-r")
+                        .isPresent(),
+                "the restore");
+        aws("redshift", "wait", "cluster-restored", "--cluster-identifier", "clirs-r")
+                .ok();
         assertThat(ControlFixture.countAndSum(
-                        f.control.running(f.admin.accountId(), "us-east-1", "clirs-r").orElseThrow().store(), "a"))
+                        f.control
+                                .running(f.admin.accountId(), "us-east-1", "clirs-r")
+                                .orElseThrow()
+                                .store(),
+                        "a"))
                 .containsExactly(before);
     }
 }

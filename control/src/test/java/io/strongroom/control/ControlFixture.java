@@ -1,10 +1,10 @@
 package io.strongroom.control;
 
-import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.kms.AuditTrail;
+import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;

@@ -16,7 +16,6 @@ import io.strongroom.storage.Transaction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -117,7 +116,10 @@ class JobsSdkIT {
     }
 
     private Store store(String id) {
-        return f.control.running(f.admin.accountId(), "us-east-1", id).orElseThrow().store();
+        return f.control
+                .running(f.admin.accountId(), "us-east-1", id)
+                .orElseThrow()
+                .store();
     }
 
     private Cluster cluster(String id) {
@@ -125,7 +127,9 @@ class JobsSdkIT {
     }
 
     private Snapshot snapshot(String id) {
-        return rs.describeClusterSnapshots(r -> r.snapshotIdentifier(id)).snapshots().get(0);
+        return rs.describeClusterSnapshots(r -> r.snapshotIdentifier(id))
+                .snapshots()
+                .get(0);
     }
 
     /** Random values (incompressible), so that the tables are some megabytes and progress shows in whole MB. */
@@ -231,7 +235,10 @@ class JobsSdkIT {
     }
 
     private List<String> events(String source) {
-        return rs.describeEvents(r -> r.sourceIdentifier(source).sourceType(SourceType.CLUSTER).duration(600))
+        return rs
+                .describeEvents(r -> r.sourceIdentifier(source)
+                        .sourceType(SourceType.CLUSTER)
+                        .duration(600))
                 .events()
                 .stream()
                 .map(Event::message)
@@ -243,7 +250,8 @@ class JobsSdkIT {
         long[] before = sums("src");
         Hold hold = new Hold(JobKind.RESTORE_CLUSTER);
         f.jobHooks = hold;
-        Cluster answer = rs.restoreFromClusterSnapshot(r -> r.clusterIdentifier("r1").snapshotIdentifier("base"))
+        Cluster answer = rs.restoreFromClusterSnapshot(
+                        r -> r.clusterIdentifier("r1").snapshotIdentifier("base"))
                 .cluster();
         assertThat(answer.clusterStatus()).isEqualTo("creating");
         await(hold.reached, "the restore part-way");
@@ -309,7 +317,8 @@ class JobsSdkIT {
         restart();
         if (step.equals("accepted")) {
             // Nothing was made yet: rolled back, and said so.
-            assertThat(f.control.allClusters()).noneMatch(c -> c.record().identifier().equals(id));
+            assertThat(f.control.allClusters())
+                    .noneMatch(c -> c.record().identifier().equals(id));
             assertThat(events(id)).anyMatch(m -> m.contains("rolled back"));
         } else {
             waitFor(() -> cluster(id).clusterStatus().equals("available"), id + " available after restart");
@@ -346,12 +355,11 @@ class JobsSdkIT {
         assertThat(ControlFixture.countAndSum(store("src"), "a_back")).containsExactly(before);
         restart();
         waitFor(() -> cluster("src").clusterStatus().equals("available"), "src back");
-        TableRestoreStatus after = rs.describeTableRestoreStatus(r -> r.clusterIdentifier("src"))
-                .tableRestoreStatusDetails()
-                .stream()
-                .filter(t -> t.tableRestoreRequestId().equals(st.tableRestoreRequestId()))
-                .findFirst()
-                .orElseThrow();
+        TableRestoreStatus after =
+                rs.describeTableRestoreStatus(r -> r.clusterIdentifier("src")).tableRestoreStatusDetails().stream()
+                        .filter(t -> t.tableRestoreRequestId().equals(st.tableRestoreRequestId()))
+                        .findFirst()
+                        .orElseThrow();
         assertThat(after.statusAsString()).isEqualTo("SUCCEEDED");
         assertThat(after.totalDataInMegaBytes()).isEqualTo(after.progressInMegaBytes());
         assertThat(leftoverRestoreGrants()).isEmpty();
@@ -367,7 +375,8 @@ class JobsSdkIT {
                 .isInstanceOf(ResizeNotFoundException.class);
         Hold hold = new Hold(JobKind.RESIZE_CLUSTER);
         f.jobHooks = hold;
-        Cluster answer = rs.resizeCluster(r -> r.clusterIdentifier("rz").numberOfNodes(3)).cluster();
+        Cluster answer = rs.resizeCluster(r -> r.clusterIdentifier("rz").numberOfNodes(3))
+                .cluster();
         assertThat(answer.clusterStatus()).isEqualTo("resizing");
         await(hold.reached, "the resize part-way");
         try {
@@ -377,7 +386,8 @@ class JobsSdkIT {
             assertThat(mid.dataTransferProgress().totalDataInMegaBytes()).isPositive();
             assertThat(mid.dataTransferProgress().dataTransferredInMegaBytes())
                     .isLessThan(mid.dataTransferProgress().totalDataInMegaBytes());
-            assertThatThrownBy(() -> rs.createClusterSnapshot(r -> r.clusterIdentifier("rz").snapshotIdentifier("x")))
+            assertThatThrownBy(() -> rs.createClusterSnapshot(
+                            r -> r.clusterIdentifier("rz").snapshotIdentifier("x")))
                     .isInstanceOf(InvalidClusterStateException.class)
                     .hasMessageContaining("resize");
             DescribeResizeResponse during = rs.describeResize(r -> r.clusterIdentifier("rz"));
@@ -416,7 +426,8 @@ class JobsSdkIT {
         writeRandom(store("sn"), "b", ROWS, 2);
         Hold hold = new Hold(JobKind.CREATE_SNAPSHOT);
         f.jobHooks = hold;
-        Snapshot answer = rs.createClusterSnapshot(r -> r.clusterIdentifier("sn").snapshotIdentifier("sn-1"))
+        Snapshot answer = rs.createClusterSnapshot(
+                        r -> r.clusterIdentifier("sn").snapshotIdentifier("sn-1"))
                 .snapshot();
         assertThat(answer.status()).isEqualTo("creating");
         await(hold.reached, "the snapshot part-way");

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,8 @@ import software.amazon.awssdk.services.redshift.model.Cluster;
 
 /**
  * A real {@code kill -9} of a process running jobs in a loop (a restore from a snapshot, a resize, a table restore,
- * each slowed by a job hook so that the kill lands inside one): after a restart every job has ended (finished or
+ * a cluster deletion with its final snapshot, a snapshot deletion; each slowed by a job hook so that the kill lands
+ * inside one): after a restart every job has ended (finished or
  * rolled back), no cluster is left in a transitional status, every cluster holds its rows, no temporary grant is
  * left on the KMS key, and every table restore reports SUCCEEDED or FAILED. The seed of the kill point is printed.
  */
@@ -73,10 +75,11 @@ class JobKillIT {
     void killMinus9_duringJobs_thenRestart_everyJobEndsAndNothingIsLost() throws Exception {
         long seed = Long.getLong("strongroom.seed", new Random().nextLong());
         System.out.println("JobKillIT seed " + seed + " (replay with -Dstrongroom.seed=" + seed + ")");
-        Random random = new Random(seed);
+        SplittableRandom random = new SplittableRandom(seed); // java.util.Random's first draws follow small seeds
         Path dir = Files.createTempDirectory("strongroom-jobkill");
         try {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(
                             java,
                             "--enable-native-access=ALL-UNNAMED",
@@ -87,7 +90,7 @@ class JobKillIT {
                     .redirectErrorStream(true)
                     .start();
             // Kill inside the k-th job, after a random part of it.
-            int target = 1 + random.nextInt(5);
+            int target = 1 + random.nextInt(10);
             long delayMillis = random.nextInt(600);
             String killedIn = null;
             try (BufferedReader r =
@@ -131,13 +134,20 @@ class JobKillIT {
                                 .isEqualTo(ROWS + ":" + t);
                     }
                 }
-                Cluster dw1 = rs.describeClusters(r -> r.clusterIdentifier("dw1")).clusters().get(0);
+                assertThat(rs.describeClusterSnapshots().snapshots())
+                        .allMatch(sn ->
+                                sn.status().equals("available") || sn.status().equals("failed"));
+                Cluster dw1 = rs.describeClusters(r -> r.clusterIdentifier("dw1"))
+                        .clusters()
+                        .get(0);
                 assertThat(dw1.numberOfNodes()).isBetween(2, 3);
-                waitFor(() -> rs.describeTableRestoreStatus(r -> r.clusterIdentifier("dw1"))
-                        .tableRestoreStatusDetails()
-                        .stream()
-                        .allMatch(t -> t.statusAsString().equals("SUCCEEDED")
-                                || t.statusAsString().equals("FAILED")));
+                waitFor(
+                        () -> rs
+                                .describeTableRestoreStatus(r -> r.clusterIdentifier("dw1"))
+                                .tableRestoreStatusDetails()
+                                .stream()
+                                .allMatch(t -> t.statusAsString().equals("SUCCEEDED")
+                                        || t.statusAsString().equals("FAILED")));
                 String keyArn = dw1.kmsKeyId();
                 waitFor(() -> keys.listGrants(r -> r.keyId(keyArn)).grants().stream()
                         .noneMatch(g -> g.name() != null && g.name().startsWith("redshift-restore-")));
@@ -242,10 +252,18 @@ class JobKillIT {
                         .sourceDatabaseName("dev")
                         .sourceTableName("a")
                         .newTableName("a" + n));
-                await(() -> rs.describeTableRestoreStatus(r -> r.clusterIdentifier("dw1"))
-                        .tableRestoreStatusDetails()
-                        .stream()
-                        .allMatch(t -> t.statusAsString().equals("SUCCEEDED")));
+                await(
+                        () -> rs
+                                .describeTableRestoreStatus(r -> r.clusterIdentifier("dw1"))
+                                .tableRestoreStatusDetails()
+                                .stream()
+                                .allMatch(t -> t.statusAsString().equals("SUCCEEDED")));
+                say("job delete r" + n + " with a final snapshot");
+                rs.deleteCluster(r -> r.clusterIdentifier("r" + n).finalClusterSnapshotIdentifier("f" + n));
+                await(() -> rs.describeClusters().clusters().stream()
+                        .noneMatch(c -> c.clusterIdentifier().equals("r" + n)));
+                say("job delete snapshot f" + n);
+                rs.deleteClusterSnapshot(r -> r.snapshotIdentifier("f" + n));
             }
         }
 

@@ -4,9 +4,9 @@ import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.format.Bindings;
 import io.strongroom.storage.format.BlockOrigins;
 import io.strongroom.storage.format.BlockRef;
-import io.strongroom.storage.format.Bindings;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
 import io.strongroom.storage.format.Sealer;
@@ -75,12 +75,14 @@ final class SharedRestore {
         if (sb.encrypted() != imageKeys.encrypted()
                 || (sb.encrypted() && !Objects.equals(sb.databaseKeyId(), imageKeys.keyId()))) {
             throw new StrongroomException(
-                    ErrorCode.WRONG_KEY, "snapshot image of store " + sb.storeId() + " does not open with the key given");
+                    ErrorCode.WRONG_KEY,
+                    "snapshot image of store " + sb.storeId() + " does not open with the key given");
         }
         if (sb.encrypted() != targetKeys.encrypted()) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,
-                    "a shared restore keeps the snapshot's encryption (" + (sb.encrypted() ? "encrypted" : "unencrypted")
+                    "a shared restore keeps the snapshot's encryption ("
+                            + (sb.encrypted() ? "encrypted" : "unencrypted")
                             + "); changing it needs the copying restore");
         }
         Sealer from = new Sealer(imageKeys, sb.newestKeyVersion());
@@ -113,8 +115,12 @@ final class SharedRestore {
                 entries.add(e);
                 continue;
             }
-            TableManifest m =
-                    img.readManifest(e.tableId(), e.manifestVersion(), e.manifestDigest(), from, e.spec().qualifiedName());
+            TableManifest m = img.readManifest(
+                    e.tableId(),
+                    e.manifestVersion(),
+                    e.manifestDigest(),
+                    from,
+                    e.spec().qualifiedName());
             Path tableDir = t.tableDir(e.tableId());
             try {
                 Files.createDirectories(tableDir);
@@ -144,12 +150,7 @@ final class SharedRestore {
             DurableFiles.writeNew(t.manifestFile(e.tableId(), nm.version()), file);
             DurableFiles.fsyncDirectory(tableDir);
             entries.add(new Catalog.Entry(
-                    e.tableId(),
-                    e.spec(),
-                    e.nextColumnId(),
-                    nm.version(),
-                    StoreFiles.sha256(file),
-                    e.liveRows()));
+                    e.tableId(), e.spec(), e.nextColumnId(), nm.version(), StoreFiles.sha256(file), e.liveRows()));
             shared += m.blocks().size();
         }
         DurableFiles.fsyncDirectory(t.tablesDir());

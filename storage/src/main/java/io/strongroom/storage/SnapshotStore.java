@@ -93,6 +93,7 @@ public final class SnapshotStore {
      * a marker, which keeps those blocks in the pool until {@link #unpin}. Recovery keeps pins; their owner unpins.
      */
     static final String PIN = "pin-";
+
     static final String BLOCKS = "BLOCKS";
     private static final byte[] BLOCKS_MAGIC = {'S', 'R', 'I', 'B'};
     private static final byte[] COMPLETE_MAGIC = {'S', 'R', 'I', 'C'};
@@ -408,7 +409,12 @@ public final class SnapshotStore {
      * unpins the other, or starts over. No pool block is written.
      */
     public Store restoreShared(
-            String imageId, Path target, String newStoreId, StoreKeys imageKeys, StoreKeys targetKeys, LongConsumer progress) {
+            String imageId,
+            Path target,
+            String newStoreId,
+            StoreKeys imageKeys,
+            StoreKeys targetKeys,
+            LongConsumer progress) {
         checkName(imageId, "image id");
         checkName(newStoreId, "store id");
         Refs refs;

@@ -58,7 +58,12 @@ class GoldenFormatTest {
             snapshots.write("image", snap);
         }
         try (Store r = snapshots.restoreShared(
-                "image", root.resolve("restored"), "golden-restored", keys(encrypted), restoredKeys(encrypted), n -> {})) {
+                "image",
+                root.resolve("restored"),
+                "golden-restored",
+                keys(encrypted),
+                restoredKeys(encrypted),
+                n -> {})) {
             try (Transaction tx = r.begin()) {
                 RowBatch b = RowBatch.builder(tx.spec("altered").columns(), 10);
                 for (long id = 510; id < 520; id++) {
@@ -221,8 +226,7 @@ class GoldenFormatTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    void version3Store_restoredSharingASnapshotsBlocks_opensAndReadsTheSameRows(boolean encrypted)
-            throws IOException {
+    void version3Store_restoredSharingASnapshotsBlocks_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
         String base = "/golden/v3/" + (encrypted ? "encrypted" : "unencrypted") + "/";
         Path root = tmp.resolve("golden");
         copyGolden(base, root);

@@ -158,8 +158,8 @@ class SharedRestoreTest {
             }
         }
         String after;
-        try (Store r = ss.restoreShared(
-                "i1", tmp.resolve("r1"), "r1-store", sourceKeys(true), restoredKeys(true), n -> {})) {
+        try (Store r =
+                ss.restoreShared("i1", tmp.resolve("r1"), "r1-store", sourceKeys(true), restoredKeys(true), n -> {})) {
             assertThat(checksum(r, "t")).isEqualTo(before);
             append(r, "t", 100_000, 500);
             after = checksum(r, "t");

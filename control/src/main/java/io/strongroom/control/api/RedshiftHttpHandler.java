@@ -6,8 +6,8 @@ import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
-import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -167,7 +167,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                         Boolean.TRUE.equals(p.bool("Classic")))));
             case "RotateEncryptionKey" ->
                 cluster(w, clusters.rotateEncryptionKey(caller, region, p.required("ClusterIdentifier")));
-            case "DescribeResize" -> resize(w, clusters.describeResize(caller, region, p.required("ClusterIdentifier")));
+            case "DescribeResize" ->
+                resize(w, clusters.describeResize(caller, region, p.required("ClusterIdentifier")));
             case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
             case "DeleteCluster" ->
                 cluster(

@@ -271,7 +271,8 @@ final class ClusterKeys {
         try {
             KmsClient service = kms.asService(region);
             int n = 0;
-            for (GrantListEntry g : service.listRetirableGrantsPaginator(r -> r.retiringPrincipal(kms.servicePrincipalArn()))
+            for (GrantListEntry g : service.listRetirableGrantsPaginator(
+                            r -> r.retiringPrincipal(kms.servicePrincipalArn()))
                     .grants()) {
                 if (name.equals(g.name()) && keyArn.equals(g.keyId())) {
                     service.retireGrant(r -> r.keyId(keyArn).grantId(g.grantId()));

@@ -364,7 +364,8 @@ final class ClusterLifecycle {
                             p,
                             "REDSHIFT-EVENT-3502",
                             "ERROR",
-                            "Final snapshot of cluster '" + e.rec.identifier() + "' failed; the cluster was not deleted.");
+                            "Final snapshot of cluster '" + e.rec.identifier()
+                                    + "' failed; the cluster was not deleted.");
                     throw ex;
                 } finally {
                     snapshots.untrack(p.id());

@@ -179,7 +179,13 @@ final class ClusterModification {
                     e.rec.identifier(),
                     e.rec.id(),
                     state.clock.instant(),
-                    Map.of("nodeType", type.wireName(), "numberOfNodes", Integer.toString(nodes), "resizeType", resizeType)));
+                    Map.of(
+                            "nodeType",
+                            type.wireName(),
+                            "numberOfNodes",
+                            Integer.toString(nodes),
+                            "resizeType",
+                            resizeType)));
         } catch (RuntimeException ex) {
             e.status = ClusterStatus.AVAILABLE;
             throw ex;
@@ -320,7 +326,12 @@ final class ClusterModification {
         public String failed(Job job, RuntimeException cause) {
             Job.Progress p = job.progress();
             e.transfer = new DataTransferInfo(
-                    "FAILED", p.totalMegaBytes(), p.doneMegaBytes(), p.rateMegaBytesPerSecond(), p.elapsed().toSeconds(), 0);
+                    "FAILED",
+                    p.totalMegaBytes(),
+                    p.doneMegaBytes(),
+                    p.rateMegaBytesPerSecond(),
+                    p.elapsed().toSeconds(),
+                    0);
             return "Resize failed; the cluster keeps its previous configuration: " + cause.getMessage();
         }
     }

@@ -84,7 +84,11 @@ final class ClusterRestoreJob implements JobEngine.Work {
 
     /** RestoreFromClusterSnapshot: checks, records and starts the job; answers {@code creating}. */
     static ClusterView request(
-            ControlState state, ClusterSnapshots snapshots, Credential caller, String region, ClusterRequests.Restore q) {
+            ControlState state,
+            ClusterSnapshots snapshots,
+            Credential caller,
+            String region,
+            ClusterRequests.Restore q) {
         String identifier = ClusterParameters.identifier(q.identifier(), "ClusterIdentifier");
         if (q.hsmRequested()) {
             throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
@@ -210,8 +214,12 @@ final class ClusterRestoreJob implements JobEngine.Work {
                 new ClusterRestoreJob(state, snapshots, entry, s, shared, created == null ? null : created.keys()));
         state.jobs.awaitGrace(job);
         return new ClusterView(
-                rec, ClusterStatus.CREATING, state.endpointAddress, false, null, state.view(entry, entry.status)
-                        .restore());
+                rec,
+                ClusterStatus.CREATING,
+                state.endpointAddress,
+                false,
+                null,
+                state.view(entry, entry.status).restore());
     }
 
     static String grantName(String jobId) {
@@ -240,7 +248,8 @@ final class ClusterRestoreJob implements JobEngine.Work {
                                 .get(rec.id())
                                 .orElseThrow(() -> new StrongroomException(
                                         ErrorCode.INTEGRITY_FAILURE,
-                                        "the key vault has no entry for cluster " + rec.identifier() + " being restored")),
+                                        "the key vault has no entry for cluster " + rec.identifier()
+                                                + " being restored")),
                         rec.region());
             }
             StoreKeys ownStoreKeys = own == null ? StoreKeys.unencrypted() : StoreKeys.of(own.dek);
@@ -256,16 +265,16 @@ final class ClusterRestoreJob implements JobEngine.Work {
                     SnapshotStore.ImageSize size = images.size(snapshot.id());
                     job.total(size.bytes());
                     long bytesPerBlock = size.blocks() == 0 ? 0 : size.bytes() / size.blocks();
-                    store = images.restoreShared(
-                            snapshot.id(), storeRoot, rec.id(), snapStoreKeys, ownStoreKeys, n -> {
-                                job.advance(n * bytesPerBlock);
-                                job.checkpoint();
-                            });
+                    store = images.restoreShared(snapshot.id(), storeRoot, rec.id(), snapStoreKeys, ownStoreKeys, n -> {
+                        job.advance(n * bytesPerBlock);
+                        job.checkpoint();
+                    });
                 } else {
                     store = Store.create(
                             storeRoot,
                             rec.id(),
-                            new ClusterLayout(rec.numberOfNodes(), rec.nodeType().slicesPerNode()),
+                            new ClusterLayout(
+                                    rec.numberOfNodes(), rec.nodeType().slicesPerNode()),
                             ownStoreKeys);
                     try (Store image = images.restore(snapshot.id(), scratch, snapStoreKeys)) {
                         ClusterModification.copyTables(image, store, job::advance, job::checkpoint);
@@ -292,7 +301,9 @@ final class ClusterRestoreJob implements JobEngine.Work {
         long elapsedMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
         double mb = snapshot.totalBytes() / (1024.0 * 1024.0);
         entry.restore = new RestoreInfo("completed", mb, mb, elapsedMs / 1000, mb * 1000.0 / elapsedMs, 0);
-        state.setRunning(entry, own == null ? new RunningCluster(store, null, null) : new RunningCluster(store, own.cek, own.dek));
+        state.setRunning(
+                entry,
+                own == null ? new RunningCluster(store, null, null) : new RunningCluster(store, own.cek, own.dek));
         entry.status = ClusterStatus.AVAILABLE;
         entry.job = null;
         completedEvents();
@@ -355,9 +366,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
         ControlState.deleteTree(state.storesDir.resolve(rec.id() + "-restore"));
         state.registry.delete(rec.id());
         try {
-            state.vault
-                    .get(rec.id())
-                    .ifPresent(v -> state.keys.retireGrant(rec.region(), v.rootKeyArn(), v.grantId()));
+            state.vault.get(rec.id()).ifPresent(v -> state.keys.retireGrant(rec.region(), v.rootKeyArn(), v.grantId()));
         } catch (StrongroomException damaged) {
             // A damaged entry of a cluster being undone has nothing worth keeping.
         }

@@ -69,7 +69,8 @@ final class ClusterSnapshots {
     }
 
     /** The snapshot whose id (not identifier) is {@code id}, or null. */
-    @Nullable SnapshotRecord byId(@Nullable String id) {
+    @Nullable
+    SnapshotRecord byId(@Nullable String id) {
         return id == null ? null : snapshotsById.get(id);
     }
 
@@ -83,7 +84,8 @@ final class ClusterSnapshots {
         Set<String> out = new HashSet<>(stores.keySet());
         if (Files.isDirectory(snapshotsDir)) {
             try (Stream<Path> s = Files.list(snapshotsDir)) {
-                s.filter(Files::isDirectory).forEach(p -> out.add(p.getFileName().toString()));
+                s.filter(Files::isDirectory)
+                        .forEach(p -> out.add(p.getFileName().toString()));
             } catch (IOException e) {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + snapshotsDir + ": " + e, e);
             }
@@ -427,7 +429,8 @@ final class ClusterSnapshots {
                         "Snapshot " + s.identifier() + " is being created; delete it once it is available.");
             }
             checkNotInUse(s);
-            AtomicFile.delete(recordFile(s)); // the commit point: a restart deletes the image of a snapshot with no record
+            AtomicFile.delete(
+                    recordFile(s)); // the commit point: a restart deletes the image of a snapshot with no record
             snapshotsById.remove(s.id());
         }
         // Removing the image and freeing the blocks no other snapshot lists scans every image's block list: a job.
@@ -471,13 +474,16 @@ final class ClusterSnapshots {
     /** Refuses (InvalidClusterSnapshotState) while a running restore reads snapshot {@code s}. */
     void checkNotInUse(SnapshotRecord s) {
         for (JobRecord j : state.jobs.records()) {
-            if (!j.state().finished() && j.kind() != JobKind.CREATE_SNAPSHOT && s.id().equals(j.attribute("snapshotId"))) {
+            if (!j.state().finished()
+                    && j.kind() != JobKind.CREATE_SNAPSHOT
+                    && s.id().equals(j.attribute("snapshotId"))) {
                 throw new RedshiftApiException(
                         ErrorCode.INVALID_STATE,
                         "InvalidClusterSnapshotState",
                         400,
-                        "Snapshot " + s.identifier() + " is being restored (" + j.kind().description() + " of '"
-                                + j.subject() + "', job " + j.id() + "); delete it once that has finished.");
+                        "Snapshot " + s.identifier() + " is being restored ("
+                                + j.kind().description() + " of '" + j.subject() + "', job " + j.id()
+                                + "); delete it once that has finished.");
             }
         }
     }
@@ -565,7 +571,8 @@ final class ClusterSnapshots {
                         to,
                         "REDSHIFT-EVENT-3503",
                         "ERROR",
-                        "Copy of snapshot '" + from.identifier() + "' to '" + target + "' failed: " + cause.getMessage());
+                        "Copy of snapshot '" + from.identifier() + "' to '" + target + "' failed: "
+                                + cause.getMessage());
                 return "Copy failed: " + cause.getMessage();
             }
         });

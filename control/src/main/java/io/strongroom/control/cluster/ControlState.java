@@ -52,6 +52,7 @@ final class ControlState {
     final ClusterKeys keys;
     /** Long operations, recorded and run in the background ({@link JobEngine}). */
     final JobEngine jobs;
+
     final InstantSource clock;
     final SecureRandom random;
     /** The host name every cluster's endpoint shows. */

@@ -9,13 +9,13 @@ import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
-import io.strongroom.storage.RowBatch;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -280,9 +280,15 @@ final class SnapshotRestores {
                 } finally {
                     ControlState.deleteTree(scratch);
                 }
-                job.step(COMMITTED, Map.of("totalBytes", Long.toString(job.progress().totalBytes())));
+                job.step(
+                        COMMITTED,
+                        Map.of("totalBytes", Long.toString(job.progress().totalBytes())));
                 state.event(
-                        e.rec, "REDSHIFT-EVENT-3003", "INFO", "Cluster '" + e.rec.identifier() + "': " + done, "management");
+                        e.rec,
+                        "REDSHIFT-EVENT-3003",
+                        "INFO",
+                        "Cluster '" + e.rec.identifier() + "': " + done,
+                        "management");
                 return done;
             }
         }
@@ -294,8 +300,9 @@ final class SnapshotRestores {
                     e.rec,
                     "REDSHIFT-EVENT-3501",
                     "ERROR",
-                    "Cluster '" + e.rec.identifier() + "': table restore " + job.record().attribute("requestId")
-                            + " from snapshot '" + s.identifier() + "' failed: " + cause.getMessage(),
+                    "Cluster '" + e.rec.identifier() + "': table restore "
+                            + job.record().attribute("requestId") + " from snapshot '" + s.identifier() + "' failed: "
+                            + cause.getMessage(),
                     "management");
             return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         }
@@ -398,7 +405,8 @@ final class SnapshotRestores {
         }
         List<TableRestoreStatus> out = state.jobs.records().stream()
                 .filter(r -> r.kind() == JobKind.RESTORE_TABLE)
-                .filter(r -> r.accountId().equals(caller.accountId()) && r.region().equals(region))
+                .filter(r ->
+                        r.accountId().equals(caller.accountId()) && r.region().equals(region))
                 .filter(r -> clusterIdentifier == null || r.subject().equalsIgnoreCase(clusterIdentifier))
                 .filter(r -> requestId == null || requestId.equals(r.attribute("requestId")))
                 .sorted(Comparator.comparing(JobRecord::createdAt).thenComparing(JobRecord::id))

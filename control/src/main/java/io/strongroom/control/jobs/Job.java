@@ -96,7 +96,11 @@ public final class Job {
      * @param eta time to completion at that rate, or null before anything is done
      */
     public record Progress(
-            long doneBytes, long totalBytes, Duration elapsed, double rateBytesPerSecond, @Nullable Duration eta) {
+            long doneBytes,
+            long totalBytes,
+            Duration elapsed,
+            double rateBytesPerSecond,
+            @Nullable Duration eta) {
         private static final double MB = 1024.0 * 1024.0;
 
         public double doneMegaBytes() {

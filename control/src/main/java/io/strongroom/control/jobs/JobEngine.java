@@ -83,8 +83,8 @@ public final class JobEngine implements AutoCloseable {
     final Hooks hooks;
     private final Map<String, JobRecord> records = new ConcurrentHashMap<>();
     private final Map<String, Job> running = new ConcurrentHashMap<>();
-    private final ExecutorService threads =
-            Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("strongroom-job-", 0).factory());
+    private final ExecutorService threads = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("strongroom-job-", 0).factory());
     volatile boolean closing;
 
     private JobEngine(Path dir, InstantSource clock, Duration grace, Hooks hooks) {
@@ -105,9 +105,11 @@ public final class JobEngine implements AutoCloseable {
             Files.createDirectories(dir);
             AtomicFile.deleteStrays(dir);
             try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                for (Path p :
+                        s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                     JobRecord r = JobRecord.fromJson(Files.readAllBytes(p), p.toString());
-                    if (r.endedAt() != null && r.endedAt().isBefore(clock.instant().minus(HISTORY))) {
+                    if (r.endedAt() != null
+                            && r.endedAt().isBefore(clock.instant().minus(HISTORY))) {
                         AtomicFile.delete(p);
                     } else {
                         e.records.put(r.id(), r);

@@ -55,7 +55,18 @@ public record JobRecord(
             Instant now,
             Map<String, String> attributes) {
         return new JobRecord(
-                id, kind, accountId, region, subject, clusterId, JobState.RUNNING, "accepted", now, null, null, attributes);
+                id,
+                kind,
+                accountId,
+                region,
+                subject,
+                clusterId,
+                JobState.RUNNING,
+                "accepted",
+                now,
+                null,
+                null,
+                attributes);
     }
 
     public @Nullable String attribute(String name) {
@@ -72,7 +83,8 @@ public record JobRecord(
 
     /** This record ended in {@code end} at {@code now}, with {@code why}. */
     public JobRecord ended(JobState end, Instant now, String why) {
-        return new JobRecord(id, kind, accountId, region, subject, clusterId, end, step, createdAt, now, why, attributes);
+        return new JobRecord(
+                id, kind, accountId, region, subject, clusterId, end, step, createdAt, now, why, attributes);
     }
 
     public byte[] toJson() {
@@ -115,7 +127,9 @@ public record JobRecord(
                     "job record " + place + " has format version " + v + "; this build reads " + FORMAT_VERSION);
         }
         Map<String, String> attributes = new LinkedHashMap<>();
-        n.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        n.path("attributes")
+                .properties()
+                .forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
         String kind = req(n, "kind", place);
         String state = req(n, "state", place);
         try {

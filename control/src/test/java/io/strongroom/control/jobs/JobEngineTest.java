@@ -31,8 +31,15 @@ class JobEngineTest {
     }
 
     private JobRecord record(String id) {
-        return JobRecord.start(id, JobKind.RESIZE_CLUSTER, "123456789012", "us-east-1", "dw1", "c-1", now.get(), Map.of(
-                "nodeType", "ra3.xlplus"));
+        return JobRecord.start(
+                id,
+                JobKind.RESIZE_CLUSTER,
+                "123456789012",
+                "us-east-1",
+                "dw1",
+                "c-1",
+                now.get(),
+                Map.of("nodeType", "ra3.xlplus"));
     }
 
     @Test
@@ -79,8 +86,9 @@ class JobEngineTest {
         }
         try (JobEngine again = open()) {
             assertThat(again.unfinished()).isEmpty();
-            assertThat(again.records()).singleElement().satisfies(r -> assertThat(r.state())
-                    .isEqualTo(JobState.SUCCEEDED));
+            assertThat(again.records())
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.state()).isEqualTo(JobState.SUCCEEDED));
         }
     }
 

@@ -122,7 +122,10 @@ public final class StoreFiles {
     public static void writePool(Path root, Path pool) {
         DurableFiles.writeNew(
                 root.resolve(POOL),
-                root.toAbsolutePath().relativize(pool.toAbsolutePath()).toString().getBytes(StandardCharsets.UTF_8));
+                root.toAbsolutePath()
+                        .relativize(pool.toAbsolutePath())
+                        .toString()
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     public Path spillFile(long spillId) {
