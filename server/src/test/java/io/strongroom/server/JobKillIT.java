@@ -50,14 +50,7 @@ class JobKillIT {
     static final String TABLES = "abcd";
 
     static RedshiftClient client(ControlPlane control, Credential c) {
-        return RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        return SnapshotKillIT.client(control, c);
     }
 
     static KmsClient kmsClient(ControlPlane control, Credential c) {

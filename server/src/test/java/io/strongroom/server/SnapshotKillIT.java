@@ -40,7 +40,7 @@ class SnapshotKillIT {
             List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "v", ColumnType.varchar(32)));
     static final int ROWS = 300_000;
 
-    private static RedshiftClient client(ControlPlane control, Credential c) {
+    static RedshiftClient client(ControlPlane control, Credential c) {
         return RedshiftClient.builder()
                 .endpointOverride(control.endpoint())
                 .region(Region.US_EAST_1)

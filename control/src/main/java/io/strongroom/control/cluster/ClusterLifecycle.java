@@ -302,7 +302,7 @@ final class ClusterLifecycle {
                     snapshots.save(pending);
                 }
                 job = state.jobs.create(JobRecord.start(
-                        "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                        state.newJobId(),
                         JobKind.DELETE_CLUSTER,
                         e.rec.accountId(),
                         e.rec.region(),
@@ -324,7 +324,7 @@ final class ClusterLifecycle {
         }
         ClusterView response = state.view(e, finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
         state.jobs.launch(job, new DeleteWork(e, pending, at));
-        state.jobs.awaitGrace(job);
+        state.awaitGraceOrThrow(job);
         return response;
     }
 

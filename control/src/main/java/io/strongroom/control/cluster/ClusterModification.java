@@ -19,7 +19,6 @@ import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
@@ -172,7 +171,7 @@ final class ClusterModification {
         Job job;
         try {
             job = state.jobs.create(JobRecord.start(
-                    "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                    state.newJobId(),
                     JobKind.RESIZE_CLUSTER,
                     e.rec.accountId(),
                     e.rec.region(),
@@ -193,7 +192,7 @@ final class ClusterModification {
         e.job = job;
         e.transfer = null;
         state.jobs.launch(job, new ResizeWork(e, type, nodes, resizeType));
-        state.jobs.awaitGrace(job);
+        state.awaitGraceOrThrow(job);
     }
 
     /**
@@ -422,27 +421,41 @@ final class ClusterModification {
                 Transaction tx = to.begin()) {
             for (TableSpec spec : snap.tables()) {
                 tx.createTable(spec);
-                TableReader r = snap.table(spec.qualifiedName());
-                long bytes = r.blocks().stream().mapToLong(b -> b.storedBytes()).sum();
-                long rows = Math.max(1, r.rowCount());
-                long reported = 0;
-                long copied = 0;
-                for (TableReader.SliceScan scan :
-                        r.scan(ScanSpec.all(spec.columns().size()))) {
-                    while (scan.hasNext()) {
-                        RowBatch b = scan.next();
-                        tx.append(spec.qualifiedName(), b);
-                        copied += b.rowCount();
-                        long now = Math.min(bytes, bytes * copied / rows);
-                        progressBytes.accept(now - reported);
-                        reported = now;
-                        checkpoint.run();
-                    }
-                }
-                progressBytes.accept(bytes - reported);
+                copyRows(snap.table(spec.qualifiedName()), tx, spec.qualifiedName(), progressBytes, checkpoint);
             }
             tx.commit();
         }
+    }
+
+    /**
+     * Appends every row {@code from} reads to table {@code target} of {@code tx}, telling {@code progressBytes} the
+     * stored bytes of {@code from} each batch stood for (in all, the table's block bytes) and running {@code
+     * checkpoint} between batches.
+     */
+    static void copyRows(
+            TableReader from, Transaction tx, String target, LongConsumer progressBytes, Runnable checkpoint) {
+        long bytes = bytesOf(from);
+        long rows = Math.max(1, from.rowCount());
+        long reported = 0;
+        long copied = 0;
+        for (TableReader.SliceScan scan :
+                from.scan(ScanSpec.all(from.spec().columns().size()))) {
+            while (scan.hasNext()) {
+                RowBatch b = scan.next();
+                tx.append(target, b);
+                copied += b.rowCount();
+                long now = Math.min(bytes, bytes * copied / rows);
+                progressBytes.accept(now - reported);
+                reported = now;
+                checkpoint.run();
+            }
+        }
+        progressBytes.accept(bytes - reported);
+    }
+
+    /** The stored bytes of the blocks {@code r} reads. */
+    static long bytesOf(TableReader r) {
+        return r.blocks().stream().mapToLong(b -> b.storedBytes()).sum();
     }
 
     /** The bytes of the blocks of {@code at}'s BACKUP NO tables (a resize moves those too). */
@@ -450,9 +463,7 @@ final class ClusterModification {
         long total = 0;
         for (TableSpec t : at.tables()) {
             if (!t.backup()) {
-                total += at.table(t.qualifiedName()).blocks().stream()
-                        .mapToLong(b -> b.storedBytes())
-                        .sum();
+                total += bytesOf(at.table(t.qualifiedName()));
             }
         }
         return total;

@@ -93,14 +93,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
         if (q.hsmRequested()) {
             throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
         }
-        SnapshotRecord s = snapshots.require(caller, region, q.snapshotIdentifier(), null);
-        if (!s.available()) {
-            throw new RedshiftApiException(
-                    ErrorCode.INVALID_STATE,
-                    "InvalidClusterSnapshotState",
-                    400,
-                    "Snapshot " + s.identifier() + " is " + s.status() + "; only an available snapshot restores.");
-        }
+        SnapshotRecord s = snapshots.requireAvailable(caller, region, q.snapshotIdentifier());
         if (s.encrypted() && Boolean.FALSE.equals(q.encrypted())) {
             throw new RedshiftApiException(
                     ErrorCode.INVALID_ARGUMENT,
@@ -125,7 +118,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
 
         Instant now = state.clock.instant();
         String id = "c-" + HexFormat.of().formatHex(state.randomBytes(10));
-        String jobId = "j-" + HexFormat.of().formatHex(state.randomBytes(10));
+        String jobId = state.newJobId();
         ClusterEntry entry;
         Job job;
         synchronized (state.lock) {
@@ -212,7 +205,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
         state.jobs.launch(
                 job,
                 new ClusterRestoreJob(state, snapshots, entry, s, shared, created == null ? null : created.keys()));
-        state.jobs.awaitGrace(job);
+        state.awaitGraceOrThrow(job);
         return new ClusterView(
                 rec,
                 ClusterStatus.CREATING,
@@ -385,7 +378,11 @@ final class ClusterRestoreJob implements JobEngine.Work {
         retireSnapshotGrant(state, job.record());
     }
 
-    private static void retireSnapshotGrant(ControlState state, JobRecord job) {
+    /**
+     * Retires the temporary grant a restore job (of a cluster or a table) made on its snapshot's key: by the id its
+     * record holds, or, when the process stopped before the id was recorded, by its name.
+     */
+    static void retireSnapshotGrant(ControlState state, JobRecord job) {
         String keyArn = job.attribute("snapshotKeyArn");
         String grantId = job.attribute("snapshotGrantId");
         if (keyArn == null) {

@@ -180,7 +180,7 @@ final class ClusterSnapshots {
             job = claim(e, created);
         }
         state.jobs.launch(job, new SnapshotWork(e, created, at));
-        state.jobs.awaitGrace(job);
+        state.awaitGraceOrThrow(job);
         return view(Objects.requireNonNullElse(snapshotsById.get(created.id()), created), "creating");
     }
 
@@ -200,7 +200,7 @@ final class ClusterSnapshots {
      */
     Job claim(ClusterEntry e, SnapshotRecord s) {
         Job job = state.jobs.create(JobRecord.start(
-                "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                state.newJobId(),
                 JobKind.CREATE_SNAPSHOT,
                 s.accountId(),
                 s.region(),
@@ -261,9 +261,7 @@ final class ClusterSnapshots {
         long total = 0;
         for (io.strongroom.storage.TableSpec t : at.tables()) {
             if (t.backup()) {
-                total += at.table(t.qualifiedName()).blocks().stream()
-                        .mapToLong(b -> b.storedBytes())
-                        .sum();
+                total += ClusterModification.bytesOf(at.table(t.qualifiedName()));
             }
         }
         return total;
@@ -437,7 +435,7 @@ final class ClusterSnapshots {
         SnapshotRecord deleted = s;
         Job job = state.jobs.start(
                 JobRecord.start(
-                        "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                        state.newJobId(),
                         JobKind.DELETE_SNAPSHOT,
                         s.accountId(),
                         s.region(),
@@ -535,7 +533,7 @@ final class ClusterSnapshots {
         SnapshotRecord to = copy;
         // The copy shares every block; its metadata (manifests: some 150 bytes a block) is what is written.
         Job job = state.jobs.create(JobRecord.start(
-                "j-" + HexFormat.of().formatHex(state.randomBytes(10)),
+                state.newJobId(),
                 JobKind.COPY_SNAPSHOT,
                 caller.accountId(),
                 region,
@@ -576,7 +574,7 @@ final class ClusterSnapshots {
                 return "Copy failed: " + cause.getMessage();
             }
         });
-        state.jobs.awaitGrace(job);
+        state.awaitGraceOrThrow(job);
         return new SnapshotView(Objects.requireNonNullElse(snapshotsById.get(copy.id()), copy), "creating", null);
     }
 
@@ -608,6 +606,19 @@ final class ClusterSnapshots {
             save(next);
             return new SnapshotView(next, next.status(), null);
         }
+    }
+
+    /** As {@link #require}, refusing (InvalidClusterSnapshotState) a snapshot that is not available to restore. */
+    SnapshotRecord requireAvailable(Credential caller, String region, String identifier) {
+        SnapshotRecord s = require(caller, region, identifier, null);
+        if (!s.available()) {
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_STATE,
+                    "InvalidClusterSnapshotState",
+                    400,
+                    "Snapshot " + s.identifier() + " is " + s.status() + "; only an available snapshot restores.");
+        }
+        return s;
     }
 
     /** The caller's snapshot {@code identifier} (of {@code clusterIdentifier}, when given), or ClusterSnapshotNotFound. */

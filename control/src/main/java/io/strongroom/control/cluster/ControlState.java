@@ -17,6 +17,7 @@ import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -241,6 +242,23 @@ final class ControlState {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Waits the grace period for {@code job}; if it failed in that time, throws its failure as the API error the
+     * request would have answered had the work run inside it.
+     */
+    void awaitGraceOrThrow(Job job) {
+        try {
+            jobs.awaitGraceOrThrow(job);
+        } catch (StrongroomException ex) {
+            throw ex instanceof RedshiftApiException ? ex : RedshiftApiException.from(ex);
+        }
+    }
+
+    /** A new job id: {@code j-} and 20 random hex digits. */
+    String newJobId() {
+        return "j-" + HexFormat.of().formatHex(randomBytes(10));
     }
 
     byte[] randomBytes(int n) {

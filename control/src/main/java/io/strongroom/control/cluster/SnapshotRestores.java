@@ -9,8 +9,6 @@ import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
-import io.strongroom.storage.RowBatch;
-import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableReader;
@@ -20,7 +18,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -73,14 +70,7 @@ final class SnapshotRestores {
      */
     TableRestoreStatus restoreTable(Credential caller, String region, ClusterRequests.RestoreTable q) {
         ClusterEntry e = state.require(caller, region, q.clusterIdentifier());
-        SnapshotRecord s = snapshots.require(caller, region, q.snapshotIdentifier(), null);
-        if (!s.available()) {
-            throw new RedshiftApiException(
-                    ErrorCode.INVALID_STATE,
-                    "InvalidClusterSnapshotState",
-                    400,
-                    "Snapshot " + s.identifier() + " is " + s.status() + "; only an available snapshot restores.");
-        }
+        SnapshotRecord s = snapshots.requireAvailable(caller, region, q.snapshotIdentifier());
         if (!s.clusterIdentifier().equals(e.rec.identifier())) {
             throw tableRestoreArgument("A table restores only into the cluster its snapshot was taken from ('"
                     + s.clusterIdentifier() + "'), not into '" + e.rec.identifier() + "'. Restore the snapshot into"
@@ -137,7 +127,7 @@ final class SnapshotRestores {
                     "snapshotKeyArn",
                     VaultEntry.decode(s.envelopeBytes(), s.identifier()).rootKeyArn());
         }
-        String jobId = "j-" + HexFormat.of().formatHex(state.randomBytes(10));
+        String jobId = state.newJobId();
         Job job;
         synchronized (state.lock) {
             // Holds the cluster like any operation: a resize or deletion must not swap the store it writes into.
@@ -166,7 +156,7 @@ final class SnapshotRestores {
             }
             job.step(ClusterRestoreJob.READY, ready);
         } catch (RuntimeException ex) {
-            retireSnapshotGrant(state, job.record());
+            ClusterRestoreJob.retireSnapshotGrant(state, job.record());
             e.job = null;
             state.jobs.refused(job, "refused: " + ex.getMessage());
             throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
@@ -196,7 +186,7 @@ final class SnapshotRestores {
         public String run(Job job) {
             try {
                 String done = copy(job);
-                retireSnapshotGrant(state, job.record());
+                ClusterRestoreJob.retireSnapshotGrant(state, job.record());
                 return done;
             } finally {
                 e.job = null;
@@ -253,30 +243,13 @@ final class SnapshotRestores {
                             spec.distKey(),
                             spec.sortKey(),
                             spec.backup());
-                    long bytes = reader.blocks().stream()
-                            .mapToLong(b -> b.storedBytes())
-                            .sum();
-                    job.total(bytes);
-                    long rows = Math.max(1, reader.rowCount());
-                    long copied = 0;
-                    long reported = 0;
+                    job.total(ClusterModification.bytesOf(reader));
                     try (Transaction tx = run.store().begin()) {
                         tx.createTable(renamed);
-                        for (TableReader.SliceScan scan :
-                                reader.scan(ScanSpec.all(spec.columns().size()))) {
-                            while (scan.hasNext()) {
-                                RowBatch b = scan.next();
-                                tx.append(renamed.qualifiedName(), b);
-                                copied += b.rowCount();
-                                long now = Math.min(bytes, bytes * copied / rows);
-                                job.advance(now - reported);
-                                reported = now;
-                                job.checkpoint();
-                            }
-                        }
+                        ClusterModification.copyRows(
+                                reader, tx, renamed.qualifiedName(), job::advance, job::checkpoint);
                         tx.commit();
                     }
-                    job.advance(bytes - reported);
                 } finally {
                     ControlState.deleteTree(scratch);
                 }
@@ -295,7 +268,7 @@ final class SnapshotRestores {
 
         @Override
         public String failed(Job job, RuntimeException cause) {
-            retireSnapshotGrant(state, job.record());
+            ClusterRestoreJob.retireSnapshotGrant(state, job.record());
             state.event(
                     e.rec,
                     "REDSHIFT-EVENT-3501",
@@ -318,7 +291,7 @@ final class SnapshotRestores {
             ClusterEntry e = state.byId.get(r.clusterId());
             SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
             if (r.step().equals("accepted") || e == null || s == null || e.running == null) {
-                retireSnapshotGrant(state, r);
+                ClusterRestoreJob.retireSnapshotGrant(state, r);
                 String why = e == null
                         ? "its cluster is gone"
                         : s == null
@@ -331,19 +304,6 @@ final class SnapshotRestores {
             }
             e.job = job;
             state.jobs.launch(job, new TableRestoreWork(e, s));
-        }
-    }
-
-    private static void retireSnapshotGrant(ControlState state, JobRecord job) {
-        String keyArn = job.attribute("snapshotKeyArn");
-        if (keyArn == null) {
-            return;
-        }
-        String grantId = job.attribute("snapshotGrantId");
-        if (grantId != null) {
-            state.keys.retireGrant(job.region(), keyArn, grantId);
-        } else {
-            state.keys.retireGrantsNamed(job.region(), keyArn, ClusterRestoreJob.grantName(job.id()));
         }
     }
 

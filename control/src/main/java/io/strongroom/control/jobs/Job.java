@@ -23,6 +23,7 @@ public final class Job {
     private final AtomicLong doneBytes = new AtomicLong();
     private volatile long totalBytes;
     final CountDownLatch ended = new CountDownLatch(1);
+    private volatile @Nullable RuntimeException failure;
 
     Job(JobEngine engine, JobRecord record) {
         this.engine = engine;
@@ -76,6 +77,21 @@ public final class Job {
 
     void setRecord(JobRecord r) {
         record = r;
+    }
+
+    void setFailure(RuntimeException cause) {
+        failure = cause;
+    }
+
+    /**
+     * Throws what made the job fail, if it failed (its work undone): a request that waited for its job within the
+     * grace period answers that error itself, as it did when the work ran inside the request.
+     */
+    public void rethrowFailure() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
     }
 
     /** What the job has done so far, for the API's progress fields. */

@@ -213,6 +213,7 @@ public final class JobEngine implements AutoCloseable {
                 LOG.log(Level.WARNING, "undoing " + job + " failed; the next start retries", undo);
                 return;
             }
+            job.setFailure(ex);
             end(job, JobState.FAILED, message);
         } catch (Error err) {
             LOG.log(Level.ERROR, job + " stopped on an error; the next start resumes it", err);
@@ -243,6 +244,16 @@ public final class JobEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * {@link #awaitGrace}, then, if the job failed in that time, throws its failure: the request answers the error
+     * as it would have had the work run inside it.
+     */
+    public void awaitGraceOrThrow(Job job) {
+        if (awaitGrace(job)) {
+            job.rethrowFailure();
         }
     }
 
