@@ -3,8 +3,17 @@ package io.strongroom.server.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.ControlPlane;
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.RowBatch;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.TableSpec;
+import io.strongroom.storage.Transaction;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -13,7 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +44,10 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
  */
 class WatchIT {
     private static Path dir;
+    /** A restore's job is held part-way until {@link #release}, so watch sees it running. */
+    private static final CountDownLatch held = new CountDownLatch(1);
+
+    private static final CountDownLatch release = new CountDownLatch(1);
     private static KmsServer kms;
     private static ControlPlane control;
     private static Credential admin;
@@ -47,6 +64,23 @@ class WatchIT {
                 .kms(kms)
                 .port(0)
                 .clusterPortBase(portBase)
+                .jobHooks(new JobEngine.Hooks() {
+                    @Override
+                    public void progress(Job job) {
+                        Job.Progress p = job.progress();
+                        if (job.kind() == JobKind.RESTORE_CLUSTER
+                                && p.doneBytes() > 0
+                                && p.doneBytes() < p.totalBytes()
+                                && held.getCount() > 0) {
+                            held.countDown();
+                            try {
+                                release.await(120, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }
+                })
                 .start();
         admin = kms.adminCredential();
         try (RedshiftClient rs = RedshiftClient.builder()
@@ -85,6 +119,9 @@ class WatchIT {
         return env;
     }
 
+    private static final List<Column> COLUMNS =
+            List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "v", ColumnType.BIGINT));
+
     private record Run(int status, String out, String err) {}
 
     private static Run watch(Map<String, String> env, String... args) {
@@ -115,6 +152,61 @@ class WatchIT {
         assertThat(r.err()).isEmpty();
         assertThat(r.status()).isZero();
         assertThat(r.out()).isEqualTo("nothing running at " + control.endpoint() + "\n");
+    }
+
+    @Test
+    void once_duringARestore_showsItsProgressFromRestoreStatus() throws Exception {
+        RedshiftClient rs = RedshiftClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+        try (rs) {
+            Store store = control.running(admin.accountId(), "us-east-1", "dw1")
+                    .orElseThrow()
+                    .store();
+            SplittableRandom random = new SplittableRandom(7);
+            for (String table : new String[] {"a", "b"}) {
+                try (Transaction tx = store.begin()) {
+                    tx.createTable(TableSpec.of("public", table, COLUMNS));
+                    RowBatch b = RowBatch.builder(COLUMNS, 400_000);
+                    for (int i = 0; i < 400_000; i++) {
+                        b.addRow((long) i, random.nextLong());
+                    }
+                    tx.append("public." + table, b);
+                    tx.commit();
+                }
+            }
+            rs.createClusterSnapshot(b -> b.clusterIdentifier("dw1").snapshotIdentifier("w1"));
+            rs.waiter().waitUntilSnapshotAvailable(b -> b.snapshotIdentifier("w1"));
+            try {
+                rs.restoreFromClusterSnapshot(b -> b.clusterIdentifier("w1r").snapshotIdentifier("w1"));
+                assertThat(held.await(120, TimeUnit.SECONDS)).isTrue();
+                Run r = watch(env(admin.secretAccessKey()), "--once", "w1r");
+                assertThat(r.err()).isEmpty();
+                assertThat(r.status()).isZero();
+                assertThat(r.out())
+                        .startsWith("restore w1r")
+                        .contains("restoring")
+                        .contains(" MB");
+                assertThat(r.out()).containsPattern("restoring +[0-9]{1,2}%  [0-9]+/[1-9][0-9]* MB");
+            } finally {
+                release.countDown();
+            }
+            // Poll here: the SDK's waiter polls once at once and then only every 60 s.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!rs.describeClusters(b -> b.clusterIdentifier("w1r"))
+                    .clusters()
+                    .get(0)
+                    .clusterStatus()
+                    .equals("available")) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
     }
 
     @Test
