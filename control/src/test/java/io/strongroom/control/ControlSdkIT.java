@@ -34,8 +34,11 @@ import software.amazon.awssdk.services.redshift.model.Cluster;
 import software.amazon.awssdk.services.redshift.model.ClusterNotFoundException;
 import software.amazon.awssdk.services.redshift.model.Event;
 import software.amazon.awssdk.services.redshift.model.InvalidClusterStateException;
+import software.amazon.awssdk.services.redshift.model.InvalidTagException;
 import software.amazon.awssdk.services.redshift.model.RedshiftException;
 import software.amazon.awssdk.services.redshift.model.SourceType;
+import software.amazon.awssdk.services.redshift.model.Tag;
+import software.amazon.awssdk.services.redshift.model.TagLimitExceededException;
 
 /**
  * The issue's lifecycle with the AWS SDK for Java v2 RedshiftClient (and KmsClient through the same endpoint)
@@ -85,6 +88,43 @@ class ControlSdkIT {
 
     private List<AuditRecord> audit(String eventName, String contextValue) {
         return f.audit().query(AuditQuery.all().withEventName(eventName).withContextValue(contextValue));
+    }
+
+    @Test
+    void tags_areCheckedOnTheWayIn_andAnyTextInAnswersStaysWellFormedXml() {
+        assertThatThrownBy(() -> rs.createCluster(r -> r.clusterIdentifier("tagbad")
+                        .nodeType("ra3.xlplus")
+                        .numberOfNodes(2)
+                        .masterUsername("admin1")
+                        .masterUserPassword(PASSWORD)
+                        .tags(Tag.builder().key("team").value("a\u0001b").build())))
+                .isInstanceOf(InvalidTagException.class)
+                .hasMessageContaining("U+0001");
+        assertThatThrownBy(() -> rs.createCluster(r -> r.clusterIdentifier("tagmany")
+                        .nodeType("ra3.xlplus")
+                        .numberOfNodes(2)
+                        .masterUsername("admin1")
+                        .masterUserPassword(PASSWORD)
+                        .tags(java.util.stream.IntStream.range(0, 51)
+                                .mapToObj(i ->
+                                        Tag.builder().key("k" + i).value("v").build())
+                                .toList())))
+                .isInstanceOf(TagLimitExceededException.class);
+        assertThat(rs.describeClusters().clusters())
+                .noneMatch(c -> c.clusterIdentifier().startsWith("tag"));
+        // Unicode letters are fine, and come back as they went in.
+        rs.createCluster(r -> r.clusterIdentifier("tagok")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin1")
+                .masterUserPassword(PASSWORD)
+                .tags(Tag.builder().key("équipe").value("日本語 ž").build()));
+        assertThat(rs.describeClusters(r -> r.clusterIdentifier("tagok"))
+                        .clusters()
+                        .get(0)
+                        .tags())
+                .containsExactly(Tag.builder().key("équipe").value("日本語 ž").build());
+        rs.deleteCluster(r -> r.clusterIdentifier("tagok").skipFinalClusterSnapshot(true));
     }
 
     @Test

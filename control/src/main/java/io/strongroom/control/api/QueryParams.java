@@ -1,6 +1,7 @@
 package io.strongroom.control.api;
 
 import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.crypto.ErrorCode;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -109,18 +110,55 @@ final class QueryParams {
         }
     }
 
-    /** {@code Tags.Tag.N.Key} / {@code .Value}, in order. */
+    /** The most tags a resource takes, as Redshift allows. */
+    static final int MAX_TAGS = 50;
+
+    /**
+     * {@code Tags.Tag.N.Key} / {@code .Value}, in order, checked against Redshift's tag rules: a key of 1 to 128
+     * characters not starting with {@code aws:}, a value of at most 256, both only letters, digits, white space and
+     * {@code _ . : / = + - @} (InvalidTagFault); at most 50 (TagLimitExceededFault).
+     */
     Map<String, String> tags() {
         Map<String, String> tags = new LinkedHashMap<>();
-        for (int i = 1; i <= 50; i++) {
+        for (int i = 1; ; i++) {
             String k = get("Tags.Tag." + i + ".Key");
             if (k == null) {
                 break;
             }
+            if (i > MAX_TAGS) {
+                throw new RedshiftApiException(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "TagLimitExceededFault",
+                        400,
+                        "A resource takes at most " + MAX_TAGS + " tags.");
+            }
             String v = values.getOrDefault("Tags.Tag." + i + ".Value", "");
+            checkTag(k, 1, 128, "key");
+            checkTag(v, 0, 256, "value");
+            if (k.startsWith("aws:")) {
+                throw invalidTag("Tag keys starting with aws: are reserved for AWS use.");
+            }
             tags.put(k, v);
         }
         return tags;
+    }
+
+    private static void checkTag(String s, int min, int max, String what) {
+        int n = s.codePointCount(0, s.length());
+        if (n < min || n > max) {
+            throw invalidTag("A tag " + what + " must be " + min + " to " + max + " characters long.");
+        }
+        s.codePoints().forEach(c -> {
+            if (!(Character.isLetterOrDigit(c) || Character.isWhitespace(c) || "_.:/=+-@".indexOf(c) >= 0)
+                    || Character.isISOControl(c)) {
+                throw invalidTag("A tag " + what + " may hold only letters, digits, white space and _ . : / = + - @;"
+                        + " character U+" + String.format(Locale.ROOT, "%04X", c) + " is not allowed.");
+            }
+        });
+    }
+
+    private static RedshiftApiException invalidTag(String message) {
+        return new RedshiftApiException(ErrorCode.INVALID_ARGUMENT, "InvalidTagFault", 400, message);
     }
 
     boolean has(String name) {

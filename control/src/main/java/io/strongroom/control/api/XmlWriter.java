@@ -52,6 +52,11 @@ final class XmlWriter {
         return text(name, DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS)));
     }
 
+    /**
+     * Escapes markup characters, and replaces with U+FFFD every character XML 1.0 cannot carry at all, not even as a
+     * character reference (controls other than tab, LF and CR; U+FFFE and U+FFFF; unpaired surrogates): a response
+     * that echoes such input must still parse, or one bad value would break every listing that shows it.
+     */
     private void escape(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -62,8 +67,15 @@ final class XmlWriter {
                 case '"' -> sb.append("&quot;");
                 case '\'' -> sb.append("&apos;");
                 default -> {
-                    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
-                        sb.append("&#").append((int) c).append(';');
+                    if (Character.isHighSurrogate(c)
+                            && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        sb.append(c).append(s.charAt(++i));
+                    } else if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+                            || c == 0xFFFE
+                            || c == 0xFFFF
+                            || Character.isSurrogate(c)) {
+                        sb.append('\uFFFD');
                     } else {
                         sb.append(c);
                     }
