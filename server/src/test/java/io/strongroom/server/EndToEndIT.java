@@ -162,6 +162,19 @@ class EndToEndIT {
             assertThat(rs.getLong(1)).isEqualTo(20_000);
             assertThat(rs.getLong(2)).isEqualTo(19_999);
         }
+        // Text outside Latin-1 is stored, compared and returned as sent (UTF-8 end to end).
+        try (Connection conn = connect(port, "Passw0rdX");
+                Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE names (id INT, s VARCHAR(40))");
+            st.execute("INSERT INTO names VALUES (1, '日本語'), (2, 'žluťoučký')");
+            try (ResultSet rs = st.executeQuery("SELECT id, s || '!' FROM names WHERE s = '日本語'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+                assertThat(rs.getString(2)).isEqualTo("日本語!");
+                assertThat(rs.next()).isFalse();
+            }
+            st.execute("DROP TABLE names");
+        }
 
         // psql, the real client, over TLS.
         ProcessBuilder pb = new ProcessBuilder(
