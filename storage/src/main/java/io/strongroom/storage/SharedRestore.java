@@ -85,6 +85,12 @@ final class SharedRestore {
                             + (sb.encrypted() ? "encrypted" : "unencrypted")
                             + "); changing it needs the copying restore");
         }
+        if (!sb.storeId().equals(imageStoreId)) {
+            throw Sealer.integrity(
+                    "snapshot image " + imageDir,
+                    "its block list names store " + imageStoreId + ", its superblock store " + sb.storeId(),
+                    null);
+        }
         Sealer from = new Sealer(imageKeys, sb.newestKeyVersion());
         StoreFiles img = new StoreFiles(imageDir, sb.storeId());
         StoreFiles.Pointer p = img.readPointer(from);

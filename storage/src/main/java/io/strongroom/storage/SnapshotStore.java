@@ -2,6 +2,7 @@ package io.strongroom.storage;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.format.BlockOrigins;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.ByteSink;
 import io.strongroom.storage.format.ByteSource;
@@ -172,14 +173,15 @@ public final class SnapshotStore {
                         excluded.add(e.spec().qualifiedName());
                         continue;
                     }
-                    kept.add(e);
                     TableManifest tm = v.manifest(e.tableId());
+                    long[] fingerprints = new long[tm.blocks().size()];
                     for (int i = 0; i < tm.blocks().size(); i++) {
                         BlockRef b = tm.blocks().get(i);
                         // A block this store shares with an older snapshot is read from that snapshot's pool file.
                         Path from = src.blockFile(e.tableId(), tm, i);
                         long size = Files.size(from);
                         Ref r = new Ref(e.tableId(), b.blockId(), fingerprint(from, size), size);
+                        fingerprints[i] = r.fingerprint();
                         refs.add(r);
                         totalBytes += size;
                         Path to = poolFile(storeId, r);
@@ -198,15 +200,32 @@ public final class SnapshotStore {
                         }
                         progress.accept(size);
                     }
+                    Catalog.Entry entry = e;
                     if (e.manifestVersion() != 0) {
                         Path m = img.manifestFile(e.tableId(), e.manifestVersion());
                         Files.createDirectories(img.tableDir(e.tableId()));
-                        DurableFiles.writeNew(
-                                m,
-                                DurableFiles.read(
-                                        src.manifestFile(e.tableId(), e.manifestVersion()), "manifest of " + e.spec()));
+                        if (tm.origins().isEmpty()) {
+                            DurableFiles.writeNew(
+                                    m,
+                                    DurableFiles.read(
+                                            src.manifestFile(e.tableId(), e.manifestVersion()),
+                                            "manifest of " + e.spec()));
+                        } else {
+                            // Blocks shared with an older snapshot now have copies of this image's own in the pool:
+                            // the image's manifest names those, not the files the older snapshot keeps.
+                            byte[] bytes = img.encodeManifest(relocated(tm, storeId, fingerprints), store.sealer());
+                            DurableFiles.writeNew(m, bytes);
+                            entry = new Catalog.Entry(
+                                    e.tableId(),
+                                    e.spec(),
+                                    e.nextColumnId(),
+                                    e.manifestVersion(),
+                                    StoreFiles.sha256(bytes),
+                                    e.liveRows());
+                        }
                         DurableFiles.fsyncDirectory(img.tableDir(e.tableId()));
                     }
+                    kept.add(entry);
                 }
                 for (Path d : poolDirs) {
                     DurableFiles.fsyncDirectory(d);
@@ -240,6 +259,24 @@ public final class SnapshotStore {
             }
             return new ImageStats(kept.size(), excluded, refs.size(), newBlocks, totalBytes, newBytes);
         }
+    }
+
+    /**
+     * {@code m} with each shared block's location moved to this pool's copy of it, under {@code storeId} with the
+     * fingerprint {@code fingerprints} gives (the names {@link #write} stores blocks under); origins stay.
+     */
+    private static TableManifest relocated(TableManifest m, String storeId, long[] fingerprints) {
+        BlockOrigins.Builder b = BlockOrigins.builder(m.blocks().size());
+        for (int i = 0; i < m.blocks().size(); i++) {
+            BlockOrigins.Origin o = m.origins().of(i);
+            if (o == null) {
+                b.addOwn();
+            } else {
+                b.add(o, new BlockOrigins.Location(storeId, fingerprints[i]));
+            }
+        }
+        return new TableManifest(
+                m.tableId(), m.version(), m.sliceRows(), m.blocks(), m.keys(), m.deleted(), m.fills(), b.build());
     }
 
     /** Copies image {@code from} to a new image {@code to}; they share every block. */
@@ -369,6 +406,9 @@ public final class SnapshotStore {
                         Files.copy(from, link);
                     }
                 }
+                // Blocks the image's source shared with an older snapshot are read in this pool (the image keeps its
+                // own copies of them there, and its manifests name those).
+                StoreFiles.writePool(target, pool);
             } catch (IOException e) {
                 throw new StrongroomException(
                         ErrorCode.IO_ERROR,

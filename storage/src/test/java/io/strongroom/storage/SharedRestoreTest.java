@@ -171,6 +171,17 @@ class SharedRestoreTest {
         try (Store r2 = ss.restoreShared("i2", tmp.resolve("r2"), "r2-store", restoredKeys(true), third, n -> {})) {
             assertThat(checksum(r2, "t")).isEqualTo(after);
         }
+        // The copying restore (another layout, a table restore) reads the same image through a scratch store; the
+        // image names its own copies of the shared blocks, so it holds even once the first restored store and the
+        // original snapshot are gone.
+        ss.unpin("r1-store");
+        ss.delete("i1");
+        try (Store scratch = ss.restore("i2", tmp.resolve("scratch"), restoredKeys(true))) {
+            assertThat(checksum(scratch, "t")).isEqualTo(after);
+        }
+        try (Store r3 = ss.restoreShared("i2", tmp.resolve("r3"), "r3-store", restoredKeys(true), third, n -> {})) {
+            assertThat(checksum(r3, "t")).isEqualTo(after);
+        }
     }
 
     @Test

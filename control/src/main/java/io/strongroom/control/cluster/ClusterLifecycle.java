@@ -359,7 +359,7 @@ final class ClusterLifecycle {
                     snapshots.take(e, p, pinned, job::advance);
                 } catch (RuntimeException ex) {
                     e.status = ClusterStatus.AVAILABLE;
-                    e.job = null;
+                    state.release(e, job);
                     snapshots.event(
                             p,
                             "REDSHIFT-EVENT-3502",
@@ -382,13 +382,13 @@ final class ClusterLifecycle {
             e.rec = marked;
             job.step("marked");
             finishDelete(e);
-            e.job = null;
+            state.release(e, job);
             return "Cluster " + marked.identifier() + " was deleted.";
         }
 
         @Override
         public String failed(Job job, RuntimeException cause) {
-            e.job = null;
+            state.release(e, job);
             return "Deletion of cluster " + e.rec.identifier() + " failed: " + cause.getMessage();
         }
     }
@@ -402,7 +402,8 @@ final class ClusterLifecycle {
         state.closeRunning(e);
         // Deleting a cluster deletes its automated snapshots; manual ones (and the final one) stay.
         for (SnapshotRecord s : List.copyOf(snapshots.records())) {
-            if (s.sourceClusterId().equals(r.id()) && s.automated()) {
+            // One a restore still reads stays until the retention run after that restore ends.
+            if (s.sourceClusterId().equals(r.id()) && s.automated() && !snapshots.inUse(s)) {
                 snapshots.remove(s);
             }
         }

@@ -135,8 +135,8 @@ final class ClusterModification {
             ClusterView response = new ClusterView(
                     e.rec, shown, state.endpointAddress, q.masterUserPassword() != null, null, e.restore);
             if (layoutChange && (type != next.nodeType() || nodes != next.numberOfNodes())) {
-                startResize(e, type, nodes, "ClassicResize"); // the job lets the cluster go when it ends
-                resizing = true;
+                resizing = true; // from here the job owns the status, even if it fails within the grace period
+                startResize(e, type, nodes, "ClassicResize");
             }
             return response;
         } finally {
@@ -300,6 +300,9 @@ final class ClusterModification {
             try {
                 if (e.rec.nodeType() != type || e.rec.numberOfNodes() != nodes) {
                     resizeNow(e, type, nodes, resizeType, job);
+                } else {
+                    // Switched before a restart stopped the job: only the pin of a restored store may be left.
+                    snapshots.store(e.rec.region()).unpin(e.rec.id());
                 }
                 Job.Progress p = job.progress();
                 job.step(
@@ -317,7 +320,7 @@ final class ClusterModification {
                 return "Cluster " + e.rec.identifier() + " is now " + nodes + " x " + type + ".";
             } finally {
                 e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
-                e.job = null;
+                state.release(e, job);
             }
         }
 

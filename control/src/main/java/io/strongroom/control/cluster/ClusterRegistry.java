@@ -31,6 +31,11 @@ final class ClusterRegistry {
         AtomicFile.write(dir.resolve(r.id() + ".json"), r.toJson());
     }
 
+    /** Whether cluster {@code id} has a record (a creation or restore reached its commit point). */
+    boolean exists(String id) {
+        return Files.exists(dir.resolve(id + ".json"));
+    }
+
     void delete(String id) {
         AtomicFile.delete(dir.resolve(id + ".json"));
     }

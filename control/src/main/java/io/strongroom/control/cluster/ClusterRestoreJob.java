@@ -148,7 +148,10 @@ final class ClusterRestoreJob implements JobEngine.Work {
                     automated,
                     manual);
             Map<String, String> attributes = new HashMap<>();
-            attributes.put("cluster", new String(rec.toJson(), StandardCharsets.UTF_8));
+            // Without the password verifier: job records are kept for weeks; a resume takes it from the snapshot.
+            attributes.put(
+                    "cluster",
+                    new String(rec.withPasswordVerifier("from-snapshot").toJson(), StandardCharsets.UTF_8));
             attributes.put("snapshotId", s.id());
             attributes.put("mode", shared ? "shared" : "copy");
             if (s.encrypted()) {
@@ -215,6 +218,11 @@ final class ClusterRestoreJob implements JobEngine.Work {
                 state.view(entry, entry.status).restore());
     }
 
+    /** Whether the restore of {@code job} reached its commit point: its cluster record exists. */
+    static boolean committed(ControlState state, JobRecord job) {
+        return job.step().equals(COMMITTED) || state.registry.exists(job.clusterId());
+    }
+
     static String grantName(String jobId) {
         return "redshift-restore-" + jobId;
     }
@@ -222,10 +230,10 @@ final class ClusterRestoreJob implements JobEngine.Work {
     @Override
     public String run(Job job) {
         ClusterRecord rec = entry.rec;
-        if (job.record().step().equals(COMMITTED)) {
+        if (committed(state, job.record())) {
             // Committed before a restart: the cluster came up with the others; only the grant is left.
             retireSnapshotGrant(job);
-            entry.job = null;
+            state.release(entry, job);
             return "Cluster " + rec.identifier() + " was restored from snapshot " + snapshot.identifier() + ".";
         }
         long t0 = System.nanoTime();
@@ -279,6 +287,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
             job.checkpoint();
             job.step(STORE);
             state.registry.save(rec); // the commit point
+            job.passed("record-saved"); // a crash here: the record exists, the job says store (see committed())
             job.step(COMMITTED);
         } catch (RuntimeException | Error ex) {
             // Also on an Error (a crash test's simulated crash): a real crash closes the store and forgets the keys.
@@ -298,7 +307,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
                 entry,
                 own == null ? new RunningCluster(store, null, null) : new RunningCluster(store, own.cek, own.dek));
         entry.status = ClusterStatus.AVAILABLE;
-        entry.job = null;
+        state.release(entry, job);
         completedEvents();
         return "Cluster " + rec.identifier() + " was restored from snapshot " + snapshot.identifier() + " in "
                 + elapsedMs + " ms" + (shared ? ", sharing its blocks." : ", copying its rows.");
@@ -340,8 +349,15 @@ final class ClusterRestoreJob implements JobEngine.Work {
 
     @Override
     public String failed(Job job, RuntimeException cause) {
+        if (committed(state, job.record())) {
+            // Past the commit point the cluster exists: it is not undone; a reboot brings it up if it is not.
+            state.release(entry, job);
+            retireSnapshotGrant(state, job.record());
+            return "Restored, but the restore's last steps failed: " + cause.getMessage()
+                    + ". Reboot the cluster if it is not available.";
+        }
         rollBack(state, snapshots, job.record(), entry.rec);
-        entry.job = null;
+        state.release(entry, job);
         failedEvent(state, entry.rec, snapshot, cause);
         return "Restore failed and was undone: " + cause.getMessage();
     }
@@ -388,11 +404,23 @@ final class ClusterRestoreJob implements JobEngine.Work {
         if (keyArn == null) {
             return; // an unencrypted snapshot needs no grant
         }
-        if (grantId != null) {
-            state.keys.retireGrant(job.region(), keyArn, grantId);
-        } else {
-            // The grant may have been made without its id being recorded: find it by its name.
-            state.keys.retireGrantsNamed(job.region(), keyArn, grantName(job.id()));
+        boolean retired = grantId != null
+                ? state.keys.retireGrant(job.region(), keyArn, grantId)
+                // The grant may have been made without its id being recorded: find it by its name.
+                : state.keys.retireGrantsNamed(job.region(), keyArn, grantName(job.id())) >= 0;
+        if (!retired) {
+            state.events.add(new ClusterEvent(
+                    job.accountId(),
+                    job.region(),
+                    job.subject(),
+                    "cluster",
+                    "The temporary grant " + grantName(job.id()) + (grantId == null ? "" : " (" + grantId + ")")
+                            + " on KMS key " + keyArn + " that a restore of '" + job.subject() + "' made could not"
+                            + " be retired; revoke it with kms revoke-grant.",
+                    List.of("security"),
+                    "ERROR",
+                    state.clock.instant(),
+                    "REDSHIFT-EVENT-3605"));
         }
     }
 
@@ -420,10 +448,16 @@ final class ClusterRestoreJob implements JobEngine.Work {
             if (r.kind() != JobKind.RESTORE_CLUSTER) {
                 continue;
             }
-            ClusterRecord rec = ClusterRecord.fromJson(
-                    r.attributes().getOrDefault("cluster", "").getBytes(StandardCharsets.UTF_8), "job " + r.id());
             Job job = state.jobs.reopen(r);
+            if (committed(state, r)) {
+                // Its record exists: the cluster comes up with the others, and the job only retires its grant.
+                pending.add(r.clusterId());
+                continue;
+            }
             SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
+            ClusterRecord planned = ClusterRecord.fromJson(
+                    r.attributes().getOrDefault("cluster", "").getBytes(StandardCharsets.UTF_8), "job " + r.id());
+            ClusterRecord rec = s == null ? planned : planned.withPasswordVerifier(s.passwordVerifier());
             if (r.step().equals("accepted") || s == null) {
                 rollBack(state, snapshots, r, rec);
                 String why = s == null
@@ -439,11 +473,9 @@ final class ClusterRestoreJob implements JobEngine.Work {
                         "management");
                 continue;
             }
-            if (!r.step().equals(COMMITTED)) {
-                ClusterEntry e = new ClusterEntry(rec, ClusterStatus.CREATING);
-                e.job = job;
-                state.byId.put(rec.id(), e);
-            }
+            ClusterEntry e = new ClusterEntry(rec, ClusterStatus.CREATING);
+            e.job = job;
+            state.byId.put(rec.id(), e);
             pending.add(rec.id());
         }
         return pending;
@@ -456,12 +488,31 @@ final class ClusterRestoreJob implements JobEngine.Work {
                 continue;
             }
             Optional<Job> job = state.jobs.running(r.id());
-            ClusterEntry e = state.byId.get(r.clusterId());
-            SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
-            if (job.isEmpty() || e == null || s == null) {
+            if (job.isEmpty()) {
                 continue;
             }
-            if (!r.step().equals(COMMITTED)) {
+            if (committed(state, r)) {
+                state.jobs.launch(job.get(), new JobEngine.Work() {
+                    @Override
+                    public String run(Job j) {
+                        retireSnapshotGrant(state, j.record());
+                        return "Cluster " + r.subject() + " was restored (committed before a restart).";
+                    }
+
+                    @Override
+                    public String failed(Job j, RuntimeException cause) {
+                        return "Cluster " + r.subject() + " was restored; retiring its temporary grant failed: "
+                                + cause.getMessage();
+                    }
+                });
+                continue;
+            }
+            ClusterEntry e = state.byId.get(r.clusterId());
+            SnapshotRecord s = snapshots.byId(r.attribute("snapshotId"));
+            if (e == null || s == null) {
+                continue;
+            }
+            {
                 state.event(
                         e.rec,
                         "REDSHIFT-EVENT-2008",

@@ -236,7 +236,7 @@ final class ClusterSnapshots {
                 return "Snapshot " + done.identifier() + " of cluster " + done.clusterIdentifier() + " is available.";
             } finally {
                 writing.remove(s.id());
-                e.job = null;
+                state.release(e, job);
             }
         }
 

@@ -256,6 +256,18 @@ final class ControlState {
         }
     }
 
+    /**
+     * Lets cluster {@code e} go if {@code job} holds it, and only then: a job never clears another's hold (one
+     * that started after it ended, or a different entry of the same cluster after a restart).
+     */
+    void release(ClusterEntry e, Job job) {
+        synchronized (lock) {
+            if (e.job == job) {
+                e.job = null;
+            }
+        }
+    }
+
     /** A new job id: {@code j-} and 20 random hex digits. */
     String newJobId() {
         return "j-" + HexFormat.of().formatHex(randomBytes(10));

@@ -157,7 +157,7 @@ final class SnapshotRestores {
             job.step(ClusterRestoreJob.READY, ready);
         } catch (RuntimeException ex) {
             ClusterRestoreJob.retireSnapshotGrant(state, job.record());
-            e.job = null;
+            state.release(e, job);
             state.jobs.refused(job, "refused: " + ex.getMessage());
             throw ex instanceof StrongroomException se && !(ex instanceof RedshiftApiException)
                     ? RedshiftApiException.from(se)
@@ -189,7 +189,7 @@ final class SnapshotRestores {
                 ClusterRestoreJob.retireSnapshotGrant(state, job.record());
                 return done;
             } finally {
-                e.job = null;
+                state.release(e, job);
             }
         }
 
@@ -208,14 +208,19 @@ final class SnapshotRestores {
                 if (run == null) {
                     throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
                 }
+                String ours = r.attribute("tableId");
                 try (io.strongroom.storage.Snapshot now = run.store().snapshot()) {
-                    if (now.exists(target) && r.step().equals(COPYING)) {
-                        // Committed just before a restart stopped the job from recording it.
-                        job.step(COMMITTED);
-                        return done + " (its commit was found after a restart)";
+                    if (ours != null && now.exists(target)) {
+                        // Table ids are never reused: the table is ours only if it has the id the copy gave it.
+                        if (now.table(target).tableId() == Long.parseLong(ours)) {
+                            job.step(COMMITTED);
+                            return done + " (its commit was found after a restart)";
+                        }
+                        throw tableRestoreArgument("Table " + target + " was created in cluster " + e.rec.identifier()
+                                + " while this table restore was stopped; it is not overwritten. Choose another"
+                                + " NewTableName and restore again.");
                     }
                 }
-                job.step(COPYING);
                 Path scratch = state.storesDir.resolve(e.rec.id() + "-table-restore-" + job.id());
                 ControlState.deleteTree(scratch);
                 try (ClusterKeys.Unlocked snapKeys = s.encrypted()
@@ -246,6 +251,14 @@ final class SnapshotRestores {
                     job.total(ClusterModification.bytesOf(reader));
                     try (Transaction tx = run.store().begin()) {
                         tx.createTable(renamed);
+                        // The new table's id, recorded before the copy commits: a resume tells its own commit apart
+                        // from a table of the same name made by someone else.
+                        job.step(
+                                COPYING,
+                                Map.of(
+                                        "tableId",
+                                        Long.toString(tx.reader(renamed.qualifiedName())
+                                                .tableId())));
                         ClusterModification.copyRows(
                                 reader, tx, renamed.qualifiedName(), job::advance, job::checkpoint);
                         tx.commit();

@@ -57,6 +57,14 @@ public final class Job {
         step(name, Map.of());
     }
 
+    /**
+     * Tells the hooks that the work passed {@code point}, a place between durable steps where a crash leaves a state
+     * of its own (crash tests stop a job there); nothing is written.
+     */
+    public void passed(String point) {
+        engine.hooks.reached(record, point);
+    }
+
     /** The job's size in bytes, once known. */
     public void total(long bytes) {
         totalBytes = Math.max(0, bytes);

@@ -206,14 +206,16 @@ public final class JobEngine implements AutoCloseable {
         } catch (Stopped stopped) {
             // Left running on disk: the next start resumes it.
         } catch (RuntimeException ex) {
+            // Set first: a request waiting within the grace period answers the error even if the undo fails.
+            job.setFailure(ex);
             String message;
             try {
                 message = work.failed(job, ex);
             } catch (RuntimeException undo) {
-                LOG.log(Level.WARNING, "undoing " + job + " failed; the next start retries", undo);
+                // The record stays running, so the next start settles it as after a crash.
+                LOG.log(Level.WARNING, "undoing " + job + " failed; the next start settles it", undo);
                 return;
             }
-            job.setFailure(ex);
             end(job, JobState.FAILED, message);
         } catch (Error err) {
             LOG.log(Level.ERROR, job + " stopped on an error; the next start resumes it", err);
