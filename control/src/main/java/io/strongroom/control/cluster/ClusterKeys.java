@@ -200,6 +200,72 @@ final class ClusterKeys {
         }
     }
 
+    /** A new vault entry under another root key, and the new CEK it wraps the unchanged DEK with. */
+    record Moved(VaultEntry entry, ClusterKey cek) {}
+
+    /**
+     * Moves a cluster to root key {@code newKeyArn} (already resolved as the caller) without touching its data: as
+     * the caller, a grant on the new key for the service principal like the one CreateCluster makes (named {@code
+     * grantName}, so a restart can find it); then, as the service principal, a new CEK from GenerateDataKey under the
+     * new key with the cluster's frozen encryption context, which wraps the cluster's unchanged DEK. Nothing is
+     * stored here; on a failure after the grant was made, it is retired.
+     */
+    Moved changeRootKey(
+            Credential caller,
+            String region,
+            VaultEntry current,
+            String newKeyArn,
+            DatabaseKey dek,
+            String grantName,
+            Instant now) {
+        String clusterArn = current.context().pairs().get(ARN_CONTEXT);
+        KmsClient user = kms.asCaller(caller, region);
+        String grantId;
+        try {
+            grantId = user.createGrant(r -> r.keyId(newKeyArn)
+                            .granteePrincipal(kms.servicePrincipalArn())
+                            .retiringPrincipal(kms.servicePrincipalArn())
+                            .operations(
+                                    GrantOperation.DECRYPT,
+                                    GrantOperation.GENERATE_DATA_KEY,
+                                    GrantOperation.RETIRE_GRANT)
+                            .constraints(c -> c.encryptionContextSubset(
+                                    Map.of(ARN_CONTEXT, clusterArn == null ? "" : clusterArn)))
+                            .name(grantName))
+                    .grantId();
+        } catch (SdkException e) {
+            throw refusal(e, newKeyArn, caller, region);
+        }
+        try {
+            io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), newKeyArn);
+            int cekVersion = current.cekVersion() + 1;
+            try (DataKey dataKey = root.generateDataKey(current.context())) {
+                byte[] m = dataKey.plaintext().copyBytes();
+                ClusterKey cek;
+                try {
+                    cek = ClusterKey.ofMaterial(
+                            VaultEntry.cekInfo(current.clusterId(), cekVersion), SecretBytes.copyOf(m));
+                } finally {
+                    Arrays.fill(m, (byte) 0);
+                }
+                VaultEntry entry = new VaultEntry(
+                        current.clusterId(),
+                        newKeyArn,
+                        grantId,
+                        current.context(),
+                        cekVersion,
+                        dataKey.wrapped(),
+                        current.dekVersion(),
+                        cek.wrap(dek, current.clusterId()),
+                        now);
+                return new Moved(entry, cek);
+            }
+        } catch (RuntimeException e) {
+            retireGrant(region, newKeyArn, grantId);
+            throw e instanceof StrongroomException s ? RedshiftApiException.from(s) : e;
+        }
+    }
+
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
     Unlocked unlock(VaultEntry e, String region) {
         io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());

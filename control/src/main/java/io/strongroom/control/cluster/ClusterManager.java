@@ -194,6 +194,7 @@ public final class ClusterManager implements AutoCloseable {
      * event that says what happened.
      */
     private void settleJobs() {
+        RootKeyChange.settle(state, state.jobs.unfinished());
         for (JobRecord r : state.jobs.unfinished()) {
             Job job = state.jobs.reopen(r);
             switch (r.kind()) {

@@ -46,11 +46,8 @@ final class ClusterModification {
     /** ModifyCluster. */
     ClusterView modify(Credential caller, String region, ClusterRequests.Modify q) {
         ClusterEntry e = state.require(caller, region, q.identifier());
-        if (q.encrypted() != null && q.encrypted() != e.rec.encrypted()
-                || q.kmsKeyId() != null && !q.kmsKeyId().equals(e.rec.kmsKeyArn())) {
-            throw RedshiftApiException.unsupported("Changing a cluster's encryption (Encrypted, KmsKeyId) migrates it"
-                    + " to a new store, which is not supported yet. To use another key, restore a snapshot into a"
-                    + " new cluster.");
+        if (q.encrypted() != null && q.encrypted() != e.rec.encrypted() || q.kmsKeyId() != null && !e.rec.encrypted()) {
+            throw RootKeyChange.encryptionChangeUnsupported();
         }
         if (q.hsmRequested()) {
             throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
@@ -76,6 +73,13 @@ final class ClusterModification {
         int manual = q.manualSnapshotRetentionPeriod() == null
                 ? e.rec.manualSnapshotRetentionPeriod()
                 : ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
+        // Another root key for an encrypted cluster: refused before anything changes, with CreateCluster's errors.
+        String keyArn = q.kmsKeyId() == null ? null : state.keys.resolveRootKey(caller, region, q.kmsKeyId());
+        String newKeyArn = keyArn != null && !keyArn.equals(e.rec.kmsKeyArn()) ? keyArn : null;
+        if (newKeyArn != null && layoutChange) {
+            throw RedshiftApiException.invalidCombination(
+                    "Change the KMS key and the node type or count in separate requests.");
+        }
         ClusterStatus shown = newId != null
                 ? ClusterStatus.RENAMING
                 : layoutChange ? ClusterStatus.RESIZING : ClusterStatus.MODIFYING;
@@ -131,6 +135,9 @@ final class ClusterModification {
                         "Master credentials for cluster '" + next.identifier() + "' were updated.",
                         "security",
                         "management");
+            }
+            if (newKeyArn != null) {
+                RootKeyChange.change(state, caller, e, newKeyArn);
             }
             ClusterView response = new ClusterView(
                     e.rec, shown, state.endpointAddress, q.masterUserPassword() != null, null, e.restore);

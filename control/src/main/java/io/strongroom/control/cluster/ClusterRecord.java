@@ -174,6 +174,30 @@ public record ClusterRecord(
                 manualSnapshotRetentionPeriod);
     }
 
+    /** This record under another KMS root key (a root key change; the encryption context stays frozen). */
+    public ClusterRecord withKmsKeyArn(String keyArn) {
+        return new ClusterRecord(
+                id,
+                identifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                keyArn,
+                storeDir,
+                namespaceId,
+                deleting,
+                tags,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod);
+    }
+
     public ClusterRecord withRetention(int automated, int manual) {
         return new ClusterRecord(
                 id,

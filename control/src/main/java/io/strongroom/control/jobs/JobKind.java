@@ -11,7 +11,8 @@ public enum JobKind {
     COPY_SNAPSHOT("copy-snapshot", "snapshot copy"),
     DELETE_SNAPSHOT("delete-snapshot", "snapshot deletion"),
     RESIZE_CLUSTER("resize-cluster", "resize"),
-    DELETE_CLUSTER("delete-cluster", "deletion");
+    DELETE_CLUSTER("delete-cluster", "deletion"),
+    CHANGE_ROOT_KEY("change-root-key", "KMS key change");
 
     private final String wireName;
     private final String description;
