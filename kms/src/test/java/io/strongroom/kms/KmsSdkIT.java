@@ -129,6 +129,15 @@ class KmsSdkIT {
         SdkBytes ab = encrypt(id, secret, Map.of("ab", "c"));
         assertThatThrownBy(() -> kms.decrypt(r -> r.ciphertextBlob(ab).encryptionContext(Map.of("a", "bc"))))
                 .isInstanceOf(InvalidCiphertextException.class);
+        // A malformed context is a ValidationException (it was an HTTP 500), never a crash.
+        assertThatThrownBy(() -> encrypt(id, secret, Map.of("", "v")))
+                .isInstanceOfSatisfying(
+                        KmsException.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
+        assertThatThrownBy(() -> encrypt(id, secret, Map.of("k", "x".repeat(9000))))
+                .isInstanceOfSatisfying(
+                        KmsException.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
         // A KeyId that is not the blob's key is IncorrectKeyException.
         String other = newKey("alias/sdk-ctx-other");
         assertThatThrownBy(() -> kms.decrypt(

@@ -161,14 +161,27 @@ final class KmsJson {
         if (!n.isObject()) {
             throw KmsApiException.of("SerializationException", "Member " + field + " must be a map of strings.");
         }
+        long chars = 0;
         for (Map.Entry<String, JsonNode> e : n.properties()) {
             if (!e.getValue().isTextual()) {
                 throw KmsApiException.of("SerializationException", "Member " + field + " must be a map of strings.");
+            }
+            if (e.getKey().isEmpty()) {
+                throw KmsApiException.validation(field + " has an empty key; every key of an encryption context must"
+                        + " be a non-empty string.");
+            }
+            chars += e.getKey().length() + e.getValue().asText().length();
+            if (chars > MAX_CONTEXT_CHARS) {
+                throw KmsApiException.validation(field + " is longer than " + MAX_CONTEXT_CHARS + " characters (keys"
+                        + " and values together).");
             }
             out.put(e.getKey(), e.getValue().asText());
         }
         return out;
     }
+
+    /** The most characters an encryption context holds, keys and values together (AWS KMS's limit). */
+    static final int MAX_CONTEXT_CHARS = 8192;
 
     private static String lowerFirst(String s) {
         return Character.toLowerCase(s.charAt(0)) + s.substring(1);
