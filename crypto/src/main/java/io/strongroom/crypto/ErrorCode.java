@@ -28,6 +28,8 @@ public enum ErrorCode {
     DIVISION_BY_ZERO("22012", "InvalidParameterValue", false),
     /** A value does not fit its type (numeric overflow, string too long). */
     VALUE_OUT_OF_RANGE("22003", "InvalidParameterValue", false),
+    /** A statement nests too deeply to parse, plan or run (PostgreSQL's statement_too_complex). */
+    STATEMENT_TOO_COMPLEX("54001", "InvalidParameterValue", false),
     /** The statement was cancelled by the client. */
     QUERY_CANCELED("57014", "OperationAborted", false),
     /** A statement was refused because the transaction block already failed: ROLLBACK first. */

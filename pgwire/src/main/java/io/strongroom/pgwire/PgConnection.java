@@ -345,6 +345,9 @@ final class PgConnection {
                     } catch (RuntimeException e) {
                         reportError(e);
                         skipToSync = true;
+                    } catch (StackOverflowError e) {
+                        reportTooComplex();
+                        skipToSync = true;
                     }
                 }
             }
@@ -380,6 +383,8 @@ final class PgConnection {
             }
         } catch (RuntimeException e) {
             reportError(e);
+        } catch (StackOverflowError e) {
+            reportTooComplex();
         }
         readyForQuery(s);
     }
@@ -650,6 +655,20 @@ final class PgConnection {
             }
         }
         reported = now;
+    }
+
+    /**
+     * A statement whose expressions or set operations nest deeper than the parser, planner or executor can recurse
+     * (a thousand-term sum, thousands of UNIONs): 54001 statement_too_complex, as PostgreSQL answers one past its
+     * stack depth limit. The session goes on; one log line (never the statement, which may hold literals), no trace.
+     */
+    private void reportTooComplex() throws IOException {
+        LOG.log(System.Logger.Level.INFO, () -> "connection " + processId + ": a statement nested too deeply");
+        out.errorResponse(
+                "ERROR",
+                "54001",
+                "statement too complex: its expressions or set operations nest too deeply; split it into simpler"
+                        + " statements (for example a long chain of UNIONs into an INSERT ... SELECT per part)");
     }
 
     private void reportError(RuntimeException e) throws IOException {

@@ -89,6 +89,34 @@ class StoreEngineIT {
     }
 
     @Test
+    void tooDeeplyNestedStatements_are54001_andTheSessionGoesOn() throws Exception {
+        String sum = "SELECT " + "1 + ".repeat(20_000) + "1";
+        StringBuilder unions = new StringBuilder("SELECT 1");
+        for (int i = 0; i < 20_000; i++) {
+            unions.append(" UNION ALL SELECT ").append(i);
+        }
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            for (String sql : List.of(sum, unions.toString())) {
+                assertThatThrownBy(() -> st.executeQuery(sql)).isInstanceOfSatisfying(PSQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("54001");
+                    assertThat(e.getMessage()).contains("too complex");
+                });
+            }
+            try (PreparedStatement ps = c.prepareStatement(sum)) {
+                assertThatThrownBy(ps::executeQuery)
+                        .isInstanceOfSatisfying(
+                                PSQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("54001"));
+            }
+            try (ResultSet rs = st.executeQuery("SELECT 1 + 1")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void psql_describesTablesCopiesInAndQueries() throws Exception {
         PsqlIT.Run create =
                 psql("", "-c", "CREATE TABLE IF NOT EXISTS ptab (id INTEGER, name VARCHAR(20), amount DECIMAL(10,2))");

@@ -199,8 +199,24 @@ final class QueryPlanner {
         try {
             return SqlParser.create(RedshiftSyntax.rewrite(sql), PARSER).parseStmt();
         } catch (SqlParseException e) {
+            // The generated parser turns running out of stack into a parse error with no message.
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof StackOverflowError) {
+                    throw tooComplex();
+                }
+            }
             throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error: " + firstLine(e.getMessage()), e);
+        } catch (StackOverflowError e) {
+            throw tooComplex();
         }
+    }
+
+    /** The error for a statement nested deeper than the parser, planner or executor can recurse. */
+    static StrongroomException tooComplex() {
+        return new StrongroomException(
+                ErrorCode.STATEMENT_TOO_COMPLEX,
+                "statement too complex: its expressions or set operations nest too deeply; split it into simpler"
+                        + " statements (for example a long chain of UNIONs into an INSERT ... SELECT per part)");
     }
 
     private static String firstLine(@Nullable String s) {
