@@ -173,7 +173,7 @@ final class PgConnection {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " I/O failed: " + e);
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", e);
+            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", withheld(e));
             sendFatal("XX000", "internal error; the server log has details");
         } finally {
             cleanup();
@@ -671,13 +671,34 @@ final class PgConnection {
                         + " statements (for example a long chain of UNIONs into an INSERT ... SELECT per part)");
     }
 
+    /**
+     * {@code t} for the log: the same classes and stack frames, each message withheld. An engine's message can quote
+     * the statement with its literal values (a customer's data) or worse; the class and frames locate the fault.
+     */
+    static Throwable withheld(Throwable t) {
+        Throwable cause = t.getCause();
+        Throwable copy =
+                new WithheldMessage(t.getClass().getName(), cause == null || cause == t ? null : withheld(cause));
+        copy.setStackTrace(t.getStackTrace());
+        return copy;
+    }
+
+    /** Stands in for a logged exception whose message is withheld. */
+    static final class WithheldMessage extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WithheldMessage(String className, @Nullable Throwable cause) {
+            super(className + " (message withheld from the log: it may quote SQL literals)", cause);
+        }
+    }
+
     private void reportError(RuntimeException e) throws IOException {
         switch (e) {
             case PgException p when p.fatal() -> throw p;
             case PgException p -> out.errorResponse("ERROR", p.sqlState(), message(p));
             case StrongroomException s -> out.errorResponse("ERROR", s.code().sqlState(), message(s));
             default -> {
-                LOG.log(System.Logger.Level.ERROR, "connection " + processId + ": the SQL engine failed", e);
+                LOG.log(System.Logger.Level.ERROR, "connection " + processId + ": the SQL engine failed", withheld(e));
                 out.errorResponse("ERROR", "XX000", "internal error; the server log has details");
             }
         }

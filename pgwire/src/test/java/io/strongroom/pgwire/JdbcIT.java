@@ -3,6 +3,7 @@ package io.strongroom.pgwire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigDecimal;
@@ -17,10 +18,15 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -268,10 +274,39 @@ class JdbcIT {
                             PSQLException.class,
                             e -> assertThat(e.getSQLState()).isEqualTo("42P01"))
                     .hasMessageContaining("relation \"nope\" does not exist");
-            assertThatThrownBy(() -> st.executeQuery("BOOM")).isInstanceOfSatisfying(PSQLException.class, e -> {
-                assertThat(e.getSQLState()).isEqualTo("XX000");
-                assertThat(e.getMessage()).doesNotContain("DEADBEEF").doesNotContain("at io.");
-            });
+            // The log says where the engine failed, but not its message, which may quote the statement's values.
+            Logger log = Logger.getLogger(PgConnection.class.getName());
+            List<String> logged = new CopyOnWriteArrayList<>();
+            Handler capture = new Handler() {
+                @Override
+                public void publish(LogRecord r) {
+                    StringWriter w = new StringWriter();
+                    if (r.getThrown() != null) {
+                        r.getThrown().printStackTrace(new PrintWriter(w));
+                    }
+                    logged.add(r.getMessage() + "\n" + w);
+                }
+
+                @Override
+                public void flush() {}
+
+                @Override
+                public void close() {}
+            };
+            log.addHandler(capture);
+            try {
+                assertThatThrownBy(() -> st.executeQuery("BOOM")).isInstanceOfSatisfying(PSQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("XX000");
+                    assertThat(e.getMessage()).doesNotContain("DEADBEEF").doesNotContain("at io.");
+                });
+            } finally {
+                log.removeHandler(capture);
+            }
+            assertThat(String.join("\n", logged))
+                    .contains("the SQL engine failed")
+                    .contains("IllegalStateException")
+                    .contains("FakeSqlEngine")
+                    .doesNotContain("DEADBEEF");
             try (PreparedStatement ps = c.prepareStatement("FAIL")) {
                 assertThatThrownBy(ps::executeQuery).isInstanceOf(PSQLException.class);
             }
