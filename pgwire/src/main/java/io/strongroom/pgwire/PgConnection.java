@@ -16,6 +16,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -117,6 +118,9 @@ final class PgConnection {
     private boolean skipToSync;
     private String user = "";
 
+    /** When the connection was accepted: the server drops the oldest unauthenticated ones first. */
+    final long acceptedNanos = System.nanoTime();
+
     PgConnection(PgServer.Config config, Socket socket, int processId, int secretKey, CancelHandler cancelHandler) {
         this.config = config;
         this.socket = socket;
@@ -178,6 +182,11 @@ final class PgConnection {
         } finally {
             cleanup();
         }
+    }
+
+    /** The client's address (admission limits count unauthenticated connections per address). */
+    InetAddress peer() {
+        return socket.getInetAddress();
     }
 
     /** True once the client authenticated; until then the server enforces an overall deadline. */
@@ -299,7 +308,9 @@ final class PgConnection {
     }
 
     private PgException authenticationFailed(String u) {
-        LOG.log(System.Logger.Level.INFO, () -> "password authentication failed for user \"" + u + "\"");
+        LOG.log(
+                System.Logger.Level.INFO,
+                () -> "password authentication failed for user \"" + u + "\" from " + peer().getHostAddress());
         return ScramExchange.authenticationFailed(u);
     }
 

@@ -2,6 +2,7 @@ package io.strongroom.pgwire;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.sql.SqlEngine;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -10,6 +11,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,8 +44,19 @@ public final class PgServer implements AutoCloseable {
     private final Thread acceptor;
     private final Map<Integer, PgConnection> connections = new ConcurrentHashMap<>();
     private final Map<Integer, Thread> threads = new ConcurrentHashMap<>();
-    /** Connections beyond this are closed at once (PostgreSQL's max_connections, here per cluster). */
+    /**
+     * Authenticated connections beyond this are refused with 53300 too_many_connections (PostgreSQL's
+     * max_connections, here per cluster). Unauthenticated ones do not count against it.
+     */
     static final int MAX_CONNECTIONS = 500;
+    /**
+     * Connections still authenticating, in all and from one address: past either, the oldest such connection is
+     * dropped to make room. A real client authenticates within milliseconds of connecting, so a flood of idle or
+     * trickling sockets (from any number of addresses) only ever evicts its own, and never holds logins off.
+     */
+    static final int MAX_UNAUTHENTICATED = 128;
+
+    static final int MAX_UNAUTHENTICATED_PER_ADDRESS = 32;
     /** A client must finish TLS, startup and authentication within this time. */
     static final java.time.Duration AUTHENTICATION_DEADLINE = java.time.Duration.ofSeconds(60);
 
@@ -140,17 +154,15 @@ public final class PgServer implements AutoCloseable {
             } catch (SocketException e) {
                 LOG.log(System.Logger.Level.DEBUG, "setTcpNoDelay", e);
             }
-            if (connections.size() >= MAX_CONNECTIONS) {
+            if (authenticatedCount() >= MAX_CONNECTIONS) {
                 LOG.log(
                         System.Logger.Level.WARNING,
-                        "refused a connection on port " + port() + ": " + MAX_CONNECTIONS + " are open");
-                try {
-                    socket.close();
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "closing a refused connection", e);
-                }
+                        "refused a connection from " + socket.getInetAddress().getHostAddress() + " on port " + port()
+                                + ": " + MAX_CONNECTIONS + " are open");
+                refuse(socket);
                 continue;
             }
+            makeRoomFor(socket.getInetAddress());
             int processId = newProcessId();
             PgConnection connection = new PgConnection(config, socket, processId, random.nextInt(), this::cancel);
             connections.put(processId, connection);
@@ -178,6 +190,61 @@ public final class PgServer implements AutoCloseable {
             if (closed) {
                 connection.abort();
             }
+        }
+    }
+
+    private int authenticatedCount() {
+        int n = 0;
+        for (PgConnection c : connections.values()) {
+            if (c.authenticated()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Before a new connection from {@code from} starts authenticating: drops the oldest connections still
+     * authenticating, from that address and then overall, until both stay under their limits.
+     */
+    private void makeRoomFor(InetAddress from) {
+        List<PgConnection> pending = new ArrayList<>();
+        for (PgConnection c : connections.values()) {
+            if (!c.authenticated()) {
+                pending.add(c);
+            }
+        }
+        pending.sort(Comparator.comparingLong(c -> c.acceptedNanos));
+        List<PgConnection> same =
+                pending.stream().filter(c -> c.peer().equals(from)).toList();
+        int dropped = 0;
+        for (int i = 0; i <= same.size() - MAX_UNAUTHENTICATED_PER_ADDRESS; i++) {
+            same.get(i).abort();
+            pending.remove(same.get(i));
+            dropped++;
+        }
+        for (int i = 0; i <= pending.size() - MAX_UNAUTHENTICATED; i++) {
+            pending.get(i).abort();
+            dropped++;
+        }
+        if (dropped > 0) {
+            int n = dropped;
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    () -> "dropped " + n + " connection(s) still authenticating on port " + port()
+                            + " to admit one from " + from.getHostAddress());
+        }
+    }
+
+    /** Answers 53300 too_many_connections, as PostgreSQL does, and closes. */
+    private static void refuse(Socket socket) {
+        try (socket) {
+            socket.setSoTimeout(1000);
+            BackendWriter w = new BackendWriter(socket.getOutputStream());
+            w.errorResponse("FATAL", "53300", "sorry, too many clients already; try again later");
+            w.flush();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "answering a refused connection", e);
         }
     }
 

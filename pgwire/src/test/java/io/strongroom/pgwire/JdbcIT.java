@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.net.Socket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,6 +19,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -261,6 +263,36 @@ class JdbcIT {
             assertThat(failure).isInstanceOf(PSQLException.class).hasMessageContaining("canceling statement");
             try (ResultSet rs = st.executeQuery("SELECT 1")) {
                 assertThat(rs.next()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void sixHundredIdleSockets_doNotHoldOffARealLogin() throws Exception {
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 600; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                s.getOutputStream().write(new byte[] {0, 0, 0, 8}); // the start of a startup packet, then nothing
+                s.getOutputStream().flush();
+                idle.add(s);
+            }
+            try (Connection c = connect(server, "require", PASSWORD);
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT 1")) {
+                assertThat(rs.next()).isTrue();
+            }
+            // The server dropped the oldest of them to stay within its limits on connections still authenticating
+            // (their threads end a moment after their sockets close).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (server.connectionCount() > PgServer.MAX_UNAUTHENTICATED_PER_ADDRESS + 1
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(server.connectionCount()).isLessThanOrEqualTo(PgServer.MAX_UNAUTHENTICATED_PER_ADDRESS + 1);
+        } finally {
+            for (Socket s : idle) {
+                s.close();
             }
         }
     }
