@@ -30,6 +30,8 @@ public enum ErrorCode {
     VALUE_OUT_OF_RANGE("22003", "InvalidParameterValue", false),
     /** A statement nests too deeply to parse, plan or run (PostgreSQL's statement_too_complex). */
     STATEMENT_TOO_COMPLEX("54001", "InvalidParameterValue", false),
+    /** A select list or table wider than the limit (PostgreSQL's too_many_columns). */
+    TOO_MANY_COLUMNS("54011", "InvalidParameterValue", false),
     /** The statement was cancelled by the client. */
     QUERY_CANCELED("57014", "OperationAborted", false),
     /** A statement was refused because the transaction block already failed: ROLLBACK first. */

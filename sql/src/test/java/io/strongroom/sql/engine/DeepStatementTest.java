@@ -31,4 +31,23 @@ class DeepStatementTest {
             assertThat(sql.value("SELECT 1 + 1")).isEqualTo(2);
         }
     }
+
+    @Test
+    void aSelectListWiderThanPostgresAllows_is54011_beforeItCostsAnyPlanning() {
+        try (SqlTestSession sql = new SqlTestSession(dir, InstantSource.fixed(Instant.EPOCH))) {
+            StringBuilder wide = new StringBuilder("SELECT 0 AS c0");
+            for (int i = 1; i < 20_000; i++) {
+                wide.append(", ").append(i).append(" AS c").append(i);
+            }
+            assertThatThrownBy(() -> sql.rows(wide.toString())).isInstanceOfSatisfying(StrongroomException.class, e -> {
+                assertThat(e.code().sqlState()).isEqualTo("54011");
+                assertThat(e.getMessage()).contains("at most 1664 entries");
+            });
+            StringBuilder ok = new StringBuilder("SELECT 0 AS c0");
+            for (int i = 1; i < 1664; i++) {
+                ok.append(", ").append(i).append(" AS c").append(i);
+            }
+            assertThat(sql.rows(ok.toString()).get(0)).hasSize(1664);
+        }
+    }
 }
