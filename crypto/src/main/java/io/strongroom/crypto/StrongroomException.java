@@ -1,6 +1,7 @@
 package io.strongroom.crypto;
 
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +25,21 @@ public class StrongroomException extends RuntimeException {
 
     public ErrorCode code() {
         return code;
+    }
+
+    /**
+     * Absolute file-system paths, as messages name them (a block, a manifest, a store directory): not preceded by a
+     * word character or a dot, so ARNs ({@code key/...}) and URLs are left alone.
+     */
+    private static final Pattern PATH = Pattern.compile("(?<![\\w.:/])/(?:[\\w.@+=-]+/)+[\\w.@+=-]*");
+
+    /**
+     * {@code message} as a client may see it: every absolute server path replaced by {@code <path in the server
+     * log>}. Protocol edges send this and log the full message when the two differ (DESIGN §7: the path goes to the
+     * log, never to a client).
+     */
+    public static String forClient(String message) {
+        return PATH.matcher(message).replaceAll("<path in the server log>");
     }
 
     /** A copy of this failure with more context in front of the message, keeping the code and the cause. */

@@ -765,9 +765,17 @@ final class PgConnection {
         return true;
     }
 
-    private static String message(RuntimeException e) {
+    /** What the client is told of {@code e}: never a server path (the full message goes to the log then). */
+    private String message(RuntimeException e) {
         String m = e.getMessage();
-        return m == null || m.isEmpty() ? "error" : m;
+        if (m == null || m.isEmpty()) {
+            return "error";
+        }
+        String shown = StrongroomException.forClient(m);
+        if (!shown.equals(m) && !(e instanceof PgException)) {
+            LOG.log(System.Logger.Level.WARNING, () -> "connection " + processId + ": " + m);
+        }
+        return shown;
     }
 
     private static byte[] intBytes(int v) {

@@ -12,6 +12,7 @@ import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -20,9 +21,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,6 +89,32 @@ class StoreEngineIT {
 
     private static Connection connect() throws SQLException {
         return JdbcIT.connect(server, "require", JdbcIT.PASSWORD);
+    }
+
+    @Test
+    void aDamagedBlock_isAnIntegrityError_thatNamesNoServerPath() throws Exception {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE damaged (id BIGINT)");
+            st.execute("INSERT INTO damaged VALUES (1), (2), (3)");
+            Path blockFile;
+            try (Stream<Path> files = Files.walk(store.root().resolve("tables"))) {
+                blockFile = files.filter(p -> p.toString().endsWith(".blk"))
+                        .max(Comparator.comparing(p -> p.toFile().lastModified()))
+                        .orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(blockFile);
+            bytes[bytes.length - 5] ^= 1;
+            Files.write(blockFile, bytes);
+            assertThatThrownBy(() -> st.executeQuery("SELECT sum(id) FROM damaged"))
+                    .isInstanceOfSatisfying(PSQLException.class, e -> {
+                        assertThat(e.getSQLState()).startsWith("XX");
+                        assertThat(e.getMessage())
+                                .contains("<path in the server log>")
+                                .doesNotContain(store.root().toString());
+                    });
+            st.execute("DROP TABLE damaged");
+        }
     }
 
     @Test

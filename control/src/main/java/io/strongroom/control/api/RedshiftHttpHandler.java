@@ -40,6 +40,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: one instance serves all requests concurrently.
  */
 public final class RedshiftHttpHandler implements HttpHandler {
+    private static final System.Logger LOG = System.getLogger(RedshiftHttpHandler.class.getName());
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     public static final String VERSION = "2012-12-01";
 
@@ -86,12 +87,14 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 status = 200;
             } catch (RedshiftApiException e) {
                 status = e.httpStatus();
-                xml = error(e.faultType(), e.wireCode(), e.getMessage(), requestId);
+                xml = error(e.faultType(), e.wireCode(), forClient(e.getMessage(), requestId), requestId);
             } catch (StrongroomException e) {
                 RedshiftApiException r = RedshiftApiException.from(e);
                 status = r.httpStatus();
-                xml = error(r.faultType(), r.wireCode(), r.getMessage(), requestId);
+                xml = error(r.faultType(), r.wireCode(), forClient(r.getMessage(), requestId), requestId);
             } catch (RuntimeException e) {
+                // One log line with the request id and the stack; the client is told the id, nothing more.
+                LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed inside the control plane", e);
                 status = 500;
                 xml = error(
                         "Receiver",
@@ -421,6 +424,18 @@ public final class RedshiftHttpHandler implements HttpHandler {
                         ? new RedshiftApiException(ErrorCode.ACCESS_DENIED, "RequestExpired", 400, m)
                         : new RedshiftApiException(ErrorCode.ACCESS_DENIED, "SignatureDoesNotMatch", 403, m);
         };
+    }
+
+    /** {@code message} without server paths; the full message is logged with the request id when they differ. */
+    private static @Nullable String forClient(@Nullable String message, String requestId) {
+        if (message == null) {
+            return null;
+        }
+        String shown = StrongroomException.forClient(message);
+        if (!shown.equals(message)) {
+            LOG.log(System.Logger.Level.WARNING, () -> "request " + requestId + ": " + message);
+        }
+        return shown;
     }
 
     static String error(String type, String code, @Nullable String message, String requestId) {
