@@ -23,6 +23,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -121,8 +122,17 @@ final class PgConnection {
     /** When the connection was accepted: the server drops the oldest unauthenticated ones first. */
     final long acceptedNanos = System.nanoTime();
 
-    PgConnection(PgServer.Config config, Socket socket, int processId, int secretKey, CancelHandler cancelHandler) {
+    private final LoginThrottle throttle;
+
+    PgConnection(
+            PgServer.Config config,
+            Socket socket,
+            int processId,
+            int secretKey,
+            CancelHandler cancelHandler,
+            LoginThrottle throttle) {
         this.config = config;
+        this.throttle = throttle;
         this.socket = socket;
         this.processId = processId;
         this.secretKey = secretKey;
@@ -210,6 +220,7 @@ final class PgConnection {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
         authenticate(u);
+        throttle.succeeded(peer(), u);
         socket.setSoTimeout(0);
         String database = params.getOrDefault("database", u);
         SqlSession s = config.engine().open(new SessionInfo(u, database.isEmpty() ? u : database, params));
@@ -307,10 +318,21 @@ final class PgConnection {
         out.authenticationSaslFinal(serverFinal);
     }
 
+    /**
+     * A wrong password: logged with the user and the client's address, and answered only after the throttle's delay,
+     * which grows with the recent failures from that address or for that user.
+     */
     private PgException authenticationFailed(String u) {
+        Duration wait = throttle.failed(peer(), u);
         LOG.log(
                 System.Logger.Level.INFO,
-                () -> "password authentication failed for user \"" + u + "\" from " + peer().getHostAddress());
+                () -> "password authentication failed for user \"" + u + "\" from " + peer().getHostAddress()
+                        + " (answered after " + wait.toMillis() + " ms)");
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return ScramExchange.authenticationFailed(u);
     }
 

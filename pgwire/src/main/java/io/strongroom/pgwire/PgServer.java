@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.security.SecureRandom;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -61,6 +62,9 @@ public final class PgServer implements AutoCloseable {
     static final java.time.Duration AUTHENTICATION_DEADLINE = java.time.Duration.ofSeconds(60);
 
     private final SecureRandom random = new SecureRandom();
+    /** Failed logins slow the next ones from the same address or for the same user. */
+    private final LoginThrottle throttle = new LoginThrottle(InstantSource.system());
+
     private volatile boolean closed;
 
     /** What every connection needs; immutable. */
@@ -164,7 +168,8 @@ public final class PgServer implements AutoCloseable {
             }
             makeRoomFor(socket.getInetAddress());
             int processId = newProcessId();
-            PgConnection connection = new PgConnection(config, socket, processId, random.nextInt(), this::cancel);
+            PgConnection connection =
+                    new PgConnection(config, socket, processId, random.nextInt(), this::cancel, throttle);
             connections.put(processId, connection);
             Thread thread = Thread.ofVirtual().name("pgwire-" + processId).unstarted(() -> {
                 try {
