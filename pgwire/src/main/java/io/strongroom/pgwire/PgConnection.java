@@ -601,10 +601,35 @@ final class PgConnection {
             case Result.Command c -> c.tag();
             case Result.CopyIn c -> copyIn(c);
             case Result.CopyOut c -> copyOut(c);
+            case Result.Deallocate d -> deallocate(d);
             case Result.Rows r -> throw new IllegalStateException("rows are sent by sendRows");
         };
         out.commandComplete(tag);
         return tag;
+    }
+
+    /**
+     * DEALLOCATE and DISCARD ALL on this connection's prepared statements (the names Parse gave, which PostgreSQL's
+     * DEALLOCATE shares: psycopg sends DEALLOCATE ALL after a rollback to drop the ones it prepared). The unnamed
+     * statement and the portal running this command stay until the command ends.
+     */
+    private String deallocate(Result.Deallocate d) {
+        String name = d.name();
+        if (name == null) {
+            statements.keySet().removeIf(k -> !k.isEmpty());
+            if (d.portals()) {
+                portals.entrySet().removeIf(e -> {
+                    if (e.getKey().isEmpty()) {
+                        return false;
+                    }
+                    e.getValue().close();
+                    return true;
+                });
+            }
+        } else if (statements.remove(name) == null) {
+            throw new PgException("26000", "prepared statement \"" + name + "\" does not exist", false);
+        }
+        return d.tag();
     }
 
     private String copyIn(Result.CopyIn copy) throws IOException {

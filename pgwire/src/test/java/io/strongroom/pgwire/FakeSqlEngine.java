@@ -151,7 +151,8 @@ final class FakeSqlEngine implements SqlEngine {
             if (u.startsWith("COPY")) {
                 return new Prepared(sql, List.of(), List.of(), true);
             }
-            if (u.equals("BOOM")
+            if (u.startsWith("DEALLOCATE ")
+                    || u.equals("BOOM")
                     || u.equals("BEGIN")
                     || u.equals("COMMIT")
                     || u.equals("ROLLBACK")
@@ -226,6 +227,12 @@ final class FakeSqlEngine implements SqlEngine {
             }
             if (u.equals("BOOM")) {
                 throw new IllegalStateException("unwrapped key material DEADBEEF");
+            }
+            if (u.startsWith("DEALLOCATE ")) {
+                String name = sql.trim().substring("DEALLOCATE ".length()).trim();
+                return name.equalsIgnoreCase("ALL")
+                        ? new Result.Deallocate(null, false, "DEALLOCATE ALL")
+                        : new Result.Deallocate(name, false, "DEALLOCATE");
             }
             if (u.equals("BEGIN")) {
                 state = TransactionState.IN_TRANSACTION;

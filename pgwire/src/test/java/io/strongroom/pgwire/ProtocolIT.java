@@ -47,6 +47,31 @@ class ProtocolIT {
     }
 
     @Test
+    void deallocate_dropsTheStatementsParseNamed_soTheNamesCanBeParsedAgain() throws Exception {
+        try (RawClient c = login()) {
+            // psycopg prepares named statements, and after a rollback sends DEALLOCATE ALL and prepares them again.
+            c.send('P', body().cstring("s1").cstring("SELECT 1").int16(0).build());
+            c.send('P', body().cstring("s2").cstring("SELECT 1").int16(0).build());
+            c.send('S', new byte[0]);
+            assertThat(types(c.readUntil('Z'))).isEqualTo("11Z");
+            c.send('Q', body().cstring("DEALLOCATE s1").build());
+            List<Msg> one = c.readUntil('Z');
+            assertThat(types(one)).isEqualTo("CZ");
+            assertThat(one.getFirst().text()).isEqualTo("DEALLOCATE\u0000");
+            c.send('Q', body().cstring("DEALLOCATE s1").build());
+            List<Msg> gone = c.readUntil('Z');
+            assertThat(types(gone)).isEqualTo("EZ");
+            assertThat(gone.getFirst().sqlState()).isEqualTo("26000");
+            c.send('Q', body().cstring("DEALLOCATE ALL").build());
+            assertThat(types(c.readUntil('Z'))).isEqualTo("CZ");
+            c.send('P', body().cstring("s2").cstring("SELECT 1").int16(0).build());
+            c.send('P', body().cstring("s1").cstring("SELECT 1").int16(0).build());
+            c.send('S', new byte[0]);
+            assertThat(types(c.readUntil('Z'))).isEqualTo("11Z");
+        }
+    }
+
+    @Test
     void login_reportsSettingsClientsNeed() throws Exception {
         try (RawClient c = new RawClient(server.port())) {
             List<Msg> msgs = c.loginMd5(USER, PASSWORD);

@@ -5,7 +5,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** What executing a statement produced. */
-public sealed interface Result permits Result.Rows, Result.Command, Result.CopyIn, Result.CopyOut {
+public sealed interface Result permits Result.Rows, Result.Command, Result.CopyIn, Result.CopyOut, Result.Deallocate {
 
     /**
      * Rows, pulled by the wire layer in the order they come (so large results stream). Each row has one value
@@ -25,6 +25,14 @@ public sealed interface Result permits Result.Rows, Result.Command, Result.CopyI
 
     /** A statement that returns no rows: its CommandComplete tag, e.g. {@code CREATE TABLE}, {@code INSERT 0 5}. */
     record Command(String tag) implements Result {}
+
+    /**
+     * DEALLOCATE or DISCARD ALL: prepared statements live in the wire layer (the protocol's Parse names them, and
+     * PostgreSQL's DEALLOCATE acts on the same names), so the wire layer drops them: the one named, or every named one
+     * when {@code name} is null, and with {@code portals} every portal too (DISCARD ALL). It answers {@code tag}, or
+     * 26000 when the named statement does not exist.
+     */
+    record Deallocate(@Nullable String name, boolean portals, String tag) implements Result {}
 
     /**
      * COPY ... FROM STDIN: the wire layer sends CopyInResponse, feeds every CopyData payload to {@code sink},

@@ -96,6 +96,16 @@ final class RedshiftSyntax {
                 out.append(sql, from, unit.start()).append('"').append(name).append('"');
                 from = unit.end();
                 i += 2;
+            } else if (t.is("pg_catalog")
+                    && i + 3 < tokens.size()
+                    && tokens.get(i + 1).isSymbol(".")
+                    && tokens.get(i + 2).kind() == Tokens.Kind.WORD
+                    && tokens.get(i + 3).isSymbol("(")) {
+                // pg_catalog.version(), pg_catalog.current_schema(): the functions are the same unqualified (clients
+                // such as the SQLAlchemy Redshift dialect qualify them).
+                out.append(sql, from, t.start());
+                from = tokens.get(i + 2).start();
+                i += 1;
             } else if (t.is("interval")
                     && i + 1 < tokens.size()
                     && tokens.get(i + 1).kind() == Tokens.Kind.STRING

@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class SessionSettings {
     private final Map<String, String> settings = new LinkedHashMap<>();
+    /** The values the session started with: what RESET and DISCARD ALL go back to. */
+    private final Map<String, String> defaults;
 
     SessionSettings(SessionInfo info) {
         settings.put("server_version", "8.0.2");
@@ -36,6 +38,10 @@ final class SessionSettings {
         settings.put("application_name", info.startupParameters().getOrDefault("application_name", ""));
         settings.put("search_path", "$user, public");
         settings.put("extra_float_digits", "1");
+        // Every transaction reads one snapshot and commits or conflicts whole: snapshot isolation, which PostgreSQL
+        // calls repeatable read (SHOW TRANSACTION ISOLATION LEVEL reads this).
+        settings.put("transaction_isolation", "repeatable read");
+        defaults = Map.copyOf(settings);
     }
 
     /** The settings the client is told about with ParameterStatus, in a fixed order. */
@@ -65,9 +71,17 @@ final class SessionSettings {
     String set(Tokens t) {
         if (t.accept("reset")) {
             if (t.accept("all")) {
+                settings.clear();
+                settings.putAll(defaults);
                 return "RESET";
             }
-            settings.remove(t.identifier());
+            String key = canonical(t.identifier());
+            String initial = defaults.get(key);
+            if (initial != null) {
+                settings.put(key, initial); // back to the session's start value, as PostgreSQL's RESET
+            } else {
+                settings.remove(key);
+            }
             return "RESET";
         }
         t.expect("set");
@@ -108,7 +122,9 @@ final class SessionSettings {
     /** SHOW name or SHOW ALL, read when the statement runs so that a later SET shows. */
     SessionStatement show(String sql, Tokens t) {
         t.expect("show");
-        String name = t.atEnd() ? "" : t.identifier();
+        String word = t.atEnd() ? "" : t.identifier();
+        // SHOW TRANSACTION ISOLATION LEVEL is PostgreSQL's other spelling of SHOW transaction_isolation.
+        String name = word.equalsIgnoreCase("transaction") && !t.atEnd() ? "transaction_isolation" : word;
         String key = canonical(name);
         List<ResultColumn> cols = List.of(ResultColumn.of(name, SqlType.TEXT));
         return new SessionStatement(

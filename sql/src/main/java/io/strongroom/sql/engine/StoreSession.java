@@ -88,6 +88,51 @@ final class StoreSession implements SqlSession {
         }
     }
 
+    /** DEALLOCATE [PREPARE] {name | ALL}: carried out by the wire layer, which holds prepared statements. */
+    private static SessionStatement deallocate(String sql, Tokens t) {
+        t.expect("deallocate");
+        t.accept("prepare");
+        String name = t.identifier();
+        if (!t.atEnd()) {
+            throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error: DEALLOCATE [PREPARE] {name | ALL}");
+        }
+        boolean all = name.equalsIgnoreCase("all");
+        Result r = new Result.Deallocate(all ? null : name, false, all ? "DEALLOCATE ALL" : "DEALLOCATE");
+        return new SessionStatement(sql, List.of(), List.of(), false, p -> r, false);
+    }
+
+    /**
+     * DISCARD {ALL | PLANS | SEQUENCES | TEMP | TEMPORARY}: ALL resets every setting and drops the prepared statements
+     * and portals (not inside a transaction block, as PostgreSQL); the others have nothing to discard here.
+     */
+    private SessionStatement discard(String sql, Tokens t) {
+        t.expect("discard");
+        String what = t.identifier().toLowerCase(Locale.ROOT);
+        if (!t.atEnd()
+                || !List.of("all", "plans", "sequences", "temp", "temporary").contains(what)) {
+            throw new StrongroomException(
+                    ErrorCode.SYNTAX_ERROR, "syntax error: DISCARD {ALL | PLANS | SEQUENCES | TEMP}");
+        }
+        if (!what.equals("all")) {
+            return SessionStatement.utility(
+                    sql, () -> "DISCARD " + (what.equals("temporary") ? "TEMP" : what.toUpperCase(Locale.ROOT)));
+        }
+        return new SessionStatement(
+                sql,
+                List.of(),
+                List.of(),
+                false,
+                p -> {
+                    if (block.isOpen()) {
+                        throw new StrongroomException(
+                                ErrorCode.INVALID_STATE, "DISCARD ALL cannot run inside a transaction block");
+                    }
+                    settings.set(new Tokens("RESET ALL"));
+                    return new Result.Deallocate(null, true, "DISCARD ALL");
+                },
+                false);
+    }
+
     private static StrongroomException inFailedTransaction() {
         return new StrongroomException(
                 ErrorCode.IN_FAILED_TRANSACTION,
@@ -116,6 +161,8 @@ final class StoreSession implements SqlSession {
             case "copy" -> copy.copy(sql);
             case "explain" -> queries.explain(sql);
             case "analyze", "vacuum" -> SessionStatement.utility(sql, () -> first.toUpperCase(Locale.ROOT));
+            case "deallocate" -> deallocate(sql, t);
+            case "discard" -> discard(sql, t);
             default -> {
                 ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
                 yield catalogQuery != null ? queries.catalogQuery(sql, catalogQuery) : queries.query(sql, declared);
