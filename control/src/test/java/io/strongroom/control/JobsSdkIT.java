@@ -7,6 +7,7 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.jobs.JobState;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;
@@ -16,6 +17,7 @@ import io.strongroom.storage.Transaction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -464,9 +466,21 @@ class JobsSdkIT {
     }
 
     @Test
-    void jobRecords_areKeptUnderControlJobs() throws IOException {
+    void jobRecords_areKeptUnderControlJobs_keyRotationsToo() throws IOException {
+        create("rot");
+        rs.rotateEncryptionKey(r -> r.clusterIdentifier("rot"));
+        waitFor(() -> cluster("rot").clusterStatus().equals("available"), "rot rotated");
+        List<JobRecord> records = new ArrayList<>();
         try (Stream<Path> s = Files.list(f.dir.resolve("control/jobs"))) {
-            assertThat(s.filter(p -> p.toString().endsWith(".json")).count()).isPositive();
+            for (Path p : s.filter(p -> p.toString().endsWith(".json")).toList()) {
+                records.add(JobRecord.fromJson(Files.readAllBytes(p), p.toString()));
+            }
         }
+        assertThat(records).anySatisfy(r -> {
+            assertThat(r.kind()).isEqualTo(JobKind.ROTATE_KEYS);
+            assertThat(r.subject()).isEqualTo("rot");
+            assertThat(r.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(r.message()).contains("rotated to cluster key v2");
+        });
     }
 }

@@ -2,8 +2,10 @@ package io.strongroom.control.cluster;
 
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
+import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -18,6 +20,7 @@ import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -204,6 +207,17 @@ public final class ClusterManager implements AutoCloseable {
                             JobState.ROLLED_BACK,
                             "The control plane stopped while snapshot " + r.subject() + " was being written; it is"
                                     + " marked failed. Delete it and take another.");
+                case ROTATE_KEYS -> {
+                    // The reboot flow settled the rotation from the vault and the store; the vault says how.
+                    int from = Integer.parseInt(r.attributes().getOrDefault("fromCekVersion", "0"));
+                    boolean completed = state.byId.containsKey(r.clusterId()) && cekVersion(r.clusterId()) > from;
+                    state.jobs.settle(
+                            job,
+                            completed ? JobState.SUCCEEDED : JobState.ROLLED_BACK,
+                            completed
+                                    ? "Completed at start from what the store had committed."
+                                    : "Rolled back at start: the store had not committed the new keys.");
+                }
                 case DELETE_SNAPSHOT ->
                     state.jobs.settle(job, JobState.SUCCEEDED, "Snapshot " + r.subject() + " was deleted at start.");
                 case DELETE_CLUSTER -> {
@@ -304,16 +318,64 @@ public final class ClusterManager implements AutoCloseable {
     /** RotateEncryptionKey: starts a rotation of the cluster's CEK and DEK and answers rotating-keys. */
     public ClusterView rotateEncryptionKey(Credential caller, String region, String identifier) {
         ClusterEntry e = rotation.begin(caller, region, identifier);
+        int fromCek = cekVersion(e.rec.id());
+        Job job;
+        try {
+            // A job record like the other long operations (history, the hold on the cluster); the rotation's own
+            // durable steps are the vault's pending entry and the store's rotation (docs/control/README.md).
+            job = state.jobs.create(JobRecord.start(
+                    state.newJobId(),
+                    JobKind.ROTATE_KEYS,
+                    e.rec.accountId(),
+                    region,
+                    e.rec.identifier(),
+                    e.rec.id(),
+                    state.clock.instant(),
+                    Map.of("fromCekVersion", Integer.toString(fromCek))));
+        } catch (RuntimeException ex) {
+            e.status = ClusterStatus.AVAILABLE;
+            e.progress = null;
+            throw ex;
+        }
+        e.job = job;
         ClusterView response = state.view(e, ClusterStatus.ROTATING_KEYS);
-        Thread.ofPlatform().daemon().name("strongroom-rotate-" + e.rec.id()).start(() -> {
-            if (rotation.rotate(e)) {
-                // The rotation failed after storing its pending keys: the reboot flow settles it from what the
-                // store committed.
-                state.closeRunning(e);
-                lifecycle.bringUp(e, false);
+        state.jobs.launch(job, new JobEngine.Work() {
+            @Override
+            public String run(Job j) {
+                try {
+                    if (rotation.rotate(e)) {
+                        // The rotation failed after storing its pending keys: the reboot flow settles it from what
+                        // the store committed.
+                        state.closeRunning(e);
+                        lifecycle.bringUp(e, false);
+                    }
+                } finally {
+                    state.release(e, j);
+                }
+                int now = cekVersion(e.rec.id());
+                if (now <= fromCek) {
+                    throw new StrongroomException(
+                            ErrorCode.INTERNAL, "the rotation did not complete; the cluster's events say why");
+                }
+                return "Cluster " + e.rec.identifier() + " rotated to cluster key v" + now + ".";
+            }
+
+            @Override
+            public String failed(Job j, RuntimeException cause) {
+                state.release(e, j);
+                return "Key rotation failed: " + cause.getMessage();
             }
         });
         return response;
+    }
+
+    /** The CEK version of cluster {@code id}'s vault entry, 0 when it has none (or it cannot be read). */
+    private int cekVersion(String id) {
+        try {
+            return state.vault.get(id).map(VaultEntry::cekVersion).orElse(0);
+        } catch (StrongroomException damaged) {
+            return 0;
+        }
     }
 
     /** RebootCluster. */

@@ -12,7 +12,8 @@ public enum JobKind {
     DELETE_SNAPSHOT("delete-snapshot", "snapshot deletion"),
     RESIZE_CLUSTER("resize-cluster", "resize"),
     DELETE_CLUSTER("delete-cluster", "deletion"),
-    CHANGE_ROOT_KEY("change-root-key", "KMS key change");
+    CHANGE_ROOT_KEY("change-root-key", "KMS key change"),
+    ROTATE_KEYS("rotate-keys", "key rotation");
 
     private final String wireName;
     private final String description;
