@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -187,7 +186,7 @@ final class PgConnection {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " I/O failed: " + e);
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", withheld(e));
+            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", Withheld.of(e));
             sendFatal("XX000", "internal error; the server log has details");
         } finally {
             cleanup();
@@ -599,8 +598,8 @@ final class PgConnection {
     private String sendNonRows(Result result) throws IOException {
         String tag = switch (result) {
             case Result.Command c -> c.tag();
-            case Result.CopyIn c -> copyIn(c);
-            case Result.CopyOut c -> copyOut(c);
+            case Result.CopyIn c -> CopySubprotocol.copyIn(c, in, out, config.maxMessageBytes());
+            case Result.CopyOut c -> CopySubprotocol.copyOut(c, out);
             case Result.Deallocate d -> deallocate(d);
             case Result.Rows r -> throw new IllegalStateException("rows are sent by sendRows");
         };
@@ -630,54 +629,6 @@ final class PgConnection {
             throw new PgException("26000", "prepared statement \"" + name + "\" does not exist", false);
         }
         return d.tag();
-    }
-
-    private String copyIn(Result.CopyIn copy) throws IOException {
-        Result.CopySink sink = copy.sink();
-        out.copyInResponse(copy.binary(), copy.columns());
-        out.flush();
-        boolean open = true;
-        try {
-            while (true) {
-                FrontendMessage m = FrontendMessage.read(in, config.maxMessageBytes());
-                switch (m) {
-                    case FrontendMessage.CopyData d -> sink.write(d.data(), 0, d.data().length);
-                    case FrontendMessage.CopyDone d -> {
-                        open = false;
-                        return sink.finish();
-                    }
-                    case FrontendMessage.CopyFail f -> {
-                        open = false;
-                        sink.abort(f.message());
-                        throw new PgException("57014", "COPY from stdin failed: " + f.message(), false);
-                    }
-                    case FrontendMessage.Flush f -> {}
-                    case FrontendMessage.Sync f -> {}
-                    case FrontendMessage.Terminate t -> throw new EOFException("client left during COPY");
-                    default ->
-                        throw PgException.protocolViolation(
-                                "unexpected message " + m.getClass().getSimpleName() + " during COPY FROM STDIN");
-                }
-            }
-        } finally {
-            if (open) {
-                try {
-                    sink.abort("COPY FROM STDIN failed");
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "aborting a COPY failed", e);
-                }
-            }
-        }
-    }
-
-    private String copyOut(Result.CopyOut copy) throws IOException {
-        out.copyOutResponse(copy.binary(), copy.columns());
-        Iterator<byte[]> chunks = copy.chunks();
-        while (chunks.hasNext()) {
-            out.copyData(chunks.next());
-        }
-        out.copyDone();
-        return copy.tag();
     }
 
     // ---- state reports
@@ -729,34 +680,16 @@ final class PgConnection {
                         + " statements (for example a long chain of UNIONs into an INSERT ... SELECT per part)");
     }
 
-    /**
-     * {@code t} for the log: the same classes and stack frames, each message withheld. An engine's message can quote
-     * the statement with its literal values (a customer's data) or worse; the class and frames locate the fault.
-     */
-    static Throwable withheld(Throwable t) {
-        Throwable cause = t.getCause();
-        Throwable copy =
-                new WithheldMessage(t.getClass().getName(), cause == null || cause == t ? null : withheld(cause));
-        copy.setStackTrace(t.getStackTrace());
-        return copy;
-    }
-
-    /** Stands in for a logged exception whose message is withheld. */
-    static final class WithheldMessage extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        WithheldMessage(String className, @Nullable Throwable cause) {
-            super(className + " (message withheld from the log: it may quote SQL literals)", cause);
-        }
-    }
-
     private void reportError(RuntimeException e) throws IOException {
         switch (e) {
             case PgException p when p.fatal() -> throw p;
             case PgException p -> out.errorResponse("ERROR", p.sqlState(), message(p));
             case StrongroomException s -> out.errorResponse("ERROR", s.code().sqlState(), message(s));
             default -> {
-                LOG.log(System.Logger.Level.ERROR, "connection " + processId + ": the SQL engine failed", withheld(e));
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "connection " + processId + ": the SQL engine failed",
+                        Withheld.of(e));
                 out.errorResponse("ERROR", "XX000", "internal error; the server log has details");
             }
         }

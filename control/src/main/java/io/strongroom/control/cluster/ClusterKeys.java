@@ -9,6 +9,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.kms.KmsRootKey;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -237,7 +238,7 @@ final class ClusterKeys {
             throw refusal(e, newKeyArn, caller, region);
         }
         try {
-            io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), newKeyArn);
+            KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), newKeyArn);
             int cekVersion = current.cekVersion() + 1;
             try (DataKey dataKey = root.generateDataKey(current.context())) {
                 byte[] m = dataKey.plaintext().copyBytes();

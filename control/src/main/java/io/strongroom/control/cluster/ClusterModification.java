@@ -18,8 +18,10 @@ import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /**
@@ -239,7 +241,7 @@ final class ClusterModification {
         ClusterEntry e = state.require(caller, region, identifier);
         JobRecord last = state.jobs.records().stream()
                 .filter(r -> r.kind() == JobKind.RESIZE_CLUSTER && r.clusterId().equals(e.rec.id()))
-                .max(java.util.Comparator.comparing(JobRecord::createdAt))
+                .max(Comparator.comparing(JobRecord::createdAt))
                 .orElseThrow(() -> new RedshiftApiException(
                         ErrorCode.NOT_FOUND,
                         "ResizeNotFound",
@@ -257,7 +259,7 @@ final class ClusterModification {
         double rate;
         long elapsed;
         long eta;
-        java.util.Optional<Job> live = state.jobs.running(last.id());
+        Optional<Job> live = state.jobs.running(last.id());
         if (live.isPresent()) {
             Job.Progress p = live.get().progress();
             total = p.totalMegaBytes();

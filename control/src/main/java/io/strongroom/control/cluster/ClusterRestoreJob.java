@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -443,7 +444,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
      * recovery must leave alone. Restores that never reached {@code ready} are rolled back here, with an event.
      */
     static Set<String> prepareRecovery(ControlState state, ClusterSnapshots snapshots, List<JobRecord> unfinished) {
-        Set<String> pending = new java.util.HashSet<>();
+        Set<String> pending = new HashSet<>();
         for (JobRecord r : unfinished) {
             if (r.kind() != JobKind.RESTORE_CLUSTER) {
                 continue;

@@ -50,11 +50,9 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOperatorTable;
 import org.apache.calcite.sql.SqlOrderBy;
 import org.apache.calcite.sql.SqlSelect;
-import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
 import org.apache.calcite.sql.type.SqlTypeName;
-import org.apache.calcite.sql.util.SqlBasicVisitor;
 import org.apache.calcite.sql.util.SqlOperatorTables;
 import org.apache.calcite.sql.validate.SqlConformanceEnum;
 import org.apache.calcite.sql.validate.SqlValidator;
@@ -196,50 +194,11 @@ final class QueryPlanner {
 
     private QueryPlanner() {}
 
-    /** PostgreSQL's limit on a select list ("target lists can have at most 1664 entries"), SQLSTATE 54011. */
-    static final int MAX_SELECT_LIST = 1664;
-
     static SqlNode parse(String sql) {
-        try {
-            SqlNode node = SqlParser.create(RedshiftSyntax.rewrite(sql), PARSER).parseStmt();
-            // Checked before validation, whose cost grows faster than the list: 20,000 columns took 23 s there.
-            node.accept(new SqlBasicVisitor<Void>() {
-                @Override
-                public Void visit(SqlCall call) {
-                    if (call instanceof SqlSelect select
-                            && select.getSelectList() != null
-                            && select.getSelectList().size() > MAX_SELECT_LIST) {
-                        throw new StrongroomException(
-                                ErrorCode.TOO_MANY_COLUMNS,
-                                "target lists can have at most " + MAX_SELECT_LIST + " entries; this one has "
-                                        + select.getSelectList().size() + ". Select fewer columns.");
-                    }
-                    return super.visit(call);
-                }
-            });
-            return node;
-        } catch (SqlParseException e) {
-            // The generated parser turns running out of stack into a parse error with no message.
-            for (Throwable c = e; c != null; c = c.getCause()) {
-                if (c instanceof StackOverflowError) {
-                    throw tooComplex();
-                }
-            }
-            throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error: " + firstLine(e.getMessage()), e);
-        } catch (StackOverflowError e) {
-            throw tooComplex();
-        }
+        return StatementParser.parse(sql, PARSER);
     }
 
-    /** The error for a statement nested deeper than the parser, planner or executor can recurse. */
-    static StrongroomException tooComplex() {
-        return new StrongroomException(
-                ErrorCode.STATEMENT_TOO_COMPLEX,
-                "statement too complex: its expressions or set operations nest too deeply; split it into simpler"
-                        + " statements (for example a long chain of UNIONs into an INSERT ... SELECT per part)");
-    }
-
-    private static String firstLine(@Nullable String s) {
+    static String firstLine(@Nullable String s) {
         if (s == null) {
             return "";
         }
