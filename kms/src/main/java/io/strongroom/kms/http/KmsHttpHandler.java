@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: one instance serves all requests concurrently.
  */
 public final class KmsHttpHandler implements HttpHandler {
+    private static final System.Logger LOG = System.getLogger(KmsHttpHandler.class.getName());
+
     /** Larger than any valid KMS request (a 32 KiB policy, escaped, with 8 KiB of description and 50 tags). */
     public static final int MAX_BODY_BYTES = 160 * 1024;
 
@@ -112,6 +114,8 @@ public final class KmsHttpHandler implements HttpHandler {
                 status = 400;
                 body = error("ValidationException", e.getMessage());
             } catch (RuntimeException | IOException e) {
+                // One log line with the request id and the stack; the client is told the id only.
+                LOG.log(System.Logger.Level.ERROR, "KMS request " + requestId + " failed", e);
                 ev.error(
                         "KMSInternalException",
                         "internal error (request " + requestId + "): "
