@@ -224,12 +224,12 @@ public final class PgServer implements AutoCloseable {
                 pending.stream().filter(c -> c.peer().equals(from)).toList();
         int dropped = 0;
         for (int i = 0; i <= same.size() - MAX_UNAUTHENTICATED_PER_ADDRESS; i++) {
-            same.get(i).abort();
+            dropIfStillAuthenticating(same.get(i));
             pending.remove(same.get(i));
             dropped++;
         }
         for (int i = 0; i <= pending.size() - MAX_UNAUTHENTICATED; i++) {
-            pending.get(i).abort();
+            dropIfStillAuthenticating(pending.get(i));
             dropped++;
         }
         if (dropped > 0) {
@@ -238,6 +238,13 @@ public final class PgServer implements AutoCloseable {
                     System.Logger.Level.INFO,
                     () -> "dropped " + n + " connection(s) still authenticating on port " + port()
                             + " to admit one from " + from.getHostAddress());
+        }
+    }
+
+    /** Closes {@code c} unless it authenticated since it was counted (then it stays: it is a user's session). */
+    private static void dropIfStillAuthenticating(PgConnection c) {
+        if (!c.authenticated()) {
+            c.abort();
         }
     }
 
