@@ -223,6 +223,12 @@ class KeyChangeSdkIT {
                 .isInstanceOfSatisfying(
                         RedshiftException.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidParameterCombination"));
+        assertThatThrownBy(() -> rs.modifyCluster(
+                        r -> r.clusterIdentifier("kc2").kmsKeyId(b).newClusterIdentifier("kc2-renamed")))
+                .isInstanceOfSatisfying(RedshiftException.class, e -> {
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidParameterCombination");
+                    assertThat(e.getMessage()).contains("separate requests");
+                });
         assertThatThrownBy(
                         () -> rs.modifyCluster(r -> r.clusterIdentifier("kc2").encrypted(false)))
                 .isInstanceOfSatisfying(RedshiftException.class, e -> {

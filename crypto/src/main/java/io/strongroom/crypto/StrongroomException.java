@@ -1,6 +1,8 @@
 package io.strongroom.crypto;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -40,6 +42,11 @@ public class StrongroomException extends RuntimeException {
      */
     public static String forClient(String message) {
         return PATH.matcher(message).replaceAll("<path in the server log>");
+    }
+
+    /** The absolute server paths {@code message} names (what {@link #forClient} withholds), for a log line. */
+    public static List<String> pathsIn(String message) {
+        return PATH.matcher(message).results().map(MatchResult::group).toList();
     }
 
     /** A copy of this failure with more context in front of the message, keeping the code and the cause. */

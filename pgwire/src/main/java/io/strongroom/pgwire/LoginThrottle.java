@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * guesser gets a handful of tries a minute instead of dozens a second, from one connection or from many. A success
  * clears both counts; counts are forgotten {@link #WINDOW} after their last failure.
  *
- * <p>The delay is served to the failed attempt itself (the server answers its error late), so a legitimate user who
- * mistypes waits a moment, and a correct password is never delayed.
+ * <p>Every attempt waits the delay earned so far before its password is checked ({@link #before}), right or
+ * wrong, so a guesser cannot read an early answer as a success; a user who mistyped waits a moment once.
  *
  * <p>Thread-safe. Bounded: at most {@link #MAX_ENTRIES} addresses and users are tracked; past that, the oldest are
  * dropped.
@@ -34,7 +34,24 @@ final class LoginThrottle {
         this.clock = clock;
     }
 
-    /** Records a failed login of {@code user} from {@code from}; returns how long to wait before answering it. */
+    /**
+     * How long a login attempt of {@code user} from {@code from} waits before its password is checked, right or
+     * wrong: the delay the failures so far have earned. Waiting before the check, whatever its outcome, is what makes
+     * the delay cost a guesser anything (a delay served only to failures would tell one that silence means wrong).
+     */
+    Duration before(InetAddress from, String user) {
+        Instant cutoff = clock.instant().minus(WINDOW);
+        int n = 0;
+        for (String key : new String[] {addressKey(from), userKey(user)}) {
+            Failures f = byKey.get(key);
+            if (f != null && !f.last().isBefore(cutoff)) {
+                n = Math.max(n, f.count());
+            }
+        }
+        return delay(n);
+    }
+
+    /** Records a failed login of {@code user} from {@code from}; returns the delay the next attempt will wait. */
     Duration failed(InetAddress from, String user) {
         Instant now = clock.instant();
         int n = Math.max(bump(addressKey(from), now), bump(userKey(user), now));

@@ -198,9 +198,12 @@ final class PgConnection {
         return socket.getInetAddress();
     }
 
+    /** Set once the password checked out, before the session opens: admission never drops such a connection. */
+    private volatile boolean passwordChecked;
+
     /** True once the client authenticated; until then the server enforces an overall deadline. */
     boolean authenticated() {
-        return session != null;
+        return passwordChecked || session != null;
     }
 
     private void serve() throws IOException {
@@ -219,6 +222,7 @@ final class PgConnection {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
         authenticate(u);
+        passwordChecked = true;
         throttle.succeeded(peer(), u);
         socket.setSoTimeout(0);
         String database = params.getOrDefault("database", u);
@@ -282,6 +286,7 @@ final class PgConnection {
             out.authenticationMd5Password(salt);
             out.flush();
             String answer = readPassword().password();
+            throttleBeforeCheck(u);
             byte[] expected = known == null ? null : known.md5Response(salt);
             if (known != null && expected == null) {
                 throw new PgException(
@@ -310,7 +315,9 @@ final class PgConnection {
         out.flush();
         byte[] serverFinal;
         try {
-            serverFinal = scram.serverFinal(readPassword().saslResponse());
+            byte[] proof = readPassword().saslResponse();
+            throttleBeforeCheck(u);
+            serverFinal = scram.serverFinal(proof);
         } catch (PgException e) {
             throw "28P01".equals(e.sqlState()) ? authenticationFailed(u) : e;
         }
@@ -322,17 +329,24 @@ final class PgConnection {
      * which grows with the recent failures from that address or for that user.
      */
     private PgException authenticationFailed(String u) {
-        Duration wait = throttle.failed(peer(), u);
+        Duration next = throttle.failed(peer(), u);
         LOG.log(
                 System.Logger.Level.INFO,
                 () -> "password authentication failed for user \"" + u + "\" from " + peer().getHostAddress()
-                        + " (answered after " + wait.toMillis() + " ms)");
-        try {
-            Thread.sleep(wait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+                        + " (the next attempt waits " + next.toMillis() + " ms)");
         return ScramExchange.authenticationFailed(u);
+    }
+
+    /** Waits the delay earned by recent failures from this address or for {@code u}, before checking a password. */
+    private void throttleBeforeCheck(String u) {
+        Duration wait = throttle.before(peer(), u);
+        if (!wait.isZero()) {
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private FrontendMessage.Password readPassword() throws IOException {
@@ -753,7 +767,11 @@ final class PgConnection {
         }
         String shown = StrongroomException.forClient(m);
         if (!shown.equals(m) && !(e instanceof PgException)) {
-            LOG.log(System.Logger.Level.WARNING, () -> "connection " + processId + ": " + m);
+            // The paths only: the rest of an engine's message may quote the statement's literals.
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "connection " + processId + ": a " + e.getClass().getSimpleName() + " named server paths "
+                            + StrongroomException.pathsIn(m));
         }
         return shown;
     }

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -166,7 +167,10 @@ public final class PgServer implements AutoCloseable {
                 refuse(socket);
                 continue;
             }
-            makeRoomFor(socket.getInetAddress());
+            if (!makeRoomFor(socket.getInetAddress())) {
+                refuse(socket);
+                continue;
+            }
             int processId = newProcessId();
             PgConnection connection =
                     new PgConnection(config, socket, processId, random.nextInt(), this::cancel, throttle);
@@ -210,9 +214,10 @@ public final class PgServer implements AutoCloseable {
 
     /**
      * Before a new connection from {@code from} starts authenticating: drops the oldest connections still
-     * authenticating, from that address and then overall, until both stay under their limits.
+     * authenticating (at least {@link #MIN_AGE_TO_DROP} old), from that address and then overall, until both are
+     * under their limits. Returns whether the newcomer fits; if not, it is refused with 53300.
      */
-    private void makeRoomFor(InetAddress from) {
+    private boolean makeRoomFor(InetAddress from) {
         List<PgConnection> pending = new ArrayList<>();
         for (PgConnection c : connections.values()) {
             if (!c.authenticated()) {
@@ -223,15 +228,28 @@ public final class PgServer implements AutoCloseable {
         List<PgConnection> same =
                 pending.stream().filter(c -> c.peer().equals(from)).toList();
         int dropped = 0;
+        int sameLeft = same.size();
         for (int i = 0; i <= same.size() - MAX_UNAUTHENTICATED_PER_ADDRESS; i++) {
-            dropIfStillAuthenticating(same.get(i));
-            pending.remove(same.get(i));
-            dropped++;
+            if (dropIfStillAuthenticating(same.get(i))) {
+                dropped++;
+                sameLeft--;
+                pending.remove(same.get(i));
+            }
         }
+        int left = pending.size();
         for (int i = 0; i <= pending.size() - MAX_UNAUTHENTICATED; i++) {
-            dropIfStillAuthenticating(pending.get(i));
-            dropped++;
+            if (dropIfStillAuthenticating(pending.get(i))) {
+                dropped++;
+                left--;
+            }
         }
+        logDropped(dropped, from);
+        // Nothing old enough to drop: the newcomer waits its turn (a flood of fresh sockets cannot evict handshakes
+        // in flight).
+        return sameLeft < MAX_UNAUTHENTICATED_PER_ADDRESS && left < MAX_UNAUTHENTICATED;
+    }
+
+    private void logDropped(int dropped, InetAddress from) {
         if (dropped > 0) {
             int n = dropped;
             LOG.log(
@@ -241,12 +259,21 @@ public final class PgServer implements AutoCloseable {
         }
     }
 
-    /** Closes {@code c} unless it authenticated since it was counted (then it stays: it is a user's session). */
-    private static void dropIfStillAuthenticating(PgConnection c) {
-        if (!c.authenticated()) {
-            c.abort();
+    /**
+     * Closes {@code c} unless it authenticated since it was counted (then it stays: it is a user's session) or is
+     * younger than {@link #MIN_AGE_TO_DROP}: a client whose handshake is in flight on a slow link is not dropped
+     * for a flood of newer sockets.
+     */
+    private static boolean dropIfStillAuthenticating(PgConnection c) {
+        if (c.authenticated() || System.nanoTime() - c.acceptedNanos < MIN_AGE_TO_DROP.toNanos()) {
+            return false;
         }
+        c.abort();
+        return true;
     }
+
+    /** A connection still authenticating is dropped for a newer one only once it is this old. */
+    static final Duration MIN_AGE_TO_DROP = Duration.ofSeconds(1);
 
     /** Answers 53300 too_many_connections, as PostgreSQL does, and closes. */
     private static void refuse(Socket socket) {

@@ -3,6 +3,7 @@ package io.strongroom.pgwire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -273,10 +274,17 @@ class JdbcIT {
         try {
             for (int i = 0; i < 600; i++) {
                 Socket s = new Socket("127.0.0.1", server.port());
-                s.getOutputStream().write(new byte[] {0, 0, 0, 8}); // the start of a startup packet, then nothing
-                s.getOutputStream().flush();
                 idle.add(s);
+                try {
+                    s.getOutputStream().write(new byte[] {0, 0, 0, 8}); // the start of a startup packet, then nothing
+                    s.getOutputStream().flush();
+                } catch (IOException refused) {
+                    // Past the limits, a newcomer with nothing old enough to evict is refused (53300) and closed.
+                }
             }
+            // The flood's sockets are now old enough to be dropped for a newcomer (a protocol constant, not a timing
+            // assertion).
+            Thread.sleep(PgServer.MIN_AGE_TO_DROP.toMillis() + 200);
             try (Connection c = connect(server, "require", PASSWORD);
                     Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT 1")) {

@@ -42,6 +42,19 @@ class LoginThrottleTest {
     }
 
     @Test
+    void theWaitBeforeACheck_isTheSameRightOrWrong_andStartsAtZero() throws Exception {
+        InetAddress a = address("10.0.3.1");
+        assertThat(throttle.before(a, "u")).isZero();
+        throttle.failed(a, "u");
+        throttle.failed(a, "u");
+        // The next attempt waits before its password is checked, whatever the password: no early answer to read.
+        assertThat(throttle.before(a, "u")).isEqualTo(Duration.ofMillis(200));
+        assertThat(throttle.before(a, "someone-else")).isEqualTo(Duration.ofMillis(200));
+        assertThat(throttle.before(address("10.0.3.2"), "u")).isEqualTo(Duration.ofMillis(200));
+        assertThat(throttle.before(address("10.0.3.2"), "v")).isZero();
+    }
+
+    @Test
     void countsAreForgotten_aWindowAfterTheLastFailure() throws Exception {
         InetAddress a = address("10.0.2.1");
         throttle.failed(a, "u");

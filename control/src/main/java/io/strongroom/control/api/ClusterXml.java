@@ -5,6 +5,7 @@ import io.strongroom.control.cluster.ClusterRecord;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.DataTransferInfo;
 import io.strongroom.control.cluster.RestoreInfo;
+import io.strongroom.crypto.StrongroomException;
 
 /**
  * The XML of the {@code Cluster} and {@code Event} shapes (reference/aws-api.md §1.4): what clients read, with
@@ -127,7 +128,8 @@ final class ClusterXml {
         w.open("Event");
         w.text("SourceIdentifier", e.sourceIdentifier());
         w.text("SourceType", e.sourceType());
-        w.text("Message", e.message());
+        // An event may quote a failure's text: never a server path to a client (the event log on disk keeps it).
+        w.text("Message", StrongroomException.forClient(e.message()));
         w.open("EventCategories");
         e.categories().forEach(c -> w.text("EventCategory", c));
         w.close("EventCategories");

@@ -307,7 +307,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
         w.text("EstimatedTimeToCompletionInSeconds", r.etaSeconds());
         w.text("ResizeType", r.resizeType());
         if (r.message() != null) {
-            w.text("Message", r.message());
+            w.text("Message", StrongroomException.forClient(r.message()));
         }
         w.text("TargetEncryptionType", r.targetEncryptionType());
         w.text(

@@ -5,6 +5,7 @@ import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.control.cluster.TableRestoreStatus;
 import io.strongroom.control.jobs.Job;
+import io.strongroom.crypto.StrongroomException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -87,7 +88,7 @@ final class SnapshotXml {
         w.text("TableRestoreRequestId", t.requestId());
         w.text("Status", t.status());
         if (t.message() != null) {
-            w.text("Message", t.message());
+            w.text("Message", StrongroomException.forClient(t.message()));
         }
         w.time("RequestTime", t.requestTime());
         w.text("ProgressInMegaBytes", Math.round(t.progressMegaBytes()));

@@ -343,7 +343,9 @@ public final class ClusterManager implements AutoCloseable {
             @Override
             public String run(Job j) {
                 try {
-                    if (rotation.rotate(e)) {
+                    boolean reboot = rotation.rotate(e);
+                    j.checkpoint(); // stopping: the next start settles the rotation, and then this record
+                    if (reboot) {
                         // The rotation failed after storing its pending keys: the reboot flow settles it from what
                         // the store committed.
                         state.closeRunning(e);

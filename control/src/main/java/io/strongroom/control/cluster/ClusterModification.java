@@ -78,9 +78,9 @@ final class ClusterModification {
         // Another root key for an encrypted cluster: refused before anything changes, with CreateCluster's errors.
         String keyArn = q.kmsKeyId() == null ? null : state.keys.resolveRootKey(caller, region, q.kmsKeyId());
         String newKeyArn = keyArn != null && !keyArn.equals(e.rec.kmsKeyArn()) ? keyArn : null;
-        if (newKeyArn != null && layoutChange) {
+        if (newKeyArn != null && (layoutChange || newId != null)) {
             throw RedshiftApiException.invalidCombination(
-                    "Change the KMS key and the node type or count in separate requests.");
+                    "Change the KMS key and the identifier, node type or count in separate requests.");
         }
         ClusterStatus shown = newId != null
                 ? ClusterStatus.RENAMING
@@ -120,6 +120,10 @@ final class ClusterModification {
             }
         }
         try {
+            if (newKeyArn != null) {
+                // First: if the key change is refused, nothing else in the request has been applied.
+                RootKeyChange.change(state, caller, e, newKeyArn);
+            }
             ClusterRecord next = e.rec;
             if (q.masterUserPassword() != null) {
                 next = next.withPasswordVerifier(PasswordVerifier.create(q.masterUserPassword(), state.random));
@@ -137,9 +141,6 @@ final class ClusterModification {
                         "Master credentials for cluster '" + next.identifier() + "' were updated.",
                         "security",
                         "management");
-            }
-            if (newKeyArn != null) {
-                RootKeyChange.change(state, caller, e, newKeyArn);
             }
             ClusterView response = new ClusterView(
                     e.rec, shown, state.endpointAddress, q.masterUserPassword() != null, null, e.restore);

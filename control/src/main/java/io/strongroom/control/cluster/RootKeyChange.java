@@ -86,7 +86,13 @@ final class RootKeyChange {
             job.step("switched");
         } catch (RuntimeException ex) {
             moved.cek().close();
-            if (!newKeyInForce(state, r.id(), newKeyArn)) {
+            boolean inForce;
+            try {
+                inForce = newKeyInForce(state, r.id(), newKeyArn);
+            } catch (RuntimeException unreadable) {
+                inForce = true; // unknown: undo nothing (retiring the new grant could lock the cluster out)
+            }
+            if (!inForce) {
                 state.keys.retireGrant(r.region(), newKeyArn, moved.entry().grantId());
                 state.jobs.refused(job, "failed and undone: " + ex.getMessage());
             }
@@ -129,15 +135,12 @@ final class RootKeyChange {
                 "management");
     }
 
+    /** Whether the vault holds {@code newKeyArn} for the cluster; throws when the vault cannot be read. */
     private static boolean newKeyInForce(ControlState state, String clusterId, String newKeyArn) {
-        try {
-            return state.vault
-                    .get(clusterId)
-                    .map(v -> v.rootKeyArn().equals(newKeyArn))
-                    .orElse(false);
-        } catch (StrongroomException damaged) {
-            return false;
-        }
+        return state.vault
+                .get(clusterId)
+                .map(v -> v.rootKeyArn().equals(newKeyArn))
+                .orElse(false);
     }
 
     /**
@@ -152,17 +155,36 @@ final class RootKeyChange {
             Job job = state.jobs.reopen(r);
             ClusterEntry e = state.byId.get(r.clusterId());
             String newKeyArn = Objects.requireNonNull(r.attribute("newKeyArn"));
-            if (e != null && newKeyInForce(state, r.clusterId(), newKeyArn)) {
+            boolean inForce;
+            try {
+                inForce = e != null && newKeyInForce(state, r.clusterId(), newKeyArn);
+            } catch (RuntimeException unreadable) {
+                // Unknown which key is in force: nothing is undone; the job stays open for the next start. (The
+                // vault is read only for a cluster that exists.)
+                ClusterEntry known = Objects.requireNonNull(e);
+                state.event(
+                        known.rec,
+                        "REDSHIFT-EVENT-3626",
+                        "ERROR",
+                        "The change of cluster '" + known.rec.identifier() + "' to KMS key " + newKeyArn
+                                + " could not be settled: the key vault could not be read ("
+                                + StrongroomException.forClient(String.valueOf(unreadable.getMessage()))
+                                + "). Both grants are kept; it is settled again at the next start.",
+                        "security",
+                        "management");
+                continue;
+            }
+            if (inForce && e != null) {
                 finish(state, r, e);
                 state.jobs.settle(job, JobState.SUCCEEDED, "Completed at start: the new key was in force.");
                 continue;
             }
             String grantId = r.attribute("newGrantId");
-            if (grantId != null) {
-                state.keys.retireGrant(r.region(), newKeyArn, grantId);
-            } else {
-                state.keys.retireGrantsNamed(r.region(), newKeyArn, Objects.requireNonNull(r.attribute("grantName")));
-            }
+            boolean retired = grantId != null
+                    ? state.keys.retireGrant(r.region(), newKeyArn, grantId)
+                    : state.keys.retireGrantsNamed(
+                                    r.region(), newKeyArn, Objects.requireNonNull(r.attribute("grantName")))
+                            >= 0;
             state.jobs.settle(
                     job,
                     JobState.ROLLED_BACK,
@@ -174,7 +196,11 @@ final class RootKeyChange {
                         "WARNING",
                         "The change of cluster '" + e.rec.identifier() + "' to KMS key " + newKeyArn
                                 + " was stopped by a restart before it took effect; the cluster keeps KMS key "
-                                + r.attribute("oldKeyArn") + ". Run modify-cluster --kms-key-id again.",
+                                + r.attribute("oldKeyArn") + ". Run modify-cluster --kms-key-id again."
+                                + (retired
+                                        ? ""
+                                        : " The grant on the new key could not be retired: revoke it with"
+                                                + " kms revoke-grant."),
                         "security",
                         "management");
             }

@@ -85,6 +85,9 @@ final class StoreSession implements SqlSession {
         } catch (RuntimeException e) {
             block.failIfOpen();
             throw e;
+        } catch (StackOverflowError e) {
+            block.failIfOpen(); // as any failure: a block never commits half a statement
+            throw StatementParser.tooComplex();
         }
     }
 
@@ -185,6 +188,9 @@ final class StoreSession implements SqlSession {
         } catch (RuntimeException e) {
             block.failIfOpen();
             throw e;
+        } catch (StackOverflowError e) {
+            block.failIfOpen(); // as any failure: a block never commits half a statement
+            throw StatementParser.tooComplex();
         }
     }
 
