@@ -114,22 +114,7 @@ final class ClusterKeys {
      */
     Created create(
             Credential caller, String region, String keyArn, String clusterId, String clusterArn, Instant createTime) {
-        KmsClient user = kms.asCaller(caller, region);
-        String grantId;
-        try {
-            grantId = user.createGrant(r -> r.keyId(keyArn)
-                            .granteePrincipal(kms.servicePrincipalArn())
-                            .retiringPrincipal(kms.servicePrincipalArn())
-                            .operations(
-                                    GrantOperation.DECRYPT,
-                                    GrantOperation.GENERATE_DATA_KEY,
-                                    GrantOperation.RETIRE_GRANT)
-                            .constraints(c -> c.encryptionContextSubset(Map.of(ARN_CONTEXT, clusterArn)))
-                            .name("redshift-" + clusterId))
-                    .grantId();
-        } catch (SdkException e) {
-            throw refusal(e, keyArn, caller, region);
-        }
+        String grantId = grantToService(caller, region, keyArn, clusterArn, "redshift-" + clusterId, CLUSTER_GRANT);
         try {
             EncryptionContext context = EncryptionContext.of(
                     Map.of(ARN_CONTEXT, clusterArn, CREATETIME_CONTEXT, CREATETIME.format(createTime)));
@@ -220,23 +205,8 @@ final class ClusterKeys {
             String grantName,
             Instant now) {
         String clusterArn = current.context().pairs().get(ARN_CONTEXT);
-        KmsClient user = kms.asCaller(caller, region);
-        String grantId;
-        try {
-            grantId = user.createGrant(r -> r.keyId(newKeyArn)
-                            .granteePrincipal(kms.servicePrincipalArn())
-                            .retiringPrincipal(kms.servicePrincipalArn())
-                            .operations(
-                                    GrantOperation.DECRYPT,
-                                    GrantOperation.GENERATE_DATA_KEY,
-                                    GrantOperation.RETIRE_GRANT)
-                            .constraints(c -> c.encryptionContextSubset(
-                                    Map.of(ARN_CONTEXT, clusterArn == null ? "" : clusterArn)))
-                            .name(grantName))
-                    .grantId();
-        } catch (SdkException e) {
-            throw refusal(e, newKeyArn, caller, region);
-        }
+        String grantId = grantToService(
+                caller, region, newKeyArn, clusterArn == null ? "" : clusterArn, grantName, CLUSTER_GRANT);
         try {
             KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), newKeyArn);
             int cekVersion = current.cekVersion() + 1;
@@ -306,19 +276,14 @@ final class ClusterKeys {
     String grantSnapshotDecrypt(Credential caller, String region, VaultEntry e, String name) {
         String keyArn = e.rootKeyArn();
         String clusterArn = e.context().pairs().get(ARN_CONTEXT);
-        KmsClient user = kms.asCaller(caller, region);
-        try {
-            return user.createGrant(r -> r.keyId(keyArn)
-                            .granteePrincipal(kms.servicePrincipalArn())
-                            .retiringPrincipal(kms.servicePrincipalArn())
-                            .operations(GrantOperation.DECRYPT, GrantOperation.RETIRE_GRANT)
-                            .constraints(c -> c.encryptionContextSubset(
-                                    Map.of(ARN_CONTEXT, clusterArn == null ? "" : clusterArn)))
-                            .name(name))
-                    .grantId();
-        } catch (SdkException ex) {
-            throw refusal(ex, keyArn, caller, region);
-        }
+        return grantToService(
+                caller,
+                region,
+                keyArn,
+                clusterArn == null ? "" : clusterArn,
+                name,
+                GrantOperation.DECRYPT,
+                GrantOperation.RETIRE_GRANT);
     }
 
     /** The plaintext keys of a snapshot's envelope, as the service principal, through a grant the caller made. */
@@ -327,6 +292,37 @@ final class ClusterKeys {
             return unlock(e, region);
         } catch (StrongroomException ex) {
             throw RedshiftApiException.from(ex);
+        }
+    }
+
+    /** What a cluster's grant on its root key allows the service principal. */
+    private static final GrantOperation[] CLUSTER_GRANT = {
+        GrantOperation.DECRYPT, GrantOperation.GENERATE_DATA_KEY, GrantOperation.RETIRE_GRANT
+    };
+
+    /**
+     * As the caller, grants the service principal use of {@code keyArn} for the cluster {@code clusterArn} (its
+     * encryption context must name the cluster) for {@code operations}, retirable by the service principal; returns
+     * the grant id.
+     */
+    private String grantToService(
+            Credential caller,
+            String region,
+            String keyArn,
+            String clusterArn,
+            String name,
+            GrantOperation... operations) {
+        try {
+            return kms.asCaller(caller, region)
+                    .createGrant(r -> r.keyId(keyArn)
+                            .granteePrincipal(kms.servicePrincipalArn())
+                            .retiringPrincipal(kms.servicePrincipalArn())
+                            .operations(operations)
+                            .constraints(c -> c.encryptionContextSubset(Map.of(ARN_CONTEXT, clusterArn)))
+                            .name(name))
+                    .grantId();
+        } catch (SdkException e) {
+            throw refusal(e, keyArn, caller, region);
         }
     }
 
