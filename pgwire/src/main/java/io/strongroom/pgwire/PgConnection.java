@@ -68,6 +68,11 @@ final class PgConnection {
         void cancel(int processId, int secretKey);
     }
 
+    /** Admits a connection whose password checked out, or refuses it (the server's connection cap). */
+    interface Admission {
+        boolean admit(PgConnection authenticated);
+    }
+
     /** A parsed statement; {@code prepared} is null for an empty query string. */
     private record Statement(
             @Nullable PreparedStatement prepared, List<SqlType> parameterTypes, List<ResultColumn> columns) {}
@@ -122,6 +127,7 @@ final class PgConnection {
     final long acceptedNanos = System.nanoTime();
 
     private final LoginThrottle throttle;
+    private final Admission admission;
 
     PgConnection(
             PgServer.Config config,
@@ -129,7 +135,9 @@ final class PgConnection {
             int processId,
             int secretKey,
             CancelHandler cancelHandler,
+            Admission admission,
             LoginThrottle throttle) {
+        this.admission = admission;
         this.config = config;
         this.throttle = throttle;
         this.socket = socket;
@@ -201,6 +209,11 @@ final class PgConnection {
     /** Set once the password checked out, before the session opens: admission never drops such a connection. */
     private volatile boolean passwordChecked;
 
+    /** Marks the password checked; called by the server's admission, under its lock. */
+    void passwordChecked() {
+        passwordChecked = true;
+    }
+
     /** True once the client authenticated; until then the server enforces an overall deadline. */
     boolean authenticated() {
         return passwordChecked || session != null;
@@ -222,7 +235,9 @@ final class PgConnection {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
         authenticate(u);
-        passwordChecked = true;
+        if (!admission.admit(this)) {
+            throw new PgException("53300", "sorry, too many clients already; try again later", true);
+        }
         throttle.succeeded(peer(), u);
         socket.setSoTimeout(0);
         String database = params.getOrDefault("database", u);

@@ -47,10 +47,12 @@ public final class PgServer implements AutoCloseable {
     private final Map<Integer, PgConnection> connections = new ConcurrentHashMap<>();
     private final Map<Integer, Thread> threads = new ConcurrentHashMap<>();
     /**
-     * Authenticated connections beyond this are refused with 53300 too_many_connections (PostgreSQL's
+     * Authenticated connections beyond this (by default) are refused with 53300 too_many_connections (PostgreSQL's
      * max_connections, here per cluster). Unauthenticated ones do not count against it.
      */
-    static final int MAX_CONNECTIONS = 500;
+    static final int DEFAULT_MAX_CONNECTIONS = 500;
+
+    private final int maxConnections;
     /**
      * Connections still authenticating, in all and from one address: past either, the oldest such connection is
      * dropped to make room. A real client authenticates within milliseconds of connecting, so a flood of idle or
@@ -79,8 +81,9 @@ public final class PgServer implements AutoCloseable {
             Map<String, String> defaultSettings,
             javax.crypto.spec.SecretKeySpec unknownUserKey) {}
 
-    private PgServer(Config config, ServerSocket listener) {
+    private PgServer(Config config, ServerSocket listener, int maxConnections) {
         this.config = config;
+        this.maxConnections = maxConnections;
         this.listener = listener;
         this.acceptor = Thread.ofVirtual()
                 .name("pgwire-accept-" + listener.getLocalPort())
@@ -159,11 +162,8 @@ public final class PgServer implements AutoCloseable {
             } catch (SocketException e) {
                 LOG.log(System.Logger.Level.DEBUG, "setTcpNoDelay", e);
             }
-            if (authenticatedCount() >= MAX_CONNECTIONS) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "refused a connection from " + socket.getInetAddress().getHostAddress() + " on port " + port()
-                                + ": " + MAX_CONNECTIONS + " are open");
+            if (authenticatedCount() >= maxConnections) {
+                refusedOverCap(socket.getInetAddress());
                 refuse(socket);
                 continue;
             }
@@ -172,8 +172,8 @@ public final class PgServer implements AutoCloseable {
                 continue;
             }
             int processId = newProcessId();
-            PgConnection connection =
-                    new PgConnection(config, socket, processId, random.nextInt(), this::cancel, throttle);
+            PgConnection connection = new PgConnection(
+                    config, socket, processId, random.nextInt(), this::cancel, this::admitAuthenticated, throttle);
             connections.put(processId, connection);
             Thread thread = Thread.ofVirtual().name("pgwire-" + processId).unstarted(() -> {
                 try {
@@ -200,6 +200,27 @@ public final class PgServer implements AutoCloseable {
                 connection.abort();
             }
         }
+    }
+
+    /**
+     * Admits {@code c}, whose password just checked out, unless {@code maxConnections} are authenticated already
+     * (then it is refused with 53300). Counted again here, not only at accept: connections accepted together may all
+     * finish logging in. Synchronized, so two logins cannot both take the last place.
+     */
+    private synchronized boolean admitAuthenticated(PgConnection c) {
+        if (authenticatedCount() >= maxConnections) {
+            refusedOverCap(c.peer());
+            return false;
+        }
+        c.passwordChecked();
+        return true;
+    }
+
+    private void refusedOverCap(InetAddress from) {
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "refused a connection from " + from.getHostAddress() + " on port " + port() + ": " + maxConnections
+                        + " are open");
     }
 
     private int authenticatedCount() {
@@ -319,6 +340,7 @@ public final class PgServer implements AutoCloseable {
         private String certificateName = "strongroom";
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Map<String, String> defaultSettings = Map.of();
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
         private Builder() {}
 
@@ -392,6 +414,18 @@ public final class PgServer implements AutoCloseable {
         }
 
         /**
+         * Authenticated connections beyond this are refused with 53300 too_many_connections (PostgreSQL's
+         * max_connections). Default 500.
+         */
+        public Builder maxConnections(int connections) {
+            if (connections < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1: " + connections);
+            }
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /**
          * ParameterStatus values sent when the session's {@code reportedSettings()} does not name them (it wins),
          * on top of the built-in defaults (server_version 15.0, UTF8, DateStyle ISO, MDY, TimeZone UTC, ...).
          */
@@ -440,7 +474,7 @@ public final class PgServer implements AutoCloseable {
                                 + "): choose another port",
                         ex);
             }
-            PgServer server = new PgServer(config, listener);
+            PgServer server = new PgServer(config, listener, maxConnections);
             server.acceptor.start();
             return server;
         }

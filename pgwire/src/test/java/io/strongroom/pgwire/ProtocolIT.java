@@ -8,6 +8,7 @@ import io.strongroom.pgwire.RawClient.Msg;
 import io.strongroom.pgwire.protocol.PgValues;
 import io.strongroom.sql.SqlType;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +45,40 @@ class ProtocolIT {
         assertThat(types(msgs)).matches("RS+KZ");
         assertThat(msgs.getLast().body()).containsExactly('I');
         return c;
+    }
+
+    @Test
+    void loginsFinishingTogether_neverGoPastTheConnectionCap() throws Exception {
+        try (PgServer capped = PgServer.builder()
+                        .engine(engine)
+                        .port(0)
+                        .tlsDisabled()
+                        .passwordMethod(PasswordMethod.MD5)
+                        .maxConnections(2)
+                        .authenticator(Authenticator.single(USER, Credentials.ofPassword(USER, PASSWORD.toCharArray())))
+                        .start();
+                RawClient a = new RawClient(capped.port());
+                RawClient b = new RawClient(capped.port());
+                RawClient c = new RawClient(capped.port())) {
+            // All three are accepted and asked for their password while none has authenticated: only the count
+            // taken when a password checks out can hold the cap.
+            List<RawClient> clients = List.of(a, b, c);
+            List<byte[]> salts = new ArrayList<>();
+            for (RawClient client : clients) {
+                salts.add(client.startMd5(USER));
+            }
+            StringBuilder answers = new StringBuilder();
+            for (int i = 0; i < clients.size(); i++) {
+                clients.get(i).answerMd5(USER, PASSWORD, salts.get(i));
+                Msg first = clients.get(i).read();
+                answers.append(first.type());
+                if (first.type() == 'E') {
+                    assertThat(first.sqlState()).isEqualTo("53300");
+                    assertThat(clients.get(i).closedByServer()).isTrue();
+                }
+            }
+            assertThat(answers.toString()).isEqualTo("RRE");
+        }
     }
 
     @Test

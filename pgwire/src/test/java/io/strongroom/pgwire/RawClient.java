@@ -124,6 +124,12 @@ final class RawClient implements AutoCloseable {
 
     /** Startup and md5 login; returns the messages up to ReadyForQuery. */
     List<Msg> loginMd5(String user, String password) throws Exception {
+        answerMd5(user, password, startMd5(user));
+        return readUntil('Z');
+    }
+
+    /** The first half of an md5 login: the startup packet; returns the salt the server asked with. */
+    byte[] startMd5(String user) throws IOException {
         sendUntyped(body().int32(196608)
                 .cstring("user")
                 .cstring(user)
@@ -135,13 +141,16 @@ final class RawClient implements AutoCloseable {
         if (auth.type() != 'R' || auth.body()[3] != 5) {
             throw new AssertionError("expected AuthenticationMD5Password, got " + auth.type());
         }
-        byte[] salt = java.util.Arrays.copyOfRange(auth.body(), 4, 8);
+        return java.util.Arrays.copyOfRange(auth.body(), 4, 8);
+    }
+
+    /** The second half of an md5 login: the password's answer to {@code salt}. */
+    void answerMd5(String user, String password, byte[] salt) throws Exception {
         MessageDigest md = MessageDigest.getInstance("MD5");
         String inner = HexFormat.of().formatHex(md.digest((password + user).getBytes(StandardCharsets.UTF_8)));
         md.update(inner.getBytes(StandardCharsets.US_ASCII));
         md.update(salt);
         send('p', body().cstring("md5" + HexFormat.of().formatHex(md.digest())).build());
-        return readUntil('Z');
     }
 
     /** True once the server has closed the connection (reads EOF). */
