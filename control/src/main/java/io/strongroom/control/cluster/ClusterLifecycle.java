@@ -156,8 +156,7 @@ final class ClusterLifecycle {
         ClusterEntry entry;
         synchronized (state.lock) {
             if (state.find(caller.accountId(), region, identifier).isPresent()) {
-                throw new RedshiftApiException(
-                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+                throw RedshiftApiException.clusterAlreadyExists();
             }
             int port = state.allocatePort(q.port());
             ClusterRecord rec = new ClusterRecord(

@@ -93,8 +93,7 @@ final class ClusterModification {
                     && !newId.equals(e.rec.identifier())
                     && state.find(caller.accountId(), region, newId).isPresent()) {
                 e.status = ClusterStatus.AVAILABLE;
-                throw new RedshiftApiException(
-                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+                throw RedshiftApiException.clusterAlreadyExists();
             }
             if (newId != null && !newId.equals(e.rec.identifier())) {
                 // The new name is taken under the lock that checked it, so no concurrent create or rename can

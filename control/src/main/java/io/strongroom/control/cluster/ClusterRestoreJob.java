@@ -124,8 +124,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
         Job job;
         synchronized (state.lock) {
             if (state.find(caller.accountId(), region, identifier).isPresent()) {
-                throw new RedshiftApiException(
-                        ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+                throw RedshiftApiException.clusterAlreadyExists();
             }
             int port = state.allocatePort(q.port());
             ClusterRecord rec = new ClusterRecord(

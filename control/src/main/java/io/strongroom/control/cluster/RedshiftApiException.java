@@ -53,6 +53,12 @@ public final class RedshiftApiException extends StrongroomException {
         return new RedshiftApiException(ErrorCode.INVALID_ARGUMENT, "InvalidParameterValue", 400, message);
     }
 
+    /** A cluster of that identifier exists already in the account and region. */
+    public static RedshiftApiException clusterAlreadyExists() {
+        return new RedshiftApiException(
+                ErrorCode.ALREADY_EXISTS, "ClusterAlreadyExists", 400, "Cluster already exists");
+    }
+
     public static RedshiftApiException invalidCombination(String message) {
         return new RedshiftApiException(ErrorCode.INVALID_ARGUMENT, "InvalidParameterCombination", 400, message);
     }
