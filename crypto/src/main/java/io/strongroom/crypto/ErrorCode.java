@@ -52,6 +52,8 @@ public enum ErrorCode {
     CONFLICT("40001", "ConflictException", true),
     /** The operation is not allowed in the current state of the object. */
     INVALID_STATE("55000", "InvalidStateException", false),
+    /** Writes are refused for now (PostgreSQL's read_only_sql_transaction); the message says why and until when. */
+    READ_ONLY("25006", "InvalidStateException", false),
     /** The file system refused a read or write. */
     IO_ERROR("58030", "InternalFailure", true),
     /** A feature that is not built yet; the message says which issue brings it. */

@@ -19,6 +19,16 @@ public enum CommitStep {
     ROTATION_KEY_VERSION_RECORDED,
     /** Key rotation: a table's manifest, its block keys rewrapped under the new database key, was written. */
     ROTATION_MANIFEST_WRITTEN,
+    /**
+     * Encryption of an unencrypted store: the superblock now names the database key (before anything is sealed
+     * under it). The store stays unencrypted until the pointer switch of the same change.
+     */
+    ENCRYPTION_KEY_RECORDED,
+    /**
+     * Decryption: after the pointer switch to metadata in the clear, the superblock no longer names a database key.
+     * (A crash before this step leaves a superblock that open corrects.)
+     */
+    DECRYPTION_RECORDED,
     /** A new manifest file was written and fsynced. */
     MANIFEST_WRITTEN,
     /** The new catalog file was written and fsynced. */

@@ -27,11 +27,15 @@ import org.jspecify.annotations.Nullable;
 final class Committer {
     private Committer() {}
 
-    /** Maps a manifest version a key rotation made back to the version it rewrapped (identity otherwise). */
+    /**
+     * Knows which manifest versions key rotations and encryption changes made from which, rewriting no rows. An encryption change that moved blocks (re-sealed them under new block ids) is not looked through
+     * for a transaction that removes blocks: it named the old ids, so it must retry.
+     */
     interface RewrapHistory {
-        RewrapHistory NONE = (tableId, version) -> version;
+        RewrapHistory NONE = (tableId, was, now, removesBlocks) -> was == now;
 
-        long beforeRewraps(long tableId, long version);
+        /** Whether version {@code now} of the table holds the rows version {@code was} held. */
+        boolean unchangedSince(long tableId, long was, long now, boolean removesBlocks);
     }
 
     static void checkConflicts(
@@ -59,7 +63,8 @@ final class Committer {
             if (was == null
                     || now == null
                     // A rotation rewraps block keys only; the rows a transaction saw are unchanged by it.
-                    || was.manifestVersion() != history.beforeRewraps(c.tableId, now.manifestVersion())
+                    || !history.unchangedSince(
+                            c.tableId, was.manifestVersion(), now.manifestVersion(), !c.removedBlocks.isEmpty())
                     || !was.spec().equals(now.spec())) {
                 throw new StrongroomException(
                         ErrorCode.CONFLICT,

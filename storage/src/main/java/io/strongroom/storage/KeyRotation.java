@@ -179,6 +179,13 @@ public final class KeyRotation {
                     ErrorCode.INVALID_STATE,
                     "store " + sb.storeId() + " is not encrypted: it has no database key to rotate");
         }
+        EncryptionChange.Remaining clear = EncryptionChange.remaining(store.current(), true);
+        if (clear.blocks() > 0 || !old.sealsBlocks()) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_STATE,
+                    "store " + sb.storeId() + " is changing its encryption (" + clear.blocks()
+                            + " blocks in the clear); rotate its key once that has finished");
+        }
         if (!next.info().keyId().equals(sb.databaseKeyId())) {
             throw new IllegalArgumentException("the new database key must keep the id " + sb.databaseKeyId());
         }
@@ -606,7 +613,9 @@ public final class KeyRotation {
                 AssociatedData.@Nullable Template ads = null;
                 for (int i = 0; i < c.added.size(); i++) {
                     ManifestEntry e = c.added.get(i);
-                    if (e.dekVersion() != cur.version()) {
+                    // A block in the clear (a transaction that began before its store was encrypted) has no key to
+                    // rewrap; the encryption's re-seal pass takes it.
+                    if (e.dekVersion() != cur.version() && e.dekVersion() != 0) {
                         if (ads == null) {
                             ads = Bindings.blockKeys(store.storeId(), c.tableId);
                         }

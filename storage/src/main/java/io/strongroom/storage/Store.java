@@ -70,6 +70,10 @@ public final class Store implements AutoCloseable {
     private final Map<Long, Long> reservedManifestVersions = new java.util.concurrent.ConcurrentHashMap<>();
     /** Manifest versions key rotations made, by table: rotated version to the version it rewrapped. */
     private final Map<Long, Map<Long, Long>> rewraps = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Of those, the versions an encryption change made by re-sealing blocks under new ids, by table. */
+    private final Map<Long, Set<Long>> moves = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Why commits that change data are refused for now (an encryption change on a read-only node type), or null. */
+    private volatile @Nullable String readOnly;
 
     private final Object rotationLock = new Object();
     private final long cacheOwner = BlockCache.newOwner();
@@ -108,7 +112,7 @@ public final class Store implements AutoCloseable {
 
     /**
      * Creates a new, empty store in {@code root}, which must not exist or be empty. {@code keys} decides whether
-     * it is encrypted, for good: encryption is changed by migrating to a new store.
+     * it is encrypted; {@link #beginEncryption} and {@link #beginDecryption} change that in place.
      */
     public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys) {
         return create(root, storeId, layout, keys, FaultInjector.NONE);
@@ -159,7 +163,7 @@ public final class Store implements AutoCloseable {
      * version, and deletes what no committed version references (the leftovers of a crash).
      */
     public static Store open(Path root, StoreKeys keys, FaultInjector faults) {
-        StoreFiles.Superblock sb = StoreFiles.readSuperblock(root);
+        StoreFiles.Superblock sb = EncryptionChange.settleSuperblock(root, StoreFiles.readSuperblock(root));
         if (sb.encrypted() && !keys.encrypted()) {
             throw new StrongroomException(
                     ErrorCode.WRONG_KEY, "store " + sb.storeId() + " is encrypted; open it with its database key");
@@ -416,6 +420,56 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * Encrypts this unencrypted store in place, online. This call is the switch (metadata only: every manifest, a
+     * catalog and the pointer sealed under {@code dek}); new blocks are encrypted from its return, and {@link
+     * #resealBlocks} then encrypts the blocks written before. {@link EncryptionChange} says how, and what a crash
+     * leaves. The caller keeps owning {@code dek}.
+     */
+    public void beginEncryption(DatabaseKey dek) {
+        synchronized (rotationLock) {
+            EncryptionChange.beginEncryption(this, dek);
+        }
+    }
+
+    /** Starts decrypting this encrypted store: new blocks are written in the clear from now on (in memory only). */
+    public void beginDecryption() {
+        synchronized (rotationLock) {
+            EncryptionChange.beginDecryption(this);
+        }
+    }
+
+    /**
+     * Re-seals, in the background of reads and writes, every block not in the form the change under way asks for
+     * (encrypted after {@link #beginEncryption}, in the clear after {@link #beginDecryption}); returns the blocks
+     * re-sealed. {@code checkpoint} runs between chunks and may throw to stop; what was committed stays.
+     */
+    public long resealBlocks(boolean encrypt, EncryptionChange.Listener listener, Runnable checkpoint) {
+        synchronized (rotationLock) {
+            return EncryptionChange.reseal(this, encrypt, listener, checkpoint);
+        }
+    }
+
+    /**
+     * Ends a decryption: the metadata is written in the clear (the commit point) and the superblock forgets the
+     * key. {@code released} hears when no reader needs the database keys any more.
+     */
+    public void finishDecryption(KeyRotation.Listener released) {
+        synchronized (rotationLock) {
+            EncryptionChange.finishDecryption(this, released);
+        }
+    }
+
+    /** The blocks of the committed version not yet encrypted ({@code encrypt}) or not yet in the clear. */
+    public EncryptionChange.Remaining toReseal(boolean encrypt) {
+        return EncryptionChange.remaining(current, encrypt);
+    }
+
+    /** Whether new blocks are written encrypted (false in an unencrypted store and while decrypting). */
+    public boolean sealsNewBlocks() {
+        return sealer.sealsBlocks();
+    }
+
+    /**
      * The database key version that seals the committed version of the store in {@code root}, read without any
      * key from the commit pointer's envelope header (0 when unencrypted). After a crash during a key rotation this
      * says whether the rotation reached its commit point: the new version, or still the old one.
@@ -474,23 +528,8 @@ public final class Store implements AutoCloseable {
      * until no snapshot or transaction from before the switch is open.
      */
     void switchRotated(StoreVersion next, Sealer ring, Sealer newOnly, List<Path> obsolete, KeyRotation.Listener l) {
-        StoreVersion old = current;
-        for (var e : next.catalog().tables()) {
-            Catalog.@Nullable Entry was = old.catalog().tables().stream()
-                    .filter(o -> o.tableId() == e.tableId())
-                    .findFirst()
-                    .orElse(null);
-            if (was != null && was.manifestVersion() != e.manifestVersion()) {
-                rewraps.computeIfAbsent(e.tableId(), k -> new java.util.concurrent.ConcurrentHashMap<>())
-                        .put(e.manifestVersion(), was.manifestVersion());
-            }
-        }
-        sealer = ring;
-        current = next;
+        switchRewritten(next, ring, obsolete, false);
         synchronized (gcLock) {
-            for (Path p : obsolete) {
-                pendingDeletes.add(new PendingDelete(next.seq(), p));
-            }
             // A rotation whose predecessor's older keys are still needed keeps them in its ring and takes over
             // the predecessor's listeners: all of them hear when the last old reader closes.
             List<KeyRotation.Listener> ls = new ArrayList<>();
@@ -501,6 +540,67 @@ public final class Store implements AutoCloseable {
             ls.add(l);
             retirement = new KeyRetirement(next.seq(), newOnly, ls);
         }
+    }
+
+    /**
+     * Installs a version that rewrote tables without changing their rows (a rotation's rewrap, an encryption
+     * change's metadata switch or re-sealed blocks), called under the commit lock after its pointer switch: commits
+     * of transactions that began before it do not conflict with it ({@link #unchangedSince}); {@code obsolete} files
+     * go once no reader of an older version is open.
+     *
+     * @param blocksMoved whether blocks got new ids (then a transaction that removes blocks conflicts with it)
+     */
+    void switchRewritten(StoreVersion next, Sealer s, List<Path> obsolete, boolean blocksMoved) {
+        StoreVersion old = current;
+        for (var e : next.catalog().tables()) {
+            Catalog.@Nullable Entry was = old.catalog().tables().stream()
+                    .filter(o -> o.tableId() == e.tableId())
+                    .findFirst()
+                    .orElse(null);
+            if (was != null && was.manifestVersion() != e.manifestVersion()) {
+                rewraps.computeIfAbsent(e.tableId(), k -> new java.util.concurrent.ConcurrentHashMap<>())
+                        .put(e.manifestVersion(), was.manifestVersion());
+                if (blocksMoved) {
+                    moves.computeIfAbsent(e.tableId(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                            .add(e.manifestVersion());
+                }
+            }
+        }
+        sealer = s;
+        current = next;
+        synchronized (gcLock) {
+            for (Path p : obsolete) {
+                pendingDeletes.add(new PendingDelete(next.seq(), p));
+            }
+        }
+    }
+
+    /**
+     * After a decryption's switch: writes go in the clear at once, and {@code ring} (which still opens encrypted
+     * blocks) stays until no reader of a version before {@code switchSeq} is open; then {@code l} hears that the
+     * database keys are no longer needed.
+     */
+    void retireKeysAfter(long switchSeq, Sealer ring, KeyRotation.Listener l) {
+        synchronized (gcLock) {
+            sealer = ring;
+            retirement = new KeyRetirement(switchSeq, new Sealer(StoreKeys.unencrypted(), 0), List.of(l));
+        }
+        collectGarbage();
+    }
+
+    /** Sets the sealer new writes use (an encryption change's mode), under the commit lock. */
+    void useSealer(Sealer s) {
+        sealer = s;
+    }
+
+    /** Refuses commits that change data with {@code why} (null: accept them again). */
+    public void setReadOnly(@Nullable String why) {
+        readOnly = why;
+    }
+
+    /** Why commits that change data are refused, or null. */
+    public @Nullable String readOnlyReason() {
+        return readOnly;
     }
 
     void failStop(String what) {
@@ -521,17 +621,23 @@ public final class Store implements AutoCloseable {
         collectGarbage();
     }
 
-    private long beforeRewraps(long tableId, long version) {
-        Map<Long, Long> m = rewraps.get(tableId);
-        long v = version;
-        while (m != null) {
+    /**
+     * Whether table {@code tableId} at manifest version {@code now} holds the rows it held at {@code was}: the same
+     * version, or one reached from it only by rewrites that kept the rows (key rotations, encryption changes). One
+     * that re-sealed blocks under new ids does not count for a transaction that removes blocks by id.
+     */
+    private boolean unchangedSince(long tableId, long was, long now, boolean removesBlocks) {
+        Map<Long, Long> m = rewraps.getOrDefault(tableId, Map.of());
+        Set<Long> moved = moves.getOrDefault(tableId, Set.of());
+        long v = now;
+        while (v != was) {
             Long prev = m.get(v);
-            if (prev == null) {
-                break;
+            if (prev == null || removesBlocks && moved.contains(v)) {
+                return false;
             }
             v = prev;
         }
-        return v;
+        return true;
     }
 
     void release(Snapshot s) {
@@ -588,8 +694,13 @@ public final class Store implements AutoCloseable {
         commitLock.lock();
         try {
             checkUsable();
+            String ro = readOnly;
+            if (ro != null && !changes.isEmpty()) {
+                throw new StrongroomException(ErrorCode.READ_ONLY, ro);
+            }
             StoreVersion cur = current;
-            Committer.checkConflicts(base, cur, changes, this::beforeRewraps);
+            Committer.checkConflicts(base, cur, changes, this::unchangedSince);
+            EncryptionChange.checkBlocksFit(sealer, changes);
             try {
                 KeyRotation.rewrapStale(this, sealer, changes);
                 StoreVersion next = Committer.write(

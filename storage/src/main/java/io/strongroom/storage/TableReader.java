@@ -72,7 +72,7 @@ public final class TableReader {
                     b.blockId(),
                     b.rowCount(),
                     b.storedBytes(),
-                    store.encrypted(),
+                    manifest.keys().dekVersion(i) != 0,
                     manifest.keys().dekVersion(i)));
         }
         return out;

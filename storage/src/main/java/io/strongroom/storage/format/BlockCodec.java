@@ -82,22 +82,39 @@ public final class BlockCodec {
         payload[4] = (byte) rawLength;
         int payloadLength = PREFIX_BYTES + dataLength;
 
-        byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, blockId);
-        int dekVersion = sealer.encrypted() ? sealer.keys().current().version() : 0;
         BlockRef provisional =
                 new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, enc.zone());
-        AssociatedData ad = Bindings.block(provisional, storeId, tableId, header);
+        return seal(payload, payloadLength, provisional, storeId, tableId, sealer.sealsBlocks(), sealer);
+    }
+
+    /**
+     * Seals {@code payload[0..payloadLength)} (a block's payload: codec, raw length, data) as the block {@code ref}
+     * names (its stored size is ignored and set here) of table {@code tableId} in store {@code storeId}: under a
+     * fresh block key wrapped by {@code sealer}'s current DEK when {@code encrypt}, else checksummed.
+     */
+    public static Written seal(
+            byte[] payload,
+            int payloadLength,
+            BlockRef ref,
+            String storeId,
+            long tableId,
+            boolean encrypt,
+            Sealer sealer) {
+        long blockId = ref.blockId();
+        byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, blockId);
+        int dekVersion = encrypt ? sealer.keys().current().version() : 0;
+        AssociatedData ad = Bindings.block(ref, storeId, tableId, header);
         byte[] file;
         int fileLength;
         byte[] wrappedKey;
-        if (sealer.encrypted()) {
+        if (encrypt) {
             fileLength = header.length + payloadLength + Envelope.encryptedOverhead();
             file = scratch(FILE, fileLength);
             System.arraycopy(header, 0, file, 0, header.length);
             try (BlockKey key = BlockKey.generate()) {
                 key.encryptInto(ad, payload, 0, payloadLength, file, header.length);
                 wrappedKey = sealer.wrapBlockKey(
-                        key, Bindings.blockKey(storeId, tableId, columnId, slice, blockId, dekVersion));
+                        key, Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), blockId, dekVersion));
             }
         } else {
             byte[] envelope = Envelope.sealUnencrypted(ad, payload, 0, payloadLength);
@@ -107,16 +124,32 @@ public final class BlockCodec {
             System.arraycopy(envelope, 0, file, header.length, envelope.length);
             wrappedKey = new byte[0];
         }
-        BlockRef ref =
-                new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), fileLength, enc.zone());
-        return new Written(file, fileLength, new ManifestEntry(ref, dekVersion, wrappedKey));
+        BlockRef stored = new BlockRef(
+                blockId,
+                ref.columnId(),
+                ref.slice(),
+                ref.rowStart(),
+                ref.rowCount(),
+                ref.nullCount(),
+                fileLength,
+                ref.zone());
+        return new Written(file, fileLength, new ManifestEntry(stored, dekVersion, wrappedKey));
     }
 
-    /** Checks, decrypts, decompresses and decodes a block file read from disk. */
-    public static ColumnVector decode(
+    /**
+     * A block's payload, opened: the first {@code length} bytes of {@code bytes} (a per-thread buffer, valid until
+     * this thread opens its next block).
+     */
+    public record Payload(byte[] bytes, int length) {}
+
+    /**
+     * Checks and opens a block file read from disk: decrypts it when its manifest entry names a DEK version, else
+     * checks its checksum. (An encrypted store lists blocks in the clear only while it is being encrypted or
+     * decrypted; its manifest, authenticated under the DEK, says which, so no block can be downgraded.)
+     */
+    public static Payload open(
             byte[] file,
             ManifestEntry entry,
-            ColumnType type,
             String storeId,
             long tableId,
             BlockOrigins.Origin sealedBy,
@@ -133,24 +166,36 @@ public final class BlockCodec {
         AssociatedData ad = Bindings.block(ref, sealedBy.storeId(), sealedBy.tableId(), header);
         int off = FileHeader.BYTES;
         int len = file.length - off;
-        byte[] payload;
-        int payloadLength;
-        if (sealer.encrypted()) {
+        if (entry.dekVersion() != 0) {
             if (!Envelope.isEncrypted(file, off, len) || len < Envelope.encryptedOverhead()) {
                 throw Sealer.integrity(
-                        place, "not an encrypted block (an encrypted store holds only encrypted blocks)", null);
+                        place, "not an encrypted block (its manifest entry names a database key version)", null);
             }
             AssociatedData keyAd =
                     Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), entry.dekVersion());
             byte[] buf = scratch(PLAINTEXT, len - Envelope.encryptedOverhead());
             try (BlockKey key = sealer.unwrapBlockKey(entry.wrappedKeyView(), entry.dekVersion(), keyAd, place)) {
-                payloadLength = Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place);
+                return new Payload(buf, Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place));
             }
-            payload = buf;
-        } else {
-            payload = Sealer.guard(() -> Envelope.openUnencrypted(ad, file, off, len), place);
-            payloadLength = payload.length;
         }
+        byte[] plain = Sealer.guard(() -> Envelope.openUnencrypted(ad, file, off, len), place);
+        return new Payload(plain, plain.length);
+    }
+
+    /** Checks, decrypts, decompresses and decodes a block file read from disk. */
+    public static ColumnVector decode(
+            byte[] file,
+            ManifestEntry entry,
+            ColumnType type,
+            String storeId,
+            long tableId,
+            BlockOrigins.Origin sealedBy,
+            Sealer sealer,
+            String place) {
+        Payload p = open(file, entry, storeId, tableId, sealedBy, sealer, place);
+        byte[] payload = p.bytes();
+        int payloadLength = p.length();
+        BlockRef ref = entry.ref();
         ByteSource in = new ByteSource(payload, 0, payloadLength, place);
         int codec = in.u8();
         int rawLength = in.count(MAX_RAW_BYTES, "raw length");

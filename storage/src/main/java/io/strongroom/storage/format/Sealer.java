@@ -17,19 +17,54 @@ import io.strongroom.storage.StoreKeys;
  * a file is an integrity failure of that file: a tampered, swapped, rolled-back or truncated file. The one
  * exception is a file that names a DEK version the caller did not provide: that is {@link
  * ErrorCode#WRONG_KEY}. A format this build does not read is {@link ErrorCode#UNSUPPORTED_FORMAT} only when the
- * file header, which has its own checksum, says so. Thread-safe.
+ * file header, which has its own checksum, says so.
+ *
+ * <p>Metadata and new blocks are normally sealed alike: both encrypted when the store has keys, both checksummed
+ * when it has none. While a store's encryption changes ({@code EncryptionChange}) they may differ: a store being
+ * decrypted keeps its metadata under the DEK but writes new blocks in the clear ({@link #decrypting}); once it is
+ * decrypted, readers that began before still hold the keys for the encrypted blocks they read ({@link
+ * #decrypted}). Thread-safe.
  */
 public final class Sealer {
     private final StoreKeys keys;
     private final int newestKeyVersion;
+    private final boolean sealMetadata;
+    private final boolean sealBlocks;
 
     /**
      * @param newestKeyVersion the newest database key version the store has ever used, from its superblock: an
      *     envelope naming a newer (or a non-positive) version is damaged, not made under a key we lack
      */
     public Sealer(StoreKeys keys, int newestKeyVersion) {
+        this(keys, newestKeyVersion, keys.encrypted(), keys.encrypted());
+    }
+
+    private Sealer(StoreKeys keys, int newestKeyVersion, boolean sealMetadata, boolean sealBlocks) {
+        if ((sealMetadata || sealBlocks) && !keys.encrypted()) {
+            throw new IllegalArgumentException("sealing needs a database key");
+        }
         this.keys = keys;
         this.newestKeyVersion = newestKeyVersion;
+        this.sealMetadata = sealMetadata;
+        this.sealBlocks = sealBlocks;
+    }
+
+    /** A store being decrypted: metadata still under {@code keys}' current DEK, new blocks in the clear. */
+    public static Sealer decrypting(StoreKeys keys, int newestKeyVersion) {
+        return new Sealer(keys, newestKeyVersion, true, false);
+    }
+
+    /**
+     * A decrypted store whose older readers may still open encrypted blocks: everything is written in the clear;
+     * {@code keys} only open what was sealed before.
+     */
+    public static Sealer decrypted(StoreKeys keys, int newestKeyVersion) {
+        return new Sealer(keys, newestKeyVersion, false, false);
+    }
+
+    /** Whether new blocks are encrypted (under a fresh block key wrapped by the current DEK). */
+    public boolean sealsBlocks() {
+        return sealBlocks;
     }
 
     private DatabaseKey keyFor(byte[] env, int off, int len, String place) {
@@ -44,8 +79,9 @@ public final class Sealer {
         return keys.version(version, place);
     }
 
+    /** Whether the store's metadata (pointer, catalog, manifests) is encrypted. */
     public boolean encrypted() {
-        return keys.encrypted();
+        return sealMetadata;
     }
 
     public StoreKeys keys() {
@@ -54,14 +90,14 @@ public final class Sealer {
 
     /** Seals metadata: under the current DEK, or with a checksum. */
     public byte[] seal(AssociatedData ad, byte[] plain, int off, int len) {
-        return keys.encrypted()
+        return sealMetadata
                 ? keys.current().encrypt(ad, plain, off, len)
                 : Envelope.sealUnencrypted(ad, plain, off, len);
     }
 
     /** Opens metadata sealed by {@link #seal}. */
     public byte[] open(AssociatedData ad, byte[] env, int off, int len, String place) {
-        if (!keys.encrypted()) {
+        if (!sealMetadata) {
             return guard(() -> Envelope.openUnencrypted(ad, env, off, len), place);
         }
         if (len < Envelope.HEADER_BYTES) {
