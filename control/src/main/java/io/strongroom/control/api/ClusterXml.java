@@ -44,8 +44,15 @@ final class ClusterXml {
                 .close("ClusterParameterGroups");
         w.text("AvailabilityZone", r.region() + "a");
         w.text("PreferredMaintenanceWindow", "sun:05:00-sun:05:30");
-        if (v.passwordPending()) {
-            w.open("PendingModifiedValues").text("MasterUserPassword", "****").close("PendingModifiedValues");
+        if (v.passwordPending() || v.pendingEncryptionType() != null) {
+            w.open("PendingModifiedValues");
+            if (v.passwordPending()) {
+                w.text("MasterUserPassword", "****");
+            }
+            if (v.pendingEncryptionType() != null) {
+                w.text("EncryptionType", v.pendingEncryptionType());
+            }
+            w.close("PendingModifiedValues");
         } else {
             w.empty("PendingModifiedValues");
         }

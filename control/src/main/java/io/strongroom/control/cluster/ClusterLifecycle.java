@@ -105,6 +105,8 @@ final class ClusterLifecycle {
                 }
             }
         }
+        // A store whose encryption was changing: its record says what the store committed before it opens.
+        ClusterEncryptionChange.reconcile(state);
         for (ClusterEntry e : state.byId.values()) {
             if (e.job != null) {
                 continue; // a restore still running: its job brings it up

@@ -185,6 +185,7 @@ public final class ClusterManager implements AutoCloseable {
         m.lifecycle.recover();
         m.restores.resumeJobs();
         m.modification.resumeResizes();
+        m.modification.encryption().resumeJobs();
         m.settleJobs();
         m.schedule.start();
         return m;

@@ -39,17 +39,49 @@ final class ClusterModification {
     private final ControlState state;
 
     private final ClusterSnapshots snapshots;
+    private final ClusterEncryptionChange encryption;
 
     ClusterModification(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
         this.snapshots = snapshots;
+        this.encryption = new ClusterEncryptionChange(state, snapshots);
+    }
+
+    /** Encryption changes: started by {@link #modify}, resumed at start. */
+    ClusterEncryptionChange encryption() {
+        return encryption;
     }
 
     /** ModifyCluster. */
     ClusterView modify(Credential caller, String region, ClusterRequests.Modify q) {
         ClusterEntry e = state.require(caller, region, q.identifier());
-        if (q.encrypted() != null && q.encrypted() != e.rec.encrypted() || q.kmsKeyId() != null && !e.rec.encrypted()) {
-            throw RootKeyChange.encryptionChangeUnsupported();
+        Boolean wanted = q.encrypted();
+        if (q.kmsKeyId() != null && !e.rec.encrypted() && !Boolean.TRUE.equals(wanted)) {
+            throw RedshiftApiException.invalidParameter("Cluster " + e.rec.identifier() + " is not encrypted. To"
+                    + " encrypt it under a KMS key, pass --encrypted with --kms-key-id.");
+        }
+        if (Boolean.FALSE.equals(wanted) && q.kmsKeyId() != null) {
+            throw RedshiftApiException.invalidCombination("--no-encrypted decrypts the cluster; it takes no KMS key.");
+        }
+        RunningCluster running = e.running;
+        boolean unfinished = wanted != null
+                && wanted == e.rec.encrypted()
+                && running != null
+                && running.store().toReseal(wanted).blocks() > 0;
+        if (wanted != null && (wanted != e.rec.encrypted() || unfinished)) {
+            if (q.newIdentifier() != null
+                    || q.nodeType() != null
+                    || q.numberOfNodes() != null
+                    || q.clusterType() != null
+                    || q.masterUserPassword() != null) {
+                throw RedshiftApiException.invalidCombination(
+                        "Change a cluster's encryption in a request of its own (no new identifier, node type or"
+                                + " count, or password with it).");
+            }
+            if (q.hsmRequested()) {
+                throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
+            }
+            return encryption.start(caller, region, e, wanted, q.kmsKeyId());
         }
         if (q.hsmRequested()) {
             throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");

@@ -175,7 +175,8 @@ public record ClusterRecord(
     }
 
     /** This record under another KMS root key (a root key change; the encryption context stays frozen). */
-    public ClusterRecord withKmsKeyArn(String keyArn) {
+    /** Under another root key (an encrypted cluster), or null: the cluster encrypted by it, or decrypted. */
+    public ClusterRecord withKmsKeyArn(@Nullable String keyArn) {
         return new ClusterRecord(
                 id,
                 identifier,
@@ -188,7 +189,7 @@ public record ClusterRecord(
                 dbName,
                 port,
                 createTime,
-                encrypted,
+                keyArn != null,
                 keyArn,
                 storeDir,
                 namespaceId,

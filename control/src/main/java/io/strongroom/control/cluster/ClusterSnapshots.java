@@ -184,6 +184,32 @@ final class ClusterSnapshots {
         return view(Objects.requireNonNullElse(snapshotsById.get(created.id()), created), "creating");
     }
 
+    /**
+     * Takes automated snapshot {@code id} of {@code e} now and waits for it (up to a day); null when it is held back
+     * because another operation holds the cluster, it is not available, or {@code id} exists.
+     */
+    @Nullable
+    Job takeAutomated(ClusterEntry e, String id) {
+        SnapshotRecord s;
+        Job job;
+        io.strongroom.storage.Snapshot at;
+        synchronized (state.lock) {
+            if (e.status != ClusterStatus.AVAILABLE
+                    || e.job != null
+                    || e.running == null
+                    || find(e.rec.accountId(), e.rec.region(), id).isPresent()) {
+                return null;
+            }
+            at = pin(e);
+            s = newRecord(e, id, "automated", -1);
+            save(s);
+            job = claim(e, s);
+        }
+        state.jobs.launch(job, new SnapshotWork(e, s, at));
+        state.jobs.await(job, Duration.ofDays(1));
+        return job;
+    }
+
     /** The version of {@code e} a snapshot taken now holds; under the lock, after {@link ControlState#begin}. */
     io.strongroom.storage.Snapshot pin(ClusterEntry e) {
         RunningCluster run = e.running;

@@ -14,7 +14,9 @@ import org.jspecify.annotations.Nullable;
  * @param restore the RestoreStatus of a cluster restored from a snapshot, else null
  * @param modifyStatus what an operation in progress reports in {@code ModifyStatus} (key rotation progress), else
  *     null
- * @param transfer the DataTransferProgress of a resize, else null
+ * @param transfer the DataTransferProgress of a resize or an encryption change, else null
+ * @param pendingEncryptionType what PendingModifiedValues shows as EncryptionType while the cluster's encryption
+ *     changes ({@code KMS} or {@code NONE}), else null
  */
 public record ClusterView(
         ClusterRecord record,
@@ -24,7 +26,8 @@ public record ClusterView(
         @Nullable String resizeType,
         @Nullable RestoreInfo restore,
         @Nullable String modifyStatus,
-        @Nullable DataTransferInfo transfer) {
+        @Nullable DataTransferInfo transfer,
+        @Nullable String pendingEncryptionType) {
     public ClusterView(
             ClusterRecord record,
             ClusterStatus status,
@@ -33,7 +36,7 @@ public record ClusterView(
             @Nullable String resizeType,
             @Nullable RestoreInfo restore,
             @Nullable String modifyStatus) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, modifyStatus, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, modifyStatus, null, null);
     }
 
     public ClusterView(
@@ -43,6 +46,6 @@ public record ClusterView(
             boolean passwordPending,
             @Nullable String resizeType,
             @Nullable RestoreInfo restore) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null);
     }
 }

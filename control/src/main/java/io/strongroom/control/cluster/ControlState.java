@@ -146,7 +146,7 @@ final class ControlState {
                     p.elapsed().toSeconds(),
                     p.rateMegaBytesPerSecond(),
                     p.etaSeconds());
-        } else if (job != null && job.kind() == JobKind.RESIZE_CLUSTER) {
+        } else if (job != null && (job.kind() == JobKind.RESIZE_CLUSTER || job.kind() == JobKind.CHANGE_ENCRYPTION)) {
             Job.Progress p = job.progress();
             transfer = new DataTransferInfo(
                     "IN_PROGRESS",
@@ -166,7 +166,10 @@ final class ControlState {
                 null,
                 restore,
                 status == ClusterStatus.ROTATING_KEYS ? e.progress : null,
-                transfer);
+                transfer,
+                job != null && job.kind() == JobKind.CHANGE_ENCRYPTION
+                        ? ("encrypt".equals(job.record().attribute("direction")) ? "KMS" : "NONE")
+                        : null);
     }
 
     /** Records an event whose source is cluster {@code r}. */

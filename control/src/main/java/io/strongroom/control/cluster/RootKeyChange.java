@@ -7,7 +7,6 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import java.util.List;
@@ -213,17 +212,5 @@ final class RootKeyChange {
         DatabaseKey dek = Objects.requireNonNull(run.databaseKey());
         e.running = run.withKeys(next, dek);
         old.close();
-    }
-
-    /** The error for an encryption change this build does not make yet. */
-    static RedshiftApiException encryptionChangeUnsupported() {
-        return new RedshiftApiException(
-                ErrorCode.NOT_IMPLEMENTED,
-                "UnsupportedOperation",
-                400,
-                "Encrypting an unencrypted cluster or decrypting an encrypted one re-seals every block, which is not"
-                        + " supported yet. Moving an encrypted cluster to another KMS key is: modify-cluster"
-                        + " --kms-key-id alone. To change encryption now, restore a snapshot into a new cluster"
-                        + " (restore-from-cluster-snapshot --kms-key-id encrypts an unencrypted snapshot).");
     }
 }

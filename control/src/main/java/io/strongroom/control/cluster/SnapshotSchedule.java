@@ -28,9 +28,9 @@ import org.jspecify.annotations.Nullable;
  * plane's owner.
  */
 final class SnapshotSchedule implements AutoCloseable {
-    private static final java.time.format.DateTimeFormatter AUTOMATED_NAME =
-            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss", Locale.ROOT)
-                    .withZone(java.time.ZoneOffset.UTC);
+    static final java.time.format.DateTimeFormatter AUTOMATED_NAME = java.time.format.DateTimeFormatter.ofPattern(
+                    "yyyy-MM-dd-HH-mm-ss", Locale.ROOT)
+            .withZone(java.time.ZoneOffset.UTC);
 
     private final ControlState state;
     private final ClusterSnapshots snapshots;
@@ -102,26 +102,9 @@ final class SnapshotSchedule implements AutoCloseable {
             if (!due) {
                 continue;
             }
-            String id = "rs:" + c.identifier() + "-" + AUTOMATED_NAME.format(now);
-            SnapshotRecord s;
-            Job job;
-            io.strongroom.storage.Snapshot at;
-            synchronized (state.lock) {
-                // Held back while another operation runs on the cluster: the next run takes it.
-                if (e.status != ClusterStatus.AVAILABLE
-                        || e.job != null
-                        || snapshots.find(c.accountId(), c.region(), id).isPresent()) {
-                    continue;
-                }
-                at = snapshots.pin(e);
-                s = snapshots.newRecord(e, id, "automated", -1);
-                snapshots.save(s);
-                job = snapshots.claim(e, s);
-            }
             // This thread is a background one already: it waits for the job, so runs never overlap.
-            state.jobs.launch(job, snapshots.new SnapshotWork(e, s, at));
-            state.jobs.await(job, Duration.ofDays(1));
-            if (job.record().state() == JobState.SUCCEEDED) {
+            Job job = snapshots.takeAutomated(e, "rs:" + c.identifier() + "-" + AUTOMATED_NAME.format(now));
+            if (job != null && job.record().state() == JobState.SUCCEEDED) {
                 taken++;
             }
         }

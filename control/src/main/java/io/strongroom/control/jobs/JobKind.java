@@ -13,6 +13,7 @@ public enum JobKind {
     RESIZE_CLUSTER("resize-cluster", "resize"),
     DELETE_CLUSTER("delete-cluster", "deletion"),
     CHANGE_ROOT_KEY("change-root-key", "KMS key change"),
+    CHANGE_ENCRYPTION("change-encryption", "encryption change"),
     ROTATE_KEYS("rotate-keys", "key rotation");
 
     private final String wireName;
