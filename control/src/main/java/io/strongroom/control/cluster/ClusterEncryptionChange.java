@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>How this works. The request checks the KMS key as CreateCluster does (refused before anything changes), records
  * a job ({@link JobKind#CHANGE_ENCRYPTION}) and holds the cluster ({@code modifying}; resizes, snapshots and key
- * changes are refused, automated snapshots held back). Encrypting: the keys are made as at create (a CEK from the KMS
+ * changes are refused, automated snapshots held back, until the snapshot that marks the end is taken). Encrypting: the keys are made as at create (a CEK from the KMS
  * key with the cluster's frozen encryption context, through a grant; a new DEK), stored in the vault (step {@code
  * keyed}), then the store switches its metadata to the DEK (step {@code switched}) and the record says encrypted; new
  * data is encrypted from there, within the request. Decrypting: new data is written in the clear from the request on.
@@ -245,11 +245,14 @@ final class ClusterEncryptionChange {
                     p.rateMegaBytesPerSecond(),
                     p.elapsed().toSeconds(),
                     0);
-            synchronized (state.lock) {
-                e.status = ClusterStatus.AVAILABLE;
+            try {
+                completed(e, encrypt, p, job);
+            } finally {
+                synchronized (state.lock) {
+                    e.status = ClusterStatus.AVAILABLE;
+                }
+                state.release(e, job);
             }
-            state.release(e, job);
-            completed(e, encrypt, p);
             return "Cluster " + e.rec.identifier() + " is " + (encrypt ? "encrypted" : "unencrypted") + ".";
         }
 
@@ -281,7 +284,7 @@ final class ClusterEncryptionChange {
     }
 
     /** The end of a change: the event, then the snapshot whose completion says it is complete. */
-    private void completed(ClusterEntry e, boolean encrypt, Job.Progress p) {
+    private void completed(ClusterEntry e, boolean encrypt, Job.Progress p, Job job) {
         List<String> noBackup = List.of();
         RunningCluster run = e.running;
         if (run != null) {
@@ -299,8 +302,11 @@ final class ClusterEncryptionChange {
                         ? ""
                         : ". BACKUP NO tables were changed in place and kept: " + String.join(", ", noBackup));
         state.event(e.rec, "REDSHIFT-EVENT-3632", "INFO", what + ".", "security", "management");
+        // The snapshot takes the cluster over from the change, so it is available only once both are done.
         Job snap = snapshots.takeAutomated(
-                e, "rs:" + e.rec.identifier() + "-" + SnapshotSchedule.AUTOMATED_NAME.format(state.clock.instant()));
+                e,
+                "rs:" + e.rec.identifier() + "-" + SnapshotSchedule.AUTOMATED_NAME.format(state.clock.instant()),
+                job);
         String taken = snap != null && snap.record().state() == JobState.SUCCEEDED
                 ? snap.record().subject()
                 : null;

@@ -186,16 +186,17 @@ final class ClusterSnapshots {
 
     /**
      * Takes automated snapshot {@code id} of {@code e} now and waits for it (up to a day); null when it is held back
-     * because another operation holds the cluster, it is not available, or {@code id} exists.
+     * because another operation holds the cluster, it is not available, or {@code id} exists. A job that holds the
+     * cluster ({@code from}) may hand it over to the snapshot, which then holds it until it ends.
      */
     @Nullable
-    Job takeAutomated(ClusterEntry e, String id) {
+    Job takeAutomated(ClusterEntry e, String id, @Nullable Job from) {
         SnapshotRecord s;
         Job job;
         io.strongroom.storage.Snapshot at;
         synchronized (state.lock) {
-            if (e.status != ClusterStatus.AVAILABLE
-                    || e.job != null
+            boolean free = from != null ? e.job == from : e.status == ClusterStatus.AVAILABLE && e.job == null;
+            if (!free
                     || e.running == null
                     || find(e.rec.accountId(), e.rec.region(), id).isPresent()) {
                 return null;

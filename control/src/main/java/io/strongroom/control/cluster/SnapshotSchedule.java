@@ -103,7 +103,7 @@ final class SnapshotSchedule implements AutoCloseable {
                 continue;
             }
             // This thread is a background one already: it waits for the job, so runs never overlap.
-            Job job = snapshots.takeAutomated(e, "rs:" + c.identifier() + "-" + AUTOMATED_NAME.format(now));
+            Job job = snapshots.takeAutomated(e, "rs:" + c.identifier() + "-" + AUTOMATED_NAME.format(now), null);
             if (job != null && job.record().state() == JobState.SUCCEEDED) {
                 taken++;
             }
