@@ -38,7 +38,8 @@ import software.amazon.awssdk.services.redshift.model.Cluster;
 
 /**
  * A real {@code kill -9} of a process running jobs in a loop (a restore from a snapshot, a resize, a table restore,
- * a cluster deletion with its final snapshot, a snapshot deletion; each slowed by a job hook so that the kill lands
+ * a cluster deletion with its final snapshot, a snapshot deletion, decrypting and encrypting the cluster in place;
+ * each slowed by a job hook so that the kill lands
  * inside one): after a restart every job has ended (finished or
  * rolled back), no cluster is left in a transitional status, every cluster holds its rows, no temporary grant is
  * left on the KMS key, and every table restore reports SUCCEEDED or FAILED. The seed of the kill point is printed.
@@ -83,7 +84,7 @@ class JobKillIT {
                     .redirectErrorStream(true)
                     .start();
             // Kill inside the k-th job, after a random part of it.
-            int target = 1 + random.nextInt(10);
+            int target = 1 + random.nextInt(14);
             long delayMillis = random.nextInt(600);
             String killedIn = null;
             try (BufferedReader r =
@@ -141,9 +142,16 @@ class JobKillIT {
                                 .stream()
                                 .allMatch(t -> t.statusAsString().equals("SUCCEEDED")
                                         || t.statusAsString().equals("FAILED")));
+                // An encryption change the kill cut short has resumed and finished: every block is on one side.
+                Store dw1Store = control.running(kms.adminCredential().accountId(), "us-east-1", "dw1")
+                        .orElseThrow()
+                        .store();
+                assertThat(dw1Store.toReseal(dw1.encrypted()).blocks()).isZero();
                 String keyArn = dw1.kmsKeyId();
-                waitFor(() -> keys.listGrants(r -> r.keyId(keyArn)).grants().stream()
-                        .noneMatch(g -> g.name() != null && g.name().startsWith("redshift-restore-")));
+                if (keyArn != null) {
+                    waitFor(() -> keys.listGrants(r -> r.keyId(keyArn)).grants().stream()
+                            .noneMatch(g -> g.name() != null && g.name().startsWith("redshift-restore-")));
+                }
             }
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
@@ -257,6 +265,12 @@ class JobKillIT {
                         .noneMatch(c -> c.clusterIdentifier().equals("r" + n)));
                 say("job delete snapshot f" + n);
                 rs.deleteClusterSnapshot(r -> r.snapshotIdentifier("f" + n));
+                say("job decrypt dw1");
+                rs.modifyCluster(r -> r.clusterIdentifier("dw1").encrypted(false));
+                await(() -> available(rs, "dw1"));
+                say("job encrypt dw1");
+                rs.modifyCluster(r -> r.clusterIdentifier("dw1").encrypted(true));
+                await(() -> available(rs, "dw1"));
             }
         }
 
