@@ -70,6 +70,11 @@ public final class EncryptionChange {
     /** A table's re-seal takes at most about this many commits, so its manifest is rewritten a bounded number of times. */
     static final int COMMITS_PER_TABLE = 64;
 
+    /** A block file read for re-sealing, per thread; kept while at most this large. */
+    private static final int MAX_BUFFER = 8 * 1024 * 1024;
+
+    private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[0]);
+
     private EncryptionChange() {}
 
     /** Hears a re-seal pass's progress. */
@@ -252,9 +257,36 @@ public final class EncryptionChange {
         }
         Remaining start = remaining(store.current(), encrypt);
         long total = start.bytes();
+        listener.progress(0, total, 0);
+        // Blocks are re-sealed on a worker thread at the lowest CPU priority, so queries keep their cores; commits
+        // (which take the commit lock) stay on the calling thread, so a starved worker never holds the lock.
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(
+                    () -> {
+                        BackgroundPriority.lowerCurrentThread();
+                        r.run();
+                    },
+                    "reseal-" + store.storeId());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return resealAll(store, encrypt, listener, checkpoint, worker, total);
+        } finally {
+            worker.shutdownNow();
+        }
+    }
+
+    private static long resealAll(
+            Store store,
+            boolean encrypt,
+            Listener listener,
+            Runnable checkpoint,
+            java.util.concurrent.ExecutorService worker,
+            long totalAtStart) {
+        long total = totalAtStart;
         long doneBytes = 0;
         long blocks = 0;
-        listener.progress(0, total, 0);
         boolean found = true;
         while (found) {
             found = false;
@@ -275,7 +307,8 @@ public final class EncryptionChange {
                             break;
                         }
                         int chunk = Math.max(MIN_BLOCKS_PER_COMMIT, todo / COMMITS_PER_TABLE + 1);
-                        out = resealChunk(store, snap.version(), e.tableId(), encrypt, chunk);
+                        StoreVersion v = snap.version();
+                        out = onWorker(worker, () -> resealChunk(store, v, e.tableId(), encrypt, chunk));
                         commit(store, e.tableId(), out);
                     }
                     found = true;
@@ -291,6 +324,24 @@ public final class EncryptionChange {
         return blocks;
     }
 
+    private static <T> T onWorker(java.util.concurrent.ExecutorService worker, java.util.concurrent.Callable<T> task) {
+        try {
+            return worker.submit(task).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new StrongroomException(ErrorCode.INTERNAL, "re-seal worker failed: " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StrongroomException(ErrorCode.INTERNAL, "interrupted while re-sealing blocks", e);
+        }
+    }
+
     /** A block sealed again: the entry it replaces, its new entry, its new file. */
     private record Resealed(BlockRef old, ManifestEntry entry, Path file) {}
 
@@ -304,6 +355,8 @@ public final class EncryptionChange {
         StoreFiles files = store.files();
         String storeId = store.storeId();
         Sealer sealer = store.sealer();
+        byte[] buffer = READ_BUFFER.get();
+        int[] length = {0};
         try {
             for (int i = 0; i < m.blocks().size() && out.size() < max; i++) {
                 if (!wrongSide(m, i, encrypt)) {
@@ -312,9 +365,13 @@ public final class EncryptionChange {
                 BlockRef b = m.blocks().get(i);
                 Path src = files.blockFile(tableId, m, i);
                 String place = "block " + b.blockId() + " of table " + tableId + " (" + src + ")";
-                byte[] bytes = DurableFiles.read(src, place);
-                BlockCodec.Payload p =
-                        BlockCodec.open(bytes, m.entry(i), storeId, tableId, m.sealedBy(i, storeId), sealer, place);
+                byte[] bytes = DurableFiles.readInto(src, buffer, length, place);
+                if (bytes != buffer && bytes.length <= MAX_BUFFER) {
+                    buffer = bytes;
+                    READ_BUFFER.set(buffer);
+                }
+                BlockCodec.Payload p = BlockCodec.open(
+                        bytes, length[0], m.entry(i), storeId, tableId, m.sealedBy(i, storeId), sealer, place);
                 long id = store.newBlockId();
                 BlockRef next = new BlockRef(
                         id, b.columnId(), b.slice(), b.rowStart(), b.rowCount(), b.nullCount(), 0, b.zone());

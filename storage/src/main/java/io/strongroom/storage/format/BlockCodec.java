@@ -155,17 +155,30 @@ public final class BlockCodec {
             BlockOrigins.Origin sealedBy,
             Sealer sealer,
             String place) {
+        return open(file, file.length, entry, storeId, tableId, sealedBy, sealer, place);
+    }
+
+    /** As {@link #open(byte[], ManifestEntry, String, long, BlockOrigins.Origin, Sealer, String)}, for a file in the first {@code length} bytes of a buffer. */
+    public static Payload open(
+            byte[] file,
+            int length,
+            ManifestEntry entry,
+            String storeId,
+            long tableId,
+            BlockOrigins.Origin sealedBy,
+            Sealer sealer,
+            String place) {
         BlockRef ref = entry.ref();
-        if (file.length != ref.storedBytes()) {
+        if (length != ref.storedBytes()) {
             throw Sealer.integrity(
-                    place, "file has " + file.length + " bytes, its manifest entry says " + ref.storedBytes(), null);
+                    place, "file has " + length + " bytes, its manifest entry says " + ref.storedBytes(), null);
         }
         FileHeader.check(file, FileHeader.Kind.BLOCK, ref.blockId(), place);
         byte[] header = java.util.Arrays.copyOf(file, FileHeader.BYTES);
         // The block is bound to the store and table that sealed it; its key to the store and table that read it.
         AssociatedData ad = Bindings.block(ref, sealedBy.storeId(), sealedBy.tableId(), header);
         int off = FileHeader.BYTES;
-        int len = file.length - off;
+        int len = length - off;
         if (entry.dekVersion() != 0) {
             if (!Envelope.isEncrypted(file, off, len) || len < Envelope.encryptedOverhead()) {
                 throw Sealer.integrity(

@@ -105,6 +105,32 @@ public final class DurableFiles {
         }
     }
 
+    /**
+     * Reads {@code file} into {@code buffer} when it fits, else into a new array; returns the array and (through
+     * {@code length[0]}) how many bytes were read. For loops over many files, which would otherwise allocate one
+     * array per file.
+     */
+    public static byte[] readInto(Path file, byte[] buffer, int[] length, String place) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + file + ": too large");
+            }
+            byte[] into = size <= buffer.length ? buffer : new byte[(int) size];
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(into, 0, (int) size);
+            while (bb.hasRemaining() && ch.read(bb) >= 0) {
+                // read until the end
+            }
+            length[0] = bb.position();
+            return into;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "integrity failure: " + place + " is missing (" + file + ")", e);
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     public static byte[] read(Path file, String place) {
         try {
             return Files.readAllBytes(file);
