@@ -229,11 +229,11 @@ class KeyChangeSdkIT {
                     assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidParameterCombination");
                     assertThat(e.getMessage()).contains("separate requests");
                 });
-        assertThatThrownBy(
-                        () -> rs.modifyCluster(r -> r.clusterIdentifier("kc2").encrypted(false)))
+        assertThatThrownBy(() -> rs.modifyCluster(
+                        r -> r.clusterIdentifier("kc2").encrypted(false).kmsKeyId(b)))
                 .isInstanceOfSatisfying(RedshiftException.class, e -> {
-                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnsupportedOperation");
-                    assertThat(e.getMessage()).contains("--kms-key-id alone");
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidParameterCombination");
+                    assertThat(e.getMessage()).contains("takes no KMS key");
                 });
         assertThat(cluster("kc2").kmsKeyId()).isEqualTo(a);
         assertThat(cluster("kc2").clusterStatus()).isEqualTo("available");

@@ -151,7 +151,12 @@ public final class RunningOperations {
         if (t != null) {
             String status = t.status() == null ? state : t.status();
             boolean running = !TRANSFER_DONE.contains(lower(t.status())) && TRANSFER_CLUSTER_STATES.contains(state);
-            String verb = state.equals("resizing") ? "resize " : "modify ";
+            String pending = c.pendingModifiedValues() == null
+                    ? null
+                    : c.pendingModifiedValues().encryptionType();
+            String verb = state.equals("resizing")
+                    ? "resize "
+                    : "KMS".equals(pending) ? "encrypt " : "NONE".equals(pending) ? "decrypt " : "modify ";
             out.add(measured(
                     "transfer/" + name,
                     verb + name,
