@@ -31,6 +31,9 @@ public final class Credentials {
     public static final int DEFAULT_ITERATIONS = 4096;
 
     private static final String PREFIX = "SCRAM-SHA-256$";
+    /** The stored form's second part: Redshift's SHA-256 digest verifier, {@code SHA256-DIGEST$<salt>$<hash>}. */
+    private static final String DIGEST_PREFIX = "SHA256-DIGEST$";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] salt;
@@ -38,13 +41,108 @@ public final class Credentials {
     private final byte[] storedKey;
     private final byte[] serverKey;
     private final byte @Nullable [] md5Hash;
+    /** Redshift's digest verifier: a salt and SHA-256(password || salt), or null. */
+    private final byte @Nullable [] digestSalt;
+
+    private final byte @Nullable [] digestHash;
 
     private Credentials(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey, byte @Nullable [] md5Hash) {
+        this(salt, iterations, storedKey, serverKey, md5Hash, null, null);
+    }
+
+    private Credentials(
+            byte[] salt,
+            int iterations,
+            byte[] storedKey,
+            byte[] serverKey,
+            byte @Nullable [] md5Hash,
+            byte @Nullable [] digestSalt,
+            byte @Nullable [] digestHash) {
         this.salt = salt;
         this.iterations = iterations;
         this.storedKey = storedKey;
         this.serverKey = serverKey;
         this.md5Hash = md5Hash;
+        this.digestSalt = digestSalt;
+        this.digestHash = digestHash;
+    }
+
+    /**
+     * Reads the stored form: a SCRAM-SHA-256 verifier, optionally followed by {@code ;} and Redshift's digest
+     * verifier {@code SHA256-DIGEST$<salt>$<SHA-256(password || salt)>} (base64), which Amazon's Redshift drivers
+     * log in with (authentication code 13).
+     *
+     * @throws IllegalArgumentException if the text is malformed (the message does not echo it)
+     */
+    public static Credentials ofStored(String stored) {
+        int semi = stored.indexOf(';');
+        Credentials scram = ofScramVerifier(semi < 0 ? stored : stored.substring(0, semi));
+        if (semi < 0) {
+            return scram;
+        }
+        try {
+            String d = stored.substring(semi + 1);
+            if (!d.startsWith(DIGEST_PREFIX)) {
+                throw new IllegalArgumentException("malformed digest verifier");
+            }
+            String[] parts = d.substring(DIGEST_PREFIX.length()).split("\\$", -1);
+            byte[] dSalt = Base64.getDecoder().decode(parts[0]);
+            byte[] dHash = Base64.getDecoder().decode(parts[1]);
+            if (parts.length != 2 || dSalt.length < 8 || dHash.length != 32) {
+                throw new IllegalArgumentException("malformed digest verifier");
+            }
+            return new Credentials(scram.salt, scram.iterations, scram.storedKey, scram.serverKey, null, dSalt, dHash);
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("malformed digest verifier", null);
+        }
+    }
+
+    /** Redshift's digest verifier for {@code password}, with a fresh salt, in the stored form's second part. */
+    public static String digestVerifier(char[] password) {
+        byte[] dSalt = new byte[16];
+        RANDOM.nextBytes(dSalt);
+        byte[] pw = utf8(password);
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(pw);
+            md.update(dSalt);
+            Base64.Encoder b64 = Base64.getEncoder();
+            return DIGEST_PREFIX + b64.encodeToString(dSalt) + "$" + b64.encodeToString(md.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        } finally {
+            Arrays.fill(pw, (byte) 0);
+        }
+    }
+
+    /** Whether Redshift's digest login (authentication code 13) is possible. */
+    public boolean supportsDigest() {
+        return digestSalt != null;
+    }
+
+    /** The digest salt sent in the code-13 challenge. */
+    byte @Nullable [] digestSalt() {
+        return digestSalt == null ? null : digestSalt.clone();
+    }
+
+    /**
+     * Whether {@code digest} is SHA-256(SHA-256(password || salt) || serverNonce || clientNonce), compared in constant
+     * time (as Amazon's Redshift drivers compute it).
+     */
+    boolean digestMatches(byte[] serverNonce, byte[] clientNonce, byte[] digest) {
+        byte[] h = digestHash;
+        if (h == null) {
+            return false;
+        }
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(h);
+            md.update(serverNonce);
+            md.update(clientNonce);
+            return MessageDigest.isEqual(md.digest(), digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        }
     }
 
     /** Derives both verifiers from a password, with a fresh random salt. The caller should then wipe it. */
@@ -108,7 +206,11 @@ public final class Credentials {
         byte[] salt = Arrays.copyOf(hmac(serverKey.getEncoded(), "unknown user " + user), 16);
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
-        return new Credentials(salt, DEFAULT_ITERATIONS, sha256(random), hmac(random, "Server Key"), null);
+        byte[] dSalt = Arrays.copyOf(hmac(serverKey.getEncoded(), "unknown user digest " + user), 16);
+        byte[] dHash = new byte[32];
+        RANDOM.nextBytes(dHash);
+        return new Credentials(
+                salt, DEFAULT_ITERATIONS, sha256(random), hmac(random, "Server Key"), null, dSalt, dHash);
     }
 
     /** The verifier in PostgreSQL's pg_authid format (secret: see the class comment). */
@@ -166,7 +268,8 @@ public final class Credentials {
 
     @Override
     public String toString() {
-        return "Credentials[scram-sha-256 iterations=" + iterations + (md5Hash != null ? ", md5" : "") + "]";
+        return "Credentials[scram-sha-256 iterations=" + iterations + (md5Hash != null ? ", md5" : "")
+                + (digestSalt != null ? ", sha256-digest" : "") + "]";
     }
 
     static byte[] saltedPassword(char[] password, byte[] salt, int iterations) {

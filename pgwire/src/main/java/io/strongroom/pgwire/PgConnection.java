@@ -234,7 +234,11 @@ final class PgConnection {
         if (config.requireTls() && !(socket instanceof SSLSocket)) {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
-        authenticate(u);
+        if (redshiftDriver(params)) {
+            authenticateRedshiftDigest(u);
+        } else {
+            authenticate(u);
+        }
         if (!admission.admit(this)) {
             throw new PgException("53300", "sorry, too many clients already; try again later", true);
         }
@@ -337,6 +341,70 @@ final class PgConnection {
             throw "28P01".equals(e.sqlState()) ? authenticationFailed(u) : e;
         }
         out.authenticationSaslFinal(serverFinal);
+    }
+
+    /**
+     * Whether the client is one of Amazon's Redshift drivers (JDBC, Python, ODBC), which announce themselves with
+     * {@code client_protocol_version} (and {@code driver_version}) and log in with Redshift's SHA-256 digest: the
+     * JDBC driver cannot do SCRAM.
+     */
+    static boolean redshiftDriver(Map<String, String> params) {
+        return params.containsKey("client_protocol_version")
+                || params.getOrDefault("driver_version", "").startsWith("Redshift");
+    }
+
+    /**
+     * Redshift's digest login (authentication code 13), as its drivers implement it: the server sends a salt and
+     * a nonce; the client answers with a 'd' message: int32 n, SHA-256(SHA-256(password || salt) || server nonce ||
+     * client nonce), int32 m, client nonce. The server keeps SHA-256(password || salt) only. An unknown user gets
+     * a made-up salt and fails like a wrong password.
+     */
+    private void authenticateRedshiftDigest(String u) throws IOException {
+        Credentials known = config.authenticator().lookup(u);
+        if (known != null && !known.supportsDigest()) {
+            throw new PgException(
+                    "28000",
+                    "user \"" + u + "\" cannot log in with a Redshift driver yet: its password was set before"
+                            + " Strongroom kept Redshift's digest verifier. Set the password again (aws redshift"
+                            + " modify-cluster --master-user-password), or use a PostgreSQL driver (SCRAM-SHA-256)",
+                    true);
+        }
+        Credentials credentials = known != null ? known : Credentials.impossible(config.unknownUserKey(), u);
+        byte[] salt = java.util.Objects.requireNonNull(credentials.digestSalt());
+        byte[] serverNonce = new byte[16];
+        RANDOM.nextBytes(serverNonce);
+        out.authenticationRedshiftDigest(salt, serverNonce);
+        out.flush();
+        FrontendMessage m = FrontendMessage.read(in, StartupPacket.MAX_BYTES);
+        if (m instanceof FrontendMessage.Terminate) {
+            throw new EOFException("client left during authentication");
+        }
+        if (!(m instanceof FrontendMessage.CopyData d)) {
+            throw PgException.protocolViolation(
+                    "expected a digest response ('d'), got " + m.getClass().getSimpleName());
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d.data());
+        byte[] digest;
+        byte[] clientNonce;
+        try {
+            digest = new byte[lengthAtMost(b.getInt(), 64)];
+            b.get(digest);
+            clientNonce = new byte[lengthAtMost(b.getInt(), 256)];
+            b.get(clientNonce);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw PgException.protocolViolation("malformed digest response");
+        }
+        throttleBeforeCheck(u);
+        if (known == null || !credentials.digestMatches(serverNonce, clientNonce, digest)) {
+            throw authenticationFailed(u);
+        }
+    }
+
+    private static int lengthAtMost(int n, int max) {
+        if (n < 0 || n > max) {
+            throw PgException.protocolViolation("malformed digest response");
+        }
+        return n;
     }
 
     /**

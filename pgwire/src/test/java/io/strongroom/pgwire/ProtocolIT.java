@@ -47,6 +47,102 @@ class ProtocolIT {
         return c;
     }
 
+    /**
+     * Redshift's digest login (code 13) for a client that announces a Redshift driver; SCRAM (code 10) for any
+     * other; what each sends and accepts, wrong passwords included.
+     */
+    @Test
+    void redshiftDriver_getsTheSha256Digest_othersGetScram() throws Exception {
+        char[] pw = PASSWORD.toCharArray();
+        Credentials both = Credentials.ofStored(
+                Credentials.ofPassword(USER, pw).scramVerifier() + ";" + Credentials.digestVerifier(pw));
+        try (PgServer s = PgServer.builder()
+                .engine(engine)
+                .port(0)
+                .tlsDisabled()
+                .authenticator(Authenticator.single(USER, both))
+                .start()) {
+            for (String password : List.of(PASSWORD, "wrong")) {
+                try (RawClient c = new RawClient(s.port())) {
+                    c.sendUntyped(body().int32(196608)
+                            .cstring("user")
+                            .cstring(USER)
+                            .cstring("client_protocol_version")
+                            .cstring("2")
+                            .cstring("driver_version")
+                            .cstring("Redshift Python Driver 2.1.15")
+                            .int8(0)
+                            .build());
+                    Msg auth = c.read();
+                    ByteBuffer b = ByteBuffer.wrap(auth.body());
+                    assertThat(auth.type()).isEqualTo('R');
+                    assertThat(b.getInt()).isEqualTo(13);
+                    assertThat(b.getInt()).as("algorithm 0: SHA-256").isZero();
+                    byte[] salt = new byte[b.getInt()];
+                    b.get(salt);
+                    byte[] serverNonce = new byte[b.getInt()];
+                    b.get(serverNonce);
+                    assertThat(b.hasRemaining()).isFalse();
+                    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                    sha.update(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    sha.update(salt);
+                    byte[] h1 = sha.digest();
+                    byte[] clientNonce = "1733472000000".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    sha.update(h1);
+                    sha.update(serverNonce);
+                    sha.update(clientNonce);
+                    byte[] digest = sha.digest();
+                    c.send(
+                            'd',
+                            body().int32(digest.length)
+                                    .bytes(digest)
+                                    .int32(clientNonce.length)
+                                    .bytes(clientNonce)
+                                    .build());
+                    Msg next = c.read();
+                    if (password.equals(PASSWORD)) {
+                        assertThat(next.type()).isEqualTo('R');
+                        assertThat(next.body()).containsExactly(0, 0, 0, 0);
+                        assertThat(types(c.readUntil('Z'))).matches("S*KZ");
+                    } else {
+                        assertThat(next.type()).isEqualTo('E');
+                        assertThat(next.sqlState()).isEqualTo("28P01");
+                    }
+                }
+            }
+            try (RawClient c = new RawClient(s.port())) {
+                c.sendUntyped(body().int32(196608)
+                        .cstring("user")
+                        .cstring(USER)
+                        .int8(0)
+                        .build());
+                Msg auth = c.read();
+                assertThat(ByteBuffer.wrap(auth.body()).getInt())
+                        .as("a PostgreSQL client: SASL")
+                        .isEqualTo(10);
+            }
+        }
+        // Credentials without the digest verifier: a clear refusal that says what to do.
+        try (PgServer s = PgServer.builder()
+                        .engine(engine)
+                        .port(0)
+                        .tlsDisabled()
+                        .authenticator(Authenticator.single(USER, Credentials.ofPassword(USER, pw)))
+                        .start();
+                RawClient c = new RawClient(s.port())) {
+            c.sendUntyped(body().int32(196608)
+                    .cstring("user")
+                    .cstring(USER)
+                    .cstring("client_protocol_version")
+                    .cstring("3")
+                    .int8(0)
+                    .build());
+            Msg m = c.read();
+            assertThat(m.type()).isEqualTo('E');
+            assertThat(m.text()).contains("modify-cluster --master-user-password");
+        }
+    }
+
     @Test
     void loginsFinishingTogether_neverGoPastTheConnectionCap() throws Exception {
         try (PgServer capped = PgServer.builder()

@@ -37,7 +37,7 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
         Authenticator auth = user -> {
             ClusterView now = view.get();
             return user.equals(now.record().masterUsername())
-                    ? Credentials.ofScramVerifier(now.record().passwordVerifier())
+                    ? Credentials.ofStored(now.record().passwordVerifier())
                     : null;
         };
         PgServer server = PgServer.builder()

@@ -234,7 +234,7 @@ class EndToEndIT {
     }
 
     /** The DER bytes of the certificate the cluster's endpoint presents (PostgreSQL SSLRequest, then TLS). */
-    private static byte[] serverCertificate(int port) throws Exception {
+    static byte[] serverCertificate(int port) throws Exception {
         try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port)) {
             plain.getOutputStream().write(new byte[] {0, 0, 0, 8, 4, (byte) 0xd2, 0x16, 0x2f});
             assertThat(plain.getInputStream().read()).isEqualTo('S');

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the control plane keeps durably about one cluster ({@code clusters/<id>.json}, written with {@code
- * AtomicFile}). The master password is kept only as a SCRAM-SHA-256 verifier ({@link PasswordVerifier}); no key
+ * AtomicFile}). The master password is kept only as verifiers (SCRAM-SHA-256 and Redshift's digest: {@link PasswordVerifier}); no key
  * material is here (the key vault has the wrapped keys). Immutable; {@code with...} methods copy.
  *
  * @param id internal id, stable across renames: names the key vault entry, the store and the DEK binding
@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param nodeType node type
  * @param numberOfNodes compute nodes
  * @param masterUsername the master user
- * @param passwordVerifier SCRAM-SHA-256 verifier of the master password
+ * @param passwordVerifier the verifiers of the master password ({@link PasswordVerifier})
  * @param dbName the first database
  * @param port the port of the cluster's endpoint
  * @param createTime when CreateCluster ran

@@ -13,9 +13,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The master password as PostgreSQL stores it for SCRAM-SHA-256 (RFC 5802/7677): {@code
- * SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}, all base64. The password itself is never kept:
- * a verifier lets the pgwire endpoint authenticate a client without being able to log in as it.
- * Stateless and thread-safe.
+ * SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}, all base64, then {@code ;} and Redshift's digest
+ * verifier {@code SHA256-DIGEST$<salt>$<SHA-256(password || salt)>} for Amazon's Redshift drivers (their login,
+ * authentication code 13, needs it; it is password-equivalent for that login, as PostgreSQL's md5 hash is for md5,
+ * so the record is kept like other secrets). The password itself is never kept. Stateless and thread-safe.
  */
 final class PasswordVerifier {
     static final int ITERATIONS = 4096;
@@ -36,8 +37,16 @@ final class PasswordVerifier {
             byte[] serverKey = hmac(salted, "Server Key");
             Arrays.fill(clientKey, (byte) 0);
             Base64.Encoder b64 = Base64.getEncoder();
+            byte[] digestSalt = new byte[16];
+            random.nextBytes(digestSalt);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] pw = password.getBytes(StandardCharsets.UTF_8);
+            sha.update(pw);
+            Arrays.fill(pw, (byte) 0);
+            sha.update(digestSalt);
             return "SCRAM-SHA-256$" + ITERATIONS + ":" + b64.encodeToString(salt) + "$" + b64.encodeToString(storedKey)
-                    + ":" + b64.encodeToString(serverKey);
+                    + ":" + b64.encodeToString(serverKey) + ";SHA256-DIGEST$" + b64.encodeToString(digestSalt) + "$"
+                    + b64.encodeToString(sha.digest());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("PBKDF2WithHmacSHA256 or SHA-256 missing from this JDK", e);
         } finally {

@@ -57,6 +57,21 @@ public final class BackendWriter {
         end();
     }
 
+    /**
+     * 'R' int32 13: Redshift's SHA-256 digest challenge (its drivers' "extensible digest"): int32 algorithm (0,
+     * SHA-256), int32 n, salt, int32 m, server nonce.
+     */
+    public void authenticationRedshiftDigest(byte[] salt, byte[] serverNonce) throws IOException {
+        begin('R');
+        int32(13);
+        int32(0);
+        int32(salt.length);
+        bytes(salt);
+        int32(serverNonce.length);
+        bytes(serverNonce);
+        end();
+    }
+
     /** 'R' int32 10, string mechanism..., then an empty string. */
     public void authenticationSasl(List<String> mechanisms) throws IOException {
         begin('R');

@@ -1,0 +1,168 @@
+package io.strongroom.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.control.ControlPlane;
+import io.strongroom.kms.Credential;
+import io.strongroom.kms.KmsServer;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.redshift.RedshiftClient;
+
+/**
+ * Amazon's own Redshift JDBC driver ({@code com.amazon.redshift:redshift-jdbc42}) logs in and works: it announces
+ * itself ({@code client_protocol_version}, {@code driver_version}) and cannot do SCRAM, so the cluster asks it for
+ * Redshift's SHA-256 digest (authentication code 13). With TLS verified against the cluster's certificate
+ * ({@code sslmode=verify-ca}, {@code sslrootcert}), without TLS, and with a wrong password (refused, SQLSTATE
+ * 28P01); a password changed through the API takes effect for the driver too.
+ */
+class RedshiftJdbcIT {
+    private Path dir;
+    private KmsServer kms;
+    private SqlEndpoints sql;
+    private ControlPlane control;
+    private RedshiftClient redshift;
+    private int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        dir = Files.createTempDirectory("strongroom-rsjdbc");
+        int base;
+        try (ServerSocket s = new ServerSocket(0)) {
+            base = s.getLocalPort();
+        }
+        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
+        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
+        control = ControlPlane.builder(dir.resolve("control"))
+                .kms(kms)
+                .port(0)
+                .clusterPortBase(base)
+                .clusterListener(sql)
+                .start();
+        Credential admin = kms.adminCredential();
+        redshift = RedshiftClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+        redshift.createCluster(r -> r.clusterIdentifier("rs1")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(true));
+        port = redshift.describeClusters(r -> r.clusterIdentifier("rs1"))
+                .clusters()
+                .get(0)
+                .endpoint()
+                .port();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        redshift.close();
+        control.close();
+        sql.close();
+        kms.close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** Amazon's driver, loaded by class name (DriverManager would also find the PostgreSQL driver). */
+    private Connection connect(String password, Properties extra) throws Exception {
+        Driver d = (Driver) Class.forName("com.amazon.redshift.jdbc.Driver")
+                .getDeclaredConstructor()
+                .newInstance();
+        Properties p = new Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", password);
+        p.putAll(extra);
+        Connection c = d.connect("jdbc:redshift://127.0.0.1:" + port + "/dev", p);
+        assertThat(c).as("the Redshift driver accepts the URL").isNotNull();
+        return c;
+    }
+
+    private static Properties props(String... kv) {
+        Properties p = new Properties();
+        for (int i = 0; i < kv.length; i += 2) {
+            p.setProperty(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void redshiftJdbc_logsInWithTheDigest_withAndWithoutTls_andRunsSql() throws Exception {
+        // TLS verified against the certificate the cluster presents (saved as a PEM root).
+        Path root = dir.resolve("cluster.pem");
+        Files.writeString(
+                root,
+                "-----BEGIN CERTIFICATE-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(EndToEndIT.serverCertificate(port))
+                        + "\n-----END CERTIFICATE-----\n");
+        try (Connection c =
+                connect("Passw0rdX", props("ssl", "true", "sslmode", "verify-ca", "sslrootcert", root.toString()))) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t (id BIGINT, name VARCHAR(20))");
+            }
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO t VALUES (?, ?)")) {
+                for (int i = 0; i < 10; i++) {
+                    ins.setLong(1, i);
+                    ins.setString(2, "n" + i);
+                    ins.executeUpdate();
+                }
+            }
+            try (PreparedStatement q = c.prepareStatement("SELECT count(*), sum(id) FROM t WHERE id >= ?")) {
+                q.setLong(1, 5);
+                try (ResultSet rs = q.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(5);
+                    assertThat(rs.getLong(2)).isEqualTo(35);
+                }
+            }
+        }
+        // Without TLS.
+        try (Connection c = connect("Passw0rdX", props("ssl", "false"));
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT name FROM t WHERE id = 3")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("n3");
+        }
+        // A wrong password, and an unknown user, are refused like PostgreSQL refuses them.
+        assertThatThrownBy(() -> connect("WrongPassw0rd", props("ssl", "false")))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+        // A password changed through the API is the one the driver logs in with.
+        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
+        assertThatThrownBy(() -> connect("Passw0rdX", props("ssl", "false"))).isInstanceOf(SQLException.class);
+        try (Connection c = connect("N3wPassw0rd", props("ssl", "false"));
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(10);
+        }
+    }
+}
