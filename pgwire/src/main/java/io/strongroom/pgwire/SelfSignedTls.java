@@ -139,7 +139,15 @@ public final class SelfSignedTls {
     private static SelfSignedTls generateKeyStore(String commonName, List<String> hostNames, java.nio.file.Path file)
             throws GeneralSecurityException, IOException {
         SelfSignedTls made = generate(commonName, hostNames);
-        KeyStore ks = made.keyStore;
+        writeKeyStore(made.keyStore, file);
+        return made;
+    }
+
+    /**
+     * Writes {@code ks} (no password) to {@code file} with mode 0600, atomically: temporary file, fsync, rename,
+     * fsync of the directory.
+     */
+    static void writeKeyStore(KeyStore ks, java.nio.file.Path file) throws GeneralSecurityException, IOException {
         java.nio.file.Path dir =
                 java.util.Objects.requireNonNull(file.toAbsolutePath().getParent());
         java.nio.file.Files.createDirectories(dir);
@@ -155,11 +163,14 @@ public final class SelfSignedTls {
             out.write(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
             out.force(true);
         }
-        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        java.nio.file.Files.move(
+                tmp,
+                file,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         try (var d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
             d.force(true);
         }
-        return made;
     }
 
     public SSLContext sslContext() {

@@ -50,6 +50,10 @@ public final class Main {
                 case "kms" -> KmsMain.main(rest);
                 case "audit" -> audit(out, rest);
                 case "env" -> env(out);
+                case "ca" ->
+                    out.print(io.strongroom.pgwire.TlsAuthority.loadOrCreate(
+                                    home().resolve("control").resolve("tls"))
+                            .caPem());
                 case "watch" -> System.exit(watch(out, rest));
                 case "help", "--help", "-h" -> help(out);
                 default -> {
@@ -86,6 +90,8 @@ public final class Main {
         out.println("  env      print shell exports for the AWS CLI: the admin credential, region and endpoint");
         out.println(
                 "           (eval \"$(./strongroom env)\"); it prints the secret access key, so mind where it goes");
+        out.println("  ca       print the certificate authority that signs every cluster's TLS certificate (PEM):");
+        out.println("           ./strongroom ca > ca.pem; psql \"... sslmode=verify-full sslrootcert=ca.pem\"");
         out.println("  audit    print KMS audit records: [--key <id|arn>] [--event <name>] [--principal <arn>]");
         out.println(
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");

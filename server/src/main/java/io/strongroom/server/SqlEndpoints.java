@@ -8,26 +8,43 @@ import io.strongroom.pgwire.Credentials;
 import io.strongroom.pgwire.PasswordMethod;
 import io.strongroom.pgwire.PgServer;
 import io.strongroom.sql.engine.StoreSqlEngine;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * Gives every running cluster its PostgreSQL endpoint: a pgwire server on the cluster's port, over the SQL
- * engine of its store, authenticating the master user with the SCRAM-SHA-256 verifier the control plane keeps
- * (read at each login, so ModifyCluster MasterUserPassword takes effect for new connections). TLS is offered
- * with a certificate generated for the cluster at its first start and kept (so clients that pin it keep working); plain connections are accepted too, as Redshift does unless
- * require_ssl is set. Thread-safe.
+ * engine of its store, authenticating the master user with the verifiers the control plane keeps (SCRAM-SHA-256
+ * for PostgreSQL clients, Redshift's digest for Redshift's drivers; read at each login, so ModifyCluster
+ * MasterUserPassword takes effect for new connections). TLS is offered with a certificate the installation's
+ * authority ({@link io.strongroom.pgwire.TlsAuthority}, {@code strongroom ca}) issued for the cluster, so clients
+ * verify every cluster against one root; plain connections are accepted too, as Redshift does unless require_ssl is
+ * set. Thread-safe.
  */
 final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private final String bindAddress;
-    private final java.nio.file.Path tlsDir;
+    private final io.strongroom.pgwire.TlsAuthority authority;
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
 
-    /** @param tlsDir where each cluster's TLS key store is kept (0600), so its certificate survives restarts */
+    /** @param tlsDir where the authority and each cluster's TLS key store are kept (0600) */
     SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir) {
         this.bindAddress = bindAddress;
-        this.tlsDir = tlsDir;
+        this.authority = io.strongroom.pgwire.TlsAuthority.loadOrCreate(tlsDir);
+    }
+
+    /** The installation's certificate authority, which signs every cluster's certificate. */
+    io.strongroom.pgwire.TlsAuthority authority() {
+        return authority;
+    }
+
+    /** The names and addresses a cluster's certificate is issued for. */
+    private List<String> hostNames() {
+        List<String> hosts = new java.util.ArrayList<>(List.of("localhost", "127.0.0.1"));
+        if (!hosts.contains(bindAddress) && !bindAddress.equals("0.0.0.0") && !bindAddress.equals("::")) {
+            hosts.add(bindAddress);
+        }
+        return hosts;
     }
 
     @Override
@@ -46,11 +63,7 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
                 .bind(bindAddress)
                 .authenticator(auth)
                 .passwordMethod(PasswordMethod.SCRAM_SHA_256)
-                .tls(io.strongroom.pgwire.SelfSignedTls.loadOrCreate(
-                                tlsDir.resolve(clusterId + ".p12"),
-                                v.record().identifier(),
-                                java.util.List.of("localhost", "127.0.0.1"))
-                        .sslContext())
+                .tls(authority.serverContext(clusterId, v.record().identifier(), hostNames()))
                 .requireTls(false)
                 .start();
         servers.put(clusterId, server);

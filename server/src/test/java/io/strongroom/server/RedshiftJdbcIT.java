@@ -15,7 +15,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -32,8 +31,8 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
 /**
  * Amazon's own Redshift JDBC driver ({@code com.amazon.redshift:redshift-jdbc42}) logs in and works: it announces
  * itself ({@code client_protocol_version}, {@code driver_version}) and cannot do SCRAM, so the cluster asks it for
- * Redshift's SHA-256 digest (authentication code 13). With TLS verified against the cluster's certificate
- * ({@code sslmode=verify-ca}, {@code sslrootcert}), without TLS, and with a wrong password (refused, SQLSTATE
+ * Redshift's SHA-256 digest (authentication code 13). With TLS verified against the installation's CA ({@code
+ * sslmode=verify-full}, {@code sslrootcert}; the PostgreSQL driver too; another CA refused), without TLS, and with a wrong password (refused, SQLSTATE
  * 28P01); a password changed through the API takes effect for the driver too.
  */
 class RedshiftJdbcIT {
@@ -116,15 +115,11 @@ class RedshiftJdbcIT {
 
     @Test
     void redshiftJdbc_logsInWithTheDigest_withAndWithoutTls_andRunsSql() throws Exception {
-        // TLS verified against the certificate the cluster presents (saved as a PEM root).
-        Path root = dir.resolve("cluster.pem");
-        Files.writeString(
-                root,
-                "-----BEGIN CERTIFICATE-----\n"
-                        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(EndToEndIT.serverCertificate(port))
-                        + "\n-----END CERTIFICATE-----\n");
+        // TLS verified, host name included, against the installation's CA (what `strongroom ca` prints).
+        Path root = dir.resolve("ca.pem");
+        Files.writeString(root, sql.authority().caPem());
         try (Connection c =
-                connect("Passw0rdX", props("ssl", "true", "sslmode", "verify-ca", "sslrootcert", root.toString()))) {
+                connect("Passw0rdX", props("ssl", "true", "sslmode", "verify-full", "sslrootcert", root.toString()))) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE t (id BIGINT, name VARCHAR(20))");
             }
@@ -144,6 +139,24 @@ class RedshiftJdbcIT {
                 }
             }
         }
+        // The PostgreSQL driver verifies the same way.
+        Properties pg = props(
+                "user", "admin", "password", "Passw0rdX", "sslmode", "verify-full", "sslrootcert", root.toString());
+        try (Connection c = new org.postgresql.Driver().connect("jdbc:postgresql://127.0.0.1:" + port + "/dev", pg);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(10);
+        }
+        // A CA it does not know is refused by both.
+        Path other = dir.resolve("other-ca.pem");
+        Files.writeString(
+                other,
+                io.strongroom.pgwire.TlsAuthority.loadOrCreate(dir.resolve("other"))
+                        .caPem());
+        assertThatThrownBy(() -> connect(
+                        "Passw0rdX", props("ssl", "true", "sslmode", "verify-full", "sslrootcert", other.toString())))
+                .isInstanceOf(SQLException.class);
         // Without TLS.
         try (Connection c = connect("Passw0rdX", props("ssl", "false"));
                 Statement st = c.createStatement();
