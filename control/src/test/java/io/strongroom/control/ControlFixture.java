@@ -100,9 +100,14 @@ final class ControlFixture implements AutoCloseable {
     }
 
     RedshiftClient redshift(Credential c) {
+        return redshift(c, Region.US_EAST_1);
+    }
+
+    /** A Redshift client whose requests are signed for {@code region} (the region the API acts in). */
+    RedshiftClient redshift(Credential c, Region region) {
         return RedshiftClient.builder()
                 .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
+                .region(region)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
                 .httpClient(UrlConnectionHttpClient.create())
@@ -112,9 +117,13 @@ final class ControlFixture implements AutoCloseable {
 
     /** A KMS client pointed at the control plane's endpoint: its requests are forwarded to the KMS. */
     KmsClient kmsThroughControl(Credential c) {
+        return kmsThroughControl(c, Region.US_EAST_1);
+    }
+
+    KmsClient kmsThroughControl(Credential c, Region region) {
         return KmsClient.builder()
                 .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
+                .region(region)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
                 .httpClient(UrlConnectionHttpClient.create())

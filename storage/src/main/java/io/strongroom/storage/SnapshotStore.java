@@ -313,6 +313,64 @@ public final class SnapshotStore {
     }
 
     /**
+     * Copies image {@code from} into another snapshot store (another region's) as image {@code to}: its files and
+     * every pool block it lists that {@code target} lacks, byte for byte (nothing is decrypted or re-encrypted), then
+     * the marker, last. {@code progress} hears the bytes of blocks copied. A crash leaves an unmarked image in
+     * {@code target}, which its {@link #recover} deletes, with the blocks no marked image lists.
+     */
+    public void copyInto(String from, SnapshotStore target, String to, LongConsumer progress) {
+        checkName(from, "image id");
+        checkName(to, "image id");
+        if (target == this || target.root.equals(root)) {
+            throw new IllegalArgumentException("copyInto copies to another snapshot store; use copy");
+        }
+        // Two stores, locked in one order, so copies in both directions at once cannot deadlock.
+        SnapshotStore first = root.toString().compareTo(target.root.toString()) < 0 ? this : target;
+        SnapshotStore second = first == this ? target : this;
+        synchronized (first.lock) {
+            synchronized (second.lock) {
+                Path src = images.resolve(from);
+                Refs refs = readRefs(from);
+                Path dst = target.images.resolve(to);
+                if (Files.exists(dst.resolve(COMPLETE))) {
+                    throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "snapshot image " + to + " exists");
+                }
+                deleteTree(dst);
+                try {
+                    for (Ref r : refs.refs()) {
+                        Path out = target.poolFile(refs.storeId(), r);
+                        if (!Files.exists(out)) {
+                            Files.createDirectories(java.util.Objects.requireNonNull(out.getParent()));
+                            byte[] b = DurableFiles.read(poolFile(refs.storeId(), r), "pool block " + r.blockId());
+                            DurableFiles.writeNew(out, b);
+                        }
+                        progress.accept(r.size());
+                    }
+                    try (Stream<Path> s = Files.walk(src)) {
+                        for (Path p : s.toList()) {
+                            Path rel = src.relativize(p);
+                            Path q = dst.resolve(rel.toString());
+                            if (Files.isDirectory(p)) {
+                                Files.createDirectories(q);
+                            } else if (!rel.toString().equals(COMPLETE)) {
+                                DurableFiles.writeNew(q, DurableFiles.read(p, "snapshot image file " + p));
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new StrongroomException(
+                            ErrorCode.IO_ERROR, "cannot copy snapshot image " + from + ": " + e.getMessage(), e);
+                }
+                fsyncTree(target.pool);
+                fsyncTree(dst);
+                DurableFiles.fsyncDirectory(target.images);
+                target.faults.reached(SnapshotStep.IMAGE_FILES_WRITTEN, dst);
+                target.mark(dst, encodeRefs(refs));
+            }
+        }
+    }
+
+    /**
      * Deletes image {@code imageId}, then every pool block no other image lists. A crash after the marker is gone
      * leaves an unmarked image, which {@link #recover} deletes.
      */

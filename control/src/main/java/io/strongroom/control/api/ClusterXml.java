@@ -83,6 +83,17 @@ final class ClusterXml {
                     .text("ElapsedTimeInSeconds", t.elapsedSeconds())
                     .close("DataTransferProgress");
         }
+        if (v.snapshotCopy() != null) {
+            ClusterView.CopyStatus c = v.snapshotCopy();
+            w.open("ClusterSnapshotCopyStatus")
+                    .text("DestinationRegion", c.destinationRegion())
+                    .text("RetentionPeriod", c.retentionPeriod())
+                    .text("ManualSnapshotRetentionPeriod", c.manualRetentionPeriod());
+            if (c.grantName() != null) {
+                w.text("SnapshotCopyGrantName", c.grantName());
+            }
+            w.close("ClusterSnapshotCopyStatus");
+        }
         w.open("ClusterNodes");
         if (r.singleNode()) {
             node(w, "SHARED", 10);

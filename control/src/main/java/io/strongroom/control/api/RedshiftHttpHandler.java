@@ -275,6 +275,51 @@ public final class RedshiftHttpHandler implements HttpHandler {
                         "TableRestoreStatusDetails",
                         (x, t) -> SnapshotXml.tableRestore(x, t, "TableRestoreStatus"));
             case "DescribeEvents" -> describeEvents(w, p, caller, region);
+            case "CreateSnapshotCopyGrant" ->
+                copyGrant(
+                        w,
+                        clusters.createSnapshotCopyGrant(
+                                caller, region, p.required("SnapshotCopyGrantName"), p.get("KmsKeyId")));
+            case "DescribeSnapshotCopyGrants" ->
+                page(
+                        w,
+                        p,
+                        clusters.describeSnapshotCopyGrants(caller, region, p.get("SnapshotCopyGrantName")),
+                        "SnapshotCopyGrants",
+                        (x, g) -> {
+                            x.open("SnapshotCopyGrant");
+                            copyGrantFields(x, g);
+                            x.close("SnapshotCopyGrant");
+                        });
+            case "DeleteSnapshotCopyGrant" ->
+                clusters.deleteSnapshotCopyGrant(caller, region, p.required("SnapshotCopyGrantName"));
+            case "EnableSnapshotCopy" ->
+                cluster(
+                        w,
+                        clusters.enableSnapshotCopy(
+                                caller,
+                                region,
+                                p.required("ClusterIdentifier"),
+                                p.required("DestinationRegion"),
+                                p.integer("RetentionPeriod"),
+                                p.integer("ManualSnapshotRetentionPeriod"),
+                                p.get("SnapshotCopyGrantName")));
+            case "DisableSnapshotCopy" ->
+                cluster(w, clusters.disableSnapshotCopy(caller, region, p.required("ClusterIdentifier")));
+            case "ModifySnapshotCopyRetentionPeriod" -> {
+                Integer days = p.integer("RetentionPeriod");
+                if (days == null) {
+                    throw RedshiftApiException.invalidParameter("RetentionPeriod is required.");
+                }
+                cluster(
+                        w,
+                        clusters.modifySnapshotCopyRetentionPeriod(
+                                caller,
+                                region,
+                                p.required("ClusterIdentifier"),
+                                days,
+                                Boolean.TRUE.equals(p.bool("Manual"))));
+            }
             default ->
                 throw new RedshiftApiException(
                         ErrorCode.NOT_IMPLEMENTED,
@@ -285,6 +330,16 @@ public final class RedshiftHttpHandler implements HttpHandler {
         w.close(action + "Result");
         w.open("ResponseMetadata").text("RequestId", requestId).close("ResponseMetadata");
         return w.close(action + "Response").toString();
+    }
+
+    private static void copyGrant(XmlWriter w, ClusterManager.CopyGrantView g) {
+        w.open("SnapshotCopyGrant");
+        copyGrantFields(w, g);
+        w.close("SnapshotCopyGrant");
+    }
+
+    private static void copyGrantFields(XmlWriter w, ClusterManager.CopyGrantView g) {
+        w.text("SnapshotCopyGrantName", g.name()).text("KmsKeyId", g.keyArn()).empty("Tags");
     }
 
     private static void cluster(XmlWriter w, ClusterView v) {

@@ -283,7 +283,11 @@ final class ClusterKeyRotation {
             io.strongroom.crypto.ClusterKey newCek) {
         int n = 0;
         for (SnapshotRecord s : List.copyOf(snapshots.records())) {
-            if (!s.sourceClusterId().equals(r.id()) || !s.encrypted() || s.envelope() == null) {
+            // A copy in another region is under that region's key, not the cluster's: rotation leaves it.
+            if (!s.sourceClusterId().equals(r.id())
+                    || !s.encrypted()
+                    || s.envelope() == null
+                    || s.sourceRegion() != null) {
                 continue;
             }
             VaultEntry se = VaultEntry.decode(s.envelopeBytes(), s.identifier());

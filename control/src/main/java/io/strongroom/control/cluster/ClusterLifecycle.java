@@ -404,7 +404,11 @@ final class ClusterLifecycle {
         // Deleting a cluster deletes its automated snapshots; manual ones (and the final one) stay.
         for (SnapshotRecord s : List.copyOf(snapshots.records())) {
             // One a restore still reads stays until the retention run after that restore ends.
-            if (s.sourceClusterId().equals(r.id()) && s.automated() && !snapshots.inUse(s)) {
+            // Copies in another region stay for their own retention.
+            if (s.sourceClusterId().equals(r.id())
+                    && s.automated()
+                    && s.sourceRegion() == null
+                    && !snapshots.inUse(s)) {
                 snapshots.remove(s);
             }
         }

@@ -65,6 +65,7 @@ public final class ClusterManager implements AutoCloseable {
     private final ClusterLifecycle lifecycle;
     private final ClusterModification modification;
     private final SnapshotRestores restores;
+    private final SnapshotCopy copy;
 
     private ClusterManager(
             Path dataDir,
@@ -85,6 +86,7 @@ public final class ClusterManager implements AutoCloseable {
         this.lifecycle = new ClusterLifecycle(state, snapshots, rotation);
         this.modification = new ClusterModification(state, snapshots);
         this.restores = new SnapshotRestores(state, snapshots);
+        this.copy = new SnapshotCopy(state, snapshots, dataDir);
     }
 
     /**
@@ -186,6 +188,7 @@ public final class ClusterManager implements AutoCloseable {
         m.restores.resumeJobs();
         m.modification.resumeResizes();
         m.modification.encryption().resumeJobs();
+        m.copy.resumeJobs();
         m.settleJobs();
         m.schedule.start();
         return m;
@@ -303,7 +306,55 @@ public final class ClusterManager implements AutoCloseable {
 
     /** ModifyCluster: rename, master password, retention and (as a classic resize) node type and count. */
     public ClusterView modify(Credential caller, String region, ClusterRequests.Modify q) {
+        if (q.newIdentifier() != null) {
+            copy.checkRename(state.require(caller, region, q.identifier()));
+        }
         return modification.modify(caller, region, q);
+    }
+
+    /** A snapshot copy grant as the API shows it. */
+    public record CopyGrantView(String name, String keyArn) {}
+
+    /** CreateSnapshotCopyGrant (in the destination region). */
+    public CopyGrantView createSnapshotCopyGrant(
+            Credential caller, String region, String name, @Nullable String kmsKeyId) {
+        SnapshotCopy.Grant g = copy.createGrant(caller, region, name, kmsKeyId);
+        return new CopyGrantView(g.name(), g.keyArn());
+    }
+
+    /** DescribeSnapshotCopyGrants. */
+    public List<CopyGrantView> describeSnapshotCopyGrants(Credential caller, String region, @Nullable String name) {
+        return copy.describeGrants(caller, region, name).stream()
+                .map(g -> new CopyGrantView(g.name(), g.keyArn()))
+                .toList();
+    }
+
+    /** DeleteSnapshotCopyGrant. */
+    public void deleteSnapshotCopyGrant(Credential caller, String region, String name) {
+        copy.deleteGrant(caller, region, name);
+    }
+
+    /** EnableSnapshotCopy (in the source region). */
+    public ClusterView enableSnapshotCopy(
+            Credential caller,
+            String region,
+            String identifier,
+            String destinationRegion,
+            @Nullable Integer retention,
+            @Nullable Integer manualRetention,
+            @Nullable String grantName) {
+        return copy.enable(caller, region, identifier, destinationRegion, retention, manualRetention, grantName);
+    }
+
+    /** DisableSnapshotCopy. */
+    public ClusterView disableSnapshotCopy(Credential caller, String region, String identifier) {
+        return copy.disable(caller, region, identifier);
+    }
+
+    /** ModifySnapshotCopyRetentionPeriod. */
+    public ClusterView modifySnapshotCopyRetentionPeriod(
+            Credential caller, String region, String identifier, int days, boolean manual) {
+        return copy.modifyRetention(caller, region, identifier, days, manual);
     }
 
     /** ResizeCluster. */

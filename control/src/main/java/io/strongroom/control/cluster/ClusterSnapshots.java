@@ -63,6 +63,13 @@ final class ClusterSnapshots {
         this.faults = faults;
     }
 
+    /** Told of every snapshot taken here once it is available (a cross-region copy starts from it). */
+    private volatile java.util.function.Consumer<SnapshotRecord> onAvailable = s -> {};
+
+    void onAvailable(java.util.function.Consumer<SnapshotRecord> listener) {
+        onAvailable = listener;
+    }
+
     /** Every snapshot record in memory, of every account and region: a live view. */
     Collection<SnapshotRecord> records() {
         return snapshotsById.values();
@@ -297,7 +304,7 @@ final class ClusterSnapshots {
     /** What the API shows of snapshot {@code s} with status {@code status}: live progress while a job writes it. */
     SnapshotView view(SnapshotRecord s, String status) {
         Job job = writing.get(s.id());
-        return new SnapshotView(s, status, null, job == null ? null : job.progress());
+        return new SnapshotView(s, status, s.sourceRegion(), job == null ? null : job.progress());
     }
 
     /** Answers ClusterSnapshotAlreadyExists if the caller has a snapshot {@code identifier}. Under the lock. */
@@ -347,7 +354,8 @@ final class ClusterSnapshots {
                 0,
                 0,
                 0,
-                List.of());
+                List.of(),
+                null);
     }
 
     /**
@@ -370,6 +378,16 @@ final class ClusterSnapshots {
             SnapshotRecord done =
                     s.withStatus("available", st.totalBytes(), st.newBytes(), elapsed, st.excludedTables());
             save(done); // the commit point
+            try {
+                onAvailable.accept(done);
+            } catch (RuntimeException copyNotStarted) {
+                event(
+                        done,
+                        "REDSHIFT-EVENT-3703",
+                        "ERROR",
+                        "The copy of snapshot '" + done.identifier() + "' to another region could not be started: "
+                                + StrongroomException.forClient(String.valueOf(copyNotStarted.getMessage())));
+            }
             event(
                     done,
                     "REDSHIFT-EVENT-3004",

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param transfer the DataTransferProgress of a resize or an encryption change, else null
  * @param pendingEncryptionType what PendingModifiedValues shows as EncryptionType while the cluster's encryption
  *     changes ({@code KMS} or {@code NONE}), else null
+ * @param snapshotCopy the ClusterSnapshotCopyStatus when cross-region snapshot copy is enabled, else null
  */
 public record ClusterView(
         ClusterRecord record,
@@ -27,7 +28,15 @@ public record ClusterView(
         @Nullable RestoreInfo restore,
         @Nullable String modifyStatus,
         @Nullable DataTransferInfo transfer,
-        @Nullable String pendingEncryptionType) {
+        @Nullable String pendingEncryptionType,
+        @Nullable CopyStatus snapshotCopy) {
+    /** ClusterSnapshotCopyStatus. */
+    public record CopyStatus(
+            String destinationRegion,
+            int retentionPeriod,
+            int manualRetentionPeriod,
+            @Nullable String grantName) {}
+
     public ClusterView(
             ClusterRecord record,
             ClusterStatus status,
@@ -36,7 +45,7 @@ public record ClusterView(
             @Nullable String resizeType,
             @Nullable RestoreInfo restore,
             @Nullable String modifyStatus) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, modifyStatus, null, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, modifyStatus, null, null, null);
     }
 
     public ClusterView(
@@ -46,6 +55,6 @@ public record ClusterView(
             boolean passwordPending,
             @Nullable String resizeType,
             @Nullable RestoreInfo restore) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null, null);
     }
 }

@@ -65,6 +65,8 @@ final class ControlState {
     final Object lock = new Object();
 
     final Map<String, ClusterEntry> byId = new ConcurrentHashMap<>();
+    /** A cluster's ClusterSnapshotCopyStatus by its id (set by {@link SnapshotCopy}). */
+    volatile java.util.function.Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
     /** Set by close: a background rotation that fails then leaves the settling to the next start. */
     volatile boolean closing;
 
@@ -169,7 +171,8 @@ final class ControlState {
                 transfer,
                 job != null && job.kind() == JobKind.CHANGE_ENCRYPTION
                         ? ("encrypt".equals(job.record().attribute("direction")) ? "KMS" : "NONE")
-                        : null);
+                        : null,
+                copyStatus.apply(e.rec.id()));
     }
 
     /** Records an event whose source is cluster {@code r}. */

@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  * @param envelope the encoded key vault entry of the source cluster, base64; null when unencrypted
  * @param manualRetentionDays -1 (keep until deleted) or days
  * @param excludedTables qualified names of the BACKUP NO tables left out (reported in restore events)
+ * @param sourceRegion the region a cross-region copy was copied from (its envelope is under this region's key),
+ *     null for a snapshot taken in this region
  */
 public record SnapshotRecord(
         String id,
@@ -52,7 +54,8 @@ public record SnapshotRecord(
         long totalBytes,
         long incrementalBytes,
         long elapsedMillis,
-        List<String> excludedTables) {
+        List<String> excludedTables,
+        @Nullable String sourceRegion) {
     public static final int FORMAT_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -104,7 +107,8 @@ public record SnapshotRecord(
                 total,
                 incremental,
                 elapsed,
-                excluded);
+                excluded,
+                sourceRegion);
     }
 
     SnapshotRecord withStatus(String next) {
@@ -136,7 +140,8 @@ public record SnapshotRecord(
                 totalBytes,
                 incrementalBytes,
                 elapsedMillis,
-                excludedTables);
+                excludedTables,
+                sourceRegion);
     }
 
     /** This snapshot with its key envelope replaced (a key rotation rewrapped it under the new CEK). */
@@ -165,7 +170,8 @@ public record SnapshotRecord(
                 totalBytes,
                 incrementalBytes,
                 elapsedMillis,
-                excludedTables);
+                excludedTables,
+                sourceRegion);
     }
 
     /** A manual copy of this snapshot as image {@code newId}, named {@code newIdentifier}, status creating. */
@@ -194,7 +200,46 @@ public record SnapshotRecord(
                 totalBytes,
                 0,
                 0,
-                excludedTables);
+                excludedTables,
+                sourceRegion);
+    }
+
+    /**
+     * The copy of this snapshot in region {@code destRegion} as image {@code newId}: its envelope under that region's
+     * key {@code destKeyArn}, status creating, kept {@code retentionDays} (-1: until deleted).
+     */
+    SnapshotRecord copiedTo(
+            String newId,
+            String destRegion,
+            @Nullable String destKeyArn,
+            @Nullable String destEnvelope,
+            int retentionDays) {
+        return new SnapshotRecord(
+                newId,
+                identifier,
+                accountId,
+                destRegion,
+                clusterIdentifier,
+                sourceClusterId,
+                type,
+                "creating",
+                createTime,
+                clusterCreateTime,
+                nodeType,
+                numberOfNodes,
+                dbName,
+                masterUsername,
+                passwordVerifier,
+                port,
+                encrypted,
+                destKeyArn,
+                destEnvelope,
+                retentionDays,
+                totalBytes,
+                0,
+                0,
+                excludedTables,
+                region);
     }
 
     public byte[] toJson() {
@@ -224,6 +269,9 @@ public record SnapshotRecord(
                 .put("incrementalBytes", incrementalBytes)
                 .put("elapsedMillis", elapsedMillis);
         excludedTables.forEach(n.putArray("excludedTables")::add);
+        if (sourceRegion != null) {
+            n.put("sourceRegion", sourceRegion);
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
         } catch (IOException e) {
@@ -270,7 +318,8 @@ public record SnapshotRecord(
                     n.path("totalBytes").asLong(),
                     n.path("incrementalBytes").asLong(),
                     n.path("elapsedMillis").asLong(),
-                    excluded);
+                    excluded,
+                    n.hasNonNull("sourceRegion") ? n.get("sourceRegion").asText() : null);
         } catch (IOException | RuntimeException e) {
             if (e instanceof StrongroomException s) {
                 throw s;

@@ -82,7 +82,10 @@ final class SnapshotSchedule implements AutoCloseable {
                 continue;
             }
             Optional<SnapshotRecord> last = snapshots.records().stream()
-                    .filter(s -> s.sourceClusterId().equals(c.id()) && s.automated() && s.available())
+                    .filter(s -> s.sourceClusterId().equals(c.id())
+                            && s.automated()
+                            && s.available()
+                            && s.sourceRegion() == null)
                     .max(Comparator.comparing(SnapshotRecord::createTime));
             Instant since = last.map(SnapshotRecord::createTime).orElse(c.createTime());
             boolean due = !since.plus(policy.interval()).isAfter(now);
@@ -110,7 +113,12 @@ final class SnapshotSchedule implements AutoCloseable {
         }
         for (SnapshotRecord s : List.copyOf(snapshots.records())) {
             Instant expiry = null;
-            if (s.automated()) {
+            if (s.sourceRegion() != null) {
+                // A copy from another region: kept for the copy's retention (set when it was copied).
+                expiry = s.manualRetentionDays() == -1
+                        ? null
+                        : s.createTime().plus(Duration.ofDays(s.manualRetentionDays()));
+            } else if (s.automated()) {
                 Optional<ClusterEntry> c = Optional.ofNullable(state.byId.get(s.sourceClusterId()));
                 int days = c.map(x -> x.rec.automatedSnapshotRetentionPeriod()).orElse(0);
                 expiry = s.createTime().plus(Duration.ofDays(days));

@@ -9,6 +9,7 @@ public enum JobKind {
     RESTORE_TABLE("restore-table", "table restore"),
     CREATE_SNAPSHOT("create-snapshot", "snapshot"),
     COPY_SNAPSHOT("copy-snapshot", "snapshot copy"),
+    COPY_SNAPSHOT_REGION("copy-snapshot-region", "cross-region snapshot copy"),
     DELETE_SNAPSHOT("delete-snapshot", "snapshot deletion"),
     RESIZE_CLUSTER("resize-cluster", "resize"),
     DELETE_CLUSTER("delete-cluster", "deletion"),

@@ -1,0 +1,213 @@
+package io.strongroom.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobKind;
+import io.strongroom.kms.AuditQuery;
+import io.strongroom.kms.AuditRecord;
+import io.strongroom.storage.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.redshift.RedshiftClient;
+import software.amazon.awssdk.services.redshift.model.Cluster;
+import software.amazon.awssdk.services.redshift.model.RedshiftException;
+import software.amazon.awssdk.services.redshift.model.Snapshot;
+
+/**
+ * Cross-region snapshot copy with the SDK, as the seed's process goes: a key and a snapshot copy grant in us-west-2,
+ * EnableSnapshotCopy on an encrypted cluster in us-east-1, a snapshot there, its copy in us-west-2 (SourceRegion,
+ * encrypted under the destination key, made through the grant: the audit shows it), a restore there with the same
+ * rows, after the source cluster is deleted too; the refusals (grant in use, missing grant, copy enabled twice,
+ * rename while copying); the transfer between the regions holds no key material in the clear.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CrossRegionCopySdkIT {
+    ControlFixture f;
+    RedshiftClient east;
+    RedshiftClient west;
+    KmsClient westKms;
+
+    @BeforeAll
+    void start() throws Exception {
+        f = new ControlFixture();
+        east = f.redshift(f.admin);
+        west = f.redshift(f.admin, Region.US_WEST_2);
+        westKms = f.kmsThroughControl(f.admin, Region.US_WEST_2);
+    }
+
+    @AfterEach
+    void resetHooks() {
+        f.jobHooks = JobEngine.Hooks.NONE;
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static void waitFor(BooleanSupplier done) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting").isLessThan(deadline);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private Cluster cluster(RedshiftClient rs, String id) {
+        return rs.describeClusters(r -> r.clusterIdentifier(id)).clusters().get(0);
+    }
+
+    private Store store(String region, String id) {
+        return f.control.running(f.admin.accountId(), region, id).orElseThrow().store();
+    }
+
+    private static String code(Throwable e) {
+        return ((RedshiftException) e).awsErrorDetails().errorCode();
+    }
+
+    @Test
+    void theSeedsProcess_copyRestoreAndRefusals() throws Exception {
+        String westKey =
+                westKms.createKey(r -> r.description("dr-key")).keyMetadata().arn();
+        assertThat(westKey).contains(":us-west-2:");
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant").kmsKeyId(westKey));
+        assertThat(west.describeSnapshotCopyGrants().snapshotCopyGrants())
+                .singleElement()
+                .satisfies(g -> assertThat(g.kmsKeyId()).isEqualTo(westKey));
+        assertThatThrownBy(() -> west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyGrantAlreadyExistsFault"));
+        assertThat(east.describeSnapshotCopyGrants().snapshotCopyGrants()).isEmpty(); // grants are regional
+
+        east.createCluster(r -> r.clusterIdentifier("dw1")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin1")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(true));
+        waitFor(() -> cluster(east, "dw1").clusterStatus().equals("available"));
+        ControlFixture.writeTable(store("us-east-1", "dw1"), "t", 100_000);
+        long[] rows = ControlFixture.countAndSum(store("us-east-1", "dw1"), "t");
+
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("dw1")
+                        .destinationRegion("us-west-2")
+                        .snapshotCopyGrantName("no-such-grant")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyGrantNotFoundFault"));
+        Cluster enabled = east.enableSnapshotCopy(r -> r.clusterIdentifier("dw1")
+                        .destinationRegion("us-west-2")
+                        .retentionPeriod(7)
+                        .snapshotCopyGrantName("dr-grant"))
+                .cluster();
+        assertThat(enabled.clusterSnapshotCopyStatus().destinationRegion()).isEqualTo("us-west-2");
+        assertThat(enabled.clusterSnapshotCopyStatus().retentionPeriod()).isEqualTo(7);
+        assertThat(enabled.clusterSnapshotCopyStatus().snapshotCopyGrantName()).isEqualTo("dr-grant");
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("dw1")
+                        .destinationRegion("us-west-2")
+                        .snapshotCopyGrantName("dr-grant")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyAlreadyEnabledFault"));
+        assertThatThrownBy(() -> west.deleteSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidSnapshotCopyGrantStateFault"));
+        assertThatThrownBy(
+                        () -> east.modifyCluster(r -> r.clusterIdentifier("dw1").newClusterIdentifier("dw2")))
+                .satisfies(e -> assertThat(e.getMessage()).contains("disable snapshot copy, rename the cluster"));
+
+        // What crosses between the regions, captured while the copy runs.
+        AtomicReference<byte[]> transfer = new AtomicReference<>();
+        Path transit = f.dir.resolve("control")
+                .resolve("snapshots")
+                .resolve("us-west-2")
+                .resolve("transit");
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
+                if (job.kind() == JobKind.COPY_SNAPSHOT_REGION
+                        && transfer.get() == null
+                        && Files.isDirectory(transit)) {
+                    try (Stream<Path> s = Files.list(transit)) {
+                        for (Path p : s.toList()) {
+                            transfer.set(Files.readAllBytes(p));
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        };
+        east.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
+        waitFor(() -> west.describeClusterSnapshots().snapshots().stream()
+                .anyMatch(s -> s.snapshotIdentifier().equals("s1") && s.status().equals("available")));
+        Snapshot copy = west.describeClusterSnapshots(r -> r.snapshotIdentifier("s1"))
+                .snapshots()
+                .get(0);
+        assertThat(copy.sourceRegion()).isEqualTo("us-east-1");
+        assertThat(copy.encrypted()).isTrue();
+        assertThat(copy.kmsKeyId()).isEqualTo(westKey);
+        assertThat(east.describeClusterSnapshots(r -> r.snapshotIdentifier("s1"))
+                        .snapshots()
+                        .get(0)
+                        .sourceRegion())
+                .isNull();
+        // The destination key made the copy's cluster key, through the grant, with the cluster's context.
+        List<AuditRecord> made = f.audit()
+                .query(AuditQuery.all()
+                        .withEventName("GenerateDataKey")
+                        .withKey(westKey)
+                        .withContextValue("dw1"));
+        assertThat(made).isNotEmpty().allSatisfy(a -> assertThat(a.region()).isEqualTo("us-west-2"));
+        // The transfer: an RSA-3072-wrapped transit key (384 bytes) and the sealed DEK; no key in the clear (its
+        // wrapped forms from the envelopes are not in it either, and it is gone once the copy ended).
+        assertThat(transfer.get()).isNotNull();
+        assertThat(new String(transfer.get(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("SRTX");
+        assertThat(java.nio.ByteBuffer.wrap(transfer.get(), 8, 4).getInt()).isEqualTo(384);
+        try (Stream<Path> s = Files.list(transit)) {
+            assertThat(s.toList()).isEmpty();
+        }
+
+        // Restore in the destination region: the same rows.
+        west.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw1-dr").snapshotIdentifier("s1"));
+        waitFor(() -> cluster(west, "dw1-dr").clusterStatus().equals("available"));
+        assertThat(ControlFixture.countAndSum(store("us-west-2", "dw1-dr"), "t"))
+                .containsExactly(rows);
+
+        // Disable, and the grant can go; the copy stays, even once the source cluster is deleted.
+        Cluster disabled =
+                east.disableSnapshotCopy(r -> r.clusterIdentifier("dw1")).cluster();
+        assertThat(disabled.clusterSnapshotCopyStatus()).isNull();
+        assertThatThrownBy(() -> east.disableSnapshotCopy(r -> r.clusterIdentifier("dw1")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyAlreadyDisabledFault"));
+        west.deleteSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant"));
+        east.deleteCluster(r -> r.clusterIdentifier("dw1").skipFinalClusterSnapshot(true));
+        waitFor(() -> east.describeClusters().clusters().stream()
+                .noneMatch(c -> c.clusterIdentifier().equals("dw1")));
+        assertThat(west.describeClusterSnapshots(r -> r.snapshotIdentifier("s1"))
+                        .snapshots())
+                .singleElement()
+                .satisfies(s -> assertThat(s.status()).isEqualTo("available"));
+        west.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw1-dr2").snapshotIdentifier("s1"));
+        waitFor(() -> cluster(west, "dw1-dr2").clusterStatus().equals("available"));
+        assertThat(ControlFixture.countAndSum(store("us-west-2", "dw1-dr2"), "t"))
+                .containsExactly(rows);
+    }
+}
