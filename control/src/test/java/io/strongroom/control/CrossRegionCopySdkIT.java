@@ -42,9 +42,15 @@ class CrossRegionCopySdkIT {
     RedshiftClient west;
     KmsClient westKms;
 
+    /** The control plane's clock: real time plus what a test skips ahead. */
+    final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
+
     @BeforeAll
     void start() throws Exception {
-        f = new ControlFixture();
+        f = new ControlFixture(
+                () -> java.time.Instant.now().plusSeconds(skipped.get()),
+                new io.strongroom.control.cluster.SnapshotPolicy(
+                        java.time.Duration.ofHours(8), 1L << 40, java.time.Duration.ZERO));
         east = f.redshift(f.admin);
         west = f.redshift(f.admin, Region.US_WEST_2);
         westKms = f.kmsThroughControl(f.admin, Region.US_WEST_2);
@@ -209,5 +215,94 @@ class CrossRegionCopySdkIT {
         waitFor(() -> cluster(west, "dw1-dr2").clusterStatus().equals("available"));
         assertThat(ControlFixture.countAndSum(store("us-west-2", "dw1-dr2"), "t"))
                 .containsExactly(rows);
+    }
+
+    /**
+     * Automated and manual copies keep their own retention (an injected clock skips ahead), and a restart in the
+     * middle of a copy starts it over: no half copy is ever listed as available.
+     */
+    @Test
+    void retention_andACopyCutShortByARestart() {
+        String westKey =
+                westKms.createKey(r -> r.description("dr-key 2")).keyMetadata().arn();
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant-2").kmsKeyId(westKey));
+        east.createCluster(r -> r.clusterIdentifier("ret1")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin1")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(true)
+                .automatedSnapshotRetentionPeriod(1));
+        waitFor(() -> cluster(east, "ret1").clusterStatus().equals("available"));
+        ControlFixture.writeTable(store("us-east-1", "ret1"), "t", 10_000);
+        east.enableSnapshotCopy(r -> r.clusterIdentifier("ret1")
+                .destinationRegion("us-west-2")
+                .retentionPeriod(2)
+                .manualSnapshotRetentionPeriod(5)
+                .snapshotCopyGrantName("dr-grant-2"));
+        east.modifySnapshotCopyRetentionPeriod(r -> r.clusterIdentifier("ret1").retentionPeriod(3));
+        assertThat(cluster(east, "ret1").clusterSnapshotCopyStatus().retentionPeriod())
+                .isEqualTo(3);
+
+        // A crash in the middle of the copy of a manual snapshot; the restart copies it again.
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
+                if (job.kind() == JobKind.COPY_SNAPSHOT_REGION) {
+                    throw new Error("simulated crash in the copy");
+                }
+            }
+        };
+        east.createClusterSnapshot(r -> r.clusterIdentifier("ret1").snapshotIdentifier("m1"));
+        waitFor(() -> east.describeClusterSnapshots(r -> r.snapshotIdentifier("m1"))
+                .snapshots()
+                .get(0)
+                .status()
+                .equals("available"));
+        assertThat(west.describeClusterSnapshots().snapshots())
+                .noneMatch(
+                        s -> s.snapshotIdentifier().equals("m1") && s.status().equals("available"));
+        f.jobHooks = JobEngine.Hooks.NONE;
+        f.restartControl();
+        east = f.redshift(f.admin);
+        west = f.redshift(f.admin, Region.US_WEST_2);
+        westKms = f.kmsThroughControl(f.admin, Region.US_WEST_2);
+        waitFor(() -> west.describeClusterSnapshots().snapshots().stream()
+                .anyMatch(s -> s.snapshotIdentifier().equals("m1") && s.status().equals("available")));
+        assertThat(west.describeClusterSnapshots().snapshots().stream()
+                        .filter(s -> s.snapshotIdentifier().equals("m1")))
+                .singleElement()
+                .satisfies(s -> assertThat(s.manualSnapshotRetentionPeriod()).isEqualTo(5));
+
+        // An automated snapshot 9 hours on, copied with the automated retention (3 days).
+        skipped.addAndGet(9 * 3600);
+        f.control.clusters().runSnapshotSchedule();
+        waitFor(() -> west.describeClusterSnapshots(r -> r.snapshotType("automated")).snapshots().stream()
+                .anyMatch(
+                        s -> s.clusterIdentifier().equals("ret1") && s.status().equals("available")));
+        // Two days on: the source's automated snapshot (1 day) is gone, the copy (3 days) stays.
+        skipped.addAndGet(2 * 86400);
+        f.control.clusters().runSnapshotSchedule();
+        assertThat(east.describeClusterSnapshots(
+                                r -> r.clusterIdentifier("ret1").snapshotType("automated"))
+                        .snapshots())
+                .allMatch(s -> java.time.Duration.between(
+                                        s.snapshotCreateTime(),
+                                        java.time.Instant.now().plusSeconds(skipped.get()))
+                                .toHours()
+                        < 24);
+        assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
+                        .snapshots())
+                .anyMatch(s -> s.clusterIdentifier().equals("ret1"));
+        // Six days on: the automated copy and the manual copy (5 days) have both expired.
+        skipped.addAndGet(4 * 86400);
+        f.control.clusters().runSnapshotSchedule();
+        assertThat(west.describeClusterSnapshots().snapshots())
+                .noneMatch(s -> s.clusterIdentifier().equals("ret1")
+                        && java.time.Duration.between(
+                                                s.snapshotCreateTime(),
+                                                java.time.Instant.now().plusSeconds(skipped.get()))
+                                        .toDays()
+                                >= 3);
     }
 }
