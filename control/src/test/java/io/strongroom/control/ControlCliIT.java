@@ -79,15 +79,19 @@ class ControlCliIT {
     }
 
     Result awsAs(String akid, String secret, String... args) throws Exception {
+        return awsIn("us-east-1", akid, secret, args);
+    }
+
+    Result awsIn(String region, String akid, String secret, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(
                 List.of(AWS.toString(), "--endpoint-url", f.control.endpoint().toString()));
-        cmd.addAll(List.of("--region", "us-east-1", "--output", "json"));
+        cmd.addAll(List.of("--region", region, "--output", "json"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
         Map<String, String> env = pb.environment();
         env.put("AWS_ACCESS_KEY_ID", akid);
         env.put("AWS_SECRET_ACCESS_KEY", secret);
-        env.put("AWS_DEFAULT_REGION", "us-east-1");
+        env.put("AWS_DEFAULT_REGION", region);
         env.put("AWS_PAGER", "");
         env.put("AWS_CONFIG_FILE", "/dev/null");
         env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
@@ -336,6 +340,108 @@ class ControlCliIT {
         aws("redshift", "delete-cluster", "--cluster-identifier", "clisnap-r", "--skip-final-cluster-snapshot")
                 .ok();
         aws("redshift", "wait", "cluster-deleted", "--cluster-identifier", "clisnap-r")
+                .ok();
+    }
+
+    /** The seed's cross-region copy process, command by command, with the AWS CLI v2. */
+    @Test
+    void crossRegionSnapshotCopy_withTheAwsCli() throws Exception {
+        String akid = f.admin.accessKeyId();
+        String secret = f.admin.secretAccessKey();
+        String key = awsIn("us-west-2", akid, secret, "kms", "create-key", "--description", "dr-key")
+                .ok()
+                .json()
+                .path("KeyMetadata")
+                .path("Arn")
+                .asText();
+        awsIn(
+                        "us-west-2",
+                        akid,
+                        secret,
+                        "redshift",
+                        "create-snapshot-copy-grant",
+                        "--snapshot-copy-grant-name",
+                        "cli-dr-grant",
+                        "--kms-key-id",
+                        key)
+                .ok();
+        assertThat(awsIn("us-west-2", akid, secret, "redshift", "describe-snapshot-copy-grants")
+                        .ok()
+                        .json()
+                        .path("SnapshotCopyGrants")
+                        .toString())
+                .contains("cli-dr-grant");
+        aws(
+                        "redshift",
+                        "create-cluster",
+                        "--cluster-identifier",
+                        "cli-dr",
+                        "--node-type",
+                        "ra3.xlplus",
+                        "--number-of-nodes",
+                        "2",
+                        "--master-username",
+                        "admin",
+                        "--master-user-password",
+                        "Passw0rdX",
+                        "--encrypted")
+                .ok();
+        JsonNode enabled = aws(
+                        "redshift",
+                        "enable-snapshot-copy",
+                        "--cluster-identifier",
+                        "cli-dr",
+                        "--destination-region",
+                        "us-west-2",
+                        "--retention-period",
+                        "7",
+                        "--snapshot-copy-grant-name",
+                        "cli-dr-grant")
+                .ok()
+                .json()
+                .path("Cluster")
+                .path("ClusterSnapshotCopyStatus");
+        assertThat(enabled.path("DestinationRegion").asText()).isEqualTo("us-west-2");
+        assertThat(enabled.path("SnapshotCopyGrantName").asText()).isEqualTo("cli-dr-grant");
+        aws("redshift", "create-cluster-snapshot", "--cluster-identifier", "cli-dr", "--snapshot-identifier", "cli-s1")
+                .ok();
+        JsonNode copy = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (copy == null) {
+            assertThat(System.nanoTime()).as("waiting for the copy").isLessThan(deadline);
+            for (JsonNode s : awsIn("us-west-2", akid, secret, "redshift", "describe-cluster-snapshots")
+                    .ok()
+                    .json()
+                    .path("Snapshots")) {
+                if (s.path("SnapshotIdentifier").asText().equals("cli-s1")
+                        && s.path("Status").asText().equals("available")) {
+                    copy = s;
+                }
+            }
+            Thread.sleep(200);
+        }
+        assertThat(copy.path("SourceRegion").asText()).isEqualTo("us-east-1");
+        assertThat(copy.path("KmsKeyId").asText()).isEqualTo(key);
+        assertThat(copy.path("Encrypted").asBoolean()).isTrue();
+        awsIn(
+                        "us-west-2",
+                        akid,
+                        secret,
+                        "redshift",
+                        "delete-snapshot-copy-grant",
+                        "--snapshot-copy-grant-name",
+                        "cli-dr-grant")
+                .failsWith("InvalidSnapshotCopyGrantStateFault");
+        aws("redshift", "disable-snapshot-copy", "--cluster-identifier", "cli-dr")
+                .ok();
+        awsIn(
+                        "us-west-2",
+                        akid,
+                        secret,
+                        "redshift",
+                        "delete-snapshot-copy-grant",
+                        "--snapshot-copy-grant-name",
+                        "cli-dr-grant")
                 .ok();
     }
 
