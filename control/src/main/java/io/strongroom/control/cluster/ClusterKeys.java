@@ -297,12 +297,11 @@ final class ClusterKeys {
 
     /**
      * The envelope of a snapshot copied to {@code destRegion}, under {@code destKeyArn} (a key of that region the
-     * service may use through the snapshot copy grant {@code grantId}), by the seed's transit scheme: the source
-     * envelope is opened as the service principal in {@code sourceRegion}; a fresh RSA-3072 key pair is made for this
-     * one transfer; the DEK is sealed under a fresh AES-256-GCM transit key, which is wrapped with the public key
-     * (RSA-OAEP, SHA-256); {@code carry} receives what crosses between the regions (the wrapped transit key and the
-     * sealed DEK: no key in the clear) and returns what arrived; the destination unwraps it with the private key and
-     * wraps the DEK under a new CEK from {@code destKeyArn}, with the snapshot's encryption context (the source
+     * service may use through the snapshot copy grant {@code grantId}), by the seed's transit scheme ({@link
+     * io.strongroom.crypto.KeyTransfer}): the source envelope is opened as the service principal in {@code
+     * sourceRegion} and the DEK sealed for a fresh RSA-3072 key pair; {@code carry} receives what crosses between the
+     * regions (no key in the clear) and returns what arrived; the destination opens it with the private key and wraps
+     * the DEK under a new CEK from {@code destKeyArn}, with the snapshot's encryption context (the source
      * cluster's ARN and create time, so the audit finds it by cluster name). The DEK itself does not change: the
      * copied blocks and manifests stay valid byte for byte. Every plaintext key is closed before this returns; the
      * private key lives only in this call.
@@ -315,60 +314,14 @@ final class ClusterKeys {
             String grantId,
             Instant now,
             java.util.function.UnaryOperator<byte[]> carry) {
-        try {
-            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
-            g.initialize(3072, random);
-            java.security.KeyPair transfer = g.generateKeyPair();
-            javax.crypto.spec.OAEPParameterSpec oaep = new javax.crypto.spec.OAEPParameterSpec(
-                    "SHA-256",
-                    "MGF1",
-                    java.security.spec.MGF1ParameterSpec.SHA256,
-                    javax.crypto.spec.PSource.PSpecified.DEFAULT);
-            io.strongroom.crypto.KeyInfo transitInfo =
-                    new io.strongroom.crypto.KeyInfo(io.strongroom.crypto.KeyTier.CLUSTER, "transit", 1);
+        try (io.strongroom.crypto.KeyTransfer transfer = io.strongroom.crypto.KeyTransfer.start(random)) {
             byte[] sent;
-            // Source region: open the envelope, seal the DEK for the transfer.
-            try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion);
-                    SecretBytes material = SecretBytes.random(32, random);
-                    ClusterKey transit = ClusterKey.ofMaterial(transitInfo, SecretBytes.copyOf(material.copyBytes()))) {
-                io.strongroom.crypto.WrappedKey sealedDek = transit.wrap(keys.dek, source.clusterId());
-                javax.crypto.Cipher rsa = javax.crypto.Cipher.getInstance("RSA/ECB/OAEPPadding");
-                rsa.init(javax.crypto.Cipher.ENCRYPT_MODE, transfer.getPublic(), oaep, random);
-                byte[] m = material.copyBytes();
-                byte[] wrappedTransit;
-                try {
-                    wrappedTransit = rsa.doFinal(m);
-                } finally {
-                    Arrays.fill(m, (byte) 0);
-                }
-                sent = new io.strongroom.storage.format.ByteSink(1024)
-                        .bytes(TRANSIT_MAGIC)
-                        .u32(wrappedTransit.length)
-                        .bytes(wrappedTransit)
-                        .u32(sealedDek.ciphertext().length)
-                        .bytes(sealedDek.ciphertext())
-                        .toByteArray();
+            try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion)) {
+                sent = transfer.seal(keys.dek, source.clusterId()); // source region
             }
             byte[] arrived = carry.apply(sent);
-            // Destination region: unwrap with the private key, wrap the DEK under a CEK from the destination key.
-            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(arrived);
-            byte[] magic = new byte[TRANSIT_MAGIC.length];
-            in.get(magic);
-            if (!Arrays.equals(magic, TRANSIT_MAGIC)) {
-                throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "the snapshot transfer is damaged");
-            }
-            byte[] wrappedTransit = new byte[in.getInt()];
-            in.get(wrappedTransit);
-            byte[] sealed = new byte[in.getInt()];
-            in.get(sealed);
-            javax.crypto.Cipher rsa = javax.crypto.Cipher.getInstance("RSA/ECB/OAEPPadding");
-            rsa.init(javax.crypto.Cipher.DECRYPT_MODE, transfer.getPrivate(), oaep);
-            byte[] m = rsa.doFinal(wrappedTransit);
-            try (ClusterKey transit = ClusterKey.ofMaterial(transitInfo, SecretBytes.copyOf(m));
-                    DatabaseKey dek = transit.unwrapDatabaseKey(
-                            new io.strongroom.crypto.WrappedKey(transitInfo, sealed),
-                            VaultEntry.dekInfo(source.clusterId(), source.dekVersion()),
-                            source.clusterId());
+            try (DatabaseKey dek = transfer.open(
+                            arrived, VaultEntry.dekInfo(source.clusterId(), source.dekVersion()), source.clusterId());
                     DataKey dataKey = KmsRootKey.ofArn(kms.asService(destRegion), destKeyArn)
                             .generateDataKey(source.context())) {
                 byte[] cm = dataKey.plaintext().copyBytes();
@@ -387,19 +340,11 @@ final class ClusterKeys {
                 } finally {
                     Arrays.fill(cm, (byte) 0);
                 }
-            } finally {
-                Arrays.fill(m, (byte) 0);
             }
-        } catch (java.security.GeneralSecurityException | java.nio.BufferUnderflowException e) {
-            throw new StrongroomException(
-                    ErrorCode.INTEGRITY_FAILURE, "the snapshot transfer could not be opened: " + e.getMessage(), e);
         } catch (StrongroomException e) {
             throw e instanceof RedshiftApiException ? e : RedshiftApiException.from(e);
         }
     }
-
-    /** The first bytes of a snapshot transfer (format 1): "SRTX" 0 0 0 1. */
-    static final byte[] TRANSIT_MAGIC = {'S', 'R', 'T', 'X', 0, 0, 0, 1};
 
     /**
      * As the caller, grants the service principal use of {@code keyArn} for copying snapshots into this region
