@@ -173,6 +173,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
             case "DescribeResize" ->
                 resize(w, clusters.describeResize(caller, region, p.required("ClusterIdentifier")));
             case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
+            case "PauseCluster" -> cluster(w, clusters.pause(caller, region, p.required("ClusterIdentifier")));
+            case "ResumeCluster" -> cluster(w, clusters.resume(caller, region, p.required("ClusterIdentifier")));
             case "DeleteCluster" ->
                 cluster(
                         w,

@@ -113,6 +113,8 @@ final class ClusterLifecycle {
             }
             if (e.rec.deleting()) {
                 finishDelete(e);
+            } else if (paused(e.rec)) {
+                e.status = ClusterStatus.PAUSED; // stays down, keys not loaded, until ResumeCluster
             } else {
                 bringUp(e, true);
             }
@@ -263,6 +265,70 @@ final class ClusterLifecycle {
         return response;
     }
 
+    /**
+     * PauseCluster: the SQL endpoint stops, the store is closed and the CEK and DEK are zeroed; a marker file keeps
+     * the cluster paused across restarts (it is written before anything stops).
+     */
+    ClusterView pause(Credential caller, String region, String identifier) {
+        ClusterEntry e = state.require(caller, region, identifier);
+        synchronized (state.lock) {
+            state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.PAUSED);
+        }
+        try {
+            io.strongroom.control.keyvault.AtomicFile.write(pausedMarker(e.rec), new byte[0]);
+        } catch (RuntimeException ex) {
+            e.status = ClusterStatus.AVAILABLE;
+            throw ex;
+        }
+        state.closeRunning(e);
+        state.event(
+                e.rec,
+                "REDSHIFT-EVENT-3010",
+                "INFO",
+                "Cluster '" + e.rec.identifier() + "' was paused: it does not serve SQL and its keys were dropped from"
+                        + " memory. ResumeCluster loads them again through the KMS.",
+                "management",
+                "security");
+        return state.view(e, ClusterStatus.PAUSED);
+    }
+
+    /** ResumeCluster: the reboot flow (keys through the KMS), then the marker goes. */
+    ClusterView resume(Credential caller, String region, String identifier) {
+        ClusterEntry e = state.require(caller, region, identifier);
+        synchronized (state.lock) {
+            state.begin(e, EnumSet.of(ClusterStatus.PAUSED), ClusterStatus.REBOOTING);
+        }
+        bringUp(e, false);
+        if (e.status == ClusterStatus.AVAILABLE) {
+            io.strongroom.control.keyvault.AtomicFile.delete(pausedMarker(e.rec));
+            state.event(
+                    e.rec,
+                    "REDSHIFT-EVENT-3011",
+                    "INFO",
+                    "Cluster '" + e.rec.identifier() + "' was resumed.",
+                    "management");
+        } else {
+            // Keys or store not usable: it stays down with that status; a reboot tries again once fixed.
+            io.strongroom.control.keyvault.AtomicFile.delete(pausedMarker(e.rec));
+        }
+        return state.view(e, e.status);
+    }
+
+    private Path pausedMarker(ClusterRecord r) {
+        Path dir = state.storesDir.resolveSibling("paused");
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException ex) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + ex, ex);
+        }
+        return dir.resolve(r.id());
+    }
+
+    /** Whether {@code r} was paused (its marker exists). */
+    boolean paused(ClusterRecord r) {
+        return Files.exists(pausedMarker(r));
+    }
+
     /** DeleteCluster, with its final snapshot when one is asked for. */
     ClusterView delete(Credential caller, String region, ClusterRequests.Delete q) {
         ClusterEntry e = state.require(caller, region, q.identifier());
@@ -293,6 +359,7 @@ final class ClusterLifecycle {
                             ? EnumSet.of(ClusterStatus.AVAILABLE)
                             : EnumSet.of(
                                     ClusterStatus.AVAILABLE,
+                                    ClusterStatus.PAUSED,
                                     ClusterStatus.INACCESSIBLE_KEY,
                                     ClusterStatus.HARDWARE_FAILURE),
                     finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
@@ -413,6 +480,7 @@ final class ClusterLifecycle {
             }
         }
         ControlState.deleteTree(state.storesDir.resolve(r.storeDir()));
+        io.strongroom.control.keyvault.AtomicFile.delete(pausedMarker(r));
         snapshots.store(r.region()).unpin(r.id()); // blocks a restore shared with a snapshot
         if (r.encrypted()) {
             Optional<VaultEntry> v;

@@ -437,6 +437,16 @@ public final class ClusterManager implements AutoCloseable {
         return lifecycle.reboot(caller, region, identifier);
     }
 
+    /** PauseCluster: stops serving and drops the keys from memory. */
+    public ClusterView pause(Credential caller, String region, String identifier) {
+        return lifecycle.pause(caller, region, identifier);
+    }
+
+    /** ResumeCluster: loads the keys again through the KMS and serves. */
+    public ClusterView resume(Credential caller, String region, String identifier) {
+        return lifecycle.resume(caller, region, identifier);
+    }
+
     /** DeleteCluster, taking the final snapshot first when one is asked for. */
     public ClusterView delete(Credential caller, String region, ClusterRequests.Delete q) {
         return lifecycle.delete(caller, region, q);

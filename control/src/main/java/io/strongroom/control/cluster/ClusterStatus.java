@@ -21,6 +21,11 @@ public enum ClusterStatus {
     DELETING("deleting", "Unavailable"),
     FINAL_SNAPSHOT("final-snapshot", "Unavailable"),
     INACCESSIBLE_KEY("inaccessible-encryption-credentials", "Failed"),
+    /**
+     * PauseCluster: the cluster does not serve, its store is closed and its keys are gone from memory; ResumeCluster
+     * loads them again through the KMS (the reboot flow). Kept across restarts.
+     */
+    PAUSED("paused", "Paused"),
     /** The store could not be opened (integrity failure, I/O error): the event names the file. */
     HARDWARE_FAILURE("hardware-failure", "Failed");
 
