@@ -110,6 +110,18 @@ final class QueryParams {
         }
     }
 
+    /** The members {@code <prefix>.1}, {@code <prefix>.2}, ... in order (a query-protocol list). */
+    java.util.List<String> members(String prefix) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 1; ; i++) {
+            String v = get(prefix + "." + i);
+            if (v == null) {
+                return out;
+            }
+            out.add(v);
+        }
+    }
+
     /** The most tags a resource takes, as Redshift allows. */
     static final int MAX_TAGS = 50;
 

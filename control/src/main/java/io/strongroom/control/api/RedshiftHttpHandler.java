@@ -153,8 +153,40 @@ public final class RedshiftHttpHandler implements HttpHandler {
         XmlWriter w = new XmlWriter().root(action + "Response").open(action + "Result");
         switch (action) {
             case "CreateCluster" -> cluster(w, clusters.create(caller, region, create(p)));
-            case "DescribeClusters" ->
-                describeClusters(w, p, clusters.describe(caller, region, p.get("ClusterIdentifier")));
+            case "DescribeClusters" -> {
+                List<String> keys = p.members("TagKeys.TagKey");
+                List<String> values = p.members("TagValues.TagValue");
+                describeClusters(
+                        w,
+                        p,
+                        clusters.describe(caller, region, p.get("ClusterIdentifier")).stream()
+                                .filter(c -> ClusterManager.tagged(c, keys, values))
+                                .toList());
+            }
+            case "CreateTags" -> clusters.createTags(caller, region, p.required("ResourceName"), p.tags());
+            case "DeleteTags" ->
+                clusters.deleteTags(caller, region, p.required("ResourceName"), p.members("TagKeys.TagKey"));
+            case "DescribeTags" ->
+                page(
+                        w,
+                        p,
+                        clusters.describeTags(
+                                caller,
+                                region,
+                                p.get("ResourceName"),
+                                p.get("ResourceType"),
+                                p.members("TagKeys.TagKey"),
+                                p.members("TagValues.TagValue")),
+                        "TaggedResources",
+                        (x, t) -> t.tags()
+                                .forEach((tagKey, tagValue) -> x.open("TaggedResource")
+                                        .open("Tag")
+                                        .text("Key", tagKey)
+                                        .text("Value", tagValue)
+                                        .close("Tag")
+                                        .text("ResourceName", t.arn())
+                                        .text("ResourceType", t.type())
+                                        .close("TaggedResource")));
             case "ModifyCluster" -> cluster(w, clusters.modify(caller, region, modify(p)));
             case "ResizeCluster" ->
                 cluster(

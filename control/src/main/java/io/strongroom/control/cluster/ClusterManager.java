@@ -437,6 +437,109 @@ public final class ClusterManager implements AutoCloseable {
         return lifecycle.reboot(caller, region, identifier);
     }
 
+    /** A tagged resource as DescribeTags shows it. */
+    public record TaggedResource(String arn, String type, Map<String, String> tags) {}
+
+    /** The caller's cluster named by {@code arn} in {@code region}, or ResourceNotFoundFault. */
+    private ClusterEntry taggable(Credential caller, String region, String arn) {
+        String prefix = "arn:aws:redshift:" + region + ":" + caller.accountId() + ":";
+        if (arn.startsWith(prefix + "snapshot:")) {
+            throw RedshiftApiException.unsupported("Tags on snapshots are not supported yet; tag clusters.");
+        }
+        if (!arn.startsWith(prefix + "cluster:")) {
+            throw new RedshiftApiException(
+                    io.strongroom.crypto.ErrorCode.NOT_FOUND,
+                    "ResourceNotFoundFault",
+                    404,
+                    "The resource " + arn + " was not found: give the ARN of one of your clusters in " + region + ".");
+        }
+        String identifier = arn.substring((prefix + "cluster:").length());
+        return state.find(caller.accountId(), region, identifier)
+                .orElseThrow(() -> new RedshiftApiException(
+                        io.strongroom.crypto.ErrorCode.NOT_FOUND,
+                        "ResourceNotFoundFault",
+                        404,
+                        "The resource " + arn + " was not found."));
+    }
+
+    /** CreateTags: adds or replaces tags on a cluster (at most 50 in all). */
+    public void createTags(Credential caller, String region, String arn, Map<String, String> tags) {
+        ClusterEntry e = taggable(caller, region, arn);
+        synchronized (state.lock) {
+            Map<String, String> next = new java.util.LinkedHashMap<>(e.rec.tags());
+            next.putAll(tags);
+            if (next.size() > 50) {
+                throw new RedshiftApiException(
+                        io.strongroom.crypto.ErrorCode.INVALID_ARGUMENT,
+                        "TagLimitExceededFault",
+                        400,
+                        "A resource takes at most 50 tags; " + e.rec.identifier() + " would have " + next.size() + ".");
+            }
+            ClusterRecord r = e.rec.withTags(next);
+            state.registry.save(r);
+            e.rec = r;
+        }
+    }
+
+    /** DeleteTags: removes the tags with these keys from a cluster. */
+    public void deleteTags(Credential caller, String region, String arn, List<String> keys) {
+        ClusterEntry e = taggable(caller, region, arn);
+        synchronized (state.lock) {
+            Map<String, String> next = new java.util.LinkedHashMap<>(e.rec.tags());
+            keys.forEach(next::remove);
+            ClusterRecord r = e.rec.withTags(next);
+            state.registry.save(r);
+            e.rec = r;
+        }
+    }
+
+    /** DescribeTags: the caller's tagged clusters (one, by ARN), filtered by keys and values as DescribeClusters. */
+    public List<TaggedResource> describeTags(
+            Credential caller,
+            String region,
+            @Nullable String arn,
+            @Nullable String type,
+            List<String> keys,
+            List<String> values) {
+        if (type != null && !type.equalsIgnoreCase("cluster")) {
+            if (type.equalsIgnoreCase("snapshot")) {
+                return List.of(); // snapshots carry no tags here
+            }
+            throw RedshiftApiException.invalidParameter(
+                    "ResourceType " + type + " is not supported; use cluster (or snapshot, which has none).");
+        }
+        List<ClusterEntry> entries = arn != null
+                ? List.of(taggable(caller, region, arn))
+                : state.byId.values().stream()
+                        .filter(e -> e.rec.accountId().equals(caller.accountId())
+                                && e.rec.region().equals(region))
+                        .sorted(java.util.Comparator.comparing(e -> e.rec.createTime()))
+                        .toList();
+        List<TaggedResource> out = new java.util.ArrayList<>();
+        for (ClusterEntry e : entries) {
+            Map<String, String> matching = new java.util.LinkedHashMap<>();
+            e.rec.tags().forEach((k, v) -> {
+                if ((keys.isEmpty() || keys.contains(k)) && (values.isEmpty() || values.contains(v))) {
+                    matching.put(k, v);
+                }
+            });
+            if (!matching.isEmpty()) {
+                out.add(new TaggedResource(e.rec.arn(), "cluster", matching));
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code v}'s cluster has a tag matching {@code keys} and {@code values} (DescribeClusters' filter). */
+    public static boolean tagged(ClusterView v, List<String> keys, List<String> values) {
+        if (keys.isEmpty() && values.isEmpty()) {
+            return true;
+        }
+        return v.record().tags().entrySet().stream()
+                .anyMatch(t -> (keys.isEmpty() || keys.contains(t.getKey()))
+                        && (values.isEmpty() || values.contains(t.getValue())));
+    }
+
     /** PauseCluster: stops serving and drops the keys from memory. */
     public ClusterView pause(Credential caller, String region, String identifier) {
         return lifecycle.pause(caller, region, identifier);

@@ -199,6 +199,30 @@ public record ClusterRecord(
                 manualSnapshotRetentionPeriod);
     }
 
+    /** With {@code next} as its tags. */
+    public ClusterRecord withTags(Map<String, String> next) {
+        return new ClusterRecord(
+                id,
+                identifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                storeDir,
+                namespaceId,
+                deleting,
+                next,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod);
+    }
+
     public ClusterRecord withRetention(int automated, int manual) {
         return new ClusterRecord(
                 id,
