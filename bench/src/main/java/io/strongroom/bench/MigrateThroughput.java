@@ -16,10 +16,13 @@ import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -44,7 +47,7 @@ public final class MigrateThroughput {
     private MigrateThroughput() {}
 
     public static void main(String[] args) throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
         long megabytes = args.length > 0 ? Long.parseLong(args[0]) : 1024;
         Path base = Files.createTempDirectory(
                 Path.of(args.length > 1 ? args[1] : System.getProperty("java.io.tmpdir")), "strongroom-migbench");
@@ -224,7 +227,7 @@ public final class MigrateThroughput {
             return;
         }
         try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

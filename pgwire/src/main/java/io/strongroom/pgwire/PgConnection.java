@@ -20,12 +20,9 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -234,10 +231,11 @@ final class PgConnection {
         if (config.requireTls() && !(socket instanceof SSLSocket)) {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
-        if (redshiftDriver(params)) {
-            authenticateRedshiftDigest(u);
+        PasswordLogin login = new PasswordLogin(config, throttle, peer(), in, out);
+        if (PasswordLogin.redshiftDriver(params)) {
+            login.redshiftDigest(u);
         } else {
-            authenticate(u);
+            login.scramOrMd5(u);
         }
         if (!admission.admit(this)) {
             throw new PgException("53300", "sorry, too many clients already; try again later", true);
@@ -295,153 +293,6 @@ final class PgConnection {
                 }
             }
         }
-    }
-
-    private void authenticate(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
-        if (config.passwordMethod() == PasswordMethod.MD5) {
-            byte[] salt = new byte[4];
-            RANDOM.nextBytes(salt);
-            out.authenticationMd5Password(salt);
-            out.flush();
-            String answer = readPassword().password();
-            throttleBeforeCheck(u);
-            byte[] expected = known == null ? null : known.md5Response(salt);
-            if (known != null && expected == null) {
-                throw new PgException(
-                        "28000",
-                        "md5 authentication is not available for user \"" + u
-                                + "\" (its password is stored as a SCRAM verifier): use a client with SCRAM-SHA-256",
-                        true);
-            }
-            if (expected == null || !MessageDigest.isEqual(expected, answer.getBytes(StandardCharsets.UTF_8))) {
-                throw authenticationFailed(u);
-            }
-            return;
-        }
-        Credentials credentials = known != null ? known : Credentials.impossible(config.unknownUserKey(), u);
-        out.authenticationSasl(List.of("SCRAM-SHA-256"));
-        out.flush();
-        FrontendMessage.SaslInitialResponse first = readPassword().saslInitialResponse();
-        if (!first.mechanism().equals("SCRAM-SHA-256")) {
-            throw new PgException("28000", "SASL mechanism not supported: use SCRAM-SHA-256", true);
-        }
-        byte[] nonce = new byte[18];
-        RANDOM.nextBytes(nonce);
-        ScramExchange scram =
-                new ScramExchange(credentials, u, Base64.getEncoder().encodeToString(nonce));
-        out.authenticationSaslContinue(scram.serverFirst(first.data()));
-        out.flush();
-        byte[] serverFinal;
-        try {
-            byte[] proof = readPassword().saslResponse();
-            throttleBeforeCheck(u);
-            serverFinal = scram.serverFinal(proof);
-        } catch (PgException e) {
-            throw "28P01".equals(e.sqlState()) ? authenticationFailed(u) : e;
-        }
-        out.authenticationSaslFinal(serverFinal);
-    }
-
-    /**
-     * Whether the client is one of Amazon's Redshift drivers (JDBC, Python, ODBC), which announce themselves with
-     * {@code client_protocol_version} (and {@code driver_version}) and log in with Redshift's SHA-256 digest: the
-     * JDBC driver cannot do SCRAM.
-     */
-    static boolean redshiftDriver(Map<String, String> params) {
-        return params.containsKey("client_protocol_version")
-                || params.getOrDefault("driver_version", "").startsWith("Redshift");
-    }
-
-    /**
-     * Redshift's digest login (authentication code 13), as its drivers implement it: the server sends a salt and
-     * a nonce; the client answers with a 'd' message: int32 n, SHA-256(SHA-256(password || salt) || server nonce ||
-     * client nonce), int32 m, client nonce. The server keeps SHA-256(password || salt) only. An unknown user gets
-     * a made-up salt and fails like a wrong password.
-     */
-    private void authenticateRedshiftDigest(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
-        if (known != null && !known.supportsDigest()) {
-            throw new PgException(
-                    "28000",
-                    "user \"" + u + "\" cannot log in with a Redshift driver yet: its password was set before"
-                            + " Strongroom kept Redshift's digest verifier. Set the password again (aws redshift"
-                            + " modify-cluster --master-user-password), or use a PostgreSQL driver (SCRAM-SHA-256)",
-                    true);
-        }
-        Credentials credentials = known != null ? known : Credentials.impossible(config.unknownUserKey(), u);
-        byte[] salt = java.util.Objects.requireNonNull(credentials.digestSalt());
-        byte[] serverNonce = new byte[16];
-        RANDOM.nextBytes(serverNonce);
-        out.authenticationRedshiftDigest(salt, serverNonce);
-        out.flush();
-        FrontendMessage m = FrontendMessage.read(in, StartupPacket.MAX_BYTES);
-        if (m instanceof FrontendMessage.Terminate) {
-            throw new EOFException("client left during authentication");
-        }
-        if (!(m instanceof FrontendMessage.CopyData d)) {
-            throw PgException.protocolViolation(
-                    "expected a digest response ('d'), got " + m.getClass().getSimpleName());
-        }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d.data());
-        byte[] digest;
-        byte[] clientNonce;
-        try {
-            digest = new byte[lengthAtMost(b.getInt(), 64)];
-            b.get(digest);
-            clientNonce = new byte[lengthAtMost(b.getInt(), 256)];
-            b.get(clientNonce);
-        } catch (java.nio.BufferUnderflowException e) {
-            throw PgException.protocolViolation("malformed digest response");
-        }
-        throttleBeforeCheck(u);
-        if (known == null || !credentials.digestMatches(serverNonce, clientNonce, digest)) {
-            throw authenticationFailed(u);
-        }
-    }
-
-    private static int lengthAtMost(int n, int max) {
-        if (n < 0 || n > max) {
-            throw PgException.protocolViolation("malformed digest response");
-        }
-        return n;
-    }
-
-    /**
-     * A wrong password: logged with the user and the client's address, and answered only after the throttle's delay,
-     * which grows with the recent failures from that address or for that user.
-     */
-    private PgException authenticationFailed(String u) {
-        Duration next = throttle.failed(peer(), u);
-        LOG.log(
-                System.Logger.Level.INFO,
-                () -> "password authentication failed for user \"" + u + "\" from " + peer().getHostAddress()
-                        + " (the next attempt waits " + next.toMillis() + " ms)");
-        return ScramExchange.authenticationFailed(u);
-    }
-
-    /** Waits the delay earned by recent failures from this address or for {@code u}, before checking a password. */
-    private void throttleBeforeCheck(String u) {
-        Duration wait = throttle.before(peer(), u);
-        if (!wait.isZero()) {
-            try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private FrontendMessage.Password readPassword() throws IOException {
-        FrontendMessage m = FrontendMessage.read(in, StartupPacket.MAX_BYTES);
-        if (m instanceof FrontendMessage.Password p) {
-            return p;
-        }
-        if (m instanceof FrontendMessage.Terminate) {
-            throw new EOFException("client left during authentication");
-        }
-        throw PgException.protocolViolation(
-                "expected a password response, got " + m.getClass().getSimpleName());
     }
 
     private void loop(SqlSession s) throws IOException {

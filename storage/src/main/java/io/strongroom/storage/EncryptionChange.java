@@ -20,6 +20,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -260,7 +264,7 @@ public final class EncryptionChange {
         listener.progress(0, total, 0);
         // Blocks are re-sealed on a worker thread at the lowest CPU priority, so queries keep their cores; commits
         // (which take the commit lock) stay on the calling thread, so a starved worker never holds the lock.
-        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(
                     () -> {
                         BackgroundPriority.lowerCurrentThread();
@@ -282,7 +286,7 @@ public final class EncryptionChange {
             boolean encrypt,
             Listener listener,
             Runnable checkpoint,
-            java.util.concurrent.ExecutorService worker,
+            ExecutorService worker,
             long totalAtStart) {
         long total = totalAtStart;
         long doneBytes = 0;
@@ -324,10 +328,10 @@ public final class EncryptionChange {
         return blocks;
     }
 
-    private static <T> T onWorker(java.util.concurrent.ExecutorService worker, java.util.concurrent.Callable<T> task) {
+    private static <T> T onWorker(ExecutorService worker, Callable<T> task) {
         try {
             return worker.submit(task).get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof RuntimeException re) {
                 throw re;

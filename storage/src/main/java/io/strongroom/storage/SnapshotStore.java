@@ -21,9 +21,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
@@ -155,7 +155,7 @@ public final class SnapshotStore {
             if (Files.exists(dir.resolve(COMPLETE))) {
                 throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "snapshot image " + imageId + " exists");
             }
-            deleteTree(dir);
+            DurableFiles.deleteTree(dir);
             StoreFiles src = store.files();
             StoreFiles img = new StoreFiles(dir, storeId);
             List<Catalog.Entry> kept = new ArrayList<>();
@@ -192,7 +192,7 @@ public final class SnapshotStore {
                             }
                             Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
                             Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-                            fsyncFile(tmp);
+                            DurableFiles.fsyncFile(tmp);
                             DurableFiles.rename(tmp, to);
                             newBlocks++;
                             newBytes += size;
@@ -290,22 +290,9 @@ public final class SnapshotStore {
             if (Files.exists(dst.resolve(COMPLETE))) {
                 throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "snapshot image " + to + " exists");
             }
-            deleteTree(dst);
-            try (Stream<Path> s = Files.walk(src)) {
-                for (Path p : s.toList()) {
-                    Path rel = src.relativize(p);
-                    Path q = dst.resolve(rel.toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(q);
-                    } else if (!rel.toString().equals(COMPLETE)) {
-                        DurableFiles.writeNew(q, DurableFiles.read(p, "snapshot image file " + p));
-                    }
-                }
-            } catch (IOException e) {
-                throw new StrongroomException(
-                        ErrorCode.IO_ERROR, "cannot copy snapshot image " + from + ": " + e.getMessage(), e);
-            }
-            fsyncTree(dst);
+            DurableFiles.deleteTree(dst);
+            copyImageFiles(src, dst, from);
+            DurableFiles.fsyncTree(dst);
             DurableFiles.fsyncDirectory(images);
             faults.reached(SnapshotStep.IMAGE_FILES_WRITTEN, dst);
             mark(dst, encodeRefs(refs));
@@ -335,38 +322,46 @@ public final class SnapshotStore {
                 if (Files.exists(dst.resolve(COMPLETE))) {
                     throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "snapshot image " + to + " exists");
                 }
-                deleteTree(dst);
+                DurableFiles.deleteTree(dst);
                 try {
                     for (Ref r : refs.refs()) {
                         Path out = target.poolFile(refs.storeId(), r);
                         if (!Files.exists(out)) {
-                            Files.createDirectories(java.util.Objects.requireNonNull(out.getParent()));
+                            Files.createDirectories(Objects.requireNonNull(out.getParent()));
                             byte[] b = DurableFiles.read(poolFile(refs.storeId(), r), "pool block " + r.blockId());
                             DurableFiles.writeNew(out, b);
                         }
                         progress.accept(r.size());
                     }
-                    try (Stream<Path> s = Files.walk(src)) {
-                        for (Path p : s.toList()) {
-                            Path rel = src.relativize(p);
-                            Path q = dst.resolve(rel.toString());
-                            if (Files.isDirectory(p)) {
-                                Files.createDirectories(q);
-                            } else if (!rel.toString().equals(COMPLETE)) {
-                                DurableFiles.writeNew(q, DurableFiles.read(p, "snapshot image file " + p));
-                            }
-                        }
-                    }
                 } catch (IOException e) {
                     throw new StrongroomException(
                             ErrorCode.IO_ERROR, "cannot copy snapshot image " + from + ": " + e.getMessage(), e);
                 }
-                fsyncTree(target.pool);
-                fsyncTree(dst);
+                copyImageFiles(src, dst, from);
+                DurableFiles.fsyncTree(target.pool);
+                DurableFiles.fsyncTree(dst);
                 DurableFiles.fsyncDirectory(target.images);
                 target.faults.reached(SnapshotStep.IMAGE_FILES_WRITTEN, dst);
                 target.mark(dst, encodeRefs(refs));
             }
+        }
+    }
+
+    /** Copies the files of the image in {@code src} but its marker into {@code dst}, each written durably. */
+    private static void copyImageFiles(Path src, Path dst, String imageId) {
+        try (Stream<Path> s = Files.walk(src)) {
+            for (Path p : s.toList()) {
+                Path rel = src.relativize(p);
+                Path q = dst.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else if (!rel.toString().equals(COMPLETE)) {
+                    DurableFiles.writeNew(q, DurableFiles.read(p, "snapshot image file " + p));
+                }
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(
+                    ErrorCode.IO_ERROR, "cannot copy snapshot image " + imageId + ": " + e.getMessage(), e);
         }
     }
 
@@ -388,7 +383,7 @@ public final class SnapshotStore {
             }
             DurableFiles.fsyncDirectory(dir);
             faults.reached(SnapshotStep.IMAGE_UNMARKED, dir);
-            deleteTree(dir);
+            DurableFiles.deleteTree(dir);
             faults.reached(SnapshotStep.IMAGE_REMOVED, dir);
             collect();
         }
@@ -406,7 +401,7 @@ public final class SnapshotStore {
                 Path dir = images.resolve(id);
                 boolean pinned = id.startsWith(PIN) && Files.exists(dir.resolve(COMPLETE));
                 if (!pinned && (!keep.contains(id) || !Files.exists(dir.resolve(COMPLETE)))) {
-                    deleteTree(dir);
+                    DurableFiles.deleteTree(dir);
                     deleted.add(id);
                 }
             }
@@ -432,7 +427,7 @@ public final class SnapshotStore {
         synchronized (lock) {
             refs = readRefs(imageId);
             Path src = images.resolve(imageId);
-            deleteTree(target);
+            DurableFiles.deleteTree(target);
             StoreFiles t = new StoreFiles(target, refs.storeId());
             try {
                 Files.createDirectories(t.tablesDir());
@@ -473,7 +468,7 @@ public final class SnapshotStore {
                         "cannot restore snapshot image " + imageId + " into " + target + ": " + e.getMessage(),
                         e);
             }
-            fsyncTree(target);
+            DurableFiles.fsyncTree(target);
             faults.reached(SnapshotStep.RESTORE_FILES_LINKED, target);
         }
         return Store.open(target, keys);
@@ -523,7 +518,7 @@ public final class SnapshotStore {
             refs = readRefs(imageId);
             // The pin first: from here the blocks stay in the pool whatever happens to the snapshot.
             Path pin = images.resolve(PIN + newStoreId);
-            deleteTree(pin);
+            DurableFiles.deleteTree(pin);
             try {
                 Files.createDirectories(pin);
             } catch (IOException e) {
@@ -771,39 +766,6 @@ public final class SnapshotStore {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,
                     what + " '" + name + "' must be 1 to 128 letters, digits, dots, underscores or hyphens");
-        }
-    }
-
-    private static void fsyncFile(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    private static void fsyncTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                if (Files.isDirectory(p)) {
-                    DurableFiles.fsyncDirectory(p);
-                } else {
-                    fsyncFile(p);
-                }
-            }
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot fsync " + dir + ": " + e, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + dir + ": " + e, e);
         }
     }
 

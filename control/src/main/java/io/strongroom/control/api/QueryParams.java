@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -111,8 +113,8 @@ final class QueryParams {
     }
 
     /** The members {@code <prefix>.1}, {@code <prefix>.2}, ... in order (a query-protocol list). */
-    java.util.List<String> members(String prefix) {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    List<String> members(String prefix) {
+        List<String> out = new ArrayList<>();
         for (int i = 1; ; i++) {
             String v = get(prefix + "." + i);
             if (v == null) {

@@ -6,6 +6,7 @@ import io.strongroom.crypto.DataKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.EncryptionContext;
 import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyTransfer;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -17,6 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -298,7 +300,7 @@ final class ClusterKeys {
     /**
      * The envelope of a snapshot copied to {@code destRegion}, under {@code destKeyArn} (a key of that region the
      * service may use through the snapshot copy grant {@code grantId}), by the seed's transit scheme ({@link
-     * io.strongroom.crypto.KeyTransfer}): the source envelope is opened as the service principal in {@code
+     * KeyTransfer}): the source envelope is opened as the service principal in {@code
      * sourceRegion} and the DEK sealed for a fresh RSA-3072 key pair; {@code carry} receives what crosses between the
      * regions (no key in the clear) and returns what arrived; the destination opens it with the private key and wraps
      * the DEK under a new CEK from {@code destKeyArn}, with the snapshot's encryption context (the source
@@ -313,8 +315,8 @@ final class ClusterKeys {
             String destKeyArn,
             String grantId,
             Instant now,
-            java.util.function.UnaryOperator<byte[]> carry) {
-        try (io.strongroom.crypto.KeyTransfer transfer = io.strongroom.crypto.KeyTransfer.start(random)) {
+            UnaryOperator<byte[]> carry) {
+        try (KeyTransfer transfer = KeyTransfer.start(random)) {
             byte[] sent;
             try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion)) {
                 sent = transfer.seal(keys.dek, source.clusterId()); // source region

@@ -5,6 +5,7 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -275,7 +276,7 @@ final class ClusterLifecycle {
             state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.PAUSED);
         }
         try {
-            io.strongroom.control.keyvault.AtomicFile.write(pausedMarker(e.rec), new byte[0]);
+            AtomicFile.write(pausedMarker(e.rec), new byte[0]);
         } catch (RuntimeException ex) {
             e.status = ClusterStatus.AVAILABLE;
             throw ex;
@@ -300,7 +301,7 @@ final class ClusterLifecycle {
         }
         bringUp(e, false);
         if (e.status == ClusterStatus.AVAILABLE) {
-            io.strongroom.control.keyvault.AtomicFile.delete(pausedMarker(e.rec));
+            AtomicFile.delete(pausedMarker(e.rec));
             state.event(
                     e.rec,
                     "REDSHIFT-EVENT-3011",
@@ -309,7 +310,7 @@ final class ClusterLifecycle {
                     "management");
         } else {
             // Keys or store not usable: it stays down with that status; a reboot tries again once fixed.
-            io.strongroom.control.keyvault.AtomicFile.delete(pausedMarker(e.rec));
+            AtomicFile.delete(pausedMarker(e.rec));
         }
         return state.view(e, e.status);
     }
@@ -318,7 +319,7 @@ final class ClusterLifecycle {
         Path dir = state.storesDir.resolveSibling("paused");
         try {
             Files.createDirectories(dir);
-        } catch (java.io.IOException ex) {
+        } catch (IOException ex) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + ex, ex);
         }
         return dir.resolve(r.id());
@@ -480,7 +481,7 @@ final class ClusterLifecycle {
             }
         }
         ControlState.deleteTree(state.storesDir.resolve(r.storeDir()));
-        io.strongroom.control.keyvault.AtomicFile.delete(pausedMarker(r));
+        AtomicFile.delete(pausedMarker(r));
         snapshots.store(r.region()).unpin(r.id()); // blocks a restore shared with a snapshot
         if (r.encrypted()) {
             Optional<VaultEntry> v;

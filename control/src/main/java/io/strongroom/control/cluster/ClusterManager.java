@@ -17,7 +17,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -448,7 +450,7 @@ public final class ClusterManager implements AutoCloseable {
         }
         if (!arn.startsWith(prefix + "cluster:")) {
             throw new RedshiftApiException(
-                    io.strongroom.crypto.ErrorCode.NOT_FOUND,
+                    ErrorCode.NOT_FOUND,
                     "ResourceNotFoundFault",
                     404,
                     "The resource " + arn + " was not found: give the ARN of one of your clusters in " + region + ".");
@@ -456,21 +458,18 @@ public final class ClusterManager implements AutoCloseable {
         String identifier = arn.substring((prefix + "cluster:").length());
         return state.find(caller.accountId(), region, identifier)
                 .orElseThrow(() -> new RedshiftApiException(
-                        io.strongroom.crypto.ErrorCode.NOT_FOUND,
-                        "ResourceNotFoundFault",
-                        404,
-                        "The resource " + arn + " was not found."));
+                        ErrorCode.NOT_FOUND, "ResourceNotFoundFault", 404, "The resource " + arn + " was not found."));
     }
 
     /** CreateTags: adds or replaces tags on a cluster (at most 50 in all). */
     public void createTags(Credential caller, String region, String arn, Map<String, String> tags) {
         ClusterEntry e = taggable(caller, region, arn);
         synchronized (state.lock) {
-            Map<String, String> next = new java.util.LinkedHashMap<>(e.rec.tags());
+            Map<String, String> next = new LinkedHashMap<>(e.rec.tags());
             next.putAll(tags);
             if (next.size() > 50) {
                 throw new RedshiftApiException(
-                        io.strongroom.crypto.ErrorCode.INVALID_ARGUMENT,
+                        ErrorCode.INVALID_ARGUMENT,
                         "TagLimitExceededFault",
                         400,
                         "A resource takes at most 50 tags; " + e.rec.identifier() + " would have " + next.size() + ".");
@@ -485,7 +484,7 @@ public final class ClusterManager implements AutoCloseable {
     public void deleteTags(Credential caller, String region, String arn, List<String> keys) {
         ClusterEntry e = taggable(caller, region, arn);
         synchronized (state.lock) {
-            Map<String, String> next = new java.util.LinkedHashMap<>(e.rec.tags());
+            Map<String, String> next = new LinkedHashMap<>(e.rec.tags());
             keys.forEach(next::remove);
             ClusterRecord r = e.rec.withTags(next);
             state.registry.save(r);
@@ -513,11 +512,11 @@ public final class ClusterManager implements AutoCloseable {
                 : state.byId.values().stream()
                         .filter(e -> e.rec.accountId().equals(caller.accountId())
                                 && e.rec.region().equals(region))
-                        .sorted(java.util.Comparator.comparing(e -> e.rec.createTime()))
+                        .sorted(Comparator.comparing(e -> e.rec.createTime()))
                         .toList();
-        List<TaggedResource> out = new java.util.ArrayList<>();
+        List<TaggedResource> out = new ArrayList<>();
         for (ClusterEntry e : entries) {
-            Map<String, String> matching = new java.util.LinkedHashMap<>();
+            Map<String, String> matching = new LinkedHashMap<>();
             e.rec.tags().forEach((k, v) -> {
                 if ((keys.isEmpty() || keys.contains(k)) && (values.isEmpty() || values.contains(v))) {
                     matching.put(k, v);

@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -64,9 +65,9 @@ final class ClusterSnapshots {
     }
 
     /** Told of every snapshot taken here once it is available (a cross-region copy starts from it). */
-    private volatile java.util.function.Consumer<SnapshotRecord> onAvailable = s -> {};
+    private volatile Consumer<SnapshotRecord> onAvailable = s -> {};
 
-    void onAvailable(java.util.function.Consumer<SnapshotRecord> listener) {
+    void onAvailable(Consumer<SnapshotRecord> listener) {
         onAvailable = listener;
     }
 

@@ -10,11 +10,9 @@ import io.strongroom.kms.Credential;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.InstantSource;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -24,7 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,7 +64,7 @@ final class ControlState {
 
     final Map<String, ClusterEntry> byId = new ConcurrentHashMap<>();
     /** A cluster's ClusterSnapshotCopyStatus by its id (set by {@link SnapshotCopy}). */
-    volatile java.util.function.Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
+    volatile Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
     /** Set by close: a background rotation that fails then leaves the settling to the next start. */
     volatile boolean closing;
 
@@ -287,15 +285,6 @@ final class ControlState {
 
     /** Deletes {@code root} and everything under it, if it exists. */
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + root + ": " + e, e);
-        }
+        io.strongroom.storage.format.DurableFiles.deleteTree(root);
     }
 }

@@ -14,9 +14,11 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -156,8 +158,7 @@ final class SnapshotCopy {
 
     private static String fileName(Grant g) {
         return HexFormat.of()
-                .formatHex(grantKey(g.accountId(), g.region(), g.name())
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .formatHex(grantKey(g.accountId(), g.region(), g.name()).getBytes(StandardCharsets.UTF_8));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -477,7 +478,7 @@ final class SnapshotCopy {
                                             ErrorCode.IO_ERROR, "cannot read the snapshot transfer: " + e, e);
                                 }
                             });
-                    envelope = java.util.Base64.getEncoder().encodeToString(copied.encode());
+                    envelope = Base64.getEncoder().encodeToString(copied.encode());
                     keyArn = g.keyArn();
                 }
                 SnapshotRecord copy = s.copiedTo(copyId, dest, keyArn, envelope, retention);

@@ -1,6 +1,7 @@
 /**
- * Clusters: their durable records, lifecycle and status machine, the key flows against the KMS (create, reboot,
- * rotation, a root key change), snapshots, restores and the jobs that run the long operations, and events. {@link
+ * Clusters: their durable records, lifecycle and status machine (pause and resume included), the key flows against
+ * the KMS (create, reboot, rotation, a root key change, encrypting and decrypting in place), snapshots, their
+ * cross-region copies, restores and the jobs that run the long operations, and events. {@link
  * io.strongroom.control.cluster.ClusterManager} runs every operation.
  *
  * <p>Why one package of more than 30 files: every operation works on the package-private state of {@code

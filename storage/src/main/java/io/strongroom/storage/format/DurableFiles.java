@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * The durable-write primitives: write a new file and fsync it; switch a name atomically; fsync a directory.
@@ -139,6 +141,42 @@ public final class DurableFiles {
                     ErrorCode.INTEGRITY_FAILURE, "integrity failure: " + place + " is missing (" + file + ")", e);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fsyncs one written file. */
+    public static void fsyncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** Fsyncs every file and directory under {@code dir}, deepest first. */
+    public static void fsyncTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                if (Files.isDirectory(p)) {
+                    fsyncDirectory(p);
+                } else {
+                    fsyncFile(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot fsync " + dir + ": " + e, e);
+        }
+    }
+
+    /** Deletes {@code dir} and everything under it, if it exists. */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + dir + ": " + e, e);
         }
     }
 }
