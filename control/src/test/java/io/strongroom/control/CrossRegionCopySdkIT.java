@@ -3,16 +3,24 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.storage.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -43,14 +51,13 @@ class CrossRegionCopySdkIT {
     KmsClient westKms;
 
     /** The control plane's clock: real time plus what a test skips ahead. */
-    final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicLong skipped = new AtomicLong();
 
     @BeforeAll
     void start() throws Exception {
         f = new ControlFixture(
-                () -> java.time.Instant.now().plusSeconds(skipped.get()),
-                new io.strongroom.control.cluster.SnapshotPolicy(
-                        java.time.Duration.ofHours(8), 1L << 40, java.time.Duration.ZERO));
+                () -> Instant.now().plusSeconds(skipped.get()),
+                new SnapshotPolicy(Duration.ofHours(8), 1L << 40, Duration.ZERO));
         east = f.redshift(f.admin);
         west = f.redshift(f.admin, Region.US_WEST_2);
         westKms = f.kmsThroughControl(f.admin, Region.US_WEST_2);
@@ -154,8 +161,8 @@ class CrossRegionCopySdkIT {
                         for (Path p : s.toList()) {
                             transfer.set(Files.readAllBytes(p));
                         }
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 }
             }
@@ -184,9 +191,8 @@ class CrossRegionCopySdkIT {
         // The transfer: an RSA-3072-wrapped transit key (384 bytes) and the sealed DEK; no key in the clear (its
         // wrapped forms from the envelopes are not in it either, and it is gone once the copy ended).
         assertThat(transfer.get()).isNotNull();
-        assertThat(new String(transfer.get(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
-                .isEqualTo("SRTX");
-        assertThat(java.nio.ByteBuffer.wrap(transfer.get(), 8, 4).getInt()).isEqualTo(384);
+        assertThat(new String(transfer.get(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRTX");
+        assertThat(ByteBuffer.wrap(transfer.get(), 8, 4).getInt()).isEqualTo(384);
         try (Stream<Path> s = Files.list(transit)) {
             assertThat(s.toList()).isEmpty();
         }
@@ -286,11 +292,10 @@ class CrossRegionCopySdkIT {
         assertThat(east.describeClusterSnapshots(
                                 r -> r.clusterIdentifier("ret1").snapshotType("automated"))
                         .snapshots())
-                .allMatch(s -> java.time.Duration.between(
-                                        s.snapshotCreateTime(),
-                                        java.time.Instant.now().plusSeconds(skipped.get()))
-                                .toHours()
-                        < 24);
+                .allMatch(s ->
+                        Duration.between(s.snapshotCreateTime(), Instant.now().plusSeconds(skipped.get()))
+                                        .toHours()
+                                < 24);
         assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
                         .snapshots())
                 .anyMatch(s -> s.clusterIdentifier().equals("ret1"));
@@ -299,9 +304,9 @@ class CrossRegionCopySdkIT {
         f.control.clusters().runSnapshotSchedule();
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.clusterIdentifier().equals("ret1")
-                        && java.time.Duration.between(
+                        && Duration.between(
                                                 s.snapshotCreateTime(),
-                                                java.time.Instant.now().plusSeconds(skipped.get()))
+                                                Instant.now().plusSeconds(skipped.get()))
                                         .toDays()
                                 >= 3);
     }

@@ -7,6 +7,7 @@ import io.strongroom.control.keyvault.KeyVault;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.storage.format.DurableFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -285,6 +286,6 @@ final class ControlState {
 
     /** Deletes {@code root} and everything under it, if it exists. */
     static void deleteTree(Path root) {
-        io.strongroom.storage.format.DurableFiles.deleteTree(root);
+        DurableFiles.deleteTree(root);
     }
 }
