@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.redshift.model.TaggedResource;
 /**
  * The tags API through the SDK: CreateTags, DescribeTags (by resource, key and value), DeleteTags, and
  * DescribeClusters filtered by TagKeys and TagValues (it returned every cluster before); unknown resources and
- * snapshot tags answer clear errors.
+ * snapshot tags answer clear errors; EnhancedVpcRouting=true is refused rather than silently answered false.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TagsSdkIT {
@@ -99,6 +99,14 @@ class TagsSdkIT {
                 .satisfies(e -> assertThat(
                                 ((RedshiftException) e).awsErrorDetails().errorCode())
                         .isEqualTo("ResourceNotFoundFault"));
+        // What does not apply is refused, not dropped.
+        assertThatThrownBy(
+                        () -> rs.modifyCluster(r -> r.clusterIdentifier("tg1").enhancedVpcRouting(true)))
+                .isInstanceOf(RedshiftException.class)
+                .satisfies(e -> assertThat(
+                                ((RedshiftException) e).awsErrorDetails().errorCode())
+                        .isEqualTo("UnsupportedOperation"))
+                .hasMessageContaining("no VPC");
         assertThatThrownBy(() -> rs.createTags(r -> r.resourceName(arn1).tags(tag("aws:x", "b"))))
                 .isInstanceOf(RedshiftException.class)
                 .satisfies(e -> assertThat(

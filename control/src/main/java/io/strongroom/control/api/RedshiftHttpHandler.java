@@ -150,6 +150,10 @@ public final class RedshiftHttpHandler implements HttpHandler {
         }
         Credential caller = v.credential();
         String region = v.region();
+        if (Boolean.TRUE.equals(p.bool("EnhancedVpcRouting"))) {
+            throw RedshiftApiException.unsupported("EnhancedVpcRouting does not apply here: a Strongroom cluster has no"
+                    + " VPC, so its COPY and UNLOAD traffic cannot be routed through one. Leave it false.");
+        }
         XmlWriter w = new XmlWriter().root(action + "Response").open(action + "Result");
         switch (action) {
             case "CreateCluster" -> cluster(w, clusters.create(caller, region, create(p)));

@@ -239,13 +239,7 @@ final class ClusterEncryptionChange {
             }
             store.setReadOnly(null);
             Job.Progress p = job.progress();
-            e.transfer = new DataTransferInfo(
-                    "SUCCEEDED",
-                    p.totalMegaBytes(),
-                    p.doneMegaBytes(),
-                    p.rateMegaBytesPerSecond(),
-                    p.elapsed().toSeconds(),
-                    0);
+            e.transfer = DataTransferInfo.of("SUCCEEDED", p);
             try {
                 completed(e, encrypt, p, job);
             } finally {
@@ -264,13 +258,7 @@ final class ClusterEncryptionChange {
                 run.store().setReadOnly(null);
             }
             Job.Progress p = job.progress();
-            e.transfer = new DataTransferInfo(
-                    "FAILED",
-                    p.totalMegaBytes(),
-                    p.doneMegaBytes(),
-                    p.rateMegaBytesPerSecond(),
-                    p.elapsed().toSeconds(),
-                    0);
+            e.transfer = DataTransferInfo.of("FAILED", p);
             synchronized (state.lock) {
                 e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
             }

@@ -351,13 +351,7 @@ final class ClusterModification {
                         Map.of(
                                 "totalBytes", Long.toString(p.totalBytes()),
                                 "elapsedMillis", Long.toString(p.elapsed().toMillis())));
-                e.transfer = new DataTransferInfo(
-                        "SUCCEEDED",
-                        p.totalMegaBytes(),
-                        p.doneMegaBytes(),
-                        p.rateMegaBytesPerSecond(),
-                        p.elapsed().toSeconds(),
-                        0);
+                e.transfer = DataTransferInfo.of("SUCCEEDED", p);
                 return "Cluster " + e.rec.identifier() + " is now " + nodes + " x " + type + ".";
             } finally {
                 e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
@@ -368,13 +362,7 @@ final class ClusterModification {
         @Override
         public String failed(Job job, RuntimeException cause) {
             Job.Progress p = job.progress();
-            e.transfer = new DataTransferInfo(
-                    "FAILED",
-                    p.totalMegaBytes(),
-                    p.doneMegaBytes(),
-                    p.rateMegaBytesPerSecond(),
-                    p.elapsed().toSeconds(),
-                    0);
+            e.transfer = DataTransferInfo.of("FAILED", p);
             return "Resize failed; the cluster keeps its previous configuration: " + cause.getMessage();
         }
     }

@@ -149,13 +149,7 @@ final class ControlState {
                     p.etaSeconds());
         } else if (job != null && (job.kind() == JobKind.RESIZE_CLUSTER || job.kind() == JobKind.CHANGE_ENCRYPTION)) {
             Job.Progress p = job.progress();
-            transfer = new DataTransferInfo(
-                    "IN_PROGRESS",
-                    p.totalMegaBytes(),
-                    p.doneMegaBytes(),
-                    p.rateMegaBytesPerSecond(),
-                    p.elapsed().toSeconds(),
-                    p.etaSeconds());
+            transfer = DataTransferInfo.of("IN_PROGRESS", p);
         } else if (e.transfer != null) {
             transfer = e.transfer;
         }
