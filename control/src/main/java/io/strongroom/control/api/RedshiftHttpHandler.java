@@ -140,7 +140,17 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     requestClock.instant(),
                     akid -> {});
         } catch (KmsApiException e) {
-            throw authError(e);
+            RedshiftApiException refused = authError(e);
+            // Recorded, so that guessing or a stolen key id can be traced: the key id (not secret), the client.
+            String who = accessKeyIdOf(ex.getRequestHeaders().getFirst("Authorization"));
+            String from = ex.getRemoteAddress() == null
+                    ? "?"
+                    : ex.getRemoteAddress().getAddress().getHostAddress();
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "Redshift API request " + requestId + " refused (" + refused.wireCode() + ") for access key "
+                            + who + " from " + from);
+            throw refused;
         }
         String action = p.required("Action");
         String version = p.get("Version");
@@ -495,6 +505,26 @@ public final class RedshiftHttpHandler implements HttpHandler {
             one.accept(w, item);
         }
         w.close(wrapper);
+    }
+
+    /** The access key id an Authorization header names (letters and digits only, at most 32), or {@code -}. */
+    static String accessKeyIdOf(@Nullable String authorization) {
+        if (authorization == null) {
+            return "-";
+        }
+        int at = authorization.indexOf("Credential=");
+        if (at < 0) {
+            return "-";
+        }
+        StringBuilder id = new StringBuilder();
+        for (int i = at + "Credential=".length(); i < authorization.length() && id.length() < 32; i++) {
+            char c = authorization.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9')) {
+                break;
+            }
+            id.append(c);
+        }
+        return id.length() == 0 ? "-" : id.toString();
     }
 
     /** The Query protocol's answer to a signature failure found by the shared SigV4 verifier. */
