@@ -17,6 +17,7 @@ import io.strongroom.storage.Store;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -408,7 +409,7 @@ class EncryptionChangeSdkIT {
                     })
                     .toList();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -11,6 +11,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.SnapshotStore;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
@@ -348,7 +349,7 @@ final class ClusterLifecycle {
                 requestedFinal != null && finalSnapshot ? ClusterParameters.snapshotIdentifier(requestedFinal) : null;
         int finalRetention = ClusterParameters.manualRetention(q.finalClusterSnapshotRetentionPeriod());
         SnapshotRecord pending = null;
-        io.strongroom.storage.Snapshot at = null;
+        Snapshot at = null;
         Job job;
         synchronized (state.lock) {
             if (finalId != null) {
@@ -416,7 +417,7 @@ final class ClusterLifecycle {
         @Override
         public String run(Job job) {
             SnapshotRecord p = pending;
-            io.strongroom.storage.Snapshot pinned = at;
+            Snapshot pinned = at;
             if (p != null && pinned != null) {
                 snapshots.event(
                         p,

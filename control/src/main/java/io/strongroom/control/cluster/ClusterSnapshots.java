@@ -9,7 +9,9 @@ import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.SnapshotStore;
+import io.strongroom.storage.TableSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,7 +180,7 @@ final class ClusterSnapshots {
         int retention = ClusterParameters.manualRetention(r);
         SnapshotRecord created;
         Job job;
-        io.strongroom.storage.Snapshot at;
+        Snapshot at;
         synchronized (state.lock) {
             checkFree(caller.accountId(), region, id);
             state.begin(e, EnumSet.of(ClusterStatus.AVAILABLE), ClusterStatus.AVAILABLE);
@@ -201,7 +203,7 @@ final class ClusterSnapshots {
     Job takeAutomated(ClusterEntry e, String id, @Nullable Job from) {
         SnapshotRecord s;
         Job job;
-        io.strongroom.storage.Snapshot at;
+        Snapshot at;
         synchronized (state.lock) {
             boolean free = from != null ? e.job == from : e.status == ClusterStatus.AVAILABLE && e.job == null;
             if (!free
@@ -220,7 +222,7 @@ final class ClusterSnapshots {
     }
 
     /** The version of {@code e} a snapshot taken now holds; under the lock, after {@link ControlState#begin}. */
-    io.strongroom.storage.Snapshot pin(ClusterEntry e) {
+    Snapshot pin(ClusterEntry e) {
         RunningCluster run = e.running;
         if (run == null) {
             throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
@@ -255,9 +257,9 @@ final class ClusterSnapshots {
     final class SnapshotWork implements JobEngine.Work {
         private final ClusterEntry e;
         private final SnapshotRecord s;
-        private final io.strongroom.storage.Snapshot at;
+        private final Snapshot at;
 
-        SnapshotWork(ClusterEntry e, SnapshotRecord s, io.strongroom.storage.Snapshot at) {
+        SnapshotWork(ClusterEntry e, SnapshotRecord s, Snapshot at) {
             this.e = e;
             this.s = s;
             this.at = at;
@@ -292,9 +294,9 @@ final class ClusterSnapshots {
     }
 
     /** The bytes of the blocks a snapshot of {@code at} stores: those of its tables that are backed up. */
-    static long bytesOf(io.strongroom.storage.Snapshot at) {
+    static long bytesOf(Snapshot at) {
         long total = 0;
-        for (io.strongroom.storage.TableSpec t : at.tables()) {
+        for (TableSpec t : at.tables()) {
             if (t.backup()) {
                 total += ClusterModification.bytesOf(at.table(t.qualifiedName()));
             }
@@ -364,7 +366,7 @@ final class ClusterSnapshots {
      * failure marks it failed, with an event; a crash leaves it {@code creating}, which the next start turns
      * into {@code failed} after deleting the half image.
      */
-    SnapshotRecord take(ClusterEntry e, SnapshotRecord s, io.strongroom.storage.Snapshot at, LongConsumer progress) {
+    SnapshotRecord take(ClusterEntry e, SnapshotRecord s, Snapshot at, LongConsumer progress) {
         event(
                 s,
                 "REDSHIFT-EVENT-2009",

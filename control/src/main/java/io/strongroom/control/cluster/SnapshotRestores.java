@@ -9,6 +9,7 @@ import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableReader;
@@ -99,7 +100,7 @@ final class SnapshotRestores {
         if (run == null || e.status != ClusterStatus.AVAILABLE) {
             throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not available.");
         }
-        try (io.strongroom.storage.Snapshot now = run.store().snapshot()) {
+        try (Snapshot now = run.store().snapshot()) {
             if (now.exists(target)) {
                 throw tableRestoreArgument("Table " + target + " already exists in cluster " + e.rec.identifier()
                         + "; a table restore never overwrites a table. Choose another NewTableName.");
@@ -209,7 +210,7 @@ final class SnapshotRestores {
                     throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
                 }
                 String ours = r.attribute("tableId");
-                try (io.strongroom.storage.Snapshot now = run.store().snapshot()) {
+                try (Snapshot now = run.store().snapshot()) {
                     if (ours != null && now.exists(target)) {
                         // Table ids are never reused: the table is ours only if it has the id the copy gave it.
                         if (now.table(target).tableId() == Long.parseLong(ours)) {
@@ -233,7 +234,7 @@ final class SnapshotRestores {
                                         s.id(),
                                         scratch,
                                         snapKeys == null ? StoreKeys.unencrypted() : StoreKeys.of(snapKeys.dek));
-                        io.strongroom.storage.Snapshot snap = image.snapshot()) {
+                        Snapshot snap = image.snapshot()) {
                     if (!snap.exists(source)) {
                         throw tableRestoreArgument("Snapshot " + s.identifier() + " has no table " + source
                                 + " in database " + s.dbName() + ".");

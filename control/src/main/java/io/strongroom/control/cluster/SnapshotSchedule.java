@@ -4,6 +4,8 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobState;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -28,9 +30,8 @@ import org.jspecify.annotations.Nullable;
  * plane's owner.
  */
 final class SnapshotSchedule implements AutoCloseable {
-    static final java.time.format.DateTimeFormatter AUTOMATED_NAME = java.time.format.DateTimeFormatter.ofPattern(
-                    "yyyy-MM-dd-HH-mm-ss", Locale.ROOT)
-            .withZone(java.time.ZoneOffset.UTC);
+    static final DateTimeFormatter AUTOMATED_NAME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final ControlState state;
     private final ClusterSnapshots snapshots;
