@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -105,7 +106,7 @@ class ControlSdkIT {
                         .numberOfNodes(2)
                         .masterUsername("admin1")
                         .masterUserPassword(PASSWORD)
-                        .tags(java.util.stream.IntStream.range(0, 51)
+                        .tags(IntStream.range(0, 51)
                                 .mapToObj(i ->
                                         Tag.builder().key("k" + i).value("v").build())
                                 .toList())))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.crypto.StrongroomException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,9 +49,9 @@ class JobEngineTest {
         assertThat(JobRecord.fromJson(r.toJson(), "test")).isEqualTo(r);
         JobRecord ended = r.ended(JobState.FAILED, now.get(), "why");
         assertThat(JobRecord.fromJson(ended.toJson(), "test")).isEqualTo(ended);
-        byte[] newer = new String(r.toJson(), java.nio.charset.StandardCharsets.UTF_8)
+        byte[] newer = new String(r.toJson(), StandardCharsets.UTF_8)
                 .replace("\"formatVersion\" : 1", "\"formatVersion\" : 2")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> JobRecord.fromJson(newer, "test")).isInstanceOf(StrongroomException.class);
     }
 
