@@ -3,7 +3,9 @@ package io.strongroom.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class KeyTransferTest {
@@ -32,8 +34,8 @@ class KeyTransferTest {
                 KeyTransfer other = KeyTransfer.start(random)) {
             byte[] transfer = t.seal(dek, "c-1");
             assertThat(contains(transfer, material)).as("the DEK in the clear").isFalse();
-            assertThat(contains(transfer, java.util.Arrays.copyOf(material, 8))).isFalse();
-            assertThat(java.nio.ByteBuffer.wrap(transfer, 8, 4).getInt())
+            assertThat(contains(transfer, Arrays.copyOf(material, 8))).isFalse();
+            assertThat(ByteBuffer.wrap(transfer, 8, 4).getInt())
                     .as("RSA-3072 block")
                     .isEqualTo(384);
             byte[] env = dek.encrypt(ad, new byte[] {1, 2, 3}, 0, 3);

@@ -2,9 +2,17 @@ package io.strongroom.pgwire;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -18,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -120,11 +129,11 @@ public final class SelfSignedTls {
      * {@link #generate} on first use, so that clients that pin it ({@code sslrootcert}) keep working across
      * reboots and restarts. Written atomically: temporary file, fsync, rename, fsync of the directory.
      */
-    public static SelfSignedTls loadOrCreate(java.nio.file.Path file, String commonName, List<String> hostNames) {
+    public static SelfSignedTls loadOrCreate(Path file, String commonName, List<String> hostNames) {
         try {
-            if (java.nio.file.Files.exists(file)) {
+            if (Files.exists(file)) {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
-                try (var in = java.nio.file.Files.newInputStream(file)) {
+                try (var in = Files.newInputStream(file)) {
                     ks.load(in, NO_PASSWORD);
                 }
                 return fromKeyStore(ks);
@@ -136,7 +145,7 @@ public final class SelfSignedTls {
         }
     }
 
-    private static SelfSignedTls generateKeyStore(String commonName, List<String> hostNames, java.nio.file.Path file)
+    private static SelfSignedTls generateKeyStore(String commonName, List<String> hostNames, Path file)
             throws GeneralSecurityException, IOException {
         SelfSignedTls made = generate(commonName, hostNames);
         writeKeyStore(made.keyStore, file);
@@ -147,28 +156,20 @@ public final class SelfSignedTls {
      * Writes {@code ks} (no password) to {@code file} with mode 0600, atomically: temporary file, fsync, rename,
      * fsync of the directory.
      */
-    static void writeKeyStore(KeyStore ks, java.nio.file.Path file) throws GeneralSecurityException, IOException {
-        java.nio.file.Path dir =
-                java.util.Objects.requireNonNull(file.toAbsolutePath().getParent());
-        java.nio.file.Files.createDirectories(dir);
-        java.nio.file.Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        java.nio.file.Files.deleteIfExists(tmp);
-        java.nio.file.Files.createFile(
-                tmp,
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        try (var out = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    static void writeKeyStore(KeyStore ks, Path file) throws GeneralSecurityException, IOException {
+        Path dir = Objects.requireNonNull(file.toAbsolutePath().getParent());
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (var out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             ks.store(bytes, NO_PASSWORD);
-            out.write(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+            out.write(ByteBuffer.wrap(bytes.toByteArray()));
             out.force(true);
         }
-        java.nio.file.Files.move(
-                tmp,
-                file,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        try (var d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (var d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
     }

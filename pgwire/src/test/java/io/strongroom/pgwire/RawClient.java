@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -141,7 +142,7 @@ final class RawClient implements AutoCloseable {
         if (auth.type() != 'R' || auth.body()[3] != 5) {
             throw new AssertionError("expected AuthenticationMD5Password, got " + auth.type());
         }
-        return java.util.Arrays.copyOfRange(auth.body(), 4, 8);
+        return Arrays.copyOfRange(auth.body(), 4, 8);
     }
 
     /** The second half of an md5 login: the password's answer to {@code salt}. */

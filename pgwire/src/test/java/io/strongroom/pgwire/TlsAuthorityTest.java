@@ -2,10 +2,12 @@ package io.strongroom.pgwire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,8 +31,8 @@ class TlsAuthorityTest {
         assertThat(ca.caPem()).startsWith("-----BEGIN CERTIFICATE-----");
         ca.serverContext("c-1", "dw1", List.of("localhost", "127.0.0.1"));
         X509Certificate first = leaf(dir.resolve("c-1.p12"));
-        X509Certificate caCert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(new java.io.ByteArrayInputStream(ca.caPem().getBytes()));
+        X509Certificate caCert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(ca.caPem().getBytes()));
         first.verify(caCert.getPublicKey());
         assertThat(first.getSubjectAlternativeNames()).hasSize(2);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.p12"))))

@@ -9,6 +9,7 @@ import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.server.watch.WatchCommand;
 import io.strongroom.storage.BlockCache;
 import java.io.Console;
@@ -51,9 +52,9 @@ public final class Main {
                 case "audit" -> audit(out, rest);
                 case "env" -> env(out);
                 case "ca" ->
-                    out.print(io.strongroom.pgwire.TlsAuthority.loadOrCreate(
-                                    home().resolve("control").resolve("tls"))
-                            .caPem());
+                    out.print(
+                            TlsAuthority.loadOrCreate(home().resolve("control").resolve("tls"))
+                                    .caPem());
                 case "watch" -> System.exit(watch(out, rest));
                 case "help", "--help", "-h" -> help(out);
                 default -> {

@@ -7,7 +7,9 @@ import io.strongroom.pgwire.Authenticator;
 import io.strongroom.pgwire.Credentials;
 import io.strongroom.pgwire.PasswordMethod;
 import io.strongroom.pgwire.PgServer;
+import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.sql.engine.StoreSqlEngine;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,29 +20,29 @@ import java.util.function.Supplier;
  * engine of its store, authenticating the master user with the verifiers the control plane keeps (SCRAM-SHA-256
  * for PostgreSQL clients, Redshift's digest for Redshift's drivers; read at each login, so ModifyCluster
  * MasterUserPassword takes effect for new connections). TLS is offered with a certificate the installation's
- * authority ({@link io.strongroom.pgwire.TlsAuthority}, {@code strongroom ca}) issued for the cluster, so clients
+ * authority ({@link TlsAuthority}, {@code strongroom ca}) issued for the cluster, so clients
  * verify every cluster against one root; plain connections are accepted too, as Redshift does unless require_ssl is
  * set. Thread-safe.
  */
 final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private final String bindAddress;
-    private final io.strongroom.pgwire.TlsAuthority authority;
+    private final TlsAuthority authority;
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
 
     /** @param tlsDir where the authority and each cluster's TLS key store are kept (0600) */
     SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir) {
         this.bindAddress = bindAddress;
-        this.authority = io.strongroom.pgwire.TlsAuthority.loadOrCreate(tlsDir);
+        this.authority = TlsAuthority.loadOrCreate(tlsDir);
     }
 
     /** The installation's certificate authority, which signs every cluster's certificate. */
-    io.strongroom.pgwire.TlsAuthority authority() {
+    TlsAuthority authority() {
         return authority;
     }
 
     /** The names and addresses a cluster's certificate is issued for. */
     private List<String> hostNames() {
-        List<String> hosts = new java.util.ArrayList<>(List.of("localhost", "127.0.0.1"));
+        List<String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1"));
         if (!hosts.contains(bindAddress) && !bindAddress.equals("0.0.0.0") && !bindAddress.equals("::")) {
             hosts.add(bindAddress);
         }

@@ -11,6 +11,7 @@ import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
+import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
@@ -23,8 +24,11 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -160,7 +164,7 @@ class JobKillIT {
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier done) throws InterruptedException {
+    private static void waitFor(BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!done.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waiting for the jobs to settle").isLessThan(deadline);
@@ -171,8 +175,8 @@ class JobKillIT {
     /** Row count and the one distinct value of v. */
     static String read(Store store, String table) {
         long count = 0;
-        java.util.Set<String> values = new java.util.TreeSet<>();
-        try (io.strongroom.storage.Snapshot snap = store.snapshot()) {
+        Set<String> values = new TreeSet<>();
+        try (Snapshot snap = store.snapshot()) {
             TableReader t = snap.table(table);
             for (TableReader.SliceScan scan : t.scan(ScanSpec.all(2))) {
                 while (scan.hasNext()) {
@@ -282,7 +286,7 @@ class JobKillIT {
                     .equals("available");
         }
 
-        private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
+        private static void await(BooleanSupplier done) throws InterruptedException {
             while (!done.getAsBoolean()) {
                 Thread.sleep(50);
             }

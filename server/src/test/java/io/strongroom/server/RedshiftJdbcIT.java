@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.pgwire.TlsAuthority;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,10 +151,7 @@ class RedshiftJdbcIT {
         }
         // A CA it does not know is refused by both.
         Path other = dir.resolve("other-ca.pem");
-        Files.writeString(
-                other,
-                io.strongroom.pgwire.TlsAuthority.loadOrCreate(dir.resolve("other"))
-                        .caPem());
+        Files.writeString(other, TlsAuthority.loadOrCreate(dir.resolve("other")).caPem());
         assertThatThrownBy(() -> connect(
                         "Passw0rdX", props("ssl", "true", "sslmode", "verify-full", "sslrootcert", other.toString())))
                 .isInstanceOf(SQLException.class);

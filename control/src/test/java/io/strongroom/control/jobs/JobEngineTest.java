@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.crypto.StrongroomException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ class JobEngineTest {
                     j.step("copying", Map.of("target", "g2"));
                     try {
                         seenOnDisk.set(JobRecord.fromJson(Files.readAllBytes(dir.resolve("j-1.json")), "disk"));
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         throw new IllegalStateException(e);
                     }
                     j.total(100);
