@@ -2,54 +2,35 @@ package io.strongroom.pgwire;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A self-signed TLS server certificate made at startup for a cluster that has none configured: EC P-256,
  * SHA256withECDSA, subject CN = the cluster name, subjectAltName = the given DNS names and IP addresses, valid for
- * ten years. The private key lives in the {@link SSLContext} and, with {@link #loadOrCreate}, in a 0600 PKCS#12
- * file so the certificate survives restarts; {@link #certificatePem()} is what clients pin ({@code sslrootcert}). BouncyCastle builds the certificate; JSSE does the TLS. Immutable.
+ * ten years, held only in memory: for a server started without a certificate (tests, a KMS alone). Clusters get
+ * certificates their installation's {@link TlsAuthority} signs. {@link #certificatePem()} is what clients pin
+ * ({@code sslrootcert}). BouncyCastle builds the certificate; JSSE does the TLS. Immutable.
  */
 public final class SelfSignedTls {
     private final SSLContext sslContext;
@@ -69,9 +50,7 @@ public final class SelfSignedTls {
     public static SelfSignedTls generate(String commonName, List<String> hostNames) {
         try {
             SecureRandom random = new SecureRandom();
-            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-            kpg.initialize(new ECGenParameterSpec("secp256r1"), random);
-            KeyPair keyPair = kpg.generateKeyPair();
+            KeyPair keyPair = TlsAuthority.ecKeyPair(random);
             X500Name name = new X500NameBuilder(BCStyle.INSTANCE)
                     .addRDN(BCStyle.CN, commonName)
                     .build();
@@ -83,22 +62,8 @@ public final class SelfSignedTls {
                     Date.from(now.plus(Duration.ofDays(3650))),
                     name,
                     keyPair.getPublic());
-            List<GeneralName> sans = new ArrayList<>();
-            for (String host : hostNames) {
-                boolean ip = host.matches("[0-9.]+") || host.contains(":");
-                sans.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, host));
-            }
-            if (!sans.isEmpty()) {
-                builder.addExtension(
-                        Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(new GeneralName[0])));
-            }
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(
-                    Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            X509Certificate cert = new JcaX509CertificateConverter()
-                    .getCertificate(
-                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate())));
-
+            TlsAuthority.serverExtensions(builder, hostNames);
+            X509Certificate cert = TlsAuthority.sign(builder, keyPair.getPrivate());
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry(ALIAS, keyPair.getPrivate(), NO_PASSWORD, new Certificate[] {cert});
@@ -124,54 +89,9 @@ public final class SelfSignedTls {
         return new SelfSignedTls(context, cert, ks);
     }
 
-    /**
-     * The cluster's certificate kept in {@code file} (PKCS#12, mode 0600, like PostgreSQL's server.key), made by
-     * {@link #generate} on first use, so that clients that pin it ({@code sslrootcert}) keep working across
-     * reboots and restarts. Written atomically: temporary file, fsync, rename, fsync of the directory.
-     */
-    public static SelfSignedTls loadOrCreate(Path file, String commonName, List<String> hostNames) {
-        try {
-            if (Files.exists(file)) {
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                try (var in = Files.newInputStream(file)) {
-                    ks.load(in, NO_PASSWORD);
-                }
-                return fromKeyStore(ks);
-            }
-            return generateKeyStore(commonName, hostNames, file);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new StrongroomException(
-                    ErrorCode.IO_ERROR, "cannot load or create the TLS key store " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static SelfSignedTls generateKeyStore(String commonName, List<String> hostNames, Path file)
-            throws GeneralSecurityException, IOException {
-        SelfSignedTls made = generate(commonName, hostNames);
-        writeKeyStore(made.keyStore, file);
-        return made;
-    }
-
-    /**
-     * Writes {@code ks} (no password) to {@code file} with mode 0600, atomically: temporary file, fsync, rename,
-     * fsync of the directory.
-     */
-    static void writeKeyStore(KeyStore ks, Path file) throws GeneralSecurityException, IOException {
-        Path dir = Objects.requireNonNull(file.toAbsolutePath().getParent());
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (var out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ks.store(bytes, NO_PASSWORD);
-            out.write(ByteBuffer.wrap(bytes.toByteArray()));
-            out.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (var d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+    /** The key store holding the key and certificate (tests write it where an older build kept one). */
+    KeyStore keyStore() {
+        return keyStore;
     }
 
     public SSLContext sslContext() {

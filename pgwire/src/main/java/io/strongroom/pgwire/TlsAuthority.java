@@ -2,11 +2,17 @@ package io.strongroom.pgwire;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -23,6 +29,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -116,7 +123,7 @@ public final class TlsAuthority {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry(CA_ALIAS, kp.getPrivate(), NO_PASSWORD, new Certificate[] {cert});
-            SelfSignedTls.writeKeyStore(ks, file);
+            writeKeyStore(ks, file);
             return new TlsAuthority(dir, kp.getPrivate(), cert);
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new StrongroomException(
@@ -145,7 +152,7 @@ public final class TlsAuthority {
             KeyStore ks = Files.exists(file) ? load(file) : null;
             if (ks == null || !current(ks, hostNames)) {
                 ks = issue(commonName, hostNames);
-                SelfSignedTls.writeKeyStore(ks, file);
+                writeKeyStore(ks, file);
             }
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, NO_PASSWORD);
@@ -196,15 +203,7 @@ public final class TlsAuthority {
                 Date.from(now.plus(LEAF_LIFETIME)),
                 subject,
                 kp.getPublic());
-        List<GeneralName> names = new ArrayList<>();
-        for (String host : hostNames) {
-            boolean ip = host.matches("[0-9.]+") || host.contains(":");
-            names.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, host));
-        }
-        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+        serverExtensions(b, hostNames);
         X509Certificate leaf = sign(b, caKey);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -212,13 +211,51 @@ public final class TlsAuthority {
         return ks;
     }
 
-    private static KeyPair ecKeyPair(SecureRandom random) throws GeneralSecurityException {
+    /** The extensions of a TLS server certificate: subjectAltName of {@code hostNames}, not a CA, serverAuth. */
+    static void serverExtensions(X509v3CertificateBuilder b, List<String> hostNames) throws IOException {
+        List<GeneralName> names = new ArrayList<>();
+        for (String host : hostNames) {
+            boolean ip = host.matches("[0-9.]+") || host.contains(":");
+            names.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, host));
+        }
+        if (!names.isEmpty()) {
+            b.addExtension(
+                    Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
+        }
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+    }
+
+    /**
+     * Writes {@code ks} (no password) to {@code file} with mode 0600, atomically: temporary file, fsync, rename,
+     * fsync of the directory.
+     */
+    static void writeKeyStore(KeyStore ks, Path file) throws GeneralSecurityException, IOException {
+        Path parent = Objects.requireNonNull(file.toAbsolutePath().getParent());
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ks.store(bytes, NO_PASSWORD);
+            out.write(ByteBuffer.wrap(bytes.toByteArray()));
+            out.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel d = FileChannel.open(parent, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    static KeyPair ecKeyPair(SecureRandom random) throws GeneralSecurityException {
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
         kpg.initialize(new ECGenParameterSpec("secp256r1"), random);
         return kpg.generateKeyPair();
     }
 
-    private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
+    static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
             throws GeneralSecurityException, OperatorCreationException {
         return new JcaX509CertificateConverter()
                 .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));

@@ -51,7 +51,8 @@ class TlsAuthorityTest {
         assertThat(leaf(dir.resolve("c-1.p12"))).isNotEqualTo(first);
 
         // A certificate from before the CA (self-signed): replaced by one the CA signed.
-        SelfSignedTls.loadOrCreate(dir.resolve("c-2.p12"), "dw2", List.of("localhost"));
+        TlsAuthority.writeKeyStore(
+                SelfSignedTls.generate("dw2", List.of("localhost")).keyStore(), dir.resolve("c-2.p12"));
         again.serverContext("c-2", "dw2", List.of("localhost"));
         leaf(dir.resolve("c-2.p12")).verify(caCert.getPublicKey());
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Driver;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -143,7 +144,7 @@ class RedshiftJdbcIT {
         // The PostgreSQL driver verifies the same way.
         Properties pg = props(
                 "user", "admin", "password", "Passw0rdX", "sslmode", "verify-full", "sslrootcert", root.toString());
-        try (Connection c = new org.postgresql.Driver().connect("jdbc:postgresql://127.0.0.1:" + port + "/dev", pg);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", pg);
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
             assertThat(rs.next()).isTrue();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -71,7 +72,7 @@ public final class Store implements AutoCloseable {
     /** Manifest versions key rotations made, by table: rotated version to the version it rewrapped. */
     private final Map<Long, Map<Long, Long>> rewraps = new java.util.concurrent.ConcurrentHashMap<>();
     /** Of those, the versions an encryption change made by re-sealing blocks under new ids, by table. */
-    private final Map<Long, Set<Long>> moves = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Set<Long>> moves = new ConcurrentHashMap<>();
     /** Why commits that change data are refused for now (an encryption change on a read-only node type), or null. */
     private volatile @Nullable String readOnly;
 
@@ -561,7 +562,7 @@ public final class Store implements AutoCloseable {
                 rewraps.computeIfAbsent(e.tableId(), k -> new java.util.concurrent.ConcurrentHashMap<>())
                         .put(e.manifestVersion(), was.manifestVersion());
                 if (blocksMoved) {
-                    moves.computeIfAbsent(e.tableId(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                    moves.computeIfAbsent(e.tableId(), k -> ConcurrentHashMap.newKeySet())
                             .add(e.manifestVersion());
                 }
             }

@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -152,11 +156,8 @@ class EncryptionChangeTest {
             Transaction truncater = s.begin();
             deleter.delete(
                     "t",
-                    (batch, row) -> ((Number) java.util.Objects.requireNonNull(
-                                                    batch.column(0).get(row)))
-                                            .longValue()
-                                    % 2
-                            == 0);
+                    (batch, row) ->
+                            ((Number) Objects.requireNonNull(batch.column(0).get(row))).longValue() % 2 == 0);
             truncater.truncate("t");
             s.resealBlocks(true, EncryptionChange.Listener.NONE, () -> {});
             deleter.commit();
@@ -231,7 +232,7 @@ class EncryptionChangeTest {
         assertThat(steps[0]).isGreaterThan(20);
         // Every step would take minutes (each run fsyncs a whole store); a seeded sample of 16 covers them over
         // runs, the first and the last always.
-        java.util.TreeSet<Integer> points = new java.util.TreeSet<>(List.of(0, steps[0] - 1));
+        TreeSet<Integer> points = new TreeSet<>(List.of(0, steps[0] - 1));
         while (points.size() < Math.min(16, steps[0])) {
             points.add(random.nextInt(steps[0]));
         }
@@ -248,9 +249,9 @@ class EncryptionChangeTest {
                         if (tear && file != null && step.compareTo(CommitStep.POINTER_SWITCHED) < 0) {
                             try {
                                 byte[] b = Files.readAllBytes(file);
-                                Files.write(file, java.util.Arrays.copyOf(b, b.length / 3));
+                                Files.write(file, Arrays.copyOf(b, b.length / 3));
                             } catch (IOException e) {
-                                throw new java.io.UncheckedIOException(e);
+                                throw new UncheckedIOException(e);
                             }
                         }
                         throw new SimulatedCrash();

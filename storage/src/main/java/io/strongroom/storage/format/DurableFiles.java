@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -119,13 +120,13 @@ public final class DurableFiles {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + file + ": too large");
             }
             byte[] into = size <= buffer.length ? buffer : new byte[(int) size];
-            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(into, 0, (int) size);
+            ByteBuffer bb = ByteBuffer.wrap(into, 0, (int) size);
             while (bb.hasRemaining() && ch.read(bb) >= 0) {
                 // read until the end
             }
             length[0] = bb.position();
             return into;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new StrongroomException(
                     ErrorCode.INTEGRITY_FAILURE, "integrity failure: " + place + " is missing (" + file + ")", e);
         } catch (IOException e) {
@@ -136,7 +137,7 @@ public final class DurableFiles {
     public static byte[] read(Path file, String place) {
         try {
             return Files.readAllBytes(file);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new StrongroomException(
                     ErrorCode.INTEGRITY_FAILURE, "integrity failure: " + place + " is missing (" + file + ")", e);
         } catch (IOException e) {
