@@ -4,6 +4,8 @@ import io.strongroom.control.ControlPlane;
 import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.gateway.HsmCommand;
+import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
@@ -49,6 +51,7 @@ public final class Main {
                 case "up" -> up(out, true);
                 case "status" -> up(out, false);
                 case "kms" -> KmsMain.main(rest);
+                case "hsm" -> System.exit(hsm(out, rest));
                 case "audit" -> audit(out, rest);
                 case "env" -> env(out);
                 case "ca" ->
@@ -93,6 +96,9 @@ public final class Main {
                 "           (eval \"$(./strongroom env)\"); it prints the secret access key, so mind where it goes");
         out.println("  ca       print the certificate authority that signs every cluster's TLS certificate (PEM):");
         out.println("           ./strongroom ca > ca.pem; psql \"... sslmode=verify-full sslrootcert=ca.pem\"");
+        out.println("  hsm      the HSM gateway (KMIP over mutual TLS, PKCS#11 tokens): serve, partition create|list,");
+        out.println("           server-cert, client register|assign|list|revoke; --dir defaults to the embedded");
+        out.println("           gateway's directory ($STRONGROOM_HOME/hsm-gateway); docs/hsm/README.md");
         out.println("  audit    print KMS audit records: [--key <id|arn>] [--event <name>] [--principal <arn>]");
         out.println(
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");
@@ -109,7 +115,10 @@ public final class Main {
         out.println(
                 "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms'),");
         out.println(
-                "             STRONGROOM_BLOCK_CACHE_MB (decoded blocks kept in memory, default a quarter of the heap)");
+                "             STRONGROOM_BLOCK_CACHE_MB (decoded blocks kept in memory, default a quarter of the heap),");
+        out.println(
+                "             STRONGROOM_HSM=embedded (up also runs an HSM gateway over SoftHSM2, KMIP on STRONGROOM_HSM_PORT,");
+        out.println("             default 5696)");
     }
 
     private static Path home() {
@@ -131,6 +140,73 @@ public final class Main {
         }
     }
 
+    /** The embedded HSM gateway's directory. */
+    private static Path hsmHome() {
+        return home().resolve("hsm-gateway");
+    }
+
+    /**
+     * {@code hsm}: the gateway commands; {@code --dir} defaults to the embedded gateway's directory. SoftHSM2's
+     * configuration (the launcher points SOFTHSM2_CONF at it) is written first when missing.
+     */
+    private static int hsm(PrintStream out, String[] args) {
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        ensureSoftHsmConfig();
+        boolean hasDir = java.util.Arrays.asList(args).contains("--dir");
+        boolean help = args.length == 0 || args[0].equals("help") || args[0].startsWith("-");
+        String[] full = args;
+        if (!hasDir && !help) {
+            full = java.util.Arrays.copyOf(args, args.length + 2);
+            full[args.length] = "--dir";
+            full[args.length + 1] = hsmHome().toString();
+        }
+        return HsmCommand.main(full, out, err);
+    }
+
+    private static void ensureSoftHsmConfig() {
+        String conf = System.getenv("SOFTHSM2_CONF");
+        if (conf != null && !conf.isEmpty() && !Files.exists(Path.of(conf))) {
+            HsmGateway.writeSoftHsmConfig(Path.of(conf));
+        }
+    }
+
+    /**
+     * With {@code STRONGROOM_HSM=embedded}: an HSM gateway over SoftHSM2 in this process, so HSM mode can be tried
+     * with nothing else installed. A first start creates partition {@value #EMBEDDED_PARTITION} with a random
+     * password kept in a 0600 file beside it.
+     */
+    private static @org.jspecify.annotations.Nullable HsmGateway embeddedHsm(PrintStream out) throws Exception {
+        if (!"embedded".equals(System.getenv("STRONGROOM_HSM"))) {
+            return null;
+        }
+        ensureSoftHsmConfig();
+        Path dir = hsmHome();
+        Files.createDirectories(dir);
+        HsmGateway g =
+                HsmGateway.start(dir, "127.0.0.1", port("STRONGROOM_HSM_PORT", 5696), HsmGateway.DEFAULT_LIBRARY);
+        Path pinFile = dir.resolve(EMBEDDED_PARTITION + ".password");
+        if (!HsmGateway.partitions(dir).contains(EMBEDDED_PARTITION)) {
+            byte[] r = new byte[12];
+            new java.security.SecureRandom().nextBytes(r);
+            String pin = java.util.HexFormat.of().formatHex(r);
+            Files.writeString(
+                    pinFile,
+                    pin + "\n",
+                    StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+            Files.setPosixFilePermissions(
+                    pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            g.createPartition(EMBEDDED_PARTITION, pin);
+        }
+        out.println("HSM gateway (embedded, SoftHSM2): KMIP on 127.0.0.1:" + g.port() + ", partition "
+                + EMBEDDED_PARTITION + " (its password is in " + pinFile + "); server certificate: ./strongroom hsm"
+                + " server-cert");
+        return g;
+    }
+
+    static final String EMBEDDED_PARTITION = "embedded";
+
     private static void up(PrintStream out, boolean stay) throws Exception {
         Path home = home();
         Files.createDirectories(home);
@@ -149,7 +225,8 @@ public final class Main {
                                 .port(port("STRONGROOM_KMS_PORT", 7878))
                                 .start()
                         : null;
-                ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql)) {
+                ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql);
+                HsmGateway hsm = embeddedHsm(out)) {
             if (kms != null) {
                 out.println(kms.startupReport());
             }

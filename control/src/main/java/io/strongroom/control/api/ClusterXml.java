@@ -83,6 +83,14 @@ final class ClusterXml {
                     .text("ElapsedTimeInSeconds", t.elapsedSeconds())
                     .close("DataTransferProgress");
         }
+        if (v.hsm() != null) {
+            ClusterView.HsmStatus h = v.hsm();
+            w.open("HsmStatus")
+                    .text("HsmClientCertificateIdentifier", h.certificateId())
+                    .text("HsmConfigurationIdentifier", h.configurationId())
+                    .text("Status", h.status())
+                    .close("HsmStatus");
+        }
         if (v.snapshotCopy() != null) {
             ClusterView.CopyStatus c = v.snapshotCopy();
             w.open("ClusterSnapshotCopyStatus")
@@ -114,7 +122,7 @@ final class ClusterXml {
                             w.open("Tag").text("Key", k).text("Value", val).close("Tag"));
             w.close("Tags");
         }
-        if (r.kmsKeyArn() != null) {
+        if (r.kmsKeyArn() != null && v.hsm() == null) {
             w.text("KmsKeyId", r.kmsKeyArn());
         }
         w.text("EnhancedVpcRouting", false);

@@ -9,6 +9,7 @@ import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
+import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -21,6 +22,7 @@ import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
@@ -296,8 +298,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                         p.get("KmsKeyId"),
                                         p.integer("AutomatedSnapshotRetentionPeriod"),
                                         p.integer("ManualSnapshotRetentionPeriod"),
-                                        p.has("HsmClientCertificateIdentifier")
-                                                || p.has("HsmConfigurationIdentifier"))));
+                                        hsm(p))));
             case "RestoreTableFromClusterSnapshot" ->
                 SnapshotXml.tableRestore(
                         w,
@@ -368,6 +369,48 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 days,
                                 Boolean.TRUE.equals(p.bool("Manual"))));
             }
+            case "CreateHsmClientCertificate" ->
+                hsmCertificate(
+                        w,
+                        clusters.createHsmClientCertificate(
+                                caller, region, p.required("HsmClientCertificateIdentifier"), p.tags()));
+            case "DescribeHsmClientCertificates" ->
+                page(
+                        w,
+                        p,
+                        clusters
+                                .describeHsmClientCertificates(caller, region, p.get("HsmClientCertificateIdentifier"))
+                                .stream()
+                                .filter(c -> ClusterManager.tagged(c.tags(), tagKeys(p), tagValues(p)))
+                                .toList(),
+                        "HsmClientCertificates",
+                        RedshiftHttpHandler::hsmCertificate);
+            case "DeleteHsmClientCertificate" ->
+                clusters.deleteHsmClientCertificate(caller, region, p.required("HsmClientCertificateIdentifier"));
+            case "CreateHsmConfiguration" ->
+                hsmConfiguration(
+                        w,
+                        clusters.createHsmConfiguration(
+                                caller,
+                                region,
+                                p.required("HsmConfigurationIdentifier"),
+                                p.required("Description"),
+                                p.required("HsmIpAddress"),
+                                p.required("HsmPartitionName"),
+                                p.required("HsmPartitionPassword"),
+                                p.required("HsmServerPublicCertificate"),
+                                p.tags()));
+            case "DescribeHsmConfigurations" ->
+                page(
+                        w,
+                        p,
+                        clusters.describeHsmConfigurations(caller, region, p.get("HsmConfigurationIdentifier")).stream()
+                                .filter(c -> ClusterManager.tagged(c.tags(), tagKeys(p), tagValues(p)))
+                                .toList(),
+                        "HsmConfigurations",
+                        RedshiftHttpHandler::hsmConfiguration);
+            case "DeleteHsmConfiguration" ->
+                clusters.deleteHsmConfiguration(caller, region, p.required("HsmConfigurationIdentifier"));
             default ->
                 throw new RedshiftApiException(
                         ErrorCode.NOT_IMPLEMENTED,
@@ -378,6 +421,43 @@ public final class RedshiftHttpHandler implements HttpHandler {
         w.close(action + "Result");
         w.open("ResponseMetadata").text("RequestId", requestId).close("ResponseMetadata");
         return w.close(action + "Response").toString();
+    }
+
+    private static List<String> tagKeys(QueryParams p) {
+        return p.members("TagKeys.TagKey");
+    }
+
+    private static List<String> tagValues(QueryParams p) {
+        return p.members("TagValues.TagValue");
+    }
+
+    private static void tags(XmlWriter w, Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            w.empty("Tags");
+            return;
+        }
+        w.open("Tags");
+        tags.forEach((k, v) -> w.open("Tag").text("Key", k).text("Value", v).close("Tag"));
+        w.close("Tags");
+    }
+
+    private static void hsmCertificate(XmlWriter w, HsmStore.Certificate c) {
+        w.open("HsmClientCertificate")
+                .text("HsmClientCertificateIdentifier", c.identifier())
+                .text("HsmClientCertificatePublicKey", c.certificatePem());
+        tags(w, c.tags());
+        w.close("HsmClientCertificate");
+    }
+
+    /** The configuration as Redshift shows it: never the partition password or the server certificate. */
+    private static void hsmConfiguration(XmlWriter w, HsmStore.Configuration c) {
+        w.open("HsmConfiguration")
+                .text("HsmConfigurationIdentifier", c.identifier())
+                .text("Description", c.description())
+                .text("HsmIpAddress", c.address())
+                .text("HsmPartitionName", c.partition());
+        tags(w, c.tags());
+        w.close("HsmConfiguration");
     }
 
     private static void copyGrant(XmlWriter w, ClusterManager.CopyGrantView g) {
@@ -437,7 +517,13 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 p.tags(),
                 p.integer("AutomatedSnapshotRetentionPeriod"),
                 p.integer("ManualSnapshotRetentionPeriod"),
-                p.has("HsmClientCertificateIdentifier") || p.has("HsmConfigurationIdentifier"));
+                hsm(p));
+    }
+
+    private static ClusterRequests.@Nullable Hsm hsm(QueryParams p) {
+        String cert = p.get("HsmClientCertificateIdentifier");
+        String config = p.get("HsmConfigurationIdentifier");
+        return cert == null && config == null ? null : new ClusterRequests.Hsm(cert, config);
     }
 
     private static ClusterRequests.Modify modify(QueryParams p) {
@@ -452,7 +538,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 p.get("KmsKeyId"),
                 p.integer("AutomatedSnapshotRetentionPeriod"),
                 p.integer("ManualSnapshotRetentionPeriod"),
-                p.has("HsmClientCertificateIdentifier") || p.has("HsmConfigurationIdentifier"));
+                hsm(p));
     }
 
     private static void describeClusters(XmlWriter w, QueryParams p, List<ClusterView> all) {

@@ -38,10 +38,11 @@ final class SnapshotXml {
         w.text("NumberOfNodes", s.numberOfNodes());
         w.text("DBName", s.dbName());
         w.text("Encrypted", s.encrypted());
-        if (s.kmsKeyArn() != null) {
+        boolean hsm = s.encryptedWithHsm();
+        if (s.kmsKeyArn() != null && !hsm) {
             w.text("KmsKeyId", s.kmsKeyArn());
         }
-        w.text("EncryptedWithHSM", false);
+        w.text("EncryptedWithHSM", hsm);
         w.text("OwnerAccount", s.accountId());
         Job.Progress p = v.progress();
         if (p != null) {

@@ -126,9 +126,15 @@ final class ClusterKeyRotation {
                     r,
                     "REDSHIFT-EVENT-3620",
                     "INFO",
-                    "Key rotation of cluster '" + r.identifier() + "' started: KMS key " + old.rootKeyArn()
-                            + " generated cluster key v" + fresh.entry().cekVersion() + " with encryption context "
-                            + old.context().pairs() + "; database key v" + dekVersion + ".",
+                    "Key rotation of cluster '" + r.identifier() + "' started: "
+                            + (old.hsmProtected()
+                                    ? "the HSM created cluster key v"
+                                            + fresh.entry().cekVersion() + " (HSM key "
+                                            + fresh.entry().hsmCekUid() + ")"
+                                    : "KMS key " + old.rootKeyArn() + " generated cluster key v"
+                                            + fresh.entry().cekVersion() + " with encryption context "
+                                            + old.context().pairs())
+                            + "; database key v" + dekVersion + ".",
                     "security",
                     "management");
             ClusterKeys.Unlocked next = fresh.keys();
@@ -162,6 +168,7 @@ final class ClusterKeyRotation {
             int rewrapped = rewrapSnapshots(r, old, oldCek, fresh.entry(), next.cek);
             state.vault.finishRotation(fresh.entry());
             oldCek.close();
+            retireOldHsmKey(r, old);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             e.progress = null;
             e.status = ClusterStatus.AVAILABLE;
@@ -256,6 +263,7 @@ final class ClusterKeyRotation {
                 ClusterKeys.Unlocked next = state.keys.unlock(pending, r.region())) {
             int n = rewrapSnapshots(r, current, old.cek, pending, next.cek);
             state.vault.finishRotation(pending);
+            retireOldHsmKey(r, current);
             state.event(
                     r,
                     "REDSHIFT-EVENT-3622",
@@ -267,6 +275,23 @@ final class ClusterKeyRotation {
                     "management");
         }
         return pending;
+    }
+
+    /**
+     * After a rotation of an HSM cluster: the old CEK is no longer named by the vault or by any snapshot envelope,
+     * so it is revoked and destroyed in the HSM; an event says when that failed.
+     */
+    private void retireOldHsmKey(ClusterRecord r, VaultEntry old) {
+        if (old.hsmProtected() && !state.keys.retireHsmKey(old)) {
+            state.event(
+                    r,
+                    "REDSHIFT-EVENT-3605",
+                    "WARNING",
+                    "The previous HSM key " + old.hsmCekUid() + " of cluster '" + r.identifier() + "' could not be"
+                            + " revoked and destroyed after the key rotation; nothing uses it any more, destroy it in"
+                            + " the HSM.",
+                    "security");
+        }
     }
 
     /**
@@ -317,7 +342,8 @@ final class ClusterKeyRotation {
                     newEntry.wrappedCek(),
                     se.dekVersion(),
                     rewrapped,
-                    se.createdAt());
+                    se.createdAt(),
+                    newEntry.protection());
             snapshots.save(s.withEnvelope(java.util.Base64.getEncoder().encodeToString(ne.encode())));
             n++;
         }

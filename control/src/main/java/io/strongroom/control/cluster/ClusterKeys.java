@@ -1,17 +1,25 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.hsm.HsmAccess;
+import io.strongroom.control.hsm.HsmClusterKey;
+import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DataKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.EncryptionContext;
 import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTransfer;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.client.HsmEndpoint;
+import io.strongroom.hsm.client.KmipClient;
+import io.strongroom.hsm.client.KmipException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsRootKey;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -57,10 +65,12 @@ final class ClusterKeys {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final KmsAccess kms;
+    private final HsmAccess hsm;
     private final SecureRandom random;
 
-    ClusterKeys(KmsAccess kms, SecureRandom random) {
+    ClusterKeys(KmsAccess kms, HsmAccess hsm, SecureRandom random) {
         this.kms = kms;
+        this.hsm = hsm;
         this.random = random;
     }
 
@@ -159,6 +169,9 @@ final class ClusterKeys {
      * key, grant and context and carries the new versions; nothing is stored here.
      */
     Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, java.time.Instant now) {
+        if (current.hsmProtected()) {
+            return rotateHsm(current, region, cekVersion, dekVersion, now);
+        }
         io.strongroom.kms.KmsRootKey root =
                 io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), current.rootKeyArn());
         String clusterId = current.clusterId();
@@ -241,6 +254,9 @@ final class ClusterKeys {
 
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
     Unlocked unlock(VaultEntry e, String region) {
+        if (e.hsmProtected()) {
+            return unlockHsm(e, region);
+        }
         io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
         SecretBytes material = root.decrypt(e.wrappedCek(), e.context());
         ClusterKey cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(e.clusterId(), e.cekVersion()), material);
@@ -296,6 +312,172 @@ final class ClusterKeys {
             throw RedshiftApiException.from(ex);
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // HSM mode: the CEK inside an HSM partition, reached over KMIP (HsmClusterKey has the DEK flow)
+
+    /** The ARN of the internal root key of {@code region} (made on first use), as a Redshift API error if not. */
+    String internalRootArn(String region) {
+        try {
+            return hsm.root().arn(region);
+        } catch (StrongroomException e) {
+            throw RedshiftApiException.from(e);
+        }
+    }
+
+    /** The name a cluster's CEK of {@code version} has in the HSM partition. */
+    static String hsmKeyName(String clusterId, int version) {
+        return "strongroom/" + clusterId + "/cek/" + version;
+    }
+
+    /**
+     * The connectivity check of an HSM configuration (CreateCluster and a switch of configuration): TLS with the
+     * pinned server certificate and the client certificate, Discover Versions offering KMIP 1.4 or newer, and an
+     * authenticated Locate. Throws the mapped failure.
+     */
+    void checkHsm(HsmCatalog.Pair p) {
+        try (KmipClient c = KmipClient.connect(hsm.endpoint(p.certificate(), p.configuration()), timeout())) {
+            c.checkConnectivity();
+        } catch (KmipException e) {
+            throw HsmClusterKey.mapped(
+                    e, "connecting to HSM " + p.configuration().address());
+        }
+    }
+
+    /**
+     * Creates the keys of a new cluster whose key is in an HSM: the CEK made inside the partition (Create and
+     * Activate, sensitive, never extractable), a random DEK encrypted by the HSM under it and sealed again under the
+     * internal root key. Nothing is stored here. On a failure after the CEK was made, the CEK is revoked and
+     * destroyed again (best effort).
+     */
+    Created createHsm(HsmCatalog.Pair p, String clusterId, String clusterArn, Instant createTime) {
+        String region = p.configuration().region();
+        HsmEndpoint endpoint = hsm.endpoint(p.certificate(), p.configuration());
+        String uid;
+        try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
+            c.checkConnectivity();
+            uid = c.createAesKey(hsmKeyName(clusterId, 1));
+        } catch (KmipException e) {
+            throw HsmClusterKey.mapped(
+                    e, "creating the cluster key in HSM " + p.configuration().address());
+        }
+        EncryptionContext context = EncryptionContext.of(
+                Map.of(ARN_CONTEXT, clusterArn, CREATETIME_CONTEXT, CREATETIME.format(createTime)));
+        HsmClusterKey cek = hsmKey(endpoint, VaultEntry.cekInfo(clusterId, 1), uid, region, context);
+        DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, 1), random);
+        try {
+            VaultEntry entry = VaultEntry.hsm(
+                    clusterId, hsm.root().arn(region), context, 1, uid, 1, cek.wrap(dek, clusterId), createTime);
+            return new Created(entry, new Unlocked(cek, dek));
+        } catch (RuntimeException e) {
+            dek.close();
+            destroyHsmKey(endpoint, uid);
+            throw e;
+        }
+    }
+
+    private Unlocked unlockHsm(VaultEntry e, String region) {
+        HsmEndpoint endpoint = hsmEndpointOf(e.clusterId());
+        String uid = e.hsmCekUid();
+        try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
+            int st = c.state(uid);
+            if (st != KMIP_ACTIVE) {
+                throw new StrongroomException(
+                        ErrorCode.ACCESS_DENIED,
+                        "the cluster key " + uid + " in HSM partition " + endpoint.partition() + " is not active (KMIP"
+                                + " state " + st + "); it was revoked or destroyed in the HSM");
+            }
+        } catch (KmipException ex) {
+            throw HsmClusterKey.mapped(ex, "checking the cluster key in HSM partition " + endpoint.partition());
+        }
+        HsmClusterKey cek =
+                hsmKey(endpoint, VaultEntry.cekInfo(e.clusterId(), e.cekVersion()), uid, region, e.context());
+        DatabaseKey dek =
+                cek.unwrapDatabaseKey(e.wrappedDek(), VaultEntry.dekInfo(e.clusterId(), e.dekVersion()), e.clusterId());
+        return new Unlocked(cek, dek);
+    }
+
+    private Created rotateHsm(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
+        String clusterId = current.clusterId();
+        HsmEndpoint endpoint = hsmEndpointOf(clusterId);
+        String uid;
+        try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
+            uid = c.createAesKey(hsmKeyName(clusterId, cekVersion));
+        } catch (KmipException e) {
+            throw HsmClusterKey.mapped(e, "creating a new cluster key in HSM partition " + endpoint.partition());
+        }
+        HsmClusterKey cek = hsmKey(endpoint, VaultEntry.cekInfo(clusterId, cekVersion), uid, region, current.context());
+        DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, dekVersion), random);
+        try {
+            VaultEntry entry = VaultEntry.hsm(
+                    clusterId,
+                    hsm.root().arn(region),
+                    current.context(),
+                    cekVersion,
+                    uid,
+                    dekVersion,
+                    cek.wrap(dek, clusterId),
+                    now);
+            return new Created(entry, new Unlocked(cek, dek));
+        } catch (RuntimeException e) {
+            dek.close();
+            destroyHsmKey(endpoint, uid);
+            throw e;
+        }
+    }
+
+    /**
+     * Revokes and destroys the HSM key of {@code old} (a CEK no vault entry or snapshot envelope names any more);
+     * false when the HSM refused or could not be reached.
+     */
+    boolean retireHsmKey(VaultEntry old) {
+        if (!old.hsmProtected()) {
+            return true;
+        }
+        try {
+            return destroyHsmKey(hsmEndpointOf(old.clusterId()), old.hsmCekUid());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private boolean destroyHsmKey(HsmEndpoint endpoint, String uid) {
+        try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
+            c.revokeAndDestroy(uid);
+            return true;
+        } catch (KmipException e) {
+            return false;
+        }
+    }
+
+    /** The endpoint of the HSM cluster {@code clusterId} uses now (its binding). */
+    private HsmEndpoint hsmEndpointOf(String clusterId) {
+        HsmStore.Binding b = hsm.store()
+                .binding(clusterId)
+                .orElseThrow(() -> new StrongroomException(
+                        ErrorCode.ACCESS_DENIED, "cluster " + clusterId + " has no HSM configuration on record"));
+        HsmStore.Certificate cert = hsm.store()
+                .certificate(b.accountId(), b.region(), b.certificateId())
+                .orElseThrow(() -> new StrongroomException(
+                        ErrorCode.ACCESS_DENIED, "HSM client certificate " + b.certificateId() + " is gone"));
+        HsmStore.Configuration config = hsm.store()
+                .configuration(b.accountId(), b.region(), b.configurationId())
+                .orElseThrow(() -> new StrongroomException(
+                        ErrorCode.ACCESS_DENIED, "HSM configuration " + b.configurationId() + " is gone"));
+        return hsm.endpoint(cert, config);
+    }
+
+    private HsmClusterKey hsmKey(
+            HsmEndpoint endpoint, KeyInfo info, String uid, String region, EncryptionContext context) {
+        return new HsmClusterKey(info, uid, hsm.connector(endpoint), hsm.root(), region, context.pairs(), random);
+    }
+
+    private static Duration timeout() {
+        return ControlState.HSM_TIMEOUT;
+    }
+
+    /** KMIP's Active state. */
+    private static final int KMIP_ACTIVE = 2;
 
     /**
      * The envelope of a snapshot copied to {@code destRegion}, under {@code destKeyArn} (a key of that region the

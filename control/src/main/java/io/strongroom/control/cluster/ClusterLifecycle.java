@@ -1,6 +1,7 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.control.NodeType;
+import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -9,6 +10,7 @@ import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.client.KmipException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Snapshot;
@@ -75,14 +77,22 @@ final class ClusterLifecycle {
             if (!ids.contains(id) && !pending.contains(id)) {
                 // A creation that crashed before its commit point: retire its grant, drop its entry.
                 try {
-                    state.vault
-                            .get(id)
-                            .ifPresent(
-                                    e -> state.keys.retireGrant(regionOf(e.rootKeyArn()), e.rootKeyArn(), e.grantId()));
+                    state.vault.get(id).ifPresent(e -> {
+                        if (e.hsmProtected()) {
+                            state.keys.retireHsmKey(e);
+                        } else {
+                            state.keys.retireGrant(regionOf(e.rootKeyArn()), e.rootKeyArn(), e.grantId());
+                        }
+                    });
                 } catch (StrongroomException e) {
                     // A damaged orphan has nothing worth keeping.
                 }
                 state.vault.delete(id);
+            }
+        }
+        for (HsmStore.Binding b : state.hsm.store().bindings()) {
+            if (!ids.contains(b.clusterId()) && !pending.contains(b.clusterId())) {
+                state.hsm.store().removeBinding(b.clusterId()); // a creation that never reached its record
             }
         }
         try (Stream<Path> s = Files.list(state.storesDir)) {
@@ -139,9 +149,23 @@ final class ClusterLifecycle {
         }
         ClusterParameters.checkPassword(q.masterUserPassword());
         String db = ClusterParameters.dbName(q.dbName());
-        if (q.hsmRequested()) {
-            throw RedshiftApiException.unsupported(
-                    "HSM-protected clusters are not supported yet; use KMS encryption (--encrypted, --kms-key-id).");
+        HsmCatalog.@Nullable Pair hsm = null;
+        ClusterRequests.Hsm hq = q.hsm();
+        if (hq != null) {
+            if (!type.allowsHsm()) {
+                throw RedshiftApiException.invalidParameter("HSM encryption is not offered on " + type.wireName()
+                        + " nodes (dc2 and ra3 clusters use KMS). Choose a ds2 node type (ds2.xlarge, ds2.8xlarge) for"
+                        + " an HSM cluster, or KMS encryption (--encrypted, --kms-key-id).");
+            }
+            if (Boolean.FALSE.equals(q.encrypted())) {
+                throw RedshiftApiException.invalidCombination(
+                        "An HSM cluster is encrypted: drop Encrypted=false or the HSM members.");
+            }
+            if (q.kmsKeyId() != null) {
+                throw RedshiftApiException.invalidCombination("A cluster's key is either in KMS (KmsKeyId) or in an HSM"
+                        + " (HsmClientCertificateIdentifier, HsmConfigurationIdentifier), not both.");
+            }
+            hsm = state.hsm.resolve(caller, region, hq);
         }
         boolean encrypted = q.encrypted() == null || q.encrypted();
         if (!encrypted && q.kmsKeyId() != null) {
@@ -155,7 +179,9 @@ final class ClusterLifecycle {
         int manual = ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
 
         // Resolve the root key before reserving anything: a refused key creates nothing.
-        String keyArn = encrypted ? state.keys.resolveRootKey(caller, region, q.kmsKeyId()) : null;
+        String keyArn = hsm != null
+                ? state.keys.internalRootArn(region)
+                : encrypted ? state.keys.resolveRootKey(caller, region, q.kmsKeyId()) : null;
 
         Instant now = state.clock.instant();
         String id = "c-" + HexFormat.of().formatHex(state.randomBytes(10));
@@ -195,7 +221,27 @@ final class ClusterLifecycle {
         Store store = null;
         try {
             StoreKeys storeKeys = StoreKeys.unencrypted();
-            if (keyArn != null) {
+            if (hsm != null) {
+                state.hsm
+                        .store()
+                        .put(new HsmStore.Binding(
+                                id,
+                                rec.accountId(),
+                                region,
+                                hsm.certificate().identifier(),
+                                hsm.configuration().identifier(),
+                                "active"));
+                try {
+                    created = state.keys.createHsm(hsm, id, rec.arn(), now);
+                } catch (StrongroomException ex) {
+                    if (!(ex.getCause() instanceof KmipException)) {
+                        throw ex;
+                    }
+                    return incompatibleHsm(entry, hsm, ex, response);
+                }
+                state.vault.put(created.entry());
+                storeKeys = StoreKeys.of(created.keys().dek);
+            } else if (keyArn != null) {
                 created = state.keys.create(caller, region, keyArn, id, rec.arn(), now);
                 state.vault.put(created.entry());
                 storeKeys = StoreKeys.of(created.keys().dek);
@@ -208,10 +254,17 @@ final class ClusterLifecycle {
             }
             if (created != null) {
                 created.keys().close();
-                state.keys.retireGrant(
-                        region, created.entry().rootKeyArn(), created.entry().grantId());
+                if (created.entry().hsmProtected()) {
+                    state.keys.retireHsmKey(created.entry());
+                } else {
+                    state.keys.retireGrant(
+                            region,
+                            created.entry().rootKeyArn(),
+                            created.entry().grantId());
+                }
                 state.vault.delete(id);
             }
+            state.hsm.store().removeBinding(id);
             ControlState.deleteTree(storeRoot);
             state.byId.remove(id);
             throw e instanceof StrongroomException s ? RedshiftApiException.from(s) : e;
@@ -229,7 +282,19 @@ final class ClusterLifecycle {
                 "Amazon Redshift cluster '" + identifier + "' has been created at " + now
                         + " UTC and is ready for use.",
                 "management");
-        if (created != null) {
+        if (created != null && hsm != null) {
+            state.event(
+                    rec,
+                    "REDSHIFT-EVENT-3600",
+                    "INFO",
+                    "Cluster '" + identifier + "' is encrypted: its cluster key was created inside HSM partition "
+                            + hsm.configuration().partition() + " at "
+                            + hsm.configuration().address()
+                            + " (HSM configuration " + hsm.configuration().identifier() + ") as key "
+                            + created.entry().hsmCekUid() + "; the HSM encrypted its database key, sealed again under"
+                            + " the internal root key " + keyArn + ".",
+                    "security");
+        } else if (created != null) {
             VaultEntry v = created.entry();
             state.event(
                     rec,
@@ -251,6 +316,33 @@ final class ClusterLifecycle {
         }
         return response;
     }
+
+    /**
+     * CreateCluster when the HSM could not be used: the cluster is kept, in {@code incompatible-hsm}, with its record
+     * and binding but no keys and no store (nothing usable); the user deletes it and tries again once the HSM, the
+     * registration or the configuration is fixed. Event 1504 says why.
+     */
+    private ClusterView incompatibleHsm(
+            ClusterEntry entry, HsmCatalog.Pair hsm, StrongroomException cause, ClusterView response) {
+        ClusterRecord rec = entry.rec;
+        state.hsm.store().put(state.hsm.store().binding(rec.id()).orElseThrow().withStatus(INCOMPATIBLE_HSM));
+        state.registry.save(rec);
+        entry.status = ClusterStatus.INCOMPATIBLE_HSM;
+        state.event(
+                rec,
+                "REDSHIFT-EVENT-1504",
+                "ERROR",
+                "Unable to connect to HSM for cluster '" + rec.identifier() + "' (HSM configuration "
+                        + hsm.configuration().identifier() + ", "
+                        + hsm.configuration().address() + ", partition "
+                        + hsm.configuration().partition() + "): " + cause.getMessage() + ". Nothing was created in"
+                        + " the HSM; delete the cluster and create it again once this is fixed.",
+                "configuration",
+                "security");
+        return response;
+    }
+
+    static final String INCOMPATIBLE_HSM = "incompatible-hsm";
 
     /** RebootCluster: also the way out of a failure status once its cause is fixed. */
     ClusterView reboot(Credential caller, String region, String identifier) {
@@ -363,6 +455,7 @@ final class ClusterLifecycle {
                                     ClusterStatus.AVAILABLE,
                                     ClusterStatus.PAUSED,
                                     ClusterStatus.INACCESSIBLE_KEY,
+                                    ClusterStatus.INCOMPATIBLE_HSM,
                                     ClusterStatus.HARDWARE_FAILURE),
                     finalSnapshot ? ClusterStatus.FINAL_SNAPSHOT : ClusterStatus.DELETING);
             try {
@@ -491,7 +584,9 @@ final class ClusterLifecycle {
             } catch (StrongroomException ex) {
                 v = Optional.empty();
             }
-            if (v.isPresent()
+            if (v.isPresent() && v.get().hsmProtected()) {
+                retireHsmKeyOfDeleted(r, v.get());
+            } else if (v.isPresent()
                     && !state.keys.retireGrant(
                             r.region(), v.get().rootKeyArn(), v.get().grantId())) {
                 state.event(
@@ -506,6 +601,7 @@ final class ClusterLifecycle {
             }
             state.vault.delete(r.id());
         }
+        state.hsm.store().removeBinding(r.id());
         state.registry.delete(r.id());
         state.byId.remove(r.id());
         state.event(
@@ -518,6 +614,45 @@ final class ClusterLifecycle {
     }
 
     /**
+     * The HSM key of a deleted cluster: destroyed in the HSM unless a snapshot kept after the deletion still needs
+     * it (its envelope names the key); an event says which, and says so when the HSM could not be reached.
+     */
+    private void retireHsmKeyOfDeleted(ClusterRecord r, VaultEntry v) {
+        String uid = v.hsmCekUid();
+        boolean needed = snapshots.records().stream()
+                .anyMatch(s -> s.sourceClusterId().equals(r.id())
+                        && s.envelope() != null
+                        && VaultEntry.decode(s.envelopeBytes(), s.identifier()).hsmProtected()
+                        && VaultEntry.decode(s.envelopeBytes(), s.identifier())
+                                .hsmCekUid()
+                                .equals(uid));
+        if (needed) {
+            state.event(
+                    r,
+                    "REDSHIFT-EVENT-3606",
+                    "INFO",
+                    "HSM key " + uid + " of deleted cluster '" + r.identifier() + "' stays in its HSM partition:"
+                            + " snapshots of the cluster are encrypted under it.",
+                    "security");
+        } else if (!state.keys.retireHsmKey(v)) {
+            state.event(
+                    r,
+                    "REDSHIFT-EVENT-3605",
+                    "ERROR",
+                    "HSM key " + uid + " of deleted cluster '" + r.identifier() + "' could not be revoked and"
+                            + " destroyed (the HSM was not reachable or refused); destroy it in the HSM.",
+                    "security");
+        } else {
+            state.event(
+                    r,
+                    "REDSHIFT-EVENT-3606",
+                    "INFO",
+                    "HSM key " + uid + " of deleted cluster '" + r.identifier() + "' was revoked and destroyed.",
+                    "security");
+        }
+    }
+
+    /**
      * Brings a cluster up: unwrap its keys through the KMS (Decrypt with the stored context, then the DEK under the
      * CEK) and open its store. On failure the cluster stays down with a status and an event naming the cause.
      * Runs at every start, after a reboot, and after a key rotation that failed once its pending keys were stored;
@@ -526,6 +661,11 @@ final class ClusterLifecycle {
     void bringUp(ClusterEntry e, boolean atStart) {
         ClusterRecord r = e.rec;
         ClusterKeys.Unlocked k = null;
+        Optional<HsmStore.Binding> hsm = state.hsm.store().binding(r.id());
+        if (hsm.isPresent() && hsm.get().status().equals(INCOMPATIBLE_HSM)) {
+            e.status = ClusterStatus.INCOMPATIBLE_HSM; // nothing usable was created: delete it and create it again
+            return;
+        }
         try {
             Path dir = state.storesDir.resolve(r.storeDir());
             if (!r.encrypted()) {
@@ -549,10 +689,18 @@ final class ClusterLifecycle {
                         r,
                         "REDSHIFT-EVENT-3601",
                         "INFO",
-                        "Cluster '" + r.identifier() + "' loaded its keys: KMS key "
-                                + v.rootKeyArn() + " decrypted its cluster key with encryption context "
-                                + v.context().pairs()
-                                + ".",
+                        v.hsmProtected()
+                                ? "Cluster '" + r.identifier() + "' loaded its keys: HSM key " + v.hsmCekUid()
+                                        + " (HSM configuration "
+                                        + hsm.map(HsmStore.Binding::configurationId)
+                                                .orElse("?")
+                                        + ") decrypted its database key, after the internal root key "
+                                        + v.rootKeyArn() + " opened it with encryption context "
+                                        + v.context().pairs() + "."
+                                : "Cluster '" + r.identifier() + "' loaded its keys: KMS key "
+                                        + v.rootKeyArn() + " decrypted its cluster key with encryption context "
+                                        + v.context().pairs()
+                                        + ".",
                         "security");
             }
             e.status = ClusterStatus.AVAILABLE;
@@ -581,6 +729,23 @@ final class ClusterLifecycle {
                     ? "could not load its encryption keys: " + ex.getMessage() + ". Fix the key, grant or KMS, then"
                             + " reboot the cluster."
                     : "could not open its storage: " + ex.getMessage() + ".";
+            if (hsm.isPresent() && ex.getCause() instanceof KmipException kmip) {
+                HsmStore.Binding b = hsm.get();
+                state.event(
+                        r,
+                        kmip.kind() == KmipException.Kind.KEY_NOT_FOUND ? "REDSHIFT-EVENT-1506" : "REDSHIFT-EVENT-1504",
+                        "ERROR",
+                        (kmip.kind() == KmipException.Kind.KEY_NOT_FOUND
+                                        ? "The HSM partition of HSM configuration " + b.configurationId()
+                                                + " does not hold the key of cluster '" + r.identifier()
+                                                + "': replicate the key to that partition or switch back to the"
+                                                + " configuration that has it (modify-cluster), then reboot. "
+                                        : "Unable to connect to HSM for cluster '" + r.identifier()
+                                                + "' (HSM configuration " + b.configurationId() + "). ")
+                                + ex.getMessage(),
+                        "configuration",
+                        "security");
+            }
             state.event(
                     r,
                     keyProblem ? "REDSHIFT-EVENT-3602" : "REDSHIFT-EVENT-3603",

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -531,12 +532,60 @@ public final class ClusterManager implements AutoCloseable {
 
     /** Whether {@code v}'s cluster has a tag matching {@code keys} and {@code values} (DescribeClusters' filter). */
     public static boolean tagged(ClusterView v, List<String> keys, List<String> values) {
+        return tagged(v.record().tags(), keys, values);
+    }
+
+    /** Whether a resource with {@code tags} passes a TagKeys/TagValues filter. */
+    public static boolean tagged(Map<String, String> tags, List<String> keys, List<String> values) {
         if (keys.isEmpty() && values.isEmpty()) {
             return true;
         }
-        return v.record().tags().entrySet().stream()
+        return tags.entrySet().stream()
                 .anyMatch(t -> (keys.isEmpty() || keys.contains(t.getKey()))
                         && (values.isEmpty() || values.contains(t.getValue())));
+    }
+
+    /** CreateHsmClientCertificate: a key pair and a self-signed client certificate; the PEM is shown. */
+    public HsmStore.Certificate createHsmClientCertificate(
+            Credential caller, String region, String identifier, Map<String, String> tags) {
+        return state.hsm.createCertificate(caller, region, identifier, tags);
+    }
+
+    /** DescribeHsmClientCertificates. */
+    public List<HsmStore.Certificate> describeHsmClientCertificates(
+            Credential caller, String region, @Nullable String identifier) {
+        return state.hsm.describeCertificates(caller, region, identifier);
+    }
+
+    /** DeleteHsmClientCertificate: refused while a cluster uses it. */
+    public void deleteHsmClientCertificate(Credential caller, String region, String identifier) {
+        state.hsm.deleteCertificate(caller, region, identifier);
+    }
+
+    /** CreateHsmConfiguration: the partition password is stored sealed and never shown again. */
+    public HsmStore.Configuration createHsmConfiguration(
+            Credential caller,
+            String region,
+            String identifier,
+            String description,
+            String address,
+            String partition,
+            String password,
+            String serverCertificate,
+            Map<String, String> tags) {
+        return state.hsm.createConfiguration(
+                caller, region, identifier, description, address, partition, password, serverCertificate, tags);
+    }
+
+    /** DescribeHsmConfigurations. */
+    public List<HsmStore.Configuration> describeHsmConfigurations(
+            Credential caller, String region, @Nullable String identifier) {
+        return state.hsm.describeConfigurations(caller, region, identifier);
+    }
+
+    /** DeleteHsmConfiguration: refused while a cluster uses it. */
+    public void deleteHsmConfiguration(Credential caller, String region, String identifier) {
+        state.hsm.deleteConfiguration(caller, region, identifier);
     }
 
     /** PauseCluster: stops serving and drops the keys from memory. */

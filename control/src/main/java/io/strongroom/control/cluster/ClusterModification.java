@@ -1,6 +1,7 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.control.NodeType;
+import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -56,6 +57,28 @@ final class ClusterModification {
     ClusterView modify(Credential caller, String region, ClusterRequests.Modify q) {
         ClusterEntry e = state.require(caller, region, q.identifier());
         Boolean wanted = q.encrypted();
+        boolean inHsm = state.hsm.store().binding(e.rec.id()).isPresent();
+        if (inHsm && (wanted != null || q.kmsKeyId() != null)) {
+            throw RedshiftApiException.unsupported("Cluster " + e.rec.identifier() + " keeps its key in an HSM;"
+                    + " moving it to KMS encryption or decrypting it is not supported yet.");
+        }
+        ClusterRequests.Hsm hq = q.hsm();
+        if (hq != null) {
+            if (!inHsm) {
+                throw RedshiftApiException.unsupported("Cluster " + e.rec.identifier() + " does not keep its key in"
+                        + " an HSM, and moving a cluster into an HSM is not supported yet; create a ds2 cluster with"
+                        + " --hsm-client-certificate-identifier and --hsm-configuration-identifier.");
+            }
+            if (q.newIdentifier() != null
+                    || q.nodeType() != null
+                    || q.numberOfNodes() != null
+                    || q.clusterType() != null
+                    || q.masterUserPassword() != null) {
+                throw RedshiftApiException.invalidCombination("Change a cluster's HSM in a request of its own (no new"
+                        + " identifier, node type or count, or password with it).");
+            }
+            return switchHsm(caller, region, e, hq);
+        }
         if (q.kmsKeyId() != null && !e.rec.encrypted() && !Boolean.TRUE.equals(wanted)) {
             throw RedshiftApiException.invalidParameter("Cluster " + e.rec.identifier() + " is not encrypted. To"
                     + " encrypt it under a KMS key, pass --encrypted with --kms-key-id.");
@@ -78,13 +101,7 @@ final class ClusterModification {
                         "Change a cluster's encryption in a request of its own (no new identifier, node type or"
                                 + " count, or password with it).");
             }
-            if (q.hsmRequested()) {
-                throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
-            }
             return encryption.start(caller, region, e, wanted, q.kmsKeyId());
-        }
-        if (q.hsmRequested()) {
-            throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
         }
         String newId = q.newIdentifier() == null
                 ? null
@@ -185,6 +202,75 @@ final class ClusterModification {
                 e.status = e.running != null ? ClusterStatus.AVAILABLE : e.status;
             }
         }
+    }
+
+    /**
+     * ModifyCluster to another HSM certificate or configuration: only connectivity is checked (TLS with the new
+     * pinned server certificate and client certificate, KMIP 1.4, an authenticated Locate), as Redshift does; whether
+     * the new partition holds the cluster key shows at the next reboot, which fails with an event when it does not.
+     * The running cluster keeps using the connection details it started with until then.
+     */
+    private ClusterView switchHsm(Credential caller, String region, ClusterEntry e, ClusterRequests.Hsm hq) {
+        HsmStore.Binding was = state.hsm.store().binding(e.rec.id()).orElseThrow();
+        // The member not given stays as it is.
+        HsmCatalog.Pair p = state.hsm.resolve(
+                caller,
+                region,
+                new ClusterRequests.Hsm(
+                        hq.certificateId() == null ? was.certificateId() : hq.certificateId(),
+                        hq.configurationId() == null ? was.configurationId() : hq.configurationId()));
+        ClusterStatus before;
+        synchronized (state.lock) {
+            before = e.status;
+            // From inaccessible-encryption-credentials too: the way back from a partition that lacks the key.
+            state.begin(
+                    e, EnumSet.of(ClusterStatus.AVAILABLE, ClusterStatus.INACCESSIBLE_KEY), ClusterStatus.MODIFYING);
+            state.hsm.store().put(was.withStatus("applying"));
+        }
+        try {
+            state.keys.checkHsm(p);
+        } catch (StrongroomException ex) {
+            state.hsm.store().put(was);
+            e.status = before;
+            state.event(
+                    e.rec,
+                    "REDSHIFT-EVENT-1504",
+                    "ERROR",
+                    "Unable to connect to HSM of HSM configuration "
+                            + p.configuration().identifier() + " ("
+                            + p.configuration().address() + ") for cluster '" + e.rec.identifier() + "': "
+                            + ex.getMessage() + ". The cluster keeps HSM configuration " + was.configurationId() + ".",
+                    "configuration",
+                    "security");
+            throw new RedshiftApiException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "InvalidParameterValue",
+                    400,
+                    "Unable to connect to the HSM of configuration "
+                            + p.configuration().identifier() + ": "
+                            + StrongroomException.forClient(String.valueOf(ex.getMessage()))
+                            + ". The cluster is unchanged.");
+        }
+        HsmStore.Binding now = new HsmStore.Binding(
+                e.rec.id(),
+                e.rec.accountId(),
+                e.rec.region(),
+                p.certificate().identifier(),
+                p.configuration().identifier(),
+                "active");
+        state.hsm.store().put(now);
+        e.status = before;
+        state.event(
+                e.rec,
+                "REDSHIFT-EVENT-1507",
+                "INFO",
+                "Cluster '" + e.rec.identifier() + "' now uses HSM configuration " + now.configurationId() + " and"
+                        + " client certificate " + now.certificateId() + " (was " + was.configurationId() + ", "
+                        + was.certificateId() + "); connectivity was checked. The partition must hold the cluster's"
+                        + " key for the next reboot to succeed.",
+                "configuration",
+                "security");
+        return state.view(e, before);
     }
 
     /** ResizeCluster (classic or elastic; both run the same way here). */

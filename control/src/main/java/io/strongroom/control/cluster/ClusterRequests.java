@@ -8,6 +8,13 @@ import org.jspecify.annotations.Nullable;
 public final class ClusterRequests {
     private ClusterRequests() {}
 
+    /**
+     * The HSM members of CreateCluster, ModifyCluster and RestoreFromClusterSnapshot, when either was given (both
+     * are needed; the operation says so when one is missing).
+     */
+    public record Hsm(
+            @Nullable String certificateId, @Nullable String configurationId) {}
+
     /** CreateCluster. */
     public record Create(
             String identifier,
@@ -23,7 +30,11 @@ public final class ClusterRequests {
             Map<String, String> tags,
             @Nullable Integer automatedSnapshotRetentionPeriod,
             @Nullable Integer manualSnapshotRetentionPeriod,
-            boolean hsmRequested) {
+            @Nullable Hsm hsm) {
+        public boolean hsmRequested() {
+            return hsm != null;
+        }
+
         @Override
         public String toString() {
             return "Create[" + identifier + ", " + nodeType + " x" + numberOfNodes + ", encrypted " + encrypted
@@ -43,7 +54,11 @@ public final class ClusterRequests {
             @Nullable String kmsKeyId,
             @Nullable Integer automatedSnapshotRetentionPeriod,
             @Nullable Integer manualSnapshotRetentionPeriod,
-            boolean hsmRequested) {
+            @Nullable Hsm hsm) {
+        public boolean hsmRequested() {
+            return hsm != null;
+        }
+
         @Override
         public String toString() {
             return "Modify[" + identifier + ", new id " + newIdentifier + ", " + nodeType + " x" + numberOfNodes
@@ -85,7 +100,11 @@ public final class ClusterRequests {
             @Nullable String kmsKeyId,
             @Nullable Integer automatedSnapshotRetentionPeriod,
             @Nullable Integer manualSnapshotRetentionPeriod,
-            boolean hsmRequested) {}
+            @Nullable Hsm hsm) {
+        public boolean hsmRequested() {
+            return hsm != null;
+        }
+    }
 
     /** RestoreTableFromClusterSnapshot. */
     public record RestoreTable(

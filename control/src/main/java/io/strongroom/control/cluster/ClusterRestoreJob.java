@@ -91,10 +91,13 @@ final class ClusterRestoreJob implements JobEngine.Work {
             String region,
             ClusterRequests.Restore q) {
         String identifier = ClusterParameters.identifier(q.identifier(), "ClusterIdentifier");
-        if (q.hsmRequested()) {
-            throw RedshiftApiException.unsupported("HSM-protected clusters are not supported yet.");
-        }
         SnapshotRecord s = snapshots.requireAvailable(caller, region, q.snapshotIdentifier());
+        if (q.hsmRequested() || s.encryptedWithHsm()) {
+            throw RedshiftApiException.unsupported(
+                    "Restoring " + (s.encryptedWithHsm() ? "a snapshot of an HSM cluster" : "into an HSM cluster")
+                            + " is not supported yet: restores use KMS keys only. Snapshots of HSM clusters are kept and"
+                            + " rotate with their cluster; query the cluster itself.");
+        }
         if (s.encrypted() && Boolean.FALSE.equals(q.encrypted())) {
             throw new RedshiftApiException(
                     ErrorCode.INVALID_ARGUMENT,

@@ -26,6 +26,11 @@ public enum ClusterStatus {
      * loads them again through the KMS (the reboot flow). Kept across restarts.
      */
     PAUSED("paused", "Paused"),
+    /**
+     * The HSM could not be used when the cluster was created (unreachable, refused, too old a KMIP): nothing usable
+     * was made; the user deletes the cluster and tries again. Kept across restarts.
+     */
+    INCOMPATIBLE_HSM("incompatible-hsm", "Failed"),
     /** The store could not be opened (integrity failure, I/O error): the event names the file. */
     HARDWARE_FAILURE("hardware-failure", "Failed");
 

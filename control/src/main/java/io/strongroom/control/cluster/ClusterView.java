@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param pendingEncryptionType what PendingModifiedValues shows as EncryptionType while the cluster's encryption
  *     changes ({@code KMS} or {@code NONE}), else null
  * @param snapshotCopy the ClusterSnapshotCopyStatus when cross-region snapshot copy is enabled, else null
+ * @param hsm the HsmStatus of a cluster whose key is in an HSM, else null
  */
 public record ClusterView(
         ClusterRecord record,
@@ -29,7 +30,11 @@ public record ClusterView(
         @Nullable String modifyStatus,
         @Nullable DataTransferInfo transfer,
         @Nullable String pendingEncryptionType,
-        @Nullable CopyStatus snapshotCopy) {
+        @Nullable CopyStatus snapshotCopy,
+        @Nullable HsmStatus hsm) {
+    /** HsmStatus: the certificate and configuration in use, {@code active} or {@code applying}. */
+    public record HsmStatus(String certificateId, String configurationId, String status) {}
+
     /** ClusterSnapshotCopyStatus. */
     public record CopyStatus(
             String destinationRegion,
@@ -45,7 +50,18 @@ public record ClusterView(
             @Nullable String resizeType,
             @Nullable RestoreInfo restore,
             @Nullable String modifyStatus) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, modifyStatus, null, null, null);
+        this(
+                record,
+                status,
+                endpointAddress,
+                passwordPending,
+                resizeType,
+                restore,
+                modifyStatus,
+                null,
+                null,
+                null,
+                null);
     }
 
     public ClusterView(
@@ -55,6 +71,6 @@ public record ClusterView(
             boolean passwordPending,
             @Nullable String resizeType,
             @Nullable RestoreInfo restore) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null, null, null);
     }
 }

@@ -1,5 +1,8 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.hsm.HsmAccess;
+import io.strongroom.control.hsm.HsmStore;
+import io.strongroom.control.hsm.InternalRootKey;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -13,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -50,6 +54,10 @@ final class ControlState {
 
     final EventLog events;
     final ClusterKeys keys;
+    /** HSM client certificates and configurations, and which cluster uses which. */
+    final HsmCatalog hsm;
+    /** How long a KMIP connection to an HSM may take to open or answer. */
+    static final Duration HSM_TIMEOUT = Duration.ofSeconds(10);
     /** Long operations, recorded and run in the background ({@link JobEngine}). */
     final JobEngine jobs;
 
@@ -66,6 +74,8 @@ final class ControlState {
     final Map<String, ClusterEntry> byId = new ConcurrentHashMap<>();
     /** A cluster's ClusterSnapshotCopyStatus by its id (set by {@link SnapshotCopy}). */
     volatile Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
+    /** A cluster's HsmStatus by its id (set by {@link HsmCatalog}'s owner). */
+    volatile Function<String, ClusterView.@Nullable HsmStatus> hsmStatus = id -> null;
     /** Set by close: a background rotation that fails then leaves the settling to the next start. */
     volatile boolean closing;
 
@@ -88,7 +98,11 @@ final class ControlState {
         this.vault = KeyVault.open(dataDir.resolve("keyvault"));
         this.storesDir = dataDir.resolve("data");
         this.events = EventLog.open(dataDir.resolve("events").resolve("events.jsonl"), clock.instant());
-        this.keys = new ClusterKeys(kms, random);
+        HsmAccess hsmAccess =
+                new HsmAccess(HsmStore.open(dataDir.resolve("hsm")), new InternalRootKey(kms::asService), HSM_TIMEOUT);
+        this.keys = new ClusterKeys(kms, hsmAccess, random);
+        this.hsm = new HsmCatalog(this, hsmAccess);
+        this.hsmStatus = hsm::status;
         this.clock = clock;
         this.random = random;
         this.endpointAddress = endpointAddress;
@@ -165,7 +179,8 @@ final class ControlState {
                 job != null && job.kind() == JobKind.CHANGE_ENCRYPTION
                         ? ("encrypt".equals(job.record().attribute("direction")) ? "KMS" : "NONE")
                         : null,
-                copyStatus.apply(e.rec.id()));
+                copyStatus.apply(e.rec.id()),
+                hsmStatus.apply(e.rec.id()));
     }
 
     /** Records an event whose source is cluster {@code r}. */

@@ -277,6 +277,10 @@ final class SnapshotCopy {
             throw RedshiftApiException.invalidParameter(
                     "The destination region must differ from the cluster's region " + region + ".");
         }
+        if (state.hsm.store().binding(e.rec.id()).isPresent()) {
+            throw RedshiftApiException.unsupported("Cluster " + e.rec.identifier() + " keeps its key in an HSM;"
+                    + " cross-region snapshot copy works with KMS-encrypted and unencrypted clusters only.");
+        }
         int days = retention == null ? 7 : retention;
         if (days < 1 || days > 35) {
             throw retentionFault("RetentionPeriod must be 1 to 35 days.");

@@ -3,6 +3,7 @@ package io.strongroom.control.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
@@ -73,6 +74,12 @@ public record SnapshotRecord(
 
     String arn() {
         return "arn:aws:redshift:" + region + ":" + accountId + ":snapshot:" + clusterIdentifier + "/" + identifier;
+    }
+
+    /** Whether the snapshot's keys are under a CEK inside an HSM (its envelope says so). */
+    public boolean encryptedWithHsm() {
+        return envelope != null
+                && VaultEntry.decode(envelopeBytes(), identifier).hsmProtected();
     }
 
     byte[] envelopeBytes() {

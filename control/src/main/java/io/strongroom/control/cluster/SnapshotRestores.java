@@ -72,6 +72,10 @@ final class SnapshotRestores {
     TableRestoreStatus restoreTable(Credential caller, String region, ClusterRequests.RestoreTable q) {
         ClusterEntry e = state.require(caller, region, q.clusterIdentifier());
         SnapshotRecord s = snapshots.requireAvailable(caller, region, q.snapshotIdentifier());
+        if (s.encryptedWithHsm()) {
+            throw RedshiftApiException.unsupported("Restoring a table from a snapshot of an HSM cluster is not"
+                    + " supported yet: restores use KMS keys only.");
+        }
         if (!s.clusterIdentifier().equals(e.rec.identifier())) {
             throw tableRestoreArgument("A table restores only into the cluster its snapshot was taken from ('"
                     + s.clusterIdentifier() + "'), not into '" + e.rec.identifier() + "'. Restore the snapshot into"

@@ -32,13 +32,16 @@ import java.util.zip.CRC32C;
  * <pre>
  *  0  4  magic "SRKV"
  *  4  2  format version (1)
- *  6  1  protection (1 = KMS: the CEK is a KMS data key)
+ *  6  1  protection (1 = KMS: the CEK is a KMS data key; 2 = HSM: the CEK is inside an HSM)
  *  7  1  reserved, 0
  *  8  4  reserved, 0
  * 12     str clusterId, str rootKeyArn, str grantId
  *        u16 context pair count (at most 16), then per pair: str key, str value (sorted by key)
- *        u32 CEK version, blob wrapped CEK (the KMS ciphertext blob)
- *        u32 DEK version, blob wrapped DEK (an envelope under the CEK, bound to cluster, CEK and DEK versions)
+ *        u32 CEK version, blob wrapped CEK (KMS: the KMS ciphertext blob; HSM: the CEK's KMIP unique identifier,
+ *                                          UTF-8, as the CEK itself never leaves the HSM)
+ *        u32 DEK version, blob wrapped DEK (KMS: an envelope under the CEK, bound to cluster, CEK and DEK versions;
+ *                                          HSM: the HSM's AES-GCM result, IV, ciphertext and tag, sealed again
+ *                                          under the internal root key, see HsmClusterKey)
  *        i64 createdAt, epoch milliseconds
  *  end-4 4  CRC32C of every byte before it
  * </pre>
@@ -52,6 +55,8 @@ import java.util.zip.CRC32C;
  * @param dekVersion the DEK version
  * @param wrappedDek the DEK wrapped by the CEK
  * @param createdAt when the entry was made
+ * @param protection {@link #PROTECTION_KMS}, or {@link #PROTECTION_HSM}: then {@code rootKeyArn} is the control
+ *     plane's internal root key, {@code grantId} is empty and {@code wrappedCek} only names the CEK in the HSM
  */
 public record VaultEntry(
         String clusterId,
@@ -62,9 +67,11 @@ public record VaultEntry(
         WrappedKey wrappedCek,
         int dekVersion,
         WrappedKey wrappedDek,
-        Instant createdAt) {
+        Instant createdAt,
+        int protection) {
     public static final int FORMAT_VERSION = 1;
     public static final int PROTECTION_KMS = 1;
+    public static final int PROTECTION_HSM = 2;
     public static final int MAX_STRING_BYTES = 2048;
     public static final int MAX_BLOB_BYTES = 64 * 1024;
     public static final int MAX_CONTEXT_PAIRS = 16;
@@ -80,6 +87,76 @@ public record VaultEntry(
         if (context.pairs().size() > MAX_CONTEXT_PAIRS) {
             throw new IllegalArgumentException("at most " + MAX_CONTEXT_PAIRS + " encryption context pairs");
         }
+        if (protection != PROTECTION_KMS && protection != PROTECTION_HSM) {
+            throw new IllegalArgumentException("unknown protection " + protection);
+        }
+    }
+
+    /** A KMS-protected entry. */
+    public VaultEntry(
+            String clusterId,
+            String rootKeyArn,
+            String grantId,
+            EncryptionContext context,
+            int cekVersion,
+            WrappedKey wrappedCek,
+            int dekVersion,
+            WrappedKey wrappedDek,
+            Instant createdAt) {
+        this(
+                clusterId,
+                rootKeyArn,
+                grantId,
+                context,
+                cekVersion,
+                wrappedCek,
+                dekVersion,
+                wrappedDek,
+                createdAt,
+                PROTECTION_KMS);
+    }
+
+    /**
+     * An HSM-protected entry: the CEK is the HSM key {@code cekUid}; {@code wrappedDek} is sealed under {@code
+     * internalRootArn}.
+     */
+    public static VaultEntry hsm(
+            String clusterId,
+            String internalRootArn,
+            EncryptionContext context,
+            int cekVersion,
+            String cekUid,
+            int dekVersion,
+            WrappedKey wrappedDek,
+            Instant createdAt) {
+        return new VaultEntry(
+                clusterId,
+                internalRootArn,
+                "",
+                context,
+                cekVersion,
+                hsmCekReference(internalRootArn, cekUid.getBytes(StandardCharsets.UTF_8)),
+                dekVersion,
+                wrappedDek,
+                createdAt,
+                PROTECTION_HSM);
+    }
+
+    private static WrappedKey hsmCekReference(String internalRootArn, byte[] uid) {
+        return new WrappedKey(new KeyInfo(KeyTier.ROOT, internalRootArn, 0), uid);
+    }
+
+    /** Whether the CEK is inside an HSM. */
+    public boolean hsmProtected() {
+        return protection == PROTECTION_HSM;
+    }
+
+    /** The CEK's KMIP unique identifier in its HSM partition; only for an HSM-protected entry. */
+    public String hsmCekUid() {
+        if (!hsmProtected()) {
+            throw new IllegalStateException("not an HSM-protected entry");
+        }
+        return new String(wrappedCek.ciphertext(), StandardCharsets.UTF_8);
     }
 
     /** The CEK's identity: tier CLUSTER, id {@code <clusterId>/cek}. */
@@ -103,7 +180,7 @@ public record VaultEntry(
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
             out.writeShort(FORMAT_VERSION);
-            out.writeByte(PROTECTION_KMS);
+            out.writeByte(protection);
             out.writeByte(0);
             out.writeInt(0);
             str(out, clusterId);
@@ -158,7 +235,7 @@ public record VaultEntry(
                                 + FORMAT_VERSION + ". Run a newer Strongroom");
             }
             int protection = Byte.toUnsignedInt(b.get());
-            if (protection != PROTECTION_KMS) {
+            if (protection != PROTECTION_KMS && protection != PROTECTION_HSM) {
                 throw new StrongroomException(
                         ErrorCode.UNSUPPORTED_FORMAT,
                         "key vault entry " + place + " uses protection " + protection
@@ -192,16 +269,22 @@ public record VaultEntry(
             if (cekVersion < 0 || dekVersion < 0 || clusterId.isEmpty() || rootKeyArn.isEmpty()) {
                 throw damaged(place, "empty identifiers or negative key versions");
             }
+            if (protection == PROTECTION_HSM && !grantId.isEmpty()) {
+                throw damaged(place, "an HSM-protected entry names a KMS grant");
+            }
             return new VaultEntry(
                     clusterId,
                     rootKeyArn,
                     grantId,
                     new EncryptionContext(ctx),
                     cekVersion,
-                    new WrappedKey(new KeyInfo(KeyTier.ROOT, rootKeyArn, 0), cek),
+                    protection == PROTECTION_HSM
+                            ? hsmCekReference(rootKeyArn, cek)
+                            : new WrappedKey(new KeyInfo(KeyTier.ROOT, rootKeyArn, 0), cek),
                     dekVersion,
                     new WrappedKey(cekInfo(clusterId, cekVersion), dek),
-                    createdAt);
+                    createdAt,
+                    protection);
         } catch (BufferUnderflowException e) {
             throw damaged(place, "truncated");
         }
@@ -261,7 +344,8 @@ public record VaultEntry(
 
     @Override
     public String toString() {
-        return "VaultEntry[" + clusterId + ", root " + rootKeyArn + ", grant " + grantId + ", context "
-                + context.pairs() + "]";
+        return "VaultEntry[" + clusterId
+                + (hsmProtected() ? ", HSM key " + hsmCekUid() + ", internal root " : ", root ") + rootKeyArn
+                + ", grant " + grantId + ", context " + context.pairs() + "]";
     }
 }

@@ -58,6 +58,69 @@ class VaultEntryTest {
         assertThat(VaultEntry.decode(golden(), "golden")).isEqualTo(sample());
     }
 
+    static final String INTERNAL = "arn:aws:kms:us-east-1:999988887777:key/0000aaaa-11bb-22cc-33dd-444455556666";
+    static final String HSM_KEY = "6f1c1a56-3c1e-4c4e-9a59-2b7e5f0e4d11";
+
+    /** A fixed HSM-protected entry: the golden file {@code keyvault/v1-hsm-entry.vault} is its encoding. */
+    static VaultEntry hsmSample() {
+        byte[] dek = new byte[120];
+        for (int i = 0; i < dek.length; i++) {
+            dek[i] = (byte) (7 * i);
+        }
+        return VaultEntry.hsm(
+                "c-0123456789abcdef0123",
+                INTERNAL,
+                EncryptionContext.of(Map.of(
+                        "aws:redshift:arn", "arn:aws:redshift:us-east-1:111122223333:cluster:dw-hsm",
+                        "aws:redshift:createtime", "20261206T1200Z")),
+                2,
+                HSM_KEY,
+                3,
+                new WrappedKey(VaultEntry.cekInfo("c-0123456789abcdef0123", 2), dek),
+                Instant.parse("2026-12-06T12:00:30Z"));
+    }
+
+    @Test
+    void hsmEntry_matchesItsGoldenFile_andNamesTheCekOnlyByItsKmipIdentifier() throws IOException {
+        byte[] golden;
+        try (InputStream in = VaultEntryTest.class.getResourceAsStream("/keyvault/v1-hsm-entry.vault")) {
+            assertThat(in).as("golden file keyvault/v1-hsm-entry.vault").isNotNull();
+            golden = in.readAllBytes();
+        }
+        assertThat(hsmSample().encode()).isEqualTo(golden);
+        VaultEntry e = VaultEntry.decode(golden, "golden");
+        assertThat(e).isEqualTo(hsmSample());
+        assertThat(e.hsmProtected()).isTrue();
+        assertThat(e.protection()).isEqualTo(VaultEntry.PROTECTION_HSM);
+        assertThat(e.hsmCekUid()).isEqualTo(HSM_KEY);
+        assertThat(e.grantId()).isEmpty();
+        assertThat(e.rootKeyArn()).isEqualTo(INTERNAL);
+        assertThat(golden[6]).isEqualTo((byte) 2);
+        assertThat(sample().hsmProtected()).isFalse();
+        assertThatThrownBy(() -> sample().hsmCekUid()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void hsmEntryNamingAGrant_isDamaged() {
+        VaultEntry h = hsmSample();
+        byte[] bad = new VaultEntry(
+                        h.clusterId(),
+                        h.rootKeyArn(),
+                        "grant-1",
+                        h.context(),
+                        h.cekVersion(),
+                        h.wrappedCek(),
+                        h.dekVersion(),
+                        h.wrappedDek(),
+                        h.createdAt(),
+                        VaultEntry.PROTECTION_HSM)
+                .encode();
+        assertThatThrownBy(() -> VaultEntry.decode(bad, "f"))
+                .isInstanceOfSatisfying(
+                        StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE))
+                .hasMessageContaining("names a KMS grant");
+    }
+
     @Test
     void everyFlippedByte_isAnIntegrityFailureOrUnsupportedFormat_neverAnotherEntry() throws IOException {
         byte[] g = golden();

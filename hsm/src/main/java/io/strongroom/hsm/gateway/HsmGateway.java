@@ -1,0 +1,514 @@
+package io.strongroom.hsm.gateway;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.kmip.KmipCodec;
+import io.strongroom.hsm.kmip.ProtocolVersion;
+import io.strongroom.hsm.kmip.RequestMessage;
+import io.strongroom.hsm.kmip.ResponseMessage;
+import io.strongroom.hsm.kmip.ResultReason;
+import io.strongroom.hsm.ttlv.TtlvCodec;
+import io.strongroom.hsm.ttlv.TtlvDump;
+import io.strongroom.hsm.ttlv.TtlvException;
+import io.strongroom.hsm.ttlv.TtlvReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code strongroom hsm}: a KMIP server (1.2–1.4 and 2.0 requests) over mutual TLS, fronting PKCS#11 tokens.
+ *
+ * <p>How this works. The gateway directory holds the server key and certificate ({@code server.p12}, made on
+ * first start, EC P-256, SAN localhost and 127.0.0.1, EKU serverAuth, mode 0600), the {@link Registry} (partitions,
+ * registered client certificates, assignments) and one directory per partition with its lock and {@link
+ * ObjectStore}. A TLS handshake succeeds only for a client certificate registered exactly; the registry is read
+ * again whenever it changes, so registering or revoking a client takes effect at the next handshake and the next
+ * request. Each request names its partition in the Username of its credential and logs in with the Password; the
+ * client must be assigned to that partition. {@link RequestProcessor} answers; a message that does not decode is
+ * answered Invalid Message with a Result Message naming the tag, and logged as a redacted dump.
+ *
+ * <p>Rejected: one provider for all tokens (SunPKCS11 binds a provider to one slot); keeping KMIP metadata on the
+ * token as CKA_ID or vendor attributes (not portable across PKCS#11 libraries; the UUID label is).
+ *
+ * <p>Thread-safe. One accept thread; one virtual thread per connection; requests on one partition run one at a
+ * time.
+ */
+public final class HsmGateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HsmGateway.class.getName());
+
+    public static final int DEFAULT_PORT = 5696;
+    public static final Path DEFAULT_LIBRARY = Paths.get("/usr/lib/softhsm/libsofthsm2.so");
+    static final String SERVER_KEYSTORE = "server.p12";
+    private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
+    private static final int MAX_CONNECTIONS = 256;
+    private static final char[] NO_PASSWORD = new char[0];
+
+    private final Path dir;
+    private final Path library;
+    private final X509Certificate certificate;
+    private final SSLServerSocket listener;
+    private final Registry.Cached registry;
+    private final RequestProcessor processor;
+    private final Map<String, Partition> open = new HashMap<>();
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private HsmGateway(Path dir, Path library, X509Certificate certificate, SSLServerSocket listener) {
+        this.dir = dir;
+        this.library = library;
+        this.certificate = certificate;
+        this.listener = listener;
+        this.registry = new Registry.Cached(dir);
+        this.processor = new RequestProcessor(this::partition, InstantSource.system());
+        this.acceptor =
+                Thread.ofPlatform().name("strongroom-hsm-accept").daemon().unstarted(this::acceptLoop);
+    }
+
+    /**
+     * Starts serving on {@code bind}:{@code port} (0 picks a free port) with PKCS#11 library {@code library}.
+     * Creates the directory and the server certificate on first start.
+     */
+    public static HsmGateway start(Path dir, String bind, int port, Path library) {
+        Identity id = Identity.loadOrCreate(dir);
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(id.keyStore, NO_PASSWORD);
+            Registry.Cached reg = new Registry.Cached(dir);
+            ctx.init(
+                    kmf.getKeyManagers(),
+                    new X509ExtendedTrustManager[] {new RegisteredClients(reg)},
+                    new SecureRandom());
+            SSLServerSocket s = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(bind), port), 64);
+            s.setNeedClientAuth(true);
+            s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            Set<String> suites = new LinkedHashSet<>(Arrays.asList(s.getEnabledCipherSuites()));
+            for (String extra :
+                    List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384")) {
+                if (Arrays.asList(s.getSupportedCipherSuites()).contains(extra)) {
+                    suites.add(extra);
+                }
+            }
+            s.setEnabledCipherSuites(suites.toArray(new String[0]));
+            HsmGateway g = new HsmGateway(dir, library, id.certificate, s);
+            g.acceptor.start();
+            LOG.log(
+                    Level.INFO,
+                    "strongroom hsm serving KMIP on " + bind + ":" + g.port() + " (PKCS#11 " + library
+                            + "), server certificate sha256:" + ClientCertificates.fingerprint(id.certificate));
+            return g;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new StrongroomException(
+                    ErrorCode.IO_ERROR, "cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** The server certificate: its PEM is what users give CreateHsmConfiguration (HsmServerPublicCertificate). */
+    public X509Certificate serverCertificate() {
+        return certificate;
+    }
+
+    /** The server certificate of gateway directory {@code dir}, made on first use. */
+    public static X509Certificate serverCertificate(Path dir) {
+        return Identity.loadOrCreate(dir).certificate;
+    }
+
+    // ---------------------------------------------------------------- management (usable while a gateway runs)
+
+    /**
+     * Creates partition {@code label}: initialises a free token of {@code library} with that label, user PIN
+     * {@code pin} and a random security officer PIN that is not kept, then records it. With {@code existing}, the
+     * token must exist already (made with the vendor's tools) and is only recorded. A gateway already running in
+     * another process sees a new SoftHSM2 token only after a restart; {@link #createPartition(String, String)} on a
+     * running gateway does not need one.
+     */
+    public static void createPartition(Path dir, Path library, String label, String pin, boolean existing) {
+        Registry.requireLabel(label);
+        if (Registry.load(dir).partitions().contains(label)) {
+            throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "partition " + label + " exists already");
+        }
+        if (pin.length() < 4 || pin.length() > 255) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT, "the partition password must be 4 to 255 characters");
+        }
+        Pkcs11Slots slots = Pkcs11Slots.of(library);
+        if (existing) {
+            if (slots.slotOf(label) == null) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_FOUND, "no token labelled " + label + " in " + library + "; create it first");
+            }
+        } else {
+            byte[] r = new byte[12];
+            new SecureRandom().nextBytes(r);
+            char[] so = HexFormat.of().formatHex(r).toCharArray();
+            try {
+                slots.initToken(label, so, pin.toCharArray());
+            } finally {
+                Arrays.fill(so, '0');
+            }
+        }
+        Registry.update(dir, reg -> reg.withPartition(label));
+    }
+
+    /** {@link #createPartition(Path, Path, String, String, boolean)} in this gateway's process. */
+    public void createPartition(String label, String pin) {
+        createPartition(dir, library, label, pin, false);
+    }
+
+    /** Registers client certificate {@code cert} as {@code name} (no partition yet). */
+    public static void registerClient(Path dir, String name, X509Certificate cert) {
+        Registry.update(dir, reg -> reg.withClient(name, cert));
+    }
+
+    /** Lets client {@code name} use partition {@code label}. */
+    public static void assignClient(Path dir, String name, String label) {
+        Registry.update(dir, reg -> reg.withAssignment(name, label));
+    }
+
+    /** Withdraws client {@code name} from partition {@code label}, or, when {@code label} is null, entirely. */
+    public static void revokeClient(Path dir, String name, @Nullable String label) {
+        Registry.update(dir, reg -> reg.withoutClient(name, label));
+    }
+
+    /** Partition labels, in creation order. */
+    public static List<String> partitions(Path dir) {
+        return Registry.load(dir).partitions();
+    }
+
+    /** One line per registered client: name, SHA-256 fingerprint, subject, partitions. */
+    public static List<String> clients(Path dir) {
+        Registry reg = Registry.load(dir);
+        return reg.clients().keySet().stream().sorted().map(reg::describeClient).toList();
+    }
+
+    /**
+     * Writes a SoftHSM2 configuration at {@code confFile} (the file SOFTHSM2_CONF names) with its token directory
+     * {@code tokens/} beside it, unless the file exists. SoftHSM2 reads it when the library is first loaded in the
+     * process, so call this before the first gateway starts: the embedded gateway and tests do.
+     */
+    public static void writeSoftHsmConfig(Path confFile) {
+        Path conf = confFile.toAbsolutePath();
+        if (Files.exists(conf)) {
+            return;
+        }
+        Path tokens = conf.resolveSibling("tokens");
+        try {
+            Files.createDirectories(tokens);
+            DurableFiles.write(
+                    conf,
+                    ("directories.tokendir = " + tokens + "\n"
+                                    + "objectstore.backend = file\n"
+                                    + "log.level = ERROR\n"
+                                    + "slots.removable = false\n"
+                                    + "slots.mechanisms = ALL\n"
+                                    + "library.reset_on_fork = false\n")
+                            .getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + conf + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- serving
+
+    private Partition partition(String label) {
+        synchronized (open) {
+            Partition p = open.get(label);
+            if (p != null) {
+                return p;
+            }
+            try {
+                p = Partition.open(dir, label, library);
+            } catch (StrongroomException e) {
+                LOG.log(Level.WARNING, "cannot open partition " + label + ": " + e.getMessage());
+                throw new KmipFailure(
+                        ResultReason.GENERAL_FAILURE, StrongroomException.forClient(String.valueOf(e.getMessage())));
+            }
+            open.put(label, p);
+            return p;
+        }
+    }
+
+    /** Token aliases of an open partition, for tests. */
+    List<String> tokenAliases(String label) {
+        return partition(label).tokenAliases();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket s = listener.accept();
+                if (!slots.tryAcquire()) {
+                    LOG.log(Level.WARNING, "more than " + MAX_CONNECTIONS + " connections; refusing one");
+                    s.close();
+                    continue;
+                }
+                connections.add(s);
+                Thread.ofVirtual().name("strongroom-hsm-conn").start(() -> {
+                    try {
+                        serve((SSLSocket) s);
+                    } finally {
+                        connections.remove(s);
+                        slots.release();
+                    }
+                });
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "accept failed on port " + port() + ": " + e);
+                }
+            }
+        }
+    }
+
+    private void serve(SSLSocket s) {
+        String peer = String.valueOf(s.getRemoteSocketAddress());
+        try (s) {
+            s.setSoTimeout((int) IDLE_TIMEOUT.toMillis());
+            s.startHandshake();
+            Certificate[] chain = s.getSession().getPeerCertificates();
+            X509Certificate cert = (X509Certificate) chain[0];
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            TtlvReader reader = new TtlvReader(in, TtlvCodec.MAX_MESSAGE_BYTES);
+            while (!closed) {
+                byte[] bytes;
+                try {
+                    bytes = reader.next();
+                } catch (TtlvException e) {
+                    // The stream is out of step after a refused header: answer, then hang up.
+                    LOG.log(Level.WARNING, "refused a message from " + peer + ": " + e.getMessage());
+                    TtlvReader.write(out, invalid(null, String.valueOf(e.getMessage())));
+                    return;
+                }
+                if (bytes == null) {
+                    return;
+                }
+                TtlvReader.write(out, answer(bytes, cert, peer));
+            }
+        } catch (SocketException e) {
+            LOG.log(Level.DEBUG, "connection from " + peer + " ended: " + e.getMessage());
+        } catch (IOException e) {
+            LOG.log(Level.INFO, "connection from " + peer + " failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "connection from " + peer + " failed", e);
+        }
+    }
+
+    /** The encoded answer to one request's bytes from the client presenting {@code cert}. */
+    private byte[] answer(byte[] bytes, X509Certificate cert, String peer) {
+        RequestMessage m;
+        try {
+            m = KmipCodec.decodeRequest(bytes);
+        } catch (TtlvException e) {
+            LOG.log(
+                    Level.WARNING,
+                    "malformed KMIP request from " + peer + ": " + e.getMessage() + "\n" + TtlvDump.redacted(bytes));
+            return invalid(KmipCodec.peekVersion(bytes), String.valueOf(e.getMessage()));
+        }
+        Registry reg = registry.get();
+        String client = reg.clientOf(cert);
+        ResponseMessage r;
+        if (client == null) {
+            List<ResponseMessage.Item> items = new ArrayList<>();
+            for (RequestMessage.Item i : m.items()) {
+                items.add(ResponseMessage.Item.failure(
+                        i.operationCode(),
+                        i.batchItemId(),
+                        ResultReason.AUTHENTICATION_NOT_SUCCESSFUL,
+                        "this client certificate is no longer registered"));
+            }
+            r = new ResponseMessage(
+                    answerVersion(m.version()), InstantSource.system().instant().getEpochSecond(), items);
+        } else {
+            r = processor.process(m, client, label -> reg.partitions().contains(label) && reg.assigned(client, label));
+        }
+        try {
+            return KmipCodec.encodeResponse(r);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "cannot encode the answer to " + peer, e);
+            return invalid(m.version(), "the server could not encode its answer; see the gateway log");
+        }
+    }
+
+    private static ProtocolVersion answerVersion(@Nullable ProtocolVersion v) {
+        if (v == null || v.major() < 1) {
+            return ProtocolVersion.V1_0;
+        }
+        return v.major() >= 2 ? ProtocolVersion.V2_0 : v;
+    }
+
+    private static byte[] invalid(@Nullable ProtocolVersion v, String message) {
+        return KmipCodec.encodeResponse(new ResponseMessage(
+                answerVersion(v),
+                InstantSource.system().instant().getEpochSecond(),
+                List.of(ResponseMessage.Item.failure(-1, null, ResultReason.INVALID_MESSAGE, message))));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing the listener", e);
+        }
+        for (Socket s : connections) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing a connection", e);
+            }
+        }
+        try {
+            acceptor.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (open) {
+            for (Partition p : open.values()) {
+                p.close();
+            }
+            open.clear();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HsmGateway[" + dir + ", port " + port() + "]";
+    }
+
+    /** Accepts exactly the registered client certificates, read from the registry at each handshake. */
+    private static final class RegisteredClients extends X509ExtendedTrustManager {
+        private final Registry.Cached registry;
+
+        RegisteredClients(Registry.Cached registry) {
+            this.registry = registry;
+        }
+
+        private void check(X509Certificate[] chain) throws CertificateException {
+            if (chain.length == 0 || registry.get().clientOf(chain[0]) == null) {
+                throw new CertificateException("client certificate "
+                        + (chain.length == 0 ? "missing" : "sha256:" + ClientCertificates.fingerprint(chain[0]))
+                        + " is not registered; register it with `strongroom hsm client register`");
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, @Nullable Socket socket)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, @Nullable SSLEngine engine)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the gateway trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, @Nullable Socket socket)
+                throws CertificateException {
+            throw new CertificateException("the gateway trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, @Nullable SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("the gateway trusts no servers");
+        }
+
+        /** Empty: naming the registered clients to anyone who connects would list them. */
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    /** The server's key and certificate in {@code server.p12} (no password, mode 0600), made on first use. */
+    private record Identity(KeyStore keyStore, X509Certificate certificate) {
+        static synchronized Identity loadOrCreate(Path dir) {
+            Path file = dir.resolve(SERVER_KEYSTORE);
+            try {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                if (Files.exists(file)) {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        ks.load(in, NO_PASSWORD);
+                    }
+                    if (!(ks.getCertificate("server") instanceof X509Certificate cert)) {
+                        throw new StrongroomException(
+                                ErrorCode.INTEGRITY_FAILURE,
+                                file + " holds no server certificate; move it away to make"
+                                        + " a new one (clients must then be given the new certificate)");
+                    }
+                    return new Identity(ks, cert);
+                }
+                ClientCertificates.Issued issued = ClientCertificates.generateServer(
+                        "Strongroom HSM gateway", Duration.ofDays(3650), List.of("localhost", "127.0.0.1"));
+                ks.load(null, null);
+                PrivateKey key = issued.privateKey();
+                ks.setKeyEntry("server", key, NO_PASSWORD, new Certificate[] {issued.certificate()});
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                ks.store(bytes, NO_PASSWORD);
+                DurableFiles.write(file, bytes.toByteArray());
+                return new Identity(ks, issued.certificate());
+            } catch (GeneralSecurityException | IOException e) {
+                throw new StrongroomException(
+                        ErrorCode.IO_ERROR, "cannot load or create the gateway's server key " + file + ": " + e, e);
+            }
+        }
+    }
+}
