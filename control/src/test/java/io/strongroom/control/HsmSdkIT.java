@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.client.PyKmipServer;
 import io.strongroom.hsm.gateway.HsmGateway;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -342,6 +343,55 @@ class HsmSdkIT {
         waitFor(() -> rs.describeClusters().clusters().stream()
                 .noneMatch(x -> x.clusterIdentifier().equals("hsm1")));
         rs.deleteHsmConfiguration(r -> r.hsmConfigurationIdentifier("flow-a"));
+    }
+
+    /**
+     * The same cluster flow against an HSM nobody on this project wrote: PyKMIP's KMIP server (Debian's
+     * python3-pykmip), with the cluster's client certificate registered the way PyKMIP takes one (in its CA bundle).
+     */
+    @Test
+    void hsmCluster_againstPyKmipsServer_createRebootRotateDelete() throws Exception {
+        HsmClientCertificate cert = rs.createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier("py-cert"))
+                .hsmClientCertificate();
+        try (PyKmipServer py = PyKmipServer.start(
+                List.of(ClientCertificates.parseCertificatePem(cert.hsmClientCertificatePublicKey())))) {
+            rs.createHsmConfiguration(r -> r.hsmConfigurationIdentifier("py-config")
+                    .description("PyKMIP")
+                    .hsmIpAddress("127.0.0.1:" + py.port)
+                    .hsmPartitionName("pykmip")
+                    .hsmPartitionPassword("unused-by-pykmip")
+                    .hsmServerPublicCertificate(ClientCertificates.toPem(py.serverCertificate)));
+            rs.createCluster(r -> r.clusterIdentifier("hsm-py")
+                    .nodeType("ds2.xlarge")
+                    .masterUsername("admin1")
+                    .masterUserPassword("Passw0rdX")
+                    .hsmClientCertificateIdentifier("py-cert")
+                    .hsmConfigurationIdentifier("py-config"));
+            waitFor(() -> !cluster("hsm-py").clusterStatus().equals("creating"));
+            assertThat(cluster("hsm-py").clusterStatus())
+                    .as("events: %s; PyKMIP log: %s", eventMessages("hsm-py"), py.log())
+                    .isEqualTo("available");
+            ControlFixture.writeTable(
+                    f.control
+                            .running(f.admin.accountId(), "us-east-1", "hsm-py")
+                            .orElseThrow()
+                            .store(),
+                    "t",
+                    3_000);
+            rs.rebootCluster(r -> r.clusterIdentifier("hsm-py"));
+            waitFor(() -> cluster("hsm-py").clusterStatus().equals("available"));
+            assertThat(rows("hsm-py")).isEqualTo(3_000);
+            rs.rotateEncryptionKey(r -> r.clusterIdentifier("hsm-py"));
+            waitFor(() -> cluster("hsm-py").clusterStatus().equals("available"));
+            assertThat(eventIds("hsm-py")).contains("REDSHIFT-EVENT-3622").doesNotContain("REDSHIFT-EVENT-3605");
+            rs.rebootCluster(r -> r.clusterIdentifier("hsm-py"));
+            waitFor(() -> cluster("hsm-py").clusterStatus().equals("available"));
+            assertThat(rows("hsm-py")).isEqualTo(3_000);
+            assertThat(py.log()).contains("Encrypt").contains("Decrypt");
+            rs.deleteCluster(r -> r.clusterIdentifier("hsm-py").skipFinalClusterSnapshot(true));
+            waitFor(() -> rs.describeClusters().clusters().stream()
+                    .noneMatch(x -> x.clusterIdentifier().equals("hsm-py")));
+        }
     }
 
     /** SoftHSM2 for this JVM: surefire points SOFTHSM2_CONF at target/softhsm (control/pom.xml). */

@@ -22,12 +22,12 @@ import java.util.concurrent.TimeUnit;
  * registered client certificates appended to {@code ca_path}. A fresh port each run; stopping kills the
  * policy-monitor child first, then the server.
  */
-final class PyKmipServer implements AutoCloseable {
-    static final Path BINARY = Paths.get("/usr/bin/pykmip-server");
+public final class PyKmipServer implements AutoCloseable {
+    public static final Path BINARY = Paths.get("/usr/bin/pykmip-server");
 
-    final Path dir;
-    final int port;
-    final X509Certificate serverCertificate;
+    public final Path dir;
+    public final int port;
+    public final X509Certificate serverCertificate;
     private final Process process;
 
     private PyKmipServer(Path dir, int port, X509Certificate serverCertificate, Process process) {
@@ -38,7 +38,7 @@ final class PyKmipServer implements AutoCloseable {
     }
 
     /** Starts a server that accepts the given self-signed client certificates. */
-    static PyKmipServer start(List<X509Certificate> registeredClients) throws Exception {
+    public static PyKmipServer start(List<X509Certificate> registeredClients) throws Exception {
         assertThat(BINARY)
                 .as("PyKMIP's server is needed: apt-get install -y python3-pykmip")
                 .exists();
@@ -96,7 +96,7 @@ final class PyKmipServer implements AutoCloseable {
         throw new IllegalStateException("pykmip-server did not listen on " + port + " within 30 s; see " + dir);
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         Path log = dir.resolve("server.log");
         return Files.exists(log) ? Files.readString(log) : "";
     }
