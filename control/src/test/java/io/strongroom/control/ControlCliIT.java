@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.Store;
@@ -627,5 +629,116 @@ class ControlCliIT {
                                 .store(),
                         "a"))
                 .containsExactly(before);
+    }
+
+    /**
+     * HSM mode with the AWS CLI: a client certificate, registered on a partition of the HSM gateway; a configuration;
+     * an encrypted ds2 cluster whose key is created in the partition; HsmStatus; the node-type rule; in-use refusals.
+     */
+    @Test
+    void hsmMode_withTheAwsCli() throws Exception {
+        Path gatewayDir = Files.createTempDirectory(f.dir, "cli-hsm");
+        try (HsmGateway gateway = HsmGateway.start(gatewayDir, "127.0.0.1", 0, TestSoftHsm.library())) {
+            gateway.createPartition("cli-part", "cli-part-pin");
+            String pem = aws(
+                            "redshift",
+                            "create-hsm-client-certificate",
+                            "--hsm-client-certificate-identifier",
+                            "cli-cert")
+                    .ok()
+                    .json()
+                    .path("HsmClientCertificate")
+                    .path("HsmClientCertificatePublicKey")
+                    .asText();
+            assertThat(pem).startsWith("-----BEGIN CERTIFICATE-----");
+            HsmGateway.registerClient(gatewayDir, "cli-cert", ClientCertificates.parseCertificatePem(pem));
+            HsmGateway.assignClient(gatewayDir, "cli-cert", "cli-part");
+            JsonNode config = aws(
+                            "redshift",
+                            "create-hsm-configuration",
+                            "--hsm-configuration-identifier",
+                            "cli-hsm",
+                            "--description",
+                            "gateway",
+                            "--hsm-ip-address",
+                            "127.0.0.1:" + gateway.port(),
+                            "--hsm-partition-name",
+                            "cli-part",
+                            "--hsm-partition-password",
+                            "cli-part-pin",
+                            "--hsm-server-public-certificate",
+                            ClientCertificates.toPem(gateway.serverCertificate()))
+                    .ok()
+                    .json();
+            assertThat(config.toString()).doesNotContain("cli-part-pin").doesNotContain("CERTIFICATE");
+            aws(
+                            "redshift",
+                            "create-cluster",
+                            "--cluster-identifier",
+                            "cli-hsm-ra3",
+                            "--node-type",
+                            "ra3.xlplus",
+                            "--number-of-nodes",
+                            "2",
+                            "--master-username",
+                            "admin",
+                            "--master-user-password",
+                            "Passw0rdX",
+                            "--hsm-client-certificate-identifier",
+                            "cli-cert",
+                            "--hsm-configuration-identifier",
+                            "cli-hsm")
+                    .failsWith("InvalidParameterValue");
+            aws(
+                            "redshift",
+                            "create-cluster",
+                            "--cluster-identifier",
+                            "cli-hsm1",
+                            "--node-type",
+                            "ds2.xlarge",
+                            "--master-username",
+                            "admin",
+                            "--master-user-password",
+                            "Passw0rdX",
+                            "--hsm-client-certificate-identifier",
+                            "cli-cert",
+                            "--hsm-configuration-identifier",
+                            "cli-hsm")
+                    .ok();
+            aws("redshift", "wait", "cluster-available", "--cluster-identifier", "cli-hsm1")
+                    .ok();
+            JsonNode c = aws("redshift", "describe-clusters", "--cluster-identifier", "cli-hsm1")
+                    .ok()
+                    .json()
+                    .path("Clusters")
+                    .get(0);
+            assertThat(c.path("Encrypted").asBoolean()).isTrue();
+            assertThat(c.has("KmsKeyId")).isFalse();
+            assertThat(c.path("HsmStatus").path("HsmConfigurationIdentifier").asText())
+                    .isEqualTo("cli-hsm");
+            assertThat(c.path("HsmStatus").path("Status").asText()).isEqualTo("active");
+            assertThat(aws("redshift", "describe-hsm-configurations")
+                            .ok()
+                            .json()
+                            .path("HsmConfigurations")
+                            .get(0)
+                            .path("HsmPartitionName")
+                            .asText())
+                    .isEqualTo("cli-part");
+            aws("redshift", "delete-hsm-client-certificate", "--hsm-client-certificate-identifier", "cli-cert")
+                    .failsWith("InvalidHsmClientCertificateStateFault");
+            aws("redshift", "reboot-cluster", "--cluster-identifier", "cli-hsm1")
+                    .ok();
+            aws("redshift", "wait", "cluster-available", "--cluster-identifier", "cli-hsm1")
+                    .ok();
+            aws("redshift", "delete-cluster", "--cluster-identifier", "cli-hsm1", "--skip-final-cluster-snapshot")
+                    .ok();
+            aws("redshift", "wait", "cluster-deleted", "--cluster-identifier", "cli-hsm1")
+                    .ok();
+            aws("redshift", "delete-hsm-configuration", "--hsm-configuration-identifier", "cli-hsm")
+                    .ok();
+            aws("redshift", "delete-hsm-client-certificate", "--hsm-client-certificate-identifier", "cli-cert")
+                    .ok();
+        }
     }
 }

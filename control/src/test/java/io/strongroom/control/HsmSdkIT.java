@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.client.PyKmipServer;
 import io.strongroom.hsm.gateway.HsmGateway;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -46,7 +44,7 @@ class HsmSdkIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path library = SoftHsm.library();
+        Path library = TestSoftHsm.library();
         f = new ControlFixture();
         rs = f.redshift(f.admin);
         gatewayDir = Files.createTempDirectory(f.dir, "hsm-gateway");
@@ -302,7 +300,7 @@ class HsmSdkIT {
         waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
         assertThat(cluster("hsm1").clusterStatus()).isEqualTo("inaccessible-encryption-credentials");
         assertThat(eventIds("hsm1")).contains("REDSHIFT-EVENT-1504");
-        gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, SoftHsm.library());
+        gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, TestSoftHsm.library());
         rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
         waitFor(() -> cluster("hsm1").clusterStatus().equals("available"));
         assertThat(rows("hsm1")).isEqualTo(5_000);
@@ -391,34 +389,6 @@ class HsmSdkIT {
             rs.deleteCluster(r -> r.clusterIdentifier("hsm-py").skipFinalClusterSnapshot(true));
             waitFor(() -> rs.describeClusters().clusters().stream()
                     .noneMatch(x -> x.clusterIdentifier().equals("hsm-py")));
-        }
-    }
-
-    /** SoftHSM2 for this JVM: surefire points SOFTHSM2_CONF at target/softhsm (control/pom.xml). */
-    static final class SoftHsm {
-        private static boolean ready;
-
-        static synchronized Path library() throws IOException {
-            if (!ready) {
-                String conf = System.getenv("SOFTHSM2_CONF");
-                assertThat(conf)
-                        .as("SOFTHSM2_CONF must be set for the test JVM (control/pom.xml sets it)")
-                        .isNotBlank();
-                // A fresh token directory per run: tokens of an earlier run would clash by label.
-                Path confFile = Path.of(conf).toAbsolutePath();
-                Path tokens = confFile.resolveSibling("tokens");
-                if (Files.exists(tokens)) {
-                    try (Stream<Path> all = Files.walk(tokens)) {
-                        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                            Files.delete(p);
-                        }
-                    }
-                }
-                Files.deleteIfExists(confFile);
-                HsmGateway.writeSoftHsmConfig(confFile);
-                ready = true;
-            }
-            return HsmGateway.DEFAULT_LIBRARY;
         }
     }
 }
