@@ -296,6 +296,14 @@ class HsmSdkIT {
 
         // The HSM goes down: a reboot cannot load the keys (event 1504); once it is back, a reboot serves again.
         gateway.close();
+        // The monitor notices at once (event 1504) while the cluster keeps serving on the keys it holds.
+        assertThat(f.control.clusters().checkHsms()).isEqualTo(1);
+        assertThat(f.control.clusters().checkHsms()).isEqualTo(1);
+        assertThat(eventIds("hsm1").stream().filter("REDSHIFT-EVENT-1504"::equals))
+                .as("one event per outage")
+                .hasSize(1);
+        assertThat(cluster("hsm1").clusterStatus()).isEqualTo("available");
+        assertThat(rows("hsm1")).isEqualTo(5_000);
         rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
         waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
         assertThat(cluster("hsm1").clusterStatus()).isEqualTo("inaccessible-encryption-credentials");
@@ -304,6 +312,8 @@ class HsmSdkIT {
         rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
         waitFor(() -> cluster("hsm1").clusterStatus().equals("available"));
         assertThat(rows("hsm1")).isEqualTo(5_000);
+        assertThat(f.control.clusters().checkHsms()).isZero();
+        assertThat(eventIds("hsm1")).contains("REDSHIFT-EVENT-1509");
 
         // A switch to a partition without the key: only connectivity is checked, the reboot says the key is
         // missing (event 1506); switching back brings it up again.

@@ -21,8 +21,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -186,18 +189,17 @@ public final class Main {
                 HsmGateway.start(dir, "127.0.0.1", port("STRONGROOM_HSM_PORT", 5696), HsmGateway.DEFAULT_LIBRARY);
         Path pinFile = dir.resolve(EMBEDDED_PARTITION + ".password");
         if (!HsmGateway.partitions(dir).contains(EMBEDDED_PARTITION)) {
-            byte[] r = new byte[12];
-            new java.security.SecureRandom().nextBytes(r);
-            String pin = java.util.HexFormat.of().formatHex(r);
-            Files.writeString(
-                    pinFile,
-                    pin + "\n",
-                    StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE);
-            Files.setPosixFilePermissions(
-                    pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            g.createPartition(EMBEDDED_PARTITION, pin);
+            // Made 0600 from the start; a file left by a start that stopped before the partition existed is reused.
+            if (!Files.exists(pinFile)) {
+                byte[] r = new byte[12];
+                new SecureRandom().nextBytes(r);
+                Files.createFile(
+                        pinFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(pinFile, HexFormat.of().formatHex(r) + "\n", StandardCharsets.UTF_8);
+            }
+            g.createPartition(
+                    EMBEDDED_PARTITION,
+                    Files.readString(pinFile, StandardCharsets.UTF_8).strip());
         }
         out.println("HSM gateway (embedded, SoftHSM2): KMIP on 127.0.0.1:" + g.port() + ", partition "
                 + EMBEDDED_PARTITION + " (its password is in " + pinFile + "); server certificate: ./strongroom hsm"

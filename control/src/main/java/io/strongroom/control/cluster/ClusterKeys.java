@@ -26,6 +26,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -400,6 +401,8 @@ final class ClusterKeys {
     private Created rotateHsm(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
         String clusterId = current.clusterId();
         HsmEndpoint endpoint = hsmEndpointOf(clusterId);
+        // A rotation that crashed after making this version's key but before storing it left that key behind.
+        destroyStrayHsmKeys(clusterId, hsmKeyName(clusterId, cekVersion), null);
         String uid;
         try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
             uid = c.createAesKey(hsmKeyName(clusterId, cekVersion));
@@ -450,6 +453,39 @@ final class ClusterKeys {
         }
     }
 
+    /** The KMIP state of the CEK of HSM entry {@code v} in the HSM the cluster uses now (the monitor's check). */
+    int hsmKeyState(VaultEntry v) {
+        HsmEndpoint endpoint = hsmEndpointOf(v.clusterId());
+        try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
+            return c.state(v.hsmCekUid());
+        } catch (KmipException e) {
+            throw HsmClusterKey.mapped(e, "checking the cluster key in HSM partition " + endpoint.partition());
+        }
+    }
+
+    /**
+     * Revokes and destroys every key named {@code name} in the HSM of cluster {@code clusterId} except {@code keep}:
+     * keys a crash left between their creation in the HSM and the vault write that would have named them (the
+     * reference's "Locate by Name" recovery). Best effort; returns how many went.
+     */
+    int destroyStrayHsmKeys(String clusterId, String name, @Nullable String keep) {
+        try {
+            HsmEndpoint endpoint = hsmEndpointOf(clusterId);
+            int n = 0;
+            try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
+                for (String uid : c.locate(name)) {
+                    if (!uid.equals(keep)) {
+                        c.revokeAndDestroy(uid);
+                        n++;
+                    }
+                }
+            }
+            return n;
+        } catch (StrongroomException e) {
+            return 0;
+        }
+    }
+
     /** The endpoint of the HSM cluster {@code clusterId} uses now (its binding). */
     private HsmEndpoint hsmEndpointOf(String clusterId) {
         HsmStore.Binding b = hsm.store()
@@ -464,8 +500,13 @@ final class ClusterKeys {
                 .configuration(b.accountId(), b.region(), b.configurationId())
                 .orElseThrow(() -> new StrongroomException(
                         ErrorCode.ACCESS_DENIED, "HSM configuration " + b.configurationId() + " is gone"));
-        return hsm.endpoint(cert, config);
+        // Opening the endpoint costs two KMS calls (the sealed key and password): keep it per certificate and
+        // configuration version, so the monitor's checks do not fill the audit trail.
+        String cacheKey = cert.arn() + "@" + cert.createTime() + "|" + config.arn() + "@" + config.createTime();
+        return endpoints.computeIfAbsent(cacheKey, k -> hsm.endpoint(cert, config));
     }
+
+    private final Map<String, HsmEndpoint> endpoints = new ConcurrentHashMap<>();
 
     private HsmClusterKey hsmKey(
             HsmEndpoint endpoint, KeyInfo info, String uid, String region, EncryptionContext context) {
@@ -477,7 +518,7 @@ final class ClusterKeys {
     }
 
     /** KMIP's Active state. */
-    private static final int KMIP_ACTIVE = 2;
+    static final int KMIP_ACTIVE = 2;
 
     /**
      * The envelope of a snapshot copied to {@code destRegion}, under {@code destKeyArn} (a key of that region the

@@ -92,7 +92,9 @@ final class ClusterLifecycle {
         }
         for (HsmStore.Binding b : state.hsm.store().bindings()) {
             if (!ids.contains(b.clusterId()) && !pending.contains(b.clusterId())) {
-                state.hsm.store().removeBinding(b.clusterId()); // a creation that never reached its record
+                // A creation that never reached its record: a key it made in the HSM goes too.
+                state.keys.destroyStrayHsmKeys(b.clusterId(), ClusterKeys.hsmKeyName(b.clusterId(), 1), null);
+                state.hsm.store().removeBinding(b.clusterId());
             }
         }
         try (Stream<Path> s = Files.list(state.storesDir)) {
@@ -335,8 +337,8 @@ final class ClusterLifecycle {
                 "Unable to connect to HSM for cluster '" + rec.identifier() + "' (HSM configuration "
                         + hsm.configuration().identifier() + ", "
                         + hsm.configuration().address() + ", partition "
-                        + hsm.configuration().partition() + "): " + cause.getMessage() + ". Nothing was created in"
-                        + " the HSM; delete the cluster and create it again once this is fixed.",
+                        + hsm.configuration().partition() + "): " + cause.getMessage() + ". The cluster holds no"
+                        + " keys and no data; delete it and create it again once this is fixed.",
                 "configuration",
                 "security");
         return response;

@@ -64,6 +64,7 @@ public final class ClusterManager implements AutoCloseable {
     private final ControlState state;
     private final ClusterSnapshots snapshots;
     private final SnapshotSchedule schedule;
+    private final HsmMonitor hsmMonitor;
     private final ClusterKeyRotation rotation;
     private final ClusterLifecycle lifecycle;
     private final ClusterModification modification;
@@ -85,6 +86,7 @@ public final class ClusterManager implements AutoCloseable {
         this.state = new ControlState(dataDir, kms, clock, random, endpointAddress, basePort, listener, jobs);
         this.snapshots = new ClusterSnapshots(state, dataDir.resolve("snapshots"), snapshotFaults);
         this.schedule = new SnapshotSchedule(state, snapshots, snapshotPolicy);
+        this.hsmMonitor = new HsmMonitor(state);
         this.rotation = new ClusterKeyRotation(state, snapshots);
         this.lifecycle = new ClusterLifecycle(state, snapshots, rotation);
         this.modification = new ClusterModification(state, snapshots);
@@ -194,6 +196,7 @@ public final class ClusterManager implements AutoCloseable {
         m.copy.resumeJobs();
         m.settleJobs();
         m.schedule.start();
+        m.hsmMonitor.start();
         return m;
     }
 
@@ -656,6 +659,14 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     /**
+     * Checks the HSM of every running HSM cluster now, as the monitor does once a minute (events 1504, 1508 and
+     * 1509 on changes); returns how many clusters have a problem.
+     */
+    public int checkHsms() {
+        return hsmMonitor.run();
+    }
+
+    /**
      * RestoreFromClusterSnapshot: a new cluster with its own keys, filled with the snapshot's tables (see {@link
      * SnapshotRestores#restore}).
      */
@@ -694,6 +705,7 @@ public final class ClusterManager implements AutoCloseable {
     public void close() {
         state.closing = true;
         schedule.close();
+        hsmMonitor.close();
         // Running jobs stop at their next step and resume at the next start.
         state.jobs.close();
         synchronized (state.lock) {
