@@ -44,16 +44,33 @@ final class ControlFixture implements AutoCloseable {
     final java.time.InstantSource clock;
     final io.strongroom.control.cluster.SnapshotPolicy policy;
 
+    /** Where the control plane keeps its data (under {@link #dir} unless a test put it elsewhere). */
+    final Path controlDir;
+
     ControlFixture() throws IOException {
-        this(java.time.InstantSource.system(), io.strongroom.control.cluster.SnapshotPolicy.DEFAULT);
+        this(java.time.InstantSource.system(), io.strongroom.control.cluster.SnapshotPolicy.DEFAULT, null);
+    }
+
+    /** With the control plane's data directory at {@code controlDir} (a small file system, say). */
+    ControlFixture(Path controlDir) throws IOException {
+        this(java.time.InstantSource.system(), io.strongroom.control.cluster.SnapshotPolicy.DEFAULT, controlDir);
+    }
+
+    ControlFixture(java.time.InstantSource clock, io.strongroom.control.cluster.SnapshotPolicy policy)
+            throws IOException {
+        this(clock, policy, null);
     }
 
     /** With a clock (of create times, events and snapshot schedules) and an automated snapshot policy. */
-    ControlFixture(java.time.InstantSource clock, io.strongroom.control.cluster.SnapshotPolicy policy)
+    private ControlFixture(
+            java.time.InstantSource clock,
+            io.strongroom.control.cluster.SnapshotPolicy policy,
+            @org.jspecify.annotations.Nullable Path controlDir)
             throws IOException {
         this.clock = clock;
         this.policy = policy;
         dir = Files.createTempDirectory("strongroom-control-test");
+        this.controlDir = controlDir == null ? dir.resolve("control") : controlDir;
         try (ServerSocket s = new ServerSocket(0)) {
             kmsPort = s.getLocalPort();
         }
@@ -66,7 +83,7 @@ final class ControlFixture implements AutoCloseable {
     volatile JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
 
     ControlPlane startControl() {
-        return ControlPlane.builder(dir.resolve("control"))
+        return ControlPlane.builder(controlDir)
                 .kms(kms)
                 .port(0)
                 .clusterPortBase(25439)

@@ -56,6 +56,11 @@ public enum ErrorCode {
     READ_ONLY("25006", "InvalidStateException", false),
     /** The file system refused a read or write. */
     IO_ERROR("58030", "InternalFailure", true),
+    /**
+     * The disk holding the data is full (PostgreSQL's disk_full): nothing was written; the same request succeeds
+     * once space is freed.
+     */
+    DISK_FULL("53100", "InvalidClusterState", true),
     /** A feature that is not built yet; the message says which issue brings it. */
     NOT_IMPLEMENTED("0A000", "UnsupportedOperation", false),
     /** A broken invariant inside Strongroom. */

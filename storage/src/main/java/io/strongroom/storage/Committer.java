@@ -155,6 +155,42 @@ final class Committer {
     }
 
     /**
+     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests, the catalog, the
+     * pointer's temporary file): {@link #write} names them deterministically, and no committed version references
+     * them. Best effort: what is left, the next open removes.
+     */
+    static void discardAttempt(
+            StoreFiles files,
+            StoreVersion cur,
+            Map<Long, Transaction.TableChange> changes,
+            Map<Long, Long> reservedManifestVersions) {
+        List<Path> written = new ArrayList<>();
+        for (Transaction.TableChange c : changes.values()) {
+            if (c.dropped) {
+                continue;
+            }
+            Catalog.Entry old = cur.catalog().tables().stream()
+                    .filter(e -> e.tableId() == c.tableId)
+                    .findFirst()
+                    .orElse(null);
+            long version = Math.max(
+                            old == null ? 0 : old.manifestVersion(),
+                            reservedManifestVersions.getOrDefault(c.tableId, 0L))
+                    + 1;
+            written.add(files.manifestFile(c.tableId, version));
+        }
+        written.add(files.catalogFile(cur.seq() + 1));
+        written.add(files.root().resolve(StoreFiles.POINTER + ".tmp"));
+        for (Path p : written) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // left for the next open
+            }
+        }
+    }
+
+    /**
      * The tail of every commit (and of a key rotation's switch): writes {@code catalog}, fsyncs {@code dirsToSync}
      * and the catalog directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a
      * crash leaves the previous version; after it, this one.

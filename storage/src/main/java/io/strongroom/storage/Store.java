@@ -15,6 +15,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -47,8 +48,11 @@ import org.jspecify.annotations.Nullable;
  * pointer give the same atomicity); a central block-key registry (rotation would rewrite a hot shared
  * structure; per-manifest wrapped keys rewrite only metadata).
  *
- * <p>After any failure inside commit the store stops accepting work ("fail-stop") and must be reopened, as a
- * process restart would; this avoids guessing what an fsync error left behind. Thread-safe.
+ * <p>A commit that fails before its commit point (the pointer on disk still names the current version) leaves the
+ * store open: the files it wrote are removed and the caller gets the error ({@link ErrorCode#DISK_FULL} on a full
+ * disk, when {@link #diskFullSince} is set until a write succeeds again). After a failure at or past the commit
+ * point the store stops accepting work ("fail-stop") and must be reopened, as a process restart would; this avoids
+ * guessing what an fsync error left behind. Thread-safe.
  */
 public final class Store implements AutoCloseable {
     private final StoreFiles files;
@@ -83,6 +87,7 @@ public final class Store implements AutoCloseable {
 
     private volatile StoreVersion current;
     private volatile @Nullable String failure;
+    private volatile @Nullable Instant diskFullSince;
     private volatile boolean closed;
 
     private record PendingDelete(long obsoleteFromSeq, Path file) {}
@@ -715,6 +720,7 @@ public final class Store implements AutoCloseable {
                         reservedManifestVersions);
                 List<Path> obsolete = Committer.obsoleteFiles(files, cur, next);
                 current = next;
+                diskFullSince = null;
                 synchronized (gcLock) {
                     for (Path p : obsolete) {
                         pendingDeletes.add(new PendingDelete(next.seq(), p));
@@ -722,6 +728,20 @@ public final class Store implements AutoCloseable {
                 }
                 collectGarbage();
                 return next;
+            } catch (StrongroomException e) {
+                if (!pointerStillNames(cur)) {
+                    failure = e.getClass().getSimpleName() + " at commit of version " + (cur.seq() + 1);
+                    releaseLock();
+                    throw e;
+                }
+                // The commit pointer still names the current version: nothing was committed, and the files this
+                // attempt wrote are referenced by nothing. Remove them (a full disk gets its space back) and stay
+                // open: reads go on, and the next commit tries again.
+                Committer.discardAttempt(files, cur, changes, reservedManifestVersions);
+                if (e.code() == ErrorCode.DISK_FULL) {
+                    noteDiskFull();
+                }
+                throw new CommitNotMadeException(e);
             } catch (RuntimeException | Error e) {
                 failure = e.getClass().getSimpleName() + " at commit of version " + (cur.seq() + 1);
                 releaseLock();
@@ -729,6 +749,54 @@ public final class Store implements AutoCloseable {
             }
         } finally {
             commitLock.unlock();
+        }
+    }
+
+    /** Whether the commit pointer on disk still names {@code cur} (false when it cannot be read either). */
+    private boolean pointerStillNames(StoreVersion cur) {
+        try {
+            return files.readPointer(sealer).seq() == cur.seq();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Why this store stopped (a failure at or past a commit point; reopen it), or null while it works. */
+    public @Nullable String failure() {
+        return failure;
+    }
+
+    /** Since when writes fail because the disk is full, or null. */
+    public @Nullable Instant diskFullSince() {
+        return diskFullSince;
+    }
+
+    /** Records that a write failed on a full disk (commits, and block writes of transactions). */
+    void noteDiskFull() {
+        if (diskFullSince == null) {
+            diskFullSince = Instant.now();
+        }
+    }
+
+    /**
+     * After a full disk: whether a write of {@code probeBytes} succeeds now (a temporary file in the store's
+     * {@code tmp/}, written, synced and deleted). True clears {@link #diskFullSince}; a successful commit also does.
+     */
+    public boolean probeWritable(int probeBytes) {
+        Path probe = files.root().resolve("tmp").resolve("space-probe-" + System.nanoTime());
+        try {
+            Files.createDirectories(probe.getParent());
+            DurableFiles.writeNew(probe, new byte[probeBytes]);
+            diskFullSince = null;
+            return true;
+        } catch (IOException | StrongroomException e) {
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException ignored) {
+                // tmp/ is emptied when the store opens
+            }
         }
     }
 

@@ -483,7 +483,14 @@ public final class Transaction implements AutoCloseable {
         }
         Path file = store.files().blockFile(c.tableId, blockId);
         writtenFiles.add(file);
-        DurableFiles.writeNew(file, w.file(), w.length());
+        try {
+            DurableFiles.writeNew(file, w.file(), w.length());
+        } catch (StrongroomException e) {
+            if (e.code() == ErrorCode.DISK_FULL) {
+                store.noteDiskFull();
+            }
+            throw e;
+        }
         store.faults().reached(CommitStep.BLOCK_WRITTEN, file);
         c.added.add(w.entry());
     }
@@ -600,7 +607,7 @@ public final class Transaction implements AutoCloseable {
             deleteAbandoned();
             return seq;
         } catch (StrongroomException e) {
-            if (e.code() == ErrorCode.CONFLICT) {
+            if (e.code() == ErrorCode.CONFLICT || e instanceof CommitNotMadeException) {
                 discardWrittenFiles();
             }
             throw e;

@@ -64,7 +64,7 @@ public final class ClusterManager implements AutoCloseable {
     private final ControlState state;
     private final ClusterSnapshots snapshots;
     private final SnapshotSchedule schedule;
-    private final HsmMonitor hsmMonitor;
+    private final ClusterMonitor monitor;
     private final ClusterKeyRotation rotation;
     private final ClusterLifecycle lifecycle;
     private final ClusterModification modification;
@@ -86,9 +86,9 @@ public final class ClusterManager implements AutoCloseable {
         this.state = new ControlState(dataDir, kms, clock, random, endpointAddress, basePort, listener, jobs);
         this.snapshots = new ClusterSnapshots(state, dataDir.resolve("snapshots"), snapshotFaults);
         this.schedule = new SnapshotSchedule(state, snapshots, snapshotPolicy);
-        this.hsmMonitor = new HsmMonitor(state);
         this.rotation = new ClusterKeyRotation(state, snapshots);
         this.lifecycle = new ClusterLifecycle(state, snapshots, rotation);
+        this.monitor = new ClusterMonitor(state, lifecycle);
         this.modification = new ClusterModification(state, snapshots);
         this.restores = new SnapshotRestores(state, snapshots);
         this.copy = new SnapshotCopy(state, snapshots, dataDir);
@@ -196,7 +196,7 @@ public final class ClusterManager implements AutoCloseable {
         m.copy.resumeJobs();
         m.settleJobs();
         m.schedule.start();
-        m.hsmMonitor.start();
+        m.monitor.start();
         return m;
     }
 
@@ -659,11 +659,20 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     /**
+     * Checks every running cluster's storage now, as the monitor does once a minute: a full disk is reported (event
+     * 3530) or, once space is back, cleared (3531); a stopped store is reopened (3532). Returns how many clusters are
+     * short of space.
+     */
+    public int checkStorage() {
+        return monitor.checkStorage();
+    }
+
+    /**
      * Checks the HSM of every running HSM cluster now, as the monitor does once a minute (events 1504, 1508 and
      * 1509 on changes); returns how many clusters have a problem.
      */
     public int checkHsms() {
-        return hsmMonitor.run();
+        return monitor.run();
     }
 
     /**
@@ -705,7 +714,7 @@ public final class ClusterManager implements AutoCloseable {
     public void close() {
         state.closing = true;
         schedule.close();
-        hsmMonitor.close();
+        monitor.close();
         // Running jobs stop at their next step and resume at the next start.
         state.jobs.close();
         synchronized (state.lock) {

@@ -31,6 +31,11 @@ public enum ClusterStatus {
      * was made; the user deletes the cluster and tries again. Kept across restarts.
      */
     INCOMPATIBLE_HSM("incompatible-hsm", "Failed"),
+    /**
+     * Shown (never set) while an available cluster's disk is full: queries go on, writes are refused with SQLSTATE
+     * 53100 until space is back, which needs no reboot.
+     */
+    STORAGE_FULL("storage-full", "Available"),
     /** The store could not be opened (integrity failure, I/O error): the event names the file. */
     HARDWARE_FAILURE("hardware-failure", "Failed");
 

@@ -148,7 +148,12 @@ final class ControlState {
     }
 
     /** What the API shows of {@code e} with status {@code status} (the transitional one an operation answers). */
-    ClusterView view(ClusterEntry e, ClusterStatus status) {
+    ClusterView view(ClusterEntry e, ClusterStatus asked) {
+        RunningCluster run = e.running;
+        ClusterStatus status =
+                asked == ClusterStatus.AVAILABLE && run != null && run.store().diskFullSince() != null
+                        ? ClusterStatus.STORAGE_FULL
+                        : asked;
         Job job = e.job;
         RestoreInfo restore = e.restore;
         DataTransferInfo transfer = null;

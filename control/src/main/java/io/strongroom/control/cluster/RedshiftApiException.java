@@ -91,7 +91,8 @@ public final class RedshiftApiException extends StrongroomException {
             case ACCESS_DENIED -> new RedshiftApiException(e.code(), "DependentServiceAccessDenied", 403, m, e);
             case INVALID_ARGUMENT, NOT_FOUND -> new RedshiftApiException(e.code(), "InvalidParameterValue", 400, m, e);
             case ALREADY_EXISTS -> new RedshiftApiException(e.code(), "ClusterAlreadyExists", 400, m, e);
-            case INVALID_STATE, CONFLICT -> new RedshiftApiException(e.code(), "InvalidClusterState", 400, m, e);
+            case INVALID_STATE, CONFLICT, DISK_FULL ->
+                new RedshiftApiException(e.code(), "InvalidClusterState", 400, m, e);
             case NOT_IMPLEMENTED, UNSUPPORTED_FORMAT ->
                 new RedshiftApiException(e.code(), "UnsupportedOperation", 400, m, e);
             case INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT, WRONG_KEY, IO_ERROR ->

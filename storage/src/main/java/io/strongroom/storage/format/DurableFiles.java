@@ -65,8 +65,41 @@ public final class DurableFiles {
             }
             ch.force(true);
         } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + file + ": " + e.getMessage(), e);
+            // Nothing references a half-written new file: remove it now, so a full disk gets its space back.
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // The next open of the store removes it.
+            }
+            throw writeFailure(file, e);
         }
+    }
+
+    /**
+     * The error for a failed write of {@code file}: {@link ErrorCode#DISK_FULL} when the device is full (ENOSPC or
+     * EDQUOT), with a message that names no path (it may reach a SQL client) and the path in the cause; else
+     * IO_ERROR.
+     */
+    public static StrongroomException writeFailure(Path file, IOException e) {
+        if (isDiskFull(e)) {
+            return new StrongroomException(
+                    ErrorCode.DISK_FULL,
+                    "could not write: the disk holding this cluster's data is full. Nothing was written; free space"
+                            + " on that volume (or grow it) and retry",
+                    new IOException("cannot write " + file + ": " + e.getMessage(), e));
+        }
+        return new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + file + ": " + e.getMessage(), e);
+    }
+
+    /** Whether {@code e} says the device or the user's quota is full. */
+    public static boolean isDiskFull(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
