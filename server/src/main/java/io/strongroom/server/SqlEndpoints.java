@@ -21,8 +21,10 @@ import java.util.function.Supplier;
  * for PostgreSQL clients, Redshift's digest for Redshift's drivers; read at each login, so ModifyCluster
  * MasterUserPassword takes effect for new connections). TLS is offered with a certificate the installation's
  * authority ({@link TlsAuthority}, {@code strongroom ca}) issued for the cluster, so clients
- * verify every cluster against one root; plain connections are accepted too, as Redshift does unless require_ssl is
- * set. Thread-safe.
+ * verify every cluster against one root. Plain connections are refused (SQLSTATE 28000) when the cluster's parameter
+ * group has {@code require_ssl=true}, which is the default; a group with {@code require_ssl=false} lets them in, as
+ * Redshift's does. The value is read when the endpoint starts (the parameter is static: a change applies at the next
+ * reboot). Thread-safe.
  */
 final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private final String bindAddress;
@@ -66,7 +68,7 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
                 .authenticator(auth)
                 .passwordMethod(PasswordMethod.SCRAM_SHA_256)
                 .tls(authority.serverContext(clusterId, v.record().identifier(), hostNames()))
-                .requireTls(false)
+                .requireTls(v.parameters() != null && v.parameters().requireSsl())
                 .start();
         servers.put(clusterId, server);
     }

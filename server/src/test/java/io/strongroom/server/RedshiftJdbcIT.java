@@ -29,6 +29,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
+import software.amazon.awssdk.services.redshift.model.Parameter;
 
 /**
  * Amazon's own Redshift JDBC driver ({@code com.amazon.redshift:redshift-jdbc42}) logs in and works: it announces
@@ -156,7 +157,38 @@ class RedshiftJdbcIT {
         assertThatThrownBy(() -> connect(
                         "Passw0rdX", props("ssl", "true", "sslmode", "verify-full", "sslrootcert", other.toString())))
                 .isInstanceOf(SQLException.class);
-        // Without TLS.
+        // Without TLS: refused by default (require_ssl=true in the default parameter group), as a typed error.
+        assertThatThrownBy(() -> connect("Passw0rdX", props("ssl", "false")))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28000"));
+        // A parameter group with require_ssl=false lets plain connections in, from the next reboot (it is static).
+        redshift.createClusterParameterGroup(r -> r.parameterGroupName("plain-ok")
+                .parameterGroupFamily("redshift-1.0")
+                .description("plain connections allowed"));
+        redshift.modifyClusterParameterGroup(r -> r.parameterGroupName("plain-ok")
+                .parameters(Parameter.builder()
+                        .parameterName("require_ssl")
+                        .parameterValue("false")
+                        .build()));
+        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").clusterParameterGroupName("plain-ok"));
+        assertThat(redshift.describeClusters(r -> r.clusterIdentifier("rs1"))
+                        .clusters()
+                        .get(0)
+                        .clusterParameterGroups()
+                        .get(0)
+                        .parameterApplyStatus())
+                .isEqualTo("pending-reboot");
+        assertThatThrownBy(() -> connect("Passw0rdX", props("ssl", "false"))).isInstanceOf(SQLException.class);
+        redshift.rebootCluster(r -> r.clusterIdentifier("rs1"));
+        assertThat(redshift.describeClusters(r -> r.clusterIdentifier("rs1"))
+                        .clusters()
+                        .get(0)
+                        .clusterParameterGroups()
+                        .get(0))
+                .satisfies(g -> {
+                    assertThat(g.parameterGroupName()).isEqualTo("plain-ok");
+                    assertThat(g.parameterApplyStatus()).isEqualTo("in-sync");
+                });
         try (Connection c = connect("Passw0rdX", props("ssl", "false"));
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT name FROM t WHERE id = 3")) {

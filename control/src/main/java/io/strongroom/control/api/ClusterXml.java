@@ -36,10 +36,11 @@ final class ClusterXml {
         w.text("ManualSnapshotRetentionPeriod", r.manualSnapshotRetentionPeriod());
         w.empty("ClusterSecurityGroups");
         w.empty("VpcSecurityGroups");
+        ClusterView.ParameterStatus params = v.parameters();
         w.open("ClusterParameterGroups")
                 .open("ClusterParameterGroup")
-                .text("ParameterGroupName", "default.redshift-1.0")
-                .text("ParameterApplyStatus", "in-sync")
+                .text("ParameterGroupName", params == null ? r.parameterGroupName() : params.groupName())
+                .text("ParameterApplyStatus", params == null ? "in-sync" : params.applyStatus())
                 .close("ClusterParameterGroup")
                 .close("ClusterParameterGroups");
         w.text("AvailabilityZone", r.region() + "a");

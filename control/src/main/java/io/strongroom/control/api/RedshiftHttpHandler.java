@@ -21,7 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
@@ -369,6 +372,57 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 days,
                                 Boolean.TRUE.equals(p.bool("Manual"))));
             }
+            case "CreateClusterParameterGroup" ->
+                parameterGroup(
+                        w,
+                        clusters.createParameterGroup(
+                                caller,
+                                region,
+                                p.required("ParameterGroupName"),
+                                p.required("ParameterGroupFamily"),
+                                p.required("Description"),
+                                p.tags()));
+            case "DescribeClusterParameterGroups" ->
+                page(
+                        w,
+                        p,
+                        clusters.describeParameterGroups(caller, region, p.get("ParameterGroupName")).stream()
+                                .filter(g -> ClusterManager.tagged(g.tags(), tagKeys(p), tagValues(p)))
+                                .toList(),
+                        "ParameterGroups",
+                        RedshiftHttpHandler::parameterGroup);
+            case "DescribeClusterParameters" ->
+                page(
+                        w,
+                        p,
+                        clusters.describeParameters(caller, region, p.required("ParameterGroupName"), p.get("Source")),
+                        "Parameters",
+                        RedshiftHttpHandler::parameter);
+            case "ModifyClusterParameterGroup" -> {
+                Map<String, String> changes = new LinkedHashMap<>();
+                for (int i = 1; p.has("Parameters.Parameter." + i + ".ParameterName"); i++) {
+                    String value = p.get("Parameters.Parameter." + i + ".ParameterValue");
+                    if (value == null) {
+                        throw RedshiftApiException.missing("Parameters.Parameter." + i + ".ParameterValue");
+                    }
+                    changes.put(p.required("Parameters.Parameter." + i + ".ParameterName"), value);
+                }
+                String name = p.required("ParameterGroupName");
+                clusters.modifyParameterGroup(caller, region, name, changes);
+                parameterGroupStatus(w, name);
+            }
+            case "ResetClusterParameterGroup" -> {
+                List<String> names = new ArrayList<>();
+                for (int i = 1; p.has("Parameters.Parameter." + i + ".ParameterName"); i++) {
+                    names.add(p.required("Parameters.Parameter." + i + ".ParameterName"));
+                }
+                String name = p.required("ParameterGroupName");
+                clusters.resetParameterGroup(
+                        caller, region, name, Boolean.TRUE.equals(p.bool("ResetAllParameters")), names);
+                parameterGroupStatus(w, name);
+            }
+            case "DeleteClusterParameterGroup" ->
+                clusters.deleteParameterGroup(caller, region, p.required("ParameterGroupName"));
             case "CreateHsmClientCertificate" ->
                 hsmCertificate(
                         w,
@@ -439,6 +493,33 @@ public final class RedshiftHttpHandler implements HttpHandler {
         w.open("Tags");
         tags.forEach((k, v) -> w.open("Tag").text("Key", k).text("Value", v).close("Tag"));
         w.close("Tags");
+    }
+
+    private static void parameterGroup(XmlWriter w, ClusterManager.ParameterGroupView g) {
+        w.open("ClusterParameterGroup")
+                .text("ParameterGroupName", g.name())
+                .text("ParameterGroupFamily", g.family())
+                .text("Description", g.description());
+        tags(w, g.tags());
+        w.close("ClusterParameterGroup");
+    }
+
+    private static void parameter(XmlWriter w, ClusterManager.ParameterView v) {
+        w.open("Parameter")
+                .text("ParameterName", v.name())
+                .text("ParameterValue", v.value())
+                .text("Description", v.description())
+                .text("Source", v.source())
+                .text("DataType", v.dataType())
+                .text("AllowedValues", v.allowedValues())
+                .text("ApplyType", "static")
+                .text("IsModifiable", true)
+                .close("Parameter");
+    }
+
+    private static void parameterGroupStatus(XmlWriter w, String name) {
+        w.text("ParameterGroupName", name.toLowerCase(Locale.ROOT))
+                .text("ParameterGroupStatus", ClusterManager.PARAMETER_GROUP_UPDATED);
     }
 
     private static void hsmCertificate(XmlWriter w, HsmStore.Certificate c) {
@@ -517,7 +598,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 p.tags(),
                 p.integer("AutomatedSnapshotRetentionPeriod"),
                 p.integer("ManualSnapshotRetentionPeriod"),
-                hsm(p));
+                hsm(p),
+                p.get("ClusterParameterGroupName"));
     }
 
     private static ClusterRequests.@Nullable Hsm hsm(QueryParams p) {
@@ -538,7 +620,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 p.get("KmsKeyId"),
                 p.integer("AutomatedSnapshotRetentionPeriod"),
                 p.integer("ManualSnapshotRetentionPeriod"),
-                hsm(p));
+                hsm(p),
+                p.get("ClusterParameterGroupName"));
     }
 
     private static void describeClusters(XmlWriter w, QueryParams p, List<ClusterView> all) {

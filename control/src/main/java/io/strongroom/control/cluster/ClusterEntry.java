@@ -1,6 +1,7 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.control.jobs.Job;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +28,8 @@ final class ClusterEntry {
     volatile @Nullable Job job;
     /** The DataTransferProgress of the last resize, once it ended. */
     volatile @Nullable DataTransferInfo transfer;
+    /** The parameter values the cluster's SQL endpoint started with (a later change applies at its next reboot). */
+    volatile @Nullable Map<String, String> appliedParameters;
 
     ClusterEntry(ClusterRecord rec, ClusterStatus status) {
         this.rec = rec;

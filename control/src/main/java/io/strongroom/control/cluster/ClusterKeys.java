@@ -13,6 +13,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTransfer;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.client.CreatedKey;
 import io.strongroom.hsm.client.HsmEndpoint;
 import io.strongroom.hsm.client.KmipClient;
 import io.strongroom.hsm.client.KmipException;
@@ -93,7 +94,16 @@ final class ClusterKeys {
     }
 
     /** A created key set: the vault entry to store and the plaintext keys to run with. */
-    record Created(VaultEntry entry, Unlocked keys) {}
+    /**
+     * A created key set: the vault entry to store and the plaintext keys to run with; {@code hsmKeySensitive} is
+     * false only when an HSM refused the Sensitive attribute for the CEK it made (so it does not promise the key is
+     * non-extractable).
+     */
+    record Created(VaultEntry entry, Unlocked keys, boolean hsmKeySensitive) {
+        Created(VaultEntry entry, Unlocked keys) {
+            this(entry, keys, true);
+        }
+    }
 
     /** The key ARN {@code requestedKey} (or the default key) resolves to, after checking it can be a root key. */
     String resolveRootKey(Credential caller, String region, @Nullable String requestedKey) {
@@ -354,22 +364,23 @@ final class ClusterKeys {
     Created createHsm(HsmCatalog.Pair p, String clusterId, String clusterArn, Instant createTime) {
         String region = p.configuration().region();
         HsmEndpoint endpoint = hsm.endpoint(p.certificate(), p.configuration());
-        String uid;
+        CreatedKey made;
         try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
             c.checkConnectivity();
-            uid = c.createAesKey(hsmKeyName(clusterId, 1));
+            made = c.createKey(hsmKeyName(clusterId, 1));
         } catch (KmipException e) {
             throw HsmClusterKey.mapped(
                     e, "creating the cluster key in HSM " + p.configuration().address());
         }
         EncryptionContext context = EncryptionContext.of(
                 Map.of(ARN_CONTEXT, clusterArn, CREATETIME_CONTEXT, CREATETIME.format(createTime)));
+        String uid = made.uid();
         HsmClusterKey cek = hsmKey(endpoint, VaultEntry.cekInfo(clusterId, 1), uid, region, context);
         DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, 1), random);
         try {
             VaultEntry entry = VaultEntry.hsm(
                     clusterId, hsm.root().arn(region), context, 1, uid, 1, cek.wrap(dek, clusterId), createTime);
-            return new Created(entry, new Unlocked(cek, dek));
+            return new Created(entry, new Unlocked(cek, dek), made.sensitive());
         } catch (RuntimeException e) {
             dek.close();
             destroyHsmKey(endpoint, uid);
@@ -403,12 +414,13 @@ final class ClusterKeys {
         HsmEndpoint endpoint = hsmEndpointOf(clusterId);
         // A rotation that crashed after making this version's key but before storing it left that key behind.
         destroyStrayHsmKeys(clusterId, hsmKeyName(clusterId, cekVersion), null);
-        String uid;
+        CreatedKey made;
         try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
-            uid = c.createAesKey(hsmKeyName(clusterId, cekVersion));
+            made = c.createKey(hsmKeyName(clusterId, cekVersion));
         } catch (KmipException e) {
             throw HsmClusterKey.mapped(e, "creating a new cluster key in HSM partition " + endpoint.partition());
         }
+        String uid = made.uid();
         HsmClusterKey cek = hsmKey(endpoint, VaultEntry.cekInfo(clusterId, cekVersion), uid, region, current.context());
         DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, dekVersion), random);
         try {
@@ -421,7 +433,7 @@ final class ClusterKeys {
                     dekVersion,
                     cek.wrap(dek, clusterId),
                     now);
-            return new Created(entry, new Unlocked(cek, dek));
+            return new Created(entry, new Unlocked(cek, dek), made.sensitive());
         } catch (RuntimeException e) {
             dek.close();
             destroyHsmKey(endpoint, uid);

@@ -179,6 +179,9 @@ final class ClusterLifecycle {
         int automated = ClusterParameters.retention(
                 q.automatedSnapshotRetentionPeriod(), 1, 0, 35, "AutomatedSnapshotRetentionPeriod");
         int manual = ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
+        String parameterGroup = q.parameterGroupName() == null
+                ? ClusterRecord.DEFAULT_PARAMETER_GROUP
+                : state.parameters.require(caller, region, q.parameterGroupName());
 
         // Resolve the root key before reserving anything: a refused key creates nothing.
         String keyArn = hsm != null
@@ -212,7 +215,8 @@ final class ClusterLifecycle {
                     false,
                     q.tags(),
                     automated,
-                    manual);
+                    manual,
+                    parameterGroup);
             entry = new ClusterEntry(rec, ClusterStatus.CREATING);
             state.byId.put(id, entry);
         }
@@ -296,6 +300,16 @@ final class ClusterLifecycle {
                             + created.entry().hsmCekUid() + "; the HSM encrypted its database key, sealed again under"
                             + " the internal root key " + keyArn + ".",
                     "security");
+            if (!created.hsmKeySensitive()) {
+                state.event(
+                        rec,
+                        "REDSHIFT-EVENT-1510",
+                        "WARNING",
+                        "The HSM of configuration " + hsm.configuration().identifier() + " refused the Sensitive"
+                                + " attribute for the key of cluster '" + identifier + "' and made it without: it"
+                                + " does not promise that the key cannot be exported. Check its key policy.",
+                        "security");
+            }
         } else if (created != null) {
             VaultEntry v = created.entry();
             state.event(

@@ -124,6 +124,9 @@ final class ClusterModification {
         int manual = q.manualSnapshotRetentionPeriod() == null
                 ? e.rec.manualSnapshotRetentionPeriod()
                 : ClusterParameters.manualRetention(q.manualSnapshotRetentionPeriod());
+        String parameterGroup = q.parameterGroupName() == null
+                ? e.rec.parameterGroupName()
+                : state.parameters.require(caller, region, q.parameterGroupName());
         // Another root key for an encrypted cluster: refused before anything changes, with CreateCluster's errors.
         String keyArn = q.kmsKeyId() == null ? null : state.keys.resolveRootKey(caller, region, q.kmsKeyId());
         String newKeyArn = keyArn != null && !keyArn.equals(e.rec.kmsKeyArn()) ? keyArn : null;
@@ -176,7 +179,7 @@ final class ClusterModification {
             if (q.masterUserPassword() != null) {
                 next = next.withPasswordVerifier(PasswordVerifier.create(q.masterUserPassword(), state.random));
             }
-            next = next.withRetention(automated, manual);
+            next = next.withRetention(automated, manual).withParameterGroup(parameterGroup);
             if (!next.equals(e.rec)) {
                 state.registry.save(next);
                 e.rec = next;
@@ -191,7 +194,18 @@ final class ClusterModification {
                         "management");
             }
             ClusterView response = new ClusterView(
-                    e.rec, shown, state.endpointAddress, q.masterUserPassword() != null, null, e.restore);
+                    e.rec,
+                    shown,
+                    state.endpointAddress,
+                    q.masterUserPassword() != null,
+                    null,
+                    e.restore,
+                    null,
+                    null,
+                    null,
+                    null,
+                    state.hsmStatus.apply(e.rec.id()),
+                    state.parameterStatus(e));
             if (layoutChange && (type != next.nodeType() || nodes != next.numberOfNodes())) {
                 resizing = true; // from here the job owns the status, even if it fails within the grace period
                 startResize(e, type, nodes, "ClassicResize");

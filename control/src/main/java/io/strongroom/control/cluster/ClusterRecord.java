@@ -37,6 +37,7 @@ import org.jspecify.annotations.Nullable;
  * @param tags the cluster's tags, in order
  * @param automatedSnapshotRetentionPeriod days automated snapshots are kept (0: none taken)
  * @param manualSnapshotRetentionPeriod days, -1 for forever
+ * @param parameterGroupName the cluster parameter group ({@link #DEFAULT_PARAMETER_GROUP} unless given)
  */
 public record ClusterRecord(
         String id,
@@ -57,8 +58,12 @@ public record ClusterRecord(
         boolean deleting,
         Map<String, String> tags,
         int automatedSnapshotRetentionPeriod,
-        int manualSnapshotRetentionPeriod) {
+        int manualSnapshotRetentionPeriod,
+        String parameterGroupName) {
     public static final int FORMAT_VERSION = 1;
+    /** The parameter group every cluster has unless it names another (and clusters recorded before there were any). */
+    public static final String DEFAULT_PARAMETER_GROUP = "default.redshift-1.0";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ClusterRecord {
@@ -102,7 +107,8 @@ public record ClusterRecord(
                 deleting,
                 tags,
                 automatedSnapshotRetentionPeriod,
-                manualSnapshotRetentionPeriod);
+                manualSnapshotRetentionPeriod,
+                parameterGroupName);
     }
 
     public ClusterRecord withPasswordVerifier(String verifier) {
@@ -125,7 +131,8 @@ public record ClusterRecord(
                 deleting,
                 tags,
                 automatedSnapshotRetentionPeriod,
-                manualSnapshotRetentionPeriod);
+                manualSnapshotRetentionPeriod,
+                parameterGroupName);
     }
 
     public ClusterRecord withLayout(NodeType type, int nodes, String newStoreDir) {
@@ -148,7 +155,8 @@ public record ClusterRecord(
                 deleting,
                 tags,
                 automatedSnapshotRetentionPeriod,
-                manualSnapshotRetentionPeriod);
+                manualSnapshotRetentionPeriod,
+                parameterGroupName);
     }
 
     public ClusterRecord withDeleting() {
@@ -171,7 +179,8 @@ public record ClusterRecord(
                 true,
                 tags,
                 automatedSnapshotRetentionPeriod,
-                manualSnapshotRetentionPeriod);
+                manualSnapshotRetentionPeriod,
+                parameterGroupName);
     }
 
     /** This record under another KMS root key (a root key change; the encryption context stays frozen). */
@@ -196,7 +205,8 @@ public record ClusterRecord(
                 deleting,
                 tags,
                 automatedSnapshotRetentionPeriod,
-                manualSnapshotRetentionPeriod);
+                manualSnapshotRetentionPeriod,
+                parameterGroupName);
     }
 
     /** With {@code next} as its tags. */
@@ -220,7 +230,8 @@ public record ClusterRecord(
                 deleting,
                 next,
                 automatedSnapshotRetentionPeriod,
-                manualSnapshotRetentionPeriod);
+                manualSnapshotRetentionPeriod,
+                parameterGroupName);
     }
 
     public ClusterRecord withRetention(int automated, int manual) {
@@ -243,7 +254,33 @@ public record ClusterRecord(
                 deleting,
                 tags,
                 automated,
-                manual);
+                manual,
+                parameterGroupName);
+    }
+
+    /** In parameter group {@code name}. */
+    public ClusterRecord withParameterGroup(String name) {
+        return new ClusterRecord(
+                id,
+                identifier,
+                accountId,
+                region,
+                nodeType,
+                numberOfNodes,
+                masterUsername,
+                passwordVerifier,
+                dbName,
+                port,
+                createTime,
+                encrypted,
+                kmsKeyArn,
+                storeDir,
+                namespaceId,
+                deleting,
+                tags,
+                automatedSnapshotRetentionPeriod,
+                manualSnapshotRetentionPeriod,
+                name);
     }
 
     public byte[] toJson() {
@@ -266,7 +303,8 @@ public record ClusterRecord(
                 .put("namespaceId", namespaceId)
                 .put("deleting", deleting)
                 .put("automatedSnapshotRetentionPeriod", automatedSnapshotRetentionPeriod)
-                .put("manualSnapshotRetentionPeriod", manualSnapshotRetentionPeriod);
+                .put("manualSnapshotRetentionPeriod", manualSnapshotRetentionPeriod)
+                .put("parameterGroupName", parameterGroupName);
         ObjectNode t = n.putObject("tags");
         tags.forEach(t::put);
         try {
@@ -317,7 +355,10 @@ public record ClusterRecord(
                     n.path("deleting").asBoolean(),
                     tags,
                     n.path("automatedSnapshotRetentionPeriod").asInt(1),
-                    n.path("manualSnapshotRetentionPeriod").asInt(-1));
+                    n.path("manualSnapshotRetentionPeriod").asInt(-1),
+                    n.hasNonNull("parameterGroupName")
+                            ? n.get("parameterGroupName").asText()
+                            : DEFAULT_PARAMETER_GROUP);
         } catch (IOException | RuntimeException e) {
             if (e instanceof StrongroomException s) {
                 throw s;

@@ -30,7 +30,8 @@ public final class ClusterRequests {
             Map<String, String> tags,
             @Nullable Integer automatedSnapshotRetentionPeriod,
             @Nullable Integer manualSnapshotRetentionPeriod,
-            @Nullable Hsm hsm) {
+            @Nullable Hsm hsm,
+            @Nullable String parameterGroupName) {
         public boolean hsmRequested() {
             return hsm != null;
         }
@@ -54,7 +55,8 @@ public final class ClusterRequests {
             @Nullable String kmsKeyId,
             @Nullable Integer automatedSnapshotRetentionPeriod,
             @Nullable Integer manualSnapshotRetentionPeriod,
-            @Nullable Hsm hsm) {
+            @Nullable Hsm hsm,
+            @Nullable String parameterGroupName) {
         public boolean hsmRequested() {
             return hsm != null;
         }

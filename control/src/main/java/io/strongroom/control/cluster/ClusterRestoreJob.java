@@ -149,7 +149,8 @@ final class ClusterRestoreJob implements JobEngine.Work {
                     false,
                     Map.of(),
                     automated,
-                    manual);
+                    manual,
+                    ClusterRecord.DEFAULT_PARAMETER_GROUP);
             Map<String, String> attributes = new HashMap<>();
             // Without the password verifier: job records are kept for weeks; a resume takes it from the snapshot.
             attributes.put(

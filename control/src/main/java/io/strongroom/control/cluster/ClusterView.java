@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  *     changes ({@code KMS} or {@code NONE}), else null
  * @param snapshotCopy the ClusterSnapshotCopyStatus when cross-region snapshot copy is enabled, else null
  * @param hsm the HsmStatus of a cluster whose key is in an HSM, else null
+ * @param parameters the cluster's parameter group, the values it has now and whether the cluster runs with them
+ *     (null in the short forms: the default group, in sync)
  */
 public record ClusterView(
         ClusterRecord record,
@@ -31,7 +34,16 @@ public record ClusterView(
         @Nullable DataTransferInfo transfer,
         @Nullable String pendingEncryptionType,
         @Nullable CopyStatus snapshotCopy,
-        @Nullable HsmStatus hsm) {
+        @Nullable HsmStatus hsm,
+        @Nullable ParameterStatus parameters) {
+    /** ClusterParameterGroups: the group, its current values, and {@code in-sync} or {@code pending-reboot}. */
+    public record ParameterStatus(String groupName, Map<String, String> values, String applyStatus) {
+        /** Whether plain (non-TLS) SQL connections are refused. */
+        public boolean requireSsl() {
+            return "true".equals(values.get("require_ssl"));
+        }
+    }
+
     /** HsmStatus: the certificate and configuration in use, {@code active} or {@code applying}. */
     public record HsmStatus(String certificateId, String configurationId, String status) {}
 
@@ -61,6 +73,7 @@ public record ClusterView(
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -71,6 +84,6 @@ public record ClusterView(
             boolean passwordPending,
             @Nullable String resizeType,
             @Nullable RestoreInfo restore) {
-        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null, null, null);
+        this(record, status, endpointAddress, passwordPending, resizeType, restore, null, null, null, null, null, null);
     }
 }

@@ -54,6 +54,8 @@ final class ControlState {
 
     final EventLog events;
     final ClusterKeys keys;
+    /** Cluster parameter groups and the values clusters run with. */
+    final ParameterGroups parameters;
     /** HSM client certificates and configurations, and which cluster uses which. */
     final HsmCatalog hsm;
     /** How long a KMIP connection to an HSM may take to open or answer. */
@@ -103,6 +105,7 @@ final class ControlState {
         this.keys = new ClusterKeys(kms, hsmAccess, random);
         this.hsm = new HsmCatalog(this, hsmAccess);
         this.hsmStatus = hsm::status;
+        this.parameters = new ParameterGroups(this, dataDir.resolve("parametergroups"));
         this.clock = clock;
         this.random = random;
         this.endpointAddress = endpointAddress;
@@ -185,7 +188,16 @@ final class ControlState {
                         ? ("encrypt".equals(job.record().attribute("direction")) ? "KMS" : "NONE")
                         : null,
                 copyStatus.apply(e.rec.id()),
-                hsmStatus.apply(e.rec.id()));
+                hsmStatus.apply(e.rec.id()),
+                parameterStatus(e));
+    }
+
+    /** The cluster's parameter group and whether it runs with the group's current values. */
+    ClusterView.ParameterStatus parameterStatus(ClusterEntry e) {
+        Map<String, String> now = parameters.values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName());
+        Map<String, String> applied = e.appliedParameters;
+        return new ClusterView.ParameterStatus(
+                e.rec.parameterGroupName(), now, applied == null || applied.equals(now) ? "in-sync" : "pending-reboot");
     }
 
     /** Records an event whose source is cluster {@code r}. */
@@ -205,6 +217,7 @@ final class ControlState {
     /** Records that {@code e} is up with {@code run} and tells the listener. */
     void setRunning(ClusterEntry e, RunningCluster run) {
         e.running = run;
+        e.appliedParameters = parameters.values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName());
         try {
             listener.up(e.rec.id(), () -> view(e, e.status), run);
         } catch (RuntimeException ex) {

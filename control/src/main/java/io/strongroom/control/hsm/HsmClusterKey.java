@@ -156,6 +156,7 @@ public final class HsmClusterKey implements ClusterKey {
             case UNREACHABLE -> ErrorCode.KEY_UNAVAILABLE;
             case NOT_AUTHORISED, KEY_NOT_FOUND -> ErrorCode.ACCESS_DENIED;
             case CRYPTO_FAILURE -> ErrorCode.WRONG_KEY;
+            case KEY_NOT_ACTIVE -> ErrorCode.ACCESS_DENIED;
             default -> ErrorCode.KEY_UNAVAILABLE;
         };
         String hint = switch (e.kind()) {
@@ -164,6 +165,9 @@ public final class HsmClusterKey implements ClusterKey {
                 "; check that the client certificate is registered and assigned to the partition and that the"
                         + " partition password is right";
             case KEY_NOT_FOUND -> "; the partition does not hold the cluster key (was it replicated to it?)";
+            case KEY_NOT_ACTIVE ->
+                "; the cluster key was revoked or deactivated in the HSM: the cluster cannot load it until it is"
+                        + " active again";
             default -> "";
         };
         return new StrongroomException(code, what + " failed: " + e.getMessage() + hint, e);
