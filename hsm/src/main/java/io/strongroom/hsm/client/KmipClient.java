@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +57,9 @@ public final class KmipClient implements AutoCloseable {
     private static final int TAG_BYTES = 16;
     private static final int IV_BYTES = 12;
     private static final String CONNECTIVITY_NAME = "strongroom/connectivity-check";
+    private static final byte[] CREATE_ID = {1};
+    private static final byte[] ACTIVATE_ID = {2};
+    private static final Pattern STATE_WORDING = Pattern.compile("(?i)\\b(active|inactive|state)\\b");
 
     private final HsmEndpoint endpoint;
     private final SSLSocket socket;
@@ -143,26 +147,68 @@ public final class KmipClient implements AutoCloseable {
     }
 
     /**
-     * Creates an AES-256 key named {@code name} (usage Encrypt|Decrypt, Sensitive) and activates it, in one batched
-     * message (Activate uses the ID placeholder). A server that refuses the Sensitive attribute (Invalid Field, or
-     * Unsupported Attribute) is asked again without it. A server that cannot parse the placeholder (PyKMIP 0.10
-     * answers Invalid Message for the whole batch, having done nothing) gets Create and Activate one by one.
+     * {@link #createKey}, for callers that need only the Unique Identifier. Prefer {@link #createKey}: it also says
+     * whether the HSM took the Sensitive attribute.
      *
      * @return the key's Unique Identifier
      */
     public String createAesKey(String name) {
-        try {
-            return createAndActivate(name, true);
-        } catch (KmipException e) {
-            if (e.resultReason() == ResultReason.INVALID_FIELD.code()
-                    || e.resultReason() == ResultReason.UNSUPPORTED_ATTRIBUTE.code()) {
-                return createAndActivate(name, false);
-            }
-            throw e;
-        }
+        return createKey(name).uid();
     }
 
-    private synchronized String createAndActivate(String name, boolean sensitive) {
+    /**
+     * Creates an AES-256 key named {@code name} (usage Encrypt|Decrypt, Sensitive) and activates it, in one batched
+     * message (Activate uses the ID placeholder).
+     *
+     * <p>Only a refusal of the Create item itself with Invalid Field or Unsupported Attribute is taken as the server
+     * refusing Sensitive (hsm-kmip.md §1): Create is then sent once more without it, and the answer says {@code
+     * sensitive} false. When Create succeeds and Activate fails, nothing is retried: the created key is destroyed,
+     * best effort (Destroy, which a Pre-Active key allows; failing that, Revoke then Destroy), and the exception says
+     * whether that worked, naming the key to remove by hand when it did not. A server that cannot parse the
+     * placeholder (PyKMIP 0.10 answers Invalid Message for the whole batch, having done nothing) gets Create and
+     * Activate one by one.
+     *
+     * @throws KmipException when the key could not be created and activated; no key is left behind unless the
+     *     message says so
+     */
+    public synchronized CreatedKey createKey(String name) {
+        boolean sensitive = true;
+        Created c = create(name, true);
+        if (refusedAttribute(c.create())) {
+            sensitive = false;
+            c = create(name, false);
+        }
+        String uid = expect(check(c.create(), Operation.CREATE, name), ResponsePayload.Create.class)
+                .uniqueIdentifier();
+        try {
+            ResponseMessage.Item activate = c.batch() == null
+                    ? send(List.of(new RequestMessage.Item(Operation.ACTIVATE, null, new RequestPayload.Activate(uid))))
+                            .getFirst()
+                    : item(c.batch(), ACTIVATE_ID, Operation.ACTIVATE);
+            ResponsePayload.UniqueIdentifier activated =
+                    expect(check(activate, Operation.ACTIVATE, uid), ResponsePayload.UniqueIdentifier.class);
+            if (!activated.uniqueIdentifier().equals(uid)) {
+                throw protocol("Activate answered for " + activated.uniqueIdentifier() + ", not the created " + uid);
+            }
+        } catch (KmipException e) {
+            throw new KmipException(
+                    e.kind(),
+                    e.resultReason(),
+                    "key " + uid + " (" + name + ") was created but not activated: " + e.getMessage() + "; "
+                            + destroyCreated(uid),
+                    e);
+        }
+        return new CreatedKey(uid, sensitive);
+    }
+
+    /**
+     * The Create answer, and the whole batch's answers when the server ran the batched Create and Activate (null when
+     * it could not parse the placeholder and Create went alone).
+     */
+    private record Created(
+            ResponseMessage.Item create, @Nullable List<ResponseMessage.Item> batch) {}
+
+    private Created create(String name, boolean sensitive) {
         List<Attribute> attrs = new ArrayList<>(List.of(
                 Attribute.enumeration(AttributeKind.CRYPTOGRAPHIC_ALGORITHM, KmipConstants.ALGORITHM_AES),
                 Attribute.integer(AttributeKind.CRYPTOGRAPHIC_LENGTH, 256),
@@ -173,41 +219,58 @@ public final class KmipClient implements AutoCloseable {
         if (sensitive) {
             attrs.add(Attribute.bool(AttributeKind.SENSITIVE, true));
         }
-        byte[] createId = {1};
-        byte[] activateId = {2};
         RequestPayload.Create create = new RequestPayload.Create(ObjectType.SYMMETRIC_KEY.code(), attrs);
         List<ResponseMessage.Item> answers = send(List.of(
-                new RequestMessage.Item(Operation.CREATE, createId, create),
-                new RequestMessage.Item(Operation.ACTIVATE, activateId, new RequestPayload.Activate(null))));
-        ResponseMessage.Item first = item(answers, createId, Operation.CREATE);
-        boolean unparsed = first.operationCode() < 0 && first.resultReason() == ResultReason.INVALID_MESSAGE.code();
-        if (unparsed) {
+                new RequestMessage.Item(Operation.CREATE, CREATE_ID, create),
+                new RequestMessage.Item(Operation.ACTIVATE, ACTIVATE_ID, new RequestPayload.Activate(null))));
+        ResponseMessage.Item first = item(answers, CREATE_ID, Operation.CREATE);
+        if (first.operationCode() < 0 && first.resultReason() == ResultReason.INVALID_MESSAGE.code()) {
             // PyKMIP 0.10's decoder requires the Unique Identifier in Activate, so it cannot parse the ID
             // placeholder and refuses the whole message before doing anything. Two round trips then.
-            first = send(List.of(new RequestMessage.Item(Operation.CREATE, null, create)))
-                    .getFirst();
+            return new Created(
+                    send(List.of(new RequestMessage.Item(Operation.CREATE, null, create)))
+                            .getFirst(),
+                    null);
         }
-        ResponsePayload.Create created = expect(check(first, Operation.CREATE, name), ResponsePayload.Create.class);
-        String uid = created.uniqueIdentifier();
-        ResponsePayload.UniqueIdentifier activated;
+        return new Created(first, answers);
+    }
+
+    /**
+     * Whether {@code answer} is the Create item's own refusal of an attribute (Invalid Field in 1.x, Unsupported
+     * Attribute in 2.0), not a failure of the whole message or of another item.
+     */
+    private static boolean refusedAttribute(ResponseMessage.Item answer) {
+        boolean own = answer.operationCode() == Operation.CREATE.code()
+                || (answer.batchItemId() != null && Arrays.equals(answer.batchItemId(), CREATE_ID));
+        return own
+                && answer.status() != ResultStatus.SUCCESS
+                && (answer.resultReason() == ResultReason.INVALID_FIELD.code()
+                        || answer.resultReason() == ResultReason.UNSUPPORTED_ATTRIBUTE.code());
+    }
+
+    /**
+     * Best effort to remove key {@code uid}, made by a Create whose Activate failed: Destroy (KMIP lets a Pre-Active
+     * key be destroyed), and when that is refused, Revoke then Destroy. Returns what happened, for the message.
+     */
+    private String destroyCreated(String uid) {
+        if (broken) {
+            return "it could not be destroyed because the connection failed: revoke and destroy key " + uid
+                    + " on the HSM, then create again";
+        }
         try {
-            ResponseMessage.Item activate = unparsed
-                    ? send(List.of(new RequestMessage.Item(Operation.ACTIVATE, null, new RequestPayload.Activate(uid))))
-                            .getFirst()
-                    : item(answers, activateId, Operation.ACTIVATE);
-            activated = expect(check(activate, Operation.ACTIVATE, uid), ResponsePayload.UniqueIdentifier.class);
-        } catch (KmipException e) {
-            throw new KmipException(
-                    e.kind(),
-                    e.resultReason(),
-                    "key " + uid + " (" + name + ") was created but not activated: " + e.getMessage()
-                            + "; revoke and destroy it, then create again",
-                    e);
+            expect(
+                    call(Operation.DESTROY, new RequestPayload.Destroy(uid), uid),
+                    ResponsePayload.UniqueIdentifier.class);
+            return "the key was destroyed, so nothing is left behind; create again";
+        } catch (KmipException first) {
+            try {
+                revokeAndDestroy(uid);
+                return "the key was revoked and destroyed, so nothing is left behind; create again";
+            } catch (KmipException second) {
+                return "destroying it failed too (" + second.getMessage() + "): revoke and destroy key " + uid
+                        + " on the HSM, then create again";
+            }
         }
-        if (!activated.uniqueIdentifier().equals(uid)) {
-            throw protocol("Activate answered for " + activated.uniqueIdentifier() + ", not the created " + uid);
-        }
-        return uid;
     }
 
     /**
@@ -326,6 +389,8 @@ public final class KmipClient implements AutoCloseable {
                     "the connection to the HSM at " + endpoint.host() + ":" + endpoint.port()
                             + " was closed after an earlier failure; connect again");
         }
+        // The request carries the partition password, and an Encrypt request the plaintext; a Decrypt answer
+        // carries the plaintext. Both buffers are zeroed once used (the decoded payload holds its own copy).
         byte[] request = KmipCodec.encodeRequest(new RequestMessage(VERSION, credential, null, items));
         byte[] response;
         try {
@@ -344,6 +409,8 @@ public final class KmipClient implements AutoCloseable {
         } catch (IOException e) {
             broken = true;
             throw unreachable("the connection failed (" + e.getMessage() + ")", e);
+        } finally {
+            Arrays.fill(request, (byte) 0);
         }
         if (response == null) {
             broken = true;
@@ -355,6 +422,8 @@ public final class KmipClient implements AutoCloseable {
         } catch (TtlvException e) {
             throw new KmipException(
                     KmipException.Kind.PROTOCOL, -1, "the HSM's answer is malformed: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(response, (byte) 0);
         }
         if (m.items().size() != items.size()) {
             // A server that cannot parse the request answers one failure item (PyKMIP: version 1.0, no Operation).
@@ -400,7 +469,15 @@ public final class KmipClient implements AutoCloseable {
         int reason = item.resultReason();
         KmipException.Kind kind = switch (ResultReason.ofCode(reason)) {
             case ITEM_NOT_FOUND -> KmipException.Kind.KEY_NOT_FOUND;
-            case AUTHENTICATION_NOT_SUCCESSFUL, PERMISSION_DENIED -> KmipException.Kind.NOT_AUTHORISED;
+            case ILLEGAL_OPERATION, WRONG_KEY_LIFECYCLE_STATE -> KmipException.Kind.KEY_NOT_ACTIVE;
+            // PyKMIP answers a key in the wrong state with Permission Denied ("... must be in the Active state",
+            // "Object is active and cannot be destroyed"); its message is the only way to tell that apart.
+            case PERMISSION_DENIED ->
+                item.resultMessage() != null
+                                && STATE_WORDING.matcher(item.resultMessage()).find()
+                        ? KmipException.Kind.KEY_NOT_ACTIVE
+                        : KmipException.Kind.NOT_AUTHORISED;
+            case AUTHENTICATION_NOT_SUCCESSFUL -> KmipException.Kind.NOT_AUTHORISED;
             case CRYPTOGRAPHIC_FAILURE -> KmipException.Kind.CRYPTO_FAILURE;
             case GENERAL_FAILURE ->
                 op == Operation.DECRYPT ? KmipException.Kind.CRYPTO_FAILURE : KmipException.Kind.FAILED;
@@ -417,8 +494,13 @@ public final class KmipClient implements AutoCloseable {
                         + " configuration";
             case NOT_AUTHORISED ->
                 "check that this cluster's client certificate is registered and assigned to the partition"
-                        + " on the HSM, that the partition password is right, and that the key is usable"
-                        + " (Active)";
+                        + " on the HSM, and that the partition password is right (some HSMs also answer so for a"
+                        + " key that is not Active)";
+            case KEY_NOT_ACTIVE ->
+                op == Operation.DESTROY
+                        ? "the key is Active; revoke it before destroying it"
+                        : "the key's state does not allow " + op + ": it is revoked (Deactivated or Compromised)"
+                                + " or not yet activated; check its State on the HSM";
             case CRYPTO_FAILURE ->
                 "the key, the associated data or the wrapped key bytes do not match: wrong key or"
                         + " corrupted wrapped key";

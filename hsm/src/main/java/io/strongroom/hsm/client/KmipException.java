@@ -16,10 +16,16 @@ public final class KmipException extends StrongroomException {
     public enum Kind {
         /** Network, TLS or timeout: the HSM cannot be reached (Redshift event 1504). Retry later. */
         UNREACHABLE(ErrorCode.KEY_UNAVAILABLE),
-        /** Authentication Not Successful (0x03) or Permission Denied (0x0C). */
+        /** Authentication Not Successful (0x03) or Permission Denied (0x0C) that is not about the key's state. */
         NOT_AUTHORISED(ErrorCode.ACCESS_DENIED),
         /** Item Not Found (0x01): the key is not in this partition. */
         KEY_NOT_FOUND(ErrorCode.NOT_FOUND),
+        /**
+         * The key exists but its lifecycle state forbids the operation: revoked (Deactivated or Compromised) or not
+         * yet activated for Encrypt, Active for Destroy. Illegal Operation (0x0B) or Wrong Key Lifecycle State (0x43),
+         * or Permission Denied whose Result Message is about the state (PyKMIP). Not retryable: the key must change.
+         */
+        KEY_NOT_ACTIVE(ErrorCode.INVALID_STATE),
         /** Cryptographic Failure (0x0A), or General Failure on Decrypt: wrong key or corrupted wrapped key. */
         CRYPTO_FAILURE(ErrorCode.WRONG_KEY),
         /** The HSM serves no KMIP version at or above 1.4. */

@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
@@ -46,19 +47,29 @@ import org.jspecify.annotations.Nullable;
  * first. GCM runs on the token with a fresh {@link Cipher} per call and the client's 12-byte IV.
  *
  * <p>Login. PKCS#11 logs a whole application in, so once the token is logged in, a wrong PIN would go unnoticed.
- * The partition therefore keeps, in memory only, a salted SHA-256 of the PIN that last logged in; a request whose
- * PIN does not match is checked by the token itself (log out, log in with the offered PIN).
+ * The partition therefore keeps, in memory only, a salted SHA-256 of the PIN that logged in, and from then on
+ * answers a request with another PIN Authentication Not Successful itself: it never logs out and never calls
+ * C_Login again. The partition password is thus fixed by the first successful login of the gateway process;
+ * changing the token's PIN needs a gateway restart. C_Login runs only while the token is not logged in (first use
+ * after start), and a PIN the token refused as incorrect is remembered (its digest, the last few) and refused
+ * without asking the token again: real HSMs lock a partition after a few failed logins, and a client retrying with
+ * a stale password would otherwise spend them. Rejected: logging out to try each new PIN on the token, which logged
+ * the token out under other clients' requests and sent every wrong PIN to C_Login.
+ *
+ * <p>Messages. {@link #exclusively} holds the partition for a whole request message (the login check and every
+ * batch item); the methods below take the same monitor, so each is also safe on its own.
  *
  * <p>Crash safety of create: token object first, then the metadata. A crash between leaves an orphan token key
  * that no KMIP id names (logged at open). Destroy: token object first, then the metadata; a crash between leaves
  * metadata whose key is gone, answered as Item Not Found, and a second Destroy finishes it.
  *
- * <p>Thread-safe: every method is synchronized (one operation at a time per partition).
+ * <p>Thread-safe: every method is synchronized on the partition (one message at a time per partition).
  */
 final class Partition implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Partition.class.getName());
     private static final AtomicInteger PROVIDERS = new AtomicInteger();
     private static final int TAG_BITS = 128;
+    private static final int REMEMBERED_REFUSALS = 8;
 
     private final String label;
     private final Provider provider;
@@ -68,6 +79,8 @@ final class Partition implements AutoCloseable {
     private final FileLock lock;
     private final byte[] salt = new byte[16];
     private byte @Nullable [] pinDigest;
+    private final List<byte[]> refusedDigests = new ArrayList<>();
+    private int tokenLogins;
 
     private Partition(
             String label, Provider provider, KeyStore keyStore, ObjectStore store, FileChannel ch, FileLock lock) {
@@ -144,25 +157,42 @@ final class Partition implements AutoCloseable {
     }
 
     /**
-     * Logs in with {@code pin} unless the token is logged in with that PIN already.
+     * Runs {@code work} holding this partition: no other message's login check or operation runs on it until
+     * {@code work} returns. The monitor is the one every method here takes, and it is reentrant.
+     */
+    synchronized <T> T exclusively(Supplier<T> work) {
+        return work.get();
+    }
+
+    /**
+     * Checks {@code pin}: against the PIN that logged the token in when it is logged in, else by logging in with it
+     * (see the class comment).
      *
-     * @throws KmipFailure Authentication Not Successful when the token refuses the PIN
+     * @throws KmipFailure Authentication Not Successful when the PIN is not the partition password
      */
     synchronized void login(String pin) {
         byte[] digest = digest(pin);
-        if (pinDigest != null && MessageDigest.isEqual(pinDigest, digest)) {
-            return;
-        }
         if (pinDigest != null) {
-            logout();
+            if (MessageDigest.isEqual(pinDigest, digest)) {
+                return;
+            }
+            throw refused();
         }
+        for (byte[] r : refusedDigests) {
+            if (MessageDigest.isEqual(r, digest)) {
+                throw refused();
+            }
+        }
+        char[] chars = pin.toCharArray();
+        tokenLogins++;
         try {
-            keyStore.load(null, pin.toCharArray());
+            keyStore.load(null, chars);
         } catch (IOException | GeneralSecurityException e) {
-            pinDigest = null;
+            StringBuilder causes = new StringBuilder();
             Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                causes.append(t.getMessage()).append(' ');
+                root = t;
             }
             if (String.valueOf(root.getMessage()).contains("CKA_LABEL")) {
                 // Two keys sharing a label make SunPKCS11 refuse the whole token; that is not a wrong PIN.
@@ -174,12 +204,34 @@ final class Partition implements AutoCloseable {
                         ResultReason.GENERAL_FAILURE,
                         "partition " + label + " is corrupted (duplicate key labels); see the gateway log");
             }
-            throw new KmipFailure(
-                    ResultReason.AUTHENTICATION_NOT_SUCCESSFUL,
-                    "partition " + label + " refused the password (token login failed)");
+            if (causes.indexOf("CKR_PIN_INCORRECT") >= 0 || causes.indexOf("CKR_PIN_LEN_RANGE") >= 0) {
+                if (refusedDigests.size() == REMEMBERED_REFUSALS) {
+                    refusedDigests.removeFirst();
+                }
+                refusedDigests.add(digest);
+            } else {
+                LOG.log(
+                        Level.WARNING,
+                        "partition " + label + ": token login failed: "
+                                + causes.toString().strip());
+            }
+            throw refused();
+        } finally {
+            Arrays.fill(chars, '\0');
         }
         pinDigest = digest;
+        refusedDigests.clear();
         reportOrphans();
+    }
+
+    private KmipFailure refused() {
+        return new KmipFailure(
+                ResultReason.AUTHENTICATION_NOT_SUCCESSFUL, "partition " + label + " refused the password");
+    }
+
+    /** How many times this partition has asked the token to log in (C_Login), for tests. */
+    synchronized int tokenLogins() {
+        return tokenLogins;
     }
 
     private void reportOrphans() {
@@ -306,6 +358,7 @@ final class Partition implements AutoCloseable {
     @Override
     public synchronized void close() {
         logout();
+        refusedDigests.clear();
         try {
             lock.release();
             lockChannel.close();

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -55,6 +56,8 @@ record Registry(List<String> partitions, Map<String, X509Certificate> clients, M
     static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
     /** Client names. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Serializes {@link #update} among this process's threads (whatever the directory). */
+    static final ReentrantLock LOCK = new ReentrantLock();
 
     Registry {
         partitions = List.copyOf(partitions);
@@ -178,8 +181,17 @@ record Registry(List<String> partitions, Map<String, X509Certificate> clients, M
         }
     }
 
-    /** Applies {@code change} to the current registry under the registry lock, writes it durably, returns it. */
+    /**
+     * Applies {@code change} to the current registry under the registry lock, writes it durably, returns it. When
+     * {@code change} throws, nothing is written. {@code change} may do slow work that must not race another update
+     * (partition create initialises the token inside it); it must not call {@code update} itself.
+     *
+     * <p>The lock is {@link #LOCK} for the threads of this process, then an exclusive lock on {@code registry.lock}
+     * for other processes: a file lock is held by the whole JVM, so a second thread taking it would get
+     * OverlappingFileLockException instead of waiting.
+     */
     static Registry update(Path dir, UnaryOperator<Registry> change) {
+        LOCK.lock();
         try {
             Files.createDirectories(dir);
             try (FileChannel lock = FileChannel.open(
@@ -191,6 +203,8 @@ record Registry(List<String> partitions, Map<String, X509Certificate> clients, M
             }
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot update " + dir.resolve(FILE) + ": " + e, e);
+        } finally {
+            LOCK.unlock();
         }
     }
 

@@ -30,7 +30,14 @@ import org.jspecify.annotations.Nullable;
  * credential, then runs the batch items in order with the ID placeholder and the Batch Error Continuation Option
  * (Continue runs every item; Stop, the default, and Undo, which is not served, stop after the first failure).
  * Answers are in the request's protocol version, with only the fields that version defines (the codec enforces
- * it). Stateless apart from its collaborators; thread-safe.
+ * it).
+ *
+ * <p>A message that needs a partition runs whole while holding it ({@link Partition#exclusively}): the password
+ * check and every batch item, with no other message's in between. Holding the partition only per call let a wrong
+ * password from one client log the token out between another client's login and its Decrypt, and let a Revoke race
+ * a Destroy (read, then write in another step) and bring back the metadata of a destroyed key.
+ *
+ * <p>Stateless apart from its collaborators; thread-safe.
  */
 final class RequestProcessor {
     private static final int TAG_BYTES = 16;
@@ -66,17 +73,39 @@ final class RequestProcessor {
             }
             return new ResponseMessage(answer, now, items);
         }
-        Partition partition = null;
-        KmipFailure authFailure = null;
         boolean needsPartition = m.items().stream()
                 .anyMatch(i -> i.operation() != Operation.DISCOVER_VERSIONS && i.operation() != Operation.QUERY);
-        if (needsPartition) {
-            try {
-                partition = authenticate(m.credential(), client, assigned);
-            } catch (KmipFailure f) {
-                authFailure = f;
-            }
+        if (!needsPartition) {
+            return new ResponseMessage(v, now, items(m, null, null, now));
         }
+        Login login;
+        try {
+            login = partitionOf(m.credential(), client, assigned);
+        } catch (KmipFailure f) {
+            return new ResponseMessage(v, now, items(m, null, f, now));
+        }
+        // The partition is held from the password check to the last batch item, so no other message on it runs in
+        // between: another client's wrong password cannot act between this login and these items, and the state a
+        // Revoke, Destroy or Encrypt reads is the state it changes or relies on.
+        Partition p = login.partition();
+        return p.exclusively(() -> {
+            try {
+                p.login(login.password());
+            } catch (KmipFailure f) {
+                return new ResponseMessage(v, now, items(m, null, f, now));
+            }
+            return new ResponseMessage(v, now, items(m, p, null, now));
+        });
+    }
+
+    /**
+     * The answers to {@code m}'s items, in order, stopping after the first failure unless the message asks to
+     * continue. Items that need a partition fail with {@code authFailure} when it is set; otherwise they run on
+     * {@code partition}, which the caller holds.
+     */
+    private List<ResponseMessage.Item> items(
+            RequestMessage m, @Nullable Partition partition, @Nullable KmipFailure authFailure, long now) {
+        ProtocolVersion v = m.version();
         boolean continueOnError =
                 m.batchErrorContinuation() != null && m.batchErrorContinuation() == KmipConstants.BATCH_CONTINUE;
         List<ResponseMessage.Item> out = new ArrayList<>();
@@ -109,7 +138,15 @@ final class RequestProcessor {
                 break;
             }
         }
-        return new ResponseMessage(v, now, out);
+        return out;
+    }
+
+    /** A partition the client may use and the password it offered, not yet checked. */
+    private record Login(Partition partition, String password) {
+        @Override
+        public String toString() {
+            return "Login[" + partition + ", password withheld]";
+        }
     }
 
     private static Partition required(@Nullable Partition p) {
@@ -119,7 +156,8 @@ final class RequestProcessor {
         return p;
     }
 
-    private Partition authenticate(@Nullable Credential c, String client, Function<String, Boolean> assigned) {
+    /** The partition {@code c} names, once the client is known to be assigned to it; the password is not checked. */
+    private Login partitionOf(@Nullable Credential c, String client, Function<String, Boolean> assigned) {
         if (c == null || c.password() == null) {
             throw new KmipFailure(
                     ResultReason.AUTHENTICATION_NOT_SUCCESSFUL,
@@ -132,9 +170,7 @@ final class RequestProcessor {
                     "client " + client + " is not assigned to partition " + c.username()
                             + "; assign it with `strongroom hsm client assign`");
         }
-        Partition p = partitions.apply(c.username());
-        p.login(c.password());
-        return p;
+        return new Login(partitions.apply(c.username()), c.password());
     }
 
     private static ResponsePayload unauthenticated(RequestPayload p) {
@@ -316,9 +352,14 @@ final class RequestProcessor {
         return k;
     }
 
+    /**
+     * A key whose lifecycle state forbids the operation. KMIP 2.0 has Wrong Key Lifecycle State; 1.x has none, and
+     * answers Illegal Operation rather than Permission Denied, which clients read as a credential or assignment
+     * problem ("check the password") when the fix is a key in another state.
+     */
     private static KmipFailure wrongState(ProtocolVersion v, ManagedKey k, String why) {
         return new KmipFailure(
-                v.usesAttributesStructure() ? ResultReason.WRONG_KEY_LIFECYCLE_STATE : ResultReason.PERMISSION_DENIED,
+                v.usesAttributesStructure() ? ResultReason.WRONG_KEY_LIFECYCLE_STATE : ResultReason.ILLEGAL_OPERATION,
                 "key " + k.uid() + " is " + k.state() + ": " + why);
     }
 

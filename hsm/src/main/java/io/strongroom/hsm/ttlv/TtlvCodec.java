@@ -30,8 +30,10 @@ import java.util.Locale;
  * <p>The decoder is strict, because a lenient one is how KMIP peers end up misreading each other: the message must
  * fill the buffer exactly; every nested length must fit its parent; padding must be zero; a Boolean must be 0 or 1;
  * fixed-size types must declare their size; text must be valid UTF-8; tags must be in the standard or extension
- * range; nesting is at most {@link #MAX_DEPTH} deep. It never allocates more than the input it was given, which the
- * stream reader has already bounded ({@link TtlvReader}). Every refusal is a {@link TtlvException} naming the tag.
+ * range; nesting is at most {@link #MAX_DEPTH} deep; a message holds at most {@link #MAX_ITEMS} items. The byte
+ * arrays it allocates never total more than the input it was given, which the stream reader has already bounded
+ * ({@link TtlvReader}); the item cap bounds the objects: without it, 1 MiB of empty Structures (8 bytes each) would
+ * decode to about 131,000 objects and their lists. Every refusal is a {@link TtlvException} naming the tag.
  *
  * <p>Stateless and thread-safe.
  */
@@ -41,6 +43,12 @@ public final class TtlvCodec {
 
     /** Deepest nesting of structures accepted (KMIP messages nest about six deep). */
     public static final int MAX_DEPTH = 16;
+
+    /**
+     * Most items (of any type, the outermost Structure included) one decoded message may hold. Strongroom's largest
+     * messages hold a few dozen; a batch of 100 Encrypt items about 1,300; a Locate answer one per identifier.
+     */
+    public static final int MAX_ITEMS = 4096;
 
     private TtlvCodec() {}
 
@@ -129,20 +137,23 @@ public final class TtlvCodec {
             throw new TtlvException(-1, "message of " + message.length + " bytes is above the 1 MiB limit");
         }
         ByteBuffer in = ByteBuffer.wrap(message);
-        Ttlv item = read(in, message.length, 0);
+        Ttlv item = read(in, message.length, 0, new int[1]);
         if (in.position() != message.length) {
             throw new TtlvException(item.tag(), (message.length - in.position()) + " bytes follow the message");
         }
         return item;
     }
 
-    /** Reads one item that must end by {@code limit}. */
-    private static Ttlv read(ByteBuffer in, int limit, int depth) {
+    /** Reads one item that must end by {@code limit}; {@code count[0]} counts the message's items so far. */
+    private static Ttlv read(ByteBuffer in, int limit, int depth, int[] count) {
         if (limit - in.position() < 8) {
             throw new TtlvException(
                     -1, "truncated: " + (limit - in.position()) + " bytes left where an 8-byte item header starts");
         }
         int tag = ((in.get() & 0xFF) << 16) | ((in.get() & 0xFF) << 8) | (in.get() & 0xFF);
+        if (++count[0] > MAX_ITEMS) {
+            throw new TtlvException(tag, "the message holds more than " + MAX_ITEMS + " items");
+        }
         int typeCode = in.get() & 0xFF;
         long length = Integer.toUnsignedLong(in.getInt());
         if ((tag >>> 16) != 0x42 && (tag >>> 16) != 0x54) {
@@ -175,7 +186,7 @@ public final class TtlvCodec {
                 int end = in.position() + len;
                 List<Ttlv> items = new ArrayList<>();
                 while (in.position() < end) {
-                    items.add(read(in, end, depth + 1));
+                    items.add(read(in, end, depth + 1, count));
                 }
                 yield new Ttlv.Struct(tag, items);
             }

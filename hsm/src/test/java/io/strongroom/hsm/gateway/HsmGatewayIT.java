@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.client.CreatedKey;
 import io.strongroom.hsm.client.HsmEndpoint;
 import io.strongroom.hsm.client.KmipClient;
 import io.strongroom.hsm.client.KmipException;
@@ -24,6 +27,7 @@ import io.strongroom.hsm.kmip.ResponseMessage;
 import io.strongroom.hsm.kmip.ResponsePayload;
 import io.strongroom.hsm.kmip.ResultReason;
 import io.strongroom.hsm.kmip.ResultStatus;
+import io.strongroom.hsm.kmip.RevocationReasonCode;
 import io.strongroom.hsm.kmip.State;
 import io.strongroom.hsm.ttlv.Tags;
 import io.strongroom.hsm.ttlv.Ttlv;
@@ -37,6 +41,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -179,12 +186,17 @@ class HsmGatewayIT {
                             .resultMessage())
                     .contains("12-byte IV");
 
-            // Destroy while Active is refused.
+            // Destroy while Active is refused, as a state problem (Illegal Operation), not an access one.
             ResponseMessage.Item destroy = raw.exchange(
                             one(ProtocolVersion.V1_4, Operation.DESTROY, new RequestPayload.Destroy(uid)))
                     .items()
                     .getFirst();
-            assertThat(destroy.resultReason()).isEqualTo(ResultReason.PERMISSION_DENIED.code());
+            assertThat(destroy.resultReason()).isEqualTo(ResultReason.ILLEGAL_OPERATION.code());
+            ResponseMessage.Item destroy20 = raw.exchange(
+                            one(ProtocolVersion.V2_0, Operation.DESTROY, new RequestPayload.Destroy(uid)))
+                    .items()
+                    .getFirst();
+            assertThat(destroy20.resultReason()).isEqualTo(ResultReason.WRONG_KEY_LIFECYCLE_STATE.code());
         }
     }
 
@@ -304,6 +316,112 @@ class HsmGatewayIT {
                             KmipException.class,
                             e -> assertThat(e.kind()).isEqualTo(KmipException.Kind.NOT_AUTHORISED));
         }
+    }
+
+    @Test
+    void revokedKey_isKeyNotActiveForTheClient_notNotAuthorised_andStillDecrypts() throws Exception {
+        byte[] dek = new byte[32];
+        new SecureRandom().nextBytes(dek);
+        byte[] iv = new byte[12];
+        new SecureRandom().nextBytes(iv);
+        try (KmipClient c = connect()) {
+            CreatedKey key = c.createKey("cek-revoked");
+            assertThat(key.sensitive()).isTrue();
+            Sealed sealed = c.encrypt(key.uid(), dek, iv, AAD);
+            try (RawKmip raw = new RawKmip(gateway.port(), gateway.serverCertificate(), client)) {
+                RequestPayload.Revoke revoke = new RequestPayload.Revoke(
+                        key.uid(), RevocationReasonCode.CESSATION_OF_OPERATION.code(), null, null);
+                assertThat(raw.exchange(one(ProtocolVersion.V1_4, Operation.REVOKE, revoke))
+                                .items()
+                                .getFirst()
+                                .status())
+                        .isEqualTo(ResultStatus.SUCCESS);
+            }
+            assertThatThrownBy(() -> c.encrypt(key.uid(), dek, iv, AAD))
+                    .isInstanceOfSatisfying(KmipException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(KmipException.Kind.KEY_NOT_ACTIVE);
+                        assertThat(e.resultReason()).isEqualTo(ResultReason.ILLEGAL_OPERATION.code());
+                        assertThat(e.getMessage()).contains("DEACTIVATED").contains("revoked");
+                    });
+            assertThat(c.decrypt(key.uid(), sealed.ciphertext(), iv, AAD, sealed.tag()))
+                    .isEqualTo(dek);
+        }
+    }
+
+    @Test
+    void partitionThatCannotOpen_answersAReference_andKeepsServerPathsInTheLog() throws Exception {
+        // A partition the registry names but no token has: the details name the PKCS#11 library.
+        String ghost = "g" + UUID.randomUUID().toString().substring(0, 8);
+        Registry.update(dir, reg -> reg.withPartition(ghost));
+        HsmGateway.assignClient(dir, "dw-1", ghost);
+        try (KmipClient c = KmipClient.connect(endpoint(client, ghost, PIN), TIMEOUT)) {
+            assertThatThrownBy(c::checkConnectivity)
+                    .isInstanceOfSatisfying(
+                            KmipException.class,
+                            e -> assertThat(e.getMessage())
+                                    .containsPattern("reference [0-9a-f]{12}")
+                                    .doesNotContain(library.toString())
+                                    .doesNotContain("softhsm"));
+        }
+        // A partition served by another gateway on the directory: the details name its lock file.
+        try (KmipClient c = connect()) {
+            c.checkConnectivity();
+        }
+        try (HsmGateway second = HsmGateway.start(dir, "127.0.0.1", 0, library);
+                KmipClient c = KmipClient.connect(
+                        new HsmEndpoint(
+                                "127.0.0.1",
+                                second.port(),
+                                second.serverCertificate(),
+                                client.privateKey(),
+                                client.certificate(),
+                                label,
+                                PIN),
+                        TIMEOUT)) {
+            assertThatThrownBy(c::checkConnectivity)
+                    .isInstanceOfSatisfying(
+                            KmipException.class,
+                            e -> assertThat(e.getMessage())
+                                    .containsPattern("reference [0-9a-f]{12}")
+                                    .doesNotContain("partitions/")
+                                    .doesNotContain("lock")
+                                    .doesNotContain(dir.getFileName().toString()));
+        }
+    }
+
+    @Test
+    void partitionCreate_holdsTheRegistryLockAroundTokenInit_soARacingCreateMakesNoSecondToken() throws Exception {
+        String contested = "r" + UUID.randomUUID().toString().substring(0, 8);
+        AtomicReference<Throwable> loser = new AtomicReference<>();
+        AtomicReference<Thread> racer = new AtomicReference<>();
+        AtomicBoolean tokenMadeWhileLockHeld = new AtomicBoolean();
+        // This update stands for another `partition create` of the same label, between its check and its record.
+        Registry.update(dir, reg -> {
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    HsmGateway.createPartition(dir, library, contested, "racer-pin", false);
+                } catch (Throwable e) {
+                    loser.set(e);
+                }
+            });
+            racer.set(t);
+            // Wait until the racing create queues for the registry lock (the fix) or makes its token (the bug).
+            long giveUp = System.nanoTime() + TIMEOUT.toNanos();
+            while (!Registry.LOCK.hasQueuedThread(t) && t.isAlive() && System.nanoTime() < giveUp) {
+                if (Pkcs11Slots.of(library).slotOf(contested) != null) {
+                    break;
+                }
+                LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            }
+            tokenMadeWhileLockHeld.set(Pkcs11Slots.of(library).slotOf(contested) != null);
+            return reg.withPartition(contested);
+        });
+        racer.get().join(TIMEOUT);
+        assertThat(tokenMadeWhileLockHeld).isFalse();
+        assertThat(loser.get())
+                .isInstanceOfSatisfying(
+                        StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_EXISTS));
+        assertThat(Pkcs11Slots.of(library).slotOf(contested)).isNull();
     }
 
     private RequestMessage one(ProtocolVersion v, Operation op, RequestPayload p) {

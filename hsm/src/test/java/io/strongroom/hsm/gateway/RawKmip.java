@@ -6,6 +6,7 @@ import io.strongroom.hsm.kmip.RequestMessage;
 import io.strongroom.hsm.kmip.ResponseMessage;
 import io.strongroom.hsm.ttlv.TtlvCodec;
 import io.strongroom.hsm.ttlv.TtlvReader;
+import java.net.InetAddress;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -21,6 +22,11 @@ final class RawKmip implements AutoCloseable {
     private final TtlvReader reader;
 
     RawKmip(int port, X509Certificate server, ClientCertificates.Issued client) throws Exception {
+        this(port, server, client, InetAddress.getByName("127.0.0.1"));
+    }
+
+    /** A connection from local address {@code from} (any 127.x.y.z address on Linux loopback). */
+    RawKmip(int port, X509Certificate server, ClientCertificates.Issued client, InetAddress from) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("c", client.privateKey(), new char[0], new Certificate[] {client.certificate()});
@@ -33,7 +39,7 @@ final class RawKmip implements AutoCloseable {
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-        socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+        socket = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getByName("127.0.0.1"), port, from, 0);
         socket.setSoTimeout(20_000);
         socket.startHandshake();
         reader = new TtlvReader(socket.getInputStream(), TtlvCodec.MAX_MESSAGE_BYTES);

@@ -9,7 +9,9 @@ import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TtlvCodecTest {
@@ -114,6 +116,42 @@ class TtlvCodecTest {
         }
         byte[] wire = TtlvCodec.encode(t);
         assertThatThrownBy(() -> TtlvCodec.decode(wire)).hasMessageContaining("nest deeper");
+    }
+
+    @Test
+    void decode_capsTheItemCount_soOneMessageCannotBecomeManyObjects() {
+        assertThat(TtlvCodec.decode(TtlvCodec.encode(emptyStructures(TtlvCodec.MAX_ITEMS - 1))))
+                .isInstanceOfSatisfying(
+                        Ttlv.Struct.class, s -> assertThat(s.items()).hasSize(TtlvCodec.MAX_ITEMS - 1));
+        byte[] oneTooMany = TtlvCodec.encode(emptyStructures(TtlvCodec.MAX_ITEMS));
+        assertThatThrownBy(() -> TtlvCodec.decode(oneTooMany))
+                .isInstanceOf(TtlvException.class)
+                .hasMessageContaining("more than " + TtlvCodec.MAX_ITEMS + " items");
+        // The worst case the review measured: 1 MiB of empty Structures, about 131,000 of them, built as raw bytes.
+        byte[] worst = new byte[TtlvCodec.MAX_MESSAGE_BYTES];
+        for (int at = 0; at < worst.length; at += 8) {
+            worst[at] = 0x42;
+            worst[at + 1] = 0x01;
+            worst[at + 2] = 0x25;
+            worst[at + 3] = 0x01;
+        }
+        int content = worst.length - 8;
+        worst[4] = (byte) (content >>> 24);
+        worst[5] = (byte) (content >>> 16);
+        worst[6] = (byte) (content >>> 8);
+        worst[7] = (byte) content;
+        assertThatThrownBy(() -> TtlvCodec.decode(worst))
+                .isInstanceOf(TtlvException.class)
+                .hasMessageContaining("more than " + TtlvCodec.MAX_ITEMS + " items");
+    }
+
+    /** One Structure holding {@code n} empty Structures: {@code n + 1} items. */
+    private static Ttlv.Struct emptyStructures(int n) {
+        List<Ttlv> empties = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            empties.add(Ttlv.Struct.of(Tags.ATTRIBUTES));
+        }
+        return new Ttlv.Struct(Tags.REQUEST_MESSAGE, empties);
     }
 
     @Test
