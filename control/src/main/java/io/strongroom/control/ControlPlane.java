@@ -92,6 +92,7 @@ public final class ControlPlane implements AutoCloseable {
                 io.strongroom.storage.SnapshotStore.Faults.NONE;
         private JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
         private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
+        private Duration monitorInterval = Duration.ofMinutes(1);
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -174,6 +175,15 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How often the cluster monitor checks storage, KMS keys (the lease) and HSMs (once a minute by default;
+         * {@link Duration#ZERO} turns it off, for tests that run the checks themselves).
+         */
+        public Builder monitorInterval(Duration interval) {
+            this.monitorInterval = Objects.requireNonNull(interval);
+            return this;
+        }
+
         public Builder snapshotFaults(io.strongroom.storage.SnapshotStore.Faults faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
@@ -201,6 +211,9 @@ public final class ControlPlane implements AutoCloseable {
                     snapshotFaults,
                     jobHooks,
                     jobGrace);
+            if (!monitorInterval.isZero()) {
+                clusters.startMonitor(monitorInterval);
+            }
             try {
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -89,6 +90,7 @@ final class ControlFixture implements AutoCloseable {
                 .clusterPortBase(25439)
                 .clock(clock)
                 .snapshotPolicy(policy)
+                .monitorInterval(Duration.ZERO) // tests run the monitor's checks themselves
                 .jobHooks(new JobEngine.Hooks() {
                     @Override
                     public void reached(JobRecord job, String step) {

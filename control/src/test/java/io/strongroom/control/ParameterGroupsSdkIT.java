@@ -54,6 +54,10 @@ class ParameterGroupsSdkIT {
                 .contains("default.redshift-1.0");
         assertThat(rs.describeClusterParameters(r -> r.parameterGroupName("default.redshift-1.0"))
                         .parameters())
+                .extracting(p -> p.parameterName() + "=" + p.parameterValue())
+                .containsExactly("kms_lease_minutes=1440", "require_ssl=true");
+        assertThat(rs.describeClusterParameters(r -> r.parameterGroupName("default.redshift-1.0")).parameters().stream()
+                        .filter(p -> p.parameterName().equals("require_ssl")))
                 .singleElement()
                 .satisfies(p -> {
                     assertThat(p.parameterName()).isEqualTo("require_ssl");

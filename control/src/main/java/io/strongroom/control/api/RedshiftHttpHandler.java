@@ -512,7 +512,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 .text("Source", v.source())
                 .text("DataType", v.dataType())
                 .text("AllowedValues", v.allowedValues())
-                .text("ApplyType", "static")
+                .text("ApplyType", v.applyType())
                 .text("IsModifiable", true)
                 .close("Parameter");
     }

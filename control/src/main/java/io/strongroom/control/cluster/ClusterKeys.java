@@ -263,6 +263,16 @@ final class ClusterKeys {
         }
     }
 
+    /**
+     * Re-validates a KMS cluster's CEK: Decrypt of its wrapped CEK with the stored context, as the service
+     * principal, through the cluster's grant; the plaintext is zeroed at once. Throws what the KMS said
+     * (ACCESS_DENIED or WRONG_KEY: the key or grant was taken away; KEY_UNAVAILABLE: the KMS is down or throttling).
+     */
+    void revalidate(VaultEntry e, String region) {
+        KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
+        root.decrypt(e.wrappedCek(), e.context()).close();
+    }
+
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
     Unlocked unlock(VaultEntry e, String region) {
         if (e.hsmProtected()) {

@@ -196,7 +196,6 @@ public final class ClusterManager implements AutoCloseable {
         m.copy.resumeJobs();
         m.settleJobs();
         m.schedule.start();
-        m.monitor.start();
         return m;
     }
 
@@ -553,7 +552,13 @@ public final class ClusterManager implements AutoCloseable {
 
     /** A parameter as DescribeClusterParameters shows it. */
     public record ParameterView(
-            String name, String value, String description, String source, String dataType, String allowedValues) {}
+            String name,
+            String value,
+            String description,
+            String source,
+            String dataType,
+            String allowedValues,
+            String applyType) {}
 
     /** ParameterGroupStatus of ModifyClusterParameterGroup and ResetClusterParameterGroup. */
     public static final String PARAMETER_GROUP_UPDATED = ParameterGroups.STATUS_UPDATED;
@@ -586,7 +591,8 @@ public final class ClusterManager implements AutoCloseable {
                         p.definition().description(),
                         p.source(),
                         p.definition().dataType(),
-                        p.definition().allowedValues()))
+                        p.definition().allowedValues(),
+                        p.definition().applyType()))
                 .toList();
     }
 
@@ -726,6 +732,23 @@ public final class ClusterManager implements AutoCloseable {
      */
     public int checkStorage() {
         return monitor.checkStorage();
+    }
+
+    /**
+     * Starts the cluster monitor ({@link ClusterMonitor}: storage, KMS lease and revocation, HSM) every {@code
+     * interval}; the control plane does this at start (once a minute unless configured).
+     */
+    public void startMonitor(Duration interval) {
+        monitor.start(interval);
+    }
+
+    /**
+     * Re-validates every running KMS cluster's key now, as the monitor does once a minute: a key taken away stops
+     * its cluster, an unreachable KMS starts or continues its lease (events 3640 to 3644). Returns how many clusters
+     * were stopped.
+     */
+    public int checkKms() {
+        return monitor.checkKms();
     }
 
     /**

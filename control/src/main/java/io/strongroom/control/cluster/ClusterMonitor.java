@@ -2,6 +2,7 @@ package io.strongroom.control.cluster;
 
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,13 +15,23 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Watches every running cluster once a {@link #INTERVAL}: its storage and, for an HSM cluster, its HSM.
+ * Watches every running cluster once an interval (a minute by default, {@link #INTERVAL}; {@code
+ * ControlPlane.Builder.monitorInterval}): its storage, its KMS key (the lease) and, for an HSM cluster, its HSM.
  *
  * <p>Storage: a cluster whose disk filled up shows {@code storage-full} at once (its store refuses writes with
  * SQLSTATE 53100 while reads go on); here it gets event 3530 naming the cause and the fix, and a probe write
  * ({@value #PROBE_BYTES} bytes) each round finds when space is back, which clears the state and writes event 3531:
  * no reboot is needed. A store that stopped after a failure at or past a commit point (it cannot know what an
  * fsync error left) is reopened here through the reboot flow, with event 3532.
+ *
+ * <p>KMS (the outage contract, docs/control/README.md): every running KMS cluster's CEK is re-validated with KMS
+ * Decrypt (its stored context, through its grant). A key taken away on purpose (disabled, pending deletion, grant
+ * revoked or retired, a policy that denies the service) stops the cluster within one round: its SQL endpoint goes,
+ * its keys are wiped from memory, status inaccessible-encryption-credentials, event 3644; a reboot once access is
+ * back serves again. A KMS that cannot be reached or throttles starts a lease (parameter {@code kms_lease_minutes},
+ * default a day): the cluster keeps serving on the keys it holds, with event 3640 at the start, 3642 when half of
+ * the lease is gone and 3641 when the KMS answers again (the lease then starts afresh); when the lease runs out the
+ * cluster stops serving and wipes its keys (event 3643).
  *
  * <p>HSM: it connects with the cluster's
  * certificate and configuration and reads the state of the cluster key (KMIP Get Attributes), as Percona's and
@@ -40,6 +51,10 @@ final class ClusterMonitor implements AutoCloseable {
     private final ClusterLifecycle lifecycle;
     /** Clusters whose full disk was reported, by id. */
     private final Map<String, Instant> diskFull = new ConcurrentHashMap<>();
+    /** KMS clusters whose KMS could not be reached: since when, and whether the half-lease warning went out. */
+    private final Map<String, Outage> kmsOutages = new ConcurrentHashMap<>();
+
+    private record Outage(Instant since, boolean warned) {}
     /** Clusters with a reported problem, by id: the problem last reported. */
     private final Map<String, String> problems = new ConcurrentHashMap<>();
 
@@ -50,7 +65,7 @@ final class ClusterMonitor implements AutoCloseable {
         this.lifecycle = lifecycle;
     }
 
-    void start() {
+    void start(Duration interval) {
         ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "strongroom-cluster-monitor");
             t.setDaemon(true);
@@ -60,14 +75,15 @@ final class ClusterMonitor implements AutoCloseable {
                 () -> {
                     try {
                         checkStorage();
+                        checkKms();
                         run();
                     } catch (RuntimeException e) {
                         LOG.log(System.Logger.Level.WARNING, "cluster check failed: " + e);
                     }
                 },
-                INTERVAL.toSeconds(),
-                INTERVAL.toSeconds(),
-                TimeUnit.SECONDS);
+                interval.toMillis(),
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
         scheduler = s;
     }
 
@@ -188,6 +204,136 @@ final class ClusterMonitor implements AutoCloseable {
         }
         diskFull.keySet().removeIf(id -> !state.byId.containsKey(id));
         return full;
+    }
+
+    /**
+     * The KMS round (the outage contract in the class comment). Returns how many clusters were stopped by it.
+     */
+    int checkKms() {
+        int stopped = 0;
+        for (ClusterEntry e : state.byId.values()) {
+            if (state.closing) {
+                break;
+            }
+            RunningCluster run = e.running;
+            if (run == null || !run.encrypted() || e.status != ClusterStatus.AVAILABLE) {
+                continue;
+            }
+            String id = e.rec.id();
+            VaultEntry v;
+            try {
+                v = state.vault.get(id).orElse(null);
+            } catch (StrongroomException ex) {
+                continue;
+            }
+            if (v == null || v.hsmProtected()) {
+                continue;
+            }
+            Instant now = state.clock.instant();
+            try {
+                state.keys.revalidate(v, e.rec.region());
+                Outage was = kmsOutages.remove(id);
+                if (was != null) {
+                    state.event(
+                            e.rec,
+                            "REDSHIFT-EVENT-3641",
+                            "INFO",
+                            "The KMS answers again for cluster '" + e.rec.identifier() + "' (unreachable since "
+                                    + was.since() + " UTC): its key " + v.rootKeyArn() + " is valid and the lease"
+                                    + " starts afresh.",
+                            "security",
+                            "monitoring");
+                }
+            } catch (StrongroomException ex) {
+                if (ex.code() == ErrorCode.KEY_UNAVAILABLE) {
+                    if (leaseRunsOut(e, v, now, ex)) {
+                        stopped++;
+                    }
+                } else if (ex.code() == ErrorCode.ACCESS_DENIED || ex.code() == ErrorCode.WRONG_KEY) {
+                    stop(
+                            e,
+                            "REDSHIFT-EVENT-3644",
+                            "Cluster '" + e.rec.identifier() + "' stopped serving: its KMS key " + v.rootKeyArn()
+                                    + " can no longer be used (" + ex.getMessage() + "). Its keys were wiped from"
+                                    + " memory. Restore access (enable the key, cancel its deletion, grant the"
+                                    + " service again), then reboot the cluster: no data is lost.");
+                    stopped++;
+                }
+            }
+        }
+        kmsOutages.keySet().removeIf(id -> !state.byId.containsKey(id));
+        return stopped;
+    }
+
+    /** One round of a KMS outage for {@code e}; true when its lease ran out and the cluster was stopped. */
+    private boolean leaseRunsOut(ClusterEntry e, VaultEntry v, Instant now, StrongroomException why) {
+        String id = e.rec.id();
+        Duration lease = leaseOf(e);
+        Outage o = kmsOutages.get(id);
+        if (o == null) {
+            kmsOutages.put(id, new Outage(now, false));
+            state.event(
+                    e.rec,
+                    "REDSHIFT-EVENT-3640",
+                    "WARNING",
+                    "The KMS cannot be reached for cluster '" + e.rec.identifier() + "' (" + why.getMessage() + "). It"
+                            + " keeps serving on the keys it holds until " + now.plus(lease) + " UTC (its lease, "
+                            + lease.toMinutes() + " minutes: parameter kms_lease_minutes); it stops then unless the"
+                            + " KMS answers again.",
+                    "security",
+                    "monitoring");
+            return false;
+        }
+        Instant end = o.since().plus(lease);
+        if (!now.isBefore(end)) {
+            kmsOutages.remove(id);
+            stop(
+                    e,
+                    "REDSHIFT-EVENT-3643",
+                    "Cluster '" + e.rec.identifier() + "' stopped serving: the KMS has not answered since "
+                            + o.since() + " UTC and its lease of " + lease.toMinutes() + " minutes ran out. Its keys"
+                            + " were wiped from memory; reboot it once the KMS is back: no data is lost.");
+            return true;
+        }
+        if (!o.warned() && !now.isBefore(o.since().plus(lease.dividedBy(2)))) {
+            kmsOutages.put(id, new Outage(o.since(), true));
+            state.event(
+                    e.rec,
+                    "REDSHIFT-EVENT-3642",
+                    "WARNING",
+                    "Half of the KMS lease of cluster '" + e.rec.identifier() + "' is gone: the KMS has not answered"
+                            + " since " + o.since() + " UTC; the cluster stops serving at " + end + " UTC unless it"
+                            + " answers before.",
+                    "security",
+                    "monitoring");
+        }
+        return false;
+    }
+
+    private Duration leaseOf(ClusterEntry e) {
+        String minutes = state.parameters
+                .values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName())
+                .get(ParameterGroups.KMS_LEASE_MINUTES);
+        try {
+            return Duration.ofMinutes(Long.parseLong(String.valueOf(minutes)));
+        } catch (NumberFormatException ex) {
+            return Duration.ofDays(1);
+        }
+    }
+
+    /**
+     * Stops {@code e} serving because of its keys: the SQL endpoint goes, the store closes and the keys are zeroed;
+     * status inaccessible-encryption-credentials until a reboot.
+     */
+    private void stop(ClusterEntry e, String eventId, String message) {
+        synchronized (state.lock) {
+            if (e.status != ClusterStatus.AVAILABLE || e.job != null) {
+                return;
+            }
+            e.status = ClusterStatus.INACCESSIBLE_KEY;
+        }
+        state.closeRunning(e);
+        state.event(e.rec, eventId, "ERROR", message, "security", "monitoring");
     }
 
     /** Reopens the store of {@code e}, stopped after a failure past a commit point, through the reboot flow. */

@@ -197,7 +197,11 @@ final class ControlState {
         Map<String, String> now = parameters.values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName());
         Map<String, String> applied = e.appliedParameters;
         return new ClusterView.ParameterStatus(
-                e.rec.parameterGroupName(), now, applied == null || applied.equals(now) ? "in-sync" : "pending-reboot");
+                e.rec.parameterGroupName(),
+                now,
+                applied == null || ParameterGroups.staticOnly(applied).equals(ParameterGroups.staticOnly(now))
+                        ? "in-sync"
+                        : "pending-reboot");
     }
 
     /** Records an event whose source is cluster {@code r}. */

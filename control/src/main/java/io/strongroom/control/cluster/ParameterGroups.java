@@ -46,7 +46,19 @@ final class ParameterGroups {
             + " updates, including dynamic parameters, will be applied when you reboot the associated clusters.";
 
     /** A parameter Strongroom serves: its name, default, type, allowed values and what it does. */
-    record Definition(String name, String defaultValue, String dataType, String allowedValues, String description) {}
+    record Definition(
+            String name,
+            String defaultValue,
+            String dataType,
+            String allowedValues,
+            String description,
+            String applyType) {
+        boolean isStatic() {
+            return applyType.equals("static");
+        }
+    }
+
+    static final String KMS_LEASE_MINUTES = "kms_lease_minutes";
 
     /** The parameters served, by name. */
     static final Map<String, Definition> DEFINITIONS = Map.of(
@@ -56,7 +68,16 @@ final class ParameterGroups {
                     "true",
                     "boolean",
                     "true,false",
-                    "require TLS for all SQL connections: plain connections are refused with SQLSTATE 28000"));
+                    "require TLS for all SQL connections: plain connections are refused with SQLSTATE 28000",
+                    "static"),
+            KMS_LEASE_MINUTES,
+            new Definition(
+                    KMS_LEASE_MINUTES,
+                    "1440",
+                    "integer",
+                    "1-10080",
+                    "how long a KMS cluster keeps serving on the keys it holds while the KMS cannot be reached",
+                    "dynamic"));
 
     /** A user parameter group. */
     record Group(
@@ -89,6 +110,14 @@ final class ParameterGroups {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + dir + ": " + e, e);
             }
         }
+    }
+
+    /** The static parameters of {@code values} (what a reboot applies). */
+    static Map<String, String> staticOnly(Map<String, String> values) {
+        Map<String, String> out = new TreeMap<>(values);
+        out.keySet()
+                .removeIf(k -> DEFINITIONS.containsKey(k) && !DEFINITIONS.get(k).isStatic());
+        return out;
     }
 
     /** The values a cluster of {@code accountId}/{@code region} in group {@code name} runs with. */
@@ -194,8 +223,8 @@ final class ParameterGroups {
                 throw RedshiftApiException.invalidParameter("Parameter " + k + " is not supported; the parameters"
                         + " served are " + new TreeMap<>(DEFINITIONS).keySet() + ".");
             }
-            String value = v.toLowerCase(Locale.ROOT);
-            if (!List.of(d.allowedValues().split(",")).contains(value)) {
+            String value = v.toLowerCase(Locale.ROOT).strip();
+            if (!allowed(d, value)) {
                 throw RedshiftApiException.invalidParameter(
                         "Parameter " + d.name() + " takes " + d.allowedValues() + ", not " + v + ".");
             }
@@ -249,6 +278,20 @@ final class ParameterGroups {
             AtomicFile.delete(dir.resolve(fileName(g) + ".json"));
             groups.remove(key(g.accountId(), g.region(), g.name()));
         }
+    }
+
+    /** Whether {@code value} is one of {@code d}'s allowed values: a list, or an integer range {@code lo-hi}. */
+    private static boolean allowed(Definition d, String value) {
+        if (d.dataType().equals("integer")) {
+            String[] range = d.allowedValues().split("-");
+            try {
+                long v = Long.parseLong(value);
+                return v >= Long.parseLong(range[0]) && v <= Long.parseLong(range[1]);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return List.of(d.allowedValues().split(",")).contains(value);
     }
 
     private Group userGroup(Credential caller, String region, String name) {
