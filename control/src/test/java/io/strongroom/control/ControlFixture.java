@@ -1,5 +1,6 @@
 package io.strongroom.control;
 
+import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobRecord;
@@ -20,9 +21,11 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -42,32 +45,27 @@ final class ControlFixture implements AutoCloseable {
     ControlPlane control;
     final Credential admin;
 
-    final java.time.InstantSource clock;
-    final io.strongroom.control.cluster.SnapshotPolicy policy;
+    final InstantSource clock;
+    final SnapshotPolicy policy;
 
     /** Where the control plane keeps its data (under {@link #dir} unless a test put it elsewhere). */
     final Path controlDir;
 
     ControlFixture() throws IOException {
-        this(java.time.InstantSource.system(), io.strongroom.control.cluster.SnapshotPolicy.DEFAULT, null);
+        this(InstantSource.system(), SnapshotPolicy.DEFAULT, null);
     }
 
     /** With the control plane's data directory at {@code controlDir} (a small file system, say). */
     ControlFixture(Path controlDir) throws IOException {
-        this(java.time.InstantSource.system(), io.strongroom.control.cluster.SnapshotPolicy.DEFAULT, controlDir);
+        this(InstantSource.system(), SnapshotPolicy.DEFAULT, controlDir);
     }
 
-    ControlFixture(java.time.InstantSource clock, io.strongroom.control.cluster.SnapshotPolicy policy)
-            throws IOException {
+    ControlFixture(InstantSource clock, SnapshotPolicy policy) throws IOException {
         this(clock, policy, null);
     }
 
     /** With a clock (of create times, events and snapshot schedules) and an automated snapshot policy. */
-    private ControlFixture(
-            java.time.InstantSource clock,
-            io.strongroom.control.cluster.SnapshotPolicy policy,
-            @org.jspecify.annotations.Nullable Path controlDir)
-            throws IOException {
+    private ControlFixture(InstantSource clock, SnapshotPolicy policy, @Nullable Path controlDir) throws IOException {
         this.clock = clock;
         this.policy = policy;
         dir = Files.createTempDirectory("strongroom-control-test");

@@ -1,5 +1,6 @@
 package io.strongroom.server;
 
+import java.util.Arrays;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.crypto.ErrorCode;
@@ -48,7 +49,7 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         String command = args.length == 0 ? "help" : args[0];
-        String[] rest = java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         try {
             switch (command) {
                 case "up" -> up(out, true);
@@ -155,11 +156,11 @@ public final class Main {
     private static int hsm(PrintStream out, String[] args) {
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         ensureSoftHsmConfig();
-        boolean hasDir = java.util.Arrays.asList(args).contains("--dir");
+        boolean hasDir = Arrays.asList(args).contains("--dir");
         boolean help = args.length == 0 || args[0].equals("help") || args[0].startsWith("-");
         String[] full = args;
         if (!hasDir && !help) {
-            full = java.util.Arrays.copyOf(args, args.length + 2);
+            full = Arrays.copyOf(args, args.length + 2);
             full[args.length] = "--dir";
             full[args.length + 1] = hsmHome().toString();
         }

@@ -6,6 +6,7 @@ import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ParameterGroups;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
@@ -375,18 +376,19 @@ public final class RedshiftHttpHandler implements HttpHandler {
             case "CreateClusterParameterGroup" ->
                 parameterGroup(
                         w,
-                        clusters.createParameterGroup(
-                                caller,
-                                region,
-                                p.required("ParameterGroupName"),
-                                p.required("ParameterGroupFamily"),
-                                p.required("Description"),
-                                p.tags()));
+                        clusters.parameterGroups()
+                                .create(
+                                        caller,
+                                        region,
+                                        p.required("ParameterGroupName"),
+                                        p.required("ParameterGroupFamily"),
+                                        p.required("Description"),
+                                        p.tags()));
             case "DescribeClusterParameterGroups" ->
                 page(
                         w,
                         p,
-                        clusters.describeParameterGroups(caller, region, p.get("ParameterGroupName")).stream()
+                        clusters.parameterGroups().describe(caller, region, p.get("ParameterGroupName")).stream()
                                 .filter(g -> ClusterManager.tagged(g.tags(), tagKeys(p), tagValues(p)))
                                 .toList(),
                         "ParameterGroups",
@@ -395,7 +397,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 page(
                         w,
                         p,
-                        clusters.describeParameters(caller, region, p.required("ParameterGroupName"), p.get("Source")),
+                        clusters.parameterGroups()
+                                .parameters(caller, region, p.required("ParameterGroupName"), p.get("Source")),
                         "Parameters",
                         RedshiftHttpHandler::parameter);
             case "ModifyClusterParameterGroup" -> {
@@ -408,7 +411,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     changes.put(p.required("Parameters.Parameter." + i + ".ParameterName"), value);
                 }
                 String name = p.required("ParameterGroupName");
-                clusters.modifyParameterGroup(caller, region, name, changes);
+                clusters.parameterGroups().modify(caller, region, name, changes);
                 parameterGroupStatus(w, name);
             }
             case "ResetClusterParameterGroup" -> {
@@ -417,12 +420,12 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     names.add(p.required("Parameters.Parameter." + i + ".ParameterName"));
                 }
                 String name = p.required("ParameterGroupName");
-                clusters.resetParameterGroup(
-                        caller, region, name, Boolean.TRUE.equals(p.bool("ResetAllParameters")), names);
+                clusters.parameterGroups()
+                        .reset(caller, region, name, Boolean.TRUE.equals(p.bool("ResetAllParameters")), names);
                 parameterGroupStatus(w, name);
             }
             case "DeleteClusterParameterGroup" ->
-                clusters.deleteParameterGroup(caller, region, p.required("ParameterGroupName"));
+                clusters.parameterGroups().delete(caller, region, p.required("ParameterGroupName"));
             case "CreateHsmClientCertificate" ->
                 hsmCertificate(
                         w,
@@ -495,31 +498,32 @@ public final class RedshiftHttpHandler implements HttpHandler {
         w.close("Tags");
     }
 
-    private static void parameterGroup(XmlWriter w, ClusterManager.ParameterGroupView g) {
+    private static void parameterGroup(XmlWriter w, ParameterGroups.Group g) {
         w.open("ClusterParameterGroup")
                 .text("ParameterGroupName", g.name())
-                .text("ParameterGroupFamily", g.family())
+                .text("ParameterGroupFamily", ParameterGroups.FAMILY)
                 .text("Description", g.description());
         tags(w, g.tags());
         w.close("ClusterParameterGroup");
     }
 
-    private static void parameter(XmlWriter w, ClusterManager.ParameterView v) {
+    private static void parameter(XmlWriter w, ParameterGroups.Parameter v) {
+        ParameterGroups.Definition d = v.definition();
         w.open("Parameter")
-                .text("ParameterName", v.name())
+                .text("ParameterName", d.name())
                 .text("ParameterValue", v.value())
-                .text("Description", v.description())
+                .text("Description", d.description())
                 .text("Source", v.source())
-                .text("DataType", v.dataType())
-                .text("AllowedValues", v.allowedValues())
-                .text("ApplyType", v.applyType())
+                .text("DataType", d.dataType())
+                .text("AllowedValues", d.allowedValues())
+                .text("ApplyType", d.applyType())
                 .text("IsModifiable", true)
                 .close("Parameter");
     }
 
     private static void parameterGroupStatus(XmlWriter w, String name) {
         w.text("ParameterGroupName", name.toLowerCase(Locale.ROOT))
-                .text("ParameterGroupStatus", ClusterManager.PARAMETER_GROUP_UPDATED);
+                .text("ParameterGroupStatus", ParameterGroups.STATUS_UPDATED);
     }
 
     private static void hsmCertificate(XmlWriter w, HsmStore.Certificate c) {

@@ -547,72 +547,13 @@ public final class ClusterManager implements AutoCloseable {
                         && (values.isEmpty() || values.contains(t.getValue())));
     }
 
-    /** A cluster parameter group as the API shows it. */
-    public record ParameterGroupView(String name, String family, String description, Map<String, String> tags) {}
-
-    /** A parameter as DescribeClusterParameters shows it. */
-    public record ParameterView(
-            String name,
-            String value,
-            String description,
-            String source,
-            String dataType,
-            String allowedValues,
-            String applyType) {}
-
-    /** ParameterGroupStatus of ModifyClusterParameterGroup and ResetClusterParameterGroup. */
-    public static final String PARAMETER_GROUP_UPDATED = ParameterGroups.STATUS_UPDATED;
-
-    /** CreateClusterParameterGroup. */
-    public ParameterGroupView createParameterGroup(
-            Credential caller,
-            String region,
-            String name,
-            String family,
-            String description,
-            Map<String, String> tags) {
-        return view(state.parameters.create(caller, region, name, family, description, tags));
-    }
-
-    /** DescribeClusterParameterGroups: the default group and the caller's. */
-    public List<ParameterGroupView> describeParameterGroups(Credential caller, String region, @Nullable String name) {
-        return state.parameters.describe(caller, region, name).stream()
-                .map(ClusterManager::view)
-                .toList();
-    }
-
-    /** DescribeClusterParameters. */
-    public List<ParameterView> describeParameters(
-            Credential caller, String region, String name, @Nullable String source) {
-        return state.parameters.parameters(caller, region, name, source).stream()
-                .map(p -> new ParameterView(
-                        p.definition().name(),
-                        p.value(),
-                        p.definition().description(),
-                        p.source(),
-                        p.definition().dataType(),
-                        p.definition().allowedValues(),
-                        p.definition().applyType()))
-                .toList();
-    }
-
-    /** ModifyClusterParameterGroup: clusters in the group take the values at their next reboot. */
-    public void modifyParameterGroup(Credential caller, String region, String name, Map<String, String> values) {
-        state.parameters.modify(caller, region, name, values);
-    }
-
-    /** ResetClusterParameterGroup. */
-    public void resetParameterGroup(Credential caller, String region, String name, boolean all, List<String> names) {
-        state.parameters.reset(caller, region, name, all, names);
-    }
-
-    /** DeleteClusterParameterGroup: refused for the default group and while a cluster uses it. */
-    public void deleteParameterGroup(Credential caller, String region, String name) {
-        state.parameters.delete(caller, region, name);
-    }
-
-    private static ParameterGroupView view(ParameterGroups.Group g) {
-        return new ParameterGroupView(g.name(), ParameterGroups.FAMILY, g.description(), g.tags());
+    /**
+     * Cluster parameter groups: CreateClusterParameterGroup, DescribeClusterParameterGroups,
+     * DescribeClusterParameters, ModifyClusterParameterGroup, ResetClusterParameterGroup,
+     * DeleteClusterParameterGroup.
+     */
+    public ParameterGroups parameterGroups() {
+        return state.parameters;
     }
 
     /** CreateHsmClientCertificate: a key pair and a self-signed client certificate; the PEM is shown. */

@@ -7,6 +7,7 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -187,7 +188,7 @@ final class HsmCatalog {
     }
 
     private HsmStore.Certificate certificate(Credential caller, String region, String identifier) {
-        return store().certificate(caller.accountId(), region, identifier.toLowerCase(java.util.Locale.ROOT))
+        return store().certificate(caller.accountId(), region, identifier.toLowerCase(Locale.ROOT))
                 .orElseThrow(() -> new RedshiftApiException(
                         ErrorCode.NOT_FOUND,
                         "HsmClientCertificateNotFoundFault",
@@ -197,7 +198,7 @@ final class HsmCatalog {
     }
 
     private HsmStore.Configuration configuration(Credential caller, String region, String identifier) {
-        return store().configuration(caller.accountId(), region, identifier.toLowerCase(java.util.Locale.ROOT))
+        return store().configuration(caller.accountId(), region, identifier.toLowerCase(Locale.ROOT))
                 .orElseThrow(() -> new RedshiftApiException(
                         ErrorCode.NOT_FOUND,
                         "HsmConfigurationNotFoundFault",

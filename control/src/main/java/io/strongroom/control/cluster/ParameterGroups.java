@@ -36,17 +36,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: changes are made under the control plane's lock; the map is concurrent.
  */
-final class ParameterGroups {
-    static final String FAMILY = "redshift-1.0";
+public final class ParameterGroups {
+    public static final String FAMILY = "redshift-1.0";
     static final int QUOTA = 20;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NAME = Pattern.compile("[a-z](?:[a-z0-9]|-(?!-)){0,254}");
-    static final String STATUS_UPDATED = "Your parameter group has been updated. If you changed only dynamic"
+    public static final String STATUS_UPDATED = "Your parameter group has been updated. If you changed only dynamic"
             + " parameters, associated clusters are being modified now. If you changed static parameters, all"
             + " updates, including dynamic parameters, will be applied when you reboot the associated clusters.";
 
     /** A parameter Strongroom serves: its name, default, type, allowed values and what it does. */
-    record Definition(
+    public record Definition(
             String name,
             String defaultValue,
             String dataType,
@@ -80,7 +80,7 @@ final class ParameterGroups {
                     "dynamic"));
 
     /** A user parameter group. */
-    record Group(
+    public record Group(
             String name,
             String accountId,
             String region,
@@ -90,7 +90,7 @@ final class ParameterGroups {
             Instant createTime) {}
 
     /** A parameter as DescribeClusterParameters shows it. */
-    record Parameter(Definition definition, String value, String source) {}
+    public record Parameter(Definition definition, String value, String source) {}
 
     private final ControlState state;
     private final Path dir;
@@ -141,7 +141,7 @@ final class ParameterGroups {
         return n;
     }
 
-    Group create(
+    public Group create(
             Credential caller,
             String region,
             String name,
@@ -179,7 +179,7 @@ final class ParameterGroups {
     }
 
     /** The default group (synthesised) and the caller's groups, or one of them. */
-    List<Group> describe(Credential caller, String region, @Nullable String name) {
+    public List<Group> describe(Credential caller, String region, @Nullable String name) {
         List<Group> all = new ArrayList<>();
         all.add(defaultGroup(caller, region));
         all.addAll(list(caller, region));
@@ -194,7 +194,7 @@ final class ParameterGroups {
         return one;
     }
 
-    List<Parameter> parameters(Credential caller, String region, String name, @Nullable String source) {
+    public List<Parameter> parameters(Credential caller, String region, String name, @Nullable String source) {
         Group g = describe(caller, region, name).get(0);
         if (source != null && !List.of("user", "engine-default").contains(source)) {
             throw RedshiftApiException.invalidParameter("Source must be user or engine-default.");
@@ -212,7 +212,7 @@ final class ParameterGroups {
     }
 
     /** ModifyClusterParameterGroup: sets values; a value equal to the default is kept as set by the user. */
-    void modify(Credential caller, String region, String name, Map<String, String> changes) {
+    public void modify(Credential caller, String region, String name, Map<String, String> changes) {
         if (changes.isEmpty()) {
             throw RedshiftApiException.missing("Parameters");
         }
@@ -239,7 +239,7 @@ final class ParameterGroups {
     }
 
     /** ResetClusterParameterGroup: back to the defaults, all or the named ones. */
-    void reset(Credential caller, String region, String name, boolean all, List<String> names) {
+    public void reset(Credential caller, String region, String name, boolean all, List<String> names) {
         if (!all && names.isEmpty()) {
             throw RedshiftApiException.invalidCombination("Give ResetAllParameters or the Parameters to reset.");
         }
@@ -260,7 +260,7 @@ final class ParameterGroups {
         }
     }
 
-    void delete(Credential caller, String region, String name) {
+    public void delete(Credential caller, String region, String name) {
         synchronized (state.lock) {
             Group g = userGroup(caller, region, name);
             for (ClusterEntry e : state.byId.values()) {
