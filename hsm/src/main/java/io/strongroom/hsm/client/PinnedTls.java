@@ -1,5 +1,6 @@
 package io.strongroom.hsm.client;
 
+import io.strongroom.hsm.OneSidedTrust;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
@@ -58,14 +59,16 @@ final class PinnedTls {
     }
 
     /** Trusts one server certificate, compared exactly. Never trusts a client. */
-    static final class Pinned extends X509ExtendedTrustManager {
+    static final class Pinned extends OneSidedTrust {
         private final X509Certificate pinned;
 
         Pinned(X509Certificate pinned) {
+            super(true);
             this.pinned = pinned;
         }
 
-        private void check(X509Certificate[] chain) throws CertificateException {
+        @Override
+        protected void check(X509Certificate[] chain) throws CertificateException {
             if (chain.length == 0 || !chain[0].equals(pinned)) {
                 throw new CertificateException("the HSM presented a certificate ("
                         + (chain.length == 0
@@ -73,40 +76,6 @@ final class PinnedTls {
                                 : chain[0].getSubjectX500Principal().getName())
                         + ") that is not the configured HSM server certificate");
             }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, @Nullable Socket socket)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, @Nullable SSLEngine engine)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a KMIP client trusts no clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, @Nullable Socket socket)
-                throws CertificateException {
-            throw new CertificateException("a KMIP client trusts no clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, @Nullable SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a KMIP client trusts no clients");
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.strongroom.hsm.gateway;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.OneSidedTrust;
 import io.strongroom.hsm.kmip.KmipCodec;
 import io.strongroom.hsm.kmip.ProtocolVersion;
 import io.strongroom.hsm.kmip.RequestMessage;
@@ -52,7 +53,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocketFactory;
 import javax.net.ssl.SSLSocket;
@@ -648,53 +648,21 @@ public final class HsmGateway implements AutoCloseable {
     }
 
     /** Accepts exactly the registered client certificates, read from the registry at each handshake. */
-    private static final class RegisteredClients extends X509ExtendedTrustManager {
+    private static final class RegisteredClients extends OneSidedTrust {
         private final Registry.Cached registry;
 
         RegisteredClients(Registry.Cached registry) {
+            super(false);
             this.registry = registry;
         }
 
-        private void check(X509Certificate[] chain) throws CertificateException {
+        @Override
+        protected void check(X509Certificate[] chain) throws CertificateException {
             if (chain.length == 0 || registry.get().clientOf(chain[0]) == null) {
                 throw new CertificateException("client certificate "
                         + (chain.length == 0 ? "missing" : "sha256:" + ClientCertificates.fingerprint(chain[0]))
                         + " is not registered; register it with `strongroom hsm client register`");
             }
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, @Nullable Socket socket)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, @Nullable SSLEngine engine)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the gateway trusts no servers");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, @Nullable Socket socket)
-                throws CertificateException {
-            throw new CertificateException("the gateway trusts no servers");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, @Nullable SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("the gateway trusts no servers");
         }
 
         /** Empty: naming the registered clients to anyone who connects would list them. */
