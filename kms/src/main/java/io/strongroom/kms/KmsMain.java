@@ -49,8 +49,11 @@ public final class KmsMain {
                 }
             }
         }
-        KmsServer server =
-                KmsServer.builder(dataDir).port(port).bindAddress(bind).start();
+        KmsServer server = KmsServer.builder(dataDir)
+                .port(port)
+                .bindAddress(bind)
+                .masterPassphrase(KmsServer.Builder.passphraseFromEnvironment())
+                .start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

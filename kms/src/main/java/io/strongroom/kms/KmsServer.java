@@ -12,14 +12,18 @@ import io.strongroom.kms.service.KmsStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A running KMS: the JSON 1.1 {@code TrentService} API over HTTP on one port, for every region, backed by a
@@ -105,6 +109,7 @@ public final class KmsServer implements AutoCloseable {
         private Duration scheduledWorkInterval = Duration.ofMinutes(1);
         private int maxConcurrentRequests = KmsHttpHandler.DEFAULT_MAX_CONCURRENT;
         private KmsQuotas quotas = KmsQuotas.DEFAULTS;
+        private char @Nullable [] passphrase;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -159,12 +164,54 @@ public final class KmsServer implements AutoCloseable {
         }
 
         /**
+         * Seals the master key by {@code passphrase} (Argon2id): a new one is written sealed, one found in the clear
+         * is sealed at this start. Without it the master key is kept in the clear (development mode). The array is
+         * copied; the caller may zero its own.
+         */
+        public Builder masterPassphrase(char @Nullable [] passphrase) {
+            this.passphrase = passphrase == null ? null : passphrase.clone();
+            return this;
+        }
+
+        /**
+         * The passphrase from the environment: {@code STRONGROOM_KMS_PASSPHRASE}, or the first line of the file
+         * {@code STRONGROOM_KMS_PASSPHRASE_FILE} names; null when neither is set.
+         */
+        public static char @Nullable [] passphraseFromEnvironment() {
+            String direct = System.getenv("STRONGROOM_KMS_PASSPHRASE");
+            if (direct != null && !direct.isEmpty()) {
+                return direct.toCharArray();
+            }
+            String file = System.getenv("STRONGROOM_KMS_PASSPHRASE_FILE");
+            if (file == null || file.isEmpty()) {
+                return null;
+            }
+            try {
+                String line = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream()
+                        .findFirst()
+                        .orElse("");
+                if (line.isEmpty()) {
+                    throw new StrongroomException(
+                            ErrorCode.INVALID_ARGUMENT, "STRONGROOM_KMS_PASSPHRASE_FILE " + file + " is empty");
+                }
+                return line.toCharArray();
+            } catch (IOException e) {
+                throw new StrongroomException(
+                        ErrorCode.INVALID_ARGUMENT, "cannot read STRONGROOM_KMS_PASSPHRASE_FILE " + file + ": " + e, e);
+            }
+        }
+
+        /**
          * Opens the data directory (creating the master key and an admin credential at first start) and starts
          * listening. A damaged or tampered store throws here, before any port is opened.
          */
         public KmsServer start() {
             SecureRandom random = new SecureRandom();
-            KmsStore store = KmsStore.open(dataDir, random);
+            KmsStore store = KmsStore.open(dataDir, random, passphrase);
+            if (passphrase != null) {
+                Arrays.fill(passphrase, '\0');
+                passphrase = null;
+            }
             AuditLog audit = null;
             KmsService service = null;
             try {
@@ -271,6 +318,10 @@ public final class KmsServer implements AutoCloseable {
                 + "  admin principal: " + credentials.admin().principalArn() + ", access key "
                 + credentials.admin().accessKeyId() + " (secret in the credentials file)\n"
                 + "  master key: " + store.masterKeyFile() + (store.createdMaster() ? " (created now, mode 0600)" : "")
+                + (store.masterSealed()
+                        ? ", sealed by a passphrase (Argon2id)"
+                        : ", IN THE CLEAR: development mode; set STRONGROOM_KMS_PASSPHRASE (or"
+                                + " STRONGROOM_KMS_PASSPHRASE_FILE) to seal it")
                 + "\n  audit trail: " + audit.file() + "\n"
                 + "  try: AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... /usr/bin/aws --endpoint-url " + endpoint()
                 + " --region us-east-1 kms create-key";

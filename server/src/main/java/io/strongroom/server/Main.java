@@ -1,6 +1,5 @@
 package io.strongroom.server;
 
-import java.util.Arrays;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.crypto.ErrorCode;
@@ -26,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 
@@ -120,6 +120,8 @@ public final class Main {
                 "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms'),");
         out.println(
                 "             STRONGROOM_BLOCK_CACHE_MB (decoded blocks kept in memory, default a quarter of the heap),");
+        out.println(
+                "             STRONGROOM_KMS_PASSPHRASE or STRONGROOM_KMS_PASSPHRASE_FILE (seals the KMS master key, Argon2id),");
         out.println(
                 "             STRONGROOM_HSM=embedded (up also runs an HSM gateway over SoftHSM2, KMIP on STRONGROOM_HSM_PORT,");
         out.println("             default 5696)");
@@ -226,6 +228,7 @@ public final class Main {
                 KmsServer kms = kmsEndpoint == null || kmsEndpoint.isEmpty()
                         ? KmsServer.builder(home.resolve("kms"))
                                 .port(port("STRONGROOM_KMS_PORT", 7878))
+                                .masterPassphrase(KmsServer.Builder.passphraseFromEnvironment())
                                 .start()
                         : null;
                 ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql);

@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The KMS's own durable state: a master key file and one sealed store file in the data directory.
@@ -55,7 +56,6 @@ import java.util.Set;
 public final class KmsStore implements AutoCloseable {
     static final String MASTER_FILE = "master.key";
     static final String STORE_FILE = "kms-store.bin";
-    private static final byte[] MASTER_MAGIC = "SRKMSMK1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STORE_MAGIC = "SRKMSSTO".getBytes(StandardCharsets.US_ASCII);
     static final int STORE_FORMAT_VERSION = 1;
     static final int STORE_HEADER_BYTES = 24;
@@ -81,14 +81,22 @@ public final class KmsStore implements AutoCloseable {
     private final Path dir;
     private final SoftwareRootKey master;
     private final boolean createdMaster;
+    private final boolean masterSealed;
     private final Faults faults;
     private final int maxStoreBytes;
     private long generation;
 
-    private KmsStore(Path dir, SoftwareRootKey master, boolean createdMaster, Faults faults, int maxStoreBytes) {
+    private KmsStore(
+            Path dir,
+            SoftwareRootKey master,
+            boolean createdMaster,
+            boolean masterSealed,
+            Faults faults,
+            int maxStoreBytes) {
         this.dir = dir;
         this.master = master;
         this.createdMaster = createdMaster;
+        this.masterSealed = masterSealed;
         this.faults = faults;
         this.maxStoreBytes = maxStoreBytes;
     }
@@ -98,11 +106,30 @@ public final class KmsStore implements AutoCloseable {
      * start. Refuses a directory whose master key exists without its store (the store was lost).
      */
     public static KmsStore open(Path dir, SecureRandom random) {
-        return open(dir, random, Faults.NONE, MAX_STORE_BYTES);
+        return open(dir, random, null);
+    }
+
+    /**
+     * As {@link #open(Path, SecureRandom)}, with the master key sealed by {@code passphrase} (Argon2id, {@link
+     * MasterKeyFile}): a new master key is written sealed, and one found in the clear is sealed in place. Without a
+     * passphrase the master key is kept in the clear (development mode) and a sealed one cannot be opened.
+     */
+    public static KmsStore open(Path dir, SecureRandom random, char @Nullable [] passphrase) {
+        return open(dir, random, Faults.NONE, MAX_STORE_BYTES, passphrase, MasterKeyFile.Cost.DEFAULT);
     }
 
     /** As {@link #open(Path, SecureRandom)}, with injected faults and a smaller size limit (tests). */
     static KmsStore open(Path dir, SecureRandom random, Faults faults, int maxStoreBytes) {
+        return open(dir, random, faults, maxStoreBytes, null, MasterKeyFile.Cost.DEFAULT);
+    }
+
+    static KmsStore open(
+            Path dir,
+            SecureRandom random,
+            Faults faults,
+            int maxStoreBytes,
+            char @Nullable [] passphrase,
+            MasterKeyFile.Cost cost) {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(STORE_FILE + ".tmp"));
@@ -127,17 +154,39 @@ public final class KmsStore implements AutoCloseable {
                                     + " without it)");
                 }
                 try (SecretBytes m = SecretBytes.random(32, random)) {
-                    byte[] content = new byte[MASTER_MAGIC.length + 32];
-                    System.arraycopy(MASTER_MAGIC, 0, content, 0, MASTER_MAGIC.length);
                     byte[] mb = m.copyBytes();
-                    System.arraycopy(mb, 0, content, MASTER_MAGIC.length, 32);
+                    byte[] content = passphrase == null
+                            ? MasterKeyFile.plain(mb)
+                            : MasterKeyFile.sealed(mb, passphrase, random, cost);
                     Arrays.fill(mb, (byte) 0);
                     writeDurably(dir, keyFile, content, Faults.NONE);
                     Arrays.fill(content, (byte) 0);
                 }
                 created = true;
             }
-            KmsStore store = new KmsStore(dir, readMaster(keyFile), created, faults, maxStoreBytes);
+            byte[] content = readMasterFile(keyFile);
+            byte[] material;
+            boolean sealed = MasterKeyFile.isSealed(content);
+            try {
+                material = MasterKeyFile.open(content, passphrase, keyFile);
+            } finally {
+                Arrays.fill(content, (byte) 0);
+            }
+            try {
+                if (!sealed && passphrase != null) {
+                    // A master key found in the clear is sealed now: atomically, so a crash leaves one form whole.
+                    byte[] sealedContent = MasterKeyFile.sealed(material, passphrase, random, cost);
+                    writeDurably(dir, keyFile, sealedContent, Faults.NONE);
+                    sealed = true;
+                }
+            } catch (RuntimeException | IOException e) {
+                Arrays.fill(material, (byte) 0);
+                throw e;
+            }
+            SoftwareRootKey master = SoftwareRootKey.ofMaterial(
+                    new KeyInfo(KeyTier.ROOT, "kms-master", 1), SecretBytes.copyOf(material));
+            Arrays.fill(material, (byte) 0);
+            KmsStore store = new KmsStore(dir, master, created, sealed, faults, maxStoreBytes);
             if (created) {
                 // The store exists from the first start on, so its absence later always means a loss.
                 store.save(StateDocument.write(List.of(), List.of()));
@@ -148,7 +197,7 @@ public final class KmsStore implements AutoCloseable {
         }
     }
 
-    private static SoftwareRootKey readMaster(Path keyFile) throws IOException {
+    private static byte[] readMasterFile(Path keyFile) throws IOException {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(keyFile);
         if (!OWNER_ONLY.containsAll(perms)) {
             throw new StrongroomException(
@@ -156,20 +205,12 @@ public final class KmsStore implements AutoCloseable {
                     "KMS master key file " + keyFile + " is readable by others (mode "
                             + PosixFilePermissions.toString(perms) + "); run chmod 600 " + keyFile);
         }
-        byte[] content = Files.readAllBytes(keyFile);
-        try {
-            if (content.length != MASTER_MAGIC.length + 32
-                    || !Arrays.equals(content, 0, MASTER_MAGIC.length, MASTER_MAGIC, 0, MASTER_MAGIC.length)) {
-                throw new StrongroomException(
-                        ErrorCode.INTEGRITY_FAILURE,
-                        "KMS master key file " + keyFile + " is not a Strongroom master key (expected "
-                                + (MASTER_MAGIC.length + 32) + " bytes starting with SRKMSMK1)");
-            }
-            SecretBytes material = SecretBytes.copyOf(Arrays.copyOfRange(content, MASTER_MAGIC.length, content.length));
-            return SoftwareRootKey.ofMaterial(new KeyInfo(KeyTier.ROOT, "kms-master", 1), material);
-        } finally {
-            Arrays.fill(content, (byte) 0);
-        }
+        return Files.readAllBytes(keyFile);
+    }
+
+    /** Whether the master key is sealed by a passphrase (false: in the clear, development mode). */
+    public boolean masterSealed() {
+        return masterSealed;
     }
 
     /** True when this start created the master key (a new data directory). */
