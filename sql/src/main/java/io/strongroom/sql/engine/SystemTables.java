@@ -1,5 +1,6 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.storage.BlockCoverage;
 import io.strongroom.storage.BlockInfo;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.TableReader;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.schema.Statistic;
@@ -21,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * The system views, computed from the session's view of the store when a query is planned: Redshift's {@code
  * svv_table_info} (one row per table: encrypted, size, rows, distribution, first sort key, backup) and {@code
  * stv_blocklist} (one row per block: table, column, slice, block id, values, stored bytes, encrypted, key
- * version). Together they answer "is every block of my data encrypted, and under which key?". They live in the
+ * version), and {@code svv_encryption_coverage} (per table, state and key version: how many blocks and bytes, read
+ * from the block files' own headers and reconciled with the manifests; a disagreement is a {@code mismatch} row
+ * saying what differs). Together they answer "is every block of my data encrypted, and under which key?". They live in the
  * {@code pg_catalog} schema, which the planner searches after {@code public}, so they are found unqualified as
  * in Redshift. Values are in the in-memory form of {@link Types}; the executor scans {@link SystemTable#rows()}.
  *
@@ -98,6 +102,7 @@ final class SystemTables {
         Map<String, org.apache.calcite.schema.Table> tables = new HashMap<>();
         tables.put("svv_table_info", svvTableInfo(source));
         tables.put("stv_blocklist", stvBlocklist(source));
+        tables.put("svv_encryption_coverage", svvEncryptionCoverage(source));
         return new AbstractSchema() {
             @Override
             protected Map<String, org.apache.calcite.schema.Table> getTableMap() {
@@ -145,6 +150,42 @@ final class SystemTables {
                 reader.rowCount(),
                 spec.backup() ? "Y" : "N"
             });
+        }
+        return new SystemTable(cols, rows);
+    }
+
+    /**
+     * {@code svv_encryption_coverage}: one row per table, state ({@code encrypted}, {@code unencrypted}, {@code
+     * mismatch}) and DEK version, with the blocks and bytes in it; a mismatch row names the first block and what
+     * disagrees. Reads the first bytes of every block file ({@link TableReader#coverage}).
+     */
+    static SystemTable svvEncryptionCoverage(Source source) {
+        List<Col> cols = List.of(
+                Col.text("schema"),
+                Col.text("table"),
+                Col.text("state"),
+                Col.int4("key_version"),
+                Col.int8("blocks"),
+                Col.int8("size_bytes"),
+                Col.text("detail"));
+        List<@Nullable Object[]> rows = new ArrayList<>();
+        for (TableSpec spec : source.tables()) {
+            Map<String, Object[]> groups = new TreeMap<>();
+            for (BlockCoverage b : source.reader(spec).coverage()) {
+                String key = b.state() + "/" + b.manifestKeyVersion();
+                Object[] row = groups.computeIfAbsent(key, k -> new Object[] {
+                    spec.schema(),
+                    spec.name(),
+                    b.state(),
+                    (long) b.manifestKeyVersion(),
+                    0L,
+                    0L,
+                    b.problem() == null ? null : "block " + b.blockId() + " (slice " + b.slice() + "): " + b.problem()
+                });
+                row[4] = (Long) row[4] + 1;
+                row[5] = (Long) row[5] + b.storedBytes();
+            }
+            rows.addAll(groups.values());
         }
         return new SystemTable(cols, rows);
     }

@@ -18,12 +18,14 @@ import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -238,6 +240,33 @@ class StoreSessionTest {
                 .containsExactly(List.of(rows("SELECT count(*) FROM stv_blocklist WHERE name = 'sales'")
                         .get(0)
                         .get(0)));
+    }
+
+    @Test
+    void svvEncryptionCoverage_readsTheBlockFilesHeaders_andCatchesAFileThatDisagreesWithItsManifest()
+            throws Exception {
+        sales();
+        assertThat(rows("SELECT \"table\", state, key_version, blocks > 0, detail FROM svv_encryption_coverage"
+                        + " ORDER BY \"table\""))
+                .containsExactly(
+                        Arrays.asList("regions", "encrypted", 1, true, null),
+                        Arrays.asList("sales", "encrypted", 1, true, null));
+        // A block file whose envelope header says "in the clear" while its manifest says DEK v1.
+        Path block;
+        try (Stream<Path> files = Files.walk(dir.resolve("tables"))) {
+            block = files.filter(p -> p.toString().endsWith(".blk"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(block);
+        bytes[20 + 1] = 0;
+        Files.write(block, bytes);
+        List<List<Object>> mismatches =
+                rows("SELECT \"table\", blocks, detail FROM svv_encryption_coverage" + " WHERE state = 'mismatch'");
+        assertThat(mismatches).hasSize(1);
+        assertThat(mismatches.get(0).get(1)).isEqualTo(1L);
+        assertThat((String) mismatches.get(0).get(2)).contains("in the clear").contains("database key v1");
     }
 
     @Test
