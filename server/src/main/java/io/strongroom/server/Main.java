@@ -12,6 +12,7 @@ import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
+import io.strongroom.server.watch.CoverageCommand;
 import io.strongroom.server.watch.WatchCommand;
 import io.strongroom.storage.BlockCache;
 import java.io.Console;
@@ -63,6 +64,12 @@ public final class Main {
                             TlsAuthority.loadOrCreate(home().resolve("control").resolve("tls"))
                                     .caPem());
                 case "watch" -> System.exit(watch(out, rest));
+                case "coverage" ->
+                    System.exit(CoverageCommand.run(
+                            rest,
+                            System.getenv(),
+                            out,
+                            new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)));
                 case "help", "--help", "-h" -> help(out);
                 default -> {
                     out.println("unknown command '" + command + "'");
@@ -106,6 +113,9 @@ public final class Main {
         out.println("  audit    print KMS audit records: [--key <id|arn>] [--event <name>] [--principal <arn>]");
         out.println(
                 "           [--context <value, e.g. a cluster name>] [--since <ISO instant>] [--until <ISO instant>] [--errors]");
+        out.println("  coverage what is encrypted under which key, read from the block files: [cluster] [--json]");
+        out.println("           (every cluster when none is named; snapshots and copies too); exit 3 when anything is");
+        out.println("           not encrypted or disagrees with its manifest; endpoint and credentials as for watch");
         out.println("  watch    live progress of restores, resizes, snapshots, key rotations and table restores, read");
         out.println("           from the Redshift API: [cluster-identifier] [--interval <seconds, default 2>]");
         out.println("           [--follow (keep watching when nothing runs)] [--once (one plain frame, then exit)]");

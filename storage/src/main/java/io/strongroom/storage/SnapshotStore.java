@@ -22,7 +22,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -615,6 +617,14 @@ public final class SnapshotStore {
         return new long[] {
             r.refs().size(), r.refs().stream().mapToLong(Ref::size).sum()
         };
+    }
+
+    /** The pool files of the blocks image {@code imageId} lists, with the size the list records for each. */
+    Map<Path, Long> imageBlockFiles(String imageId) {
+        Refs r = readRefs(imageId);
+        Map<Path, Long> out = new LinkedHashMap<>();
+        r.refs().forEach(ref -> out.put(poolFile(r.storeId(), ref), ref.size()));
+        return out;
     }
 
     // ---- internals ----

@@ -5,15 +5,10 @@ import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.ColumnChunkCodec;
 import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
-import io.strongroom.storage.format.FileHeader;
 import io.strongroom.storage.format.TableManifest;
 import io.strongroom.storage.format.WrappedBlockKeys;
 import io.strongroom.storage.format.ZoneMap;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Iterator;
@@ -94,26 +89,16 @@ public final class TableReader {
         for (int i = 0; i < manifest.blocks().size(); i++) {
             BlockRef b = manifest.blocks().get(i);
             int version = keys.dekVersion(i);
-            int algorithm = -1;
-            String problem = null;
             Path file = store.files().blockFile(tableId, manifest, i);
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                ByteBuffer head = ByteBuffer.allocate(FileHeader.BYTES + 8);
-                while (head.hasRemaining() && ch.read(head) >= 0) {
-                    // the two headers' first bytes
-                }
-                if (head.position() < head.capacity()) {
-                    problem = "block file is truncated";
-                } else {
-                    algorithm = Byte.toUnsignedInt(head.get(FileHeader.BYTES + 1));
-                }
-            } catch (IOException e) {
-                problem = "block file cannot be read (" + e.getClass().getSimpleName() + ")";
-            }
+            int algorithm = EncryptionCoverage.algorithm(file);
+            String problem = algorithm < 0 ? "block file is missing, truncated or unreadable" : null;
             int wrappedVersion = 0;
             byte[] wrapped = keys.wrappedKey(i);
             if (wrapped.length >= 8) {
-                wrappedVersion = ByteBuffer.wrap(wrapped, 4, 4).getInt();
+                wrappedVersion = ((wrapped[4] & 0xff) << 24)
+                        | ((wrapped[5] & 0xff) << 16)
+                        | ((wrapped[6] & 0xff) << 8)
+                        | (wrapped[7] & 0xff);
             }
             if (problem == null) {
                 if (version > 0 && algorithm != 1) {

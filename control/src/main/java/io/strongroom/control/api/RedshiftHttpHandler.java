@@ -6,6 +6,7 @@ import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.cluster.ParameterGroups;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
@@ -373,6 +374,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 days,
                                 Boolean.TRUE.equals(p.bool("Manual"))));
             }
+            case "DescribeEncryptionCoverage" ->
+                coverage(w, clusters.coverage(caller, region, p.required("ClusterIdentifier")));
             case "CreateClusterParameterGroup" ->
                 parameterGroup(
                         w,
@@ -496,6 +499,52 @@ public final class RedshiftHttpHandler implements HttpHandler {
         w.open("Tags");
         tags.forEach((k, v) -> w.open("Tag").text("Key", k).text("Value", v).close("Tag"));
         w.close("Tags");
+    }
+
+    /** DescribeEncryptionCoverage, a Strongroom extension (`strongroom coverage`): what CoverageReport holds. */
+    private static void coverage(XmlWriter w, CoverageReport r) {
+        w.text("ClusterIdentifier", r.cluster())
+                .text("Region", r.region())
+                .text("Protection", r.protection())
+                .text("RootKeyArn", r.rootKeyArn() == null ? "" : r.rootKeyArn())
+                .text("ClusterKeyVersion", r.cekVersion())
+                .text("DatabaseKeyVersion", r.dekVersion())
+                .text("FullyEncrypted", r.fullyEncrypted());
+        w.open("Tables");
+        for (CoverageReport.TableRow t : r.tables()) {
+            w.open("Table")
+                    .text("Name", t.table())
+                    .text("State", t.state())
+                    .text("KeyVersion", t.keyVersion())
+                    .text("Blocks", t.blocks())
+                    .text("Bytes", t.bytes());
+            if (t.detail() != null) {
+                w.text("Detail", t.detail());
+            }
+            w.close("Table");
+        }
+        w.close("Tables");
+        w.open("Snapshots");
+        for (CoverageReport.SnapshotRow s : r.snapshots()) {
+            w.open("Snapshot")
+                    .text("SnapshotIdentifier", s.identifier())
+                    .text("Region", s.region())
+                    .text("Status", s.status())
+                    .text("Encrypted", s.encrypted())
+                    .text("RootKeyArn", s.rootKeyArn() == null ? "" : s.rootKeyArn())
+                    .text("ClusterKeyVersion", s.cekVersion())
+                    .text("DatabaseKeyVersion", s.dekVersion())
+                    .text("EncryptedBlocks", s.encryptedBlocks())
+                    .text("EncryptedBytes", s.encryptedBytes())
+                    .text("ClearBlocks", s.clearBlocks())
+                    .text("ClearBytes", s.clearBytes())
+                    .text("UnreadableBlocks", s.unreadableBlocks())
+                    .close("Snapshot");
+        }
+        w.close("Snapshots");
+        w.open("Problems");
+        r.problems().forEach(p -> w.text("member", p));
+        w.close("Problems");
     }
 
     private static void parameterGroup(XmlWriter w, ParameterGroups.Group g) {

@@ -684,6 +684,14 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     /**
+     * The encryption coverage of cluster {@code identifier}: its blocks by table, state and key version from the
+     * files themselves, reconciled with the manifests, and its snapshots and their copies ({@link CoverageReport}).
+     */
+    public CoverageReport coverage(Credential caller, String region, String identifier) {
+        return CoverageReport.of(state, snapshots, state.require(caller, region, identifier));
+    }
+
+    /**
      * Re-validates every running KMS cluster's key now, as the monitor does once a minute: a key taken away stops
      * its cluster, an unreachable KMS starts or continues its lease (events 3640 to 3644). Returns how many clusters
      * were stopped.

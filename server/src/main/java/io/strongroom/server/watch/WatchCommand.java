@@ -261,7 +261,7 @@ public final class WatchCommand {
      * STRONGROOM_ENDPOINT}, {@code AWS_ENDPOINT_URL_REDSHIFT}, {@code AWS_ENDPOINT_URL}, else the local endpoint
      * ({@code STRONGROOM_PORT}, default 4566).
      */
-    private static URI endpoint(@Nullable String flag, Map<String, String> env) {
+    static URI endpoint(@Nullable String flag, Map<String, String> env) {
         String e = firstSet(
                 flag,
                 env.get("STRONGROOM_ENDPOINT"),
@@ -284,7 +284,7 @@ public final class WatchCommand {
     }
 
     /** {@code --region}, {@code AWS_REGION}, {@code AWS_DEFAULT_REGION}, else us-east-1 (Strongroom's default). */
-    private static Region region(@Nullable String flag, Map<String, String> env) {
+    static Region region(@Nullable String flag, Map<String, String> env) {
         String r = firstSet(flag, env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"));
         return Region.of(r == null ? "us-east-1" : r.strip());
     }
@@ -303,7 +303,7 @@ public final class WatchCommand {
      * of {@code env}, else the AWS profile ({@code AWS_PROFILE}, {@code ~/.aws/credentials}) as the CLI reads it.
      * Resolved now, so that a missing credential is reported before the first request.
      */
-    private static AwsCredentialsProvider credentials(Map<String, String> env) {
+    static AwsCredentialsProvider credentials(Map<String, String> env) {
         String id = env.get("AWS_ACCESS_KEY_ID");
         String secret = env.get("AWS_SECRET_ACCESS_KEY");
         if (id != null && !id.isBlank() && secret != null && !secret.isBlank()) {

@@ -1,0 +1,298 @@
+package io.strongroom.server.watch;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.jspecify.annotations.Nullable;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.redshift.RedshiftClient;
+import software.amazon.awssdk.services.redshift.model.Cluster;
+
+/**
+ * {@code strongroom coverage [cluster] [--json] [--endpoint-url URL] [--region R]}: the encryption coverage of a
+ * cluster (or of every cluster of the caller in the region), from the endpoint's {@code DescribeEncryptionCoverage}
+ * action (a Strongroom extension of the Redshift API, signed with SigV4 like every other request): each table's
+ * blocks by state and key version, read from the block files and reconciled with the manifests, and each snapshot
+ * and copy. Endpoint, region and credentials come from the environment as for {@code strongroom watch}. Exit
+ * status: 0 when everything is encrypted and consistent, 3 when something is not (a report worth reading), 1 on a
+ * failure, 2 on a usage error.
+ */
+public final class CoverageCommand {
+    private static final Set<String> TEXT_LISTS = Set.of("Tables", "Snapshots", "Problems");
+
+    private CoverageCommand() {}
+
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        String cluster = null;
+        boolean json = false;
+        String endpointFlag = null;
+        String regionFlag = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = true;
+                case "--endpoint-url", "--region" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("strongroom coverage: missing value after " + args[i]);
+                        return 2;
+                    }
+                    if (args[i].equals("--region")) {
+                        regionFlag = args[++i];
+                    } else {
+                        endpointFlag = args[++i];
+                    }
+                }
+                default -> {
+                    if (args[i].startsWith("-") || cluster != null) {
+                        err.println("strongroom coverage: unexpected argument " + args[i]
+                                + "; usage: strongroom coverage [cluster] [--json] [--endpoint-url URL] [--region R]");
+                        return 2;
+                    }
+                    cluster = args[i];
+                }
+            }
+        }
+        URI endpoint;
+        Region region;
+        AwsCredentialsProvider credentials;
+        try {
+            endpoint = WatchCommand.endpoint(endpointFlag, env);
+            region = WatchCommand.region(regionFlag, env);
+        } catch (WatchCommand.UsageException e) {
+            err.println("strongroom coverage: " + e.getMessage());
+            return 2;
+        }
+        try {
+            credentials = WatchCommand.credentials(env);
+        } catch (RuntimeException e) {
+            err.println("strongroom coverage: no AWS credentials found; run eval \"$(./strongroom env)\"");
+            return 1;
+        }
+        try {
+            List<String> clusters = new ArrayList<>();
+            if (cluster != null) {
+                clusters.add(cluster);
+            } else {
+                try (RedshiftClient rs = RedshiftClient.builder()
+                        .endpointOverride(endpoint)
+                        .region(region)
+                        .credentialsProvider(credentials)
+                        .build()) {
+                    rs.describeClustersPaginator().clusters().stream()
+                            .map(Cluster::clusterIdentifier)
+                            .forEach(clusters::add);
+                }
+            }
+            boolean allGood = true;
+            List<String> jsonReports = new ArrayList<>();
+            for (String c : clusters) {
+                Element result = call(endpoint, region, credentials, c);
+                allGood &= "true".equals(text(result, "FullyEncrypted"));
+                if (json) {
+                    jsonReports.add(json(result));
+                } else {
+                    print(result, out);
+                }
+            }
+            if (json) {
+                out.println("[" + String.join(",\n", jsonReports) + "]");
+            } else if (clusters.isEmpty()) {
+                out.println("no clusters in " + region + " at " + endpoint);
+            }
+            return allGood ? 0 : 3;
+        } catch (CoverageFailure e) {
+            err.println("strongroom coverage: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("strongroom coverage: " + e.getClass().getSimpleName() + " talking to " + endpoint + ": "
+                    + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static final class CoverageFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CoverageFailure(String message) {
+            super(message);
+        }
+    }
+
+    /** One signed DescribeEncryptionCoverage; its result element. */
+    private static Element call(URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster) {
+        String body = "Action=DescribeEncryptionCoverage&Version=2012-12-01&ClusterIdentifier="
+                + URLEncoder.encode(cluster, StandardCharsets.UTF_8);
+        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .uri(endpoint.resolve("/"))
+                .putHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+                .build();
+        SdkHttpRequest signed = AwsV4HttpSigner.create()
+                .sign(r -> r.identity(credentials.resolveCredentials())
+                        .request(unsigned)
+                        .payload(ContentStreamProvider.fromUtf8String(body))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "redshift")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, region.id()))
+                .request();
+        HttpRequest.Builder b = HttpRequest.newBuilder(signed.getUri())
+                .timeout(Duration.ofMinutes(5))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        signed.forEachHeader((name, values) -> {
+            if (!Set.of("host", "content-length", "connection", "expect", "upgrade")
+                    .contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(v -> b.header(name, v));
+            }
+        });
+        HttpResponse<byte[]> response;
+        try (HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            response = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new CoverageFailure(
+                    "cannot reach " + endpoint + " (" + e.getMessage() + "); is ./strongroom up" + " running?");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoverageFailure("interrupted");
+        }
+        Document doc;
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(response.body()));
+        } catch (Exception e) {
+            throw new CoverageFailure("the endpoint answered HTTP " + response.statusCode() + " with no readable XML");
+        }
+        Element root = doc.getDocumentElement();
+        if (response.statusCode() != 200) {
+            throw new CoverageFailure(cluster + ": " + text(root, "Code") + ": " + text(root, "Message"));
+        }
+        Node result =
+                root.getElementsByTagName("DescribeEncryptionCoverageResult").item(0);
+        if (!(result instanceof Element e)) {
+            throw new CoverageFailure("the endpoint's answer has no DescribeEncryptionCoverageResult");
+        }
+        return e;
+    }
+
+    private static String text(Element parent, String name) {
+        NodeList l = parent.getElementsByTagName(name);
+        return l.getLength() == 0 ? "" : l.item(0).getTextContent();
+    }
+
+    private static List<Element> children(Element parent, String list, String item) {
+        List<Element> out = new ArrayList<>();
+        NodeList l = parent.getElementsByTagName(list);
+        if (l.getLength() == 0) {
+            return out;
+        }
+        for (Node n = l.item(0).getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(item)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private static void print(Element r, PrintStream out) {
+        out.println("cluster " + text(r, "ClusterIdentifier") + " (" + text(r, "Region") + "): protection "
+                + text(r, "Protection")
+                + (text(r, "RootKeyArn").isEmpty() ? "" : ", root key " + text(r, "RootKeyArn"))
+                + ", cluster key v" + text(r, "ClusterKeyVersion") + ", database key v"
+                + text(r, "DatabaseKeyVersion") + ": "
+                + ("true".equals(text(r, "FullyEncrypted")) ? "everything encrypted" : "NOT fully encrypted"));
+        out.println(
+                String.format(Locale.ROOT, "  %-32s %-12s %4s %10s %14s", "table", "state", "key", "blocks", "bytes"));
+        for (Element t : children(r, "Tables", "Table")) {
+            out.println(String.format(
+                    Locale.ROOT,
+                    "  %-32s %-12s %4s %10s %14s%s",
+                    text(t, "Name"),
+                    text(t, "State"),
+                    "v" + text(t, "KeyVersion"),
+                    text(t, "Blocks"),
+                    text(t, "Bytes"),
+                    text(t, "Detail").isEmpty() ? "" : "  " + text(t, "Detail")));
+        }
+        for (Element s : children(r, "Snapshots", "Snapshot")) {
+            out.println("  snapshot " + text(s, "SnapshotIdentifier") + " (" + text(s, "Region") + ", "
+                    + text(s, "Status") + "): " + text(s, "EncryptedBlocks") + " blocks encrypted, "
+                    + text(s, "ClearBlocks") + " in the clear, " + text(s, "UnreadableBlocks") + " unreadable"
+                    + ("true".equals(text(s, "Encrypted"))
+                            ? "; key " + text(s, "RootKeyArn") + ", cluster key v" + text(s, "ClusterKeyVersion")
+                                    + ", database key v" + text(s, "DatabaseKeyVersion")
+                            : "; unencrypted snapshot"));
+        }
+        for (Element p : children(r, "Problems", "member")) {
+            out.println("  PROBLEM: " + p.getTextContent());
+        }
+    }
+
+    /** The result as a JSON object: scalar fields as strings, the three lists as arrays. */
+    private static String json(Element r) {
+        StringBuilder b = new StringBuilder("{");
+        boolean first = true;
+        for (Node n = r.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (!(n instanceof Element e)) {
+                continue;
+            }
+            b.append(first ? "" : ",").append(quote(e.getTagName())).append(':');
+            first = false;
+            if (TEXT_LISTS.contains(e.getTagName())) {
+                b.append('[');
+                boolean f2 = true;
+                for (Node m = e.getFirstChild(); m != null; m = m.getNextSibling()) {
+                    if (m instanceof Element item) {
+                        b.append(f2 ? "" : ",")
+                                .append(item.getTagName().equals("member") ? quote(item.getTextContent()) : json(item));
+                        f2 = false;
+                    }
+                }
+                b.append(']');
+            } else {
+                b.append(quote(e.getTextContent()));
+            }
+        }
+        return b.append('}').toString();
+    }
+
+    private static String quote(@Nullable String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : String.valueOf(s).toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,179 @@
+package io.strongroom.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.control.ControlPlane;
+import io.strongroom.kms.Credential;
+import io.strongroom.kms.KmsServer;
+import io.strongroom.server.watch.CoverageCommand;
+import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.RowBatch;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.TableSpec;
+import io.strongroom.storage.Transaction;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.redshift.RedshiftClient;
+
+/**
+ * {@code strongroom coverage} against a running endpoint: an encrypted cluster and its snapshot are reported fully
+ * encrypted under the cluster's keys (exit 0, and as JSON); a block file changed on disk to say "in the clear" is
+ * caught against its manifest (exit 3, the problem named); an unencrypted cluster is reported as such (exit 3).
+ */
+class CoverageCommandIT {
+    private Path dir;
+    private KmsServer kms;
+    private ControlPlane control;
+    private RedshiftClient redshift;
+    private Credential admin;
+
+    @BeforeEach
+    void start() throws Exception {
+        dir = Files.createTempDirectory("strongroom-coverage");
+        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
+        control = ControlPlane.builder(dir.resolve("control"))
+                .kms(kms)
+                .port(0)
+                .clusterPortBase(26439)
+                .start();
+        admin = kms.adminCredential();
+        redshift = RedshiftClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        redshift.close();
+        control.close();
+        kms.close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private record Run(int exit, String out, String err) {}
+
+    private Run coverage(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = CoverageCommand.run(
+                args,
+                Map.of(
+                        "STRONGROOM_ENDPOINT", control.endpoint().toString(),
+                        "AWS_ACCESS_KEY_ID", admin.accessKeyId(),
+                        "AWS_SECRET_ACCESS_KEY", admin.secretAccessKey(),
+                        "AWS_REGION", "us-east-1"),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Store store(String cluster) {
+        return control.running(admin.accountId(), "us-east-1", cluster)
+                .orElseThrow()
+                .store();
+    }
+
+    private static void writeTable(Store store, String name, int rows) {
+        List<Column> cols = List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "v", ColumnType.INTEGER));
+        try (Transaction tx = store.begin()) {
+            tx.createTable(TableSpec.of("public", name, cols));
+            RowBatch b = RowBatch.builder(cols, rows);
+            for (int i = 0; i < rows; i++) {
+                b.addRow((long) i, i % 7);
+            }
+            tx.append("public." + name, b);
+            tx.commit();
+        }
+    }
+
+    @Test
+    void coverage_ofAnEncryptedClusterAndItsSnapshot_thenOfATamperedBlock_andOfAnUnencryptedCluster() throws Exception {
+        redshift.createCluster(r -> r.clusterIdentifier("cov1")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin")
+                .masterUserPassword("Passw0rdX"));
+        writeTable(store("cov1"), "t", 5_000);
+        redshift.createClusterSnapshot(r -> r.clusterIdentifier("cov1").snapshotIdentifier("cov1-s1"));
+        for (int i = 0;
+                i < 200
+                        && !redshift.describeClusterSnapshots(r -> r.snapshotIdentifier("cov1-s1"))
+                                .snapshots()
+                                .get(0)
+                                .status()
+                                .equals("available");
+                i++) {
+            Thread.sleep(50);
+        }
+
+        Run ok = coverage("cov1");
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out())
+                .contains("cluster cov1 (us-east-1): protection KMS")
+                .contains("everything encrypted")
+                .contains("public.t")
+                .contains("snapshot cov1-s1 (us-east-1, available)")
+                .contains("0 in the clear");
+        JsonNode json = new ObjectMapper().readTree(coverage("cov1", "--json").out());
+        assertThat(json.get(0).path("FullyEncrypted").asText()).isEqualTo("true");
+        assertThat(json.get(0).path("Tables").get(0).path("State").asText()).isEqualTo("encrypted");
+        assertThat(json.get(0).path("Snapshots").get(0).path("EncryptedBlocks").asLong())
+                .isPositive();
+
+        // A block file changed on disk to say "in the clear": caught against its manifest.
+        Path block;
+        try (Stream<Path> files = Files.walk(store("cov1").root().resolve("tables"))) {
+            block = files.filter(p -> p.toString().endsWith(".blk"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(block);
+        bytes[20 + 1] = 0;
+        Files.write(block, bytes);
+        Run bad = coverage("cov1");
+        assertThat(bad.exit()).isEqualTo(3);
+        assertThat(bad.out())
+                .contains("NOT fully encrypted")
+                .contains("PROBLEM")
+                .contains("in the clear");
+
+        // An unencrypted cluster says so; with no cluster named, every cluster is reported.
+        redshift.createCluster(r -> r.clusterIdentifier("cov2")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(false));
+        writeTable(store("cov2"), "u", 100);
+        Run all = coverage();
+        assertThat(all.exit()).isEqualTo(3);
+        assertThat(all.out()).contains("cluster cov1").contains("cluster cov2 (us-east-1): protection none");
+        assertThat(coverage("nope").exit()).isEqualTo(1);
+    }
+}
