@@ -12,6 +12,7 @@ import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.http.SigV4;
+import io.strongroom.kms.service.AuditLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -53,6 +54,10 @@ public final class ControlPlane implements AutoCloseable {
     private final URI kmsEndpoint;
     private final CredentialStore credentials;
     private final Credential service;
+    private final AuditLog audit;
+
+    /** Where the control plane's own audit records go: refused API requests and failed SQL logins. */
+    public static final String AUDIT_FILE = "control-audit.jsonl";
 
     private ControlPlane(
             HttpServer http,
@@ -61,7 +66,9 @@ public final class ControlPlane implements AutoCloseable {
             Path dataDir,
             URI kmsEndpoint,
             CredentialStore credentials,
-            Credential service) {
+            Credential service,
+            AuditLog audit) {
+        this.audit = audit;
         this.http = http;
         this.executor = executor;
         this.clusters = clusters;
@@ -211,6 +218,13 @@ public final class ControlPlane implements AutoCloseable {
                     snapshotFaults,
                     jobHooks,
                     jobGrace);
+            AuditLog audit;
+            try {
+                audit = AuditLog.openFile(dataDir.resolve("audit").resolve(AUDIT_FILE));
+            } catch (RuntimeException e) {
+                clusters.close();
+                throw e;
+            }
             if (!monitorInterval.isZero()) {
                 clusters.startMonitor(monitorInterval);
             }
@@ -220,11 +234,13 @@ public final class ControlPlane implements AutoCloseable {
                 http.setExecutor(executor);
                 http.createContext(
                         "/",
-                        new RedshiftHttpHandler(clusters, new SigV4(creds, "redshift"), kms, InstantSource.system()));
+                        new RedshiftHttpHandler(
+                                clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit));
                 http.start();
-                return new ControlPlane(http, executor, clusters, dataDir, kms, creds, service);
+                return new ControlPlane(http, executor, clusters, dataDir, kms, creds, service, audit);
             } catch (IOException e) {
                 clusters.close();
+                audit.close();
                 throw new StrongroomException(
                         ErrorCode.IO_ERROR, "cannot listen on " + bindAddress + ":" + port + ": " + e, e);
             } catch (RuntimeException e) {
@@ -335,6 +351,16 @@ public final class ControlPlane implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         clusters.close();
+        audit.close();
+    }
+
+    /**
+     * The control plane's audit trail ({@code audit/control-audit.jsonl}, the KMS's CloudTrail format): refused
+     * Redshift API requests, and failed SQL logins the SQL endpoints report here. {@code strongroom audit} reads it
+     * with the KMS's.
+     */
+    public AuditLog auditLog() {
+        return audit;
     }
 
     @Override

@@ -34,8 +34,16 @@ final class PasswordLogin {
     private final InetAddress peer;
     private final InputStream in;
     private final BackendWriter out;
+    private final String database;
 
-    PasswordLogin(PgServer.Config config, LoginThrottle throttle, InetAddress peer, InputStream in, BackendWriter out) {
+    PasswordLogin(
+            PgServer.Config config,
+            LoginThrottle throttle,
+            InetAddress peer,
+            InputStream in,
+            BackendWriter out,
+            String database) {
+        this.database = database;
         this.config = config;
         this.throttle = throttle;
         this.peer = peer;
@@ -160,6 +168,11 @@ final class PasswordLogin {
      */
     private PgException authenticationFailed(String u) {
         Duration next = throttle.failed(peer, u);
+        try {
+            config.loginAudit().failed(peer, u, database);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "cannot audit a failed login: " + e);
+        }
         LOG.log(
                 System.Logger.Level.INFO,
                 () -> "password authentication failed for user \"" + u + "\" from " + peer.getHostAddress()

@@ -231,7 +231,7 @@ final class PgConnection {
         if (config.requireTls() && !(socket instanceof SSLSocket)) {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
-        PasswordLogin login = new PasswordLogin(config, throttle, peer(), in, out);
+        PasswordLogin login = new PasswordLogin(config, throttle, peer(), in, out, params.getOrDefault("database", u));
         if (PasswordLogin.redshiftDriver(params)) {
             login.redshiftDigest(u);
         } else {

@@ -79,7 +79,8 @@ public final class PgServer implements AutoCloseable {
             boolean requireTls,
             int maxMessageBytes,
             Map<String, String> defaultSettings,
-            javax.crypto.spec.SecretKeySpec unknownUserKey) {}
+            javax.crypto.spec.SecretKeySpec unknownUserKey,
+            LoginAudit loginAudit) {}
 
     private PgServer(Config config, ServerSocket listener, int maxConnections) {
         this.config = config;
@@ -337,6 +338,7 @@ public final class PgServer implements AutoCloseable {
         private @Nullable SSLContext sslContext;
         private boolean tlsDisabled;
         private boolean requireTls;
+        private LoginAudit loginAudit = LoginAudit.NONE;
         private String certificateName = "strongroom";
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Map<String, String> defaultSettings = Map.of();
@@ -404,6 +406,12 @@ public final class PgServer implements AutoCloseable {
             return this;
         }
 
+        /** Told of every failed password login (an audit trail); none by default. */
+        public Builder loginAudit(LoginAudit audit) {
+            this.loginAudit = java.util.Objects.requireNonNull(audit);
+            return this;
+        }
+
         /** Largest message body accepted; longer ones are a protocol violation. Default 1 GiB. */
         public Builder maxMessageBytes(int bytes) {
             if (bytes < 1024) {
@@ -460,7 +468,8 @@ public final class PgServer implements AutoCloseable {
                     requireTls,
                     maxMessageBytes,
                     defaultSettings,
-                    new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
+                    new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"),
+                    loginAudit);
             java.util.Arrays.fill(seed, (byte) 0);
             ServerSocket listener;
             try {

@@ -26,8 +26,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -243,6 +246,7 @@ public final class Main {
                         : null;
                 ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql);
                 HsmGateway hsm = embeddedHsm(out)) {
+            sql.auditTo(control.auditLog());
             if (kms != null) {
                 out.println(kms.startupReport());
             }
@@ -337,7 +341,13 @@ public final class Main {
                             ErrorCode.INVALID_ARGUMENT, "unknown option " + a + "; see strongroom help");
             };
         }
-        for (AuditRecord r : AuditTrail.ofDataDir(home().resolve("kms")).query(q)) {
+        // The KMS's trail and the control plane's (refused API requests, failed SQL logins), in time order.
+        List<AuditRecord> all =
+                new ArrayList<>(AuditTrail.ofDataDir(home().resolve("kms")).query(q));
+        all.addAll(
+                new AuditTrail(home().resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE)).query(q));
+        all.sort(Comparator.comparing(AuditRecord::eventTime));
+        for (AuditRecord r : all) {
             out.println(r.json());
         }
     }

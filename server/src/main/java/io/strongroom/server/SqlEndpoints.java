@@ -1,19 +1,27 @@
 package io.strongroom.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.control.ClusterListener;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.kms.service.AuditEvent;
+import io.strongroom.kms.service.AuditLog;
 import io.strongroom.pgwire.Authenticator;
 import io.strongroom.pgwire.Credentials;
 import io.strongroom.pgwire.PasswordMethod;
 import io.strongroom.pgwire.PgServer;
 import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.sql.engine.StoreSqlEngine;
+import java.net.InetAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gives every running cluster its PostgreSQL endpoint: a pgwire server on the cluster's port, over the SQL
@@ -27,9 +35,16 @@ import java.util.function.Supplier;
  * reboot). Thread-safe.
  */
 final class SqlEndpoints implements ClusterListener, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final String bindAddress;
     private final TlsAuthority authority;
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
+    private final AtomicReference<@Nullable AuditLog> audit = new AtomicReference<>();
+
+    /** Failed SQL logins go to {@code log} from now on (the control plane's audit trail). */
+    void auditTo(AuditLog log) {
+        audit.set(log);
+    }
 
     /** @param tlsDir where the authority and each cluster's TLS key store are kept (0600) */
     SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir) {
@@ -69,8 +84,28 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
                 .passwordMethod(PasswordMethod.SCRAM_SHA_256)
                 .tls(authority.serverContext(clusterId, v.record().identifier(), hostNames()))
                 .requireTls(v.parameters() != null && v.parameters().requireSsl())
+                .loginAudit((from, user, database) -> auditFailedLogin(v, from, user, database))
                 .start();
         servers.put(clusterId, server);
+    }
+
+    /** A failed SQL login in the audit trail: the database user, the client, the cluster and database. */
+    private void auditFailedLogin(ClusterView v, InetAddress from, String user, String database) {
+        AuditLog log = audit.get();
+        if (log == null) {
+            return;
+        }
+        AuditEvent ev =
+                new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(), "SqlLogin");
+        ev.eventSource("sql.strongroom.io");
+        ev.databaseUser(user);
+        ev.source(from.getHostAddress(), "pgwire");
+        ev.region(v.record().region());
+        ev.requestParameters(JSON.createObjectNode()
+                .put("clusterIdentifier", v.record().identifier())
+                .put("database", database));
+        ev.error("28P01", "password authentication failed");
+        log.append(ev);
     }
 
     @Override

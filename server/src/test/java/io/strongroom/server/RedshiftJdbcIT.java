@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.control.ControlPlane;
+import io.strongroom.kms.AuditQuery;
+import io.strongroom.kms.AuditRecord;
+import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
@@ -18,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +65,7 @@ class RedshiftJdbcIT {
                 .clusterPortBase(base)
                 .clusterListener(sql)
                 .start();
+        sql.auditTo(control.auditLog());
         Credential admin = kms.adminCredential();
         redshift = RedshiftClient.builder()
                 .endpointOverride(control.endpoint())
@@ -195,10 +200,44 @@ class RedshiftJdbcIT {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("n3");
         }
-        // A wrong password, and an unknown user, are refused like PostgreSQL refuses them.
+        // A wrong password, and an unknown user, are refused like PostgreSQL refuses them, and audited.
         assertThatThrownBy(() -> connect("WrongPassw0rd", props("ssl", "false")))
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+        List<AuditRecord> failed = new AuditTrail(
+                        dir.resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE))
+                .query(AuditQuery.all().onlyErrors());
+        assertThat(failed).anySatisfy(r -> {
+            assertThat(r.eventName()).isEqualTo("SqlLogin");
+            assertThat(r.errorCode()).isEqualTo("28P01");
+            assertThat(r.json().path("userIdentity").path("userName").asText()).isEqualTo("admin");
+            assertThat(r.json().path("sourceIPAddress").asText()).isEqualTo("127.0.0.1");
+            assertThat(r.json()
+                            .path("requestParameters")
+                            .path("clusterIdentifier")
+                            .asText())
+                    .isEqualTo("rs1");
+        });
+        // A Redshift API request signed with a wrong secret is refused and audited with the key id it claimed.
+        Credential admin = kms.adminCredential();
+        try (RedshiftClient forged = RedshiftClient.builder()
+                .endpointOverride(control.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(admin.accessKeyId(), "not-the-secret-key-000000000000000000000")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build()) {
+            assertThatThrownBy(forged::describeClusters).isInstanceOf(RuntimeException.class);
+        }
+        assertThat(new AuditTrail(dir.resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE))
+                        .query(AuditQuery.all().onlyErrors()))
+                .anySatisfy(r -> {
+                    assertThat(r.eventName()).isEqualTo("DescribeClusters");
+                    assertThat(r.errorCode()).isEqualTo("SignatureDoesNotMatch");
+                    assertThat(r.accessKeyId()).isEqualTo(admin.accessKeyId());
+                    assertThat(r.json().path("eventSource").asText()).isEqualTo("redshift.amazonaws.com");
+                });
         // A password changed through the API is the one the driver logs in with.
         redshift.modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
         assertThatThrownBy(() -> connect("Passw0rdX", props("ssl", "false"))).isInstanceOf(SQLException.class);

@@ -16,6 +16,8 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.http.SigV4;
+import io.strongroom.kms.service.AuditEvent;
+import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsApiException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,9 +57,21 @@ public final class RedshiftHttpHandler implements HttpHandler {
     private final SigV4 sigV4;
     private final KmsForwarder kms;
     private final InstantSource requestClock;
+    private final @Nullable AuditLog audit;
 
     public RedshiftHttpHandler(
             ClusterManager clusters, SigV4 sigV4, java.net.URI kmsEndpoint, InstantSource requestClock) {
+        this(clusters, sigV4, kmsEndpoint, requestClock, null);
+    }
+
+    /** With {@code audit}, where refused requests are recorded (the control plane's audit trail). */
+    public RedshiftHttpHandler(
+            ClusterManager clusters,
+            SigV4 sigV4,
+            java.net.URI kmsEndpoint,
+            InstantSource requestClock,
+            @Nullable AuditLog audit) {
+        this.audit = audit;
         this.clusters = clusters;
         this.sigV4 = sigV4;
         this.kms = new KmsForwarder(kmsEndpoint);
@@ -157,6 +171,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     System.Logger.Level.WARNING,
                     () -> "Redshift API request " + requestId + " refused (" + refused.wireCode() + ") for access key "
                             + who + " from " + from);
+            auditRefusal(ex, requestId, p.get("Action"), who, from, refused);
             throw refused;
         }
         String action = p.required("Action");
@@ -592,6 +607,37 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 .text("HsmPartitionName", c.partition());
         tags(w, c.tags());
         w.close("HsmConfiguration");
+    }
+
+    /** A refused request in the audit trail, as CloudTrail records one: who claimed to call, from where, why refused. */
+    private void auditRefusal(
+            HttpExchange ex,
+            String requestId,
+            @Nullable String action,
+            @Nullable String accessKeyId,
+            String from,
+            RedshiftApiException refused) {
+        AuditLog log = audit;
+        if (log == null) {
+            return;
+        }
+        try {
+            AuditEvent ev = new AuditEvent(
+                    requestId,
+                    UUID.randomUUID().toString(),
+                    requestClock.instant(),
+                    action == null || action.isBlank() ? "Unknown" : action);
+            ev.eventSource("redshift.amazonaws.com");
+            String agent = ex.getRequestHeaders().getFirst("User-Agent");
+            ev.source(from, agent == null ? "" : agent);
+            if (accessKeyId != null && !accessKeyId.equals("?")) {
+                ev.claimedAccessKey(accessKeyId);
+            }
+            ev.error(refused.wireCode(), "the request's signature was refused");
+            log.append(ev);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "cannot audit refused request " + requestId + ": " + e);
+        }
     }
 
     private static void copyGrant(XmlWriter w, ClusterManager.CopyGrantView g) {

@@ -51,6 +51,8 @@ public final class AuditEvent {
     private @Nullable String errorCode;
     private @Nullable String errorMessage;
     private boolean readOnly;
+    private String eventSource = "kms.amazonaws.com";
+    private @Nullable String databaseUser;
 
     public AuditEvent(String requestId, String eventId, Instant eventTime, String eventName) {
         this.requestId = requestId;
@@ -83,6 +85,20 @@ public final class AuditEvent {
     /** For a request whose signature failed: the access key it claimed, not a verified identity. */
     public void claimedAccessKey(String accessKeyId) {
         this.accessKeyIdOnly = accessKeyId;
+    }
+
+    /**
+     * The service the event is about ({@code kms.amazonaws.com} unless set): the control plane records refused
+     * Redshift API requests as {@code redshift.amazonaws.com} and failed SQL logins as {@code
+     * sql.strongroom.io}.
+     */
+    public void eventSource(String source) {
+        this.eventSource = source;
+    }
+
+    /** The identity is a database user (a SQL login), not an AWS principal. */
+    public void databaseUser(String userName) {
+        this.databaseUser = userName;
     }
 
     public void readOnly(boolean readOnly) {
@@ -163,6 +179,9 @@ public final class AuditEvent {
             if (slash > 0) {
                 id.put("userName", caller.principalArn().substring(slash + 1));
             }
+        } else if (databaseUser != null) {
+            id.put("type", "DatabaseUser");
+            id.put("userName", databaseUser);
         } else {
             id.put("type", "Unknown");
             if (accessKeyIdOnly != null) {
@@ -170,7 +189,7 @@ public final class AuditEvent {
             }
         }
         r.put("eventTime", DateTimeFormatter.ISO_INSTANT.format(eventTime.truncatedTo(ChronoUnit.SECONDS)));
-        r.put("eventSource", "kms.amazonaws.com");
+        r.put("eventSource", eventSource);
         r.put("eventName", eventName);
         r.put("awsRegion", region);
         r.put("sourceIPAddress", sourceAddress);

@@ -37,7 +37,11 @@ public final class AuditLog implements AutoCloseable {
     }
 
     public static AuditLog open(Path dataDir) {
-        Path file = dataDir.resolve(DIR).resolve(FILE);
+        return openFile(dataDir.resolve(DIR).resolve(FILE));
+    }
+
+    /** An audit trail in {@code file} (the control plane keeps its own beside the KMS's, in the same format). */
+    public static AuditLog openFile(Path file) {
         try {
             Files.createDirectories(file.getParent());
             // Owner-only from the first byte: the trail names principals, keys and encryption contexts.
