@@ -408,7 +408,7 @@ public final class PgServer implements AutoCloseable {
 
         /** Told of every failed password login (an audit trail); none by default. */
         public Builder loginAudit(LoginAudit audit) {
-            this.loginAudit = java.util.Objects.requireNonNull(audit);
+            this.loginAudit = Objects.requireNonNull(audit);
             return this;
         }
 

@@ -32,6 +32,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code strongroom} command.
@@ -194,7 +195,7 @@ public final class Main {
      * with nothing else installed. A first start creates partition {@value #EMBEDDED_PARTITION} with a random
      * password kept in a 0600 file beside it.
      */
-    private static @org.jspecify.annotations.Nullable HsmGateway embeddedHsm(PrintStream out) throws Exception {
+    private static @Nullable HsmGateway embeddedHsm(PrintStream out) throws Exception {
         if (!"embedded".equals(System.getenv("STRONGROOM_HSM"))) {
             return null;
         }
@@ -279,10 +280,7 @@ public final class Main {
      * credentials file.
      */
     private static ControlPlane controlPlane(
-            Path home,
-            @org.jspecify.annotations.Nullable KmsServer kms,
-            @org.jspecify.annotations.Nullable String kmsEndpoint,
-            SqlEndpoints sql) {
+            Path home, @Nullable KmsServer kms, @Nullable String kmsEndpoint, SqlEndpoints sql) {
         ControlPlane.Builder b = ControlPlane.builder(home.resolve("control"))
                 .port(port("STRONGROOM_PORT", 4566))
                 .clusterListener(sql);

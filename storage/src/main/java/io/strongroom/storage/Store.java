@@ -780,4 +780,17 @@ public final class Store implements AutoCloseable {
         return "Store[" + storeId() + ", " + (encrypted() ? "encrypted" : "unencrypted") + ", version " + version()
                 + "]";
     }
+
+    /**
+     * A commit that failed before its commit point: nothing was committed and the store stays open. Same code and
+     * message as the failure it wraps (its cause), so protocol layers answer it as that failure; the transaction that
+     * tried discards the blocks it wrote.
+     */
+    static final class CommitNotMadeException extends StrongroomException {
+        private static final long serialVersionUID = 1L;
+
+        CommitNotMadeException(StrongroomException cause) {
+            super(cause.code(), String.valueOf(cause.getMessage()), cause);
+        }
+    }
 }

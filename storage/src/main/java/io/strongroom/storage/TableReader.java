@@ -83,8 +83,8 @@ public final class TableReader {
      * Every block of this table as its own files say it is sealed (block file envelope header, wrapped key header),
      * reconciled with the manifest: the coverage report's rows. Reads 64 bytes of each block file; no key is used.
      */
-    public List<BlockCoverage> coverage() {
-        List<BlockCoverage> out = new ArrayList<>();
+    public List<EncryptionCoverage.Block> coverage() {
+        List<EncryptionCoverage.Block> out = new ArrayList<>();
         WrappedBlockKeys keys = manifest.keys();
         for (int i = 0; i < manifest.blocks().size(); i++) {
             BlockRef b = manifest.blocks().get(i);
@@ -112,7 +112,7 @@ public final class TableReader {
                             + ")";
                 }
             }
-            out.add(new BlockCoverage(
+            out.add(new EncryptionCoverage.Block(
                     spec.qualifiedName(),
                     b.slice(),
                     b.blockId(),

@@ -607,7 +607,7 @@ public final class Transaction implements AutoCloseable {
             deleteAbandoned();
             return seq;
         } catch (StrongroomException e) {
-            if (e.code() == ErrorCode.CONFLICT || e instanceof CommitNotMadeException) {
+            if (e.code() == ErrorCode.CONFLICT || e instanceof Store.CommitNotMadeException) {
                 discardWrittenFiles();
             }
             throw e;

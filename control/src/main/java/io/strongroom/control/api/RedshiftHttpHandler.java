@@ -6,12 +6,9 @@ import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
-import io.strongroom.control.cluster.CoverageReport;
-import io.strongroom.control.cluster.ParameterGroups;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
-import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -21,6 +18,7 @@ import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsApiException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
@@ -28,7 +26,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
@@ -59,8 +56,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
     private final InstantSource requestClock;
     private final @Nullable AuditLog audit;
 
-    public RedshiftHttpHandler(
-            ClusterManager clusters, SigV4 sigV4, java.net.URI kmsEndpoint, InstantSource requestClock) {
+    public RedshiftHttpHandler(ClusterManager clusters, SigV4 sigV4, URI kmsEndpoint, InstantSource requestClock) {
         this(clusters, sigV4, kmsEndpoint, requestClock, null);
     }
 
@@ -68,7 +64,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
     public RedshiftHttpHandler(
             ClusterManager clusters,
             SigV4 sigV4,
-            java.net.URI kmsEndpoint,
+            URI kmsEndpoint,
             InstantSource requestClock,
             @Nullable AuditLog audit) {
         this.audit = audit;
@@ -390,9 +386,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 Boolean.TRUE.equals(p.bool("Manual"))));
             }
             case "DescribeEncryptionCoverage" ->
-                coverage(w, clusters.coverage(caller, region, p.required("ClusterIdentifier")));
+                ResourceXml.coverage(w, clusters.coverage(caller, region, p.required("ClusterIdentifier")));
             case "CreateClusterParameterGroup" ->
-                parameterGroup(
+                ResourceXml.parameterGroup(
                         w,
                         clusters.parameterGroups()
                                 .create(
@@ -410,7 +406,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 .filter(g -> ClusterManager.tagged(g.tags(), tagKeys(p), tagValues(p)))
                                 .toList(),
                         "ParameterGroups",
-                        RedshiftHttpHandler::parameterGroup);
+                        ResourceXml::parameterGroup);
             case "DescribeClusterParameters" ->
                 page(
                         w,
@@ -418,7 +414,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                         clusters.parameterGroups()
                                 .parameters(caller, region, p.required("ParameterGroupName"), p.get("Source")),
                         "Parameters",
-                        RedshiftHttpHandler::parameter);
+                        ResourceXml::parameter);
             case "ModifyClusterParameterGroup" -> {
                 Map<String, String> changes = new LinkedHashMap<>();
                 for (int i = 1; p.has("Parameters.Parameter." + i + ".ParameterName"); i++) {
@@ -430,7 +426,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 }
                 String name = p.required("ParameterGroupName");
                 clusters.parameterGroups().modify(caller, region, name, changes);
-                parameterGroupStatus(w, name);
+                ResourceXml.parameterGroupStatus(w, name);
             }
             case "ResetClusterParameterGroup" -> {
                 List<String> names = new ArrayList<>();
@@ -440,12 +436,12 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 String name = p.required("ParameterGroupName");
                 clusters.parameterGroups()
                         .reset(caller, region, name, Boolean.TRUE.equals(p.bool("ResetAllParameters")), names);
-                parameterGroupStatus(w, name);
+                ResourceXml.parameterGroupStatus(w, name);
             }
             case "DeleteClusterParameterGroup" ->
                 clusters.parameterGroups().delete(caller, region, p.required("ParameterGroupName"));
             case "CreateHsmClientCertificate" ->
-                hsmCertificate(
+                ResourceXml.hsmCertificate(
                         w,
                         clusters.createHsmClientCertificate(
                                 caller, region, p.required("HsmClientCertificateIdentifier"), p.tags()));
@@ -459,11 +455,11 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 .filter(c -> ClusterManager.tagged(c.tags(), tagKeys(p), tagValues(p)))
                                 .toList(),
                         "HsmClientCertificates",
-                        RedshiftHttpHandler::hsmCertificate);
+                        ResourceXml::hsmCertificate);
             case "DeleteHsmClientCertificate" ->
                 clusters.deleteHsmClientCertificate(caller, region, p.required("HsmClientCertificateIdentifier"));
             case "CreateHsmConfiguration" ->
-                hsmConfiguration(
+                ResourceXml.hsmConfiguration(
                         w,
                         clusters.createHsmConfiguration(
                                 caller,
@@ -483,7 +479,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 .filter(c -> ClusterManager.tagged(c.tags(), tagKeys(p), tagValues(p)))
                                 .toList(),
                         "HsmConfigurations",
-                        RedshiftHttpHandler::hsmConfiguration);
+                        ResourceXml::hsmConfiguration);
             case "DeleteHsmConfiguration" ->
                 clusters.deleteHsmConfiguration(caller, region, p.required("HsmConfigurationIdentifier"));
             default ->
@@ -504,109 +500,6 @@ public final class RedshiftHttpHandler implements HttpHandler {
 
     private static List<String> tagValues(QueryParams p) {
         return p.members("TagValues.TagValue");
-    }
-
-    private static void tags(XmlWriter w, Map<String, String> tags) {
-        if (tags.isEmpty()) {
-            w.empty("Tags");
-            return;
-        }
-        w.open("Tags");
-        tags.forEach((k, v) -> w.open("Tag").text("Key", k).text("Value", v).close("Tag"));
-        w.close("Tags");
-    }
-
-    /** DescribeEncryptionCoverage, a Strongroom extension (`strongroom coverage`): what CoverageReport holds. */
-    private static void coverage(XmlWriter w, CoverageReport r) {
-        w.text("ClusterIdentifier", r.cluster())
-                .text("Region", r.region())
-                .text("Protection", r.protection())
-                .text("RootKeyArn", r.rootKeyArn() == null ? "" : r.rootKeyArn())
-                .text("ClusterKeyVersion", r.cekVersion())
-                .text("DatabaseKeyVersion", r.dekVersion())
-                .text("FullyEncrypted", r.fullyEncrypted());
-        w.open("Tables");
-        for (CoverageReport.TableRow t : r.tables()) {
-            w.open("Table")
-                    .text("Name", t.table())
-                    .text("State", t.state())
-                    .text("KeyVersion", t.keyVersion())
-                    .text("Blocks", t.blocks())
-                    .text("Bytes", t.bytes());
-            if (t.detail() != null) {
-                w.text("Detail", t.detail());
-            }
-            w.close("Table");
-        }
-        w.close("Tables");
-        w.open("Snapshots");
-        for (CoverageReport.SnapshotRow s : r.snapshots()) {
-            w.open("Snapshot")
-                    .text("SnapshotIdentifier", s.identifier())
-                    .text("Region", s.region())
-                    .text("Status", s.status())
-                    .text("Encrypted", s.encrypted())
-                    .text("RootKeyArn", s.rootKeyArn() == null ? "" : s.rootKeyArn())
-                    .text("ClusterKeyVersion", s.cekVersion())
-                    .text("DatabaseKeyVersion", s.dekVersion())
-                    .text("EncryptedBlocks", s.encryptedBlocks())
-                    .text("EncryptedBytes", s.encryptedBytes())
-                    .text("ClearBlocks", s.clearBlocks())
-                    .text("ClearBytes", s.clearBytes())
-                    .text("UnreadableBlocks", s.unreadableBlocks())
-                    .close("Snapshot");
-        }
-        w.close("Snapshots");
-        w.open("Problems");
-        r.problems().forEach(p -> w.text("member", p));
-        w.close("Problems");
-    }
-
-    private static void parameterGroup(XmlWriter w, ParameterGroups.Group g) {
-        w.open("ClusterParameterGroup")
-                .text("ParameterGroupName", g.name())
-                .text("ParameterGroupFamily", ParameterGroups.FAMILY)
-                .text("Description", g.description());
-        tags(w, g.tags());
-        w.close("ClusterParameterGroup");
-    }
-
-    private static void parameter(XmlWriter w, ParameterGroups.Parameter v) {
-        ParameterGroups.Definition d = v.definition();
-        w.open("Parameter")
-                .text("ParameterName", d.name())
-                .text("ParameterValue", v.value())
-                .text("Description", d.description())
-                .text("Source", v.source())
-                .text("DataType", d.dataType())
-                .text("AllowedValues", d.allowedValues())
-                .text("ApplyType", d.applyType())
-                .text("IsModifiable", true)
-                .close("Parameter");
-    }
-
-    private static void parameterGroupStatus(XmlWriter w, String name) {
-        w.text("ParameterGroupName", name.toLowerCase(Locale.ROOT))
-                .text("ParameterGroupStatus", ParameterGroups.STATUS_UPDATED);
-    }
-
-    private static void hsmCertificate(XmlWriter w, HsmStore.Certificate c) {
-        w.open("HsmClientCertificate")
-                .text("HsmClientCertificateIdentifier", c.identifier())
-                .text("HsmClientCertificatePublicKey", c.certificatePem());
-        tags(w, c.tags());
-        w.close("HsmClientCertificate");
-    }
-
-    /** The configuration as Redshift shows it: never the partition password or the server certificate. */
-    private static void hsmConfiguration(XmlWriter w, HsmStore.Configuration c) {
-        w.open("HsmConfiguration")
-                .text("HsmConfigurationIdentifier", c.identifier())
-                .text("Description", c.description())
-                .text("HsmIpAddress", c.address())
-                .text("HsmPartitionName", c.partition());
-        tags(w, c.tags());
-        w.close("HsmConfiguration");
     }
 
     /** A refused request in the audit trail, as CloudTrail records one: who claimed to call, from where, why refused. */

@@ -2,7 +2,6 @@ package io.strongroom.control.cluster;
 
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.StrongroomException;
-import io.strongroom.storage.BlockCoverage;
 import io.strongroom.storage.EncryptionCoverage;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.TableSpec;
@@ -16,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The encryption coverage of one cluster: every block of its store by table, state and DEK version, read from the
- * block files' own headers and reconciled with the manifests ({@link BlockCoverage}); and every snapshot of it,
+ * block files' own headers and reconciled with the manifests ({@link EncryptionCoverage.Block}); and every snapshot of it,
  * copies in other regions included, by what its pool block files say (encrypted, in the clear, unreadable) and the
  * keys its envelope names. It answers "is anything still unencrypted, or under the old key?" after a rotation or an
  * encryption change. Immutable; made by {@link #of}.
@@ -88,7 +87,8 @@ public record CoverageReport(
             for (TableSpec spec : snap.tables()) {
                 Map<String, long[]> counts = new TreeMap<>();
                 Map<String, String> details = new TreeMap<>();
-                for (BlockCoverage b : snap.table(spec.qualifiedName()).coverage()) {
+                for (EncryptionCoverage.Block b :
+                        snap.table(spec.qualifiedName()).coverage()) {
                     String key = b.state() + "\u0000" + b.manifestKeyVersion();
                     long[] c = counts.computeIfAbsent(key, k -> new long[2]);
                     c[0]++;

@@ -1,8 +1,8 @@
 package io.strongroom.sql.engine;
 
-import io.strongroom.storage.BlockCoverage;
 import io.strongroom.storage.BlockInfo;
 import io.strongroom.storage.Column;
+import io.strongroom.storage.EncryptionCoverage;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
@@ -171,7 +171,7 @@ final class SystemTables {
         List<@Nullable Object[]> rows = new ArrayList<>();
         for (TableSpec spec : source.tables()) {
             Map<String, Object[]> groups = new TreeMap<>();
-            for (BlockCoverage b : source.reader(spec).coverage()) {
+            for (EncryptionCoverage.Block b : source.reader(spec).coverage()) {
                 String key = b.state() + "/" + b.manifestKeyVersion();
                 Object[] row = groups.computeIfAbsent(key, k -> new Object[] {
                     spec.schema(),
