@@ -12,6 +12,7 @@ import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.kms.http.HttpBodies;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
@@ -81,6 +82,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
             if (target != null && target.startsWith("TrentService.")) {
                 if (body.length > KmsForwarder.MAX_BODY_BYTES) {
+                    HttpBodies.drain(ex.getRequestBody());
                     byte[] err =
                             "{\"__type\":\"SerializationException\",\"message\":\"The request body is too large.\"}"
                                     .getBytes(StandardCharsets.UTF_8);
@@ -97,6 +99,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
             String xml;
             try {
                 if (body.length > MAX_BODY_BYTES) {
+                    HttpBodies.drain(ex.getRequestBody());
                     throw RedshiftApiException.invalidParameter(
                             "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
                 }

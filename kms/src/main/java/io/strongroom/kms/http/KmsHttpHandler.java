@@ -236,17 +236,19 @@ public final class KmsHttpHandler implements HttpHandler {
                 length = -1;
             }
             if (length > MAX_BODY_BYTES) {
+                HttpBodies.drain(ex.getRequestBody());
                 throw tooLarge();
             }
         }
         byte[] b;
         try (InputStream in = ex.getRequestBody()) {
             b = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (b.length > MAX_BODY_BYTES) {
+                HttpBodies.drain(in);
+                throw tooLarge();
+            }
         } catch (IOException e) {
             throw new UnreadableRequest(e);
-        }
-        if (b.length > MAX_BODY_BYTES) {
-            throw tooLarge();
         }
         return b;
     }
