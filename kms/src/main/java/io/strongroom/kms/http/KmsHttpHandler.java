@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Per request: take one of {@link #DEFAULT_MAX_CONCURRENT} permits (none left: {@code 503
  * ThrottlingException} at once), read the body (a declared or actual length above {@link #MAX_BODY_BYTES} is
- * {@code 413 ValidationException} before more is read), verify the SigV4 signature, parse the JSON, run the
+ * {@code 413 ValidationException}; the rest is read and discarded first, up to {@link HttpBodies#DRAIN_LIMIT}, so
+ * the client gets the answer rather than a reset), verify the SigV4 signature, parse the JSON, run the
  * operation, and answer {@code 200} with the JSON result or the error status with {@code {"__type": ...,
  * "message": ...}}. All of this happens before authentication can cost the KMS much: the permits bound the
  * work in flight, the body bound the memory per request, and the JDK server's request and response timeouts
@@ -225,7 +226,10 @@ public final class KmsHttpHandler implements HttpHandler {
         return ua == null ? "" : ua;
     }
 
-    /** Reads at most {@link #MAX_BODY_BYTES}; a larger declared length is refused before anything is read. */
+    /**
+     * Reads at most {@link #MAX_BODY_BYTES} into memory; a larger body is refused after the rest of it is discarded
+     * (not read at all when its declared length is beyond {@link HttpBodies#DRAIN_LIMIT}).
+     */
     private static byte[] readBody(HttpExchange ex) throws UnreadableRequest {
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
@@ -236,7 +240,11 @@ public final class KmsHttpHandler implements HttpHandler {
                 length = -1;
             }
             if (length > MAX_BODY_BYTES) {
-                HttpBodies.drain(ex.getRequestBody());
+                // Read to its end so the client gets this answer rather than a reset, unless it is too big to be
+                // worth reading (then the connection closes unread).
+                if (length <= HttpBodies.DRAIN_LIMIT) {
+                    HttpBodies.drain(ex.getRequestBody());
+                }
                 throw tooLarge();
             }
         }

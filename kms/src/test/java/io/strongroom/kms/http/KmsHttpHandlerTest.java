@@ -129,7 +129,8 @@ class KmsHttpHandlerTest {
     }
 
     @Test
-    void anOversizedBody_isRefused413_beforeItIsRead() throws Exception {
+    void anOversizedBody_isRefused413_readToItsEndOnlyWhenThatIsCheap() throws Exception {
+        // Declared beyond what is worth reading: refused without reading a byte.
         FakeExchange declared = new FakeExchange(new InputStream() {
             @Override
             public int read() {
@@ -137,20 +138,29 @@ class KmsHttpHandlerTest {
             }
         });
         declared.requestHeaders.add("X-Amz-Target", "TrentService.Encrypt");
-        declared.requestHeaders.add("Content-Length", String.valueOf(KmsHttpHandler.MAX_BODY_BYTES + 1));
+        declared.requestHeaders.add("Content-Length", String.valueOf(HttpBodies.DRAIN_LIMIT + 1));
         handler(4).handle(declared);
         assertThat(declared.status).isEqualTo(413);
         assertThat(declared.json().path("__type").asText()).isEqualTo("ValidationException");
 
-        // Without a length (chunked), reading stops one byte past the limit.
+        // Declared over the limit but cheap to read: read to its end (so the client gets the answer, not a reset).
+        ByteArrayInputStream body = new ByteArrayInputStream(new byte[KmsHttpHandler.MAX_BODY_BYTES + 1]);
+        FakeExchange drained = new FakeExchange(body);
+        drained.requestHeaders.add("X-Amz-Target", "TrentService.Encrypt");
+        drained.requestHeaders.add("Content-Length", String.valueOf(KmsHttpHandler.MAX_BODY_BYTES + 1));
+        handler(4).handle(drained);
+        assertThat(drained.status).isEqualTo(413);
+        assertThat(body.available()).as("the body was read to its end").isZero();
+
+        // Without a length (chunked): refused once past the limit, and the rest read to its end (it is cheap).
         byte[] big = new byte[KmsHttpHandler.MAX_BODY_BYTES * 4];
         ByteArrayInputStream in = new ByteArrayInputStream(big);
         FakeExchange chunked = new FakeExchange(in);
         chunked.requestHeaders.add("X-Amz-Target", "TrentService.Encrypt");
         handler(4).handle(chunked);
         assertThat(chunked.status).isEqualTo(413);
-        assertThat(in.available()).isEqualTo(big.length - KmsHttpHandler.MAX_BODY_BYTES - 1);
-        assertThat(trail()).hasSize(2).allSatisfy(r -> assertThat(r.errorCode()).isEqualTo("ValidationException"));
+        assertThat(in.available()).isZero();
+        assertThat(trail()).hasSize(3).allSatisfy(r -> assertThat(r.errorCode()).isEqualTo("ValidationException"));
     }
 
     @Test
