@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.control.keyvault.AtomicFile;
+import io.strongroom.control.keyvault.JsonFiles;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -99,16 +99,9 @@ public final class ParameterGroups {
     ParameterGroups(ControlState state, Path dir) {
         this.state = state;
         this.dir = dir;
-        if (Files.isDirectory(dir)) {
-            AtomicFile.deleteStrays(dir);
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.filter(f -> f.toString().endsWith(".json")).toList()) {
-                    Group g = read(p);
-                    groups.put(key(g.accountId(), g.region(), g.name()), g);
-                }
-            } catch (IOException e) {
-                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + dir + ": " + e, e);
-            }
+        for (Path p : JsonFiles.list(dir)) {
+            Group g = read(p);
+            groups.put(key(g.accountId(), g.region(), g.name()), g);
         }
     }
 
@@ -351,14 +344,7 @@ public final class ParameterGroups {
         g.values().forEach(v::put);
         ObjectNode t = n.putObject("tags");
         g.tags().forEach(t::put);
-        try {
-            Files.createDirectories(dir);
-            AtomicFile.write(
-                    dir.resolve(fileName(g) + ".json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write parameter group " + g.name() + ": " + e, e);
-        }
+        JsonFiles.write(dir, fileName(g), n);
         groups.put(key(g.accountId(), g.region(), g.name()), g);
     }
 

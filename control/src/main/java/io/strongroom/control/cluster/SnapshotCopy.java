@@ -9,6 +9,7 @@ import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.AtomicFile;
+import io.strongroom.control.keyvault.JsonFiles;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -98,8 +98,8 @@ final class SnapshotCopy {
     }
 
     private void load() {
-        for (Path p : list(grantsDir)) {
-            JsonNode n = read(p);
+        for (Path p : JsonFiles.list(grantsDir)) {
+            JsonNode n = JsonFiles.readObject(p);
             Grant g = new Grant(
                     n.path("name").asText(),
                     n.path("accountId").asText(),
@@ -109,8 +109,8 @@ final class SnapshotCopy {
                     Instant.parse(n.path("createTime").asText()));
             grants.put(grantKey(g.accountId(), g.region(), g.name()), g);
         }
-        for (Path p : list(configsDir)) {
-            JsonNode n = read(p);
+        for (Path p : JsonFiles.list(configsDir)) {
+            JsonNode n = JsonFiles.readObject(p);
             Config c = new Config(
                     n.path("clusterId").asText(),
                     n.path("destinationRegion").asText(),
@@ -118,41 +118,6 @@ final class SnapshotCopy {
                     n.path("manualRetentionPeriod").asInt(-1),
                     n.hasNonNull("grantName") ? n.get("grantName").asText() : null);
             configs.put(c.clusterId(), c);
-        }
-    }
-
-    private static List<Path> list(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        AtomicFile.deleteStrays(dir);
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + dir + ": " + e, e);
-        }
-    }
-
-    private static JsonNode read(Path p) {
-        try {
-            JsonNode n = JSON.readTree(Files.readAllBytes(p));
-            if (n == null || !n.isObject()) {
-                throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, p + " is not a JSON object");
-            }
-            return n;
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "cannot read " + p + ": " + e, e);
-        }
-    }
-
-    private static void write(Path dir, String name, ObjectNode n) {
-        try {
-            Files.createDirectories(dir);
-            AtomicFile.write(
-                    dir.resolve(name + ".json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + dir.resolve(name) + ": " + e, e);
         }
     }
 
@@ -191,7 +156,7 @@ final class SnapshotCopy {
                     .put("grantId", g.grantId())
                     .put("createTime", g.createTime().toString());
             try {
-                write(grantsDir, fileName(g), n);
+                JsonFiles.write(grantsDir, fileName(g), n);
             } catch (RuntimeException e) {
                 state.keys.retireGrant(region, keyArn, grantId);
                 throw e;
@@ -384,7 +349,7 @@ final class SnapshotCopy {
                 .put("retentionPeriod", c.retentionPeriod())
                 .put("manualRetentionPeriod", c.manualRetentionPeriod())
                 .put("grantName", c.grantName());
-        write(configsDir, c.clusterId(), n);
+        JsonFiles.write(configsDir, c.clusterId(), n);
         configs.put(c.clusterId(), c);
     }
 

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.control.keyvault.AtomicFile;
+import io.strongroom.control.keyvault.JsonFiles;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -131,7 +129,7 @@ public final class HsmStore {
     /** Opens (or starts) the settings under {@code dir}. */
     public static HsmStore open(Path dir) {
         HsmStore s = new HsmStore(dir);
-        for (Path p : list(s.certificatesDir)) {
+        for (Path p : JsonFiles.list(s.certificatesDir)) {
             JsonNode n = read(p);
             Certificate c = new Certificate(
                     text(n, "identifier", p),
@@ -143,7 +141,7 @@ public final class HsmStore {
                     Instant.parse(text(n, "createTime", p)));
             s.certificates.put(key(c.accountId(), c.region(), c.identifier()), c);
         }
-        for (Path p : list(s.configurationsDir)) {
+        for (Path p : JsonFiles.list(s.configurationsDir)) {
             JsonNode n = read(p);
             Configuration c = new Configuration(
                     text(n, "identifier", p),
@@ -158,7 +156,7 @@ public final class HsmStore {
                     Instant.parse(text(n, "createTime", p)));
             s.configurations.put(key(c.accountId(), c.region(), c.identifier()), c);
         }
-        for (Path p : list(s.bindingsDir)) {
+        for (Path p : JsonFiles.list(s.bindingsDir)) {
             JsonNode n = read(p);
             Binding b = new Binding(
                     text(n, "clusterId", p),
@@ -206,7 +204,7 @@ public final class HsmStore {
                 .put("sealedKey", Base64.getEncoder().encodeToString(c.sealedKey()))
                 .put("createTime", c.createTime().toString());
         putTags(n, c.tags());
-        write(certificatesDir, fileName(key(c.accountId(), c.region(), c.identifier())), n);
+        JsonFiles.write(certificatesDir, fileName(key(c.accountId(), c.region(), c.identifier())), n);
         certificates.put(key(c.accountId(), c.region(), c.identifier()), c);
     }
 
@@ -223,7 +221,7 @@ public final class HsmStore {
                 .put("serverCertificatePem", c.serverCertificatePem())
                 .put("createTime", c.createTime().toString());
         putTags(n, c.tags());
-        write(configurationsDir, fileName(key(c.accountId(), c.region(), c.identifier())), n);
+        JsonFiles.write(configurationsDir, fileName(key(c.accountId(), c.region(), c.identifier())), n);
         configurations.put(key(c.accountId(), c.region(), c.identifier()), c);
     }
 
@@ -236,7 +234,7 @@ public final class HsmStore {
                 .put("certificateId", b.certificateId())
                 .put("configurationId", b.configurationId())
                 .put("status", b.status());
-        write(bindingsDir, b.clusterId(), n);
+        JsonFiles.write(bindingsDir, b.clusterId(), n);
         bindings.put(b.clusterId(), b);
     }
 
@@ -278,34 +276,15 @@ public final class HsmStore {
         return tags;
     }
 
-    private static List<Path> list(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        AtomicFile.deleteStrays(dir);
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot list " + dir + ": " + e, e);
-        }
-    }
-
     private static JsonNode read(Path p) {
-        try {
-            JsonNode n = JSON.readTree(Files.readAllBytes(p));
-            if (n == null || !n.isObject()) {
-                throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, p + " is not a JSON object");
-            }
-            int v = n.path("formatVersion").asInt(-1);
-            if (v != FORMAT_VERSION) {
-                throw new StrongroomException(
-                        ErrorCode.UNSUPPORTED_FORMAT,
-                        p + " has format version " + v + "; this build reads " + FORMAT_VERSION);
-            }
-            return n;
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "cannot read " + p + ": " + e, e);
+        JsonNode n = JsonFiles.readObject(p);
+        int v = n.path("formatVersion").asInt(-1);
+        if (v != FORMAT_VERSION) {
+            throw new StrongroomException(
+                    ErrorCode.UNSUPPORTED_FORMAT,
+                    p + " has format version " + v + "; this build reads " + FORMAT_VERSION);
         }
+        return n;
     }
 
     private static String text(JsonNode n, String field, Path p) {
@@ -314,17 +293,6 @@ public final class HsmStore {
             throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, p + " has no " + field);
         }
         return v.asText();
-    }
-
-    private static void write(Path dir, String name, ObjectNode n) {
-        try {
-            Files.createDirectories(dir);
-            AtomicFile.write(
-                    dir.resolve(name + ".json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-        } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + dir.resolve(name) + ": " + e, e);
-        }
     }
 
     @Override
