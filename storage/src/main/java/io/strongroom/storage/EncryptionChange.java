@@ -212,11 +212,20 @@ public final class EncryptionChange {
 
     /**
      * At open: a superblock that names a database key over a commit pointer in the clear is an encryption that did
-     * not commit or a decryption that did; the store is unencrypted, and the superblock is replaced to say so.
+     * not commit or a decryption that did; the store is unencrypted, and the superblock is replaced to say so. The
+     * pointer must prove it is in the clear first (an unencrypted envelope whose checksum holds): a damaged key
+     * version field in an encrypted pointer is an integrity failure, never a reason to call the store unencrypted.
      */
     static StoreFiles.Superblock settleSuperblock(Path root, StoreFiles.Superblock sb) {
         if (!sb.encrypted() || Store.committedKeyVersion(root) != 0) {
             return sb;
+        }
+        String place = "commit pointer " + root.resolve(StoreFiles.POINTER);
+        try {
+            new StoreFiles(root, sb.storeId()).readPointer(new Sealer(StoreKeys.unencrypted(), 0));
+        } catch (StrongroomException e) {
+            throw Sealer.integrity(
+                    place, "names database key version 0 but is not a valid unencrypted pointer (" + e.code() + ")", e);
         }
         StoreFiles.Superblock plain = new StoreFiles.Superblock(sb.storeId(), sb.layout(), false, null, 0);
         DurableFiles.replaceAtomically(root.resolve(StoreFiles.SUPERBLOCK), StoreFiles.encodeSuperblock(plain));

@@ -136,6 +136,25 @@ class TamperTest {
         assertThat(e.getMessage()).as(what).contains(damaged);
     }
 
+    @Test
+    void pointerWhoseKeyVersionReadsZero_isAnIntegrityError_andTheStoreStaysEncrypted() throws IOException {
+        build(true);
+        Path pointer = pristine.resolve("CURRENT");
+        byte[] bytes = Files.readAllBytes(pointer);
+        byte[] superblock = Files.readAllBytes(pristine.resolve("STORE"));
+        // The file header is 20 bytes; the envelope's key version is its bytes 4..7 (big-endian).
+        for (int i = 24; i < 28; i++) {
+            bytes[i] = 0;
+        }
+        Files.write(pointer, bytes);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertDetected(pristine, true, "CURRENT", "key version zeroed in an encrypted pointer");
+        }
+        assertThat(Files.readAllBytes(pristine.resolve("STORE")))
+                .as("a damaged pointer must not make open rewrite the superblock as unencrypted")
+                .isEqualTo(superblock);
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void flippedByte_anywhereInAnyFile_isAnIntegrityErrorNamingTheFile(boolean encrypted) throws IOException {
