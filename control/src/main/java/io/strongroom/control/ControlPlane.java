@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.strongroom.control.api.RedshiftHttpHandler;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.KmsConnection;
 import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.crypto.ErrorCode;
@@ -27,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * A running control plane: the Redshift API (AWS Query protocol 2012-12-01, SigV4 service {@code redshift}) on one
@@ -38,8 +40,10 @@ import org.jspecify.annotations.Nullable;
  * control plane has its own service principal there ({@code role/strongroom-redshift}, in an account of its own,
  * created at first start), which uses root keys only through the grants clusters hold.
  *
- * <p>Start with {@code ControlPlane.builder(dataDir).kms(kmsServer).port(p).start()} (embedded KMS) or {@code
- * .kmsEndpoint(uri).credentials(store)} (a KMS elsewhere). Start brings every existing cluster up through the reboot
+ * <p>Start with {@code ControlPlane.builder(dataDir).kms(kmsServer).port(p).start()} (embedded KMS), {@code
+ * .kmsEndpoint(uri).credentials(store)} (a Strongroom KMS elsewhere whose credential store is shared) or {@code
+ * .externalKms(uri, serviceCredentials, serviceArn).credentials(ownStore)} (any KMS, reached only by endpoint with
+ * the control plane's own service credentials; {@link KmsConnection}). Start brings every existing cluster up through the reboot
  * flow. {@link #close()} stops the listener, waits for in-flight requests, closes every cluster and zeroes its keys.
  * Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
  */
@@ -51,9 +55,8 @@ public final class ControlPlane implements AutoCloseable {
     private final ExecutorService executor;
     private final ClusterManager clusters;
     private final Path dataDir;
-    private final URI kmsEndpoint;
+    private final KmsConnection kms;
     private final CredentialStore credentials;
-    private final Credential service;
     private final AuditLog audit;
 
     /** Where the control plane's own audit records go: refused API requests and failed SQL logins. */
@@ -64,18 +67,16 @@ public final class ControlPlane implements AutoCloseable {
             ExecutorService executor,
             ClusterManager clusters,
             Path dataDir,
-            URI kmsEndpoint,
+            KmsConnection kms,
             CredentialStore credentials,
-            Credential service,
             AuditLog audit) {
         this.audit = audit;
         this.http = http;
         this.executor = executor;
         this.clusters = clusters;
         this.dataDir = dataDir;
-        this.kmsEndpoint = kmsEndpoint;
+        this.kms = kms;
         this.credentials = credentials;
-        this.service = service;
     }
 
     public static Builder builder(Path dataDir) {
@@ -87,6 +88,8 @@ public final class ControlPlane implements AutoCloseable {
         private final Path dataDir;
         private @Nullable URI kmsEndpoint;
         private @Nullable CredentialStore credentials;
+        private @Nullable AwsCredentialsProvider externalCredentials;
+        private @Nullable String externalPrincipalArn;
         private String bindAddress = "127.0.0.1";
         private int port = 0;
         private String clusterHost = "localhost";
@@ -119,8 +122,22 @@ public final class ControlPlane implements AutoCloseable {
         }
 
         /**
-         * The accounts and principals (the KMS's {@code credentials.json}); with a KMS in another process, open it
-         * with {@code CredentialStore.open(kmsDataDir, new SecureRandom())}.
+         * Any KMS at {@code endpoint}, reached only by endpoint: every KMS call is signed with {@code
+         * serviceCredentials} (the SDK's default chain, a profile) as {@code servicePrincipalArn}. The control plane's
+         * own accounts then come from {@link #credentials} (a store of its own, not the KMS's).
+         */
+        public Builder externalKms(
+                URI endpoint, AwsCredentialsProvider serviceCredentials, String servicePrincipalArn) {
+            this.kmsEndpoint = endpoint;
+            this.externalCredentials = serviceCredentials;
+            this.externalPrincipalArn = servicePrincipalArn;
+            return this;
+        }
+
+        /**
+         * The accounts and principals that sign Redshift API requests: the KMS's {@code credentials.json} when the KMS
+         * shares them (with a KMS in another process, open it with {@code CredentialStore.open(kmsDataDir, new
+         * SecureRandom())}), or the control plane's own store with {@link #externalKms}.
          */
         public Builder credentials(CredentialStore credentials) {
             this.credentials = credentials;
@@ -204,11 +221,12 @@ public final class ControlPlane implements AutoCloseable {
             URI kms = Objects.requireNonNull(kmsEndpoint, "kmsEndpoint (or kms(server)) is required");
             CredentialStore creds = Objects.requireNonNull(credentials, "credentials (or kms(server)) is required");
             SecureRandom random = new SecureRandom();
-            Credential service = servicePrincipal(creds, random);
+            KmsConnection connection = externalCredentials != null
+                    ? KmsConnection.external(kms, externalCredentials, Objects.requireNonNull(externalPrincipalArn))
+                    : KmsConnection.sharedAccounts(kms, servicePrincipal(creds, random));
             ClusterManager clusters = ClusterManager.open(
                     dataDir,
-                    kms,
-                    service,
+                    connection,
                     clock,
                     random,
                     clusterHost,
@@ -237,7 +255,7 @@ public final class ControlPlane implements AutoCloseable {
                         new RedshiftHttpHandler(
                                 clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit));
                 http.start();
-                return new ControlPlane(http, executor, clusters, dataDir, kms, creds, service, audit);
+                return new ControlPlane(http, executor, clusters, dataDir, connection, creds, audit);
             } catch (IOException e) {
                 clusters.close();
                 audit.close();
@@ -280,7 +298,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The control plane's service principal ARN (the grantee of every cluster grant). */
     public String servicePrincipalArn() {
-        return service.principalArn();
+        return kms.servicePrincipalArn();
     }
 
     /** The operations behind the API, for in-process callers and tests. */
@@ -303,7 +321,8 @@ public final class ControlPlane implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         sb.append("Strongroom control plane listening on ").append(endpoint()).append('\n');
         sb.append("  APIs: Redshift (Query 2012-12-01) and KMS (forwarded to ")
-                .append(kmsEndpoint)
+                .append(kms.endpoint())
+                .append(kms.sharedAccounts() ? ", sharing its accounts" : ", an external KMS signed as the service")
                 .append(")\n");
         sb.append("  regions: any; the region of a request is taken from its SigV4 credential scope\n");
         sb.append("  credentials: ")
@@ -311,7 +330,7 @@ public final class ControlPlane implements AutoCloseable {
                 .append(" (admin access key ")
                 .append(credentials.admin().accessKeyId())
                 .append("; secret in the file)\n");
-        sb.append("  service principal: ").append(service.principalArn()).append('\n');
+        sb.append("  service principal: ").append(kms.servicePrincipalArn()).append('\n');
         sb.append("  data: ")
                 .append(dataDir)
                 .append(" (key vault in ")

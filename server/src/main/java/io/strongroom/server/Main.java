@@ -9,6 +9,7 @@ import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
+import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
@@ -19,6 +20,7 @@ import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,12 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 
 /**
  * The {@code strongroom} command.
@@ -131,7 +137,11 @@ public final class Main {
         out.println(
                 "             STRONGROOM_PORT (API endpoint, default 4566), STRONGROOM_KMS_PORT (KMS alone, default 7878),");
         out.println(
-                "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms'),");
+                "             STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_HOME (a KMS started elsewhere with 'strongroom kms',");
+        out.println(
+                "             sharing its accounts), or STRONGROOM_KMS_ENDPOINT + STRONGROOM_KMS_SERVICE_ARN (any KMS,");
+        out.println("             signed as that principal with the standard AWS credential chain, or the profile");
+        out.println("             STRONGROOM_KMS_PROFILE; API accounts then live in <home>/control/accounts),");
         out.println(
                 "             STRONGROOM_BLOCK_CACHE_MB (decoded blocks kept in memory, default a quarter of the heap),");
         out.println(
@@ -276,8 +286,10 @@ public final class Main {
 
     /**
      * The control plane, with the embedded KMS or, when {@code STRONGROOM_KMS_ENDPOINT} is set, a KMS running
-     * elsewhere ({@code strongroom kms}) whose data directory ({@code STRONGROOM_KMS_HOME}) holds the shared
-     * credentials file.
+     * elsewhere: a Strongroom KMS ({@code strongroom kms}) whose data directory ({@code STRONGROOM_KMS_HOME}) holds
+     * the shared credentials file, or any KMS reached only by endpoint ({@code STRONGROOM_KMS_SERVICE_ARN}, with the
+     * standard AWS credential chain or the profile {@code STRONGROOM_KMS_PROFILE}); the control plane's API accounts
+     * are then its own ({@code control/accounts}).
      */
     private static ControlPlane controlPlane(
             Path home, @Nullable KmsServer kms, @Nullable String kmsEndpoint, SqlEndpoints sql) {
@@ -288,26 +300,46 @@ public final class Main {
             return b.kms(kms).start();
         }
         String kmsHome = System.getenv("STRONGROOM_KMS_HOME");
+        String serviceArn = System.getenv("STRONGROOM_KMS_SERVICE_ARN");
+        if (serviceArn != null && !serviceArn.isEmpty()) {
+            if (kmsHome != null && !kmsHome.isEmpty()) {
+                throw new StrongroomException(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "set either STRONGROOM_KMS_HOME (a Strongroom KMS sharing its accounts) or"
+                                + " STRONGROOM_KMS_SERVICE_ARN (any KMS, with service credentials of its own), not both");
+            }
+            String profile = System.getenv("STRONGROOM_KMS_PROFILE");
+            AwsCredentialsProvider service = profile == null || profile.isEmpty()
+                    ? DefaultCredentialsProvider.builder().build()
+                    : ProfileCredentialsProvider.create(profile);
+            return b.externalKms(URI.create(Objects.requireNonNull(kmsEndpoint)), service, serviceArn)
+                    .credentials(CredentialStore.open(home.resolve("control").resolve(ACCOUNTS), new SecureRandom()))
+                    .start();
+        }
         if (kmsHome == null || kmsHome.isEmpty()) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,
-                    "STRONGROOM_KMS_ENDPOINT is set but STRONGROOM_KMS_HOME is not: point it at the KMS data directory, whose"
-                            + " credentials file the control plane shares");
+                    "STRONGROOM_KMS_ENDPOINT is set but neither STRONGROOM_KMS_HOME (the data directory of a Strongroom"
+                            + " KMS whose credentials file the control plane shares) nor STRONGROOM_KMS_SERVICE_ARN (the"
+                            + " principal the control plane's own credentials sign as, for any other KMS) is");
         }
-        return b.kmsEndpoint(java.net.URI.create(java.util.Objects.requireNonNull(kmsEndpoint)))
-                .credentials(io.strongroom.kms.CredentialStore.open(Path.of(kmsHome), new java.security.SecureRandom()))
+        return b.kmsEndpoint(URI.create(Objects.requireNonNull(kmsEndpoint)))
+                .credentials(CredentialStore.open(Path.of(kmsHome), new java.security.SecureRandom()))
                 .start();
     }
 
+    /** Where the control plane keeps its own API accounts when its KMS is external. */
+    static final String ACCOUNTS = "accounts";
+
     private static void env(PrintStream out) {
-        Path kmsDir = home().resolve("kms");
-        if (!Files.exists(kmsDir.resolve(io.strongroom.kms.CredentialStore.FILE))) {
+        Path own = home().resolve("control").resolve(ACCOUNTS);
+        Path kmsDir = Files.exists(own.resolve(CredentialStore.FILE)) ? own : home().resolve("kms");
+        if (!Files.exists(kmsDir.resolve(CredentialStore.FILE))) {
             throw new StrongroomException(
                     ErrorCode.NOT_FOUND, "no credentials yet in " + kmsDir + "; run ./strongroom up first");
         }
-        io.strongroom.kms.Credential admin = io.strongroom.kms.CredentialStore.open(
-                        kmsDir, new java.security.SecureRandom())
-                .admin();
+        io.strongroom.kms.Credential admin =
+                CredentialStore.open(kmsDir, new java.security.SecureRandom()).admin();
         out.println("export AWS_ACCESS_KEY_ID=" + admin.accessKeyId());
         out.println("export AWS_SECRET_ACCESS_KEY=" + admin.secretAccessKey());
         out.println("export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true");

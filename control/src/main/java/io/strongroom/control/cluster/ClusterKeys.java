@@ -680,14 +680,15 @@ final class ClusterKeys {
     }
 
     /** The Redshift error for a KMS refusal of the caller's DescribeKey or CreateGrant. */
-    private static RedshiftApiException refusal(SdkException e, String keyId, Credential caller, String region) {
+    private RedshiftApiException refusal(SdkException e, String keyId, Credential caller, String region) {
+        String acting = kms.actingPrincipal(caller);
         if (e instanceof KmsException k && k.awsErrorDetails() != null) {
             String code = k.awsErrorDetails().errorCode();
             String detail = k.awsErrorDetails().errorMessage();
             return switch (code) {
                 case "NotFoundException", "InvalidArnException" ->
                     RedshiftApiException.invalidParameter("KMS key " + keyId + " does not exist in " + region
-                            + " or is not visible to account " + caller.accountId() + ". Name a key by id, ARN,"
+                            + " or is not visible to " + acting + ". Name a key by id, ARN,"
                             + " alias or alias ARN; a key of another account must be named by its ARN.");
                 case "DisabledException" ->
                     RedshiftApiException.invalidParameter("KMS key " + keyId + " is disabled and cannot protect a"
@@ -700,8 +701,8 @@ final class ClusterKeys {
                             ErrorCode.ACCESS_DENIED,
                             "DependentServiceAccessDenied",
                             403,
-                            "Amazon Redshift could not use KMS key " + keyId + " on behalf of "
-                                    + caller.principalArn() + ": " + detail + ". The key policy or a grant must"
+                            "Amazon Redshift could not use KMS key " + keyId + " as " + acting + ": " + detail
+                                    + ". The key policy or a grant must"
                                     + " allow DescribeKey and CreateGrant to this principal.");
                 default ->
                     k.statusCode() >= 500

@@ -94,75 +94,23 @@ public final class ClusterManager implements AutoCloseable {
         this.copy = new SnapshotCopy(state, snapshots, dataDir);
     }
 
-    /**
-     * Opens the control plane's state in {@code dataDir}, deletes what unfinished creations and resizes left,
-     * finishes interrupted deletions and brings every other cluster up through the reboot flow.
-     *
-     * @param service the credential of the control plane's service principal (grantee of every cluster grant)
-     */
-    public static ClusterManager open(
-            Path dataDir,
-            java.net.URI kmsEndpoint,
-            Credential service,
-            InstantSource clock,
-            SecureRandom random,
-            String endpointAddress,
-            int basePort,
-            io.strongroom.control.ClusterListener listener) {
-        return open(
-                dataDir,
-                kmsEndpoint,
-                service,
-                clock,
-                random,
-                endpointAddress,
-                basePort,
-                listener,
-                SnapshotPolicy.DEFAULT,
-                SnapshotStore.Faults.NONE);
-    }
-
-    /**
-     * As above, with the automated snapshot policy and the snapshot store's fault injector (crash tests; production
-     * passes {@link SnapshotStore.Faults#NONE}).
-     */
-    public static ClusterManager open(
-            Path dataDir,
-            java.net.URI kmsEndpoint,
-            Credential service,
-            InstantSource clock,
-            SecureRandom random,
-            String endpointAddress,
-            int basePort,
-            io.strongroom.control.ClusterListener listener,
-            SnapshotPolicy policy,
-            SnapshotStore.Faults snapshotFaults) {
-        return open(
-                dataDir,
-                kmsEndpoint,
-                service,
-                clock,
-                random,
-                endpointAddress,
-                basePort,
-                listener,
-                policy,
-                snapshotFaults,
-                JobEngine.Hooks.NONE,
-                DEFAULT_JOB_GRACE);
-    }
-
     /** How long a request waits for its job before answering with the job still running. */
     public static final Duration DEFAULT_JOB_GRACE = Duration.ofSeconds(1);
 
     /**
-     * As above, with the job engine's hooks (crash tests stop jobs at their steps, slowed-job tests hold them) and
-     * how long a request waits for its job.
+     * Opens the control plane's state in {@code dataDir}, deletes what unfinished creations and resizes left,
+     * finishes interrupted deletions and brings every other cluster up through the reboot flow.
+     *
+     * @param kmsConnection the KMS and the control plane's service principal there (grantee of every cluster grant)
+     * @param policy when automated snapshots are taken
+     * @param snapshotFaults the snapshot store's fault injector (crash tests; production passes {@link
+     *     SnapshotStore.Faults#NONE})
+     * @param jobHooks the job engine's hooks (crash tests stop jobs at their steps, slowed-job tests hold them)
+     * @param jobGrace how long a request waits for its job
      */
     public static ClusterManager open(
             Path dataDir,
-            java.net.URI kmsEndpoint,
-            Credential service,
+            KmsConnection kmsConnection,
             InstantSource clock,
             SecureRandom random,
             String endpointAddress,
@@ -172,7 +120,7 @@ public final class ClusterManager implements AutoCloseable {
             SnapshotStore.Faults snapshotFaults,
             JobEngine.Hooks jobHooks,
             Duration jobGrace) {
-        KmsAccess kms = new KmsAccess(kmsEndpoint, service);
+        KmsAccess kms = new KmsAccess(kmsConnection);
         ClusterManager m;
         JobEngine jobs = null;
         try {

@@ -1,11 +1,11 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.kms.Credential;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -17,18 +17,18 @@ import software.amazon.awssdk.services.kms.KmsClient;
  * The control plane's KMS clients: signed as a calling principal (what CreateCluster does on the caller's behalf,
  * like AWS's forward access sessions: DescribeKey and CreateGrant run with the caller's permissions) or as the
  * control plane's own service principal (GenerateDataKey and every later Decrypt, allowed only by the cluster's
- * grant). One client per access key and region, sharing one small HTTP client. No retries: a KMS that is down
- * answers at once, and the caller (an API request, a reboot) reports it. Thread-safe.
+ * grant). With an external KMS ({@link KmsConnection#external}) the control plane holds no caller's KMS
+ * credentials, so caller requests are the service principal's too. One client per access key and region, sharing
+ * one small HTTP client. No retries: a KMS that is down answers at once, and the caller (an API request, a reboot)
+ * reports it. Thread-safe.
  */
 final class KmsAccess implements AutoCloseable {
-    private final URI endpoint;
-    private final Credential service;
+    private final KmsConnection connection;
     private final SdkHttpClient http;
     private final Map<String, KmsClient> clients = new ConcurrentHashMap<>();
 
-    KmsAccess(URI endpoint, Credential service) {
-        this.endpoint = endpoint;
-        this.service = service;
+    KmsAccess(KmsConnection connection) {
+        this.connection = connection;
         this.http = UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(3))
                 .socketTimeout(Duration.ofSeconds(20))
@@ -37,25 +37,36 @@ final class KmsAccess implements AutoCloseable {
 
     /** The service principal's ARN: the grantee of every cluster grant. */
     String servicePrincipalArn() {
-        return service.principalArn();
+        return connection.servicePrincipalArn();
+    }
+
+    /** The principal whose rights on a key decide a request made for {@code caller} ({@link #asCaller}). */
+    String actingPrincipal(Credential caller) {
+        return connection.sharedAccounts() ? caller.principalArn() : connection.servicePrincipalArn();
     }
 
     KmsClient asCaller(Credential caller, String region) {
-        return client(caller, region);
+        if (!connection.sharedAccounts()) {
+            return asService(region);
+        }
+        return client(
+                caller.accessKeyId() + "/" + region,
+                StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(caller.accessKeyId(), caller.secretAccessKey())),
+                region);
     }
 
     KmsClient asService(String region) {
-        return client(service, region);
+        return client("service/" + region, connection.serviceCredentials(), region);
     }
 
-    private KmsClient client(Credential c, String region) {
+    private KmsClient client(String cacheKey, AwsCredentialsProvider credentials, String region) {
         return clients.computeIfAbsent(
-                c.accessKeyId() + "/" + region,
+                cacheKey,
                 k -> KmsClient.builder()
-                        .endpointOverride(endpoint)
+                        .endpointOverride(connection.endpoint())
                         .region(Region.of(region))
-                        .credentialsProvider(StaticCredentialsProvider.create(
-                                AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
+                        .credentialsProvider(credentials)
                         .httpClient(http)
                         .overrideConfiguration(o ->
                                 o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(Duration.ofSeconds(30)))
@@ -71,6 +82,6 @@ final class KmsAccess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "KmsAccess[" + endpoint + ", service principal " + service.principalArn() + "]";
+        return "KmsAccess[" + connection + "]";
     }
 }
