@@ -12,6 +12,7 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
 import java.io.IOException;
@@ -103,6 +104,7 @@ public final class ControlPlane implements AutoCloseable {
         private JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
         private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
         private Duration monitorInterval = Duration.ofMinutes(1);
+        private Duration bodyDeadline = BodyDeadline.DEFAULT;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -208,6 +210,12 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
+        /** How long a request's body may take to arrive before the client is answered 408 (20 s by default). */
+        public Builder bodyDeadline(Duration deadline) {
+            this.bodyDeadline = Objects.requireNonNull(deadline);
+            return this;
+        }
+
         public Builder snapshotFaults(io.strongroom.storage.SnapshotStore.Faults faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
@@ -247,13 +255,15 @@ public final class ControlPlane implements AutoCloseable {
                 clusters.startMonitor(monitorInterval);
             }
             try {
+                KmsServer.applyHttpServerLimits();
                 HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
                 ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
                 http.setExecutor(executor);
                 http.createContext(
                         "/",
                         new RedshiftHttpHandler(
-                                clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit));
+                                        clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit)
+                                .bodyDeadline(bodyDeadline));
                 http.start();
                 return new ControlPlane(http, executor, clusters, dataDir, connection, creds, audit);
             } catch (IOException e) {

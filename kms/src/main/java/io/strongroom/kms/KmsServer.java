@@ -3,6 +3,7 @@ package io.strongroom.kms;
 import com.sun.net.httpserver.HttpServer;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.KmsHttpHandler;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
@@ -60,6 +61,14 @@ public final class KmsServer implements AutoCloseable {
             "jdk.httpserver.maxConnections", "1024");
 
     static {
+        applyHttpServerLimits();
+    }
+
+    /**
+     * Sets {@link #HTTP_SERVER_PROPERTIES} that are not set yet. Every JDK {@code HttpServer} of the process takes
+     * them from the first one created, so any server (the control plane's too) calls this before creating one.
+     */
+    public static void applyHttpServerLimits() {
         HTTP_SERVER_PROPERTIES.forEach((k, v) -> {
             if (System.getProperty(k) == null) {
                 System.setProperty(k, v);
@@ -108,6 +117,7 @@ public final class KmsServer implements AutoCloseable {
         private InstantSource requestClock = InstantSource.system();
         private Duration scheduledWorkInterval = Duration.ofMinutes(1);
         private int maxConcurrentRequests = KmsHttpHandler.DEFAULT_MAX_CONCURRENT;
+        private Duration bodyDeadline = BodyDeadline.DEFAULT;
         private KmsQuotas quotas = KmsQuotas.DEFAULTS;
         private char @Nullable [] passphrase;
 
@@ -154,6 +164,12 @@ public final class KmsServer implements AutoCloseable {
         /** Requests served at once; more answer 503 ThrottlingException. */
         public Builder maxConcurrentRequests(int max) {
             this.maxConcurrentRequests = max;
+            return this;
+        }
+
+        /** How long a request's body may take to arrive before the client is answered 408 (20 s by default). */
+        public Builder bodyDeadline(Duration deadline) {
+            this.bodyDeadline = deadline;
             return this;
         }
 
@@ -224,7 +240,12 @@ public final class KmsServer implements AutoCloseable {
                 http.createContext(
                         "/",
                         new KmsHttpHandler(
-                                service, new SigV4(credentials, "kms"), audit, requestClock, maxConcurrentRequests));
+                                        service,
+                                        new SigV4(credentials, "kms"),
+                                        audit,
+                                        requestClock,
+                                        maxConcurrentRequests)
+                                .bodyDeadline(bodyDeadline));
                 ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                         .daemon()
                         .name("strongroom-kms-scheduler")

@@ -12,6 +12,7 @@ import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
+import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.HttpBodies;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditEvent;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -56,6 +58,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
     private final KmsForwarder kms;
     private final InstantSource requestClock;
     private final @Nullable AuditLog audit;
+    private volatile Duration bodyDeadline = BodyDeadline.DEFAULT;
 
     public RedshiftHttpHandler(ClusterManager clusters, SigV4 sigV4, URI kmsEndpoint, InstantSource requestClock) {
         this(clusters, sigV4, kmsEndpoint, requestClock, null);
@@ -75,14 +78,50 @@ public final class RedshiftHttpHandler implements HttpHandler {
         this.requestClock = requestClock;
     }
 
+    /** How long a request's body may take to arrive before the client is answered 408 ({@link BodyDeadline}). */
+    public RedshiftHttpHandler bodyDeadline(Duration deadline) {
+        this.bodyDeadline = deadline;
+        return this;
+    }
+
     @Override
     public void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
-            if (target != null && target.startsWith("TrentService.")) {
-                if (body.length > KmsForwarder.MAX_BODY_BYTES) {
+            boolean kmsRequest = target != null && target.startsWith("TrentService.");
+            String requestId = UUID.randomUUID().toString();
+            Duration d = bodyDeadline;
+            String late = "The request body did not arrive within " + d.toSeconds() + " s; send it again.";
+            BodyDeadline deadline = kmsRequest
+                    ? BodyDeadline.start(
+                            ex,
+                            d,
+                            "application/x-amz-json-1.1",
+                            ("{\"__type\":\"RequestTimeoutException\",\"message\":\"" + late + "\"}")
+                                    .getBytes(StandardCharsets.UTF_8))
+                    : BodyDeadline.start(
+                            ex,
+                            d,
+                            "text/xml",
+                            error("Sender", "RequestTimeout", late + " (request " + requestId + ")", requestId)
+                                    .getBytes(StandardCharsets.UTF_8));
+            byte[] body;
+            try {
+                body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+                if (body.length > (kmsRequest ? KmsForwarder.MAX_BODY_BYTES : MAX_BODY_BYTES)) {
                     HttpBodies.drain(ex.getRequestBody());
+                }
+            } catch (IOException e) {
+                if (!deadline.finish()) {
+                    return; // answered 408 by the deadline, which closed the exchange under this read
+                }
+                throw e;
+            }
+            if (!deadline.finish()) {
+                return;
+            }
+            if (kmsRequest) {
+                if (body.length > KmsForwarder.MAX_BODY_BYTES) {
                     byte[] err =
                             "{\"__type\":\"SerializationException\",\"message\":\"The request body is too large.\"}"
                                     .getBytes(StandardCharsets.UTF_8);
@@ -94,12 +133,10 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 kms.forward(ex, body);
                 return;
             }
-            String requestId = UUID.randomUUID().toString();
             int status;
             String xml;
             try {
                 if (body.length > MAX_BODY_BYTES) {
-                    HttpBodies.drain(ex.getRequestBody());
                     throw RedshiftApiException.invalidParameter(
                             "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
                 }

@@ -16,6 +16,7 @@ import io.strongroom.kms.service.KmsService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
@@ -62,6 +63,7 @@ public final class KmsHttpHandler implements HttpHandler {
     private final AuditLog audit;
     private final InstantSource requestClock;
     private final Semaphore permits;
+    private volatile Duration bodyDeadline = BodyDeadline.DEFAULT;
 
     /**
      * @param requestClock the clock signatures are checked against (the real time; the service's own clock may
@@ -84,6 +86,12 @@ public final class KmsHttpHandler implements HttpHandler {
         this.permits = new Semaphore(maxConcurrent);
     }
 
+    /** How long a request's body may take to arrive before the client is answered 408 ({@link BodyDeadline}). */
+    public KmsHttpHandler bodyDeadline(Duration deadline) {
+        this.bodyDeadline = deadline;
+        return this;
+    }
+
     @Override
     public void handle(HttpExchange ex) throws IOException {
         try (ex) {
@@ -95,6 +103,7 @@ public final class KmsHttpHandler implements HttpHandler {
             ev.source(sourceOf(ex), userAgentOf(ex));
             int status;
             JsonNode body;
+            boolean answered = false;
             boolean permitted = permits.tryAcquire();
             try {
                 if (!permitted) {
@@ -110,6 +119,11 @@ public final class KmsHttpHandler implements HttpHandler {
                 ev.error(e.awsType(), e.getMessage());
                 status = e.httpStatus();
                 body = error(e.awsType(), e.getMessage());
+            } catch (BodyTimedOut e) {
+                ev.error("RequestTimeoutException", e.getMessage());
+                status = 408;
+                body = error("RequestTimeoutException", e.getMessage());
+                answered = true;
             } catch (UnreadableRequest e) {
                 ev.error("ValidationException", e.getMessage());
                 status = 400;
@@ -139,6 +153,9 @@ public final class KmsHttpHandler implements HttpHandler {
                         "The KMS could not write its audit trail, so it withholds the result (request " + requestId
                                 + "); a change the request asked for may have been made.");
             }
+            if (answered) {
+                return; // the body deadline answered already
+            }
             byte[] out = JSON.writeValueAsBytes(body);
             ex.getResponseHeaders().set("Content-Type", JSON_TYPE);
             ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
@@ -164,6 +181,35 @@ public final class KmsHttpHandler implements HttpHandler {
         }
     }
 
+    /** The body did not arrive within the deadline; {@link BodyDeadline} answered the client. */
+    private static final class BodyTimedOut extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTimedOut(Duration deadline) {
+            super("The request body did not arrive within " + deadline.toSeconds() + " s; send it again.");
+        }
+    }
+
+    /** Reads the body under the deadline; throws {@link BodyTimedOut} when the deadline answered first. */
+    private byte[] readBodyWithin(HttpExchange ex) throws IOException {
+        Duration d = bodyDeadline;
+        byte[] answer = JSON.writeValueAsBytes(error("RequestTimeoutException", new BodyTimedOut(d).getMessage()));
+        BodyDeadline deadline = BodyDeadline.start(ex, d, JSON_TYPE, answer);
+        byte[] raw;
+        try {
+            raw = readBody(ex);
+        } catch (UnreadableRequest | KmsApiException e) {
+            if (!deadline.finish()) {
+                throw new BodyTimedOut(d);
+            }
+            throw e;
+        }
+        if (!deadline.finish()) {
+            throw new BodyTimedOut(d);
+        }
+        return raw;
+    }
+
     private JsonNode serve(HttpExchange ex, String op, AuditEvent ev) throws IOException {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         if (auth != null) {
@@ -175,7 +221,7 @@ public final class KmsHttpHandler implements HttpHandler {
         if (!ex.getRequestMethod().equals("POST")) {
             throw KmsApiException.of("UnknownOperationException", "Only POST / is served.");
         }
-        byte[] raw = readBody(ex);
+        byte[] raw = readBodyWithin(ex);
         SigV4.Verified v = sigV4.verify(
                 ex.getRequestMethod(),
                 ex.getRequestURI().getRawPath(),
