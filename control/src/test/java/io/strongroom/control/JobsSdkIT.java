@@ -3,6 +3,8 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.control.cluster.CoverageJobs;
+import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -245,6 +247,55 @@ class JobsSdkIT {
                 .stream()
                 .map(Event::message)
                 .toList();
+    }
+
+    @Test
+    void coverageReport_isAJob_answersAtOnceWithProgress_thenTheReport_andPollsJoinIt() throws Exception {
+        Hold hold = new Hold(JobKind.COVERAGE_REPORT);
+        f.jobHooks = hold;
+        CoverageJobs.Status first = f.control.clusters().coverage(f.admin, "us-east-1", "src", true);
+        await(hold.reached, "the coverage report part-way");
+        String jobId = first.jobId();
+        try {
+            assertThat(first.state()).isEqualTo(JobState.RUNNING);
+            assertThat(first.report()).as("no report was made before this one").isNull();
+            // A poll joins the running job rather than starting another; so does a refresh while it runs.
+            CoverageJobs.Status poll = f.control.clusters().coverage(f.admin, "us-east-1", "src", false);
+            assertThat(poll.jobId()).isEqualTo(jobId);
+            assertThat(poll.state()).isEqualTo(JobState.RUNNING);
+            assertThat(poll.done()).isPositive().isLessThan(poll.total());
+            // src has tables a and b and snapshot base (and the snapshots other tests took): items to read.
+            assertThat(poll.total()).isGreaterThanOrEqualTo(3);
+            assertThat(f.control
+                            .clusters()
+                            .coverage(f.admin, "us-east-1", "src", true)
+                            .jobId())
+                    .isEqualTo(jobId);
+        } finally {
+            hold.release.countDown();
+        }
+        waitFor(
+                () -> f.control
+                                .clusters()
+                                .coverage(f.admin, "us-east-1", "src", false)
+                                .state()
+                        == JobState.SUCCEEDED,
+                "the coverage report done");
+        CoverageJobs.Status done = f.control.clusters().coverage(f.admin, "us-east-1", "src", false);
+        assertThat(done.report()).isNotNull();
+        assertThat(done.generatedAt()).isNotNull();
+        assertThat(done.report().fullyEncrypted()).isTrue();
+        assertThat(done.report().tables())
+                .extracting(CoverageReport.TableRow::table)
+                .contains("public.a", "public.b"); // and what other tests restored into src
+        assertThat(done.report().snapshots())
+                .extracting(CoverageReport.SnapshotRow::identifier)
+                .contains("base");
+        // Without a refresh the newest report answers, with no job; a refresh makes a new one.
+        assertThat(done.jobId()).isEmpty();
+        String next =
+                f.control.clusters().coverage(f.admin, "us-east-1", "src", true).jobId();
+        assertThat(next).isNotEmpty().isNotEqualTo(jobId);
     }
 
     @Test

@@ -426,7 +426,13 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 Boolean.TRUE.equals(p.bool("Manual"))));
             }
             case "DescribeEncryptionCoverage" ->
-                ResourceXml.coverage(w, clusters.coverage(caller, region, p.required("ClusterIdentifier")));
+                ResourceXml.coverage(
+                        w,
+                        clusters.coverage(
+                                caller,
+                                region,
+                                p.required("ClusterIdentifier"),
+                                !Boolean.FALSE.equals(p.bool("Refresh"))));
             case "CreateClusterParameterGroup" ->
                 ResourceXml.parameterGroup(
                         w,

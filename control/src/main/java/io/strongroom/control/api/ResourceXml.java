@@ -1,8 +1,10 @@
 package io.strongroom.control.api;
 
+import io.strongroom.control.cluster.CoverageJobs;
 import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.cluster.ParameterGroups;
 import io.strongroom.control.hsm.HsmStore;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 
@@ -25,8 +27,24 @@ final class ResourceXml {
         w.close("Tags");
     }
 
-    /** DescribeEncryptionCoverage, a Strongroom extension (`strongroom coverage`): what CoverageReport holds. */
-    static void coverage(XmlWriter w, CoverageReport r) {
+    /**
+     * DescribeEncryptionCoverage, a Strongroom extension (`strongroom coverage`): the report job's state and progress
+     * (tables and snapshots read), then the newest finished report, if any, with the time it was made.
+     */
+    static void coverage(XmlWriter w, CoverageJobs.Status st) {
+        w.text("Status", st.state().wireName())
+                .text("JobId", st.jobId())
+                .text("ItemsRead", st.done())
+                .text("ItemsToRead", st.total());
+        if (st.message() != null) {
+            w.text("Message", st.message());
+        }
+        CoverageReport r = st.report();
+        Instant at = st.generatedAt();
+        if (r == null || at == null) {
+            return;
+        }
+        w.text("GeneratedAt", at.toString());
         w.text("ClusterIdentifier", r.cluster())
                 .text("Region", r.region())
                 .text("Protection", r.protection())

@@ -70,6 +70,7 @@ public final class ClusterManager implements AutoCloseable {
     private final ClusterModification modification;
     private final SnapshotRestores restores;
     private final SnapshotCopy copy;
+    private final CoverageJobs coverage;
 
     private ClusterManager(
             Path dataDir,
@@ -92,6 +93,7 @@ public final class ClusterManager implements AutoCloseable {
         this.modification = new ClusterModification(state, snapshots);
         this.restores = new SnapshotRestores(state, snapshots);
         this.copy = new SnapshotCopy(state, snapshots, dataDir);
+        this.coverage = new CoverageJobs(state, snapshots);
     }
 
     /** How long a request waits for its job before answering with the job still running. */
@@ -175,6 +177,7 @@ public final class ClusterManager implements AutoCloseable {
                                     ? "Completed at start from what the store had committed."
                                     : "Rolled back at start: the store had not committed the new keys.");
                 }
+                case COVERAGE_REPORT -> CoverageJobs.settleAtStart(state.jobs, job);
                 case DELETE_SNAPSHOT ->
                     state.jobs.settle(job, JobState.SUCCEEDED, "Snapshot " + r.subject() + " was deleted at start.");
                 case DELETE_CLUSTER -> {
@@ -633,10 +636,12 @@ public final class ClusterManager implements AutoCloseable {
 
     /**
      * The encryption coverage of cluster {@code identifier}: its blocks by table, state and key version from the
-     * files themselves, reconciled with the manifests, and its snapshots and their copies ({@link CoverageReport}).
+     * files themselves, reconciled with the manifests, and its snapshots and their copies ({@link CoverageReport}),
+     * read by a background job ({@link CoverageJobs}): a new one unless one runs, or, without {@code refresh}, one
+     * was made already.
      */
-    public CoverageReport coverage(Credential caller, String region, String identifier) {
-        return CoverageReport.of(state, snapshots, state.require(caller, region, identifier));
+    public CoverageJobs.Status coverage(Credential caller, String region, String identifier, boolean refresh) {
+        return coverage.request(state.require(caller, region, identifier), refresh);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.jobs.Job;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.EncryptionCoverage;
@@ -65,12 +66,22 @@ public record CoverageReport(
                 && snapshots.stream().allMatch(s -> s.clearBlocks() == 0 && s.unreadableBlocks() == 0);
     }
 
-    static CoverageReport of(ControlState state, ClusterSnapshots snapshots, ClusterEntry e) {
+    /** The running cluster of {@code e}; refused when it is not running (its coverage is read from its open store). */
+    static RunningCluster requireRunning(ClusterEntry e) {
         RunningCluster run = e.running;
         if (run == null) {
             throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running ("
                     + e.status.wireName() + "); its coverage is read from its open store. Reboot it first.");
         }
+        return run;
+    }
+
+    /**
+     * Reads the report, as job {@code job}: its progress counts the tables and snapshots read of those to read, and
+     * it stops between them when the control plane closes.
+     */
+    static CoverageReport of(ControlState state, ClusterSnapshots snapshots, ClusterEntry e, Job job) {
+        RunningCluster run = requireRunning(e);
         List<String> problems = new ArrayList<>();
         Optional<VaultEntry> v;
         try {
@@ -83,8 +94,14 @@ public record CoverageReport(
                 ? "none"
                 : v.map(x -> x.hsmProtected() ? "HSM" : "KMS").orElse("KMS");
         List<TableRow> tables = new ArrayList<>();
+        List<SnapshotRecord> ofCluster = snapshots.records().stream()
+                .filter(s -> s.sourceClusterId().equals(e.rec.id()) && s.available())
+                .sorted(Comparator.comparing(SnapshotRecord::createTime))
+                .toList();
         try (Snapshot snap = run.store().snapshot()) {
+            job.total(snap.tables().size() + (long) ofCluster.size());
             for (TableSpec spec : snap.tables()) {
+                job.checkpoint();
                 Map<String, long[]> counts = new TreeMap<>();
                 Map<String, String> details = new TreeMap<>();
                 for (EncryptionCoverage.Block b :
@@ -103,6 +120,7 @@ public record CoverageReport(
                     tables.add(new TableRow(
                             spec.qualifiedName(), p[0], Integer.parseInt(p[1]), c[0], c[1], details.get(k)));
                 });
+                job.advance(1);
             }
         }
         int dek = v.map(VaultEntry::dekVersion).orElse(0);
@@ -117,13 +135,9 @@ public record CoverageReport(
             }
         }
         List<SnapshotRow> snaps = new ArrayList<>();
-        for (SnapshotRecord s : snapshots.records().stream()
-                .filter(s -> s.sourceClusterId().equals(e.rec.id()))
-                .sorted(Comparator.comparing(SnapshotRecord::createTime))
-                .toList()) {
-            if (!s.available()) {
-                continue;
-            }
+        for (SnapshotRecord s : ofCluster) {
+            job.checkpoint();
+            job.advance(1);
             VaultEntry env = s.envelope() == null ? null : VaultEntry.decode(s.envelopeBytes(), s.identifier());
             EncryptionCoverage.Image img;
             try {

@@ -15,7 +15,8 @@ public enum JobKind {
     DELETE_CLUSTER("delete-cluster", "deletion"),
     CHANGE_ROOT_KEY("change-root-key", "KMS key change"),
     CHANGE_ENCRYPTION("change-encryption", "encryption change"),
-    ROTATE_KEYS("rotate-keys", "key rotation");
+    ROTATE_KEYS("rotate-keys", "key rotation"),
+    COVERAGE_REPORT("coverage-report", "encryption coverage report");
 
     private final String wireName;
     private final String description;

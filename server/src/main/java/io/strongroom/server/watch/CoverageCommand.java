@@ -108,7 +108,7 @@ public final class CoverageCommand {
             boolean allGood = true;
             List<String> jsonReports = new ArrayList<>();
             for (String c : clusters) {
-                Element result = call(endpoint, region, credentials, c);
+                Element result = report(endpoint, region, credentials, c, err);
                 allGood &= "true".equals(text(result, "FullyEncrypted"));
                 if (json) {
                     jsonReports.add(json(result));
@@ -140,10 +140,41 @@ public final class CoverageCommand {
         }
     }
 
+    /**
+     * A new report of {@code cluster}: asks for one (a background job on the server), then polls until it is made,
+     * telling {@code progress} how far the job is every few seconds.
+     */
+    private static Element report(
+            URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster, PrintStream progress) {
+        Element result = call(endpoint, region, credentials, cluster, true);
+        long lastSaid = System.nanoTime();
+        while ("running".equals(text(result, "Status"))) {
+            if (System.nanoTime() - lastSaid > 5_000_000_000L) {
+                progress.println("coverage of " + cluster + ": " + text(result, "ItemsRead") + " of "
+                        + text(result, "ItemsToRead") + " tables and snapshots read (job " + text(result, "JobId")
+                        + ")");
+                lastSaid = System.nanoTime();
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CoverageFailure("interrupted");
+            }
+            result = call(endpoint, region, credentials, cluster, false);
+        }
+        if (!"succeeded".equals(text(result, "Status"))) {
+            throw new CoverageFailure(
+                    cluster + ": the coverage job " + text(result, "Status") + ": " + text(result, "Message"));
+        }
+        return result;
+    }
+
     /** One signed DescribeEncryptionCoverage; its result element. */
-    private static Element call(URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster) {
+    private static Element call(
+            URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster, boolean refresh) {
         String body = "Action=DescribeEncryptionCoverage&Version=2012-12-01&ClusterIdentifier="
-                + URLEncoder.encode(cluster, StandardCharsets.UTF_8);
+                + URLEncoder.encode(cluster, StandardCharsets.UTF_8) + "&Refresh=" + refresh;
         SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .uri(endpoint.resolve("/"))
@@ -221,7 +252,8 @@ public final class CoverageCommand {
                 + (text(r, "RootKeyArn").isEmpty() ? "" : ", root key " + text(r, "RootKeyArn"))
                 + ", cluster key v" + text(r, "ClusterKeyVersion") + ", database key v"
                 + text(r, "DatabaseKeyVersion") + ": "
-                + ("true".equals(text(r, "FullyEncrypted")) ? "everything encrypted" : "NOT fully encrypted"));
+                + ("true".equals(text(r, "FullyEncrypted")) ? "everything encrypted" : "NOT fully encrypted")
+                + " (read at " + text(r, "GeneratedAt") + ")");
         out.println(
                 String.format(Locale.ROOT, "  %-32s %-12s %4s %10s %14s", "table", "state", "key", "blocks", "bytes"));
         for (Element t : children(r, "Tables", "Table")) {
