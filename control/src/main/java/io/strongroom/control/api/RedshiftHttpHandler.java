@@ -390,6 +390,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
             }
             case "DescribeEncryptionCoverage" ->
                 ResourceXml.coverage(w, clusters.coverage(caller, region, p.required("ClusterIdentifier")));
+            case "DescribeClusterShredding" ->
+                ShredXml.write(w, clusters.shredReport(caller, region, p.required("ClusterIdentifier")));
             case "CreateClusterParameterGroup" ->
                 ResourceXml.parameterGroup(
                         w,

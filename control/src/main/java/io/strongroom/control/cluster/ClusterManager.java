@@ -70,6 +70,7 @@ public final class ClusterManager implements AutoCloseable {
     private final ClusterModification modification;
     private final SnapshotRestores restores;
     private final SnapshotCopy copy;
+    private final ClusterShredding shredding;
 
     private ClusterManager(
             Path dataDir,
@@ -92,6 +93,7 @@ public final class ClusterManager implements AutoCloseable {
         this.modification = new ClusterModification(state, snapshots);
         this.restores = new SnapshotRestores(state, snapshots);
         this.copy = new SnapshotCopy(state, snapshots, dataDir);
+        this.shredding = new ClusterShredding(state, snapshots, kms, dataDir.resolve("shredding"));
     }
 
     /**
@@ -689,6 +691,15 @@ public final class ClusterManager implements AutoCloseable {
      */
     public CoverageReport coverage(Credential caller, String region, String identifier) {
         return CoverageReport.of(state, snapshots, state.require(caller, region, identifier));
+    }
+
+    /**
+     * The crypto-shredding report of cluster {@code identifier}, whether or not it still exists: what still holds
+     * its keys or data in any region, which root key each depends on and its state now, and the verdict ({@link
+     * ShredReport}).
+     */
+    public ShredReport shredReport(Credential caller, String region, String identifier) {
+        return shredding.report(caller, region, identifier);
     }
 
     /**
