@@ -109,8 +109,9 @@ final class ClusterShredding {
                     state.vault.pending(vid).ifPresent(p -> pending.put(vid, p));
                 }
             } catch (StrongroomException | IllegalArgumentException ex) {
-                problems.add("the key vault entry " + vid + " cannot be read (" + ex.getMessage()
-                        + "); it may belong to this cluster: count it as readable until it is repaired or removed");
+                problems.add("The key vault entry " + vid + " cannot be read (" + ex.getMessage() + "), so this"
+                        + " report cannot tell whether it belongs to this cluster and does not count it: restore it"
+                        + " from a backup of the key vault, or remove it, and run the report again.");
             }
         }
 
