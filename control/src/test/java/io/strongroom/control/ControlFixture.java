@@ -116,6 +116,19 @@ final class ControlFixture implements AutoCloseable {
         kms = KmsServer.builder(dir.resolve("kms")).port(kmsPort).start();
     }
 
+    /**
+     * Restarts the KMS on its port with {@code kmsClock} as the clock of key lifecycles (deletion waiting periods)
+     * and no background scheduler: the test moves that clock and runs the KMS's scheduled work itself.
+     */
+    void restartKms(InstantSource kmsClock) {
+        kms.close();
+        kms = KmsServer.builder(dir.resolve("kms"))
+                .port(kmsPort)
+                .clock(kmsClock)
+                .scheduledWorkInterval(Duration.ZERO)
+                .start();
+    }
+
     RedshiftClient redshift(Credential c) {
         return redshift(c, Region.US_EAST_1);
     }

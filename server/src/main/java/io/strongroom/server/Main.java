@@ -14,6 +14,7 @@ import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.server.watch.CoverageCommand;
+import io.strongroom.server.watch.ShredCommand;
 import io.strongroom.server.watch.WatchCommand;
 import io.strongroom.storage.BlockCache;
 import java.io.Console;
@@ -80,6 +81,12 @@ public final class Main {
                             System.getenv(),
                             out,
                             new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)));
+                case "shred" ->
+                    System.exit(ShredCommand.run(
+                            rest,
+                            System.getenv(),
+                            out,
+                            new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)));
                 case "help", "--help", "-h" -> help(out);
                 default -> {
                     out.println("unknown command '" + command + "'");
@@ -126,6 +133,10 @@ public final class Main {
         out.println("  coverage what is encrypted under which key, read from the block files: [cluster] [--json]");
         out.println("           (every cluster when none is named; snapshots and copies too); exit 3 when anything is");
         out.println("           not encrypted or disagrees with its manifest; endpoint and credentials as for watch");
+        out.println(
+                "  shred    crypto-shredding report of a cluster, deleted or not: --cluster ID [--execute] [--json];");
+        out.println("           --execute deletes the cluster, its manual snapshots and their copies first; exit 3");
+        out.println("           while anything could still be read; docs/security.md \"Crypto-shredding\"");
         out.println("  watch    live progress of restores, resizes, snapshots, key rotations and table restores, read");
         out.println("           from the Redshift API: [cluster-identifier] [--interval <seconds, default 2>]");
         out.println("           [--follow (keep watching when nothing runs)] [--once (one plain frame, then exit)]");

@@ -433,6 +433,8 @@ public final class RedshiftHttpHandler implements HttpHandler {
                                 region,
                                 p.required("ClusterIdentifier"),
                                 !Boolean.FALSE.equals(p.bool("Refresh"))));
+            case "DescribeClusterShredding" ->
+                ShredXml.write(w, clusters.shredReport(caller, region, p.required("ClusterIdentifier")));
             case "CreateClusterParameterGroup" ->
                 ResourceXml.parameterGroup(
                         w,

@@ -71,6 +71,7 @@ public final class ClusterManager implements AutoCloseable {
     private final SnapshotRestores restores;
     private final SnapshotCopy copy;
     private final CoverageJobs coverage;
+    private final ClusterShredding shredding;
 
     private ClusterManager(
             Path dataDir,
@@ -94,6 +95,7 @@ public final class ClusterManager implements AutoCloseable {
         this.restores = new SnapshotRestores(state, snapshots);
         this.copy = new SnapshotCopy(state, snapshots, dataDir);
         this.coverage = new CoverageJobs(state, snapshots);
+        this.shredding = new ClusterShredding(state, snapshots, kms, dataDir.resolve("shredding"));
     }
 
     /** How long a request waits for its job before answering with the job still running. */
@@ -642,6 +644,15 @@ public final class ClusterManager implements AutoCloseable {
      */
     public CoverageJobs.Status coverage(Credential caller, String region, String identifier, boolean refresh) {
         return coverage.request(state.require(caller, region, identifier), refresh);
+    }
+
+    /**
+     * The crypto-shredding report of cluster {@code identifier}, whether or not it still exists: what still holds
+     * its keys or data in any region, which root key each depends on and its state now, and the verdict ({@link
+     * ShredReport}).
+     */
+    public ShredReport shredReport(Credential caller, String region, String identifier) {
+        return shredding.report(caller, region, identifier);
     }
 
     /**
