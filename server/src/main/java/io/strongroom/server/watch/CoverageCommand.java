@@ -1,32 +1,15 @@
 package io.strongroom.server.watch;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import javax.xml.parsers.DocumentBuilderFactory;
-import org.jspecify.annotations.Nullable;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpFullRequest;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.Cluster;
@@ -140,6 +123,34 @@ public final class CoverageCommand {
         }
     }
 
+    /** One signed DescribeEncryptionCoverage; its result element. */
+    private static Element call(
+            URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster, boolean refresh) {
+        try {
+            return ExtensionCall.call(
+                    endpoint,
+                    region,
+                    credentials,
+                    "DescribeEncryptionCoverage",
+                    Map.of("ClusterIdentifier", cluster, "Refresh", String.valueOf(refresh)),
+                    Duration.ofMinutes(5));
+        } catch (ExtensionCall.Failure e) {
+            throw new CoverageFailure(String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static String text(Element parent, String name) {
+        return ExtensionCall.text(parent, name);
+    }
+
+    private static List<Element> children(Element parent, String list, String item) {
+        return ExtensionCall.children(parent, list, item);
+    }
+
+    private static String json(Element r) {
+        return ExtensionCall.json(r, TEXT_LISTS);
+    }
+
     /**
      * A new report of {@code cluster}: asks for one (a background job on the server), then polls until it is made,
      * telling {@code progress} how far the job is every few seconds.
@@ -168,82 +179,6 @@ public final class CoverageCommand {
                     cluster + ": the coverage job " + text(result, "Status") + ": " + text(result, "Message"));
         }
         return result;
-    }
-
-    /** One signed DescribeEncryptionCoverage; its result element. */
-    private static Element call(
-            URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster, boolean refresh) {
-        String body = "Action=DescribeEncryptionCoverage&Version=2012-12-01&ClusterIdentifier="
-                + URLEncoder.encode(cluster, StandardCharsets.UTF_8) + "&Refresh=" + refresh;
-        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .uri(endpoint.resolve("/"))
-                .putHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                .build();
-        SdkHttpRequest signed = AwsV4HttpSigner.create()
-                .sign(r -> r.identity(credentials.resolveCredentials())
-                        .request(unsigned)
-                        .payload(ContentStreamProvider.fromUtf8String(body))
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "redshift")
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region.id()))
-                .request();
-        HttpRequest.Builder b = HttpRequest.newBuilder(signed.getUri())
-                .timeout(Duration.ofMinutes(5))
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        signed.forEachHeader((name, values) -> {
-            if (!Set.of("host", "content-length", "connection", "expect", "upgrade")
-                    .contains(name.toLowerCase(Locale.ROOT))) {
-                values.forEach(v -> b.header(name, v));
-            }
-        });
-        HttpResponse<byte[]> response;
-        try (HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            response = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new CoverageFailure(
-                    "cannot reach " + endpoint + " (" + e.getMessage() + "); is ./strongroom up" + " running?");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CoverageFailure("interrupted");
-        }
-        Document doc;
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(response.body()));
-        } catch (Exception e) {
-            throw new CoverageFailure("the endpoint answered HTTP " + response.statusCode() + " with no readable XML");
-        }
-        Element root = doc.getDocumentElement();
-        if (response.statusCode() != 200) {
-            throw new CoverageFailure(cluster + ": " + text(root, "Code") + ": " + text(root, "Message"));
-        }
-        Node result =
-                root.getElementsByTagName("DescribeEncryptionCoverageResult").item(0);
-        if (!(result instanceof Element e)) {
-            throw new CoverageFailure("the endpoint's answer has no DescribeEncryptionCoverageResult");
-        }
-        return e;
-    }
-
-    private static String text(Element parent, String name) {
-        NodeList l = parent.getElementsByTagName(name);
-        return l.getLength() == 0 ? "" : l.item(0).getTextContent();
-    }
-
-    private static List<Element> children(Element parent, String list, String item) {
-        List<Element> out = new ArrayList<>();
-        NodeList l = parent.getElementsByTagName(list);
-        if (l.getLength() == 0) {
-            return out;
-        }
-        for (Node n = l.item(0).getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && e.getTagName().equals(item)) {
-                out.add(e);
-            }
-        }
-        return out;
     }
 
     private static void print(Element r, PrintStream out) {
@@ -279,52 +214,5 @@ public final class CoverageCommand {
         for (Element p : children(r, "Problems", "member")) {
             out.println("  PROBLEM: " + p.getTextContent());
         }
-    }
-
-    /** The result as a JSON object: scalar fields as strings, the three lists as arrays. */
-    private static String json(Element r) {
-        StringBuilder b = new StringBuilder("{");
-        boolean first = true;
-        for (Node n = r.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (!(n instanceof Element e)) {
-                continue;
-            }
-            b.append(first ? "" : ",").append(quote(e.getTagName())).append(':');
-            first = false;
-            if (TEXT_LISTS.contains(e.getTagName())) {
-                b.append('[');
-                boolean f2 = true;
-                for (Node m = e.getFirstChild(); m != null; m = m.getNextSibling()) {
-                    if (m instanceof Element item) {
-                        b.append(f2 ? "" : ",")
-                                .append(item.getTagName().equals("member") ? quote(item.getTextContent()) : json(item));
-                        f2 = false;
-                    }
-                }
-                b.append(']');
-            } else {
-                b.append(quote(e.getTextContent()));
-            }
-        }
-        return b.append('}').toString();
-    }
-
-    private static String quote(@Nullable String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : String.valueOf(s).toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -1,14 +1,7 @@
 package io.strongroom.server.watch;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,19 +9,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.jspecify.annotations.Nullable;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpFullRequest;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.ClusterNotFoundException;
@@ -243,81 +227,6 @@ public final class ShredCommand {
                 .build();
     }
 
-    /** One signed DescribeClusterShredding; its result element. */
-    private static Element call(URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster) {
-        String body = "Action=DescribeClusterShredding&Version=2012-12-01&ClusterIdentifier="
-                + URLEncoder.encode(cluster, StandardCharsets.UTF_8);
-        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .uri(endpoint.resolve("/"))
-                .putHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                .build();
-        SdkHttpRequest signed = AwsV4HttpSigner.create()
-                .sign(r -> r.identity(credentials.resolveCredentials())
-                        .request(unsigned)
-                        .payload(ContentStreamProvider.fromUtf8String(body))
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "redshift")
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region.id()))
-                .request();
-        HttpRequest.Builder b = HttpRequest.newBuilder(signed.getUri())
-                .timeout(Duration.ofMinutes(2))
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        signed.forEachHeader((name, values) -> {
-            if (!Set.of("host", "content-length", "connection", "expect", "upgrade")
-                    .contains(name.toLowerCase(Locale.ROOT))) {
-                values.forEach(v -> b.header(name, v));
-            }
-        });
-        HttpResponse<byte[]> response;
-        try (HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            response = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new ShredFailure(
-                    "cannot reach " + endpoint + " (" + e.getMessage() + "); is ./strongroom up running?");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ShredFailure("interrupted");
-        }
-        Document doc;
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(response.body()));
-        } catch (Exception e) {
-            throw new ShredFailure("the endpoint answered HTTP " + response.statusCode() + " with no readable XML");
-        }
-        Element root = doc.getDocumentElement();
-        if (response.statusCode() != 200) {
-            throw new ShredFailure(cluster + ": " + text(root, "Code") + ": " + text(root, "Message"));
-        }
-        Node result =
-                root.getElementsByTagName("DescribeClusterShreddingResult").item(0);
-        if (!(result instanceof Element e)) {
-            throw new ShredFailure("the endpoint's answer has no DescribeClusterShreddingResult");
-        }
-        return e;
-    }
-
-    private static String text(Element parent, String name) {
-        NodeList l = parent.getElementsByTagName(name);
-        return l.getLength() == 0 ? "" : l.item(0).getTextContent();
-    }
-
-    private static List<Element> children(Element parent, String list, String item) {
-        List<Element> out = new ArrayList<>();
-        NodeList l = parent.getElementsByTagName(list);
-        if (l.getLength() == 0) {
-            return out;
-        }
-        for (Node n = l.item(0).getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && e.getTagName().equals(item)) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
     private static void print(Element r, PrintStream out) {
         List<Element> items = children(r, "Items", "Item");
         long readable =
@@ -357,55 +266,39 @@ public final class ShredCommand {
         children(r, "Notes", "member").forEach(n -> out.println("  note: " + n.getTextContent()));
     }
 
-    /** The result as a JSON object: scalar fields as strings, the four lists as arrays. */
-    private static String json(Element r) {
-        StringBuilder b = new StringBuilder("{");
-        boolean first = true;
-        for (Node n = r.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (!(n instanceof Element e)) {
-                continue;
-            }
-            b.append(first ? "" : ",").append(quote(e.getTagName())).append(':');
-            first = false;
-            if (LISTS.contains(e.getTagName())) {
-                b.append('[');
-                boolean f2 = true;
-                for (Node m = e.getFirstChild(); m != null; m = m.getNextSibling()) {
-                    if (m instanceof Element item) {
-                        b.append(f2 ? "" : ",")
-                                .append(item.getTagName().equals("member") ? quote(item.getTextContent()) : json(item));
-                        f2 = false;
-                    }
-                }
-                b.append(']');
-            } else {
-                b.append(quote(e.getTextContent()));
-            }
+    /** One signed DescribeClusterShredding; its result element. */
+    private static Element call(URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster) {
+        try {
+            return ExtensionCall.call(
+                    endpoint,
+                    region,
+                    credentials,
+                    "DescribeClusterShredding",
+                    Map.of("ClusterIdentifier", cluster),
+                    Duration.ofMinutes(2));
+        } catch (ExtensionCall.Failure e) {
+            throw new ShredFailure(String.valueOf(e.getMessage()));
         }
-        return b.append('}').toString();
+    }
+
+    private static String text(Element parent, String name) {
+        return ExtensionCall.text(parent, name);
+    }
+
+    private static List<Element> children(Element parent, String list, String item) {
+        return ExtensionCall.children(parent, list, item);
+    }
+
+    private static String json(Element r) {
+        return ExtensionCall.json(r, LISTS);
+    }
+
+    private static String quote(@Nullable String s) {
+        return ExtensionCall.quote(s);
     }
 
     private static String jsonStrings(List<String> values) {
         List<String> quoted = values.stream().map(ShredCommand::quote).toList();
         return "[" + String.join(",", quoted) + "]";
-    }
-
-    private static String quote(@Nullable String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : String.valueOf(s).toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }
