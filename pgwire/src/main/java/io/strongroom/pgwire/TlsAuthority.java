@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,7 +26,10 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -49,6 +53,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One certificate authority per installation, which signs every cluster's TLS certificate, so that a client
@@ -62,8 +67,16 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * hosts, or has less than {@link #RENEW_BEFORE} left; that is checked each time a cluster's endpoint starts (at
  * every start and reboot). Files are written 0600, atomically.
  *
- * <p>Not done: the private keys are protected by file mode only (the PKCS#12 files have no password), and a cluster
- * that runs for longer than its certificate's remaining 30 days without a reboot serves an expired one.
+ * <p>Sealing. A key store given a {@link KeyStoreSeal} has a random 256-bit password, kept sealed in {@code <name>.seal}
+ * beside it, so the TLS directory alone opens no private key. A cluster's store is sealed under the cluster's own
+ * database key: when the seal no longer opens (the key was rotated since), the certificate is issued again with a new
+ * key and password; a store from before sealing (no password) is sealed in place, keeping its key and certificate.
+ * Without a seal (an unencrypted cluster, or an authority with no passphrase) the file has no password and file mode
+ * protects it. The seal file is written after its key store: a crash between the two leaves a seal that does not
+ * open the store, which issues the certificate again.
+ *
+ * <p>Not done: a cluster that runs for longer than its certificate's remaining 30 days without a reboot serves an
+ * expired one.
  *
  * <p>Thread-safe: issuing is synchronized.
  */
@@ -74,7 +87,11 @@ public final class TlsAuthority {
     private static final Duration LEAF_LIFETIME = Duration.ofDays(397);
     private static final String ALIAS = "server";
     private static final String CA_ALIAS = "ca";
+    /** The CA certificate, public, beside its key store: what {@code strongroom ca} prints. */
+    private static final String CA_PEM = "ca.pem";
+
     private static final char[] NO_PASSWORD = new char[0];
+    private static final System.Logger LOG = System.getLogger(TlsAuthority.class.getName());
 
     private final Path dir;
     private final PrivateKey caKey;
@@ -87,13 +104,28 @@ public final class TlsAuthority {
         this.caCert = caCert;
     }
 
-    /** The authority kept in {@code dir}/ca.p12, made on first use. */
+    /** The authority kept in {@code dir}/ca.p12 with no password, made on first use. */
     public static TlsAuthority loadOrCreate(Path dir) {
+        return loadOrCreate(dir, null);
+    }
+
+    /**
+     * The authority kept in {@code dir}/ca.p12, made on first use; with {@code seal}, its key store's password is
+     * sealed by it (a store from before is sealed in place).
+     */
+    public static TlsAuthority loadOrCreate(Path dir, @Nullable KeyStoreSeal seal) {
         Path file = dir.resolve("ca.p12");
         try {
             if (Files.exists(file)) {
-                KeyStore ks = load(file);
-                PrivateKey key = (PrivateKey) ks.getKey(CA_ALIAS, NO_PASSWORD);
+                Opened o = open(file, seal);
+                if (o == null) {
+                    throw new StrongroomException(
+                            ErrorCode.WRONG_KEY,
+                            "the certificate authority " + file + " does not open under " + describe(seal)
+                                    + "; start with the passphrase it was sealed by");
+                }
+                KeyStore ks = o.keyStore();
+                PrivateKey key = (PrivateKey) ks.getKey(CA_ALIAS, o.password());
                 X509Certificate cert = (X509Certificate) ks.getCertificate(CA_ALIAS);
                 if (key == null || cert == null) {
                     throw new StrongroomException(
@@ -101,7 +133,16 @@ public final class TlsAuthority {
                             file + " holds no certificate authority; move it away to"
                                     + " make a new one (every cluster certificate is then issued again)");
                 }
-                return new TlsAuthority(dir, key, cert);
+                if (o.unsealed() && seal != null) {
+                    char[] password = newPassword(new SecureRandom());
+                    ks = rekey(ks, password);
+                    writeSealed(ks, password, file, seal);
+                }
+                TlsAuthority a = new TlsAuthority(dir, key, cert);
+                if (!Files.exists(dir.resolve(CA_PEM))) {
+                    writeAtomically(dir.resolve(CA_PEM), a.caPem().getBytes(StandardCharsets.US_ASCII));
+                }
+                return a;
             }
             SecureRandom random = new SecureRandom();
             KeyPair kp = ecKeyPair(random);
@@ -120,14 +161,30 @@ public final class TlsAuthority {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             X509Certificate cert = sign(b, kp.getPrivate());
+            char[] password = seal == null ? NO_PASSWORD : newPassword(random);
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry(CA_ALIAS, kp.getPrivate(), NO_PASSWORD, new Certificate[] {cert});
-            writeKeyStore(ks, file);
-            return new TlsAuthority(dir, kp.getPrivate(), cert);
+            ks.setKeyEntry(CA_ALIAS, kp.getPrivate(), password, new Certificate[] {cert});
+            writeSealed(ks, password, file, seal);
+            TlsAuthority a = new TlsAuthority(dir, kp.getPrivate(), cert);
+            writeAtomically(dir.resolve(CA_PEM), a.caPem().getBytes(StandardCharsets.US_ASCII));
+            return a;
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new StrongroomException(
                     ErrorCode.IO_ERROR, "cannot load or create the certificate authority " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * The CA certificate of the authority in {@code dir} as PEM, read from {@code ca.pem} (public; no key store is
+     * opened, so no passphrase is needed), or null when there is none yet.
+     */
+    public static @Nullable String readCaPem(Path dir) {
+        Path pem = dir.resolve(CA_PEM);
+        try {
+            return Files.exists(pem) ? Files.readString(pem, StandardCharsets.US_ASCII) : null;
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + pem + ": " + e, e);
         }
     }
 
@@ -146,16 +203,36 @@ public final class TlsAuthority {
      * The TLS context of cluster {@code clusterId}: its certificate from {@code <clusterId>.p12}, issued (again) by
      * this authority when needed (see the class comment).
      */
-    public synchronized SSLContext serverContext(String clusterId, String commonName, List<String> hostNames) {
+    public SSLContext serverContext(String clusterId, String commonName, List<String> hostNames) {
+        return serverContext(clusterId, commonName, hostNames, null);
+    }
+
+    /**
+     * As above, the key store's password sealed by {@code seal} (the cluster's database key); a certificate whose
+     * seal no longer opens is issued again.
+     */
+    public synchronized SSLContext serverContext(
+            String clusterId, String commonName, List<String> hostNames, @Nullable KeyStoreSeal seal) {
         Path file = dir.resolve(clusterId + ".p12");
         try {
-            KeyStore ks = Files.exists(file) ? load(file) : null;
-            if (ks == null || !current(ks, hostNames)) {
-                ks = issue(commonName, hostNames);
-                writeKeyStore(ks, file);
+            Opened o = Files.exists(file) ? open(file, seal) : null;
+            KeyStore ks;
+            char[] password;
+            if (o == null || !current(o.keyStore(), hostNames)) {
+                password = seal == null ? NO_PASSWORD : newPassword(random);
+                ks = issue(commonName, hostNames, password);
+                writeSealed(ks, password, file, seal);
+            } else {
+                ks = o.keyStore();
+                password = o.password();
+                if (o.unsealed() && seal != null) {
+                    password = newPassword(random);
+                    ks = rekey(ks, password);
+                    writeSealed(ks, password, file, seal);
+                }
             }
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, NO_PASSWORD);
+            kmf.init(ks, password);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), null, new SecureRandom());
             return context;
@@ -189,7 +266,7 @@ public final class TlsAuthority {
         return named.equals(new HashSet<>(hostNames));
     }
 
-    private KeyStore issue(String commonName, List<String> hostNames)
+    private KeyStore issue(String commonName, List<String> hostNames, char[] password)
             throws GeneralSecurityException, IOException, OperatorCreationException {
         KeyPair kp = ecKeyPair(random);
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
@@ -207,8 +284,86 @@ public final class TlsAuthority {
         X509Certificate leaf = sign(b, caKey);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry(ALIAS, kp.getPrivate(), NO_PASSWORD, new Certificate[] {leaf, caCert});
+        ks.setKeyEntry(ALIAS, kp.getPrivate(), password, new Certificate[] {leaf, caCert});
         return ks;
+    }
+
+    /** A key store read, with the password that opened it; {@code unsealed}: it had none (from before sealing). */
+    private record Opened(KeyStore keyStore, char[] password, boolean unsealed) {}
+
+    /**
+     * Opens {@code file}: with its seal when there is one, else with no password. Null when it does not open (the
+     * seal is missing or stale, the file damaged): the caller issues again, or refuses.
+     */
+    private static @Nullable Opened open(Path file, @Nullable KeyStoreSeal seal) {
+        Path sealFile = sealFile(file);
+        if (seal != null && Files.exists(sealFile)) {
+            byte[] raw = null;
+            try {
+                raw = seal.open(Files.readAllBytes(sealFile));
+                char[] password = new String(raw, StandardCharsets.US_ASCII).toCharArray();
+                return new Opened(load(file, password), password, false);
+            } catch (StrongroomException | GeneralSecurityException | IOException e) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "TLS key store " + file + " does not open under " + seal.describe() + " (" + e.getMessage()
+                                + "); issuing it again");
+                return null;
+            } finally {
+                if (raw != null) {
+                    Arrays.fill(raw, (byte) 0);
+                }
+            }
+        }
+        try {
+            return new Opened(load(file, NO_PASSWORD), NO_PASSWORD, true);
+        } catch (GeneralSecurityException | IOException e) {
+            return null;
+        }
+    }
+
+    /** The same entries under {@code password}. */
+    private static KeyStore rekey(KeyStore from, char[] password) throws GeneralSecurityException, IOException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        for (String alias : Collections.list(from.aliases())) {
+            ks.setKeyEntry(alias, from.getKey(alias, NO_PASSWORD), password, from.getCertificateChain(alias));
+        }
+        return ks;
+    }
+
+    /** Writes {@code ks} under {@code password}, then its seal (or removes a stale seal when there is none). */
+    private static void writeSealed(KeyStore ks, char[] password, Path file, @Nullable KeyStoreSeal seal)
+            throws GeneralSecurityException, IOException {
+        writeKeyStore(ks, file, password);
+        Path sealFile = sealFile(file);
+        if (seal == null) {
+            Files.deleteIfExists(sealFile);
+            return;
+        }
+        byte[] raw = new String(password).getBytes(StandardCharsets.US_ASCII);
+        try {
+            writeAtomically(sealFile, seal.seal(raw));
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    private static Path sealFile(Path keyStore) {
+        return keyStore.resolveSibling(keyStore.getFileName() + ".seal");
+    }
+
+    /** A random password of 256 bits (43 characters of URL-safe Base64). */
+    private static char[] newPassword(SecureRandom random) {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        char[] c = Base64.getUrlEncoder().withoutPadding().encodeToString(b).toCharArray();
+        Arrays.fill(b, (byte) 0);
+        return c;
+    }
+
+    private static String describe(@Nullable KeyStoreSeal seal) {
+        return seal == null ? "no password" : seal.describe();
     }
 
     /** The extensions of a TLS server certificate: subjectAltName of {@code hostNames}, not a CA, serverAuth. */
@@ -232,15 +387,24 @@ public final class TlsAuthority {
      * fsync of the directory.
      */
     static void writeKeyStore(KeyStore ks, Path file) throws GeneralSecurityException, IOException {
+        writeKeyStore(ks, file, NO_PASSWORD);
+    }
+
+    static void writeKeyStore(KeyStore ks, Path file, char[] password) throws GeneralSecurityException, IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ks.store(bytes, password);
+        writeAtomically(file, bytes.toByteArray());
+    }
+
+    /** Writes {@code content} to {@code file} with mode 0600: temporary file, fsync, rename, fsync of the directory. */
+    private static void writeAtomically(Path file, byte[] content) throws IOException {
         Path parent = Objects.requireNonNull(file.toAbsolutePath().getParent());
         Files.createDirectories(parent);
         Path tmp = parent.resolve(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ks.store(bytes, NO_PASSWORD);
-            out.write(ByteBuffer.wrap(bytes.toByteArray()));
+            out.write(ByteBuffer.wrap(content));
             out.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -261,10 +425,10 @@ public final class TlsAuthority {
                 .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
     }
 
-    private static KeyStore load(Path file) throws GeneralSecurityException, IOException {
+    private static KeyStore load(Path file, char[] password) throws GeneralSecurityException, IOException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (var in = Files.newInputStream(file)) {
-            ks.load(in, NO_PASSWORD);
+            ks.load(in, password);
         }
         return ks;
     }

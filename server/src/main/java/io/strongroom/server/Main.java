@@ -12,6 +12,7 @@ import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
+import io.strongroom.pgwire.KeyStoreSeal;
 import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.server.watch.CoverageCommand;
 import io.strongroom.server.watch.ShredCommand;
@@ -70,10 +71,7 @@ public final class Main {
                 case "hsm" -> System.exit(hsm(out, rest));
                 case "audit" -> audit(out, rest);
                 case "env" -> env(out);
-                case "ca" ->
-                    out.print(
-                            TlsAuthority.loadOrCreate(home().resolve("control").resolve("tls"))
-                                    .caPem());
+                case "ca" -> out.print(caPem(home().resolve("control").resolve("tls")));
                 case "watch" -> System.exit(watch(out, rest));
                 case "coverage" ->
                     System.exit(CoverageCommand.run(
@@ -247,6 +245,30 @@ public final class Main {
 
     static final String EMBEDDED_PARTITION = "embedded";
 
+    /** The CA certificate clients trust: {@code ca.pem}, or the authority made now when there is none yet. */
+    private static String caPem(Path tlsDir) {
+        String pem = TlsAuthority.readCaPem(tlsDir);
+        return pem != null
+                ? pem
+                : TlsAuthority.loadOrCreate(tlsDir, caSealOrNull()).caPem();
+    }
+
+    private static @Nullable KeyStoreSeal caSealOrNull() {
+        char[] passphrase = KmsServer.Builder.passphraseFromEnvironment();
+        return passphrase == null ? null : new PassphraseSeal(passphrase);
+    }
+
+    /** The seal of the TLS authority's key store, and a line saying how the TLS keys are kept. */
+    private static @Nullable KeyStoreSeal caSeal(PrintStream out) {
+        KeyStoreSeal seal = caSealOrNull();
+        out.println("TLS keys: each encrypted cluster's key store sealed under its database key; the certificate"
+                + " authority's "
+                + (seal == null
+                        ? "IN THE CLEAR (file mode only): development mode; set STRONGROOM_KMS_PASSPHRASE to seal it"
+                        : "sealed by the installation passphrase"));
+        return seal;
+    }
+
     private static void up(PrintStream out, boolean stay) throws Exception {
         Path home = home();
         Files.createDirectories(home);
@@ -259,7 +281,7 @@ public final class Main {
         String kmsEndpoint = System.getenv("STRONGROOM_KMS_ENDPOINT");
         CountDownLatch stopped = new CountDownLatch(1);
         try (SqlEndpoints sql =
-                        new SqlEndpoints("127.0.0.1", home.resolve("control").resolve("tls"));
+                        new SqlEndpoints("127.0.0.1", home.resolve("control").resolve("tls"), caSeal(out));
                 KmsServer kms = kmsEndpoint == null || kmsEndpoint.isEmpty()
                         ? KmsServer.builder(home.resolve("kms"))
                                 .port(port("STRONGROOM_KMS_PORT", 7878))

@@ -8,6 +8,7 @@ import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.pgwire.Authenticator;
 import io.strongroom.pgwire.Credentials;
+import io.strongroom.pgwire.KeyStoreSeal;
 import io.strongroom.pgwire.PasswordMethod;
 import io.strongroom.pgwire.PgServer;
 import io.strongroom.pgwire.TlsAuthority;
@@ -48,8 +49,13 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
 
     /** @param tlsDir where the authority and each cluster's TLS key store are kept (0600) */
     SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir) {
+        this(bindAddress, tlsDir, null);
+    }
+
+    /** As above, the authority's key store sealed by {@code caSeal} (the installation passphrase) when given. */
+    SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir, @Nullable KeyStoreSeal caSeal) {
         this.bindAddress = bindAddress;
-        this.authority = TlsAuthority.loadOrCreate(tlsDir);
+        this.authority = TlsAuthority.loadOrCreate(tlsDir, caSeal);
     }
 
     /** The installation's certificate authority, which signs every cluster's certificate. */
@@ -82,11 +88,40 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
                 .bind(bindAddress)
                 .authenticator(auth)
                 .passwordMethod(PasswordMethod.SCRAM_SHA_256)
-                .tls(authority.serverContext(clusterId, v.record().identifier(), hostNames()))
+                .tls(authority.serverContext(
+                        clusterId,
+                        v.record().identifier(),
+                        hostNames(),
+                        running.encrypted()
+                                ? new ClusterKeySeal(running, v.record().identifier())
+                                : null))
                 .requireTls(v.parameters() != null && v.parameters().requireSsl())
                 .loginAudit((from, user, database) -> auditFailedLogin(v, from, user, database))
                 .start();
         servers.put(clusterId, server);
+    }
+
+    /**
+     * Seals a cluster's TLS key store password under the cluster's database key ({@link
+     * RunningCluster#sealSecret}): the private key opens only while the cluster's key hierarchy is loaded.
+     */
+    private record ClusterKeySeal(RunningCluster running, String identifier) implements KeyStoreSeal {
+        private static final String PURPOSE = "tls-key-store";
+
+        @Override
+        public byte[] seal(byte[] password) {
+            return running.sealSecret(PURPOSE, password);
+        }
+
+        @Override
+        public byte[] open(byte[] sealed) {
+            return running.openSecret(PURPOSE, sealed);
+        }
+
+        @Override
+        public String describe() {
+            return "the database key (v" + running.databaseKeyVersion() + ") of cluster " + identifier;
+        }
     }
 
     /** A failed SQL login in the audit trail: the database user, the client, the cluster and database. */

@@ -7,10 +7,12 @@ import io.strongroom.control.ControlPlane;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -155,6 +158,21 @@ class EndToEndIT {
         byte[] certBefore = serverCertificate(port);
         redshift.rebootCluster(r -> r.clusterIdentifier("dw1"));
         assertThat(serverCertificate(port)).isEqualTo(certBefore);
+        // The cluster's TLS key store opens only with its password, which is sealed under the cluster's database
+        // key: a copy of the TLS directory alone gives no private key.
+        try (Stream<Path> files = Files.list(dir.resolve("control").resolve("tls"))) {
+            List<Path> stores = files.filter(f -> f.toString().endsWith(".p12") && !f.endsWith("ca.p12"))
+                    .toList();
+            assertThat(stores).hasSize(1);
+            assertThat(Path.of(stores.get(0) + ".seal")).exists();
+            assertThatThrownBy(() -> {
+                        KeyStore ks = KeyStore.getInstance("PKCS12");
+                        try (var in = Files.newInputStream(stores.get(0))) {
+                            ks.load(in, new char[0]);
+                        }
+                    })
+                    .isInstanceOf(IOException.class);
+        }
         try (Connection conn = connect(port, "Passw0rdX");
                 Statement st = conn.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), max(id) FROM sales")) {

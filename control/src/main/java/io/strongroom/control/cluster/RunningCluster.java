@@ -1,7 +1,10 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.Store;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +31,49 @@ public final class RunningCluster implements AutoCloseable {
 
     public boolean encrypted() {
         return dek != null;
+    }
+
+    /** Purpose of the associated data of a secret sealed by {@link #sealSecret}. */
+    static final String SECRET_PURPOSE = "strongroom/cluster-secret/v1";
+
+    /**
+     * {@code plaintext} sealed under the cluster's current database key, bound to this cluster's store and to
+     * {@code purpose} (what the process keeps outside the store, such as the TLS key store's password, so that it
+     * opens only while the cluster's keys are loaded). Refused for an unencrypted cluster.
+     */
+    public byte[] sealSecret(String purpose, byte[] plaintext) {
+        return requireDek().encrypt(secretBinding(purpose), plaintext, 0, plaintext.length);
+    }
+
+    /**
+     * What {@link #sealSecret} sealed with the same {@code purpose}; throws {@link StrongroomException} when it does
+     * not open under the current database key (sealed under a key rotated away since, or damaged). The caller zeroes
+     * the result.
+     */
+    public byte[] openSecret(String purpose, byte[] sealed) {
+        return requireDek().decrypt(secretBinding(purpose), sealed, 0, sealed.length);
+    }
+
+    /** The database key's version, for messages about sealed secrets (not a secret). */
+    public int databaseKeyVersion() {
+        return requireDek().version();
+    }
+
+    private DatabaseKey requireDek() {
+        DatabaseKey k = dek;
+        if (k == null) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_STATE,
+                    "cluster store " + store.storeId() + " is not encrypted: it has no key to seal a secret under");
+        }
+        return k;
+    }
+
+    private AssociatedData secretBinding(String purpose) {
+        return AssociatedData.of(SECRET_PURPOSE)
+                .with("store", store.storeId())
+                .with("purpose", purpose)
+                .build();
     }
 
     @Nullable

@@ -2,19 +2,14 @@ package io.strongroom.kms.service;
 
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.KeyInfo;
-import io.strongroom.crypto.KeyTier;
-import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.kms.PassphraseKey;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.params.Argon2Parameters;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -140,26 +135,7 @@ final class MasterKeyFile {
     }
 
     private static SoftwareRootKey derive(char[] passphrase, byte[] salt, Cost cost) {
-        Argon2BytesGenerator g = new Argon2BytesGenerator();
-        g.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-                .withMemoryAsKB(cost.memoryKiB())
-                .withIterations(cost.iterations())
-                .withParallelism(cost.parallelism())
-                .withSalt(salt)
-                .build());
-        ByteBuffer utf8 = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
-        byte[] pw = new byte[utf8.remaining()];
-        utf8.get(pw);
-        Arrays.fill(utf8.array(), (byte) 0);
-        byte[] k = new byte[KEY_BYTES];
-        try {
-            g.generateBytes(pw, k);
-            return SoftwareRootKey.ofMaterial(
-                    new KeyInfo(KeyTier.ROOT, "kms-master-passphrase", 1), SecretBytes.copyOf(k));
-        } finally {
-            Arrays.fill(pw, (byte) 0);
-            Arrays.fill(k, (byte) 0);
-        }
+        return PassphraseKey.derive(
+                passphrase, salt, new PassphraseKey.Cost(cost.memoryKiB(), cost.iterations(), cost.parallelism()));
     }
 }
