@@ -8,7 +8,9 @@ import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -27,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -301,6 +304,56 @@ class JdbcIT {
         } finally {
             for (Socket s : idle) {
                 s.close();
+            }
+        }
+    }
+
+    @Test
+    void aFloodFromTwentyAddressesThatReconnectsWithoutPause_doesNotHoldOffARealLogin() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        // 300 attackers, 15 on each of 127.0.0.2..21 (under the per-address limit, over the total): each sends four
+        // bytes of a startup packet and nothing more, and connects again the moment the server drops it.
+        List<Thread> attackers = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            byte last = (byte) (2 + i % 20);
+            attackers.add(Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[4096];
+                while (running.get()) {
+                    try (Socket s = new Socket(
+                            InetAddress.getLoopbackAddress(),
+                            server.port(),
+                            InetAddress.getByAddress(new byte[] {127, 0, 0, last}),
+                            0)) {
+                        s.getOutputStream().write(new byte[] {0, 0, 0, 8});
+                        s.setSoTimeout(200);
+                        while (running.get()) {
+                            try {
+                                if (s.getInputStream().read(buf) < 0) {
+                                    break; // dropped: connect again
+                                }
+                            } catch (SocketTimeoutException stillHeld) {
+                                // keep holding it
+                            }
+                        }
+                    } catch (IOException refusedOrReset) {
+                        // connect again
+                    }
+                }
+            }));
+        }
+        try {
+            Thread.sleep(PgServer.MIN_AGE_TO_DROP.toMillis() + 500);
+            for (int i = 0; i < 5; i++) {
+                try (Connection c = connect(server, "require", PASSWORD);
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT 1")) {
+                    assertThat(rs.next()).isTrue();
+                }
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : attackers) {
+                t.join(10_000);
             }
         }
     }
