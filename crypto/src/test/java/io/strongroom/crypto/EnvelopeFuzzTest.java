@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.testkit.fuzz.Fuzz;
 import io.strongroom.testkit.fuzz.FuzzInput;
-import io.strongroom.testkit.fuzz.FuzzTarget;
+import io.strongroom.testkit.fuzz.Generator;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32C;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -42,19 +38,38 @@ class EnvelopeFuzzTest {
             "hello, warehouse".getBytes(StandardCharsets.UTF_8),
             new byte[300]);
 
-    @Provide
-    Arbitrary<FuzzInput> unencrypted() {
+    private Generator<FuzzInput> unencrypted() {
         return Fuzz.inputs(Fuzz.corpus(getClass(), "envelope-unencrypted"), 4096);
     }
 
-    @Provide
-    Arbitrary<FuzzInput> encrypted() {
+    private Generator<FuzzInput> encrypted() {
         return Fuzz.inputs(Fuzz.corpus(getClass(), "envelope-encrypted"), 4096);
     }
 
-    @Property
-    @FuzzTarget(value = "crypto.envelope.unencrypted", tries = 3000)
-    void openUnencrypted_returnsOrThrowsTyped_andWhatOpensReseals(@ForAll("unencrypted") FuzzInput in) {
+    @Test
+    void openUnencrypted_returnsOrThrowsTyped_andWhatOpensReseals() {
+        Fuzz.run("crypto.envelope.unencrypted", 3000, unencrypted(), this::checkOpenUnencrypted);
+    }
+
+    /**
+     * The same, on mutated envelopes whose checksum is then made right again: random mutations almost never pass
+     * the CRC, so this reaches the checks behind it (the fields the layout says are zero when unencrypted).
+     */
+    @Test
+    void openUnencrypted_ofRechecksummedInput_onlyAcceptsCanonicalEnvelopes() {
+        Fuzz.run(
+                "crypto.envelope.unencrypted-rechecksummed",
+                3000,
+                unencrypted(),
+                this::checkOpenUnencryptedRechecksummed);
+    }
+
+    @Test
+    void decrypt_returnsOrThrowsTyped_andOnlyOpensWhatWasSealed() {
+        Fuzz.run("crypto.envelope.encrypted", 3000, encrypted(), this::checkDecrypt);
+    }
+
+    private void checkOpenUnencrypted(FuzzInput in) {
         byte[] env = in.bytes();
         Fuzz.decodes(() -> Envelope.openUnencrypted(AD, env, 0, env.length), StrongroomException.class)
                 .ifPresent(plain -> assertThat(Envelope.sealUnencrypted(AD, plain, 0, plain.length))
@@ -62,13 +77,7 @@ class EnvelopeFuzzTest {
                         .isEqualTo(env));
     }
 
-    /**
-     * The same, on mutated envelopes whose checksum is then made right again: random mutations almost never pass
-     * the CRC, so this reaches the checks behind it (the fields the layout says are zero when unencrypted).
-     */
-    @Property
-    @FuzzTarget(value = "crypto.envelope.unencrypted-rechecksummed", tries = 3000)
-    void openUnencrypted_ofRechecksummedInput_onlyAcceptsCanonicalEnvelopes(@ForAll("unencrypted") FuzzInput in) {
+    private void checkOpenUnencryptedRechecksummed(FuzzInput in) {
         byte[] env = rechecksum(in.bytes());
         Fuzz.decodes(() -> Envelope.openUnencrypted(AD, env, 0, env.length), StrongroomException.class)
                 .ifPresent(plain -> assertThat(Envelope.sealUnencrypted(AD, plain, 0, plain.length))
@@ -76,9 +85,7 @@ class EnvelopeFuzzTest {
                         .isEqualTo(env));
     }
 
-    @Property
-    @FuzzTarget(value = "crypto.envelope.encrypted", tries = 3000)
-    void decrypt_returnsOrThrowsTyped_andOnlyOpensWhatWasSealed(@ForAll("encrypted") FuzzInput in) {
+    private void checkDecrypt(FuzzInput in) {
         byte[] env = in.bytes();
         try (BlockKey key = fuzzKey()) {
             Fuzz.decodes(() -> key.decrypt(AD, env, 0, env.length), StrongroomException.class)
@@ -92,11 +99,11 @@ class EnvelopeFuzzTest {
     @Test
     void corpus_everySeedHoldsItsProperties() {
         for (byte[] seed : Fuzz.corpus(getClass(), "envelope-unencrypted")) {
-            openUnencrypted_returnsOrThrowsTyped_andWhatOpensReseals(new FuzzInput(seed, "corpus"));
-            openUnencrypted_ofRechecksummedInput_onlyAcceptsCanonicalEnvelopes(new FuzzInput(seed, "corpus"));
+            checkOpenUnencrypted(new FuzzInput(seed, "corpus"));
+            checkOpenUnencryptedRechecksummed(new FuzzInput(seed, "corpus"));
         }
         for (byte[] seed : Fuzz.corpus(getClass(), "envelope-encrypted")) {
-            decrypt_returnsOrThrowsTyped_andOnlyOpensWhatWasSealed(new FuzzInput(seed, "corpus"));
+            checkDecrypt(new FuzzInput(seed, "corpus"));
         }
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.testkit.fuzz.Fuzz;
-import io.strongroom.testkit.fuzz.FuzzTarget;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,10 +13,6 @@ import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -46,14 +41,16 @@ class QueryParamsFuzzTest {
 
     private static final List<String> LISTS = List.of("TagKeys.TagKey", "TagValues.TagValue", "ClusterIdentifiers");
 
-    @Provide
-    Arbitrary<String> forms() {
-        return Fuzz.texts(Fuzz.textCorpus(getClass(), "redshift-form"), 8192);
+    @Test
+    void parse_andEveryGetter_answerOrThrowTyped_andValuesRoundTrip() {
+        Fuzz.run(
+                "control.redshift-form",
+                3000,
+                Fuzz.texts(Fuzz.textCorpus(getClass(), "redshift-form"), 8192),
+                QueryParamsFuzzTest::check);
     }
 
-    @Property
-    @FuzzTarget(value = "control.redshift-form", tries = 3000)
-    void parse_andEveryGetter_answerOrThrowTyped_andValuesRoundTrip(@ForAll("forms") String form) {
+    private static void check(String form) {
         Fuzz.decodes(() -> read(form), RedshiftApiException.class)
                 .ifPresent(values -> assertThat(read(encode(values)))
                         .as("the values read, form-encoded again, read the same")
@@ -111,7 +108,7 @@ class QueryParamsFuzzTest {
     @Test
     void corpus_everySeedHoldsItsProperty() {
         for (String seed : Fuzz.textCorpus(getClass(), "redshift-form")) {
-            parse_andEveryGetter_answerOrThrowTyped_andValuesRoundTrip(seed);
+            check(seed);
         }
     }
 

@@ -15,7 +15,7 @@ import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
 import io.strongroom.testkit.fuzz.Fuzz;
 import io.strongroom.testkit.fuzz.FuzzInput;
-import io.strongroom.testkit.fuzz.FuzzTarget;
+import io.strongroom.testkit.fuzz.Generator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,13 +28,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeProperty;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -47,7 +43,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * one GetKeyPolicy gives back. {@link KeyPolicy#parse} and {@link KeyPolicy#evaluate}, and the {@link
  * CiphertextBlob} decoder, are targets of their own. Seeds: {@code src/test/resources/fuzz/kms-*} ({@link
  * #writeCorpus}, and {@code regression-*} files: inputs this harness found); {@value #KEY} names the key each KMS
- * is set up with.
+ * is set up with. Each test gets a KMS of its own ({@link #openKms}), which a target's tries share, as a client's
+ * requests would.
  */
 class KmsRequestFuzzTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +70,7 @@ class KmsRequestFuzzTest {
     private AuditLog audit;
     private KmsService kms;
 
-    @BeforeProperty
+    @BeforeEach
     void openKms() throws IOException {
         dir = Files.createTempDirectory("kms-fuzz");
         store = KmsStore.open(dir, new SecureRandom());
@@ -100,7 +97,7 @@ class KmsRequestFuzzTest {
                 .getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    @AfterProperty
+    @AfterEach
     void closeKms() throws IOException {
         kms.close();
         audit.close();
@@ -116,48 +113,8 @@ class KmsRequestFuzzTest {
         return kms.call(op, ADMIN, REGION, request, new AuditEvent("r", "e", Instant.now(), op));
     }
 
-    private static Arbitrary<FuzzInput> bodies(String op) {
+    private static Generator<FuzzInput> bodies(String op) {
         return Fuzz.inputs(Fuzz.corpus(KmsRequestFuzzTest.class, "kms-" + op), 4096);
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> encrypt() {
-        return bodies("Encrypt");
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> decrypt() {
-        return bodies("Decrypt");
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> generateDataKey() {
-        return bodies("GenerateDataKey");
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> createKey() {
-        return bodies("CreateKey");
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> createGrant() {
-        return bodies("CreateGrant");
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> putKeyPolicy() {
-        return bodies("PutKeyPolicy");
-    }
-
-    @Provide
-    Arbitrary<String> policies() {
-        return Fuzz.texts(Fuzz.textCorpus(getClass(), "kms-policy"), 8192);
-    }
-
-    @Provide
-    Arbitrary<FuzzInput> blobs() {
-        return Fuzz.inputs(Fuzz.corpus(getClass(), "kms-ciphertext-blob"), 8192);
     }
 
     /** Runs the body through the handler's parsing and the service: the answer, or null for a typed refusal. */
@@ -168,9 +125,12 @@ class KmsRequestFuzzTest {
         return answer;
     }
 
-    @Property
-    @FuzzTarget(value = "kms.Encrypt", tries = 1500)
-    void encrypt_answersOrThrowsTyped_andWhatItEncryptsDecrypts(@ForAll("encrypt") FuzzInput in) throws IOException {
+    @Test
+    void encrypt_answersOrThrowsTyped_andWhatItEncryptsDecrypts() {
+        Fuzz.run("kms.Encrypt", 1500, bodies("Encrypt"), this::checkEncrypt);
+    }
+
+    private void checkEncrypt(FuzzInput in) throws IOException {
         byte[] raw = substitute(in);
         JsonNode out = run("Encrypt", raw);
         if (out != null) {
@@ -185,16 +145,21 @@ class KmsRequestFuzzTest {
         }
     }
 
-    @Property
-    @FuzzTarget(value = "kms.Decrypt", tries = 1500)
-    void decrypt_answersOrThrowsTyped(@ForAll("decrypt") FuzzInput in) {
+    @Test
+    void decrypt_answersOrThrowsTyped() {
+        Fuzz.run("kms.Decrypt", 1500, bodies("Decrypt"), this::checkDecrypt);
+    }
+
+    private void checkDecrypt(FuzzInput in) {
         run("Decrypt", substitute(in));
     }
 
-    @Property
-    @FuzzTarget(value = "kms.GenerateDataKey", tries = 1500)
-    void generateDataKey_answersOrThrowsTyped_andTheKeyDecrypts(@ForAll("generateDataKey") FuzzInput in)
-            throws IOException {
+    @Test
+    void generateDataKey_answersOrThrowsTyped_andTheKeyDecrypts() {
+        Fuzz.run("kms.GenerateDataKey", 1500, bodies("GenerateDataKey"), this::checkGenerateDataKey);
+    }
+
+    private void checkGenerateDataKey(FuzzInput in) throws IOException {
         byte[] raw = substitute(in);
         JsonNode out = run("GenerateDataKey", raw);
         if (out != null) {
@@ -209,9 +174,12 @@ class KmsRequestFuzzTest {
         }
     }
 
-    @Property
-    @FuzzTarget(value = "kms.CreateKey", tries = 500)
-    void createKey_answersOrThrowsTyped_andTheKeyIsDescribed(@ForAll("createKey") FuzzInput in) {
+    @Test
+    void createKey_answersOrThrowsTyped_andTheKeyIsDescribed() {
+        Fuzz.run("kms.CreateKey", 500, bodies("CreateKey"), this::checkCreateKey);
+    }
+
+    private void checkCreateKey(FuzzInput in) {
         JsonNode out = run("CreateKey", substitute(in));
         if (out != null) {
             String id = out.path("KeyMetadata").path("KeyId").asText();
@@ -223,16 +191,21 @@ class KmsRequestFuzzTest {
         }
     }
 
-    @Property
-    @FuzzTarget(value = "kms.CreateGrant", tries = 500)
-    void createGrant_answersOrThrowsTyped(@ForAll("createGrant") FuzzInput in) {
+    @Test
+    void createGrant_answersOrThrowsTyped() {
+        Fuzz.run("kms.CreateGrant", 500, bodies("CreateGrant"), this::checkCreateGrant);
+    }
+
+    private void checkCreateGrant(FuzzInput in) {
         run("CreateGrant", substitute(in));
     }
 
-    @Property
-    @FuzzTarget(value = "kms.PutKeyPolicy", tries = 500)
-    void putKeyPolicy_answersOrThrowsTyped_andThePolicyReadsBack(@ForAll("putKeyPolicy") FuzzInput in)
-            throws IOException {
+    @Test
+    void putKeyPolicy_answersOrThrowsTyped_andThePolicyReadsBack() {
+        Fuzz.run("kms.PutKeyPolicy", 500, bodies("PutKeyPolicy"), this::checkPutKeyPolicy);
+    }
+
+    private void checkPutKeyPolicy(FuzzInput in) throws IOException {
         byte[] raw = substitute(in);
         if (run("PutKeyPolicy", raw) != null) {
             JsonNode req = JSON.readTree(raw);
@@ -245,9 +218,16 @@ class KmsRequestFuzzTest {
         }
     }
 
-    @Property
-    @FuzzTarget(value = "kms.KeyPolicy", tries = 3000)
-    void keyPolicy_parsesOrThrowsTyped_andEvaluatesWithoutThrowing(@ForAll("policies") String document) {
+    @Test
+    void keyPolicy_parsesOrThrowsTyped_andEvaluatesWithoutThrowing() {
+        Fuzz.run(
+                "kms.KeyPolicy",
+                3000,
+                Fuzz.texts(Fuzz.textCorpus(getClass(), "kms-policy"), 8192),
+                this::checkKeyPolicy);
+    }
+
+    private void checkKeyPolicy(String document) {
         Fuzz.decodes(() -> KeyPolicy.parse(document), KmsApiException.class).ifPresent(p -> {
             for (Caller c : List.of(ADMIN, OTHER)) {
                 for (String action : List.of("kms:Encrypt", "kms:Decrypt", "kms:PutKeyPolicy")) {
@@ -259,31 +239,33 @@ class KmsRequestFuzzTest {
         });
     }
 
-    @Property
-    @FuzzTarget(value = "kms.CiphertextBlob", tries = 3000)
-    void ciphertextBlob_decodesOrThrowsTyped_andReencodes(@ForAll("blobs") FuzzInput in) {
+    @Test
+    void ciphertextBlob_decodesOrThrowsTyped_andReencodes() {
+        Fuzz.run(
+                "kms.CiphertextBlob",
+                3000,
+                Fuzz.inputs(Fuzz.corpus(getClass(), "kms-ciphertext-blob"), 8192),
+                this::checkCiphertextBlob);
+    }
+
+    private void checkCiphertextBlob(FuzzInput in) {
         byte[] bytes = in.bytes();
         Fuzz.decodes(() -> CiphertextBlob.decode(bytes), KmsApiException.class)
                 .ifPresent(b -> assertThat(b.encode()).isEqualTo(bytes));
     }
 
     @Test
-    void corpus_everySeedHoldsItsProperties() throws IOException {
-        openKms();
-        try {
-            for (String op : OPERATIONS) {
-                for (byte[] seed : Fuzz.corpus(getClass(), "kms-" + op)) {
-                    run(op, substitute(new FuzzInput(seed, "corpus")));
-                }
+    void corpus_everySeedHoldsItsProperties() {
+        for (String op : OPERATIONS) {
+            for (byte[] seed : Fuzz.corpus(getClass(), "kms-" + op)) {
+                run(op, substitute(new FuzzInput(seed, "corpus")));
             }
-        } finally {
-            closeKms();
         }
         for (String seed : Fuzz.textCorpus(getClass(), "kms-policy")) {
-            keyPolicy_parsesOrThrowsTyped_andEvaluatesWithoutThrowing(seed);
+            checkKeyPolicy(seed);
         }
         for (byte[] seed : Fuzz.corpus(getClass(), "kms-ciphertext-blob")) {
-            ciphertextBlob_decodesOrThrowsTyped_andReencodes(new FuzzInput(seed, "corpus"));
+            checkCiphertextBlob(new FuzzInput(seed, "corpus"));
         }
     }
 
@@ -291,7 +273,6 @@ class KmsRequestFuzzTest {
     @Test
     @EnabledIfSystemProperty(named = Fuzz.WRITE_CORPUS_PROPERTY, matches = "true")
     void writeCorpus() throws IOException {
-        openKms();
         try {
             String ctx = CONTEXT;
             String policy = KeyPolicy.defaultPolicy(ADMIN.accountId());
@@ -348,8 +329,6 @@ class KmsRequestFuzzTest {
                     "kms-ciphertext-blob", "blob.bin", Base64.getDecoder().decode(blob));
         } catch (UncheckedIOException e) {
             throw e.getCause();
-        } finally {
-            closeKms();
         }
     }
 }

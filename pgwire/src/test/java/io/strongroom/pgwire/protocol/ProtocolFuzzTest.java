@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.testkit.fuzz.Fuzz;
 import io.strongroom.testkit.fuzz.FuzzInput;
-import io.strongroom.testkit.fuzz.FuzzTarget;
+import io.strongroom.testkit.fuzz.Generator;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -14,10 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -32,19 +28,25 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class ProtocolFuzzTest {
     private static final int MAX_MESSAGE_BYTES = 1 << 20;
 
-    @Provide
-    Arbitrary<FuzzInput> startupPackets() {
+    private Generator<FuzzInput> startupPackets() {
         return Fuzz.inputs(Fuzz.corpus(getClass(), "pgwire-startup"), 4096);
     }
 
-    @Provide
-    Arbitrary<FuzzInput> messageStreams() {
+    private Generator<FuzzInput> messageStreams() {
         return Fuzz.inputs(Fuzz.corpus(getClass(), "pgwire-messages"), 8192);
     }
 
-    @Property
-    @FuzzTarget(value = "pgwire.startup", tries = 3000)
-    void startupPacket_decodesOrThrowsTyped_andRoundTrips(@ForAll("startupPackets") FuzzInput in) {
+    @Test
+    void startupPacket_decodesOrThrowsTyped_andRoundTrips() {
+        Fuzz.run("pgwire.startup", 3000, startupPackets(), ProtocolFuzzTest::checkStartupPacket);
+    }
+
+    @Test
+    void messageStream_decodesOrThrowsTyped() {
+        Fuzz.run("pgwire.messages", 3000, messageStreams(), ProtocolFuzzTest::checkMessageStream);
+    }
+
+    private static void checkStartupPacket(FuzzInput in) {
         byte[] bytes = in.bytes();
         Fuzz.decodes(() -> StartupPacket.read(new ByteArrayInputStream(bytes)), PgException.class, EOFException.class)
                 .ifPresent(p -> assertThat(StartupPacket.decode(bodyOf(encode(p))))
@@ -52,9 +54,7 @@ class ProtocolFuzzTest {
                         .isEqualTo(p));
     }
 
-    @Property
-    @FuzzTarget(value = "pgwire.messages", tries = 3000)
-    void messageStream_decodesOrThrowsTyped(@ForAll("messageStreams") FuzzInput in) {
+    private static void checkMessageStream(FuzzInput in) {
         byte[] bytes = in.bytes();
         List<FrontendMessage> read = Fuzz.decodes(
                         () -> readAll(new ByteArrayInputStream(bytes)), PgException.class, EOFException.class)
@@ -84,10 +84,10 @@ class ProtocolFuzzTest {
     @Test
     void corpus_everySeedHoldsItsProperties() {
         for (byte[] seed : Fuzz.corpus(getClass(), "pgwire-startup")) {
-            startupPacket_decodesOrThrowsTyped_andRoundTrips(new FuzzInput(seed, "corpus"));
+            checkStartupPacket(new FuzzInput(seed, "corpus"));
         }
         for (byte[] seed : Fuzz.corpus(getClass(), "pgwire-messages")) {
-            messageStream_decodesOrThrowsTyped(new FuzzInput(seed, "corpus"));
+            checkMessageStream(new FuzzInput(seed, "corpus"));
         }
     }
 

@@ -8,17 +8,13 @@ import io.strongroom.storage.ColumnVector;
 import io.strongroom.storage.StoreKeys;
 import io.strongroom.testkit.fuzz.Fuzz;
 import io.strongroom.testkit.fuzz.FuzzInput;
-import io.strongroom.testkit.fuzz.FuzzTarget;
+import io.strongroom.testkit.fuzz.Generator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -51,19 +47,25 @@ class StorageFuzzTest {
             ColumnType.DATE,
             ColumnType.TIMESTAMP);
 
-    @Provide
-    Arbitrary<FuzzInput> blocks() {
+    private Generator<FuzzInput> blocks() {
         return Fuzz.inputs(Fuzz.corpus(getClass(), "storage-block"), 64 * 1024);
     }
 
-    @Provide
-    Arbitrary<FuzzInput> manifests() {
+    private Generator<FuzzInput> manifests() {
         return Fuzz.inputs(Fuzz.corpus(getClass(), "storage-manifest"), 16 * 1024);
     }
 
-    @Property
-    @FuzzTarget(value = "storage.block", tries = 3000)
-    void blockDecode_returnsOrThrowsTyped_andWhatDecodesReencodes(@ForAll("blocks") FuzzInput in) {
+    @Test
+    void blockDecode_returnsOrThrowsTyped_andWhatDecodesReencodes() {
+        Fuzz.run("storage.block", 3000, blocks(), StorageFuzzTest::checkBlockDecode);
+    }
+
+    @Test
+    void manifestBody_decodesOrThrowsTyped_andReencodes() {
+        Fuzz.run("storage.manifest", 3000, manifests(), StorageFuzzTest::checkManifestBody);
+    }
+
+    private static void checkBlockDecode(FuzzInput in) {
         byte[] bytes = in.bytes();
         if (bytes.length < 5) {
             Fuzz.decodes(
@@ -127,9 +129,7 @@ class StorageFuzzTest {
         }
     }
 
-    @Property
-    @FuzzTarget(value = "storage.manifest", tries = 3000)
-    void manifestBody_decodesOrThrowsTyped_andReencodes(@ForAll("manifests") FuzzInput in) {
+    private static void checkManifestBody(FuzzInput in) {
         byte[] bytes = in.bytes();
         int version = bytes.length == 0 ? 1 : 1 + Math.floorMod(bytes[0], 3);
         byte[] body = bytes.length == 0 ? bytes : Arrays.copyOfRange(bytes, 1, bytes.length);
@@ -160,10 +160,10 @@ class StorageFuzzTest {
     @Test
     void corpus_everySeedHoldsItsProperties() {
         for (byte[] seed : Fuzz.corpus(getClass(), "storage-block")) {
-            blockDecode_returnsOrThrowsTyped_andWhatDecodesReencodes(new FuzzInput(seed, "corpus"));
+            checkBlockDecode(new FuzzInput(seed, "corpus"));
         }
         for (byte[] seed : Fuzz.corpus(getClass(), "storage-manifest")) {
-            manifestBody_decodesOrThrowsTyped_andReencodes(new FuzzInput(seed, "corpus"));
+            checkManifestBody(new FuzzInput(seed, "corpus"));
         }
     }
 

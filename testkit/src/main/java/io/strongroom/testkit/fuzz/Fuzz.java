@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -22,29 +24,40 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
- * The fuzzing harness: where seed corpora live and how they are read and written, the jqwik generators that
- * mutate them, and the check every target makes.
+ * The fuzzing harness: where seed corpora live and how they are read and written, the generators that mutate
+ * them, the check every target makes, and the runner that drives a target and reports on it.
  *
- * <p>How this works. A target is a jqwik property ({@link FuzzTarget}) over {@link #inputs}: a seed from the
- * committed corpus as it is (1 in 10), a seed with one to eight {@link Mutation}s (7 in 10), or random bytes (2
- * in 10). For each input the target calls {@link #decodes} around the decoder under test, which runs it on a
- * worker thread and fails the property when the decoder throws anything but its documented typed errors
- * (including {@code OutOfMemoryError} and {@code StackOverflowError}), runs longer than the hang guard
- * ({@code strongroom.fuzz.timeoutMillis}, 5 s by default: generous, as it guards against hangs, not slowness on
- * a shared machine), or allocates more than {@code strongroom.fuzz.maxAllocatedBytes} (256 MiB by default) for
- * one input. Where the decoder accepts an input and an encoder exists, the target re-encodes and compares.
+ * <p>How this works. A target is a JUnit test that calls {@link #run} with its name, its number of tries, a
+ * {@link Generator} ({@link #inputs} or {@link #texts}) and its check. {@link #run} draws every input from one
+ * {@link SplittableRandom} started from a seed ({@value #SEED_PROPERTY}, or a random one), so a seed replays a
+ * run input for input. An input is a seed from the committed corpus as it is (1 in 10), a seed with one to eight
+ * {@link Mutation}s (7 in 10), or random bytes (2 in 10). For each input the check calls {@link #decodes} around
+ * the decoder under test, which runs it on a worker thread and fails when the decoder throws anything but its
+ * documented typed errors (including {@code OutOfMemoryError} and {@code StackOverflowError}), runs longer than
+ * the hang guard ({@code strongroom.fuzz.timeoutMillis}, 5 s by default: generous, as it guards against hangs,
+ * not slowness on a shared machine), or allocates more than {@code strongroom.fuzz.maxAllocatedBytes} (256 MiB by
+ * default) for one input. Where the decoder accepts an input and an encoder exists, the check re-encodes and
+ * compares. The first failing try ends the run with an {@link AssertionError} naming the target, the try, the
+ * seed, the input (its origin and bytes) and the cause; each run prints one report line, {@code fuzz <target>: N
+ * executions, 0 crashes (D decoder runs, E typed errors; seed S)}.
  *
- * <p>Rejected alternative: Jazzer (coverage-guided, so it finds deeper paths) does not resolve from the mirror
- * this project builds against; jqwik does, and runs in the ordinary test run as a second JUnit Platform engine.
+ * <p>Known difference from a property-testing library: nothing shrinks. The failing input is reported as it was
+ * generated (a byte input with its origin, which lists the mutations applied to which seed; a text input as an
+ * escaped string, since the seed replays how it was made); cut it down by hand if it helps, and add it to the
+ * target's corpus as a {@code regression-*} file with the fix. A seed replays a run only over the same corpus and
+ * the same generator code.
  *
- * <p>Thread-safe; the counters are for the one property running at a time.
+ * <p>Rejected alternatives: Jazzer (coverage-guided, so it finds deeper paths) does not resolve from the mirror
+ * this project builds against. jqwik, which this harness first ran on, is not used because its maintainer asks
+ * that AI agents not use it; the generation it did for us is the few lines of {@link #inputs} and {@link
+ * #texts}.
+ *
+ * <p>Thread-safe; the counters are for the one target running at a time (JUnit runs a module's tests one after
+ * another here).
  */
 public final class Fuzz {
     /** Corpus files live under this folder of a module's test resources, one folder per target. */
@@ -52,6 +65,20 @@ public final class Fuzz {
 
     /** Set to {@code true} to let a target's corpus generator (re)write its seed files into the source tree. */
     public static final String WRITE_CORPUS_PROPERTY = "strongroom.fuzz.writeCorpus";
+
+    /** Replaces every target's number of tries, for a longer run on demand. */
+    public static final String TRIES_PROPERTY = "strongroom.fuzz.tries";
+
+    /** Starts every target's random source from this seed instead of a random one: replays a reported failure. */
+    public static final String SEED_PROPERTY = "strongroom.fuzz.seed";
+
+    /** Random strings are at most this many chars (and at most the target's {@code maxBytes}). */
+    private static final int MAX_RANDOM_CHARS = 256;
+
+    /** Random byte inputs are at most this long (and at most the target's {@code maxBytes}). */
+    private static final int MAX_RANDOM_BYTES = 512;
+
+    private static final int SHOWN_CHARS = 4096;
 
     private static final long TIMEOUT_MILLIS = Long.getLong("strongroom.fuzz.timeoutMillis", 5_000);
     private static final long MAX_ALLOCATED_BYTES = Long.getLong("strongroom.fuzz.maxAllocatedBytes", 256L << 20);
@@ -120,50 +147,175 @@ public final class Fuzz {
     // ---- generators
 
     /**
-     * Inputs for a byte-oriented target: seeds as they are, mutated seeds, and random bytes; none longer than
-     * {@code maxBytes} (a mutated seed is cut there).
+     * Inputs for a byte-oriented target: a seed as it is (1 in 10), a seed with one to eight {@link Mutation}s (7
+     * in 10), or random bytes, at most {@code min(maxBytes, 512)} of them (2 in 10); none longer than {@code
+     * maxBytes} (a mutated seed is cut there). The origin of each says which seed (its index in {@link #corpus}
+     * order) and which mutations.
      */
-    public static Arbitrary<FuzzInput> inputs(List<byte[]> seeds, int maxBytes) {
+    public static Generator<FuzzInput> inputs(List<byte[]> seeds, int maxBytes) {
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("no seeds");
         }
         List<byte[]> copies = seeds.stream().map(byte[]::clone).toList();
-        Arbitrary<Integer> index = Arbitraries.integers().between(0, copies.size() - 1);
-        Arbitrary<FuzzInput> asIs = index.map(i -> new FuzzInput(copies.get(i), "seed " + i));
-        Arbitrary<FuzzInput> mutated = Combinators.combine(
-                        index, mutations().list().ofMinSize(1).ofMaxSize(8))
-                .as((i, ms) -> new FuzzInput(
-                        cap(Mutation.applyAll(copies.get(i), ms), maxBytes), "seed " + i + " with " + ms));
-        Arbitrary<FuzzInput> random = Arbitraries.bytes()
-                .array(byte[].class)
-                .ofMaxSize(Math.min(maxBytes, 512))
-                .map(b -> new FuzzInput(b, "random"));
-        return Arbitraries.frequencyOf(Tuple.of(1, asIs), Tuple.of(7, mutated), Tuple.of(2, random));
+        int maxRandomBytes = Math.min(maxBytes, MAX_RANDOM_BYTES);
+        return random -> {
+            int draw = random.nextInt(10);
+            if (draw < 8) {
+                int i = random.nextInt(copies.size());
+                if (draw == 0) {
+                    return new FuzzInput(copies.get(i), "seed " + i);
+                }
+                int n = 1 + random.nextInt(8);
+                List<Mutation> ms = new ArrayList<>(n);
+                for (int k = 0; k < n; k++) {
+                    ms.add(Mutation.random(random));
+                }
+                return new FuzzInput(cap(Mutation.applyAll(copies.get(i), ms), maxBytes), "seed " + i + " with " + ms);
+            }
+            byte[] b = new byte[random.nextInt(maxRandomBytes + 1)];
+            random.nextBytes(b);
+            return new FuzzInput(b, "random");
+        };
     }
 
-    /** Inputs for a text target: {@link #inputs} over the seeds' UTF-8 bytes, decoded leniently as UTF-8. */
-    public static Arbitrary<String> texts(List<String> seeds, int maxBytes) {
+    /**
+     * Inputs for a text target: {@link #inputs} over the seeds' UTF-8 bytes, decoded leniently as UTF-8 (8 in 10),
+     * or a random string of up to {@code min(maxBytes, 256)} chars (2 in 10) drawn from all of Unicode: ASCII
+     * including control chars (1 in 4 draws), a supplementary code point as a surrogate pair (1 in 8), or any UTF-16
+     * char, lone surrogates included (the rest).
+     */
+    public static Generator<String> texts(List<String> seeds, int maxBytes) {
         List<byte[]> bytes =
                 seeds.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
-        Arbitrary<String> mutated = inputs(bytes, maxBytes).map(in -> new String(in.bytes(), StandardCharsets.UTF_8));
-        Arbitrary<String> random = Arbitraries.strings().all().ofMaxLength(Math.min(maxBytes, 256));
-        return Arbitraries.frequencyOf(Tuple.of(8, mutated), Tuple.of(2, random));
+        Generator<FuzzInput> mutated = inputs(bytes, maxBytes);
+        int maxChars = Math.min(maxBytes, MAX_RANDOM_CHARS);
+        return random -> random.nextInt(10) < 8
+                ? new String(mutated.next(random).bytes(), StandardCharsets.UTF_8)
+                : randomString(random, random.nextInt(maxChars + 1));
     }
 
-    /** One mutation, its numbers shrinking towards the start of the input and the smallest value. */
-    public static Arbitrary<Mutation> mutations() {
-        Arbitrary<Long> values = Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.of(Mutation.EXTREMES)), Tuple.of(1, Arbitraries.longs()));
-        return Combinators.combine(
-                        Arbitraries.of(Mutation.Kind.class),
-                        Arbitraries.integers().between(0, 1 << 16),
-                        Arbitraries.integers().between(0, 64),
-                        values)
-                .as(Mutation::new);
+    private static String randomString(SplittableRandom random, int chars) {
+        StringBuilder b = new StringBuilder(chars);
+        while (b.length() < chars) {
+            int draw = random.nextInt(8);
+            if (draw < 2) {
+                b.append((char) random.nextInt(0x80));
+            } else if (draw == 2 && chars - b.length() >= 2) {
+                b.appendCodePoint(random.nextInt(Character.MIN_SUPPLEMENTARY_CODE_POINT, Character.MAX_CODE_POINT + 1));
+            } else {
+                b.append((char) random.nextInt(Character.MAX_VALUE + 1));
+            }
+        }
+        return b.toString();
     }
 
     private static byte[] cap(byte[] b, int maxBytes) {
         return b.length <= maxBytes ? b : Arrays.copyOf(b, maxBytes);
+    }
+
+    // ---- the runner
+
+    /**
+     * Runs one fuzz target: {@code tries} inputs ({@code defaultTries}, or {@value #TRIES_PROPERTY} when set) drawn
+     * from {@code inputs} with a random source started from the seed ({@value #SEED_PROPERTY} when set, else a
+     * random one), each through {@code check}, which calls {@link #decodes} around the decoder and asserts what
+     * holds of what it accepts. Prints the report line. The first try whose check throws anything ends the run
+     * with an {@link AssertionError} that names the target, the try, the seed and how to replay it, the input and
+     * the cause.
+     *
+     * @param target the target's name in the report, e.g. {@code pgwire.startup}
+     * @param defaultTries tries in a normal (CI) run: keep the whole harness well under a minute
+     */
+    public static <T> void run(String target, int defaultTries, Generator<T> inputs, ThrowingConsumer<T> check) {
+        run(target, tries(defaultTries), seed(), inputs, check);
+    }
+
+    /** {@link #run} with the tries and the seed given, whatever the system properties say. */
+    static <T> void run(String target, int tries, long seed, Generator<T> inputs, ThrowingConsumer<T> check) {
+        SplittableRandom random = new SplittableRandom(seed);
+        resetCounters();
+        for (int i = 1; i <= tries; i++) {
+            T input;
+            try {
+                input = inputs.next(random);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(
+                        "the generator of fuzz target " + target + " failed at try " + i + " (seed " + seed + ")", e);
+            }
+            try {
+                check.accept(input);
+            } catch (Throwable t) { // the point: any exception or error from the check is a finding
+                report(target, i, "FAILED at try " + i + " (" + firstLine(t) + ")", seed);
+                throw new AssertionError(
+                        "fuzz target " + target + " failed at try " + i + " of " + tries + " with seed " + seed
+                                + " (replay: -D" + SEED_PROPERTY + "=" + seed + " -D" + TRIES_PROPERTY + "=" + i
+                                + "): " + firstLine(t) + "\ninput: " + describe(input),
+                        t);
+            }
+        }
+        report(target, tries, "0 crashes", seed);
+    }
+
+    private static int tries(int dflt) {
+        String v = System.getProperty(TRIES_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < 1) {
+                throw new NumberFormatException("not positive");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(TRIES_PROPERTY + " must be a positive integer, not " + v, e);
+        }
+    }
+
+    private static long seed() {
+        String v = System.getProperty(SEED_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return new SplittableRandom().nextLong();
+        }
+        try {
+            return Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(SEED_PROPERTY + " must be an integer (a reported seed), not " + v, e);
+        }
+    }
+
+    /**
+     * A failing input, ready to turn into a corpus file: a {@link FuzzInput} as its origin and hex; a string
+     * escaped as a Java literal (its lone surrogates and control chars visible) and as UTF-8 hex.
+     */
+    static String describe(@Nullable Object input) {
+        if (!(input instanceof String s)) {
+            return String.valueOf(input);
+        }
+        StringBuilder b = new StringBuilder("text (").append(s.length()).append(" chars): \"");
+        int shown = Math.min(s.length(), SHOWN_CHARS);
+        for (int i = 0; i < shown; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                b.append(c);
+            } else {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            }
+        }
+        b.append(shown < s.length() ? "\"..." : "\"");
+        return b.append("; as UTF-8: ")
+                .append(new FuzzInput(s.getBytes(StandardCharsets.UTF_8), "text"))
+                .toString();
+    }
+
+    private static void report(String target, int executions, String outcome, long seed) {
+        print("fuzz " + target + ": " + executions + " executions, " + outcome + " (" + decoderRuns()
+                + " decoder runs, " + typedErrors() + " typed errors; seed " + seed + ")");
+    }
+
+    @SuppressForbidden("the fuzz report is test output")
+    private static void print(String line) {
+        System.out.println(line);
     }
 
     // ---- the check
@@ -247,24 +399,26 @@ public final class Fuzz {
         worker = null;
     }
 
-    static String firstLine(Throwable t) {
-        String m = t.getClass().getSimpleName() + ": " + t.getMessage();
+    /** The exception's name and the first line of its message (AssertJ's messages start with a line break). */
+    private static String firstLine(Throwable t) {
+        String message = t.getMessage();
+        String m = t.getClass().getSimpleName() + ": " + (message == null ? "null" : message.strip());
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    static void resetCounters() {
+    private static void resetCounters() {
         RUNS.set(0);
         TYPED.set(0);
     }
 
-    /** Decoder runs since the property started (a try may run the decoder more than once). */
-    static long decoderRuns() {
+    /** Decoder runs since the target started (a try may run the decoder more than once). */
+    private static long decoderRuns() {
         return RUNS.get();
     }
 
     /** Runs that ended in a typed error. */
-    static long typedErrors() {
+    private static long typedErrors() {
         return TYPED.get();
     }
 }

@@ -4,7 +4,7 @@ import java.util.HexFormat;
 
 /**
  * One input a fuzz target runs on: the bytes, and where they came from (a corpus file, a mutation of one, or
- * random), so a failing sample in jqwik's report says enough to add it to the corpus as a regression. The bytes
+ * random), so the failure {@link Fuzz#run} reports says enough to add it to the corpus as a regression. The bytes
  * are copied in and out; immutable.
  */
 public final class FuzzInput {

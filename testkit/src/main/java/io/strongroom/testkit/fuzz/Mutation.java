@@ -2,13 +2,14 @@ package io.strongroom.testkit.fuzz;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * One edit of a byte string, in the style of a coverage-blind mutational fuzzer: flip a bit, replace a byte, write
  * an extreme integer (a length field set to 0, -1, {@code Integer.MAX_VALUE}...), cut the tail, insert bytes,
  * duplicate or delete a range. Positions and lengths are taken modulo the current length, so every mutation
- * applies to every input; they are generated as plain numbers so jqwik shrinks a failing list of mutations to
- * fewer, smaller ones. Immutable.
+ * applies to every input. A mutation is plain data ({@link #random} draws one), so its {@code toString} in a failure
+ * report says exactly what was done to the seed. Immutable.
  *
  * @param kind what to do
  * @param at where, modulo the input length
@@ -51,6 +52,25 @@ public record Mutation(Kind kind, int at, int length, long value) {
             1L << 30);
 
     private static final int[] WIDTHS = {1, 2, 4, 8};
+
+    /** The largest {@link #at} {@link #random} draws: positions past the end wrap, so this reaches any input. */
+    static final int MAX_AT = 1 << 16;
+
+    /** The largest {@link #length} {@link #random} draws. */
+    static final int MAX_LENGTH = 64;
+
+    /**
+     * One mutation drawn from {@code random}: any kind, a position in {@code [0, 65536]}, a length in {@code [0,
+     * 64]}, and a value that is one of {@link #EXTREMES} half the time and any {@code long} otherwise.
+     */
+    public static Mutation random(SplittableRandom random) {
+        Kind[] kinds = Kind.values();
+        Kind kind = kinds[random.nextInt(kinds.length)];
+        int at = random.nextInt(MAX_AT + 1);
+        int length = random.nextInt(MAX_LENGTH + 1);
+        long value = random.nextBoolean() ? EXTREMES.get(random.nextInt(EXTREMES.size())) : random.nextLong();
+        return new Mutation(kind, at, length, value);
+    }
 
     /** {@code input} with this mutation applied; {@code input} is not changed. */
     public byte[] apply(byte[] input) {
