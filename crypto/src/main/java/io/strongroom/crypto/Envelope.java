@@ -164,6 +164,12 @@ public final class Envelope {
         if (crc(tmp, 0, tmp.length, ad) != expected) {
             throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "checksum mismatch (" + ad + ")");
         }
+        // The layout says these are zero when unencrypted; a checksum alone would let any value through.
+        if (readInt(env, off + 4) != 0 || !allZero(env, off + 8, 16) || !allZero(env, off + NONCE_OFFSET, 12)) {
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE,
+                    "unencrypted envelope has a non-zero key version, key commitment or nonce (" + ad + ")");
+        }
         return java.util.Arrays.copyOfRange(tmp, HEADER_BYTES, tmp.length);
     }
 
@@ -224,6 +230,14 @@ public final class Envelope {
         writeInt(out, at + 4, keyVersion);
         System.arraycopy(commitment, 0, out, at + 8, 16);
         System.arraycopy(ad.digest8(), 0, out, at + 24, 8);
+    }
+
+    private static boolean allZero(byte[] b, int off, int len) {
+        int or = 0;
+        for (int i = off; i < off + len; i++) {
+            or |= b[i];
+        }
+        return or == 0;
     }
 
     private static int crc(byte[] b, int off, int len, AssociatedData ad) {

@@ -4,6 +4,7 @@ import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.crypto.ErrorCode;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -106,7 +107,8 @@ final class QueryParams {
         } catch (DateTimeParseException e) {
             try {
                 return Instant.ofEpochSecond(Long.parseLong(v.trim()));
-            } catch (NumberFormatException n) {
+            } catch (NumberFormatException | DateTimeException n) {
+                // DateTimeException: epoch seconds beyond the range of Instant (about ±31.5 billion years).
                 throw RedshiftApiException.invalidParameter("Value for " + name + " must be an ISO 8601 timestamp.");
             }
         }

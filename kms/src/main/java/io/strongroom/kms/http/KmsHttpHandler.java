@@ -1,6 +1,5 @@
 package io.strongroom.kms.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.BinaryNode;
@@ -238,17 +237,28 @@ public final class KmsHttpHandler implements HttpHandler {
         if (op.isEmpty() || !KmsService.supports(op)) {
             throw KmsApiException.of("UnknownOperationException", "Operation '" + op + "' is not supported.");
         }
+        JsonNode request = requestBody(raw);
+        ev.requestParameters(request);
+        return service.call(op, caller, v.region(), request, ev);
+    }
+
+    /**
+     * The request body as the operations take it: a JSON object ({@code {}} when the body is empty). Anything
+     * else is SerializationException, as AWS answers it.
+     */
+    static JsonNode requestBody(byte[] raw) {
         JsonNode request;
         try {
             request = raw.length == 0 ? JSON.createObjectNode() : JSON.readTree(raw);
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
+            // Not only JsonProcessingException: a body whose first bytes look like UTF-32 but is not fails with
+            // CharConversionException, and that is the client's malformed body too, not an internal error.
             throw KmsApiException.of("SerializationException", "The request body is not valid JSON.");
         }
         if (request == null || !request.isObject()) {
             throw KmsApiException.of("SerializationException", "The request body must be a JSON object.");
         }
-        ev.requestParameters(request);
-        return service.call(op, caller, v.region(), request, ev);
+        return request;
     }
 
     private static void zeroBinaries(JsonNode n) {

@@ -12,6 +12,7 @@ import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
@@ -36,8 +37,12 @@ final class Asymmetric {
 
     private Asymmetric() {}
 
+    /** The asymmetric key specs {@link #generate} makes; CreateKey refuses any other as unsupported. */
+    static final Set<String> KEY_SPECS =
+            Set.of("RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521");
+
     static boolean isSupported(String keySpec) {
-        return keySpec.startsWith("RSA_") || keySpec.startsWith("ECC_NIST_P");
+        return KEY_SPECS.contains(keySpec);
     }
 
     static String jcaAlgorithm(String keySpec) {

@@ -322,8 +322,15 @@ public final class ColumnChunkCodec {
         if (nulls > 0) {
             byte[] bitmap = in.bytes((n + 7) / 8);
             isNull = new boolean[n];
+            int marked = 0;
             for (int i = 0; i < n; i++) {
                 isNull[i] = (bitmap[i >>> 3] & (1 << (i & 7))) != 0;
+                marked += isNull[i] ? 1 : 0;
+            }
+            // The values that follow are counted from the header's null count; a bitmap that disagrees would
+            // send the readers below past the end of them.
+            if (marked != nulls) {
+                throw in.corrupt("null bitmap marks " + marked + " rows but the null count is " + nulls);
             }
         }
         int values = n - nulls;

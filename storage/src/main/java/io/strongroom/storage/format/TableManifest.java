@@ -306,12 +306,23 @@ public record TableManifest(
         }
         int nDeleted = in.count(slices, "delete vector count");
         Map<Integer, BitSet> deleted = new TreeMap<>();
+        int previousSlice = -1;
         for (int i = 0; i < nDeleted; i++) {
+            // Canonical only, as writeTail writes them: slices ascending, each vector's last word non-zero
+            // (BitSet.toLongArray). A repeated slice or a trailing zero word would decode to a manifest that
+            // re-encodes to other bytes; no writer makes one, so it is damage.
             int slice = in.count(slices - 1, "delete vector slice");
+            if (slice <= previousSlice) {
+                throw in.corrupt("delete vector of slice " + slice + " after slice " + previousSlice);
+            }
+            previousSlice = slice;
             int words = in.count(1 << 26, "delete vector length");
             long[] w = new long[words];
             for (int j = 0; j < words; j++) {
                 w[j] = in.u64();
+            }
+            if (words > 0 && w[words - 1] == 0) {
+                throw in.corrupt("delete vector of slice " + slice + " ends in a zero word");
             }
             deleted.put(slice, BitSet.valueOf(w));
         }
