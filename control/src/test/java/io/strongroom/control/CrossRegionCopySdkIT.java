@@ -3,10 +3,12 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.control.cluster.CoverageJobs;
 import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobState;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.storage.Store;
@@ -196,6 +198,25 @@ class CrossRegionCopySdkIT {
         try (Stream<Path> s = Files.list(transit)) {
             assertThat(s.toList()).isEmpty();
         }
+
+        // The coverage report reads the copy too: its manifests opened under the copy's own keys (through the copy
+        // grant, in the other region) and reconciled with its block files.
+        CoverageJobs.Status cov = f.control.clusters().coverage(f.admin, "us-east-1", "dw1", true);
+        waitFor(() -> f.control
+                        .clusters()
+                        .coverage(f.admin, "us-east-1", "dw1", false)
+                        .state()
+                == JobState.SUCCEEDED);
+        cov = f.control.clusters().coverage(f.admin, "us-east-1", "dw1", false);
+        assertThat(cov.report().snapshots())
+                .filteredOn(sn -> sn.region().equals("us-west-2"))
+                .singleElement()
+                .satisfies(sn -> {
+                    assertThat(sn.reconciliation()).isNull();
+                    assertThat(sn.reconciledBlocks()).isPositive();
+                    assertThat(sn.rootKeyArn()).isEqualTo(westKey);
+                });
+        assertThat(cov.report().fullyEncrypted()).isTrue();
 
         // Restore in the destination region: the same rows.
         west.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw1-dr").snapshotIdentifier("s1"));

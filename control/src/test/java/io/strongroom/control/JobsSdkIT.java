@@ -291,6 +291,11 @@ class JobsSdkIT {
         assertThat(done.report().snapshots())
                 .extracting(CoverageReport.SnapshotRow::identifier)
                 .contains("base");
+        // Each snapshot's manifests were opened under its own keys and reconciled with its block files.
+        assertThat(done.report().snapshots()).allSatisfy(sn -> {
+            assertThat(sn.reconciliation()).isNull();
+            assertThat(sn.reconciledBlocks()).isPositive();
+        });
         // Without a refresh the newest report answers, with no job; a refresh makes a new one.
         assertThat(done.jobId()).isEmpty();
         String next =

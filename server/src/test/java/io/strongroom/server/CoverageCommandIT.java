@@ -15,6 +15,7 @@ import io.strongroom.storage.Store;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,6 +99,14 @@ class CoverageCommandIT {
                 .store();
     }
 
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static void writeTable(Store store, String name, int rows) {
         List<Column> cols = List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "v", ColumnType.INTEGER));
         try (Transaction tx = store.begin()) {
@@ -138,7 +147,8 @@ class CoverageCommandIT {
                 .contains("everything encrypted")
                 .contains("public.t")
                 .contains("snapshot cov1-s1 (us-east-1, available)")
-                .contains("0 in the clear");
+                .contains("0 in the clear")
+                .containsPattern("[1-9][0-9]* manifest entries reconciled with their files");
         JsonNode json = new ObjectMapper().readTree(coverage("cov1", "--json").out());
         assertThat(json.get(0).path("FullyEncrypted").asText()).isEqualTo("true");
         assertThat(json.get(0).path("Tables").get(0).path("State").asText()).isEqualTo("encrypted");
@@ -162,6 +172,23 @@ class CoverageCommandIT {
                 .contains("NOT fully encrypted")
                 .contains("PROBLEM")
                 .contains("in the clear");
+
+        // A snapshot's pool block changed on disk: caught against the snapshot's own manifest, which the report
+        // opens under the snapshot's keys, naming the table and the block.
+        Path poolBlock;
+        try (Stream<Path> files = Files.walk(dir.resolve("control").resolve("snapshots"))) {
+            poolBlock = files.filter(p -> p.toString().contains("pool") && Files.isRegularFile(p))
+                    .filter(p -> !sameFile(p, block))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow();
+        }
+        byte[] pool = Files.readAllBytes(poolBlock);
+        pool[20 + 1] = 0;
+        Files.write(poolBlock, pool);
+        Run badSnapshot = coverage("cov1");
+        assertThat(badSnapshot.exit()).isEqualTo(3);
+        assertThat(badSnapshot.out()).contains("PROBLEM: snapshot cov1-s1 (us-east-1) public.t block");
 
         // An unencrypted cluster says so; with no cluster named, every cluster is reported.
         redshift.createCluster(r -> r.clusterIdentifier("cov2")

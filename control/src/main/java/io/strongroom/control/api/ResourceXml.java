@@ -81,7 +81,11 @@ final class ResourceXml {
                     .text("ClearBlocks", s.clearBlocks())
                     .text("ClearBytes", s.clearBytes())
                     .text("UnreadableBlocks", s.unreadableBlocks())
-                    .close("Snapshot");
+                    .text("ReconciledBlocks", s.reconciledBlocks());
+            if (s.reconciliation() != null) {
+                w.text("Reconciliation", s.reconciliation());
+            }
+            w.close("Snapshot");
         }
         w.close("Snapshots");
         w.open("Problems");

@@ -5,7 +5,10 @@ import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.EncryptionCoverage;
 import io.strongroom.storage.Snapshot;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
 import io.strongroom.storage.TableSpec;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,7 +47,11 @@ public record CoverageReport(
             long bytes,
             @Nullable String detail) {}
 
-    /** One snapshot (or a copy of one in another region). */
+    /**
+     * One snapshot (or a copy of one in another region): its pool blocks by what their files say, and how many of
+     * its manifests' entries were reconciled with their block files ({@code reconciliation}: why not, or null when
+     * every table was read).
+     */
     public record SnapshotRow(
             String identifier,
             String region,
@@ -57,7 +64,9 @@ public record CoverageReport(
             long encryptedBytes,
             long clearBlocks,
             long clearBytes,
-            long unreadableBlocks) {}
+            long unreadableBlocks,
+            long reconciledBlocks,
+            @Nullable String reconciliation) {}
 
     /** Whether every block of the cluster and of its snapshots is encrypted, and nothing disagrees. */
     public boolean fullyEncrypted() {
@@ -147,6 +156,37 @@ public record CoverageReport(
                 continue;
             }
             img.problems().forEach(p -> problems.add("snapshot " + s.identifier() + ": " + p));
+            long reconciled = 0;
+            String reconciliation = null;
+            // The image's manifests are sealed under its DEK: opened (as a scratch store of links to the pool, under
+            // the snapshot's own keys, through the grant the cluster or copy holds) and reconciled block by block.
+            Path scratch = state.storesDir.resolve(e.rec.id() + "-coverage-" + job.id() + "-" + s.id());
+            try {
+                ControlState.deleteTree(scratch);
+                try (ClusterKeys.Unlocked k = env != null && s.encrypted()
+                                ? state.keys.unlockSnapshotAsService(env, s.region())
+                                : null;
+                        Store image = snapshots
+                                .store(s.region())
+                                .restore(s.id(), scratch, k == null ? StoreKeys.unencrypted() : StoreKeys.of(k.dek));
+                        Snapshot isnap = image.snapshot()) {
+                    for (TableSpec spec : isnap.tables()) {
+                        for (EncryptionCoverage.Block b :
+                                isnap.table(spec.qualifiedName()).coverage()) {
+                            reconciled++;
+                            if (b.problem() != null) {
+                                problems.add("snapshot " + s.identifier() + " (" + s.region() + ") "
+                                        + spec.qualifiedName() + " block " + b.blockId() + ": " + b.problem());
+                            }
+                        }
+                    }
+                }
+            } catch (StrongroomException ex) {
+                reconciliation =
+                        "its manifests could not be opened to reconcile them with the files: " + ex.getMessage();
+            } finally {
+                ControlState.deleteTree(scratch);
+            }
             if (s.encrypted() && img.clearBlocks() > 0) {
                 problems.add("snapshot " + s.identifier() + " (" + s.region() + ") has " + img.clearBlocks()
                         + " blocks in the clear");
@@ -163,7 +203,9 @@ public record CoverageReport(
                     img.encryptedBytes(),
                     img.clearBlocks(),
                     img.clearBytes(),
-                    img.unreadableBlocks()));
+                    img.unreadableBlocks(),
+                    reconciled,
+                    reconciliation));
         }
         return new CoverageReport(
                 e.rec.identifier(),

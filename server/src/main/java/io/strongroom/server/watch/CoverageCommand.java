@@ -209,7 +209,10 @@ public final class CoverageCommand {
                     + ("true".equals(text(s, "Encrypted"))
                             ? "; key " + text(s, "RootKeyArn") + ", cluster key v" + text(s, "ClusterKeyVersion")
                                     + ", database key v" + text(s, "DatabaseKeyVersion")
-                            : "; unencrypted snapshot"));
+                            : "; unencrypted snapshot")
+                    + (text(s, "Reconciliation").isEmpty()
+                            ? "; " + text(s, "ReconciledBlocks") + " manifest entries reconciled with their files"
+                            : "; NOT reconciled: " + text(s, "Reconciliation")));
         }
         for (Element p : children(r, "Problems", "member")) {
             out.println("  PROBLEM: " + p.getTextContent());
