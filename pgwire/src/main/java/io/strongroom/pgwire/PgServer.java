@@ -42,7 +42,9 @@ public final class PgServer implements AutoCloseable {
     /** PostgreSQL's own cap on a message (1 GiB). */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 30;
 
-    private final Config config;
+    /** Replaced only by {@link #replaceTls}; each connection takes the one current when it is accepted. */
+    private volatile Config config;
+
     private final ServerSocket listener;
     private final Thread acceptor;
     private final Map<Integer, PgConnection> connections = new ConcurrentHashMap<>();
@@ -96,6 +98,27 @@ public final class PgServer implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Serves TLS with {@code next} from now on (a renewed certificate): connections accepted from here use it, those
+     * open keep theirs. Refused on a server built without TLS.
+     */
+    public void replaceTls(SSLContext next) {
+        Config c = config;
+        if (c.sslContext() == null) {
+            throw new IllegalStateException("this server was built without TLS");
+        }
+        config = new Config(
+                c.engine(),
+                c.authenticator(),
+                c.passwordMethod(),
+                next,
+                c.requireTls(),
+                c.maxMessageBytes(),
+                c.defaultSettings(),
+                c.unknownUserKey(),
+                c.loginAudit());
     }
 
     /** The port the server listens on (the one chosen by the system when built with port 0). */

@@ -25,6 +25,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -33,8 +34,10 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -75,8 +78,9 @@ import org.jspecify.annotations.Nullable;
  * protects it. The seal file is written after its key store: a crash between the two leaves a seal that does not
  * open the store, which issues the certificate again.
  *
- * <p>Not done: a cluster that runs for longer than its certificate's remaining 30 days without a reboot serves an
- * expired one.
+ * <p>Renewal without a restart: {@link #renewalDue} says when a cluster's certificate has less than {@link
+ * #RENEW_BEFORE} left; the process then calls {@link #serverContext} again, which issues a new one, and swaps it
+ * into the running endpoint ({@code PgServer.replaceTls}).
  *
  * <p>Thread-safe: issuing is synchronized.
  */
@@ -97,11 +101,29 @@ public final class TlsAuthority {
     private final PrivateKey caKey;
     private final X509Certificate caCert;
     private final SecureRandom random = new SecureRandom();
+    /** When each cluster certificate this authority loaded or issued expires (renewal reads it). */
+    private final Map<String, Instant> notAfter = new ConcurrentHashMap<>();
+
+    private volatile InstantSource clock = InstantSource.system();
 
     private TlsAuthority(Path dir, PrivateKey caKey, X509Certificate caCert) {
         this.dir = dir;
         this.caKey = caKey;
         this.caCert = caCert;
+    }
+
+    /** The clock certificates are checked and issued against (tests move it to make certificates due). */
+    public void clock(InstantSource clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * Whether cluster {@code clusterId}'s certificate, as last loaded or issued by {@link #serverContext}, has less
+     * than {@link #RENEW_BEFORE} left: then the next {@link #serverContext} issues a new one.
+     */
+    public boolean renewalDue(String clusterId) {
+        Instant end = notAfter.get(clusterId);
+        return end != null && end.isBefore(clock.instant().plus(RENEW_BEFORE));
     }
 
     /** The authority kept in {@code dir}/ca.p12 with no password, made on first use. */
@@ -231,6 +253,10 @@ public final class TlsAuthority {
                     writeSealed(ks, password, file, seal);
                 }
             }
+            if (ks.getCertificateChain(ALIAS) != null
+                    && ks.getCertificateChain(ALIAS)[0] instanceof X509Certificate leaf) {
+                notAfter.put(clusterId, leaf.getNotAfter().toInstant());
+            }
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, password);
             SSLContext context = SSLContext.getInstance("TLS");
@@ -253,7 +279,7 @@ public final class TlsAuthority {
         } catch (GeneralSecurityException notOurs) {
             return false;
         }
-        if (leaf.getNotAfter().toInstant().isBefore(Instant.now().plus(RENEW_BEFORE))) {
+        if (leaf.getNotAfter().toInstant().isBefore(clock.instant().plus(RENEW_BEFORE))) {
             return false;
         }
         Set<String> named = new HashSet<>();
@@ -272,7 +298,7 @@ public final class TlsAuthority {
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                 .addRDN(BCStyle.CN, commonName)
                 .build();
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 caCert,
                 new BigInteger(63, random).add(BigInteger.ONE),

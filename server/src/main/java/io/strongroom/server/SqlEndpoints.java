@@ -14,12 +14,16 @@ import io.strongroom.pgwire.PgServer;
 import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.sql.engine.StoreSqlEngine;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -39,7 +43,19 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String bindAddress;
     private final TlsAuthority authority;
+    private static final System.Logger LOG = System.getLogger(SqlEndpoints.class.getName());
+
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
+    /** How to issue each serving cluster's certificate again: its name and its seal. */
+    private final Map<String, Renewal> renewals = new ConcurrentHashMap<>();
+
+    private record Renewal(String identifier, @Nullable KeyStoreSeal seal) {}
+
+    /** Checks every serving cluster's certificate for renewal this often. */
+    static final Duration RENEWAL_CHECK = Duration.ofHours(6);
+
+    private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("strongroom-tls-renewal").factory());
     private final AtomicReference<@Nullable AuditLog> audit = new AtomicReference<>();
 
     /** Failed SQL logins go to {@code log} from now on (the control plane's audit trail). */
@@ -56,6 +72,36 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
     SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir, @Nullable KeyStoreSeal caSeal) {
         this.bindAddress = bindAddress;
         this.authority = TlsAuthority.loadOrCreate(tlsDir, caSeal);
+        renewer.scheduleWithFixedDelay(
+                this::renewDue, RENEWAL_CHECK.toMinutes(), RENEWAL_CHECK.toMinutes(), TimeUnit.MINUTES);
+    }
+
+    /**
+     * Issues a new certificate for every serving cluster whose certificate is due ({@link TlsAuthority#renewalDue})
+     * and swaps it into the running endpoint: connections from then on get the new one, open sessions keep theirs.
+     * Returns how many were renewed. Runs every {@link #RENEWAL_CHECK}; a failure is logged and tried again next
+     * time (the certificate still has up to 30 days).
+     */
+    int renewDue() {
+        int renewed = 0;
+        for (Map.Entry<String, PgServer> e : servers.entrySet()) {
+            String clusterId = e.getKey();
+            Renewal r = renewals.get(clusterId);
+            if (r == null || !authority.renewalDue(clusterId)) {
+                continue;
+            }
+            try {
+                e.getValue().replaceTls(authority.serverContext(clusterId, r.identifier(), hostNames(), r.seal()));
+                renewed++;
+                LOG.log(System.Logger.Level.INFO, "renewed the TLS certificate of cluster " + r.identifier());
+            } catch (RuntimeException ex) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "could not renew the TLS certificate of cluster " + r.identifier() + ": " + ex.getMessage()
+                                + "; trying again in " + RENEWAL_CHECK.toHours() + " h");
+            }
+        }
+        return renewed;
     }
 
     /** The installation's certificate authority, which signs every cluster's certificate. */
@@ -82,23 +128,20 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
                     ? Credentials.ofStored(now.record().passwordVerifier())
                     : null;
         };
+        KeyStoreSeal seal =
+                running.encrypted() ? new ClusterKeySeal(running, v.record().identifier()) : null;
         PgServer server = PgServer.builder()
                 .engine(new StoreSqlEngine(running.store()))
                 .port(v.record().port())
                 .bind(bindAddress)
                 .authenticator(auth)
                 .passwordMethod(PasswordMethod.SCRAM_SHA_256)
-                .tls(authority.serverContext(
-                        clusterId,
-                        v.record().identifier(),
-                        hostNames(),
-                        running.encrypted()
-                                ? new ClusterKeySeal(running, v.record().identifier())
-                                : null))
+                .tls(authority.serverContext(clusterId, v.record().identifier(), hostNames(), seal))
                 .requireTls(v.parameters() != null && v.parameters().requireSsl())
                 .loginAudit((from, user, database) -> auditFailedLogin(v, from, user, database))
                 .start();
         servers.put(clusterId, server);
+        renewals.put(clusterId, new Renewal(v.record().identifier(), seal));
     }
 
     /**
@@ -145,6 +188,7 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
 
     @Override
     public void down(String clusterId) {
+        renewals.remove(clusterId);
         PgServer s = servers.remove(clusterId);
         if (s != null) {
             s.close();
@@ -153,6 +197,7 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
 
     @Override
     public void close() {
+        renewer.shutdownNow();
         servers.keySet().forEach(this::down);
     }
 }

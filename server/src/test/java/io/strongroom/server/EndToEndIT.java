@@ -19,6 +19,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
@@ -173,6 +176,13 @@ class EndToEndIT {
                     })
                     .isInstanceOf(IOException.class);
         }
+        // Renewal without a restart: nothing is due now; 380 days on, the certificate is issued again and the running
+        // endpoint serves the new one to the next connection.
+        assertThat(sql.renewDue()).isZero();
+        sql.authority().clock(InstantSource.offset(Clock.systemUTC(), Duration.ofDays(380)));
+        assertThat(sql.renewDue()).isEqualTo(1);
+        assertThat(serverCertificate(port)).isNotEqualTo(certBefore);
+        sql.authority().clock(InstantSource.system());
         try (Connection conn = connect(port, "Passw0rdX");
                 Statement st = conn.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), max(id) FROM sales")) {

@@ -6,6 +6,7 @@ import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.Store;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,11 +18,26 @@ public final class RunningCluster implements AutoCloseable {
     private final Store store;
     private final @Nullable ClusterKey cek;
     private final @Nullable DatabaseKey dek;
+    /**
+     * The cluster's current DEK, shared by this object and those {@link #withKeys} and {@link #withStore} make from
+     * it, so a secret sealed or opened through an older one (held by the SQL endpoint) uses the key in force now.
+     */
+    private final AtomicReference<@Nullable DatabaseKey> currentDek;
 
     RunningCluster(Store store, @Nullable ClusterKey cek, @Nullable DatabaseKey dek) {
+        this(store, cek, dek, new AtomicReference<>(dek));
+    }
+
+    private RunningCluster(
+            Store store,
+            @Nullable ClusterKey cek,
+            @Nullable DatabaseKey dek,
+            AtomicReference<@Nullable DatabaseKey> currentDek) {
         this.store = store;
         this.cek = cek;
         this.dek = dek;
+        this.currentDek = currentDek;
+        currentDek.set(dek);
     }
 
     /** The cluster's block store (what SQL runs against). */
@@ -60,7 +76,7 @@ public final class RunningCluster implements AutoCloseable {
     }
 
     private DatabaseKey requireDek() {
-        DatabaseKey k = dek;
+        DatabaseKey k = currentDek.get();
         if (k == null) {
             throw new StrongroomException(
                     ErrorCode.INVALID_STATE,
@@ -91,13 +107,13 @@ public final class RunningCluster implements AutoCloseable {
      * DEK once the store no longer needs it.
      */
     RunningCluster withKeys(ClusterKey newCek, DatabaseKey newDek) {
-        return new RunningCluster(store, newCek, newDek);
+        return new RunningCluster(store, newCek, newDek, currentDek);
     }
 
     /** The same keys over another store (after a resize); closes this one's store, not the keys. */
     RunningCluster withStore(Store next) {
         store.close();
-        return new RunningCluster(next, cek, dek);
+        return new RunningCluster(next, cek, dek, currentDek);
     }
 
     @Override
