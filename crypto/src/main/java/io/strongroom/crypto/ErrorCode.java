@@ -61,6 +61,12 @@ public enum ErrorCode {
      * once space is freed.
      */
     DISK_FULL("53100", "InvalidClusterState", true),
+    /** A cursor named by FETCH, MOVE or CLOSE does not exist (PostgreSQL's invalid_cursor_name). */
+    INVALID_CURSOR_NAME("34000", "InvalidParameterValue", false),
+    /** DECLARE of a cursor whose name is taken (duplicate_cursor). */
+    DUPLICATE_CURSOR("42P03", "InvalidParameterValue", false),
+    /** A statement that needs a transaction block ran outside one (no_active_sql_transaction). */
+    NO_ACTIVE_TRANSACTION("25P01", "InvalidStateException", false),
     /** A feature that is not built yet; the message says which issue brings it. */
     NOT_IMPLEMENTED("0A000", "UnsupportedOperation", false),
     /** A broken invariant inside Strongroom. */

@@ -146,6 +146,41 @@ class StoreEngineIT {
     }
 
     @Test
+    void cursors_psqlWithFetchCount_andJdbcDeclareFetchClose() throws Exception {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS curs (id INTEGER, s VARCHAR(10))");
+            st.execute("INSERT INTO curs VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e')");
+        }
+        // psql with FETCH_COUNT reads a query through a cursor: BEGIN, DECLARE, FETCH FORWARD 2 until empty, CLOSE.
+        PsqlIT.Run fetched = psql("\\set FETCH_COUNT 2\nSELECT id, s FROM curs ORDER BY id;\n", "-F", ",");
+        assertThat(fetched.err()).isEmpty();
+        assertThat(fetched.out().lines().toList()).containsExactly("1,a", "2,b", "3,c", "4,d", "5,e");
+        // JDBC, as a BI tool: batches of two from a cursor inside a transaction.
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("DECLARE big CURSOR FOR SELECT id FROM curs ORDER BY id");
+            List<Integer> seen = new ArrayList<>();
+            while (true) {
+                int n = 0;
+                try (ResultSet rs = st.executeQuery("FETCH FORWARD 2 FROM big")) {
+                    while (rs.next()) {
+                        seen.add(rs.getInt(1));
+                        n++;
+                    }
+                }
+                if (n == 0) {
+                    break;
+                }
+            }
+            st.execute("CLOSE big");
+            c.commit();
+            assertThat(seen).containsExactly(1, 2, 3, 4, 5);
+        }
+    }
+
+    @Test
     void psql_describesTablesCopiesInAndQueries() throws Exception {
         PsqlIT.Run create =
                 psql("", "-c", "CREATE TABLE IF NOT EXISTS ptab (id INTEGER, name VARCHAR(20), amount DECIMAL(10,2))");

@@ -37,6 +37,7 @@ final class StoreSession implements SqlSession {
     private final DmlStatements dml;
     private final DdlStatements ddl;
     private final CopyStatements copy;
+    private final Cursors cursors = new Cursors();
 
     StoreSession(Store store, SessionInfo info, InstantSource clock) {
         this.settings = new SessionSettings(info);
@@ -69,6 +70,7 @@ final class StoreSession implements SqlSession {
 
     @Override
     public void close() {
+        cursors.closeAll();
         block.close();
     }
 
@@ -131,6 +133,7 @@ final class StoreSession implements SqlSession {
                                 ErrorCode.INVALID_STATE, "DISCARD ALL cannot run inside a transaction block");
                     }
                     settings.set(new Tokens("RESET ALL"));
+                    cursors.closeAll();
                     return new Result.Deallocate(null, true, "DISCARD ALL");
                 },
                 false);
@@ -165,12 +168,26 @@ final class StoreSession implements SqlSession {
             case "explain" -> queries.explain(sql);
             case "analyze", "vacuum" -> SessionStatement.utility(sql, () -> first.toUpperCase(Locale.ROOT));
             case "deallocate" -> deallocate(sql, t);
+            case "declare" -> cursors.declare(sql, block.isOpen(), this::cursorRows);
+            case "fetch", "move" -> cursors.fetchOrMove(sql);
+            case "close" -> cursors.close(sql);
             case "discard" -> discard(sql, t);
-            default -> {
-                ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
-                yield catalogQuery != null ? queries.catalogQuery(sql, catalogQuery) : queries.query(sql, declared);
-            }
+            default -> query(sql, declared);
         };
+    }
+
+    private SessionStatement query(String sql, List<SqlType> declared) {
+        ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
+        return catalogQuery != null ? queries.catalogQuery(sql, catalogQuery) : queries.query(sql, declared);
+    }
+
+    /** A cursor's rows: its query run now, streaming. */
+    private Result.Rows cursorRows(String querySql) {
+        Result r = query(querySql, List.of()).runner().run(List.of());
+        if (r instanceof Result.Rows rows) {
+            return rows;
+        }
+        throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "DECLARE ... CURSOR FOR needs a query that returns rows");
     }
 
     @Override
@@ -200,8 +217,12 @@ final class StoreSession implements SqlSession {
                 block.begin();
                 yield new Result.Command("BEGIN");
             }
-            case "COMMIT" -> new Result.Command(block.commit());
+            case "COMMIT" -> {
+                cursors.closeAll();
+                yield new Result.Command(block.commit());
+            }
             default -> {
+                cursors.closeAll();
                 block.rollback();
                 yield new Result.Command("ROLLBACK");
             }

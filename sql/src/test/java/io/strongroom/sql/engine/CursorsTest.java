@@ -1,0 +1,144 @@
+package io.strongroom.sql.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.Result;
+import io.strongroom.sql.SessionInfo;
+import io.strongroom.sql.SqlSession;
+import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.StoreKeys;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** DECLARE, FETCH, MOVE and CLOSE over an encrypted store, as BI tools use them. */
+class CursorsTest {
+    @TempDir
+    Path dir;
+
+    private Store store;
+    private DatabaseKey dek;
+    private SqlSession session;
+
+    @BeforeEach
+    void open() {
+        dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "c/dek", 1), SecretBytes.copyOf(new byte[32]));
+        store = Store.create(dir, "c", new ClusterLayout(2, 2), StoreKeys.of(dek));
+        session = new StoreSqlEngine(store).open(new SessionInfo("admin", "dev", Map.of()));
+        tag("CREATE TABLE t (id BIGINT, s VARCHAR(10))");
+        StringBuilder values = new StringBuilder("INSERT INTO t VALUES ");
+        for (int i = 1; i <= 1000; i++) {
+            values.append(i == 1 ? "" : ", ")
+                    .append("(")
+                    .append(i)
+                    .append(", 'r")
+                    .append(i)
+                    .append("')");
+        }
+        tag(values.toString());
+    }
+
+    @AfterEach
+    void close() {
+        session.close();
+        store.close();
+        dek.close();
+    }
+
+    private Result run(String sql) {
+        return session.execute(session.prepare(sql, List.of()), List.of());
+    }
+
+    private String tag(String sql) {
+        return ((Result.Command) run(sql)).tag();
+    }
+
+    /** The rows and the tag the wire layer would send. */
+    private List<Object> fetch(String sql) {
+        List<Object> ids = new ArrayList<>();
+        try (Result.Rows r = (Result.Rows) run(sql)) {
+            while (r.hasNext()) {
+                ids.add(r.next()[0]);
+            }
+            ids.add(r.tag(ids.size()));
+        }
+        return ids;
+    }
+
+    private static StrongroomException failure(Runnable r) {
+        try {
+            r.run();
+        } catch (StrongroomException e) {
+            return e;
+        }
+        throw new AssertionError("no error");
+    }
+
+    @Test
+    void aCursor_streamsItsQueryInBatches_skipsWithMove_andEndsWithItsBlock() {
+        assertThat(tag("BEGIN")).isEqualTo("BEGIN");
+        assertThat(tag("DECLARE c NO SCROLL CURSOR FOR SELECT id FROM t ORDER BY id"))
+                .isEqualTo("DECLARE CURSOR");
+        assertThat(fetch("FETCH 3 FROM c")).containsExactly(1L, 2L, 3L, "FETCH 3");
+        assertThat(fetch("FETCH c")).containsExactly(4L, "FETCH 1");
+        assertThat(tag("MOVE FORWARD 990 IN c")).isEqualTo("MOVE 990");
+        assertThat(fetch("FETCH NEXT FROM c")).containsExactly(995L, "FETCH 1");
+        assertThat(fetch("FETCH ALL FROM c")).containsExactly(996L, 997L, 998L, 999L, 1000L, "FETCH 5");
+        assertThat(fetch("FETCH 10 FROM c")).containsExactly("FETCH 0");
+        // Rows written after DECLARE are not in the cursor: it reads the snapshot it began on.
+        assertThat(tag("DECLARE d CURSOR FOR SELECT count(*) FROM t")).isEqualTo("DECLARE CURSOR");
+        tag("INSERT INTO t VALUES (1001, 'late')");
+        assertThat(fetch("FETCH 1 FROM d")).containsExactly(1000L, "FETCH 1");
+        assertThat(tag("CLOSE d")).isEqualTo("CLOSE CURSOR");
+        assertThat(failure(() -> run("FETCH 1 FROM d")).code()).isEqualTo(ErrorCode.INVALID_CURSOR_NAME);
+        tag("ROLLBACK");
+        // The block ended: its cursors are gone.
+        tag("BEGIN");
+        assertThat(failure(() -> run("FETCH 1 FROM c")).getMessage()).contains("cursor \"c\" does not exist");
+        tag("ROLLBACK");
+    }
+
+    @Test
+    void refusals_sayWhatIsSupported() {
+        assertThat(failure(() -> run("DECLARE c CURSOR FOR SELECT id FROM t")).code())
+                .isEqualTo(ErrorCode.NO_ACTIVE_TRANSACTION);
+        tag("BEGIN");
+        assertThat(failure(() -> run("DECLARE c CURSOR WITH HOLD FOR SELECT id FROM t"))
+                        .getMessage())
+                .contains("WITH HOLD");
+        assertThat(failure(() -> run("DECLARE c SCROLL CURSOR FOR SELECT id FROM t"))
+                        .getMessage())
+                .contains("forward-only");
+        tag("ROLLBACK");
+        tag("BEGIN");
+        tag("DECLARE c CURSOR FOR SELECT id FROM t");
+        assertThat(failure(() -> run("DECLARE c CURSOR FOR SELECT id FROM t")).code())
+                .isEqualTo(ErrorCode.DUPLICATE_CURSOR);
+        tag("ROLLBACK");
+        tag("BEGIN");
+        tag("DECLARE c CURSOR FOR SELECT id FROM t");
+        assertThat(tag("CLOSE ALL")).isEqualTo("CLOSE CURSOR");
+        assertThat(failure(() -> run("FETCH 1 FROM c")).code()).isEqualTo(ErrorCode.INVALID_CURSOR_NAME);
+        tag("ROLLBACK");
+        tag("BEGIN");
+        tag("DECLARE c CURSOR FOR SELECT id FROM t");
+        assertThat(failure(() -> run("FETCH BACKWARD 1 FROM c")).getMessage()).contains("forward-only");
+        // As in PostgreSQL, an error fails the block; ROLLBACK ends it and its cursors.
+        assertThat(tag("ROLLBACK")).isEqualTo("ROLLBACK");
+        assertThat(Arrays.asList(ErrorCode.INVALID_CURSOR_NAME.sqlState(), ErrorCode.DUPLICATE_CURSOR.sqlState()))
+                .containsExactly("34000", "42P03");
+    }
+}
