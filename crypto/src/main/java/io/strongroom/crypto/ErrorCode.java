@@ -65,6 +65,12 @@ public enum ErrorCode {
     INVALID_CURSOR_NAME("34000", "InvalidParameterValue", false),
     /** DECLARE of a cursor whose name is taken (duplicate_cursor). */
     DUPLICATE_CURSOR("42P03", "InvalidParameterValue", false),
+    /** PREPARE of a statement whose name is taken (duplicate_prepared_statement). */
+    DUPLICATE_PREPARED_STATEMENT("42P05", "InvalidParameterValue", false),
+    /** EXECUTE or DEALLOCATE of a prepared statement that does not exist (invalid_sql_statement_name). */
+    INVALID_SQL_STATEMENT_NAME("26000", "InvalidParameterValue", false),
+    /** A type or other object named in a statement does not exist (undefined_object). */
+    UNDEFINED_OBJECT("42704", "InvalidParameterValue", false),
     /** A statement that needs a transaction block ran outside one (no_active_sql_transaction). */
     NO_ACTIVE_TRANSACTION("25P01", "InvalidStateException", false),
     /** A feature that is not built yet; the message says which issue brings it. */

@@ -156,6 +156,11 @@ class StoreEngineIT {
         PsqlIT.Run fetched = psql("\\set FETCH_COUNT 2\nSELECT id, s FROM curs ORDER BY id;\n", "-F", ",");
         assertThat(fetched.err()).isEmpty();
         assertThat(fetched.out().lines().toList()).containsExactly("1,a", "2,b", "3,c", "4,d", "5,e");
+        // SQL PREPARE and EXECUTE, in one psql command string.
+        PsqlIT.Run executed =
+                psql("", "-c", "PREPARE pick (int) AS SELECT s FROM curs WHERE id = $1; EXECUTE pick (1 + 2);");
+        assertThat(executed.err()).isEmpty();
+        assertThat(executed.out().lines().toList()).containsExactly("PREPARE", "c"); // psql prints the tag too
         // JDBC, as a BI tool: batches of two from a cursor inside a transaction.
         try (Connection c = connect();
                 Statement st = c.createStatement()) {

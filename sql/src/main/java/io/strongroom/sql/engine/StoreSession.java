@@ -38,6 +38,7 @@ final class StoreSession implements SqlSession {
     private final DdlStatements ddl;
     private final CopyStatements copy;
     private final Cursors cursors = new Cursors();
+    private final SqlPrepared prepared = new SqlPrepared(this::prepareStatement);
 
     StoreSession(Store store, SessionInfo info, InstantSource clock) {
         this.settings = new SessionSettings(info);
@@ -93,8 +94,11 @@ final class StoreSession implements SqlSession {
         }
     }
 
-    /** DEALLOCATE [PREPARE] {name | ALL}: carried out by the wire layer, which holds prepared statements. */
-    private static SessionStatement deallocate(String sql, Tokens t) {
+    /**
+     * DEALLOCATE [PREPARE] {name | ALL}: a statement SQL's PREPARE made is dropped here; otherwise (and for ALL, too)
+     * by the wire layer, which holds the protocol's prepared statements.
+     */
+    private SessionStatement deallocate(String sql, Tokens t) {
         t.expect("deallocate");
         t.accept("prepare");
         String name = t.identifier();
@@ -103,7 +107,19 @@ final class StoreSession implements SqlSession {
         }
         boolean all = name.equalsIgnoreCase("all");
         Result r = new Result.Deallocate(all ? null : name, false, all ? "DEALLOCATE ALL" : "DEALLOCATE");
-        return new SessionStatement(sql, List.of(), List.of(), false, p -> r, false);
+        return new SessionStatement(
+                sql,
+                List.of(),
+                List.of(),
+                false,
+                p -> {
+                    if (all) {
+                        prepared.clear();
+                        return r;
+                    }
+                    return prepared.deallocate(name) ? new Result.Command("DEALLOCATE") : r;
+                },
+                false);
     }
 
     /**
@@ -134,6 +150,7 @@ final class StoreSession implements SqlSession {
                     }
                     settings.set(new Tokens("RESET ALL"));
                     cursors.closeAll();
+                    prepared.clear();
                     return new Result.Deallocate(null, true, "DISCARD ALL");
                 },
                 false);
@@ -171,6 +188,8 @@ final class StoreSession implements SqlSession {
             case "declare" -> cursors.declare(sql, block.isOpen(), this::cursorRows);
             case "fetch", "move" -> cursors.fetchOrMove(sql);
             case "close" -> cursors.close(sql);
+            case "prepare" -> prepared.prepare(sql);
+            case "execute" -> prepared.execute(sql, this::query);
             case "discard" -> discard(sql, t);
             default -> query(sql, declared);
         };

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** DECLARE, FETCH, MOVE and CLOSE over an encrypted store, as BI tools use them. */
+/** DECLARE, FETCH, MOVE and CLOSE over an encrypted store, as BI tools use them; and SQL PREPARE/EXECUTE. */
 class CursorsTest {
     @TempDir
     Path dir;
@@ -140,5 +140,27 @@ class CursorsTest {
         assertThat(tag("ROLLBACK")).isEqualTo("ROLLBACK");
         assertThat(Arrays.asList(ErrorCode.INVALID_CURSOR_NAME.sqlState(), ErrorCode.DUPLICATE_CURSOR.sqlState()))
                 .containsExactly("34000", "42P03");
+    }
+
+    @Test
+    void sqlPrepareAndExecute_withTypedArguments_andDeallocate() {
+        assertThat(tag("PREPARE q (int, text) AS SELECT id FROM t WHERE id <= $1 AND s <> $2 ORDER BY id"))
+                .isEqualTo("PREPARE");
+        assertThat(fetch("EXECUTE q (3, 'r' || '2')")).containsExactly(1L, 3L, "SELECT 2");
+        assertThat(tag("PREPARE ins (bigint, varchar(10)) AS INSERT INTO t VALUES ($1, $2)"))
+                .isEqualTo("PREPARE");
+        assertThat(tag("EXECUTE ins (2000 + 1, 'new')")).isEqualTo("INSERT 0 1");
+        assertThat(fetch("EXECUTE q (2001, 'nothing')")).hasSize(1002);
+        assertThat(failure(() -> run("EXECUTE q (1)")).getMessage())
+                .contains("wrong number of parameters for prepared statement \"q\": expected 2, got 1");
+        assertThat(failure(() -> run("PREPARE q AS SELECT 1")).code())
+                .isEqualTo(ErrorCode.DUPLICATE_PREPARED_STATEMENT);
+        assertThat(failure(() -> run("PREPARE x (money) AS SELECT 1")).code()).isEqualTo(ErrorCode.UNDEFINED_OBJECT);
+        Result dropped = run("DEALLOCATE q");
+        assertThat(dropped).isEqualTo(new Result.Command("DEALLOCATE"));
+        assertThat(failure(() -> run("EXECUTE q (1, 'a')")).code()).isEqualTo(ErrorCode.INVALID_SQL_STATEMENT_NAME);
+        // DEALLOCATE ALL drops the rest here, and tells the wire layer to drop the protocol's named statements.
+        assertThat(run("DEALLOCATE ALL")).isInstanceOf(Result.Deallocate.class);
+        assertThat(failure(() -> run("EXECUTE ins (1, 'a')")).code()).isEqualTo(ErrorCode.INVALID_SQL_STATEMENT_NAME);
     }
 }
