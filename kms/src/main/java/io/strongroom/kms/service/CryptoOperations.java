@@ -59,7 +59,7 @@ final class CryptoOperations {
         // Zeroed whatever happens from here, a refused request included.
         try {
             SortedMap<String, String> ctx = context(r, "EncryptionContext");
-            String alg = optStr(r, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+            String alg = KmsJson.enumStr(r, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT", KmsJson.ENCRYPTION_ALGORITHMS);
             authorize(c, k, "kms:Encrypt", "Encrypt", ctx);
             requireUsage(k, "ENCRYPT_DECRYPT", "Encrypt");
             usable(k);
@@ -82,7 +82,7 @@ final class CryptoOperations {
     JsonNode decrypt(Caller c, String region, JsonNode r, AuditEvent ev) {
         byte[] ciphertext = blob(r, "CiphertextBlob", CiphertextBlob.MAX_BYTES);
         SortedMap<String, String> ctx = context(r, "EncryptionContext");
-        String alg = optStr(r, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+        String alg = KmsJson.enumStr(r, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT", KmsJson.ENCRYPTION_ALGORITHMS);
         String keyParam = optStr(r, "KeyId", "");
         byte[] plaintext;
         KmsKey k;

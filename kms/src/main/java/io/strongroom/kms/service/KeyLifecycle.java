@@ -60,9 +60,13 @@ final class KeyLifecycle {
     }
 
     JsonNode createKey(Caller c, String region, JsonNode r, AuditEvent ev) {
-        String usage = optStr(r, "KeyUsage", "ENCRYPT_DECRYPT");
-        String spec = optStr(r, "KeySpec", optStr(r, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"));
-        String origin = optStr(r, "Origin", "AWS_KMS");
+        String usage = KmsJson.enumStr(r, "KeyUsage", "ENCRYPT_DECRYPT", KmsJson.KEY_USAGES);
+        String spec = KmsJson.enumStr(
+                r,
+                "KeySpec",
+                KmsJson.enumStr(r, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT", KmsJson.KEY_SPECS),
+                KmsJson.KEY_SPECS);
+        String origin = KmsJson.enumStr(r, "Origin", "AWS_KMS", KmsJson.ORIGINS);
         String description = optStr(r, "Description", "");
         checkDescription(description);
         if (!origin.equals("AWS_KMS")) {

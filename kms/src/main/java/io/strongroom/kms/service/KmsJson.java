@@ -111,6 +111,63 @@ final class KmsJson {
         return n.asText();
     }
 
+    /**
+     * Member {@code field} of {@code r}, or {@code dflt} when absent, which must be one of {@code values}, AWS's enum
+     * for it: anything else is AWS's schema refusal, a ValidationException naming the member as the wire does
+     * ({@code keySpec} for {@code KeySpec}). A value in the enum that this KMS or this key cannot use is for the
+     * operation to refuse (UnsupportedOperationException, InvalidKeyUsageException), as AWS does.
+     */
+    static String enumStr(JsonNode r, String field, String dflt, List<String> values) {
+        String v = optStr(r, field, dflt);
+        if (!values.contains(v)) {
+            throw KmsApiException.validation("1 validation error detected: Value '" + v + "' at '"
+                    + Character.toLowerCase(field.charAt(0)) + field.substring(1)
+                    + "' failed to satisfy constraint: Member must satisfy enum value set: " + values);
+        }
+        return v;
+    }
+
+    /** AWS's KeySpec (and CustomerMasterKeySpec) enum. */
+    static final List<String> KEY_SPECS = List.of(
+            "RSA_2048",
+            "RSA_3072",
+            "RSA_4096",
+            "ECC_NIST_P256",
+            "ECC_NIST_P384",
+            "ECC_NIST_P521",
+            "ECC_SECG_P256K1",
+            "SYMMETRIC_DEFAULT",
+            "HMAC_224",
+            "HMAC_256",
+            "HMAC_384",
+            "HMAC_512",
+            "SM2",
+            "ML_DSA_44",
+            "ML_DSA_65",
+            "ML_DSA_87",
+            "ECC_NIST_EDWARDS25519");
+
+    static final List<String> KEY_USAGES =
+            List.of("SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT");
+    static final List<String> ORIGINS = List.of("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE");
+    static final List<String> ENCRYPTION_ALGORITHMS =
+            List.of("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE");
+    static final List<String> SIGNING_ALGORITHMS = List.of(
+            "RSASSA_PSS_SHA_256",
+            "RSASSA_PSS_SHA_384",
+            "RSASSA_PSS_SHA_512",
+            "RSASSA_PKCS1_V1_5_SHA_256",
+            "RSASSA_PKCS1_V1_5_SHA_384",
+            "RSASSA_PKCS1_V1_5_SHA_512",
+            "ECDSA_SHA_256",
+            "ECDSA_SHA_384",
+            "ECDSA_SHA_512",
+            "SM2DSA",
+            "ML_DSA_SHAKE_256",
+            "ED25519_SHA_512",
+            "ED25519_PH_SHA_512");
+    static final List<String> MESSAGE_TYPES = List.of("RAW", "DIGEST", "EXTERNAL_MU");
+
     static String optStr(JsonNode r, String field, String dflt) {
         JsonNode n = r.get(field);
         if (n == null || n.isNull()) {

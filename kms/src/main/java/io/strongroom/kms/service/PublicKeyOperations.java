@@ -8,7 +8,6 @@ import static io.strongroom.kms.service.KeyChecks.usable;
 import static io.strongroom.kms.service.KmsJson.algorithmsInto;
 import static io.strongroom.kms.service.KmsJson.blob;
 import static io.strongroom.kms.service.KmsJson.obj;
-import static io.strongroom.kms.service.KmsJson.optStr;
 import static io.strongroom.kms.service.KmsJson.reqStr;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,7 +57,7 @@ final class PublicKeyOperations {
     JsonNode sign(Caller c, String region, JsonNode r, AuditEvent ev) {
         KmsKey k = state.resolve(c, region, reqStr(r, "KeyId"), true, ev);
         byte[] message = blob(r, "Message", 4096);
-        String alg = reqStr(r, "SigningAlgorithm");
+        String alg = KmsJson.enumStr(r, "SigningAlgorithm", reqStr(r, "SigningAlgorithm"), KmsJson.SIGNING_ALGORITHMS);
         boolean digest = messageType(r);
         authorize(c, k, "kms:Sign", "Sign", Map.of());
         requireUsage(k, "SIGN_VERIFY", "Sign");
@@ -82,7 +81,7 @@ final class PublicKeyOperations {
         KmsKey k = state.resolve(c, region, reqStr(r, "KeyId"), true, ev);
         byte[] message = blob(r, "Message", 4096);
         byte[] signature = blob(r, "Signature", 6144);
-        String alg = reqStr(r, "SigningAlgorithm");
+        String alg = KmsJson.enumStr(r, "SigningAlgorithm", reqStr(r, "SigningAlgorithm"), KmsJson.SIGNING_ALGORITHMS);
         boolean digest = messageType(r);
         authorize(c, k, "kms:Verify", "Verify", Map.of());
         requireUsage(k, "SIGN_VERIFY", "Verify");
@@ -107,9 +106,10 @@ final class PublicKeyOperations {
     }
 
     private static boolean messageType(JsonNode r) {
-        String t = optStr(r, "MessageType", "RAW");
-        if (!t.equals("RAW") && !t.equals("DIGEST")) {
-            throw KmsApiException.validation("MessageType must be RAW or DIGEST.");
+        String t = KmsJson.enumStr(r, "MessageType", "RAW", KmsJson.MESSAGE_TYPES);
+        if (t.equals("EXTERNAL_MU")) {
+            throw KmsApiException.unsupported(
+                    "MessageType EXTERNAL_MU (for ML-DSA keys) is not supported by this KMS.");
         }
         return t.equals("DIGEST");
     }

@@ -224,4 +224,52 @@ class KmsServiceTest {
                 .extracting(e -> ((KmsApiException) e).awsType())
                 .isEqualTo("MalformedPolicyDocumentException");
     }
+
+    private String errorType(String op, String json) {
+        try {
+            call(op, json);
+        } catch (KmsApiException e) {
+            return e.awsType() + ": " + e.getMessage();
+        } catch (Exception e) {
+            return e.toString();
+        }
+        return "no error";
+    }
+
+    @Test
+    void valuesOutsideAwsEnums_areValidationExceptions_andEnumValuesThisKmsLacks_areUnsupported() throws Exception {
+        assertThat(errorType("CreateKey", "{\"KeySpec\":\"FOO\"}"))
+                .startsWith("ValidationException: 1 validation error detected: Value 'FOO' at 'keySpec' failed to"
+                        + " satisfy constraint: Member must satisfy enum value set: [RSA_2048");
+        assertThat(errorType("CreateKey", "{\"KeyUsage\":\"ENCRYPT\"}")).contains("at 'keyUsage'");
+        assertThat(errorType("CreateKey", "{\"Origin\":\"HSM\"}")).startsWith("ValidationException");
+        assertThat(errorType("CreateKey", "{\"CustomerMasterKeySpec\":\"AES\"}"))
+                .contains("at 'customerMasterKeySpec'");
+        // In the enum, but not something this KMS makes: refused as unsupported, as before.
+        assertThat(errorType("CreateKey", "{\"KeySpec\":\"HMAC_256\",\"KeyUsage\":\"GENERATE_VERIFY_MAC\"}"))
+                .startsWith("UnsupportedOperationException");
+        String id = createKey();
+        assertThat(errorType(
+                        "Encrypt", "{\"KeyId\":\"" + id + "\",\"Plaintext\":\"AQID\",\"EncryptionAlgorithm\":\"AES\"}"))
+                .contains("at 'encryptionAlgorithm'");
+        // A real algorithm the key cannot use: InvalidKeyUsageException, as AWS answers.
+        assertThat(errorType(
+                        "Encrypt",
+                        "{\"KeyId\":\"" + id
+                                + "\",\"Plaintext\":\"AQID\",\"EncryptionAlgorithm\":\"RSAES_OAEP_SHA_256\"}"))
+                .startsWith("InvalidKeyUsageException");
+        String signing = call("CreateKey", "{\"KeySpec\":\"ECC_NIST_P256\",\"KeyUsage\":\"SIGN_VERIFY\"}")
+                .path("KeyMetadata")
+                .path("KeyId")
+                .asText();
+        assertThat(errorType(
+                        "Sign", "{\"KeyId\":\"" + signing + "\",\"Message\":\"AQID\",\"SigningAlgorithm\":\"ECDSA\"}"))
+                .contains("at 'signingAlgorithm'");
+        assertThat(
+                        errorType(
+                                "Sign",
+                                "{\"KeyId\":\"" + signing
+                                        + "\",\"Message\":\"AQID\",\"SigningAlgorithm\":\"ECDSA_SHA_256\",\"MessageType\":\"HASH\"}"))
+                .contains("at 'messageType'");
+    }
 }
