@@ -220,6 +220,9 @@ final class QueryPlanner {
         if (!bySchema.containsKey("pg_catalog")) {
             plus.add("pg_catalog", SystemTables.pgCatalog(catalog));
         }
+        if (!bySchema.containsKey("information_schema")) {
+            plus.add("information_schema", CatalogViews.informationSchema(catalog));
+        }
         addTypeNames(plus);
         Properties props = new Properties();
         props.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "false");

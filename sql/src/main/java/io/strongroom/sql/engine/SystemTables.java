@@ -103,6 +103,7 @@ final class SystemTables {
         tables.put("svv_table_info", svvTableInfo(source));
         tables.put("stv_blocklist", stvBlocklist(source));
         tables.put("svv_encryption_coverage", svvEncryptionCoverage(source));
+        tables.putAll(CatalogViews.redshiftViews(source));
         return new AbstractSchema() {
             @Override
             protected Map<String, org.apache.calcite.schema.Table> getTableMap() {
