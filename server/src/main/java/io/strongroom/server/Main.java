@@ -291,6 +291,7 @@ public final class Main {
                 ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql);
                 HsmGateway hsm = embeddedHsm(out)) {
             sql.auditTo(control.auditLog());
+            sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
             if (kms != null) {
                 out.println(kms.startupReport());
             }

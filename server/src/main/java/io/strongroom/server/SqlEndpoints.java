@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.control.ClusterListener;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.cluster.TemporaryCredentials;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.pgwire.Authenticator;
@@ -57,6 +58,13 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("strongroom-tls-renewal").factory());
     private final AtomicReference<@Nullable AuditLog> audit = new AtomicReference<>();
+
+    private final AtomicReference<@Nullable TemporaryCredentials> temporary = new AtomicReference<>();
+
+    /** Logins of {@code IAM:} users are checked against {@code credentials} from now on (GetClusterCredentials). */
+    void temporaryCredentialsFrom(TemporaryCredentials credentials) {
+        temporary.set(credentials);
+    }
 
     /** Failed SQL logins go to {@code log} from now on (the control plane's audit trail). */
     void auditTo(AuditLog log) {
@@ -124,9 +132,20 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
         ClusterView v = view.get();
         Authenticator auth = user -> {
             ClusterView now = view.get();
-            return user.equals(now.record().masterUsername())
-                    ? Credentials.ofStored(now.record().passwordVerifier())
-                    : null;
+            if (user.equals(now.record().masterUsername())) {
+                return Credentials.ofStored(now.record().passwordVerifier());
+            }
+            // IAM:<user>: a temporary password from GetClusterCredentials, while it is valid.
+            TemporaryCredentials t = temporary.get();
+            if (t != null && user.startsWith(TemporaryCredentials.PREFIX)) {
+                String dbUser = user.substring(TemporaryCredentials.PREFIX.length());
+                return dbUser.equals(now.record().masterUsername())
+                        ? t.verifier(clusterId, dbUser)
+                                .map(Credentials::ofStored)
+                                .orElse(null)
+                        : null;
+            }
+            return null;
         };
         KeyStoreSeal seal =
                 running.encrypted() ? new ClusterKeySeal(running, v.record().identifier()) : null;

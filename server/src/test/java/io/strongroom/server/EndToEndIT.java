@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
@@ -67,6 +68,7 @@ class EndToEndIT {
                 .clusterPortBase(portBase)
                 .clusterListener(sql)
                 .start();
+        sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
         Credential admin = kms.adminCredential();
         redshift = RedshiftClient.builder()
                 .endpointOverride(control.endpoint())
@@ -95,6 +97,48 @@ class EndToEndIT {
         p.setProperty("password", password);
         p.setProperty("sslmode", "require");
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+    }
+
+    @Test
+    void getClusterCredentials_givesATemporaryIamLogin_forTheMasterUserOnly() throws Exception {
+        redshift.createCluster(r -> r.clusterIdentifier("iam1")
+                .nodeType("ra3.xlplus")
+                .masterUsername("admin")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(true));
+        int port = redshift.describeClusters(r -> r.clusterIdentifier("iam1"))
+                .clusters()
+                .get(0)
+                .endpoint()
+                .port();
+        var creds = redshift.getClusterCredentials(
+                r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(900));
+        assertThat(creds.dbUser()).isEqualTo("IAM:admin");
+        assertThat(creds.expiration()).isAfter(Instant.now().plusSeconds(800));
+        Properties p = new Properties();
+        p.setProperty("user", creds.dbUser());
+        p.setProperty("password", creds.dbPassword());
+        p.setProperty("sslmode", "require");
+        try (Connection conn = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_user")) {
+            assertThat(rs.next()).isTrue();
+        }
+        // A newer credential replaces the older one; a wrong password or another user opens nothing.
+        var newer =
+                redshift.getClusterCredentials(r -> r.clusterIdentifier("iam1").dbUser("admin"));
+        p.setProperty("password", creds.dbPassword());
+        assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p))
+                .isInstanceOf(SQLException.class);
+        p.setProperty("password", newer.dbPassword());
+        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p)
+                .close();
+        assertThatThrownBy(() -> redshift.getClusterCredentials(
+                        r -> r.clusterIdentifier("iam1").dbUser("bob")))
+                .hasMessageContaining("its only user is the master user 'admin'");
+        assertThatThrownBy(() -> redshift.getClusterCredentials(
+                        r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(60)))
+                .hasMessageContaining("DurationSeconds must be from 900 to 3600");
     }
 
     @Test

@@ -13,7 +13,6 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.HttpBodies;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
@@ -90,35 +89,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
             boolean kmsRequest = target != null && target.startsWith("TrentService.");
             String requestId = UUID.randomUUID().toString();
-            Duration d = bodyDeadline;
-            String late = "The request body did not arrive within " + d.toSeconds() + " s; send it again.";
-            BodyDeadline deadline = kmsRequest
-                    ? BodyDeadline.start(
-                            ex,
-                            d,
-                            "application/x-amz-json-1.1",
-                            ("{\"__type\":\"RequestTimeoutException\",\"message\":\"" + late + "\"}")
-                                    .getBytes(StandardCharsets.UTF_8))
-                    : BodyDeadline.start(
-                            ex,
-                            d,
-                            "text/xml",
-                            error("Sender", "RequestTimeout", late + " (request " + requestId + ")", requestId)
-                                    .getBytes(StandardCharsets.UTF_8));
-            byte[] body;
-            try {
-                body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-                if (body.length > (kmsRequest ? KmsForwarder.MAX_BODY_BYTES : MAX_BODY_BYTES)) {
-                    HttpBodies.drain(ex.getRequestBody());
-                }
-            } catch (IOException e) {
-                if (!deadline.finish()) {
-                    return; // answered 408 by the deadline, which closed the exchange under this read
-                }
-                throw e;
-            }
-            if (!deadline.finish()) {
-                return;
+            byte[] body = RequestBodies.read(ex, kmsRequest, requestId, bodyDeadline);
+            if (body == null) {
+                return; // answered 408 by the body deadline
             }
             if (kmsRequest) {
                 if (body.length > KmsForwarder.MAX_BODY_BYTES) {
@@ -277,6 +250,15 @@ public final class RedshiftHttpHandler implements HttpHandler {
             case "DescribeResize" ->
                 resize(w, clusters.describeResize(caller, region, p.required("ClusterIdentifier")));
             case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
+            case "GetClusterCredentials" ->
+                ResourceXml.clusterCredentials(
+                        w,
+                        clusters.clusterCredentials(
+                                caller,
+                                region,
+                                p.required("ClusterIdentifier"),
+                                p.required("DbUser"),
+                                p.integer("DurationSeconds")));
             case "PauseCluster" -> cluster(w, clusters.pause(caller, region, p.required("ClusterIdentifier")));
             case "ResumeCluster" -> cluster(w, clusters.resume(caller, region, p.required("ClusterIdentifier")));
             case "DeleteCluster" ->

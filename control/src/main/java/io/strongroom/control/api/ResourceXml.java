@@ -3,6 +3,7 @@ package io.strongroom.control.api;
 import io.strongroom.control.cluster.CoverageJobs;
 import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.cluster.ParameterGroups;
+import io.strongroom.control.cluster.TemporaryCredentials;
 import io.strongroom.control.hsm.HsmStore;
 import java.time.Instant;
 import java.util.Locale;
@@ -91,6 +92,13 @@ final class ResourceXml {
         w.open("Problems");
         r.problems().forEach(p -> w.text("member", p));
         w.close("Problems");
+    }
+
+    /** GetClusterCredentials: the temporary database user, its password and when it expires. */
+    static void clusterCredentials(XmlWriter w, TemporaryCredentials.Issued c) {
+        w.text("DbUser", c.dbUser())
+                .text("DbPassword", c.password())
+                .text("Expiration", c.expiration().toString());
     }
 
     static void parameterGroup(XmlWriter w, ParameterGroups.Group g) {

@@ -72,6 +72,7 @@ public final class ClusterManager implements AutoCloseable {
     private final SnapshotCopy copy;
     private final CoverageJobs coverage;
     private final ClusterShredding shredding;
+    private final TemporaryCredentials temporary;
 
     private ClusterManager(
             Path dataDir,
@@ -96,6 +97,7 @@ public final class ClusterManager implements AutoCloseable {
         this.copy = new SnapshotCopy(state, snapshots, dataDir);
         this.coverage = new CoverageJobs(state, snapshots);
         this.shredding = new ClusterShredding(state, snapshots, kms, dataDir.resolve("shredding"));
+        this.temporary = new TemporaryCredentials(state.clock, state.random);
     }
 
     /** How long a request waits for its job before answering with the job still running. */
@@ -644,6 +646,24 @@ public final class ClusterManager implements AutoCloseable {
      */
     public CoverageJobs.Status coverage(Credential caller, String region, String identifier, boolean refresh) {
         return coverage.request(state.require(caller, region, identifier), refresh);
+    }
+
+    /**
+     * GetClusterCredentials: a temporary password for database user {@code IAM:<dbUser>} of cluster {@code
+     * identifier}, valid {@code durationSeconds} (900 to 3600; 900 when null). {@code dbUser} must be the master
+     * user ({@link TemporaryCredentials}).
+     */
+    public TemporaryCredentials.Issued clusterCredentials(
+            Credential caller, String region, String identifier, String dbUser, @Nullable Integer durationSeconds) {
+        return temporary.issue(
+                state.require(caller, region, identifier),
+                dbUser,
+                Duration.ofSeconds(durationSeconds == null ? 900 : durationSeconds));
+    }
+
+    /** The temporary database credentials issued so far (the SQL endpoints check logins of {@code IAM:} users). */
+    public TemporaryCredentials temporaryCredentials() {
+        return temporary;
     }
 
     /**
