@@ -299,8 +299,10 @@ public record TableManifest(
             }
         }
         int nBlocks = in.count(MAX_BLOCKS, "block count");
-        List<BlockRef> blocks = new ArrayList<>(Math.min(nBlocks, 1 << 20));
-        WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(Math.min(nBlocks, 1 << 20));
+        // Room for what the body can hold (a block entry takes more than 16 bytes), not what a count claims.
+        int room = Math.min(nBlocks, Math.min(1 << 20, in.remaining() / 16));
+        List<BlockRef> blocks = new ArrayList<>(room);
+        WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(room);
         for (int i = 0; i < nBlocks; i++) {
             blocks.add(BlockRef.read(in, keys));
         }
@@ -316,7 +318,8 @@ public record TableManifest(
                 throw in.corrupt("delete vector of slice " + slice + " after slice " + previousSlice);
             }
             previousSlice = slice;
-            int words = in.count(1 << 26, "delete vector length");
+            // Bounded by the bytes left too, so a damaged count cannot make the decoder allocate beyond the body.
+            int words = in.count(Math.min(1 << 26, in.remaining() / 8), "delete vector length");
             long[] w = new long[words];
             for (int j = 0; j < words; j++) {
                 w[j] = in.u64();

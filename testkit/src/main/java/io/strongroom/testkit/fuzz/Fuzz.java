@@ -33,7 +33,7 @@ import org.junit.jupiter.api.function.ThrowingConsumer;
  *
  * <p>How this works. A target is a JUnit test that calls {@link #run} with its name, its number of tries, a
  * {@link Generator} ({@link #inputs} or {@link #texts}) and its check. {@link #run} draws every input from one
- * {@link SplittableRandom} started from a seed ({@value #SEED_PROPERTY}, or a random one), so a seed replays a
+ * {@link SplittableRandom} started from a seed ({@value #SEED_PROPERTY}, or a fixed one per target), so a seed replays a
  * run input for input. An input is a seed from the committed corpus as it is (1 in 10), a seed with one to eight
  * {@link Mutation}s (7 in 10), or random bytes (2 in 10). For each input the check calls {@link #decodes} around
  * the decoder under test, which runs it on a worker thread and fails when the decoder throws anything but its
@@ -69,7 +69,10 @@ public final class Fuzz {
     /** Replaces every target's number of tries, for a longer run on demand. */
     public static final String TRIES_PROPERTY = "strongroom.fuzz.tries";
 
-    /** Starts every target's random source from this seed instead of a random one: replays a reported failure. */
+    /**
+     * Starts every target's random source from this seed (replays a reported failure), or from a fresh random one
+     * with {@code random}; without it each target has a fixed seed of its own.
+     */
     public static final String SEED_PROPERTY = "strongroom.fuzz.seed";
 
     /** Random strings are at most this many chars (and at most the target's {@code maxBytes}). */
@@ -217,8 +220,8 @@ public final class Fuzz {
 
     /**
      * Runs one fuzz target: {@code tries} inputs ({@code defaultTries}, or {@value #TRIES_PROPERTY} when set) drawn
-     * from {@code inputs} with a random source started from the seed ({@value #SEED_PROPERTY} when set, else a
-     * random one), each through {@code check}, which calls {@link #decodes} around the decoder and asserts what
+     * from {@code inputs} with a random source started from the seed ({@value #SEED_PROPERTY} when set, else the
+     * target's fixed one), each through {@code check}, which calls {@link #decodes} around the decoder and asserts what
      * holds of what it accepts. Prints the report line. The first try whose check throws anything ends the run
      * with an {@link AssertionError} that names the target, the try, the seed and how to replay it, the input and
      * the cause.
@@ -227,7 +230,7 @@ public final class Fuzz {
      * @param defaultTries tries in a normal (CI) run: keep the whole harness well under a minute
      */
     public static <T> void run(String target, int defaultTries, Generator<T> inputs, ThrowingConsumer<T> check) {
-        run(target, tries(defaultTries), seed(), inputs, check);
+        run(target, tries(defaultTries), seed(target), inputs, check);
     }
 
     /** {@link #run} with the tries and the seed given, whatever the system properties say. */
@@ -272,9 +275,17 @@ public final class Fuzz {
         }
     }
 
-    private static long seed() {
+    /**
+     * The seed of a run: {@value #SEED_PROPERTY} when set ({@code random} for a fresh one each run), else a fixed
+     * seed per target, so the ordinary test run (CI) is the same every time and a red build always means a change
+     * broke something; longer and random runs are asked for on demand.
+     */
+    private static long seed(String target) {
         String v = System.getProperty(SEED_PROPERTY);
         if (v == null || v.isBlank()) {
+            return 0x5EEDF022L * 31 + target.hashCode();
+        }
+        if (v.strip().equals("random")) {
             return new SplittableRandom().nextLong();
         }
         try {
