@@ -63,10 +63,20 @@ final class CopySubprotocol {
     static String copyOut(Result.CopyOut copy, BackendWriter out) throws IOException {
         out.copyOutResponse(copy.binary(), copy.columns());
         Iterator<byte[]> chunks = copy.chunks();
-        while (chunks.hasNext()) {
-            out.copyData(chunks.next());
+        try {
+            while (chunks.hasNext()) {
+                out.copyData(chunks.next());
+            }
+        } finally {
+            if (chunks instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IOException("closing the rows of COPY TO STDOUT: " + e.getMessage(), e);
+                }
+            }
         }
         out.copyDone();
-        return copy.tag();
+        return copy.tag().get();
     }
 }

@@ -279,7 +279,7 @@ final class FakeSqlEngine implements SqlEngine {
                         "1\tone\n".getBytes(StandardCharsets.UTF_8),
                         "2\ttwo\n".getBytes(StandardCharsets.UTF_8),
                         "3\tthree\n".getBytes(StandardCharsets.UTF_8));
-                return new Result.CopyOut(2, false, chunks.iterator(), "COPY 3");
+                return new Result.CopyOut(2, false, chunks.iterator(), () -> "COPY 3");
             }
             throw new StrongroomException(ErrorCode.INVALID_ARGUMENT, "cannot execute " + sql);
         }

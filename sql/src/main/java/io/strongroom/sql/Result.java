@@ -2,6 +2,7 @@ package io.strongroom.sql;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /** What executing a statement produced. */
@@ -44,8 +45,12 @@ public sealed interface Result permits Result.Rows, Result.Command, Result.CopyI
      */
     record CopyIn(int columns, boolean binary, CopySink sink) implements Result {}
 
-    /** COPY ... TO STDOUT: CopyOutResponse, one CopyData per chunk, CopyDone, then {@code tag}. */
-    record CopyOut(int columns, boolean binary, Iterator<byte[]> chunks, String tag) implements Result {}
+    /**
+     * COPY ... TO STDOUT: CopyOutResponse, one CopyData per chunk, CopyDone, then the tag {@code tag} gives once every
+     * chunk was taken (the row count is known only then: chunks stream from the executor). When {@code chunks} is
+     * {@link AutoCloseable}, the wire layer closes it after the last chunk or when the copy stops early.
+     */
+    record CopyOut(int columns, boolean binary, Iterator<byte[]> chunks, Supplier<String> tag) implements Result {}
 
     /** Receives the data of COPY ... FROM STDIN. */
     interface CopySink {

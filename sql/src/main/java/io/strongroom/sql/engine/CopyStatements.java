@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -96,7 +97,12 @@ final class CopyStatements {
                 false);
     }
 
-    /** COPY ... TO STDOUT: runs {@code query} and formats every row before the first is sent. */
+    /**
+     * COPY ... TO STDOUT: runs {@code query} and streams its rows, formatted into chunks of about {@link #CHUNK}
+     * bytes (one CopyData each; the protocol lets a message carry any part of the data), as the executor produces
+     * them: nothing is materialised, so the table's size does not matter. The session's view stays open until the
+     * last row, or until the wire layer closes the chunks early.
+     */
     private SessionStatement copyOut(String sql, String query, CopyFormat f) {
         RewrittenSql rw = RewrittenSql.of(query);
         return new SessionStatement(
@@ -110,21 +116,68 @@ final class CopyStatements {
                     Iterator<@Nullable Object[]> rows;
                     try {
                         plan = QueryPlanner.plan(rw.sql(), v);
-                        rows = RowOps.drain(new Executor(v, block.context(rw.bind(params)), cancel::isRequested)
-                                        .run(plan.rel()))
-                                .iterator();
-                    } finally {
+                        rows = new Executor(v, block.context(rw.bind(params)), cancel::isRequested).run(plan.rel());
+                    } catch (RuntimeException e) {
                         v.close();
+                        throw e;
                     }
-                    List<byte[]> chunks = new ArrayList<>();
-                    long n = 0;
-                    while (rows.hasNext()) {
-                        chunks.add(f.format(rows.next()).getBytes(StandardCharsets.UTF_8));
-                        n++;
-                    }
-                    return new Result.CopyOut(plan.columns().size(), false, chunks.iterator(), "COPY " + n);
+                    Chunks chunks = new Chunks(rows, f, v);
+                    return new Result.CopyOut(plan.columns().size(), false, chunks, () -> "COPY " + chunks.count);
                 },
                 false);
+    }
+
+    /** Bytes of formatted rows a CopyData message carries at most (plus one row). */
+    static final int CHUNK = 64 * 1024;
+
+    /** The rows of a COPY ... TO STDOUT, formatted a chunk at a time; closes the view at the end. */
+    private static final class Chunks implements Iterator<byte[]>, AutoCloseable {
+        private final Iterator<@Nullable Object[]> rows;
+        private final CopyFormat format;
+        private final TransactionBlock.View view;
+        private final StringBuilder sb = new StringBuilder(CHUNK + 1024);
+        private boolean closed;
+        /** Rows formatted so far: the count of the COPY tag once the chunks are taken. */
+        long count;
+
+        Chunks(Iterator<@Nullable Object[]> rows, CopyFormat format, TransactionBlock.View view) {
+            this.rows = rows;
+            this.format = format;
+            this.view = view;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (closed) {
+                return false;
+            }
+            if (rows.hasNext()) {
+                return true;
+            }
+            close();
+            return false;
+        }
+
+        @Override
+        public byte[] next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            sb.setLength(0);
+            while (sb.length() < CHUNK && rows.hasNext()) {
+                sb.append(format.format(rows.next()));
+                count++;
+            }
+            return sb.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                view.close();
+            }
+        }
     }
 
     private SessionStatement copyQueryOut(String sql, Tokens t) {

@@ -163,4 +163,29 @@ class CursorsTest {
         assertThat(run("DEALLOCATE ALL")).isInstanceOf(Result.Deallocate.class);
         assertThat(failure(() -> run("EXECUTE ins (1, 'a')")).code()).isEqualTo(ErrorCode.INVALID_SQL_STATEMENT_NAME);
     }
+
+    @Test
+    void copyToStdout_streamsChunksAsTheExecutorProducesThem_andCountsAtTheEnd() {
+        for (int i = 0; i < 5; i++) {
+            tag("INSERT INTO t SELECT id + (SELECT max(id) FROM t), s FROM t");
+        }
+        Result.CopyOut copy = (Result.CopyOut) run("COPY t TO STDOUT");
+        int chunks = 0;
+        long lines = 0;
+        while (copy.chunks().hasNext()) {
+            byte[] c = copy.chunks().next();
+            assertThat(c.length).isLessThan(70_000);
+            chunks++;
+            for (byte b : c) {
+                if (b == '\n') {
+                    lines++;
+                }
+            }
+        }
+        assertThat(lines).isEqualTo(32_000);
+        assertThat(chunks)
+                .as("rows go out in chunks of about 64 KiB, not all at once")
+                .isGreaterThan(3);
+        assertThat(copy.tag().get()).isEqualTo("COPY 32000");
+    }
 }
