@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -84,7 +85,7 @@ public final class PgServer implements AutoCloseable {
             boolean requireTls,
             int maxMessageBytes,
             Map<String, String> defaultSettings,
-            javax.crypto.spec.SecretKeySpec unknownUserKey,
+            SecretKeySpec unknownUserKey,
             LoginAudit loginAudit) {}
 
     private PgServer(Config config, ServerSocket listener, int maxConnections) {
@@ -512,7 +513,7 @@ public final class PgServer implements AutoCloseable {
                     requireTls,
                     maxMessageBytes,
                     defaultSettings,
-                    new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"),
+                    new SecretKeySpec(seed, "HmacSHA256"),
                     loginAudit);
             java.util.Arrays.fill(seed, (byte) 0);
             ServerSocket listener;

@@ -9,6 +9,7 @@ import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
+import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
@@ -358,7 +359,7 @@ public final class Main {
                             + " principal the control plane's own credentials sign as, for any other KMS) is");
         }
         return b.kmsEndpoint(URI.create(Objects.requireNonNull(kmsEndpoint)))
-                .credentials(CredentialStore.open(Path.of(kmsHome), new java.security.SecureRandom()))
+                .credentials(CredentialStore.open(Path.of(kmsHome), new SecureRandom()))
                 .start();
     }
 
@@ -372,8 +373,7 @@ public final class Main {
             throw new StrongroomException(
                     ErrorCode.NOT_FOUND, "no credentials yet in " + kmsDir + "; run ./strongroom up first");
         }
-        io.strongroom.kms.Credential admin =
-                CredentialStore.open(kmsDir, new java.security.SecureRandom()).admin();
+        Credential admin = CredentialStore.open(kmsDir, new SecureRandom()).admin();
         out.println("export AWS_ACCESS_KEY_ID=" + admin.accessKeyId());
         out.println("export AWS_SECRET_ACCESS_KEY=" + admin.secretAccessKey());
         out.println("export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true");

@@ -15,6 +15,7 @@ import io.strongroom.pgwire.PgServer;
 import io.strongroom.pgwire.TlsAuthority;
 import io.strongroom.sql.engine.StoreSqlEngine;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,12 +73,12 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
     }
 
     /** @param tlsDir where the authority and each cluster's TLS key store are kept (0600) */
-    SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir) {
+    SqlEndpoints(String bindAddress, Path tlsDir) {
         this(bindAddress, tlsDir, null);
     }
 
     /** As above, the authority's key store sealed by {@code caSeal} (the installation passphrase) when given. */
-    SqlEndpoints(String bindAddress, java.nio.file.Path tlsDir, @Nullable KeyStoreSeal caSeal) {
+    SqlEndpoints(String bindAddress, Path tlsDir, @Nullable KeyStoreSeal caSeal) {
         this.bindAddress = bindAddress;
         this.authority = TlsAuthority.loadOrCreate(tlsDir, caSeal);
         renewer.scheduleWithFixedDelay(

@@ -10,6 +10,7 @@ import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -286,7 +287,7 @@ class ExternalKmsIT {
                     System.out.println("[child] " + line);
                     lines.add(line);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the child's output closed
             }
         });

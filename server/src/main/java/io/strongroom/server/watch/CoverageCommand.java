@@ -105,7 +105,7 @@ public final class CoverageCommand {
                 out.println("no clusters in " + region + " at " + endpoint);
             }
             return allGood ? 0 : 3;
-        } catch (CoverageFailure e) {
+        } catch (ExtensionCall.Failure e) {
             err.println("strongroom coverage: " + e.getMessage());
             return 1;
         } catch (RuntimeException e) {
@@ -115,28 +115,16 @@ public final class CoverageCommand {
         }
     }
 
-    private static final class CoverageFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        CoverageFailure(String message) {
-            super(message);
-        }
-    }
-
     /** One signed DescribeEncryptionCoverage; its result element. */
     private static Element call(
             URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster, boolean refresh) {
-        try {
-            return ExtensionCall.call(
-                    endpoint,
-                    region,
-                    credentials,
-                    "DescribeEncryptionCoverage",
-                    Map.of("ClusterIdentifier", cluster, "Refresh", String.valueOf(refresh)),
-                    Duration.ofMinutes(5));
-        } catch (ExtensionCall.Failure e) {
-            throw new CoverageFailure(String.valueOf(e.getMessage()));
-        }
+        return ExtensionCall.call(
+                endpoint,
+                region,
+                credentials,
+                "DescribeEncryptionCoverage",
+                Map.of("ClusterIdentifier", cluster, "Refresh", String.valueOf(refresh)),
+                Duration.ofMinutes(5));
     }
 
     private static String text(Element parent, String name) {
@@ -170,12 +158,12 @@ public final class CoverageCommand {
                 Thread.sleep(500);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CoverageFailure("interrupted");
+                throw new ExtensionCall.Failure("interrupted");
             }
             result = call(endpoint, region, credentials, cluster, false);
         }
         if (!"succeeded".equals(text(result, "Status"))) {
-            throw new CoverageFailure(
+            throw new ExtensionCall.Failure(
                     cluster + ": the coverage job " + text(result, "Status") + ": " + text(result, "Message"));
         }
         return result;

@@ -116,21 +116,13 @@ public final class ShredCommand {
                 print(after, out);
             }
             return "true".equals(text(after, "Shredded")) ? 0 : 3;
-        } catch (ShredFailure e) {
+        } catch (ExtensionCall.Failure e) {
             err.println("strongroom shred: " + e.getMessage());
             return 1;
         } catch (RuntimeException e) {
             err.println("strongroom shred: " + e.getClass().getSimpleName() + " talking to " + endpoint + ": "
                     + e.getMessage());
             return 1;
-        }
-    }
-
-    private static final class ShredFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ShredFailure(String message) {
-            super(message);
         }
     }
 
@@ -166,7 +158,7 @@ public final class ShredCommand {
                         break;
                     }
                     if (System.nanoTime() > deadline) {
-                        throw new ShredFailure("cluster " + cluster + " is still not deleted after "
+                        throw new ExtensionCall.Failure("cluster " + cluster + " is still not deleted after "
                                 + DELETE_TIMEOUT.toMinutes() + " minutes; its events (aws redshift describe-events)"
                                 + " say why; run strongroom shred again once it is gone");
                     }
@@ -214,7 +206,7 @@ public final class ShredCommand {
             Thread.sleep(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ShredFailure("interrupted");
+            throw new ExtensionCall.Failure("interrupted");
         }
     }
 
@@ -268,17 +260,13 @@ public final class ShredCommand {
 
     /** One signed DescribeClusterShredding; its result element. */
     private static Element call(URI endpoint, Region region, AwsCredentialsProvider credentials, String cluster) {
-        try {
-            return ExtensionCall.call(
-                    endpoint,
-                    region,
-                    credentials,
-                    "DescribeClusterShredding",
-                    Map.of("ClusterIdentifier", cluster),
-                    Duration.ofMinutes(2));
-        } catch (ExtensionCall.Failure e) {
-            throw new ShredFailure(String.valueOf(e.getMessage()));
-        }
+        return ExtensionCall.call(
+                endpoint,
+                region,
+                credentials,
+                "DescribeClusterShredding",
+                Map.of("ClusterIdentifier", cluster),
+                Duration.ofMinutes(2));
     }
 
     private static String text(Element parent, String name) {
