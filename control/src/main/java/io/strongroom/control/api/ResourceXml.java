@@ -5,6 +5,7 @@ import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.cluster.ParameterGroups;
 import io.strongroom.control.cluster.TemporaryCredentials;
 import io.strongroom.control.hsm.HsmStore;
+import io.strongroom.crypto.StrongroomException;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +39,7 @@ final class ResourceXml {
                 .text("ItemsRead", st.done())
                 .text("ItemsToRead", st.total());
         if (st.message() != null) {
-            w.text("Message", st.message());
+            w.text("Message", StrongroomException.forClient(st.message()));
         }
         CoverageReport r = st.report();
         Instant at = st.generatedAt();
@@ -62,7 +63,7 @@ final class ResourceXml {
                     .text("Blocks", t.blocks())
                     .text("Bytes", t.bytes());
             if (t.detail() != null) {
-                w.text("Detail", t.detail());
+                w.text("Detail", StrongroomException.forClient(t.detail()));
             }
             w.close("Table");
         }
@@ -84,13 +85,13 @@ final class ResourceXml {
                     .text("UnreadableBlocks", s.unreadableBlocks())
                     .text("ReconciledBlocks", s.reconciledBlocks());
             if (s.reconciliation() != null) {
-                w.text("Reconciliation", s.reconciliation());
+                w.text("Reconciliation", StrongroomException.forClient(s.reconciliation()));
             }
             w.close("Snapshot");
         }
         w.close("Snapshots");
         w.open("Problems");
-        r.problems().forEach(p -> w.text("member", p));
+        r.problems().forEach(p -> w.text("member", StrongroomException.forClient(p)));
         w.close("Problems");
     }
 

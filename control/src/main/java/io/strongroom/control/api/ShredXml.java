@@ -1,6 +1,7 @@
 package io.strongroom.control.api;
 
 import io.strongroom.control.cluster.ShredReport;
+import io.strongroom.crypto.StrongroomException;
 
 /**
  * The XML of {@code DescribeClusterShredding}, a Strongroom extension of the Redshift API ({@code strongroom shred};
@@ -27,7 +28,7 @@ final class ShredXml {
                     .text("Protection", i.protection())
                     .text("RootKeyArn", i.rootKeyArn() == null ? "" : i.rootKeyArn())
                     .text("Readable", i.readable())
-                    .text("Reason", i.reason())
+                    .text("Reason", StrongroomException.forClient(i.reason()))
                     .close("Item");
         }
         w.close("Items");
@@ -45,16 +46,16 @@ final class ShredXml {
                 w.text("KeyManager", k.keyManager());
             }
             if (k.detail() != null) {
-                w.text("Detail", k.detail());
+                w.text("Detail", StrongroomException.forClient(k.detail()));
             }
             w.close("RootKey");
         }
         w.close("RootKeys");
         w.open("Actions");
-        r.actions().forEach(a -> w.text("member", a));
+        r.actions().forEach(a -> w.text("member", StrongroomException.forClient(a)));
         w.close("Actions");
         w.open("Notes");
-        r.notes().forEach(n -> w.text("member", n));
+        r.notes().forEach(n -> w.text("member", StrongroomException.forClient(n)));
         w.close("Notes");
     }
 }

@@ -57,22 +57,15 @@ public final class CoverageCommand {
                 }
             }
         }
-        URI endpoint;
-        Region region;
-        AwsCredentialsProvider credentials;
+        ExtensionCall.Target target;
         try {
-            endpoint = WatchCommand.endpoint(endpointFlag, env);
-            region = WatchCommand.region(regionFlag, env);
-        } catch (WatchCommand.UsageException e) {
-            err.println("strongroom coverage: " + e.getMessage());
-            return 2;
+            target = ExtensionCall.target("strongroom coverage", endpointFlag, regionFlag, env, err);
+        } catch (ExtensionCall.Exit e) {
+            return e.status;
         }
-        try {
-            credentials = WatchCommand.credentials(env);
-        } catch (RuntimeException e) {
-            err.println("strongroom coverage: no AWS credentials found; run eval \"$(./strongroom env)\"");
-            return 1;
-        }
+        URI endpoint = target.endpoint();
+        Region region = target.region();
+        AwsCredentialsProvider credentials = target.credentials();
         try {
             List<String> clusters = new ArrayList<>();
             if (cluster != null) {

@@ -2,6 +2,7 @@ package io.strongroom.server.watch;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -45,6 +46,49 @@ final class ExtensionCall {
     }
 
     private ExtensionCall() {}
+
+    /** Where a command's calls go and how they are signed. */
+    record Target(URI endpoint, Region region, AwsCredentialsProvider credentials) {}
+
+    /** The command should end now with {@code status}; what to tell the user is already printed. */
+    static final class Exit extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Exit(int status) {
+            super(null, null, false, false);
+            this.status = status;
+        }
+    }
+
+    /**
+     * The endpoint, region and credentials of {@code command} ({@code strongroom coverage}), from its flags and the
+     * environment as for {@code strongroom watch}; a usage error (2) or missing credentials (1) is printed to {@code
+     * err} and thrown as {@link Exit}.
+     */
+    static Target target(
+            String command,
+            @Nullable String endpointFlag,
+            @Nullable String regionFlag,
+            Map<String, String> env,
+            PrintStream err)
+            throws Exit {
+        URI endpoint;
+        Region region;
+        try {
+            endpoint = WatchCommand.endpoint(endpointFlag, env);
+            region = WatchCommand.region(regionFlag, env);
+        } catch (WatchCommand.UsageException e) {
+            err.println(command + ": " + e.getMessage());
+            throw new Exit(2);
+        }
+        try {
+            return new Target(endpoint, region, WatchCommand.credentials(env));
+        } catch (RuntimeException e) {
+            err.println(command + ": no AWS credentials found; run eval \"$(./strongroom env)\"");
+            throw new Exit(1);
+        }
+    }
 
     /** Calls {@code action} with {@code params}; returns its {@code <action>Result} element. */
     static Element call(

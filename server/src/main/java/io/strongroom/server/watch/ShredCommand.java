@@ -75,22 +75,15 @@ public final class ShredCommand {
             err.println("strongroom shred: name the cluster with --cluster; " + USAGE);
             return 2;
         }
-        URI endpoint;
-        Region region;
-        AwsCredentialsProvider credentials;
+        ExtensionCall.Target target;
         try {
-            endpoint = WatchCommand.endpoint(endpointFlag, env);
-            region = WatchCommand.region(regionFlag, env);
-        } catch (WatchCommand.UsageException e) {
-            err.println("strongroom shred: " + e.getMessage());
-            return 2;
+            target = ExtensionCall.target("strongroom shred", endpointFlag, regionFlag, env, err);
+        } catch (ExtensionCall.Exit e) {
+            return e.status;
         }
-        try {
-            credentials = WatchCommand.credentials(env);
-        } catch (RuntimeException e) {
-            err.println("strongroom shred: no AWS credentials found; run eval \"$(./strongroom env)\"");
-            return 1;
-        }
+        URI endpoint = target.endpoint();
+        Region region = target.region();
+        AwsCredentialsProvider credentials = target.credentials();
         try {
             Element before = call(endpoint, region, credentials, cluster);
             Element after = before;

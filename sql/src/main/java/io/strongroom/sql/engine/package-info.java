@@ -2,7 +2,8 @@
  * The SQL engine over the encrypted store. Apache Calcite parses (Babel, PostgreSQL-flavoured), validates and
  * rewrites queries into a logical plan; our own operators execute that plan over the store's column batches.
  * Statements Calcite cannot parse (Redshift DDL, COPY, transactions, SET/SHOW) are read with {@code Tokens} and
- * {@code TableDdl} by the session's statement handlers ({@code StoreSession} picks one by the first word).
+ * {@code TableDdl} by the session's statement handlers ({@code StoreSession} picks one by the first word; cursors
+ * and SQL PREPARE/EXECUTE are {@code Cursors} and {@code SqlPrepared}, the catalog views {@code CatalogViews}).
  *
  * <p>Why one package of more than 30 files: the planner, the vectorised operators ({@code Vec*}, {@code HashJoin},
  * {@code WindowOperator}) and the statement handlers share package-private types ({@code Batch}, {@code Vec},
