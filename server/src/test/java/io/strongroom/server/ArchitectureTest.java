@@ -1,0 +1,206 @@
+package io.strongroom.server;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import io.strongroom.crypto.archfixture.CryptoReachingIntoStorage;
+import io.strongroom.server.archfixture.one.NeedsTheOther;
+import io.strongroom.server.archfixture.two.NeededBack;
+import io.strongroom.storage.Store;
+import io.strongroom.storage.format.archfixture.FormatReachingIntoStore;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module and package boundaries of {@code docs/architecture.md}, checked over the compiled main classes of every
+ * module (this module sees them all). Maven already keeps a module from using one its {@code pom.xml} does not name;
+ * these rules also catch what Maven lets through: a module reaching a module it only gets transitively, and cycles
+ * between packages of one module.
+ *
+ * <p>Each rule is also run against a deliberate violation (classes in {@code archfixture} packages of this module's tests, placed
+ * where they break a rule and never part of the product), so a rule that could never fail would fail here.
+ */
+class ArchitectureTest {
+    private static JavaClasses product;
+
+    @BeforeAll
+    static void importProduct() {
+        product = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                .importPackages("io.strongroom");
+        assertThat(product.containPackage("io.strongroom.storage.format")).isTrue();
+        assertThat(product.containPackage("io.strongroom.control.cluster")).isTrue();
+        assertThat(product.containPackage("io.strongroom.hsm.ttlv")).isTrue();
+    }
+
+    /** Who may use whom: each module only the modules below it in the map. */
+    static ArchRule modules() {
+        return layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .withOptionalLayers(true)
+                .layer("crypto")
+                .definedBy("io.strongroom.crypto..")
+                .layer("hsm")
+                .definedBy("io.strongroom.hsm..")
+                .layer("kms")
+                .definedBy("io.strongroom.kms..")
+                .layer("storage")
+                .definedBy("io.strongroom.storage..")
+                .layer("sql")
+                .definedBy("io.strongroom.sql..")
+                .layer("pgwire")
+                .definedBy("io.strongroom.pgwire..")
+                .layer("control")
+                .definedBy("io.strongroom.control..")
+                .layer("server")
+                .definedBy("io.strongroom.server..")
+                .whereLayer("server")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("control")
+                .mayOnlyBeAccessedByLayers("server")
+                .whereLayer("pgwire")
+                .mayOnlyBeAccessedByLayers("server")
+                .whereLayer("sql")
+                .mayOnlyBeAccessedByLayers("pgwire", "server")
+                .whereLayer("storage")
+                .mayOnlyBeAccessedByLayers("sql", "pgwire", "control", "server")
+                .whereLayer("kms")
+                .mayOnlyBeAccessedByLayers("control", "server")
+                .whereLayer("hsm")
+                .mayOnlyBeAccessedByLayers("control", "server")
+                .whereLayer("crypto")
+                .mayOnlyBeAccessedByLayers("hsm", "kms", "storage", "sql", "pgwire", "control", "server");
+    }
+
+    /**
+     * The storage codecs ({@code storage.format}) know bytes, keys, bindings and the store's data model (tables,
+     * columns, types, vectors, the layout, the keys); never the store's machinery (opening, transactions, commits,
+     * readers, rotation, snapshots, caches), which would make the format depend on how the store behaves.
+     */
+    static ArchRule formatIsBelowTheStore() {
+        return noClasses()
+                .that()
+                .resideInAPackage("io.strongroom.storage.format..")
+                .should()
+                .dependOnClassesThat(storeMachinery());
+    }
+
+    /** Classes of the package {@code io.strongroom.storage} other than its data model (nested classes included). */
+    private static DescribedPredicate<JavaClass> storeMachinery() {
+        return new DescribedPredicate<>(
+                "the store's machinery (io.strongroom.storage but its data model " + STORAGE_MODEL + ")") {
+            @Override
+            public boolean test(JavaClass c) {
+                String top = c.getName().replaceFirst("\\$.*", "");
+                return c.getPackageName().equals("io.strongroom.storage")
+                        && !STORAGE_MODEL.contains(top.substring(top.lastIndexOf('.') + 1));
+            }
+        };
+    }
+
+    private static final Set<String> STORAGE_MODEL =
+            Set.of("ClusterLayout", "Column", "ColumnType", "ColumnVector", "DistStyle", "StoreKeys", "TableSpec");
+
+    /**
+     * The package cycles that exist today: a module's root package and its sub-packages need each other in control,
+     * kms and storage (issue 13's split removes them). Any other cycle, or one of these growing, fails.
+     */
+    private static final Set<Set<String>> KNOWN_CYCLES = Set.of(
+            Set.of("io.strongroom.control", "io.strongroom.control.api", "io.strongroom.control.cluster"),
+            Set.of("io.strongroom.kms", "io.strongroom.kms.http", "io.strongroom.kms.service"),
+            Set.of("io.strongroom.storage", "io.strongroom.storage.format"));
+
+    /** The groups of packages that need each other (strongly connected, more than one package), in {@code classes}. */
+    static Set<Set<String>> packageCycles(JavaClasses classes) {
+        Map<String, Set<String>> uses = new TreeMap<>();
+        for (JavaClass c : classes) {
+            Set<String> out = uses.computeIfAbsent(c.getPackageName(), p -> new TreeSet<>());
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                String target = d.getTargetClass().getPackageName();
+                if (target.startsWith("io.strongroom.") && !target.equals(c.getPackageName())) {
+                    out.add(target);
+                }
+            }
+        }
+        Map<String, Set<String>> reach = new TreeMap<>();
+        for (String p : uses.keySet()) {
+            Set<String> seen = new TreeSet<>();
+            Deque<String> todo = new ArrayDeque<>(uses.get(p));
+            while (!todo.isEmpty()) {
+                String q = todo.pop();
+                if (seen.add(q)) {
+                    todo.addAll(uses.getOrDefault(q, Set.of()));
+                }
+            }
+            reach.put(p, seen);
+        }
+        Set<Set<String>> cycles = new HashSet<>();
+        for (String p : reach.keySet()) {
+            Set<String> group = new TreeSet<>();
+            for (String q : reach.get(p)) {
+                if (reach.getOrDefault(q, Set.of()).contains(p)) {
+                    group.add(q);
+                }
+            }
+            if (group.size() > 1) {
+                cycles.add(Set.copyOf(group));
+            }
+        }
+        return cycles;
+    }
+
+    @Test
+    void modulesUseOnlyTheModulesBelowThem() {
+        modules().check(product);
+    }
+
+    @Test
+    void storageFormatDoesNotReachIntoTheStore() {
+        formatIsBelowTheStore().check(product);
+    }
+
+    @Test
+    void noPackageCyclesButTheKnownOnes() {
+        assertThat(packageCycles(product))
+                .as("groups of packages that need each other")
+                .allSatisfy(cycle -> assertThat(KNOWN_CYCLES)
+                        .anySatisfy(known -> assertThat(known).containsAll(cycle)));
+    }
+
+    @Test
+    void theRulesFailOnDeliberateViolations() {
+        JavaClasses bad = new ClassFileImporter()
+                .importClasses(
+                        CryptoReachingIntoStorage.class,
+                        FormatReachingIntoStore.class,
+                        Store.class,
+                        NeedsTheOther.class,
+                        NeededBack.class);
+        EvaluationResult layers = modules().evaluate(bad);
+        assertThat(layers.hasViolation()).isTrue();
+        assertThat(layers.getFailureReport().toString()).contains("CryptoReachingIntoStorage");
+        EvaluationResult format = formatIsBelowTheStore().evaluate(bad);
+        assertThat(format.hasViolation()).isTrue();
+        assertThat(format.getFailureReport().toString()).contains("FormatReachingIntoStore");
+        assertThat(packageCycles(bad))
+                .containsExactly(
+                        Set.of("io.strongroom.server.archfixture.one", "io.strongroom.server.archfixture.two"));
+    }
+}
