@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -144,14 +143,13 @@ class GoldenFormatTest {
         }
     }
 
-    @Test
-    void writeGoldenFiles_whenAsked() throws IOException {
-        String target = System.getProperty("strongroom.golden.write");
-        if (target == null) {
-            return;
-        }
+    /**
+     * Writes the newest version's golden stores (encrypted and unencrypted) under {@code target}: a tool, run by
+     * {@link GoldenFiles} only when a new format version needs golden files; the tests read the committed ones.
+     */
+    static void writeGoldenFiles(Path target) throws IOException {
         for (boolean enc : new boolean[] {true, false}) {
-            Path root = Path.of(target, enc ? "encrypted" : "unencrypted");
+            Path root = target.resolve(enc ? "encrypted" : "unencrypted");
             writeV3(root, enc);
             Files.deleteIfExists(root.resolve("restored/LOCK"));
             Properties p = new Properties();

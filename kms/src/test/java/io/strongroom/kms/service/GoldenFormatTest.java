@@ -77,19 +77,17 @@ class GoldenFormatTest {
         return kms.call(op, ADMIN, "us-east-1", JSON.readTree(json), new AuditEvent("r", "e", Instant.EPOCH, op));
     }
 
-    @Test
-    void writeGoldenFiles_whenAsked() throws Exception {
-        String target = System.getProperty("strongroom.golden.write");
-        if (target == null) {
-            return;
-        }
-        Path out = Path.of(target);
+    /**
+     * Writes the golden files of the newest store format into {@code out} (a tool, run by {@link GoldenFiles} only
+     * for a new format version; the tests read the committed ones). {@code scratch} takes the audit log.
+     */
+    static void writeGoldenFiles(Path out, Path scratch) throws Exception {
         Files.createDirectories(out);
         InstantSource clock = () -> Instant.parse("2026-01-01T00:00:00Z");
         FixedRandom random = new FixedRandom();
         Properties expected = new Properties();
         try (KmsStore store = KmsStore.open(out, random);
-                AuditLog audit = AuditLog.open(tmp);
+                AuditLog audit = AuditLog.open(scratch);
                 KmsService kms = KmsService.open(store, clock, random, audit)) {
             JsonNode meta = call(
                             kms,
