@@ -2,6 +2,7 @@ package io.strongroom.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.testkit.seed.Seeds;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,7 +69,7 @@ class CrashTest {
 
     @Test
     void crashAtEveryStepOfEveryCommit_leavesTheLastCommittedVersionWhole() throws IOException {
-        long seed = System.nanoTime();
+        long seed = Seeds.of("CrashTest");
         Random random = new Random(seed);
         int rows = 300;
         // The workload: create, three appends, a delete. Count the fault points it reaches when nothing fails.

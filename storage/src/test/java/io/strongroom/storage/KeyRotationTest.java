@@ -9,6 +9,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -494,7 +495,7 @@ class KeyRotationTest {
 
     @Test
     void crashAtEveryStepOfRotation_reopensToOneWholeVersion_withTheRightKeys() throws IOException {
-        long seed = System.nanoTime();
+        long seed = Seeds.of("KeyRotationTest");
         Random random = new Random(seed);
         DatabaseKey v1 = dek(1, (byte) 1);
         DatabaseKey v2 = dek(2, (byte) 2);
@@ -577,7 +578,7 @@ class KeyRotationTest {
                         dir.toString())
                 .redirectErrorStream(true)
                 .start();
-        long seed = System.nanoTime();
+        long seed = Seeds.of("KeyRotationTest");
         Random random = new Random(seed);
         int target = 3 + random.nextInt(10);
         int lastReported = 0;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,7 +155,7 @@ class SnapshotStoreTest {
      */
     @Test
     void crashAtEveryStep_neverLeavesAHalfImage_norFreesANeededBlock() {
-        long seed = System.nanoTime();
+        long seed = Seeds.of("SnapshotStoreTest");
         Random random = new Random(seed);
         int[] total = {0};
         runWorkload(tmp.resolve("count"), (step, file) -> total[0]++, new HashMap<>());
