@@ -1,19 +1,15 @@
 package io.strongroom.pgwire;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -35,7 +31,6 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManagerFactory;
@@ -162,7 +157,7 @@ public final class TlsAuthority {
                 }
                 TlsAuthority a = new TlsAuthority(dir, key, cert);
                 if (!Files.exists(dir.resolve(CA_PEM))) {
-                    writeAtomically(dir.resolve(CA_PEM), a.caPem().getBytes(StandardCharsets.US_ASCII));
+                    DurableFile.replace(dir.resolve(CA_PEM), a.caPem().getBytes(StandardCharsets.US_ASCII));
                 }
                 return a;
             }
@@ -189,7 +184,7 @@ public final class TlsAuthority {
             ks.setKeyEntry(CA_ALIAS, kp.getPrivate(), password, new Certificate[] {cert});
             writeSealed(ks, password, file, seal);
             TlsAuthority a = new TlsAuthority(dir, kp.getPrivate(), cert);
-            writeAtomically(dir.resolve(CA_PEM), a.caPem().getBytes(StandardCharsets.US_ASCII));
+            DurableFile.replace(dir.resolve(CA_PEM), a.caPem().getBytes(StandardCharsets.US_ASCII));
             return a;
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new StrongroomException(
@@ -369,7 +364,7 @@ public final class TlsAuthority {
         }
         byte[] raw = new String(password).getBytes(StandardCharsets.US_ASCII);
         try {
-            writeAtomically(sealFile, seal.seal(raw));
+            DurableFile.replace(sealFile, seal.seal(raw));
         } finally {
             Arrays.fill(raw, (byte) 0);
         }
@@ -419,24 +414,7 @@ public final class TlsAuthority {
     static void writeKeyStore(KeyStore ks, Path file, char[] password) throws GeneralSecurityException, IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ks.store(bytes, password);
-        writeAtomically(file, bytes.toByteArray());
-    }
-
-    /** Writes {@code content} to {@code file} with mode 0600: temporary file, fsync, rename, fsync of the directory. */
-    private static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path parent = Objects.requireNonNull(file.toAbsolutePath().getParent());
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(content));
-            out.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(parent, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        DurableFile.replace(file, bytes.toByteArray());
     }
 
     static KeyPair ecKeyPair(SecureRandom random) throws GeneralSecurityException {

@@ -55,6 +55,8 @@ class ArchitectureTest {
         return layeredArchitecture()
                 .consideringOnlyDependenciesInLayers()
                 .withOptionalLayers(true)
+                .layer("base")
+                .definedBy("io.strongroom.base..")
                 .layer("crypto")
                 .definedBy("io.strongroom.crypto..")
                 .layer("hsm")
@@ -86,7 +88,9 @@ class ArchitectureTest {
                 .whereLayer("hsm")
                 .mayOnlyBeAccessedByLayers("control", "server")
                 .whereLayer("crypto")
-                .mayOnlyBeAccessedByLayers("hsm", "kms", "storage", "sql", "pgwire", "control", "server");
+                .mayOnlyBeAccessedByLayers("hsm", "kms", "storage", "sql", "pgwire", "control", "server")
+                .whereLayer("base")
+                .mayOnlyBeAccessedByLayers("crypto", "hsm", "kms", "storage", "sql", "pgwire", "control", "server");
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.strongroom.hsm.gateway;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
@@ -322,7 +323,7 @@ public final class HsmGateway implements AutoCloseable {
         Path tokens = conf.resolveSibling("tokens");
         try {
             Files.createDirectories(tokens);
-            DurableFiles.write(
+            DurableFile.replace(
                     conf,
                     ("directories.tokendir = " + tokens + "\n"
                                     + "objectstore.backend = file\n"
@@ -697,7 +698,7 @@ public final class HsmGateway implements AutoCloseable {
                 ks.setKeyEntry("server", key, NO_PASSWORD, new Certificate[] {issued.certificate()});
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 ks.store(bytes, NO_PASSWORD);
-                DurableFiles.write(file, bytes.toByteArray());
+                DurableFile.replace(file, bytes.toByteArray());
                 return new Identity(ks, issued.certificate());
             } catch (GeneralSecurityException | IOException e) {
                 throw new StrongroomException(

@@ -1,5 +1,6 @@
 package io.strongroom.hsm.gateway;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.kmip.State;
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The per-partition store of KMIP metadata ({@code partitions/<label>/objects}), kept whole in memory and
- * rewritten whole on each change through {@link DurableFiles} (its few hundred bytes per key make that cheap).
+ * rewritten whole on each change through {@link DurableFile#replace} (its few hundred bytes per key make that cheap).
  *
  * <p>Format ({@code docs/format/hsm-gateway.md}), UTF-8 lines:
  *
@@ -118,7 +119,7 @@ final class ObjectStore {
         }
         String body = sb.toString();
         try {
-            DurableFiles.write(file, (body + "crc32 " + Registry.crc(body) + "\n").getBytes(StandardCharsets.UTF_8));
+            DurableFile.replace(file, (body + "crc32 " + Registry.crc(body) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + file + ": " + e, e);
         }

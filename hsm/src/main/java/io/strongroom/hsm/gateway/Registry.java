@@ -1,5 +1,6 @@
 package io.strongroom.hsm.gateway;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
@@ -198,7 +199,7 @@ record Registry(List<String> partitions, Map<String, X509Certificate> clients, M
                             dir.resolve("registry.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock ignored = lock.lock()) {
                 Registry next = change.apply(load(dir));
-                DurableFiles.write(dir.resolve(FILE), next.format().getBytes(StandardCharsets.UTF_8));
+                DurableFile.replace(dir.resolve(FILE), next.format().getBytes(StandardCharsets.UTF_8));
                 return next;
             }
         } catch (IOException e) {

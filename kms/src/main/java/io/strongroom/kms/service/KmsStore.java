@@ -1,5 +1,6 @@
 package io.strongroom.kms.service;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
@@ -10,19 +11,14 @@ import io.strongroom.crypto.SoftwareRootKey;
 import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -159,7 +155,7 @@ public final class KmsStore implements AutoCloseable {
                             ? MasterKeyFile.plain(mb)
                             : MasterKeyFile.sealed(mb, passphrase, random, cost);
                     Arrays.fill(mb, (byte) 0);
-                    writeDurably(dir, keyFile, content, Faults.NONE);
+                    writeDurably(keyFile, content, Faults.NONE);
                     Arrays.fill(content, (byte) 0);
                 }
                 created = true;
@@ -176,7 +172,7 @@ public final class KmsStore implements AutoCloseable {
                 if (!sealed && passphrase != null) {
                     // A master key found in the clear is sealed now: atomically, so a crash leaves one form whole.
                     byte[] sealedContent = MasterKeyFile.sealed(material, passphrase, random, cost);
-                    writeDurably(dir, keyFile, sealedContent, Faults.NONE);
+                    writeDurably(keyFile, sealedContent, Faults.NONE);
                     sealed = true;
                 }
             } catch (RuntimeException | IOException e) {
@@ -311,8 +307,8 @@ public final class KmsStore implements AutoCloseable {
         b.put(STORE_MAGIC).putShort((short) STORE_FORMAT_VERSION).putShort((short) 0);
         b.putLong(next).putInt(envelope.length).put(envelope);
         try {
-            writeDurably(dir, storeFile(), b.array(), faults);
-        } catch (DirectorySyncFailed e) {
+            writeDurably(storeFile(), b.array(), faults);
+        } catch (DurableFile.DirectorySyncFailed e) {
             generation = next;
             throw KmsApiException.internal(
                     "The KMS wrote its store " + storeFile() + " but could not fsync directory " + dir + " ("
@@ -326,15 +322,6 @@ public final class KmsStore implements AutoCloseable {
                     e);
         }
         generation = next;
-    }
-
-    /** The rename happened, the directory fsync did not: the new content is in place but maybe not durable. */
-    private static final class DirectorySyncFailed extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        DirectorySyncFailed(IOException cause) {
-            super("directory fsync failed after the rename", cause);
-        }
     }
 
     private static AssociatedData storeAd(long generation) {
@@ -369,34 +356,19 @@ public final class KmsStore implements AutoCloseable {
     }
 
     /**
-     * Writes {@code content} to {@code target} via a 0600 temporary file, fsync, atomic rename, dir fsync. A
-     * failure before the rename leaves {@code target} as it was; a failed directory fsync after it throws
-     * {@link DirectorySyncFailed}.
+     * Writes {@code content} to {@code target} through {@link DurableFile#replace} (0600 temporary file, fsync,
+     * atomic rename, directory fsync), announcing its steps to {@code faults}. A failure before the rename leaves
+     * {@code target} as it was; a failed directory fsync after it throws {@link DurableFile.DirectorySyncFailed}.
      */
-    private static void writeDurably(Path dir, Path target, byte[] content, Faults faults) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        faults.before(Step.WRITE_TEMP);
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.WRITE))) {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+    private static void writeDurably(Path target, byte[] content, Faults faults) throws IOException {
+        DurableFile.replace(target, content, (step, file) -> {
+            switch (step) {
+                case WRITE -> faults.before(Step.WRITE_TEMP);
+                case RENAME -> faults.before(Step.RENAME);
+                case SYNC_DIRECTORY -> faults.before(Step.SYNC_DIRECTORY);
+                case SYNC_FILE -> {}
             }
-            ch.force(true);
-        }
-        faults.before(Step.RENAME);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try {
-            faults.before(Step.SYNC_DIRECTORY);
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (AccessDeniedException | UnsupportedOperationException e) {
-                // Some file systems cannot open a directory for fsync; the rename is then as durable as they allow.
-            }
-        } catch (IOException e) {
-            throw new DirectorySyncFailed(e);
-        }
+        });
     }
 
     @Override

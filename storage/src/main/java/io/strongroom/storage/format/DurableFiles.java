@@ -1,22 +1,23 @@
 package io.strongroom.storage.format;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The durable-write primitives: write a new file and fsync it; switch a name atomically; fsync a directory.
- * A file is never overwritten in place. Stateless and thread-safe.
+ * The store's durable writes: write a new file and fsync it; switch a name atomically; fsync a directory. A file
+ * is never overwritten in place. The steps themselves are {@link DurableFile}'s (module base, shared by every module);
+ * this adds the store's error model (a full disk is {@link ErrorCode#DISK_FULL}, with no path in the message).
+ * Stateless and thread-safe.
  */
 public final class DurableFiles {
     private DurableFiles() {}
@@ -51,26 +52,10 @@ public final class DurableFiles {
     }
 
     private static void write(Path file, byte[] data, int length, int sliceBytes) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (int off = 0; off < length; ) {
-                int n = Math.min(sliceBytes, length - off);
-                ByteBuffer b = ByteBuffer.wrap(data, off, n);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                off += n;
-                if (off < length) {
-                    ch.force(false);
-                }
-            }
-            ch.force(true);
+        try {
+            // On failure the partial file is removed, so a full disk gets its space back.
+            DurableFile.writeNew(file, data, length, sliceBytes, DurableFile.Hook.NONE);
         } catch (IOException e) {
-            // Nothing references a half-written new file: remove it now, so a full disk gets its space back.
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // The next open of the store removes it.
-            }
             throw writeFailure(file, e);
         }
     }
@@ -108,33 +93,24 @@ public final class DurableFiles {
      * after it, the new one. Readers never see a mix.
      */
     public static void replaceAtomically(Path target, byte[] data) {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            Files.deleteIfExists(tmp);
+            DurableFile.replace(target, data);
         } catch (IOException e) {
-            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot remove " + tmp + ": " + e.getMessage(), e);
+            throw writeFailure(target, e);
         }
-        writeNew(tmp, data);
-        rename(tmp, target);
-        fsyncDirectory(java.util.Objects.requireNonNull(target.toAbsolutePath().getParent()));
     }
 
     public static void rename(Path from, Path to) {
         try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new StrongroomException(
-                    ErrorCode.IO_ERROR,
-                    "the file system of " + to + " cannot rename atomically; use a local POSIX file system",
-                    e);
+            DurableFile.rename(from, to);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot rename " + from + ": " + e.getMessage(), e);
         }
     }
 
     public static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        try {
+            DurableFile.syncDirectory(dir);
         } catch (IOException e) {
             throw new StrongroomException(
                     ErrorCode.IO_ERROR, "cannot fsync directory " + dir + ": " + e.getMessage(), e);

@@ -1,0 +1,8 @@
+/**
+ * What every module shares and none should write twice: {@link io.strongroom.base.DurableFile}, the durable file
+ * write with its fault-injection hook. JDK only; every module may use it (ArchitectureTest).
+ */
+@NullMarked
+package io.strongroom.base;
+
+import org.jspecify.annotations.NullMarked;
