@@ -212,10 +212,9 @@ public final class Store implements AutoCloseable {
                 }
                 usable = keys.upTo(committed);
                 if (usable.find(committed) == null) {
-                    throw new StrongroomException(
-                            ErrorCode.WRONG_KEY,
-                            "store " + sb.storeId() + " is committed under database key version " + committed
-                                    + ", which was not provided (have " + keys + ")");
+                    throw new StoreKeys.KeyVersionNotProvided("store " + sb.storeId()
+                            + " is committed under database key version " + committed + ", which was not provided"
+                            + " (have " + keys + ")");
                 }
             }
             Sealer sealer = new Sealer(usable, sb.newestKeyVersion());

@@ -76,10 +76,8 @@ public final class StoreKeys {
     public DatabaseKey version(int version, String place) {
         DatabaseKey k = byVersion.get(version);
         if (k == null) {
-            throw new StrongroomException(
-                    ErrorCode.WRONG_KEY,
-                    place + " is encrypted under database key version " + version + ", which was not provided (have "
-                            + byVersion.keySet() + ")");
+            throw new KeyVersionNotProvided(place + " is encrypted under database key version " + version
+                    + ", which was not provided (have " + byVersion.keySet() + ")");
         }
         return k;
     }
@@ -89,5 +87,17 @@ public final class StoreKeys {
         return encrypted()
                 ? "StoreKeys[" + keyId() + " versions " + byVersion.keySet() + "]"
                 : "StoreKeys[unencrypted]";
+    }
+
+    /**
+     * Data under a database key version the caller did not provide: the key is missing, nothing is damaged (so it is
+     * never reported as an integrity failure). {@link ErrorCode#WRONG_KEY}.
+     */
+    public static final class KeyVersionNotProvided extends StrongroomException {
+        private static final long serialVersionUID = 1L;
+
+        public KeyVersionNotProvided(String message) {
+            super(ErrorCode.WRONG_KEY, message);
+        }
     }
 }

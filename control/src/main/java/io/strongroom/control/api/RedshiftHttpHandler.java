@@ -16,7 +16,6 @@ import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
-import io.strongroom.kms.service.KmsApiException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -169,7 +168,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     body,
                     requestClock.instant(),
                     akid -> {});
-        } catch (KmsApiException e) {
+        } catch (SigV4.Rejected e) {
             RedshiftApiException refused = authError(e);
             // Recorded, so that guessing or a stolen key id can be traced: the key id (not secret), the client.
             String who = accessKeyIdOf(ex.getRequestHeaders().getFirst("Authorization"));
@@ -719,24 +718,21 @@ public final class RedshiftHttpHandler implements HttpHandler {
     }
 
     /** The Query protocol's answer to a signature failure found by the shared SigV4 verifier. */
-    private static RedshiftApiException authError(KmsApiException e) {
+    private static RedshiftApiException authError(SigV4.Rejected e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
-        return switch (e.awsType()) {
-            case "MissingAuthenticationTokenException" ->
+        return switch (e.failure()) {
+            case MISSING_TOKEN ->
                 new RedshiftApiException(
                         ErrorCode.ACCESS_DENIED, "MissingAuthenticationToken", 403, "Missing Authentication Token");
-            case "IncompleteSignatureException" ->
-                new RedshiftApiException(ErrorCode.ACCESS_DENIED, "IncompleteSignature", 400, m);
-            case "UnrecognizedClientException" ->
+            case INCOMPLETE -> new RedshiftApiException(ErrorCode.ACCESS_DENIED, "IncompleteSignature", 400, m);
+            case UNKNOWN_ACCESS_KEY ->
                 new RedshiftApiException(
                         ErrorCode.ACCESS_DENIED,
                         "InvalidClientTokenId",
                         403,
                         "The security token included in the request is invalid.");
-            default ->
-                m.startsWith("Signature expired")
-                        ? new RedshiftApiException(ErrorCode.ACCESS_DENIED, "RequestExpired", 400, m)
-                        : new RedshiftApiException(ErrorCode.ACCESS_DENIED, "SignatureDoesNotMatch", 403, m);
+            case EXPIRED -> new RedshiftApiException(ErrorCode.ACCESS_DENIED, "RequestExpired", 400, m);
+            case MISMATCH -> new RedshiftApiException(ErrorCode.ACCESS_DENIED, "SignatureDoesNotMatch", 403, m);
         };
     }
 

@@ -93,11 +93,7 @@ public final class SigV4 {
             java.util.function.Consumer<String> onAccessKey) {
         String auth = first(header, "authorization");
         if (auth == null) {
-            throw new KmsApiException(
-                    ErrorCode.ACCESS_DENIED,
-                    "MissingAuthenticationTokenException",
-                    400,
-                    "Missing Authentication Token");
+            throw new Rejected(Failure.MISSING_TOKEN, "Missing Authentication Token");
         }
         if (!auth.startsWith(ALGORITHM + " ")) {
             throw incomplete("Unsupported AWS 'algorithm' in the Authorization header; use " + ALGORITHM + ".");
@@ -135,11 +131,7 @@ public final class SigV4 {
         String scopeService = scope[3];
         Credential cred = credentials.find(akid);
         if (cred == null) {
-            throw new KmsApiException(
-                    ErrorCode.ACCESS_DENIED,
-                    "UnrecognizedClientException",
-                    400,
-                    "The security token included in the request is invalid.");
+            throw new Rejected(Failure.UNKNOWN_ACCESS_KEY, "The security token included in the request is invalid.");
         }
         if (!scopeService.equals(service)) {
             throw invalid("Credential should be scoped to correct service: '" + service + "'.");
@@ -195,8 +187,10 @@ public final class SigV4 {
                     + requestTimeText + "'.");
         }
         if (Duration.between(requestTime, now).abs().compareTo(MAX_SKEW) > 0) {
-            throw invalid("Signature expired: " + requestTimeText + " is now earlier than "
-                    + AMZ_DATE.format(now.minus(MAX_SKEW)) + " (" + AMZ_DATE.format(now) + " - 5 min.)");
+            throw new Rejected(
+                    Failure.EXPIRED,
+                    "Signature expired: " + requestTimeText + " is now earlier than "
+                            + AMZ_DATE.format(now.minus(MAX_SKEW)) + " (" + AMZ_DATE.format(now) + " - 5 min.)");
         }
         String bodyHash = hex(sha256(body));
         String payloadHash = bodyHash;
@@ -343,12 +337,56 @@ public final class SigV4 {
         return v == null || v.isEmpty() ? null : String.join(",", v);
     }
 
-    private static KmsApiException incomplete(String message) {
-        return new KmsApiException(ErrorCode.ACCESS_DENIED, "IncompleteSignatureException", 400, message);
+    private static Rejected incomplete(String message) {
+        return new Rejected(Failure.INCOMPLETE, message);
     }
 
-    private static KmsApiException invalid(String message) {
-        return new KmsApiException(ErrorCode.ACCESS_DENIED, "InvalidSignatureException", 400, message);
+    private static Rejected invalid(String message) {
+        return new Rejected(Failure.MISMATCH, message);
+    }
+
+    /** Why a request's signature was refused; each endpoint answers it in its own protocol's words. */
+    public enum Failure {
+        /** No Authorization header. */
+        MISSING_TOKEN("MissingAuthenticationTokenException"),
+        /** An Authorization header without the parts SigV4 needs. */
+        INCOMPLETE("IncompleteSignatureException"),
+        /** An access key id nobody holds. */
+        UNKNOWN_ACCESS_KEY("UnrecognizedClientException"),
+        /** The request time is outside the allowed skew. */
+        EXPIRED("InvalidSignatureException"),
+        /** A wrong scope, a missing signed header, or a signature that does not match. */
+        MISMATCH("InvalidSignatureException");
+
+        private final String kmsType;
+
+        Failure(String kmsType) {
+            this.kmsType = kmsType;
+        }
+
+        /** The KMS JSON protocol's {@code __type} for it. */
+        public String kmsType() {
+            return kmsType;
+        }
+    }
+
+    /**
+     * A refused signature: a {@link KmsApiException} (the KMS endpoint answers it as AWS KMS does) that also says
+     * which {@link Failure} it is, so other endpoints map it by kind rather than by its message.
+     */
+    public static final class Rejected extends KmsApiException {
+        private static final long serialVersionUID = 1L;
+
+        private final Failure failure;
+
+        Rejected(Failure failure, String message) {
+            super(ErrorCode.ACCESS_DENIED, failure.kmsType(), 400, message);
+            this.failure = failure;
+        }
+
+        public Failure failure() {
+            return failure;
+        }
     }
 
     static byte[] sha256(byte[] b) {

@@ -126,6 +126,13 @@ class SigV4Test {
         assertThat(code(() -> verify(c.withHeader("X-Amz-Target", "TrentService.Decrypt"), t)))
                 .isEqualTo("InvalidSignatureException");
         assertThat(code(() -> verify(c, t.plus(Duration.ofMinutes(6))))).isEqualTo("InvalidSignatureException");
+        assertThatThrownBy(() -> verify(c, t.plus(Duration.ofMinutes(6))))
+                .as("an expired signature is told apart by its kind, not its message")
+                .isInstanceOfSatisfying(
+                        SigV4.Rejected.class, e -> assertThat(e.failure()).isEqualTo(SigV4.Failure.EXPIRED));
+        assertThatThrownBy(() -> verify(c.withBody("{}"), t))
+                .isInstanceOfSatisfying(
+                        SigV4.Rejected.class, e -> assertThat(e.failure()).isEqualTo(SigV4.Failure.MISMATCH));
         Captured sdk = load("sdk-java-kms-encrypt.http");
         assertThat(code(() -> verify(sdk.withBody("{}"), sdk.time())))
                 .as("x-amz-content-sha256 must match the body")

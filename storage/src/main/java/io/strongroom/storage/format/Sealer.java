@@ -7,6 +7,8 @@ import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.StoreKeys;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Seals and opens the store's envelopes, encrypted under the database key or checksummed when the store is
@@ -150,14 +152,12 @@ public final class Sealer {
     }
 
     /** Runs a crypto operation, mapping its failures to integrity failures that name {@code place}. */
-    public static <T> T guard(java.util.function.Supplier<T> op, String place) {
+    public static <T> T guard(Supplier<T> op, String place) {
         try {
             return op.get();
         } catch (StrongroomException e) {
-            if (e.code() == ErrorCode.WRONG_KEY
-                    && e.getMessage() != null
-                    && e.getMessage().contains("was not provided")) {
-                throw e;
+            if (e instanceof StoreKeys.KeyVersionNotProvided) {
+                throw e; // a missing key, not damage
             }
             if (e.code().isIntegrity() || e.code() == ErrorCode.WRONG_KEY || e.code() == ErrorCode.UNSUPPORTED_FORMAT) {
                 throw integrity(place, String.valueOf(e.getMessage()), e);
@@ -166,8 +166,7 @@ public final class Sealer {
         }
     }
 
-    public static StrongroomException integrity(
-            String place, String what, @org.jspecify.annotations.Nullable Throwable cause) {
+    public static StrongroomException integrity(String place, String what, @Nullable Throwable cause) {
         return new StrongroomException(
                 ErrorCode.INTEGRITY_FAILURE, "integrity failure in " + place + ": " + what, cause);
     }
