@@ -54,6 +54,10 @@ public final class TpchBench {
     private TpchBench() {}
 
     public static void main(String[] args) throws Exception {
+        String cacheMb = System.getProperty("strongroom.block-cache-mb");
+        if (cacheMb != null) {
+            BlockCache.configure(BlockCache.megabytes(cacheMb, "-Dstrongroom.block-cache-mb"));
+        }
         double sf = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         Path dir = Files.createTempDirectory("strongroom-tpch");

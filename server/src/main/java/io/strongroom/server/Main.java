@@ -65,6 +65,10 @@ public final class Main {
         String command = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         try {
+            String cacheMb = System.getenv("STRONGROOM_BLOCK_CACHE_MB");
+            if (cacheMb != null && !cacheMb.isBlank()) {
+                BlockCache.configure(BlockCache.megabytes(cacheMb, "STRONGROOM_BLOCK_CACHE_MB"));
+            }
             switch (command) {
                 case "up" -> up(out, true);
                 case "status" -> up(out, false);

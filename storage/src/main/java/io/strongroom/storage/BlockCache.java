@@ -18,8 +18,9 @@ import org.jspecify.annotations.Nullable;
  * closes. What is cached is plaintext in the heap, as every query's working set is; it never reaches a file.
  * Only whole decoded blocks are cached, never the files or keys.
  *
- * <p>Size: {@code STRONGROOM_BLOCK_CACHE_MB=N} or {@code -Dstrongroom.block-cache-mb=N} (0 turns the cache off);
- * the default is a quarter of the heap.
+ * <p>Size: set once by the process before first use ({@link #configure}; {@code strongroom} reads
+ * {@code STRONGROOM_BLOCK_CACHE_MB}, 0 turns the cache off); the default is a quarter of the heap. Storage reads no
+ * configuration itself.
  * Eviction is Caffeine's (W-TinyLFU), so one large scan does not flush the blocks that queries keep using.
  */
 public final class BlockCache {
@@ -40,14 +41,14 @@ public final class BlockCache {
                 .build();
     }
 
-    /** The process-wide cache, made on first use from the configured size. */
+    /** The process-wide cache, made on first use with the configured size (a quarter of the heap if none). */
     public static BlockCache shared() {
         BlockCache c = shared;
         if (c == null) {
             synchronized (BlockCache.class) {
                 c = shared;
                 if (c == null) {
-                    c = new BlockCache(configuredBytes());
+                    c = new BlockCache(Runtime.getRuntime().maxMemory() / 4);
                     shared = c;
                 }
             }
@@ -55,34 +56,50 @@ public final class BlockCache {
         return c;
     }
 
-    /** A new owner id: one per open store, so that entries of two open copies of a store never mix. */
-    static long newOwner() {
-        return NEXT_OWNER.getAndIncrement();
+    /**
+     * Sizes the process-wide cache: {@code maxBytes} of decoded blocks, 0 for none. Called once, before any store
+     * is read; a second call with another size, or a call after first use with another size, is refused.
+     */
+    public static void configure(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("block cache size must not be negative");
+        }
+        synchronized (BlockCache.class) {
+            BlockCache c = shared;
+            if (c != null && c.maxBytes != maxBytes) {
+                throw new IllegalStateException("the block cache is already in use with " + c.maxBytes + " bytes");
+            }
+            if (c == null) {
+                shared = new BlockCache(maxBytes);
+            }
+        }
     }
 
-    private static long configuredBytes() {
-        String mb = System.getProperty("strongroom.block-cache-mb");
-        if (mb == null || mb.isBlank()) {
-            mb = System.getenv("STRONGROOM_BLOCK_CACHE_MB");
-        }
-        if (mb == null || mb.isBlank()) {
-            return Runtime.getRuntime().maxMemory() / 4;
-        }
+    /**
+     * Bytes from a size in MiB as a setting spells it ({@code setting} names it in the error): a whole, non-negative
+     * number.
+     */
+    public static long megabytes(String value, String setting) {
         try {
-            long n = Long.parseLong(mb.trim());
-            if (n < 0) {
+            long n = Long.parseLong(value.trim());
+            if (n < 0 || n > Long.MAX_VALUE >> 20) {
                 throw new NumberFormatException();
             }
-            return n * 1024 * 1024;
+            return n << 20;
         } catch (NumberFormatException e) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,
                     String.format(
                             Locale.ROOT,
-                            "STRONGROOM_BLOCK_CACHE_MB (strongroom.block-cache-mb) must be a whole number of MiB"
-                                    + " (0 turns the block cache off), not '%s'",
-                            mb));
+                            "%s must be a whole number of MiB (0 turns the block cache off), not '%s'",
+                            setting,
+                            value));
         }
+    }
+
+    /** A new owner id: one per open store, so that entries of two open copies of a store never mix. */
+    static long newOwner() {
+        return NEXT_OWNER.getAndIncrement();
     }
 
     /** The bound, in bytes (0 when off). */
