@@ -1,5 +1,7 @@
 package io.strongroom.crypto;
 
+import java.util.Arrays;
+
 /**
  * The cluster encryption key (CEK): wraps the cluster's {@link DatabaseKey}. On the KMS path it is the
  * plaintext of a KMS data key held in the running cluster's memory ({@link #ofMaterial}); on the HSM path it
@@ -34,6 +36,14 @@ public interface ClusterKey extends AutoCloseable {
     }
 
     /** A CEK whose material is in this process (the KMS path). Takes ownership of {@code material}. */
+    /**
+     * The cluster key whose material is the plaintext of {@code dataKey} (what KMS GenerateDataKey answered), copied:
+     * closing the data key does not close the cluster key. The caller never sees the bytes.
+     */
+    static ClusterKey ofDataKey(KeyInfo info, DataKey dataKey) {
+        return ofMaterial(info, SecretBytes.copyOf(dataKey.plaintext().unsafeView()));
+    }
+
     static ClusterKey ofMaterial(KeyInfo info, SecretBytes material) {
         if (info.tier() != KeyTier.CLUSTER) {
             throw new IllegalArgumentException("not a cluster key: " + info);
@@ -47,12 +57,12 @@ public interface ClusterKey extends AutoCloseable {
 
             @Override
             public WrappedKey wrap(DatabaseKey dek, String clusterId) {
-                byte[] m = dek.copyMaterialForWrapping();
+                byte[] m = dek.copyMaterial();
                 try {
                     AssociatedData ad = databaseKeyBinding(clusterId, info, dek.info());
                     return new WrappedKey(info, Envelope.seal(key, info.version(), ad, m, 0, m.length));
                 } finally {
-                    java.util.Arrays.fill(m, (byte) 0);
+                    Arrays.fill(m, (byte) 0);
                 }
             }
 
@@ -62,7 +72,7 @@ public interface ClusterKey extends AutoCloseable {
                 byte[] c = wrapped.ciphertextView();
                 byte[] m = Envelope.open(key, info.version(), ad, c, 0, c.length);
                 if (m.length != AeadKey.KEY_BYTES) {
-                    java.util.Arrays.fill(m, (byte) 0);
+                    Arrays.fill(m, (byte) 0);
                     throw new StrongroomException(ErrorCode.INTEGRITY_FAILURE, "wrapped database key has wrong length");
                 }
                 return DatabaseKey.ofMaterial(dekInfo, SecretBytes.adopt(m));

@@ -88,8 +88,16 @@ public final class DatabaseKey implements AutoCloseable {
         return Envelope.open(key, info.version(), ad, envelope, off, len);
     }
 
-    /** The material, for wrapping under a cluster key implemented elsewhere (an HSM). The caller zeroes it. */
-    public byte[] copyMaterialForWrapping() {
+    /**
+     * The raw material, for wrapping under a cluster key implemented outside this package (an HSM), which needs the
+     * bytes to send; see {@link RawKeyAccess}. The caller zeroes it.
+     */
+    public byte[] copyRawMaterial(RawKeyAccess access) {
+        return key.material().copyBytes(access);
+    }
+
+    /** The material, for this package's cluster key to wrap. The caller zeroes it. */
+    byte[] copyMaterial() {
         return key.material().copyBytes();
     }
 

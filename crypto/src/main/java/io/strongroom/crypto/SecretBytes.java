@@ -3,9 +3,11 @@ package io.strongroom.crypto;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * Key material. The bytes are copied in, handed out only as copies or to a callback, compared in constant
+ * Key material. The bytes are copied in, handed out only as copies (outside this package only with a {@link
+ * RawKeyAccess} token) or to a callback, compared in constant
  * time, and zeroed by {@link #close()}. {@code toString} prints the length only; {@code equals} and {@code
  * hashCode} are identity-based so material never leaks into a hash table's behaviour.
  *
@@ -43,8 +45,17 @@ public final class SecretBytes implements AutoCloseable {
         return material.length;
     }
 
-    /** A copy of the material; the caller owns it and must zero it when done. */
-    public byte[] copyBytes() {
+    /**
+     * A copy of the material, for the few places outside this package that must hold raw key bytes (see {@link
+     * RawKeyAccess}); the caller owns the array and must zero it when done.
+     */
+    public byte[] copyBytes(RawKeyAccess access) {
+        Objects.requireNonNull(access, "access");
+        return copyBytes();
+    }
+
+    /** A copy of the material, for this package; the caller zeroes it. */
+    byte[] copyBytes() {
         return checkOpen().clone();
     }
 

@@ -3,6 +3,7 @@ package io.strongroom.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.StrongroomException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -24,7 +25,7 @@ class SecretsTest {
     @Test
     void databaseKey_neverAppearsOnDisk_inMessages_orInToString() throws Exception {
         DatabaseKey dek = Fixtures.dek((byte) 77);
-        byte[] material = dek.copyMaterialForWrapping();
+        byte[] material = dek.copyRawMaterial(RawKeyAccess.insecure());
         List<String> forms = List.of(
                 HexFormat.of().formatHex(material),
                 Base64.getEncoder().encodeToString(material),

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -141,17 +140,12 @@ final class ClusterKeys {
         try {
             EncryptionContext context = EncryptionContext.of(
                     Map.of(ARN_CONTEXT, clusterArn, CREATETIME_CONTEXT, CREATETIME.format(createTime)));
-            io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), keyArn);
+            KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), keyArn);
             ClusterKey cek;
             VaultEntry entry;
             DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, 1), random);
             try (DataKey dataKey = root.generateDataKey(context)) {
-                byte[] m = dataKey.plaintext().copyBytes();
-                try {
-                    cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(clusterId, 1), SecretBytes.copyOf(m));
-                } finally {
-                    Arrays.fill(m, (byte) 0);
-                }
+                cek = ClusterKey.ofDataKey(VaultEntry.cekInfo(clusterId, 1), dataKey);
                 entry = new VaultEntry(
                         clusterId,
                         keyArn,
@@ -183,18 +177,11 @@ final class ClusterKeys {
         if (current.hsmProtected()) {
             return rotateHsm(current, region, cekVersion, dekVersion, now);
         }
-        io.strongroom.kms.KmsRootKey root =
-                io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), current.rootKeyArn());
+        KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), current.rootKeyArn());
         String clusterId = current.clusterId();
         DatabaseKey dek = DatabaseKey.generate(VaultEntry.dekInfo(clusterId, dekVersion), random);
         try (DataKey dataKey = root.generateDataKey(current.context())) {
-            byte[] m = dataKey.plaintext().copyBytes();
-            ClusterKey cek;
-            try {
-                cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(clusterId, cekVersion), SecretBytes.copyOf(m));
-            } finally {
-                Arrays.fill(m, (byte) 0);
-            }
+            ClusterKey cek = ClusterKey.ofDataKey(VaultEntry.cekInfo(clusterId, cekVersion), dataKey);
             VaultEntry entry = new VaultEntry(
                     clusterId,
                     current.rootKeyArn(),
@@ -237,14 +224,7 @@ final class ClusterKeys {
             KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), newKeyArn);
             int cekVersion = current.cekVersion() + 1;
             try (DataKey dataKey = root.generateDataKey(current.context())) {
-                byte[] m = dataKey.plaintext().copyBytes();
-                ClusterKey cek;
-                try {
-                    cek = ClusterKey.ofMaterial(
-                            VaultEntry.cekInfo(current.clusterId(), cekVersion), SecretBytes.copyOf(m));
-                } finally {
-                    Arrays.fill(m, (byte) 0);
-                }
+                ClusterKey cek = ClusterKey.ofDataKey(VaultEntry.cekInfo(current.clusterId(), cekVersion), dataKey);
                 VaultEntry entry = new VaultEntry(
                         current.clusterId(),
                         newKeyArn,
@@ -278,7 +258,7 @@ final class ClusterKeys {
         if (e.hsmProtected()) {
             return unlockHsm(e, region);
         }
-        io.strongroom.kms.KmsRootKey root = io.strongroom.kms.KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
+        KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
         SecretBytes material = root.decrypt(e.wrappedCek(), e.context());
         ClusterKey cek = ClusterKey.ofMaterial(VaultEntry.cekInfo(e.clusterId(), e.cekVersion()), material);
         try {
@@ -571,9 +551,7 @@ final class ClusterKeys {
                             arrived, VaultEntry.dekInfo(source.clusterId(), source.dekVersion()), source.clusterId());
                     DataKey dataKey = KmsRootKey.ofArn(kms.asService(destRegion), destKeyArn)
                             .generateDataKey(source.context())) {
-                byte[] cm = dataKey.plaintext().copyBytes();
-                try (ClusterKey cek =
-                        ClusterKey.ofMaterial(VaultEntry.cekInfo(source.clusterId(), 1), SecretBytes.copyOf(cm))) {
+                try (ClusterKey cek = ClusterKey.ofDataKey(VaultEntry.cekInfo(source.clusterId(), 1), dataKey)) {
                     return new VaultEntry(
                             source.clusterId(),
                             destKeyArn,
@@ -584,8 +562,6 @@ final class ClusterKeys {
                             source.dekVersion(),
                             cek.wrap(dek, source.clusterId()),
                             now);
-                } finally {
-                    Arrays.fill(cm, (byte) 0);
                 }
             }
         } catch (StrongroomException e) {

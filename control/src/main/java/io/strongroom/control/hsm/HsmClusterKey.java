@@ -5,6 +5,7 @@ import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.crypto.WrappedKey;
@@ -81,7 +82,7 @@ public final class HsmClusterKey implements ClusterKey {
 
     @Override
     public WrappedKey wrap(DatabaseKey dek, String clusterId) {
-        byte[] m = dek.copyMaterialForWrapping();
+        byte[] m = dek.copyRawMaterial(RawKeyAccess.insecure()); // the HSM wraps the bytes it is sent
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
         byte[] aad = ClusterKey.databaseKeyBinding(clusterId, info, dek.info()).encoded();

@@ -6,6 +6,7 @@ import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
 import io.strongroom.crypto.StrongroomException;
@@ -150,7 +151,7 @@ public final class KmsStore implements AutoCloseable {
                                     + " without it)");
                 }
                 try (SecretBytes m = SecretBytes.random(32, random)) {
-                    byte[] mb = m.copyBytes();
+                    byte[] mb = m.copyBytes(RawKeyAccess.insecure()); // written into the master key file
                     byte[] content = passphrase == null
                             ? MasterKeyFile.plain(mb)
                             : MasterKeyFile.sealed(mb, passphrase, random, cost);
