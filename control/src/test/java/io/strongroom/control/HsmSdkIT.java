@@ -7,6 +7,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.client.PyKmipServer;
 import io.strongroom.hsm.gateway.HsmGateway;
+import io.strongroom.hsm.gateway.ReplicaGateway;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ import software.amazon.awssdk.services.redshift.model.Snapshot;
 /**
  * HSM mode through the SDK against {@code strongroom hsm} (the KMIP gateway) over SoftHSM2, in this JVM: HSM client
  * certificates and configurations, an HSM cluster whose key is created in the partition, reboot and rotation
- * through the HSM, the HSM down at reboot and back, a switch to a partition without the key and to one with it,
+ * through the HSM, the HSM down at reboot and back, a switch to a partition without the key and to a replica of the partition on a second HSM (a cloned token),
  * {@code incompatible-hsm} at create, the node-type rule, and what is refused.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -128,21 +129,36 @@ class HsmSdkIT {
     }
 
     private HsmConfiguration configuration(String id, String address, String partition, String password) {
+        return configuration(id, address, partition, password, pem());
+    }
+
+    private HsmConfiguration configuration(
+            String id, String address, String partition, String password, String serverPem) {
         return rs.createHsmConfiguration(r -> r.hsmConfigurationIdentifier(id)
                         .description("test " + id)
                         .hsmIpAddress(address)
                         .hsmPartitionName(partition)
                         .hsmPartitionPassword(password)
-                        .hsmServerPublicCertificate(pem()))
+                        .hsmServerPublicCertificate(serverPem))
                 .hsmConfiguration();
     }
 
     private void register(HsmClientCertificate c, String name, String partition) {
+        register(gatewayDir, c, name, partition);
+    }
+
+    /** Registers the cluster's client certificate on the gateway of {@code dir} and assigns it {@code partition}. */
+    private static void register(Path dir, HsmClientCertificate c, String name, String partition) {
         X509Certificate x = ClientCertificates.parseCertificatePem(c.hsmClientCertificatePublicKey());
-        if (!HsmGateway.clients(gatewayDir).stream().anyMatch(l -> l.startsWith(name + " "))) {
-            HsmGateway.registerClient(gatewayDir, name, x);
+        if (!HsmGateway.clients(dir).stream().anyMatch(l -> l.startsWith(name + " "))) {
+            HsmGateway.registerClient(dir, name, x);
         }
-        HsmGateway.assignClient(gatewayDir, name, partition);
+        HsmGateway.assignClient(dir, name, partition);
+    }
+
+    /** The SoftHSM2 token directory of this JVM (beside the file SOFTHSM2_CONF names; see TestSoftHsm). */
+    static Path softHsmTokens() {
+        return Path.of(System.getenv("SOFTHSM2_CONF")).toAbsolutePath().resolveSibling("tokens");
     }
 
     private long rows(String cluster) {
@@ -327,6 +343,10 @@ class HsmSdkIT {
                 .filteredOn(m -> !m.contains("keeps serving"))
                 .singleElement(STRING)
                 .startsWith("Unable to connect to HSM for cluster 'hsm1' (HSM configuration flow-a). ");
+        // While no process writes partition sdk-part-a, clone it to a second HSM: the replica used below (see
+        // ReplicaGateway for why a copy of the token's files is how a non-extractable key is replicated here).
+        Path replicaRoot = Files.createTempDirectory(f.dir, "hsm-replica");
+        ReplicaGateway.clonePartition(softHsmTokens(), gatewayDir, "sdk-part-a", replicaRoot);
         gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, TestSoftHsm.library());
         rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
         waitFor(() -> cluster("hsm1").clusterStatus().equals("available"));
@@ -345,30 +365,45 @@ class HsmSdkIT {
         waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
         assertThat(cluster("hsm1").clusterStatus()).isEqualTo("inaccessible-encryption-credentials");
         assertThat(eventIds("hsm1")).contains("REDSHIFT-EVENT-1506");
-        // The same partition under another configuration (another name for the HSM): the key is there.
-        configuration("flow-a2", "localhost:" + gatewayPort, "sdk-part-a", PIN_A);
-        rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-a2"));
-        rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
-        waitFor(() -> cluster("hsm1").clusterStatus().equals("available"));
-        assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-a2");
-        assertThat(rows("hsm1")).isEqualTo(5_000);
+        // A switch to a second HSM holding a replica of the partition (cloned above): the key is there. The first
+        // HSM is stopped before the reboot, so only the replica can have given the keys back.
+        try (ReplicaGateway replica = ReplicaGateway.start(replicaRoot, "sdk-part-a", PIN_A)) {
+            register(replica.dir(), cert, "flow-cert", "sdk-part-a");
+            configuration(
+                    "flow-replica",
+                    "127.0.0.1:" + replica.port(),
+                    "sdk-part-a",
+                    PIN_A,
+                    ClientCertificates.toPem(replica.serverCertificate()));
+            rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-replica"));
+            gateway.close();
+            rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
+            waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
+            assertThat(cluster("hsm1").clusterStatus())
+                    .as("events: %s; replica: %s", eventMessages("hsm1"), replica.output())
+                    .isEqualTo("available");
+            assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-replica");
+            assertThat(rows("hsm1")).isEqualTo(5_000);
 
-        // A switch to an HSM that cannot be reached is refused and changes nothing.
-        configuration("flow-dead", "127.0.0.1:1", "sdk-part-a", PIN_A);
-        assertThatThrownBy(() ->
-                        rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-dead")))
-                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"));
-        assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-a2");
-        assertThat(cluster("hsm1").clusterStatus()).isEqualTo("available");
+            // A switch to an HSM that cannot be reached is refused and changes nothing.
+            configuration("flow-dead", "127.0.0.1:1", "sdk-part-a", PIN_A);
+            assertThatThrownBy(() ->
+                            rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-dead")))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"));
+            assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-replica");
+            assertThat(cluster("hsm1").clusterStatus()).isEqualTo("available");
 
-        // What HSM clusters do not do yet is refused with a message that says so.
-        assertThatThrownBy(
-                        () -> rs.modifyCluster(r -> r.clusterIdentifier("hsm1").encrypted(false)))
-                .satisfies(e -> assertThat(code(e)).isEqualTo("UnsupportedOperation"));
+            // What HSM clusters do not do yet is refused with a message that says so.
+            assertThatThrownBy(() ->
+                            rs.modifyCluster(r -> r.clusterIdentifier("hsm1").encrypted(false)))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("UnsupportedOperation"));
 
-        rs.deleteCluster(r -> r.clusterIdentifier("hsm1").skipFinalClusterSnapshot(true));
-        waitFor(() -> rs.describeClusters().clusters().stream()
-                .noneMatch(x -> x.clusterIdentifier().equals("hsm1")));
+            rs.deleteCluster(r -> r.clusterIdentifier("hsm1").skipFinalClusterSnapshot(true));
+            waitFor(() -> rs.describeClusters().clusters().stream()
+                    .noneMatch(x -> x.clusterIdentifier().equals("hsm1")));
+        } finally {
+            gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, TestSoftHsm.library());
+        }
         rs.deleteHsmConfiguration(r -> r.hsmConfigurationIdentifier("flow-a"));
     }
 
