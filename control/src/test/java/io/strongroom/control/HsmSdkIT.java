@@ -4,15 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import io.strongroom.control.keyvault.KeyVault;
+import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.client.HsmEndpoint;
+import io.strongroom.hsm.client.KmipClient;
 import io.strongroom.hsm.client.PyKmipServer;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.hsm.gateway.ReplicaGateway;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -405,6 +414,91 @@ class HsmSdkIT {
             gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, TestSoftHsm.library());
         }
         rs.deleteHsmConfiguration(r -> r.hsmConfigurationIdentifier("flow-a"));
+    }
+
+    /**
+     * The monitor's event 1508: a cluster key revoked in the HSM behind the control plane's back (state Deactivated),
+     * and another one destroyed there (the HSM answers Item Not Found), each write one 1508 naming the key, while the
+     * clusters keep serving on the keys they hold.
+     */
+    @Test
+    void monitor_keyRevokedOrDestroyedInTheHsm_writesEvent1508() throws Exception {
+        HsmClientCertificate cert = rs.createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier("rev-cert"))
+                .hsmClientCertificate();
+        register(cert, "rev-cert", "sdk-part-a");
+        configuration("rev-a", "127.0.0.1:" + gatewayPort, "sdk-part-a", PIN_A);
+        // An HSM administrator's own client, registered on the partition like any other.
+        ClientCertificates.Issued admin = ClientCertificates.generate("hsm-admin", Duration.ofDays(1));
+        if (!HsmGateway.clients(gatewayDir).stream().anyMatch(l -> l.startsWith("hsm-admin "))) {
+            HsmGateway.registerClient(gatewayDir, "hsm-admin", admin.certificate());
+        }
+        HsmGateway.assignClient(gatewayDir, "hsm-admin", "sdk-part-a");
+        HsmEndpoint asAdmin = new HsmEndpoint(
+                "127.0.0.1",
+                gatewayPort,
+                gateway.serverCertificate(),
+                admin.privateKey(),
+                admin.certificate(),
+                "sdk-part-a",
+                PIN_A);
+        Map<String, String> cek = new HashMap<>();
+        for (String id : List.of("hsm-revoked", "hsm-destroyed")) {
+            Set<String> before = vaultEntries().keySet();
+            rs.createCluster(r -> r.clusterIdentifier(id)
+                    .nodeType("ds2.xlarge")
+                    .masterUsername("admin1")
+                    .masterUserPassword("Passw0rdX")
+                    .hsmClientCertificateIdentifier("rev-cert")
+                    .hsmConfigurationIdentifier("rev-a"));
+            waitFor(() -> cluster(id).clusterStatus().equals("available"));
+            Map<String, VaultEntry> after = vaultEntries();
+            after.keySet().removeAll(before);
+            assertThat(after).hasSize(1);
+            cek.put(id, after.values().iterator().next().hsmCekUid());
+        }
+        assertThat(f.control.clusters().checkHsms()).isZero();
+
+        try (KmipClient c = KmipClient.connect(asAdmin, Duration.ofSeconds(10))) {
+            c.revoke(cek.get("hsm-revoked"));
+            c.revokeAndDestroy(cek.get("hsm-destroyed"));
+        }
+        assertThat(f.control.clusters().checkHsms()).isEqualTo(2);
+        assertThat(f.control.clusters().checkHsms())
+                .as("still two, but no new events")
+                .isEqualTo(2);
+        assertThat(events("hsm-revoked", "REDSHIFT-EVENT-1508"))
+                .singleElement(STRING)
+                .contains(cek.get("hsm-revoked"))
+                .contains("KMIP state 3");
+        assertThat(events("hsm-destroyed", "REDSHIFT-EVENT-1508"))
+                .singleElement(STRING)
+                .contains(cek.get("hsm-destroyed"))
+                .contains("destroyed there");
+        assertThat(events("hsm-destroyed", "REDSHIFT-EVENT-1504"))
+                .as("not a connection problem")
+                .isEmpty();
+        assertThat(cluster("hsm-revoked").clusterStatus()).isEqualTo("available");
+        assertThat(cluster("hsm-destroyed").clusterStatus()).isEqualTo("available");
+
+        for (String id : List.of("hsm-revoked", "hsm-destroyed")) {
+            rs.deleteCluster(r -> r.clusterIdentifier(id).skipFinalClusterSnapshot(true));
+            waitFor(() -> rs.describeClusters().clusters().stream()
+                    .noneMatch(x -> x.clusterIdentifier().equals(id)));
+        }
+        assertThat(f.control.clusters().checkHsms()).isZero();
+        rs.deleteHsmConfiguration(r -> r.hsmConfigurationIdentifier("rev-a"));
+    }
+
+    /** The key vault's entries by file name. */
+    private Map<String, VaultEntry> vaultEntries() throws IOException {
+        Map<String, VaultEntry> out = new HashMap<>();
+        try (Stream<Path> files = Files.list(f.dir.resolve("control").resolve("keyvault"))) {
+            for (Path p :
+                    files.filter(x -> x.toString().endsWith(KeyVault.SUFFIX)).toList()) {
+                out.put(p.getFileName().toString(), VaultEntry.decode(Files.readAllBytes(p), p.toString()));
+            }
+        }
+        return out;
     }
 
     /**
