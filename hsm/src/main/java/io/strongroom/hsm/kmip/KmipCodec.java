@@ -7,6 +7,7 @@ import io.strongroom.hsm.ttlv.TtlvCodec;
 import io.strongroom.hsm.ttlv.TtlvException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -225,7 +226,8 @@ public final class KmipCodec {
      */
     private static int codeValue(int tag, int value) {
         if (value < 0) {
-            throw new TtlvException(tag, String.format("value 0x%08X is not a KMIP code (they are below 2^31)", value));
+            throw new TtlvException(
+                    tag, String.format(Locale.ROOT, "value 0x%08X is not a KMIP code (they are below 2^31)", value));
         }
         return value;
     }
