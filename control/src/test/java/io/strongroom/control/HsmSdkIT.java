@@ -39,8 +39,9 @@ import software.amazon.awssdk.services.redshift.model.Snapshot;
 /**
  * HSM mode through the SDK against {@code strongroom hsm} (the KMIP gateway) over SoftHSM2, in this JVM: HSM client
  * certificates and configurations, an HSM cluster whose key is created in the partition, reboot and rotation
- * through the HSM, the HSM down at reboot and back, a switch to a partition without the key and to a replica of the partition on a second HSM (a cloned token),
- * {@code incompatible-hsm} at create, the node-type rule, and what is refused.
+ * through the HSM, the HSM down at reboot and back, a switch to a partition without the key and to a replica of the
+ * partition on a second HSM (a cloned token, {@link ReplicaGateway}), {@code incompatible-hsm} at create, the
+ * node-type rule, what is refused, and the monitor's event 1508 for a key revoked or destroyed in the HSM.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HsmSdkIT {
