@@ -2,15 +2,26 @@ package io.strongroom.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import io.strongroom.control.keyvault.KeyVault;
+import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.hsm.ClientCertificates;
+import io.strongroom.hsm.client.HsmEndpoint;
+import io.strongroom.hsm.client.KmipClient;
 import io.strongroom.hsm.client.PyKmipServer;
 import io.strongroom.hsm.gateway.HsmGateway;
+import io.strongroom.hsm.gateway.ReplicaGateway;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -28,8 +39,9 @@ import software.amazon.awssdk.services.redshift.model.Snapshot;
 /**
  * HSM mode through the SDK against {@code strongroom hsm} (the KMIP gateway) over SoftHSM2, in this JVM: HSM client
  * certificates and configurations, an HSM cluster whose key is created in the partition, reboot and rotation
- * through the HSM, the HSM down at reboot and back, a switch to a partition without the key and to one with it,
- * {@code incompatible-hsm} at create, the node-type rule, and what is refused.
+ * through the HSM, the HSM down at reboot and back, a switch to a partition without the key and to a replica of the
+ * partition on a second HSM (a cloned token, {@link ReplicaGateway}), {@code incompatible-hsm} at create, the
+ * node-type rule, what is refused, and the monitor's event 1508 for a key revoked or destroyed in the HSM.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HsmSdkIT {
@@ -93,6 +105,18 @@ class HsmSdkIT {
                 .toList();
     }
 
+    /** The messages of {@code cluster}'s events with id {@code eventId}. */
+    private List<String> events(String cluster, String eventId) {
+        return rs
+                .describeEvents(
+                        r -> r.sourceIdentifier(cluster).sourceType("cluster").duration(600))
+                .events()
+                .stream()
+                .filter(e -> e.eventId().equals(eventId))
+                .map(e -> e.message())
+                .toList();
+    }
+
     private String eventMessages(String cluster) {
         return String.join(
                 "\n",
@@ -115,21 +139,36 @@ class HsmSdkIT {
     }
 
     private HsmConfiguration configuration(String id, String address, String partition, String password) {
+        return configuration(id, address, partition, password, pem());
+    }
+
+    private HsmConfiguration configuration(
+            String id, String address, String partition, String password, String serverPem) {
         return rs.createHsmConfiguration(r -> r.hsmConfigurationIdentifier(id)
                         .description("test " + id)
                         .hsmIpAddress(address)
                         .hsmPartitionName(partition)
                         .hsmPartitionPassword(password)
-                        .hsmServerPublicCertificate(pem()))
+                        .hsmServerPublicCertificate(serverPem))
                 .hsmConfiguration();
     }
 
     private void register(HsmClientCertificate c, String name, String partition) {
+        register(gatewayDir, c, name, partition);
+    }
+
+    /** Registers the cluster's client certificate on the gateway of {@code dir} and assigns it {@code partition}. */
+    private static void register(Path dir, HsmClientCertificate c, String name, String partition) {
         X509Certificate x = ClientCertificates.parseCertificatePem(c.hsmClientCertificatePublicKey());
-        if (!HsmGateway.clients(gatewayDir).stream().anyMatch(l -> l.startsWith(name + " "))) {
-            HsmGateway.registerClient(gatewayDir, name, x);
+        if (!HsmGateway.clients(dir).stream().anyMatch(l -> l.startsWith(name + " "))) {
+            HsmGateway.registerClient(dir, name, x);
         }
-        HsmGateway.assignClient(gatewayDir, name, partition);
+        HsmGateway.assignClient(dir, name, partition);
+    }
+
+    /** The SoftHSM2 token directory of this JVM (beside the file SOFTHSM2_CONF names; see TestSoftHsm). */
+    static Path softHsmTokens() {
+        return Path.of(System.getenv("SOFTHSM2_CONF")).toAbsolutePath().resolveSibling("tokens");
     }
 
     private long rows(String cluster) {
@@ -307,7 +346,17 @@ class HsmSdkIT {
         rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
         waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
         assertThat(cluster("hsm1").clusterStatus()).isEqualTo("inaccessible-encryption-credentials");
-        assertThat(eventIds("hsm1")).contains("REDSHIFT-EVENT-1504");
+        // The reboot writes a 1504 of its own (the monitor's says the cluster keeps serving; the reboot's does not).
+        List<String> outage = events("hsm1", "REDSHIFT-EVENT-1504");
+        assertThat(outage).as("the monitor's 1504, then the reboot's").hasSize(2);
+        assertThat(outage)
+                .filteredOn(m -> !m.contains("keeps serving"))
+                .singleElement(STRING)
+                .startsWith("Unable to connect to HSM for cluster 'hsm1' (HSM configuration flow-a). ");
+        // While no process writes partition sdk-part-a, clone it to a second HSM: the replica used below (see
+        // ReplicaGateway for why a copy of the token's files is how a non-extractable key is replicated here).
+        Path replicaRoot = Files.createTempDirectory(f.dir, "hsm-replica");
+        ReplicaGateway.clonePartition(softHsmTokens(), gatewayDir, "sdk-part-a", replicaRoot);
         gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, TestSoftHsm.library());
         rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
         waitFor(() -> cluster("hsm1").clusterStatus().equals("available"));
@@ -326,31 +375,131 @@ class HsmSdkIT {
         waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
         assertThat(cluster("hsm1").clusterStatus()).isEqualTo("inaccessible-encryption-credentials");
         assertThat(eventIds("hsm1")).contains("REDSHIFT-EVENT-1506");
-        // The same partition under another configuration (another name for the HSM): the key is there.
-        configuration("flow-a2", "localhost:" + gatewayPort, "sdk-part-a", PIN_A);
-        rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-a2"));
-        rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
-        waitFor(() -> cluster("hsm1").clusterStatus().equals("available"));
-        assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-a2");
-        assertThat(rows("hsm1")).isEqualTo(5_000);
+        // A switch to a second HSM holding a replica of the partition (cloned above): the key is there. The first
+        // HSM is stopped before the reboot, so only the replica can have given the keys back.
+        try (ReplicaGateway replica = ReplicaGateway.start(replicaRoot, "sdk-part-a", PIN_A)) {
+            register(replica.dir(), cert, "flow-cert", "sdk-part-a");
+            configuration(
+                    "flow-replica",
+                    "127.0.0.1:" + replica.port(),
+                    "sdk-part-a",
+                    PIN_A,
+                    ClientCertificates.toPem(replica.serverCertificate()));
+            rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-replica"));
+            gateway.close();
+            rs.rebootCluster(r -> r.clusterIdentifier("hsm1"));
+            waitFor(() -> !cluster("hsm1").clusterStatus().equals("rebooting"));
+            assertThat(cluster("hsm1").clusterStatus())
+                    .as("events: %s; replica: %s", eventMessages("hsm1"), replica.output())
+                    .isEqualTo("available");
+            assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-replica");
+            assertThat(rows("hsm1")).isEqualTo(5_000);
 
-        // A switch to an HSM that cannot be reached is refused and changes nothing.
-        configuration("flow-dead", "127.0.0.1:1", "sdk-part-a", PIN_A);
-        assertThatThrownBy(() ->
-                        rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-dead")))
-                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"));
-        assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-a2");
-        assertThat(cluster("hsm1").clusterStatus()).isEqualTo("available");
+            // A switch to an HSM that cannot be reached is refused and changes nothing.
+            configuration("flow-dead", "127.0.0.1:1", "sdk-part-a", PIN_A);
+            assertThatThrownBy(() ->
+                            rs.modifyCluster(r -> r.clusterIdentifier("hsm1").hsmConfigurationIdentifier("flow-dead")))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"));
+            assertThat(cluster("hsm1").hsmStatus().hsmConfigurationIdentifier()).isEqualTo("flow-replica");
+            assertThat(cluster("hsm1").clusterStatus()).isEqualTo("available");
 
-        // What HSM clusters do not do yet is refused with a message that says so.
-        assertThatThrownBy(
-                        () -> rs.modifyCluster(r -> r.clusterIdentifier("hsm1").encrypted(false)))
-                .satisfies(e -> assertThat(code(e)).isEqualTo("UnsupportedOperation"));
+            // What HSM clusters do not do yet is refused with a message that says so.
+            assertThatThrownBy(() ->
+                            rs.modifyCluster(r -> r.clusterIdentifier("hsm1").encrypted(false)))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("UnsupportedOperation"));
 
-        rs.deleteCluster(r -> r.clusterIdentifier("hsm1").skipFinalClusterSnapshot(true));
-        waitFor(() -> rs.describeClusters().clusters().stream()
-                .noneMatch(x -> x.clusterIdentifier().equals("hsm1")));
+            rs.deleteCluster(r -> r.clusterIdentifier("hsm1").skipFinalClusterSnapshot(true));
+            waitFor(() -> rs.describeClusters().clusters().stream()
+                    .noneMatch(x -> x.clusterIdentifier().equals("hsm1")));
+        } finally {
+            gateway = HsmGateway.start(gatewayDir, "127.0.0.1", gatewayPort, TestSoftHsm.library());
+        }
         rs.deleteHsmConfiguration(r -> r.hsmConfigurationIdentifier("flow-a"));
+    }
+
+    /**
+     * The monitor's event 1508: a cluster key revoked in the HSM behind the control plane's back (state Deactivated),
+     * and another one destroyed there (the HSM answers Item Not Found), each write one 1508 naming the key, while the
+     * clusters keep serving on the keys they hold.
+     */
+    @Test
+    void monitor_keyRevokedOrDestroyedInTheHsm_writesEvent1508() throws Exception {
+        HsmClientCertificate cert = rs.createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier("rev-cert"))
+                .hsmClientCertificate();
+        register(cert, "rev-cert", "sdk-part-a");
+        configuration("rev-a", "127.0.0.1:" + gatewayPort, "sdk-part-a", PIN_A);
+        // An HSM administrator's own client, registered on the partition like any other.
+        ClientCertificates.Issued admin = ClientCertificates.generate("hsm-admin", Duration.ofDays(1));
+        if (!HsmGateway.clients(gatewayDir).stream().anyMatch(l -> l.startsWith("hsm-admin "))) {
+            HsmGateway.registerClient(gatewayDir, "hsm-admin", admin.certificate());
+        }
+        HsmGateway.assignClient(gatewayDir, "hsm-admin", "sdk-part-a");
+        HsmEndpoint asAdmin = new HsmEndpoint(
+                "127.0.0.1",
+                gatewayPort,
+                gateway.serverCertificate(),
+                admin.privateKey(),
+                admin.certificate(),
+                "sdk-part-a",
+                PIN_A);
+        Map<String, String> cek = new HashMap<>();
+        for (String id : List.of("hsm-revoked", "hsm-destroyed")) {
+            Set<String> before = vaultEntries().keySet();
+            rs.createCluster(r -> r.clusterIdentifier(id)
+                    .nodeType("ds2.xlarge")
+                    .masterUsername("admin1")
+                    .masterUserPassword("Passw0rdX")
+                    .hsmClientCertificateIdentifier("rev-cert")
+                    .hsmConfigurationIdentifier("rev-a"));
+            waitFor(() -> cluster(id).clusterStatus().equals("available"));
+            Map<String, VaultEntry> after = vaultEntries();
+            after.keySet().removeAll(before);
+            assertThat(after).hasSize(1);
+            cek.put(id, after.values().iterator().next().hsmCekUid());
+        }
+        assertThat(f.control.clusters().checkHsms()).isZero();
+
+        try (KmipClient c = KmipClient.connect(asAdmin, Duration.ofSeconds(10))) {
+            c.revoke(cek.get("hsm-revoked"));
+            c.revokeAndDestroy(cek.get("hsm-destroyed"));
+        }
+        assertThat(f.control.clusters().checkHsms()).isEqualTo(2);
+        assertThat(f.control.clusters().checkHsms())
+                .as("still two, but no new events")
+                .isEqualTo(2);
+        assertThat(events("hsm-revoked", "REDSHIFT-EVENT-1508"))
+                .singleElement(STRING)
+                .contains(cek.get("hsm-revoked"))
+                .contains("KMIP state 3");
+        assertThat(events("hsm-destroyed", "REDSHIFT-EVENT-1508"))
+                .singleElement(STRING)
+                .contains(cek.get("hsm-destroyed"))
+                .contains("destroyed there");
+        assertThat(events("hsm-destroyed", "REDSHIFT-EVENT-1504"))
+                .as("not a connection problem")
+                .isEmpty();
+        assertThat(cluster("hsm-revoked").clusterStatus()).isEqualTo("available");
+        assertThat(cluster("hsm-destroyed").clusterStatus()).isEqualTo("available");
+
+        for (String id : List.of("hsm-revoked", "hsm-destroyed")) {
+            rs.deleteCluster(r -> r.clusterIdentifier(id).skipFinalClusterSnapshot(true));
+            waitFor(() -> rs.describeClusters().clusters().stream()
+                    .noneMatch(x -> x.clusterIdentifier().equals(id)));
+        }
+        assertThat(f.control.clusters().checkHsms()).isZero();
+        rs.deleteHsmConfiguration(r -> r.hsmConfigurationIdentifier("rev-a"));
+    }
+
+    /** The key vault's entries by file name. */
+    private Map<String, VaultEntry> vaultEntries() throws IOException {
+        Map<String, VaultEntry> out = new HashMap<>();
+        try (Stream<Path> files = Files.list(f.dir.resolve("control").resolve("keyvault"))) {
+            for (Path p :
+                    files.filter(x -> x.toString().endsWith(KeyVault.SUFFIX)).toList()) {
+                out.put(p.getFileName().toString(), VaultEntry.decode(Files.readAllBytes(p), p.toString()));
+            }
+        }
+        return out;
     }
 
     /**

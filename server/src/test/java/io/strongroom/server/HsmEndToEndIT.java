@@ -3,8 +3,12 @@ package io.strongroom.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.ControlPlane;
+import io.strongroom.control.cluster.RunningClusterKeys;
+import io.strongroom.control.keyvault.KeyVault;
+import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.gateway.HsmGateway;
+import io.strongroom.hsm.gateway.ReplicaGateway;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import java.io.IOException;
@@ -16,7 +20,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -34,8 +43,10 @@ import software.amazon.awssdk.services.redshift.model.HsmClientCertificate;
 /**
  * HSM mode as {@code STRONGROOM_HSM=embedded ./strongroom up} runs it, in one process: the KMS, the control plane,
  * the SQL endpoints and the HSM gateway over SoftHSM2. SQL over JDBC into an HSM cluster, a reboot through the HSM,
- * the data still there; and {@code pkcs11-tool} (OpenSC) shows the cluster key on the token as sensitive and never
- * extractable, while no file under the data directory holds it.
+ * the data still there; {@code pkcs11-tool} (OpenSC) shows the cluster key on the token as sensitive and never
+ * extractable (so no one, this test included, can read it to look for it in files). Then data that survives a
+ * rotation and a switch to a replica of the partition on a second HSM, by JDBC count and checksums, and no file
+ * holding the database key that the CEK protects.
  */
 class HsmEndToEndIT {
     private Path dir;
@@ -180,6 +191,210 @@ class HsmEndToEndIT {
         // The data directory names the key (its KMIP id) but holds no key material: the token's value is sensitive.
         assertThat(containsText(dir.resolve("control").resolve("keyvault"), uid))
                 .isTrue();
+    }
+
+    /**
+     * Data written over JDBC survives a key rotation and a switch to a replica of the partition on a second HSM (a
+     * cloned token, {@link ReplicaGateway}; the first HSM stopped), checked over JDBC by count and checksums after
+     * each step. Then what is on disk: the key vault entry names the CEK only by its KMIP id and holds the DEK only
+     * as the HSM's ciphertext sealed again under the internal root key; and the DEK's bytes (taken from the running
+     * cluster, {@link RunningClusterKeys}), before and after the rotation, are in no file under the data directory
+     * or the SoftHSM2 token directory, raw, hex or base64. The CEK itself cannot be searched for: it is
+     * non-extractable, so not even this test can read it (pkcs11-tool above shows CKR_ATTRIBUTE_SENSITIVE); what
+     * this proves is that the key it protects, and so everything under it, never reaches a file in the clear.
+     */
+    @Test
+    void sqlSurvivesRotationAndASwitchToAReplica_andNoFileHoldsTheDatabaseKey() throws Exception {
+        String label = "e2r-" + Long.toHexString(System.nanoTime());
+        String pin = "e2r-partition-pin";
+        int port = hsmCluster("hsm-e2r", label, pin);
+        Credential admin = kms.adminCredential();
+        StringBuilder values = new StringBuilder();
+        long sumId = 0;
+        long sumV = 0;
+        for (int i = 1; i <= 500; i++) {
+            values.append(i == 1 ? "" : ", ")
+                    .append('(')
+                    .append(i)
+                    .append(", ")
+                    .append(i * 7919L % 1009)
+                    .append(')');
+            sumId += i;
+            sumV += i * 7919L % 1009;
+        }
+        String expected = "500/" + sumId + "/" + sumV + "/1/500";
+        try (Connection c = connect(port);
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE facts (id BIGINT, v BIGINT)");
+            st.execute("INSERT INTO facts VALUES " + values);
+        }
+        assertThat(checksum(port)).isEqualTo(expected);
+        byte[] dekBefore = RunningClusterKeys.databaseKeyMaterial(
+                control.running(admin.accountId(), "us-east-1", "hsm-e2r").orElseThrow());
+
+        redshift.rotateEncryptionKey(r -> r.clusterIdentifier("hsm-e2r"));
+        awaitAvailable("hsm-e2r");
+        assertThat(checksum(port)).as("after the rotation").isEqualTo(expected);
+        redshift.rebootCluster(r -> r.clusterIdentifier("hsm-e2r"));
+        awaitAvailable("hsm-e2r");
+        assertThat(checksum(port)).as("after a reboot on the rotated keys").isEqualTo(expected);
+
+        // Clone the partition while nothing writes it, serve the clone from a second gateway, switch, and reboot
+        // with the first gateway stopped.
+        gateway.close();
+        Path replicaRoot = Files.createDirectories(dir.resolve("hsm-replica"));
+        ReplicaGateway.clonePartition(
+                Path.of(System.getenv("SOFTHSM2_CONF")).toAbsolutePath().resolveSibling("tokens"),
+                dir.resolve("hsm-gateway"),
+                label,
+                replicaRoot);
+        HsmClientCertificate cert = redshift.describeHsmClientCertificates(
+                        r -> r.hsmClientCertificateIdentifier("hsm-e2r"))
+                .hsmClientCertificates()
+                .get(0);
+        try (ReplicaGateway replica = ReplicaGateway.start(replicaRoot, label, pin)) {
+            HsmGateway.registerClient(
+                    replica.dir(),
+                    "hsm-e2r",
+                    ClientCertificates.parseCertificatePem(cert.hsmClientCertificatePublicKey()));
+            HsmGateway.assignClient(replica.dir(), "hsm-e2r", label);
+            redshift.createHsmConfiguration(r -> r.hsmConfigurationIdentifier("hsm-e2r-replica")
+                    .description("replica")
+                    .hsmIpAddress("127.0.0.1:" + replica.port())
+                    .hsmPartitionName(label)
+                    .hsmPartitionPassword(pin)
+                    .hsmServerPublicCertificate(ClientCertificates.toPem(replica.serverCertificate())));
+            redshift.modifyCluster(r -> r.clusterIdentifier("hsm-e2r").hsmConfigurationIdentifier("hsm-e2r-replica"));
+            redshift.rebootCluster(r -> r.clusterIdentifier("hsm-e2r"));
+            awaitAvailable("hsm-e2r");
+            assertThat(checksum(port)).as("on the replica").isEqualTo(expected);
+            byte[] dekAfter = RunningClusterKeys.databaseKeyMaterial(
+                    control.running(admin.accountId(), "us-east-1", "hsm-e2r").orElseThrow());
+            assertThat(dekAfter).as("the rotation made a new DEK").isNotEqualTo(dekBefore);
+
+            // The vault entry: the CEK by name only, the DEK only as sealed HSM ciphertext.
+            List<Path> vaultFiles;
+            try (Stream<Path> files = Files.list(dir.resolve("control").resolve("keyvault"))) {
+                vaultFiles = files.filter(f -> f.toString().endsWith(KeyVault.SUFFIX))
+                        .toList();
+            }
+            assertThat(vaultFiles).hasSize(1);
+            VaultEntry entry = VaultEntry.decode(Files.readAllBytes(vaultFiles.get(0)), "test");
+            assertThat(entry.hsmProtected()).isTrue();
+            assertThat(entry.hsmCekUid()).matches("[0-9a-f-]{36}");
+            assertThat(entry.wrappedDek().ciphertext().length)
+                    .as("sealed IV, ciphertext and tag of a 32-byte DEK")
+                    .isGreaterThan(12 + 32 + 16);
+            // The search finds a DEK where one is (so its silence below means something).
+            Path planted = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-planted"));
+            Files.writeString(
+                    planted.resolve("leak.json"),
+                    "{\"k\":\"" + Base64.getEncoder().encodeToString(dekAfter) + "\"}");
+            assertThat(filesHolding(planted, dekAfter)).hasSize(1);
+            Files.delete(planted.resolve("leak.json"));
+            Files.delete(planted);
+            for (byte[] dek : List.of(dekBefore, dekAfter)) {
+                assertThat(filesHolding(dir, dek))
+                        .as("files under the data directory holding a DEK")
+                        .isEmpty();
+                assertThat(filesHolding(replicaRoot.resolve("tokens"), dek)).isEmpty();
+                assertThat(filesHolding(
+                                Path.of(System.getenv("SOFTHSM2_CONF"))
+                                        .toAbsolutePath()
+                                        .resolveSibling("tokens"),
+                                dek))
+                        .as("token files holding a DEK")
+                        .isEmpty();
+            }
+            Arrays.fill(dekBefore, (byte) 0);
+            Arrays.fill(dekAfter, (byte) 0);
+        }
+    }
+
+    /** Creates HSM cluster {@code id} on a new partition of the gateway; returns its SQL port. */
+    private int hsmCluster(String id, String label, String pin) throws InterruptedException {
+        gateway.createPartition(label, pin);
+        HsmClientCertificate cert = redshift.createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier(id))
+                .hsmClientCertificate();
+        Path gw = dir.resolve("hsm-gateway");
+        HsmGateway.registerClient(gw, id, ClientCertificates.parseCertificatePem(cert.hsmClientCertificatePublicKey()));
+        HsmGateway.assignClient(gw, id, label);
+        redshift.createHsmConfiguration(r -> r.hsmConfigurationIdentifier(id)
+                .description("first HSM")
+                .hsmIpAddress("127.0.0.1:" + gateway.port())
+                .hsmPartitionName(label)
+                .hsmPartitionPassword(pin)
+                .hsmServerPublicCertificate(ClientCertificates.toPem(gateway.serverCertificate())));
+        redshift.createCluster(r -> r.clusterIdentifier(id)
+                .nodeType("ds2.xlarge")
+                .masterUsername("admin")
+                .masterUserPassword("Passw0rdX")
+                .hsmClientCertificateIdentifier(id)
+                .hsmConfigurationIdentifier(id));
+        awaitAvailable(id);
+        return redshift.describeClusters(r -> r.clusterIdentifier(id))
+                .clusters()
+                .get(0)
+                .endpoint()
+                .port();
+    }
+
+    private void awaitAvailable(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        String status;
+        while (!(status = redshift.describeClusters(r -> r.clusterIdentifier(id))
+                        .clusters()
+                        .get(0)
+                        .clusterStatus())
+                .equals("available")) {
+            assertThat(status).as("cluster %s", id).isIn("creating", "rebooting", "modifying", "rotating-keys");
+            assertThat(System.nanoTime()).as("waiting for %s", id).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    /** Count, sums and bounds of table facts, over JDBC. */
+    private String checksum(int port) throws Exception {
+        try (Connection c = connect(port);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), sum(id), sum(v), min(id), max(id) FROM facts")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getLong(1) + "/" + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4) + "/"
+                    + rs.getLong(5);
+        }
+    }
+
+    /** Files under {@code root} holding {@code key} as raw bytes, lower- or upper-case hex, or base64. */
+    private static List<Path> filesHolding(Path root, byte[] key) throws IOException {
+        List<byte[]> forms = List.of(
+                key,
+                HexFormat.of().formatHex(key).getBytes(StandardCharsets.US_ASCII),
+                HexFormat.of().withUpperCase().formatHex(key).getBytes(StandardCharsets.US_ASCII),
+                Base64.getEncoder().encode(key),
+                Base64.getUrlEncoder().withoutPadding().encode(key));
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                byte[] b = Files.readAllBytes(f);
+                if (forms.stream().anyMatch(form -> indexOf(b, form) >= 0)) {
+                    out.add(f);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static boolean containsText(Path root, String text) throws IOException {

@@ -4,6 +4,7 @@ import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.client.KmipException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -121,7 +122,14 @@ final class ClusterMonitor implements AutoCloseable {
                             + "): it was revoked or destroyed there";
                 }
             } catch (StrongroomException ex) {
-                problem = String.valueOf(ex.getMessage());
+                if (ex.getCause() instanceof KmipException kmip && kmip.kind() == KmipException.Kind.KEY_NOT_FOUND) {
+                    // The HSM answered, and the key is not there: destroyed (or the partition is another one).
+                    inactive = true;
+                    problem = "the cluster key " + v.hsmCekUid() + " is not in the HSM partition any more: it was"
+                            + " destroyed there, or the partition is not the one holding it";
+                } else {
+                    problem = String.valueOf(ex.getMessage());
+                }
             }
             if (problem != null) {
                 bad++;

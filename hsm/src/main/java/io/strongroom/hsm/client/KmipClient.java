@@ -360,12 +360,22 @@ public final class KmipClient implements AutoCloseable {
 
     /** Revokes key {@code uid} (Cessation of Operation), then destroys it. */
     public void revokeAndDestroy(String uid) {
+        revoke(uid);
+        destroy(uid);
+    }
+
+    /** Revokes key {@code uid} (Cessation of Operation): it is Deactivated, and no longer encrypts. */
+    public void revoke(String uid) {
         expect(
                 call(
                         Operation.REVOKE,
                         new RequestPayload.Revoke(uid, RevocationReasonCode.CESSATION_OF_OPERATION.code(), null, null),
                         uid),
                 ResponsePayload.UniqueIdentifier.class);
+    }
+
+    /** Destroys key {@code uid}, which must not be Active (revoke it first). */
+    public void destroy(String uid) {
         expect(call(Operation.DESTROY, new RequestPayload.Destroy(uid), uid), ResponsePayload.UniqueIdentifier.class);
     }
 

@@ -52,6 +52,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -549,6 +550,37 @@ public final class HsmGateway implements AutoCloseable {
 
     /** The encoded answer to one request's bytes from the client presenting {@code cert}. */
     private byte[] answer(byte[] bytes, X509Certificate cert, String peer) {
+        return answer(bytes, peer, m -> {
+            Registry reg = registry.get();
+            String client = reg.clientOf(cert);
+            if (client == null) {
+                List<ResponseMessage.Item> items = new ArrayList<>();
+                for (RequestMessage.Item i : m.items()) {
+                    items.add(ResponseMessage.Item.failure(
+                            i.operationCode(),
+                            i.batchItemId(),
+                            ResultReason.AUTHENTICATION_NOT_SUCCESSFUL,
+                            "this client certificate is no longer registered"));
+                }
+                return new ResponseMessage(
+                        RequestProcessor.answerVersion(m.version()),
+                        InstantSource.system().instant().getEpochSecond(),
+                        items);
+            }
+            return processor.process(
+                    m, client, label -> reg.partitions().contains(label) && reg.assigned(client, label));
+        });
+    }
+
+    /**
+     * The gateway's parsing of one framed request and the encoding of its answer, apart from the registry and the
+     * partitions ({@code process} answers a decoded message): a message that does not decode is answered Invalid
+     * Message (in the version it names, when that much can be read) and logged as a redacted dump; a failure of
+     * {@code process} itself is answered General Failure with a reference to the log line; an answer that cannot
+     * be encoded is answered Invalid Message. Always returns an encoded response message; the fuzz target
+     * {@code hsm.gateway-request} holds it to that.
+     */
+    static byte[] answer(byte[] bytes, String peer, Function<RequestMessage, ResponseMessage> process) {
         RequestMessage m;
         try {
             m = KmipCodec.decodeRequest(bytes);
@@ -558,43 +590,27 @@ public final class HsmGateway implements AutoCloseable {
                     "malformed KMIP request from " + peer + ": " + e.getMessage() + "\n" + TtlvDump.redacted(bytes));
             return invalid(KmipCodec.peekVersion(bytes), String.valueOf(e.getMessage()));
         }
-        Registry reg = registry.get();
-        String client = reg.clientOf(cert);
         ResponseMessage r;
-        if (client == null) {
+        try {
+            r = process.apply(m);
+        } catch (RuntimeException e) {
+            // Not a KMIP refusal (those are answers) but a failure of the gateway, for example a metadata write;
+            // its message may name server paths, so the client gets a reference to the log line.
+            String ref = reference();
+            LOG.log(Level.ERROR, "request from " + peer + " failed (reference " + ref + ")", e);
             List<ResponseMessage.Item> items = new ArrayList<>();
             for (RequestMessage.Item i : m.items()) {
                 items.add(ResponseMessage.Item.failure(
                         i.operationCode(),
                         i.batchItemId(),
-                        ResultReason.AUTHENTICATION_NOT_SUCCESSFUL,
-                        "this client certificate is no longer registered"));
+                        ResultReason.GENERAL_FAILURE,
+                        "the gateway failed (reference " + ref + "); its log has the details under that"
+                                + " reference"));
             }
             r = new ResponseMessage(
-                    answerVersion(m.version()), InstantSource.system().instant().getEpochSecond(), items);
-        } else {
-            try {
-                r = processor.process(
-                        m, client, label -> reg.partitions().contains(label) && reg.assigned(client, label));
-            } catch (RuntimeException e) {
-                // Not a KMIP refusal (those are answers) but a failure of the gateway, for example a metadata write;
-                // its message may name server paths, so the client gets a reference to the log line.
-                String ref = reference();
-                LOG.log(Level.ERROR, "request from " + peer + " failed (reference " + ref + ")", e);
-                List<ResponseMessage.Item> items = new ArrayList<>();
-                for (RequestMessage.Item i : m.items()) {
-                    items.add(ResponseMessage.Item.failure(
-                            i.operationCode(),
-                            i.batchItemId(),
-                            ResultReason.GENERAL_FAILURE,
-                            "the gateway failed (reference " + ref + "); its log has the details under that"
-                                    + " reference"));
-                }
-                r = new ResponseMessage(
-                        answerVersion(m.version()),
-                        InstantSource.system().instant().getEpochSecond(),
-                        items);
-            }
+                    RequestProcessor.answerVersion(m.version()),
+                    InstantSource.system().instant().getEpochSecond(),
+                    items);
         }
         try {
             return KmipCodec.encodeResponse(r);
@@ -604,16 +620,9 @@ public final class HsmGateway implements AutoCloseable {
         }
     }
 
-    private static ProtocolVersion answerVersion(@Nullable ProtocolVersion v) {
-        if (v == null || v.major() < 1) {
-            return ProtocolVersion.V1_0;
-        }
-        return v.major() >= 2 ? ProtocolVersion.V2_0 : v;
-    }
-
     private static byte[] invalid(@Nullable ProtocolVersion v, String message) {
         return KmipCodec.encodeResponse(new ResponseMessage(
-                answerVersion(v),
+                RequestProcessor.answerVersion(v),
                 InstantSource.system().instant().getEpochSecond(),
                 List.of(ResponseMessage.Item.failure(-1, null, ResultReason.INVALID_MESSAGE, message))));
     }

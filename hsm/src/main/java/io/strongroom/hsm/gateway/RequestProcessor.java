@@ -60,7 +60,7 @@ final class RequestProcessor {
         ProtocolVersion v = m.version();
         long now = clock.instant().getEpochSecond();
         if (!ProtocolVersion.SERVED.contains(v)) {
-            ProtocolVersion answer = v.major() >= 2 ? ProtocolVersion.V2_0 : v;
+            ProtocolVersion answer = answerVersion(v);
             ResultReason reason =
                     v.major() >= 2 ? ResultReason.UNSUPPORTED_PROTOCOL_VERSION : ResultReason.INVALID_MESSAGE;
             List<ResponseMessage.Item> items = new ArrayList<>();
@@ -96,6 +96,22 @@ final class RequestProcessor {
             }
             return new ResponseMessage(v, now, items(m, p, null, now));
         });
+    }
+
+    /**
+     * The version of an answer to a request in {@code v}, which the gateway may not serve: the request's own when it
+     * is a KMIP version (1.0 to 1.4, 2.0), 2.0 for any later major version, and 1.0 (what any client reads, and
+     * what PyKMIP answers a message it cannot parse with) for a version KMIP never had, such as 1.258 or 0.3 (the
+     * fuzz target hsm.gateway-request found 1.258 echoed back).
+     */
+    static ProtocolVersion answerVersion(@Nullable ProtocolVersion v) {
+        if (v == null || v.major() < 1) {
+            return ProtocolVersion.V1_0;
+        }
+        if (v.major() >= 2) {
+            return ProtocolVersion.V2_0;
+        }
+        return v.minor() >= 0 && v.minor() <= 4 ? v : ProtocolVersion.V1_0;
     }
 
     /**

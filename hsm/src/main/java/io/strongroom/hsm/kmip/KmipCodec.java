@@ -7,6 +7,7 @@ import io.strongroom.hsm.ttlv.TtlvCodec;
 import io.strongroom.hsm.ttlv.TtlvException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,7 +93,7 @@ public final class KmipCodec {
         List<RequestMessage.Item> items = new ArrayList<>();
         for (Ttlv raw : rawItems) {
             StructReader b = StructReader.strict(raw, Tags.BATCH_ITEM);
-            int op = b.requiredEnum(Tags.OPERATION);
+            int op = codeValue(Tags.OPERATION, b.requiredEnum(Tags.OPERATION));
             if (v.usesAttributesStructure()) {
                 b.optionalBool(Tags.EPHEMERAL);
             }
@@ -176,6 +177,9 @@ public final class KmipCodec {
         StructReader m = StructReader.strict(TtlvCodec.decode(bytes), Tags.RESPONSE_MESSAGE);
         StructReader h = m.requiredStruct(Tags.RESPONSE_HEADER);
         ProtocolVersion v = readVersion(h.requiredStruct(Tags.PROTOCOL_VERSION));
+        if (v.major() < 1) {
+            throw new TtlvException(Tags.PROTOCOL_VERSION, "answer in KMIP " + v + ", which does not exist");
+        }
         long time = h.requiredDateTime(Tags.TIME_STAMP);
         h.optional(Tags.NONCE);
         h.repeated(Tags.ATTESTATION_TYPE);
@@ -192,14 +196,14 @@ public final class KmipCodec {
         List<ResponseMessage.Item> items = new ArrayList<>();
         for (Ttlv raw : rawItems) {
             StructReader b = StructReader.strict(raw, Tags.BATCH_ITEM);
-            Integer op = b.optionalEnum(Tags.OPERATION);
+            Integer op = codeValue(Tags.OPERATION, b.optionalEnum(Tags.OPERATION));
             byte[] id = b.optionalBytes(Tags.UNIQUE_BATCH_ITEM_ID);
             int statusCode = b.requiredEnum(Tags.RESULT_STATUS);
             ResultStatus status = ResultStatus.ofCode(statusCode);
             if (status == null) {
                 throw new TtlvException(Tags.RESULT_STATUS, "unknown status " + statusCode);
             }
-            Integer reason = b.optionalEnum(Tags.RESULT_REASON);
+            Integer reason = codeValue(Tags.RESULT_REASON, b.optionalEnum(Tags.RESULT_REASON));
             String message = b.optionalText(Tags.RESULT_MESSAGE);
             b.optionalBytes(Tags.ASYNCHRONOUS_CORRELATION_VALUE);
             Ttlv payloadItem = b.optional(Tags.RESPONSE_PAYLOAD);
@@ -213,6 +217,23 @@ public final class KmipCodec {
                     op == null ? -1 : op, id, status, reason == null ? -1 : reason, message, payload));
         }
         return new ResponseMessage(v, time, items);
+    }
+
+    /**
+     * {@code value}, refused when it is at or above 2^31: no KMIP Operation or Result Reason is, and the message
+     * records keep -1 for "absent", so such a value would silently vanish when the message is encoded again (found
+     * by the fuzz target hsm.kmip-response).
+     */
+    private static int codeValue(int tag, int value) {
+        if (value < 0) {
+            throw new TtlvException(
+                    tag, String.format(Locale.ROOT, "value 0x%08X is not a KMIP code (they are below 2^31)", value));
+        }
+        return value;
+    }
+
+    private static @Nullable Integer codeValue(int tag, @Nullable Integer value) {
+        return value == null ? null : codeValue(tag, value.intValue());
     }
 
     static Ttlv.Struct version(ProtocolVersion v) {

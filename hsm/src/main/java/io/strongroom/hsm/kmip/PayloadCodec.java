@@ -296,22 +296,28 @@ final class PayloadCodec {
                 int type = r.requiredEnum(Tags.OBJECT_TYPE);
                 String uid = r.requiredText(Tags.UNIQUE_IDENTIFIER);
                 StructReader ta = r.optionalStruct(Tags.TEMPLATE_ATTRIBUTE);
-                yield new ResponsePayload.Create(type, uid, ta == null ? List.of() : readTemplateAttribute(ta));
+                yield new ResponsePayload.Create(
+                        type, uid, ta == null ? List.of() : definedIn(v, readTemplateAttribute(ta)));
             }
             case ACTIVATE, REVOKE, DESTROY ->
                 new ResponsePayload.UniqueIdentifier(r.requiredText(Tags.UNIQUE_IDENTIFIER));
             case GET_ATTRIBUTES -> {
                 String uid = r.requiredText(Tags.UNIQUE_IDENTIFIER);
                 List<Attribute> attrs = new ArrayList<>();
-                StructReader a = r.optionalStruct(Tags.ATTRIBUTES);
-                if (a != null) {
-                    attrs.addAll(readAttributes2(a));
+                // Only the form of the answer's version: an attribute in the other form could not be written back in
+                // this one (a 1.x Attribute whose name has no 2.0 tag; found by the fuzz target hsm.kmip-response).
+                // The other form, if a server sends it, is a trailing field the lenient reader skips.
+                if (v.usesAttributesStructure()) {
+                    StructReader a = r.optionalStruct(Tags.ATTRIBUTES);
+                    if (a != null) {
+                        attrs.addAll(readAttributes2(a));
+                    }
                 } else {
                     for (Ttlv t : r.repeated(Tags.ATTRIBUTE)) {
                         attrs.add(readAttribute1x(StructReader.lenient(t, Tags.ATTRIBUTE)));
                     }
                 }
-                yield new ResponsePayload.GetAttributes(uid, attrs);
+                yield new ResponsePayload.GetAttributes(uid, definedIn(v, attrs));
             }
             case LOCATE -> {
                 Integer located = r.optionalInt(Tags.LOCATED_ITEMS);
@@ -325,7 +331,10 @@ final class PayloadCodec {
                 String uid = r.requiredText(Tags.UNIQUE_IDENTIFIER);
                 byte[] data = r.requiredBytes(Tags.DATA);
                 byte[] iv = r.optionalBytes(Tags.IV_COUNTER_NONCE);
-                byte[] tag = r.optionalBytes(Tags.AUTHENTICATED_ENCRYPTION_TAG);
+                // The tag field exists from 1.4; before, it is an unknown trailing field, skipped (and the client
+                // refuses GCM below 1.4 anyway).
+                byte[] tag =
+                        v.atLeast(ProtocolVersion.V1_4) ? r.optionalBytes(Tags.AUTHENTICATED_ENCRYPTION_TAG) : null;
                 yield new ResponsePayload.Encrypt(uid, data, iv, tag);
             }
             case DECRYPT ->
@@ -409,6 +418,22 @@ final class PayloadCodec {
                     "attribute '" + name + "' must be a " + kind.type() + ", not " + value.type());
         }
         return new Attribute(name, Attribute.retag(value, kind.tag()));
+    }
+
+    /**
+     * The attributes of an answer in {@code v} that {@code v} defines: one from a later version (Sensitive in a 1.2
+     * answer) is skipped like any unknown trailing field, since it could not be written back in {@code v} (found by
+     * the fuzz target hsm.kmip-response).
+     */
+    private static List<Attribute> definedIn(ProtocolVersion v, List<Attribute> attributes) {
+        List<Attribute> out = new ArrayList<>();
+        for (Attribute a : attributes) {
+            AttributeKind kind = AttributeKind.byName(a.name());
+            if (kind == null || v.atLeast(kind.since())) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     private static List<Attribute> readAttributes2(StructReader r) {
