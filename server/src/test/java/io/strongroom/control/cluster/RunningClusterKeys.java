@@ -1,6 +1,7 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.RawKeyAccess;
 
 /**
  * Test-only access to a running cluster's database key (DEK) material, for the check that no file holds it
@@ -16,6 +17,6 @@ public final class RunningClusterKeys {
         if (dek == null) {
             throw new IllegalStateException("cluster " + cluster + " is not encrypted");
         }
-        return dek.copyMaterialForWrapping();
+        return dek.copyRawMaterial(RawKeyAccess.insecure());
     }
 }
