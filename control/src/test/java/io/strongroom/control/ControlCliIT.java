@@ -1,10 +1,9 @@
 package io.strongroom.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.control.AwsCli.Result;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -13,12 +12,10 @@ import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.Store;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -32,41 +29,16 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ControlCliIT {
-    private static final Path AWS = Path.of("/usr/bin/aws");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     ControlFixture f;
     Path work;
-
-    record Result(int exit, String out, String err) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new AssertionError("CLI output is not JSON: " + out + " / " + err, e);
-            }
-        }
-
-        Result ok() {
-            assertThat(exit).as("aws exit code; stderr: %s", err).isZero();
-            return this;
-        }
-
-        Result failsWith(String code) {
-            assertThat(exit).as("aws should fail; stdout: %s", out).isNotZero();
-            assertThat(err).contains(code);
-            return this;
-        }
-    }
+    AwsCli cli;
 
     @BeforeAll
     void start() throws Exception {
-        if (!Files.isExecutable(AWS)) {
-            fail("/usr/bin/aws (AWS CLI v2) is missing: install it with `apt-get install -y awscli` (see"
-                    + " reference/real-parts.md §0); these tests do not skip");
-        }
         f = new ControlFixture();
         work = Files.createDirectories(f.dir.resolve("cli-work"));
+        cli = new AwsCli(f.control.endpoint(), work);
     }
 
     @AfterAll
@@ -85,31 +57,7 @@ class ControlCliIT {
     }
 
     Result awsIn(String region, String akid, String secret, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(
-                List.of(AWS.toString(), "--endpoint-url", f.control.endpoint().toString()));
-        cmd.addAll(List.of("--region", region, "--output", "json"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("AWS_ACCESS_KEY_ID", akid);
-        env.put("AWS_SECRET_ACCESS_KEY", secret);
-        env.put("AWS_DEFAULT_REGION", region);
-        env.put("AWS_PAGER", "");
-        env.put("AWS_CONFIG_FILE", "/dev/null");
-        env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-        env.put("AWS_EC2_METADATA_DISABLED", "true");
-        env.put("AWS_MAX_ATTEMPTS", "1");
-        env.remove("AWS_SESSION_TOKEN");
-        env.remove("AWS_PROFILE");
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("aws " + String.join(" ", args) + " did not finish in 90 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return cli.run(region, akid, secret, args);
     }
 
     @Test
