@@ -72,7 +72,9 @@ public final class TemporaryCredentials {
         String password = "Tmp1" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Instant until = clock.instant().plus(duration);
         String user = e.rec.masterUsername().toLowerCase(Locale.ROOT);
-        byClusterAndUser.put(key(e.rec.id(), user), new Entry(PasswordVerifier.create(password, random), until));
+        byClusterAndUser.put(
+                key(e.rec.id(), user),
+                new Entry(PasswordVerifier.create(PREFIX + e.rec.masterUsername(), password, random), until));
         return new Issued(PREFIX + e.rec.masterUsername(), password, until);
     }
 
