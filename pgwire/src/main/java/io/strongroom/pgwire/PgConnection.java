@@ -470,7 +470,15 @@ final class PgConnection {
             out.parameterDescription(statement.parameterTypes());
             describeRows(statement.columns(), new short[statement.columns().size()]);
         } else {
-            Portal portal = portal(d.name());
+            Portal portal = portals.get(d.name());
+            SqlSession s = session;
+            List<ResultColumn> cursor = portal == null && s != null ? s.cursorColumns(d.name()) : null;
+            if (cursor != null) {
+                // A DECLAREd cursor is a portal too, as in PostgreSQL; its rows come as text by FETCH.
+                describeRows(cursor, new short[cursor.size()]);
+                return;
+            }
+            portal = portal(d.name());
             describeRows(portal.statement.columns(), portal.formats);
         }
     }

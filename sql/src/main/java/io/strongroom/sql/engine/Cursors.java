@@ -166,6 +166,13 @@ final class Cursors {
         });
     }
 
+    /** The columns of the open cursor {@code name} (named as DECLARE names it, case folded), or null. */
+    @Nullable
+    List<ResultColumn> columns(String name) {
+        Cursor c = open.get(name.toLowerCase(Locale.ROOT));
+        return c == null ? null : c.rows.columns();
+    }
+
     /** Closes every cursor: the end of a transaction block. */
     void closeAll() {
         List<Cursor> all = new ArrayList<>(open.values());

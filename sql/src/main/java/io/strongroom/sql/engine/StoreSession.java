@@ -4,6 +4,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.PreparedStatement;
 import io.strongroom.sql.Result;
+import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.SqlType;
@@ -62,6 +63,11 @@ final class StoreSession implements SqlSession {
     @Override
     public TransactionState transactionState() {
         return block.state();
+    }
+
+    @Override
+    public @Nullable List<ResultColumn> cursorColumns(String name) {
+        return cursors.columns(name);
     }
 
     @Override

@@ -188,4 +188,20 @@ class CursorsTest {
                 .isGreaterThan(3);
         assertThat(copy.tag().get()).isEqualTo("COPY 32000");
     }
+
+    @Test
+    void anOpenCursor_describesItsColumns_asThePortalOfItsName_untilClosed() {
+        assertThat(session.cursorColumns("c")).isNull();
+        tag("BEGIN");
+        tag("DECLARE \"C\" CURSOR FOR SELECT s, id FROM t ORDER BY id");
+        assertThat(session.cursorColumns("c")).extracting(col -> col.name()).containsExactly("s", "id");
+        assertThat(session.cursorColumns("other")).isNull();
+        tag("CLOSE c");
+        assertThat(session.cursorColumns("c")).isNull();
+        tag("DECLARE d CURSOR FOR SELECT id FROM t");
+        tag("COMMIT");
+        assertThat(session.cursorColumns("d"))
+                .as("a cursor ends with its block")
+                .isNull();
+    }
 }
