@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REGION, wait_for_status
+from conftest import CA, REGION, wait_for_status
 
 
 def error_code(excinfo):
@@ -65,6 +65,25 @@ def test_get_cluster_credentials_then_a_verified_psycopg_login(redshift, cluster
     with pytest.raises(ClientError) as e:
         redshift.get_cluster_credentials(ClusterIdentifier=cluster.identifier, DbUser="admin", DurationSeconds=60)
     assert error_code(e) == "InvalidParameterValue"
+    # What cannot be done here is refused, saying so, never ignored.
+    with pytest.raises(ClientError) as e:
+        redshift.get_cluster_credentials(ClusterIdentifier=cluster.identifier, DbUser="bob", AutoCreate=True)
+    assert error_code(e) == "UnsupportedOperation"
+    assert "AutoCreate cannot create database user 'bob'" in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        redshift.get_cluster_credentials(ClusterIdentifier=cluster.identifier, DbUser="admin", DbGroups=["analysts"])
+    assert error_code(e) == "UnsupportedOperation"
+    # DbName limits the credential to that database.
+    limited = redshift.get_cluster_credentials(
+        ClusterIdentifier=cluster.identifier, DbUser="admin", AutoCreate=True, DbName="dev"
+    )
+    with cluster.connect(user=limited["DbUser"], password=limited["DbPassword"]) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(
+            host=cluster.host, port=cluster.port, dbname="other", user=limited["DbUser"],
+            password=limited["DbPassword"], sslmode="verify-full", sslrootcert=CA,
+        )
 
 
 def test_kms_validation_errors(kms):

@@ -59,7 +59,7 @@ final class PasswordLogin {
      * gets a salt and fails like a wrong password.
      */
     void md5(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
+        Credentials known = config.authenticator().lookup(u, database);
         if (known != null && !known.supportsMd5()) {
             throw new PgException(
                     "28000",
@@ -87,7 +87,7 @@ final class PasswordLogin {
      * 12). An unknown user runs the exchange against made-up credentials.
      */
     void scram(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
+        Credentials known = config.authenticator().lookup(u, database);
         Credentials credentials = known != null ? known : Credentials.impossible(config.unknownUserKey(), u);
         out.authenticationSasl(List.of("SCRAM-SHA-256"));
         out.flush();
@@ -129,7 +129,7 @@ final class PasswordLogin {
      * a made-up salt and fails like a wrong password.
      */
     void redshiftDigest(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
+        Credentials known = config.authenticator().lookup(u, database);
         if (known != null && !known.supportsDigest()) {
             throw new PgException(
                     "28000",

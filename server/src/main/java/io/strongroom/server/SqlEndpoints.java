@@ -132,22 +132,31 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
     public void up(String clusterId, Supplier<ClusterView> view, RunningCluster running) {
         down(clusterId);
         ClusterView v = view.get();
-        Authenticator auth = user -> {
-            ClusterView now = view.get();
-            if (user.equals(now.record().masterUsername())) {
-                return Credentials.ofStored(now.record().passwordVerifier());
+        Authenticator auth = new Authenticator() {
+            @Override
+            public @Nullable Credentials lookup(String user) {
+                return lookup(user, view.get().record().dbName());
             }
-            // IAM:<user>: a temporary password from GetClusterCredentials, while it is valid.
-            TemporaryCredentials t = temporary.get();
-            if (t != null && user.startsWith(TemporaryCredentials.PREFIX)) {
-                String dbUser = user.substring(TemporaryCredentials.PREFIX.length());
-                return dbUser.equals(now.record().masterUsername())
-                        ? t.verifier(clusterId, dbUser)
-                                .map(Credentials::ofStored)
-                                .orElse(null)
-                        : null;
+
+            @Override
+            public @Nullable Credentials lookup(String user, String database) {
+                ClusterView now = view.get();
+                if (user.equals(now.record().masterUsername())) {
+                    return Credentials.ofStored(now.record().passwordVerifier());
+                }
+                // IAM:<user>: a temporary password from GetClusterCredentials, while it is valid (and, when it was
+                // issued for a DbName, only for that database).
+                TemporaryCredentials t = temporary.get();
+                if (t != null && user.startsWith(TemporaryCredentials.PREFIX)) {
+                    String dbUser = user.substring(TemporaryCredentials.PREFIX.length());
+                    return dbUser.equals(now.record().masterUsername())
+                            ? t.verifier(clusterId, dbUser, database)
+                                    .map(Credentials::ofStored)
+                                    .orElse(null)
+                            : null;
+                }
+                return null;
             }
-            return null;
         };
         KeyStoreSeal seal =
                 running.encrypted() ? new ClusterKeySeal(running, v.record().identifier()) : null;
