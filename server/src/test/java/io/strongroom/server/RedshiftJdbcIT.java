@@ -45,7 +45,8 @@ import software.amazon.awssdk.services.redshift.model.Parameter;
  * itself ({@code client_protocol_version}, {@code driver_version}) and cannot do SCRAM, so the cluster asks it for
  * Redshift's SHA-256 digest (authentication code 13). With TLS verified against the installation's CA ({@code
  * sslmode=verify-full}, {@code sslrootcert}; the PostgreSQL driver too; another CA refused), without TLS, and with a wrong password (refused, SQLSTATE
- * 28P01); a password changed through the API takes effect for the driver too.
+ * 28P01); a password changed through the API takes effect for the driver too. The cluster parameter {@code auth_methods}
+ * chooses what each client is asked for, read off the wire here, and MD5 logs both drivers in.
  */
 class RedshiftJdbcIT {
     private Path dir;

@@ -162,6 +162,14 @@ final class StoreSession implements SqlSession {
                 false);
     }
 
+    /** Redshift has no savepoints either; a client that uses them (psycopg's nested transactions) learns it here. */
+    private static StrongroomException savepointsNotSupported(String statement) {
+        return new StrongroomException(
+                ErrorCode.NOT_IMPLEMENTED,
+                statement + " is not supported: transactions here have no savepoints, as in Redshift; COMMIT or"
+                        + " ROLLBACK the whole transaction");
+    }
+
     private static StrongroomException inFailedTransaction() {
         return new StrongroomException(
                 ErrorCode.IN_FAILED_TRANSACTION,
@@ -177,7 +185,19 @@ final class StoreSession implements SqlSession {
         return switch (first) {
             case "begin", "start" -> SessionStatement.control(sql, "BEGIN");
             case "commit", "end" -> SessionStatement.control(sql, "COMMIT");
-            case "rollback", "abort" -> SessionStatement.control(sql, "ROLLBACK");
+            case "rollback", "abort" -> {
+                // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x must not end the whole transaction.
+                t.next();
+                if (!t.accept("work")) {
+                    t.accept("transaction");
+                }
+                if (t.peekIs("to")) {
+                    throw savepointsNotSupported("ROLLBACK TO SAVEPOINT");
+                }
+                yield SessionStatement.control(sql, "ROLLBACK");
+            }
+            case "savepoint" -> throw savepointsNotSupported("SAVEPOINT");
+            case "release" -> throw savepointsNotSupported("RELEASE SAVEPOINT");
             case "set", "reset" -> SessionStatement.utility(sql, () -> settings.set(new Tokens(sql)));
             case "show" -> settings.show(sql, t);
             case "create" -> ddl.create(sql);
