@@ -85,6 +85,10 @@ def test_named_cursor_fetches_in_pages(cluster, big):
             cur.itersize = 1000
             cur.execute("SELECT id FROM big WHERE id % 2 = 0")
             assert sum(1 for _ in cur) == big // 2
+        # Parameters go with the DECLARE (bound in the extended protocol).
+        with conn.cursor(name="bound") as cur:
+            cur.execute("SELECT id, name FROM big WHERE id >= %s AND name <> %s ORDER BY id", (4990, "row4995"))
+            assert [r[0] for r in cur.fetchall()] == [4990, 4991, 4992, 4993, 4994, 4996, 4997, 4998, 4999]
         conn.commit()
 
 

@@ -211,7 +211,7 @@ final class StoreSession implements SqlSession {
             case "explain" -> queries.explain(sql);
             case "analyze", "vacuum" -> SessionStatement.utility(sql, () -> first.toUpperCase(Locale.ROOT));
             case "deallocate" -> deallocate(sql, t);
-            case "declare" -> cursors.declare(sql, block.isOpen(), this::cursorRows);
+            case "declare" -> cursors.declare(sql, block.isOpen(), declared, this::query);
             case "fetch", "move" -> cursors.fetchOrMove(sql);
             case "close" -> cursors.close(sql);
             case "prepare" -> prepared.prepare(sql);
@@ -224,15 +224,6 @@ final class StoreSession implements SqlSession {
     private SessionStatement query(String sql, List<SqlType> declared) {
         ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
         return catalogQuery != null ? queries.catalogQuery(sql, catalogQuery) : queries.query(sql, declared);
-    }
-
-    /** A cursor's rows: its query run now, streaming. */
-    private Result.Rows cursorRows(String querySql) {
-        Result r = query(querySql, List.of()).runner().run(List.of());
-        if (r instanceof Result.Rows rows) {
-            return rows;
-        }
-        throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "DECLARE ... CURSOR FOR needs a query that returns rows");
     }
 
     @Override

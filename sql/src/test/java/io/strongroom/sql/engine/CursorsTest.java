@@ -11,6 +11,7 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.SqlType;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
@@ -203,5 +204,17 @@ class CursorsTest {
         assertThat(session.cursorColumns("d"))
                 .as("a cursor ends with its block")
                 .isNull();
+    }
+
+    @Test
+    void declare_takesTheQuerysParameters_boundAtExecution() {
+        tag("BEGIN");
+        var declare = session.prepare("DECLARE p CURSOR FOR SELECT id FROM t WHERE id > $1 ORDER BY id", List.of());
+        assertThat(declare.parameterTypes()).containsExactly(SqlType.INT8);
+        assertThat(declare.columns()).as("DECLARE itself returns no rows").isEmpty();
+        assertThat(((Result.Command) session.execute(declare, List.of(995L))).tag())
+                .isEqualTo("DECLARE CURSOR");
+        assertThat(fetch("FETCH ALL FROM p")).containsExactly(996L, 997L, 998L, 999L, 1000L, "FETCH 5");
+        tag("COMMIT");
     }
 }
