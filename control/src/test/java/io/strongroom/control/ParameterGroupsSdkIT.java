@@ -55,7 +55,7 @@ class ParameterGroupsSdkIT {
         assertThat(rs.describeClusterParameters(r -> r.parameterGroupName("default.redshift-1.0"))
                         .parameters())
                 .extracting(p -> p.parameterName() + "=" + p.parameterValue())
-                .containsExactly("kms_lease_minutes=1440", "require_ssl=true");
+                .containsExactly("auth_methods=digest-scram", "kms_lease_minutes=1440", "require_ssl=true");
         assertThat(rs.describeClusterParameters(r -> r.parameterGroupName("default.redshift-1.0")).parameters().stream()
                         .filter(p -> p.parameterName().equals("require_ssl")))
                 .singleElement()
@@ -96,6 +96,13 @@ class ParameterGroupsSdkIT {
                                 .parameterValue("maybe")
                                 .build())))
                 .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"));
+        assertThatThrownBy(() -> rs.modifyClusterParameterGroup(r -> r.parameterGroupName("pg-one")
+                        .parameters(Parameter.builder()
+                                .parameterName("auth_methods")
+                                .parameterValue("password")
+                                .build())))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"))
+                .hasMessageContaining("digest-scram,digest-md5,md5,scram");
         assertThat(rs.modifyClusterParameterGroup(r -> r.parameterGroupName("pg-one")
                                 .parameters(Parameter.builder()
                                         .parameterName("require_ssl")

@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
@@ -15,12 +16,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the server keeps to check a user's password, never the password itself: a SCRAM-SHA-256 verifier
- * (salt, iteration count, StoredKey, ServerKey; RFC 5802 §3) and, when made from the password, PostgreSQL's md5
- * hash ({@code md5(password || user)}) for old clients. The verifier is stored as PostgreSQL stores it in
- * pg_authid: {@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>} (base64).
+ * (salt, iteration count, StoredKey, ServerKey; RFC 5802 §3) and, when made from the password or stored with them,
+ * PostgreSQL's md5 hash ({@code md5(password || user)}, authentication code 5) and Redshift's SHA-256 digest verifier
+ * (code 13). The SCRAM verifier is stored as PostgreSQL stores it in pg_authid: {@code
+ * SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>} (base64); the others follow it ({@link #ofStored}).
  *
  * <p>StoredKey and ServerKey cannot give back the password, but they let whoever holds them impersonate the
- * server to clients (and the md5 hash lets them log in), so {@link #toString()} shows neither and callers should
+ * server to clients (and the md5 hash and digest verifier let them log in), so {@link #toString()} shows none and callers should
  * keep the verifier with other secrets. Immutable and thread-safe.
  *
  * <p>Passwords are used as their UTF-8 bytes; SASLprep normalisation (RFC 4013) is not applied, which matches
@@ -33,6 +35,10 @@ public final class Credentials {
     private static final String PREFIX = "SCRAM-SHA-256$";
     /** The stored form's second part: Redshift's SHA-256 digest verifier, {@code SHA256-DIGEST$<salt>$<hash>}. */
     private static final String DIGEST_PREFIX = "SHA256-DIGEST$";
+    /** The stored form's third part: PostgreSQL's md5 hash, {@code MD5$<32 lower-case hex digits>}. */
+    private static final String MD5_PREFIX = "MD5$";
+
+    private static final Pattern MD5_HEX = Pattern.compile("[0-9a-f]{32}");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -70,30 +76,64 @@ public final class Credentials {
     /**
      * Reads the stored form: a SCRAM-SHA-256 verifier, optionally followed by {@code ;} and Redshift's digest
      * verifier {@code SHA256-DIGEST$<salt>$<SHA-256(password || salt)>} (base64), which Amazon's Redshift drivers
-     * log in with (authentication code 13).
+     * log in with (authentication code 13), and by {@code ;} and PostgreSQL's md5 hash {@code MD5$<hex md5(password
+     * || user)>} (authentication code 5), each at most once. Stored forms from before either part was kept lack it,
+     * and those credentials refuse that login.
      *
      * @throws IllegalArgumentException if the text is malformed (the message does not echo it)
      */
     public static Credentials ofStored(String stored) {
-        int semi = stored.indexOf(';');
-        Credentials scram = ofScramVerifier(semi < 0 ? stored : stored.substring(0, semi));
-        if (semi < 0) {
-            return scram;
+        String[] parts = stored.split(";", -1);
+        Credentials scram = ofScramVerifier(parts[0]);
+        byte[] dSalt = null;
+        byte[] dHash = null;
+        byte[] md5 = null;
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i];
+            if (part.startsWith(DIGEST_PREFIX) && dSalt == null) {
+                try {
+                    String[] f = part.substring(DIGEST_PREFIX.length()).split("\\$", -1);
+                    if (f.length != 2) {
+                        throw new IllegalArgumentException("malformed digest verifier");
+                    }
+                    dSalt = Base64.getDecoder().decode(f[0]);
+                    dHash = Base64.getDecoder().decode(f[1]);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("malformed digest verifier", null);
+                }
+                if (dSalt.length < 8 || dHash.length != 32) {
+                    throw new IllegalArgumentException("malformed digest verifier");
+                }
+            } else if (part.startsWith(MD5_PREFIX) && md5 == null) {
+                String hex = part.substring(MD5_PREFIX.length());
+                if (!MD5_HEX.matcher(hex).matches()) {
+                    throw new IllegalArgumentException("malformed md5 hash");
+                }
+                md5 = hex.getBytes(StandardCharsets.US_ASCII);
+            } else {
+                throw new IllegalArgumentException("malformed stored credentials: an unknown or repeated part");
+            }
         }
+        return new Credentials(scram.salt, scram.iterations, scram.storedKey, scram.serverKey, md5, dSalt, dHash);
+    }
+
+    /** PostgreSQL's md5 hash of {@code password} for {@code user}, in the stored form's third part. */
+    public static String md5Verifier(String user, char[] password) {
+        return MD5_PREFIX + new String(md5Hash(user, password), StandardCharsets.US_ASCII);
+    }
+
+    /** Hex md5(password || user) as ASCII: what PostgreSQL keeps for md5 login. */
+    private static byte[] md5Hash(String user, char[] password) {
+        byte[] pw = utf8(password);
         try {
-            String d = stored.substring(semi + 1);
-            if (!d.startsWith(DIGEST_PREFIX)) {
-                throw new IllegalArgumentException("malformed digest verifier");
-            }
-            String[] parts = d.substring(DIGEST_PREFIX.length()).split("\\$", -1);
-            byte[] dSalt = Base64.getDecoder().decode(parts[0]);
-            byte[] dHash = Base64.getDecoder().decode(parts[1]);
-            if (parts.length != 2 || dSalt.length < 8 || dHash.length != 32) {
-                throw new IllegalArgumentException("malformed digest verifier");
-            }
-            return new Credentials(scram.salt, scram.iterations, scram.storedKey, scram.serverKey, null, dSalt, dHash);
-        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("malformed digest verifier", null);
+            MessageDigest md = MessageDigest.getInstance("MD5");
+            md.update(pw);
+            md.update(user.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest()).getBytes(StandardCharsets.US_ASCII);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("MD5 is not available in this JDK", e);
+        } finally {
+            Arrays.fill(pw, (byte) 0);
         }
     }
 
@@ -151,20 +191,12 @@ public final class Credentials {
         RANDOM.nextBytes(salt);
         byte[] salted = saltedPassword(password, salt, DEFAULT_ITERATIONS);
         try {
-            byte[] md5;
-            byte[] pw = utf8(password);
-            try {
-                MessageDigest md = MessageDigest.getInstance("MD5");
-                md.update(pw);
-                md.update(user.getBytes(StandardCharsets.UTF_8));
-                md5 = HexFormat.of().formatHex(md.digest()).getBytes(StandardCharsets.US_ASCII);
-            } finally {
-                Arrays.fill(pw, (byte) 0);
-            }
             return new Credentials(
-                    salt, DEFAULT_ITERATIONS, sha256(hmac(salted, "Client Key")), hmac(salted, "Server Key"), md5);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("MD5 is not available in this JDK", e);
+                    salt,
+                    DEFAULT_ITERATIONS,
+                    sha256(hmac(salted, "Client Key")),
+                    hmac(salted, "Server Key"),
+                    md5Hash(user, password));
         } finally {
             Arrays.fill(salted, (byte) 0);
         }

@@ -20,8 +20,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The password exchange of one login, after the startup packet: SCRAM-SHA-256 (or md5, when the server is so
- * configured) for PostgreSQL clients, Redshift's SHA-256 digest for Amazon's Redshift drivers. Every wrong password is
+ * The password exchange of one login, after the startup packet, by the method the server chose for the client
+ * ({@link PasswordMethod}; by default SCRAM-SHA-256 for PostgreSQL clients and Redshift's SHA-256 digest for Amazon's
+ * Redshift drivers). Every wrong password is
  * logged with the client's address and answered after the throttle's delay; an unknown user runs the same exchange
  * against made-up credentials. Used by one connection thread.
  */
@@ -51,29 +52,42 @@ final class PasswordLogin {
         this.out = out;
     }
 
-    /** SCRAM-SHA-256, or md5 when the server is configured for it. */
-    void scramOrMd5(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
-        if (config.passwordMethod() == PasswordMethod.MD5) {
-            byte[] salt = new byte[4];
-            RANDOM.nextBytes(salt);
-            out.authenticationMd5Password(salt);
-            out.flush();
-            String answer = readPassword().password();
-            throttleBeforeCheck(u);
-            byte[] expected = known == null ? null : known.md5Response(salt);
-            if (known != null && expected == null) {
-                throw new PgException(
-                        "28000",
-                        "md5 authentication is not available for user \"" + u
-                                + "\" (its password is stored as a SCRAM verifier): use a client with SCRAM-SHA-256",
-                        true);
-            }
-            if (expected == null || !MessageDigest.isEqual(expected, answer.getBytes(StandardCharsets.UTF_8))) {
-                throw authenticationFailed(u);
-            }
-            return;
+    /**
+     * PostgreSQL's md5 login (authentication code 5): the server sends a 4-byte salt; the client answers with a
+     * PasswordMessage {@code "md5" + hex md5(hex md5(password || user) || salt)}. Credentials kept without the md5
+     * hash (a password set before Strongroom kept it) are refused with a 28000 that says what to do; an unknown user
+     * gets a salt and fails like a wrong password.
+     */
+    void md5(String u) throws IOException {
+        Credentials known = config.authenticator().lookup(u, database);
+        if (known != null && !known.supportsMd5()) {
+            throw new PgException(
+                    "28000",
+                    "md5 authentication is not available for user \"" + u + "\": its password was set before"
+                            + " Strongroom kept the md5 hash. Set the password again (aws redshift modify-cluster"
+                            + " --master-user-password), or choose another method with the cluster parameter"
+                            + " auth_methods",
+                    true);
         }
+        byte[] salt = new byte[4];
+        RANDOM.nextBytes(salt);
+        out.authenticationMd5Password(salt);
+        out.flush();
+        String answer = readPassword().password();
+        throttleBeforeCheck(u);
+        byte[] expected = known == null ? null : known.md5Response(salt);
+        if (expected == null || !MessageDigest.isEqual(expected, answer.getBytes(StandardCharsets.UTF_8))) {
+            throw authenticationFailed(u);
+        }
+    }
+
+    /**
+     * SCRAM-SHA-256 (authentication code 10, SASL): the server offers the mechanism, the client sends its first
+     * message, the server its salt, iterations and nonce, the client its proof, and the server its signature (code
+     * 12). An unknown user runs the exchange against made-up credentials.
+     */
+    void scram(String u) throws IOException {
+        Credentials known = config.authenticator().lookup(u, database);
         Credentials credentials = known != null ? known : Credentials.impossible(config.unknownUserKey(), u);
         out.authenticationSasl(List.of("SCRAM-SHA-256"));
         out.flush();
@@ -115,7 +129,7 @@ final class PasswordLogin {
      * a made-up salt and fails like a wrong password.
      */
     void redshiftDigest(String u) throws IOException {
-        Credentials known = config.authenticator().lookup(u);
+        Credentials known = config.authenticator().lookup(u, database);
         if (known != null && !known.supportsDigest()) {
             throw new PgException(
                     "28000",

@@ -232,10 +232,12 @@ final class PgConnection {
             throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
         }
         PasswordLogin login = new PasswordLogin(config, throttle, peer(), in, out, params.getOrDefault("database", u));
-        if (PasswordLogin.redshiftDriver(params)) {
-            login.redshiftDigest(u);
-        } else {
-            login.scramOrMd5(u);
+        PasswordMethod method =
+                PasswordLogin.redshiftDriver(params) ? config.redshiftDriverMethod() : config.passwordMethod();
+        switch (method) {
+            case REDSHIFT_DIGEST -> login.redshiftDigest(u);
+            case MD5 -> login.md5(u);
+            case SCRAM_SHA_256 -> login.scram(u);
         }
         if (!admission.admit(this)) {
             throw new PgException("53300", "sorry, too many clients already; try again later", true);
@@ -468,7 +470,15 @@ final class PgConnection {
             out.parameterDescription(statement.parameterTypes());
             describeRows(statement.columns(), new short[statement.columns().size()]);
         } else {
-            Portal portal = portal(d.name());
+            Portal portal = portals.get(d.name());
+            SqlSession s = session;
+            List<ResultColumn> cursor = portal == null && s != null ? s.cursorColumns(d.name()) : null;
+            if (cursor != null) {
+                // A DECLAREd cursor is a portal too, as in PostgreSQL; its rows come as text by FETCH.
+                describeRows(cursor, new short[cursor.size()]);
+                return;
+            }
+            portal = portal(d.name());
             describeRows(portal.statement.columns(), portal.formats);
         }
     }

@@ -81,6 +81,7 @@ public final class PgServer implements AutoCloseable {
             SqlEngine engine,
             Authenticator authenticator,
             PasswordMethod passwordMethod,
+            PasswordMethod redshiftDriverMethod,
             @Nullable SSLContext sslContext,
             boolean requireTls,
             int maxMessageBytes,
@@ -114,6 +115,7 @@ public final class PgServer implements AutoCloseable {
                 c.engine(),
                 c.authenticator(),
                 c.passwordMethod(),
+                c.redshiftDriverMethod(),
                 next,
                 c.requireTls(),
                 c.maxMessageBytes(),
@@ -378,6 +380,7 @@ public final class PgServer implements AutoCloseable {
         private @Nullable SqlEngine engine;
         private @Nullable Authenticator authenticator;
         private PasswordMethod passwordMethod = PasswordMethod.SCRAM_SHA_256;
+        private PasswordMethod redshiftDriverMethod = PasswordMethod.REDSHIFT_DIGEST;
         private int port = 5439;
         private String bindAddress = "127.0.0.1";
         private @Nullable SSLContext sslContext;
@@ -401,9 +404,25 @@ public final class PgServer implements AutoCloseable {
             return this;
         }
 
-        /** SCRAM-SHA-256 (the default) or md5. */
+        /**
+         * What PostgreSQL clients are asked for: SCRAM-SHA-256 (the default) or md5. Redshift's digest is refused here:
+         * only Amazon's drivers speak it.
+         */
         public Builder passwordMethod(PasswordMethod method) {
+            if (method == PasswordMethod.REDSHIFT_DIGEST) {
+                throw new IllegalArgumentException(
+                        "Redshift's digest is for Amazon's Redshift drivers only: use redshiftDriverMethod");
+            }
             this.passwordMethod = method;
+            return this;
+        }
+
+        /**
+         * What Amazon's Redshift drivers (JDBC, Python, ODBC) are asked for: Redshift's SHA-256 digest (the default),
+         * md5, or SCRAM-SHA-256 (which the Python driver speaks and the JDBC driver does not).
+         */
+        public Builder redshiftDriverMethod(PasswordMethod method) {
+            this.redshiftDriverMethod = method;
             return this;
         }
 
@@ -509,6 +528,7 @@ public final class PgServer implements AutoCloseable {
                     e,
                     a,
                     passwordMethod,
+                    redshiftDriverMethod,
                     ssl,
                     requireTls,
                     maxMessageBytes,

@@ -32,14 +32,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Gives every running cluster its PostgreSQL endpoint: a pgwire server on the cluster's port, over the SQL
- * engine of its store, authenticating the master user with the verifiers the control plane keeps (SCRAM-SHA-256
- * for PostgreSQL clients, Redshift's digest for Redshift's drivers; read at each login, so ModifyCluster
- * MasterUserPassword takes effect for new connections). TLS is offered with a certificate the installation's
+ * engine of its store, authenticating the master user with the verifiers the control plane keeps (by default
+ * SCRAM-SHA-256 for PostgreSQL clients and Redshift's digest for Redshift's drivers; MD5 where the cluster parameter
+ * {@code auth_methods} asks for it; read at each login, so ModifyCluster MasterUserPassword takes effect for new
+ * connections). TLS is offered with a certificate the installation's
  * authority ({@link TlsAuthority}, {@code strongroom ca}) issued for the cluster, so clients
  * verify every cluster against one root. Plain connections are refused (SQLSTATE 28000) when the cluster's parameter
  * group has {@code require_ssl=true}, which is the default; a group with {@code require_ssl=false} lets them in, as
- * Redshift's does. The value is read when the endpoint starts (the parameter is static: a change applies at the next
- * reboot). Thread-safe.
+ * Redshift's does. Both values are read when the endpoint starts (the parameters are static: a change applies at the
+ * next reboot). Thread-safe.
  */
 final class SqlEndpoints implements ClusterListener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,37 +132,73 @@ final class SqlEndpoints implements ClusterListener, AutoCloseable {
     public void up(String clusterId, Supplier<ClusterView> view, RunningCluster running) {
         down(clusterId);
         ClusterView v = view.get();
-        Authenticator auth = user -> {
-            ClusterView now = view.get();
-            if (user.equals(now.record().masterUsername())) {
-                return Credentials.ofStored(now.record().passwordVerifier());
+        Authenticator auth = new Authenticator() {
+            @Override
+            public @Nullable Credentials lookup(String user) {
+                return lookup(user, view.get().record().dbName());
             }
-            // IAM:<user>: a temporary password from GetClusterCredentials, while it is valid.
-            TemporaryCredentials t = temporary.get();
-            if (t != null && user.startsWith(TemporaryCredentials.PREFIX)) {
-                String dbUser = user.substring(TemporaryCredentials.PREFIX.length());
-                return dbUser.equals(now.record().masterUsername())
-                        ? t.verifier(clusterId, dbUser)
-                                .map(Credentials::ofStored)
-                                .orElse(null)
-                        : null;
+
+            @Override
+            public @Nullable Credentials lookup(String user, String database) {
+                ClusterView now = view.get();
+                if (user.equals(now.record().masterUsername())) {
+                    return Credentials.ofStored(now.record().passwordVerifier());
+                }
+                // IAM:<user>: a temporary password from GetClusterCredentials, while it is valid (and, when it was
+                // issued for a DbName, only for that database).
+                TemporaryCredentials t = temporary.get();
+                if (t != null && user.startsWith(TemporaryCredentials.PREFIX)) {
+                    String dbUser = user.substring(TemporaryCredentials.PREFIX.length());
+                    return dbUser.equals(now.record().masterUsername())
+                            ? t.verifier(clusterId, dbUser, database)
+                                    .map(Credentials::ofStored)
+                                    .orElse(null)
+                            : null;
+                }
+                return null;
             }
-            return null;
         };
         KeyStoreSeal seal =
                 running.encrypted() ? new ClusterKeySeal(running, v.record().identifier()) : null;
+        String methods = v.parameters() != null ? v.parameters().authMethods() : "digest-scram";
         PgServer server = PgServer.builder()
                 .engine(new StoreSqlEngine(running.store()))
                 .port(v.record().port())
                 .bind(bindAddress)
                 .authenticator(auth)
-                .passwordMethod(PasswordMethod.SCRAM_SHA_256)
+                .passwordMethod(forPostgresClients(methods))
+                .redshiftDriverMethod(forRedshiftDrivers(methods))
                 .tls(authority.serverContext(clusterId, v.record().identifier(), hostNames(), seal))
                 .requireTls(v.parameters() != null && v.parameters().requireSsl())
                 .loginAudit((from, user, database) -> auditFailedLogin(v, from, user, database))
                 .start();
         servers.put(clusterId, server);
         renewals.put(clusterId, new Renewal(v.record().identifier(), seal));
+    }
+
+    /** What a PostgreSQL client is asked for under {@code auth_methods} = {@code methods}. */
+    static PasswordMethod forPostgresClients(String methods) {
+        return switch (methods) {
+            case "digest-md5", "md5" -> PasswordMethod.MD5;
+            case "digest-scram", "scram" -> PasswordMethod.SCRAM_SHA_256;
+            default -> throw unknownMethods(methods);
+        };
+    }
+
+    /** What one of Amazon's Redshift drivers is asked for under {@code auth_methods} = {@code methods}. */
+    static PasswordMethod forRedshiftDrivers(String methods) {
+        return switch (methods) {
+            case "md5" -> PasswordMethod.MD5;
+            case "scram" -> PasswordMethod.SCRAM_SHA_256;
+            case "digest-scram", "digest-md5" -> PasswordMethod.REDSHIFT_DIGEST;
+            default -> throw unknownMethods(methods);
+        };
+    }
+
+    /** ModifyClusterParameterGroup checks the value against the same list, so this means the two disagree. */
+    private static IllegalArgumentException unknownMethods(String methods) {
+        return new IllegalArgumentException("auth_methods is " + methods
+                + ", which this endpoint does not know; it takes digest-scram, digest-md5, md5 or scram");
     }
 
     /**

@@ -39,6 +39,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.Cluster;
+import software.amazon.awssdk.services.redshift.model.RedshiftException;
 
 /**
  * What {@code strongroom up} runs, in one process: the KMS, the control plane and the SQL endpoints. An
@@ -139,6 +140,32 @@ class EndToEndIT {
         assertThatThrownBy(() -> redshift.getClusterCredentials(
                         r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(60)))
                 .hasMessageContaining("DurationSeconds must be from 900 to 3600");
+
+        // Each parameter is honoured or refused over the wire, never dropped.
+        assertThatThrownBy(() -> redshift.getClusterCredentials(
+                        r -> r.clusterIdentifier("iam1").dbUser("bob").autoCreate(true)))
+                .isInstanceOfSatisfying(
+                        RedshiftException.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnsupportedOperation"))
+                .hasMessageContaining("AutoCreate cannot create database user 'bob'");
+        assertThatThrownBy(() -> redshift.getClusterCredentials(
+                        r -> r.clusterIdentifier("iam1").dbUser("admin").dbGroups("analysts")))
+                .hasMessageContaining("DbGroups is not supported");
+        assertThatThrownBy(() -> redshift.getClusterCredentials(
+                        r -> r.customDomainName("sql.example.com").dbUser("admin")))
+                .hasMessageContaining("CustomDomainName is not supported");
+        assertThatThrownBy(() -> redshift.getClusterCredentials(
+                        r -> r.clusterIdentifier("iam1").dbUser("admin").dbName("sales")))
+                .hasMessageContaining("its database is 'dev'");
+        // AutoCreate of the master user (nothing to create) and a DbName: that database only.
+        var limited = redshift.getClusterCredentials(r ->
+                r.clusterIdentifier("iam1").dbUser("admin").autoCreate(true).dbName("dev"));
+        p.setProperty("password", limited.dbPassword());
+        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p)
+                .close();
+        assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/other", p))
+                .isInstanceOfSatisfying(
+                        SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
     }
 
     @Test

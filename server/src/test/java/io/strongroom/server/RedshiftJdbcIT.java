@@ -10,7 +10,12 @@ import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,7 +45,8 @@ import software.amazon.awssdk.services.redshift.model.Parameter;
  * itself ({@code client_protocol_version}, {@code driver_version}) and cannot do SCRAM, so the cluster asks it for
  * Redshift's SHA-256 digest (authentication code 13). With TLS verified against the installation's CA ({@code
  * sslmode=verify-full}, {@code sslrootcert}; the PostgreSQL driver too; another CA refused), without TLS, and with a wrong password (refused, SQLSTATE
- * 28P01); a password changed through the API takes effect for the driver too.
+ * 28P01); a password changed through the API takes effect for the driver too. The cluster parameter {@code auth_methods}
+ * chooses what each client is asked for, read off the wire here, and MD5 logs both drivers in.
  */
 class RedshiftJdbcIT {
     private Path dir;
@@ -66,6 +72,7 @@ class RedshiftJdbcIT {
                 .clusterListener(sql)
                 .start();
         sql.auditTo(control.auditLog());
+        sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
         Credential admin = kms.adminCredential();
         redshift = RedshiftClient.builder()
                 .endpointOverride(control.endpoint())
@@ -246,6 +253,121 @@ class RedshiftJdbcIT {
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).isEqualTo(10);
+        }
+    }
+
+    /**
+     * The authentication request a plain connection gets, read off the wire: 5 (md5), 10 (SASL: SCRAM-SHA-256) or
+     * 13 (Redshift's digest). {@code redshiftDriver} makes the startup packet announce one of Amazon's drivers, as
+     * they do ({@code client_protocol_version}).
+     */
+    private int authenticationOffered(boolean redshiftDriver) throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        DataOutputStream b = new DataOutputStream(body);
+        b.writeInt(196608);
+        List<String> params = redshiftDriver
+                ? List.of("user", "admin", "database", "dev", "client_protocol_version", "2")
+                : List.of("user", "admin", "database", "dev");
+        for (String p : params) {
+            b.write(p.getBytes(StandardCharsets.UTF_8));
+            b.write(0);
+        }
+        b.write(0);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(body.size() + 4);
+            out.write(body.toByteArray());
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat((char) in.readUnsignedByte())
+                    .as("an authentication request")
+                    .isEqualTo('R');
+            in.readInt();
+            return in.readInt();
+        }
+    }
+
+    /** Puts rs1 in a new parameter group with {@code auth_methods} and plain connections allowed, and reboots it. */
+    private void authMethods(String group, String methods) {
+        redshift.createClusterParameterGroup(r -> r.parameterGroupName(group)
+                .parameterGroupFamily("redshift-1.0")
+                .description("auth_methods " + methods));
+        redshift.modifyClusterParameterGroup(r -> r.parameterGroupName(group)
+                .parameters(
+                        Parameter.builder()
+                                .parameterName("require_ssl")
+                                .parameterValue("false")
+                                .build(),
+                        Parameter.builder()
+                                .parameterName("auth_methods")
+                                .parameterValue(methods)
+                                .build()));
+        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").clusterParameterGroupName(group));
+        redshift.rebootCluster(r -> r.clusterIdentifier("rs1"));
+    }
+
+    private Connection connectPostgres(String user, String password) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + port + "/dev",
+                props("user", user, "password", password, "sslmode", "disable"));
+    }
+
+    @Test
+    void authMethods_chooseWhatEachClientIsAskedFor_andMd5LogsInBothDrivers() throws Exception {
+        authMethods("plain-default", "digest-scram");
+        assertThat(authenticationOffered(false))
+                .as("PostgreSQL client, default")
+                .isEqualTo(10);
+        assertThat(authenticationOffered(true)).as("Redshift driver, default").isEqualTo(13);
+
+        authMethods("all-md5", "md5");
+        assertThat(authenticationOffered(false)).as("PostgreSQL client, md5").isEqualTo(5);
+        assertThat(authenticationOffered(true)).as("Redshift driver, md5").isEqualTo(5);
+        try (Connection c = connect("Passw0rdX", props("ssl", "false"));
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT 1")) {
+            assertThat(rs.next()).isTrue();
+        }
+        try (Connection c = connectPostgres("admin", "Passw0rdX")) {
+            assertThat(c.isValid(5)).isTrue();
+        }
+        assertThatThrownBy(() -> connect("WrongPassw0rd", props("ssl", "false")))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+        assertThatThrownBy(() -> connectPostgres("admin", "WrongPassw0rd"))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+        // Temporary credentials carry an md5 hash for their own user name (IAM:admin), as PostgreSQL's covers it.
+        var issued =
+                redshift.getClusterCredentials(r -> r.clusterIdentifier("rs1").dbUser("admin"));
+        assertThat(issued.dbUser()).isEqualTo("IAM:admin");
+        try (Connection c = connectPostgres(issued.dbUser(), issued.dbPassword())) {
+            assertThat(c.isValid(5)).isTrue();
+        }
+        // A new master password: md5 follows it.
+        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
+        assertThatThrownBy(() -> connectPostgres("admin", "Passw0rdX")).isInstanceOf(SQLException.class);
+        try (Connection c = connectPostgres("admin", "N3wPassw0rd")) {
+            assertThat(c.isValid(5)).isTrue();
+        }
+
+        authMethods("digest-md5", "digest-md5");
+        assertThat(authenticationOffered(false))
+                .as("PostgreSQL client, digest-md5")
+                .isEqualTo(5);
+        assertThat(authenticationOffered(true))
+                .as("Redshift driver, digest-md5")
+                .isEqualTo(13);
+        try (Connection c = connect("N3wPassw0rd", props("ssl", "false"))) {
+            assertThat(c.isValid(5)).isTrue();
+        }
+
+        authMethods("all-scram", "scram");
+        assertThat(authenticationOffered(false)).as("PostgreSQL client, scram").isEqualTo(10);
+        assertThat(authenticationOffered(true)).as("Redshift driver, scram").isEqualTo(10);
+        try (Connection c = connectPostgres("admin", "N3wPassw0rd")) {
+            assertThat(c.isValid(5)).isTrue();
         }
     }
 }

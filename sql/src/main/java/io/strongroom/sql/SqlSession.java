@@ -25,6 +25,15 @@ public interface SqlSession extends AutoCloseable {
     /** Runs a prepared statement with parameter values (Java objects of the parameter types, or null). */
     Result execute(PreparedStatement statement, List<@Nullable Object> parameters);
 
+    /**
+     * The columns of the open server-side cursor {@code name} (DECLARE ... CURSOR), or null if none is open by that
+     * name. PostgreSQL makes a declared cursor a protocol portal of the same name, and clients rely on it: psycopg
+     * 3's named cursors DECLARE, then Describe the portal to learn the result's shape before they FETCH.
+     */
+    default @Nullable List<ResultColumn> cursorColumns(String name) {
+        return null;
+    }
+
     /** Asks the statement running now, if any, to stop; it then fails with SQLSTATE 57014. */
     void cancel();
 

@@ -9,6 +9,7 @@ import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
+import io.strongroom.control.cluster.TemporaryCredentials;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -249,15 +250,25 @@ public final class RedshiftHttpHandler implements HttpHandler {
             case "DescribeResize" ->
                 resize(w, clusters.describeResize(caller, region, p.required("ClusterIdentifier")));
             case "RebootCluster" -> cluster(w, clusters.reboot(caller, region, p.required("ClusterIdentifier")));
-            case "GetClusterCredentials" ->
+            case "GetClusterCredentials" -> {
+                if (p.get("CustomDomainName") != null) {
+                    throw RedshiftApiException.unsupported("CustomDomainName is not supported: no custom domain names"
+                            + " are associated with clusters here. Give ClusterIdentifier instead.");
+                }
+                Integer seconds = p.integer("DurationSeconds");
                 ResourceXml.clusterCredentials(
                         w,
                         clusters.clusterCredentials(
                                 caller,
                                 region,
                                 p.required("ClusterIdentifier"),
-                                p.required("DbUser"),
-                                p.integer("DurationSeconds")));
+                                new TemporaryCredentials.Request(
+                                        p.required("DbUser"),
+                                        Duration.ofSeconds(seconds == null ? 900 : seconds),
+                                        Boolean.TRUE.equals(p.bool("AutoCreate")),
+                                        p.members("DbGroups.DbGroup"),
+                                        p.get("DbName"))));
+            }
             case "PauseCluster" -> cluster(w, clusters.pause(caller, region, p.required("ClusterIdentifier")));
             case "ResumeCluster" -> cluster(w, clusters.resume(caller, region, p.required("ClusterIdentifier")));
             case "DeleteCluster" ->

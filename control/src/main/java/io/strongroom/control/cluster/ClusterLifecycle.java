@@ -204,7 +204,7 @@ final class ClusterLifecycle {
                     type,
                     nodes,
                     user,
-                    PasswordVerifier.create(q.masterUserPassword(), state.random),
+                    PasswordVerifier.create(user, q.masterUserPassword(), state.random),
                     db,
                     port,
                     now,

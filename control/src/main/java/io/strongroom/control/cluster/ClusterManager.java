@@ -650,15 +650,11 @@ public final class ClusterManager implements AutoCloseable {
 
     /**
      * GetClusterCredentials: a temporary password for database user {@code IAM:<dbUser>} of cluster {@code
-     * identifier}, valid {@code durationSeconds} (900 to 3600; 900 when null). {@code dbUser} must be the master
-     * user ({@link TemporaryCredentials}).
+     * identifier}, as {@code request} asks ({@link TemporaryCredentials} says what is refused).
      */
     public TemporaryCredentials.Issued clusterCredentials(
-            Credential caller, String region, String identifier, String dbUser, @Nullable Integer durationSeconds) {
-        return temporary.issue(
-                state.require(caller, region, identifier),
-                dbUser,
-                Duration.ofSeconds(durationSeconds == null ? 900 : durationSeconds));
+            Credential caller, String region, String identifier, TemporaryCredentials.Request request) {
+        return temporary.issue(state.require(caller, region, identifier), request);
     }
 
     /** The temporary database credentials issued so far (the SQL endpoints check logins of {@code IAM:} users). */

@@ -177,7 +177,8 @@ final class ClusterModification {
             }
             ClusterRecord next = e.rec;
             if (q.masterUserPassword() != null) {
-                next = next.withPasswordVerifier(PasswordVerifier.create(q.masterUserPassword(), state.random));
+                next = next.withPasswordVerifier(
+                        PasswordVerifier.create(e.rec.masterUsername(), q.masterUserPassword(), state.random));
             }
             next = next.withRetention(automated, manual).withParameterGroup(parameterGroup);
             if (!next.equals(e.rec)) {

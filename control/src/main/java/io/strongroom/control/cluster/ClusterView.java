@@ -42,6 +42,14 @@ public record ClusterView(
         public boolean requireSsl() {
             return "true".equals(values.get("require_ssl"));
         }
+
+        /**
+         * The {@code auth_methods} value ({@code digest-scram}, {@code digest-md5}, {@code md5} or {@code scram};
+         * see {@link ParameterGroups#AUTH_METHODS}), the default when the group has none.
+         */
+        public String authMethods() {
+            return values.getOrDefault(ParameterGroups.AUTH_METHODS, "digest-scram");
+        }
     }
 
     /** HsmStatus: the certificate and configuration in use, {@code active} or {@code applying}. */

@@ -60,6 +60,14 @@ public final class ParameterGroups {
 
     static final String KMS_LEASE_MINUTES = "kms_lease_minutes";
 
+    /**
+     * Which password login each client is asked for: {@code digest-scram} (the default: Redshift's SHA-256 digest,
+     * code 13, to Amazon's Redshift drivers, SCRAM-SHA-256 to other clients), {@code digest-md5} (the digest to
+     * Redshift's drivers, md5 to others), {@code md5} (md5, code 5, to every client, as Redshift's classic
+     * endpoints ask), {@code scram} (SCRAM-SHA-256 to every client; Amazon's JDBC driver cannot log in then).
+     */
+    public static final String AUTH_METHODS = "auth_methods";
+
     /** The parameters served, by name. */
     static final Map<String, Definition> DEFINITIONS = Map.of(
             "require_ssl",
@@ -69,6 +77,17 @@ public final class ParameterGroups {
                     "boolean",
                     "true,false",
                     "require TLS for all SQL connections: plain connections are refused with SQLSTATE 28000",
+                    "static"),
+            AUTH_METHODS,
+            new Definition(
+                    AUTH_METHODS,
+                    "digest-scram",
+                    "string",
+                    "digest-scram,digest-md5,md5,scram",
+                    "the password login each SQL client is asked for: digest-scram = Redshift's SHA-256 digest to"
+                            + " Amazon's Redshift drivers and SCRAM-SHA-256 to others; digest-md5 = the digest to"
+                            + " Redshift's drivers and MD5 to others; md5 = MD5 to every client; scram ="
+                            + " SCRAM-SHA-256 to every client (Amazon's JDBC driver cannot log in)",
                     "static"),
             KMS_LEASE_MINUTES,
             new Definition(

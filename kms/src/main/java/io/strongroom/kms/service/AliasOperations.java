@@ -32,7 +32,14 @@ import java.util.regex.Pattern;
  * references into the shared {@link KmsState}.
  */
 final class AliasOperations {
-    private static final Pattern ALIAS_NAME = Pattern.compile("alias/[a-zA-Z0-9:/_-]{1,250}");
+    /**
+     * The AliasName constraint of the KMS API model (AliasNameType: 1 to 256 characters of this set). The model lets
+     * {@code :} through because the same type carries alias ARNs; the service then refuses it in a name (see {@link
+     * #aliasName}).
+     */
+    private static final Pattern MODEL_PATTERN = Pattern.compile("[a-zA-Z0-9:/_-]+");
+
+    private static final int MAX_NAME_CHARS = 256;
 
     private final KmsState state;
     private final Map<String, KmsKey> keys;
@@ -130,15 +137,40 @@ final class AliasOperations {
         return a;
     }
 
-    private static String aliasName(String name) {
-        if (!ALIAS_NAME.matcher(name).matches()) {
+    /**
+     * Checks an alias name as AWS KMS does, in its order: the model's length and character constraints first
+     * (ValidationException with the model's wording), then the service's own rules: {@code alias/} first
+     * (ValidationException "Invalid identifier"), no {@code :} after it (ValidationException), a name after the
+     * prefix, and nothing under {@code alias/aws/}, which the KMS keeps for its managed keys
+     * (InvalidAliasNameException, as the CreateAlias reference lists).
+     */
+    static String aliasName(String name) {
+        if (name.length() > MAX_NAME_CHARS) {
+            throw KmsApiException.validation("1 validation error detected: Value '" + name
+                    + "' at 'aliasName' failed to satisfy constraint: Member must have length less than or equal to "
+                    + MAX_NAME_CHARS);
+        }
+        if (!MODEL_PATTERN.matcher(name).matches()) {
+            throw KmsApiException.validation("1 validation error detected: Value '" + name
+                    + "' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern:"
+                    + " ^[a-zA-Z0-9:/_-]+$");
+        }
+        if (!name.startsWith("alias/")) {
+            throw KmsApiException.validation(
+                    "Invalid identifier: an alias name starts with alias/ (for example alias/my-key), not " + name);
+        }
+        if (name.indexOf(':') >= 0) {
+            throw KmsApiException.validation(name + " contains invalid characters for an alias");
+        }
+        if (name.equals("alias/")) {
             throw KmsApiException.of(
                     "InvalidAliasNameException",
-                    "Alias name " + name + " must start with alias/ and use only a-zA-Z0-9:/_- (1 to 256 characters).");
+                    "Alias name alias/ has no name after alias/; for example alias/my-key.");
         }
         if (name.startsWith("alias/aws/")) {
             throw KmsApiException.of(
-                    "InvalidAliasNameException", "Alias names starting with alias/aws/ are reserved for AWS.");
+                    "InvalidAliasNameException",
+                    "Alias names starting with alias/aws/ are reserved for AWS managed keys; choose another name.");
         }
         return name;
     }

@@ -102,7 +102,8 @@ final class RotationOperations {
         k.onDemandRotations++;
         k.onDemandRotationStartDate = clock.instant();
         ev.keyMaterialId(k.current().materialId());
-        return obj().put("KeyId", k.arn());
+        // AWS answers RotateKeyOnDemand with the key id, not the ARN the other rotation operations return.
+        return obj().put("KeyId", k.keyId);
     }
 
     JsonNode listKeyRotations(Caller c, String region, JsonNode r, AuditEvent ev) {

@@ -4,6 +4,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.SqlType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * CURSOR [WITHOUT HOLD] FOR query}, {@code FETCH [FORWARD] [n | ALL | NEXT] [FROM | IN] name}, {@code MOVE ...} and
  * {@code CLOSE name | ALL}. BI tools read large results this way, a batch at a time.
  *
- * <p>How this works. DECLARE runs the query at once and keeps its rows as they stream from the executor (nothing is
+ * <p>How this works. DECLARE prepares its query with it (the query's {@code $n} parameters are the DECLARE's, bound
+ * like any statement's), runs it at once and keeps its rows as they stream from the executor (nothing is
  * materialised), so a FETCH reads the next rows of the same snapshot, however long after. A cursor lives until
  * CLOSE or the end of its transaction block (PostgreSQL's WITHOUT HOLD); DECLARE outside a block is refused, as
  * PostgreSQL does. A FETCH's rows are a view over the cursor: the wire layer closing them (a portal done) does not
@@ -41,14 +43,18 @@ final class Cursors {
 
     private final Map<String, Cursor> open = new LinkedHashMap<>();
 
-    /** Runs a query's SQL to its rows ({@code QueryStatements}); no parameters. */
+    /** Prepares a query's SQL with the parameter types the client declared ({@code QueryStatements}). */
     @FunctionalInterface
-    interface QueryRunner {
-        Result.Rows run(String querySql);
+    interface QueryPreparer {
+        SessionStatement prepare(String querySql, List<SqlType> declared);
     }
 
-    /** DECLARE: runs the query now and keeps its rows under {@code name}. */
-    SessionStatement declare(String sql, boolean inBlock, QueryRunner runner) {
+    /**
+     * DECLARE: prepares the query with the statement, so its parameters are the DECLARE's ({@code $1} bound in the
+     * extended protocol, as psycopg's named cursors send them); runs it at execution and keeps its rows under {@code
+     * name}.
+     */
+    SessionStatement declare(String sql, boolean inBlock, List<SqlType> declared, QueryPreparer preparer) {
         Tokens t = new Tokens(sql);
         t.expect("declare");
         String name = t.identifier().toLowerCase(Locale.ROOT);
@@ -72,19 +78,34 @@ final class Cursors {
         }
         t.expect("for");
         String query = t.rest();
-        return SessionStatement.utility(sql, () -> {
-            if (!inBlock) {
-                throw new StrongroomException(
-                        ErrorCode.NO_ACTIVE_TRANSACTION,
-                        "DECLARE CURSOR can only be used in transaction blocks; BEGIN first");
-            }
-            if (open.containsKey(name)) {
-                throw new StrongroomException(
-                        ErrorCode.DUPLICATE_CURSOR, "cursor \"" + name + "\" already exists; CLOSE it first");
-            }
-            open.put(name, new Cursor(runner.run(query)));
-            return "DECLARE CURSOR";
-        });
+        if (!inBlock) {
+            throw new StrongroomException(
+                    ErrorCode.NO_ACTIVE_TRANSACTION,
+                    "DECLARE CURSOR can only be used in transaction blocks; BEGIN first");
+        }
+        SessionStatement inner = preparer.prepare(query, declared);
+        if (inner.columns().isEmpty() || inner.isCopy()) {
+            throw new StrongroomException(
+                    ErrorCode.SYNTAX_ERROR, "DECLARE ... CURSOR FOR needs a query that returns rows");
+        }
+        return new SessionStatement(
+                sql,
+                inner.parameterTypes(),
+                List.of(),
+                false,
+                params -> {
+                    if (open.containsKey(name)) {
+                        throw new StrongroomException(
+                                ErrorCode.DUPLICATE_CURSOR, "cursor \"" + name + "\" already exists; CLOSE it first");
+                    }
+                    if (!(inner.runner().run(params) instanceof Result.Rows rows)) {
+                        throw new StrongroomException(
+                                ErrorCode.SYNTAX_ERROR, "DECLARE ... CURSOR FOR needs a query that returns rows");
+                    }
+                    open.put(name, new Cursor(rows));
+                    return new Result.Command("DECLARE CURSOR");
+                },
+                false);
     }
 
     /** FETCH or MOVE: the next rows of the cursor (MOVE skips them and says how many). */
@@ -164,6 +185,13 @@ final class Cursors {
             }
             return "CLOSE CURSOR";
         });
+    }
+
+    /** The columns of the open cursor {@code name} (named as DECLARE names it, case folded), or null. */
+    @Nullable
+    List<ResultColumn> columns(String name) {
+        Cursor c = open.get(name.toLowerCase(Locale.ROOT));
+        return c == null ? null : c.rows.columns();
     }
 
     /** Closes every cursor: the end of a transaction block. */

@@ -4,6 +4,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.PreparedStatement;
 import io.strongroom.sql.Result;
+import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.SqlType;
@@ -62,6 +63,11 @@ final class StoreSession implements SqlSession {
     @Override
     public TransactionState transactionState() {
         return block.state();
+    }
+
+    @Override
+    public @Nullable List<ResultColumn> cursorColumns(String name) {
+        return cursors.columns(name);
     }
 
     @Override
@@ -156,6 +162,14 @@ final class StoreSession implements SqlSession {
                 false);
     }
 
+    /** Redshift has no savepoints either; a client that uses them (psycopg's nested transactions) learns it here. */
+    private static StrongroomException savepointsNotSupported(String statement) {
+        return new StrongroomException(
+                ErrorCode.NOT_IMPLEMENTED,
+                statement + " is not supported: transactions here have no savepoints, as in Redshift; COMMIT or"
+                        + " ROLLBACK the whole transaction");
+    }
+
     private static StrongroomException inFailedTransaction() {
         return new StrongroomException(
                 ErrorCode.IN_FAILED_TRANSACTION,
@@ -171,7 +185,19 @@ final class StoreSession implements SqlSession {
         return switch (first) {
             case "begin", "start" -> SessionStatement.control(sql, "BEGIN");
             case "commit", "end" -> SessionStatement.control(sql, "COMMIT");
-            case "rollback", "abort" -> SessionStatement.control(sql, "ROLLBACK");
+            case "rollback", "abort" -> {
+                // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x must not end the whole transaction.
+                t.next();
+                if (!t.accept("work")) {
+                    t.accept("transaction");
+                }
+                if (t.peekIs("to")) {
+                    throw savepointsNotSupported("ROLLBACK TO SAVEPOINT");
+                }
+                yield SessionStatement.control(sql, "ROLLBACK");
+            }
+            case "savepoint" -> throw savepointsNotSupported("SAVEPOINT");
+            case "release" -> throw savepointsNotSupported("RELEASE SAVEPOINT");
             case "set", "reset" -> SessionStatement.utility(sql, () -> settings.set(new Tokens(sql)));
             case "show" -> settings.show(sql, t);
             case "create" -> ddl.create(sql);
@@ -185,7 +211,7 @@ final class StoreSession implements SqlSession {
             case "explain" -> queries.explain(sql);
             case "analyze", "vacuum" -> SessionStatement.utility(sql, () -> first.toUpperCase(Locale.ROOT));
             case "deallocate" -> deallocate(sql, t);
-            case "declare" -> cursors.declare(sql, block.isOpen(), this::cursorRows);
+            case "declare" -> cursors.declare(sql, block.isOpen(), declared, this::query);
             case "fetch", "move" -> cursors.fetchOrMove(sql);
             case "close" -> cursors.close(sql);
             case "prepare" -> prepared.prepare(sql);
@@ -198,15 +224,6 @@ final class StoreSession implements SqlSession {
     private SessionStatement query(String sql, List<SqlType> declared) {
         ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
         return catalogQuery != null ? queries.catalogQuery(sql, catalogQuery) : queries.query(sql, declared);
-    }
-
-    /** A cursor's rows: its query run now, streaming. */
-    private Result.Rows cursorRows(String querySql) {
-        Result r = query(querySql, List.of()).runner().run(List.of());
-        if (r instanceof Result.Rows rows) {
-            return rows;
-        }
-        throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "DECLARE ... CURSOR FOR needs a query that returns rows");
     }
 
     @Override

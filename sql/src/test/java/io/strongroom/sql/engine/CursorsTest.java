@@ -11,6 +11,7 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.SqlType;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
@@ -187,5 +188,33 @@ class CursorsTest {
                 .as("rows go out in chunks of about 64 KiB, not all at once")
                 .isGreaterThan(3);
         assertThat(copy.tag().get()).isEqualTo("COPY 32000");
+    }
+
+    @Test
+    void anOpenCursor_describesItsColumns_asThePortalOfItsName_untilClosed() {
+        assertThat(session.cursorColumns("c")).isNull();
+        tag("BEGIN");
+        tag("DECLARE \"C\" CURSOR FOR SELECT s, id FROM t ORDER BY id");
+        assertThat(session.cursorColumns("c")).extracting(col -> col.name()).containsExactly("s", "id");
+        assertThat(session.cursorColumns("other")).isNull();
+        tag("CLOSE c");
+        assertThat(session.cursorColumns("c")).isNull();
+        tag("DECLARE d CURSOR FOR SELECT id FROM t");
+        tag("COMMIT");
+        assertThat(session.cursorColumns("d"))
+                .as("a cursor ends with its block")
+                .isNull();
+    }
+
+    @Test
+    void declare_takesTheQuerysParameters_boundAtExecution() {
+        tag("BEGIN");
+        var declare = session.prepare("DECLARE p CURSOR FOR SELECT id FROM t WHERE id > $1 ORDER BY id", List.of());
+        assertThat(declare.parameterTypes()).containsExactly(SqlType.INT8);
+        assertThat(declare.columns()).as("DECLARE itself returns no rows").isEmpty();
+        assertThat(((Result.Command) session.execute(declare, List.of(995L))).tag())
+                .isEqualTo("DECLARE CURSOR");
+        assertThat(fetch("FETCH ALL FROM p")).containsExactly(996L, 997L, 998L, 999L, 1000L, "FETCH 5");
+        tag("COMMIT");
     }
 }

@@ -289,4 +289,27 @@ class StoreSessionTest {
             assertThat(r.columns().get(1).typeModifier()).isEqualTo(((38 << 16) | 2) + 4);
         }
     }
+
+    @Test
+    void savepoints_areRefusedSayingSo_andRollbackToNeverEndsTheTransaction() {
+        tag("CREATE TABLE sp (id BIGINT)");
+        tag("BEGIN");
+        tag("INSERT INTO sp VALUES (1)");
+        for (String sql : new String[] {
+            "SAVEPOINT a", "RELEASE SAVEPOINT a", "RELEASE a", "ROLLBACK TO SAVEPOINT a", "ROLLBACK WORK TO a"
+        }) {
+            assertThatThrownBy(() -> session.prepare(sql, List.of()))
+                    .as(sql)
+                    .isInstanceOfSatisfying(
+                            StrongroomException.class,
+                            e -> assertThat(e.code().sqlState()).isEqualTo("0A000"))
+                    .hasMessageContaining("savepoints");
+        }
+        assertThat(session.transactionState()).isNotEqualTo(SqlSession.TransactionState.IDLE);
+        tag("ROLLBACK");
+        assertThat(session.transactionState()).isEqualTo(SqlSession.TransactionState.IDLE);
+        try (Result.Rows r = (Result.Rows) run("SELECT count(*) FROM sp")) {
+            assertThat(r.next()[0]).isEqualTo(0L);
+        }
+    }
 }
