@@ -410,6 +410,16 @@ class RemoteCopyIT {
                     .put("region", "us-west-2");
             assertThatThrownBy(() -> new PeerClient(unknown, toB, Duration.ofSeconds(10)).call("check", q))
                     .isInstanceOf(PeerException.class)
+                    .hasMessageContaining("does not know the sender's identity certificate")
+                    .satisfies(e -> assertThat(((PeerException) e).code()).isEqualTo(ErrorCode.ACCESS_DENIED));
+            // A sender that pins another certificate for B than B's own refuses B in the handshake.
+            PeerConfig.Peer notB =
+                    new PeerConfig.Peer("b", toB.endpoint(), unknown.certificate(), toB.regions(), Map.of());
+            assertThatThrownBy(() -> new PeerClient(
+                                    PeerIdentity.loadOrCreate(a.controlDir()), notB, Duration.ofSeconds(10))
+                            .call("check", q))
+                    .isInstanceOf(PeerException.class)
+                    .hasMessageContaining("pins")
                     .satisfies(e -> assertThat(((PeerException) e).code()).isEqualTo(ErrorCode.ACCESS_DENIED));
             // The same request with A's identity, which B knows, goes through.
             assertThat(new PeerClient(PeerIdentity.loadOrCreate(a.controlDir()), toB, Duration.ofSeconds(10))

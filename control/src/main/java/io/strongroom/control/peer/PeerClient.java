@@ -21,7 +21,8 @@ import javax.net.ssl.SSLException;
  * installation's identity and trusting only the certificate the configuration pins for the peer. Host names are not
  * checked (the pin is exact, which a name check cannot add to). A refusal comes back as {@link PeerException} with
  * the receiver's code and message; a peer that cannot be reached, or a link cut in the middle, as a retryable {@link
- * PeerException} ({@link ErrorCode#IO_ERROR}); a handshake the peer refused as ACCESS_DENIED naming what to configure.
+ * PeerException} ({@link ErrorCode#IO_ERROR}); a TLS failure (the peer's certificate is not the pinned one) as
+ * ACCESS_DENIED naming what to check.
  * Thread-safe: each request opens its own connection.
  */
 public final class PeerClient {
@@ -91,9 +92,9 @@ public final class PeerClient {
                     ErrorCode.ACCESS_DENIED,
                     "DependentServiceAccessDenied",
                     403,
-                    "The TLS handshake with peer " + peer.name() + " (" + peer.endpoint() + ") failed: either it does"
-                            + " not list this installation's identity certificate (peering/identity.pem) in its"
-                            + " peers.json, or it presented a certificate other than the one pinned for it here.",
+                    "TLS with peer " + peer.name() + " (" + peer.endpoint() + ") failed: it presented a certificate"
+                            + " other than the one peers.json pins for it here, or it refused this installation's"
+                            + " identity certificate (peering/identity.pem). Compare the certificates on both sides.",
                     e);
         } catch (IOException e) {
             throw new PeerException(

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.hsm.ClientCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -27,8 +27,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The receiving endpoint of peer links: HTTPS with mutual TLS 1.3 on its own port (apart from the Redshift API, so
- * that no SigV4 client ever reaches it and no peer reaches the API through it). A client must present the identity
- * certificate of one of the configured peers, compared exactly: any other is refused in the handshake. Requests
+ * that no SigV4 client ever reaches it and no peer reaches the API through it). A client must present a certificate
+ * and prove it holds its key; every request is then refused (403, before its body is read) unless that certificate
+ * is, byte for byte, one of the configured peers'. Requests
  * ({@code POST /strongroom/peer/v1/snapshot-copy/check}, {@code .../begin}, {@code .../send?copyId=}) go to the
  * {@link PeerService} with the peer the certificate names. Refusals answer {@code {"code", "wireCode", "message"}}
  * with the refusal's HTTP status; a message never holds a server path. One virtual thread per request. Thread-safe.
@@ -53,11 +54,9 @@ public final class PeerServer implements AutoCloseable {
         if (at == null) {
             throw new StrongroomException(ErrorCode.INVALID_ARGUMENT, "peers.json names no listen address");
         }
-        List<X509Certificate> trusted =
-                config.peers().stream().map(PeerConfig.Peer::certificate).toList();
         try {
             HttpsServer http = HttpsServer.create(at, 64);
-            http.setHttpsConfigurator(new HttpsConfigurator(PeerTls.server(identity, trusted)) {
+            http.setHttpsConfigurator(new HttpsConfigurator(PeerTls.server(identity)) {
                 @Override
                 public void configure(HttpsParameters params) {
                     SSLParameters p = getSSLContext().getDefaultSSLParameters();
@@ -79,9 +78,20 @@ public final class PeerServer implements AutoCloseable {
 
     private static void handle(HttpExchange ex, PeerConfig config, PeerService service) throws IOException {
         try (ex) {
-            Optional<PeerConfig.Peer> from = peerOf(ex, config);
+            Optional<X509Certificate> presented = certificateOf(ex);
+            Optional<PeerConfig.Peer> from = presented.flatMap(config::byCertificate);
             if (from.isEmpty()) {
-                answer(ex, 403, error(ErrorCode.ACCESS_DENIED, "AccessDenied", "your certificate names no peer"));
+                String fingerprint =
+                        presented.map(ClientCertificates::fingerprint).orElse("none");
+                LOG.log(System.Logger.Level.WARNING, "refused a sender with unknown certificate " + fingerprint);
+                answer(
+                        ex,
+                        403,
+                        error(
+                                ErrorCode.ACCESS_DENIED,
+                                "UnauthorizedOperation",
+                                "This installation does not know the sender's identity certificate (SHA-256 "
+                                        + fingerprint + "): add it to the peers in its peers.json."));
                 return;
             }
             String op = ex.getRequestURI().getPath().substring(PREFIX.length());
@@ -115,15 +125,13 @@ public final class PeerServer implements AutoCloseable {
         }
     }
 
-    private static Optional<PeerConfig.Peer> peerOf(HttpExchange ex, PeerConfig config) {
+    private static Optional<X509Certificate> certificateOf(HttpExchange ex) {
         if (!(ex instanceof HttpsExchange https)) {
             return Optional.empty();
         }
         try {
             Certificate[] chain = https.getSSLSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate c
-                    ? config.byCertificate(c)
-                    : Optional.empty();
+            return chain.length > 0 && chain[0] instanceof X509Certificate c ? Optional.of(c) : Optional.empty();
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }

@@ -10,7 +10,6 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -20,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The TLS contexts of a peer link: each side presents its {@link PeerIdentity}; a sender trusts exactly the one
  * certificate its configuration pins for the receiver, a receiver exactly the certificates of its configured peers
- * (byte-for-byte equality, no CA and no host name: a pinned certificate says more than a name). TLS 1.3 only.
+ * (byte-for-byte equality, no CA and no host name: a pinned certificate says more than a name; the receiver compares
+ * per request, {@link #server}). TLS 1.3 only.
  * Stateless.
  */
 final class PeerTls {
@@ -47,19 +47,25 @@ final class PeerTls {
         });
     }
 
-    /** The receiving endpoint's context: clients must present the certificate of one of {@code peers}. */
-    static SSLContext server(PeerIdentity me, List<X509Certificate> peers) {
+    /**
+     * The receiving endpoint's context: a client must present a certificate and prove it holds its key (the
+     * handshake's CertificateVerify); the certificate must be within its validity. Whether it is a peer's is decided
+     * per request by exact comparison with peers.json ({@link PeerServer}), so that an unknown sender gets an answer
+     * that says so (a TLS 1.3 client sees a handshake refusal only as a reset connection, like a network fault).
+     */
+    static SSLContext server(PeerIdentity me) {
         return context(me, new OneSidedTrust(false) {
             @Override
             protected void check(X509Certificate[] chain) throws CertificateException {
-                if (chain.length == 0 || !peers.contains(chain[0])) {
-                    throw new CertificateException("the sender's certificate is not one of the peers in peers.json");
+                if (chain.length == 0) {
+                    throw new CertificateException("a sender must present its identity certificate");
                 }
+                chain[0].checkValidity();
             }
 
             @Override
             public X509Certificate[] getAcceptedIssuers() {
-                return peers.toArray(new X509Certificate[0]);
+                return new X509Certificate[0];
             }
         });
     }
