@@ -58,7 +58,7 @@ import software.amazon.awssdk.services.redshift.model.Snapshot;
  * is restored in the destination and its rows checked (count and checksum). The refusals: a grant missing in the
  * destination installation (answered by it at EnableSnapshotCopy), a sender whose certificate the receiver does not
  * know. The interruptions: the link cut in the middle of a transfer (the sender begins again), the sender stopped in
- * the middle (it resumes after its restart); no half copy is ever listed. What the receiver spooled holds no CEK, DEK
+ * the middle (it resumes after its restart), the receiver restarted in the middle; no half copy is ever listed. What the receiver spooled holds no CEK, DEK
  * or block key.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -391,6 +391,57 @@ class RemoteCopyIT {
                 .clusterStatus()
                 .equals("available"));
         assertThat(ControlFixture.countAndSum(a.store("us-east-1", "dw2-dr"), "t"))
+                .containsExactly(rows);
+    }
+
+    /**
+     * The receiver stops in the middle of a transfer (restarted from another thread while the stream is cut): it
+     * deletes its spool at start, the sender's next attempt begins again, and only then is the copy listed.
+     */
+    @Test
+    void theReceiverRestartedMidTransfer_theSenderBeginsAgain() throws Exception {
+        RedshiftClient east = a.redshift(Region.US_EAST_1);
+        String westKey = b.kmsClient(Region.US_WEST_2)
+                .createKey(r -> r.description("dr-key-3"))
+                .keyMetadata()
+                .arn();
+        b.redshift(Region.US_WEST_2)
+                .createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-3").kmsKeyId(westKey));
+        createCluster(east, "dw3");
+        ControlFixture.writeTable(a.store("us-east-1", "dw3"), "t", 40_000);
+        long[] rows = ControlFixture.countAndSum(a.store("us-east-1", "dw3"), "t");
+        east.enableSnapshotCopy(
+                r -> r.clusterIdentifier("dw3").destinationRegion("us-west-2").snapshotCopyGrantName("dr-3"));
+        AtomicBoolean killed = new AtomicBoolean();
+        AtomicReference<Thread> restarting = new AtomicReference<>();
+        b.peerHooks = (copyId, spool, part) -> {
+            if (part.equals("block") && killed.compareAndSet(false, true)) {
+                Thread t = new Thread(() -> {
+                    b.peerHooks = PeerService.Hooks.NONE;
+                    b.restart();
+                });
+                restarting.set(t);
+                t.start();
+                throw new IllegalStateException("receiver stopping (test)");
+            }
+        };
+        east.createClusterSnapshot(r -> r.clusterIdentifier("dw3").snapshotIdentifier("s3"));
+        waitFor(() -> restarting.get() != null);
+        restarting.get().join();
+        RedshiftClient west = b.redshift(Region.US_WEST_2);
+        waitFor(() -> available(west, "s3"));
+        assertThat(killed).isTrue();
+        assertThat(west.describeClusterSnapshots().snapshots())
+                .filteredOn(s -> s.snapshotIdentifier().equals("s3"))
+                .singleElement()
+                .satisfies(s -> assertThat(s.kmsKeyId()).isEqualTo(westKey));
+        west.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw3-dr").snapshotIdentifier("s3"));
+        waitFor(() -> west.describeClusters(r -> r.clusterIdentifier("dw3-dr"))
+                .clusters()
+                .get(0)
+                .clusterStatus()
+                .equals("available"));
+        assertThat(ControlFixture.countAndSum(b.store("us-west-2", "dw3-dr"), "t"))
                 .containsExactly(rows);
     }
 
