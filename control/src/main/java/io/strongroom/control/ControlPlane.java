@@ -49,7 +49,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * <p>Start with {@code ControlPlane.builder(dataDir).kms(kmsServer).port(p).start()} (embedded KMS), {@code
  * .kmsEndpoint(uri).credentials(store)} (a Strongroom KMS elsewhere whose credential store is shared) or {@code
  * .externalKms(uri, serviceCredentials, serviceArn).credentials(ownStore)} (any KMS, reached only by endpoint with
- * the control plane's own service credentials; {@link KmsConnection}). Start brings every existing cluster up through the reboot
+ * the control plane's own service credentials; {@link KmsConnection}). With a {@code peers.json} in the data directory
+ * ({@link PeerConfig}), regions another installation serves get their snapshot copies over mutual TLS, and copies
+ * from peers are received on a port of its own ({@link #peerEndpoint}). Start brings every existing cluster up through the reboot
  * flow. {@link #close()} stops the listener, waits for in-flight requests, closes every cluster and zeroes its keys.
  * Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
  */
