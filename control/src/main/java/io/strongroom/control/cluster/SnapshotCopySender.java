@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * the source root key and sealed under that public key ({@link ClusterKeys#sealForTransfer}); then {@code send}
  * streams ({@link CopyStream}) the sealed key, the image files and the missing blocks, byte for byte. The receiver
  * commits and answers. A refusal is final; a link that fails (the peer unreachable, the connection cut, the peer
- * restarting) is tried again from {@code begin}, up to {@link #ATTEMPTS} times with a growing pause, and a new key
+ * restarting) is tried again from {@code begin}, up to {@link #ATTEMPTS} times with a pause doubling from 0.5 s to at
+ * most 30 s (about a minute in all: long enough for a peer to restart), and a new key
  * pair each time; blocks the receiver already spooled are not sent again. The copy id stays the same across
  * attempts and restarts of this process, so a copy the receiver committed just before the link failed is answered
  * {@code done}, never made twice.
@@ -45,9 +46,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: each copy runs on its own job thread and opens its own connections.
  */
 final class SnapshotCopySender {
-    static final int ATTEMPTS = 6;
+    static final int ATTEMPTS = 8;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ControlState state;
@@ -178,7 +180,7 @@ final class SnapshotCopySender {
                     Thread.currentThread().interrupt();
                     throw new StrongroomException(ErrorCode.QUERY_CANCELED, "the copy was stopped", ie);
                 }
-                pause = pause.multipliedBy(2);
+                pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
             }
         }
     }
