@@ -127,6 +127,7 @@ final class SnapshotCopySender {
         AtomicLong reported = new AtomicLong();
         Duration pause = FIRST_PAUSE;
         for (int attempt = 1; ; attempt++) {
+            job.checkpoint();
             try {
                 JsonNode started = client.call("begin", begin);
                 if (started.path("state").asText().equals("done")) {
@@ -159,6 +160,7 @@ final class SnapshotCopySender {
                         }
                     }
                     for (int i : missing) {
+                        job.checkpoint(); // a stop of this process ends the transfer here; the next start resumes it
                         long size = export.blockSizes().get(i);
                         try (InputStream in =
                                 Files.newInputStream(export.blockFiles().get(i))) {
@@ -174,13 +176,22 @@ final class SnapshotCopySender {
                     throw mapped(e);
                 }
                 job.passed("retry");
-                try {
-                    Thread.sleep(pause);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new StrongroomException(ErrorCode.QUERY_CANCELED, "the copy was stopped", ie);
-                }
+                pause(job, pause);
                 pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Waits {@code pause} in short slices, so that a stop of this process ends the wait (the next start resumes). */
+    private static void pause(Job job, Duration pause) {
+        long end = System.nanoTime() + pause.toNanos();
+        for (long left = pause.toNanos(); left > 0; left = end - System.nanoTime()) {
+            job.checkpoint();
+            try {
+                Thread.sleep(Duration.ofNanos(Math.min(left, 200_000_000L)));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new StrongroomException(ErrorCode.QUERY_CANCELED, "the copy was stopped", ie);
             }
         }
     }
