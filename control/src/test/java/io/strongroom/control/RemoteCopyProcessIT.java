@@ -208,6 +208,7 @@ class RemoteCopyProcessIT {
                                 r -> r.snapshotCopyGrantName("dr").kmsKeyId(westKey));
 
                 AtomicBoolean killed = new AtomicBoolean();
+                AtomicBoolean dead = new AtomicBoolean();
                 try (ControlPlane a = ControlPlane.builder(aDir.resolve("control"))
                         .kms(aKms)
                         .port(0)
@@ -227,6 +228,7 @@ class RemoteCopyProcessIT {
                                     } catch (InterruptedException e) {
                                         Thread.currentThread().interrupt();
                                     }
+                                    dead.set(true);
                                 }
                             }
                         })
@@ -253,7 +255,7 @@ class RemoteCopyProcessIT {
                             .snapshotCopyGrantName("dr"));
                     east.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
 
-                    waitFor(killed::get);
+                    waitFor(dead::get);
                     assertThat(b.get().isAlive()).isFalse();
                     Path records = bDir.resolve("control/snapshots/us-west-2/records");
                     assertThat(!Files.isDirectory(records) || isEmpty(records))
