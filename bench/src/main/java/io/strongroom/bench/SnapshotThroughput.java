@@ -88,6 +88,14 @@ public final class SnapshotThroughput {
                         full.blocks(), mb(full.totalBytes()), copyS, mb(full.totalBytes()) / copyS, snapS / copyS);
                 otherRegion.delete("full-copy");
 
+                // The same image sent to another installation: streamed over mutual TLS 1.3 on loopback, spooled and
+                // checked block by block, then committed (PeerTransferBench).
+                double peerS = PeerTransferBench.copy(snapshots, "full", base.resolve("peer"));
+                System.out.printf(
+                        "copy to a peer (TLS): %,d blocks, %,.1f MB in %.2f s = %,.0f MB/s (in-process / peer = %.2f)%n",
+                        full.blocks(), mb(full.totalBytes()), peerS, mb(full.totalBytes()) / peerS, copyS / peerS);
+                delete(base.resolve("peer"));
+
                 long r0 = System.nanoTime();
                 long restoredRows = 0;
                 try (Store image = snapshots.restore("full", base.resolve("scratch"), keysA);

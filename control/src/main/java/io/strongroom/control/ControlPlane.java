@@ -5,8 +5,13 @@ import io.strongroom.control.api.RedshiftHttpHandler;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.KmsConnection;
+import io.strongroom.control.cluster.Peering;
 import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.peer.PeerConfig;
+import io.strongroom.control.peer.PeerIdentity;
+import io.strongroom.control.peer.PeerServer;
+import io.strongroom.control.peer.PeerService;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -44,7 +49,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * <p>Start with {@code ControlPlane.builder(dataDir).kms(kmsServer).port(p).start()} (embedded KMS), {@code
  * .kmsEndpoint(uri).credentials(store)} (a Strongroom KMS elsewhere whose credential store is shared) or {@code
  * .externalKms(uri, serviceCredentials, serviceArn).credentials(ownStore)} (any KMS, reached only by endpoint with
- * the control plane's own service credentials; {@link KmsConnection}). Start brings every existing cluster up through the reboot
+ * the control plane's own service credentials; {@link KmsConnection}). With a {@code peers.json} in the data directory
+ * ({@link PeerConfig}), regions another installation serves get their snapshot copies over mutual TLS, and copies
+ * from peers are received on a port of its own ({@link #peerEndpoint}). Start brings every existing cluster up through the reboot
  * flow. {@link #close()} stops the listener, waits for in-flight requests, closes every cluster and zeroes its keys.
  * Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
  */
@@ -59,6 +66,8 @@ public final class ControlPlane implements AutoCloseable {
     private final KmsConnection kms;
     private final CredentialStore credentials;
     private final AuditLog audit;
+    private final @Nullable PeerServer peerServer;
+    private final Peering peering;
 
     /** Where the control plane's own audit records go: refused API requests and failed SQL logins. */
     public static final String AUDIT_FILE = "control-audit.jsonl";
@@ -70,8 +79,12 @@ public final class ControlPlane implements AutoCloseable {
             Path dataDir,
             KmsConnection kms,
             CredentialStore credentials,
-            AuditLog audit) {
+            AuditLog audit,
+            @Nullable PeerServer peerServer,
+            Peering peering) {
         this.audit = audit;
+        this.peerServer = peerServer;
+        this.peering = peering;
         this.http = http;
         this.executor = executor;
         this.clusters = clusters;
@@ -105,6 +118,8 @@ public final class ControlPlane implements AutoCloseable {
         private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
         private Duration monitorInterval = Duration.ofMinutes(1);
         private Duration bodyDeadline = BodyDeadline.DEFAULT;
+        private @Nullable PeerConfig peers;
+        private PeerService.Hooks peerHooks = PeerService.Hooks.NONE;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -216,6 +231,21 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The other installations that serve some regions, and where this one receives copies ({@code peers.json} in
+         * the data directory when not set; none when there is no such file).
+         */
+        public Builder peers(PeerConfig config) {
+            this.peers = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /** Hooks of the receiving side of snapshot copies from peers, for tests. */
+        public Builder peerHooks(PeerService.Hooks hooks) {
+            this.peerHooks = Objects.requireNonNull(hooks);
+            return this;
+        }
+
         public Builder snapshotFaults(io.strongroom.storage.SnapshotStore.Faults faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
@@ -232,6 +262,9 @@ public final class ControlPlane implements AutoCloseable {
             KmsConnection connection = externalCredentials != null
                     ? KmsConnection.external(kms, externalCredentials, Objects.requireNonNull(externalPrincipalArn))
                     : KmsConnection.sharedAccounts(kms, servicePrincipal(creds, random));
+            PeerConfig peerConfig = peers != null ? peers : PeerConfig.load(dataDir);
+            Peering peering = new Peering(
+                    peerConfig, peerConfig.enabled() ? PeerIdentity.loadOrCreate(dataDir) : null, peerHooks);
             ClusterManager clusters = ClusterManager.open(
                     dataDir,
                     connection,
@@ -243,7 +276,8 @@ public final class ControlPlane implements AutoCloseable {
                     snapshotPolicy,
                     snapshotFaults,
                     jobHooks,
-                    jobGrace);
+                    jobGrace,
+                    peering);
             AuditLog audit;
             try {
                 audit = AuditLog.openFile(dataDir.resolve("audit").resolve(AUDIT_FILE));
@@ -264,8 +298,15 @@ public final class ControlPlane implements AutoCloseable {
                         new RedshiftHttpHandler(
                                         clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit)
                                 .bodyDeadline(bodyDeadline));
+                PeerServer peerServer = peerConfig.listen() == null
+                        ? null
+                        : PeerServer.start(
+                                peerConfig,
+                                Objects.requireNonNull(peering.identity()),
+                                clusters.snapshotCopyReceiver());
                 http.start();
-                return new ControlPlane(http, executor, clusters, dataDir, connection, creds, audit);
+                return new ControlPlane(
+                        http, executor, clusters, dataDir, connection, creds, audit, peerServer, peering);
             } catch (IOException e) {
                 clusters.close();
                 audit.close();
@@ -300,6 +341,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public int port() {
         return http.getAddress().getPort();
+    }
+
+    /** The endpoint that receives snapshot copies from peers ({@code https://...}), if peers.json asks for one. */
+    public Optional<URI> peerEndpoint() {
+        return Optional.ofNullable(peerServer).map(PeerServer::endpoint);
     }
 
     public Path dataDir() {
@@ -341,6 +387,28 @@ public final class ControlPlane implements AutoCloseable {
                 .append(credentials.admin().accessKeyId())
                 .append("; secret in the file)\n");
         sb.append("  service principal: ").append(kms.servicePrincipalArn()).append('\n');
+        PeerIdentity identity = peering.identity();
+        if (identity != null) {
+            sb.append("  peering: identity ")
+                    .append(PeerIdentity.certificateFile(dataDir))
+                    .append(" (SHA-256 ")
+                    .append(identity.fingerprint())
+                    .append("), receiving on ")
+                    .append(
+                            peerServer == null
+                                    ? "no endpoint"
+                                    : peerServer.endpoint().toString())
+                    .append('\n');
+            for (PeerConfig.Peer p : peering.config().peers()) {
+                sb.append("    peer ")
+                        .append(p.name())
+                        .append(" at ")
+                        .append(p.endpoint())
+                        .append(" serves ")
+                        .append(p.regions())
+                        .append('\n');
+            }
+        }
         sb.append("  data: ")
                 .append(dataDir)
                 .append(" (key vault in ")
@@ -370,6 +438,9 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        if (peerServer != null) {
+            peerServer.close();
+        }
         http.stop(0);
         executor.shutdown();
         try {

@@ -9,6 +9,9 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobState;
+import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.storage.Store;
@@ -20,7 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,7 +49,8 @@ import software.amazon.awssdk.services.redshift.model.Snapshot;
  * EnableSnapshotCopy on an encrypted cluster in us-east-1, a snapshot there, its copy in us-west-2 (SourceRegion,
  * encrypted under the destination key, made through the grant: the audit shows it), a restore there with the same
  * rows, after the source cluster is deleted too; the refusals (grant in use, missing grant, copy enabled twice,
- * rename while copying); the transfer between the regions holds no key material in the clear.
+ * rename while copying); the transfer between the regions holds no key material in the clear (searched for the CEKs,
+ * the DEK and a block key), and a transfer file a stop left behind is deleted at the next start.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrossRegionCopySdkIT {
@@ -198,6 +205,26 @@ class CrossRegionCopySdkIT {
         try (Stream<Path> s = Files.list(transit)) {
             assertThat(s.toList()).isEmpty();
         }
+        // Searched for the keys themselves, recovered the long way: the source and destination CEKs (KMS Decrypt as
+        // the keys' owner), the DEK they wrap, and a block key the DEK wraps.
+        VaultEntry sourceEnvelope = TransferSecrets.envelope(TransferSecrets.record(f.controlDir, "us-east-1", "s1"));
+        VaultEntry copyEnvelope = TransferSecrets.envelope(TransferSecrets.record(f.controlDir, "us-west-2", "s1"));
+        byte[] sourceCek = TransferSecrets.cek(f.kmsThroughControl(f.admin), sourceEnvelope);
+        byte[] copyCek = TransferSecrets.cek(westKms, copyEnvelope);
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        try (DatabaseKey dek = TransferSecrets.dek(sourceCek, sourceEnvelope)) {
+            keys.put("source CEK", sourceCek);
+            keys.put("destination CEK", copyCek);
+            keys.put("DEK", dek.copyRawMaterial(RawKeyAccess.insecure()));
+            keys.put(
+                    "block key",
+                    TransferSecrets.firstBlockKey(store("us-east-1", "dw1"), "t", ControlFixture.COLUMNS, dek));
+        }
+        assertThat(TransferSecrets.found(transfer.get(), keys)).isEmpty();
+        // The search finds a key that is there (so it can fail): the DEK planted in a copy of the transfer.
+        byte[] planted = Arrays.copyOf(transfer.get(), transfer.get().length + 32);
+        System.arraycopy(keys.get("DEK"), 0, planted, transfer.get().length, 32);
+        assertThat(TransferSecrets.found(planted, keys)).containsExactly("DEK");
 
         // The coverage report reads the copy too: its manifests opened under the copy's own keys (through the copy
         // grant, in the other region) and reconciled with its block files.
@@ -290,7 +317,16 @@ class CrossRegionCopySdkIT {
                 .noneMatch(
                         s -> s.snapshotIdentifier().equals("m1") && s.status().equals("available"));
         f.jobHooks = JobEngine.Hooks.NONE;
+        // A transfer file the stop left behind (as a kill -9 between writing and deleting it would) goes at start.
+        Path leftover = f.controlDir.resolve("snapshots/us-west-2/transit/s-00000000000000000000.bin");
+        try {
+            Files.createDirectories(leftover.getParent());
+            Files.write(leftover, new byte[] {'S', 'R', 'T', 'X'});
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         f.restartControl();
+        assertThat(leftover).as("a leftover transfer file after the restart").doesNotExist();
         east = f.redshift(f.admin);
         west = f.redshift(f.admin, Region.US_WEST_2);
         westKms = f.kmsThroughControl(f.admin, Region.US_WEST_2);

@@ -1,6 +1,7 @@
 package io.strongroom.server;
 
 import io.strongroom.control.ControlPlane;
+import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
@@ -162,7 +163,9 @@ public final class Main {
                 "             STRONGROOM_KMS_PASSPHRASE or STRONGROOM_KMS_PASSPHRASE_FILE (seals the KMS master key, Argon2id),");
         out.println(
                 "             STRONGROOM_HSM=embedded (up also runs an HSM gateway over SoftHSM2, KMIP on STRONGROOM_HSM_PORT,");
-        out.println("             default 5696)");
+        out.println("             default 5696),");
+        out.println(
+                "             STRONGROOM_PEERS (peers.json of installations serving other regions; default <home>/control/peers.json)");
     }
 
     private static Path home() {
@@ -335,6 +338,10 @@ public final class Main {
         ControlPlane.Builder b = ControlPlane.builder(home.resolve("control"))
                 .port(port("STRONGROOM_PORT", 4566))
                 .clusterListener(sql);
+        String peers = System.getenv("STRONGROOM_PEERS");
+        if (peers != null && !peers.isEmpty()) {
+            b.peers(PeerConfig.read(Path.of(peers)));
+        }
         if (kms != null) {
             return b.kms(kms).start();
         }

@@ -88,7 +88,7 @@ public final class SnapshotStore {
     /** One block an image needs: where it came from and which pool file holds it. */
     record Ref(long tableId, long blockId, long fingerprint, long size) {}
 
-    private record Refs(String storeId, List<Ref> refs) {}
+    record Refs(String storeId, List<Ref> refs) {}
 
     static final String COMPLETE = "COMPLETE";
     /**
@@ -105,10 +105,10 @@ public final class SnapshotStore {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private final Path root;
-    private final Path pool;
-    private final Path images;
-    private final Faults faults;
-    private final Object lock = new Object();
+    final Path pool;
+    final Path images;
+    final Faults faults;
+    final Object lock = new Object();
 
     private SnapshotStore(Path root, Faults faults) {
         this.root = root;
@@ -350,7 +350,7 @@ public final class SnapshotStore {
     }
 
     /** Copies the files of the image in {@code src} but its marker into {@code dst}, each written durably. */
-    private static void copyImageFiles(Path src, Path dst, String imageId) {
+    static void copyImageFiles(Path src, Path dst, String imageId) {
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.toList()) {
                 Path rel = src.relativize(p);
@@ -659,7 +659,7 @@ public final class SnapshotStore {
         }
     }
 
-    private Path poolFile(String storeId, Ref r) {
+    Path poolFile(String storeId, Ref r) {
         return StoreFiles.poolBlockFile(pool, storeId, r.tableId(), r.blockId(), r.fingerprint());
     }
 
@@ -668,7 +668,7 @@ public final class SnapshotStore {
      * envelope's nonce, and its tag or checksum). Block ids restart in a store rebuilt under the same id (a
      * resize), so the id alone does not name one content; the tag of a block sealed under a fresh random key does.
      */
-    private static long fingerprint(Path file, long size) throws IOException {
+    static long fingerprint(Path file, long size) throws IOException {
         MessageDigest d;
         try {
             d = MessageDigest.getInstance("SHA-256");
@@ -688,7 +688,7 @@ public final class SnapshotStore {
         return ByteBuffer.wrap(d.digest()).getLong();
     }
 
-    private void mark(Path dir, byte[] list) {
+    void mark(Path dir, byte[] list) {
         ByteSink s = new ByteSink(64);
         s.bytes(COMPLETE_MAGIC).u16(FORMAT_VERSION).u16(0).bytes(StoreFiles.sha256(list));
         byte[] body = s.toByteArray();
@@ -700,7 +700,7 @@ public final class SnapshotStore {
         faults.reached(SnapshotStep.IMAGE_COMPLETE, dir);
     }
 
-    private static byte[] encodeRefs(Refs r) {
+    static byte[] encodeRefs(Refs r) {
         ByteSink s = new ByteSink(64 + r.refs().size() * 32);
         s.bytes(BLOCKS_MAGIC)
                 .u16(FORMAT_VERSION)
@@ -717,7 +717,7 @@ public final class SnapshotStore {
     }
 
     /** The block list of a marked image, checked against the digest its marker pins. */
-    private Refs readRefs(String imageId) {
+    Refs readRefs(String imageId) {
         Path dir = images.resolve(imageId);
         if (!Files.exists(dir.resolve(COMPLETE))) {
             throw new StrongroomException(
@@ -736,6 +736,11 @@ public final class SnapshotStore {
         if (!MessageDigest.isEqual(m.bytes(32), StoreFiles.sha256(list))) {
             throw m.corrupt("block list differs from the one the marker pins (digest mismatch)");
         }
+        return decodeRefs(list, place);
+    }
+
+    /** A block list ({@code BLOCKS}) read from {@code place}, its checksum, magic, version and counts checked. */
+    static Refs decodeRefs(byte[] list, String place) {
         ByteSource in = new ByteSource(list, place);
         if (list.length < 12 || !crcOk(list)) {
             throw in.corrupt("checksum mismatch");
@@ -771,7 +776,7 @@ public final class SnapshotStore {
         return ByteBuffer.wrap(data).getInt(data.length - 4) == (int) crc.getValue();
     }
 
-    private static void checkName(String name, String what) {
+    static void checkName(String name, String what) {
         if (!NAME.matcher(name).matches()) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,

@@ -80,6 +80,15 @@ public final class TableReader {
     }
 
     /**
+     * The key of block {@code i} (in {@link #blocks} order) as the manifest stores it: wrapped by the database key
+     * version {@link BlockInfo#keyVersion}, bound to the block ({@code Bindings.blockKey}). No secret; audits and
+     * tests that search artefacts for key material start here.
+     */
+    public byte[] wrappedBlockKey(int i) {
+        return manifest.keys().wrappedKey(i);
+    }
+
+    /**
      * Every block of this table as its own files say it is sealed (block file envelope header, wrapped key header),
      * reconciled with the manifest: the coverage report's rows. Reads 64 bytes of each block file; no key is used.
      */

@@ -114,6 +114,11 @@ final class ClusterKeys {
         } catch (SdkException e) {
             throw refusal(e, keyId, caller, region);
         }
+        checkUsable(m);
+        return m.arn();
+    }
+
+    private static void checkUsable(KeyMetadata m) {
         if (m.keySpec() != KeySpec.SYMMETRIC_DEFAULT || m.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT) {
             throw RedshiftApiException.invalidParameter("KMS key " + m.arn() + " is " + m.keySpecAsString() + " / "
                     + m.keyUsageAsString() + ". Amazon Redshift supports only symmetric encryption keys"
@@ -127,7 +132,6 @@ final class ClusterKeys {
             throw RedshiftApiException.invalidParameter("KMS key " + m.arn() + " is " + m.keyStateAsString()
                     + " and cannot protect a cluster. Enable the key (kms enable-key) or choose another key.");
         }
-        return m.arn();
     }
 
     /**
@@ -542,31 +546,84 @@ final class ClusterKeys {
             Instant now,
             UnaryOperator<byte[]> carry) {
         try (KeyTransfer transfer = KeyTransfer.start(random)) {
-            byte[] sent;
-            try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion)) {
-                sent = transfer.seal(keys.dek, source.clusterId()); // source region
-            }
-            byte[] arrived = carry.apply(sent);
-            try (DatabaseKey dek = transfer.open(
-                            arrived, VaultEntry.dekInfo(source.clusterId(), source.dekVersion()), source.clusterId());
-                    DataKey dataKey = KmsRootKey.ofArn(kms.asService(destRegion), destKeyArn)
-                            .generateDataKey(source.context())) {
-                try (ClusterKey cek = ClusterKey.ofDataKey(VaultEntry.cekInfo(source.clusterId(), 1), dataKey)) {
-                    return new VaultEntry(
-                            source.clusterId(),
-                            destKeyArn,
-                            grantId,
-                            source.context(),
-                            1,
-                            dataKey.wrapped(),
-                            source.dekVersion(),
-                            cek.wrap(dek, source.clusterId()),
-                            now);
-                }
+            byte[] sent = sealForTransfer(source, sourceRegion, transfer.publicKey()); // source region
+            return openTransfer(
+                    transfer,
+                    carry.apply(sent),
+                    source.clusterId(),
+                    source.dekVersion(),
+                    source.context(),
+                    destRegion,
+                    destKeyArn,
+                    grantId,
+                    now);
+        }
+    }
+
+    /**
+     * The sending half of {@link #copyEnvelope}: the snapshot's DEK, unwrapped as the service principal in {@code
+     * sourceRegion}, sealed for the holder of the private key of {@code publicKey} (the receiver's, made for this
+     * one transfer). The plaintext keys are closed before this returns.
+     */
+    byte[] sealForTransfer(VaultEntry source, String sourceRegion, byte[] publicKey) {
+        try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion)) {
+            return KeyTransfer.sealFor(publicKey, keys.dek, source.clusterId(), random);
+        } catch (StrongroomException e) {
+            throw e instanceof RedshiftApiException ? e : RedshiftApiException.from(e);
+        }
+    }
+
+    /**
+     * The receiving half of {@link #copyEnvelope}: the DEK (of {@code clusterId}, version {@code dekVersion}) opened
+     * from {@code arrived} with {@code transfer}'s private key, and wrapped under a new CEK from GenerateDataKey on
+     * {@code destKeyArn} in {@code destRegion}, as the service principal through the snapshot copy grant {@code
+     * grantId}, with {@code context} (the source cluster's ARN and create time). Returns the copy's envelope;
+     * every plaintext key is closed before this returns. The caller closes {@code transfer}.
+     */
+    VaultEntry openTransfer(
+            KeyTransfer transfer,
+            byte[] arrived,
+            String clusterId,
+            int dekVersion,
+            EncryptionContext context,
+            String destRegion,
+            String destKeyArn,
+            String grantId,
+            Instant now) {
+        try (DatabaseKey dek = transfer.open(arrived, VaultEntry.dekInfo(clusterId, dekVersion), clusterId);
+                DataKey dataKey =
+                        KmsRootKey.ofArn(kms.asService(destRegion), destKeyArn).generateDataKey(context)) {
+            try (ClusterKey cek = ClusterKey.ofDataKey(VaultEntry.cekInfo(clusterId, 1), dataKey)) {
+                return new VaultEntry(
+                        clusterId,
+                        destKeyArn,
+                        grantId,
+                        context,
+                        1,
+                        dataKey.wrapped(),
+                        dekVersion,
+                        cek.wrap(dek, clusterId),
+                        now);
             }
         } catch (StrongroomException e) {
             throw e instanceof RedshiftApiException ? e : RedshiftApiException.from(e);
         }
+    }
+
+    /**
+     * The receiving installation's check of a snapshot copy grant's key, as the service principal through the grant
+     * (the sender's caller is not known here): DescribeKey, refused as {@link #resolveRootKey} refuses a key that
+     * cannot protect a cluster.
+     */
+    void checkCopyKey(String region, String keyArn) {
+        KeyMetadata m;
+        try {
+            m = kms.asService(region).describeKey(r -> r.keyId(keyArn)).keyMetadata();
+        } catch (SdkException e) {
+            throw RedshiftApiException.invalidParameter("The key " + keyArn + " of the snapshot copy grant cannot be"
+                    + " used by the service (" + e.getClass().getSimpleName() + "): check the key and the grant.");
+        }
+        checkUsable(m);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.peer.PeerService;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -70,6 +71,7 @@ public final class ClusterManager implements AutoCloseable {
     private final ClusterModification modification;
     private final SnapshotRestores restores;
     private final SnapshotCopy copy;
+    private final SnapshotCopyReceiver receiver;
     private final CoverageJobs coverage;
     private final ClusterShredding shredding;
     private final TemporaryCredentials temporary;
@@ -84,7 +86,8 @@ public final class ClusterManager implements AutoCloseable {
             io.strongroom.control.ClusterListener listener,
             SnapshotPolicy snapshotPolicy,
             SnapshotStore.Faults snapshotFaults,
-            JobEngine jobs) {
+            JobEngine jobs,
+            Peering peering) {
         this.kms = kms;
         this.state = new ControlState(dataDir, kms, clock, random, endpointAddress, basePort, listener, jobs);
         this.snapshots = new ClusterSnapshots(state, dataDir.resolve("snapshots"), snapshotFaults);
@@ -94,7 +97,12 @@ public final class ClusterManager implements AutoCloseable {
         this.monitor = new ClusterMonitor(state, lifecycle);
         this.modification = new ClusterModification(state, snapshots);
         this.restores = new SnapshotRestores(state, snapshots);
-        this.copy = new SnapshotCopy(state, snapshots, dataDir);
+        this.copy = new SnapshotCopy(
+                state,
+                snapshots,
+                dataDir,
+                new SnapshotCopySender(state, snapshots, peering.config(), peering.identity()));
+        this.receiver = new SnapshotCopyReceiver(state, snapshots, copy, dataDir, peering.hooks());
         this.coverage = new CoverageJobs(state, snapshots);
         this.shredding = new ClusterShredding(state, snapshots, kms, dataDir.resolve("shredding"));
         this.temporary = new TemporaryCredentials(state.clock, state.random);
@@ -113,6 +121,7 @@ public final class ClusterManager implements AutoCloseable {
      *     SnapshotStore.Faults#NONE})
      * @param jobHooks the job engine's hooks (crash tests stop jobs at their steps, slowed-job tests hold them)
      * @param jobGrace how long a request waits for its job
+     * @param peering the installations that serve other regions, and this one's identity ({@link Peering#NONE})
      */
     public static ClusterManager open(
             Path dataDir,
@@ -125,7 +134,8 @@ public final class ClusterManager implements AutoCloseable {
             SnapshotPolicy policy,
             SnapshotStore.Faults snapshotFaults,
             JobEngine.Hooks jobHooks,
-            Duration jobGrace) {
+            Duration jobGrace,
+            Peering peering) {
         KmsAccess kms = new KmsAccess(kmsConnection);
         ClusterManager m;
         JobEngine jobs = null;
@@ -133,7 +143,17 @@ public final class ClusterManager implements AutoCloseable {
             Files.createDirectories(dataDir.resolve("data"));
             jobs = JobEngine.open(dataDir.resolve("jobs"), clock, jobGrace, jobHooks);
             m = new ClusterManager(
-                    dataDir, kms, clock, random, endpointAddress, basePort, listener, policy, snapshotFaults, jobs);
+                    dataDir,
+                    kms,
+                    clock,
+                    random,
+                    endpointAddress,
+                    basePort,
+                    listener,
+                    policy,
+                    snapshotFaults,
+                    jobs,
+                    peering);
         } catch (IOException | RuntimeException e) {
             if (jobs != null) {
                 jobs.close();
@@ -147,6 +167,7 @@ public final class ClusterManager implements AutoCloseable {
         m.restores.resumeJobs();
         m.modification.resumeResizes();
         m.modification.encryption().resumeJobs();
+        m.receiver.recover();
         m.copy.resumeJobs();
         m.settleJobs();
         m.schedule.start();
@@ -730,6 +751,7 @@ public final class ClusterManager implements AutoCloseable {
         monitor.close();
         // Running jobs stop at their next step and resume at the next start.
         state.jobs.close();
+        receiver.close();
         synchronized (state.lock) {
             for (ClusterEntry e : state.byId.values()) {
                 state.closeRunning(e);
@@ -737,6 +759,11 @@ public final class ClusterManager implements AutoCloseable {
         }
         state.events.close();
         kms.close();
+    }
+
+    /** The receiving side of snapshot copies from other installations, for the peer endpoint. */
+    public PeerService snapshotCopyReceiver() {
+        return receiver;
     }
 
     @Override

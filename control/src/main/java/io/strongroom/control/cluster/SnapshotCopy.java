@@ -11,6 +11,7 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.JsonFiles;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
@@ -25,8 +26,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,7 +51,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Copies are kept for the copy's retention (automated: RetentionPeriod days; manual:
  * ManualSnapshotRetentionPeriod, -1 until deleted) whether or not the source cluster still exists; they are never
  * touched by the source cluster's key rotation or deletion. The destination is the same process (another region of
- * this installation); a destination served by another Strongroom is not built yet.
+ * this installation) unless peers.json names another installation serving it: then {@link SnapshotCopySender} sends
+ * the copy over mutual TLS and that installation's {@link SnapshotCopyReceiver} makes the RSA pair, checks the grant
+ * (which lives there) and commits the copy.
  *
  * <p>Thread-safe: records are written under the control plane's lock; copies run on job threads.
  */
@@ -75,10 +80,12 @@ final class SnapshotCopy {
     private final Path snapshotsDir;
     private final Map<String, Grant> grants = new ConcurrentHashMap<>();
     private final Map<String, Config> configs = new ConcurrentHashMap<>();
+    private final SnapshotCopySender remote;
 
-    SnapshotCopy(ControlState state, ClusterSnapshots snapshots, Path dataDir) {
+    SnapshotCopy(ControlState state, ClusterSnapshots snapshots, Path dataDir, SnapshotCopySender remote) {
         this.state = state;
         this.snapshots = snapshots;
+        this.remote = remote;
         this.grantsDir = dataDir.resolve("snapshot-copy-grants");
         this.configsDir = dataDir.resolve("snapshot-copy");
         this.snapshotsDir = dataDir.resolve("snapshots");
@@ -128,6 +135,12 @@ final class SnapshotCopy {
 
     // ---------------------------------------------------------------------------------------------------------
     // Grants (destination region)
+
+    /** The grant {@code name} of {@code accountId} in {@code region}, or null (the receiving side's lookup). */
+    @Nullable
+    Grant grant(String accountId, String region, String name) {
+        return grants.get(grantKey(accountId, region, name));
+    }
 
     Grant createGrant(Credential caller, String region, String name, @Nullable String kmsKeyId) {
         if (!GRANT_NAME.matcher(name).matches() || name.endsWith("-")) {
@@ -254,11 +267,15 @@ final class SnapshotCopy {
         if (manual != -1 && (manual < 1 || manual > 3653)) {
             throw retentionFault("ManualSnapshotRetentionPeriod must be -1 or 1 to 3653 days.");
         }
-        if (e.rec.encrypted()) {
-            if (grantName == null) {
-                throw RedshiftApiException.invalidParameter("Cluster " + e.rec.identifier() + " is encrypted with KMS:"
-                        + " name a snapshot copy grant of " + destination + " (SnapshotCopyGrantName).");
-            }
+        if (e.rec.encrypted() && grantName == null) {
+            throw RedshiftApiException.invalidParameter("Cluster " + e.rec.identifier() + " is encrypted with KMS:"
+                    + " name a snapshot copy grant of " + destination + " (SnapshotCopyGrantName).");
+        }
+        Optional<PeerConfig.Peer> peer = remote.peerFor(destination);
+        if (peer.isPresent()) {
+            // The grant lives in the installation that serves the destination: it checks grant, key and account.
+            remote.checkEnable(peer.get(), caller.accountId(), destination, e.rec.encrypted() ? grantName : null);
+        } else if (e.rec.encrypted() && grantName != null) {
             Grant g = grants.get(grantKey(caller.accountId(), destination, grantName));
             if (g == null) {
                 throw grantNotFound(grantName, destination);
@@ -376,7 +393,10 @@ final class SnapshotCopy {
         if (c == null) {
             return;
         }
-        String copyId = "s-" + HexFormat.of().formatHex(state.randomBytes(10));
+        launch(s, c, "s-" + HexFormat.of().formatHex(state.randomBytes(10)));
+    }
+
+    private void launch(SnapshotRecord s, Config c, String copyId) {
         Job job = state.jobs.create(JobRecord.start(
                 state.newJobId(),
                 JobKind.COPY_SNAPSHOT_REGION,
@@ -389,8 +409,14 @@ final class SnapshotCopy {
         state.jobs.launch(job, new CopyWork(s, c, copyId));
     }
 
-    /** At start: unfinished copies are rolled back (record and half image deleted) and run again. */
+    /**
+     * At start: transfer files a stop left in {@code transit/} are deleted (they hold no key in the clear, and no
+     * copy reads them again: a copy starts over with a new RSA pair); unfinished copies are rolled back (record and
+     * half image deleted) and run again. A copy to a peer keeps its copy id, so the receiver resumes its spool or
+     * answers that the copy is done.
+     */
     void resumeJobs() {
+        deleteTransitFiles();
         for (JobRecord j : state.jobs.unfinished()) {
             if (j.kind() != JobKind.COPY_SNAPSHOT_REGION) {
                 continue;
@@ -404,7 +430,29 @@ final class SnapshotCopy {
             state.jobs.settle(job, JobState.ROLLED_BACK, "Stopped by a restart; the copy starts over.");
             SnapshotRecord source = snapshots.byId(j.attribute("snapshotId"));
             if (source != null && source.available() && (half == null || !half.available())) {
-                snapshotAvailable(source);
+                Config c = configs.get(source.sourceClusterId());
+                if (c != null && remote.peerFor(c.destinationRegion()).isPresent()) {
+                    launch(source, c, copyId);
+                } else {
+                    snapshotAvailable(source);
+                }
+            }
+        }
+    }
+
+    /** Deletes every {@code snapshots/<region>/transit/*.bin}; called at start, before any copy runs. */
+    private void deleteTransitFiles() {
+        for (String region : snapshots.regions()) {
+            Path dir = snapshotsDir.resolve(region).resolve("transit");
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException e) {
+                throw new StrongroomException(ErrorCode.IO_ERROR, "cannot clean " + dir + ": " + e, e);
             }
         }
     }
@@ -423,6 +471,10 @@ final class SnapshotCopy {
         @Override
         public String run(Job job) {
             String dest = c.destinationRegion();
+            Optional<PeerConfig.Peer> peer = remote.peerFor(dest);
+            if (peer.isPresent()) {
+                return remote.copy(job, s, c, copyId, peer.get());
+            }
             int retention = s.automated() ? c.retentionPeriod() : c.manualRetentionPeriod();
             job.total(s.totalBytes());
             String envelope = null;

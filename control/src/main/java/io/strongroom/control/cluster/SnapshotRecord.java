@@ -249,6 +249,40 @@ public record SnapshotRecord(
                 region);
     }
 
+    /**
+     * This record, received from another installation ({@code copiedTo} there), as it is kept here: in this
+     * installation's account {@code localAccountId} (the peer's account mapped by peers.json), with this region's
+     * key and envelope, available.
+     */
+    SnapshotRecord receivedAs(String localAccountId, @Nullable String keyArn, @Nullable String destEnvelope) {
+        return new SnapshotRecord(
+                id,
+                identifier,
+                localAccountId,
+                region,
+                clusterIdentifier,
+                sourceClusterId,
+                type,
+                "available",
+                createTime,
+                clusterCreateTime,
+                nodeType,
+                numberOfNodes,
+                dbName,
+                masterUsername,
+                passwordVerifier,
+                port,
+                encrypted,
+                keyArn,
+                destEnvelope,
+                manualRetentionDays,
+                totalBytes,
+                0,
+                0,
+                excludedTables,
+                sourceRegion);
+    }
+
     public byte[] toJson() {
         ObjectNode n = JSON.createObjectNode();
         n.put("formatVersion", FORMAT_VERSION)

@@ -1,0 +1,36 @@
+package io.strongroom.control.peer;
+
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A failure that crosses between two installations: the receiving side's refusal as it travels back (its {@link
+ * ErrorCode}, its Redshift wire code, its HTTP status and its message, already fit for a client), or a failure to
+ * reach the peer at all. Immutable.
+ */
+public final class PeerException extends StrongroomException {
+    private static final long serialVersionUID = 1L;
+
+    private final String wireCode;
+    private final int httpStatus;
+
+    public PeerException(ErrorCode code, String wireCode, int httpStatus, String message) {
+        this(code, wireCode, httpStatus, message, null);
+    }
+
+    public PeerException(ErrorCode code, String wireCode, int httpStatus, String message, @Nullable Throwable cause) {
+        super(code, message, cause);
+        this.wireCode = wireCode;
+        this.httpStatus = httpStatus;
+    }
+
+    /** The Redshift error code of the refusal (e.g. {@code SnapshotCopyGrantNotFoundFault}). */
+    public String wireCode() {
+        return wireCode;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+}
