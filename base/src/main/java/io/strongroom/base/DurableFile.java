@@ -108,14 +108,13 @@ public final class DurableFile {
     /**
      * Writes the first {@code length} bytes of {@code data} to {@code file}, which must not exist, syncing every
      * {@code syncEvery} bytes and at the end: a big file written beside others' work syncs in slices so the disk
-     * cache never holds much of it unsynced (pass {@code length} to sync once). On failure the partial file is
+     * cache never holds much of it unsynced (pass {@code length}, or 0, to sync once at the end). An empty file is
+     * fine. On failure the partial file is
      * removed (best effort: nothing references it) and the failure thrown.
      */
     public static void writeNew(Path file, byte[] data, int length, int syncEvery, Hook hook) throws IOException {
         Objects.checkFromIndexSize(0, length, data.length);
-        if (syncEvery <= 0) {
-            throw new IllegalArgumentException("syncEvery must be positive");
-        }
+        int slice = syncEvery > 0 ? syncEvery : Math.max(1, length);
         boolean created = false;
         try {
             hook.before(Step.WRITE, file);
@@ -123,7 +122,7 @@ public final class DurableFile {
                     file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY)) {
                 created = true;
                 for (int off = 0; off < length; ) {
-                    int n = Math.min(syncEvery, length - off);
+                    int n = Math.min(slice, length - off);
                     ByteBuffer b = ByteBuffer.wrap(data, off, n);
                     while (b.hasRemaining()) {
                         ch.write(b);

@@ -105,6 +105,15 @@ class DurableFileTest {
     }
 
     @Test
+    void emptyContent_isAFile() throws IOException {
+        Path target = tmp.resolve("empty");
+        DurableFile.replace(target, new byte[0]);
+        DurableFile.writeNew(tmp.resolve("empty-new"), new byte[0]);
+        assertThat(Files.size(target)).isZero();
+        assertThat(Files.size(tmp.resolve("empty-new"))).isZero();
+    }
+
+    @Test
     void delete_removesAndSyncs_andAMissingFileIsNotAnError() throws IOException {
         Path file = tmp.resolve("gone");
         DurableFile.replace(file, bytes("x"));
