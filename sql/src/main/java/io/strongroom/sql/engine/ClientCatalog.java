@@ -4,6 +4,7 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.TableConstraint;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +34,17 @@ import org.jspecify.annotations.Nullable;
  * client query still needs a dozen catalog functions and tables that would exist only for it); a real
  * PostgreSQL catalog (out of proportion for a warehouse whose clients only browse tables and columns).
  *
+ * <p>Since the catalog became real tables ({@link PgCatalogTables}), a catalog query goes to the planner first and
+ * comes here only when the planner refuses it. What still comes here, and why: psql's {@code \\d} family ({@code
+ * OPERATOR(pg_catalog.~)}, {@code COLLATE}, {@code pg_get_userbyid}, correlated {@code pg_get_expr} subqueries);
+ * pgjdbc's and Redshift JDBC's {@code getTables} ({@code ~} regular expressions, {@code E'...'} strings, {@code
+ * 'pg_class'::regclass} inside a LEFT JOIN), {@code getColumns} ({@code format_type}, window functions, {@code
+ * pg_get_expr}) and {@code getPrimaryKeys} ({@code information_schema._pg_expandarray(i.indkey)}, a composite field
+ * access, answered here from each table's PRIMARY KEY); and SQLAlchemy's column and constraint reflection
+ * ({@code unnest}, {@code generate_subscripts}, {@code array_agg(... ORDER BY ...)}, {@code json_build_object}).
+ * Filters read here: regular expressions and LIKE on relname and nspname, equality with a literal ({@code relname =
+ * 'x'}, {@code E'x'}), and the oid.
+ *
  * <p>Stateless; thread-safe.
  */
 final class ClientCatalog {
@@ -40,7 +53,13 @@ final class ClientCatalog {
     /** OID of the first table; table OIDs are this plus the store's table id. */
     static final long FIRST_TABLE_OID = 100_000;
 
-    private static final Pattern FROM_PG = Pattern.compile("(?is)\\bfrom\\s+pg_catalog\\.(pg_\\w+)");
+    private static final Pattern FROM_PG = Pattern.compile("(?is)\\bfrom\\s+(?:pg_catalog\\.)?(pg_\\w+)");
+    private static final Pattern EQUALS_FILTER =
+            Pattern.compile("(?is)\\b(?:\\w+\\.)?(relname|nspname)\\s*=\\s*E?'((?:[^']|'')*)'");
+    /** pgjdbc's and Redshift JDBC's getPrimaryKeys: an outer select over a subquery joining pg_index. */
+    private static final Pattern PRIMARY_KEYS =
+            Pattern.compile("(?is)\\bfrom\\s*\\(\\s*select\\b.*\\bindisprimary\\b.*");
+
     private static final Pattern REGEX_FILTER =
             Pattern.compile("(?is)\\b(\\w+)\\.(relname|nspname)\\s+operator\\(pg_catalog\\.~\\)\\s+'((?:[^']|'')*)'");
     private static final Pattern OID_FILTER = Pattern.compile("(?is)\\b(?:c\\.oid|a\\.attrelid)\\s*=\\s*'?(\\d+)'?");
@@ -69,10 +88,14 @@ final class ClientCatalog {
         }
         // The main relation is the first one of the outermost FROM (subqueries in the select list name others).
         Matcher m = FROM_PG.matcher(select.rest());
-        if (!m.lookingAt()) {
+        String relation;
+        if (m.lookingAt()) {
+            relation = m.group(1).toLowerCase(Locale.ROOT);
+        } else if (PRIMARY_KEYS.matcher(select.rest()).lookingAt()) {
+            relation = "primary_keys";
+        } else {
             return null;
         }
-        String relation = m.group(1).toLowerCase(Locale.ROOT);
         List<String> items = select.items();
         List<String> names = new ArrayList<>();
         for (String item : items) {
@@ -108,6 +131,12 @@ final class ClientCatalog {
                     r.group(2).toLowerCase(Locale.ROOT),
                     Pattern.compile(r.group(3).replace("''", "'")));
         }
+        Matcher eq = EQUALS_FILTER.matcher(q.sql());
+        while (eq.find()) {
+            filters.put(
+                    eq.group(1).toLowerCase(Locale.ROOT),
+                    Pattern.compile("^" + Pattern.quote(eq.group(2).replace("''", "'")) + "$"));
+        }
         for (LikeFilter f : q.likeTargets()) {
             Object p = f.parameter() < params.size() ? params.get(f.parameter()) : null;
             if (p != null) {
@@ -120,7 +149,48 @@ final class ClientCatalog {
 
         List<Map<String, @Nullable String>> entities = new ArrayList<>();
         switch (q.relation()) {
-            case "pg_class", "pg_namespace", "pg_attribute" -> {
+            case "pg_namespace" -> {
+                TreeSet<String> schemas = new TreeSet<>(List.of("pg_catalog", "information_schema", "public"));
+                source.tables().forEach(t -> schemas.add(t.schema()));
+                Map<String, Long> oids = PgCatalogTables.schemaOids(PgCatalogTables.relations(source));
+                for (String schema : schemas) {
+                    if (matches(filters.get("nspname"), schema)) {
+                        Map<String, @Nullable String> ns = new HashMap<>();
+                        ns.put("oid", String.valueOf(oids.get(schema.toLowerCase(Locale.ROOT))));
+                        ns.put("nspname", schema);
+                        ns.put("table_schem", schema);
+                        ns.put("table_catalog", source.database());
+                        ns.put("owner", user);
+                        entities.add(ns);
+                    }
+                }
+            }
+            case "primary_keys" -> {
+                for (PgCatalogTables.Rel rel : PgCatalogTables.relations(source)) {
+                    TableSpec spec = rel.spec();
+                    TableConstraint pk = spec.primaryKey();
+                    if (pk == null
+                            || !matches(filters.get("relname"), spec.name())
+                            || !matches(filters.get("nspname"), spec.schema())) {
+                        continue;
+                    }
+                    for (int i = 0; i < pk.columns().size(); i++) {
+                        Map<String, @Nullable String> key = new HashMap<>();
+                        key.put("table_cat", null);
+                        key.put("table_schem", spec.schema());
+                        key.put("table_name", spec.name());
+                        key.put(
+                                "column_name",
+                                spec.columns()
+                                        .get(spec.indexOf(pk.columns().get(i)))
+                                        .name());
+                        key.put("key_seq", Integer.toString(i + 1));
+                        key.put("pk_name", pk.name());
+                        entities.add(key);
+                    }
+                }
+            }
+            case "pg_class", "pg_attribute" -> {
                 boolean attributes = q.relation().equals("pg_attribute")
                         || q.names().stream().anyMatch(n -> n.equalsIgnoreCase("attname"));
                 List<TableSpec> tables = new ArrayList<>(source.tables());
