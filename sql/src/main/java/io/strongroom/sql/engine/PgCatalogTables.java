@@ -358,6 +358,33 @@ final class PgCatalogTables {
                     false
                 });
             }
+            // An index has its own attributes, one per key column (Redshift JDBC's getPrimaryKeys reads them).
+            List<TableConstraint> cs = r.spec().constraints();
+            for (int i = 0; i < cs.size(); i++) {
+                if (cs.get(i).kind() == TableConstraint.Kind.FOREIGN_KEY) {
+                    continue;
+                }
+                List<String> key = cs.get(i).columns();
+                for (int k = 0; k < key.size(); k++) {
+                    Column c = cols.get(r.spec().indexOf(key.get(k)));
+                    SqlType wire = wire(c.type());
+                    rows.add(new Object[] {
+                        indexOid(r, i),
+                        c.name(),
+                        (long) wire.oid(),
+                        (long) wire.size(),
+                        (long) (k + 1),
+                        (long) typmod(c.type()),
+                        c.notNull(),
+                        false,
+                        false,
+                        "",
+                        "",
+                        0L,
+                        true
+                    });
+                }
+            }
         }
         return new SystemTable(
                 List.of(
@@ -420,6 +447,16 @@ final class PgCatalogTables {
             new PgType(1114, "timestamp", 8, "D", 1115),
             new PgType(1184, "timestamptz", 8, "D", 1185),
             new PgType(1700, "numeric", -1, "N", 1231));
+
+    /** PostgreSQL's name of the type with OID {@code oid} ({@code int4}, {@code varchar}...), or null. */
+    static @Nullable String typeName(long oid) {
+        for (PgType t : TYPES) {
+            if (t.oid() == oid) {
+                return t.name();
+            }
+        }
+        return null;
+    }
 
     /** The OID {@code 'name'::regtype} names (PostgreSQL's and SQL's spellings), or null. */
     static @Nullable Long regtype(String name) {
