@@ -71,6 +71,10 @@ public enum ErrorCode {
     INVALID_SQL_STATEMENT_NAME("26000", "InvalidParameterValue", false),
     /** A type or other object named in a statement does not exist (undefined_object). */
     UNDEFINED_OBJECT("42704", "InvalidParameterValue", false),
+    /** DROP of a table or column another table's FOREIGN KEY references (dependent_objects_still_exist). */
+    DEPENDENT_OBJECTS_STILL_EXIST("2BP01", "InvalidParameterValue", false),
+    /** A FOREIGN KEY that names no key of the referenced table, or disagrees in arity (invalid_foreign_key). */
+    INVALID_FOREIGN_KEY("42830", "InvalidParameterValue", false),
     /** A statement that needs a transaction block ran outside one (no_active_sql_transaction). */
     NO_ACTIVE_TRANSACTION("25P01", "InvalidStateException", false),
     /** A feature that is not built yet; the message says which issue brings it. */

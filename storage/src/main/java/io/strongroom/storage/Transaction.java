@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -229,13 +230,18 @@ public final class Transaction implements AutoCloseable {
         return e != null && !changes.containsKey(e.tableId());
     }
 
-    /** Creates a table; columns keep the ids given in {@code spec}. */
+    /**
+     * Creates a table; columns keep the ids given in {@code spec}. A FOREIGN KEY must name an existing table (or
+     * this one) and existing columns of it; one without referenced columns references that table's PRIMARY KEY,
+     * as in PostgreSQL. Constraints are kept, never enforced.
+     */
     public void createTable(TableSpec spec) {
         checkOpen();
         if (exists(spec.qualifiedName())) {
             throw new StrongroomException(
                     ErrorCode.ALREADY_EXISTS, "relation \"" + spec.qualifiedName() + "\" already exists");
         }
+        spec = spec.withConstraints(resolveForeignKeys(spec));
         int nextColumnId = spec.columns().stream().mapToInt(Column::id).max().orElse(-1) + 1;
         long id = store.newTableId();
         changes.put(
@@ -249,8 +255,32 @@ public final class Transaction implements AutoCloseable {
     }
 
     public void dropTable(String qualifiedName) {
+        dropTable(qualifiedName, false);
+    }
+
+    /**
+     * DROP TABLE; a table another table's FOREIGN KEY references is refused unless {@code cascade}, which drops
+     * those constraints (not the tables), as PostgreSQL and Redshift do.
+     */
+    public void dropTable(String qualifiedName, boolean cascade) {
         checkOpen();
         TableChange c = change(qualifiedName);
+        String q = c.spec.qualifiedName();
+        for (TableSpec other : tables()) {
+            if (other.qualifiedName().equalsIgnoreCase(q)) {
+                continue;
+            }
+            for (TableConstraint k : other.constraints()) {
+                if (k.references(q) && !cascade) {
+                    throw new StrongroomException(
+                            ErrorCode.DEPENDENT_OBJECTS_STILL_EXIST,
+                            "cannot drop table " + c.spec.name() + " because constraint " + k.name() + " on table "
+                                    + other.name() + " depends on it; use DROP ... CASCADE to drop the constraint"
+                                    + " too");
+                }
+            }
+        }
+        updateReferencing(q, k -> null);
         c.dropped = true;
         c.dropBlocks(-1);
     }
@@ -280,7 +310,73 @@ public final class Transaction implements AutoCloseable {
         if (exists(target)) {
             throw new StrongroomException(ErrorCode.ALREADY_EXISTS, "relation \"" + newName + "\" already exists");
         }
+        String old = c.spec.qualifiedName();
         c.spec = c.spec.withName(newName);
+        // Foreign keys name the table they reference (this one's own too): they follow it.
+        updateReferencing(old, k -> k.withReferencedTable(target));
+    }
+
+    /**
+     * Replaces every FOREIGN KEY of every table (this one included) that references {@code qualifiedTable} with
+     * what {@code f} makes of it, or drops it when {@code f} gives null; only tables with such a key change.
+     */
+    private void updateReferencing(String qualifiedTable, Function<TableConstraint, @Nullable TableConstraint> f) {
+        for (TableSpec t : tables()) {
+            if (t.constraints().stream().noneMatch(k -> k.references(qualifiedTable))) {
+                continue;
+            }
+            TableChange rc = change(t.qualifiedName());
+            List<TableConstraint> out = new ArrayList<>();
+            for (TableConstraint k : rc.spec.constraints()) {
+                TableConstraint n = k.references(qualifiedTable) ? f.apply(k) : k;
+                if (n != null) {
+                    out.add(n);
+                }
+            }
+            rc.spec = rc.spec.withConstraints(out);
+        }
+    }
+
+    /** The spec's constraints with each FOREIGN KEY checked against the tables and its referenced columns set. */
+    private List<TableConstraint> resolveForeignKeys(TableSpec spec) {
+        List<TableConstraint> out = new ArrayList<>();
+        for (TableConstraint k : spec.constraints()) {
+            String ref = k.referencedTable();
+            if (ref == null) {
+                out.add(k);
+                continue;
+            }
+            TableSpec target = ref.equalsIgnoreCase(spec.qualifiedName()) ? spec : exists(ref) ? spec(ref) : null;
+            if (target == null) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_FOUND,
+                        "relation \"" + ref + "\" referenced by foreign key \"" + k.name() + "\" does not exist");
+            }
+            List<String> cols = k.referencedColumns();
+            if (cols.isEmpty() || cols.get(0).isEmpty()) {
+                TableConstraint pk = target.primaryKey();
+                if (pk == null) {
+                    throw new StrongroomException(
+                            ErrorCode.INVALID_FOREIGN_KEY,
+                            "there is no primary key for referenced table \"" + target.name()
+                                    + "\"; name the referenced columns in REFERENCES " + target.name() + " (...)");
+                }
+                cols = pk.columns();
+            }
+            List<String> named = new ArrayList<>();
+            for (String col : cols) {
+                Column found = target.column(col);
+                if (found == null) {
+                    throw new StrongroomException(
+                            ErrorCode.UNDEFINED_COLUMN,
+                            "column \"" + col + "\" referenced in foreign key constraint \"" + k.name()
+                                    + "\" does not exist in table \"" + target.name() + "\"");
+                }
+                named.add(found.name());
+            }
+            out.add(TableConstraint.foreignKey(k.name(), k.columns(), target.qualifiedName(), named));
+        }
+        return out;
     }
 
     /** ALTER TABLE ... RENAME COLUMN: the column keeps its id; DISTKEY and SORTKEY follow the new name. */
@@ -304,7 +400,11 @@ public final class Transaction implements AutoCloseable {
         List<String> sortKey = c.spec.sortKey().stream()
                 .map(k -> k.equalsIgnoreCase(col.name()) ? newName : k)
                 .toList();
-        c.spec = c.spec.withColumns(cols, distKey, sortKey);
+        List<TableConstraint> constraints = c.spec.constraints().stream()
+                .map(k -> k.withColumnRenamed(col.name(), newName))
+                .toList();
+        c.spec = c.spec.withColumns(cols, distKey, sortKey, constraints);
+        updateReferencing(c.spec.qualifiedName(), k -> k.withReferencedColumnRenamed(col.name(), newName));
     }
 
     /**
@@ -346,7 +446,8 @@ public final class Transaction implements AutoCloseable {
     /**
      * ALTER TABLE ... DROP COLUMN: the column leaves the table at once; its blocks leave the next manifest and are
      * deleted, like a dropped table's, once no snapshot or transaction that can still see them is open. Refused
-     * for the last column, the DISTKEY column and a SORTKEY column, as Redshift refuses them.
+     * for the last column, the DISTKEY column and a SORTKEY column, as Redshift refuses them, and for a column
+     * another table's FOREIGN KEY references; this table's own constraints over the column are dropped with it.
      */
     public void dropColumn(String qualifiedName, String column) {
         checkOpen();
@@ -373,9 +474,33 @@ public final class Transaction implements AutoCloseable {
                                 + "\"; recreate the table with another SORTKEY to remove it");
             }
         }
+        String q = c.spec.qualifiedName();
+        for (TableSpec other : tables()) {
+            for (TableConstraint k : other.constraints()) {
+                if (k.references(q)
+                        && !other.qualifiedName().equalsIgnoreCase(q)
+                        && k.referencedColumns().stream().anyMatch(r -> r.equalsIgnoreCase(col.name()))) {
+                    throw new StrongroomException(
+                            ErrorCode.DEPENDENT_OBJECTS_STILL_EXIST,
+                            "cannot drop column " + col.name() + " of table " + c.spec.name() + " because constraint "
+                                    + k.name() + " on table " + other.name() + " depends on it; drop that table's"
+                                    + " constraint first");
+                }
+            }
+        }
+        // As PostgreSQL: a constraint of this table over the column goes with it, as does a foreign key of this
+        // table that references the column.
+        List<TableConstraint> constraints = new ArrayList<>();
+        for (TableConstraint k : c.spec.constraints()) {
+            boolean selfReference =
+                    k.references(q) && k.referencedColumns().stream().anyMatch(r -> r.equalsIgnoreCase(col.name()));
+            if (!k.covers(col.name()) && !selfReference) {
+                constraints.add(k);
+            }
+        }
         List<Column> cols = new ArrayList<>(c.spec.columns());
         cols.removeIf(x -> x.id() == col.id());
-        c.spec = c.spec.withColumns(cols, distKey, c.spec.sortKey());
+        c.spec = c.spec.withColumns(cols, distKey, c.spec.sortKey(), constraints);
         c.dropBlocks(col.id());
         c.fills.remove(col.id());
     }

@@ -17,7 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Stores written by each format version, kept as test resources ({@code golden/v1/...}, {@code golden/v2/...}),
  * must open and read the same rows with every later build. Version 1 is a plain table; version 2 is the same
  * table after ALTER TABLE (columns added with and without a DEFAULT, one NOT NULL, one dropped, one renamed, the
- * table renamed) and more rows, so its catalog and manifest use version 2's fields. Regenerate only for a new
+ * table renamed) and more rows, so its catalog and manifest use version 2's fields; version 3 is that store
+ * restored sharing a snapshot's blocks (manifest version 3); {@code golden/v4} is version 3's store with two tables
+ * that have PRIMARY KEY, UNIQUE and FOREIGN KEY constraints (catalog version 3). Regenerate only for a new
  * format version, into a new folder ({@link #write} then writes the newest version's shape):
  * {@code mvn -pl storage test -Dtest=GoldenFormatTest -Dstrongroom.golden.write=<absolute dir>}.
  */
@@ -78,6 +80,49 @@ class GoldenFormatTest {
             }
         }
     }
+
+    /**
+     * Writes the newest golden store ({@code golden/v4}): version 3's, with a table {@code parent} (PRIMARY KEY,
+     * UNIQUE) and a table {@code child} (PRIMARY KEY over two columns, FOREIGN KEY to {@code parent}) created in
+     * the restored store, 3 rows each.
+     */
+    private static void writeV4(Path root, boolean encrypted) throws IOException {
+        writeV3(root, encrypted);
+        try (Store r = Store.open(root.resolve("restored"), restoredKeys(encrypted));
+                Transaction tx = r.begin()) {
+            tx.createTable(V4_PARENT);
+            tx.createTable(V4_CHILD);
+            RowBatch p = RowBatch.builder(V4_PARENT.columns(), 3);
+            RowBatch c = RowBatch.builder(V4_CHILD.columns(), 3);
+            for (long id = 1; id <= 3; id++) {
+                p.addRow(new Object[] {id, "p" + id});
+                c.addRow(new Object[] {id, (int) id, id});
+            }
+            tx.append("parent", p);
+            tx.append("child", c);
+            tx.commit();
+        }
+    }
+
+    private static final TableSpec V4_PARENT = TableSpec.of(
+                    "public",
+                    "parent",
+                    List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "code", ColumnType.varchar(8))))
+            .withConstraints(List.of(
+                    TableConstraint.primaryKey("parent_pkey", List.of("id")),
+                    TableConstraint.unique("parent_code_key", List.of("code"))));
+
+    private static final TableSpec V4_CHILD = TableSpec.of(
+                    "public",
+                    "child",
+                    List.of(
+                            new Column(0, "id", ColumnType.BIGINT),
+                            new Column(1, "line", ColumnType.INTEGER),
+                            new Column(2, "parent_id", ColumnType.BIGINT)))
+            .withConstraints(List.of(
+                    TableConstraint.primaryKey("child_pkey", List.of("id", "line")),
+                    TableConstraint.foreignKey(
+                            "child_parent_id_fkey", List.of("parent_id"), "public.parent", List.of("id"))));
 
     /** Writes the version 2 golden store. */
     private static void write(Path root, boolean encrypted) {
@@ -150,7 +195,7 @@ class GoldenFormatTest {
     static void writeGoldenFiles(Path target) throws IOException {
         for (boolean enc : new boolean[] {true, false}) {
             Path root = target.resolve(enc ? "encrypted" : "unencrypted");
-            writeV3(root, enc);
+            writeV4(root, enc);
             Files.deleteIfExists(root.resolve("restored/LOCK"));
             Properties p = new Properties();
             try (var s = Files.walk(root)) {
@@ -247,6 +292,28 @@ class GoldenFormatTest {
         // The shared blocks are the pool's; the store holds only the blocks of the rows it appended.
         assertThat(headerVersions(root.resolve("snapshots/pool"), ".blk")).containsOnly(1);
         assertThat(headerVersions(restored.resolve("tables"), ".blk")).containsOnly(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version4Store_withConstraints_opensWithThemAndReadsTheSameRows(boolean encrypted) throws IOException {
+        String base = "/golden/v4/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = tmp.resolve("golden");
+        copyGolden(base, root);
+        Path restored = root.resolve("restored");
+        try (Store store = Store.open(restored, restoredKeys(encrypted));
+                Snapshot s = store.snapshot()) {
+            assertThat(s.table("parent").spec()).isEqualTo(V4_PARENT);
+            assertThat(s.table("child").spec()).isEqualTo(V4_CHILD);
+            assertThat(s.table("child").spec().constraints()).isEqualTo(V4_CHILD.constraints());
+            List<Object[]> rows = Fixtures.readAll(s.table("child"));
+            assertThat(rows).hasSize(3);
+            assertThat(rows.get(2)).containsExactly(3L, 3, 3L);
+            // ids 0..519 but the 71 below 500 with id % 7 == 3
+            assertThat(Fixtures.readAll(s.table("altered"))).hasSize(520 - 71);
+        }
+        List<Integer> catalogs = headerVersions(restored.resolve("catalog"), ".cat");
+        assertThat(catalogs).contains(3);
     }
 
     private static List<Integer> headerVersions(Path dir, String suffix) throws IOException {

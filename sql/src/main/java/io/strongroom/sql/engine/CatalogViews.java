@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * system view is ({@link SystemTables}): Redshift's {@code svv_tables}, {@code svv_columns}, {@code svv_all_tables},
  * {@code svv_all_columns}, {@code svv_all_schemas} and the empty {@code svv_external_tables}, {@code
  * svv_external_columns} and {@code svv_external_schemas} (no external schemas exist here), in {@code pg_catalog};
- * and the SQL standard's {@code information_schema.tables}, {@code columns} and {@code schemata}. Every row is a
+ * and the SQL standard's {@code information_schema.tables}, {@code columns} and {@code schemata} (its {@code
+ * table_constraints} and {@code key_column_usage} are {@link PgCatalogTables}'). Every row is a
  * table or column that exists, so a name that does not exist finds nothing (what a dialect's {@code has_table}
  * asks). Data types are named as PostgreSQL's information schema names them ({@code character varying}, {@code
  * timestamp without time zone}, ...).
@@ -76,6 +77,7 @@ final class CatalogViews {
         for (String s : schemaNames(tables)) {
             rows.add(new Object[] {db, s, "rdsdb"});
         }
+        views.putAll(PgCatalogTables.informationSchema(source));
         views.put(
                 "schemata",
                 new SystemTable(

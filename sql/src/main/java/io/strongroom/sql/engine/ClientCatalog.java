@@ -4,6 +4,7 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
+import io.strongroom.storage.TableConstraint;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +34,17 @@ import org.jspecify.annotations.Nullable;
  * client query still needs a dozen catalog functions and tables that would exist only for it); a real
  * PostgreSQL catalog (out of proportion for a warehouse whose clients only browse tables and columns).
  *
+ * <p>Since the catalog became real tables ({@link PgCatalogTables}), a catalog query goes to the planner first and
+ * comes here only when the planner refuses it. What still comes here, and why: psql's {@code \\d} family ({@code
+ * OPERATOR(pg_catalog.~)}, {@code COLLATE}, {@code pg_get_userbyid}, correlated {@code pg_get_expr} subqueries);
+ * pgjdbc's and Redshift JDBC's {@code getTables} ({@code ~} regular expressions, {@code E'...'} strings, {@code
+ * 'pg_class'::regclass} inside a LEFT JOIN), {@code getColumns} ({@code format_type}, window functions, {@code
+ * pg_get_expr}) and {@code getPrimaryKeys} ({@code information_schema._pg_expandarray(i.indkey)}, a composite field
+ * access, answered here from each table's PRIMARY KEY); and SQLAlchemy's column and constraint reflection
+ * ({@code unnest}, {@code generate_subscripts}, {@code array_agg(... ORDER BY ...)}, {@code json_build_object}).
+ * Filters read here: regular expressions and LIKE on relname and nspname, equality with a literal ({@code relname =
+ * 'x'}, {@code E'x'}), and the oid.
+ *
  * <p>Stateless; thread-safe.
  */
 final class ClientCatalog {
@@ -40,15 +53,33 @@ final class ClientCatalog {
     /** OID of the first table; table OIDs are this plus the store's table id. */
     static final long FIRST_TABLE_OID = 100_000;
 
-    private static final Pattern FROM_PG = Pattern.compile("(?is)\\bfrom\\s+pg_catalog\\.(pg_\\w+)");
+    private static final Pattern FROM_PG = Pattern.compile("(?is)\\bfrom\\s+(?:pg_catalog\\.)?(pg_\\w+)");
+    private static final Pattern EQUALS_FILTER =
+            Pattern.compile("(?is)\\b(?:\\w+\\.)?(relname|nspname)\\s*=\\s*E?'((?:[^']|'')*)'");
+    /**
+     * pgjdbc's and Redshift JDBC's getPrimaryKeys: an outer select over a subquery expanding the key of the
+     * primary key's index ({@code indisprimary}, older drivers) or constraint ({@code contype = 'p'}, pgjdbc 42.7).
+     */
+    private static final Pattern PRIMARY_KEYS = Pattern.compile(
+            "(?is)\\bfrom\\s*\\(\\s*select\\b.*_pg_expandarray.*(?:\\bindisprimary\\b|\\bcontype\\s*=\\s*'p').*");
+
     private static final Pattern REGEX_FILTER =
             Pattern.compile("(?is)\\b(\\w+)\\.(relname|nspname)\\s+operator\\(pg_catalog\\.~\\)\\s+'((?:[^']|'')*)'");
     private static final Pattern OID_FILTER = Pattern.compile("(?is)\\b(?:c\\.oid|a\\.attrelid)\\s*=\\s*'?(\\d+)'?");
     private static final Pattern LIKE_PARAM =
             Pattern.compile("(?is)\\b(?:\\w+\\.)?(nspname|relname|attname)\\s+like\\s+(\\?|\\$\\d+)");
+    /** {@code TABLE_SCHEM LIKE 'public'}: Redshift JDBC filters on its output names, as Redshift allows. */
+    private static final Pattern LIKE_LITERAL = Pattern.compile(
+            "(?is)\\b(?:\\w+\\.)?(nspname|relname|attname|table_schem|table_name|column_name)\\s+like\\s+E?'((?:[^']|'')*)'");
 
-    /** A {@code name LIKE $n} filter: which name, and which parameter (its place among the text's parameters). */
-    record LikeFilter(String target, int parameter) {}
+    private static final Pattern EQUALS_PARAM =
+            Pattern.compile("(?is)\\b(?:\\w+\\.)?(nspname|relname|attname)\\s*=\\s*(\\?|\\$\\d+)");
+
+    /**
+     * A {@code name LIKE $n} (or {@code name = $n}, {@code exact}) filter: which name, and which parameter (its place
+     * among the text's parameters).
+     */
+    record LikeFilter(String target, int parameter, boolean exact) {}
 
     /** A recognised catalog query: its result columns and how to compute its rows. */
     record Query(String relation, List<String> names, List<String> items, List<LikeFilter> likeTargets, String sql) {
@@ -69,10 +100,14 @@ final class ClientCatalog {
         }
         // The main relation is the first one of the outermost FROM (subqueries in the select list name others).
         Matcher m = FROM_PG.matcher(select.rest());
-        if (!m.lookingAt()) {
+        String relation;
+        if (m.lookingAt()) {
+            relation = m.group(1).toLowerCase(Locale.ROOT);
+        } else if (PRIMARY_KEYS.matcher(select.rest()).lookingAt()) {
+            relation = "primary_keys";
+        } else {
             return null;
         }
-        String relation = m.group(1).toLowerCase(Locale.ROOT);
         List<String> items = select.items();
         List<String> names = new ArrayList<>();
         for (String item : items) {
@@ -86,11 +121,13 @@ final class ClientCatalog {
             }
         }
         List<LikeFilter> like = new ArrayList<>();
-        Matcher l = LIKE_PARAM.matcher(sql);
-        while (l.find()) {
-            int at = parameterStarts.indexOf(l.start(2));
-            int index = at >= 0 ? at : like.size();
-            like.add(new LikeFilter(l.group(1).toLowerCase(Locale.ROOT), index));
+        for (Pattern p : List.of(LIKE_PARAM, EQUALS_PARAM)) {
+            Matcher l = p.matcher(sql);
+            while (l.find()) {
+                int at = parameterStarts.indexOf(l.start(2));
+                int index = at >= 0 ? at : like.size();
+                like.add(new LikeFilter(l.group(1).toLowerCase(Locale.ROOT), index, p == EQUALS_PARAM));
+            }
         }
         return new Query(relation, names, items, like, sql);
     }
@@ -108,10 +145,33 @@ final class ClientCatalog {
                     r.group(2).toLowerCase(Locale.ROOT),
                     Pattern.compile(r.group(3).replace("''", "'")));
         }
+        Matcher eq = EQUALS_FILTER.matcher(q.sql());
+        while (eq.find()) {
+            // dc.relname = 'pg_class' inside a LEFT JOIN ... ON (...) is about the joined row, not a filter.
+            if (!insideJoinCondition(q.sql(), eq.start())) {
+                filters.put(
+                        eq.group(1).toLowerCase(Locale.ROOT),
+                        Pattern.compile("^" + Pattern.quote(eq.group(2).replace("''", "'")) + "$"));
+            }
+        }
+        Matcher like = LIKE_LITERAL.matcher(q.sql());
+        while (like.find()) {
+            String target = switch (like.group(1).toLowerCase(Locale.ROOT)) {
+                case "table_schem" -> "nspname";
+                case "table_name" -> "relname";
+                case "column_name" -> "attname";
+                default -> like.group(1).toLowerCase(Locale.ROOT);
+            };
+            filters.put(target, Expressions.likePattern(like.group(2).replace("''", "'"), '\\', true));
+        }
         for (LikeFilter f : q.likeTargets()) {
             Object p = f.parameter() < params.size() ? params.get(f.parameter()) : null;
             if (p != null) {
-                filters.put(f.target(), Expressions.likePattern(p.toString(), '\\', true));
+                filters.put(
+                        f.target(),
+                        f.exact()
+                                ? Pattern.compile("^" + Pattern.quote(p.toString()) + "$")
+                                : Expressions.likePattern(p.toString(), '\\', true));
             }
         }
         Matcher o = OID_FILTER.matcher(q.sql());
@@ -119,10 +179,66 @@ final class ClientCatalog {
         boolean visibleOnly = q.sql().toLowerCase(Locale.ROOT).contains("pg_table_is_visible");
 
         List<Map<String, @Nullable String>> entities = new ArrayList<>();
-        switch (q.relation()) {
-            case "pg_class", "pg_namespace", "pg_attribute" -> {
+        // pgjdbc's getColumns and Redshift JDBC's getTables start FROM pg_namespace and join their way to the
+        // relations: a query that asks for
+        // relations or columns is about them, whatever its first relation.
+        String relation = q.relation();
+        if (relation.equals("pg_namespace")
+                && q.names().stream()
+                        .anyMatch(n -> List.of("relname", "attname", "table_name", "column_name")
+                                .contains(n.toLowerCase(Locale.ROOT)))) {
+            relation = "pg_class";
+        }
+        switch (relation) {
+            case "pg_namespace" -> {
+                TreeSet<String> schemas = new TreeSet<>(List.of("pg_catalog", "information_schema", "public"));
+                source.tables().forEach(t -> schemas.add(t.schema()));
+                Map<String, Long> oids = PgCatalogTables.schemaOids(PgCatalogTables.relations(source));
+                for (String schema : schemas) {
+                    if (matches(filters.get("nspname"), schema)) {
+                        Map<String, @Nullable String> ns = new HashMap<>();
+                        ns.put("oid", String.valueOf(oids.get(schema.toLowerCase(Locale.ROOT))));
+                        ns.put("nspname", schema);
+                        ns.put("table_schem", schema);
+                        ns.put("table_catalog", source.database());
+                        ns.put("owner", user);
+                        entities.add(ns);
+                    }
+                }
+            }
+            case "primary_keys" -> {
+                for (PgCatalogTables.Rel rel : PgCatalogTables.relations(source)) {
+                    TableSpec spec = rel.spec();
+                    TableConstraint pk = spec.primaryKey();
+                    if (pk == null
+                            || !matches(filters.get("relname"), spec.name())
+                            || !matches(filters.get("nspname"), spec.schema())) {
+                        continue;
+                    }
+                    for (int i = 0; i < pk.columns().size(); i++) {
+                        Map<String, @Nullable String> key = new HashMap<>();
+                        key.put(
+                                "table_cat",
+                                q.sql().toLowerCase(Locale.ROOT).contains("current_database() as table_cat")
+                                        ? source.database()
+                                        : null);
+                        key.put("table_schem", spec.schema());
+                        key.put("table_name", spec.name());
+                        key.put(
+                                "column_name",
+                                spec.columns()
+                                        .get(spec.indexOf(pk.columns().get(i)))
+                                        .name());
+                        key.put("key_seq", Integer.toString(i + 1));
+                        key.put("pk_name", pk.name());
+                        entities.add(key);
+                    }
+                }
+            }
+            case "pg_class", "pg_attribute" -> {
                 boolean attributes = q.relation().equals("pg_attribute")
-                        || q.names().stream().anyMatch(n -> n.equalsIgnoreCase("attname"));
+                        || q.names().stream()
+                                .anyMatch(n -> n.equalsIgnoreCase("attname") || n.equalsIgnoreCase("column_name"));
                 List<TableSpec> tables = new ArrayList<>(source.tables());
                 tables.sort(Comparator.comparing(TableSpec::schema).thenComparing(TableSpec::name));
                 for (TableSpec spec : tables) {
@@ -179,6 +295,25 @@ final class ClientCatalog {
         return out;
     }
 
+    /** Whether {@code at} lies inside the parentheses of a JOIN's {@code ON (...)}. */
+    private static boolean insideJoinCondition(String sql, int at) {
+        String before = sql.substring(0, at).toLowerCase(Locale.ROOT);
+        int on = Math.max(before.lastIndexOf(" on ("), before.lastIndexOf(" on("));
+        if (on < 0) {
+            return false;
+        }
+        int depth = 0;
+        for (int i = before.indexOf('(', on); i >= 0 && i < before.length(); i++) {
+            char c = before.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            }
+        }
+        return depth > 0;
+    }
+
     private static boolean matches(@Nullable Pattern p, String s) {
         return p == null || p.matcher(s).find();
     }
@@ -223,6 +358,8 @@ final class ClientCatalog {
         ColumnType t = c.type();
         SqlType wire = Types.toWire(Types.toCalcite(t, new org.apache.calcite.jdbc.JavaTypeFactoryImpl()));
         m.put("attname", c.name());
+        m.put("column_name", c.name());
+        m.put("typname", PgCatalogTables.typeName(wire.oid()));
         m.put("atttypid", Integer.toString(wire.oid()));
         m.put("attlen", Integer.toString(wire.size()));
         m.put("atttypmod", Integer.toString(typmod(t)));

@@ -16,26 +16,33 @@ import org.jspecify.annotations.Nullable;
  * @param nullString the text of NULL
  * @param headerLines lines to skip at the start
  * @param gzip input is gzip-compressed
+ * @param binary PostgreSQL's binary COPY format ({@code FORMAT binary}, or the legacy {@code BINARY} keyword);
+ *     read by {@link CopyBinary}, and only for COPY ... FROM STDIN
  */
-record CopyFormat(boolean csv, char delimiter, String nullString, int headerLines, boolean gzip) {
+record CopyFormat(boolean csv, char delimiter, String nullString, int headerLines, boolean gzip, boolean binary) {
     static CopyFormat parse(Tokens t) {
         boolean csv = false;
         Character delimiter = null;
         String nullString = null;
         int header = 0;
         boolean gzip = false;
+        boolean binary = false;
         t.accept("with");
         boolean parens = t.acceptSymbol("(");
         while (!t.atEnd() && !t.peekSymbol(")")) {
             if (t.accept("csv")) {
                 csv = true;
+            } else if (t.accept("binary")) {
+                binary = true;
             } else if (t.accept("format")) {
                 t.accept("as");
                 String f = t.peek().kind() == Tokens.Kind.STRING ? t.string() : t.identifier();
                 csv = f.equalsIgnoreCase("csv");
-                if (!csv && !f.equalsIgnoreCase("text")) {
+                binary = f.equalsIgnoreCase("binary");
+                if (!csv && !binary && !f.equalsIgnoreCase("text")) {
                     throw new StrongroomException(
-                            ErrorCode.NOT_IMPLEMENTED, "COPY format " + f + " is not supported (use CSV or TEXT)");
+                            ErrorCode.NOT_IMPLEMENTED,
+                            "COPY format " + f + " is not supported (use CSV, TEXT or BINARY)");
                 }
             } else if (t.accept("delimiter")) {
                 t.accept("as");
@@ -70,12 +77,17 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
         if (!t.atEnd()) {
             throw t.syntax("unexpected text after COPY options");
         }
+        if (binary && (csv || delimiter != null || nullString != null || header > 0 || gzip)) {
+            throw new StrongroomException(
+                    ErrorCode.SYNTAX_ERROR, "COPY FORMAT binary takes no CSV, DELIMITER, NULL, HEADER or GZIP option");
+        }
         return new CopyFormat(
                 csv,
                 delimiter != null ? delimiter : csv ? ',' : '\t',
                 nullString != null ? nullString : csv ? "" : "\\N",
                 header,
-                gzip);
+                gzip,
+                binary);
     }
 
     /** Splits one line into fields, null for NULL. */

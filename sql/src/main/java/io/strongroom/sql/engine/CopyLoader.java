@@ -4,12 +4,14 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +33,9 @@ final class CopyLoader implements Result.CopySink {
     private final boolean inBlock;
     /** Each column's DEFAULT in stored form, the start of every row. */
     private final @Nullable Object[] defaults;
+
+    /** The binary format's decoder, when the COPY is {@code FORMAT binary}. */
+    private final @Nullable CopyBinary binary;
 
     private RowBatch batch;
     private boolean inflating;
@@ -79,6 +84,11 @@ final class CopyLoader implements Result.CopySink {
         }
         this.defaults = d;
         this.batch = RowBatch.builder(spec.columns(), 1024);
+        List<ColumnType> types = new ArrayList<>();
+        for (int p : positions) {
+            types.add(spec.columns().get(p).type());
+        }
+        this.binary = format.binary() ? new CopyBinary(types, spec.name(), this::fields) : null;
     }
 
     int columnCount() {
@@ -96,6 +106,10 @@ final class CopyLoader implements Result.CopySink {
     }
 
     private void consume(byte[] data, int off, int len) {
+        if (binary != null) {
+            binary.write(data, off, len);
+            return;
+        }
         if (format.gzip() && !inflating) {
             // gzip data arrives compressed: buffer it all, inflate at finish.
             partial.write(data, off, len);
@@ -140,9 +154,20 @@ final class CopyLoader implements Result.CopySink {
                     "COPY " + spec.name() + ", line " + lineNo + ": expected " + positions.length + " columns, found "
                             + fields.size());
         }
+        fields(fields.toArray());
+    }
+
+    /**
+     * One row's fields, in the COPY's column order: text (from a line) or already decoded values (from binary
+     * tuples, where {@code lineNo} counts tuples).
+     */
+    private void fields(@Nullable Object[] fields) {
+        if (binary != null) {
+            lineNo++;
+        }
         @Nullable Object[] row = defaults.clone();
         for (int i = 0; i < positions.length; i++) {
-            String v = fields.get(i);
+            Object v = fields[i];
             Column c = spec.columns().get(positions[i]);
             try {
                 row[positions[i]] = v == null ? null : Types.toStorage(v, c.type());
@@ -194,6 +219,9 @@ final class CopyLoader implements Result.CopySink {
     }
 
     private String load() {
+        if (binary != null) {
+            binary.finish();
+        }
         if (format.gzip() && partial.size() > 0 && lineNo == 0) {
             byte[] compressed = partial.toByteArray();
             partial.reset();

@@ -92,7 +92,7 @@ final class CopyStatements {
                         }
                         return new Result.Command(loader.finish());
                     }
-                    return new Result.CopyIn(loader.columnCount(), false, loader);
+                    return new Result.CopyIn(loader.columnCount(), f.binary(), loader);
                 },
                 false);
     }
@@ -104,6 +104,12 @@ final class CopyStatements {
      * last row, or until the wire layer closes the chunks early.
      */
     private SessionStatement copyOut(String sql, String query, CopyFormat f) {
+        if (f.binary()) {
+            throw new StrongroomException(
+                    ErrorCode.NOT_IMPLEMENTED,
+                    "COPY ... TO STDOUT (FORMAT binary) is not supported yet; use FORMAT text or csv (binary is read"
+                            + " by COPY ... FROM STDIN)");
+        }
         RewrittenSql rw = RewrittenSql.of(query);
         return new SessionStatement(
                 sql,

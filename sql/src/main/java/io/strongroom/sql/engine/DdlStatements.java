@@ -129,7 +129,7 @@ final class DdlStatements {
         do {
             names.add(t.qualifiedName());
         } while (t.acceptSymbol(","));
-        t.accept("cascade");
+        boolean cascade = t.accept("cascade");
         t.accept("restrict");
         boolean ie = ifExists;
         return block.write(tx -> {
@@ -141,7 +141,7 @@ final class DdlStatements {
                     }
                     throw new StrongroomException(ErrorCode.NOT_FOUND, "table \"" + n[1] + "\" does not exist");
                 }
-                tx.dropTable(q);
+                tx.dropTable(q, cascade);
             }
             return "DROP TABLE";
         });

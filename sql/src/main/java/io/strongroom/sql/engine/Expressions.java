@@ -286,6 +286,9 @@ final class Expressions {
     }
 
     private static Expr function(String name, RelDataType type, List<Expr> args, RexCall call, Context ctx) {
+        if (name.endsWith("POSIX REGEX CASE SENSITIVE") || name.endsWith("POSIX REGEX CASE INSENSITIVE")) {
+            return posixRegex(name.startsWith("NEGATED"), name.endsWith("INSENSITIVE"), args);
+        }
         switch (name) {
             case "||":
                 return row -> {
@@ -388,6 +391,25 @@ final class Expressions {
                 }
                 return e;
         }
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, Pattern> REGEX_CACHE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** PostgreSQL's {@code ~}, {@code ~*}, {@code !~}, {@code !~*}: a regular expression found anywhere. */
+    private static Expr posixRegex(boolean negated, boolean insensitive, List<Expr> args) {
+        return row -> {
+            Object s = args.get(0).eval(row);
+            Object p = args.get(1).eval(row);
+            if (s == null || p == null) {
+                return null;
+            }
+            Pattern re = REGEX_CACHE.computeIfAbsent(
+                    (insensitive ? "i" : "s") + p,
+                    k -> Pattern.compile(
+                            (String) p, insensitive ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
+            return negated != re.matcher((String) s).find();
+        };
     }
 
     private static Expr like(SqlLikeOperator op, List<Expr> args) {

@@ -222,8 +222,20 @@ final class StoreSession implements SqlSession {
     }
 
     private SessionStatement query(String sql, List<SqlType> declared) {
+        // The engine answers catalog queries it can plan over the pg_catalog tables (PgCatalogTables); the driver
+        // queries it cannot parse or plan (PostgreSQL-only operators and functions) fall back to ClientCatalog.
         ClientCatalog.Query catalogQuery = ClientCatalog.recognise(sql);
-        return catalogQuery != null ? queries.catalogQuery(sql, catalogQuery) : queries.query(sql, declared);
+        if (catalogQuery == null) {
+            return queries.query(sql, declared);
+        }
+        try {
+            return queries.query(sql, declared);
+        } catch (StrongroomException e) {
+            if (e.code() == ErrorCode.QUERY_CANCELED) {
+                throw e;
+            }
+            return queries.catalogQuery(sql, catalogQuery);
+        }
     }
 
     @Override

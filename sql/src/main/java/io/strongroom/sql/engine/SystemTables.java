@@ -104,6 +104,7 @@ final class SystemTables {
         tables.put("stv_blocklist", stvBlocklist(source));
         tables.put("svv_encryption_coverage", svvEncryptionCoverage(source));
         tables.putAll(CatalogViews.redshiftViews(source));
+        tables.putAll(PgCatalogTables.pgCatalog(source));
         return new AbstractSchema() {
             @Override
             protected Map<String, org.apache.calcite.schema.Table> getTableMap() {

@@ -5,10 +5,13 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.DistStyle;
+import io.strongroom.storage.TableConstraint;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,9 +19,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * CREATE [TEMP|TEMPORARY] TABLE [IF NOT EXISTS] [schema.]name (
- *     column type [DEFAULT literal] [ENCODE enc] [DISTKEY] [SORTKEY] [NOT NULL | NULL] [PRIMARY KEY] [UNIQUE]
- *     [REFERENCES t[(c)]]
- *     [, ...] [, PRIMARY KEY (cols)] [, UNIQUE (cols)] [, FOREIGN KEY (cols) REFERENCES t[(cols)]] )
+ *     column type [DEFAULT literal] [ENCODE enc] [DISTKEY] [SORTKEY] [NOT NULL | NULL]
+ *     [[CONSTRAINT c] PRIMARY KEY] [[CONSTRAINT c] UNIQUE] [[CONSTRAINT c] REFERENCES t[(c)]]
+ *     [, ...] [, [CONSTRAINT c] PRIMARY KEY (cols)] [, [CONSTRAINT c] UNIQUE (cols)]
+ *     [, [CONSTRAINT c] FOREIGN KEY (cols) REFERENCES t[(cols)] [MATCH ...] [ON DELETE|UPDATE action]] )
  *   [BACKUP {YES|NO}] [DISTSTYLE {EVEN|KEY|ALL|AUTO}] [DISTKEY (col)] [[COMPOUND|INTERLEAVED] SORTKEY (cols)]
  *   [AS query]
  *
@@ -29,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  *     | DROP [COLUMN] [IF EXISTS] column [RESTRICT | CASCADE] }
  * </pre>
  *
- * Constraints other than NOT NULL are informational in Redshift and accepted as such. A DEFAULT is a literal
+ * PRIMARY KEY, UNIQUE and FOREIGN KEY are informational in Redshift: kept in the table's spec ({@link
+ * TableConstraint}), named as PostgreSQL names them when the DDL does not ({@code t_pkey}, {@code t_a_b_key},
+ * {@code t_a_fkey}, a number appended on a clash), never enforced. A table CHECK constraint is accepted and dropped. A DEFAULT is a literal
  * (number, string, TRUE/FALSE, NULL, {@code DATE '...'}, {@code TIMESTAMP '...'}, optionally with a {@code
  * ::type} cast), converted to the column's type here, once; expressions such as {@code GETDATE()} are refused.
  * Stateless.
@@ -60,8 +66,8 @@ final class TableDdl {
 
     record DropColumn(String column, boolean ifExists) implements Action {}
 
-    /** A column definition: the column (id as given) and the per-column DISTKEY / SORTKEY markers. */
-    private record ColumnDef(Column column, boolean distKey, boolean sortKey) {}
+    /** A column definition: the column (id as given), the per-column DISTKEY / SORTKEY markers, its constraints. */
+    private record ColumnDef(Column column, boolean distKey, boolean sortKey, List<Unnamed> constraints) {}
 
     static Create parseCreate(Tokens t) {
         t.expect("create");
@@ -78,6 +84,7 @@ final class TableDdl {
         }
         String[] name = t.qualifiedName();
         List<Column> columns = new ArrayList<>();
+        List<Unnamed> constraints = new ArrayList<>();
         String distKey = null;
         List<String> sortKey = new ArrayList<>();
         DistStyle dist = null;
@@ -89,10 +96,16 @@ final class TableDdl {
                         || t.peekIs("foreign")
                         || t.peekIs("constraint")
                         || t.peekIs("check")) {
-                    skipTableConstraint(t);
+                    @Nullable String constraintName = t.accept("constraint") ? t.identifier() : null;
+                    if (t.peekIs("check")) {
+                        skipTableConstraint(t);
+                    } else {
+                        constraints.add(tableConstraint(t, constraintName, null));
+                    }
                     continue;
                 }
                 ColumnDef def = columnDef(t, columns.size());
+                constraints.addAll(def.constraints());
                 if (def.distKey()) {
                     distKey = def.column().name();
                 }
@@ -154,8 +167,115 @@ final class TableDdl {
             throw t.syntax("a table needs at least one column");
         }
         List<Column> cols = columns.isEmpty() ? List.of(new Column(0, "placeholder", ColumnType.INTEGER)) : columns;
-        TableSpec spec = new TableSpec(name[0], name[1], cols, dist, distKey, sortKey, backup);
+        if (asQuery != null && !constraints.isEmpty()) {
+            throw new StrongroomException(
+                    ErrorCode.NOT_IMPLEMENTED,
+                    "CREATE TABLE AS with constraints is not supported; add them with the column list instead");
+        }
+        TableSpec spec = new TableSpec(
+                name[0], name[1], cols, dist, distKey, sortKey, backup, named(name[0], name[1], constraints));
         return new Create(spec, ifNotExists, asQuery);
+    }
+
+    /** A constraint as written: its name, or null when PostgreSQL's rule names it. */
+    private record Unnamed(
+            @Nullable String name,
+            TableConstraint.Kind kind,
+            List<String> columns,
+            String @Nullable [] referenced,
+            List<String> referencedColumns) {}
+
+    /**
+     * {@code PRIMARY KEY (cols)}, {@code UNIQUE (cols)}, {@code FOREIGN KEY (cols) REFERENCES t [(cols)]}, after
+     * an optional {@code CONSTRAINT name}; for a column constraint ({@code column} given) the column list is that
+     * column and is not written.
+     */
+    private static Unnamed tableConstraint(Tokens t, @Nullable String name, @Nullable String column) {
+        if (t.accept("primary")) {
+            t.expect("key");
+            return new Unnamed(name, TableConstraint.Kind.PRIMARY_KEY, columnsOf(t, column), null, List.of());
+        }
+        if (t.accept("unique")) {
+            return new Unnamed(name, TableConstraint.Kind.UNIQUE, columnsOf(t, column), null, List.of());
+        }
+        List<String> cols;
+        if (column == null) {
+            t.expect("foreign");
+            t.expect("key");
+            cols = identifierList(t);
+        } else {
+            cols = List.of(column);
+        }
+        t.expect("references");
+        String[] ref = t.qualifiedName();
+        // No column list: the referenced table's PRIMARY KEY, which the store resolves ("" stands for it).
+        List<String> refCols = t.peekSymbol("(")
+                ? identifierList(t)
+                : cols.stream().map(c -> "").toList();
+        // MATCH FULL|SIMPLE|PARTIAL, ON DELETE|UPDATE action, DEFERRABLE, INITIALLY ...: about enforcement,
+        // which Redshift does not do; accepted and dropped.
+        while (true) {
+            if (t.accept("match")) {
+                t.identifier();
+            } else if (t.accept("on")) {
+                if (!t.accept("delete")) {
+                    t.expect("update");
+                }
+                if (t.accept("set")) {
+                    if (!t.accept("null")) {
+                        t.expect("default");
+                    }
+                } else if (t.accept("no")) {
+                    t.expect("action");
+                } else if (!t.accept("cascade")) {
+                    t.expect("restrict");
+                }
+            } else if (t.accept("deferrable")) {
+                // informational anyway
+            } else if (t.accept("initially")) {
+                t.identifier();
+            } else {
+                break;
+            }
+        }
+        return new Unnamed(name, TableConstraint.Kind.FOREIGN_KEY, cols, ref, refCols);
+    }
+
+    private static List<String> columnsOf(Tokens t, @Nullable String column) {
+        return column != null ? List.of(column) : identifierList(t);
+    }
+
+    /** Names the unnamed constraints as PostgreSQL does; an explicit name is kept (a clash is refused later). */
+    private static List<TableConstraint> named(String schema, String table, List<Unnamed> constraints) {
+        Set<String> taken = new HashSet<>();
+        constraints.forEach(c -> {
+            if (c.name() != null) {
+                taken.add(c.name().toLowerCase(Locale.ROOT));
+            }
+        });
+        List<TableConstraint> out = new ArrayList<>();
+        for (Unnamed c : constraints) {
+            String name = c.name();
+            if (name == null) {
+                String base = switch (c.kind()) {
+                    case PRIMARY_KEY -> table + "_pkey";
+                    case UNIQUE -> table + "_" + String.join("_", c.columns()) + "_key";
+                    case FOREIGN_KEY -> table + "_" + String.join("_", c.columns()) + "_fkey";
+                };
+                name = base;
+                for (int i = 1; taken.contains(name.toLowerCase(Locale.ROOT)); i++) {
+                    name = base + i;
+                }
+                taken.add(name.toLowerCase(Locale.ROOT));
+            }
+            String[] ref = c.referenced();
+            out.add(
+                    ref == null
+                            ? new TableConstraint(name, c.kind(), c.columns(), null, List.of())
+                            : TableConstraint.foreignKey(
+                                    name, c.columns(), ref[0] + "." + ref[1], c.referencedColumns()));
+        }
+        return out;
     }
 
     /** {@code name type [options]} up to the next top-level comma or closing parenthesis (or the end). */
@@ -166,6 +286,7 @@ final class TableDdl {
         boolean distKey = false;
         boolean sortKey = false;
         @Nullable Object dflt = null;
+        List<Unnamed> constraints = new ArrayList<>();
         while (!t.atEnd() && !t.peekSymbol(",") && !t.peekSymbol(")")) {
             if (t.accept("encode")) {
                 t.identifier();
@@ -180,16 +301,9 @@ final class TableDdl {
                 // nullable, the default
             } else if (t.accept("default")) {
                 dflt = defaultLiteral(t, col, type);
-            } else if (t.accept("primary")) {
-                t.expect("key");
-            } else if (t.accept("unique")) {
-                // informational
-            } else if (t.accept("references")) {
-                t.qualifiedName();
-                if (t.acceptSymbol("(")) {
-                    t.identifier();
-                    t.expectSymbol(")");
-                }
+            } else if (t.peekIs("constraint") || t.peekIs("primary") || t.peekIs("unique") || t.peekIs("references")) {
+                @Nullable String name = t.accept("constraint") ? t.identifier() : null;
+                constraints.add(tableConstraint(t, name, col));
             } else if (t.peekIs("identity") || t.peekIs("generated") || t.peekIs("collate")) {
                 throw new StrongroomException(
                         ErrorCode.NOT_IMPLEMENTED,
@@ -198,7 +312,7 @@ final class TableDdl {
                 throw t.syntax("unexpected column option");
             }
         }
-        return new ColumnDef(new Column(id, col, type, notNull, dflt), distKey, sortKey);
+        return new ColumnDef(new Column(id, col, type, notNull, dflt), distKey, sortKey, constraints);
     }
 
     /**
@@ -287,6 +401,12 @@ final class TableDdl {
                 ifNotExists = true;
             }
             ColumnDef def = columnDef(t, 0);
+            if (!def.constraints().isEmpty()) {
+                throw new StrongroomException(
+                        ErrorCode.NOT_IMPLEMENTED,
+                        "ALTER TABLE ADD COLUMN with a PRIMARY KEY, UNIQUE or REFERENCES constraint is not supported"
+                                + " yet; declare constraints in CREATE TABLE");
+            }
             if (def.distKey() || def.sortKey()) {
                 throw new StrongroomException(
                         ErrorCode.INVALID_ARGUMENT,

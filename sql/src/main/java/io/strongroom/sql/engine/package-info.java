@@ -3,7 +3,9 @@
  * rewrites queries into a logical plan; our own operators execute that plan over the store's column batches.
  * Statements Calcite cannot parse (Redshift DDL, COPY, transactions, SET/SHOW) are read with {@code Tokens} and
  * {@code TableDdl} by the session's statement handlers ({@code StoreSession} picks one by the first word; cursors
- * and SQL PREPARE/EXECUTE are {@code Cursors} and {@code SqlPrepared}, the catalog views {@code CatalogViews}).
+ * and SQL PREPARE/EXECUTE are {@code Cursors} and {@code SqlPrepared}, the catalog views {@code CatalogViews} and
+ * {@code PgCatalogTables}, with {@code ClientCatalog} for the driver catalog queries the planner refuses; binary
+ * COPY is {@code CopyBinary}).
  *
  * <p>Why one package of more than 30 files: the planner, the vectorised operators ({@code Vec*}, {@code HashJoin},
  * {@code WindowOperator}) and the statement handlers share package-private types ({@code Batch}, {@code Vec},

@@ -3,6 +3,7 @@ package io.strongroom.storage.format;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.DistStyle;
+import io.strongroom.storage.TableConstraint;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +22,16 @@ import org.jspecify.annotations.Nullable;
  * column (v1) = u32 id | utf name | u8 type kind | u16 precision | u16 scale | u32 length
  * column (v2) = column (v1) | u8 flags (bit 0 NOT NULL, bit 1 DEFAULT; the others zero)
  *               | [u32 n | default: a one-row column chunk ({@link ColumnChunkCodec}) of n bytes, if DEFAULT]
+ * table (v3)  = table (v2) | u32 constraintCount | constraint*
+ * constraint  = u8 kind (1 PRIMARY KEY, 2 UNIQUE, 3 FOREIGN KEY) | utf name | u32 n | utf column*n
+ *               | [utf referencedTable (schema.table) | u32 n | utf referencedColumn*n, if FOREIGN KEY]
  * file  = header ("SRCT", format version, object id = seq) | envelope(body), AD = Bindings.catalog
  * </pre>
  *
  * A catalog none of whose columns is NOT NULL or has a DEFAULT is written as version 1, byte for byte what
- * builds before version 2 wrote; version 2 only adds the per-column flags byte and the default. Immutable.
+ * builds before version 2 wrote; version 2 only adds the per-column flags byte and the default. Version 3 (a
+ * table has a constraint) adds the constraint list at the end of every table entry and keeps version 2's column
+ * layout. Immutable.
  */
 public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> tables) {
     public Catalog {
@@ -67,8 +73,16 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
         return new Catalog(0, 1, 1, List.of());
     }
 
-    /** The lowest format version that expresses this catalog: 2 if a column is NOT NULL or has a DEFAULT. */
+    /**
+     * The lowest format version that expresses this catalog: 3 if a table has a constraint, else 2 if a column is
+     * NOT NULL or has a DEFAULT, else 1.
+     */
     public int formatVersion() {
+        for (Entry e : tables) {
+            if (!e.spec().constraints().isEmpty()) {
+                return 3;
+            }
+        }
         for (Entry e : tables) {
             for (Column c : e.spec().columns()) {
                 if (c.notNull() || c.defaultValue() != null) {
@@ -84,7 +98,8 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
 
     /** The body in {@link #formatVersion()}'s layout. */
     public byte[] encodeBody() {
-        boolean v2 = formatVersion() >= 2;
+        int version = formatVersion();
+        boolean v2 = version >= 2;
         ByteSink out = new ByteSink(256);
         out.u64(seq).u64(nextTableId).u64(nextBlockId).u32(tables.size());
         for (Entry e : tables) {
@@ -114,8 +129,47 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             byte[] d = e.manifestDigest();
             out.u8(d.length).bytes(d);
             out.u64(e.liveRows());
+            if (version >= 3) {
+                out.u32(s.constraints().size());
+                for (TableConstraint c : s.constraints()) {
+                    out.u8(c.kind().id()).utf(c.name()).u32(c.columns().size());
+                    c.columns().forEach(out::utf);
+                    String ref = c.referencedTable();
+                    if (ref != null) {
+                        out.utf(ref).u32(c.referencedColumns().size());
+                        c.referencedColumns().forEach(out::utf);
+                    }
+                }
+            }
         }
         return out.toByteArray();
+    }
+
+    /** At most this many constraints per table; more in a file is corruption. */
+    private static final int MAX_CONSTRAINTS = 10_000;
+
+    private static TableConstraint constraint(ByteSource in) {
+        int kindId = in.u8();
+        if (kindId < 1 || kindId > 3) {
+            throw in.corrupt("unknown constraint kind " + kindId);
+        }
+        TableConstraint.Kind kind = TableConstraint.Kind.fromId(kindId);
+        String name = in.utf();
+        List<String> columns = names(in);
+        if (kind != TableConstraint.Kind.FOREIGN_KEY) {
+            return new TableConstraint(name, kind, columns, null, List.of());
+        }
+        String ref = in.utf();
+        return new TableConstraint(name, kind, columns, ref, names(in));
+    }
+
+    private static List<String> names(ByteSource in) {
+        int n = in.count(TableSpec.MAX_COLUMNS, "constraint column count");
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(in.utf());
+        }
+        return out;
     }
 
     /** Decodes a body of format version {@code formatVersion} (from the file header, which the AD covers). */
@@ -171,8 +225,15 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             }
             byte[] digest = in.bytes(dl);
             long live = in.u64();
-            TableSpec spec =
-                    new TableSpec(schema, name, cols, dist, distKey.isEmpty() ? null : distKey, sortKey, backup);
+            List<TableConstraint> constraints = new ArrayList<>();
+            if (formatVersion >= 3) {
+                int count = in.count(MAX_CONSTRAINTS, "constraint count");
+                for (int j = 0; j < count; j++) {
+                    constraints.add(constraint(in));
+                }
+            }
+            TableSpec spec = new TableSpec(
+                    schema, name, cols, dist, distKey.isEmpty() ? null : distKey, sortKey, backup, constraints);
             tables.add(new Entry(id, spec, nextColumnId, mv, digest, live));
         }
         in.expectEnd();

@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  * offset size field
  *  0      4   magic: "SRSB" superblock, "SRCP" commit pointer, "SRCT" catalog, "SRMF" manifest, "SRBK" block,
  *             "SRSP" spill file
- *  4      2   format version (big-endian): 1, or 2 for a catalog or manifest that needs version 2's fields
+ *  4      2   format version (big-endian): 1, or the newer version a catalog or manifest needs ({@link Kind})
  *  6      2   reserved, zero
  *  8      8   object id: catalog sequence, table version, block id (0 for the superblock)
  * 16      4   CRC32C of bytes 0..16
@@ -33,8 +33,8 @@ public final class FileHeader {
     public enum Kind {
         SUPERBLOCK("SRSB", 1),
         POINTER("SRCP", 1),
-        /** Version 2 adds column flags (NOT NULL) and DEFAULT values. */
-        CATALOG("SRCT", 2),
+        /** Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints. */
+        CATALOG("SRCT", 3),
         /**
          * Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for); version 3 adds block
          * origins (blocks a restore shares with the snapshot that sealed them).
