@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,11 +117,13 @@ class CrossRegionCopySdkIT {
         assertThat(westKey).contains(":us-west-2:");
         west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant").kmsKeyId(westKey));
         assertThat(west.describeSnapshotCopyGrants().snapshotCopyGrants())
+                .filteredOn(g -> g.snapshotCopyGrantName().equals("dr-grant"))
                 .singleElement()
                 .satisfies(g -> assertThat(g.kmsKeyId()).isEqualTo(westKey));
         assertThatThrownBy(() -> west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-grant")))
                 .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyGrantAlreadyExistsFault"));
-        assertThat(east.describeSnapshotCopyGrants().snapshotCopyGrants()).isEmpty(); // grants are regional
+        assertThat(east.describeSnapshotCopyGrants().snapshotCopyGrants()) // grants are regional
+                .noneMatch(g -> g.snapshotCopyGrantName().equals("dr-grant"));
 
         east.createCluster(r -> r.clusterIdentifier("dw1")
                 .nodeType("ra3.xlplus")
@@ -272,6 +275,220 @@ class CrossRegionCopySdkIT {
     }
 
     /**
+     * The refusals of the grant and copy calls, each with the AWS error code a client branches on: grant names, a
+     * grant of another region, a disabled destination key and one pending deletion (the API model lists no
+     * dedicated fault for these; the answer is CreateCluster's InvalidParameterValue), a region that is no region,
+     * the cluster's own region, retention periods out of range, and ModifySnapshotCopyRetentionPeriod for manual
+     * copies and on a cluster that copies nothing.
+     */
+    @Test
+    void refusals_carryTheAwsErrorCodes() {
+        for (String bad : List.of("Upper", "1starts-with-digit", "two--hyphens", "ends-with-", "a".repeat(64))) {
+            assertThatThrownBy(() -> west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName(bad)))
+                    .as("grant name '%s'", bad)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"));
+        }
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("a" + "-b".repeat(31))); // 63 characters
+        assertThat(west.describeSnapshotCopyGrants(r -> r.snapshotCopyGrantName("a" + "-b".repeat(31)))
+                        .snapshotCopyGrants())
+                .hasSize(1);
+        west.deleteSnapshotCopyGrant(r -> r.snapshotCopyGrantName("a" + "-b".repeat(31)));
+
+        east.createCluster(r -> r.clusterIdentifier("ref1")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin1")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(true));
+        waitFor(() -> cluster(east, "ref1").clusterStatus().equals("available"));
+
+        // A grant of the source region (on its default key) is not a grant of the destination.
+        east.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("east-only"));
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                        .destinationRegion("us-west-2")
+                        .snapshotCopyGrantName("east-only")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyGrantNotFoundFault"))
+                .hasMessageContaining("does not exist in us-west-2");
+
+        // A grant whose key was disabled, and one whose key is pending deletion, after the grant was made.
+        String disabledKey = westKms.createKey(r -> r.description("dr-disabled"))
+                .keyMetadata()
+                .arn();
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-disabled").kmsKeyId(disabledKey));
+        westKms.disableKey(r -> r.keyId(disabledKey));
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                        .destinationRegion("us-west-2")
+                        .snapshotCopyGrantName("dr-disabled")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"))
+                .hasMessageContaining("Enable the key");
+        String doomedKey =
+                westKms.createKey(r -> r.description("dr-doomed")).keyMetadata().arn();
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-doomed").kmsKeyId(doomedKey));
+        westKms.scheduleKeyDeletion(r -> r.keyId(doomedKey).pendingWindowInDays(7));
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                        .destinationRegion("us-west-2")
+                        .snapshotCopyGrantName("dr-doomed")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"))
+                .hasMessageContaining("pending deletion");
+
+        String goodKey =
+                westKms.createKey(r -> r.description("dr-good")).keyMetadata().arn();
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-good").kmsKeyId(goodKey));
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r ->
+                        r.clusterIdentifier("ref1").destinationRegion("mars-1").snapshotCopyGrantName("dr-good")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("UnknownSnapshotCopyRegionFault"));
+        assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                        .destinationRegion("us-east-1")
+                        .snapshotCopyGrantName("dr-good")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidParameterValue"))
+                .hasMessageContaining("must differ from the cluster's region us-east-1");
+        for (int days : new int[] {0, 36}) {
+            assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                            .destinationRegion("us-west-2")
+                            .retentionPeriod(days)
+                            .snapshotCopyGrantName("dr-good")))
+                    .as("RetentionPeriod %d", days)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidRetentionPeriodFault"));
+        }
+        for (int days : new int[] {0, -2, 3654}) {
+            assertThatThrownBy(() -> east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                            .destinationRegion("us-west-2")
+                            .manualSnapshotRetentionPeriod(days)
+                            .snapshotCopyGrantName("dr-good")))
+                    .as("ManualSnapshotRetentionPeriod %d", days)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidRetentionPeriodFault"));
+        }
+        // Nothing refused above was half done: the cluster copies nothing yet.
+        assertThat(cluster(east, "ref1").clusterSnapshotCopyStatus()).isNull();
+        assertThatThrownBy(() -> east.modifySnapshotCopyRetentionPeriod(
+                        r -> r.clusterIdentifier("ref1").retentionPeriod(5)))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyDisabledFault"));
+        assertThatThrownBy(() -> east.modifySnapshotCopyRetentionPeriod(
+                        r -> r.clusterIdentifier("ref1").retentionPeriod(5).manual(true)))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("SnapshotCopyDisabledFault"));
+
+        east.enableSnapshotCopy(r -> r.clusterIdentifier("ref1")
+                .destinationRegion("us-west-2")
+                .retentionPeriod(4)
+                .snapshotCopyGrantName("dr-good"));
+        // Manual=true changes the manual copies' period only (-1 or 1 to 3653), the automated one stays.
+        Cluster manual = east.modifySnapshotCopyRetentionPeriod(
+                        r -> r.clusterIdentifier("ref1").retentionPeriod(3000).manual(true))
+                .cluster();
+        assertThat(manual.clusterSnapshotCopyStatus().manualSnapshotRetentionPeriod())
+                .isEqualTo(3000);
+        assertThat(manual.clusterSnapshotCopyStatus().retentionPeriod()).isEqualTo(4);
+        assertThat(east.modifySnapshotCopyRetentionPeriod(r ->
+                                r.clusterIdentifier("ref1").retentionPeriod(-1).manual(true))
+                        .cluster()
+                        .clusterSnapshotCopyStatus()
+                        .manualSnapshotRetentionPeriod())
+                .isEqualTo(-1);
+        for (int days : new int[] {0, 3654}) {
+            assertThatThrownBy(() -> east.modifySnapshotCopyRetentionPeriod(r ->
+                            r.clusterIdentifier("ref1").retentionPeriod(days).manual(true)))
+                    .as("manual RetentionPeriod %d", days)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidRetentionPeriodFault"));
+        }
+        for (int days : new int[] {-1, 0, 36}) {
+            assertThatThrownBy(() -> east.modifySnapshotCopyRetentionPeriod(
+                            r -> r.clusterIdentifier("ref1").retentionPeriod(days)))
+                    .as("automated RetentionPeriod %d", days)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidRetentionPeriodFault"));
+        }
+        assertThat(cluster(east, "ref1").clusterSnapshotCopyStatus().retentionPeriod())
+                .isEqualTo(4);
+        assertThatThrownBy(() -> west.deleteSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-good")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("InvalidSnapshotCopyGrantStateFault"));
+        east.disableSnapshotCopy(r -> r.clusterIdentifier("ref1"));
+        east.deleteCluster(r -> r.clusterIdentifier("ref1").skipFinalClusterSnapshot(true));
+        east.deleteSnapshotCopyGrant(r -> r.snapshotCopyGrantName("east-only"));
+        west.deleteSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-good"));
+    }
+
+    /**
+     * The copy's progress is in its snapshot's fields in the destination region: while it runs (held once half its
+     * bytes are copied) it is listed as creating, with a total equal to the source snapshot's and the megabytes done
+     * so far; once available, the done figure is the whole and the total still equals the source's.
+     */
+    @Test
+    void copyProgress_isInTheCopysSnapshotFields() throws Exception {
+        String westKey = westKms.createKey(r -> r.description("dr-progress"))
+                .keyMetadata()
+                .arn();
+        west.createSnapshotCopyGrant(r -> r.snapshotCopyGrantName("dr-progress").kmsKeyId(westKey));
+        east.createCluster(r -> r.clusterIdentifier("prog1")
+                .nodeType("ra3.xlplus")
+                .numberOfNodes(2)
+                .masterUsername("admin1")
+                .masterUserPassword("Passw0rdX")
+                .encrypted(true));
+        waitFor(() -> cluster(east, "prog1").clusterStatus().equals("available"));
+        ControlFixture.writeTable(store("us-east-1", "prog1"), "t", 100_000);
+        east.enableSnapshotCopy(
+                r -> r.clusterIdentifier("prog1").destinationRegion("us-west-2").snapshotCopyGrantName("dr-progress"));
+
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
+                if (job.kind() == JobKind.COPY_SNAPSHOT_REGION
+                        && job.record().subject().equals("p1")
+                        && job.progress().doneBytes() * 2 >= job.progress().totalBytes()
+                        && held.getCount() > 0) {
+                    held.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        Snapshot source;
+        try {
+            east.createClusterSnapshot(r -> r.clusterIdentifier("prog1").snapshotIdentifier("p1"));
+            assertThat(held.await(120, TimeUnit.SECONDS))
+                    .as("the copy reported progress")
+                    .isTrue();
+            source = east.describeClusterSnapshots(r -> r.snapshotIdentifier("p1"))
+                    .snapshots()
+                    .get(0);
+            assertThat(source.status()).isEqualTo("available");
+            assertThat(source.totalBackupSizeInMegaBytes()).isPositive();
+            Snapshot running = west.describeClusterSnapshots(r -> r.snapshotIdentifier("p1"))
+                    .snapshots()
+                    .get(0);
+            assertThat(running.status()).isEqualTo("creating");
+            assertThat(running.sourceRegion()).isEqualTo("us-east-1");
+            assertThat(running.totalBackupSizeInMegaBytes()).isEqualTo(source.totalBackupSizeInMegaBytes());
+            assertThat(running.backupProgressInMegaBytes())
+                    .isPositive()
+                    .isGreaterThanOrEqualTo(running.totalBackupSizeInMegaBytes() / 2 - 0.001)
+                    .isLessThanOrEqualTo(running.totalBackupSizeInMegaBytes());
+            assertThat(running.currentBackupRateInMegaBytesPerSecond()).isNotNegative();
+            assertThat(running.elapsedTimeInSeconds()).isNotNegative();
+        } finally {
+            release.countDown();
+        }
+        waitFor(() -> west.describeClusterSnapshots(r -> r.snapshotIdentifier("p1"))
+                .snapshots()
+                .get(0)
+                .status()
+                .equals("available"));
+        Snapshot done = west.describeClusterSnapshots(r -> r.snapshotIdentifier("p1"))
+                .snapshots()
+                .get(0);
+        assertThat(done.totalBackupSizeInMegaBytes()).isEqualTo(source.totalBackupSizeInMegaBytes());
+        // Its incremental size is what the copy carried into us-west-2: the whole image.
+        assertThat(done.actualIncrementalBackupSizeInMegaBytes()).isEqualTo(source.totalBackupSizeInMegaBytes());
+        assertThat(done.backupProgressInMegaBytes()).isEqualTo(done.actualIncrementalBackupSizeInMegaBytes());
+        assertThat(done.estimatedSecondsToCompletion()).isZero();
+        east.disableSnapshotCopy(r -> r.clusterIdentifier("prog1"));
+    }
+
+    /**
      * Automated and manual copies keep their own retention (an injected clock skips ahead), and a restart in the
      * middle of a copy starts it over: no half copy is ever listed as available.
      */
@@ -343,6 +560,9 @@ class CrossRegionCopySdkIT {
         waitFor(() -> west.describeClusterSnapshots(r -> r.snapshotType("automated")).snapshots().stream()
                 .anyMatch(
                         s -> s.clusterIdentifier().equals("ret1") && s.status().equals("available")));
+        BooleanSupplier copiesOfRet1Settled = () -> west.describeClusterSnapshots().snapshots().stream()
+                .noneMatch(
+                        s -> s.clusterIdentifier().equals("ret1") && s.status().equals("creating"));
         // Two days on: the source's automated snapshot (1 day) is gone, the copy (3 days) stays.
         skipped.addAndGet(2 * 86400);
         f.control.clusters().runSnapshotSchedule();
@@ -356,9 +576,29 @@ class CrossRegionCopySdkIT {
         assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
                         .snapshots())
                 .anyMatch(s -> s.clusterIdentifier().equals("ret1"));
-        // Six days on: the automated copy and the manual copy (5 days) have both expired.
-        skipped.addAndGet(4 * 86400);
+        // Three and a half days after the automated copy (almost four after m1): the automated copy (3 days) has
+        // expired, the manual copy keeps its own 5 days.
+        waitFor(copiesOfRet1Settled); // copies in flight end before the clock skips on
+        skipped.addAndGet(36 * 3600);
         f.control.clusters().runSnapshotSchedule();
+        assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
+                        .snapshots())
+                .noneMatch(s -> s.clusterIdentifier().equals("ret1")
+                        && Duration.between(
+                                                s.snapshotCreateTime(),
+                                                Instant.now().plusSeconds(skipped.get()))
+                                        .toDays()
+                                >= 3);
+        assertThat(west.describeClusterSnapshots(r -> r.snapshotIdentifier("m1"))
+                        .snapshots())
+                .singleElement()
+                .satisfies(s -> assertThat(s.status()).isEqualTo("available"));
+        // Six days on: the manual copy (5 days) has expired too.
+        waitFor(copiesOfRet1Settled); // copies in flight end before the clock skips on
+        skipped.addAndGet(60 * 3600);
+        f.control.clusters().runSnapshotSchedule();
+        assertThat(west.describeClusterSnapshots().snapshots())
+                .noneMatch(s -> s.snapshotIdentifier().equals("m1"));
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.clusterIdentifier().equals("ret1")
                         && Duration.between(

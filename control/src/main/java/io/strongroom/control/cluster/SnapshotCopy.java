@@ -506,7 +506,15 @@ final class SnapshotCopy {
                 snapshots.save(copy);
                 snapshots.track(copyId, job);
                 snapshots.store(s.region()).copyInto(s.id(), snapshots.store(dest), copyId, job::advance);
-                SnapshotRecord done = copy.withStatus("available");
+                // The copy keeps what its job showed while it ran: the bytes carried into this region (its
+                // "incremental" size, the whole image) and how long that took; without this the fields fell to 0.
+                Job.Progress p = job.progress();
+                SnapshotRecord done = copy.withStatus(
+                        "available",
+                        copy.totalBytes(),
+                        p.doneBytes(),
+                        p.elapsed().toMillis(),
+                        copy.excludedTables());
                 snapshots.save(done); // the commit point
                 snapshots.event(
                         done,
