@@ -43,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * and service (they change daily), which removes four of the five HMACs from every request.
  *
  * <p>Stricter than some AWS endpoints, on purpose: the payload is always signed ({@code UNSIGNED-PAYLOAD}
- * is refused); {@code host}, {@code x-amz-target}, {@code content-type} and the date header must be among the
- * signed headers; the scope date must be a real {@code yyyyMMdd} date equal to the request date.
+ * is refused); {@code host} and the date header must be among the signed headers, and for KMS (the JSON
+ * protocol) {@code x-amz-target} and {@code content-type} too (a Query-protocol request such as Redshift's names
+ * its operation in the signed body, and the AWS SDK for Java v1 does not sign its content type, as AWS accepts); the scope date must be a real {@code yyyyMMdd} date equal to the request date.
  *
  * <p>Not supported: query-string (presigned) authentication, session tokens. Thread-safe.
  */
@@ -60,7 +61,8 @@ public final class SigV4 {
     /**
      * Headers a KMS request must sign besides the date: the CLI signs {@code content-type;host;x-amz-date;
      * x-amz-target}, the SDKs more. Signing the target and content type means a captured signature cannot be
-     * replayed as another operation.
+     * replayed as another operation. Only {@code host} is required of every service: the Query protocol
+     * (Redshift) names the operation in the body, whose hash is always signed.
      */
     private static final List<String> REQUIRED_SIGNED = List.of("host", "x-amz-target", "content-type");
 
@@ -150,9 +152,14 @@ public final class SigV4 {
         List<String> signed = List.of(signedHeadersPart.split(";"));
         for (String required : REQUIRED_SIGNED) {
             // x-amz-target names the operation of JSON-protocol APIs (KMS); the Query protocol (Redshift) names it
-            // in the signed body instead, so the header is required to be signed wherever it is sent.
-            boolean applies =
-                    !required.equals("x-amz-target") || first(header, required) != null || service.equals("kms");
+            // in the signed body instead, so the header is required to be signed wherever it is sent. The content
+            // type is required for KMS only: AWS takes Query requests whose content type is not signed, as the
+            // AWS SDK for Java v1 (which Redshift's JDBC driver uses for IAM login) sends them.
+            boolean applies = switch (required) {
+                case "x-amz-target" -> first(header, required) != null || service.equals("kms");
+                case "content-type" -> service.equals("kms");
+                default -> true;
+            };
             if (applies && !signed.contains(required)) {
                 throw incomplete(
                         "The " + required + " header must be signed (SignedHeaders=" + signedHeadersPart + ").");

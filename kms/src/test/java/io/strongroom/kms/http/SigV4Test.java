@@ -202,6 +202,37 @@ class SigV4Test {
                 .isEqualTo("IncompleteSignatureException");
     }
 
+    /**
+     * The Query protocol (Redshift) names the operation in the signed body; AWS accepts such a request whose content
+     * type is not signed, as the AWS SDK for Java v1 sends it (Redshift's JDBC driver logs in with IAM through it).
+     * Host stays required.
+     */
+    @Test
+    void aQueryProtocolRequest_needNotSignItsContentType_butMustSignItsHost() {
+        CredentialStore store = CredentialStore.open(dir.resolve("rs"), new SecureRandom());
+        store.add(EXAMPLE);
+        SigV4 redshift = new SigV4(store, "redshift");
+        byte[] body = "Action=DescribeClusters&Version=2012-12-01".getBytes(StandardCharsets.UTF_8);
+        Instant now = Instant.parse("2026-11-22T10:00:00Z");
+        Map<String, String> signed = new TreeMap<>(Map.of("host", "127.0.0.1:1"));
+        Map<String, String> sent = new TreeMap<>(signed);
+        sent.putAll(SigV4.sign(EXAMPLE, "us-east-1", "redshift", now, "POST", "/", signed, body));
+        sent.put("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        sent.forEach((k, v) -> headers.put(k, List.of(v)));
+        assertThat(redshift.verify("POST", "/", null, headers::get, body, now, a -> {}))
+                .isNotNull();
+
+        Map<String, String> noHost = new TreeMap<>(Map.of("content-type", "application/x-www-form-urlencoded"));
+        Map<String, String> sent2 = new TreeMap<>(noHost);
+        sent2.putAll(SigV4.sign(EXAMPLE, "us-east-1", "redshift", now, "POST", "/", noHost, body));
+        sent2.put("host", "127.0.0.1:1");
+        Map<String, List<String>> headers2 = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        sent2.forEach((k, v) -> headers2.put(k, List.of(v)));
+        assertThatThrownBy(() -> redshift.verify("POST", "/", null, headers2::get, body, now, a -> {}))
+                .hasMessageContaining("The host header must be signed");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
