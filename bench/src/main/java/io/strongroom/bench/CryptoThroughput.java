@@ -5,6 +5,7 @@ import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.crypto.Envelope;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -166,7 +167,7 @@ public final class CryptoThroughput {
             }
             p.waitFor();
             return best;
-        } catch (java.io.IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException e) {
             return -1;
         }
     }

@@ -1,5 +1,6 @@
 package io.strongroom.bench;
 
+import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.http.SigV4;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,7 +85,7 @@ public final class KmsThroughputBench {
                     mode,
                     seconds,
                     Runtime.getRuntime().availableProcessors(),
-                    io.strongroom.crypto.CryptoProvider.get().report());
+                    CryptoProvider.get().report());
             int max = Arrays.stream(clients).max().orElse(1);
             run(server, admin, keyArn, blob, mode, max, 3); // warm-up, not reported
             System.out.println("clients  req/s     p50 ms   p99 ms   errors");
@@ -100,8 +102,7 @@ public final class KmsThroughputBench {
             }
         } finally {
             try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

@@ -26,17 +26,29 @@ import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
 import io.strongroom.storage.format.WrappedBlockKeys;
 import io.strongroom.storage.format.ZoneMap;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Database key rotation: how long rotating a store of 100,000 and 1,000,000 blocks takes, how many queries per
@@ -58,7 +70,7 @@ public final class RotationThroughput {
     private RotationThroughput() {}
 
     public static void main(String[] args) throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
         String counts = args.length > 0 ? args[0] : "100000,1000000";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path base = Files.createTempDirectory(
@@ -77,11 +89,7 @@ public final class RotationThroughput {
                 "max commit ms");
         // Warm-up, not printed: a small store rotated twice with queries and commits running, so that the rotation's
         // own code is compiled (on compiler threads at normal priority) before the first measured round.
-        run(
-                new PrintStream(java.io.OutputStream.nullOutputStream(), false, "UTF-8"),
-                base.resolve("warm-up"),
-                20_000,
-                2);
+        run(new PrintStream(OutputStream.nullOutputStream(), false, "UTF-8"), base.resolve("warm-up"), 20_000, 2);
         for (String c : counts.split(",")) {
             int blocks = Integer.parseInt(c.trim());
             run(out, base.resolve("s" + blocks), blocks, rounds);
@@ -237,7 +245,7 @@ public final class RotationThroughput {
                 }
             }
             double[] sorted = ratios.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             out.printf(
                     Locale.ROOT,
                     "%10d median ratio %.2f over %d rounds (min %.2f, max %.2f)%n",
@@ -276,16 +284,16 @@ public final class RotationThroughput {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final AtomicLong queries = new AtomicLong();
         /** Every commit's start and end (nanoTime). */
-        private final List<long[]> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<long[]> commits = Collections.synchronizedList(new ArrayList<>());
 
-        private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         private final Thread reader;
         private final Thread writer;
         /** The reader's {@code /proc/self/task/<tid>} on Linux, once it has started. */
-        private volatile @org.jspecify.annotations.Nullable Path readerTask;
+        private volatile @Nullable Path readerTask;
 
         Workload(Store s) throws InterruptedException {
-            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch started = new CountDownLatch(1);
             reader = Thread.ofPlatform().start(() -> {
                 try {
                     readerTask = taskDir();
@@ -360,8 +368,7 @@ public final class RotationThroughput {
      * nanos, GC pause millis, CPU nanos of the query thread, commits, 99th percentile commit nanos, commits over 50
      * ms, reader ns on CPU, ns waiting for a core, preemptions}. Commits count if they started in the window.
      */
-    private static long[] measure(Workload w, long nanos, @org.jspecify.annotations.Nullable Runnable work)
-            throws InterruptedException {
+    private static long[] measure(Workload w, long nanos, @Nullable Runnable work) throws InterruptedException {
         long[] a = w.sample();
         if (work != null) {
             work.run();
@@ -374,8 +381,7 @@ public final class RotationThroughput {
                 .sorted()
                 .toArray();
         long p99 = sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))];
-        long over50 =
-                java.util.Arrays.stream(sorted).filter(n -> n > 50_000_000L).count();
+        long over50 = Arrays.stream(sorted).filter(n -> n > 50_000_000L).count();
         long max = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
         return new long[] {
             b[1] - a[1],
@@ -393,10 +399,10 @@ public final class RotationThroughput {
     }
 
     /** The calling thread's {@code /proc/self/task/<tid>} directory (Linux), or null. */
-    private static @org.jspecify.annotations.Nullable Path taskDir() {
+    private static @Nullable Path taskDir() {
         try {
             return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self")));
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }
@@ -405,7 +411,7 @@ public final class RotationThroughput {
      * A thread's time on CPU and waiting on a run queue (ns), and how often it was preempted, from its {@code
      * /proc/self/task/<tid>} directory (Linux); zeros elsewhere.
      */
-    static long[] schedStat(@org.jspecify.annotations.Nullable Path task) {
+    static long[] schedStat(@Nullable Path task) {
         if (task == null) {
             return new long[3];
         }
@@ -419,13 +425,12 @@ public final class RotationThroughput {
                 }
             }
             return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), preempted};
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return new long[3];
         }
     }
 
-    private static final java.lang.management.ThreadMXBean THREADS =
-            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** CPU time the rotation's worker threads have used so far. */
     private static long workerCpuNanos() {
@@ -441,8 +446,7 @@ public final class RotationThroughput {
     /** Milliseconds the collectors have stopped the application so far (concurrent cycles left out). */
     private static long gcPauseMillis() {
         long ms = 0;
-        for (java.lang.management.GarbageCollectorMXBean b :
-                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (!b.getName().contains("Concurrent")) {
                 ms += Math.max(0, b.getCollectionTime());
             }
@@ -509,7 +513,7 @@ public final class RotationThroughput {
         byte[] mb = files.encodeManifest(m, sealer);
         try {
             Files.createDirectories(files.tableDir(tableId));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         DurableFiles.writeNew(files.manifestFile(tableId, version), mb);
@@ -529,9 +533,9 @@ public final class RotationThroughput {
                 files.encodePointer(new StoreFiles.Pointer(next.seq(), StoreFiles.sha256(cb)), sealer));
     }
 
-    private static void deleteTree(Path root) throws java.io.IOException {
+    private static void deleteTree(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

@@ -3,7 +3,10 @@ package io.strongroom.bench;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
 import io.strongroom.storage.ClusterLayout;
+import io.strongroom.storage.Column;
+import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.SnapshotStore;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -213,8 +217,7 @@ public final class SnapshotThroughput {
     }
 
     private static DatabaseKey dek(String id, byte[] material) {
-        return DatabaseKey.ofMaterial(
-                new KeyInfo(KeyTier.DATABASE, id, 1), io.strongroom.crypto.SecretBytes.copyOf(material));
+        return DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, id, 1), SecretBytes.copyOf(material));
     }
 
     private static void delete(Path dir) throws IOException {
@@ -228,10 +231,10 @@ public final class SnapshotThroughput {
 
     /** The StoreThroughput table's columns (id BIGINT, k INTEGER, v DOUBLE PRECISION, s VARCHAR(16)). */
     private static final class StoreThroughputColumns {
-        static final java.util.List<io.strongroom.storage.Column> COLS = java.util.List.of(
-                new io.strongroom.storage.Column(0, "id", io.strongroom.storage.ColumnType.BIGINT),
-                new io.strongroom.storage.Column(1, "k", io.strongroom.storage.ColumnType.INTEGER),
-                new io.strongroom.storage.Column(2, "v", io.strongroom.storage.ColumnType.DOUBLE),
-                new io.strongroom.storage.Column(3, "s", io.strongroom.storage.ColumnType.varchar(16)));
+        static final List<Column> COLS = List.of(
+                new Column(0, "id", ColumnType.BIGINT),
+                new Column(1, "k", ColumnType.INTEGER),
+                new Column(2, "v", ColumnType.DOUBLE),
+                new Column(3, "s", ColumnType.varchar(16)));
     }
 }

@@ -4,6 +4,7 @@ import io.strongroom.crypto.CryptoProvider;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
@@ -116,8 +117,7 @@ public final class StoreThroughput {
     }
 
     private static DatabaseKey dek(byte[] material) {
-        return DatabaseKey.ofMaterial(
-                new KeyInfo(KeyTier.DATABASE, "bench/dek", 1), io.strongroom.crypto.SecretBytes.copyOf(material));
+        return DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "bench/dek", 1), SecretBytes.copyOf(material));
     }
 
     private static void report(String what, long rows, double[] plain, double[] enc) {

@@ -15,7 +15,9 @@ import io.strongroom.storage.StoreKeys;
 import io.trino.tpch.TpchEntity;
 import io.trino.tpch.TpchTable;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +26,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 
 /**
  * TPC-H side by side in one run: Strongroom encrypted, Strongroom unencrypted, and DuckDB in-process (extension
@@ -38,15 +42,15 @@ import java.util.Objects;
  */
 public final class TpchBench {
     /** The TPC-H schema, shared with the correctness test ({@code tpch/tables.properties} in the sql module). */
-    private static final java.util.Properties DDL = tables();
+    private static final Properties DDL = tables();
 
-    private static java.util.Properties tables() {
-        java.util.Properties p = new java.util.Properties();
-        try (java.io.InputStream in = java.util.Objects.requireNonNull(
+    private static Properties tables() {
+        Properties p = new Properties();
+        try (InputStream in = Objects.requireNonNull(
                 TpchBench.class.getResourceAsStream("/tpch/tables.properties"), "tpch/tables.properties")) {
             p.load(in);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return p;
     }
@@ -148,8 +152,7 @@ public final class TpchBench {
                     Locale.ROOT, "geomean %,10.0f  %,14.0f  %,9.0f  %9.3f  %10.1f%n", ge, gp, gd, ge / gp, ge / gd);
         } finally {
             try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

@@ -7,6 +7,7 @@ import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.KmsConnection;
 import io.strongroom.control.cluster.Peering;
 import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
@@ -20,6 +21,7 @@ import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
+import io.strongroom.storage.SnapshotStore.Faults;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -110,10 +112,8 @@ public final class ControlPlane implements AutoCloseable {
         private int clusterPortBase = 5439;
         private ClusterListener clusterListener = ClusterListener.NONE;
         private InstantSource clock = InstantSource.system();
-        private io.strongroom.control.cluster.SnapshotPolicy snapshotPolicy =
-                io.strongroom.control.cluster.SnapshotPolicy.DEFAULT;
-        private io.strongroom.storage.SnapshotStore.Faults snapshotFaults =
-                io.strongroom.storage.SnapshotStore.Faults.NONE;
+        private SnapshotPolicy snapshotPolicy = SnapshotPolicy.DEFAULT;
+        private Faults snapshotFaults = Faults.NONE;
         private JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
         private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
         private Duration monitorInterval = Duration.ofMinutes(1);
@@ -198,7 +198,7 @@ public final class ControlPlane implements AutoCloseable {
         }
 
         /** When automated snapshots are taken ({@link io.strongroom.control.cluster.SnapshotPolicy#DEFAULT}). */
-        public Builder snapshotPolicy(io.strongroom.control.cluster.SnapshotPolicy policy) {
+        public Builder snapshotPolicy(SnapshotPolicy policy) {
             this.snapshotPolicy = Objects.requireNonNull(policy);
             return this;
         }
@@ -246,7 +246,7 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        public Builder snapshotFaults(io.strongroom.storage.SnapshotStore.Faults faults) {
+        public Builder snapshotFaults(Faults faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
         }

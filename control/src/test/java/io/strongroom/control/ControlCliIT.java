@@ -201,7 +201,7 @@ class ControlCliIT {
                         "Passw0rdX",
                         "--encrypted")
                 .ok();
-        io.strongroom.storage.Store store = f.control
+        Store store = f.control
                 .running(f.admin.accountId(), "us-east-1", "clisnap")
                 .orElseThrow()
                 .store();
@@ -247,7 +247,7 @@ class ControlCliIT {
                 .ok();
         aws("redshift", "wait", "cluster-restored", "--cluster-identifier", "clisnap-r")
                 .ok();
-        io.strongroom.storage.Store restored = f.control
+        Store restored = f.control
                 .running(f.admin.accountId(), "us-east-1", "clisnap-r")
                 .orElseThrow()
                 .store();
@@ -412,7 +412,7 @@ class ControlCliIT {
                         "Passw0rdX",
                         "--encrypted")
                 .ok();
-        io.strongroom.storage.Store store = f.control
+        Store store = f.control
                 .running(f.admin.accountId(), "us-east-1", "clirot")
                 .orElseThrow()
                 .store();

@@ -3,6 +3,8 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.control.keyvault.KeyVault;
+import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.storage.Store;
@@ -10,10 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.Cluster;
 import software.amazon.awssdk.services.redshift.model.ClusterNotFoundException;
@@ -86,15 +94,14 @@ class RotationSdkIT {
                 .client(rs)
                 .overrideConfiguration(WaiterOverrideConfiguration.builder()
                         .maxAttempts(300)
-                        .backoffStrategyV2(
-                                software.amazon.awssdk.retries.api.BackoffStrategy.fixedDelay(Duration.ofMillis(200)))
+                        .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(200)))
                         .build())
                 .build();
     }
 
     /** Polls until the cluster is available again; returns every ModifyStatus seen on the way. */
     private List<String> awaitRotated(String id) throws InterruptedException {
-        List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
             Cluster c = describe(id);
@@ -241,12 +248,12 @@ class RotationSdkIT {
         assertThat(describe("rot3").clusterStatus()).isEqualTo("available");
     }
 
-    private java.util.Set<String> vaultIds() throws Exception {
+    private Set<String> vaultIds() throws Exception {
         try (Stream<Path> s = Files.list(f.dir.resolve("control/keyvault"))) {
             return s.map(p -> p.getFileName().toString())
                     .filter(n -> n.endsWith(".vault"))
                     .map(n -> n.substring(0, n.length() - ".vault".length()))
-                    .collect(java.util.stream.Collectors.toSet());
+                    .collect(Collectors.toSet());
         }
     }
 
@@ -277,9 +284,9 @@ class RotationSdkIT {
     @Test
     @Order(4)
     void restartMidRotation_completesOrRollsBack_asTheStoreCommitted() throws Exception {
-        java.util.Set<String> known = vaultIds();
+        Set<String> known = vaultIds();
         create("rot4", true);
-        java.util.Set<String> now = new java.util.HashSet<>(vaultIds());
+        Set<String> now = new HashSet<>(vaultIds());
         now.removeAll(known);
         String id = now.iterator().next();
         ControlFixture.writeTable(store("rot4"), "t", 50_000);
@@ -291,9 +298,9 @@ class RotationSdkIT {
 
         // (1) Crash after the pending entry was stored, before the store switched.
         f.control.close();
-        io.strongroom.control.keyvault.KeyVault kv = io.strongroom.control.keyvault.KeyVault.open(vaultDir);
-        io.strongroom.control.keyvault.VaultEntry v1 = kv.get(id).orElseThrow();
-        kv.putPending(new io.strongroom.control.keyvault.VaultEntry(
+        KeyVault kv = KeyVault.open(vaultDir);
+        VaultEntry v1 = kv.get(id).orElseThrow();
+        kv.putPending(new VaultEntry(
                 id,
                 v1.rootKeyArn(),
                 v1.grantId(),
@@ -316,7 +323,7 @@ class RotationSdkIT {
         rs.rotateEncryptionKey(r -> r.clusterIdentifier("rot4"));
         awaitRotated("rot4");
         f.control.close();
-        io.strongroom.control.keyvault.VaultEntry v2 = kv.get(id).orElseThrow();
+        VaultEntry v2 = kv.get(id).orElseThrow();
         assertThat(v2.dekVersion()).isGreaterThan(v1.dekVersion());
         kv.putPending(v2);
         kv.put(v1);
@@ -340,7 +347,7 @@ class RotationSdkIT {
     @Test
     @Order(5)
     void rootKeyRotationInTheKms_keepsTheClusterWorkingAcrossReboots() throws Exception {
-        software.amazon.awssdk.services.kms.KmsClient kms = f.kmsThroughControl(f.admin);
+        KmsClient kms = f.kmsThroughControl(f.admin);
         String key = kms.createKey(r -> r.description("rot5")).keyMetadata().arn();
         rs.createCluster(r -> r.clusterIdentifier("rot5")
                 .nodeType("ra3.xlplus")

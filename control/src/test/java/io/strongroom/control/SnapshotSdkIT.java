@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.control.cluster.SnapshotPolicy;
+import io.strongroom.storage.RowBatch;
+import io.strongroom.storage.SnapshotStore;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.Cluster;
@@ -102,7 +106,7 @@ class SnapshotSdkIT {
     }
 
     private long poolBlocks() {
-        return io.strongroom.storage.SnapshotStore.open(snapshotStore()).poolBlockCount();
+        return SnapshotStore.open(snapshotStore()).poolBlockCount();
     }
 
     private RedshiftWaiter waiter() {
@@ -110,8 +114,7 @@ class SnapshotSdkIT {
                 .client(rs)
                 .overrideConfiguration(WaiterOverrideConfiguration.builder()
                         .maxAttempts(3)
-                        .backoffStrategyV2(
-                                software.amazon.awssdk.retries.api.BackoffStrategy.fixedDelay(Duration.ofMillis(200)))
+                        .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(200)))
                         .build())
                 .build();
     }
@@ -237,7 +240,7 @@ class SnapshotSdkIT {
         Store s = store("snap1");
         long poolBefore = poolBlocks();
         try (Transaction tx = s.begin()) {
-            io.strongroom.storage.RowBatch b = io.strongroom.storage.RowBatch.builder(ControlFixture.COLUMNS, 10);
+            RowBatch b = RowBatch.builder(ControlFixture.COLUMNS, 10);
             for (int i = 0; i < 10; i++) {
                 b.addRow(1_000_000L + i, 1);
             }
@@ -313,14 +316,14 @@ class SnapshotSdkIT {
     void snapshotsSurviveARestart_andAHalfSnapshotIsMarkedFailed() throws Exception {
         // Simulate a crash while creating: a record left "creating" and a half image on disk.
         Path records = f.dir.resolve("control/snapshots/us-east-1/records");
-        Path any = java.nio.file.Files.list(records).findFirst().orElseThrow();
-        String json = java.nio.file.Files.readString(any)
+        Path any = Files.list(records).findFirst().orElseThrow();
+        String json = Files.readString(any)
                 .replace("\"status\" : \"available\"", "\"status\" : \"creating\"")
                 .replace("\"type\" : \"automated\"", "\"type\" : \"manual\"")
                 .replaceAll("\"id\" : \"s-[0-9a-f]+\"", "\"id\" : \"s-halfhalfhalf\"")
                 .replaceAll("\"identifier\" : \"[^\"]+\"", "\"identifier\" : \"half-one\"");
-        java.nio.file.Files.writeString(records.resolve("s-halfhalfhalf.json"), json);
-        java.nio.file.Files.createDirectories(snapshotStore().resolve("images/s-halfhalfhalf/catalog"));
+        Files.writeString(records.resolve("s-halfhalfhalf.json"), json);
+        Files.createDirectories(snapshotStore().resolve("images/s-halfhalfhalf/catalog"));
         long[] before = ControlFixture.countAndSum(store("auto1-back"), "t");
         f.restartControl();
         rs = f.redshift(f.admin);

@@ -1,8 +1,11 @@
 package io.strongroom.crypto;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.security.auth.DestroyFailedException;
 
 /**
  * An AES-256 key in memory with its key commitment computed once. The shared engine behind {@link
@@ -12,8 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class AeadKey implements AutoCloseable {
     static final int KEY_BYTES = 32;
-    private static final byte[] COMMITMENT_LABEL =
-            "strongroom key commitment v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] COMMITMENT_LABEL = "strongroom key commitment v1".getBytes(StandardCharsets.US_ASCII);
 
     /** Whether this JDK's SecretKeySpec can destroy its copy of a key; false after its first refusal. */
     private static volatile boolean specDestroyable = true;
@@ -43,7 +45,7 @@ final class AeadKey implements AutoCloseable {
         try {
             Mac mac = HMAC.get();
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return java.util.Arrays.copyOf(mac.doFinal(COMMITMENT_LABEL), 16);
+            return Arrays.copyOf(mac.doFinal(COMMITMENT_LABEL), 16);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 missing from this JDK", e);
         }
@@ -70,7 +72,7 @@ final class AeadKey implements AutoCloseable {
         if (specDestroyable) {
             try {
                 spec.destroy();
-            } catch (javax.security.auth.DestroyFailedException e) {
+            } catch (DestroyFailedException e) {
                 // SecretKeySpec keeps its own copy and cannot destroy it on every JDK; once this one has said so,
                 // later closes skip the attempt (and its exception). The SecretBytes are zeroed either way.
                 specDestroyable = false;

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a ciphertext belongs to: a purpose (what kind of thing it is) and named fields (cluster, table, column,
@@ -30,9 +31,9 @@ public final class AssociatedData {
     private final List<String> fields; // "name=value" for toString only
     private final byte[] encoded;
     // Made by a Template: the names and values of the trailing whole-number fields, formatted only by toString.
-    private final String @org.jspecify.annotations.Nullable [] numberNames;
-    private final long @org.jspecify.annotations.Nullable [] numbers;
-    private volatile byte @org.jspecify.annotations.Nullable [] digest8;
+    private final String @Nullable [] numberNames;
+    private final long @Nullable [] numbers;
+    private volatile byte @Nullable [] digest8;
 
     private AssociatedData(String purpose, List<String> fields, byte[] encoded) {
         this(purpose, fields, encoded, null, null);
@@ -42,8 +43,8 @@ public final class AssociatedData {
             String purpose,
             List<String> fields,
             byte[] encoded,
-            String @org.jspecify.annotations.Nullable [] numberNames,
-            long @org.jspecify.annotations.Nullable [] numbers) {
+            String @Nullable [] numberNames,
+            long @Nullable [] numbers) {
         this.purpose = purpose;
         this.fields = fields;
         this.encoded = encoded;

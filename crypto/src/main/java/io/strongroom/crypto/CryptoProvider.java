@@ -4,7 +4,9 @@ import java.lang.reflect.Method;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.Security;
 import java.time.Duration;
+import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -66,7 +68,7 @@ public final class CryptoProvider {
                         + root.getClass().getSimpleName() + ")";
             }
         }
-        Provider sun = java.security.Security.getProvider("SunJCE");
+        Provider sun = Security.getProvider("SunJCE");
         if (sun == null) {
             throw new IllegalStateException("this JDK has no SunJCE provider; Strongroom needs AES-256-GCM");
         }
@@ -152,7 +154,7 @@ public final class CryptoProvider {
                 throw new IllegalStateException("GCM warm-up failed", e);
             }
         }
-        java.util.Arrays.fill(key, (byte) 0);
+        Arrays.fill(key, (byte) 0);
         warm = true;
     }
 

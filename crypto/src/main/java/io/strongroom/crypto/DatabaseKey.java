@@ -1,6 +1,7 @@
 package io.strongroom.crypto;
 
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -51,7 +52,7 @@ public final class DatabaseKey implements AutoCloseable {
     public BlockKey unwrapBlockKey(byte[] wrapped, AssociatedData ad) {
         byte[] m = Envelope.open(key, info.version(), ad, wrapped, 0, wrapped.length);
         if (m.length != AeadKey.KEY_BYTES) {
-            java.util.Arrays.fill(m, (byte) 0);
+            Arrays.fill(m, (byte) 0);
             throw new StrongroomException(
                     ErrorCode.INTEGRITY_FAILURE, "wrapped block key has wrong length (" + ad + ")");
         }
@@ -75,7 +76,7 @@ public final class DatabaseKey implements AutoCloseable {
             }
             return Envelope.seal(key, info.version(), toAd, m, 0, n);
         } finally {
-            java.util.Arrays.fill(m, (byte) 0);
+            Arrays.fill(m, (byte) 0);
         }
     }
 

@@ -2,6 +2,7 @@ package io.strongroom.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -113,7 +114,7 @@ public final class Envelope {
         }
         int storedVersion = readInt(env, off + 4);
         if (storedVersion != keyVersion
-                || !MessageDigest.isEqual(key.commitment(), java.util.Arrays.copyOfRange(env, off + 8, off + 24))) {
+                || !MessageDigest.isEqual(key.commitment(), Arrays.copyOfRange(env, off + 8, off + 24))) {
             checkPlace(env, off, ad);
             throw new StrongroomException(
                     ErrorCode.WRONG_KEY,
@@ -170,7 +171,7 @@ public final class Envelope {
                     ErrorCode.INTEGRITY_FAILURE,
                     "unencrypted envelope has a non-zero key version, key commitment or nonce (" + ad + ")");
         }
-        return java.util.Arrays.copyOfRange(tmp, HEADER_BYTES, tmp.length);
+        return Arrays.copyOfRange(tmp, HEADER_BYTES, tmp.length);
     }
 
     /** The key version recorded in an envelope header, read without authenticating it. */
@@ -215,7 +216,7 @@ public final class Envelope {
 
     /** Fails with {@link ErrorCode#MISPLACED_CIPHERTEXT} if the header's digest is not that of {@code ad}. */
     private static void checkPlace(byte[] env, int off, AssociatedData ad) {
-        if (!MessageDigest.isEqual(ad.digest8(), java.util.Arrays.copyOfRange(env, off + 24, off + 32))) {
+        if (!MessageDigest.isEqual(ad.digest8(), Arrays.copyOfRange(env, off + 24, off + 32))) {
             throw new StrongroomException(
                     ErrorCode.MISPLACED_CIPHERTEXT,
                     "ciphertext belongs to another place than " + ad + " (associated data differs)");

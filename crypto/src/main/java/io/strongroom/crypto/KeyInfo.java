@@ -1,5 +1,6 @@
 package io.strongroom.crypto;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,6 @@ public record KeyInfo(KeyTier tier, String keyId, int version) {
 
     @Override
     public String toString() {
-        return tier.name().toLowerCase(java.util.Locale.ROOT) + " key " + keyId + " v" + version;
+        return tier.name().toLowerCase(Locale.ROOT) + " key " + keyId + " v" + version;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,7 +28,7 @@ class ThreadRandomTest {
     @Test
     void nonces_areNeverHandedOutTwice_acrossRefillsAndThreads() throws InterruptedException {
         int perThread = ThreadRandom.NONCES_PER_DRAW * 5 + 7;
-        Set<ByteBuffer> seen = java.util.Collections.synchronizedSet(new HashSet<>());
+        Set<ByteBuffer> seen = Collections.synchronizedSet(new HashSet<>());
         Runnable draw = () -> {
             for (int i = 0; i < perThread; i++) {
                 byte[] b = new byte[ThreadRandom.NONCE_BYTES + 2];

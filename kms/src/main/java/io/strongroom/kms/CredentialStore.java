@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -131,7 +132,7 @@ public final class CredentialStore {
         random.nextBytes(secret);
         Credential c = new Credential(
                 akid.toString(),
-                java.util.Base64.getEncoder().encodeToString(secret),
+                Base64.getEncoder().encodeToString(secret),
                 accountId,
                 "arn:aws:iam::" + accountId + ":" + principalPath);
         ordered.add(c);

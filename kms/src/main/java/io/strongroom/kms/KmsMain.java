@@ -1,9 +1,12 @@
 package io.strongroom.kms;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the KMS alone: {@code KmsMain --data-dir <dir> [--port <port>] [--bind <address>]}. Prints the
@@ -13,8 +16,7 @@ public final class KmsMain {
     private KmsMain() {}
 
     public static void main(String[] args) throws InterruptedException {
-        PrintStream out =
-                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         Path dataDir = Path.of("data", "kms");
         int port = 7878;
         String bind = "127.0.0.1";
@@ -63,7 +65,7 @@ public final class KmsMain {
         stopped.await();
     }
 
-    private static void usage(PrintStream out, @org.jspecify.annotations.Nullable String problem) {
+    private static void usage(PrintStream out, @Nullable String problem) {
         if (problem != null) {
             out.println("error: " + problem);
         }

@@ -20,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,7 +55,7 @@ public final class KmsServer implements AutoCloseable {
      * completely within 30 s and its response be taken within 30 s, idle keep-alive connections close after 30
      * s, and at most 1024 connections are open at once.
      */
-    public static final java.util.Map<String, String> HTTP_SERVER_PROPERTIES = java.util.Map.of(
+    public static final Map<String, String> HTTP_SERVER_PROPERTIES = Map.of(
             "sun.net.httpserver.maxReqTime", "30",
             "sun.net.httpserver.maxRspTime", "30",
             "sun.net.httpserver.idleInterval", "30",
@@ -281,10 +282,7 @@ public final class KmsServer implements AutoCloseable {
             }
         }
 
-        private static void closeQuietly(
-                @org.jspecify.annotations.Nullable KmsService service,
-                @org.jspecify.annotations.Nullable AuditLog audit,
-                KmsStore store) {
+        private static void closeQuietly(@Nullable KmsService service, @Nullable AuditLog audit, KmsStore store) {
             if (service != null) {
                 service.close();
             }

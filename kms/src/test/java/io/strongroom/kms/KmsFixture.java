@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Comparator;
@@ -37,7 +38,7 @@ final class KmsFixture implements AutoCloseable {
             return now.get();
         }
 
-        void advance(java.time.Duration d) {
+        void advance(Duration d) {
             now.updateAndGet(t -> t.plus(d));
         }
     }
@@ -55,7 +56,7 @@ final class KmsFixture implements AutoCloseable {
         return KmsServer.builder(dir)
                 .port(0)
                 .clock(clock)
-                .scheduledWorkInterval(java.time.Duration.ZERO)
+                .scheduledWorkInterval(Duration.ZERO)
                 .start();
     }
 

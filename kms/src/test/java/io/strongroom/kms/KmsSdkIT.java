@@ -20,9 +20,12 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
@@ -30,8 +33,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.AlreadyExistsException;
 import software.amazon.awssdk.services.kms.model.DataKeySpec;
 import software.amazon.awssdk.services.kms.model.DisabledException;
 import software.amazon.awssdk.services.kms.model.EncryptionAlgorithmSpec;
@@ -74,7 +82,7 @@ class KmsSdkIT {
     }
 
     /** The KMS model has no AccessDeniedException class: the SDK gives a KmsException with that code. */
-    static java.util.function.Consumer<Throwable> awsError(String code) {
+    static Consumer<Throwable> awsError(String code) {
         return e -> assertThat(e)
                 .isInstanceOf(KmsException.class)
                 .extracting(x -> ((KmsException) x).awsErrorDetails().errorCode())
@@ -110,7 +118,7 @@ class KmsSdkIT {
         assertThat(kms.listKeys().keys()).extracting(k -> k.keyId()).contains(id);
         assertThatThrownBy(() ->
                         kms.createAlias(r -> r.aliasName("alias/sdk-create").targetKeyId(id)))
-                .isInstanceOf(software.amazon.awssdk.services.kms.model.AlreadyExistsException.class);
+                .isInstanceOf(AlreadyExistsException.class);
         // The SDK's model lets ':' through; the service refuses it with the code AWS uses.
         assertThatThrownBy(
                         () -> kms.createAlias(r -> r.aliasName("alias/my:alias").targetKeyId(id)))
@@ -349,7 +357,7 @@ class KmsSdkIT {
         var s = kms.scheduleKeyDeletion(r -> r.keyId(id).pendingWindowInDays(7));
         assertThat(s.keyState()).isEqualTo(KeyState.PENDING_DELETION);
         assertThat(s.pendingWindowInDays()).isEqualTo(7);
-        assertThat(s.deletionDate()).isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(6)));
+        assertThat(s.deletionDate()).isAfter(Instant.now().plus(Duration.ofDays(6)));
         assertThatThrownBy(() -> encrypt(id, new byte[] {1}, CTX)).isInstanceOf(KmsInvalidStateException.class);
         assertThatThrownBy(() -> kms.scheduleKeyDeletion(r -> r.keyId(id).pendingWindowInDays(3)))
                 .isInstanceOf(KmsException.class)
@@ -509,11 +517,10 @@ class KmsSdkIT {
         }
         try (KmsClient nowhere = KmsClient.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:1"))
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(() -> software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("a", "b"))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-                .overrideConfiguration(
-                        o -> o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(() -> AwsBasicCredentials.create("a", "b"))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build()) {
             assertThatThrownBy(() -> KmsRootKey.open(nowhere, id))
                     .extracting(e -> ((StrongroomException) e).code())
@@ -562,7 +569,7 @@ class KmsSdkIT {
         assertThat(f.audit()
                         .query(AuditQuery.all()
                                 .withKey(id)
-                                .between(java.time.Instant.now().plusSeconds(60), null)))
+                                .between(Instant.now().plusSeconds(60), null)))
                 .isEmpty();
 
         String trail = Files.readString(f.audit().file());

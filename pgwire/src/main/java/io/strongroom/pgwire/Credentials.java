@@ -1,5 +1,7 @@
 package io.strongroom.pgwire;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -340,7 +342,7 @@ public final class Credentials {
     }
 
     private static byte[] utf8(char[] chars) {
-        java.nio.ByteBuffer bb = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(chars));
+        ByteBuffer bb = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
         byte[] out = new byte[bb.remaining()];
         bb.get(out);
         if (bb.hasArray()) {

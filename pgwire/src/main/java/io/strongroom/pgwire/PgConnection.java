@@ -23,6 +23,7 @@ import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -453,8 +454,7 @@ final class PgConnection {
         }
         short[] formats = BackendWriter.resolveFormats(
                 b.resultFormats(), statement.columns().size());
-        Portal old =
-                portals.put(b.portal(), new Portal(statement, java.util.Collections.unmodifiableList(values), formats));
+        Portal old = portals.put(b.portal(), new Portal(statement, Collections.unmodifiableList(values), formats));
         if (old != null) {
             old.close();
         }

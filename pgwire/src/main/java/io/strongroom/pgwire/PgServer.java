@@ -14,12 +14,14 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -68,7 +70,7 @@ public final class PgServer implements AutoCloseable {
 
     static final int MAX_UNAUTHENTICATED_PER_ADDRESS = 32;
     /** A client must finish TLS, startup and authentication within this time. */
-    static final java.time.Duration AUTHENTICATION_DEADLINE = java.time.Duration.ofSeconds(60);
+    static final Duration AUTHENTICATION_DEADLINE = Duration.ofSeconds(60);
 
     private final SecureRandom random = new SecureRandom();
     /** Failed logins slow the next ones from the same address or for the same user. */
@@ -155,7 +157,7 @@ public final class PgServer implements AutoCloseable {
             c.cancel();
             c.abort();
         }
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (Thread t : threads.values()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -163,7 +165,7 @@ public final class PgServer implements AutoCloseable {
                 break;
             }
             try {
-                t.join(java.time.Duration.ofNanos(left));
+                t.join(Duration.ofNanos(left));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -535,7 +537,7 @@ public final class PgServer implements AutoCloseable {
                     defaultSettings,
                     new SecretKeySpec(seed, "HmacSHA256"),
                     loginAudit);
-            java.util.Arrays.fill(seed, (byte) 0);
+            Arrays.fill(seed, (byte) 0);
             ServerSocket listener;
             try {
                 listener = new ServerSocket();

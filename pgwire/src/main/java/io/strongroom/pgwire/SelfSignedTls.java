@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -84,7 +85,7 @@ public final class SelfSignedTls {
         context.init(kmf.getKeyManagers(), null, new SecureRandom());
         X509Certificate cert = (X509Certificate) ks.getCertificate(ALIAS);
         if (cert == null) {
-            throw new java.security.KeyStoreException("no server certificate in the key store");
+            throw new KeyStoreException("no server certificate in the key store");
         }
         return new SelfSignedTls(context, cert, ks);
     }

@@ -12,6 +12,7 @@ import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -74,13 +76,13 @@ class StoreEngineIT {
         pb.environment().put("PGPASSWORD", JdbcIT.PASSWORD);
         pb.environment().put("PGCONNECT_TIMEOUT", "10");
         Process p = pb.start();
-        p.getOutputStream().write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("psql finished").isTrue();
         PsqlIT.Run r = new PsqlIT.Run(
                 p.exitValue(),
-                new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
-                new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
         if (Boolean.getBoolean("psql.echo")) {
             System.out.println("psql " + String.join(" ", args) + "\n" + r.out() + r.err());
         }
@@ -318,9 +320,9 @@ class StoreEngineIT {
             }
             assertThat(columns)
                     .containsExactly(
-                            "id:int4:" + java.sql.Types.INTEGER + ":1",
-                            "note:varchar:" + java.sql.Types.VARCHAR + ":2",
-                            "at:timestamp:" + java.sql.Types.TIMESTAMP + ":3");
+                            "id:int4:" + Types.INTEGER + ":1",
+                            "note:varchar:" + Types.VARCHAR + ":2",
+                            "at:timestamp:" + Types.TIMESTAMP + ":3");
         }
     }
 

@@ -39,6 +39,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -314,7 +315,7 @@ public final class Main {
                     stop.countDown();
                     try {
                         // Let the main thread close clusters, stores and servers before the JVM halts.
-                        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                        stopped.await(30, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

@@ -8,11 +8,14 @@ import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,9 +28,14 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,7 +202,7 @@ class EndToEndIT {
                 for (int i = 0; i < 500; i++) {
                     ins.setLong(1, i);
                     ins.setString(2, i % 2 == 0 ? "east" : "west");
-                    ins.setBigDecimal(3, new java.math.BigDecimal(i).movePointLeft(2));
+                    ins.setBigDecimal(3, new BigDecimal(i).movePointLeft(2));
                     ins.addBatch();
                 }
                 assertThat(ins.executeBatch()).hasSize(500);
@@ -334,29 +342,29 @@ class EndToEndIT {
 
     /** The DER bytes of the certificate the cluster's endpoint presents (PostgreSQL SSLRequest, then TLS). */
     static byte[] serverCertificate(int port) throws Exception {
-        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port)) {
+        try (Socket plain = new Socket("127.0.0.1", port)) {
             plain.getOutputStream().write(new byte[] {0, 0, 0, 8, 4, (byte) 0xd2, 0x16, 0x2f});
             assertThat(plain.getInputStream().read()).isEqualTo('S');
-            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            SSLContext trustAll = SSLContext.getInstance("TLS");
             trustAll.init(
                     null,
-                    new javax.net.ssl.TrustManager[] {
-                        new javax.net.ssl.X509TrustManager() {
+                    new TrustManager[] {
+                        new X509TrustManager() {
                             @Override
-                            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+                            public void checkClientTrusted(X509Certificate[] c, String a) {}
 
                             @Override
-                            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+                            public void checkServerTrusted(X509Certificate[] c, String a) {}
 
                             @Override
-                            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                                return new java.security.cert.X509Certificate[0];
+                            public X509Certificate[] getAcceptedIssuers() {
+                                return new X509Certificate[0];
                             }
                         }
                     },
                     null);
-            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket)
-                    trustAll.getSocketFactory().createSocket(plain, "127.0.0.1", port, false)) {
+            try (SSLSocket tls =
+                    (SSLSocket) trustAll.getSocketFactory().createSocket(plain, "127.0.0.1", port, false)) {
                 tls.startHandshake();
                 return tls.getSession().getPeerCertificates()[0].getEncoded();
             }
@@ -383,7 +391,7 @@ class EndToEndIT {
                     .append(',')
                     .append(i / 100)
                     .append('.')
-                    .append(String.format(java.util.Locale.ROOT, "%02d", i % 100))
+                    .append(String.format(Locale.ROOT, "%02d", i % 100))
                     .append('\n');
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);

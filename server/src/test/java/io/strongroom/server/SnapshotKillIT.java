@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -129,7 +131,7 @@ class SnapshotKillIT {
     /** Row count and the one distinct value of v. */
     static String read(Store store) {
         long count = 0;
-        java.util.Set<String> values = new java.util.TreeSet<>();
+        Set<String> values = new TreeSet<>();
         try (io.strongroom.storage.Snapshot snap = store.snapshot()) {
             TableReader t = snap.table("public.t");
             for (TableReader.SliceScan scan : t.scan(ScanSpec.all(2))) {

@@ -1,5 +1,10 @@
 package io.strongroom.sql;
 
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+
 /**
  * The SQL types a result column or parameter can have, with their PostgreSQL type OIDs and sizes (what
  * RowDescription and ParameterDescription carry), and the Java class of their values.
@@ -14,7 +19,7 @@ public enum SqlType {
     INT2(21, 2, Short.class),
     INT4(23, 4, Integer.class),
     INT8(20, 8, Long.class),
-    NUMERIC(1700, -1, java.math.BigDecimal.class),
+    NUMERIC(1700, -1, BigDecimal.class),
     FLOAT4(700, 4, Float.class),
     FLOAT8(701, 8, Double.class),
     BPCHAR(1042, -1, String.class),
@@ -22,9 +27,9 @@ public enum SqlType {
     TEXT(25, -1, String.class),
     NAME(19, 64, String.class),
     OID(26, 4, Integer.class),
-    DATE(1082, 4, java.time.LocalDate.class),
-    TIMESTAMP(1114, 8, java.time.LocalDateTime.class),
-    TIMESTAMPTZ(1184, 8, java.time.OffsetDateTime.class),
+    DATE(1082, 4, LocalDate.class),
+    TIMESTAMP(1114, 8, LocalDateTime.class),
+    TIMESTAMPTZ(1184, 8, OffsetDateTime.class),
     UNKNOWN(705, -2, String.class);
 
     private final int oid;

@@ -2,6 +2,7 @@ package io.strongroom.storage;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -30,7 +31,7 @@ public record Column(
     public Column {
         Objects.requireNonNull(name);
         Objects.requireNonNull(type);
-        if (name.isEmpty() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 127) {
+        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > 127) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT, "column name must have 1..127 bytes: '" + name + "'");
         }

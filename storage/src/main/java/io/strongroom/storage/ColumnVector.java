@@ -12,6 +12,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -413,7 +414,7 @@ public final class ColumnVector {
             case DECIMAL ->
                 new BigDecimal(
                         physical == ColumnType.Physical.BIG
-                                ? java.util.Objects.requireNonNull(bigs[row])
+                                ? Objects.requireNonNull(bigs[row])
                                 : BigInteger.valueOf(longs[row]),
                         type.scale());
             case REAL -> (float) doubles[row];

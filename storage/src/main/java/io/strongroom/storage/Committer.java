@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -78,14 +79,14 @@ final class Committer {
         for (Catalog.Entry e : cur.catalog().tables()) {
             Transaction.TableChange c = changes.get(e.tableId());
             if (c == null) {
-                owner.put(e.spec().qualifiedName().toLowerCase(java.util.Locale.ROOT), e.tableId());
+                owner.put(e.spec().qualifiedName().toLowerCase(Locale.ROOT), e.tableId());
             }
         }
         for (Transaction.TableChange c : changes.values()) {
             if (c.dropped) {
                 continue;
             }
-            Long other = owner.putIfAbsent(c.spec.qualifiedName().toLowerCase(java.util.Locale.ROOT), c.tableId);
+            Long other = owner.putIfAbsent(c.spec.qualifiedName().toLowerCase(Locale.ROOT), c.tableId);
             if (other != null && other.longValue() != c.tableId) {
                 throw new StrongroomException(
                         ErrorCode.CONFLICT,

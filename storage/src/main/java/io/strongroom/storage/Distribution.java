@@ -2,6 +2,7 @@ package io.strongroom.storage;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Spreads a batch's rows over slices. EVEN (and AUTO, which resolves to EVEN) deals contiguous runs of rows to
@@ -27,7 +28,7 @@ final class Distribution {
                 }
             }
             case KEY -> {
-                int keyIndex = spec.indexOf(java.util.Objects.requireNonNull(spec.distKey()));
+                int keyIndex = spec.indexOf(Objects.requireNonNull(spec.distKey()));
                 ColumnVector key = batch.column(keyIndex);
                 int[] sliceOf = new int[n];
                 int[] counts = new int[slices];
@@ -92,7 +93,7 @@ final class Distribution {
                     h = (h ^ (b[start + i] & 0xff)) * 0x100000001b3L;
                 }
             }
-            case BIG -> h = java.util.Objects.requireNonNull(v.getBig(row)).hashCode();
+            case BIG -> h = Objects.requireNonNull(v.getBig(row)).hashCode();
             default -> throw new IllegalStateException();
         }
         h ^= h >>> 33;

@@ -23,8 +23,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -158,7 +160,7 @@ public final class KeyRotation {
     }
 
     /** With the clock the pace reads (tests: a clock that makes the rotation always behind). */
-    KeyRotation(Store store, DatabaseKey next, Listener listener, java.util.function.LongSupplier nanoTime) {
+    KeyRotation(Store store, DatabaseKey next, Listener listener, LongSupplier nanoTime) {
         this.store = store;
         this.next = next;
         this.listener = listener;
@@ -356,7 +358,7 @@ public final class KeyRotation {
         Set<Path> dirsToSync = new HashSet<>();
         List<Path> unused = new ArrayList<>();
         for (Catalog.Entry e : cur.catalog().tables()) {
-            Prepared p = java.util.Objects.requireNonNull(prepared.get(e.tableId()));
+            Prepared p = Objects.requireNonNull(prepared.get(e.tableId()));
             dirsToSync.add(files.tableDir(e.tableId()));
             entries.add(new Catalog.Entry(
                     e.tableId(), e.spec(), e.nextColumnId(), p.manifest().version(), p.digest(), e.liveRows()));
@@ -543,12 +545,12 @@ public final class KeyRotation {
      * injected so tests need no sleeps. Used by the rotating thread only.
      */
     static final class Pace {
-        final java.util.function.LongSupplier nanoTime;
+        final LongSupplier nanoTime;
         private long start;
         /** Time the work done so far is allowed by the floor pace. */
         private long allowed;
 
-        Pace(java.util.function.LongSupplier nanoTime) {
+        Pace(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
             this.start = nanoTime.getAsLong();
         }

@@ -1,6 +1,8 @@
 package io.strongroom.storage;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,8 +32,7 @@ public record ScanSpec(List<Integer> columns, List<Range> ranges, boolean rowIds
             int column, @Nullable Object low, @Nullable Object high) {}
 
     public static ScanSpec all(int columnCount) {
-        return new ScanSpec(
-                java.util.stream.IntStream.range(0, columnCount).boxed().toList(), List.of(), false, 64 * 1024);
+        return new ScanSpec(IntStream.range(0, columnCount).boxed().toList(), List.of(), false, 64 * 1024);
     }
 
     public static ScanSpec of(List<Integer> columns) {
@@ -43,7 +44,7 @@ public record ScanSpec(List<Integer> columns, List<Range> ranges, boolean rowIds
     }
 
     public ScanSpec withRange(int column, @Nullable Object low, @Nullable Object high) {
-        List<Range> r = new java.util.ArrayList<>(ranges);
+        List<Range> r = new ArrayList<>(ranges);
         r.add(new Range(column, low, high));
         return new ScanSpec(columns, r, rowIds, batchRows);
     }

@@ -4,6 +4,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.Catalog;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A consistent read view of one committed version. Commits after it was taken are invisible to it; the
@@ -42,7 +43,7 @@ public final class Snapshot implements AutoCloseable {
     }
 
     public TableReader table(String qualifiedName) {
-        Catalog.@org.jspecify.annotations.Nullable Entry e = version.find(qualifiedName);
+        Catalog.@Nullable Entry e = version.find(qualifiedName);
         if (e == null) {
             throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + qualifiedName + "\" does not exist");
         }

@@ -8,6 +8,8 @@ import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.Bindings;
 import io.strongroom.storage.format.FileHeader;
 import io.strongroom.storage.format.Sealer;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,7 +55,7 @@ public final class SpillFile implements AutoCloseable {
         this.spillId = spillId;
         this.key = encrypted ? BlockKey.generate(random) : null;
         try {
-            this.out = new java.io.BufferedOutputStream(
+            this.out = new BufferedOutputStream(
                     Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16);
             out.write(FileHeader.bytes(FileHeader.Kind.SPILL, spillId));
         } catch (IOException e) {
@@ -98,7 +100,7 @@ public final class SpillFile implements AutoCloseable {
         String place = "spill file " + file;
         InputStream in;
         try {
-            in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
             FileHeader.check(in.readNBytes(FileHeader.BYTES), FileHeader.Kind.SPILL, spillId, place);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + place + ": " + e.getMessage(), e);

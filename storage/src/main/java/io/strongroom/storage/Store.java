@@ -1,24 +1,30 @@
 package io.strongroom.storage;
 
 import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.FileHeader;
+import io.strongroom.storage.format.FileHeader.Kind;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,16 +68,16 @@ public final class Store implements AutoCloseable {
     private final AtomicLong nextBlockId;
     private final AtomicLong nextTableId;
     private final AtomicLong nextSpillId = new AtomicLong(1);
-    private final java.security.SecureRandom spillRandom = new java.security.SecureRandom();
+    private final SecureRandom spillRandom = new SecureRandom();
     private final Object gcLock = new Object();
     private final TreeMap<Long, Integer> openSnapshots = new TreeMap<>();
     private final List<PendingDelete> pendingDeletes = new ArrayList<>();
     /** Base versions of open transactions (guarded by gcLock): they may still need an older database key. */
     private final TreeMap<Long, Integer> openTransactions = new TreeMap<>();
     /** Manifest versions a running key rotation has written but not committed, by table. */
-    private final Map<Long, Long> reservedManifestVersions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Long> reservedManifestVersions = new ConcurrentHashMap<>();
     /** Manifest versions key rotations made, by table: rotated version to the version it rewrapped. */
-    private final Map<Long, Map<Long, Long>> rewraps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Map<Long, Long>> rewraps = new ConcurrentHashMap<>();
     /** Of those, the versions an encryption change made by re-sealing blocks under new ids, by table. */
     private final Map<Long, Set<Long>> moves = new ConcurrentHashMap<>();
     /** Why commits that change data are refused for now (an encryption change on a read-only node type), or null. */
@@ -175,7 +181,7 @@ public final class Store implements AutoCloseable {
             throw new StrongroomException(
                     ErrorCode.WRONG_KEY, "store " + sb.storeId() + " is not encrypted, but a database key was offered");
         }
-        if (sb.encrypted() && !java.util.Objects.equals(sb.databaseKeyId(), keys.keyId())) {
+        if (sb.encrypted() && !Objects.equals(sb.databaseKeyId(), keys.keyId())) {
             throw new StrongroomException(
                     ErrorCode.WRONG_KEY,
                     "store " + sb.storeId() + " is encrypted under database key " + sb.databaseKeyId() + ", not "
@@ -191,7 +197,7 @@ public final class Store implements AutoCloseable {
                 ch.close();
                 throw new StrongroomException(ErrorCode.INVALID_STATE, "store " + root + " is open in another process");
             }
-        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+        } catch (IOException | OverlappingFileLockException e) {
             throw new StrongroomException(
                     ErrorCode.INVALID_STATE, "store " + root + " is already open: " + e.getMessage(), e);
         }
@@ -402,13 +408,12 @@ public final class Store implements AutoCloseable {
         Path file = root.resolve(StoreFiles.POINTER);
         String place = "commit pointer " + file;
         byte[] bytes = DurableFiles.read(file, place);
-        io.strongroom.storage.format.FileHeader.check(
-                bytes, io.strongroom.storage.format.FileHeader.Kind.POINTER, -1, place);
-        int off = io.strongroom.storage.format.FileHeader.BYTES;
-        if (bytes.length - off < io.strongroom.crypto.Envelope.HEADER_BYTES) {
+        FileHeader.check(bytes, Kind.POINTER, -1, place);
+        int off = FileHeader.BYTES;
+        if (bytes.length - off < Envelope.HEADER_BYTES) {
             throw Sealer.integrity(place, "truncated envelope", null);
         }
-        return io.strongroom.crypto.Envelope.keyVersionOf(bytes, off, bytes.length - off);
+        return Envelope.keyVersionOf(bytes, off, bytes.length - off);
     }
 
     // ---- package-private services for KeyRotation ----
@@ -478,7 +483,7 @@ public final class Store implements AutoCloseable {
                     .findFirst()
                     .orElse(null);
             if (was != null && was.manifestVersion() != e.manifestVersion()) {
-                rewraps.computeIfAbsent(e.tableId(), k -> new java.util.concurrent.ConcurrentHashMap<>())
+                rewraps.computeIfAbsent(e.tableId(), k -> new ConcurrentHashMap<>())
                         .put(e.manifestVersion(), was.manifestVersion());
                 if (blocksMoved) {
                     moves.computeIfAbsent(e.tableId(), k -> ConcurrentHashMap.newKeySet())

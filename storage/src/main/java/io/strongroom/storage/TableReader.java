@@ -10,10 +10,13 @@ import io.strongroom.storage.format.WrappedBlockKeys;
 import io.strongroom.storage.format.ZoneMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -255,7 +258,7 @@ public final class TableReader {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            RowBatch b = java.util.Objects.requireNonNull(next);
+            RowBatch b = Objects.requireNonNull(next);
             next = null;
             return b;
         }
@@ -360,13 +363,13 @@ public final class TableReader {
                 z.mayContainBytes(
                         lowOpen
                                 ? null
-                                : java.util.Arrays.copyOfRange(
+                                : Arrays.copyOfRange(
                                         bounds.bytesData(),
                                         bounds.bytesStart(0),
                                         bounds.bytesStart(0) + bounds.bytesLength(0)),
                         highOpen
                                 ? null
-                                : java.util.Arrays.copyOfRange(
+                                : Arrays.copyOfRange(
                                         bounds.bytesData(),
                                         bounds.bytesStart(1),
                                         bounds.bytesStart(1) + bounds.bytesLength(1)));
@@ -385,7 +388,7 @@ public final class TableReader {
                 }
             }
         }
-        out.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        out.sort(Comparator.comparingLong(r -> r[0]));
         List<long[]> merged = new ArrayList<>();
         for (long[] r : out) {
             if (!merged.isEmpty() && merged.get(merged.size() - 1)[1] >= r[0]) {

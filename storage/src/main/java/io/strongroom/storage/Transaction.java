@@ -15,14 +15,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -46,7 +49,7 @@ public final class Transaction implements AutoCloseable {
     private final Map<Long, TableChange> changes = new LinkedHashMap<>();
     private final List<Path> writtenFiles = Collections.synchronizedList(new ArrayList<>());
     /** Tables whose block directory this transaction has made sure of (block writers run in parallel). */
-    private final java.util.Set<Long> tableDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Long> tableDirs = ConcurrentHashMap.newKeySet();
 
     private boolean done;
 
@@ -290,7 +293,7 @@ public final class Transaction implements AutoCloseable {
         checkOpen();
         TableChange c = change(qualifiedName);
         c.dropBlocks(-1);
-        java.util.Arrays.fill(c.sliceRows, 0);
+        Arrays.fill(c.sliceRows, 0);
         c.deleted.clear();
         c.fills.clear();
     }
@@ -584,7 +587,7 @@ public final class Transaction implements AutoCloseable {
                         return e;
                     }
                 })
-                .filter(java.util.Objects::nonNull)
+                .filter(Objects::nonNull)
                 .toList();
         if (!failures.isEmpty()) {
             RuntimeException first = failures.get(0);
@@ -688,7 +691,7 @@ public final class Transaction implements AutoCloseable {
                 reader.scan(ScanSpec.all(c.spec.columns().size()).withRowIds())) {
             while (scan.hasNext()) {
                 RowBatch b = scan.next();
-                long[] ids = java.util.Objects.requireNonNull(b.rowIds());
+                long[] ids = Objects.requireNonNull(b.rowIds());
                 for (int r = 0; r < b.rowCount(); r++) {
                     if (filter.test(b, r)) {
                         if (visitor != null) {

@@ -3,6 +3,10 @@ package io.strongroom.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -15,9 +19,9 @@ class BackgroundJobTest {
             int units = 10_007;
             AtomicIntegerArray runs = new AtomicIntegerArray(units);
             AtomicLong reported = new AtomicLong();
-            java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Set<String> threads = ConcurrentHashMap.newKeySet();
             Thread waiting = Thread.currentThread();
-            java.util.concurrent.CountDownLatch helped = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch helped = new CountDownLatch(1);
             new BackgroundJob(units, 100, 0, System::nanoTime, (from, to) -> {
                         threads.add(Thread.currentThread().getName());
                         if (Thread.currentThread() == waiting) {
@@ -25,7 +29,7 @@ class BackgroundJobTest {
                         } else if (behind) {
                             // Workers hold on until the waiting thread has helped, so that it surely does.
                             try {
-                                helped.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                                helped.await(10, TimeUnit.SECONDS);
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }
@@ -53,7 +57,7 @@ class BackgroundJobTest {
     void inTheForeground_orOneChunk_allRunsOnThisThread() {
         for (int[] shape : new int[][] {{50, 10}, {7, 10}, {0, 10}}) {
             boolean background = shape[0] <= shape[1];
-            java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Set<String> threads = ConcurrentHashMap.newKeySet();
             AtomicLong ran = new AtomicLong();
             new BackgroundJob(shape[0], shape[1], 5_000, System::nanoTime, (from, to) -> {
                         threads.add(Thread.currentThread().getName());

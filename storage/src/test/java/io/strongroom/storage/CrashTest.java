@@ -6,10 +6,12 @@ import io.strongroom.testkit.seed.Seeds;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -95,9 +97,9 @@ class CrashTest {
                     if (tear && file != null && step.compareTo(CommitStep.POINTER_SWITCHED) < 0) {
                         try {
                             byte[] b = Files.readAllBytes(file);
-                            Files.write(file, java.util.Arrays.copyOf(b, b.length / 3));
+                            Files.write(file, Arrays.copyOf(b, b.length / 3));
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         }
                     }
                     throw new SimulatedCrash("crash at " + step);

@@ -5,6 +5,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -147,7 +148,7 @@ final class Fixtures {
 
     static long hash(String s) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
             long h = 0;
             for (int i = 0; i < 8; i++) {
                 h = (h << 8) | (d[i] & 0xff);

@@ -2,10 +2,19 @@ package io.strongroom.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.crypto.DatabaseKey;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
+import io.strongroom.storage.format.FileHeader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -39,10 +48,9 @@ class GoldenFormatTest {
             return StoreKeys.unencrypted();
         }
         byte[] m = new byte[32];
-        java.util.Arrays.fill(m, (byte) 12);
-        return StoreKeys.of(io.strongroom.crypto.DatabaseKey.ofMaterial(
-                new io.strongroom.crypto.KeyInfo(io.strongroom.crypto.KeyTier.DATABASE, "golden-restored/dek", 1),
-                io.strongroom.crypto.SecretBytes.copyOf(m)));
+        Arrays.fill(m, (byte) 12);
+        return StoreKeys.of(
+                DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "golden-restored/dek", 1), SecretBytes.copyOf(m)));
     }
 
     /**
@@ -75,7 +83,7 @@ class GoldenFormatTest {
             }
         }
         try (var files = Files.walk(source)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }
@@ -159,7 +167,7 @@ class GoldenFormatTest {
 
     /** Row {@code id} of the version 2 golden table. */
     private static Object[] v2Row(long id) {
-        List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(Fixtures.allTypesRow(id)));
+        List<Object> row = new ArrayList<>(Arrays.asList(Fixtures.allTypesRow(id)));
         row.remove(10); // dt, dropped
         if (id < 500) {
             row.add("dflt");
@@ -217,7 +225,7 @@ class GoldenFormatTest {
         try (Store store = Store.open(root, keys(encrypted));
                 Snapshot s = store.snapshot()) {
             List<Object[]> rows = Fixtures.readAll(s.table("all_types"));
-            List<Object[]> expected = new java.util.ArrayList<>();
+            List<Object[]> expected = new ArrayList<>();
             for (long id = 0; id < 500; id++) {
                 if (id % 7 != 3) {
                     expected.add(Fixtures.allTypesRow(id));
@@ -230,8 +238,7 @@ class GoldenFormatTest {
             assertThat(s.table("all_types").spec().sortKey()).containsExactly("id");
         }
         byte[] header = Files.readAllBytes(root.resolve("CURRENT"));
-        assertThat(new String(header, 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
-                .isEqualTo("SRCP");
+        assertThat(new String(header, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRCP");
         assertThat(header[4] * 256 + header[5]).isEqualTo(1);
     }
 
@@ -246,7 +253,7 @@ class GoldenFormatTest {
             assertThat(s.exists("all_types")).isFalse();
             TableReader t = s.table("altered");
             List<Object[]> rows = Fixtures.readAll(t);
-            List<Object[]> expected = new java.util.ArrayList<>();
+            List<Object[]> expected = new ArrayList<>();
             for (long id = 0; id < 510; id++) {
                 if (id >= 500 || id % 7 != 3) {
                     expected.add(v2Row(id));
@@ -277,7 +284,7 @@ class GoldenFormatTest {
         try (Store store = Store.open(restored, restoredKeys(encrypted));
                 Snapshot s = store.snapshot()) {
             List<Object[]> rows = Fixtures.readAll(s.table("altered"));
-            List<Object[]> expected = new java.util.ArrayList<>();
+            List<Object[]> expected = new ArrayList<>();
             for (long id = 0; id < 520; id++) {
                 if (id >= 500 || id % 7 != 3) {
                     expected.add(v2Row(id));
@@ -318,9 +325,9 @@ class GoldenFormatTest {
 
     private static List<Integer> headerVersions(Path dir, String suffix) throws IOException {
         try (var s = Files.walk(dir)) {
-            List<Integer> out = new java.util.ArrayList<>();
+            List<Integer> out = new ArrayList<>();
             for (Path p : s.filter(p -> p.toString().endsWith(suffix)).toList()) {
-                out.add(io.strongroom.storage.format.FileHeader.version(Files.readAllBytes(p)));
+                out.add(FileHeader.version(Files.readAllBytes(p)));
             }
             assertThat(out).isNotEmpty();
             return out;

@@ -3,17 +3,36 @@ package io.strongroom.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.crypto.AssociatedData;
+import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.storage.format.Bindings;
+import io.strongroom.storage.format.BlockRef;
+import io.strongroom.storage.format.Catalog;
+import io.strongroom.storage.format.Catalog.Entry;
+import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.Sealer;
+import io.strongroom.storage.format.StoreFiles;
+import io.strongroom.storage.format.StoreFiles.Pointer;
+import io.strongroom.storage.format.StoreFiles.Superblock;
+import io.strongroom.storage.format.TableManifest;
+import io.strongroom.storage.format.WrappedBlockKeys;
+import io.strongroom.storage.format.ZoneMap;
 import io.strongroom.testkit.seed.Seeds;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -22,8 +41,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +103,7 @@ class KeyRotationTest {
                             HexFormat.of()
                                     .formatHex(
                                             MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-                } catch (java.security.NoSuchAlgorithmException e) {
+                } catch (NoSuchAlgorithmException e) {
                     throw new IllegalStateException(e);
                 }
             }
@@ -202,79 +223,55 @@ class KeyRotationTest {
      * per block id, a sample encrypted under that block's key, to check after the rotation that it is the same key.
      */
     private static Map<Long, byte[]> addManyBlocks(Path dir, DatabaseKey dek, String tableName, int blocks) {
-        io.strongroom.storage.format.StoreFiles.Superblock sb =
-                io.strongroom.storage.format.StoreFiles.readSuperblock(dir);
-        io.strongroom.storage.format.StoreFiles files = new io.strongroom.storage.format.StoreFiles(dir, sb.storeId());
-        io.strongroom.storage.format.Sealer sealer =
-                new io.strongroom.storage.format.Sealer(StoreKeys.of(dek), sb.newestKeyVersion());
-        io.strongroom.storage.format.StoreFiles.Pointer p = files.readPointer(sealer);
-        io.strongroom.storage.format.Catalog cat = files.readCatalog(p.seq(), p.catalogDigest(), sealer);
-        io.strongroom.storage.format.Catalog.Entry e = cat.tables().stream()
+        Superblock sb = StoreFiles.readSuperblock(dir);
+        StoreFiles files = new StoreFiles(dir, sb.storeId());
+        Sealer sealer = new Sealer(StoreKeys.of(dek), sb.newestKeyVersion());
+        Pointer p = files.readPointer(sealer);
+        Catalog cat = files.readCatalog(p.seq(), p.catalogDigest(), sealer);
+        Entry e = cat.tables().stream()
                 .filter(t -> t.spec().name().equals(tableName))
                 .findFirst()
                 .orElseThrow();
         int slices = sb.layout().sliceCount();
         long[] sliceRows = new long[slices];
-        List<io.strongroom.storage.format.BlockRef> refs = new ArrayList<>();
-        io.strongroom.storage.format.WrappedBlockKeys.Builder keys =
-                io.strongroom.storage.format.WrappedBlockKeys.builder(blocks);
+        List<BlockRef> refs = new ArrayList<>();
+        WrappedBlockKeys.Builder keys = WrappedBlockKeys.builder(blocks);
         Map<Long, byte[]> samples = new TreeMap<>();
         long nextBlock = cat.nextBlockId();
-        java.security.SecureRandom random = new java.security.SecureRandom();
+        SecureRandom random = new SecureRandom();
         for (int i = 0; i < blocks; i++) {
             int slice = i % slices;
             long blockId = nextBlock++;
-            try (io.strongroom.crypto.BlockKey k = io.strongroom.crypto.BlockKey.generate(random)) {
+            try (BlockKey k = BlockKey.generate(random)) {
                 byte[] wrapped = sealer.wrapBlockKey(
-                        k,
-                        io.strongroom.storage.format.Bindings.blockKey(
-                                sb.storeId(), e.tableId(), 0, slice, blockId, dek.version()));
+                        k, Bindings.blockKey(sb.storeId(), e.tableId(), 0, slice, blockId, dek.version()));
                 samples.put(blockId, k.encrypt(SAMPLE_AD, new byte[8], 0, 8));
-                refs.add(new io.strongroom.storage.format.BlockRef(
-                        blockId,
-                        0,
-                        slice,
-                        sliceRows[slice]++,
-                        1,
-                        0,
-                        64,
-                        io.strongroom.storage.format.ZoneMap.ofLongs(i, i)));
+                refs.add(new BlockRef(blockId, 0, slice, sliceRows[slice]++, 1, 0, 64, ZoneMap.ofLongs(i, i)));
                 keys.add(dek.version(), wrapped);
             }
         }
         long version = e.manifestVersion() + 1;
-        io.strongroom.storage.format.TableManifest m = new io.strongroom.storage.format.TableManifest(
-                e.tableId(), version, sliceRows, refs, keys.build(), Map.of());
+        TableManifest m = new TableManifest(e.tableId(), version, sliceRows, refs, keys.build(), Map.of());
         byte[] mb = files.encodeManifest(m, sealer);
-        io.strongroom.storage.format.DurableFiles.writeNew(files.manifestFile(e.tableId(), version), mb);
-        List<io.strongroom.storage.format.Catalog.Entry> entries = new ArrayList<>();
-        for (io.strongroom.storage.format.Catalog.Entry t : cat.tables()) {
+        DurableFiles.writeNew(files.manifestFile(e.tableId(), version), mb);
+        List<Entry> entries = new ArrayList<>();
+        for (Entry t : cat.tables()) {
             entries.add(
                     t.tableId() == e.tableId()
-                            ? new io.strongroom.storage.format.Catalog.Entry(
-                                    t.tableId(),
-                                    t.spec(),
-                                    t.nextColumnId(),
-                                    version,
-                                    io.strongroom.storage.format.StoreFiles.sha256(mb),
-                                    blocks)
+                            ? new Entry(t.tableId(), t.spec(), t.nextColumnId(), version, StoreFiles.sha256(mb), blocks)
                             : t);
         }
-        io.strongroom.storage.format.Catalog next =
-                new io.strongroom.storage.format.Catalog(cat.seq() + 1, cat.nextTableId(), nextBlock, entries);
+        Catalog next = new Catalog(cat.seq() + 1, cat.nextTableId(), nextBlock, entries);
         byte[] cb = files.encodeCatalog(next, sealer);
-        io.strongroom.storage.format.DurableFiles.writeNew(files.catalogFile(next.seq()), cb);
-        io.strongroom.storage.format.DurableFiles.replaceAtomically(
-                dir.resolve(io.strongroom.storage.format.StoreFiles.POINTER),
-                files.encodePointer(
-                        new io.strongroom.storage.format.StoreFiles.Pointer(
-                                next.seq(), io.strongroom.storage.format.StoreFiles.sha256(cb)),
-                        sealer));
+        DurableFiles.writeNew(files.catalogFile(next.seq()), cb);
+        DurableFiles.replaceAtomically(
+                dir.resolve(StoreFiles.POINTER),
+                files.encodePointer(new Pointer(next.seq(), StoreFiles.sha256(cb)), sealer));
         return samples;
     }
 
-    private static final io.strongroom.crypto.AssociatedData SAMPLE_AD =
-            io.strongroom.crypto.AssociatedData.of("test/sample/v1").build();
+    private static final AssociatedData SAMPLE_AD =
+            AssociatedData.of("test/sample/v1").build();
 
     /**
      * Thousands of blocks go through the chunked background path: with the real clock the low-priority workers
@@ -298,12 +295,11 @@ class KeyRotationTest {
             int blocks = 40_000; // three manifest parts (ManifestParts.ENTRIES_PER_PART)
             Map<Long, byte[]> samples = addManyBlocks(dir, v1, "big", blocks);
             long[] now = {0};
-            java.util.function.LongSupplier clock = alwaysBehind ? () -> now[0] += 1_000_000_000L : System::nanoTime;
+            LongSupplier clock = alwaysBehind ? () -> now[0] += 1_000_000_000L : System::nanoTime;
             List<long[]> progress = new ArrayList<>();
             try (Store s = Store.open(dir, StoreKeys.of(v1))) {
                 long bigId = s.current().catalog().tables().get(0).tableId();
-                List<io.strongroom.storage.format.BlockRef> refsBefore =
-                        s.current().manifest(bigId).blocks();
+                List<BlockRef> refsBefore = s.current().manifest(bigId).blocks();
                 new KeyRotation(s, v2, (done, total) -> progress.add(new long[] {done, total}), clock).run();
                 assertThat(s.currentKeyVersion()).isEqualTo(2);
                 // Only the keys are new: the rotated manifest shares the very block list, so a rotation leaves
@@ -314,17 +310,16 @@ class KeyRotationTest {
             try (Store s = Store.open(dir, StoreKeys.of(v2))) {
                 StoreVersion v = s.current();
                 long tableId = v.catalog().tables().get(0).tableId();
-                io.strongroom.storage.format.TableManifest m = v.manifest(tableId);
+                TableManifest m = v.manifest(tableId);
                 assertThat(m.blocks()).hasSize(blocks);
                 for (int i = 0; i < blocks; i++) {
-                    io.strongroom.storage.format.BlockRef b = m.blocks().get(i);
+                    BlockRef b = m.blocks().get(i);
                     assertThat(m.keys().dekVersion(i)).isEqualTo(2);
-                    try (io.strongroom.crypto.BlockKey k = s.sealer()
+                    try (BlockKey k = s.sealer()
                             .unwrapBlockKey(
                                     m.keys().wrappedKey(i),
                                     2,
-                                    io.strongroom.storage.format.Bindings.blockKey(
-                                            s.storeId(), tableId, b.columnId(), b.slice(), b.blockId(), 2),
+                                    Bindings.blockKey(s.storeId(), tableId, b.columnId(), b.slice(), b.blockId(), 2),
                                     "block " + b.blockId())) {
                         byte[] sample = samples.get(b.blockId());
                         assertThat(k.decrypt(SAMPLE_AD, sample, 0, sample.length))
@@ -491,7 +486,7 @@ class KeyRotationTest {
         }
     }
 
-    private static final String StoreFiles_LOCK = io.strongroom.storage.format.StoreFiles.LOCK;
+    private static final String StoreFiles_LOCK = StoreFiles.LOCK;
 
     @Test
     void crashAtEveryStepOfRotation_reopensToOneWholeVersion_withTheRightKeys() throws IOException {
@@ -583,8 +578,7 @@ class KeyRotationTest {
         int target = 3 + random.nextInt(10);
         int lastReported = 0;
         String expected = null;
-        try (java.io.BufferedReader r = new java.io.BufferedReader(
-                new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.startsWith("ready ")) {
@@ -598,7 +592,7 @@ class KeyRotationTest {
             }
             // SIGKILL in the middle of the next rotation (or just after it).
             p.destroyForcibly();
-            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(lastReported).as("seed %d: child reported rotations", seed).isGreaterThanOrEqualTo(target);
         int committed = Store.committedKeyVersion(dir);

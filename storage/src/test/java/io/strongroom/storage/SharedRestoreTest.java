@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -118,12 +120,12 @@ class SharedRestoreTest {
         String after;
         // The source store and the snapshot can both go: the restored store keeps its links.
         try (Stream<Path> files = Files.walk(tmp.resolve("src"))) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }
         ss.delete("i1");
-        ss.recover(java.util.Set.of());
+        ss.recover(Set.of());
         assertThat(ss.poolBlockCount()).as("pinned by the restored store").isEqualTo(size.blocks());
         try (Store r = Store.open(target, restoredKeys(encrypted))) {
             after = checksum(r, "t");

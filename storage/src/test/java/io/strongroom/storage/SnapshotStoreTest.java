@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -164,7 +166,7 @@ class SnapshotStoreTest {
         for (int k = 0; k < total[0]; k++) {
             points.add(k);
         }
-        java.util.Collections.shuffle(points, random);
+        Collections.shuffle(points, random);
         for (int k : points.subList(0, Math.min(points.size(), 40))) {
             Path dir = tmp.resolve("crash-" + k);
             int[] seen = {0};
@@ -186,7 +188,7 @@ class SnapshotStoreTest {
             }
             String what = "seed " + seed + ", fault point " + k + " (" + at[0] + ")";
             SnapshotStore ss = SnapshotStore.open(dir.resolve("snaps"));
-            Set<String> complete = new java.util.HashSet<>();
+            Set<String> complete = new HashSet<>();
             for (String id : ss.imageIds()) {
                 if (ss.isComplete(id) && expected.containsKey(id)) {
                     complete.add(id);

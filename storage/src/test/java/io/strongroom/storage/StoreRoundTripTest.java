@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.KeyTier;
+import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.StrongroomException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -77,7 +82,7 @@ class StoreRoundTripTest {
             }
             try (Snapshot snap = store.snapshot()) {
                 TableReader byKey = snap.table("by_key");
-                java.util.Map<String, Set<Integer>> slicesOfKey = new java.util.HashMap<>();
+                Map<String, Set<Integer>> slicesOfKey = new HashMap<>();
                 for (TableReader.SliceScan s : byKey.scan(ScanSpec.all(2))) {
                     while (s.hasNext()) {
                         RowBatch b = s.next();
@@ -95,7 +100,7 @@ class StoreRoundTripTest {
                 assertThat(all.blocks()).extracting(BlockInfo::slice).containsOnly(0, 2);
                 assertThat(Fixtures.readAll(all)).hasSize(1000);
                 TableReader even = snap.table("even");
-                java.util.Map<Integer, Integer> perSlice = new java.util.HashMap<>();
+                Map<Integer, Integer> perSlice = new HashMap<>();
                 even.blocks().stream()
                         .filter(b -> b.column().equals("id"))
                         .forEach(b -> perSlice.merge(b.slice(), b.rows(), Integer::sum));
@@ -221,8 +226,7 @@ class StoreRoundTripTest {
                 .isInstanceOfSatisfying(
                         StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.WRONG_KEY));
         DatabaseKey other = DatabaseKey.ofMaterial(
-                new io.strongroom.crypto.KeyInfo(io.strongroom.crypto.KeyTier.DATABASE, "another-cluster/dek", 1),
-                io.strongroom.crypto.SecretBytes.copyOf(new byte[32]));
+                new KeyInfo(KeyTier.DATABASE, "another-cluster/dek", 1), SecretBytes.copyOf(new byte[32]));
         assertThatThrownBy(() -> Store.open(dir, StoreKeys.of(other)))
                 .isInstanceOfSatisfying(
                         StrongroomException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.WRONG_KEY));

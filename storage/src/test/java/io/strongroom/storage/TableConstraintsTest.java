@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +61,7 @@ class TableConstraintsTest {
                                 "child_parent_id_fkey", List.of("parent_id"), "public.parent", List.of(refColumns))));
     }
 
-    private void commit(java.util.function.Consumer<Transaction> change) {
+    private void commit(Consumer<Transaction> change) {
         try (Transaction tx = store.begin()) {
             change.accept(tx);
             tx.commit();

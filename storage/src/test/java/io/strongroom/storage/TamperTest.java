@@ -11,10 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -165,7 +168,7 @@ class TamperTest {
         List<Path> all = files(pristine);
         assertThat(all).hasSizeGreaterThan(35);
         int checked = 0;
-        java.util.Set<String> kindsSeen = new java.util.HashSet<>();
+        Set<String> kindsSeen = new HashSet<>();
         for (Path original : all) {
             String rel = pristine.relativize(original).toString();
             long size = Files.size(original);
@@ -217,7 +220,7 @@ class TamperTest {
             String rel = pristine.relativize(original).toString();
             Path victim = pristine.resolve(rel);
             byte[] bytes = Files.readAllBytes(victim);
-            Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            Files.write(victim, Arrays.copyOf(bytes, bytes.length / 2));
             try {
                 assertDetected(pristine, encrypted, victim.getFileName().toString(), "truncation of " + rel);
             } finally {

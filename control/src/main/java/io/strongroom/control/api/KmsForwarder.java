@@ -9,10 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import org.jspecify.annotations.Nullable;
 
@@ -55,12 +59,12 @@ final class KmsForwarder {
         int port = kms.getPort() > 0 ? kms.getPort() : tls ? 443 : 80;
         byte[] response;
         try (Socket s = tls ? SSLSocketFactory.getDefault().createSocket() : new Socket()) {
-            if (s instanceof javax.net.ssl.SSLSocket ssl) {
+            if (s instanceof SSLSocket ssl) {
                 // Check the KMS's certificate against its host name (and send SNI): forwarded responses carry
                 // plaintext data keys, so a man in the middle must not be able to terminate this connection.
-                javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+                SSLParameters p = ssl.getSSLParameters();
                 p.setEndpointIdentificationAlgorithm("HTTPS");
-                p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(host)));
+                p.setServerNames(List.of(new SNIHostName(host)));
                 ssl.setSSLParameters(p);
             }
             s.connect(new InetSocketAddress(host, port), 3000);
@@ -129,16 +133,16 @@ final class KmsForwarder {
                 default -> {}
             }
         }
-        byte[] payload = java.util.Arrays.copyOfRange(response, headerEnd + 4, response.length);
+        byte[] payload = Arrays.copyOfRange(response, headerEnd + 4, response.length);
         if (chunked) {
             payload = dechunk(payload);
         }
-        java.util.Arrays.fill(response, (byte) 0);
+        Arrays.fill(response, (byte) 0);
         try {
             answer(ex, status, contentType, requestId, payload);
         } finally {
             // The answer may carry a data key or a plaintext.
-            java.util.Arrays.fill(payload, (byte) 0);
+            Arrays.fill(payload, (byte) 0);
         }
     }
 

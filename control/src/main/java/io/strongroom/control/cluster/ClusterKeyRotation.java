@@ -1,13 +1,20 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.crypto.ClusterKey;
+import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.KeyInfo;
+import io.strongroom.crypto.WrappedKey;
 import io.strongroom.kms.Credential;
+import io.strongroom.storage.KeyRotation.Listener;
 import io.strongroom.storage.Store;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -109,7 +116,7 @@ final class ClusterKeyRotation {
      */
     boolean rotate(ClusterEntry e) {
         ClusterRecord r = e.rec;
-        RunningCluster run = java.util.Objects.requireNonNull(e.running);
+        RunningCluster run = Objects.requireNonNull(e.running);
         long t0 = System.nanoTime();
         ClusterKeys.@Nullable Created fresh = null;
         boolean pendingStored = false;
@@ -138,10 +145,10 @@ final class ClusterKeyRotation {
                     "security",
                     "management");
             ClusterKeys.Unlocked next = fresh.keys();
-            io.strongroom.crypto.DatabaseKey oldDek = java.util.Objects.requireNonNull(run.databaseKey());
-            io.strongroom.crypto.ClusterKey oldCek = java.util.Objects.requireNonNull(run.clusterKey());
+            DatabaseKey oldDek = Objects.requireNonNull(run.databaseKey());
+            ClusterKey oldCek = Objects.requireNonNull(run.clusterKey());
             int[] quartile = {0};
-            run.store().rotateDatabaseKey(next.dek, new io.strongroom.storage.KeyRotation.Listener() {
+            run.store().rotateDatabaseKey(next.dek, new Listener() {
                 @Override
                 public void progress(long rewrapped, long total) {
                     e.progress = "rotating-keys: " + rewrapped + " of " + total + " block keys rewrapped";
@@ -199,7 +206,7 @@ final class ClusterKeyRotation {
                 e.status = ClusterStatus.AVAILABLE;
                 return false;
             }
-            ClusterKeys.Created made = java.util.Objects.requireNonNull(fresh);
+            ClusterKeys.Created made = Objects.requireNonNull(fresh);
             boolean switched;
             boolean usable;
             try {
@@ -301,11 +308,7 @@ final class ClusterKeyRotation {
      * another region's root key are left as they are. Returns how many were rewrapped.
      */
     private int rewrapSnapshots(
-            ClusterRecord r,
-            VaultEntry oldEntry,
-            io.strongroom.crypto.ClusterKey oldCek,
-            VaultEntry newEntry,
-            io.strongroom.crypto.ClusterKey newCek) {
+            ClusterRecord r, VaultEntry oldEntry, ClusterKey oldCek, VaultEntry newEntry, ClusterKey newCek) {
         int n = 0;
         for (SnapshotRecord s : List.copyOf(snapshots.records())) {
             // A copy in another region is under that region's key, not the cluster's: rotation leaves it.
@@ -321,11 +324,10 @@ final class ClusterKeyRotation {
                             && se.wrappedCek().equals(newEntry.wrappedCek()))) {
                 continue;
             }
-            io.strongroom.crypto.KeyInfo dekInfo = VaultEntry.dekInfo(se.clusterId(), se.dekVersion());
-            io.strongroom.crypto.WrappedKey rewrapped;
+            KeyInfo dekInfo = VaultEntry.dekInfo(se.clusterId(), se.dekVersion());
+            WrappedKey rewrapped;
             if (se.cekVersion() == oldEntry.cekVersion() && se.wrappedCek().equals(oldEntry.wrappedCek())) {
-                try (io.strongroom.crypto.DatabaseKey dek =
-                        oldCek.unwrapDatabaseKey(se.wrappedDek(), dekInfo, se.clusterId())) {
+                try (DatabaseKey dek = oldCek.unwrapDatabaseKey(se.wrappedDek(), dekInfo, se.clusterId())) {
                     rewrapped = newCek.wrap(dek, se.clusterId());
                 }
             } else {
@@ -344,7 +346,7 @@ final class ClusterKeyRotation {
                     rewrapped,
                     se.createdAt(),
                     newEntry.protection());
-            snapshots.save(s.withEnvelope(java.util.Base64.getEncoder().encodeToString(ne.encode())));
+            snapshots.save(s.withEnvelope(Base64.getEncoder().encodeToString(ne.encode())));
             n++;
         }
         return n;

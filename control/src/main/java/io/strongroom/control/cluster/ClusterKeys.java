@@ -177,7 +177,7 @@ final class ClusterKeys {
      * cluster's frozen encryption context, and a new random DEK wrapped by it. The entry returned keeps the root
      * key, grant and context and carries the new versions; nothing is stored here.
      */
-    Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, java.time.Instant now) {
+    Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
         if (current.hsmProtected()) {
             return rotateHsm(current, region, cekVersion, dekVersion, now);
         }

@@ -515,9 +515,9 @@ final class ClusterLifecycle {
     private final class DeleteWork implements JobEngine.Work {
         private final ClusterEntry e;
         private final @Nullable SnapshotRecord pending;
-        private final io.strongroom.storage.@Nullable Snapshot at;
+        private final @Nullable Snapshot at;
 
-        DeleteWork(ClusterEntry e, @Nullable SnapshotRecord pending, io.strongroom.storage.@Nullable Snapshot at) {
+        DeleteWork(ClusterEntry e, @Nullable SnapshotRecord pending, @Nullable Snapshot at) {
             this.e = e;
             this.pending = pending;
             this.at = at;

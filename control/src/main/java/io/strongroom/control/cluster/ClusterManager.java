@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
@@ -83,7 +84,7 @@ public final class ClusterManager implements AutoCloseable {
             SecureRandom random,
             String endpointAddress,
             int basePort,
-            io.strongroom.control.ClusterListener listener,
+            ClusterListener listener,
             SnapshotPolicy snapshotPolicy,
             SnapshotStore.Faults snapshotFaults,
             JobEngine jobs,
@@ -130,7 +131,7 @@ public final class ClusterManager implements AutoCloseable {
             SecureRandom random,
             String endpointAddress,
             int basePort,
-            io.strongroom.control.ClusterListener listener,
+            ClusterListener listener,
             SnapshotPolicy policy,
             SnapshotStore.Faults snapshotFaults,
             JobEngine.Hooks jobHooks,

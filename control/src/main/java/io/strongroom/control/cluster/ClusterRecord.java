@@ -8,6 +8,7 @@ import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -69,7 +70,7 @@ public record ClusterRecord(
     public ClusterRecord {
         Objects.requireNonNull(id);
         Objects.requireNonNull(identifier);
-        tags = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+        tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
         if (encrypted != (kmsKeyArn != null)) {
             throw new IllegalArgumentException("an encrypted cluster names its KMS key, an unencrypted one none");
         }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -331,7 +332,7 @@ final class ClusterSnapshots {
                     .get(c.id())
                     .orElseThrow(() -> RedshiftApiException.invalidState(
                             "The key vault has no entry for cluster " + c.identifier() + "."));
-            envelope = java.util.Base64.getEncoder().encodeToString(v.encode());
+            envelope = Base64.getEncoder().encodeToString(v.encode());
         }
         return new SnapshotRecord(
                 "s-" + HexFormat.of().formatHex(state.randomBytes(10)),

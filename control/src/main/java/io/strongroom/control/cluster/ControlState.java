@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.hsm.InternalRootKey;
@@ -69,7 +70,7 @@ final class ControlState {
     final String endpointAddress;
 
     private final int basePort;
-    final io.strongroom.control.ClusterListener listener;
+    final ClusterListener listener;
     /** Taken to move a cluster into a transitional status, and to claim a cluster or snapshot identifier. */
     final Object lock = new Object();
 
@@ -92,7 +93,7 @@ final class ControlState {
             SecureRandom random,
             String endpointAddress,
             int basePort,
-            io.strongroom.control.ClusterListener listener,
+            ClusterListener listener,
             JobEngine jobs) {
         this.listener = listener;
         this.jobs = jobs;

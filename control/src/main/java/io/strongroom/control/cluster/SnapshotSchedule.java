@@ -2,6 +2,7 @@ package io.strongroom.control.cluster;
 
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobState;
+import io.strongroom.storage.Snapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -93,7 +94,7 @@ final class SnapshotSchedule implements AutoCloseable {
             if (!due && last.isPresent()) {
                 RunningCluster run = e.running;
                 if (run != null) {
-                    try (io.strongroom.storage.Snapshot snap = run.store().snapshot()) {
+                    try (Snapshot snap = run.store().snapshot()) {
                         due = snapshots
                                         .store(c.region())
                                         .bytesChangedSince(last.get().id(), snap)

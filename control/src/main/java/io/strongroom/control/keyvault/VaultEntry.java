@@ -15,6 +15,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -216,7 +217,7 @@ public record VaultEntry(
         if (data.length > MAX_FILE_BYTES) {
             throw damaged(place, "larger than " + MAX_FILE_BYTES + " bytes");
         }
-        if (data.length < 16 || !java.util.Arrays.equals(data, 0, 4, MAGIC, 0, 4)) {
+        if (data.length < 16 || !Arrays.equals(data, 0, 4, MAGIC, 0, 4)) {
             throw damaged(place, "not a key vault entry (no SRKV magic)");
         }
         CRC32C crc = new CRC32C();

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,7 +144,7 @@ class VaultEntryTest {
     void truncated_isAnIntegrityFailure_namingTheFile() throws IOException {
         byte[] g = golden();
         for (int n = 0; n < g.length; n += 7) {
-            byte[] d = java.util.Arrays.copyOf(g, n);
+            byte[] d = Arrays.copyOf(g, n);
             assertThatThrownBy(() -> VaultEntry.decode(d, "keyvault/x.vault"))
                     .isInstanceOfSatisfying(StrongroomException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE);

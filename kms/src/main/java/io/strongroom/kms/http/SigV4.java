@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -92,7 +93,7 @@ public final class SigV4 {
             Function<String, @Nullable List<String>> header,
             byte[] body,
             Instant now,
-            java.util.function.Consumer<String> onAccessKey) {
+            Consumer<String> onAccessKey) {
         String auth = first(header, "authorization");
         if (auth == null) {
             throw new Rejected(Failure.MISSING_TOKEN, "Missing Authentication Token");

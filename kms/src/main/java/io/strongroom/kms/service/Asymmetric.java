@@ -7,6 +7,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
@@ -140,7 +141,7 @@ final class Asymmetric {
         s.update(input(alg, digest, message));
         try {
             return s.verify(signature);
-        } catch (java.security.SignatureException e) {
+        } catch (SignatureException e) {
             return false; // a malformed signature is an invalid one
         }
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -160,7 +161,7 @@ public final class AuditEvent {
         }
         // "KeyId" -> "keyId"; "AWSAccountId" -> "aWSAccountId" would be ugly: lower the whole leading acronym.
         int cut = upper > 1 && upper < s.length() ? upper - 1 : upper;
-        return s.substring(0, cut).toLowerCase(java.util.Locale.ROOT) + s.substring(cut);
+        return s.substring(0, cut).toLowerCase(Locale.ROOT) + s.substring(cut);
     }
 
     /** The CloudTrail record. */

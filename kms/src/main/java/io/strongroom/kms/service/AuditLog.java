@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -49,8 +50,7 @@ public final class AuditLog implements AutoCloseable {
                     file,
                     FileChannel.open(
                             file,
-                            java.util.Set.of(
-                                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot open audit trail " + file + ": " + e, e);

@@ -2,6 +2,7 @@ package io.strongroom.kms.service;
 
 import io.strongroom.crypto.Envelope;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.UUID;
 
 /**
@@ -79,7 +80,7 @@ public record CiphertextBlob(UUID keyId, int materialVersion, byte[] envelope) {
         return o instanceof CiphertextBlob c
                 && keyId.equals(c.keyId)
                 && materialVersion == c.materialVersion
-                && java.util.Arrays.equals(envelope, c.envelope);
+                && Arrays.equals(envelope, c.envelope);
     }
 
     @Override

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.UUID;
 import javax.crypto.Cipher;
+import javax.crypto.IllegalBlockSizeException;
 
 /**
  * The cryptographic operations on data: Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
@@ -285,7 +286,7 @@ final class CryptoOperations {
         }
         try {
             return Asymmetric.oaep(alg, mode, key).doFinal(input);
-        } catch (javax.crypto.IllegalBlockSizeException e) {
+        } catch (IllegalBlockSizeException e) {
             throw KmsApiException.validation("The plaintext is too long for " + alg + " with " + k.keySpec + ".");
         } catch (GeneralSecurityException e) {
             if (mode == Cipher.DECRYPT_MODE) {

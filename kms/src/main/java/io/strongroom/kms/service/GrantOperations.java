@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -103,9 +104,9 @@ final class GrantOperations {
                 if (g.name().equals(name)
                         && g.granteePrincipal().equals(grantee)
                         && g.operations().equals(ops)
-                        && java.util.Objects.equals(g.retiringPrincipal(), retiring)
-                        && java.util.Objects.equals(g.contextSubset(), subset)
-                        && java.util.Objects.equals(g.contextEquals(), equals)) {
+                        && Objects.equals(g.retiringPrincipal(), retiring)
+                        && Objects.equals(g.contextSubset(), subset)
+                        && Objects.equals(g.contextEquals(), equals)) {
                     return obj().put("GrantToken", g.token()).put("GrantId", g.grantId());
                 }
             }

@@ -4,6 +4,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -122,7 +123,7 @@ final class KmsState {
     }
 
     void policySize(String policyText) {
-        int bytes = policyText.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        int bytes = policyText.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > quotas.policyBytes()) {
             throw KmsApiException.limitExceeded(
                     "The key policy has " + bytes + " bytes; the quota is " + quotas.policyBytes() + " bytes.");

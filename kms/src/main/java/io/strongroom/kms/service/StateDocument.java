@@ -18,6 +18,7 @@ import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
@@ -240,7 +241,7 @@ final class StateDocument {
     }
 
     private static List<String> stream(JsonNode arr) {
-        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        ArrayList<String> out = new ArrayList<>();
         arr.forEach(n -> out.add(n.asText()));
         return out;
     }

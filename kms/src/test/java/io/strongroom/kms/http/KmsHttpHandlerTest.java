@@ -21,11 +21,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +88,7 @@ class KmsHttpHandlerTest {
         h.put("host", "127.0.0.1:1");
         h.put("content-type", "application/x-amz-json-1.1");
         h.put("x-amz-target", "TrentService." + op);
-        h.putAll(SigV4.sign(admin, "us-east-1", "kms", java.time.Instant.now(), "POST", "/", h, body));
+        h.putAll(SigV4.sign(admin, "us-east-1", "kms", Instant.now(), "POST", "/", h, body));
         FakeExchange ex = new FakeExchange(bodyStream);
         h.forEach((k, v) -> ex.requestHeaders.add(k, v));
         return ex;
@@ -103,8 +107,7 @@ class KmsHttpHandlerTest {
         assertThat(ex.status).isEqualTo(500);
         assertThat(ex.json().path("__type").asText()).isEqualTo("KMSInternalException");
         assertThat(ex.json().path("message").asText()).doesNotContain("nobody expected");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-                        java.nio.file.Files.getPosixFilePermissions(audit.file())))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(audit.file())))
                 .as("the audit trail is owner-only")
                 .isEqualTo("rw-------");
         assertThat(trail()).singleElement().satisfies(r -> {
@@ -185,7 +188,7 @@ class KmsHttpHandlerTest {
             try {
                 h.handle(slow);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();

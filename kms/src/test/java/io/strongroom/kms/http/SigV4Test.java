@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.service.KmsApiException;
+import io.strongroom.kms.service.KmsService;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -257,11 +259,9 @@ class SigV4Test {
     @ParameterizedTest
     @ValueSource(strings = {"us-east-1", "us-gov-west-1", "eu-central-2", "ap-southeast-4", "il-central-1"})
     void regionNames_followTheAwsPattern(String region) {
-        assertThat(io.strongroom.kms.service.KmsService.isValidRegion(region)).isTrue();
-        assertThat(io.strongroom.kms.service.KmsService.isValidRegion(region.toUpperCase(Locale.ROOT)))
-                .isFalse();
-        assertThat(io.strongroom.kms.service.KmsService.isValidRegion(region + "x"))
-                .isFalse();
+        assertThat(KmsService.isValidRegion(region)).isTrue();
+        assertThat(KmsService.isValidRegion(region.toUpperCase(Locale.ROOT))).isFalse();
+        assertThat(KmsService.isValidRegion(region + "x")).isFalse();
     }
 
     private static String code(Runnable r) {
@@ -275,14 +275,11 @@ class SigV4Test {
 
     @Test
     void credentialsFile_isOwnerOnly() throws Exception {
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-                        Files.getPosixFilePermissions(dir.resolve(CredentialStore.FILE))))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(CredentialStore.FILE))))
                 .isEqualTo("rw-------");
         assertThatThrownBy(() -> CredentialStore.open(dir, new SecureRandom()).add(EXAMPLE))
                 .hasMessageContaining("already exists");
-        Files.setPosixFilePermissions(
-                dir.resolve(CredentialStore.FILE),
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(dir.resolve(CredentialStore.FILE), PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> CredentialStore.open(dir, new SecureRandom()))
                 .hasMessageContaining("readable or writable by others")
                 .hasMessageContaining("chmod 600");

@@ -22,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
@@ -251,7 +252,7 @@ class GoldenFormatTest {
             byte[] material = HexFormat.of().parseHex(e.getProperty("material.v" + v));
             try (SoftwareRootKey key =
                     SoftwareRootKey.ofMaterial(new KeyInfo(KeyTier.ROOT, arn, v), SecretBytes.copyOf(material))) {
-                byte[] envelope = java.util.Arrays.copyOfRange(blob, 24, blob.length);
+                byte[] envelope = Arrays.copyOfRange(blob, 24, blob.length);
                 byte[] out = key.decrypt(EncryptionContext.of(CTX).toAssociatedData(arn), envelope);
                 assertThat(new String(out, StandardCharsets.UTF_8)).isEqualTo(plaintext);
             }

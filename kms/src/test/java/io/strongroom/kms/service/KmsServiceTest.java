@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -117,8 +119,7 @@ class KmsServiceTest {
                 .isEqualTo("AccessDeniedException");
         assertThat(call("ListAliases", "{}").path("Aliases")).isEmpty();
         // The material is gone from the store document, not just hidden.
-        assertThat(new String(store.load(), java.nio.charset.StandardCharsets.UTF_8))
-                .doesNotContain(id);
+        assertThat(new String(store.load(), StandardCharsets.UTF_8)).doesNotContain(id);
     }
 
     @Test
@@ -163,8 +164,7 @@ class KmsServiceTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(KmsStore.MASTER_FILE))))
                 .isEqualTo("rw-------");
         byte[] onDisk = Files.readAllBytes(store.storeFile());
-        assertThat(new String(onDisk, java.nio.charset.StandardCharsets.ISO_8859_1))
-                .doesNotContain(id);
+        assertThat(new String(onDisk, StandardCharsets.ISO_8859_1)).doesNotContain(id);
         close();
         byte[] tampered = onDisk.clone();
         tampered[tampered.length / 2] ^= 0x01;
@@ -214,11 +214,11 @@ class KmsServiceTest {
                 + "\"Action\":\"kms:*\",\"Resource\":\"*\"},"
                 + "{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"kms:Decrypt\",\"Resource\":\"*\","
                 + "\"Condition\":{\"StringEquals\":{\"kms:CallerAccount\":\"222233334444\"}}}]}");
-        assertThat(p.evaluate(ADMIN, "kms:Decrypt", java.util.Map.of())).isEqualTo(KeyPolicy.Decision.ALLOW);
-        assertThat(p.evaluate(other, "kms:Encrypt", java.util.Map.of())).isEqualTo(KeyPolicy.Decision.ALLOW);
-        assertThat(p.evaluate(other, "kms:Decrypt", java.util.Map.of())).isEqualTo(KeyPolicy.Decision.DENY);
+        assertThat(p.evaluate(ADMIN, "kms:Decrypt", Map.of())).isEqualTo(KeyPolicy.Decision.ALLOW);
+        assertThat(p.evaluate(other, "kms:Encrypt", Map.of())).isEqualTo(KeyPolicy.Decision.ALLOW);
+        assertThat(p.evaluate(other, "kms:Decrypt", Map.of())).isEqualTo(KeyPolicy.Decision.DENY);
         KeyPolicy own = KeyPolicy.parse(KeyPolicy.defaultPolicy("111122223333"));
-        assertThat(own.evaluate(other, "kms:Encrypt", java.util.Map.of())).isEqualTo(KeyPolicy.Decision.NONE);
+        assertThat(own.evaluate(other, "kms:Encrypt", Map.of())).isEqualTo(KeyPolicy.Decision.NONE);
         assertThatThrownBy(() -> KeyPolicy.parse("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
                         + "\"Action\":\"kms:*\",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"1.2.3.4\"}}}]}"))
                 .extracting(e -> ((KmsApiException) e).awsType())

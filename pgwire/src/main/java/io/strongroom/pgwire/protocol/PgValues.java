@@ -3,8 +3,11 @@ package io.strongroom.pgwire.protocol;
 import io.strongroom.sql.SqlType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -225,7 +228,7 @@ public final class PgValues {
         }
         // unscaled holds digits d[0..n-1]; the last one is worth 10000^(weight - n + 1).
         BigDecimal v = new BigDecimal(unscaled).scaleByPowerOfTen(4 * (weight - ndigits + 1));
-        v = v.setScale(dscale, java.math.RoundingMode.UNNECESSARY);
+        v = v.setScale(dscale, RoundingMode.UNNECESSARY);
         return sign == NUMERIC_NEG ? v.negate() : v;
     }
 
@@ -360,7 +363,7 @@ public final class PgValues {
         }
         try {
             return ZoneOffset.of(s);
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             throw new DateTimeParseException("bad offset", s, 0);
         }
     }
@@ -396,8 +399,7 @@ public final class PgValues {
     private static OffsetDateTime fromMicros(long micros) {
         long seconds = Math.floorDiv(micros, 1_000_000L) + PG_EPOCH_SECONDS;
         long microsOfSecond = Math.floorMod(micros, 1_000_000L);
-        return OffsetDateTime.ofInstant(
-                java.time.Instant.ofEpochSecond(seconds, microsOfSecond * 1000), ZoneOffset.UTC);
+        return OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds, microsOfSecond * 1000), ZoneOffset.UTC);
     }
 
     private static void length(SqlType type, byte[] b, int expected) {

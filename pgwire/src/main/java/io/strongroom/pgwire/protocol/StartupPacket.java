@@ -3,6 +3,7 @@ package io.strongroom.pgwire.protocol;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,7 +34,7 @@ public sealed interface StartupPacket {
     /** @param protocolVersion major in the high 16 bits, minor in the low 16 bits */
     record Startup(int protocolVersion, Map<String, String> parameters) implements StartupPacket {
         public Startup {
-            parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+            parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         }
 
         public int majorVersion() {

@@ -7,6 +7,7 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.type.RelDataType;
@@ -62,15 +63,9 @@ final class Accumulator {
         count++;
         switch (kind) {
             case COUNT -> {}
-            case SUM, SUM0, AVG -> value = value == null ? v : add(value, java.util.Objects.requireNonNull(v));
-            case MIN ->
-                value = value == null || Expressions.compare(java.util.Objects.requireNonNull(v), value) < 0
-                        ? v
-                        : value;
-            case MAX ->
-                value = value == null || Expressions.compare(java.util.Objects.requireNonNull(v), value) > 0
-                        ? v
-                        : value;
+            case SUM, SUM0, AVG -> value = value == null ? v : add(value, Objects.requireNonNull(v));
+            case MIN -> value = value == null || Expressions.compare(Objects.requireNonNull(v), value) < 0 ? v : value;
+            case MAX -> value = value == null || Expressions.compare(Objects.requireNonNull(v), value) > 0 ? v : value;
             case ANY_VALUE, SINGLE_VALUE -> {
                 if (kind == SqlKind.SINGLE_VALUE && count > 1) {
                     throw new StrongroomException(

@@ -3,6 +3,7 @@ package io.strongroom.sql.engine;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.sql.SqlKind;
@@ -174,9 +175,9 @@ final class AggStates {
                 if (big == null) {
                     widen(groups);
                 }
-                BigDecimal[] bg = java.util.Objects.requireNonNull(big);
+                BigDecimal[] bg = Objects.requireNonNull(big);
                 BigDecimal cur = bg[g];
-                BigDecimal x = Expressions.decimal(java.util.Objects.requireNonNull(v.get(i)));
+                BigDecimal x = Expressions.decimal(Objects.requireNonNull(v.get(i)));
                 bg[g] = cur == null ? x : cur.add(x);
             }
         }
@@ -210,7 +211,7 @@ final class AggStates {
                 if (big == null) {
                     widen(groups);
                 }
-                BigDecimal[] bg = java.util.Objects.requireNonNull(big);
+                BigDecimal[] bg = Objects.requireNonNull(big);
                 BigDecimal x =
                         ob != null && g < ob.length && ob[g] != null ? ob[g] : BigDecimal.valueOf(o.sums[g], scale);
                 BigDecimal cur = bg[t] != null ? bg[t] : BigDecimal.valueOf(sums[t], scale);

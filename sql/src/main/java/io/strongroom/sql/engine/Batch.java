@@ -1,5 +1,7 @@
 package io.strongroom.sql.engine;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
 
@@ -31,10 +33,10 @@ record Batch(@Nullable Vec[] cols, int size) {
      * Each column of {@code parts} as one vector of type {@code types[c]}; null for a column some part did not
      * read.
      */
-    static @Nullable Vec[] concatColumns(java.util.List<Batch> parts, java.util.List<RelDataType> types) {
+    static @Nullable Vec[] concatColumns(List<Batch> parts, List<RelDataType> types) {
         Vec[] out = new Vec[types.size()];
         for (int c = 0; c < out.length; c++) {
-            java.util.List<Vec> pieces = new java.util.ArrayList<>();
+            List<Vec> pieces = new ArrayList<>();
             for (Batch b : parts) {
                 Vec v = b.cols()[c];
                 if (v == null) {

@@ -7,6 +7,7 @@ import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.TableConstraint;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.calcite.jdbc.JavaTypeFactoryImpl;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -356,7 +358,7 @@ final class ClientCatalog {
     private static Map<String, @Nullable String> attribute(Column c, int position) {
         Map<String, @Nullable String> m = new HashMap<>();
         ColumnType t = c.type();
-        SqlType wire = Types.toWire(Types.toCalcite(t, new org.apache.calcite.jdbc.JavaTypeFactoryImpl()));
+        SqlType wire = Types.toWire(Types.toCalcite(t, new JavaTypeFactoryImpl()));
         m.put("attname", c.name());
         m.put("column_name", c.name());
         m.put("typname", PgCatalogTables.typeName(wire.oid()));
@@ -384,7 +386,7 @@ final class ClientCatalog {
         return switch (t.kind()) {
             case BOOLEAN -> Boolean.TRUE.equals(v) ? "true" : "false";
             case SMALLINT, INTEGER, BIGINT, REAL, DOUBLE -> v.toString();
-            case DECIMAL -> ((java.math.BigDecimal) v).toPlainString();
+            case DECIMAL -> ((BigDecimal) v).toPlainString();
             case CHAR -> quoted(v.toString()) + "::bpchar";
             case VARCHAR -> quoted(v.toString()) + "::character varying";
             case DATE -> quoted(v.toString()) + "::date";

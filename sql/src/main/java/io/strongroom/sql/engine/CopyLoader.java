@@ -9,10 +9,14 @@ import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,7 +66,7 @@ final class CopyLoader implements Result.CopySink {
         this.markFailed = markFailed;
         this.inBlock = tx != null;
         this.own = tx == null ? store.begin() : null;
-        this.target = own != null ? own : java.util.Objects.requireNonNull(tx);
+        this.target = own != null ? own : Objects.requireNonNull(tx);
         try {
             // The table as the loading transaction sees it, so an ALTER TABLE committed meanwhile cannot
             // shift columns under the load (it makes the load's commit conflict instead).
@@ -226,13 +230,13 @@ final class CopyLoader implements Result.CopySink {
             byte[] compressed = partial.toByteArray();
             partial.reset();
             inflating = true;
-            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
+            try (var in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
                 byte[] buf = new byte[1 << 16];
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     consume(buf, 0, n);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new StrongroomException(
                         ErrorCode.INVALID_ARGUMENT, "COPY data is not valid gzip: " + e.getMessage(), e);
             }

@@ -3,11 +3,15 @@ package io.strongroom.sql.engine;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -78,14 +82,14 @@ final class CopyStatements {
                     CopyLoader loader = new CopyLoader(
                             block.store(), block.transaction(), cancel::check, block::markFailed, q, name[1], cols, f);
                     if (file != null) {
-                        try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+                        try (var in = Files.newInputStream(Path.of(file))) {
                             byte[] buf = new byte[1 << 16];
-                            var src = f.gzip() ? new java.util.zip.GZIPInputStream(in) : in;
+                            var src = f.gzip() ? new GZIPInputStream(in) : in;
                             int n;
                             while ((n = src.read(buf)) > 0) {
                                 loader.write(buf, 0, n);
                             }
-                        } catch (java.io.IOException e) {
+                        } catch (IOException e) {
                             loader.abort(e.getMessage() == null ? "read failed" : e.getMessage());
                             throw new StrongroomException(
                                     ErrorCode.IO_ERROR, "could not read file \"" + file + "\": " + e.getMessage(), e);

@@ -7,12 +7,14 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.IsoFields;
 import java.time.temporal.TemporalAdjusters;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.calcite.avatica.util.TimeUnitRange;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -94,7 +96,7 @@ enum DatePart {
         if (v instanceof String s) {
             try {
                 return Types.parseTimestamp(s.trim());
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 throw new StrongroomException(
                         ErrorCode.INVALID_ARGUMENT, "invalid input syntax for type timestamp: \"" + s + "\"", e);
             }
@@ -242,7 +244,7 @@ enum DatePart {
     }
 
     /** The part a Calcite time unit names (EXTRACT's argument), or null when it has no counterpart here. */
-    static @Nullable DatePart of(org.apache.calcite.avatica.util.TimeUnitRange unit) {
+    static @Nullable DatePart of(TimeUnitRange unit) {
         return switch (unit) {
             case MILLENNIUM -> MILLENNIUM;
             case CENTURY -> CENTURY;

@@ -9,6 +9,7 @@ import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,7 +63,7 @@ final class DdlStatements {
                         return "CREATE TABLE";
                     }));
         }
-        String asQuery = java.util.Objects.requireNonNull(c.asQuery());
+        String asQuery = Objects.requireNonNull(c.asQuery());
         return new SessionStatement(
                 sql,
                 List.of(),

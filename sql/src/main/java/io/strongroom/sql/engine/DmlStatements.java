@@ -12,6 +12,7 @@ import io.strongroom.storage.Transaction;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalProject;
@@ -152,7 +153,7 @@ final class DmlStatements {
     /** The column index of each target column named, or of every column when none is named. */
     static int[] targetPositions(TableSpec spec, List<String> targetCols) {
         if (targetCols.isEmpty()) {
-            return java.util.stream.IntStream.range(0, spec.columns().size()).toArray();
+            return IntStream.range(0, spec.columns().size()).toArray();
         }
         int[] out = new int[targetCols.size()];
         for (int i = 0; i < out.length; i++) {

@@ -6,14 +6,24 @@ import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.TableReader;
 import java.math.BigDecimal;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.plan.RelOptUtil.InputFinder;
 import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.AggregateCall;
@@ -21,6 +31,7 @@ import org.apache.calcite.rel.core.JoinInfo;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalCorrelate;
 import org.apache.calcite.rel.logical.LogicalFilter;
 import org.apache.calcite.rel.logical.LogicalIntersect;
 import org.apache.calcite.rel.logical.LogicalJoin;
@@ -29,6 +40,8 @@ import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rel.logical.LogicalUnion;
 import org.apache.calcite.rel.logical.LogicalValues;
+import org.apache.calcite.rel.logical.LogicalWindow;
+import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
@@ -99,8 +112,7 @@ final class Executor {
             return scan(scan, needed, List.of());
         }
         if (rel instanceof LogicalFilter f) {
-            ImmutableBitSet inputNeeded =
-                    needed.union(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(f.getCondition()));
+            ImmutableBitSet inputNeeded = needed.union(InputFinder.bits(f.getCondition()));
             Source in = f.getInput() instanceof TableScan scan
                     ? scan(scan, inputNeeded, ranges(f.getCondition()))
                     : compile(f.getInput(), inputNeeded);
@@ -118,7 +130,7 @@ final class Executor {
         if (rel instanceof LogicalAggregate a) {
             return aggregate(a);
         }
-        if (rel instanceof org.apache.calcite.rel.logical.LogicalWindow w) {
+        if (rel instanceof LogicalWindow w) {
             RelNode in = w.getInput();
             return RowOps.fromRows(
                     WindowOperator.run(
@@ -128,7 +140,7 @@ final class Executor {
                             this::checkCancelled),
                     rel);
         }
-        if (rel instanceof org.apache.calcite.rel.logical.LogicalCorrelate c) {
+        if (rel instanceof LogicalCorrelate c) {
             return RowOps.fromRows(correlate(c), rel);
         }
         if (rel instanceof LogicalJoin j) {
@@ -169,8 +181,7 @@ final class Executor {
     private static ImmutableBitSet projectInputs(LogicalProject p, ImmutableBitSet needed) {
         ImmutableBitSet.Builder b = ImmutableBitSet.builder();
         for (int i : needed) {
-            b.addAll(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(
-                    p.getProjects().get(i)));
+            b.addAll(InputFinder.bits(p.getProjects().get(i)));
         }
         return b.build();
     }
@@ -217,8 +228,7 @@ final class Executor {
             return scanPartitions(scan, needed, List.of());
         }
         if (rel instanceof LogicalFilter f) {
-            ImmutableBitSet inputNeeded =
-                    needed.union(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(f.getCondition()));
+            ImmutableBitSet inputNeeded = needed.union(InputFinder.bits(f.getCondition()));
             List<Source> in = f.getInput() instanceof TableScan scan
                     ? scanPartitions(scan, inputNeeded, ranges(f.getCondition()))
                     : partitions(f.getInput(), inputNeeded);
@@ -245,7 +255,7 @@ final class Executor {
                 || tables.reader(scan.getTable().getQualifiedName()).rowCount() < PARALLEL_MIN_ROWS) {
             return null;
         }
-        java.util.Queue<TableReader.SliceScan> slices = sliceQueue(scan, needed, ranges);
+        Queue<TableReader.SliceScan> slices = sliceQueue(scan, needed, ranges);
         List<Source> out = new ArrayList<>();
         for (int i = 0; i < PARALLELISM; i++) {
             out.add(scanSource(scan, needed, slices));
@@ -265,7 +275,7 @@ final class Executor {
             }
             return out;
         }
-        List<java.util.concurrent.Callable<List<Batch>>> tasks = new ArrayList<>();
+        List<Callable<List<Batch>>> tasks = new ArrayList<>();
         for (Source src : parts) {
             tasks.add(() -> {
                 List<Batch> out = new ArrayList<>();
@@ -280,17 +290,16 @@ final class Executor {
         return all;
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean aborted = new AtomicBoolean();
 
     /**
      * Runs the tasks, all but the first on new threads, and returns their results in order. The first failure
      * stops the others (at their next batch) and is thrown once all have ended.
      */
-    private <T> List<T> runAll(List<java.util.concurrent.Callable<T>> tasks) {
+    private <T> List<T> runAll(List<Callable<T>> tasks) {
         int n = tasks.size();
-        List<@Nullable T> results = new ArrayList<>(java.util.Collections.nCopies(n, null));
-        java.util.concurrent.atomic.AtomicReference<@Nullable Throwable> failure =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        List<@Nullable T> results = new ArrayList<>(Collections.nCopies(n, null));
+        AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
         Thread[] threads = new Thread[n];
         for (int i = 0; i < n; i++) {
             int k = i;
@@ -341,7 +350,7 @@ final class Executor {
         }
         List<T> out = new ArrayList<>();
         for (T t : results) {
-            out.add(java.util.Objects.requireNonNull(t));
+            out.add(Objects.requireNonNull(t));
         }
         return out;
     }
@@ -353,7 +362,7 @@ final class Executor {
     /** Ranges a conjunction of "column op literal" comparisons allows, for zone-map pushdown. */
     private List<ScanSpec.Range> ranges(RexNode condition) {
         List<ScanSpec.Range> out = new ArrayList<>();
-        for (RexNode c : org.apache.calcite.plan.RelOptUtil.conjunctions(condition)) {
+        for (RexNode c : RelOptUtil.conjunctions(condition)) {
             if (!(c instanceof RexCall call) || call.getOperands().size() != 2) {
                 continue;
             }
@@ -374,7 +383,7 @@ final class Executor {
                     || v instanceof BigDecimal
                     || v instanceof Double
                     || v instanceof String
-                    || v instanceof java.time.LocalDate)) {
+                    || v instanceof LocalDate)) {
                 continue;
             }
             SqlTypeName colType = ref.getType().getSqlTypeName();
@@ -399,7 +408,7 @@ final class Executor {
         return scanSource(scan, needed, sliceQueue(scan, needed, ranges));
     }
 
-    private java.util.Queue<TableReader.SliceScan> sliceQueue(
+    private Queue<TableReader.SliceScan> sliceQueue(
             TableScan scan, ImmutableBitSet needed, List<ScanSpec.Range> ranges) {
         TableReader reader = tables.reader(scan.getTable().getQualifiedName());
         List<Integer> cols = needed.isEmpty() ? List.of() : needed.asList();
@@ -411,11 +420,11 @@ final class Executor {
                 // A literal the column type cannot take (e.g. a string against a date): no pushdown for it.
             }
         }
-        return new java.util.concurrent.ConcurrentLinkedQueue<>(reader.scan(spec));
+        return new ConcurrentLinkedQueue<>(reader.scan(spec));
     }
 
     /** Batches of the slices this source takes from {@code slices} (which other sources may share). */
-    private Source scanSource(TableScan scan, ImmutableBitSet needed, java.util.Queue<TableReader.SliceScan> slices) {
+    private Source scanSource(TableScan scan, ImmutableBitSet needed, Queue<TableReader.SliceScan> slices) {
         int width = scan.getRowType().getFieldCount();
         int[] positions = needed.toArray();
         return new Source() {
@@ -507,12 +516,12 @@ final class Executor {
         Source input = compile(s.getInput(), b.build());
         long offset = s.offset == null
                 ? 0
-                : ((Number) java.util.Objects.requireNonNull(
+                : ((Number) Objects.requireNonNull(
                                 Expressions.compile(s.offset, params).eval(new Object[0])))
                         .longValue();
         long fetch = s.fetch == null
                 ? Long.MAX_VALUE
-                : ((Number) java.util.Objects.requireNonNull(
+                : ((Number) Objects.requireNonNull(
                                 Expressions.compile(s.fetch, params).eval(new Object[0])))
                         .longValue();
         List<RelFieldCollation> collations = s.getCollation().getFieldCollations();
@@ -570,8 +579,8 @@ final class Executor {
             if (serial != null) {
                 result = accumulate(serial, keyTypes, groups, calls, inputRow);
             } else {
-                List<java.util.concurrent.Callable<Partial>> tasks = new ArrayList<>();
-                for (Source src : java.util.Objects.requireNonNull(parts)) {
+                List<Callable<Partial>> tasks = new ArrayList<>();
+                for (Source src : Objects.requireNonNull(parts)) {
                     tasks.add(() -> accumulate(src, keyTypes, groups, calls, inputRow));
                 }
                 List<Partial> partials = runAll(tasks);
@@ -652,7 +661,7 @@ final class Executor {
      * selectivities and can rate a 200-row join above a 6,000,000-row scan) and no more than its input for
      * filters, projections and aggregates.
      */
-    private static double estimatedRows(org.apache.calcite.rel.metadata.RelMetadataQuery mq, RelNode rel) {
+    private static double estimatedRows(RelMetadataQuery mq, RelNode rel) {
         Double r = mq.getRowCount(rel);
         double est = r == null ? Double.MAX_VALUE : r;
         if (rel instanceof LogicalJoin j
@@ -696,7 +705,7 @@ final class Executor {
         RexNode residual = info.getRemaining(j.getCluster().getRexBuilder());
         // Only the columns used above or by the condition are read; the rest stay null.
         ImmutableBitSet used = (type.projectsRight() ? needed : needed.intersect(ImmutableBitSet.range(leftWidth)))
-                .union(org.apache.calcite.plan.RelOptUtil.InputFinder.bits(j.getCondition()));
+                .union(InputFinder.bits(j.getCondition()));
         ImmutableBitSet leftNeeded = used.intersect(ImmutableBitSet.range(leftWidth));
         ImmutableBitSet rightNeeded = used.intersect(ImmutableBitSet.range(leftWidth, leftWidth + rightWidth))
                 .shift(-leftWidth);
@@ -746,7 +755,7 @@ final class Executor {
      * A correlated subquery the decorrelator left in place, run as a nested loop: the right side is compiled and
      * run again for every left row, with that row bound to the correlation variable.
      */
-    private Iterator<@Nullable Object[]> correlate(org.apache.calcite.rel.logical.LogicalCorrelate c) {
+    private Iterator<@Nullable Object[]> correlate(LogicalCorrelate c) {
         int leftWidth = c.getLeft().getRowType().getFieldCount();
         int rightWidth = c.getRight().getRowType().getFieldCount();
         JoinRelType type = c.getJoinType();

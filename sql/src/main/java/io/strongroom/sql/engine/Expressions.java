@@ -5,17 +5,29 @@ import io.strongroom.crypto.StrongroomException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.calcite.avatica.util.TimeUnitRange;
+import org.apache.calcite.rel.core.CorrelationId;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexCorrelVariable;
 import org.apache.calcite.rex.RexDynamicParam;
+import org.apache.calcite.rex.RexFieldAccess;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
@@ -51,16 +63,16 @@ final class Expressions {
             List<@Nullable Object> params,
             String user,
             String database,
-            java.util.Map<org.apache.calcite.rel.core.CorrelationId, @Nullable Object[]> correlations,
-            java.time.Instant statementStartedAt,
-            java.time.Instant transactionStartedAt) {
+            Map<CorrelationId, @Nullable Object[]> correlations,
+            Instant statementStartedAt,
+            Instant transactionStartedAt) {
         Context(
                 List<@Nullable Object> params,
                 String user,
                 String database,
-                java.time.Instant statementStartedAt,
-                java.time.Instant transactionStartedAt) {
-            this(params, user, database, new java.util.HashMap<>(), statementStartedAt, transactionStartedAt);
+                Instant statementStartedAt,
+                Instant transactionStartedAt) {
+            this(params, user, database, new HashMap<>(), statementStartedAt, transactionStartedAt);
         }
     }
 
@@ -90,10 +102,9 @@ final class Expressions {
         if (node instanceof RexCall call) {
             return call(call, ctx);
         }
-        if (node instanceof org.apache.calcite.rex.RexFieldAccess fa
-                && fa.getReferenceExpr() instanceof org.apache.calcite.rex.RexCorrelVariable cv) {
+        if (node instanceof RexFieldAccess fa && fa.getReferenceExpr() instanceof RexCorrelVariable cv) {
             // A field of the outer row of a correlated subquery, bound by the executor's Correlate operator.
-            org.apache.calcite.rel.core.CorrelationId id = cv.id;
+            CorrelationId id = cv.id;
             int field = fa.getField().getIndex();
             var correlations = ctx.correlations();
             return row -> {
@@ -123,17 +134,15 @@ final class Expressions {
             case REAL, FLOAT, DOUBLE -> lit.getValueAs(Double.class);
             case CHAR, VARCHAR -> lit.getValueAs(String.class);
             case DATE ->
-                LocalDate.parse(java.util.Objects.requireNonNull(lit.getValueAs(DateString.class))
-                        .toString());
+                LocalDate.parse(
+                        Objects.requireNonNull(lit.getValueAs(DateString.class)).toString());
             case TIMESTAMP ->
-                LocalDateTime.parse(java.util.Objects.requireNonNull(lit.getValueAs(TimestampString.class))
+                LocalDateTime.parse(Objects.requireNonNull(lit.getValueAs(TimestampString.class))
                         .toString()
                         .replace(' ', 'T'));
             case INTERVAL_YEAR, INTERVAL_YEAR_MONTH, INTERVAL_MONTH ->
                 new Interval(
-                        java.util.Objects.requireNonNull(lit.getValueAs(BigDecimal.class))
-                                .longValue(),
-                        0);
+                        Objects.requireNonNull(lit.getValueAs(BigDecimal.class)).longValue(), 0);
             case INTERVAL_DAY,
                     INTERVAL_DAY_HOUR,
                     INTERVAL_DAY_MINUTE,
@@ -146,8 +155,7 @@ final class Expressions {
                     INTERVAL_SECOND ->
                 new Interval(
                         0,
-                        java.util.Objects.requireNonNull(lit.getValueAs(BigDecimal.class))
-                                .longValue());
+                        Objects.requireNonNull(lit.getValueAs(BigDecimal.class)).longValue());
             case SYMBOL -> lit.getValue();
             default -> {
                 Object v = lit.getValue();
@@ -268,7 +276,7 @@ final class Expressions {
                     }
                     return unit instanceof String name
                             ? DatePart.of(name).extract(v)
-                            : extract((TimeUnitRange) java.util.Objects.requireNonNull(unit), v);
+                            : extract((TimeUnitRange) Objects.requireNonNull(unit), v);
                 };
             case TRIM:
                 return row -> {
@@ -393,8 +401,7 @@ final class Expressions {
         }
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<String, Pattern> REGEX_CACHE =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Pattern> REGEX_CACHE = new ConcurrentHashMap<>();
 
     /** PostgreSQL's {@code ~}, {@code ~*}, {@code !~}, {@code !~*}: a regular expression found anywhere. */
     private static Expr posixRegex(boolean negated, boolean insensitive, List<Expr> args) {
@@ -429,8 +436,7 @@ final class Expressions {
         };
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<String, Pattern> LIKE_CACHE =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Pattern> LIKE_CACHE = new ConcurrentHashMap<>();
 
     static Pattern likePattern(String pattern, char escape, boolean caseSensitive) {
         return LIKE_CACHE.computeIfAbsent((caseSensitive ? "s" : "i") + escape + pattern, k -> {
@@ -659,7 +665,7 @@ final class Expressions {
             return d.plusDays(sign * days);
         }
         if (a instanceof LocalDate x && b instanceof LocalDate y && kind == SqlKind.MINUS) {
-            return y.until(x, java.time.temporal.ChronoUnit.DAYS);
+            return y.until(x, ChronoUnit.DAYS);
         }
         throw notSupported("arithmetic " + kind + " on " + a.getClass().getSimpleName() + " and "
                 + b.getClass().getSimpleName());
@@ -671,13 +677,13 @@ final class Expressions {
             long days = iv.millis() / 86_400_000L;
             return iv.millis() % 86_400_000L == 0
                     ? r.plusDays(sign * days)
-                    : r.atStartOfDay().plus(java.time.Duration.ofMillis(sign * iv.millis()));
+                    : r.atStartOfDay().plus(Duration.ofMillis(sign * iv.millis()));
         }
         if (t instanceof LocalDateTime ldt) {
-            return ldt.plusMonths(sign * iv.months()).plus(java.time.Duration.ofMillis(sign * iv.millis()));
+            return ldt.plusMonths(sign * iv.months()).plus(Duration.ofMillis(sign * iv.millis()));
         }
         if (t instanceof OffsetDateTime o) {
-            return o.plusMonths(sign * iv.months()).plus(java.time.Duration.ofMillis(sign * iv.millis()));
+            return o.plusMonths(sign * iv.months()).plus(Duration.ofMillis(sign * iv.millis()));
         }
         throw notSupported("interval arithmetic on " + t.getClass().getSimpleName());
     }
@@ -743,14 +749,14 @@ final class Expressions {
                     v instanceof OffsetDateTime
                             ? v
                             : v instanceof LocalDateTime t
-                                    ? t.atOffset(java.time.ZoneOffset.UTC)
+                                    ? t.atOffset(ZoneOffset.UTC)
                                     : v instanceof LocalDate d
-                                            ? d.atStartOfDay().atOffset(java.time.ZoneOffset.UTC)
+                                            ? d.atStartOfDay().atOffset(ZoneOffset.UTC)
                                             : Types.parseTimestampTz(
                                                     v.toString().trim());
                 default -> v;
             };
-        } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
+        } catch (NumberFormatException | DateTimeParseException e) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,
                     "invalid input syntax for type "

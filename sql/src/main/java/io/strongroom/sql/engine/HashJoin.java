@@ -3,6 +3,8 @@ package io.strongroom.sql.engine;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +25,7 @@ final class HashJoin implements Executor.Source {
      * needs it and then only read, so probes of several partitions can share it. Thread-safe.
      */
     static final class Build {
-        private final java.util.function.Supplier<List<Batch>> input;
+        private final Supplier<List<Batch>> input;
         private final List<RelDataType> types;
         private final int[] keys;
         private final KeyTable.KeyType[] keyTypes;
@@ -32,11 +34,7 @@ final class HashJoin implements Executor.Source {
         private @Nullable JoinTable table;
 
         /** {@code input} drains the build input; {@code types} are its row's field types. */
-        Build(
-                java.util.function.Supplier<List<Batch>> input,
-                List<RelDataType> types,
-                int[] keys,
-                KeyTable.KeyType[] keyTypes) {
+        Build(Supplier<List<Batch>> input, List<RelDataType> types, int[] keys, KeyTable.KeyType[] keyTypes) {
             this.input = input;
             this.types = types;
             this.keys = keys;
@@ -55,7 +53,7 @@ final class HashJoin implements Executor.Source {
             }
             Vec[] kv = new Vec[keys.length];
             for (int k = 0; k < kv.length; k++) {
-                kv[k] = java.util.Objects.requireNonNull(cs[keys[k]]);
+                kv[k] = Objects.requireNonNull(cs[keys[k]]);
             }
             rows = n;
             cols = cs;
@@ -145,7 +143,7 @@ final class HashJoin implements Executor.Source {
     }
 
     private void probeBatch(Batch p) {
-        JoinTable t = java.util.Objects.requireNonNull(table);
+        JoinTable t = Objects.requireNonNull(table);
         int n = p.size();
         Vec[] keys = new Vec[probeKeys.length];
         for (int k = 0; k < keys.length; k++) {
@@ -226,7 +224,7 @@ final class HashJoin implements Executor.Source {
 
     /** Joined rows for pairs (probe row, build row); -1 stands for the missing side of an outer join. */
     private Batch assemble(Batch p, int[] pi, int[] bi, int n) {
-        Vec[] bc = java.util.Objects.requireNonNull(buildCols);
+        Vec[] bc = Objects.requireNonNull(buildCols);
         List<RelDataType> bt = buildLeft ? leftTypes : rightTypes;
         Vec[] probeOut = new Vec[p.cols().length];
         for (int c = 0; c < probeOut.length; c++) {

@@ -3,9 +3,16 @@ package io.strongroom.sql.engine;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.Correlate;
+import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.core.SetOp;
+import org.apache.calcite.rel.logical.LogicalAggregate;
 import org.apache.calcite.rel.logical.LogicalFilter;
 import org.apache.calcite.rel.logical.LogicalJoin;
 import org.apache.calcite.rel.logical.LogicalProject;
@@ -116,7 +123,7 @@ final class JoinOrder {
             List<RelNode> inputs, int[] offset, double[] rows, List<RexNode> conjuncts, RelMetadataQuery mq) {
         List<RelNode> out = new ArrayList<>(inputs);
         for (int a = 0; a < inputs.size(); a++) {
-            if (!(inputs.get(a) instanceof org.apache.calcite.rel.logical.LogicalAggregate agg)
+            if (!(inputs.get(a) instanceof LogicalAggregate agg)
                     || agg.getGroupSets().size() != 1
                     || agg.getGroupCount() == 0) {
                 continue;
@@ -163,7 +170,7 @@ final class JoinOrder {
                         inputs.get(c),
                         List.of(),
                         RexUtil.composeConjunction(rb, conds),
-                        java.util.Set.of(),
+                        Set.of(),
                         JoinRelType.SEMI);
                 out.set(a, agg.copy(agg.getTraitSet(), List.of(semi)));
                 break;
@@ -174,10 +181,10 @@ final class JoinOrder {
 
     /** Whether a subtree reads its tables without joining or aggregating. */
     private static boolean joinFree(RelNode rel) {
-        if (rel instanceof org.apache.calcite.rel.core.Join
-                || rel instanceof org.apache.calcite.rel.core.Aggregate
-                || rel instanceof org.apache.calcite.rel.core.Correlate
-                || rel instanceof org.apache.calcite.rel.core.SetOp
+        if (rel instanceof Join
+                || rel instanceof Aggregate
+                || rel instanceof Correlate
+                || rel instanceof SetOp
                 || rel instanceof MultiJoin) {
             return false;
         }
@@ -323,9 +330,9 @@ final class JoinOrder {
                 }
             }
             tree = LogicalJoin.create(
-                    tree, in, List.of(), RexUtil.composeConjunction(rb, conds), java.util.Set.of(), JoinRelType.INNER);
+                    tree, in, List.of(), RexUtil.composeConjunction(rb, conds), Set.of(), JoinRelType.INNER);
         }
-        RelNode out = java.util.Objects.requireNonNull(tree);
+        RelNode out = Objects.requireNonNull(tree);
         List<RexNode> rest = new ArrayList<>();
         for (int k = 0; k < conjuncts.size(); k++) {
             if (!applied[k]) {
@@ -342,7 +349,7 @@ final class JoinOrder {
         for (int k = 0; k < total; k++) {
             fields.add(rb.makeInputRef(out, position[k]));
         }
-        return LogicalProject.create(out, List.of(), fields, mj.getRowType(), java.util.Set.of());
+        return LogicalProject.create(out, List.of(), fields, mj.getRowType(), Set.of());
     }
 
     private static RexNode remap(RexNode e, int[] position) {

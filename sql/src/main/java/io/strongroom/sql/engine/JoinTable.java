@@ -1,5 +1,7 @@
 package io.strongroom.sql.engine;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The hash table of a join's build side: every build row with a non-NULL key is chained into a bucket of its
  * key's hash, with no deduplication, so building is one pass without key comparisons. A probe walks its bucket
@@ -10,7 +12,7 @@ final class JoinTable {
     private final KeyTable.KeyType[] types;
     private final KeyTable.Probe rows;
     /** Single-column LONG / DOUBLE keys compare as longs, without the generic comparison. */
-    private final long @org.jspecify.annotations.Nullable [] longKeys;
+    private final long @Nullable [] longKeys;
 
     private final int[] heads;
     private final int[] next;

@@ -3,6 +3,7 @@ package io.strongroom.sql.engine;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.jspecify.annotations.Nullable;
@@ -136,7 +137,7 @@ final class KeyTable {
         if (t.mode() == Mode.DOUBLE) {
             double d = v.type == Vec.Type.DOUBLE
                     ? v.doubles[i]
-                    : ((Number) java.util.Objects.requireNonNull(v.get(i))).doubleValue();
+                    : ((Number) Objects.requireNonNull(v.get(i))).doubleValue();
             return Double.doubleToLongBits(d + 0.0);
         }
         if (v.type != Vec.Type.OBJ && v.type != Vec.Type.DOUBLE && v.type != Vec.Type.STR) {
@@ -145,12 +146,12 @@ final class KeyTable {
             }
             return Math.multiplyExact(v.longs[i], Vec.POW10[t.scale() - v.scale]);
         }
-        Object o = java.util.Objects.requireNonNull(v.get(i));
+        Object o = Objects.requireNonNull(v.get(i));
         return Expressions.decimal(o).setScale(t.scale()).unscaledValue().longValueExact();
     }
 
     private static Object objKey(Vec v, int i) {
-        Object o = java.util.Objects.requireNonNull(v.get(i));
+        Object o = Objects.requireNonNull(v.get(i));
         if (o instanceof BigDecimal d) {
             return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
         }

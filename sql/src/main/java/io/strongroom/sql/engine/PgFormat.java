@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.Month;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.TextStyle;
@@ -13,6 +14,7 @@ import java.time.temporal.IsoFields;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL's text forms and template patterns: how a value reads when cast to text ({@code ::text}, {@code
@@ -180,7 +182,7 @@ final class PgFormat {
         return out.toString();
     }
 
-    private static @org.jspecify.annotations.Nullable String keywordAt(String template, int i) {
+    private static @Nullable String keywordAt(String template, int i) {
         String best = null;
         for (String kw : KEYWORDS) {
             if (template.regionMatches(true, i, kw, 0, kw.length()) && (best == null || kw.length() > best.length())) {
@@ -548,7 +550,7 @@ final class PgFormat {
                     case "MON", "MONTH" -> {
                         String rest = text.substring(i).toLowerCase(Locale.ROOT);
                         int found = -1;
-                        for (java.time.Month m : java.time.Month.values()) {
+                        for (Month m : Month.values()) {
                             String full = m.getDisplayName(TextStyle.FULL, Locale.ENGLISH)
                                     .toLowerCase(Locale.ROOT);
                             String shortName = m.getDisplayName(TextStyle.SHORT, Locale.ENGLISH)

@@ -5,14 +5,21 @@ import io.strongroom.crypto.StrongroomException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
@@ -92,7 +99,7 @@ final class PgFunctionCompiler {
                     DatePart p = fixed != null ? fixed : DatePart.of((String) u);
                     try {
                         return DatePart.sameKind(p.add(DatePart.local(v), ((Number) k).longValue()), v);
-                    } catch (ArithmeticException | java.time.DateTimeException e) {
+                    } catch (ArithmeticException | DateTimeException e) {
                         throw new StrongroomException(ErrorCode.VALUE_OUT_OF_RANGE, "timestamp out of range", e);
                     }
                 };
@@ -202,7 +209,7 @@ final class PgFunctionCompiler {
                     if (from == null || to == null || v == null) {
                         return null;
                     }
-                    java.time.Instant at = v instanceof OffsetDateTime o
+                    Instant at = v instanceof OffsetDateTime o
                             ? o.toInstant()
                             : DatePart.local(v).atZone(zone((String) from)).toInstant();
                     return LocalDateTime.ofInstant(at, zone((String) to));
@@ -363,9 +370,9 @@ final class PgFunctionCompiler {
                         return null;
                     }
                     try {
-                        java.security.MessageDigest md = java.security.MessageDigest.getInstance("MD5");
+                        MessageDigest md = MessageDigest.getInstance("MD5");
                         return HexFormat.of().formatHex(md.digest(((String) s).getBytes(StandardCharsets.UTF_8)));
-                    } catch (java.security.NoSuchAlgorithmException e) {
+                    } catch (NoSuchAlgorithmException e) {
                         throw new StrongroomException(ErrorCode.INTERNAL, "MD5 is not available", e);
                     }
                 };
@@ -518,7 +525,7 @@ final class PgFunctionCompiler {
      * RANDOM()'s source. SecureRandom because the build forbids the predictable generators in main code; it is
      * thread-safe, and fast enough for a function that is called once per row at most.
      */
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** The date part of a literal first argument, resolved once; null when it is not a literal. */
     private static @Nullable DatePart constantPart(RexNode operand) {
@@ -541,7 +548,7 @@ final class PgFunctionCompiler {
     private static ZoneId zone(String name) {
         try {
             return ZoneId.of(name.trim(), ZoneId.SHORT_IDS);
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             throw new StrongroomException(ErrorCode.INVALID_ARGUMENT, "time zone \"" + name + "\" not recognized", e);
         }
     }
@@ -576,7 +583,7 @@ final class PgFunctionCompiler {
         if (delimiter.isEmpty()) {
             return field == 1 || field == -1 ? s : "";
         }
-        List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         int from = 0;
         while (true) {
             int i = s.indexOf(delimiter, from);
@@ -639,7 +646,7 @@ final class PgFunctionCompiler {
         return sb.toString();
     }
 
-    private static Expressions.Expr math(Expressions.Expr arg, java.util.function.DoubleUnaryOperator f) {
+    private static Expressions.Expr math(Expressions.Expr arg, DoubleUnaryOperator f) {
         return row -> {
             Object v = arg.eval(row);
             return v == null ? null : f.applyAsDouble(((Number) v).doubleValue());

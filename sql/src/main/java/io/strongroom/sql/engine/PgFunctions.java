@@ -14,6 +14,7 @@ import org.apache.calcite.sql.fun.SqlLibrary;
 import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
 import org.apache.calcite.sql.fun.SqlLibraryOperators;
 import org.apache.calcite.sql.type.OperandTypes;
+import org.apache.calcite.sql.type.SqlOperandCountRanges;
 import org.apache.calcite.sql.type.SqlOperandTypeChecker;
 import org.apache.calcite.sql.type.SqlReturnTypeInference;
 import org.apache.calcite.sql.type.SqlSingleOperandTypeChecker;
@@ -172,7 +173,7 @@ final class PgFunctions {
             fn("REVERSE", VARCHAR, OperandTypes.family(SqlTypeFamily.CHARACTER)),
             // PostgreSQL's, not Calcite's rewrite into ||: arguments are written by their output functions.
             fn("CONCAT", VARCHAR, OperandTypes.ONE_OR_MORE),
-            fn("CONCAT_WS", VARCHAR, OperandTypes.variadic(org.apache.calcite.sql.type.SqlOperandCountRanges.from(2))),
+            fn("CONCAT_WS", VARCHAR, OperandTypes.variadic(SqlOperandCountRanges.from(2))),
             fn("ADD_MONTHS", timestampLike(0), OperandTypes.family(SqlTypeFamily.DATETIME, SqlTypeFamily.INTEGER)),
             fn("LAST_DAY", type(SqlTypeName.DATE), OperandTypes.family(SqlTypeFamily.DATETIME)),
             fn("DATE", type(SqlTypeName.DATE), DATETIME_OR_STRING),

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import org.apache.calcite.avatica.util.Casing;
 import org.apache.calcite.avatica.util.Quoting;
@@ -19,48 +20,79 @@ import org.apache.calcite.config.CalciteConnectionConfigImpl;
 import org.apache.calcite.config.CalciteConnectionProperty;
 import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.jdbc.JavaTypeFactoryImpl;
+import org.apache.calcite.plan.Contexts;
 import org.apache.calcite.plan.ConventionTraitDef;
 import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.RelOptRule;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.hep.HepMatchOrder;
 import org.apache.calcite.plan.hep.HepPlanner;
 import org.apache.calcite.plan.hep.HepProgramBuilder;
 import org.apache.calcite.plan.volcano.VolcanoPlanner;
 import org.apache.calcite.prepare.CalciteCatalogReader;
+import org.apache.calcite.rel.RelFieldCollation;
+import org.apache.calcite.rel.RelFieldCollation.NullDirection;
+import org.apache.calcite.rel.RelHomogeneousShuttle;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.core.Window;
+import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.rules.AggregateExpandDistinctAggregatesRule.Config;
 import org.apache.calcite.rel.rules.CoreRules;
+import org.apache.calcite.rel.rules.MultiJoin;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.rel.type.RelDataTypeSystem;
 import org.apache.calcite.rel.type.RelDataTypeSystemImpl;
 import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexOver;
+import org.apache.calcite.rex.RexShuttle;
+import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.runtime.CalciteContextException;
 import org.apache.calcite.schema.SchemaPlus;
 import org.apache.calcite.schema.Statistic;
 import org.apache.calcite.schema.Statistics;
+import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.impl.AbstractSchema;
 import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.SqlBasicCall;
 import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlFunction;
+import org.apache.calcite.sql.SqlFunctionCategory;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOperatorTable;
 import org.apache.calcite.sql.SqlOrderBy;
 import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
+import org.apache.calcite.sql.type.OperandTypes;
+import org.apache.calcite.sql.type.ReturnTypes;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.apache.calcite.sql.util.SqlOperatorTables;
 import org.apache.calcite.sql.validate.SqlConformanceEnum;
+import org.apache.calcite.sql.validate.SqlNameMatchers;
 import org.apache.calcite.sql.validate.SqlValidator;
 import org.apache.calcite.sql.validate.SqlValidatorUtil;
 import org.apache.calcite.sql2rel.RelDecorrelator;
+import org.apache.calcite.sql2rel.SqlRexConvertletTable;
 import org.apache.calcite.sql2rel.SqlToRelConverter;
 import org.apache.calcite.sql2rel.StandardConvertletTable;
 import org.apache.calcite.tools.RelBuilder;
+import org.apache.calcite.util.ImmutableBitSet;
+import org.apache.calcite.util.Pair;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -155,14 +187,14 @@ final class QueryPlanner {
      * Session functions PostgreSQL clients call: version(), current_database(), current_schema(). Dynamic, so
      * they are never folded while planning (the folder knows no session) and a cached plan asks again.
      */
-    private static org.apache.calcite.sql.SqlFunction niladic(String name) {
-        return new org.apache.calcite.sql.SqlFunction(
+    private static SqlFunction niladic(String name) {
+        return new SqlFunction(
                 name,
                 SqlKind.OTHER_FUNCTION,
-                org.apache.calcite.sql.type.ReturnTypes.explicit(SqlTypeName.VARCHAR, 256),
+                ReturnTypes.explicit(SqlTypeName.VARCHAR, 256),
                 null,
-                org.apache.calcite.sql.type.OperandTypes.NILADIC,
-                org.apache.calcite.sql.SqlFunctionCategory.SYSTEM) {
+                OperandTypes.NILADIC,
+                SqlFunctionCategory.SYSTEM) {
             @Override
             public boolean isDynamicFunction() {
                 return true;
@@ -172,7 +204,7 @@ final class QueryPlanner {
 
     private static final SqlOperatorTable OPERATORS = SqlOperatorTables.chain(
             SqlOperatorTables.of(niladic("VERSION"), niladic("CURRENT_DATABASE"), niladic("CURRENT_SCHEMA")),
-            org.apache.calcite.sql.fun.SqlStdOperatorTable.instance(),
+            SqlStdOperatorTable.instance(),
             PgFunctions.TABLE);
 
     /** A planned query. */
@@ -230,7 +262,7 @@ final class QueryPlanner {
         // Unqualified names resolve in public, then pg_catalog (the system views), as on Redshift.
         CalciteCatalogReader reader = new CalciteCatalogReader(
                 root,
-                org.apache.calcite.sql.validate.SqlNameMatchers.withCaseSensitive(false),
+                SqlNameMatchers.withCaseSensitive(false),
                 List.of(List.of("public"), List.of("pg_catalog"), List.of()),
                 typeFactory,
                 config) {};
@@ -254,7 +286,7 @@ final class QueryPlanner {
         SqlNode validated;
         try {
             validated = validator.validate(parsed);
-        } catch (org.apache.calcite.runtime.CalciteContextException e) {
+        } catch (CalciteContextException e) {
             throw ValidationErrors.of(e);
         } catch (RuntimeException e) {
             if (e instanceof StrongroomException se) {
@@ -321,20 +353,19 @@ final class QueryPlanner {
      * aggregate over the groups of those arguments, which runs vectorised and in parallel; other DISTINCT calls
      * keep their per-group sets.
      */
-    private static final org.apache.calcite.plan.RelOptRule DISTINCT_TO_GROUPS =
-            org.apache.calcite.rel.rules.AggregateExpandDistinctAggregatesRule.Config.DEFAULT
-                    .withOperandSupplier(b -> b.operand(org.apache.calcite.rel.logical.LogicalAggregate.class)
-                            .predicate(QueryPlanner::distinctOverOneArgumentList)
-                            .anyInputs())
-                    .as(org.apache.calcite.rel.rules.AggregateExpandDistinctAggregatesRule.Config.class)
-                    .toRule();
+    private static final RelOptRule DISTINCT_TO_GROUPS = Config.DEFAULT
+            .withOperandSupplier(b -> b.operand(LogicalAggregate.class)
+                    .predicate(QueryPlanner::distinctOverOneArgumentList)
+                    .anyInputs())
+            .as(Config.class)
+            .toRule();
 
-    private static boolean distinctOverOneArgumentList(org.apache.calcite.rel.core.Aggregate agg) {
-        List<org.apache.calcite.rel.core.AggregateCall> calls = agg.getAggCallList();
+    private static boolean distinctOverOneArgumentList(Aggregate agg) {
+        List<AggregateCall> calls = agg.getAggCallList();
         if (calls.isEmpty() || agg.getGroupSets().size() != 1) {
             return false;
         }
-        for (org.apache.calcite.rel.core.AggregateCall c : calls) {
+        for (AggregateCall c : calls) {
             if (!c.isDistinct()
                     || c.filterArg >= 0
                     || !c.getArgList().equals(calls.get(0).getArgList())
@@ -350,7 +381,7 @@ final class QueryPlanner {
      * (Calcite would fold {@code 1e20::text} and {@code true::text} into its own spelling, not PostgreSQL's), so
      * the executor writes the text.
      */
-    private static final org.apache.calcite.sql2rel.SqlRexConvertletTable CONVERTLETS = call -> {
+    private static final SqlRexConvertletTable CONVERTLETS = call -> {
         if (call.getKind() == SqlKind.CAST) {
             return (cx, c) -> {
                 // Casts made during conversion (AVG's expansion) were never validated: those go the standard way.
@@ -364,7 +395,7 @@ final class QueryPlanner {
                         && source.getSqlTypeName() != SqlTypeName.NULL) {
                     return cx.getRexBuilder().makeAbstractCast(target, cx.convertExpression(operand), false);
                 }
-                return java.util.Objects.requireNonNull(StandardConvertletTable.INSTANCE.get(c))
+                return Objects.requireNonNull(StandardConvertletTable.INSTANCE.get(c))
                         .convertCall(cx, c);
             };
         }
@@ -393,8 +424,7 @@ final class QueryPlanner {
             push.setRoot(rel);
             rel = SubqueryJoins.existsToJoins(push.findBestExp());
         }
-        RelBuilder builder =
-                RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(rel.getCluster(), null);
+        RelBuilder builder = RelBuilder.proto(Contexts.empty()).create(rel.getCluster(), null);
         // The decorrelator may turn a correlated LIMIT into ROW_NUMBER() OVER: windows() makes that a Window.
         rel = windows(RelDecorrelator.decorrelateQuery(rel, builder));
         rel = pullFactors(rel);
@@ -416,22 +446,21 @@ final class QueryPlanner {
         rel = hep.findBestExp();
         rel = reorderJoins(rel);
         // SEARCH/Sarg expressions (IN lists, BETWEEN ranges) into plain comparisons the executor runs.
-        rel = rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        rel = rel.accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
                 RelNode visited = super.visit(other);
-                return visited.accept(new org.apache.calcite.rex.RexShuttle() {
+                return visited.accept(new RexShuttle() {
                     @Override
-                    public org.apache.calcite.rex.RexNode visitCall(org.apache.calcite.rex.RexCall call) {
+                    public RexNode visitCall(RexCall call) {
                         RexBuilder rb = visited.getCluster().getRexBuilder();
                         if (call.getKind() == SqlKind.SEARCH) {
-                            return org.apache.calcite.rex.RexUtil.expandSearch(rb, null, call)
-                                    .accept(this);
+                            return RexUtil.expandSearch(rb, null, call).accept(this);
                         }
                         RexNode out = super.visitCall(call);
                         // A range expanded inside an AND (OR) is an AND (OR) itself: keep conditions flat.
                         return call.getKind() == SqlKind.AND || call.getKind() == SqlKind.OR
-                                ? org.apache.calcite.rex.RexUtil.flatten(rb, out)
+                                ? RexUtil.flatten(rb, out)
                                 : out;
                     }
                 });
@@ -449,10 +478,9 @@ final class QueryPlanner {
         List<Map.Entry<Integer, String>> fields = List.copyOf(root.fields);
         int visible = fields.size() - d.appended();
         RelNode top = root.rel;
-        org.apache.calcite.rel.core.Sort sort = top instanceof org.apache.calcite.rel.core.Sort s ? s : null;
+        Sort sort = top instanceof Sort s ? s : null;
         RelNode input = sort != null ? sort.getInput() : top;
-        RelBuilder b =
-                RelBuilder.proto(org.apache.calcite.plan.Contexts.empty()).create(input.getCluster(), null);
+        RelBuilder b = RelBuilder.proto(Contexts.empty()).create(input.getCluster(), null);
         b.push(input);
         List<RexNode> keys = new ArrayList<>();
         for (RedshiftSyntax.Key k : d.keys()) {
@@ -461,26 +489,24 @@ final class QueryPlanner {
         }
         List<RexNode> order = new ArrayList<>();
         if (sort != null) {
-            for (org.apache.calcite.rel.RelFieldCollation c :
-                    sort.getCollation().getFieldCollations()) {
+            for (RelFieldCollation c : sort.getCollation().getFieldCollations()) {
                 RexNode e = b.field(c.getFieldIndex());
                 boolean desc = c.getDirection().isDescending();
-                boolean nullsFirst = c.nullDirection == org.apache.calcite.rel.RelFieldCollation.NullDirection.FIRST
-                        || (c.nullDirection == org.apache.calcite.rel.RelFieldCollation.NullDirection.UNSPECIFIED
-                                && desc);
+                boolean nullsFirst = c.nullDirection == NullDirection.FIRST
+                        || (c.nullDirection == NullDirection.UNSPECIFIED && desc);
                 e = desc ? b.desc(e) : e;
                 order.add(nullsFirst ? b.nullsFirst(e) : b.nullsLast(e));
             }
         }
         int width = input.getRowType().getFieldCount();
-        RexNode rowNumber = b.aggregateCall(org.apache.calcite.sql.fun.SqlStdOperatorTable.ROW_NUMBER)
+        RexNode rowNumber = b.aggregateCall(SqlStdOperatorTable.ROW_NUMBER)
                 .over()
                 .partitionBy(keys)
                 .orderBy(order)
                 .toRex();
         b.projectPlus(rowNumber);
         b.filter(b.equals(b.field(width), b.literal(1)));
-        b.project(b.fields(org.apache.calcite.util.ImmutableBitSet.range(width)));
+        b.project(b.fields(ImmutableBitSet.range(width)));
         RelNode firsts = b.build();
         RelNode newTop = sort != null
                 ? sort.copy(sort.getTraitSet(), firsts, sort.getCollation(), sort.offset, sort.fetch)
@@ -489,7 +515,7 @@ final class QueryPlanner {
                 newTop,
                 root.validatedRowType,
                 root.kind,
-                org.apache.calcite.util.Pair.zip(
+                Pair.zip(
                         fields.subList(0, visible).stream()
                                 .map(Map.Entry::getKey)
                                 .toList(),
@@ -519,14 +545,13 @@ final class QueryPlanner {
 
     private static boolean hasWindow(RelNode rel) {
         boolean[] found = {false};
-        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        rel.accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
-                if (other instanceof org.apache.calcite.rel.core.Project p
-                        && org.apache.calcite.rex.RexOver.containsOver(p.getProjects(), null)) {
+                if (other instanceof Project p && RexOver.containsOver(p.getProjects(), null)) {
                     found[0] = true;
                 }
-                if (other instanceof org.apache.calcite.rel.core.Window) {
+                if (other instanceof Window) {
                     found[0] = true;
                 }
                 return super.visit(other);
@@ -540,21 +565,18 @@ final class QueryPlanner {
      * AND (b OR c)}), so a join condition repeated in each branch, as in TPC-H Q19, becomes an equi-join.
      */
     private static RelNode pullFactors(RelNode rel) {
-        return rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        return rel.accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
                 RelNode visited = super.visit(other);
                 RexBuilder rb = visited.getCluster().getRexBuilder();
-                if (visited instanceof org.apache.calcite.rel.logical.LogicalFilter f) {
-                    return f.copy(
-                            f.getTraitSet(),
-                            f.getInput(),
-                            org.apache.calcite.rex.RexUtil.pullFactors(rb, f.getCondition()));
+                if (visited instanceof LogicalFilter f) {
+                    return f.copy(f.getTraitSet(), f.getInput(), RexUtil.pullFactors(rb, f.getCondition()));
                 }
-                if (visited instanceof org.apache.calcite.rel.logical.LogicalJoin j) {
+                if (visited instanceof LogicalJoin j) {
                     return j.copy(
                             j.getTraitSet(),
-                            org.apache.calcite.rex.RexUtil.pullFactors(rb, j.getCondition()),
+                            RexUtil.pullFactors(rb, j.getCondition()),
                             j.getLeft(),
                             j.getRight(),
                             j.getJoinType(),
@@ -580,11 +602,11 @@ final class QueryPlanner {
         HepPlanner first = new HepPlanner(collect.build());
         first.setRoot(rel);
         // Inner multi-joins of three or more inputs: ordered by estimated sizes from the tables' statistics.
-        rel = first.findBestExp().accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        rel = first.findBestExp().accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
                 RelNode visited = super.visit(other);
-                if (visited instanceof org.apache.calcite.rel.rules.MultiJoin mj) {
+                if (visited instanceof MultiJoin mj) {
                     RelNode ordered = JoinOrder.order(mj);
                     return ordered == null ? visited : ordered;
                 }
@@ -631,7 +653,7 @@ final class QueryPlanner {
                     ? root.fields.get(i).getValue()
                     : fields.get(i).getName();
             if (name.startsWith("EXPR$") && i < pgNames.size() && pgNames.get(i) != null) {
-                name = java.util.Objects.requireNonNull(pgNames.get(i));
+                name = Objects.requireNonNull(pgNames.get(i));
             } else if (name.startsWith("EXPR$")) {
                 name = "?column?";
             }
@@ -680,7 +702,7 @@ final class QueryPlanner {
             if (call.getKind() == SqlKind.OVER) {
                 return pgName(call.operand(0));
             }
-            if (call.getOperator() instanceof org.apache.calcite.sql.SqlFunction
+            if (call.getOperator() instanceof SqlFunction
                     || call.getOperator().isAggregator()
                     || call.getKind() == SqlKind.COALESCE
                     || call.getKind() == SqlKind.EXTRACT) {
@@ -695,14 +717,14 @@ final class QueryPlanner {
 
     /** A schema of store tables. */
     private static final class StoreSchema extends AbstractSchema {
-        private final Map<String, org.apache.calcite.schema.Table> tables = new HashMap<>();
+        private final Map<String, Table> tables = new HashMap<>();
 
         StoreSchema(Map<String, TableSpec> specs, Catalog catalog) {
             specs.forEach((name, spec) -> tables.put(name, new StoreTable(spec, catalog)));
         }
 
         @Override
-        protected Map<String, org.apache.calcite.schema.Table> getTableMap() {
+        protected Map<String, Table> getTableMap() {
             return tables;
         }
     }
@@ -747,11 +769,10 @@ final class QueryPlanner {
     /** Whether the plan scans a system view (whose rows are taken when the query is planned). */
     static boolean readsSystemTables(RelNode rel) {
         boolean[] found = {false};
-        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        rel.accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
-                if (other instanceof org.apache.calcite.rel.core.TableScan scan
-                        && scan.getTable().unwrap(SystemTables.SystemTable.class) != null) {
+                if (other instanceof TableScan scan && scan.getTable().unwrap(SystemTables.SystemTable.class) != null) {
                     found[0] = true;
                 }
                 return super.visit(other);

@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -196,7 +197,7 @@ final class RedshiftSyntax {
             throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error at or near DISTINCT ON: expected (");
         }
         // The key expressions, split at commas outside parentheses.
-        List<String> keys = new java.util.ArrayList<>();
+        List<String> keys = new ArrayList<>();
         int d = 0;
         int from = tokens.get(open).end();
         int close = -1;
@@ -219,7 +220,7 @@ final class RedshiftSyntax {
             throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error in DISTINCT ON (...)");
         }
         // The select list: up to FROM (or the end of the statement) at depth 0.
-        List<String> items = new java.util.ArrayList<>();
+        List<String> items = new ArrayList<>();
         d = 0;
         int itemStart = tokens.get(close).end();
         int listEnd = sql.length();
@@ -250,7 +251,7 @@ final class RedshiftSyntax {
                 throw unsupported("DISTINCT ON with " + t.text().toUpperCase(Locale.ROOT));
             }
         }
-        List<Key> out = new java.util.ArrayList<>();
+        List<Key> out = new ArrayList<>();
         StringBuilder extra = new StringBuilder();
         int appended = 0;
         for (String k : keys) {
@@ -330,9 +331,9 @@ final class RedshiftSyntax {
                                         ? PgFunctions.DATE_PART
                                         : null;
                 if (own != null && call.operandCount() > 0 && call.operand(0) instanceof SqlIntervalQualifier q) {
-                    List<SqlNode> operands = new java.util.ArrayList<>(call.getOperandList());
+                    List<SqlNode> operands = new ArrayList<>(call.getOperandList());
                     operands.set(0, SqlLiteral.createCharString(partName(q), q.getParserPosition()));
-                    List<SqlNode> visited = new java.util.ArrayList<>();
+                    List<SqlNode> visited = new ArrayList<>();
                     for (SqlNode o : operands) {
                         visited.add(o == null ? null : o.accept(this));
                     }

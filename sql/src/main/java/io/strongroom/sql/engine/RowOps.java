@@ -8,7 +8,10 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
+import java.util.Spliterators;
+import java.util.stream.StreamSupport;
 import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.type.RelDataType;
@@ -69,15 +72,14 @@ final class RowOps {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                return java.util.Objects.requireNonNull(batch).row(row++);
+                return Objects.requireNonNull(batch).row(row++);
             }
         };
     }
 
     static Iterator<@Nullable Object[]> concat(List<Iterator<@Nullable Object[]>> inputs) {
         return inputs.stream()
-                .flatMap(it -> java.util.stream.StreamSupport.stream(
-                        java.util.Spliterators.spliteratorUnknownSize(it, 0), false))
+                .flatMap(it -> StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, 0), false))
                 .iterator();
     }
 

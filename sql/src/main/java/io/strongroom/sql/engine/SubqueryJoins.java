@@ -2,11 +2,28 @@ package io.strongroom.sql.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.rel.RelHomogeneousShuttle;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Correlate;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalCorrelate;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexCorrelVariable;
+import org.apache.calcite.rex.RexFieldAccess;
+import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexShuttle;
+import org.apache.calcite.rex.RexSubQuery;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.util.ImmutableBitSet;
+import org.apache.calcite.util.Litmus;
 import org.jspecify.annotations.Nullable;
 
 /** Correlated EXISTS and NOT EXISTS as semi and left mark joins, for {@link QueryPlanner}. Stateless. */
@@ -23,11 +40,11 @@ final class SubqueryJoins {
      * SEMI and ANTI joins. Conditions become join conditions with the outer fields as left inputs.
      */
     static RelNode existsToJoins(RelNode rel) {
-        return rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        return rel.accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
                 RelNode visited = super.visit(other);
-                if (!(visited instanceof org.apache.calcite.rel.logical.LogicalCorrelate c)) {
+                if (!(visited instanceof LogicalCorrelate c)) {
                     return visited;
                 }
                 RelNode replaced = correlateToJoin(c);
@@ -36,61 +53,57 @@ final class SubqueryJoins {
         });
     }
 
-    private static @Nullable RelNode correlateToJoin(org.apache.calcite.rel.logical.LogicalCorrelate c) {
-        org.apache.calcite.rel.core.JoinRelType type = c.getJoinType();
+    private static @Nullable RelNode correlateToJoin(LogicalCorrelate c) {
+        JoinRelType type = c.getJoinType();
         RelNode right = c.getRight();
         boolean marker = false;
-        org.apache.calcite.rel.logical.LogicalFilter filter = null;
-        if (right instanceof org.apache.calcite.rel.logical.LogicalAggregate agg
-                && agg.getGroupSet().equals(org.apache.calcite.util.ImmutableBitSet.of(0))
+        LogicalFilter filter = null;
+        if (right instanceof LogicalAggregate agg
+                && agg.getGroupSet().equals(ImmutableBitSet.of(0))
                 && agg.getAggCallList().isEmpty()
                 && agg.getGroupSets().size() == 1
-                && agg.getInput() instanceof org.apache.calcite.rel.logical.LogicalProject p
+                && agg.getInput() instanceof LogicalProject p
                 && p.getProjects().size() == 1
                 && p.getProjects().get(0).isAlwaysTrue()
-                && p.getInput() instanceof org.apache.calcite.rel.logical.LogicalFilter f
-                && (type == org.apache.calcite.rel.core.JoinRelType.INNER
-                        || type == org.apache.calcite.rel.core.JoinRelType.LEFT)) {
+                && p.getInput() instanceof LogicalFilter f
+                && (type == JoinRelType.INNER || type == JoinRelType.LEFT)) {
             marker = true;
             filter = f;
-        } else if (right instanceof org.apache.calcite.rel.logical.LogicalFilter f
-                && (type == org.apache.calcite.rel.core.JoinRelType.SEMI
-                        || type == org.apache.calcite.rel.core.JoinRelType.ANTI)) {
+        } else if (right instanceof LogicalFilter f && (type == JoinRelType.SEMI || type == JoinRelType.ANTI)) {
             filter = f;
         }
         if (filter == null) {
             return null;
         }
         RelNode inner = filter.getInput();
-        if (!RelOptUtil.notContainsCorrelation(inner, c.getCorrelationId(), org.apache.calcite.util.Litmus.IGNORE)) {
+        if (!RelOptUtil.notContainsCorrelation(inner, c.getCorrelationId(), Litmus.IGNORE)) {
             return null;
         }
         int leftWidth = c.getLeft().getRowType().getFieldCount();
         boolean[] foreign = {false};
-        RexNode cond = filter.getCondition().accept(new org.apache.calcite.rex.RexShuttle() {
+        RexNode cond = filter.getCondition().accept(new RexShuttle() {
             @Override
-            public RexNode visitInputRef(org.apache.calcite.rex.RexInputRef ref) {
-                return new org.apache.calcite.rex.RexInputRef(ref.getIndex() + leftWidth, ref.getType());
+            public RexNode visitInputRef(RexInputRef ref) {
+                return new RexInputRef(ref.getIndex() + leftWidth, ref.getType());
             }
 
             @Override
-            public RexNode visitFieldAccess(org.apache.calcite.rex.RexFieldAccess fa) {
-                if (fa.getReferenceExpr() instanceof org.apache.calcite.rex.RexCorrelVariable v
-                        && v.id.equals(c.getCorrelationId())) {
-                    return new org.apache.calcite.rex.RexInputRef(fa.getField().getIndex(), fa.getType());
+            public RexNode visitFieldAccess(RexFieldAccess fa) {
+                if (fa.getReferenceExpr() instanceof RexCorrelVariable v && v.id.equals(c.getCorrelationId())) {
+                    return new RexInputRef(fa.getField().getIndex(), fa.getType());
                 }
                 foreign[0] = true;
                 return fa;
             }
 
             @Override
-            public RexNode visitCorrelVariable(org.apache.calcite.rex.RexCorrelVariable v) {
+            public RexNode visitCorrelVariable(RexCorrelVariable v) {
                 foreign[0] = true;
                 return v;
             }
 
             @Override
-            public RexNode visitSubQuery(org.apache.calcite.rex.RexSubQuery sq) {
+            public RexNode visitSubQuery(RexSubQuery sq) {
                 foreign[0] = true;
                 return sq;
             }
@@ -100,19 +113,11 @@ final class SubqueryJoins {
         }
         RexBuilder rb = c.getCluster().getRexBuilder();
         if (!marker) {
-            return org.apache.calcite.rel.logical.LogicalJoin.create(
-                    c.getLeft(), inner, List.of(), cond, java.util.Set.of(), type);
+            return LogicalJoin.create(c.getLeft(), inner, List.of(), cond, Set.of(), type);
         }
-        boolean exists = type == org.apache.calcite.rel.core.JoinRelType.INNER;
-        RelNode join = org.apache.calcite.rel.logical.LogicalJoin.create(
-                c.getLeft(),
-                inner,
-                List.of(),
-                cond,
-                java.util.Set.of(),
-                exists
-                        ? org.apache.calcite.rel.core.JoinRelType.SEMI
-                        : org.apache.calcite.rel.core.JoinRelType.LEFT_MARK);
+        boolean exists = type == JoinRelType.INNER;
+        RelNode join = LogicalJoin.create(
+                c.getLeft(), inner, List.of(), cond, Set.of(), exists ? JoinRelType.SEMI : JoinRelType.LEFT_MARK);
         List<RexNode> exprs = new ArrayList<>();
         for (int i = 0; i < leftWidth; i++) {
             exprs.add(rb.makeInputRef(join, i));
@@ -123,21 +128,20 @@ final class SubqueryJoins {
             exprs.add(rb.makeCast(markType, trueLit, true, false));
         } else {
             exprs.add(rb.makeCall(
-                    org.apache.calcite.sql.fun.SqlStdOperatorTable.CASE,
+                    SqlStdOperatorTable.CASE,
                     rb.makeInputRef(join, leftWidth),
                     rb.makeCast(markType, trueLit, true, false),
                     rb.makeNullLiteral(markType)));
         }
-        return org.apache.calcite.rel.logical.LogicalProject.create(
-                join, List.of(), exprs, c.getRowType(), java.util.Set.of());
+        return LogicalProject.create(join, List.of(), exprs, c.getRowType(), Set.of());
     }
 
     static boolean hasCorrelate(RelNode rel) {
         boolean[] found = {false};
-        rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+        rel.accept(new RelHomogeneousShuttle() {
             @Override
             public RelNode visit(RelNode other) {
-                found[0] |= other instanceof org.apache.calcite.rel.core.Correlate;
+                found[0] |= other instanceof Correlate;
                 return super.visit(other);
             }
         });

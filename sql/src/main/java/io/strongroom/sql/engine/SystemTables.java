@@ -14,6 +14,7 @@ import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.schema.Statistic;
 import org.apache.calcite.schema.Statistics;
+import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.impl.AbstractSchema;
 import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -99,7 +100,7 @@ final class SystemTables {
 
     /** The {@code pg_catalog} schema: the Redshift system views plus the PostgreSQL catalog for clients. */
     static AbstractSchema pgCatalog(Source source) {
-        Map<String, org.apache.calcite.schema.Table> tables = new HashMap<>();
+        Map<String, Table> tables = new HashMap<>();
         tables.put("svv_table_info", svvTableInfo(source));
         tables.put("stv_blocklist", stvBlocklist(source));
         tables.put("svv_encryption_coverage", svvEncryptionCoverage(source));
@@ -107,7 +108,7 @@ final class SystemTables {
         tables.putAll(PgCatalogTables.pgCatalog(source));
         return new AbstractSchema() {
             @Override
-            protected Map<String, org.apache.calcite.schema.Table> getTableMap() {
+            protected Map<String, Table> getTableMap() {
                 return tables;
             }
         };

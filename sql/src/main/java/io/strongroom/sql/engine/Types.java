@@ -6,11 +6,13 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
 import io.strongroom.storage.ColumnType;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
@@ -192,7 +194,7 @@ final class Types {
 
     private static long exactLong(Number n) {
         if (n instanceof BigDecimal b) {
-            return b.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+            return b.setScale(0, RoundingMode.HALF_UP).longValueExact();
         }
         if (n instanceof Double || n instanceof Float) {
             return Math.round(n.doubleValue());
@@ -223,7 +225,7 @@ final class Types {
         try {
             return OffsetDateTime.parse(
                     t.endsWith("Z") || t.matches(".*[+-]\\d\\d(:?\\d\\d)?$") ? normalizeOffset(t) : t + "Z");
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             return Instant.parse(t).atOffset(ZoneOffset.UTC);
         }
     }

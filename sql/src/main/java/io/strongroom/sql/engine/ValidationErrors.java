@@ -2,31 +2,35 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.calcite.runtime.CalciteContextException;
 
 /** Calcite's validation failures as PostgreSQL reports them. Stateless. */
 final class ValidationErrors {
     private ValidationErrors() {}
 
-    private static final java.util.regex.Pattern UNKNOWN_COLUMN =
-            java.util.regex.Pattern.compile("Column '(.+)' not found in (?:any table|table '(.+)')");
-    private static final java.util.regex.Pattern UNKNOWN_FUNCTION =
-            java.util.regex.Pattern.compile("No match found for function signature (\\w+)\\((.*)\\)");
-    private static final java.util.regex.Pattern WRONG_ARGUMENT_COUNT = java.util.regex.Pattern.compile(
-            "Invalid number of arguments to function '(\\w+)'\\. Was expecting (.+) arguments?");
-    private static final java.util.regex.Pattern UNKNOWN_TABLE =
-            java.util.regex.Pattern.compile("(?:Object|Table) '(.+?)' not found(?: within '(.+)')?");
+    private static final Pattern UNKNOWN_COLUMN =
+            Pattern.compile("Column '(.+)' not found in (?:any table|table '(.+)')");
+    private static final Pattern UNKNOWN_FUNCTION =
+            Pattern.compile("No match found for function signature (\\w+)\\((.*)\\)");
+    private static final Pattern WRONG_ARGUMENT_COUNT =
+            Pattern.compile("Invalid number of arguments to function '(\\w+)'\\. Was expecting (.+) arguments?");
+    private static final Pattern UNKNOWN_TABLE =
+            Pattern.compile("(?:Object|Table) '(.+?)' not found(?: within '(.+)')?");
 
     /**
      * Calcite's validation failure with PostgreSQL's SQLSTATE and wording where one fits: an unknown column is
      * 42703 ({@code column "x" does not exist}), an unknown table 42P01 ({@code relation "x" does not exist}), an
      * unknown function or signature 42883 ({@code function f(integer) does not exist}).
      */
-    static StrongroomException of(org.apache.calcite.runtime.CalciteContextException e) {
+    static StrongroomException of(CalciteContextException e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
         String inner = e.getCause() != null && e.getCause().getMessage() != null
                 ? e.getCause().getMessage()
                 : m;
-        java.util.regex.Matcher column = UNKNOWN_COLUMN.matcher(inner);
+        Matcher column = UNKNOWN_COLUMN.matcher(inner);
         if (column.matches()) {
             String table = column.group(2);
             return new StrongroomException(
@@ -36,26 +40,26 @@ final class ValidationErrors {
                             : "column " + table + "." + column.group(1) + " does not exist",
                     e);
         }
-        java.util.regex.Matcher function = UNKNOWN_FUNCTION.matcher(inner);
+        Matcher function = UNKNOWN_FUNCTION.matcher(inner);
         if (function.matches()) {
             String args = function.group(2).replaceAll("[<>]", "").replace(",", ", ");
             return new StrongroomException(
                     ErrorCode.UNDEFINED_FUNCTION,
-                    "function " + function.group(1).toLowerCase(java.util.Locale.ROOT) + "("
-                            + args.toLowerCase(java.util.Locale.ROOT).replace(",  ", ", ")
+                    "function " + function.group(1).toLowerCase(Locale.ROOT) + "("
+                            + args.toLowerCase(Locale.ROOT).replace(",  ", ", ")
                             + ") does not exist; no function matches the name and argument types (add explicit"
                             + " casts, or see docs/sql.md for the functions supported)",
                     e);
         }
-        java.util.regex.Matcher arity = WRONG_ARGUMENT_COUNT.matcher(inner);
+        Matcher arity = WRONG_ARGUMENT_COUNT.matcher(inner);
         if (arity.matches()) {
             return new StrongroomException(
                     ErrorCode.UNDEFINED_FUNCTION,
-                    "function " + arity.group(1).toLowerCase(java.util.Locale.ROOT)
+                    "function " + arity.group(1).toLowerCase(Locale.ROOT)
                             + " does not exist with these arguments: it takes " + arity.group(2),
                     e);
         }
-        java.util.regex.Matcher table = UNKNOWN_TABLE.matcher(inner);
+        Matcher table = UNKNOWN_TABLE.matcher(inner);
         if (table.matches()) {
             String name = table.group(2) == null ? table.group(1) : table.group(2) + "." + table.group(1);
             return new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + name + "\" does not exist", e);

@@ -2,16 +2,22 @@ package io.strongroom.sql.engine;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.calcite.avatica.util.TimeUnitRange;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexCorrelVariable;
 import org.apache.calcite.rex.RexDynamicParam;
+import org.apache.calcite.rex.RexFieldAccess;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.rex.RexVisitorImpl;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.fun.SqlLikeOperator;
 import org.apache.calcite.sql.type.SqlTypeFamily;
@@ -75,7 +81,7 @@ final class VecExprs {
     /** Whether a call reads no column and no outer row, and always gives the same value. */
     private static boolean constant(RexCall call) {
         boolean[] variable = {false};
-        call.accept(new org.apache.calcite.rex.RexVisitorImpl<Void>(true) {
+        call.accept(new RexVisitorImpl<Void>(true) {
             @Override
             public Void visitInputRef(RexInputRef ref) {
                 variable[0] = true;
@@ -83,21 +89,21 @@ final class VecExprs {
             }
 
             @Override
-            public Void visitCorrelVariable(org.apache.calcite.rex.RexCorrelVariable v) {
+            public Void visitCorrelVariable(RexCorrelVariable v) {
                 variable[0] = true;
                 return null;
             }
 
             @Override
-            public Void visitFieldAccess(org.apache.calcite.rex.RexFieldAccess a) {
+            public Void visitFieldAccess(RexFieldAccess a) {
                 variable[0] = true;
                 return null;
             }
         });
-        return !variable[0] && org.apache.calcite.rex.RexUtil.isDeterministic(call);
+        return !variable[0] && RexUtil.isDeterministic(call);
     }
 
-    private static VExpr constant(java.util.function.Supplier<@Nullable Object> value, RelDataType t) {
+    private static VExpr constant(Supplier<@Nullable Object> value, RelDataType t) {
         Vec[] cache = new Vec[1];
         return b -> {
             Vec c = cache[0];
@@ -319,7 +325,7 @@ final class VecExprs {
         int n = b.size();
         long[] out = new long[n];
         boolean[] unknown = null;
-        java.util.Arrays.fill(out, and ? 1 : 0);
+        Arrays.fill(out, and ? 1 : 0);
         for (VExpr a : args) {
             Vec v = a.eval(b);
             if (v.nulls == null) {
@@ -370,7 +376,7 @@ final class VecExprs {
         int branches = args.size() / 2;
         boolean hasElse = args.size() % 2 == 1;
         int[] pick = new int[n];
-        java.util.Arrays.fill(pick, -1);
+        Arrays.fill(pick, -1);
         int open = n;
         for (int k = 0; k < branches && open > 0; k++) {
             Vec cond = args.get(2 * k).eval(b);

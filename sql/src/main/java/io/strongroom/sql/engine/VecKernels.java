@@ -3,6 +3,8 @@ package io.strongroom.sql.engine;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.Objects;
 import org.apache.calcite.avatica.util.TimeUnitRange;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.sql.SqlKind;
@@ -99,9 +101,7 @@ final class VecKernels {
             }
             out[i] = Expressions.test(
                             kind,
-                            Expressions.compare(
-                                    java.util.Objects.requireNonNull(a.get(i)),
-                                    java.util.Objects.requireNonNull(b.get(i))))
+                            Expressions.compare(Objects.requireNonNull(a.get(i)), Objects.requireNonNull(b.get(i))))
                     ? 1
                     : 0;
         }
@@ -155,7 +155,7 @@ final class VecKernels {
         while (be > bs && b.bytes[be - 1] == ' ') {
             be--;
         }
-        return java.util.Arrays.equals(a.bytes, as, ae, b.bytes, bs, be);
+        return Arrays.equals(a.bytes, as, ae, b.bytes, bs, be);
     }
 
     /** The values as doubles (a DEC divided by its scale). */
@@ -398,13 +398,13 @@ final class VecKernels {
     static boolean matches(byte[][] tokens, byte[] s, int from, int to) {
         int end = to < 0 ? s.length : to;
         if (tokens.length == 1) {
-            return java.util.Arrays.equals(s, from, end, tokens[0], 0, tokens[0].length);
+            return Arrays.equals(s, from, end, tokens[0], 0, tokens[0].length);
         }
         byte[] first = tokens[0];
         byte[] last = tokens[tokens.length - 1];
         if (end - from < first.length + last.length
-                || !java.util.Arrays.equals(s, from, from + first.length, first, 0, first.length)
-                || !java.util.Arrays.equals(s, end - last.length, end, last, 0, last.length)) {
+                || !Arrays.equals(s, from, from + first.length, first, 0, first.length)
+                || !Arrays.equals(s, end - last.length, end, last, 0, last.length)) {
             return false;
         }
         int pos = from + first.length;
@@ -425,7 +425,7 @@ final class VecKernels {
         }
         byte c = t[0];
         for (int i = from; i + t.length <= to; i++) {
-            if (s[i] == c && java.util.Arrays.equals(s, i, i + t.length, t, 0, t.length)) {
+            if (s[i] == c && Arrays.equals(s, i, i + t.length, t, 0, t.length)) {
                 return i;
             }
         }

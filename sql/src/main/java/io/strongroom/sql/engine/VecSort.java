@@ -1,7 +1,9 @@
 package io.strongroom.sql.engine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
@@ -74,7 +76,7 @@ final class VecSort {
         RowCmp[] keys = new RowCmp[collations.size()];
         for (int k = 0; k < keys.length; k++) {
             RelFieldCollation c = collations.get(k);
-            Vec v = java.util.Objects.requireNonNull(cols[c.getFieldIndex()], "sort key not read");
+            Vec v = Objects.requireNonNull(cols[c.getFieldIndex()], "sort key not read");
             boolean desc = c.getDirection().isDescending();
             boolean nullsFirst = c.nullDirection == RelFieldCollation.NullDirection.FIRST
                     || (c.nullDirection == RelFieldCollation.NullDirection.UNSPECIFIED && desc);
@@ -90,7 +92,7 @@ final class VecSort {
                 int n = v.size;
                 Object[] x = new Object[n];
                 for (int i = 0; i < n; i++) {
-                    x[i] = v.isNull(i) ? "" : java.util.Objects.requireNonNull(v.get(i));
+                    x[i] = v.isNull(i) ? "" : Objects.requireNonNull(v.get(i));
                 }
                 values = (i, j) -> Expressions.compare(x[i], x[j]);
             }
@@ -133,7 +135,7 @@ final class VecSort {
                 siftDown(heap, size, cmp);
             }
         }
-        int[] out = java.util.Arrays.copyOf(heap, size);
+        int[] out = Arrays.copyOf(heap, size);
         mergeSort(out, new int[size], 0, size, cmp);
         return out;
     }

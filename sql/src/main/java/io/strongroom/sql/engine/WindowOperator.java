@@ -1,11 +1,14 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.StrongroomException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.core.Window;
@@ -75,7 +78,7 @@ final class WindowOperator {
         private final List<@Nullable Object[]> work;
         private final List<AggregateCall> calls;
         private final List<RelFieldCollation> order;
-        private final java.util.Comparator<@Nullable Object[]> orderComparator;
+        private final Comparator<@Nullable Object[]> orderComparator;
         private final int[] partition;
         private final Object[] constants;
         private final int width;
@@ -199,7 +202,7 @@ final class WindowOperator {
             }
         }
 
-        private static Object[] ranks(int n, java.util.function.IntUnaryOperator rank) {
+        private static Object[] ranks(int n, IntUnaryOperator rank) {
             Object[] v = new Object[n];
             for (int i = 0; i < n; i++) {
                 v[i] = (long) rank.applyAsInt(i);
@@ -215,8 +218,8 @@ final class WindowOperator {
             int n = part.length;
             Object buckets = arg(call, 0, part[0]);
             if (buckets == null || ((Number) buckets).longValue() <= 0) {
-                throw new io.strongroom.crypto.StrongroomException(
-                        io.strongroom.crypto.ErrorCode.INVALID_ARGUMENT, "argument of ntile must be greater than zero");
+                throw new StrongroomException(
+                        ErrorCode.INVALID_ARGUMENT, "argument of ntile must be greater than zero");
             }
             long k = ((Number) buckets).longValue();
             Object[] v = new Object[n];
@@ -292,9 +295,8 @@ final class WindowOperator {
                     }
                     long k = ((Number) nth).longValue();
                     if (k <= 0) {
-                        throw new io.strongroom.crypto.StrongroomException(
-                                io.strongroom.crypto.ErrorCode.INVALID_ARGUMENT,
-                                "argument of nth_value must be greater than zero");
+                        throw new StrongroomException(
+                                ErrorCode.INVALID_ARGUMENT, "argument of nth_value must be greater than zero");
                     }
                     v[i] = nth(call, part, from, to, k);
                 } else if (call.ignoreNulls()) {
@@ -394,16 +396,14 @@ final class WindowOperator {
             }
             Object offset = offset(b.getOffset());
             if (offset == null) {
-                throw new io.strongroom.crypto.StrongroomException(
-                        io.strongroom.crypto.ErrorCode.INVALID_ARGUMENT, "frame offset must not be null");
+                throw new StrongroomException(ErrorCode.INVALID_ARGUMENT, "frame offset must not be null");
             }
             boolean preceding = b.isPreceding();
             if (group.isRows) {
                 long k = ((Number) offset).longValue();
                 if (k < 0) {
-                    throw new io.strongroom.crypto.StrongroomException(
-                            io.strongroom.crypto.ErrorCode.INVALID_ARGUMENT,
-                            "frame starting offset must not be negative");
+                    throw new StrongroomException(
+                            ErrorCode.INVALID_ARGUMENT, "frame starting offset must not be negative");
                 }
                 long pos = preceding ? (long) i - k : (long) i + k;
                 return (int) Math.max(-1, Math.min(n, pos));

@@ -18,6 +18,7 @@ import io.trino.tpch.TpchTable;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +36,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -55,15 +61,15 @@ class TpchIT {
     private static final double SCALE_FACTOR = 0.1;
 
     /** The TPC-H schema, shared with the benchmark ({@code tpch/tables.properties} in the sql module). */
-    private static final java.util.Properties DDL = tables();
+    private static final Properties DDL = tables();
 
-    private static java.util.Properties tables() {
-        java.util.Properties p = new java.util.Properties();
-        try (java.io.InputStream in = java.util.Objects.requireNonNull(
+    private static Properties tables() {
+        Properties p = new Properties();
+        try (InputStream in = Objects.requireNonNull(
                 TpchIT.class.getResourceAsStream("/tpch/tables.properties"), "tpch/tables.properties")) {
             p.load(in);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return p;
     }
@@ -71,12 +77,11 @@ class TpchIT {
     /** PostgreSQL names an unaliased aggregate after its function, where DuckDB prints the whole call. */
     private static final Map<Integer, Map<Integer, String>> PG_NAMES = Map.of(18, Map.of(5, "sum"));
 
-    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "tpch-watchdog");
-                t.setDaemon(true);
-                return t;
-            });
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tpch-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private Store store;
     private DatabaseKey dek;
@@ -160,8 +165,7 @@ class TpchIT {
         List<String> names = new ArrayList<>();
         List<List<Object>> ours = new ArrayList<>();
         // A query that runs away is cancelled (and fails) rather than hanging the build.
-        java.util.concurrent.ScheduledFuture<?> watchdog =
-                WATCHDOG.schedule(session::cancel, 60, java.util.concurrent.TimeUnit.SECONDS);
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(session::cancel, 60, TimeUnit.SECONDS);
         try (Result.Rows r = (Result.Rows) run(sql)) {
             for (ResultColumn c : r.columns()) {
                 names.add(c.name());

@@ -9,10 +9,15 @@ import io.strongroom.sql.Result;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +39,7 @@ class VectorExecutorTest {
 
     @BeforeEach
     void open() {
-        sql = new SqlTestSession(dir, java.time.InstantSource.system());
+        sql = new SqlTestSession(dir, InstantSource.system());
     }
 
     @AfterEach
@@ -274,8 +279,8 @@ class VectorExecutorTest {
     void distinctAggregates_overGroups_countNullsOutAndMatchPerGroupSets() {
         run("CREATE TABLE d (g INTEGER, x INTEGER, y DECIMAL(10,2))");
         StringBuilder text = new StringBuilder();
-        TreeMap<Integer, java.util.Set<Integer>> xs = new TreeMap<>();
-        java.util.Set<Integer> all = new java.util.HashSet<>();
+        TreeMap<Integer, Set<Integer>> xs = new TreeMap<>();
+        Set<Integer> all = new HashSet<>();
         for (int i = 0; i < BIG_ROWS; i++) {
             int g = i % 7;
             Integer x = i % 13 == 0 ? null : (i * 31) % 501;
@@ -286,7 +291,7 @@ class VectorExecutorTest {
                     .append(i % 3)
                     .append('\n');
             if (x != null) {
-                xs.computeIfAbsent(g, k -> new java.util.HashSet<>()).add(x);
+                xs.computeIfAbsent(g, k -> new HashSet<>()).add(x);
                 all.add(x);
             }
         }
@@ -295,7 +300,7 @@ class VectorExecutorTest {
         List<List<Object>> got = rows(grouped);
         assertThat(got).hasSize(7);
         for (List<Object> row : got) {
-            java.util.Set<Integer> e = xs.get(((Number) row.get(0)).intValue());
+            Set<Integer> e = xs.get(((Number) row.get(0)).intValue());
             assertThat(((Number) row.get(1)).longValue()).isEqualTo(e.size());
             assertThat(((Number) row.get(2)).longValue())
                     .isEqualTo(e.stream().mapToLong(Integer::longValue).sum());
@@ -304,7 +309,7 @@ class VectorExecutorTest {
                 .isEqualTo(all.size());
         // Over no rows: one row, count 0 and sum NULL.
         assertThat(rows("SELECT count(DISTINCT x), sum(DISTINCT x) FROM d WHERE g > 100"))
-                .containsExactly(java.util.Arrays.asList(0L, null));
+                .containsExactly(Arrays.asList(0L, null));
         // The calls become an aggregate over groups; a mix with a plain call keeps its per-group sets.
         assertThat(rows("EXPLAIN " + grouped).toString()).doesNotContain("DISTINCT");
         assertThat(rows("SELECT count(DISTINCT x), count(*) FROM d").get(0))
@@ -332,10 +337,9 @@ class VectorExecutorTest {
         }
         copy("s", text.toString());
         // k DESC puts NULLs first (PostgreSQL's default for DESC), then name ASC, then id DESC.
-        java.util.Comparator<Object[]> byK = java.util.Comparator.comparing(
-                (Object[] x) -> (Integer) x[1], java.util.Comparator.nullsFirst(java.util.Comparator.reverseOrder()));
-        java.util.Comparator<Object[]> order =
-                byK.thenComparing(x -> (String) x[2]).thenComparing(x -> -(Integer) x[0]);
+        Comparator<Object[]> byK =
+                Comparator.comparing((Object[] x) -> (Integer) x[1], Comparator.nullsFirst(Comparator.reverseOrder()));
+        Comparator<Object[]> order = byK.thenComparing(x -> (String) x[2]).thenComparing(x -> -(Integer) x[0]);
         expect.sort(order);
         List<Integer> ids = expect.stream().map(x -> (Integer) x[0]).toList();
         List<List<Object>> all = rows("SELECT id FROM s ORDER BY k DESC, name, id DESC");
@@ -356,7 +360,7 @@ class VectorExecutorTest {
         assertThat(rows("SELECT id FROM s WHERE k > 5000 ORDER BY k LIMIT 3")).isEmpty();
     }
 
-    private static int countWhere(java.util.function.IntPredicate p) {
+    private static int countWhere(IntPredicate p) {
         int n = 0;
         for (int i = 0; i < BIG_ROWS; i++) {
             if (p.test(i)) {
@@ -366,7 +370,7 @@ class VectorExecutorTest {
         return n;
     }
 
-    private static double sumRatio(java.util.function.IntPredicate p) {
+    private static double sumRatio(IntPredicate p) {
         double s = 0;
         for (int i = 0; i < BIG_ROWS; i++) {
             if (p.test(i)) {

@@ -6,6 +6,7 @@ import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.Envelope;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
+import java.util.Arrays;
 
 /**
  * A block file: the values of one column for a run of rows of one slice, encoded ({@link ColumnChunkCodec}),
@@ -174,7 +175,7 @@ public final class BlockCodec {
                     place, "file has " + length + " bytes, its manifest entry says " + ref.storedBytes(), null);
         }
         FileHeader.check(file, FileHeader.Kind.BLOCK, ref.blockId(), place);
-        byte[] header = java.util.Arrays.copyOf(file, FileHeader.BYTES);
+        byte[] header = Arrays.copyOf(file, FileHeader.BYTES);
         // The block is bound to the store and table that sealed it; its key to the store and table that read it.
         AssociatedData ad = Bindings.block(ref, sealedBy.storeId(), sealedBy.tableId(), header);
         int off = FileHeader.BYTES;

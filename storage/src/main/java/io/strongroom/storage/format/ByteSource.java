@@ -2,7 +2,11 @@ package io.strongroom.storage.format;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads what {@link ByteSink} wrote. Every read is bounds-checked and every length has an upper bound: a
@@ -93,8 +97,8 @@ public final class ByteSource {
         return v;
     }
 
-    private static final java.lang.invoke.VarHandle LONG_LE =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     public long longLE() {
         need(8);
@@ -159,7 +163,7 @@ public final class ByteSource {
 
     public byte[] bytes(int n) {
         need(n);
-        byte[] b = java.util.Arrays.copyOfRange(buf, pos, pos + n);
+        byte[] b = Arrays.copyOfRange(buf, pos, pos + n);
         pos += n;
         return b;
     }

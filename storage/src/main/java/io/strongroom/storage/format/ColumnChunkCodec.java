@@ -3,7 +3,12 @@ package io.strongroom.storage.format;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Encodes the values of one block (a run of rows of one column) before compression, choosing the encoding that
@@ -100,7 +105,7 @@ public final class ColumnChunkCodec {
             }
             case BIG -> {
                 for (int r : rows) {
-                    byte[] b = java.util.Objects.requireNonNull(v.getBig(r)).toByteArray();
+                    byte[] b = Objects.requireNonNull(v.getBig(r)).toByteArray();
                     out.varLong(b.length).bytes(b);
                 }
                 encoding = PLAIN;
@@ -228,10 +233,10 @@ public final class ColumnChunkCodec {
     }
 
     /** The sorted distinct values when there are at most 256 of them, else null. */
-    private static long @org.jspecify.annotations.Nullable [] distinctLongs(long[] vals) {
+    private static long @Nullable [] distinctLongs(long[] vals) {
         long[] seen = new long[MAX_DICT_LONGS + 1];
         int count = 0;
-        java.util.HashSet<Long> set = new java.util.HashSet<>();
+        HashSet<Long> set = new HashSet<>();
         for (long x : vals) {
             if (count > 0 && seen[count - 1] == x) {
                 continue;
@@ -251,11 +256,11 @@ public final class ColumnChunkCodec {
     private static int encodeBytes(ColumnVector v, int[] rows, ByteSink out) {
         byte[] data = v.bytesData();
         // Sample first: all-distinct strings (ids, hashes) skip the dictionary attempt cheaply.
-        java.util.HashMap<java.nio.ByteBuffer, Integer> dict = new java.util.HashMap<>();
+        HashMap<ByteBuffer, Integer> dict = new HashMap<>();
         int sample = Math.min(rows.length, 1024);
         for (int i = 0; i < sample; i++) {
             dict.putIfAbsent(
-                    java.nio.ByteBuffer.wrap(data, v.bytesStart(rows[i]), v.bytesLength(rows[i]))
+                    ByteBuffer.wrap(data, v.bytesStart(rows[i]), v.bytesLength(rows[i]))
                             .slice(),
                     dict.size());
         }
@@ -264,7 +269,7 @@ public final class ColumnChunkCodec {
         if (tryDict) {
             idx = new int[rows.length];
             for (int i = 0; i < rows.length && idx != null; i++) {
-                java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(data, v.bytesStart(rows[i]), v.bytesLength(rows[i]))
+                ByteBuffer key = ByteBuffer.wrap(data, v.bytesStart(rows[i]), v.bytesLength(rows[i]))
                         .slice();
                 Integer id = dict.get(key);
                 if (id == null) {
@@ -279,10 +284,10 @@ public final class ColumnChunkCodec {
             }
         }
         if (idx != null && dict.size() * 2 <= rows.length) {
-            java.nio.ByteBuffer[] entries = new java.nio.ByteBuffer[dict.size()];
+            ByteBuffer[] entries = new ByteBuffer[dict.size()];
             dict.forEach((k, id) -> entries[id] = k);
             out.varLong(entries.length);
-            for (java.nio.ByteBuffer e : entries) {
+            for (ByteBuffer e : entries) {
                 byte[] b = new byte[e.remaining()];
                 e.duplicate().get(b);
                 out.varLong(b.length).bytes(b);
@@ -423,12 +428,7 @@ public final class ColumnChunkCodec {
     }
 
     private static void decodeBytes(
-            ByteSource in,
-            int encoding,
-            int n,
-            boolean @org.jspecify.annotations.Nullable [] isNull,
-            ColumnVector out,
-            ColumnType type) {
+            ByteSource in, int encoding, int n, boolean @Nullable [] isNull, ColumnVector out, ColumnType type) {
         byte[] buf = in.array();
         switch (encoding) {
             case PLAIN -> {

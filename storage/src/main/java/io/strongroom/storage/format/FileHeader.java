@@ -3,6 +3,8 @@ package io.strongroom.storage.format;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.zip.CRC32C;
 
 /**
@@ -114,8 +116,8 @@ public final class FileHeader {
         if (stored != (int) crc.getValue()) {
             throw in.corrupt("file header checksum mismatch");
         }
-        if (!java.util.Arrays.equals(magic, kind.magic)) {
-            throw in.corrupt("not a " + kind.name().toLowerCase(java.util.Locale.ROOT) + " file (magic "
+        if (!Arrays.equals(magic, kind.magic)) {
+            throw in.corrupt("not a " + kind.name().toLowerCase(Locale.ROOT) + " file (magic "
                     + new String(magic, StandardCharsets.US_ASCII) + ")");
         }
         if (version < 1 || version > kind.newestVersion) {

@@ -1,5 +1,6 @@
 package io.strongroom.storage.format;
 
+import com.github.luben.zstd.Zstd;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.Envelope;
 import io.strongroom.crypto.ErrorCode;
@@ -337,7 +338,7 @@ public final class StoreFiles {
         int rawLength = in.count(MAX_MANIFEST_BODY_BYTES, "manifest length");
         byte[] raw;
         try {
-            raw = com.github.luben.zstd.Zstd.decompress(in.bytes(in.remaining()), rawLength);
+            raw = Zstd.decompress(in.bytes(in.remaining()), rawLength);
         } catch (RuntimeException e) {
             throw Sealer.integrity(place, "manifest does not decompress", e);
         }

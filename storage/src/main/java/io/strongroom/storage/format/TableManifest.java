@@ -1,10 +1,17 @@
 package io.strongroom.storage.format;
 
+import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,7 +59,7 @@ public record TableManifest(
         }
         TreeMap<Integer, BitSet> copy = new TreeMap<>();
         deleted.forEach((k, v) -> copy.put(k, (BitSet) v.clone()));
-        deleted = java.util.Collections.unmodifiableMap(copy);
+        deleted = Collections.unmodifiableMap(copy);
         fills = List.copyOf(fills);
         for (ColumnFill f : fills) {
             if (f.rows().length != sliceRows.length) {
@@ -172,25 +179,25 @@ public record TableManifest(
             BlockRef b = blocks.get(i);
             if (b.columnId() == columnId && b.slice() == slice) {
                 if (n == at.length) {
-                    at = java.util.Arrays.copyOf(at, n * 2);
+                    at = Arrays.copyOf(at, n * 2);
                 }
                 sorted &= n == 0 || blocks.get(at[n - 1]).rowStart() <= b.rowStart();
                 at[n++] = i;
             }
         }
         if (sorted) {
-            return java.util.Arrays.copyOf(at, n);
+            return Arrays.copyOf(at, n);
         }
         // Commits append blocks in row order, so this is rare.
-        return java.util.stream.IntStream.of(java.util.Arrays.copyOf(at, n))
+        return IntStream.of(Arrays.copyOf(at, n))
                 .boxed()
-                .sorted(java.util.Comparator.comparingLong(i -> blocks.get(i).rowStart()))
+                .sorted(Comparator.comparingLong(i -> blocks.get(i).rowStart()))
                 .mapToInt(Integer::intValue)
                 .toArray();
     }
 
     public void checkInvariants(int[] columnIds, String place) {
-        java.util.Set<Integer> filled = new java.util.HashSet<>();
+        Set<Integer> filled = new HashSet<>();
         for (ColumnFill f : fills) {
             if (!filled.add(f.columnId())) {
                 throw Sealer.integrity(place, "column " + f.columnId() + " has more than one fill", null);
@@ -331,7 +338,7 @@ public record TableManifest(
         }
         List<ColumnFill> fills = new ArrayList<>();
         if (formatVersion >= 2) {
-            int nFills = in.count(io.strongroom.storage.TableSpec.MAX_COLUMNS, "fill count");
+            int nFills = in.count(TableSpec.MAX_COLUMNS, "fill count");
             for (int i = 0; i < nFills; i++) {
                 fills.add(ColumnFill.read(in, slices));
             }

@@ -1,6 +1,7 @@
 package io.strongroom.storage.format;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,8 +62,8 @@ public record ZoneMap(
             case LONG -> out.u64(minLong).u64(maxLong);
             case DOUBLE -> out.u64(Double.doubleToRawLongBits(minDouble)).u64(Double.doubleToRawLongBits(maxDouble));
             case BYTES -> {
-                byte[] lo = java.util.Objects.requireNonNull(minBytes);
-                byte[] hi = java.util.Objects.requireNonNull(maxBytes);
+                byte[] lo = Objects.requireNonNull(minBytes);
+                byte[] hi = Objects.requireNonNull(maxBytes);
                 out.u8(lo.length).bytes(lo).u8(hi.length).bytes(hi);
             }
             default -> {}

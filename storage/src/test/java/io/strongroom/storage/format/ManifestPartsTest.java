@@ -8,6 +8,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.storage.StoreKeys;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ class ManifestPartsTest {
     }
 
     private static byte[] concat(List<byte[]> parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         parts.forEach(out::writeBytes);
         return out.toByteArray();
     }
