@@ -1,20 +1,16 @@
 package io.strongroom.control.peer;
 
 import io.strongroom.crypto.ErrorCode;
+import io.strongroom.crypto.SingleKeyManager;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.OneSidedTrust;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The TLS contexts of a peer link: each side presents its {@link PeerIdentity}; a sender trusts exactly the one
@@ -74,65 +70,12 @@ final class PeerTls {
         try {
             SSLContext c = SSLContext.getInstance("TLSv1.3");
             c.init(
-                    new X509ExtendedKeyManager[] {new OneKey(me.privateKey(), me.certificate())},
+                    new X509ExtendedKeyManager[] {new SingleKeyManager(ALIAS, me.privateKey(), me.certificate())},
                     new X509ExtendedTrustManager[] {trust},
                     new SecureRandom());
             return c;
         } catch (GeneralSecurityException e) {
             throw new StrongroomException(ErrorCode.INTERNAL, "TLS 1.3 is not available in this JDK: " + e, e);
-        }
-    }
-
-    /** Presents one key and its certificate, as client and as server. */
-    private static final class OneKey extends X509ExtendedKeyManager {
-        private final PrivateKey key;
-        private final X509Certificate certificate;
-
-        OneKey(PrivateKey key, X509Certificate certificate) {
-            this.key = key;
-            this.certificate = certificate;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal @Nullable [] issuers) {
-            return new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal @Nullable [] issuers, @Nullable Socket socket) {
-            return ALIAS;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(
-                String[] keyType, Principal @Nullable [] issuers, @Nullable SSLEngine engine) {
-            return ALIAS;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal @Nullable [] issuers) {
-            return new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal @Nullable [] issuers, @Nullable Socket socket) {
-            return ALIAS;
-        }
-
-        @Override
-        public String chooseEngineServerAlias(
-                String keyType, Principal @Nullable [] issuers, @Nullable SSLEngine engine) {
-            return ALIAS;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return new X509Certificate[] {certificate};
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return key;
         }
     }
 }

@@ -1,10 +1,8 @@
 package io.strongroom.hsm.client;
 
+import io.strongroom.crypto.SingleKeyManager;
 import io.strongroom.hsm.OneSidedTrust;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -14,11 +12,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The client's TLS context: it presents exactly one key and certificate, and trusts exactly one server certificate
@@ -39,7 +35,7 @@ final class PinnedTls {
     static SSLContext context(HsmEndpoint e) throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(
-                new X509ExtendedKeyManager[] {new OneKey(e.clientKey(), e.clientCertificate())},
+                new X509ExtendedKeyManager[] {new SingleKeyManager(ALIAS, e.clientKey(), e.clientCertificate())},
                 new X509ExtendedTrustManager[] {new Pinned(e.serverCertificate())},
                 new SecureRandom());
         return context;
@@ -81,54 +77,6 @@ final class PinnedTls {
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             return new X509Certificate[] {pinned};
-        }
-    }
-
-    /** Presents one key and its certificate, whatever issuers the server names. */
-    static final class OneKey extends X509ExtendedKeyManager {
-        private final PrivateKey key;
-        private final X509Certificate certificate;
-
-        OneKey(PrivateKey key, X509Certificate certificate) {
-            this.key = key;
-            this.certificate = certificate;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal @Nullable [] issuers) {
-            return new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal @Nullable [] issuers, @Nullable Socket socket) {
-            return ALIAS;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(
-                String[] keyType, Principal @Nullable [] issuers, @Nullable SSLEngine engine) {
-            return ALIAS;
-        }
-
-        @Override
-        public String @Nullable [] getServerAliases(String keyType, Principal @Nullable [] issuers) {
-            return null;
-        }
-
-        @Override
-        public @Nullable String chooseServerAlias(
-                String keyType, Principal @Nullable [] issuers, @Nullable Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return new X509Certificate[] {certificate};
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return key;
         }
     }
 
