@@ -95,12 +95,6 @@ def test_has_table_is_false_for_a_missing_table(engine, items):
     check(engine, "has_table('sa_no_such_table')", lambda: not sa.inspect(engine).has_table("sa_no_such_table"))
 
 
-REFLECTION = (
-    "SQLAlchemy 2.0's reflection queries use json_build_object, pg_sequence, pg_collation, a column cast to"
-    " regclass, unnest, generate_subscripts and array_agg(... ORDER BY), which the SQL layer does not run yet"
-)
-
-
 def test_has_table_is_true_for_an_existing_table(engine, items):
     check(engine, "has_table('sa_items')", lambda: sa.inspect(engine).has_table("sa_items"))
 
@@ -115,7 +109,6 @@ def test_create_all_again_leaves_the_existing_table(engine, items):
     check(engine, "create_all over an existing table", again)
 
 
-@pytest.mark.xfail(reason=REFLECTION, raises=AssertionError, strict=True)
 def test_reflects_the_columns(engine, items):
     def columns():
         reflected = sa.Table("sa_items", sa.MetaData(), autoload_with=engine)
@@ -125,7 +118,6 @@ def test_reflects_the_columns(engine, items):
     check(engine, "reflecting sa_items' columns", columns)
 
 
-@pytest.mark.xfail(reason=REFLECTION, raises=AssertionError, strict=True)
 def test_reflects_the_primary_key(engine, items):
     check(
         engine,

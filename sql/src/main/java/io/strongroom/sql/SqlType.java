@@ -4,6 +4,8 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL types a result column or parameter can have, with their PostgreSQL type OIDs and sizes (what
@@ -12,7 +14,10 @@ import java.time.OffsetDateTime;
  * <p>Values: BOOL {@link Boolean}; INT2 {@link Short}; INT4 {@link Integer}; INT8 {@link Long}; NUMERIC
  * {@link java.math.BigDecimal}; FLOAT4 {@link Float}; FLOAT8 {@link Double}; BPCHAR, VARCHAR, TEXT, NAME
  * {@link String}; DATE {@link java.time.LocalDate}; TIMESTAMP {@link java.time.LocalDateTime}; TIMESTAMPTZ
- * {@link java.time.OffsetDateTime}; OID {@link Integer}; UNKNOWN (an untyped parameter) {@link String}.
+ * {@link java.time.OffsetDateTime}; OID {@link Integer}; UNKNOWN (an untyped parameter) {@link String}; the
+ * one-dimensional arrays BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY and TEXT_ARRAY a {@link List} of their
+ * element type's values, NULLs included (results only: {@code array_agg}; a parameter declared as an array is
+ * read as UNKNOWN text, see {@link #ofOid}).
  */
 public enum SqlType {
     BOOL(16, 1, Boolean.class),
@@ -30,7 +35,12 @@ public enum SqlType {
     DATE(1082, 4, LocalDate.class),
     TIMESTAMP(1114, 8, LocalDateTime.class),
     TIMESTAMPTZ(1184, 8, OffsetDateTime.class),
-    UNKNOWN(705, -2, String.class);
+    UNKNOWN(705, -2, String.class),
+    BOOL_ARRAY(1000, -1, List.class),
+    INT2_ARRAY(1005, -1, List.class),
+    INT4_ARRAY(1007, -1, List.class),
+    INT8_ARRAY(1016, -1, List.class),
+    TEXT_ARRAY(1009, -1, List.class);
 
     private final int oid;
     private final int size;
@@ -56,10 +66,25 @@ public enum SqlType {
         return javaClass;
     }
 
-    /** The type of an OID a client sent (Parse parameter types), or UNKNOWN for 0 and unsupported OIDs. */
+    /** The element type of an array type, or null for a scalar type. */
+    public @Nullable SqlType element() {
+        return switch (this) {
+            case BOOL_ARRAY -> BOOL;
+            case INT2_ARRAY -> INT2;
+            case INT4_ARRAY -> INT4;
+            case INT8_ARRAY -> INT8;
+            case TEXT_ARRAY -> TEXT;
+            default -> null;
+        };
+    }
+
+    /**
+     * The type of an OID a client sent (Parse parameter types), or UNKNOWN for 0, unsupported OIDs and arrays (an
+     * array parameter reaches the engine as its text).
+     */
     public static SqlType ofOid(int oid) {
         for (SqlType t : values()) {
-            if (t.oid == oid) {
+            if (t.oid == oid && t.element() == null) {
                 return t;
             }
         }

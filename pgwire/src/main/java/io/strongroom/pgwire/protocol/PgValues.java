@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -40,7 +41,12 @@ public final class PgValues {
     private PgValues() {}
 
     public static byte[] encodeText(SqlType type, Object value) {
-        String s = switch (type) {
+        return text(type, value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The text form of a value of {@code type}. */
+    static String text(SqlType type, Object value) {
+        return switch (type) {
             case BOOL -> as(Boolean.class, type, value) ? "t" : "f";
             case INT2, INT4, INT8 -> Long.toString(asNumber(type, value).longValue());
             case OID -> Integer.toUnsignedString(asNumber(type, value).intValue());
@@ -51,8 +57,9 @@ public final class PgValues {
             case DATE -> formatDate(as(LocalDate.class, type, value));
             case TIMESTAMP -> formatTimestamp(as(LocalDateTime.class, type, value));
             case TIMESTAMPTZ -> formatTimestampTz(as(OffsetDateTime.class, type, value));
+            case BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY ->
+                PgArrays.text(type, as(List.class, type, value));
         };
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     public static byte[] encodeBinary(SqlType type, Object value) {
@@ -95,6 +102,8 @@ public final class PgValues {
                         .putLong(micros(t.toEpochSecond(), t.getNano()))
                         .array();
             }
+            case BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY ->
+                PgArrays.binary(type, as(List.class, type, value));
         };
     }
 
@@ -115,6 +124,8 @@ public final class PgValues {
                 case DATE -> LocalDate.parse(s.trim());
                 case TIMESTAMP -> parseTimestamp(s).toLocalDateTime();
                 case TIMESTAMPTZ -> parseTimestamp(s);
+                // Never asked for: SqlType.ofOid reads an array parameter as UNKNOWN text.
+                case BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY -> s;
             };
         } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
             throw new PgException(
@@ -164,6 +175,8 @@ public final class PgValues {
                 length(type, b, 8);
                 yield fromMicros(in.getLong());
             }
+            // Never asked for: SqlType.ofOid reads an array parameter as UNKNOWN text.
+            case BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY -> throw badBinary(type);
         };
         return v;
     }

@@ -5,10 +5,13 @@ import io.strongroom.crypto.StrongroomException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexLiteral;
@@ -18,7 +21,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One aggregate function's running state within one group (COUNT, SUM, SUM0, AVG, MIN, MAX, ANY_VALUE,
- * SINGLE_VALUE, LITERAL_AGG; DISTINCT and FILTER). Not thread-safe: one per group per query.
+ * SINGLE_VALUE, LITERAL_AGG, ARRAY_AGG; DISTINCT and FILTER). Not thread-safe: one per group per query.
+ *
+ * <p>ARRAY_AGG keeps NULL inputs (as PostgreSQL's array_agg does), orders its values by the call's {@code ORDER
+ * BY} (stable: ties keep their input order) and is NULL over no rows; its value is an unmodifiable {@link List}.
  */
 final class Accumulator {
     final AggregateCall call;
@@ -30,6 +36,9 @@ final class Accumulator {
 
     @Nullable
     Set<RowKey> distinct;
+
+    /** ARRAY_AGG's inputs so far: the value, then the call's ORDER BY keys. */
+    private final List<@Nullable Object[]> items = new ArrayList<>();
 
     Accumulator(AggregateCall call) {
         this.call = call;
@@ -47,6 +56,19 @@ final class Accumulator {
         }
         if (kind == SqlKind.COUNT && args.isEmpty()) {
             count++;
+            return;
+        }
+        if (kind == SqlKind.ARRAY_AGG && args.size() == 1) {
+            List<RelFieldCollation> order = call.collation.getFieldCollations();
+            @Nullable Object[] item = new Object[1 + order.size()];
+            item[0] = row[args.get(0)];
+            for (int i = 0; i < order.size(); i++) {
+                item[1 + i] = row[order.get(i).getFieldIndex()];
+            }
+            if (distinct == null || distinct.add(new RowKey(new Object[] {item[0]}))) {
+                items.add(item);
+                count++;
+            }
             return;
         }
         Object[] vals = new Object[args.size()];
@@ -92,7 +114,50 @@ final class Accumulator {
 
     @Nullable
     Object result() {
+        if (kind == SqlKind.ARRAY_AGG) {
+            return arrayResult();
+        }
         return finish(kind, call, value, count);
+    }
+
+    private @Nullable List<@Nullable Object> arrayResult() {
+        if (items.isEmpty()) {
+            return null;
+        }
+        List<RelFieldCollation> order = call.collation.getFieldCollations();
+        List<@Nullable Object[]> sorted = new ArrayList<>(items);
+        if (!order.isEmpty()) {
+            sorted.sort((a, b) -> {
+                for (int i = 0; i < order.size(); i++) {
+                    int c = compareKeys(a[1 + i], b[1 + i], order.get(i));
+                    if (c != 0) {
+                        return c;
+                    }
+                }
+                return 0;
+            });
+        }
+        List<@Nullable Object> out = new ArrayList<>(sorted.size());
+        sorted.forEach(item -> out.add(item[0]));
+        return Collections.unmodifiableList(out);
+    }
+
+    /** ORDER BY's comparison of two keys: NULLs last ascending and first descending unless the call says. */
+    private static int compareKeys(@Nullable Object a, @Nullable Object b, RelFieldCollation fc) {
+        boolean descending = fc.getDirection().isDescending();
+        if (a == null || b == null) {
+            if (a == b) {
+                return 0;
+            }
+            boolean nullsFirst = switch (fc.nullDirection) {
+                case FIRST -> true;
+                case LAST -> false;
+                default -> descending;
+            };
+            return (a == null) == nullsFirst ? -1 : 1;
+        }
+        int c = Expressions.compare(a, b);
+        return descending ? -c : c;
     }
 
     /** The result of an aggregate from its running value (a sum, minimum...) and count of input values. */

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.sql.SqlKind;
@@ -458,6 +459,9 @@ final class AggStates {
                 }
                 if (call.filterArg >= 0) {
                     row[call.filterArg] = b.col(call.filterArg).get(i);
+                }
+                for (RelFieldCollation fc : call.collation.getFieldCollations()) {
+                    row[fc.getFieldIndex()] = b.col(fc.getFieldIndex()).get(i);
                 }
                 acc(gid[i]).add(row);
             }

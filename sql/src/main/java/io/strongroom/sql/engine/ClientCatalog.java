@@ -42,8 +42,8 @@ import org.jspecify.annotations.Nullable;
  * pgjdbc's and Redshift JDBC's {@code getTables} ({@code ~} regular expressions, {@code E'...'} strings, {@code
  * 'pg_class'::regclass} inside a LEFT JOIN), {@code getColumns} ({@code format_type}, window functions, {@code
  * pg_get_expr}) and {@code getPrimaryKeys} ({@code information_schema._pg_expandarray(i.indkey)}, a composite field
- * access, answered here from each table's PRIMARY KEY); and SQLAlchemy's column and constraint reflection
- * ({@code unnest}, {@code generate_subscripts}, {@code array_agg(... ORDER BY ...)}, {@code json_build_object}).
+ * access, answered here from each table's PRIMARY KEY). SQLAlchemy's reflection no longer comes here: {@link
+ * PgCatalogRewrite} makes its queries ones the planner runs.
  * Filters read here: regular expressions and LIKE on relname and nspname, equality with a literal ({@code relname =
  * 'x'}, {@code E'x'}), and the oid.
  *

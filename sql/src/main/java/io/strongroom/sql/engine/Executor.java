@@ -555,6 +555,7 @@ final class Executor {
             if (c.filterArg >= 0) {
                 b.set(c.filterArg);
             }
+            c.collation.getFieldCollations().forEach(fc -> b.set(fc.getFieldIndex()));
         }
         ImmutableBitSet inputNeeded = b.build();
         int[] groups = a.getGroupSet().toArray();

@@ -1,7 +1,5 @@
 package io.strongroom.sql.engine;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.SqlType;
 import io.strongroom.sql.engine.SystemTables.Col;
 import io.strongroom.sql.engine.SystemTables.SystemTable;
@@ -17,8 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.calcite.schema.Table;
 import org.jspecify.annotations.Nullable;
 
@@ -91,137 +87,6 @@ final class PgCatalogTables {
         return null;
     }
 
-    private static final Pattern REG_CAST =
-            Pattern.compile("(?i)'((?:[^']|'')*)'\\s*::\\s*(?:pg_catalog\\.)?(regclass|regtype)\\b");
-    private static final Pattern PARAM_CAST =
-            Pattern.compile("(?i)\\?\\s*::\\s*([a-z_][a-z0-9_]*(?:\\s*\\(\\s*\\d+\\s*(?:,\\s*\\d+\\s*)?\\))?)");
-    private static final Pattern ANY_ARRAY = Pattern.compile("(?i)=\\s*any\\s*\\(\\s*array\\s*\\[");
-    private static final Pattern VISIBLE = Pattern.compile("(?i)\\b(?:pg_catalog\\.)?pg_table_is_visible\\s*\\(");
-
-    /** The catalog's own relations {@code 'pg_class'::regclass} may name, with PostgreSQL's OIDs. */
-    private static final Map<String, Long> CATALOG_RELATIONS = Map.of(
-            "pg_class", PG_CLASS_OID,
-            "pg_type", 1247L,
-            "pg_attribute", 1249L,
-            "pg_namespace", 2615L,
-            "pg_constraint", 2606L,
-            "pg_index", 2610L,
-            "pg_attrdef", 2604L,
-            "pg_description", 2609L);
-
-    /**
-     * The query with what the planner cannot evaluate itself replaced by what it means, before parsing: a literal
-     * cast to {@code regclass} becomes the relation's OID (error 42P01 when there is none, as PostgreSQL), a literal
-     * cast to {@code regtype} the type's OID (42704), and {@code pg_table_is_visible(oid)} a test that the relation
-     * lives in {@code public} or {@code pg_catalog}, the search path; {@code = ANY (ARRAY[...])} becomes {@code IN
-     * (...)}. A cast of a column to {@code regclass} is left
-     * as it is: the planner refuses it and a driver query using it is answered by {@link ClientCatalog}.
-     */
-    static String rewrite(String sql, SystemTables.Source source) {
-        if (sql.indexOf("::") < 0
-                && !VISIBLE.matcher(sql).find()
-                && !ANY_ARRAY.matcher(sql).find()) {
-            return sql;
-        }
-        Matcher m = REG_CAST.matcher(sql);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String literal = m.group(1).replace("''", "'");
-            long oid = m.group(2).equalsIgnoreCase("regclass") ? regclassOf(source, literal) : regtypeOf(literal);
-            m.appendReplacement(out, Long.toString(oid));
-        }
-        m.appendTail(out);
-        // ?::type as CAST(? AS type): the parser's :: node takes literals and columns but not parameters, which
-        // psycopg and SQLAlchemy send this way ($1::VARCHAR).
-        Matcher p = PARAM_CAST.matcher(out.toString());
-        StringBuilder casts = new StringBuilder();
-        while (p.find()) {
-            p.appendReplacement(casts, Matcher.quoteReplacement("CAST(? AS " + p.group(1) + ")"));
-        }
-        p.appendTail(casts);
-        String s = casts.toString();
-        Matcher v = VISIBLE.matcher(s);
-        while (v.find()) {
-            int open = v.end() - 1;
-            int close = closing(s, open);
-            if (close < 0) {
-                break;
-            }
-            String arg = s.substring(open + 1, close);
-            String test = "((" + arg + ") IN (SELECT pg_vis_c.oid FROM pg_catalog.pg_class AS pg_vis_c WHERE"
-                    + " pg_vis_c.relnamespace IN (" + PUBLIC_OID + ", " + PG_CATALOG_OID + ")))";
-            s = s.substring(0, v.start()) + test + s.substring(close + 1);
-            v = VISIBLE.matcher(s);
-        }
-        return anyArrayAsIn(s);
-    }
-
-    /** {@code x = ANY (ARRAY[a, b])} as {@code x IN (a, b)}, which it means (the planner has no arrays of $n). */
-    private static String anyArrayAsIn(String sql) {
-        String s = sql;
-        Matcher m = ANY_ARRAY.matcher(s);
-        while (m.find()) {
-            int close = s.indexOf(']', m.end());
-            int paren = close < 0 ? -1 : s.indexOf(')', close);
-            if (paren < 0 || !s.substring(close + 1, paren).isBlank()) {
-                break;
-            }
-            s = s.substring(0, m.start()) + "IN (" + s.substring(m.end(), close) + ")" + s.substring(paren + 1);
-            m = ANY_ARRAY.matcher(s);
-        }
-        return s;
-    }
-
-    private static int closing(String s, int open) {
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = open; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\'') {
-                quoted = !quoted;
-            } else if (!quoted && c == '(') {
-                depth++;
-            } else if (!quoted && c == ')' && --depth == 0) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static long regclassOf(SystemTables.Source source, String literal) {
-        List<String> parts = new ArrayList<>();
-        for (String p : literal.split("\\.", -1)) {
-            String t = p.trim();
-            parts.add(
-                    t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")
-                            ? t.substring(1, t.length() - 1)
-                            : t.toLowerCase(Locale.ROOT));
-        }
-        Long oid = null;
-        if (parts.size() == 1) {
-            oid = regclass(source, "public", parts.get(0));
-            if (oid == null) {
-                oid = CATALOG_RELATIONS.get(parts.get(0));
-            }
-        } else if (parts.size() == 2) {
-            oid = parts.get(0).equals("pg_catalog")
-                    ? CATALOG_RELATIONS.get(parts.get(1))
-                    : regclass(source, parts.get(0), parts.get(1));
-        }
-        if (oid == null) {
-            throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + literal + "\" does not exist");
-        }
-        return oid;
-    }
-
-    private static long regtypeOf(String literal) {
-        Long oid = regtype(literal);
-        if (oid == null) {
-            throw new StrongroomException(ErrorCode.UNDEFINED_OBJECT, "type \"" + literal + "\" does not exist");
-        }
-        return oid;
-    }
-
     /** The tables of {@code pg_catalog}, by name. */
     static Map<String, Table> pgCatalog(SystemTables.Source source) {
         List<Rel> rels = relations(source);
@@ -234,6 +99,7 @@ final class PgCatalogTables {
         out.put("pg_type", type());
         out.put("pg_index", index(rels));
         out.put("pg_constraint", constraint(rels, schemas));
+        PgCatalogSupport.addTables(rels, out);
         out.put(
                 "pg_description",
                 new SystemTable(
@@ -504,7 +370,8 @@ final class PgCatalogTables {
                 -1L,
                 false,
                 0L,
-                t.category().equals("S") ? 100L : 0L
+                t.category().equals("S") ? PgCatalogSupport.DEFAULT_COLLATION_OID : 0L,
+                null
             });
         }
         return new SystemTable(
@@ -525,7 +392,8 @@ final class PgCatalogTables {
                         Col.int4("typtypmod"),
                         Col.bool("typnotnull"),
                         Col.int4("typndims"),
-                        Col.int8("typcollation")),
+                        Col.int8("typcollation"),
+                        Col.text("typdefault")),
                 rows);
     }
 
@@ -552,6 +420,8 @@ final class PgCatalogTables {
                     true,
                     true,
                     key.toString(),
+                    PgCatalogSupport.indclass(r.spec(), c.columns()),
+                    "0 ".repeat(c.columns().size()).trim(),
                     null,
                     null
                 });
@@ -569,6 +439,8 @@ final class PgCatalogTables {
                         Col.bool("indisvalid"),
                         Col.bool("indimmediate"),
                         Col.text("indkey"),
+                        Col.text("indclass"),
+                        Col.text("indoption"),
                         Col.text("indexprs"),
                         Col.text("indpred")),
                 rows);
@@ -613,7 +485,8 @@ final class PgCatalogTables {
                     fk ? "a" : " ",
                     fk ? "s" : " ",
                     array(attnums(r.spec(), c.columns())),
-                    ref == null ? null : array(attnums(ref.spec(), c.referencedColumns()))
+                    ref == null ? null : array(attnums(ref.spec(), c.referencedColumns())),
+                    0L
                 });
             }
         }
@@ -633,7 +506,8 @@ final class PgCatalogTables {
                         Col.text("confdeltype"),
                         Col.text("confmatchtype"),
                         Col.text("conkey"),
-                        Col.text("confkey")),
+                        Col.text("confkey"),
+                        Col.int8("contypid")),
                 rows);
     }
 

@@ -363,6 +363,22 @@ final class PgFunctionCompiler {
                     }
                     return Character.toString((int) cp);
                 };
+            // ---- the catalog ----
+            case "FORMAT_TYPE":
+                return row -> {
+                    Object t = a0.eval(row);
+                    Object mod = a1.eval(row);
+                    return PgCatalogSupport.formatType(
+                            t == null ? null : ((Number) t).longValue(),
+                            mod == null ? null : ((Number) mod).longValue());
+                };
+            case "PG_GET_EXPR":
+                // pg_attrdef.adbin holds the expression's text already (PgCatalogTables#attrdef).
+                return a0;
+            case "PG_TYPE_IS_VISIBLE":
+                // Every type is in pg_catalog, which is on every search path.
+                return row ->
+                        a0.eval(row) instanceof Number oid ? PgCatalogTables.typeName(oid.longValue()) != null : null;
             case "MD5":
                 return row -> {
                     Object s = a0.eval(row);

@@ -174,6 +174,16 @@ final class PgFunctions {
             // PostgreSQL's, not Calcite's rewrite into ||: arguments are written by their output functions.
             fn("CONCAT", VARCHAR, OperandTypes.ONE_OR_MORE),
             fn("CONCAT_WS", VARCHAR, OperandTypes.variadic(SqlOperandCountRanges.from(2))),
+            // PostgreSQL's catalog functions drivers call (PgFunctionCompiler#catalog).
+            fn("FORMAT_TYPE", VARCHAR, OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC)),
+            fn(
+                    "PG_GET_EXPR",
+                    VARCHAR,
+                    OperandTypes.or(
+                            OperandTypes.family(SqlTypeFamily.CHARACTER, SqlTypeFamily.NUMERIC),
+                            OperandTypes.family(
+                                    SqlTypeFamily.CHARACTER, SqlTypeFamily.NUMERIC, SqlTypeFamily.BOOLEAN))),
+            fn("PG_TYPE_IS_VISIBLE", type(SqlTypeName.BOOLEAN), OperandTypes.family(SqlTypeFamily.NUMERIC)),
             fn("ADD_MONTHS", timestampLike(0), OperandTypes.family(SqlTypeFamily.DATETIME, SqlTypeFamily.INTEGER)),
             fn("LAST_DAY", type(SqlTypeName.DATE), OperandTypes.family(SqlTypeFamily.DATETIME)),
             fn("DATE", type(SqlTypeName.DATE), DATETIME_OR_STRING),

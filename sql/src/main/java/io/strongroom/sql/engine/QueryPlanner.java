@@ -274,7 +274,7 @@ final class QueryPlanner {
                         .withConformance(SqlConformanceEnum.LENIENT)
                         .withIdentifierExpansion(true)
                         .withTypeCoercionFactory(PgTypeCoercion::new));
-        sql = PgCatalogTables.rewrite(sql, catalog);
+        sql = PgCatalogRewrite.rewrite(sql, catalog);
         RedshiftSyntax.DistinctOn distinctOn = RedshiftSyntax.distinctOn(sql);
         SqlNode parsed = parse(distinctOn == null ? sql : distinctOn.sql());
         if (!parsed.isA(SqlKind.QUERY)) {

@@ -178,7 +178,8 @@ final class SqlPrepared {
             case NUMERIC -> "DECIMAL(38, 10)";
             case FLOAT4 -> "REAL";
             case FLOAT8 -> "DOUBLE PRECISION";
-            case BPCHAR, VARCHAR, TEXT, NAME, UNKNOWN -> null;
+            case BPCHAR, VARCHAR, TEXT, NAME, UNKNOWN, BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY ->
+                null;
             case DATE -> "DATE";
             case TIMESTAMP -> "TIMESTAMP";
             case TIMESTAMPTZ -> "TIMESTAMPTZ";

@@ -13,7 +13,11 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -84,7 +88,19 @@ final class Types {
             case DATE -> SqlType.DATE;
             case TIMESTAMP -> SqlType.TIMESTAMP;
             case TIMESTAMP_WITH_LOCAL_TIME_ZONE -> SqlType.TIMESTAMPTZ;
+            case ARRAY -> arrayOf(toWire(Objects.requireNonNull(t.getComponentType(), "array component")));
             default -> SqlType.TEXT;
+        };
+    }
+
+    /** The array type of elements of {@code element}: text for any element without an array type of its own. */
+    private static SqlType arrayOf(SqlType element) {
+        return switch (element) {
+            case BOOL -> SqlType.BOOL_ARRAY;
+            case INT2 -> SqlType.INT2_ARRAY;
+            case INT4 -> SqlType.INT4_ARRAY;
+            case INT8 -> SqlType.INT8_ARRAY;
+            default -> SqlType.TEXT_ARRAY;
         };
     }
 
@@ -130,6 +146,14 @@ final class Types {
             case DATE -> v;
             case TIMESTAMP -> v instanceof OffsetDateTime o ? o.toLocalDateTime() : v;
             case TIMESTAMPTZ -> v instanceof LocalDateTime l ? l.atOffset(ZoneOffset.UTC) : v;
+            case BOOL_ARRAY, INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY -> {
+                SqlType element = Objects.requireNonNull(t.element());
+                List<@Nullable Object> out = new ArrayList<>();
+                for (Object e : (List<?>) v) {
+                    out.add(toWireValue(e, element));
+                }
+                yield Collections.unmodifiableList(out);
+            }
             default -> text(v);
         };
     }
@@ -142,7 +166,32 @@ final class Types {
         if (v instanceof BigDecimal d) {
             return d.toPlainString();
         }
+        if (v instanceof List<?> list) {
+            return arrayText(list);
+        }
         return v.toString();
+    }
+
+    /** PostgreSQL's text form of a one-dimensional array ({@code array_out}): {@code {a,"b c",NULL}}. */
+    private static String arrayText(List<?> list) {
+        StringBuilder out = new StringBuilder("{");
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            Object e = list.get(i);
+            String s = e == null ? null : text(e);
+            if (s == null) {
+                out.append("NULL");
+            } else if (s.isEmpty() || s.equalsIgnoreCase("NULL") || s.matches("(?s).*[\\s\"\\\\{},].*")) {
+                out.append('"')
+                        .append(s.replace("\\", "\\\\").replace("\"", "\\\""))
+                        .append('"');
+            } else {
+                out.append(s);
+            }
+        }
+        return out.append('}').toString();
     }
 
     /** An in-memory value converted to the storage column type's Java value ({@code ColumnVector.append}). */
