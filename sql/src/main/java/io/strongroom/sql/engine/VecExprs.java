@@ -198,6 +198,8 @@ final class VecExprs {
             SqlKind.CASE,
             SqlKind.COALESCE);
 
+    private static final Set<SqlKind> ARITHMETIC = Set.of(SqlKind.PLUS, SqlKind.MINUS, SqlKind.TIMES);
+
     /** Whether evaluating {@code node} for a row can fail: it may, unless built only of safe operators. */
     private static boolean safe(RexNode node) {
         if (node instanceof RexInputRef || node instanceof RexLiteral) {
@@ -217,6 +219,11 @@ final class VecExprs {
                 return false;
             }
         } else if (!SAFE.contains(call.getKind())) {
+            return false;
+        } else if (ARITHMETIC.contains(call.getKind())
+                && SqlTypeFamily.EXACT_NUMERIC.contains(call.getType())
+                && call.getType().getSqlTypeName() != SqlTypeName.DECIMAL) {
+            // Integer arithmetic fails on overflow (decimal arithmetic widens instead).
             return false;
         }
         for (RexNode o : call.getOperands()) {

@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Objects;
@@ -158,7 +159,13 @@ final class VecKernels {
         return Arrays.equals(a.bytes, as, ae, b.bytes, bs, be);
     }
 
-    /** The values as doubles (a DEC divided by its scale). */
+    /**
+     * The values as doubles, each the double nearest the exact value, as {@link BigDecimal#doubleValue()} gives
+     * (a DEC divided by its scale: exact operands give a correctly rounded quotient, so only unscaled values beyond
+     * 2^53, which a double cannot hold exactly, go through BigDecimal).
+     */
+    private static final long EXACT_DOUBLE = 1L << 53;
+
     static double[] doubles(Vec v) {
         if (v.type == Vec.Type.DOUBLE) {
             return v.doubles;
@@ -178,7 +185,10 @@ final class VecKernels {
         } else {
             double p = Vec.POW10[v.scale];
             for (int i = 0; i < v.size; i++) {
-                out[i] = v.longs[i] / p;
+                long u = v.longs[i];
+                out[i] = Math.abs(u) <= EXACT_DOUBLE
+                        ? u / p
+                        : BigDecimal.valueOf(u, v.scale).doubleValue();
             }
         }
         return out;
@@ -298,6 +308,10 @@ final class VecKernels {
                 }
             }
         }
+        if (overflow && nulls != null) {
+            // A NULL row's slot holds whatever its operands' slots held: only the other rows can overflow.
+            overflow = overflows(kind, x, y, n, nulls);
+        }
         if (overflow) {
             if (rt == Vec.Type.INT) {
                 throw new StrongroomException(ErrorCode.VALUE_OUT_OF_RANGE, "value out of range: bigint overflow");
@@ -308,6 +322,29 @@ final class VecKernels {
             return Vec.ofLongs(Vec.Type.INT, 0, out, n, nulls);
         }
         return atScale(Vec.ofLongs(Vec.Type.DEC, scale, out, n, nulls), t.getScale());
+    }
+
+    private static boolean overflows(SqlKind kind, long[] x, long[] y, int n, boolean[] nulls) {
+        for (int i = 0; i < n; i++) {
+            if (nulls[i]) {
+                continue;
+            }
+            boolean o = switch (kind) {
+                case PLUS -> {
+                    long r = x[i] + y[i];
+                    yield ((x[i] ^ r) & (y[i] ^ r)) < 0;
+                }
+                case MINUS -> {
+                    long r = x[i] - y[i];
+                    yield ((x[i] ^ y[i]) & (x[i] ^ r)) < 0;
+                }
+                default -> Math.multiplyHigh(x[i], y[i]) != ((x[i] * y[i]) >> 63);
+            };
+            if (o) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A DEC vector at {@code scale}, rounding half up; null when scaling up overflows. */
