@@ -1,6 +1,6 @@
 package io.strongroom.pgwire;
 
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.pgwire.protocol.FrontendMessage;
 import io.strongroom.pgwire.protocol.PgException;

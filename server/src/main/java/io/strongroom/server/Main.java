@@ -1,10 +1,10 @@
 package io.strongroom.server;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.crypto.CryptoProvider;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.gateway.HsmCommand;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;

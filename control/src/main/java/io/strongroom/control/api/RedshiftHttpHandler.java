@@ -2,6 +2,8 @@ package io.strongroom.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
@@ -10,8 +12,6 @@ import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.control.cluster.TemporaryCredentials;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;

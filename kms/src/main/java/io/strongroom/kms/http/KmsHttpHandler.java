@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.Caller;

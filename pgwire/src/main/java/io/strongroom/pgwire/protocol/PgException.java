@@ -3,7 +3,7 @@ package io.strongroom.pgwire.protocol;
 /**
  * A failure the wire layer itself detects (a malformed message, an unknown statement name, bad parameter text,
  * a failed login), carrying the PostgreSQL SQLSTATE it is reported with. Engine failures arrive as {@link
- * io.strongroom.crypto.StrongroomException} instead and keep their own code.
+ * io.strongroom.base.StrongroomException} instead and keep their own code.
  *
  * <p>{@code fatal} failures end the connection after the ErrorResponse (protocol violations, authentication);
  * the others leave the session usable.
