@@ -95,6 +95,10 @@ final class SnapshotCopySender {
     }
 
     static RedshiftApiException mapped(PeerException e) {
+        if (e.wireCode().isEmpty()) {
+            // The peer gave its code only: the code is mapped here, as for a failure of this installation.
+            return RedshiftApiException.from(new StrongroomException(e.code(), String.valueOf(e.getMessage()), e));
+        }
         return new RedshiftApiException(e.code(), e.wireCode(), e.httpStatus(), String.valueOf(e.getMessage()), e);
     }
 
