@@ -1,5 +1,6 @@
 package io.strongroom.pgwire;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.pgwire.protocol.FrontendMessage;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -188,12 +190,13 @@ final class PgConnection {
             LOG.log(System.Logger.Level.INFO, () -> "closing connection " + processId + ": " + e.getMessage());
             sendFatal(e.sqlState(), message(e));
         } catch (StrongroomException e) {
-            sendFatal(e.code().sqlState(), message(e));
+            sendFatal(
+                    e.code().sqlState(),
+                    e.code() == ErrorCode.INTERNAL ? internalError(e, "the connection failed") : message(e));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " I/O failed: " + e);
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", Withheld.of(e));
-            sendFatal("XX000", "internal error; the server log has details");
+            sendFatal(ErrorCode.INTERNAL.sqlState(), internalError(e, "the connection failed"));
         } finally {
             cleanup();
         }
@@ -642,15 +645,28 @@ final class PgConnection {
         switch (e) {
             case PgException p when p.fatal() -> throw p;
             case PgException p -> out.errorResponse("ERROR", p.sqlState(), message(p));
+            case StrongroomException s
+            when s.code() == ErrorCode.INTERNAL ->
+                out.errorResponse("ERROR", s.code().sqlState(), internalError(s, "the SQL engine failed"));
             case StrongroomException s -> out.errorResponse("ERROR", s.code().sqlState(), message(s));
-            default -> {
-                LOG.log(
-                        System.Logger.Level.ERROR,
-                        "connection " + processId + ": the SQL engine failed",
-                        Withheld.of(e));
-                out.errorResponse("ERROR", "XX000", "internal error; the server log has details");
-            }
+            default ->
+                out.errorResponse("ERROR", ErrorCode.INTERNAL.sqlState(), internalError(e, "the SQL engine failed"));
         }
+    }
+
+    /**
+     * The message for a failure inside Strongroom (XX000), after one log line with a fresh reference, the connection
+     * and the stack (the messages withheld: they may quote the statement's literals). The client is told the reference
+     * to quote, never the detail, which may name classes and paths.
+     */
+    private String internalError(Throwable e, String what) {
+        String reference = UUID.randomUUID().toString();
+        LOG.log(
+                System.Logger.Level.ERROR,
+                "connection " + processId + ", reference " + reference + ": " + what,
+                Withheld.of(e));
+        return "internal error; the server log has the detail under reference " + reference + " (connection "
+                + processId + ")";
     }
 
     private void sendFatal(String sqlState, String message) {
