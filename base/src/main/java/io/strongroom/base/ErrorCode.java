@@ -79,6 +79,20 @@ public enum ErrorCode {
     NO_ACTIVE_TRANSACTION("25P01", false),
     /** A feature that is not built yet; the message says which issue brings it. */
     NOT_IMPLEMENTED("0A000", false),
+    /** A client broke the PostgreSQL wire protocol (protocol_violation); the connection is closed. */
+    PROTOCOL_VIOLATION("08P01", false),
+    /** A parameter's text does not parse as its type (invalid_text_representation). */
+    INVALID_TEXT_REPRESENTATION("22P02", false),
+    /** A parameter's binary form is wrong for its type (invalid_binary_representation). */
+    INVALID_BINARY_REPRESENTATION("22P03", false),
+    /** A login refused before any password was checked: no user, TLS required, method unsupported. */
+    INVALID_AUTHORIZATION("28000", false),
+    /** A login refused because the password or its proof is wrong (invalid_password). */
+    INVALID_PASSWORD("28P01", false),
+    /** The server holds as many connections as it admits (too_many_connections): retry later. */
+    TOO_MANY_CONNECTIONS("53300", true),
+    /** A message or value beyond a fixed limit of the wire layer (program_limit_exceeded). */
+    PROGRAM_LIMIT_EXCEEDED("54000", false),
     /** A broken invariant inside Strongroom. */
     INTERNAL("XX000", false);
 

@@ -99,8 +99,9 @@ public final class RedshiftApiException extends StrongroomException {
                 new RedshiftApiException(e.code(), "UnsupportedOperation", 400, m, e);
             case INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT, WRONG_KEY, IO_ERROR ->
                 new RedshiftApiException(e.code(), "InternalFailure", 500, m, e);
-            // A broken invariant, or a SQL-side code (syntax, division by zero, a cancelled query, ...) that never
-            // comes from a cluster operation: the detail stays inside, also where the message is kept (a job's
+            // A broken invariant, or a SQL-side or wire-side code (syntax, a cancelled query, a refused login, ...)
+            // that never comes from a cluster operation: the detail stays inside, also where the message is kept (a
+            // job's
             // failure).
             case INTERNAL,
                     SYNTAX_ERROR,
@@ -122,7 +123,14 @@ public final class RedshiftApiException extends StrongroomException {
                     UNDEFINED_OBJECT,
                     DEPENDENT_OBJECTS_STILL_EXIST,
                     INVALID_FOREIGN_KEY,
-                    NO_ACTIVE_TRANSACTION ->
+                    NO_ACTIVE_TRANSACTION,
+                    PROTOCOL_VIOLATION,
+                    INVALID_TEXT_REPRESENTATION,
+                    INVALID_BINARY_REPRESENTATION,
+                    INVALID_AUTHORIZATION,
+                    INVALID_PASSWORD,
+                    TOO_MANY_CONNECTIONS,
+                    PROGRAM_LIMIT_EXCEEDED ->
                 new RedshiftApiException(
                         e.code(), "InternalFailure", 500, "The request failed inside the control plane.", e);
         };

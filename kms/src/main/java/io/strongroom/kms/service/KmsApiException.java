@@ -99,7 +99,8 @@ public class KmsApiException extends StrongroomException {
         }
         String m = String.valueOf(e.getMessage());
         return switch (e.code()) {
-            case ACCESS_DENIED -> new KmsApiException(e.code(), "AccessDeniedException", 400, m, e);
+            case ACCESS_DENIED, INVALID_AUTHORIZATION, INVALID_PASSWORD ->
+                new KmsApiException(e.code(), "AccessDeniedException", 400, m, e);
             case NOT_FOUND -> new KmsApiException(e.code(), "NotFoundException", 400, m, e);
             case ALREADY_EXISTS -> new KmsApiException(e.code(), "AlreadyExistsException", 400, m, e);
             case WRONG_KEY, INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT ->
@@ -124,7 +125,12 @@ public class KmsApiException extends StrongroomException {
                     INVALID_SQL_STATEMENT_NAME,
                     UNDEFINED_OBJECT,
                     DEPENDENT_OBJECTS_STILL_EXIST,
-                    INVALID_FOREIGN_KEY -> new KmsApiException(e.code(), "ValidationException", 400, m, e);
+                    INVALID_FOREIGN_KEY,
+                    PROTOCOL_VIOLATION,
+                    INVALID_TEXT_REPRESENTATION,
+                    INVALID_BINARY_REPRESENTATION -> new KmsApiException(e.code(), "ValidationException", 400, m, e);
+            case TOO_MANY_CONNECTIONS, PROGRAM_LIMIT_EXCEEDED ->
+                new KmsApiException(e.code(), "LimitExceededException", 400, m, e);
             case KEY_UNAVAILABLE -> new KmsApiException(e.code(), "KeyUnavailableException", 500, m, e);
             // The SQL-session codes never come from the KMS; should one arrive it is a fault of the KMS too.
             case QUERY_CANCELED, IN_FAILED_TRANSACTION, NO_ACTIVE_TRANSACTION, IO_ERROR, DISK_FULL, INTERNAL ->
