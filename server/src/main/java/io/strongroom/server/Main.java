@@ -63,6 +63,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        ServerLogging.configure();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         String command = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
