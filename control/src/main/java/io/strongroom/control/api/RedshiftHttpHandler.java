@@ -140,6 +140,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(out);
             }
+            // The request's own line, under the id its answer, its refusal record or its failure line carry.
+            int answered = status;
+            LOG.log(Level.DEBUG, () -> "Redshift API request " + requestId + " answered " + answered);
         }
     }
 
