@@ -1,6 +1,8 @@
 package io.strongroom.control;
 
 import com.sun.net.httpserver.HttpServer;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.api.RedshiftHttpHandler;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterView;
@@ -13,8 +15,6 @@ import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerServer;
 import io.strongroom.control.peer.PeerService;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsServer;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.base.ErrorCode;
 import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
@@ -17,7 +18,6 @@ import io.strongroom.control.peer.PeerException;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerService;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;

@@ -1,5 +1,7 @@
 package io.strongroom.crypto;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;

@@ -1,5 +1,8 @@
 package io.strongroom.crypto;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
+
 /** The four tiers of the key hierarchy. {@link #id()} is what persistent formats store. */
 public enum KeyTier {
     ROOT(1),

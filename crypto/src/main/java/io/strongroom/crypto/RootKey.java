@@ -1,5 +1,8 @@
 package io.strongroom.crypto;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
+
 /**
  * The top of the hierarchy: a key in a KMS or an HSM that never leaves it. The control plane asks it for a
  * new cluster key ({@link #generateDataKey}, KMS GenerateDataKey) and to unwrap a stored one ({@link

@@ -1,5 +1,7 @@
 package io.strongroom.crypto;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.security.DrbgParameters;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;

@@ -2,6 +2,7 @@ package io.strongroom.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.base.StrongroomException;
 import org.junit.jupiter.api.Test;
 
 /** What a client is shown of a failure: never a server path; identifiers, ARNs and URLs stay. */

@@ -2,6 +2,7 @@ package io.strongroom.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.testkit.fuzz.Fuzz;
 import io.strongroom.testkit.fuzz.FuzzInput;
 import io.strongroom.testkit.fuzz.Generator;

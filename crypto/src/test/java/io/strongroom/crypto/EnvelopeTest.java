@@ -3,6 +3,8 @@ package io.strongroom.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Map;

@@ -1,13 +1,13 @@
 package io.strongroom.kms;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DataKey;
 import io.strongroom.crypto.EncryptionContext;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.RootKey;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.crypto.WrappedKey;
 import java.util.Arrays;
 import java.util.Set;

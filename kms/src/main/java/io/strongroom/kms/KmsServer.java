@@ -1,8 +1,8 @@
 package io.strongroom.kms;
 
 import com.sun.net.httpserver.HttpServer;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.KmsHttpHandler;
 import io.strongroom.kms.http.SigV4;

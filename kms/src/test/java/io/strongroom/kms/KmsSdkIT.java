@@ -3,12 +3,12 @@ package io.strongroom.kms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DataKey;
 import io.strongroom.crypto.EncryptionContext;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.StrongroomException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,5 +1,6 @@
 package io.strongroom.pgwire;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.pgwire.protocol.FrontendMessage;
 import io.strongroom.pgwire.protocol.PgException;
@@ -38,7 +39,8 @@ final class CopySubprotocol {
                     case FrontendMessage.CopyFail f -> {
                         open = false;
                         sink.abort(f.message());
-                        throw new PgException("57014", "COPY from stdin failed: " + f.message(), false);
+                        throw new PgException(
+                                ErrorCode.QUERY_CANCELED, "COPY from stdin failed: " + f.message(), false);
                     }
                     case FrontendMessage.Flush f -> {}
                     case FrontendMessage.Sync f -> {}

@@ -6,7 +6,7 @@ package io.strongroom.pgwire;
  * only while the cluster's key hierarchy is loaded, and becomes unreadable with it), the authority's under the
  * installation passphrase. {@link TlsAuthority} keeps what {@link #seal} returns beside the key store.
  *
- * <p>Implementations are thread-safe; {@link #open} throws {@link io.strongroom.crypto.StrongroomException} when the
+ * <p>Implementations are thread-safe; {@link #open} throws {@link io.strongroom.base.StrongroomException} when the
  * sealed bytes do not open under the current key (damaged, or sealed under a key since rotated away).
  */
 public interface KeyStoreSeal {

@@ -1,5 +1,6 @@
 package io.strongroom.pgwire;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.pgwire.protocol.FrontendMessage;
 import io.strongroom.pgwire.protocol.PgException;
@@ -62,7 +63,7 @@ final class PasswordLogin {
         Credentials known = config.authenticator().lookup(u, database);
         if (known != null && !known.supportsMd5()) {
             throw new PgException(
-                    "28000",
+                    ErrorCode.INVALID_AUTHORIZATION,
                     "md5 authentication is not available for user \"" + u + "\": its password was set before"
                             + " Strongroom kept the md5 hash. Set the password again (aws redshift modify-cluster"
                             + " --master-user-password), or choose another method with the cluster parameter"
@@ -93,7 +94,8 @@ final class PasswordLogin {
         out.flush();
         FrontendMessage.SaslInitialResponse first = readPassword().saslInitialResponse();
         if (!first.mechanism().equals("SCRAM-SHA-256")) {
-            throw new PgException("28000", "SASL mechanism not supported: use SCRAM-SHA-256", true);
+            throw new PgException(
+                    ErrorCode.INVALID_AUTHORIZATION, "SASL mechanism not supported: use SCRAM-SHA-256", true);
         }
         byte[] nonce = new byte[18];
         RANDOM.nextBytes(nonce);
@@ -107,7 +109,7 @@ final class PasswordLogin {
             throttleBeforeCheck(u);
             serverFinal = scram.serverFinal(proof);
         } catch (PgException e) {
-            throw "28P01".equals(e.sqlState()) ? authenticationFailed(u) : e;
+            throw e.code() == ErrorCode.INVALID_PASSWORD ? authenticationFailed(u) : e;
         }
         out.authenticationSaslFinal(serverFinal);
     }
@@ -132,7 +134,7 @@ final class PasswordLogin {
         Credentials known = config.authenticator().lookup(u, database);
         if (known != null && !known.supportsDigest()) {
             throw new PgException(
-                    "28000",
+                    ErrorCode.INVALID_AUTHORIZATION,
                     "user \"" + u + "\" cannot log in with a Redshift driver yet: its password was set before"
                             + " Strongroom kept Redshift's digest verifier. Set the password again (aws redshift"
                             + " modify-cluster --master-user-password), or use a PostgreSQL driver (SCRAM-SHA-256)",

@@ -1,6 +1,7 @@
 package io.strongroom.pgwire;
 
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.pgwire.protocol.FrontendMessage;
 import io.strongroom.pgwire.protocol.PgException;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -186,14 +188,15 @@ final class PgConnection {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " closed: " + e.getMessage());
         } catch (PgException e) {
             LOG.log(System.Logger.Level.INFO, () -> "closing connection " + processId + ": " + e.getMessage());
-            sendFatal(e.sqlState(), message(e));
-        } catch (StrongroomException e) {
             sendFatal(e.code().sqlState(), message(e));
+        } catch (StrongroomException e) {
+            sendFatal(
+                    e.code().sqlState(),
+                    e.code() == ErrorCode.INTERNAL ? internalError(e, "the connection failed") : message(e));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "connection " + processId + " I/O failed: " + e);
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "connection " + processId + " failed", Withheld.of(e));
-            sendFatal("XX000", "internal error; the server log has details");
+            sendFatal(ErrorCode.INTERNAL.sqlState(), internalError(e, "the connection failed"));
         } finally {
             cleanup();
         }
@@ -226,11 +229,13 @@ final class PgConnection {
         Map<String, String> params = startup.parameters();
         String u = params.get("user");
         if (u == null || u.isEmpty()) {
-            throw new PgException("28000", "no PostgreSQL user name specified in startup packet", true);
+            throw new PgException(
+                    ErrorCode.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet", true);
         }
         user = u;
         if (config.requireTls() && !(socket instanceof SSLSocket)) {
-            throw new PgException("28000", "this server requires TLS: connect with sslmode=require", true);
+            throw new PgException(
+                    ErrorCode.INVALID_AUTHORIZATION, "this server requires TLS: connect with sslmode=require", true);
         }
         PasswordLogin login = new PasswordLogin(config, throttle, peer(), in, out, params.getOrDefault("database", u));
         PasswordMethod method =
@@ -241,7 +246,8 @@ final class PgConnection {
             case SCRAM_SHA_256 -> login.scram(u);
         }
         if (!admission.admit(this)) {
-            throw new PgException("53300", "sorry, too many clients already; try again later", true);
+            throw new PgException(
+                    ErrorCode.TOO_MANY_CONNECTIONS, "sorry, too many clients already; try again later", true);
         }
         throttle.succeeded(peer(), u);
         socket.setSoTimeout(0);
@@ -399,7 +405,10 @@ final class PgConnection {
 
     private void parse(SqlSession s, FrontendMessage.Parse p) throws IOException {
         if (!p.statement().isEmpty() && statements.containsKey(p.statement())) {
-            throw new PgException("42P05", "prepared statement \"" + p.statement() + "\" already exists", false);
+            throw new PgException(
+                    ErrorCode.DUPLICATE_PREPARED_STATEMENT,
+                    "prepared statement \"" + p.statement() + "\" already exists",
+                    false);
         }
         List<SqlType> declared = new ArrayList<>(p.parameterOids().length);
         for (int oid : p.parameterOids()) {
@@ -419,15 +428,18 @@ final class PgConnection {
     private void bind(FrontendMessage.Bind b) throws IOException {
         Statement statement = statements.get(b.statement());
         if (statement == null) {
-            throw new PgException("26000", "prepared statement \"" + b.statement() + "\" does not exist", false);
+            throw new PgException(
+                    ErrorCode.INVALID_SQL_STATEMENT_NAME,
+                    "prepared statement \"" + b.statement() + "\" does not exist",
+                    false);
         }
         if (!b.portal().isEmpty() && portals.containsKey(b.portal())) {
-            throw new PgException("42P03", "portal \"" + b.portal() + "\" already exists", false);
+            throw new PgException(ErrorCode.DUPLICATE_CURSOR, "portal \"" + b.portal() + "\" already exists", false);
         }
         List<SqlType> types = statement.parameterTypes();
         if (b.parameters().size() != types.size()) {
             throw new PgException(
-                    "08P01",
+                    ErrorCode.PROTOCOL_VIOLATION,
                     "bind message supplies " + b.parameters().size() + " parameters, but prepared statement \""
                             + b.statement() + "\" requires " + types.size(),
                     false);
@@ -435,7 +447,7 @@ final class PgConnection {
         short[] paramFormats = b.parameterFormats();
         if (paramFormats.length > 1 && paramFormats.length != types.size()) {
             throw new PgException(
-                    "08P01",
+                    ErrorCode.PROTOCOL_VIOLATION,
                     "bind message has " + paramFormats.length + " parameter formats but " + types.size()
                             + " parameters",
                     false);
@@ -465,7 +477,10 @@ final class PgConnection {
         if (d.kind() == 'S') {
             Statement statement = statements.get(d.name());
             if (statement == null) {
-                throw new PgException("26000", "prepared statement \"" + d.name() + "\" does not exist", false);
+                throw new PgException(
+                        ErrorCode.INVALID_SQL_STATEMENT_NAME,
+                        "prepared statement \"" + d.name() + "\" does not exist",
+                        false);
             }
             out.parameterDescription(statement.parameterTypes());
             describeRows(statement.columns(), new short[statement.columns().size()]);
@@ -534,7 +549,7 @@ final class PgConnection {
     private Portal portal(String name) {
         Portal portal = portals.get(name);
         if (portal == null) {
-            throw new PgException("34000", "portal \"" + name + "\" does not exist", false);
+            throw new PgException(ErrorCode.INVALID_CURSOR_NAME, "portal \"" + name + "\" does not exist", false);
         }
         return portal;
     }
@@ -584,7 +599,8 @@ final class PgConnection {
                 });
             }
         } else if (statements.remove(name) == null) {
-            throw new PgException("26000", "prepared statement \"" + name + "\" does not exist", false);
+            throw new PgException(
+                    ErrorCode.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist", false);
         }
         return d.tag();
     }
@@ -641,16 +657,28 @@ final class PgConnection {
     private void reportError(RuntimeException e) throws IOException {
         switch (e) {
             case PgException p when p.fatal() -> throw p;
-            case PgException p -> out.errorResponse("ERROR", p.sqlState(), message(p));
+            case StrongroomException s
+            when s.code() == ErrorCode.INTERNAL ->
+                out.errorResponse("ERROR", s.code().sqlState(), internalError(s, "the SQL engine failed"));
             case StrongroomException s -> out.errorResponse("ERROR", s.code().sqlState(), message(s));
-            default -> {
-                LOG.log(
-                        System.Logger.Level.ERROR,
-                        "connection " + processId + ": the SQL engine failed",
-                        Withheld.of(e));
-                out.errorResponse("ERROR", "XX000", "internal error; the server log has details");
-            }
+            default ->
+                out.errorResponse("ERROR", ErrorCode.INTERNAL.sqlState(), internalError(e, "the SQL engine failed"));
         }
+    }
+
+    /**
+     * The message for a failure inside Strongroom (XX000), after one log line with a fresh reference, the connection
+     * and the stack (the messages withheld: they may quote the statement's literals). The client is told the reference
+     * to quote, never the detail, which may name classes and paths.
+     */
+    private String internalError(Throwable e, String what) {
+        String reference = UUID.randomUUID().toString();
+        LOG.log(
+                System.Logger.Level.ERROR,
+                "connection " + processId + ", reference " + reference + ": " + what,
+                Withheld.of(e));
+        return "internal error; the server log has the detail under reference " + reference + " (connection "
+                + processId + ")";
     }
 
     private void sendFatal(String sqlState, String message) {

@@ -1,7 +1,7 @@
 package io.strongroom.pgwire;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.pgwire.protocol.BackendWriter;
 import io.strongroom.sql.SqlEngine;
 import java.io.IOException;

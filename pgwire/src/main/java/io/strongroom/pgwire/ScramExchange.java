@@ -1,5 +1,6 @@
 package io.strongroom.pgwire;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.pgwire.protocol.PgException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,7 +39,8 @@ final class ScramExchange {
     byte[] serverFirst(byte[] clientFirstMessage) {
         String m = new String(clientFirstMessage, StandardCharsets.UTF_8);
         if (m.startsWith("p=")) {
-            throw new PgException("28000", "SCRAM channel binding is not supported: use SCRAM-SHA-256", true);
+            throw new PgException(
+                    ErrorCode.INVALID_AUTHORIZATION, "SCRAM channel binding is not supported: use SCRAM-SHA-256", true);
         }
         if (!(m.startsWith("n,") || m.startsWith("y,"))) {
             throw malformed();
@@ -108,7 +110,7 @@ final class ScramExchange {
     }
 
     private PgException malformed() {
-        return new PgException("08P01", "malformed SCRAM message", true);
+        return new PgException(ErrorCode.PROTOCOL_VIOLATION, "malformed SCRAM message", true);
     }
 
     private PgException failed() {
@@ -116,6 +118,7 @@ final class ScramExchange {
     }
 
     static PgException authenticationFailed(String user) {
-        return new PgException("28P01", "password authentication failed for user \"" + user + "\"", true);
+        return new PgException(
+                ErrorCode.INVALID_PASSWORD, "password authentication failed for user \"" + user + "\"", true);
     }
 }

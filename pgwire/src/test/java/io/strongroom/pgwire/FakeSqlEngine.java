@@ -1,7 +1,7 @@
 package io.strongroom.pgwire;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.PreparedStatement;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code SELECT echo($1, ...)}: one row with the parameters, typed as the client declared them;
  *   <li>{@code SELECT series N}: N rows (id int8, label text), produced lazily;
  *   <li>{@code SELECT 1}; {@code FAIL} (42P01 at prepare); {@code BOOM} (an unexpected exception at execute);
+ *       {@code INVARIANT} (a broken invariant, ErrorCode.INTERNAL, naming a server path);
  *   <li>{@code SLOW}: blocks until cancelled, then fails;
  *   <li>{@code COPY t FROM STDIN} counts lines; {@code COPY t TO STDOUT} sends three lines;
  *   <li>{@code BEGIN}, {@code COMMIT}, {@code ROLLBACK}, {@code SET ...}.
@@ -153,6 +154,7 @@ final class FakeSqlEngine implements SqlEngine {
             }
             if (u.startsWith("DEALLOCATE ")
                     || u.equals("BOOM")
+                    || u.equals("INVARIANT")
                     || u.equals("BEGIN")
                     || u.equals("COMMIT")
                     || u.equals("ROLLBACK")
@@ -227,6 +229,9 @@ final class FakeSqlEngine implements SqlEngine {
             }
             if (u.equals("BOOM")) {
                 throw new IllegalStateException("unwrapped key material DEADBEEF");
+            }
+            if (u.equals("INVARIANT")) {
+                throw new StrongroomException(ErrorCode.INTERNAL, "invariant broken in /var/lib/strongroom/DEADBEEF");
             }
             if (u.startsWith("DEALLOCATE ")) {
                 String name = sql.trim().substring("DEALLOCATE ".length()).trim();

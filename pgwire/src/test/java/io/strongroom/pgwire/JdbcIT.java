@@ -2,7 +2,9 @@ package io.strongroom.pgwire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.strongroom.testkit.log.CapturedLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
@@ -26,13 +28,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -367,39 +367,25 @@ class JdbcIT {
                             PSQLException.class,
                             e -> assertThat(e.getSQLState()).isEqualTo("42P01"))
                     .hasMessageContaining("relation \"nope\" does not exist");
-            // The log says where the engine failed, but not its message, which may quote the statement's values.
-            Logger log = Logger.getLogger(PgConnection.class.getName());
-            List<String> logged = new CopyOnWriteArrayList<>();
-            Handler capture = new Handler() {
-                @Override
-                public void publish(LogRecord r) {
-                    StringWriter w = new StringWriter();
-                    if (r.getThrown() != null) {
-                        r.getThrown().printStackTrace(new PrintWriter(w));
-                    }
-                    logged.add(r.getMessage() + "\n" + w);
-                }
-
-                @Override
-                public void flush() {}
-
-                @Override
-                public void close() {}
-            };
-            log.addHandler(capture);
-            try {
-                assertThatThrownBy(() -> st.executeQuery("BOOM")).isInstanceOfSatisfying(PSQLException.class, e -> {
+            // One log line with a reference the client is told, the connection and the stack, but not the message,
+            // which may quote the statement's values.
+            for (String failing : List.of("BOOM", "INVARIANT")) {
+                try (CapturedLog log = new CapturedLog()) {
+                    PSQLException e = catchThrowableOfType(PSQLException.class, () -> st.executeQuery(failing));
                     assertThat(e.getSQLState()).isEqualTo("XX000");
-                    assertThat(e.getMessage()).doesNotContain("DEADBEEF").doesNotContain("at io.");
-                });
-            } finally {
-                log.removeHandler(capture);
+                    assertThat(e.getMessage())
+                            .contains("reference ")
+                            .doesNotContain("DEADBEEF", "/var/lib", "Exception", "at io.", "io.strongroom.");
+                    Matcher m = Pattern.compile("reference ([0-9a-f-]{36})").matcher(e.getMessage());
+                    assertThat(m.find()).isTrue();
+                    assertThat(log.errors()).singleElement().satisfies(r -> {
+                        assertThat(r.getMessage()).contains(m.group(1)).contains("the SQL engine failed");
+                        StringWriter w = new StringWriter();
+                        r.getThrown().printStackTrace(new PrintWriter(w));
+                        assertThat(w.toString()).contains("FakeSqlEngine").doesNotContain("DEADBEEF", "/var/lib");
+                    });
+                }
             }
-            assertThat(String.join("\n", logged))
-                    .contains("the SQL engine failed")
-                    .contains("IllegalStateException")
-                    .contains("FakeSqlEngine")
-                    .doesNotContain("DEADBEEF");
             try (PreparedStatement ps = c.prepareStatement("FAIL")) {
                 assertThatThrownBy(ps::executeQuery).isInstanceOf(PSQLException.class);
             }

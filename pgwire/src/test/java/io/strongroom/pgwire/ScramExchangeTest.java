@@ -52,7 +52,7 @@ class ScramExchangeTest {
             x.serverFirst(utf8(CLIENT_FIRST));
             assertThatThrownBy(() -> x.serverFinal(utf8(bad)))
                     .isInstanceOfSatisfying(PgException.class, e -> {
-                        assertThat(e.sqlState()).isEqualTo("28P01");
+                        assertThat(e.code().sqlState()).isEqualTo("28P01");
                         assertThat(e.fatal()).isTrue();
                     })
                     .hasMessage("password authentication failed for user \"user\"");

@@ -1,10 +1,10 @@
 package io.strongroom.server;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.crypto.CryptoProvider;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.gateway.HsmCommand;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
@@ -63,6 +63,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        ServerLogging.configure();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         String command = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);

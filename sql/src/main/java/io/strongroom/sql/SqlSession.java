@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One client session: prepares and executes statements, keeps settings and transaction state. Failures are
- * {@link io.strongroom.crypto.StrongroomException}s whose {@code code().sqlState()} goes into the
+ * {@link io.strongroom.base.StrongroomException}s whose {@code code().sqlState()} goes into the
  * ErrorResponse; the session survives them (inside a transaction block it then stays {@link
  * TransactionState#FAILED} until ROLLBACK, as PostgreSQL does).
  *

@@ -1,7 +1,7 @@
 package io.strongroom.storage;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 
 /**
  * A cluster's compute nodes and their slices. Slices are numbered 0..{@link #sliceCount()}-1; node {@code n}

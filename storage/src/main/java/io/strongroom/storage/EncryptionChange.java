@@ -1,8 +1,8 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.BlockCodec;
 import io.strongroom.storage.format.BlockOrigins;
 import io.strongroom.storage.format.BlockRef;

@@ -1,9 +1,9 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.Bindings;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;

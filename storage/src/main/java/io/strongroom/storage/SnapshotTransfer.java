@@ -1,7 +1,7 @@
 package io.strongroom.storage;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.storage.format.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,10 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.Envelope;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.Bindings;
 import io.strongroom.storage.format.FileHeader;
 import io.strongroom.storage.format.Sealer;

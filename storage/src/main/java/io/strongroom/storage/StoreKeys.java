@@ -1,8 +1,8 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -2,9 +2,9 @@ package io.strongroom.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.RawKeyAccess;
-import io.strongroom.crypto.StrongroomException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package io.strongroom.control.api;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterRecord;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.DataTransferInfo;
 import io.strongroom.control.cluster.RestoreInfo;
-import io.strongroom.crypto.StrongroomException;
 
 /**
  * The XML of the {@code Cluster} and {@code Event} shapes (reference/aws-api.md §1.4): what clients read, with

@@ -1,7 +1,7 @@
 package io.strongroom.control.api;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.control.cluster.RedshiftApiException;
-import io.strongroom.crypto.ErrorCode;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;

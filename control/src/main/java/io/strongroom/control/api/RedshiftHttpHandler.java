@@ -2,6 +2,8 @@ package io.strongroom.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
@@ -10,8 +12,6 @@ import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.control.cluster.TemporaryCredentials;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;
@@ -19,6 +19,7 @@ import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -89,6 +90,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
             boolean kmsRequest = target != null && target.startsWith("TrentService.");
             String requestId = UUID.randomUUID().toString();
+            // Every answer carries the id, whichever path sends it (a forwarded KMS answer carries the KMS's own,
+            // which its audit record names).
+            ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
             byte[] body = RequestBodies.read(ex, kmsRequest, requestId, bodyDeadline);
             if (body == null) {
                 return; // answered 408 by the body deadline
@@ -115,26 +119,18 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 }
                 xml = serve(ex, body, requestId);
                 status = 200;
-            } catch (RedshiftApiException e) {
-                status = e.httpStatus();
-                xml = error(e.faultType(), e.wireCode(), forClient(e.getMessage(), requestId), requestId);
             } catch (StrongroomException e) {
                 RedshiftApiException r = RedshiftApiException.from(e);
                 status = r.httpStatus();
-                xml = error(r.faultType(), r.wireCode(), forClient(r.getMessage(), requestId), requestId);
+                xml = status == 500
+                        ? internalFailure(r.wireCode(), requestId, e)
+                        : error(r.faultType(), r.wireCode(), forClient(r.getMessage(), requestId), requestId);
             } catch (RuntimeException e) {
-                // One log line with the request id and the stack; the client is told the id, nothing more.
-                LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed inside the control plane", e);
                 status = 500;
-                xml = error(
-                        "Receiver",
-                        "InternalFailure",
-                        "The request failed inside the control plane (request " + requestId + ").",
-                        requestId);
+                xml = internalFailure("InternalFailure", requestId, e);
             }
             byte[] out = xml.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "text/xml");
-            ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
             ex.getResponseHeaders()
                     .set(
                             "Date",
@@ -144,6 +140,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(out);
             }
+            // The request's own line, under the id its answer, its refusal record or its failure line carry.
+            int answered = status;
+            LOG.log(Level.DEBUG, () -> "Redshift API request " + requestId + " answered " + answered);
         }
     }
 
@@ -757,6 +756,21 @@ public final class RedshiftHttpHandler implements HttpHandler {
             LOG.log(System.Logger.Level.WARNING, () -> "request " + requestId + ": " + message);
         }
         return shown;
+    }
+
+    /**
+     * The answer to a failure inside the control plane (a 500): one log line with the request id and the stack, and
+     * a message that gives the client the id to quote instead of the detail, which may name classes and paths.
+     */
+    private static String internalFailure(String wireCode, String requestId, Throwable e) {
+        LOG.log(Level.ERROR, "Redshift API request " + requestId + " failed inside the control plane", e);
+        boolean retryable = e instanceof StrongroomException s && s.code().retryable();
+        return error(
+                "Receiver",
+                wireCode,
+                "The request failed inside the control plane" + (retryable ? " and may succeed if retried later" : "")
+                        + "; the server log has the detail under request id " + requestId + ".",
+                requestId);
     }
 
     static String error(String type, String code, @Nullable String message, String requestId) {

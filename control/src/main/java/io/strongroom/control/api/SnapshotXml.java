@@ -1,11 +1,11 @@
 package io.strongroom.control.api;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.control.cluster.TableRestoreStatus;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.crypto.StrongroomException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -8,7 +9,6 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.EncryptionChange;
 import io.strongroom.storage.KeyRotation;

@@ -1,9 +1,9 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.WrappedKey;
 import io.strongroom.kms.Credential;

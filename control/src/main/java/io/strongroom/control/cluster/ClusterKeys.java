@@ -1,5 +1,7 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmClusterKey;
 import io.strongroom.control.hsm.HsmStore;
@@ -8,11 +10,9 @@ import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DataKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.EncryptionContext;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTransfer;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.client.CreatedKey;
 import io.strongroom.hsm.client.HsmEndpoint;
 import io.strongroom.hsm.client.KmipClient;

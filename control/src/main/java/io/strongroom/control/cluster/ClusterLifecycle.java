@@ -1,5 +1,7 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.NodeType;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
@@ -8,8 +10,6 @@ import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.client.KmipException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;

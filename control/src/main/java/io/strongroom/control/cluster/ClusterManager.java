@@ -1,5 +1,7 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
@@ -9,8 +11,6 @@ import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.PeerService;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.SnapshotStore;
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.NodeType;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.RowBatch;

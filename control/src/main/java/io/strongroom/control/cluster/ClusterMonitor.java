@@ -1,9 +1,9 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.keyvault.VaultEntry;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.client.KmipException;
 import java.time.Duration;
 import java.time.Instant;

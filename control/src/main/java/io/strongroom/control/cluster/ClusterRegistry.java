@@ -1,8 +1,8 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.keyvault.AtomicFile;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmStore;
@@ -8,8 +10,6 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.keyvault.KeyVault;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.format.DurableFiles;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmStore;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import java.util.Comparator;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.strongroom.control.cluster;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,16 +76,18 @@ public final class RedshiftApiException extends StrongroomException {
     }
 
     /**
-     * The Redshift error for any other failure, chosen by asking its code: a KMS that cannot be reached is
-     * DependentServiceUnavailableFault, a KMS refusal DependentServiceAccessDenied, a bad argument
-     * InvalidParameterValue, a state conflict InvalidClusterState; internal failures answer InternalFailure
-     * without their detail.
+     * The Redshift error for any other failure, chosen by asking its code: the one place a code becomes a wire
+     * {@code Code} and a status at the Redshift edge. A KMS that cannot be reached is DependentServiceUnavailableFault,
+     * a KMS refusal DependentServiceAccessDenied, a bad argument InvalidParameterValue, a state conflict
+     * InvalidClusterState; failures inside the control plane are InternalFailure 500, which the HTTP handler logs and
+     * answers with the request id instead of the message. A switch without a default, so a new code does not compile
+     * until it is mapped here.
      */
     public static RedshiftApiException from(StrongroomException e) {
         if (e instanceof RedshiftApiException r) {
             return r;
         }
-        String m = e.getMessage() == null ? "" : e.getMessage();
+        String m = String.valueOf(e.getMessage());
         return switch (e.code()) {
             case KEY_UNAVAILABLE -> new RedshiftApiException(e.code(), "DependentServiceUnavailableFault", 400, m, e);
             case ACCESS_DENIED -> new RedshiftApiException(e.code(), "DependentServiceAccessDenied", 403, m, e);
@@ -97,9 +99,38 @@ public final class RedshiftApiException extends StrongroomException {
                 new RedshiftApiException(e.code(), "UnsupportedOperation", 400, m, e);
             case INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT, WRONG_KEY, IO_ERROR ->
                 new RedshiftApiException(e.code(), "InternalFailure", 500, m, e);
-            // INTERNAL and the SQL-side codes (syntax, division by zero, cancelled query, ...) never come
-            // from a cluster operation; their detail stays inside.
-            default ->
+            // A broken invariant, or a SQL-side or wire-side code (syntax, a cancelled query, a refused login, ...)
+            // that never comes from a cluster operation: the detail stays inside, also where the message is kept (a
+            // job's
+            // failure).
+            case INTERNAL,
+                    SYNTAX_ERROR,
+                    DIVISION_BY_ZERO,
+                    VALUE_OUT_OF_RANGE,
+                    STATEMENT_TOO_COMPLEX,
+                    TOO_MANY_COLUMNS,
+                    QUERY_CANCELED,
+                    IN_FAILED_TRANSACTION,
+                    UNDEFINED_COLUMN,
+                    UNDEFINED_FUNCTION,
+                    DUPLICATE_COLUMN,
+                    NOT_NULL_VIOLATION,
+                    READ_ONLY,
+                    INVALID_CURSOR_NAME,
+                    DUPLICATE_CURSOR,
+                    DUPLICATE_PREPARED_STATEMENT,
+                    INVALID_SQL_STATEMENT_NAME,
+                    UNDEFINED_OBJECT,
+                    DEPENDENT_OBJECTS_STILL_EXIST,
+                    INVALID_FOREIGN_KEY,
+                    NO_ACTIVE_TRANSACTION,
+                    PROTOCOL_VIOLATION,
+                    INVALID_TEXT_REPRESENTATION,
+                    INVALID_BINARY_REPRESENTATION,
+                    INVALID_AUTHORIZATION,
+                    INVALID_PASSWORD,
+                    TOO_MANY_CONNECTIONS,
+                    PROGRAM_LIMIT_EXCEEDED ->
                 new RedshiftApiException(
                         e.code(), "InternalFailure", 500, "The request failed inside the control plane.", e);
         };

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
@@ -7,7 +8,6 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.Credential;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,8 @@ package io.strongroom.control.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.CopyStream;
@@ -10,8 +12,6 @@ import io.strongroom.control.peer.PeerClient;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerException;
 import io.strongroom.control.peer.PeerIdentity;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.SnapshotTransfer;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -95,6 +95,10 @@ final class SnapshotCopySender {
     }
 
     static RedshiftApiException mapped(PeerException e) {
+        if (e.wireCode().isEmpty()) {
+            // The peer gave its code only: the code is mapped here, as for a failure of this installation.
+            return RedshiftApiException.from(new StrongroomException(e.code(), String.valueOf(e.getMessage()), e));
+        }
         return new RedshiftApiException(e.code(), e.wireCode(), e.httpStatus(), String.valueOf(e.getMessage()), e);
     }
 

@@ -1,13 +1,13 @@
 package io.strongroom.control.hsm;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.crypto.WrappedKey;
 import io.strongroom.hsm.client.KmipClient;
 import io.strongroom.hsm.client.KmipException;

@@ -1,7 +1,7 @@
 package io.strongroom.control.hsm;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.KmsRootKey;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,8 +1,8 @@
 package io.strongroom.control.jobs;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.keyvault.AtomicFile;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.strongroom.control.keyvault;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.EncryptionContext;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.crypto.WrappedKey;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

@@ -1,7 +1,7 @@
 package io.strongroom.control.peer;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;

@@ -2,8 +2,8 @@ package io.strongroom.control.peer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package io.strongroom.control.peer;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.control.keyvault.AtomicFile;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

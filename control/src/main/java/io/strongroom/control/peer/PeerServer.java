@@ -8,8 +8,8 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +31,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * is, byte for byte, one of the configured peers'. Requests
  * ({@code POST /strongroom/peer/v1/snapshot-copy/check}, {@code .../begin}, {@code .../send?copyId=}) go to the
  * {@link PeerService} with the peer the certificate names. Refusals answer {@code {"code", "wireCode", "message"}}
- * with the refusal's HTTP status; a message never holds a server path. One virtual thread per request. Thread-safe.
+ * with the refusal's HTTP status ({@code wireCode} empty when the refusal is not one of the peer protocol's own,
+ * so the asking installation maps the code as for any failure of its own); a message never holds a server path. One virtual thread per request. Thread-safe.
  */
 public final class PeerServer implements AutoCloseable {
     static final String PREFIX = "/strongroom/peer/v1/snapshot-copy/";
@@ -119,7 +119,8 @@ public final class PeerServer implements AutoCloseable {
                         e.code().retryable() ? 503 : 400,
                         error(
                                 e.code(),
-                                Objects.requireNonNullElse(e.code().apiErrorCode(), "InternalFailure"),
+                                // No wire code: the asking installation's Redshift edge maps the code itself.
+                                "",
                                 StrongroomException.forClient(String.valueOf(e.getMessage()))));
             }
         }

@@ -1,8 +1,8 @@
 package io.strongroom.control.peer;
 
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.SingleKeyManager;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.hsm.OneSidedTrust;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;

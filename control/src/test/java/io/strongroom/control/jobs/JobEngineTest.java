@@ -3,7 +3,7 @@ package io.strongroom.control.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,11 +3,11 @@ package io.strongroom.control.keyvault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.EncryptionContext;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.crypto.WrappedKey;
 import java.io.IOException;
 import java.io.InputStream;

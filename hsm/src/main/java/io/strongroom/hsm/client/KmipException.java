@@ -1,7 +1,7 @@
 package io.strongroom.hsm.client;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,6 +1,6 @@
 package io.strongroom.hsm.gateway;
 
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package io.strongroom.hsm.gateway;
 
 import io.strongroom.base.DurableFile;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.OneSidedTrust;
 import io.strongroom.hsm.kmip.KmipCodec;

@@ -1,7 +1,7 @@
 package io.strongroom.hsm.gateway;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.hsm.kmip.ResultReason;
 import io.strongroom.hsm.kmip.State;
 import java.io.IOException;

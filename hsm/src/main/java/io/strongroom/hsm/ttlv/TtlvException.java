@@ -1,7 +1,7 @@
 package io.strongroom.hsm.ttlv;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 
 /**
  * A TTLV message that cannot be read or written: bad framing, a length beyond its parent or the limit, non-zero

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.Caller;
@@ -15,6 +16,7 @@ import io.strongroom.kms.service.KmsService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
@@ -97,6 +99,8 @@ public final class KmsHttpHandler implements HttpHandler {
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
             String op = target == null ? "" : target.startsWith("TrentService.") ? target.substring(13) : target;
             String requestId = UUID.randomUUID().toString();
+            // Every answer carries the id the audit record names, whichever path sends it (the body deadline's too).
+            ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
             AuditEvent ev = new AuditEvent(
                     requestId, UUID.randomUUID().toString(), requestClock.instant(), op.isEmpty() ? "Unknown" : op);
             ev.source(sourceOf(ex), userAgentOf(ex));
@@ -114,10 +118,15 @@ public final class KmsHttpHandler implements HttpHandler {
                 }
                 body = serve(ex, op, ev);
                 status = 200;
-            } catch (KmsApiException e) {
-                ev.error(e.awsType(), e.getMessage());
-                status = e.httpStatus();
-                body = error(e.awsType(), e.getMessage());
+            } catch (StrongroomException e) {
+                KmsApiException k = KmsApiException.from(e);
+                status = k.httpStatus();
+                if (status == 500) {
+                    body = internalFailure(k.awsType(), requestId, ev, e);
+                } else {
+                    ev.error(k.awsType(), k.getMessage());
+                    body = error(k.awsType(), k.getMessage());
+                }
             } catch (BodyTimedOut e) {
                 ev.error("RequestTimeoutException", e.getMessage());
                 status = 408;
@@ -128,14 +137,8 @@ public final class KmsHttpHandler implements HttpHandler {
                 status = 400;
                 body = error("ValidationException", e.getMessage());
             } catch (RuntimeException | IOException e) {
-                // One log line with the request id and the stack; the client is told the id only.
-                LOG.log(System.Logger.Level.ERROR, "KMS request " + requestId + " failed", e);
-                ev.error(
-                        "KMSInternalException",
-                        "internal error (request " + requestId + "): "
-                                + e.getClass().getName());
                 status = 500;
-                body = error("KMSInternalException", "The request failed inside the KMS (request " + requestId + ").");
+                body = internalFailure("KMSInternalException", requestId, ev, e);
             } finally {
                 if (permitted) {
                     permits.release();
@@ -145,19 +148,20 @@ public final class KmsHttpHandler implements HttpHandler {
                 audit.append(ev);
             } catch (RuntimeException e) {
                 // Nothing leaves the KMS unaudited: withhold the result (a data key, a plaintext) and say so.
+                LOG.log(Level.ERROR, "KMS request " + requestId + ": the audit trail cannot be written", e);
                 zeroBinaries(body);
                 status = 500;
                 body = error(
                         "KMSInternalException",
-                        "The KMS could not write its audit trail, so it withholds the result (request " + requestId
-                                + "); a change the request asked for may have been made.");
+                        "The KMS could not write its audit trail, so it withholds the result; a change the request"
+                                + " asked for may have been made. The server log has the detail under request id "
+                                + requestId + ".");
             }
             if (answered) {
                 return; // the body deadline answered already
             }
             byte[] out = JSON.writeValueAsBytes(body);
             ex.getResponseHeaders().set("Content-Type", JSON_TYPE);
-            ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
             try {
                 ex.sendResponseHeaders(status, out.length);
                 try (OutputStream os = ex.getResponseBody()) {
@@ -323,6 +327,20 @@ public final class KmsHttpHandler implements HttpHandler {
                 "ValidationException",
                 413,
                 "The request body exceeds " + MAX_BODY_BYTES + " bytes.");
+    }
+
+    /**
+     * The answer to a fault of the KMS (a 500): one log line with the request id and the stack, the audit record
+     * names the failure's type and the id, and the client is told the id to quote instead of the detail, which may
+     * name classes and paths (reference/aws-api.md §2.2: only the {@code __type} and the status matter to a client).
+     */
+    private static ObjectNode internalFailure(String type, String requestId, AuditEvent ev, Throwable e) {
+        LOG.log(Level.ERROR, "KMS request " + requestId + " failed inside the KMS", e);
+        boolean retryable = e instanceof StrongroomException s && s.code().retryable();
+        String message = "The request failed inside the KMS" + (retryable ? " and may succeed if retried later" : "")
+                + "; the server log has the detail under request id " + requestId + ".";
+        ev.error(type, message);
+        return error(type, message);
     }
 
     private static ObjectNode error(String type, @Nullable String message) {

@@ -1,6 +1,6 @@
 package io.strongroom.kms.http;
 
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.service.KmsApiException;

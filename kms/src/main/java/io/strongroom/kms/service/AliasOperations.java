@@ -11,7 +11,7 @@ import static io.strongroom.kms.service.KmsJson.ts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;

@@ -13,9 +13,9 @@ import static io.strongroom.kms.service.KmsJson.reqStr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.EncryptionContext;
 import io.strongroom.crypto.SoftwareRootKey;
-import io.strongroom.crypto.StrongroomException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package io.strongroom.kms.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

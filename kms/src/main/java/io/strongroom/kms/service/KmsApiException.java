@@ -1,7 +1,7 @@
 package io.strongroom.kms.service;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -85,5 +85,56 @@ public class KmsApiException extends StrongroomException {
 
     public static KmsApiException internal(String message, @Nullable Throwable cause) {
         return new KmsApiException(ErrorCode.INTERNAL, "KMSInternalException", 500, message, cause);
+    }
+
+    /**
+     * The KMS error for any failure, chosen by asking its code: the one place a code becomes a {@code __type} and a
+     * status at the KMS edge (reference/aws-api.md §2.2). A switch without a default, so a new code does not compile
+     * until it is mapped here. A 5xx answer ({@code KMSInternalException}, {@code KeyUnavailableException}) is a fault
+     * of the KMS: the HTTP handler logs it and tells the client its request id, not this message.
+     */
+    public static KmsApiException from(StrongroomException e) {
+        if (e instanceof KmsApiException k) {
+            return k;
+        }
+        String m = String.valueOf(e.getMessage());
+        return switch (e.code()) {
+            case ACCESS_DENIED, INVALID_AUTHORIZATION, INVALID_PASSWORD ->
+                new KmsApiException(e.code(), "AccessDeniedException", 400, m, e);
+            case NOT_FOUND -> new KmsApiException(e.code(), "NotFoundException", 400, m, e);
+            case ALREADY_EXISTS -> new KmsApiException(e.code(), "AlreadyExistsException", 400, m, e);
+            case WRONG_KEY, INTEGRITY_FAILURE, MISPLACED_CIPHERTEXT ->
+                new KmsApiException(e.code(), "InvalidCiphertextException", 400, m, e);
+            case INVALID_STATE, CONFLICT, READ_ONLY ->
+                new KmsApiException(e.code(), "KMSInvalidStateException", 400, m, e);
+            case NOT_IMPLEMENTED, UNSUPPORTED_FORMAT ->
+                new KmsApiException(e.code(), "UnsupportedOperationException", 400, m, e);
+            case INVALID_ARGUMENT,
+                    SYNTAX_ERROR,
+                    DIVISION_BY_ZERO,
+                    VALUE_OUT_OF_RANGE,
+                    STATEMENT_TOO_COMPLEX,
+                    TOO_MANY_COLUMNS,
+                    UNDEFINED_COLUMN,
+                    UNDEFINED_FUNCTION,
+                    DUPLICATE_COLUMN,
+                    NOT_NULL_VIOLATION,
+                    INVALID_CURSOR_NAME,
+                    DUPLICATE_CURSOR,
+                    DUPLICATE_PREPARED_STATEMENT,
+                    INVALID_SQL_STATEMENT_NAME,
+                    UNDEFINED_OBJECT,
+                    DEPENDENT_OBJECTS_STILL_EXIST,
+                    INVALID_FOREIGN_KEY,
+                    PROTOCOL_VIOLATION,
+                    INVALID_TEXT_REPRESENTATION,
+                    INVALID_BINARY_REPRESENTATION -> new KmsApiException(e.code(), "ValidationException", 400, m, e);
+            case TOO_MANY_CONNECTIONS, PROGRAM_LIMIT_EXCEEDED ->
+                new KmsApiException(e.code(), "LimitExceededException", 400, m, e);
+            case KEY_UNAVAILABLE -> new KmsApiException(e.code(), "KeyUnavailableException", 500, m, e);
+            // The SQL-session codes never come from the KMS; should one arrive it is a fault of the KMS too.
+            case QUERY_CANCELED, IN_FAILED_TRANSACTION, NO_ACTIVE_TRANSACTION, IO_ERROR, DISK_FULL, INTERNAL ->
+                new KmsApiException(e.code(), "KMSInternalException", 500, m, e);
+        };
     }
 }

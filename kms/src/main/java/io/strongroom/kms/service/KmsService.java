@@ -1,7 +1,7 @@
 package io.strongroom.kms.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -1,15 +1,15 @@
 package io.strongroom.kms.service;
 
 import io.strongroom.base.DurableFile;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.Envelope;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
-import io.strongroom.crypto.StrongroomException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.strongroom.kms.service;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.SoftwareRootKey;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.kms.PassphraseKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

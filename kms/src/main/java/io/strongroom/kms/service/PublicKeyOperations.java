@@ -12,7 +12,7 @@ import static io.strongroom.kms.service.KmsJson.reqStr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.strongroom.crypto.ErrorCode;
+import io.strongroom.base.ErrorCode;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpPrincipal;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
@@ -16,14 +14,12 @@ import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
+import io.strongroom.testkit.http.FakeExchange;
+import io.strongroom.testkit.log.CapturedLog;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +37,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The HTTP handler on exchanges whose failures are chosen: every request, whatever goes wrong, is answered in
@@ -83,20 +81,20 @@ class KmsHttpHandlerTest {
     }
 
     /** A request whose headers are signed by the admin credential (so the failure under test is the only one). */
-    static FakeExchange signed(Credential admin, String op, byte[] body, InputStream bodyStream) {
+    static KmsExchange signed(Credential admin, String op, byte[] body, InputStream bodyStream) {
         Map<String, String> h = new TreeMap<>();
         h.put("host", "127.0.0.1:1");
         h.put("content-type", "application/x-amz-json-1.1");
         h.put("x-amz-target", "TrentService." + op);
         h.putAll(SigV4.sign(admin, "us-east-1", "kms", Instant.now(), "POST", "/", h, body));
-        FakeExchange ex = new FakeExchange(bodyStream);
-        h.forEach((k, v) -> ex.requestHeaders.add(k, v));
+        KmsExchange ex = new KmsExchange(bodyStream);
+        h.forEach((k, v) -> ex.getRequestHeaders().add(k, v));
         return ex;
     }
 
     @Test
     void aRuntimeExceptionWhileReading_isAnsweredKmsInternal_andAudited() throws Exception {
-        FakeExchange ex =
+        KmsExchange ex =
                 signed(credentials.admin(), "ListKeys", "{}".getBytes(StandardCharsets.UTF_8), new InputStream() {
                     @Override
                     public int read() {
@@ -104,7 +102,7 @@ class KmsHttpHandlerTest {
                     }
                 });
         handler(4).handle(ex);
-        assertThat(ex.status).isEqualTo(500);
+        assertThat(ex.status()).isEqualTo(500);
         assertThat(ex.json().path("__type").asText()).isEqualTo("KMSInternalException");
         assertThat(ex.json().path("message").asText()).doesNotContain("nobody expected");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(audit.file())))
@@ -116,9 +114,72 @@ class KmsHttpHandlerTest {
         });
     }
 
+    /** A fault that names a class and a server path in its message, as a bug's exception might. */
+    static RuntimeException[] faults() {
+        return new RuntimeException[] {
+            new IllegalStateException("broken invariant in /var/lib/strongroom/kms/store.bin"),
+            new StrongroomException(ErrorCode.IO_ERROR, "cannot read /var/lib/strongroom/kms/store.bin")
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("faults")
+    void anInternalFailure_isLoggedOnceWithItsRequestIdAndStack_andTheClientGetsTheIdOnly(RuntimeException fault)
+            throws Exception {
+        KmsExchange ex =
+                signed(credentials.admin(), "ListKeys", "{}".getBytes(StandardCharsets.UTF_8), new InputStream() {
+                    @Override
+                    public int read() {
+                        throw fault;
+                    }
+                });
+        try (CapturedLog log = new CapturedLog()) {
+            handler(4).handle(ex);
+            String requestId = ex.getResponseHeaders().getFirst("x-amzn-RequestId");
+            assertThat(requestId).isNotBlank();
+            assertThat(ex.status()).isEqualTo(500);
+            assertThat(ex.json().path("__type").asText()).isEqualTo("KMSInternalException");
+            assertThat(ex.json().path("message").asText())
+                    .contains("request id " + requestId)
+                    .doesNotContain("/var/lib", "store.bin", "Exception", "io.strongroom", "\tat ");
+            assertThat(ex.responseText()).doesNotContain("/var/lib", "IllegalState", "java.", "io.strongroom");
+            assertThat(log.errors()).singleElement().satisfies(r -> {
+                assertThat(r.getMessage()).contains(requestId);
+                assertThat(r.getThrown()).isSameAs(fault);
+                assertThat(r.getThrown().getStackTrace()).isNotEmpty();
+            });
+            assertThat(trail()).singleElement().satisfies(r -> {
+                assertThat(r.errorCode()).isEqualTo("KMSInternalException");
+                assertThat(r.json().path("requestID").asText()).isEqualTo(requestId);
+            });
+        }
+    }
+
+    @Test
+    void everyAnswerCarriesTheRequestIdItsAuditRecordNames_andOnlyFaultsAreLogged() throws Exception {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        KmsExchange ok = signed(credentials.admin(), "ListKeys", body, new ByteArrayInputStream(body));
+        KmsExchange unsigned = new KmsExchange(new ByteArrayInputStream(body));
+        unsigned.getRequestHeaders().add("X-Amz-Target", "TrentService.ListKeys");
+        try (CapturedLog log = new CapturedLog()) {
+            handler(4).handle(ok);
+            handler(4).handle(unsigned);
+            assertThat(ok.status()).isEqualTo(200);
+            assertThat(unsigned.status()).isBetween(400, 499);
+            assertThat(log.errors()).isEmpty();
+        }
+        assertThat(trail())
+                .extracting(r -> r.json().path("requestID").asText())
+                .containsExactly(
+                        ok.getResponseHeaders().getFirst("x-amzn-RequestId"),
+                        unsigned.getResponseHeaders().getFirst("x-amzn-RequestId"))
+                .doesNotHaveDuplicates()
+                .allSatisfy(id -> assertThat(id).isNotBlank());
+    }
+
     @Test
     void anIOExceptionWhileReading_isAnswered400_andAudited() throws Exception {
-        FakeExchange ex =
+        KmsExchange ex =
                 signed(credentials.admin(), "ListKeys", "{}".getBytes(StandardCharsets.UTF_8), new InputStream() {
                     @Override
                     public int read() throws IOException {
@@ -126,7 +187,7 @@ class KmsHttpHandlerTest {
                     }
                 });
         handler(4).handle(ex);
-        assertThat(ex.status).isEqualTo(400);
+        assertThat(ex.status()).isEqualTo(400);
         assertThat(ex.json().path("__type").asText()).isEqualTo("ValidationException");
         assertThat(trail()).singleElement().extracting(AuditRecord::errorCode).isEqualTo("ValidationException");
     }
@@ -134,34 +195,34 @@ class KmsHttpHandlerTest {
     @Test
     void anOversizedBody_isRefused413_readToItsEndOnlyWhenThatIsCheap() throws Exception {
         // Declared beyond what is worth reading: refused without reading a byte.
-        FakeExchange declared = new FakeExchange(new InputStream() {
+        KmsExchange declared = new KmsExchange(new InputStream() {
             @Override
             public int read() {
                 throw new AssertionError("the body must not be read");
             }
         });
-        declared.requestHeaders.add("X-Amz-Target", "TrentService.Encrypt");
-        declared.requestHeaders.add("Content-Length", String.valueOf(HttpBodies.DRAIN_LIMIT + 1));
+        declared.getRequestHeaders().add("X-Amz-Target", "TrentService.Encrypt");
+        declared.getRequestHeaders().add("Content-Length", String.valueOf(HttpBodies.DRAIN_LIMIT + 1));
         handler(4).handle(declared);
-        assertThat(declared.status).isEqualTo(413);
+        assertThat(declared.status()).isEqualTo(413);
         assertThat(declared.json().path("__type").asText()).isEqualTo("ValidationException");
 
         // Declared over the limit but cheap to read: read to its end (so the client gets the answer, not a reset).
         ByteArrayInputStream body = new ByteArrayInputStream(new byte[KmsHttpHandler.MAX_BODY_BYTES + 1]);
-        FakeExchange drained = new FakeExchange(body);
-        drained.requestHeaders.add("X-Amz-Target", "TrentService.Encrypt");
-        drained.requestHeaders.add("Content-Length", String.valueOf(KmsHttpHandler.MAX_BODY_BYTES + 1));
+        KmsExchange drained = new KmsExchange(body);
+        drained.getRequestHeaders().add("X-Amz-Target", "TrentService.Encrypt");
+        drained.getRequestHeaders().add("Content-Length", String.valueOf(KmsHttpHandler.MAX_BODY_BYTES + 1));
         handler(4).handle(drained);
-        assertThat(drained.status).isEqualTo(413);
+        assertThat(drained.status()).isEqualTo(413);
         assertThat(body.available()).as("the body was read to its end").isZero();
 
         // Without a length (chunked): refused once past the limit, and the rest read to its end (it is cheap).
         byte[] big = new byte[KmsHttpHandler.MAX_BODY_BYTES * 4];
         ByteArrayInputStream in = new ByteArrayInputStream(big);
-        FakeExchange chunked = new FakeExchange(in);
-        chunked.requestHeaders.add("X-Amz-Target", "TrentService.Encrypt");
+        KmsExchange chunked = new KmsExchange(in);
+        chunked.getRequestHeaders().add("X-Amz-Target", "TrentService.Encrypt");
         handler(4).handle(chunked);
-        assertThat(chunked.status).isEqualTo(413);
+        assertThat(chunked.status()).isEqualTo(413);
         assertThat(in.available()).isZero();
         assertThat(trail()).hasSize(3).allSatisfy(r -> assertThat(r.errorCode()).isEqualTo("ValidationException"));
     }
@@ -171,7 +232,7 @@ class KmsHttpHandlerTest {
         KmsHttpHandler h = handler(1);
         CountDownLatch reading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        FakeExchange slow = new FakeExchange(new InputStream() {
+        KmsExchange slow = new KmsExchange(new InputStream() {
             @Override
             public int read() throws IOException {
                 reading.countDown();
@@ -183,7 +244,7 @@ class KmsHttpHandlerTest {
                 return -1;
             }
         });
-        slow.requestHeaders.add("X-Amz-Target", "TrentService.ListKeys");
+        slow.getRequestHeaders().add("X-Amz-Target", "TrentService.ListKeys");
         CompletableFuture<Void> first = CompletableFuture.runAsync(() -> {
             try {
                 h.handle(slow);
@@ -192,17 +253,17 @@ class KmsHttpHandlerTest {
             }
         });
         assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
-        FakeExchange second = new FakeExchange(new ByteArrayInputStream(new byte[0]));
-        second.requestHeaders.add("X-Amz-Target", "TrentService.ListKeys");
+        KmsExchange second = new KmsExchange(new ByteArrayInputStream(new byte[0]));
+        second.getRequestHeaders().add("X-Amz-Target", "TrentService.ListKeys");
         h.handle(second);
-        assertThat(second.status).isEqualTo(503);
+        assertThat(second.status()).isEqualTo(503);
         assertThat(second.json().path("__type").asText()).isEqualTo("ThrottlingException");
         release.countDown();
         first.get(10, TimeUnit.SECONDS);
         assertThat(slow.json().path("__type").asText()).isEqualTo("MissingAuthenticationTokenException");
         // The permit came back: the next request is served (and refused for its missing signature, not throttled).
-        FakeExchange third = new FakeExchange(new ByteArrayInputStream(new byte[0]));
-        third.requestHeaders.add("X-Amz-Target", "TrentService.ListKeys");
+        KmsExchange third = new KmsExchange(new ByteArrayInputStream(new byte[0]));
+        third.getRequestHeaders().add("X-Amz-Target", "TrentService.ListKeys");
         h.handle(third);
         assertThat(third.json().path("__type").asText()).isEqualTo("MissingAuthenticationTokenException");
         assertThat(trail())
@@ -216,109 +277,24 @@ class KmsHttpHandlerTest {
     @Test
     void whenTheAuditTrailCannotBeWritten_theResultIsWithheld() throws Exception {
         byte[] body = "{\"NumberOfBytes\":32}".getBytes(StandardCharsets.UTF_8);
-        FakeExchange ex = signed(credentials.admin(), "GenerateRandom", body, new ByteArrayInputStream(body));
+        KmsExchange ex = signed(credentials.admin(), "GenerateRandom", body, new ByteArrayInputStream(body));
         audit.close(); // appends now fail
         handler(4).handle(ex);
-        assertThat(ex.status).isEqualTo(500);
+        assertThat(ex.status()).isEqualTo(500);
         assertThat(ex.json().path("__type").asText()).isEqualTo("KMSInternalException");
         assertThat(ex.json().path("message").asText()).contains("audit trail");
         assertThat(ex.json().has("Plaintext")).isFalse();
         audit = AuditLog.open(dir); // so @AfterEach has an open one to close
     }
 
-    /** An exchange with chosen headers and body; records the status and the response bytes. */
-    static final class FakeExchange extends HttpExchange {
-        final Headers requestHeaders = new Headers();
-        final Headers responseHeaders = new Headers();
-        final InputStream body;
-        final ByteArrayOutputStream response = new ByteArrayOutputStream();
-        int status = -1;
-
-        FakeExchange(InputStream body) {
-            this.body = body;
+    /** The testkit's exchange, read as a KMS answer. */
+    static final class KmsExchange extends FakeExchange {
+        KmsExchange(InputStream body) {
+            super(body);
         }
 
         JsonNode json() throws IOException {
-            return JSON.readTree(response.toByteArray());
-        }
-
-        @Override
-        public Headers getRequestHeaders() {
-            return requestHeaders;
-        }
-
-        @Override
-        public Headers getResponseHeaders() {
-            return responseHeaders;
-        }
-
-        @Override
-        public URI getRequestURI() {
-            return URI.create("/");
-        }
-
-        @Override
-        public String getRequestMethod() {
-            return "POST";
-        }
-
-        @Override
-        public HttpContext getHttpContext() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {}
-
-        @Override
-        public InputStream getRequestBody() {
-            return body;
-        }
-
-        @Override
-        public OutputStream getResponseBody() {
-            return response;
-        }
-
-        @Override
-        public void sendResponseHeaders(int rCode, long responseLength) {
-            status = rCode;
-        }
-
-        @Override
-        public InetSocketAddress getRemoteAddress() {
-            return new InetSocketAddress("127.0.0.1", 50000);
-        }
-
-        @Override
-        public int getResponseCode() {
-            return status;
-        }
-
-        @Override
-        public InetSocketAddress getLocalAddress() {
-            return new InetSocketAddress("127.0.0.1", 1);
-        }
-
-        @Override
-        public String getProtocol() {
-            return "HTTP/1.1";
-        }
-
-        @Override
-        public Object getAttribute(String name) {
-            return null;
-        }
-
-        @Override
-        public void setAttribute(String name, Object value) {}
-
-        @Override
-        public void setStreams(InputStream i, OutputStream o) {}
-
-        @Override
-        public HttpPrincipal getPrincipal() {
-            return null;
+            return JSON.readTree(responseBytes());
         }
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

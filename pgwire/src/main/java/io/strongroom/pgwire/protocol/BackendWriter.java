@@ -1,5 +1,6 @@
 package io.strongroom.pgwire.protocol;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
 import java.io.IOException;
@@ -193,7 +194,7 @@ public final class BackendWriter {
     public void dataRow(@Nullable Object[] row, List<ResultColumn> columns, short[] formats) throws IOException {
         if (row.length != columns.size()) {
             throw new PgException(
-                    "XX000",
+                    ErrorCode.INTERNAL,
                     "the SQL engine returned a row of " + row.length + " values for " + columns.size() + " columns",
                     false);
         }
@@ -359,7 +360,8 @@ public final class BackendWriter {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         for (byte x : b) {
             if (x == 0) {
-                throw new PgException("XX000", "a string sent to the client contains a NUL character", false);
+                throw new PgException(
+                        ErrorCode.INTERNAL, "a string sent to the client contains a NUL character", false);
             }
         }
         bytes(b);
@@ -370,7 +372,7 @@ public final class BackendWriter {
         if (pos + n > buf.length) {
             long want = Math.max((long) buf.length * 2, (long) pos + n);
             if (want > Integer.MAX_VALUE - 16) {
-                throw new PgException("54000", "message too large to send", false);
+                throw new PgException(ErrorCode.PROGRAM_LIMIT_EXCEEDED, "message too large to send", false);
             }
             buf = Arrays.copyOf(buf, (int) want);
         }

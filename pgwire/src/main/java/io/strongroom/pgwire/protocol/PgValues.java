@@ -1,5 +1,6 @@
 package io.strongroom.pgwire.protocol;
 
+import io.strongroom.base.ErrorCode;
 import io.strongroom.sql.SqlType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -129,7 +130,9 @@ public final class PgValues {
             };
         } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
             throw new PgException(
-                    "22P02", "invalid input syntax for type " + typeName(type) + ": \"" + clip(s) + "\"", false);
+                    ErrorCode.INVALID_TEXT_REPRESENTATION,
+                    "invalid input syntax for type " + typeName(type) + ": \"" + clip(s) + "\"",
+                    false);
         }
     }
 
@@ -422,7 +425,10 @@ public final class PgValues {
     }
 
     private static PgException badBinary(SqlType type) {
-        return new PgException("22P03", "incorrect binary data format for type " + typeName(type), false);
+        return new PgException(
+                ErrorCode.INVALID_BINARY_REPRESENTATION,
+                "incorrect binary data format for type " + typeName(type),
+                false);
     }
 
     private static <T> T as(Class<T> cls, SqlType type, Object value) {
@@ -454,7 +460,7 @@ public final class PgValues {
 
     private static PgException mismatch(SqlType type, Object value) {
         return new PgException(
-                "XX000",
+                ErrorCode.INTERNAL,
                 "the SQL engine returned a " + value.getClass().getSimpleName() + " for a column of type "
                         + typeName(type),
                 false);

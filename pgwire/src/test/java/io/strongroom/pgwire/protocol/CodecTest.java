@@ -49,7 +49,7 @@ class CodecTest {
         for (String len : List.of("00000007", "00002711", "7fffffff", "80000000")) {
             assertThatThrownBy(() -> StartupPacket.read(new ByteArrayInputStream(hex(len + "00030000"))))
                     .isInstanceOfSatisfying(PgException.class, e -> {
-                        assertThat(e.sqlState()).isEqualTo("08P01");
+                        assertThat(e.code().sqlState()).isEqualTo("08P01");
                         assertThat(e.fatal()).isTrue();
                     });
         }
@@ -147,7 +147,7 @@ class CodecTest {
     void unknownTypeAndBadLengths_are08P01() {
         assertThatThrownBy(() -> decode("79 00000004"))
                 .isInstanceOfSatisfying(
-                        PgException.class, e -> assertThat(e.sqlState()).isEqualTo("08P01"))
+                        PgException.class, e -> assertThat(e.code().sqlState()).isEqualTo("08P01"))
                 .hasMessageContaining("invalid frontend message type 'y'");
         assertThatThrownBy(() -> decode("51 00000003")).hasMessageContaining("invalid length 3");
         assertThatThrownBy(() -> decode("51 ffffffff")).hasMessageContaining("invalid length 4294967295");
@@ -231,7 +231,7 @@ class CodecTest {
                     assertThatThrownBy(() -> w.dataRow(new Object[] {"x"}, cols, new short[] {0}))
                             .isInstanceOfSatisfying(
                                     PgException.class,
-                                    e -> assertThat(e.sqlState()).isEqualTo("XX000"));
+                                    e -> assertThat(e.code().sqlState()).isEqualTo("XX000"));
                     w.commandComplete("SELECT 0");
                 }))
                 .isEqualTo("430000000d53454c454354203000");
@@ -257,6 +257,6 @@ class CodecTest {
         assertThat(BackendWriter.resolveFormats(new short[] {1, 0}, 2)).containsExactly(1, 0);
         assertThatThrownBy(() -> BackendWriter.resolveFormats(new short[] {1, 0}, 3))
                 .isInstanceOfSatisfying(
-                        PgException.class, e -> assertThat(e.sqlState()).isEqualTo("08P01"));
+                        PgException.class, e -> assertThat(e.code().sqlState()).isEqualTo("08P01"));
     }
 }

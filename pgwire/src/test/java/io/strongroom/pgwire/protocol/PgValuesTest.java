@@ -138,13 +138,13 @@ class PgValuesTest {
     void badInput_is22P02or22P03_andDoesNotEchoMuch() {
         assertThatThrownBy(() -> PgValues.decodeText(SqlType.INT4, "12x".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOfSatisfying(
-                        PgException.class, e -> assertThat(e.sqlState()).isEqualTo("22P02"))
+                        PgException.class, e -> assertThat(e.code().sqlState()).isEqualTo("22P02"))
                 .hasMessage("invalid input syntax for type int4: \"12x\"");
         assertThatThrownBy(() -> PgValues.decodeText(SqlType.FLOAT8, "1d".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(PgException.class);
         assertThatThrownBy(() -> PgValues.decodeBinary(SqlType.INT8, new byte[3]))
                 .isInstanceOfSatisfying(
-                        PgException.class, e -> assertThat(e.sqlState()).isEqualTo("22P03"));
+                        PgException.class, e -> assertThat(e.code().sqlState()).isEqualTo("22P03"));
         assertThatThrownBy(() ->
                         PgValues.decodeBinary(SqlType.NUMERIC, HexFormat.of().parseHex("0001000000000000")))
                 .isInstanceOf(PgException.class);

@@ -1,7 +1,7 @@
 package io.strongroom.sql.engine;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;

@@ -1,7 +1,7 @@
 package io.strongroom.sql.engine;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 
 /**
  * A session's cancel request: set by {@link StoreSession#cancel()} from any thread, cleared when the session starts

@@ -1,7 +1,7 @@
 package io.strongroom.sql.engine;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -3,11 +3,11 @@ package io.strongroom.sql.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.PreparedStatement;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;

@@ -2,12 +2,12 @@ package io.strongroom.sql.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;

@@ -1,7 +1,7 @@
 package io.strongroom.storage.format;
 
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,11 +1,11 @@
 package io.strongroom.storage.format;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.BlockKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.Envelope;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.StoreKeys;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;

@@ -1,10 +1,10 @@
 package io.strongroom.storage.format;
 
 import com.github.luben.zstd.Zstd;
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.Envelope;
-import io.strongroom.crypto.ErrorCode;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.ClusterLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.strongroom.storage.format;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.strongroom.storage.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.crypto.StrongroomException;
+import io.strongroom.base.StrongroomException;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
 import io.strongroom.storage.StoreKeys;

@@ -1,4 +1,4 @@
-package io.strongroom.crypto;
+package io.strongroom.base;
 
 import java.util.List;
 import java.util.Objects;
