@@ -10,7 +10,6 @@ import io.strongroom.storage.format.FileHeader;
 import io.strongroom.storage.format.FileHeader.Kind;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
-import io.strongroom.storage.format.TableManifest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,7 +20,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,6 +80,8 @@ public final class Store implements AutoCloseable {
     private final Map<Long, Set<Long>> moves = new ConcurrentHashMap<>();
     /** Why commits that change data are refused for now (an encryption change on a read-only node type), or null. */
     private volatile @Nullable String readOnly;
+    /** The most deltas a table's manifest gets before a commit folds them into a new base (tests lower it). */
+    private volatile int maxManifestDeltas = Committer.DEFAULT_MAX_DELTAS;
 
     private final Object rotationLock = new Object();
     private final long cacheOwner = BlockCache.newOwner();
@@ -226,22 +226,7 @@ public final class Store implements AutoCloseable {
             Sealer sealer = new Sealer(usable, sb.newestKeyVersion());
             StoreFiles.Pointer p = f.readPointer(sealer);
             Catalog cat = f.readCatalog(p.seq(), p.catalogDigest(), sealer);
-            Map<Long, TableManifest> manifests = new HashMap<>();
-            for (Catalog.Entry e : cat.tables()) {
-                TableManifest m = e.manifestVersion() == 0
-                        ? TableManifest.empty(e.tableId(), sb.layout().sliceCount())
-                        : f.readManifest(
-                                e.tableId(),
-                                e.manifestVersion(),
-                                e.manifestDigest(),
-                                sealer,
-                                e.spec().qualifiedName());
-                m.checkInvariants(
-                        e.spec().columns().stream().mapToInt(Column::id).toArray(),
-                        "manifest of table " + e.spec().qualifiedName());
-                manifests.put(e.tableId(), m);
-            }
-            StoreVersion v = new StoreVersion(cat, manifests);
+            StoreVersion v = StoreVersion.read(f, cat, sealer, sb.layout().sliceCount());
             long[] maxIds = UnreferencedFiles.remove(f, v);
             return new Store(
                     f,
@@ -518,6 +503,11 @@ public final class Store implements AutoCloseable {
         sealer = s;
     }
 
+    /** Sets how many deltas a table's manifest may have before a commit folds them (0: every commit writes a base). */
+    void maxManifestDeltas(int n) {
+        maxManifestDeltas = n;
+    }
+
     /** Refuses commits that change data with {@code why} (null: accept them again). */
     public void setReadOnly(@Nullable String why) {
         readOnly = why;
@@ -636,7 +626,8 @@ public final class Store implements AutoCloseable {
                         changes,
                         nextTableId.get(),
                         nextBlockId.get(),
-                        reservedManifestVersions);
+                        reservedManifestVersions,
+                        maxManifestDeltas);
                 List<Path> obsolete = Committer.obsoleteFiles(files, cur, next);
                 current = next;
                 diskFullSince = null;
