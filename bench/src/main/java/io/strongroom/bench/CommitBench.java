@@ -69,8 +69,7 @@ public final class CommitBench {
         SecureRandom random = new SecureRandom();
         byte[] m = new byte[32];
         random.nextBytes(m);
-        DatabaseKey dek =
-                DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "bench/dek", 1), SecretBytes.copyOf(m));
+        DatabaseKey dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "bench/dek", 1), SecretBytes.copyOf(m));
         ClusterLayout layout = new ClusterLayout(1, 2);
         Path emptyDir = base.resolve("empty");
         Path bigDir = base.resolve("big");
@@ -191,7 +190,8 @@ public final class CommitBench {
             throw new IllegalStateException(e);
         }
         DurableFiles.writeNew(files.manifestFile(tableId, version), mb);
-        Catalog.Entry e = new Catalog.Entry(tableId, t.spec(), t.nextColumnId(), version, StoreFiles.sha256(mb), blocks);
+        Catalog.Entry e =
+                new Catalog.Entry(tableId, t.spec(), t.nextColumnId(), version, StoreFiles.sha256(mb), blocks);
         Catalog next = new Catalog(cat.seq() + 1, cat.nextTableId(), nextBlock, List.of(e));
         byte[] cb = files.encodeCatalog(next, sealer);
         DurableFiles.writeNew(files.catalogFile(next.seq()), cb);
