@@ -133,6 +133,11 @@ final class Committer {
                 continue;
             }
             Catalog.@Nullable Entry old = entries.get(c.tableId);
+            if (old == null) {
+                // A new table's directory (made by this commit or by the transaction's block writes) is made durable
+                // in tables/ here; a committed table's was when the commit that created it did so.
+                dirsToSync.add(files.tablesDir());
+            }
             long version = nextManifestVersion(old, c.tableId, reservedManifestVersions);
             TableManifest base = manifests.getOrDefault(c.tableId, TableManifest.empty(c.tableId, c.sliceRows.length));
             int[] columnIds = c.spec.columns().stream().mapToInt(Column::id).toArray();
@@ -285,7 +290,8 @@ final class Committer {
 
     /**
      * The tail of every commit (and of a key rotation's switch): writes {@code catalog}, fsyncs {@code dirsToSync}
-     * and the catalog directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a
+     * (which must hold {@code tables/} when a table directory may be new since its last fsync) and the catalog
+     * directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a
      * crash leaves the previous version; after it, this one.
      */
     static void writeCatalogAndSwitch(
@@ -295,7 +301,6 @@ final class Committer {
         DurableFiles.writeNew(catFile, catBytes);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
         dirsToSync.add(files.catalogDir());
-        dirsToSync.add(files.tablesDir());
         for (Path d : dirsToSync) {
             DurableFiles.fsyncDirectory(d);
         }

@@ -370,6 +370,7 @@ public final class KeyRotation {
             }
         });
         Catalog catalog = new Catalog(seq, store.nextTableIdValue(), store.nextBlockIdValue(), entries);
+        dirsToSync.add(files.tablesDir());
         Committer.writeCatalogAndSwitch(files, ring, store.faults(), catalog, dirsToSync);
         StoreVersion nextVersion = new StoreVersion(catalog, manifests);
         List<Path> obsolete = new ArrayList<>();

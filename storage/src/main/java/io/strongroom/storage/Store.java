@@ -38,7 +38,8 @@ import org.jspecify.annotations.Nullable;
  * <p>How this works. Every committed version is a catalog file named by its sequence number; the file {@code
  * CURRENT} names the current catalog and pins its digest; the catalog names and pins each table's manifest;
  * manifests list blocks with their wrapped keys. A transaction writes its blocks as new files while it runs;
- * commit writes new manifests and a new catalog, fsyncs them and their directories, then switches {@code
+ * commit writes new manifests (or, for a table it only appended to, a manifest delta, {@code
+ * ManifestDelta}) and a new catalog, fsyncs them and their directories, then switches {@code
  * CURRENT} by an atomic rename and fsyncs the root. Nothing is overwritten in place, so a crash at any step
  * leaves either the old or the new version whole (see {@link CommitStep}); open deletes whatever no committed
  * version references. Readers hold a {@link Snapshot} of an in-memory version, so they never block on writers;

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * #checkInvariants}, for every column and slice, the column's fill covers rows {@code 0 .. f} (f = 0 without a
  * fill) and its blocks tile rows {@code f .. sliceRows[slice]} without gap or overlap; deleted rows lie below
  * {@code sliceRows}; a column has at most one fill. Immutable: writers make a new manifest with a higher version,
- * and share with it what they do not change (a key rotation shares the block list, an immutable list).
+ * and share with it what they do not change (a key rotation shares the block list, an immutable list; an
+ * append, {@link #appended}, shares the storage of the block list and keys it extends: {@link BlockList}). On disk
+ * a manifest is one file, or a base file and deltas ({@link ManifestDelta}).
  *
  * <pre>
  * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | entry*
