@@ -3,6 +3,7 @@ package io.strongroom.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.FileHeader;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -102,6 +104,34 @@ class ManifestDeltaTest {
         assertThat(files(root, ".man")).hasSize(1);
         assertThat(files(root, ".mdl")).hasSize(1);
         assertThat(read(root, encrypted)).isEqualTo(expected);
+    }
+
+    @Test
+    void keyRotation_writesEveryTableANewBase_underTheNewKeyAlone() throws IOException {
+        Path root = tmp.resolve("s");
+        DatabaseKey v1 = KeyRotationTest.dek(1, (byte) 1);
+        DatabaseKey v2 = KeyRotationTest.dek(2, (byte) 2);
+        String expected;
+        try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), StoreKeys.of(v1))) {
+            load(store, 3);
+            assertThat(files(root, ".mdl")).hasSize(5);
+            store.rotateDatabaseKey(v2, KeyRotation.Listener.NONE);
+            // The deltas sealed under v1 went with the switch (nothing reads the old version any more).
+            assertThat(files(root, ".mdl")).isEmpty();
+            assertThat(files(root, ".man")).hasSize(1);
+            try (Transaction tx = store.begin()) {
+                tx.append("t", CrashTest.batch(7, 50));
+                tx.commit();
+            }
+            try (Snapshot s = store.snapshot()) {
+                expected = Fixtures.countAndChecksum(s.table("t"));
+            }
+        }
+        assertThat(files(root, ".mdl")).hasSize(1);
+        try (Store store = Store.open(root, StoreKeys.of(v2));
+                Snapshot s = store.snapshot()) {
+            assertThat(Fixtures.countAndChecksum(s.table("t"))).isEqualTo(expected);
+        }
     }
 
     /** A store whose table is a base and four deltas; returns the deltas, in chain order. */
