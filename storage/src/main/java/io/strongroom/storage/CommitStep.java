@@ -31,7 +31,10 @@ public enum CommitStep {
     DECRYPTION_RECORDED,
     /** A new manifest file (a base: the whole manifest) was written and fsynced. */
     MANIFEST_WRITTEN,
-    /** A manifest delta (what a commit that only appended changed, chained to the table's manifest) was written and fsynced. */
+    /**
+     * A manifest delta (what a commit that only appended changed, chained to the table's manifest) was written and
+     * fsynced.
+     */
     MANIFEST_DELTA_WRITTEN,
     /** The new catalog file was written and fsynced. */
     CATALOG_WRITTEN,

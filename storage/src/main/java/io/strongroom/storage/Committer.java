@@ -163,7 +163,6 @@ final class Committer {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
             }
             long liveRows = m.totalRows() - m.deletedRows();
-            Catalog.Entry entry;
             long baseVersion = old == null ? 0 : old.baseVersion();
             int number = (old == null ? 0 : old.deltaCount()) + 1;
             long deltaBytes = old == null ? 0 : old.deltaBytes();
@@ -254,9 +253,9 @@ final class Committer {
     }
 
     /**
-     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests or manifest deltas,
-     * the catalog, the pointer's temporary file): {@link #write} names them deterministically, and no committed version references
-     * them. Best effort: what is left, the next open removes.
+     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests or manifest
+     * deltas, the catalog, the pointer's temporary file): {@link #write} names them deterministically, and no
+     * committed version references them. Best effort: what is left, the next open removes.
      */
     static void discardAttempt(
             StoreFiles files,
@@ -291,8 +290,8 @@ final class Committer {
     /**
      * The tail of every commit (and of a key rotation's switch): writes {@code catalog}, fsyncs {@code dirsToSync}
      * (which must hold {@code tables/} when a table directory may be new since its last fsync) and the catalog
-     * directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a
-     * crash leaves the previous version; after it, this one.
+     * directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a crash leaves the
+     * previous version; after it, this one.
      */
     static void writeCatalogAndSwitch(
             StoreFiles files, Sealer sealer, FaultInjector faults, Catalog catalog, Set<Path> dirsToSync) {
