@@ -304,7 +304,7 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             }
             long baseVersion = in.u64();
             int bl = in.u8();
-            if (bl != 0 && bl != 32 || (bl == 0) != (baseVersion == 0)) {
+            if ((bl != 0 && bl != 32) || (bl == 0) != (baseVersion == 0)) {
                 throw in.corrupt("base manifest digest length " + bl + " for base version " + baseVersion);
             }
             byte[] baseDigest = in.bytes(bl);
