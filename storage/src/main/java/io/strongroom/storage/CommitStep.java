@@ -29,8 +29,13 @@ public enum CommitStep {
      * (A crash before this step leaves a superblock that open corrects.)
      */
     DECRYPTION_RECORDED,
-    /** A new manifest file was written and fsynced. */
+    /** A new manifest file (a base: the whole manifest) was written and fsynced. */
     MANIFEST_WRITTEN,
+    /**
+     * A manifest delta (what a commit that only appended changed, chained to the table's manifest) was written and
+     * fsynced.
+     */
+    MANIFEST_DELTA_WRITTEN,
     /** The new catalog file was written and fsynced. */
     CATALOG_WRITTEN,
     /** The directories holding the new files were fsynced. */

@@ -4,7 +4,10 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
+import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.ManifestDelta;
+import io.strongroom.storage.format.ManifestEntry;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
@@ -96,6 +99,18 @@ final class Committer {
         }
     }
 
+    /**
+     * When a table's deltas are folded into a new base: when a commit would make more than {@code maxDeltas}, or
+     * when the deltas' bytes would pass {@link #FOLD_MIN_BYTES} plus {@link #FOLD_BYTES_PER_BLOCK} per block of the
+     * table (about a third of the base's size, an entry taking some 100 bytes). The byte bound keeps a fold's cost
+     * in proportion to the bytes the deltas wrote (each byte of change is rewritten a bounded number of times); the
+     * count bound keeps open's replay short for a big table that takes many tiny commits.
+     */
+    static final int DEFAULT_MAX_DELTAS = 4096;
+
+    static final long FOLD_MIN_BYTES = 64 * 1024;
+    static final long FOLD_BYTES_PER_BLOCK = 32;
+
     static StoreVersion write(
             StoreFiles files,
             Sealer sealer,
@@ -104,7 +119,8 @@ final class Committer {
             Map<Long, Transaction.TableChange> changes,
             long nextTableId,
             long nextBlockId,
-            Map<Long, Long> reservedManifestVersions) {
+            Map<Long, Long> reservedManifestVersions,
+            int maxDeltas) {
         long seq = cur.seq() + 1;
         Map<Long, Catalog.Entry> entries = new LinkedHashMap<>();
         cur.catalog().tables().forEach(e -> entries.put(e.tableId(), e));
@@ -116,38 +132,76 @@ final class Committer {
                 manifests.remove(c.tableId);
                 continue;
             }
-            Catalog.Entry old = entries.get(c.tableId);
-            // A key rotation running meanwhile may have written the next manifest version already (its file is
-            // not committed yet); never reuse that file name.
-            long version = Math.max(
-                            old == null ? 0 : old.manifestVersion(),
-                            reservedManifestVersions.getOrDefault(c.tableId, 0L))
-                    + 1;
+            Catalog.@Nullable Entry old = entries.get(c.tableId);
+            if (old == null) {
+                // A new table's directory (made by this commit or by the transaction's block writes) is made durable
+                // in tables/ here; a committed table's was when the commit that created it did so.
+                dirsToSync.add(files.tablesDir());
+            }
+            long version = nextManifestVersion(old, c.tableId, reservedManifestVersions);
             TableManifest base = manifests.getOrDefault(c.tableId, TableManifest.empty(c.tableId, c.sliceRows.length));
-            TableManifest m = c.appliedTo(base, version);
-            m.checkInvariants(
-                    c.spec.columns().stream().mapToInt(Column::id).toArray(),
-                    "new manifest of " + c.spec.qualifiedName());
-            byte[] bytes = files.encodeManifest(m, sealer);
+            int[] columnIds = c.spec.columns().stream().mapToInt(Column::id).toArray();
+            String place = "new manifest of " + c.spec.qualifiedName();
+            boolean appends = onlyAppends(c, base) && (old == null || sameColumns(old.spec(), c.spec));
+            TableManifest m;
+            if (appends) {
+                // O(what the commit added): the blocks and keys are shared with the previous version's.
+                List<ManifestEntry> added;
+                synchronized (c.added) {
+                    added = new ArrayList<>(c.added);
+                }
+                m = base.appended(version, c.sliceRows, added, c.deleted);
+                m.checkAppended(base, columnIds, place);
+            } else {
+                m = c.appliedTo(base, version);
+                m.checkInvariants(columnIds, place);
+            }
             Path dir = files.tableDir(c.tableId);
             try {
                 Files.createDirectories(dir);
             } catch (IOException e) {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
             }
+            long liveRows = m.totalRows() - m.deletedRows();
+            long baseVersion = old == null ? 0 : old.baseVersion();
+            int number = (old == null ? 0 : old.deltaCount()) + 1;
+            long deltaBytes = old == null ? 0 : old.deltaBytes();
+            if (appends && number <= maxDeltas) {
+                byte[] previousDigest = old == null ? new byte[0] : old.manifestDigest();
+                byte[] bytes = ManifestDelta.encode(files, base, m, baseVersion, number, previousDigest, sealer);
+                deltaBytes += bytes.length;
+                if (deltaBytes
+                        <= FOLD_MIN_BYTES + FOLD_BYTES_PER_BLOCK * m.blocks().size()) {
+                    Path file = files.manifestDeltaFile(c.tableId, baseVersion, number);
+                    DurableFiles.writeNew(file, bytes);
+                    faults.reached(CommitStep.MANIFEST_DELTA_WRITTEN, file);
+                    dirsToSync.add(dir);
+                    entries.put(
+                            c.tableId,
+                            new Catalog.Entry(
+                                    c.tableId,
+                                    c.spec,
+                                    c.nextColumnId,
+                                    version,
+                                    StoreFiles.sha256(bytes),
+                                    liveRows,
+                                    baseVersion,
+                                    old == null ? new byte[0] : old.baseDigest(),
+                                    number,
+                                    deltaBytes));
+                    manifests.put(c.tableId, m);
+                    continue;
+                }
+            }
+            // A new base: the whole manifest, which also folds the table's deltas.
+            byte[] bytes = files.encodeManifest(m, sealer);
             Path file = files.manifestFile(c.tableId, version);
             DurableFiles.writeNew(file, bytes);
             faults.reached(CommitStep.MANIFEST_WRITTEN, file);
             dirsToSync.add(dir);
             entries.put(
                     c.tableId,
-                    new Catalog.Entry(
-                            c.tableId,
-                            c.spec,
-                            c.nextColumnId,
-                            version,
-                            StoreFiles.sha256(bytes),
-                            m.totalRows() - m.deletedRows()));
+                    new Catalog.Entry(c.tableId, c.spec, c.nextColumnId, version, StoreFiles.sha256(bytes), liveRows));
             manifests.put(c.tableId, m);
         }
         Catalog catalog = new Catalog(seq, nextTableId, nextBlockId, new ArrayList<>(entries.values()));
@@ -156,9 +210,52 @@ final class Committer {
     }
 
     /**
-     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests, the catalog, the
-     * pointer's temporary file): {@link #write} names them deterministically, and no committed version references
-     * them. Best effort: what is left, the next open removes.
+     * The manifest version a commit gives a table: above the committed one and above any a key rotation running
+     * meanwhile has written already (its file is not committed yet; never reuse that file name).
+     */
+    private static long nextManifestVersion(
+            Catalog.@Nullable Entry old, long tableId, Map<Long, Long> reservedManifestVersions) {
+        return Math.max(old == null ? 0 : old.manifestVersion(), reservedManifestVersions.getOrDefault(tableId, 0L))
+                + 1;
+    }
+
+    /**
+     * Whether {@code c}, made on {@code on}, only appends blocks and deletes rows: no block removed, the same fills,
+     * and {@code on} lists only blocks this store sealed. Such a commit writes a manifest delta.
+     */
+    private static boolean onlyAppends(Transaction.TableChange c, TableManifest on) {
+        if (!c.removedBlocks.isEmpty()
+                || !on.origins().isEmpty()
+                || c.fills.size() != on.fills().size()) {
+            return false;
+        }
+        for (ColumnFill f : on.fills()) {
+            if (!f.equals(c.fills.get(f.columnId()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether two specs of a table have the same column ids, in order (then an append checks as one). */
+    private static boolean sameColumns(TableSpec a, TableSpec b) {
+        List<Column> x = a.columns();
+        List<Column> y = b.columns();
+        if (x.size() != y.size()) {
+            return false;
+        }
+        for (int i = 0; i < x.size(); i++) {
+            if (x.get(i).id() != y.get(i).id()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests or manifest
+     * deltas, the catalog, the pointer's temporary file): {@link #write} names them deterministically, and no
+     * committed version references them. Best effort: what is left, the next open removes.
      */
     static void discardAttempt(
             StoreFiles files,
@@ -170,15 +267,14 @@ final class Committer {
             if (c.dropped) {
                 continue;
             }
-            Catalog.Entry old = cur.catalog().tables().stream()
+            Catalog.@Nullable Entry old = cur.catalog().tables().stream()
                     .filter(e -> e.tableId() == c.tableId)
                     .findFirst()
                     .orElse(null);
-            long version = Math.max(
-                            old == null ? 0 : old.manifestVersion(),
-                            reservedManifestVersions.getOrDefault(c.tableId, 0L))
-                    + 1;
-            written.add(files.manifestFile(c.tableId, version));
+            written.add(files.manifestFile(c.tableId, nextManifestVersion(old, c.tableId, reservedManifestVersions)));
+            // or, when the commit appended, its delta
+            written.add(files.manifestDeltaFile(
+                    c.tableId, old == null ? 0 : old.baseVersion(), (old == null ? 0 : old.deltaCount()) + 1));
         }
         written.add(files.catalogFile(cur.seq() + 1));
         written.add(files.root().resolve(StoreFiles.POINTER + ".tmp"));
@@ -193,8 +289,9 @@ final class Committer {
 
     /**
      * The tail of every commit (and of a key rotation's switch): writes {@code catalog}, fsyncs {@code dirsToSync}
-     * and the catalog directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a
-     * crash leaves the previous version; after it, this one.
+     * (which must hold {@code tables/} when a table directory may be new since its last fsync) and the catalog
+     * directory, then switches the commit pointer to it. Before the rename of {@code CURRENT} a crash leaves the
+     * previous version; after it, this one.
      */
     static void writeCatalogAndSwitch(
             StoreFiles files, Sealer sealer, FaultInjector faults, Catalog catalog, Set<Path> dirsToSync) {
@@ -203,7 +300,6 @@ final class Committer {
         DurableFiles.writeNew(catFile, catBytes);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
         dirsToSync.add(files.catalogDir());
-        dirsToSync.add(files.tablesDir());
         for (Path d : dirsToSync) {
             DurableFiles.fsyncDirectory(d);
         }
@@ -224,18 +320,38 @@ final class Committer {
         faults.reached(CommitStep.COMMITTED, null);
     }
 
-    /** Files the old version used and the new one does not: freed once no snapshot reads the old version. */
+    /**
+     * Files the old version used and the new one does not: freed once no snapshot reads the old version. A table the
+     * new version only appended to (a delta, or a fold of deltas) costs nothing here beyond its manifest files.
+     */
     static List<Path> obsoleteFiles(StoreFiles files, StoreVersion old, StoreVersion next) {
         List<Path> out = new ArrayList<>();
         out.add(files.catalogFile(old.seq()));
+        Map<Long, Catalog.Entry> nextEntries = new HashMap<>();
+        for (Catalog.Entry e : next.catalog().tables()) {
+            nextEntries.put(e.tableId(), e);
+        }
         for (Catalog.Entry e : old.catalog().tables()) {
             TableManifest om = old.manifest(e.tableId());
             TableManifest nm = next.manifests().get(e.tableId());
             if (nm != null && nm.version() == om.version()) {
                 continue;
             }
-            if (e.manifestVersion() > 0) {
-                out.add(files.manifestFile(e.tableId(), e.manifestVersion()));
+            Catalog.@Nullable Entry ne = nextEntries.get(e.tableId());
+            boolean sameChain = ne != null
+                    && ne.hasDeltas()
+                    && ne.baseVersion() == e.baseVersion()
+                    && ne.deltaCount() > e.deltaCount();
+            if (!sameChain) {
+                Set<Path> kept = ne == null ? Set.of() : new HashSet<>(files.manifestFiles(ne));
+                for (Path p : files.manifestFiles(e)) {
+                    if (!kept.contains(p)) {
+                        out.add(p);
+                    }
+                }
+            }
+            if (nm != null && nm.keepsBlocksOf(om)) {
+                continue;
             }
             Set<Long> still = new HashSet<>();
             if (nm != null) {

@@ -485,6 +485,7 @@ public final class EncryptionChange {
                         new Catalog(cur.seq() + 1, store.nextTableIdValue(), store.nextBlockIdValue(), entries);
                 Set<Path> dirs = new HashSet<>();
                 dirs.add(files.tableDir(tableId));
+                dirs.add(files.tablesDir());
                 Committer.writeCatalogAndSwitch(files, store.sealer(), store.faults(), catalog, dirs);
                 Map<Long, TableManifest> manifests = new HashMap<>(cur.manifests());
                 manifests.put(tableId, nm);
@@ -531,6 +532,7 @@ public final class EncryptionChange {
             manifests.put(e.tableId(), nm);
         }
         Catalog catalog = new Catalog(cur.seq() + 1, store.nextTableIdValue(), store.nextBlockIdValue(), entries);
+        dirs.add(files.tablesDir());
         Committer.writeCatalogAndSwitch(files, sealer, store.faults(), catalog, dirs);
         return new StoreVersion(catalog, manifests);
     }

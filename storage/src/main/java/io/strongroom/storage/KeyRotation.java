@@ -370,14 +370,13 @@ public final class KeyRotation {
             }
         });
         Catalog catalog = new Catalog(seq, store.nextTableIdValue(), store.nextBlockIdValue(), entries);
+        dirsToSync.add(files.tablesDir());
         Committer.writeCatalogAndSwitch(files, ring, store.faults(), catalog, dirsToSync);
         StoreVersion nextVersion = new StoreVersion(catalog, manifests);
         List<Path> obsolete = new ArrayList<>();
         obsolete.add(files.catalogFile(cur.seq()));
         for (Catalog.Entry e : cur.catalog().tables()) {
-            if (e.manifestVersion() > 0) {
-                obsolete.add(files.manifestFile(e.tableId(), e.manifestVersion()));
-            }
+            obsolete.addAll(files.manifestFiles(e)); // the base and its deltas: every table gets a new base
         }
         store.discard(unused);
         store.switchRotated(nextVersion, ring, newOnly, obsolete, listener);

@@ -206,7 +206,7 @@ public final class SnapshotStore {
                     if (e.manifestVersion() != 0) {
                         Path m = img.manifestFile(e.tableId(), e.manifestVersion());
                         Files.createDirectories(img.tableDir(e.tableId()));
-                        if (tm.origins().isEmpty()) {
+                        if (tm.origins().isEmpty() && !e.hasDeltas()) {
                             DurableFiles.writeNew(
                                     m,
                                     DurableFiles.read(
@@ -214,8 +214,10 @@ public final class SnapshotStore {
                                             "manifest of " + e.spec()));
                         } else {
                             // Blocks shared with an older snapshot now have copies of this image's own in the pool:
-                            // the image's manifest names those, not the files the older snapshot keeps.
-                            byte[] bytes = img.encodeManifest(relocated(tm, storeId, fingerprints), store.sealer());
+                            // the image's manifest names those, not the files the older snapshot keeps. A manifest
+                            // with deltas is folded into one file: an image holds whole manifests only.
+                            TableManifest whole = tm.origins().isEmpty() ? tm : relocated(tm, storeId, fingerprints);
+                            byte[] bytes = img.encodeManifest(whole, store.sealer());
                             DurableFiles.writeNew(m, bytes);
                             entry = new Catalog.Entry(
                                     e.tableId(),

@@ -10,7 +10,6 @@ import io.strongroom.storage.format.FileHeader;
 import io.strongroom.storage.format.FileHeader.Kind;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
-import io.strongroom.storage.format.TableManifest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,7 +20,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,7 +38,8 @@ import org.jspecify.annotations.Nullable;
  * <p>How this works. Every committed version is a catalog file named by its sequence number; the file {@code
  * CURRENT} names the current catalog and pins its digest; the catalog names and pins each table's manifest;
  * manifests list blocks with their wrapped keys. A transaction writes its blocks as new files while it runs;
- * commit writes new manifests and a new catalog, fsyncs them and their directories, then switches {@code
+ * commit writes new manifests (or, for a table it only appended to, a manifest delta, {@code
+ * ManifestDelta}) and a new catalog, fsyncs them and their directories, then switches {@code
  * CURRENT} by an atomic rename and fsyncs the root. Nothing is overwritten in place, so a crash at any step
  * leaves either the old or the new version whole (see {@link CommitStep}); open deletes whatever no committed
  * version references. Readers hold a {@link Snapshot} of an in-memory version, so they never block on writers;
@@ -82,6 +81,8 @@ public final class Store implements AutoCloseable {
     private final Map<Long, Set<Long>> moves = new ConcurrentHashMap<>();
     /** Why commits that change data are refused for now (an encryption change on a read-only node type), or null. */
     private volatile @Nullable String readOnly;
+    /** The most deltas a table's manifest gets before a commit folds them into a new base (tests lower it). */
+    private volatile int maxManifestDeltas = Committer.DEFAULT_MAX_DELTAS;
 
     private final Object rotationLock = new Object();
     private final long cacheOwner = BlockCache.newOwner();
@@ -226,22 +227,7 @@ public final class Store implements AutoCloseable {
             Sealer sealer = new Sealer(usable, sb.newestKeyVersion());
             StoreFiles.Pointer p = f.readPointer(sealer);
             Catalog cat = f.readCatalog(p.seq(), p.catalogDigest(), sealer);
-            Map<Long, TableManifest> manifests = new HashMap<>();
-            for (Catalog.Entry e : cat.tables()) {
-                TableManifest m = e.manifestVersion() == 0
-                        ? TableManifest.empty(e.tableId(), sb.layout().sliceCount())
-                        : f.readManifest(
-                                e.tableId(),
-                                e.manifestVersion(),
-                                e.manifestDigest(),
-                                sealer,
-                                e.spec().qualifiedName());
-                m.checkInvariants(
-                        e.spec().columns().stream().mapToInt(Column::id).toArray(),
-                        "manifest of table " + e.spec().qualifiedName());
-                manifests.put(e.tableId(), m);
-            }
-            StoreVersion v = new StoreVersion(cat, manifests);
+            StoreVersion v = StoreVersion.read(f, cat, sealer, sb.layout().sliceCount());
             long[] maxIds = UnreferencedFiles.remove(f, v);
             return new Store(
                     f,
@@ -518,6 +504,11 @@ public final class Store implements AutoCloseable {
         sealer = s;
     }
 
+    /** Sets how many deltas a table's manifest may have before a commit folds them (0: every commit writes a base). */
+    void maxManifestDeltas(int n) {
+        maxManifestDeltas = n;
+    }
+
     /** Refuses commits that change data with {@code why} (null: accept them again). */
     public void setReadOnly(@Nullable String why) {
         readOnly = why;
@@ -636,7 +627,8 @@ public final class Store implements AutoCloseable {
                         changes,
                         nextTableId.get(),
                         nextBlockId.get(),
-                        reservedManifestVersions);
+                        reservedManifestVersions,
+                        maxManifestDeltas);
                 List<Path> obsolete = Committer.obsoleteFiles(files, cur, next);
                 current = next;
                 diskFullSince = null;

@@ -37,7 +37,7 @@ final class UnreferencedFiles {
         Map<Long, Catalog.Entry> live = new HashMap<>();
         for (Catalog.Entry e : v.catalog().tables()) {
             live.put(e.tableId(), e);
-            keep.add(f.manifestFile(e.tableId(), e.manifestVersion()));
+            keep.addAll(f.manifestFiles(e));
         }
         try {
             deleteAllExcept(f.catalogDir(), keep);

@@ -69,14 +69,38 @@ class CrashTest {
         }
     }
 
+    /** Every commit of the workload appends: each writes a manifest delta (create on the empty base 0). */
     @Test
     void crashAtEveryStepOfEveryCommit_leavesTheLastCommittedVersionWhole() throws IOException {
+        crashAtEveryStep(Committer.DEFAULT_MAX_DELTAS, CommitStep.MANIFEST_DELTA_WRITTEN);
+    }
+
+    /**
+     * At most two deltas: the third commit folds the chain into a new base (and deletes the old chain once no
+     * reader needs it), the fourth starts a new chain on that base.
+     */
+    @Test
+    void crashAtEveryStep_withDeltasFoldedIntoANewBase_leavesTheLastCommittedVersionWhole() throws IOException {
+        crashAtEveryStep(2, CommitStep.MANIFEST_WRITTEN);
+    }
+
+    /** Stops the workload at each fault point in turn, with {@code maxDeltas}; {@code mustReach} must be one. */
+    private void crashAtEveryStep(int maxDeltas, CommitStep mustReach) throws IOException {
         long seed = Seeds.of("CrashTest");
         Random random = new Random(seed);
         int rows = 300;
         // The workload: create, three appends, a delete. Count the fault points it reaches when nothing fails.
         int[] total = {0};
-        runWorkload(tmp.resolve("count"), (step, file) -> total[0]++, rows);
+        List<CommitStep> reached = new ArrayList<>();
+        runWorkload(
+                tmp.resolve("count"),
+                (step, file) -> {
+                    total[0]++;
+                    reached.add(step);
+                },
+                rows,
+                maxDeltas);
+        assertThat(reached).contains(mustReach, CommitStep.MANIFEST_DELTA_WRITTEN);
         assertThat(total[0]).isGreaterThan(30);
         String[] expectations = new String[6];
         for (int committed = 0; committed <= 4; committed++) {
@@ -107,7 +131,7 @@ class CrashTest {
             };
             int committed;
             try {
-                committed = runWorkload(dir, faults, rows);
+                committed = runWorkload(dir, faults, rows, maxDeltas);
                 throw new AssertionError("workload finished without reaching fault point " + k);
             } catch (SimulatedCrash | WorkloadCrash e) {
                 committed = e instanceof WorkloadCrash w ? w.committed : 0;
@@ -126,6 +150,19 @@ class CrashTest {
                             .isEqualTo(expectations[committed]);
                 }
                 assertNoUnreferencedFiles(dir, snap, what);
+                // Manifest files: exactly the base and deltas the committed catalog names (a torn or uncommitted
+                // delta or base is gone).
+                List<Path> named = new ArrayList<>();
+                store.current()
+                        .catalog()
+                        .tables()
+                        .forEach(e -> named.addAll(store.files().manifestFiles(e)));
+                try (Stream<Path> s = Files.walk(dir.resolve("tables"))) {
+                    assertThat(s.filter(p -> p.toString().endsWith(".man")
+                                    || p.toString().endsWith(".mdl")))
+                            .as(what)
+                            .containsExactlyInAnyOrderElementsOf(named);
+                }
             }
         }
     }
@@ -159,7 +196,7 @@ class CrashTest {
      * WorkloadCrash with the number of commits that completed, counting a commit that crashed after its pointer
      * switch as completed.
      */
-    private static int runWorkload(Path dir, FaultInjector faults, int rows) {
+    private static int runWorkload(Path dir, FaultInjector faults, int rows, int maxDeltas) {
         int committed = 0;
         CommitStep[] last = {null};
         FaultInjector tracking = (step, file) -> {
@@ -168,6 +205,7 @@ class CrashTest {
         };
         try (Store store =
                 Store.create(dir, "crash", new ClusterLayout(1, 2), StoreKeys.of(Fixtures.dek((byte) 9)), tracking)) {
+            store.maxManifestDeltas(maxDeltas);
             try {
                 try (Transaction tx = store.begin()) {
                     tx.createTable(TableSpec.of("public", "t", COLS));

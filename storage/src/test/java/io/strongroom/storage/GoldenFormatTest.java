@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * table after ALTER TABLE (columns added with and without a DEFAULT, one NOT NULL, one dropped, one renamed, the
  * table renamed) and more rows, so its catalog and manifest use version 2's fields; version 3 is that store
  * restored sharing a snapshot's blocks (manifest version 3); {@code golden/v4} is version 3's store with two tables
- * that have PRIMARY KEY, UNIQUE and FOREIGN KEY constraints (catalog version 3). Regenerate only for a new
+ * that have PRIMARY KEY, UNIQUE and FOREIGN KEY constraints (catalog version 3); {@code golden/v5} holds manifests
+ * as a base and deltas (catalog version 4, manifest deltas). Regenerate only for a new
  * format version, into a new folder ({@link #write} then writes the newest version's shape):
  * {@code mvn -pl storage test -Dtest=GoldenFormatTest -Dstrongroom.golden.write=<absolute dir>}.
  */
@@ -132,6 +133,45 @@ class GoldenFormatTest {
                     TableConstraint.foreignKey(
                             "child_parent_id_fkey", List.of("parent_id"), "public.parent", List.of("id"))));
 
+    /**
+     * Writes the newest golden store ({@code golden/v5}): a table whose manifest is a base and deltas (catalog
+     * version 4, manifest deltas version 1): 200 rows committed as a whole manifest, then 100 more rows, a delete of
+     * id % 7 == 3 and 10 more rows, one delta each; and a table {@code fresh}, created and loaded by deltas on the
+     * empty base 0.
+     */
+    private static void writeV5(Path root, boolean encrypted) {
+        try (Store store = Store.create(root, "golden5", new ClusterLayout(1, 2), keys(encrypted))) {
+            store.maxManifestDeltas(0);
+            try (Transaction tx = store.begin()) {
+                tx.createTable(TableSpec.of("public", "all_types", Fixtures.allTypes()));
+                tx.append("all_types", Fixtures.allTypesBatch(0, 200));
+                tx.commit();
+            }
+            store.maxManifestDeltas(100);
+            try (Transaction tx = store.begin()) {
+                tx.append("all_types", Fixtures.allTypesBatch(200, 100));
+                tx.commit();
+            }
+            try (Transaction tx = store.begin()) {
+                tx.delete("all_types", (b, r) -> b.column(0).getLong(r) % 7 == 3);
+                tx.commit();
+            }
+            try (Transaction tx = store.begin()) {
+                tx.append("all_types", Fixtures.allTypesBatch(300, 10));
+                tx.createTable(TableSpec.of("public", "fresh", V4_PARENT.columns()));
+                tx.commit();
+            }
+            try (Transaction tx = store.begin()) {
+                RowBatch p = RowBatch.builder(V4_PARENT.columns(), 3);
+                for (long id = 1; id <= 3; id++) {
+                    p.addRow(new Object[] {id, "f" + id});
+                }
+                tx.append("fresh", p);
+                tx.commit();
+            }
+        }
+    }
+
     /** Writes the version 2 golden store. */
     private static void write(Path root, boolean encrypted) {
         try (Store store = Store.create(root, "golden", new ClusterLayout(1, 2), keys(encrypted))) {
@@ -203,8 +243,8 @@ class GoldenFormatTest {
     static void writeGoldenFiles(Path target) throws IOException {
         for (boolean enc : new boolean[] {true, false}) {
             Path root = target.resolve(enc ? "encrypted" : "unencrypted");
-            writeV4(root, enc);
-            Files.deleteIfExists(root.resolve("restored/LOCK"));
+            writeV5(root, enc);
+            Files.deleteIfExists(root.resolve("LOCK"));
             Properties p = new Properties();
             try (var s = Files.walk(root)) {
                 s.filter(Files::isRegularFile)
@@ -321,6 +361,35 @@ class GoldenFormatTest {
         }
         List<Integer> catalogs = headerVersions(restored.resolve("catalog"), ".cat");
         assertThat(catalogs).contains(3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version5Store_manifestsAsBaseAndDeltas_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
+        String base = "/golden/v5/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = tmp.resolve("golden");
+        copyGolden(base, root);
+        try (Store store = Store.open(root, keys(encrypted));
+                Snapshot s = store.snapshot()) {
+            List<Object[]> rows = Fixtures.readAll(s.table("all_types"));
+            List<Object[]> expected = new ArrayList<>();
+            for (long id = 0; id < 310; id++) {
+                if (id >= 300 || id % 7 != 3) {
+                    expected.add(Fixtures.allTypesRow(id));
+                }
+            }
+            assertThat(rows).hasSameSizeAs(expected);
+            for (int i = 0; i < rows.size(); i++) {
+                assertThat(rows.get(i)).containsExactly(expected.get(i));
+            }
+            List<Object[]> fresh = Fixtures.readAll(s.table("fresh"));
+            assertThat(fresh).hasSize(3);
+            assertThat(fresh.get(2)).containsExactly(3L, "f3");
+        }
+        assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(4);
+        assertThat(headerVersions(root.resolve("tables"), ".man")).containsOnly(1);
+        // all_types: three deltas on its base; fresh: two on the empty base 0
+        assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
     }
 
     private static List<Integer> headerVersions(Path dir, String suffix) throws IOException {

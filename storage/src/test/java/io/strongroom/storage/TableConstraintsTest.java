@@ -77,6 +77,8 @@ class TableConstraintsTest {
     @Test
     void constraints_surviveReopen_inCatalogVersion3_andAForeignKeyWithoutColumnsTakesThePrimaryKey()
             throws IOException {
+        // Whole manifests, no deltas (catalog version 4): the catalog versions below are what constraints need.
+        store.maxManifestDeltas(0);
         commit(tx -> tx.createTable(TableSpec.of("public", "plain", PARENT)));
         assertThat(latestCatalogVersion()).isEqualTo(1);
         commit(tx -> {
@@ -85,6 +87,7 @@ class TableConstraintsTest {
         });
         store.close();
         store = Store.open(tmp.resolve("s"), StoreKeys.unencrypted());
+        store.maxManifestDeltas(0);
         assertThat(spec("parent").constraints()).isEqualTo(parent().constraints());
         assertThat(spec("child").constraints().get(1))
                 .isEqualTo(TableConstraint.foreignKey(

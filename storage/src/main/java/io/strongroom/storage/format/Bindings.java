@@ -39,6 +39,23 @@ public final class Bindings {
                 .build();
     }
 
+    /**
+     * Binds a manifest delta to its table, to its place in the chain (the base version it applies to and its number
+     * after it) and to the file before it (the base's or the previous delta's SHA-256; empty for the first delta
+     * on base 0): a delta moved to another place, reordered, or following other history fails to open.
+     */
+    public static AssociatedData manifestDelta(
+            String storeId, long tableId, long baseVersion, int number, byte[] previousDigest, byte[] header) {
+        return AssociatedData.of("strongroom/manifest-delta/v1")
+                .with("store", storeId)
+                .with("table", tableId)
+                .with("base", baseVersion)
+                .with("number", number)
+                .withBytes("previous", previousDigest)
+                .withBytes("header", header)
+                .build();
+    }
+
     /** Binds a block to its place: table, column, slice, block id and the rows it holds. */
     public static AssociatedData block(BlockRef ref, String storeId, long tableId, byte[] header) {
         return AssociatedData.of("strongroom/block/v1")

@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * column (v2) = column (v1) | u8 flags (bit 0 NOT NULL, bit 1 DEFAULT; the others zero)
  *               | [u32 n | default: a one-row column chunk ({@link ColumnChunkCodec}) of n bytes, if DEFAULT]
  * table (v3)  = table (v2) | u32 constraintCount | constraint*
+ * table (v4)  = table (v3) | u32 deltaCount | [u64 baseVersion | u8 n | n-byte base digest | u64 deltaBytes,
+ *               if deltaCount &gt; 0]
  * constraint  = u8 kind (1 PRIMARY KEY, 2 UNIQUE, 3 FOREIGN KEY) | utf name | u32 n | utf column*n
  *               | [utf referencedTable (schema.table) | u32 n | utf referencedColumn*n, if FOREIGN KEY]
  * file  = header ("SRCT", format version, object id = seq) | envelope(body), AD = Bindings.catalog
@@ -31,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * A catalog none of whose columns is NOT NULL or has a DEFAULT is written as version 1, byte for byte what
  * builds before version 2 wrote; version 2 only adds the per-column flags byte and the default. Version 3 (a
  * table has a constraint) adds the constraint list at the end of every table entry and keeps version 2's column
- * layout. Immutable.
+ * layout. Version 4 (a table's manifest is a base with deltas, {@link ManifestDelta}) adds the chain fields at the
+ * end of every table entry; then {@code manifestVersion} and the manifest digest name the newest delta, and the
+ * base is the manifest file of {@code baseVersion} (none for base version 0, an empty table). Immutable.
  */
 public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> tables) {
     public Catalog {
@@ -41,7 +45,14 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
     /**
      * A table in the catalog.
      *
-     * @param manifestDigest SHA-256 of the manifest file's bytes; empty when the table has no manifest yet
+     * @param manifestVersion the table's manifest version: of its newest delta, or of its base when it has none
+     * @param manifestDigest SHA-256 of the file of {@code manifestVersion} (the newest delta's, or the base's);
+     *     empty when the table has no manifest yet
+     * @param baseVersion the version of the manifest file the deltas apply to ({@code manifestVersion} without
+     *     deltas; 0 when the deltas apply to the empty manifest of a new table)
+     * @param baseDigest SHA-256 of the base's file (empty for base version 0)
+     * @param deltaCount how many deltas follow the base: files 1..deltaCount of {@link StoreFiles#manifestDeltaFile}
+     * @param deltaBytes the deltas' file sizes added up (what decides when they are folded into a new base)
      */
     public record Entry(
             long tableId,
@@ -49,7 +60,47 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             int nextColumnId,
             long manifestVersion,
             byte[] manifestDigest,
-            long liveRows) {
+            long liveRows,
+            long baseVersion,
+            byte[] baseDigest,
+            int deltaCount,
+            long deltaBytes) {
+        public Entry {
+            if (deltaCount < 0 || deltaCount > ManifestDelta.MAX_DELTAS || deltaBytes < 0) {
+                throw new IllegalArgumentException("bad delta count " + deltaCount + " of table " + tableId);
+            }
+            if (deltaCount == 0 ? baseVersion != manifestVersion : baseVersion >= manifestVersion) {
+                throw new IllegalArgumentException(
+                        "base version " + baseVersion + " with " + deltaCount + " deltas up to " + manifestVersion);
+            }
+        }
+
+        /** An entry whose manifest is one file (no deltas). */
+        public Entry(
+                long tableId,
+                TableSpec spec,
+                int nextColumnId,
+                long manifestVersion,
+                byte[] manifestDigest,
+                long liveRows) {
+            this(
+                    tableId,
+                    spec,
+                    nextColumnId,
+                    manifestVersion,
+                    manifestDigest,
+                    liveRows,
+                    manifestVersion,
+                    manifestDigest,
+                    0,
+                    0);
+        }
+
+        /** Whether the manifest is a base with deltas. */
+        public boolean hasDeltas() {
+            return deltaCount > 0;
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Entry e
@@ -74,10 +125,15 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
     }
 
     /**
-     * The lowest format version that expresses this catalog: 3 if a table has a constraint, else 2 if a column is
-     * NOT NULL or has a DEFAULT, else 1.
+     * The lowest format version that expresses this catalog: 4 if a table's manifest has deltas, else 3 if a table
+     * has a constraint, else 2 if a column is NOT NULL or has a DEFAULT, else 1.
      */
     public int formatVersion() {
+        for (Entry e : tables) {
+            if (e.hasDeltas()) {
+                return 4;
+            }
+        }
         for (Entry e : tables) {
             if (!e.spec().constraints().isEmpty()) {
                 return 3;
@@ -139,6 +195,13 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
                         out.utf(ref).u32(c.referencedColumns().size());
                         c.referencedColumns().forEach(out::utf);
                     }
+                }
+            }
+            if (version >= 4) {
+                out.u32(e.deltaCount());
+                if (e.hasDeltas()) {
+                    out.u64(e.baseVersion()).u8(e.baseDigest().length).bytes(e.baseDigest());
+                    out.u64(e.deltaBytes());
                 }
             }
         }
@@ -234,7 +297,23 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             }
             TableSpec spec = new TableSpec(
                     schema, name, cols, dist, distKey.isEmpty() ? null : distKey, sortKey, backup, constraints);
-            tables.add(new Entry(id, spec, nextColumnId, mv, digest, live));
+            int deltas = formatVersion >= 4 ? in.count(ManifestDelta.MAX_DELTAS, "manifest delta count") : 0;
+            if (deltas == 0) {
+                tables.add(new Entry(id, spec, nextColumnId, mv, digest, live));
+                continue;
+            }
+            long baseVersion = in.u64();
+            int bl = in.u8();
+            if ((bl != 0 && bl != 32) || (bl == 0) != (baseVersion == 0)) {
+                throw in.corrupt("base manifest digest length " + bl + " for base version " + baseVersion);
+            }
+            byte[] baseDigest = in.bytes(bl);
+            long deltaBytes = in.u64();
+            if (baseVersion >= mv || dl != 32 || deltaBytes < 0) {
+                throw in.corrupt("manifest deltas of table " + id + " do not follow their base");
+            }
+            tables.add(
+                    new Entry(id, spec, nextColumnId, mv, digest, live, baseVersion, baseDigest, deltas, deltaBytes));
         }
         in.expectEnd();
         return new Catalog(seq, nextTable, nextBlock, tables);

@@ -13,10 +13,11 @@ import java.util.zip.CRC32C;
  * <pre>
  * offset size field
  *  0      4   magic: "SRSB" superblock, "SRCP" commit pointer, "SRCT" catalog, "SRMF" manifest, "SRBK" block,
- *             "SRSP" spill file
+ *             "SRSP" spill file, "SRMD" manifest delta
  *  4      2   format version (big-endian): 1, or the newer version a catalog or manifest needs ({@link Kind})
  *  6      2   reserved, zero
- *  8      8   object id: catalog sequence, table version, block id (0 for the superblock)
+ *  8      8   object id: catalog sequence, table version (a manifest delta's: the version it makes), block id
+ *             (0 for the superblock)
  * 16      4   CRC32C of bytes 0..16
  * </pre>
  *
@@ -35,13 +36,18 @@ public final class FileHeader {
     public enum Kind {
         SUPERBLOCK("SRSB", 1),
         POINTER("SRCP", 1),
-        /** Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints. */
-        CATALOG("SRCT", 3),
+        /**
+         * Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints; version 4
+         * adds manifest delta chains ({@link ManifestDelta}).
+         */
+        CATALOG("SRCT", 4),
         /**
          * Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for); version 3 adds block
          * origins (blocks a restore shares with the snapshot that sealed them).
          */
         MANIFEST("SRMF", 3),
+        /** A manifest delta: what one commit appended to a table's manifest ({@link ManifestDelta}). */
+        MANIFEST_DELTA("SRMD", 1),
         BLOCK("SRBK", 1),
         SPILL("SRSP", 1);
 

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * STORE                               superblock: store id, layout, encrypted?, database key id (checksummed)
  * CURRENT                             commit pointer: catalog seq + SHA-256 of the catalog file (sealed)
  * catalog/&lt;seq, 16 hex&gt;.cat           catalog versions (sealed)
- * tables/&lt;table id&gt;/&lt;version&gt;.man     manifests (zstd, sealed)
+ * tables/&lt;table id&gt;/&lt;version&gt;.man     manifests (zstd, sealed): a table's base manifest
+ * tables/&lt;table id&gt;/&lt;base&gt;-&lt;n&gt;.mdl   manifest deltas 1..n after that base (sealed, chained by digest)
  * tables/&lt;table id&gt;/&lt;block id&gt;.blk    blocks (sealed under their block keys)
  * tmp/                                temporary and spill files (sealed), emptied at open
  * LOCK                                held by the process that has the store open
@@ -76,6 +79,23 @@ public final class StoreFiles {
 
     public Path manifestFile(long tableId, long version) {
         return tableDir(tableId).resolve(hex(version) + ".man");
+    }
+
+    /** Delta {@code number} (1-based) after base manifest version {@code baseVersion} ({@link ManifestDelta}). */
+    public Path manifestDeltaFile(long tableId, long baseVersion, int number) {
+        return tableDir(tableId).resolve(hex(baseVersion) + "-" + hex(number) + ".mdl");
+    }
+
+    /** Every file of the manifest {@code e} names: its base (if it has a file) and its deltas. */
+    public List<Path> manifestFiles(Catalog.Entry e) {
+        List<Path> out = new ArrayList<>(1 + e.deltaCount());
+        if (e.baseVersion() > 0) {
+            out.add(manifestFile(e.tableId(), e.baseVersion()));
+        }
+        for (int k = 1; k <= e.deltaCount(); k++) {
+            out.add(manifestDeltaFile(e.tableId(), e.baseVersion(), k));
+        }
+        return out;
     }
 
     public Path blockFile(long tableId, long blockId) {

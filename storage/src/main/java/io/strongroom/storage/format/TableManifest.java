@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * #checkInvariants}, for every column and slice, the column's fill covers rows {@code 0 .. f} (f = 0 without a
  * fill) and its blocks tile rows {@code f .. sliceRows[slice]} without gap or overlap; deleted rows lie below
  * {@code sliceRows}; a column has at most one fill. Immutable: writers make a new manifest with a higher version,
- * and share with it what they do not change (a key rotation shares the block list, an immutable list).
+ * and share with it what they do not change (a key rotation shares the block list, an immutable list; an
+ * append, {@link #appended}, shares the storage of the block list and keys it extends: {@link BlockList}). On disk
+ * a manifest is one file, or a base file and deltas ({@link ManifestDelta}).
  *
  * <pre>
  * body v1 = u64 tableId | u64 version | u32 sliceCount | u64 sliceRows[sliceCount] | u32 blockCount | entry*
@@ -53,7 +55,7 @@ public record TableManifest(
 
     public TableManifest {
         sliceRows = sliceRows.clone();
-        blocks = List.copyOf(blocks);
+        blocks = BlockList.of(blocks);
         if (keys.size() != blocks.size()) {
             throw new IllegalArgumentException(keys.size() + " wrapped keys for " + blocks.size() + " blocks");
         }
@@ -102,6 +104,128 @@ public record TableManifest(
      */
     public TableManifest withVersionAndKeys(long newVersion, WrappedBlockKeys newKeys) {
         return new TableManifest(tableId, newVersion, sliceRows, blocks, newKeys, deleted, fills, origins);
+    }
+
+    /**
+     * This manifest with {@code added} appended (blocks and keys, in that order), at {@code newVersion}, with {@code
+     * newSliceRows} and {@code newDeleted}: what a commit that only appends blocks and deletes rows makes, and what a
+     * manifest delta applied to its predecessor gives ({@link ManifestDelta}). O(added) for blocks and keys, which
+     * it shares with this manifest ({@link BlockList}); fills are kept. Only for a manifest whose blocks were all
+     * sealed by the store that reads it (no {@link #origins}): a restored table's appends take the full path.
+     */
+    public TableManifest appended(
+            long newVersion, long[] newSliceRows, List<ManifestEntry> added, Map<Integer, BitSet> newDeleted) {
+        if (!origins.isEmpty()) {
+            throw new IllegalStateException(this + " lists blocks of other stores: append by rewriting it");
+        }
+        List<BlockRef> refs = new ArrayList<>(added.size());
+        for (ManifestEntry e : added) {
+            refs.add(e.ref());
+        }
+        return new TableManifest(
+                tableId,
+                newVersion,
+                newSliceRows,
+                BlockList.of(blocks).append(refs),
+                keys.append(added),
+                newDeleted,
+                fills,
+                origins);
+    }
+
+    /**
+     * {@link #checkInvariants} of a manifest {@link #appended} to {@code base}, which satisfies them, in time linear
+     * in the blocks appended (and in columns times slices) rather than in the table: the appended blocks of each
+     * column and slice must tile the rows from {@code base}'s row count to this one's, and the delete vectors
+     * stay in range.
+     */
+    public void checkAppended(TableManifest base, int[] columnIds, String place) {
+        int slices = sliceRows.length;
+        if (base.sliceRows.length != slices || base.tableId != tableId || !fills.equals(base.fills)) {
+            throw Sealer.integrity(place, "is no append to " + base, null);
+        }
+        for (int s = 0; s < slices; s++) {
+            if (sliceRows[s] < base.sliceRows[s]) {
+                throw Sealer.integrity(place, "slice " + s + " lost rows", null);
+            }
+        }
+        Map<Long, List<BlockRef>> byPlace = new TreeMap<>();
+        for (int i = base.blocks.size(); i < blocks.size(); i++) {
+            BlockRef b = blocks.get(i);
+            if (b.slice() >= slices) {
+                throw Sealer.integrity(place, b + " is on no slice of the table", null);
+            }
+            byPlace.computeIfAbsent(((long) b.columnId() << 16) | b.slice(), k -> new ArrayList<>(4))
+                    .add(b);
+        }
+        Set<Integer> columns = new HashSet<>();
+        for (int col : columnIds) {
+            columns.add(col);
+        }
+        int covered = 0;
+        for (Map.Entry<Long, List<BlockRef>> e : byPlace.entrySet()) {
+            int col = (int) (e.getKey() >>> 16);
+            int slice = (int) (e.getKey() & 0xffff);
+            if (!columns.contains(col)) {
+                throw Sealer.integrity(place, "block of column " + col + ", which the table does not have", null);
+            }
+            List<BlockRef> run = e.getValue();
+            run.sort(Comparator.comparingLong(BlockRef::rowStart));
+            long next = base.sliceRows[slice];
+            for (BlockRef b : run) {
+                if (b.rowStart() != next) {
+                    throw Sealer.integrity(
+                            place,
+                            "blocks of column " + col + " on slice " + slice + " do not tile rows at " + next,
+                            null);
+                }
+                next = b.rowEnd();
+            }
+            if (next != sliceRows[slice]) {
+                throw Sealer.integrity(
+                        place,
+                        "column " + col + " on slice " + slice + " covers " + next + " of " + sliceRows[slice]
+                                + " rows",
+                        null);
+            }
+            if (sliceRows[slice] != base.sliceRows[slice]) {
+                covered++;
+            }
+        }
+        // Every column of a slice that gained rows has appended blocks that reach its new row count.
+        int grown = 0;
+        for (int s = 0; s < slices; s++) {
+            if (sliceRows[s] != base.sliceRows[s]) {
+                grown++;
+            }
+        }
+        if (covered != grown * columns.size()) {
+            throw Sealer.integrity(place, "appended blocks do not cover every column of every slice that grew", null);
+        }
+        deleted.forEach((slice, bits) -> {
+            if (slice < 0 || slice >= slices || bits.length() > sliceRows[slice]) {
+                throw Sealer.integrity(place, "delete vector of slice " + slice + " is out of range", null);
+            }
+        });
+    }
+
+    /**
+     * Whether every block of {@code older} is this manifest's block at the same index: nothing was removed since
+     * (appends, a rewrap). O(1) when this manifest's block list extends {@code older}'s in place.
+     */
+    public boolean keepsBlocksOf(TableManifest older) {
+        if (older.blocks.size() > blocks.size()) {
+            return false;
+        }
+        if (blocks instanceof BlockList b && older.blocks instanceof BlockList o && b.extendsShared(o)) {
+            return true;
+        }
+        for (int i = 0; i < older.blocks.size(); i++) {
+            if (!older.blocks.get(i).equals(blocks.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Block {@code i} with its key, for a reader about to open it. */

@@ -1,6 +1,7 @@
 package io.strongroom.storage.format;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The wrapped block keys of one manifest's blocks, each with the version of the database key (DEK) that wraps it,
@@ -16,10 +17,11 @@ import java.util.Arrays;
  * were most of what was copied: 112 of the 176 bytes a rotated entry took); a fixed key width (the format allows
  * any length up to its bound, and an unencrypted store's keys are empty).
  *
- * <p>Invariants: {@code starts} ascends from 0 to {@code bytes.length} with one more element than there are keys;
- * versions are non-negative. Immutable once built, so manifests share instances (and a rotation shares the key
- * layout, {@code starts}, with the manifest it rewraps); thread-safe. A wrapped key is ciphertext, not a secret,
- * but {@link #toString} shows counts only all the same.
+ * <p>Invariants: {@code starts[0..count]} ascends from 0, key {@code i} being {@code bytes[starts[i] ..
+ * starts[i+1])}; versions are non-negative; the arrays may have room past {@code count} that a later {@link
+ * #append} fills, and slots below {@code count} never change once this instance exists. Immutable once built, so
+ * manifests share instances (and a rotation shares the key layout, {@code starts}, with the manifest it rewraps);
+ * thread-safe. A wrapped key is ciphertext, not a secret, but {@link #toString} shows counts only all the same.
  */
 public final class WrappedBlockKeys {
     public static final WrappedBlockKeys EMPTY = new WrappedBlockKeys(new byte[0], new int[1], new int[0]);
@@ -27,15 +29,72 @@ public final class WrappedBlockKeys {
     private final byte[] bytes;
     private final int[] starts;
     private final int[] versions;
+    /** How many keys this instance holds: the arrays may have room for more ({@link #append}). */
+    private final int count;
+    /** How far instances over these arrays have claimed them (as in {@link BlockList}); guarded by itself. */
+    private final BlockList.Tail tail;
 
     private WrappedBlockKeys(byte[] bytes, int[] starts, int[] versions) {
+        this(bytes, starts, versions, versions.length, new BlockList.Tail(versions.length));
+    }
+
+    private WrappedBlockKeys(byte[] bytes, int[] starts, int[] versions, int count, BlockList.Tail tail) {
         this.bytes = bytes;
         this.starts = starts;
         this.versions = versions;
+        this.count = count;
+        this.tail = tail;
     }
 
     public int size() {
-        return versions.length;
+        return count;
+    }
+
+    /**
+     * These keys followed by those of {@code more}, in order: in O(more) time, sharing these arrays when this is
+     * the newest extension of them and they have room, as {@link BlockList#append} does for blocks (the same
+     * invariants: slots below a size never change once an instance of that size exists).
+     */
+    public WrappedBlockKeys append(List<ManifestEntry> more) {
+        int k = more.size();
+        if (k == 0) {
+            return this;
+        }
+        int n = count + k;
+        int used = starts[count];
+        long extra = 0;
+        for (ManifestEntry e : more) {
+            extra += e.wrappedKeyView().length;
+        }
+        if (used + extra > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("too many wrapped block keys for one manifest");
+        }
+        synchronized (tail) {
+            if (tail.claimed() == count && n <= versions.length && used + extra <= bytes.length) {
+                fill(bytes, starts, versions, count, more);
+                tail.claim(n);
+                return new WrappedBlockKeys(bytes, starts, versions, n, tail);
+            }
+        }
+        int cap = Math.max(n, count + (count >> 1) + 16);
+        long byteCap = Math.max(used + extra, used + (used >> 1) + extra + 1024);
+        byte[] b = Arrays.copyOf(bytes, (int) Math.min(byteCap, Integer.MAX_VALUE - 16));
+        int[] s = Arrays.copyOf(starts, cap + 1);
+        int[] v = Arrays.copyOf(versions, cap);
+        fill(b, s, v, count, more);
+        return new WrappedBlockKeys(b, s, v, n, new BlockList.Tail(n));
+    }
+
+    private static void fill(byte[] b, int[] s, int[] v, int from, List<ManifestEntry> more) {
+        int at = s[from];
+        int i = from;
+        for (ManifestEntry e : more) {
+            byte[] key = e.wrappedKeyView();
+            System.arraycopy(key, 0, b, at, key.length);
+            at += key.length;
+            v[i] = e.dekVersion();
+            s[++i] = at;
+        }
     }
 
     /** The version of the DEK that wraps key {@code i} (0 in an unencrypted store). */
@@ -66,7 +125,7 @@ public final class WrappedBlockKeys {
 
     @Override
     public String toString() {
-        return size() + " wrapped block keys (" + bytes.length + " bytes)";
+        return size() + " wrapped block keys (" + starts[count] + " bytes)";
     }
 
     /** Builds keys in block order. Not thread-safe. */
@@ -155,8 +214,9 @@ public final class WrappedBlockKeys {
         private final int[] versions;
 
         private Slots(WrappedBlockKeys like) {
-            this.starts = like.starts;
-            this.bytes = new byte[like.bytes.length];
+            this.starts =
+                    like.starts.length == like.count + 1 ? like.starts : Arrays.copyOf(like.starts, like.count + 1);
+            this.bytes = new byte[like.starts[like.count]];
             this.versions = new int[like.size()];
         }
 
