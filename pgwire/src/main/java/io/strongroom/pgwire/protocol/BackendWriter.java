@@ -1,6 +1,7 @@
 package io.strongroom.pgwire.protocol;
 
 import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -216,6 +217,35 @@ public final class BackendWriter {
             pos = messageStart - 1;
             messageStart = -1;
             throw e;
+        }
+        end();
+    }
+
+    /**
+     * 'D' as {@link #dataRow}, every value in text format, from the text the SQL engine wrote ({@code
+     * Result.Rows.nextText}): the fast path, with no Java object per value.
+     */
+    public void dataRowText(RowText row, int columns) throws IOException {
+        int n = row.values();
+        if (n != columns) {
+            throw new PgException(
+                    "XX000", "the SQL engine returned a row of " + n + " values for " + columns + " columns", false);
+        }
+        byte[] b = row.bytes();
+        ensure(7 + 4 * n + row.length());
+        begin('D');
+        int16(n);
+        int start = 0;
+        for (int k = 0; k < n; k++) {
+            int end = row.valueEnd(k);
+            if (end < 0) {
+                int32(-1);
+            } else {
+                int32(end - start);
+                System.arraycopy(b, start, buf, pos, end - start);
+                pos += end - start;
+                start = end;
+            }
         }
         end();
     }

@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
+import io.strongroom.sql.RowText;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -215,5 +216,95 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
             }
         }
         return sb.append('\n').toString();
+    }
+
+    /**
+     * Appends row {@code row} of {@code batch} to {@code out} as {@link #format} formats it, byte for byte, but
+     * from the column vectors: each field's text is written into {@code field} ({@link VecText#copy}) and escaped or
+     * quoted as bytes on its way to {@code out}. Byte-wise escaping equals the char-wise one because every byte of a
+     * multi-byte UTF-8 character is at least 0x80; a delimiter outside ASCII takes {@link #format} instead.
+     */
+    void appendRow(Batch batch, int row, RowText field, RowText out) {
+        if (delimiter > 0x7f) {
+            out.appendString(format(batch.row(row)));
+            return;
+        }
+        for (int c = 0; c < batch.cols().length; c++) {
+            if (c > 0) {
+                out.appendByte(delimiter);
+            }
+            Vec v = batch.col(c);
+            if (v.isNull(row)) {
+                out.appendString(nullString);
+                continue;
+            }
+            field.clear();
+            VecText.copy(v, row, field);
+            if (csv) {
+                appendCsvField(field.bytes(), field.length(), out);
+            } else {
+                appendTextField(field.bytes(), field.length(), out);
+            }
+        }
+        out.appendByte('\n');
+    }
+
+    private void appendTextField(byte[] b, int len, RowText out) {
+        int plain = 0;
+        while (plain < len) {
+            byte c = b[plain];
+            if (c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == delimiter) {
+                break;
+            }
+            plain++;
+        }
+        out.appendBytes(b, 0, plain);
+        for (int i = plain; i < len; i++) {
+            byte c = b[i];
+            switch (c) {
+                case '\\' -> {
+                    out.appendByte('\\');
+                    out.appendByte('\\');
+                }
+                case '\n' -> {
+                    out.appendByte('\\');
+                    out.appendByte('n');
+                }
+                case '\r' -> {
+                    out.appendByte('\\');
+                    out.appendByte('r');
+                }
+                case '\t' -> {
+                    out.appendByte('\\');
+                    out.appendByte('t');
+                }
+                default -> {
+                    if (c == delimiter) {
+                        out.appendByte('\\');
+                    }
+                    out.appendByte(c);
+                }
+            }
+        }
+    }
+
+    private void appendCsvField(byte[] b, int len, RowText out) {
+        boolean quote = len == 0;
+        for (int i = 0; i < len && !quote; i++) {
+            byte c = b[i];
+            quote = c == delimiter || c == '"' || c == '\n' || c == '\r';
+        }
+        if (!quote) {
+            out.appendBytes(b, 0, len);
+            return;
+        }
+        out.appendByte('"');
+        for (int i = 0; i < len; i++) {
+            if (b[i] == '"') {
+                out.appendByte('"');
+            }
+            out.appendByte(b[i]);
+        }
+        out.appendByte('"');
     }
 }

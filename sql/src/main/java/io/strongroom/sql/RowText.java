@@ -1,0 +1,236 @@
+package io.strongroom.sql;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.Arrays;
+
+/**
+ * One row's values in PostgreSQL's text output format, as UTF-8 bytes laid end to end with each value's end (or
+ * NULL) recorded: what {@link Result.Rows#nextText} writes and the wire layer copies into a DataRow. The append
+ * methods format numbers and dates straight into the buffer, so a row costs no Java object per value; they also
+ * serve as a plain growable byte buffer (COPY ... TO STDOUT builds its chunks with them, ignoring value ends).
+ *
+ * <p>The formats are PostgreSQL's with DateStyle ISO, the same as the wire layer's general path: integers in
+ * decimal, NUMERIC as {@code BigDecimal.toPlainString} (all {@code scale} fraction digits, {@code -0.05}), dates
+ * {@code yyyy-mm-dd} with at least four year digits and {@code yyyy-mm-dd BC} before year 1.
+ *
+ * <p>Not thread-safe; reused row after row by one thread.
+ */
+public final class RowText {
+    private static final long[] POW10 = new long[19];
+    /** Days from 0000-03-01 to 1970-01-01 (as {@link LocalDate#ofEpochDay} counts). */
+    private static final long DAYS_0000_TO_1970 = 719_528L - 60;
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) {
+            POW10[i] = POW10[i - 1] * 10;
+        }
+    }
+
+    private byte[] bytes = new byte[256];
+    private int length;
+    private int[] ends = new int[16];
+    private int values;
+
+    /** Empties the buffer for the next row. */
+    public void clear() {
+        length = 0;
+        values = 0;
+    }
+
+    /** The bytes; valid up to {@link #length()}. */
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Drops the bytes after {@code newLength} (at most {@link #length()}). */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("length " + newLength + " outside 0.." + length);
+        }
+        length = newLength;
+    }
+
+    /** The number of values ended so far ({@link #endValue()} and {@link #nullValue()}). */
+    public int values() {
+        return values;
+    }
+
+    /**
+     * Where value {@code k} ends, or -1 when it is NULL; it starts where the last non-NULL value before it ended (0
+     * for the first).
+     */
+    public int valueEnd(int k) {
+        return ends[k];
+    }
+
+    /** Ends the current value: the bytes appended since the previous value's end. */
+    public void endValue() {
+        end(length);
+    }
+
+    /** A NULL value (no bytes). */
+    public void nullValue() {
+        end(-1);
+    }
+
+    private void end(int at) {
+        if (values == ends.length) {
+            ends = Arrays.copyOf(ends, values * 2);
+        }
+        ends[values++] = at;
+    }
+
+    public void appendByte(int b) {
+        ensure(1);
+        bytes[length++] = (byte) b;
+    }
+
+    public void appendBytes(byte[] b, int off, int len) {
+        ensure(len);
+        System.arraycopy(b, off, bytes, length, len);
+        length += len;
+    }
+
+    /** A string's UTF-8 bytes. */
+    public void appendString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        appendBytes(b, 0, b.length);
+    }
+
+    /** {@code Long.toString(v)}. */
+    public void appendLong(long v) {
+        if (v == Long.MIN_VALUE) {
+            appendString(Long.toString(v));
+            return;
+        }
+        if (v < 0) {
+            appendByte('-');
+            v = -v;
+        }
+        int n = digits(v);
+        ensure(n);
+        writeDigits(v, length + n);
+        length += n;
+    }
+
+    /**
+     * The NUMERIC {@code unscaled × 10^-scale} as {@code BigDecimal.valueOf(unscaled, scale).toPlainString()}
+     * gives it: every one of the {@code scale} fraction digits, a {@code 0} before the point when the integer part
+     * is zero.
+     */
+    public void appendDecimal(long unscaled, int scale) {
+        if (scale == 0) {
+            appendLong(unscaled);
+            return;
+        }
+        if (scale < 0 || scale >= POW10.length || unscaled == Long.MIN_VALUE) {
+            appendString(BigDecimal.valueOf(unscaled, scale).toPlainString());
+            return;
+        }
+        long abs = Math.abs(unscaled);
+        if (unscaled < 0) {
+            appendByte('-');
+        }
+        long whole = abs / POW10[scale];
+        long fraction = abs - whole * POW10[scale];
+        appendLong(whole);
+        ensure(scale + 1);
+        bytes[length] = '.';
+        writeDigits(fraction, length + 1 + scale);
+        // writeDigits filled the low digits; the leading fraction digits are zeros.
+        int firstWritten = length + 1 + scale - digits(fraction);
+        for (int i = length + 1; i < firstWritten; i++) {
+            bytes[i] = '0';
+        }
+        length += scale + 1;
+    }
+
+    /**
+     * The date {@code epochDay} days after 1970-01-01 as PostgreSQL prints it with DateStyle ISO: {@code
+     * yyyy-mm-dd} with the year zero-padded to four digits, or {@code yyyy-mm-dd BC} for years before 1 (year 0 is
+     * 1 BC). {@code epochDay} must lie in {@link LocalDate}'s range (the caller checks).
+     */
+    public void appendDate(long epochDay) {
+        // The civil-from-days computation of LocalDate.ofEpochDay, without the object.
+        long zeroDay = epochDay + DAYS_0000_TO_1970;
+        long adjust = 0;
+        if (zeroDay < 0) {
+            long adjustCycles = (zeroDay + 1) / 146_097 - 1;
+            adjust = adjustCycles * 400;
+            zeroDay += -adjustCycles * 146_097;
+        }
+        long yearEst = (400 * zeroDay + 591) / 146_097;
+        long doyEst = zeroDay - (365 * yearEst + yearEst / 4 - yearEst / 100 + yearEst / 400);
+        if (doyEst < 0) {
+            yearEst--;
+            doyEst = zeroDay - (365 * yearEst + yearEst / 4 - yearEst / 100 + yearEst / 400);
+        }
+        yearEst += adjust;
+        int marchDoy0 = (int) doyEst;
+        int marchMonth0 = (marchDoy0 * 5 + 2) / 153;
+        int month = marchMonth0 + 3;
+        if (month > 12) {
+            month -= 12;
+        }
+        int day = marchDoy0 - (marchMonth0 * 306 + 5) / 10 + 1;
+        long year = yearEst + marchMonth0 / 10;
+        boolean bc = year <= 0;
+        long shown = bc ? 1 - year : year;
+        int n = Math.max(4, digits(shown));
+        ensure(n + 6 + (bc ? 3 : 0));
+        writeDigits(shown, length + n);
+        for (int i = length + n - digits(shown) - 1; i >= length; i--) {
+            bytes[i] = '0';
+        }
+        length += n;
+        bytes[length] = '-';
+        bytes[length + 1] = (byte) ('0' + month / 10);
+        bytes[length + 2] = (byte) ('0' + month % 10);
+        bytes[length + 3] = '-';
+        bytes[length + 4] = (byte) ('0' + day / 10);
+        bytes[length + 5] = (byte) ('0' + day % 10);
+        length += 6;
+        if (bc) {
+            bytes[length] = ' ';
+            bytes[length + 1] = 'B';
+            bytes[length + 2] = 'C';
+            length += 3;
+        }
+    }
+
+    /** Writes the decimal digits of {@code v} (at least one, {@code v >= 0}) to end just before {@code end}. */
+    private void writeDigits(long v, int end) {
+        int i = end;
+        do {
+            long q = v / 10;
+            bytes[--i] = (byte) ('0' + (v - q * 10));
+            v = q;
+        } while (v != 0);
+    }
+
+    /** The number of decimal digits of {@code v >= 0} (1 for 0). */
+    private static int digits(long v) {
+        int n = 1;
+        while (n < POW10.length && v >= POW10[n]) {
+            n++;
+        }
+        return n;
+    }
+
+    private void ensure(int n) {
+        if (length + n > bytes.length) {
+            long want = Math.max((long) bytes.length * 2, (long) length + n);
+            if (want > Integer.MAX_VALUE - 16) {
+                throw new IllegalStateException("a row's text is over 2 GiB");
+            }
+            bytes = Arrays.copyOf(bytes, (int) want);
+        }
+    }
+}

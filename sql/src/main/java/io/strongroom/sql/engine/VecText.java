@@ -1,0 +1,106 @@
+package io.strongroom.sql.engine;
+
+import io.strongroom.sql.RowText;
+import io.strongroom.sql.SqlType;
+import java.time.LocalDate;
+import java.util.Objects;
+
+/**
+ * Values of column vectors written as text straight into a {@link RowText}, without the Java object per value the
+ * general path makes ({@link Vec#get}, then a String): the DataRow text of a query's rows ({@link #wire}) and the
+ * fields of COPY ... TO STDOUT ({@link #copy}). Each writes byte for byte what the general path gives: the wire
+ * layer's text encoding of {@link Types#toWireValue}, and {@link Types#text} for COPY. The fast cases are the
+ * representations a scan produces (integers, long-backed decimals, strings, dates, booleans); anything else takes
+ * the general path. Stateless.
+ */
+final class VecText {
+    private static final long MIN_EPOCH_DAY = LocalDate.MIN.toEpochDay();
+    private static final long MAX_EPOCH_DAY = LocalDate.MAX.toEpochDay();
+    /** Years 1 to 9999, where {@link LocalDate#toString()} and PostgreSQL print a date alike. */
+    private static final long FIRST_PLAIN_DAY = LocalDate.of(1, 1, 1).toEpochDay();
+
+    private static final long LAST_PLAIN_DAY = LocalDate.of(9999, 12, 31).toEpochDay();
+
+    private VecText() {}
+
+    /** Whether {@link #wire} writes the values of {@code v} for a result column of wire type {@code t}. */
+    static boolean wireWritable(Vec v, SqlType t) {
+        return switch (v.type) {
+            case INT -> t == SqlType.INT2 || t == SqlType.INT4 || t == SqlType.INT8;
+            case DEC -> t == SqlType.NUMERIC;
+            case STR -> t == SqlType.BPCHAR || t == SqlType.VARCHAR || t == SqlType.TEXT;
+            case DATE -> t == SqlType.DATE;
+            case BOOL -> t == SqlType.BOOL;
+            default -> false;
+        };
+    }
+
+    /**
+     * Writes value {@code i} of {@code v} ({@link #wireWritable} for {@code t}) as one value of {@code out}, as the
+     * wire layer would send {@code Types.toWireValue(v.get(i), t)} in text; or returns false, having written
+     * nothing, for a value only the general path handles (a date outside {@link LocalDate}'s range, which it
+     * refuses).
+     */
+    static boolean wire(Vec v, int i, SqlType t, RowText out) {
+        if (v.isNull(i)) {
+            out.nullValue();
+            return true;
+        }
+        switch (v.type) {
+            case INT -> {
+                long x = v.longs[i];
+                // Types.toWireValue narrows to the column's Java class before it is printed.
+                out.appendLong(t == SqlType.INT2 ? (short) x : t == SqlType.INT4 ? (int) x : x);
+            }
+            case DEC -> out.appendDecimal(v.longs[i], v.scale);
+            case STR -> utf8(v, i, out);
+            case DATE -> {
+                long day = v.longs[i];
+                if (day < MIN_EPOCH_DAY || day > MAX_EPOCH_DAY) {
+                    return false;
+                }
+                out.appendDate(day);
+            }
+            case BOOL -> out.appendByte(v.longs[i] != 0 ? 't' : 'f');
+            default -> throw new IllegalStateException("no text fast path for " + v.type + " as " + t);
+        }
+        out.endValue();
+        return true;
+    }
+
+    /** Appends value {@code i} of {@code v}, not NULL, to {@code out} as {@link Types#text} of its in-memory form. */
+    static void copy(Vec v, int i, RowText out) {
+        switch (v.type) {
+            case INT -> out.appendLong(v.longs[i]);
+            case DEC -> out.appendDecimal(v.longs[i], v.scale);
+            case STR -> utf8(v, i, out);
+            case BOOL -> out.appendByte(v.longs[i] != 0 ? 't' : 'f');
+            case DATE -> {
+                long day = v.longs[i];
+                if (day >= FIRST_PLAIN_DAY && day <= LAST_PLAIN_DAY) {
+                    out.appendDate(day);
+                } else {
+                    out.appendString(Types.text(Objects.requireNonNull(v.get(i))));
+                }
+            }
+            default -> out.appendString(Types.text(Objects.requireNonNull(v.get(i))));
+        }
+    }
+
+    /**
+     * The string at {@code i} as the general path sends it: decoded and encoded again, which for ASCII (nearly
+     * every value) is the stored bytes themselves.
+     */
+    private static void utf8(Vec v, int i, RowText out) {
+        int from = v.offsets[i];
+        int to = v.offsets[i + 1];
+        byte[] b = v.bytes;
+        for (int k = from; k < to; k++) {
+            if (b[k] < 0) {
+                out.appendString(v.str(i));
+                return;
+            }
+        }
+        out.appendBytes(b, from, to - from);
+    }
+}
