@@ -22,7 +22,14 @@ public final class RowText {
     /** Days from 0000-03-01 to 1970-01-01 (as {@link LocalDate#ofEpochDay} counts). */
     private static final long DAYS_0000_TO_1970 = 719_528L - 60;
 
+    /** "00", "01", ... "99" as ASCII pairs. */
+    private static final byte[] PAIRS = new byte[200];
+
     static {
+        for (int i = 0; i < 100; i++) {
+            PAIRS[2 * i] = (byte) ('0' + i / 10);
+            PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
         POW10[0] = 1;
         for (int i = 1; i < POW10.length; i++) {
             POW10[i] = POW10[i - 1] * 10;
@@ -110,12 +117,12 @@ public final class RowText {
             appendString(Long.toString(v));
             return;
         }
+        ensure(20);
         if (v < 0) {
-            appendByte('-');
+            bytes[length++] = '-';
             v = -v;
         }
         int n = digits(v);
-        ensure(n);
         writeDigits(v, length + n);
         length += n;
     }
@@ -134,22 +141,24 @@ public final class RowText {
             appendString(BigDecimal.valueOf(unscaled, scale).toPlainString());
             return;
         }
-        long abs = Math.abs(unscaled);
+        ensure(22);
         if (unscaled < 0) {
-            appendByte('-');
+            bytes[length++] = '-';
+            unscaled = -unscaled;
         }
-        long whole = abs / POW10[scale];
-        long fraction = abs - whole * POW10[scale];
-        appendLong(whole);
-        ensure(scale + 1);
-        bytes[length] = '.';
-        writeDigits(fraction, length + 1 + scale);
-        // writeDigits filled the low digits; the leading fraction digits are zeros.
-        int firstWritten = length + 1 + scale - digits(fraction);
-        for (int i = length + 1; i < firstWritten; i++) {
+        // All digits, zero-padded to at least one before the point, written one byte to the right; then the integer
+        // digits move left one byte and the point goes between: no division by 10^scale.
+        int n = digits(unscaled);
+        int width = Math.max(n, scale + 1);
+        int start = length + 1;
+        writeDigits(unscaled, start + width);
+        for (int i = start + width - n - 1; i >= start; i--) {
             bytes[i] = '0';
         }
-        length += scale + 1;
+        int whole = width - scale;
+        System.arraycopy(bytes, start, bytes, length, whole);
+        bytes[length + whole] = '.';
+        length += width + 1;
     }
 
     /**
@@ -183,19 +192,30 @@ public final class RowText {
         long year = yearEst + marchMonth0 / 10;
         boolean bc = year <= 0;
         long shown = bc ? 1 - year : year;
-        int n = Math.max(4, digits(shown));
-        ensure(n + 6 + (bc ? 3 : 0));
-        writeDigits(shown, length + n);
-        for (int i = length + n - digits(shown) - 1; i >= length; i--) {
-            bytes[i] = '0';
+        ensure(19 + 9);
+        if (shown >= 1000 && shown <= 9999) {
+            int y = (int) shown;
+            int hi = y / 100;
+            int lo = y - hi * 100;
+            bytes[length] = PAIRS[2 * hi];
+            bytes[length + 1] = PAIRS[2 * hi + 1];
+            bytes[length + 2] = PAIRS[2 * lo];
+            bytes[length + 3] = PAIRS[2 * lo + 1];
+            length += 4;
+        } else {
+            int n = Math.max(4, digits(shown));
+            writeDigits(shown, length + n);
+            for (int i = length + n - digits(shown) - 1; i >= length; i--) {
+                bytes[i] = '0';
+            }
+            length += n;
         }
-        length += n;
         bytes[length] = '-';
-        bytes[length + 1] = (byte) ('0' + month / 10);
-        bytes[length + 2] = (byte) ('0' + month % 10);
+        bytes[length + 1] = PAIRS[2 * month];
+        bytes[length + 2] = PAIRS[2 * month + 1];
         bytes[length + 3] = '-';
-        bytes[length + 4] = (byte) ('0' + day / 10);
-        bytes[length + 5] = (byte) ('0' + day % 10);
+        bytes[length + 4] = PAIRS[2 * day];
+        bytes[length + 5] = PAIRS[2 * day + 1];
         length += 6;
         if (bc) {
             bytes[length] = ' ';
@@ -205,23 +225,40 @@ public final class RowText {
         }
     }
 
-    /** Writes the decimal digits of {@code v} (at least one, {@code v >= 0}) to end just before {@code end}. */
+    /**
+     * Writes the decimal digits of {@code v} (at least one, {@code v >= 0}) to end just before {@code end}, two at a
+     * time, in int arithmetic once the value fits.
+     */
     private void writeDigits(long v, int end) {
         int i = end;
-        do {
-            long q = v / 10;
-            bytes[--i] = (byte) ('0' + (v - q * 10));
+        while (v > Integer.MAX_VALUE) {
+            long q = v / 100;
+            int r = (int) (v - q * 100);
+            bytes[--i] = PAIRS[2 * r + 1];
+            bytes[--i] = PAIRS[2 * r];
             v = q;
-        } while (v != 0);
+        }
+        int x = (int) v;
+        while (x >= 100) {
+            int q = x / 100;
+            int r = x - q * 100;
+            bytes[--i] = PAIRS[2 * r + 1];
+            bytes[--i] = PAIRS[2 * r];
+            x = q;
+        }
+        if (x >= 10) {
+            bytes[--i] = PAIRS[2 * x + 1];
+            bytes[--i] = PAIRS[2 * x];
+        } else {
+            bytes[--i] = (byte) ('0' + x);
+        }
     }
 
     /** The number of decimal digits of {@code v >= 0} (1 for 0). */
     private static int digits(long v) {
-        int n = 1;
-        while (n < POW10.length && v >= POW10[n]) {
-            n++;
-        }
-        return n;
+        // floor(log10(2^bits)) is (bits * 1233) >>> 12 for bits up to 64; one comparison settles the rest.
+        int t = ((64 - Long.numberOfLeadingZeros(v | 1)) * 1233) >>> 12;
+        return Math.max(1, t + (v >= POW10[t] ? 1 : 0));
     }
 
     private void ensure(int n) {

@@ -3,6 +3,9 @@ package io.strongroom.sql.engine;
 import io.strongroom.crypto.ErrorCode;
 import io.strongroom.crypto.StrongroomException;
 import io.strongroom.sql.RowText;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -220,9 +223,10 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
 
     /**
      * Appends row {@code row} of {@code batch} to {@code out} as {@link #format} formats it, byte for byte, but
-     * from the column vectors: each field's text is written into {@code field} ({@link VecText#copy}) and escaped or
-     * quoted as bytes on its way to {@code out}. Byte-wise escaping equals the char-wise one because every byte of a
-     * multi-byte UTF-8 character is at least 0x80; a delimiter outside ASCII takes {@link #format} instead.
+     * from the column vectors: each field's text is written straight into {@code out} ({@link VecText#copy}) and,
+     * only when it holds a byte that needs escaping or quoting, moved through {@code field} and written again
+     * escaped. Byte-wise escaping equals the char-wise one because every byte of a multi-byte UTF-8 character is at
+     * least 0x80; a delimiter outside ASCII takes {@link #format} instead.
      */
     void appendRow(Batch batch, int row, RowText field, RowText out) {
         if (delimiter > 0x7f) {
@@ -238,28 +242,60 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
                 out.appendString(nullString);
                 continue;
             }
-            field.clear();
-            VecText.copy(v, row, field);
-            if (csv) {
-                appendCsvField(field.bytes(), field.length(), out);
-            } else {
-                appendTextField(field.bytes(), field.length(), out);
+            int start = out.length();
+            VecText.copy(v, row, out);
+            int plain = start + plainPrefix(out.bytes(), start, out.length());
+            if (plain < out.length() || (csv && start == out.length())) {
+                int from = csv ? start : plain;
+                field.clear();
+                field.appendBytes(out.bytes(), from, out.length() - from);
+                out.truncate(from);
+                if (csv) {
+                    appendQuoted(field.bytes(), field.length(), out);
+                } else {
+                    appendEscaped(field.bytes(), field.length(), out);
+                }
             }
         }
         out.appendByte('\n');
     }
 
-    private void appendTextField(byte[] b, int len, RowText out) {
-        int plain = 0;
-        while (plain < len) {
-            byte c = b[plain];
-            if (c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == delimiter) {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGHS = 0x8080_8080_8080_8080L;
+
+    /**
+     * How many bytes of {@code b[from..to)} from the start need no escaping (text: backslash, newline, carriage
+     * return, tab, the delimiter) or quoting (CSV: the delimiter, a quote, newline, carriage return). Eight bytes at
+     * a time while none is below 0x20, the backslash or quote, or the delimiter (a flagged word is looked at byte by
+     * byte, so a false alarm costs only time).
+     */
+    private int plainPrefix(byte[] b, int from, int to) {
+        long other = (csv ? '"' : '\\') * ONES;
+        long delim = delimiter * ONES;
+        int k = from;
+        while (k + 8 <= to) {
+            long x = (long) LONGS.get(b, k);
+            long low = (x - 0x20 * ONES) & ~x;
+            long y = x ^ other;
+            long z = x ^ delim;
+            if (((low | ((y - ONES) & ~y) | ((z - ONES) & ~z)) & HIGHS) != 0) {
                 break;
             }
-            plain++;
+            k += 8;
         }
-        out.appendBytes(b, 0, plain);
-        for (int i = plain; i < len; i++) {
+        while (k < to && !special(b[k])) {
+            k++;
+        }
+        return k - from;
+    }
+
+    private boolean special(byte c) {
+        return c == delimiter || c == '\n' || c == '\r' || (csv ? c == '"' : c == '\\' || c == '\t');
+    }
+
+    private void appendEscaped(byte[] b, int len, RowText out) {
+        for (int i = 0; i < len; i++) {
             byte c = b[i];
             switch (c) {
                 case '\\' -> {
@@ -288,16 +324,7 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
         }
     }
 
-    private void appendCsvField(byte[] b, int len, RowText out) {
-        boolean quote = len == 0;
-        for (int i = 0; i < len && !quote; i++) {
-            byte c = b[i];
-            quote = c == delimiter || c == '"' || c == '\n' || c == '\r';
-        }
-        if (!quote) {
-            out.appendBytes(b, 0, len);
-            return;
-        }
+    private static void appendQuoted(byte[] b, int len, RowText out) {
         out.appendByte('"');
         for (int i = 0; i < len; i++) {
             if (b[i] == '"') {

@@ -2,6 +2,9 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.time.LocalDate;
 import java.util.Objects;
 
@@ -20,6 +23,9 @@ final class VecText {
     private static final long FIRST_PLAIN_DAY = LocalDate.of(1, 1, 1).toEpochDay();
 
     private static final long LAST_PLAIN_DAY = LocalDate.of(9999, 12, 31).toEpochDay();
+
+    /** Eight bytes of a byte array at a time, to find a non-ASCII byte (byte order does not matter). */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private VecText() {}
 
@@ -95,12 +101,17 @@ final class VecText {
         int from = v.offsets[i];
         int to = v.offsets[i + 1];
         byte[] b = v.bytes;
-        for (int k = from; k < to; k++) {
-            if (b[k] < 0) {
-                out.appendString(v.str(i));
-                return;
-            }
+        int k = from;
+        while (k + 8 <= to && ((long) LONGS.get(b, k) & 0x8080_8080_8080_8080L) == 0) {
+            k += 8;
         }
-        out.appendBytes(b, from, to - from);
+        while (k < to && b[k] >= 0) {
+            k++;
+        }
+        if (k < to) {
+            out.appendString(v.str(i));
+        } else {
+            out.appendBytes(b, from, to - from);
+        }
     }
 }

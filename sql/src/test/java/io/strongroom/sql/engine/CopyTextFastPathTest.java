@@ -47,7 +47,15 @@ class CopyTextFastPathTest {
         "\\N",
         "NULL",
         " ",
-        "0"
+        "0",
+        // Longer than a word of eight bytes, with the byte to escape or quote at different places.
+        "a long plain prefix, then a\ttab",
+        "0123456789abcdef|x",
+        "xxxxxxxxxxxxxxxxx\n",
+        "ctl\u0001 char and more text",
+        "sixteen bytes ok\\",
+        "\"quoted\" at the start of it",
+        "ünïcødé and a\ttab after eight bytes"
     };
 
     @Test
