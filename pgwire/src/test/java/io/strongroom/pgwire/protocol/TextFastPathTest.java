@@ -137,6 +137,30 @@ class TextFastPathTest {
                     .as("rows the fast path sent")
                     .isZero();
             compare(s, "SELECT i4 + 1, d * 2, v || 'x', dt + 1, -d0, i2 * i2 FROM t");
+            // COPY TO STDOUT of the same columns: each row's text values, tab-separated and escaped, \N for NULL.
+            StringBuilder expected = new StringBuilder();
+            try (Result.Rows r = (Result.Rows) run(s, fast)) {
+                List<ResultColumn> cols = r.columns();
+                while (r.hasNext()) {
+                    Object[] row = r.next();
+                    for (int i = 0; i < row.length; i++) {
+                        expected.append(i > 0 ? "\t" : "");
+                        expected.append(
+                                row[i] == null
+                                        ? "\\N"
+                                        : pg(cols.get(i).type(), row[i])
+                                                .replace("\\", "\\\\")
+                                                .replace("\n", "\\n")
+                                                .replace("\t", "\\t"));
+                    }
+                    expected.append('\n');
+                }
+            }
+            Result.CopyOut copy = (Result.CopyOut) run(s, "COPY (" + fast + ") TO STDOUT");
+            ByteArrayOutputStream copied = new ByteArrayOutputStream();
+            copy.chunks().forEachRemaining(copied::writeBytes);
+            assertThat(copied.toString(StandardCharsets.UTF_8)).isEqualTo(expected.toString());
+            assertThat(copy.tag().get()).isEqualTo("COPY 5");
         }
     }
 
