@@ -6,10 +6,11 @@ import java.time.LocalDate;
 import java.util.Arrays;
 
 /**
- * One row's values in PostgreSQL's text output format, as UTF-8 bytes laid end to end with each value's end (or
- * NULL) recorded: what {@link Result.Rows#nextText} writes and the wire layer copies into a DataRow. The append
- * methods format numbers and dates straight into the buffer, so a row costs no Java object per value; they also
- * serve as a plain growable byte buffer (COPY ... TO STDOUT builds its chunks with them, ignoring value ends).
+ * One row's values in PostgreSQL's text output format, each as a big-endian int32 byte length (-1 for NULL, then no
+ * bytes) followed by its UTF-8 bytes: what {@link Result.Rows#nextText} writes, laid out as a DataRow's values are,
+ * so the wire layer sends the row with one copy. The append methods format numbers and dates straight into the
+ * buffer, so a row costs no Java object per value; without {@link #beginValue()} and {@link #endValue()} they serve
+ * as a plain growable byte buffer (COPY ... TO STDOUT builds its chunks with them).
  *
  * <p>The formats are PostgreSQL's with DateStyle ISO, the same as the wire layer's general path: integers in
  * decimal, NUMERIC as {@code BigDecimal.toPlainString} (all {@code scale} fraction digits, {@code -0.05}), dates
@@ -38,13 +39,15 @@ public final class RowText {
 
     private byte[] bytes = new byte[256];
     private int length;
-    private int[] ends = new int[16];
     private int values;
+    /** Where the value begun last starts (after its length field), or -1 outside a value. */
+    private int valueStart = -1;
 
     /** Empties the buffer for the next row. */
     public void clear() {
         length = 0;
         values = 0;
+        valueStart = -1;
     }
 
     /** The bytes; valid up to {@link #length()}. */
@@ -64,34 +67,41 @@ public final class RowText {
         length = newLength;
     }
 
-    /** The number of values ended so far ({@link #endValue()} and {@link #nullValue()}). */
+    /** The number of values written ({@link #endValue()} and {@link #nullValue()}). */
     public int values() {
         return values;
     }
 
-    /**
-     * Where value {@code k} ends, or -1 when it is NULL; it starts where the last non-NULL value before it ended (0
-     * for the first).
-     */
-    public int valueEnd(int k) {
-        return ends[k];
+    /** Starts a value: its length field, filled in by {@link #endValue()}. */
+    public void beginValue() {
+        ensure(4);
+        length += 4;
+        valueStart = length;
     }
 
-    /** Ends the current value: the bytes appended since the previous value's end. */
+    /** Ends the value {@link #beginValue()} started: its length is that of the bytes appended since. */
     public void endValue() {
-        end(length);
-    }
-
-    /** A NULL value (no bytes). */
-    public void nullValue() {
-        end(-1);
-    }
-
-    private void end(int at) {
-        if (values == ends.length) {
-            ends = Arrays.copyOf(ends, values * 2);
+        if (valueStart < 0) {
+            throw new IllegalStateException("endValue without beginValue");
         }
-        ends[values++] = at;
+        int n = length - valueStart;
+        bytes[valueStart - 4] = (byte) (n >>> 24);
+        bytes[valueStart - 3] = (byte) (n >>> 16);
+        bytes[valueStart - 2] = (byte) (n >>> 8);
+        bytes[valueStart - 1] = (byte) n;
+        valueStart = -1;
+        values++;
+    }
+
+    /** A NULL value: length -1, no bytes. */
+    public void nullValue() {
+        ensure(4);
+        bytes[length] = (byte) 0xff;
+        bytes[length + 1] = (byte) 0xff;
+        bytes[length + 2] = (byte) 0xff;
+        bytes[length + 3] = (byte) 0xff;
+        length += 4;
+        values++;
     }
 
     public void appendByte(int b) {

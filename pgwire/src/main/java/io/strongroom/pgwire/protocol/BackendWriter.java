@@ -231,22 +231,12 @@ public final class BackendWriter {
             throw new PgException(
                     "XX000", "the SQL engine returned a row of " + n + " values for " + columns + " columns", false);
         }
-        byte[] b = row.bytes();
-        ensure(7 + 4 * n + row.length());
         begin('D');
         int16(n);
-        int start = 0;
-        for (int k = 0; k < n; k++) {
-            int end = row.valueEnd(k);
-            if (end < 0) {
-                int32(-1);
-            } else {
-                int32(end - start);
-                System.arraycopy(b, start, buf, pos, end - start);
-                pos += end - start;
-                start = end;
-            }
-        }
+        // RowText lays its values out as DataRow does: int32 length (-1 NULL), then the bytes.
+        ensure(row.length());
+        System.arraycopy(row.bytes(), 0, buf, pos, row.length());
+        pos += row.length();
         end();
     }
 

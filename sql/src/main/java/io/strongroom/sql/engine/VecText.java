@@ -43,8 +43,8 @@ final class VecText {
 
     /**
      * Writes value {@code i} of {@code v} ({@link #wireWritable} for {@code t}) as one value of {@code out}, as the
-     * wire layer would send {@code Types.toWireValue(v.get(i), t)} in text; or returns false, having written
-     * nothing, for a value only the general path handles (a date outside {@link LocalDate}'s range, which it
+     * wire layer would send {@code Types.toWireValue(v.get(i), t)} in text; or returns false, leaving {@code out}
+     * to be cleared, for a value only the general path handles (a date outside {@link LocalDate}'s range, which it
      * refuses).
      */
     static boolean wire(Vec v, int i, SqlType t, RowText out) {
@@ -52,6 +52,7 @@ final class VecText {
             out.nullValue();
             return true;
         }
+        out.beginValue();
         switch (v.type) {
             case INT -> {
                 long x = v.longs[i];
