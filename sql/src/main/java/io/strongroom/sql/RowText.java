@@ -273,11 +273,15 @@ public final class RowText {
 
     private void ensure(int n) {
         if (length + n > bytes.length) {
-            long want = Math.max((long) bytes.length * 2, (long) length + n);
-            if (want > Integer.MAX_VALUE - 16) {
-                throw new IllegalStateException("a row's text is over 2 GiB");
-            }
-            bytes = Arrays.copyOf(bytes, (int) want);
+            grow(n);
         }
+    }
+
+    private void grow(int n) {
+        long want = Math.max((long) bytes.length * 2, (long) length + n);
+        if (want > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("a row's text is over 2 GiB");
+        }
+        bytes = Arrays.copyOf(bytes, (int) want);
     }
 }

@@ -221,19 +221,36 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
         return sb.append('\n').toString();
     }
 
+    /** A column of a batch whose text needs no check for bytes to escape or quote ({@link #columnFlags}). */
+    static final byte PLAIN = 1;
+    /** A column of a batch whose strings are all ASCII ({@link VecText#ascii}). */
+    static final byte ASCII = 2;
+
+    /** What {@link #appendRow} may skip for each column of {@code batch}: {@link #PLAIN}, {@link #ASCII}. */
+    byte[] columnFlags(Batch batch) {
+        byte[] flags = new byte[batch.cols().length];
+        boolean digitsPlain = VecText.DIGITS_ONLY_CHARS.indexOf(delimiter) < 0;
+        for (int c = 0; c < flags.length; c++) {
+            Vec v = batch.col(c);
+            flags[c] = (byte) ((digitsPlain && VecText.digitsOnly(v) ? PLAIN : 0) | (VecText.ascii(v) ? ASCII : 0));
+        }
+        return flags;
+    }
+
     /**
      * Appends row {@code row} of {@code batch} to {@code out} as {@link #format} formats it, byte for byte, but
      * from the column vectors: each field's text is written straight into {@code out} ({@link VecText#copy}) and,
      * only when it holds a byte that needs escaping or quoting, moved through {@code field} and written again
      * escaped. Byte-wise escaping equals the char-wise one because every byte of a multi-byte UTF-8 character is at
-     * least 0x80; a delimiter outside ASCII takes {@link #format} instead.
+     * least 0x80; a delimiter outside ASCII takes {@link #format} instead. {@code flags} are the batch's {@link
+     * #columnFlags}.
      */
-    void appendRow(Batch batch, int row, RowText field, RowText out) {
+    void appendRow(Batch batch, int row, byte[] flags, RowText field, RowText out) {
         if (delimiter > 0x7f) {
             out.appendString(format(batch.row(row)));
             return;
         }
-        for (int c = 0; c < batch.cols().length; c++) {
+        for (int c = 0; c < flags.length; c++) {
             if (c > 0) {
                 out.appendByte(delimiter);
             }
@@ -243,7 +260,10 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
                 continue;
             }
             int start = out.length();
-            VecText.copy(v, row, out);
+            VecText.copy(v, row, (flags[c] & ASCII) != 0, out);
+            if ((flags[c] & PLAIN) != 0) {
+                continue;
+            }
             int plain = start + plainPrefix(out.bytes(), start, out.length());
             if (plain < out.length() || (csv && start == out.length())) {
                 int from = csv ? start : plain;

@@ -154,6 +154,9 @@ final class CopyStatements {
         private final RowText chunk = new RowText();
         private final RowText field = new RowText();
         private @Nullable Batch batch;
+        /** {@link CopyFormat#columnFlags} of {@link #batch}. */
+        private byte[] flags = new byte[0];
+
         private int row;
         private boolean exhausted;
         private boolean closed;
@@ -169,9 +172,13 @@ final class CopyStatements {
         /** Whether a row is left, reading the next batch when this one is done; never reads past the end. */
         private boolean advance() {
             while (!exhausted && (batch == null || row >= batch.size())) {
-                batch = batches.next();
+                Batch b = batches.next();
+                batch = b;
                 row = 0;
-                exhausted = batch == null;
+                exhausted = b == null;
+                if (b != null) {
+                    flags = format.columnFlags(b);
+                }
             }
             return !exhausted;
         }
@@ -195,7 +202,7 @@ final class CopyStatements {
             }
             chunk.clear();
             while (chunk.length() < CHUNK && advance()) {
-                format.appendRow(Objects.requireNonNull(batch), row++, field, chunk);
+                format.appendRow(Objects.requireNonNull(batch), row++, flags, field, chunk);
                 count++;
             }
             return Arrays.copyOf(chunk.bytes(), chunk.length());

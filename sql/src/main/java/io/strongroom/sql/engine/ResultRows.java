@@ -92,12 +92,15 @@ final class ResultRows {
         private int row;
         /** Whether {@link VecText#wire} writes every column of {@link #batch}. */
         private boolean textable;
+        /** Per column of {@link #batch}: its strings are all ASCII ({@link VecText#ascii}). */
+        private final boolean[] ascii;
 
         private boolean closed;
 
         BatchRows(List<ResultColumn> columns, Executor.Source source, AutoCloseable resource) {
             this.columns = columns;
             this.types = columns.stream().map(ResultColumn::type).toArray(SqlType[]::new);
+            this.ascii = new boolean[types.length];
             this.source = source;
             this.resource = resource;
         }
@@ -141,6 +144,9 @@ final class ResultRows {
                     return false;
                 }
             }
+            for (int c = 0; c < types.length; c++) {
+                ascii[c] = VecText.ascii(b.col(c));
+            }
             return true;
         }
 
@@ -170,7 +176,7 @@ final class ResultRows {
             Batch b = Objects.requireNonNull(batch);
             out.clear();
             for (int c = 0; c < types.length; c++) {
-                if (!VecText.wire(b.col(c), row, types[c], out)) {
+                if (!VecText.wire(b.col(c), row, types[c], ascii[c], out)) {
                     return false;
                 }
             }

@@ -45,9 +45,9 @@ final class VecText {
      * Writes value {@code i} of {@code v} ({@link #wireWritable} for {@code t}) as one value of {@code out}, as the
      * wire layer would send {@code Types.toWireValue(v.get(i), t)} in text; or returns false, leaving {@code out}
      * to be cleared, for a value only the general path handles (a date outside {@link LocalDate}'s range, which it
-     * refuses).
+     * refuses). {@code ascii}: {@link #ascii} found the strings of {@code v} all ASCII, so they need no check.
      */
-    static boolean wire(Vec v, int i, SqlType t, RowText out) {
+    static boolean wire(Vec v, int i, SqlType t, boolean ascii, RowText out) {
         if (v.isNull(i)) {
             out.nullValue();
             return true;
@@ -60,7 +60,7 @@ final class VecText {
                 out.appendLong(t == SqlType.INT2 ? (short) x : t == SqlType.INT4 ? (int) x : x);
             }
             case DEC -> out.appendDecimal(v.longs[i], v.scale);
-            case STR -> utf8(v, i, out);
+            case STR -> utf8(v, i, ascii, out);
             case DATE -> {
                 long day = v.longs[i];
                 if (day < MIN_EPOCH_DAY || day > MAX_EPOCH_DAY) {
@@ -75,12 +75,15 @@ final class VecText {
         return true;
     }
 
-    /** Appends value {@code i} of {@code v}, not NULL, to {@code out} as {@link Types#text} of its in-memory form. */
-    static void copy(Vec v, int i, RowText out) {
+    /**
+     * Appends value {@code i} of {@code v}, not NULL, to {@code out} as {@link Types#text} of its in-memory form.
+     * {@code ascii} as for {@link #wire}.
+     */
+    static void copy(Vec v, int i, boolean ascii, RowText out) {
         switch (v.type) {
             case INT -> out.appendLong(v.longs[i]);
             case DEC -> out.appendDecimal(v.longs[i], v.scale);
-            case STR -> utf8(v, i, out);
+            case STR -> utf8(v, i, ascii, out);
             case BOOL -> out.appendByte(v.longs[i] != 0 ? 't' : 'f');
             case DATE -> {
                 long day = v.longs[i];
@@ -95,13 +98,40 @@ final class VecText {
     }
 
     /**
+     * Whether {@code v} holds strings whose bytes are all ASCII (then each is its own UTF-8 encoding and {@link
+     * #utf8} need not look): one pass over the batch's string bytes, eight at a time.
+     */
+    static boolean ascii(Vec v) {
+        return v.type == Vec.Type.STR && v.size > 0 && ascii(v.bytes, v.offsets[0], v.offsets[v.size]);
+    }
+
+    /**
+     * Whether the text {@link #copy} writes for {@code v} can only hold digits, {@code -+.}, space, {@code B},
+     * {@code C}, {@code t} and {@code f}: integers, long-backed decimals (and their BigDecimal fallback), dates (also
+     * as {@link LocalDate#toString()} prints them) and booleans.
+     */
+    static boolean digitsOnly(Vec v) {
+        return v.type == Vec.Type.INT || v.type == Vec.Type.DEC || v.type == Vec.Type.DATE || v.type == Vec.Type.BOOL;
+    }
+
+    /** The characters {@link #digitsOnly} values are written with. */
+    static final String DIGITS_ONLY_CHARS = "0123456789-+. BCtf";
+
+    /**
      * The string at {@code i} as the general path sends it: decoded and encoded again, which for ASCII (nearly
      * every value) is the stored bytes themselves.
      */
-    private static void utf8(Vec v, int i, RowText out) {
+    private static void utf8(Vec v, int i, boolean ascii, RowText out) {
         int from = v.offsets[i];
         int to = v.offsets[i + 1];
-        byte[] b = v.bytes;
+        if (ascii || ascii(v.bytes, from, to)) {
+            out.appendBytes(v.bytes, from, to - from);
+        } else {
+            out.appendString(v.str(i));
+        }
+    }
+
+    private static boolean ascii(byte[] b, int from, int to) {
         int k = from;
         while (k + 8 <= to && ((long) LONGS.get(b, k) & 0x8080_8080_8080_8080L) == 0) {
             k += 8;
@@ -109,10 +139,6 @@ final class VecText {
         while (k < to && b[k] >= 0) {
             k++;
         }
-        if (k < to) {
-            out.appendString(v.str(i));
-        } else {
-            out.appendBytes(b, from, to - from);
-        }
+        return k == to;
     }
 }

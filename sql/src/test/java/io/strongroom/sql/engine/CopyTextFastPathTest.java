@@ -69,6 +69,7 @@ class CopyTextFastPathTest {
         Object[] objs = new Object[n];
         long[] ts = new long[n];
         String[] strs = new String[n];
+        String[] asciiStrs = new String[n];
         long[] sampleInts = {0, -1, 1, Long.MIN_VALUE, Long.MAX_VALUE, 42, -1234567890123L};
         long[] sampleDecs = {0, -5, 5, 100, -100, 123456789, Long.MIN_VALUE, Long.MAX_VALUE, -1};
         long[] sampleDates = {
@@ -83,6 +84,7 @@ class CopyTextFastPathTest {
             objs[i] = new BigDecimal("-12345678901234567890.0000000001").movePointLeft(i % 4);
             ts[i] = -86_400_000_000L * i + 123_456;
             strs[i] = i < STRINGS.length ? STRINGS[i] : null;
+            asciiStrs[i] = strs[i] == null || strs[i].chars().allMatch(ch -> ch < 0x80) ? strs[i] : "ascii only";
         }
         boolean[] nulls = new boolean[n];
         nulls[n - 1] = true;
@@ -98,22 +100,28 @@ class CopyTextFastPathTest {
                     Vec.ofDoubles(doubles, n, null),
                     Vec.ofObjects(objs, n),
                     Vec.ofLongs(Vec.Type.TS, 0, ts, n, null),
-                    Vec.ofStrings(strs, n)
+                    Vec.ofStrings(strs, n),
+                    Vec.ofStrings(asciiStrs, n)
                 },
                 n);
+        assertThat(VecText.ascii(batch.col(10))).isTrue();
+        assertThat(VecText.ascii(batch.col(9))).isFalse();
         RowText field = new RowText();
         for (CopyFormat f : FORMATS) {
-            StringBuilder expected = new StringBuilder();
-            RowText out = new RowText();
-            for (int r = 0; r < n; r++) {
-                expected.append(f.format(batch.row(r)));
-                f.appendRow(batch, r, field, out);
+            // With the batch's flags, and with none (every field checked and escaped the long way).
+            for (byte[] flags : List.of(f.columnFlags(batch), new byte[batch.cols().length])) {
+                StringBuilder expected = new StringBuilder();
+                RowText out = new RowText();
+                for (int r = 0; r < n; r++) {
+                    expected.append(f.format(batch.row(r)));
+                    f.appendRow(batch, r, flags, field, out);
+                }
+                assertThat(new String(Arrays.copyOf(out.bytes(), out.length()), StandardCharsets.UTF_8))
+                        .as("format %s", f)
+                        .isEqualTo(expected.toString());
+                assertThat(Arrays.copyOf(out.bytes(), out.length()))
+                        .isEqualTo(expected.toString().getBytes(StandardCharsets.UTF_8));
             }
-            assertThat(new String(Arrays.copyOf(out.bytes(), out.length()), StandardCharsets.UTF_8))
-                    .as("format %s", f)
-                    .isEqualTo(expected.toString());
-            assertThat(Arrays.copyOf(out.bytes(), out.length()))
-                    .isEqualTo(expected.toString().getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -125,14 +133,14 @@ class CopyTextFastPathTest {
             long unscaled = k % 3 == 0 ? random.nextInt() : random.nextLong() >> random.nextInt(64);
             int scale = random.nextInt(19);
             out.clear();
-            VecText.copy(Vec.ofLongs(Vec.Type.DEC, scale, new long[] {unscaled}, 1, null), 0, out);
+            VecText.copy(Vec.ofLongs(Vec.Type.DEC, scale, new long[] {unscaled}, 1, null), 0, false, out);
             assertThat(text(out))
                     .as("seed 20261206, %d at scale %d", unscaled, scale)
                     .isEqualTo(BigDecimal.valueOf(unscaled, scale).toPlainString());
             long day =
                     random.nextLong(LocalDate.MIN.toEpochDay(), LocalDate.MAX.toEpochDay() + 1) >> random.nextInt(40);
             out.clear();
-            VecText.copy(Vec.ofLongs(Vec.Type.DATE, 0, new long[] {day}, 1, null), 0, out);
+            VecText.copy(Vec.ofLongs(Vec.Type.DATE, 0, new long[] {day}, 1, null), 0, false, out);
             assertThat(text(out))
                     .as("seed 20261206, day %d", day)
                     .isEqualTo(LocalDate.ofEpochDay(day).toString());
@@ -144,7 +152,7 @@ class CopyTextFastPathTest {
         RowText out = new RowText();
         LocalDateTime t = LocalDateTime.of(1969, 12, 31, 23, 59, 59, 500_000_000);
         long micros = t.toEpochSecond(ZoneOffset.UTC) * 1_000_000 + 500_000;
-        VecText.copy(Vec.ofLongs(Vec.Type.TS, 0, new long[] {micros}, 1, null), 0, out);
+        VecText.copy(Vec.ofLongs(Vec.Type.TS, 0, new long[] {micros}, 1, null), 0, false, out);
         assertThat(text(out)).isEqualTo(t.toString());
     }
 
