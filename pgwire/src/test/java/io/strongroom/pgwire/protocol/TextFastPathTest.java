@@ -161,15 +161,31 @@ class TextFastPathTest {
             copy.chunks().forEachRemaining(copied::writeBytes);
             assertThat(copied.toString(StandardCharsets.UTF_8)).isEqualTo(expected.toString());
             assertThat(copy.tag().get()).isEqualTo("COPY 5");
+            // FETCH from a cursor: two cursors over the same rows, read in steps of two, one each way.
+            run(s, "BEGIN");
+            run(s, "DECLARE c1 CURSOR FOR " + fast);
+            run(s, "DECLARE c2 CURSOR FOR " + fast);
+            assertThat(compare(s, "FETCH 2 FROM c1", "FETCH 2 FROM c2", 2)).isEqualTo(2);
+            assertThat(compare(s, "FETCH 2 FROM c1", "FETCH 2 FROM c2", 2)).isEqualTo(2);
+            assertThat(compare(s, "FETCH 2 FROM c1", "FETCH 2 FROM c2", 1)).isEqualTo(1);
+            run(s, "COMMIT");
         }
     }
 
     /** Sends the query's rows both ways and compares the bytes; returns how many rows took the fast path. */
     private static int compare(SqlSession s, String sql) throws IOException {
-        ByteArrayOutputStream general = new ByteArrayOutputStream();
-        BackendWriter g = new BackendWriter(general);
+        return compare(s, sql, sql, 5);
+    }
+
+    /**
+     * Sends the rows of {@code general} the general way and those of {@code fast} by the fast path where it can, and
+     * compares the bytes; both must give {@code expectedRows} rows. Returns how many rows took the fast path.
+     */
+    private static int compare(SqlSession s, String general, String fast, int expectedRows) throws IOException {
+        ByteArrayOutputStream generalBytes = new ByteArrayOutputStream();
+        BackendWriter g = new BackendWriter(generalBytes);
         int rows = 0;
-        try (Result.Rows r = (Result.Rows) run(s, sql)) {
+        try (Result.Rows r = (Result.Rows) run(s, general)) {
             List<ResultColumn> cols = r.columns();
             while (r.hasNext()) {
                 g.dataRow(r.next(), cols, new short[cols.size()]);
@@ -177,11 +193,11 @@ class TextFastPathTest {
             }
         }
         g.flush();
-        ByteArrayOutputStream fast = new ByteArrayOutputStream();
-        BackendWriter f = new BackendWriter(fast);
+        ByteArrayOutputStream fastBytes = new ByteArrayOutputStream();
+        BackendWriter f = new BackendWriter(fastBytes);
         RowText text = new RowText();
         int viaText = 0;
-        try (Result.Rows r = (Result.Rows) run(s, sql)) {
+        try (Result.Rows r = (Result.Rows) run(s, fast)) {
             List<ResultColumn> cols = r.columns();
             while (r.hasNext()) {
                 if (r.nextText(text)) {
@@ -193,8 +209,8 @@ class TextFastPathTest {
             }
         }
         f.flush();
-        assertThat(rows).isEqualTo(5);
-        assertThat(fast.toByteArray()).as(sql).isEqualTo(general.toByteArray());
+        assertThat(rows).isEqualTo(expectedRows);
+        assertThat(fastBytes.toByteArray()).as(fast).isEqualTo(generalBytes.toByteArray());
         return viaText;
     }
 
