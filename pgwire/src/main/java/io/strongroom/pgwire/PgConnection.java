@@ -10,6 +10,7 @@ import io.strongroom.pgwire.protocol.StartupPacket;
 import io.strongroom.sql.PreparedStatement;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.RowText;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.SqlType;
@@ -119,6 +120,9 @@ final class PgConnection {
     private BackendWriter out;
     private final Map<String, Statement> statements = new HashMap<>();
     private final Map<String, Portal> portals = new HashMap<>();
+    /** The row the SQL engine formats text results into, reused row after row ({@link #sendRows}). */
+    private final RowText rowText = new RowText();
+
     private Map<String, String> reported = Map.of();
     private boolean skipToSync;
     private String user = "";
@@ -559,12 +563,26 @@ final class PgConnection {
     /** Sends up to {@code maxRows} rows (0: all) and returns how many it sent. */
     private long sendRows(Result.Rows rows, short[] formats, int maxRows) throws IOException {
         List<ResultColumn> columns = rows.columns();
+        boolean text = allText(formats);
         long sent = 0;
         while ((maxRows <= 0 || sent < maxRows) && rows.hasNext()) {
-            out.dataRow(rows.next(), columns, formats);
+            if (text && rows.nextText(rowText)) {
+                out.dataRowText(rowText, columns.size());
+            } else {
+                out.dataRow(rows.next(), columns, formats);
+            }
             sent++;
         }
         return sent;
+    }
+
+    private static boolean allText(short[] formats) {
+        for (short f : formats) {
+            if (f != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Command, CopyIn or CopyOut: runs it to the end and returns its tag, after sending CommandComplete. */

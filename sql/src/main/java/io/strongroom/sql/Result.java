@@ -20,6 +20,16 @@ public sealed interface Result permits Result.Rows, Result.Command, Result.CopyI
         /** The CommandComplete tag after {@code rowsSent} rows, e.g. {@code SELECT 3} or {@code FETCH 3}. */
         String tag(long rowsSent);
 
+        /**
+         * The fast path for rows sent in text format: writes the next row's values into {@code out} (cleared
+         * first) as PostgreSQL's text output, byte for byte what formatting {@link #next()}'s values would give,
+         * and moves past the row; or returns false without moving when this row needs the general path (then call
+         * {@link #next()}). Call only when {@link #hasNext()} is true. The default takes the general path always.
+         */
+        default boolean nextText(RowText out) {
+            return false;
+        }
+
         @Override
         void close();
     }

@@ -3,8 +3,8 @@ package io.strongroom.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.StrongroomException;
 import io.strongroom.storage.format.FileHeader;
 import java.io.IOException;
 import java.nio.file.Files;

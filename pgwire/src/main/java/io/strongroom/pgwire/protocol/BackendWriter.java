@@ -2,6 +2,7 @@ package io.strongroom.pgwire.protocol;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -218,6 +219,27 @@ public final class BackendWriter {
             messageStart = -1;
             throw e;
         }
+        end();
+    }
+
+    /**
+     * 'D' as {@link #dataRow}, every value in text format, from the text the SQL engine wrote ({@code
+     * Result.Rows.nextText}): the fast path, with no Java object per value.
+     */
+    public void dataRowText(RowText row, int columns) throws IOException {
+        int n = row.values();
+        if (n != columns) {
+            throw new PgException(
+                    ErrorCode.INTERNAL,
+                    "the SQL engine returned a row of " + n + " values for " + columns + " columns",
+                    false);
+        }
+        begin('D');
+        int16(n);
+        // RowText lays its values out as DataRow does: int32 length (-1 NULL), then the bytes.
+        ensure(row.length());
+        System.arraycopy(row.bytes(), 0, buf, pos, row.length());
+        pos += row.length();
         end();
     }
 

@@ -2,6 +2,10 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.RowText;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -215,5 +219,139 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
             }
         }
         return sb.append('\n').toString();
+    }
+
+    /** A column of a batch whose text needs no check for bytes to escape or quote ({@link #columnFlags}). */
+    static final byte PLAIN = 1;
+    /** A column of a batch whose strings are all ASCII ({@link VecText#ascii}). */
+    static final byte ASCII = 2;
+
+    /** What {@link #appendRow} may skip for each column of {@code batch}: {@link #PLAIN}, {@link #ASCII}. */
+    byte[] columnFlags(Batch batch) {
+        byte[] flags = new byte[batch.cols().length];
+        boolean digitsPlain = VecText.DIGITS_ONLY_CHARS.indexOf(delimiter) < 0;
+        for (int c = 0; c < flags.length; c++) {
+            Vec v = batch.col(c);
+            flags[c] = (byte) ((digitsPlain && VecText.digitsOnly(v) ? PLAIN : 0) | (VecText.ascii(v) ? ASCII : 0));
+        }
+        return flags;
+    }
+
+    /**
+     * Appends row {@code row} of {@code batch} to {@code out} as {@link #format} formats it, byte for byte, but
+     * from the column vectors: each field's text is written straight into {@code out} ({@link VecText#copy}) and,
+     * only when it holds a byte that needs escaping or quoting, moved through {@code field} and written again
+     * escaped. Byte-wise escaping equals the char-wise one because every byte of a multi-byte UTF-8 character is at
+     * least 0x80; a delimiter outside ASCII takes {@link #format} instead. {@code flags} are the batch's {@link
+     * #columnFlags}.
+     */
+    void appendRow(Batch batch, int row, byte[] flags, RowText field, RowText out) {
+        if (delimiter > 0x7f) {
+            out.appendString(format(batch.row(row)));
+            return;
+        }
+        for (int c = 0; c < flags.length; c++) {
+            if (c > 0) {
+                out.appendByte(delimiter);
+            }
+            Vec v = batch.col(c);
+            if (v.isNull(row)) {
+                out.appendString(nullString);
+                continue;
+            }
+            int start = out.length();
+            VecText.copy(v, row, (flags[c] & ASCII) != 0, out);
+            if ((flags[c] & PLAIN) != 0) {
+                continue;
+            }
+            int plain = start + plainPrefix(out.bytes(), start, out.length());
+            if (plain < out.length() || (csv && start == out.length())) {
+                int from = csv ? start : plain;
+                field.clear();
+                field.appendBytes(out.bytes(), from, out.length() - from);
+                out.truncate(from);
+                if (csv) {
+                    appendQuoted(field.bytes(), field.length(), out);
+                } else {
+                    appendEscaped(field.bytes(), field.length(), out);
+                }
+            }
+        }
+        out.appendByte('\n');
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGHS = 0x8080_8080_8080_8080L;
+
+    /**
+     * How many bytes of {@code b[from..to)} from the start need no escaping (text: backslash, newline, carriage
+     * return, tab, the delimiter) or quoting (CSV: the delimiter, a quote, newline, carriage return). Eight bytes at
+     * a time while none is below 0x20, the backslash or quote, or the delimiter (a flagged word is looked at byte by
+     * byte, so a false alarm costs only time).
+     */
+    private int plainPrefix(byte[] b, int from, int to) {
+        long other = (csv ? '"' : '\\') * ONES;
+        long delim = delimiter * ONES;
+        int k = from;
+        while (k + 8 <= to) {
+            long x = (long) LONGS.get(b, k);
+            long low = (x - 0x20 * ONES) & ~x;
+            long y = x ^ other;
+            long z = x ^ delim;
+            if (((low | ((y - ONES) & ~y) | ((z - ONES) & ~z)) & HIGHS) != 0) {
+                break;
+            }
+            k += 8;
+        }
+        while (k < to && !special(b[k])) {
+            k++;
+        }
+        return k - from;
+    }
+
+    private boolean special(byte c) {
+        return c == delimiter || c == '\n' || c == '\r' || (csv ? c == '"' : c == '\\' || c == '\t');
+    }
+
+    private void appendEscaped(byte[] b, int len, RowText out) {
+        for (int i = 0; i < len; i++) {
+            byte c = b[i];
+            switch (c) {
+                case '\\' -> {
+                    out.appendByte('\\');
+                    out.appendByte('\\');
+                }
+                case '\n' -> {
+                    out.appendByte('\\');
+                    out.appendByte('n');
+                }
+                case '\r' -> {
+                    out.appendByte('\\');
+                    out.appendByte('r');
+                }
+                case '\t' -> {
+                    out.appendByte('\\');
+                    out.appendByte('t');
+                }
+                default -> {
+                    if (c == delimiter) {
+                        out.appendByte('\\');
+                    }
+                    out.appendByte(c);
+                }
+            }
+        }
+    }
+
+    private static void appendQuoted(byte[] b, int len, RowText out) {
+        out.appendByte('"');
+        for (int i = 0; i < len; i++) {
+            if (b[i] == '"') {
+                out.appendByte('"');
+            }
+            out.appendByte(b[i]);
+        }
+        out.appendByte('"');
     }
 }

@@ -3,14 +3,16 @@ package io.strongroom.sql.engine;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
+import io.strongroom.sql.RowText;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
@@ -123,15 +125,16 @@ final class CopyStatements {
                 params -> {
                     TransactionBlock.View v = block.view();
                     QueryPlanner.Plan plan;
-                    Iterator<@Nullable Object[]> rows;
+                    Executor.Source batches;
                     try {
                         plan = QueryPlanner.plan(rw.sql(), v);
-                        rows = new Executor(v, block.context(rw.bind(params)), cancel::isRequested).run(plan.rel());
+                        batches = new Executor(v, block.context(rw.bind(params)), cancel::isRequested)
+                                .batches(plan.rel());
                     } catch (RuntimeException e) {
                         v.close();
                         throw e;
                     }
-                    Chunks chunks = new Chunks(rows, f, v);
+                    Chunks chunks = new Chunks(batches, f, v);
                     return new Result.CopyOut(plan.columns().size(), false, chunks, () -> "COPY " + chunks.count);
                 },
                 false);
@@ -140,20 +143,44 @@ final class CopyStatements {
     /** Bytes of formatted rows a CopyData message carries at most (plus one row). */
     static final int CHUNK = 64 * 1024;
 
-    /** The rows of a COPY ... TO STDOUT, formatted a chunk at a time; closes the view at the end. */
+    /**
+     * The rows of a COPY ... TO STDOUT, formatted a chunk at a time straight from the executor's batches ({@link
+     * CopyFormat#appendRow}); closes the view at the end.
+     */
     private static final class Chunks implements Iterator<byte[]>, AutoCloseable {
-        private final Iterator<@Nullable Object[]> rows;
+        private final Executor.Source batches;
         private final CopyFormat format;
         private final TransactionBlock.View view;
-        private final StringBuilder sb = new StringBuilder(CHUNK + 1024);
+        private final RowText chunk = new RowText();
+        private final RowText field = new RowText();
+        private @Nullable Batch batch;
+        /** {@link CopyFormat#columnFlags} of {@link #batch}. */
+        private byte[] flags = new byte[0];
+
+        private int row;
+        private boolean exhausted;
         private boolean closed;
         /** Rows formatted so far: the count of the COPY tag once the chunks are taken. */
         long count;
 
-        Chunks(Iterator<@Nullable Object[]> rows, CopyFormat format, TransactionBlock.View view) {
-            this.rows = rows;
+        Chunks(Executor.Source batches, CopyFormat format, TransactionBlock.View view) {
+            this.batches = batches;
             this.format = format;
             this.view = view;
+        }
+
+        /** Whether a row is left, reading the next batch when this one is done; never reads past the end. */
+        private boolean advance() {
+            while (!exhausted && (batch == null || row >= batch.size())) {
+                Batch b = batches.next();
+                batch = b;
+                row = 0;
+                exhausted = b == null;
+                if (b != null) {
+                    flags = format.columnFlags(b);
+                }
+            }
+            return !exhausted;
         }
 
         @Override
@@ -161,7 +188,7 @@ final class CopyStatements {
             if (closed) {
                 return false;
             }
-            if (rows.hasNext()) {
+            if (advance()) {
                 return true;
             }
             close();
@@ -173,18 +200,19 @@ final class CopyStatements {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            sb.setLength(0);
-            while (sb.length() < CHUNK && rows.hasNext()) {
-                sb.append(format.format(rows.next()));
+            chunk.clear();
+            while (chunk.length() < CHUNK && advance()) {
+                format.appendRow(Objects.requireNonNull(batch), row++, flags, field, chunk);
                 count++;
             }
-            return sb.toString().getBytes(StandardCharsets.UTF_8);
+            return Arrays.copyOf(chunk.bytes(), chunk.length());
         }
 
         @Override
         public void close() {
             if (!closed) {
                 closed = true;
+                batch = null;
                 view.close();
             }
         }

@@ -4,6 +4,7 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -239,6 +240,19 @@ final class Cursors {
                 taken++;
                 c.position++;
                 return c.rows.next();
+            }
+
+            @Override
+            public boolean nextText(RowText out) {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                if (!c.rows.nextText(out)) {
+                    return false;
+                }
+                taken++;
+                c.position++;
+                return true;
             }
 
             @Override

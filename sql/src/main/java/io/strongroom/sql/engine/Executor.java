@@ -90,7 +90,12 @@ final class Executor {
     }
 
     Iterator<@Nullable Object[]> run(RelNode plan) {
-        return RowOps.rows(compile(plan, ImmutableBitSet.range(plan.getRowType().getFieldCount())));
+        return RowOps.rows(batches(plan));
+    }
+
+    /** The plan's rows as batches, every column filled. */
+    Source batches(RelNode plan) {
+        return compile(plan, ImmutableBitSet.range(plan.getRowType().getFieldCount()));
     }
 
     private void checkCancelled() {

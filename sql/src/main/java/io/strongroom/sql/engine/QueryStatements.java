@@ -7,7 +7,6 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlType;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -102,10 +101,10 @@ final class QueryStatements {
                         "cached plan must not change result type (a table changed since the statement was prepared;"
                                 + " prepare it again)");
             }
-            Iterator<@Nullable Object[]> rows =
-                    new Executor(v, block.context(rw.bind(params)), cancel::isRequested).run(plan.rel());
+            Executor.Source batches =
+                    new Executor(v, block.context(rw.bind(params)), cancel::isRequested).batches(plan.rel());
             // The view stays open while the rows stream; the rows close it when they end.
-            return ResultRows.of(plan.columns(), rows, v);
+            return ResultRows.ofBatches(plan.columns(), batches, v);
         } catch (RuntimeException e) {
             v.close();
             throw e;
