@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,11 +39,7 @@ class CoverageCommandIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = CoverageCommand.run(
                 args,
-                Map.of(
-                        "STRONGROOM_ENDPOINT", stack.endpoint().toString(),
-                        "AWS_ACCESS_KEY_ID", stack.admin().accessKeyId(),
-                        "AWS_SECRET_ACCESS_KEY", stack.admin().secretAccessKey(),
-                        "AWS_REGION", "us-east-1"),
+                stack.commandEnvironment(),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

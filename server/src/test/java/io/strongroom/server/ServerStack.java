@@ -28,6 +28,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -48,13 +50,16 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
  * {@code @AfterAll}/{@code @AfterEach}, so those can use it. Closing stops the Redshift client, the control plane,
  * the SQL endpoints, the KMS and then whatever a test handed to {@link #own}, and deletes the directory.
  *
+ * <p>Public for the tests of {@code server}'s sub-packages ({@code watch}); {@link #sql} stays package-private,
+ * as {@code SqlEndpoints} is.
+ *
  * <p>Not thread-safe: set up and torn down by JUnit's thread; the running parts it holds are thread-safe.
  */
-final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+public final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     /** The master user and password of the cluster the stack makes. */
-    static final String MASTER_USER = "admin";
+    public static final String MASTER_USER = "admin";
 
-    static final String MASTER_PASSWORD = "Passw0rdX";
+    public static final String MASTER_PASSWORD = "Passw0rdX";
 
     private final String name;
     private final boolean sqlEndpoints;
@@ -84,12 +89,12 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
     }
 
     /** A stack whose temporary directory is named after {@code name} ({@code strongroom-<name>...}). */
-    static Builder builder(String name) {
+    public static Builder builder(String name) {
         return new Builder(name);
     }
 
     /** What the stack runs; everything not set is as {@code strongroom up} has it. */
-    static final class Builder {
+    public static final class Builder {
         private final String name;
         private boolean sqlEndpoints = true;
         private @Nullable Integer portBase;
@@ -102,25 +107,25 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
         }
 
         /** No SQL endpoints: clusters are made and run, but nothing listens on their ports. */
-        Builder withoutSql() {
+        public Builder withoutSql() {
             this.sqlEndpoints = false;
             return this;
         }
 
         /** The first cluster port (default: a port free when the stack starts). */
-        Builder clusterPortBase(int port) {
+        public Builder clusterPortBase(int port) {
             this.portBase = port;
             return this;
         }
 
         /** More KMS options (a clock, say) on top of the data directory and an ephemeral port. */
-        Builder kms(UnaryOperator<KmsServer.Builder> options) {
+        public Builder kms(UnaryOperator<KmsServer.Builder> options) {
             this.kmsOptions = options;
             return this;
         }
 
         /** More control plane options (job hooks, say) on top of the KMS, ports and SQL endpoints. */
-        Builder control(UnaryOperator<ControlPlane.Builder> options) {
+        public Builder control(UnaryOperator<ControlPlane.Builder> options) {
             this.controlOptions = options;
             return this;
         }
@@ -129,12 +134,12 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
          * Makes an encrypted two-node ra3.xlplus cluster {@code id} (master user {@link #MASTER_USER}, password
          * {@link #MASTER_PASSWORD}) through the Redshift API once the stack runs; {@link #port()} is its SQL port.
          */
-        Builder cluster(String id) {
+        public Builder cluster(String id) {
             this.clusterId = id;
             return this;
         }
 
-        ServerStack build() {
+        public ServerStack build() {
             return new ServerStack(this);
         }
     }
@@ -213,21 +218,21 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
     }
 
     /** Closes {@code resource} when the stack closes, after the KMS (last handed over, first closed). */
-    <T extends AutoCloseable> T own(T resource) {
+    public <T extends AutoCloseable> T own(T resource) {
         owned.push(resource);
         return resource;
     }
 
     /** The stack's temporary directory: {@code kms/} and {@code control/} are the servers'; the rest is free. */
-    Path dir() {
+    public Path dir() {
         return running(dir);
     }
 
-    KmsServer kms() {
+    public KmsServer kms() {
         return running(kms);
     }
 
-    ControlPlane control() {
+    public ControlPlane control() {
         return running(control);
     }
 
@@ -237,69 +242,78 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
     }
 
     /** The control plane's endpoint: the Redshift API, and the KMS API forwarded to the KMS. */
-    URI endpoint() {
+    public URI endpoint() {
         return control().endpoint();
     }
 
     /** The KMS's admin, whose access key signs the stack's clients. */
-    Credential admin() {
+    public Credential admin() {
         return kms().adminCredential();
     }
 
     /** A Redshift client for us-east-1, signed as {@link #admin}, no retries; the stack closes it. */
-    RedshiftClient redshift() {
+    public RedshiftClient redshift() {
         return running(redshift);
     }
 
     /** A new Redshift client signed as {@link #admin} for {@code region}, no retries; the caller closes it. */
-    RedshiftClient redshift(Region region) {
+    public RedshiftClient redshift(Region region) {
         return redshift(admin(), region);
     }
 
     /** A new Redshift client signed as {@code c} for {@code region}, no retries; the caller closes it. */
-    RedshiftClient redshift(Credential c, Region region) {
-        return RedshiftClient.builder()
-                .endpointOverride(endpoint())
-                .region(region)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+    public RedshiftClient redshift(Credential c, Region region) {
+        return signed(RedshiftClient.builder(), c, region).build();
     }
 
     /** A new KMS client for {@code region} on the control plane's endpoint, signed as {@link #admin}. */
-    KmsClient kmsClient(Region region) {
-        Credential c = admin();
-        return KmsClient.builder()
-                .endpointOverride(endpoint())
+    public KmsClient kmsClient(Region region) {
+        return signed(KmsClient.builder(), admin(), region).build();
+    }
+
+    /** {@code b} pointed at the control plane, signed as {@code c} for {@code region}, over the JDK's HTTP client. */
+    private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B signed(
+            B b, Credential c, Region region) {
+        return b.endpointOverride(endpoint())
                 .region(region)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
                 .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+    }
+
+    /**
+     * The environment a {@code strongroom} client command ({@code watch}, {@code coverage}, {@code shred}) is run
+     * with: this stack's endpoint, the admin's access key and us-east-1.
+     */
+    public Map<String, String> commandEnvironment() {
+        Credential c = admin();
+        return Map.of(
+                "STRONGROOM_ENDPOINT", endpoint().toString(),
+                "AWS_ACCESS_KEY_ID", c.accessKeyId(),
+                "AWS_SECRET_ACCESS_KEY", c.secretAccessKey(),
+                "AWS_REGION", "us-east-1");
     }
 
     /** The AWS CLI v2 the {@link #aws} calls run. */
-    static final Path AWS = Path.of("/usr/bin/aws");
+    public static final Path AWS = Path.of("/usr/bin/aws");
 
     /** Fails (these tests never skip) when the AWS CLI v2 is not installed. */
-    static void requireAwsCli() {
+    public static void requireAwsCli() {
         if (!Files.isExecutable(AWS)) {
             fail("/usr/bin/aws (AWS CLI v2) is missing: install it with `apt-get install -y awscli`");
         }
     }
 
     /** What one AWS CLI call returned. */
-    record AwsCall(int exit, String out, String err) {}
+    public record AwsCall(int exit, String out, String err) {}
 
     /**
      * One call of the AWS CLI v2 in {@code region}, as {@link #admin}, against the control plane's endpoint: a fresh
      * process with no profile, pager, metadata service or retries, its output captured under {@link #dir}. Fails
      * when the CLI is not installed (these tests do not skip) or does not finish in 90 s.
      */
-    AwsCall aws(String region, String... args) throws Exception {
+    public AwsCall aws(String region, String... args) throws Exception {
         requireAwsCli();
         Credential c = admin();
         List<String> cmd = new ArrayList<>(List.of(
@@ -328,12 +342,12 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
     }
 
     /** The first cluster port the control plane hands out. */
-    int portBase() {
+    public int portBase() {
         return portBase;
     }
 
     /** The SQL port of the cluster the builder asked for. */
-    int port() {
+    public int port() {
         if (clusterId == null) {
             throw new IllegalStateException("this stack makes no cluster: ask for one with Builder.cluster(id)");
         }
@@ -341,7 +355,7 @@ final class ServerStack implements BeforeAllCallback, AfterAllCallback, BeforeEa
     }
 
     /** The installation's CA certificate (what {@code strongroom ca} prints), written to {@code ca.pem}. */
-    Path ca() {
+    public Path ca() {
         Path p = ca;
         if (p == null) {
             p = dir().resolve("ca.pem");

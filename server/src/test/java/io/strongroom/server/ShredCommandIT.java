@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -43,11 +42,7 @@ class ShredCommandIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = ShredCommand.run(
                 args,
-                Map.of(
-                        "STRONGROOM_ENDPOINT", stack.endpoint().toString(),
-                        "AWS_ACCESS_KEY_ID", stack.admin().accessKeyId(),
-                        "AWS_SECRET_ACCESS_KEY", stack.admin().secretAccessKey(),
-                        "AWS_REGION", "us-east-1"),
+                stack.commandEnvironment(),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
