@@ -263,18 +263,31 @@ public final class ServerStack implements BeforeAllCallback, AfterAllCallback, B
 
     /** A new Redshift client signed as {@code c} for {@code region}, no retries; the caller closes it. */
     public RedshiftClient redshift(Credential c, Region region) {
-        return signed(RedshiftClient.builder(), c, region).build();
+        return redshiftClient(endpoint(), c, region);
     }
 
     /** A new KMS client for {@code region} on the control plane's endpoint, signed as {@link #admin}. */
     public KmsClient kmsClient(Region region) {
-        return signed(KmsClient.builder(), admin(), region).build();
+        return kmsClient(endpoint(), admin(), region);
     }
 
-    /** {@code b} pointed at the control plane, signed as {@code c} for {@code region}, over the JDK's HTTP client. */
-    private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B signed(
-            B b, Credential c, Region region) {
-        return b.endpointOverride(endpoint())
+    /**
+     * A new Redshift client for any endpoint (a control plane this stack did not start, one in another process),
+     * signed as {@code c} for {@code region}, no retries; the caller closes it.
+     */
+    public static RedshiftClient redshiftClient(URI endpoint, Credential c, Region region) {
+        return signed(RedshiftClient.builder(), endpoint, c, region).build();
+    }
+
+    /** A new KMS client for any endpoint, signed as {@code c} for {@code region}, no retries. */
+    public static KmsClient kmsClient(URI endpoint, Credential c, Region region) {
+        return signed(KmsClient.builder(), endpoint, c, region).build();
+    }
+
+    /** {@code b} pointed at {@code endpoint}, signed as {@code c} for {@code region}, over the JDK's HTTP client. */
+    private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B signed(
+            B b, URI endpoint, Credential c, Region region) {
+        return b.endpointOverride(endpoint)
                 .region(region)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
