@@ -48,11 +48,7 @@ class EndToEndIT {
     final ServerStack stack = ServerStack.builder("e2e").build();
 
     private Connection connect(int port, String password) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "admin");
-        p.setProperty("password", password);
-        p.setProperty("sslmode", "require");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+        return ServerStack.connect(port, password);
     }
 
     @Test

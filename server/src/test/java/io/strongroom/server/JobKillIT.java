@@ -65,17 +65,7 @@ class JobKillIT {
         SplittableRandom random = new SplittableRandom(seed); // java.util.Random's first draws follow small seeds
         Path dir = Files.createTempDirectory("strongroom-jobkill");
         try {
-            String java =
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(
-                            java,
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Child.class.getName(),
-                            dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
+            Process p = SnapshotKillIT.startChild(Child.class, dir);
             // Kill inside the k-th job, after a random part of it.
             int target = 1 + random.nextInt(14);
             long delayMillis = random.nextInt(600);

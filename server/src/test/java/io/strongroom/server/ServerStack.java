@@ -11,12 +11,16 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -293,6 +297,18 @@ public final class ServerStack implements BeforeAllCallback, AfterAllCallback, B
                         AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
                 .httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+    }
+
+    /**
+     * The PostgreSQL JDBC driver logged in as {@link #MASTER_USER} with {@code password} to database dev on
+     * {@code port}, over TLS without checking the certificate ({@code sslmode=require}).
+     */
+    public static Connection connect(int port, String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", MASTER_USER);
+        p.setProperty("password", password);
+        p.setProperty("sslmode", "require");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,21 +43,25 @@ class SnapshotKillIT {
         return ServerStack.redshiftClient(control.endpoint(), c, Region.US_EAST_1);
     }
 
+    /** A JVM on this test's class path running {@code main} on {@code dir}, its output and errors in one stream. */
+    static Process startChild(Class<?> main, Path dir) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(
+                        java,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        main.getName(),
+                        dir.toString())
+                .redirectErrorStream(true)
+                .start();
+    }
+
     @Test
     void killMinus9_whileSnapshotting_leavesOnlyWholeSnapshotsAvailable() throws Exception {
         Path dir = Files.createTempDirectory("strongroom-snapkill");
         try {
-            String java =
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(
-                            java,
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Child.class.getName(),
-                            dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
+            Process p = startChild(Child.class, dir);
             int taken = 0;
             int target = 2 + new Random().nextInt(3);
             try (BufferedReader r =
