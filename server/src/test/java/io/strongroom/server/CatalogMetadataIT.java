@@ -2,16 +2,10 @@ package io.strongroom.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.control.ControlPlane;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.Driver;
@@ -20,21 +14,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.copy.CopyManager;
 import org.postgresql.core.BaseConnection;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.redshift.RedshiftClient;
 
 /**
  * The catalog as the real drivers read it, over TLS verified against the installation's CA ({@code
@@ -44,63 +29,8 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
  * CopyManager} loads binary COPY data.
  */
 class CatalogMetadataIT {
-    private Path dir;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
-    private RedshiftClient redshift;
-    private int port;
-    private Path ca;
-
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory("strongroom-catalog");
-        int base;
-        try (ServerSocket s = new ServerSocket(0)) {
-            base = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(base)
-                .clusterListener(sql)
-                .start();
-        Credential admin = kms.adminCredential();
-        redshift = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-        redshift.createCluster(r -> r.clusterIdentifier("cat1")
-                .nodeType("ra3.xlplus")
-                .numberOfNodes(2)
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX")
-                .encrypted(true));
-        port = redshift.describeClusters(r -> r.clusterIdentifier("cat1"))
-                .clusters()
-                .get(0)
-                .endpoint()
-                .port();
-        ca = dir.resolve("ca.pem");
-        Files.writeString(ca, sql.authority().caPem());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        redshift.close();
-        control.close();
-        sql.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("catalog").cluster("cat1").build();
 
     private Connection postgres() throws SQLException {
         Properties p = new Properties();
@@ -108,8 +38,8 @@ class CatalogMetadataIT {
         p.setProperty("password", "Passw0rdX");
         p.setProperty("ssl", "true");
         p.setProperty("sslmode", "verify-full");
-        p.setProperty("sslrootcert", ca.toString());
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+        p.setProperty("sslrootcert", stack.ca().toString());
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + stack.port() + "/dev", p);
     }
 
     private Connection amazon() throws Exception {
@@ -121,8 +51,8 @@ class CatalogMetadataIT {
         p.setProperty("password", "Passw0rdX");
         p.setProperty("ssl", "true");
         p.setProperty("sslmode", "verify-full");
-        p.setProperty("sslrootcert", ca.toString());
-        return d.connect("jdbc:redshift://127.0.0.1:" + port + "/dev", p);
+        p.setProperty("sslrootcert", stack.ca().toString());
+        return d.connect("jdbc:redshift://127.0.0.1:" + stack.port() + "/dev", p);
     }
 
     private static List<String> column(ResultSet rs, String... names) throws SQLException {

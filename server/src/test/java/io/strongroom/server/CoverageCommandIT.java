@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.control.ControlPlane;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import io.strongroom.server.watch.CoverageCommand;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
@@ -20,19 +17,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.redshift.RedshiftClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code strongroom coverage} against a running endpoint: an encrypted cluster and its snapshot are reported fully
@@ -40,41 +28,9 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
  * caught against its manifest (exit 3, the problem named); an unencrypted cluster is reported as such (exit 3).
  */
 class CoverageCommandIT {
-    private Path dir;
-    private KmsServer kms;
-    private ControlPlane control;
-    private RedshiftClient redshift;
-    private Credential admin;
-
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory("strongroom-coverage");
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(26439)
-                .start();
-        admin = kms.adminCredential();
-        redshift = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        redshift.close();
-        control.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+    @RegisterExtension
+    final ServerStack stack =
+            ServerStack.builder("coverage").withoutSql().clusterPortBase(26439).build();
 
     private record Run(int exit, String out, String err) {}
 
@@ -83,18 +39,15 @@ class CoverageCommandIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = CoverageCommand.run(
                 args,
-                Map.of(
-                        "STRONGROOM_ENDPOINT", control.endpoint().toString(),
-                        "AWS_ACCESS_KEY_ID", admin.accessKeyId(),
-                        "AWS_SECRET_ACCESS_KEY", admin.secretAccessKey(),
-                        "AWS_REGION", "us-east-1"),
+                stack.commandEnvironment(),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     private Store store(String cluster) {
-        return control.running(admin.accountId(), "us-east-1", cluster)
+        return stack.control()
+                .running(stack.admin().accountId(), "us-east-1", cluster)
                 .orElseThrow()
                 .store();
     }
@@ -122,16 +75,18 @@ class CoverageCommandIT {
 
     @Test
     void coverage_ofAnEncryptedClusterAndItsSnapshot_thenOfATamperedBlock_andOfAnUnencryptedCluster() throws Exception {
-        redshift.createCluster(r -> r.clusterIdentifier("cov1")
-                .nodeType("ra3.xlplus")
-                .numberOfNodes(2)
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX"));
+        stack.redshift()
+                .createCluster(r -> r.clusterIdentifier("cov1")
+                        .nodeType("ra3.xlplus")
+                        .numberOfNodes(2)
+                        .masterUsername("admin")
+                        .masterUserPassword("Passw0rdX"));
         writeTable(store("cov1"), "t", 5_000);
-        redshift.createClusterSnapshot(r -> r.clusterIdentifier("cov1").snapshotIdentifier("cov1-s1"));
+        stack.redshift().createClusterSnapshot(r -> r.clusterIdentifier("cov1").snapshotIdentifier("cov1-s1"));
         for (int i = 0;
                 i < 200
-                        && !redshift.describeClusterSnapshots(r -> r.snapshotIdentifier("cov1-s1"))
+                        && !stack.redshift()
+                                .describeClusterSnapshots(r -> r.snapshotIdentifier("cov1-s1"))
                                 .snapshots()
                                 .get(0)
                                 .status()
@@ -176,7 +131,7 @@ class CoverageCommandIT {
         // A snapshot's pool block changed on disk: caught against the snapshot's own manifest, which the report
         // opens under the snapshot's keys, naming the table and the block.
         Path poolBlock;
-        try (Stream<Path> files = Files.walk(dir.resolve("control").resolve("snapshots"))) {
+        try (Stream<Path> files = Files.walk(stack.dir().resolve("control").resolve("snapshots"))) {
             poolBlock = files.filter(p -> p.toString().contains("pool") && Files.isRegularFile(p))
                     .filter(p -> !sameFile(p, block))
                     .sorted()
@@ -191,12 +146,13 @@ class CoverageCommandIT {
         assertThat(badSnapshot.out()).contains("PROBLEM: snapshot cov1-s1 (us-east-1) public.t block");
 
         // An unencrypted cluster says so; with no cluster named, every cluster is reported.
-        redshift.createCluster(r -> r.clusterIdentifier("cov2")
-                .nodeType("ra3.xlplus")
-                .numberOfNodes(2)
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX")
-                .encrypted(false));
+        stack.redshift()
+                .createCluster(r -> r.clusterIdentifier("cov2")
+                        .nodeType("ra3.xlplus")
+                        .numberOfNodes(2)
+                        .masterUsername("admin")
+                        .masterUserPassword("Passw0rdX")
+                        .encrypted(false));
         writeTable(store("cov2"), "u", 100);
         Run all = coverage();
         assertThat(all.exit()).isEqualTo(3);

@@ -1,36 +1,24 @@
 package io.strongroom.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.control.ControlPlane;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The seed's cross-region snapshot copy with the real AWS CLI v2, with the data written and read over SQL (the
@@ -40,14 +28,11 @@ import org.junit.jupiter.api.Test;
  * restored cluster answers the same count, sums and row checksum over JDBC as the source.
  */
 class CrossRegionCopySqlIT {
-    private static final Path AWS = Path.of("/usr/bin/aws");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ROWS = 3_000;
 
-    private Path dir;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("xr-sql").build();
 
     /** What one CLI call returned. */
     private record Result(int exit, String out, String err) {
@@ -58,74 +43,14 @@ class CrossRegionCopySqlIT {
     }
 
     @BeforeEach
-    void start() throws Exception {
-        if (!Files.isExecutable(AWS)) {
-            fail("/usr/bin/aws (AWS CLI v2) is missing: install it with `apt-get install -y awscli`");
-        }
-        dir = Files.createTempDirectory("strongroom-xr-sql");
-        int portBase;
-        try (ServerSocket s = new ServerSocket(0)) {
-            portBase = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(portBase)
-                .clusterListener(sql)
-                .start();
-        sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (control != null) {
-            control.close();
-        }
-        if (sql != null) {
-            sql.close();
-        }
-        if (kms != null) {
-            kms.close();
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+    void requireAwsCli() {
+        ServerStack.requireAwsCli();
     }
 
     /** One call of the AWS CLI in {@code region}, as the KMS's admin, against the control plane's endpoint. */
     private Result aws(String region, String... args) throws Exception {
-        Credential c = kms.adminCredential();
-        List<String> cmd = new ArrayList<>(List.of(
-                AWS.toString(),
-                "--endpoint-url",
-                control.endpoint().toString(),
-                "--region",
-                region,
-                "--output",
-                "json"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("AWS_ACCESS_KEY_ID", c.accessKeyId());
-        env.put("AWS_SECRET_ACCESS_KEY", c.secretAccessKey());
-        env.put("AWS_PAGER", "");
-        env.put("AWS_CONFIG_FILE", "/dev/null");
-        env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-        env.put("AWS_EC2_METADATA_DISABLED", "true");
-        env.put("AWS_MAX_ATTEMPTS", "1");
-        env.remove("AWS_SESSION_TOKEN");
-        env.remove("AWS_PROFILE");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("aws " + String.join(" ", args) + " did not finish in 90 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        ServerStack.AwsCall call = stack.aws(region, args);
+        return new Result(call.exit(), call.out(), call.err());
     }
 
     /** Polls describe-clusters in {@code region} until {@code id} is available; returns its endpoint port. */
@@ -147,11 +72,7 @@ class CrossRegionCopySqlIT {
     }
 
     private static Connection connect(int port) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "admin");
-        p.setProperty("password", "Passw0rdX");
-        p.setProperty("sslmode", "require");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+        return ServerStack.connect(port, ServerStack.MASTER_PASSWORD);
     }
 
     /**

@@ -6,36 +6,23 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 
 /**
@@ -44,95 +31,40 @@ import org.postgresql.PGConnection;
  * 25006 while the pass runs and reads go on. Every row written over SQL is there at the end.
  */
 class EncryptionChangeIT {
-    private static final Path AWS = Path.of("/usr/bin/aws");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Path dir;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
-    private int portBase;
     private volatile long slowMillis = 0;
 
-    @BeforeEach
-    void start() throws Exception {
-        if (!Files.isExecutable(AWS)) {
-            fail("/usr/bin/aws (AWS CLI v2) is missing: install it with `apt-get install -y awscli`");
-        }
-        dir = Files.createTempDirectory("strongroom-encchange");
-        try (ServerSocket s = new ServerSocket(0)) {
-            portBase = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(portBase)
-                .clusterListener(sql)
-                .jobHooks(new JobEngine.Hooks() {
-                    @Override
-                    public void progress(Job job) {
-                        // The pass's first report waits, so that describe-clusters sees it run; the rest go at
-                        // full speed (the JDBC load makes thousands of one-row blocks to re-seal).
-                        if (job.kind() == JobKind.CHANGE_ENCRYPTION
-                                && job.progress().doneBytes() == 0) {
-                            try {
-                                Thread.sleep(slowMillis);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("encchange")
+            .control(c -> c.jobHooks(new JobEngine.Hooks() {
+                @Override
+                public void progress(Job job) {
+                    // The pass's first report waits, so that describe-clusters sees it run; the rest go at
+                    // full speed (the JDBC load makes thousands of one-row blocks to re-seal).
+                    if (job.kind() == JobKind.CHANGE_ENCRYPTION
+                            && job.progress().doneBytes() == 0) {
+                        try {
+                            Thread.sleep(slowMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
                         }
                     }
-                })
-                .start();
-    }
+                }
+            }))
+            .build();
 
-    @AfterEach
-    void stop() throws Exception {
-        control.close();
-        sql.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+    @BeforeEach
+    void requireAwsCli() {
+        ServerStack.requireAwsCli();
     }
 
     private JsonNode aws(String... args) throws Exception {
-        Credential c = kms.adminCredential();
-        List<String> cmd = new ArrayList<>(List.of(
-                AWS.toString(),
-                "--endpoint-url",
-                control.endpoint().toString(),
-                "--region",
-                "us-east-1",
-                "--output",
-                "json"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("AWS_ACCESS_KEY_ID", c.accessKeyId());
-        env.put("AWS_SECRET_ACCESS_KEY", c.secretAccessKey());
-        env.put("AWS_PAGER", "");
-        env.put("AWS_CONFIG_FILE", "/dev/null");
-        env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-        env.put("AWS_EC2_METADATA_DISABLED", "true");
-        env.put("AWS_MAX_ATTEMPTS", "1");
-        env.remove("AWS_SESSION_TOKEN");
-        env.remove("AWS_PROFILE");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("aws " + String.join(" ", args) + " did not finish in 90 s");
+        ServerStack.AwsCall call = stack.aws("us-east-1", args);
+        if (call.exit() != 0) {
+            fail("aws " + String.join(" ", args) + " failed: " + call.err());
         }
-        if (p.exitValue() != 0) {
-            fail("aws " + String.join(" ", args) + " failed: " + Files.readString(err));
-        }
-        String text = Files.readString(out);
-        return text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+        return call.out().isBlank() ? JSON.createObjectNode() : JSON.readTree(call.out());
     }
 
     private JsonNode cluster(String id) throws Exception {
@@ -150,11 +82,7 @@ class EncryptionChangeIT {
     }
 
     private Connection connect(int port) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "admin");
-        p.setProperty("password", "Passw0rdX");
-        p.setProperty("sslmode", "require");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+        return ServerStack.connect(port, ServerStack.MASTER_PASSWORD);
     }
 
     /** An unencrypted cluster with table sales loaded in 8 COPYs (many blocks); returns its SQL port. */

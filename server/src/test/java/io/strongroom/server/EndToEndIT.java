@@ -3,13 +3,9 @@ package io.strongroom.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.control.ControlPlane;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -36,16 +31,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.redshift.RedshiftClient;
 import software.amazon.awssdk.services.redshift.model.Cluster;
 import software.amazon.awssdk.services.redshift.model.RedshiftException;
 
@@ -56,72 +44,30 @@ import software.amazon.awssdk.services.redshift.model.RedshiftException;
  * effect, and a deleted cluster stops serving.
  */
 class EndToEndIT {
-    private Path dir;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
-    private RedshiftClient redshift;
-    private int portBase;
-
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory("strongroom-e2e");
-        try (ServerSocket s = new ServerSocket(0)) {
-            portBase = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(portBase)
-                .clusterListener(sql)
-                .start();
-        sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
-        Credential admin = kms.adminCredential();
-        redshift = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        redshift.close();
-        control.close();
-        sql.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("e2e").build();
 
     private Connection connect(int port, String password) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "admin");
-        p.setProperty("password", password);
-        p.setProperty("sslmode", "require");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+        return ServerStack.connect(port, password);
     }
 
     @Test
     void getClusterCredentials_givesATemporaryIamLogin_forTheMasterUserOnly() throws Exception {
-        redshift.createCluster(r -> r.clusterIdentifier("iam1")
-                .nodeType("ra3.xlplus")
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX")
-                .encrypted(true));
-        int port = redshift.describeClusters(r -> r.clusterIdentifier("iam1"))
+        stack.redshift()
+                .createCluster(r -> r.clusterIdentifier("iam1")
+                        .nodeType("ra3.xlplus")
+                        .masterUsername("admin")
+                        .masterUserPassword("Passw0rdX")
+                        .encrypted(true));
+        int port = stack.redshift()
+                .describeClusters(r -> r.clusterIdentifier("iam1"))
                 .clusters()
                 .get(0)
                 .endpoint()
                 .port();
-        var creds = redshift.getClusterCredentials(
-                r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(900));
+        var creds = stack.redshift()
+                .getClusterCredentials(
+                        r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(900));
         assertThat(creds.dbUser()).isEqualTo("IAM:admin");
         assertThat(creds.expiration()).isAfter(Instant.now().plusSeconds(800));
         Properties p = new Properties();
@@ -134,40 +80,48 @@ class EndToEndIT {
             assertThat(rs.next()).isTrue();
         }
         // A newer credential replaces the older one; a wrong password or another user opens nothing.
-        var newer =
-                redshift.getClusterCredentials(r -> r.clusterIdentifier("iam1").dbUser("admin"));
+        var newer = stack.redshift()
+                .getClusterCredentials(r -> r.clusterIdentifier("iam1").dbUser("admin"));
         p.setProperty("password", creds.dbPassword());
         assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p))
                 .isInstanceOf(SQLException.class);
         p.setProperty("password", newer.dbPassword());
         DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p)
                 .close();
-        assertThatThrownBy(() -> redshift.getClusterCredentials(
-                        r -> r.clusterIdentifier("iam1").dbUser("bob")))
+        assertThatThrownBy(() -> stack.redshift()
+                        .getClusterCredentials(r -> r.clusterIdentifier("iam1").dbUser("bob")))
                 .hasMessageContaining("its only user is the master user 'admin'");
-        assertThatThrownBy(() -> redshift.getClusterCredentials(
-                        r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(60)))
+        assertThatThrownBy(() -> stack.redshift()
+                        .getClusterCredentials(
+                                r -> r.clusterIdentifier("iam1").dbUser("admin").durationSeconds(60)))
                 .hasMessageContaining("DurationSeconds must be from 900 to 3600");
 
         // Each parameter is honoured or refused over the wire, never dropped.
-        assertThatThrownBy(() -> redshift.getClusterCredentials(
-                        r -> r.clusterIdentifier("iam1").dbUser("bob").autoCreate(true)))
+        assertThatThrownBy(() -> stack.redshift()
+                        .getClusterCredentials(
+                                r -> r.clusterIdentifier("iam1").dbUser("bob").autoCreate(true)))
                 .isInstanceOfSatisfying(
                         RedshiftException.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnsupportedOperation"))
                 .hasMessageContaining("AutoCreate cannot create database user 'bob'");
-        assertThatThrownBy(() -> redshift.getClusterCredentials(
-                        r -> r.clusterIdentifier("iam1").dbUser("admin").dbGroups("analysts")))
+        assertThatThrownBy(() -> stack.redshift()
+                        .getClusterCredentials(
+                                r -> r.clusterIdentifier("iam1").dbUser("admin").dbGroups("analysts")))
                 .hasMessageContaining("DbGroups is not supported");
-        assertThatThrownBy(() -> redshift.getClusterCredentials(
-                        r -> r.customDomainName("sql.example.com").dbUser("admin")))
+        assertThatThrownBy(() -> stack.redshift()
+                        .getClusterCredentials(
+                                r -> r.customDomainName("sql.example.com").dbUser("admin")))
                 .hasMessageContaining("CustomDomainName is not supported");
-        assertThatThrownBy(() -> redshift.getClusterCredentials(
-                        r -> r.clusterIdentifier("iam1").dbUser("admin").dbName("sales")))
+        assertThatThrownBy(() -> stack.redshift()
+                        .getClusterCredentials(
+                                r -> r.clusterIdentifier("iam1").dbUser("admin").dbName("sales")))
                 .hasMessageContaining("its database is 'dev'");
         // AutoCreate of the master user (nothing to create) and a DbName: that database only.
-        var limited = redshift.getClusterCredentials(r ->
-                r.clusterIdentifier("iam1").dbUser("admin").autoCreate(true).dbName("dev"));
+        var limited = stack.redshift()
+                .getClusterCredentials(r -> r.clusterIdentifier("iam1")
+                        .dbUser("admin")
+                        .autoCreate(true)
+                        .dbName("dev"));
         p.setProperty("password", limited.dbPassword());
         DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p)
                 .close();
@@ -178,7 +132,8 @@ class EndToEndIT {
 
     @Test
     void encryptedCluster_servesSql_survivesReboot_andFollowsPasswordChanges() throws Exception {
-        Cluster c = redshift.createCluster(r -> r.clusterIdentifier("dw1")
+        Cluster c = stack.redshift()
+                .createCluster(r -> r.clusterIdentifier("dw1")
                         .nodeType("ra3.xlplus")
                         .numberOfNodes(2)
                         .masterUsername("admin")
@@ -186,12 +141,13 @@ class EndToEndIT {
                         .encrypted(true))
                 .cluster();
         assertThat(c.encrypted()).isTrue();
-        int port = redshift.describeClusters(r -> r.clusterIdentifier("dw1"))
+        int port = stack.redshift()
+                .describeClusters(r -> r.clusterIdentifier("dw1"))
                 .clusters()
                 .get(0)
                 .endpoint()
                 .port();
-        assertThat(port).isEqualTo(portBase);
+        assertThat(port).isEqualTo(stack.portBase());
 
         try (Connection conn = connect(port, "Passw0rdX")) {
             try (Statement st = conn.createStatement()) {
@@ -238,11 +194,11 @@ class EndToEndIT {
 
         // Reboot: keys are reloaded through the KMS; the data is still there, and the TLS certificate is the same.
         byte[] certBefore = serverCertificate(port);
-        redshift.rebootCluster(r -> r.clusterIdentifier("dw1"));
+        stack.redshift().rebootCluster(r -> r.clusterIdentifier("dw1"));
         assertThat(serverCertificate(port)).isEqualTo(certBefore);
         // The cluster's TLS key store opens only with its password, which is sealed under the cluster's database
         // key: a copy of the TLS directory alone gives no private key.
-        try (Stream<Path> files = Files.list(dir.resolve("control").resolve("tls"))) {
+        try (Stream<Path> files = Files.list(stack.dir().resolve("control").resolve("tls"))) {
             List<Path> stores = files.filter(f -> f.toString().endsWith(".p12") && !f.endsWith("ca.p12"))
                     .toList();
             assertThat(stores).hasSize(1);
@@ -257,11 +213,11 @@ class EndToEndIT {
         }
         // Renewal without a restart: nothing is due now; 380 days on, the certificate is issued again and the running
         // endpoint serves the new one to the next connection.
-        assertThat(sql.renewDue()).isZero();
-        sql.authority().clock(InstantSource.offset(Clock.systemUTC(), Duration.ofDays(380)));
-        assertThat(sql.renewDue()).isEqualTo(1);
+        assertThat(stack.sql().renewDue()).isZero();
+        stack.sql().authority().clock(InstantSource.offset(Clock.systemUTC(), Duration.ofDays(380)));
+        assertThat(stack.sql().renewDue()).isEqualTo(1);
         assertThat(serverCertificate(port)).isNotEqualTo(certBefore);
-        sql.authority().clock(InstantSource.system());
+        stack.sql().authority().clock(InstantSource.system());
         try (Connection conn = connect(port, "Passw0rdX");
                 Statement st = conn.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), max(id) FROM sales")) {
@@ -304,16 +260,19 @@ class EndToEndIT {
             st.execute("INSERT INTO scratch VALUES (1), (2)");
         }
         String before = checksum(port, "Passw0rdX");
-        redshift.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
-        redshift.waiter().waitUntilSnapshotAvailable(r -> r.snapshotIdentifier("s1"));
-        redshift.restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw2").snapshotIdentifier("s1"));
-        redshift.waiter().waitUntilClusterRestored(r -> r.clusterIdentifier("dw2"));
-        int restoredPort = redshift.describeClusters(r -> r.clusterIdentifier("dw2"))
+        stack.redshift().createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
+        stack.redshift().waiter().waitUntilSnapshotAvailable(r -> r.snapshotIdentifier("s1"));
+        stack.redshift()
+                .restoreFromClusterSnapshot(r -> r.clusterIdentifier("dw2").snapshotIdentifier("s1"));
+        stack.redshift().waiter().waitUntilClusterRestored(r -> r.clusterIdentifier("dw2"));
+        int restoredPort = stack.redshift()
+                .describeClusters(r -> r.clusterIdentifier("dw2"))
                 .clusters()
                 .get(0)
                 .endpoint()
                 .port();
-        assertThat(redshift.describeClusters(r -> r.clusterIdentifier("dw2"))
+        assertThat(stack.redshift()
+                        .describeClusters(r -> r.clusterIdentifier("dw2"))
                         .clusters()
                         .get(0)
                         .encrypted())
@@ -327,7 +286,7 @@ class EndToEndIT {
         }
 
         // A new master password takes effect for new connections.
-        redshift.modifyCluster(r -> r.clusterIdentifier("dw1").masterUserPassword("N3wPassw0rd"));
+        stack.redshift().modifyCluster(r -> r.clusterIdentifier("dw1").masterUserPassword("N3wPassw0rd"));
         assertThatThrownBy(() -> connect(port, "Passw0rdX"))
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining("password");
@@ -336,7 +295,7 @@ class EndToEndIT {
         }
 
         // A deleted cluster stops serving.
-        redshift.deleteCluster(r -> r.clusterIdentifier("dw1").skipFinalClusterSnapshot(true));
+        stack.redshift().deleteCluster(r -> r.clusterIdentifier("dw1").skipFinalClusterSnapshot(true));
         assertThatThrownBy(() -> connect(port, "N3wPassw0rd")).isInstanceOf(SQLException.class);
     }
 

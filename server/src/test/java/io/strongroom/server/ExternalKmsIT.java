@@ -18,14 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +34,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
@@ -216,33 +210,15 @@ class ExternalKmsIT {
     }
 
     private static Connection connect(int port) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("user", "admin");
-        p.setProperty("password", "Passw0rdX");
-        p.setProperty("sslmode", "require");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+        return ServerStack.connect(port, ServerStack.MASTER_PASSWORD);
     }
 
     private static KmsClient kmsClient(URI endpoint, Credential c) {
-        return KmsClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        return ServerStack.kmsClient(endpoint, c, Region.US_EAST_1);
     }
 
     private static RedshiftClient redshift(URI endpoint, Credential c) {
-        return RedshiftClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        return ServerStack.redshiftClient(endpoint, c, Region.US_EAST_1);
     }
 
     /** A child JVM on this test's class path, its output read line by line on a thread of its own. */

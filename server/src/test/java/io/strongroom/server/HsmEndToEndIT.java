@@ -2,7 +2,6 @@ package io.strongroom.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.control.ControlPlane;
 import io.strongroom.control.cluster.RunningClusterKeys;
 import io.strongroom.control.keyvault.KeyVault;
 import io.strongroom.control.keyvault.VaultEntry;
@@ -10,9 +9,7 @@ import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.hsm.gateway.ReplicaGateway;
 import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,21 +20,14 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.redshift.RedshiftClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.redshift.model.HsmClientCertificate;
 
 /**
@@ -49,12 +39,10 @@ import software.amazon.awssdk.services.redshift.model.HsmClientCertificate;
  * holding the database key that the CEK protects.
  */
 class HsmEndToEndIT {
-    private Path dir;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("hsm-e2e").build();
+
     private HsmGateway gateway;
-    private RedshiftClient redshift;
 
     @BeforeEach
     void start() throws Exception {
@@ -66,46 +54,13 @@ class HsmEndToEndIT {
         if (!Files.exists(confFile)) {
             HsmGateway.writeSoftHsmConfig(confFile);
         }
-        dir = Files.createTempDirectory("strongroom-hsm-e2e");
-        int base;
-        try (ServerSocket s = new ServerSocket(0)) {
-            base = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(base)
-                .clusterListener(sql)
-                .start();
-        gateway = HsmGateway.start(dir.resolve("hsm-gateway"), "127.0.0.1", 0, HsmGateway.DEFAULT_LIBRARY);
-        Credential admin = kms.adminCredential();
-        redshift = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        redshift.close();
-        control.close();
-        sql.close();
-        kms.close();
-        gateway.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        // Closed by the stack after the control plane, the SQL endpoints and the KMS.
+        gateway = stack.own(
+                HsmGateway.start(stack.dir().resolve("hsm-gateway"), "127.0.0.1", 0, HsmGateway.DEFAULT_LIBRARY));
     }
 
     private Connection connect(int port) throws Exception {
-        Path root = dir.resolve("ca.pem");
-        Files.writeString(root, sql.authority().caPem());
+        Path root = stack.ca();
         Properties p = new Properties();
         p.setProperty("user", "admin");
         p.setProperty("password", "Passw0rdX");
@@ -119,25 +74,29 @@ class HsmEndToEndIT {
         String label = "e2e-" + Long.toHexString(System.nanoTime());
         String pin = "e2e-partition-pin";
         gateway.createPartition(label, pin);
-        HsmClientCertificate cert = redshift.createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier("e2e"))
+        HsmClientCertificate cert = stack.redshift()
+                .createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier("e2e"))
                 .hsmClientCertificate();
-        Path gw = dir.resolve("hsm-gateway");
+        Path gw = stack.dir().resolve("hsm-gateway");
         HsmGateway.registerClient(
                 gw, "e2e", ClientCertificates.parseCertificatePem(cert.hsmClientCertificatePublicKey()));
         HsmGateway.assignClient(gw, "e2e", label);
-        redshift.createHsmConfiguration(r -> r.hsmConfigurationIdentifier("e2e")
-                .description("embedded")
-                .hsmIpAddress("127.0.0.1:" + gateway.port())
-                .hsmPartitionName(label)
-                .hsmPartitionPassword(pin)
-                .hsmServerPublicCertificate(ClientCertificates.toPem(gateway.serverCertificate())));
-        redshift.createCluster(r -> r.clusterIdentifier("hsm-e2e")
-                .nodeType("ds2.xlarge")
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX")
-                .hsmClientCertificateIdentifier("e2e")
-                .hsmConfigurationIdentifier("e2e"));
-        int port = redshift.describeClusters(r -> r.clusterIdentifier("hsm-e2e"))
+        stack.redshift()
+                .createHsmConfiguration(r -> r.hsmConfigurationIdentifier("e2e")
+                        .description("embedded")
+                        .hsmIpAddress("127.0.0.1:" + gateway.port())
+                        .hsmPartitionName(label)
+                        .hsmPartitionPassword(pin)
+                        .hsmServerPublicCertificate(ClientCertificates.toPem(gateway.serverCertificate())));
+        stack.redshift()
+                .createCluster(r -> r.clusterIdentifier("hsm-e2e")
+                        .nodeType("ds2.xlarge")
+                        .masterUsername("admin")
+                        .masterUserPassword("Passw0rdX")
+                        .hsmClientCertificateIdentifier("e2e")
+                        .hsmConfigurationIdentifier("e2e"));
+        int port = stack.redshift()
+                .describeClusters(r -> r.clusterIdentifier("hsm-e2e"))
                 .clusters()
                 .get(0)
                 .endpoint()
@@ -151,7 +110,7 @@ class HsmEndToEndIT {
                 assertThat(rs.getString(1)).isEqualTo("t");
             }
         }
-        redshift.rebootCluster(r -> r.clusterIdentifier("hsm-e2e"));
+        stack.redshift().rebootCluster(r -> r.clusterIdentifier("hsm-e2e"));
         try (Connection c = connect(port);
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT region, count(*) FROM sales GROUP BY region ORDER BY region")) {
@@ -189,7 +148,7 @@ class HsmEndToEndIT {
                 .findFirst()
                 .orElseThrow();
         // The data directory names the key (its KMIP id) but holds no key material: the token's value is sensitive.
-        assertThat(containsText(dir.resolve("control").resolve("keyvault"), uid))
+        assertThat(containsText(stack.dir().resolve("control").resolve("keyvault"), uid))
                 .isTrue();
     }
 
@@ -208,7 +167,7 @@ class HsmEndToEndIT {
         String label = "e2r-" + Long.toHexString(System.nanoTime());
         String pin = "e2r-partition-pin";
         int port = hsmCluster("hsm-e2r", label, pin);
-        Credential admin = kms.adminCredential();
+        Credential admin = stack.admin();
         StringBuilder values = new StringBuilder();
         long sumId = 0;
         long sumV = 0;
@@ -229,27 +188,28 @@ class HsmEndToEndIT {
             st.execute("INSERT INTO facts VALUES " + values);
         }
         assertThat(checksum(port)).isEqualTo(expected);
-        byte[] dekBefore = RunningClusterKeys.databaseKeyMaterial(
-                control.running(admin.accountId(), "us-east-1", "hsm-e2r").orElseThrow());
+        byte[] dekBefore = RunningClusterKeys.databaseKeyMaterial(stack.control()
+                .running(admin.accountId(), "us-east-1", "hsm-e2r")
+                .orElseThrow());
 
-        redshift.rotateEncryptionKey(r -> r.clusterIdentifier("hsm-e2r"));
+        stack.redshift().rotateEncryptionKey(r -> r.clusterIdentifier("hsm-e2r"));
         awaitAvailable("hsm-e2r");
         assertThat(checksum(port)).as("after the rotation").isEqualTo(expected);
-        redshift.rebootCluster(r -> r.clusterIdentifier("hsm-e2r"));
+        stack.redshift().rebootCluster(r -> r.clusterIdentifier("hsm-e2r"));
         awaitAvailable("hsm-e2r");
         assertThat(checksum(port)).as("after a reboot on the rotated keys").isEqualTo(expected);
 
         // Clone the partition while nothing writes it, serve the clone from a second gateway, switch, and reboot
         // with the first gateway stopped.
         gateway.close();
-        Path replicaRoot = Files.createDirectories(dir.resolve("hsm-replica"));
+        Path replicaRoot = Files.createDirectories(stack.dir().resolve("hsm-replica"));
         ReplicaGateway.clonePartition(
                 Path.of(System.getenv("SOFTHSM2_CONF")).toAbsolutePath().resolveSibling("tokens"),
-                dir.resolve("hsm-gateway"),
+                stack.dir().resolve("hsm-gateway"),
                 label,
                 replicaRoot);
-        HsmClientCertificate cert = redshift.describeHsmClientCertificates(
-                        r -> r.hsmClientCertificateIdentifier("hsm-e2r"))
+        HsmClientCertificate cert = stack.redshift()
+                .describeHsmClientCertificates(r -> r.hsmClientCertificateIdentifier("hsm-e2r"))
                 .hsmClientCertificates()
                 .get(0);
         try (ReplicaGateway replica = ReplicaGateway.start(replicaRoot, label, pin)) {
@@ -258,23 +218,26 @@ class HsmEndToEndIT {
                     "hsm-e2r",
                     ClientCertificates.parseCertificatePem(cert.hsmClientCertificatePublicKey()));
             HsmGateway.assignClient(replica.dir(), "hsm-e2r", label);
-            redshift.createHsmConfiguration(r -> r.hsmConfigurationIdentifier("hsm-e2r-replica")
-                    .description("replica")
-                    .hsmIpAddress("127.0.0.1:" + replica.port())
-                    .hsmPartitionName(label)
-                    .hsmPartitionPassword(pin)
-                    .hsmServerPublicCertificate(ClientCertificates.toPem(replica.serverCertificate())));
-            redshift.modifyCluster(r -> r.clusterIdentifier("hsm-e2r").hsmConfigurationIdentifier("hsm-e2r-replica"));
-            redshift.rebootCluster(r -> r.clusterIdentifier("hsm-e2r"));
+            stack.redshift()
+                    .createHsmConfiguration(r -> r.hsmConfigurationIdentifier("hsm-e2r-replica")
+                            .description("replica")
+                            .hsmIpAddress("127.0.0.1:" + replica.port())
+                            .hsmPartitionName(label)
+                            .hsmPartitionPassword(pin)
+                            .hsmServerPublicCertificate(ClientCertificates.toPem(replica.serverCertificate())));
+            stack.redshift()
+                    .modifyCluster(r -> r.clusterIdentifier("hsm-e2r").hsmConfigurationIdentifier("hsm-e2r-replica"));
+            stack.redshift().rebootCluster(r -> r.clusterIdentifier("hsm-e2r"));
             awaitAvailable("hsm-e2r");
             assertThat(checksum(port)).as("on the replica").isEqualTo(expected);
-            byte[] dekAfter = RunningClusterKeys.databaseKeyMaterial(
-                    control.running(admin.accountId(), "us-east-1", "hsm-e2r").orElseThrow());
+            byte[] dekAfter = RunningClusterKeys.databaseKeyMaterial(stack.control()
+                    .running(admin.accountId(), "us-east-1", "hsm-e2r")
+                    .orElseThrow());
             assertThat(dekAfter).as("the rotation made a new DEK").isNotEqualTo(dekBefore);
 
             // The vault entry: the CEK by name only, the DEK only as sealed HSM ciphertext.
             List<Path> vaultFiles;
-            try (Stream<Path> files = Files.list(dir.resolve("control").resolve("keyvault"))) {
+            try (Stream<Path> files = Files.list(stack.dir().resolve("control").resolve("keyvault"))) {
                 vaultFiles = files.filter(f -> f.toString().endsWith(KeyVault.SUFFIX))
                         .toList();
             }
@@ -286,7 +249,8 @@ class HsmEndToEndIT {
                     .as("sealed IV, ciphertext and tag of a 32-byte DEK")
                     .isGreaterThan(12 + 32 + 16);
             // The search finds a DEK where one is (so its silence below means something).
-            Path planted = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-planted"));
+            Path planted = Files.createDirectories(
+                    stack.dir().resolveSibling(stack.dir().getFileName() + "-planted"));
             Files.writeString(
                     planted.resolve("leak.json"),
                     "{\"k\":\"" + Base64.getEncoder().encodeToString(dekAfter) + "\"}");
@@ -294,7 +258,7 @@ class HsmEndToEndIT {
             Files.delete(planted.resolve("leak.json"));
             Files.delete(planted);
             for (byte[] dek : List.of(dekBefore, dekAfter)) {
-                assertThat(filesHolding(dir, dek))
+                assertThat(filesHolding(stack.dir(), dek))
                         .as("files under the data directory holding a DEK")
                         .isEmpty();
                 assertThat(filesHolding(replicaRoot.resolve("tokens"), dek)).isEmpty();
@@ -314,25 +278,29 @@ class HsmEndToEndIT {
     /** Creates HSM cluster {@code id} on a new partition of the gateway; returns its SQL port. */
     private int hsmCluster(String id, String label, String pin) throws InterruptedException {
         gateway.createPartition(label, pin);
-        HsmClientCertificate cert = redshift.createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier(id))
+        HsmClientCertificate cert = stack.redshift()
+                .createHsmClientCertificate(r -> r.hsmClientCertificateIdentifier(id))
                 .hsmClientCertificate();
-        Path gw = dir.resolve("hsm-gateway");
+        Path gw = stack.dir().resolve("hsm-gateway");
         HsmGateway.registerClient(gw, id, ClientCertificates.parseCertificatePem(cert.hsmClientCertificatePublicKey()));
         HsmGateway.assignClient(gw, id, label);
-        redshift.createHsmConfiguration(r -> r.hsmConfigurationIdentifier(id)
-                .description("first HSM")
-                .hsmIpAddress("127.0.0.1:" + gateway.port())
-                .hsmPartitionName(label)
-                .hsmPartitionPassword(pin)
-                .hsmServerPublicCertificate(ClientCertificates.toPem(gateway.serverCertificate())));
-        redshift.createCluster(r -> r.clusterIdentifier(id)
-                .nodeType("ds2.xlarge")
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX")
-                .hsmClientCertificateIdentifier(id)
-                .hsmConfigurationIdentifier(id));
+        stack.redshift()
+                .createHsmConfiguration(r -> r.hsmConfigurationIdentifier(id)
+                        .description("first HSM")
+                        .hsmIpAddress("127.0.0.1:" + gateway.port())
+                        .hsmPartitionName(label)
+                        .hsmPartitionPassword(pin)
+                        .hsmServerPublicCertificate(ClientCertificates.toPem(gateway.serverCertificate())));
+        stack.redshift()
+                .createCluster(r -> r.clusterIdentifier(id)
+                        .nodeType("ds2.xlarge")
+                        .masterUsername("admin")
+                        .masterUserPassword("Passw0rdX")
+                        .hsmClientCertificateIdentifier(id)
+                        .hsmConfigurationIdentifier(id));
         awaitAvailable(id);
-        return redshift.describeClusters(r -> r.clusterIdentifier(id))
+        return stack.redshift()
+                .describeClusters(r -> r.clusterIdentifier(id))
                 .clusters()
                 .get(0)
                 .endpoint()
@@ -342,7 +310,8 @@ class HsmEndToEndIT {
     private void awaitAvailable(String id) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String status;
-        while (!(status = redshift.describeClusters(r -> r.clusterIdentifier(id))
+        while (!(status = stack.redshift()
+                        .describeClusters(r -> r.clusterIdentifier(id))
                         .clusters()
                         .get(0)
                         .clusterStatus())

@@ -31,10 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
@@ -59,14 +55,7 @@ class JobKillIT {
     }
 
     static KmsClient kmsClient(ControlPlane control, Credential c) {
-        return KmsClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        return ServerStack.kmsClient(control.endpoint(), c, Region.US_EAST_1);
     }
 
     @Test
@@ -76,17 +65,7 @@ class JobKillIT {
         SplittableRandom random = new SplittableRandom(seed); // java.util.Random's first draws follow small seeds
         Path dir = Files.createTempDirectory("strongroom-jobkill");
         try {
-            String java =
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(
-                            java,
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Child.class.getName(),
-                            dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
+            Process p = SnapshotKillIT.startChild(Child.class, dir);
             // Kill inside the k-th job, after a random part of it.
             int target = 1 + random.nextInt(14);
             long delayMillis = random.nextInt(600);

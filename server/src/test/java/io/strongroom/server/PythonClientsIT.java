@@ -3,29 +3,24 @@ package io.strongroom.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.strongroom.control.ControlPlane;
 import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Python clients nobody on this team wrote, against what {@code strongroom up} runs (the KMS, the control plane and
@@ -47,53 +42,19 @@ class PythonClientsIT {
     private static final Path SCRIPTS = Paths.get("src", "test", "python");
     private static final Pattern PASSED = Pattern.compile("(\\d+) passed");
 
-    private Path dir;
+    @RegisterExtension
+    static final ServerStack stack = ServerStack.builder("python").build();
+
     private Path python;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
 
     @BeforeAll
     void start() throws Exception {
         python = interpreter();
-        dir = Files.createTempDirectory("strongroom-python");
-        int base;
-        try (ServerSocket s = new ServerSocket(0)) {
-            base = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(base)
-                .clusterListener(sql)
-                .start();
-        sql.auditTo(control.auditLog());
-        sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
         // What `strongroom ca` prints, and a CA nobody should trust.
-        Files.writeString(dir.resolve("ca.pem"), sql.authority().caPem());
+        stack.ca();
         Files.writeString(
-                dir.resolve("other-ca.pem"),
-                TlsAuthority.loadOrCreate(dir.resolve("other")).caPem());
-    }
-
-    @AfterAll
-    void stop() throws IOException {
-        if (control != null) {
-            control.close();
-        }
-        if (sql != null) {
-            sql.close();
-        }
-        if (kms != null) {
-            kms.close();
-        }
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+                stack.dir().resolve("other-ca.pem"),
+                TlsAuthority.loadOrCreate(stack.dir().resolve("other")).caPem());
     }
 
     /** STRONGROOM_PYTHON, else what scripts/python-venv.sh makes; fails or skips as the class comment says. */
@@ -148,7 +109,7 @@ class PythonClientsIT {
         Path reports = Paths.get("target", "python-clients");
         Files.createDirectories(reports);
         Path log = reports.resolve(script.replace(".py", ".log"));
-        Credential admin = kms.adminCredential();
+        Credential admin = stack.admin();
         List<String> cmd = new ArrayList<>(List.of(
                 python.toString(),
                 "-m",
@@ -162,11 +123,11 @@ class PythonClientsIT {
                 SCRIPTS.resolve(script).toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
-        env.put("STRONGROOM_ENDPOINT", control.endpoint().toString());
+        env.put("STRONGROOM_ENDPOINT", stack.endpoint().toString());
         env.put("STRONGROOM_ACCESS_KEY_ID", admin.accessKeyId());
         env.put("STRONGROOM_SECRET_ACCESS_KEY", admin.secretAccessKey());
-        env.put("STRONGROOM_CA", dir.resolve("ca.pem").toString());
-        env.put("STRONGROOM_OTHER_CA", dir.resolve("other-ca.pem").toString());
+        env.put("STRONGROOM_CA", stack.ca().toString());
+        env.put("STRONGROOM_OTHER_CA", stack.dir().resolve("other-ca.pem").toString());
         // Nothing from the machine's own AWS or libpq set-up, and no bytecode written into the source tree.
         env.put("AWS_CONFIG_FILE", "/dev/null");
         env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");

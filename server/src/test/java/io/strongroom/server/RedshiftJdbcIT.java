@@ -8,12 +8,10 @@ import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.TlsAuthority;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,13 +23,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -49,62 +44,8 @@ import software.amazon.awssdk.services.redshift.model.Parameter;
  * chooses what each client is asked for, read off the wire here, and MD5 logs both drivers in.
  */
 class RedshiftJdbcIT {
-    private Path dir;
-    private KmsServer kms;
-    private SqlEndpoints sql;
-    private ControlPlane control;
-    private RedshiftClient redshift;
-    private int port;
-
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory("strongroom-rsjdbc");
-        int base;
-        try (ServerSocket s = new ServerSocket(0)) {
-            base = s.getLocalPort();
-        }
-        sql = new SqlEndpoints("127.0.0.1", dir.resolve("control").resolve("tls"));
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(base)
-                .clusterListener(sql)
-                .start();
-        sql.auditTo(control.auditLog());
-        sql.temporaryCredentialsFrom(control.clusters().temporaryCredentials());
-        Credential admin = kms.adminCredential();
-        redshift = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-        redshift.createCluster(r -> r.clusterIdentifier("rs1")
-                .nodeType("ra3.xlplus")
-                .numberOfNodes(2)
-                .masterUsername("admin")
-                .masterUserPassword("Passw0rdX")
-                .encrypted(true));
-        port = redshift.describeClusters(r -> r.clusterIdentifier("rs1"))
-                .clusters()
-                .get(0)
-                .endpoint()
-                .port();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        redshift.close();
-        control.close();
-        sql.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("rsjdbc").cluster("rs1").build();
 
     /** Amazon's driver, loaded by class name (DriverManager would also find the PostgreSQL driver). */
     private Connection connect(String password, Properties extra) throws Exception {
@@ -115,7 +56,7 @@ class RedshiftJdbcIT {
         p.setProperty("user", "admin");
         p.setProperty("password", password);
         p.putAll(extra);
-        Connection c = d.connect("jdbc:redshift://127.0.0.1:" + port + "/dev", p);
+        Connection c = d.connect("jdbc:redshift://127.0.0.1:" + stack.port() + "/dev", p);
         assertThat(c).as("the Redshift driver accepts the URL").isNotNull();
         return c;
     }
@@ -131,8 +72,7 @@ class RedshiftJdbcIT {
     @Test
     void redshiftJdbc_logsInWithTheDigest_withAndWithoutTls_andRunsSql() throws Exception {
         // TLS verified, host name included, against the installation's CA (what `strongroom ca` prints).
-        Path root = dir.resolve("ca.pem");
-        Files.writeString(root, sql.authority().caPem());
+        Path root = stack.ca();
         try (Connection c =
                 connect("Passw0rdX", props("ssl", "true", "sslmode", "verify-full", "sslrootcert", root.toString()))) {
             try (Statement st = c.createStatement()) {
@@ -157,15 +97,16 @@ class RedshiftJdbcIT {
         // The PostgreSQL driver verifies the same way.
         Properties pg = props(
                 "user", "admin", "password", "Passw0rdX", "sslmode", "verify-full", "sslrootcert", root.toString());
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", pg);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + stack.port() + "/dev", pg);
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).isEqualTo(10);
         }
         // A CA it does not know is refused by both.
-        Path other = dir.resolve("other-ca.pem");
-        Files.writeString(other, TlsAuthority.loadOrCreate(dir.resolve("other")).caPem());
+        Path other = stack.dir().resolve("other-ca.pem");
+        Files.writeString(
+                other, TlsAuthority.loadOrCreate(stack.dir().resolve("other")).caPem());
         assertThatThrownBy(() -> connect(
                         "Passw0rdX", props("ssl", "true", "sslmode", "verify-full", "sslrootcert", other.toString())))
                 .isInstanceOf(SQLException.class);
@@ -174,16 +115,19 @@ class RedshiftJdbcIT {
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28000"));
         // A parameter group with require_ssl=false lets plain connections in, from the next reboot (it is static).
-        redshift.createClusterParameterGroup(r -> r.parameterGroupName("plain-ok")
-                .parameterGroupFamily("redshift-1.0")
-                .description("plain connections allowed"));
-        redshift.modifyClusterParameterGroup(r -> r.parameterGroupName("plain-ok")
-                .parameters(Parameter.builder()
-                        .parameterName("require_ssl")
-                        .parameterValue("false")
-                        .build()));
-        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").clusterParameterGroupName("plain-ok"));
-        assertThat(redshift.describeClusters(r -> r.clusterIdentifier("rs1"))
+        stack.redshift()
+                .createClusterParameterGroup(r -> r.parameterGroupName("plain-ok")
+                        .parameterGroupFamily("redshift-1.0")
+                        .description("plain connections allowed"));
+        stack.redshift()
+                .modifyClusterParameterGroup(r -> r.parameterGroupName("plain-ok")
+                        .parameters(Parameter.builder()
+                                .parameterName("require_ssl")
+                                .parameterValue("false")
+                                .build()));
+        stack.redshift().modifyCluster(r -> r.clusterIdentifier("rs1").clusterParameterGroupName("plain-ok"));
+        assertThat(stack.redshift()
+                        .describeClusters(r -> r.clusterIdentifier("rs1"))
                         .clusters()
                         .get(0)
                         .clusterParameterGroups()
@@ -191,8 +135,9 @@ class RedshiftJdbcIT {
                         .parameterApplyStatus())
                 .isEqualTo("pending-reboot");
         assertThatThrownBy(() -> connect("Passw0rdX", props("ssl", "false"))).isInstanceOf(SQLException.class);
-        redshift.rebootCluster(r -> r.clusterIdentifier("rs1"));
-        assertThat(redshift.describeClusters(r -> r.clusterIdentifier("rs1"))
+        stack.redshift().rebootCluster(r -> r.clusterIdentifier("rs1"));
+        assertThat(stack.redshift()
+                        .describeClusters(r -> r.clusterIdentifier("rs1"))
                         .clusters()
                         .get(0)
                         .clusterParameterGroups()
@@ -212,7 +157,7 @@ class RedshiftJdbcIT {
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
         List<AuditRecord> failed = new AuditTrail(
-                        dir.resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE))
+                        stack.dir().resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE))
                 .query(AuditQuery.all().onlyErrors());
         assertThat(failed).anySatisfy(r -> {
             assertThat(r.eventName()).isEqualTo("SqlLogin");
@@ -226,9 +171,9 @@ class RedshiftJdbcIT {
                     .isEqualTo("rs1");
         });
         // A Redshift API request signed with a wrong secret is refused and audited with the key id it claimed.
-        Credential admin = kms.adminCredential();
+        Credential admin = stack.admin();
         try (RedshiftClient forged = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
+                .endpointOverride(stack.endpoint())
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(admin.accessKeyId(), "not-the-secret-key-000000000000000000000")))
@@ -237,7 +182,8 @@ class RedshiftJdbcIT {
                 .build()) {
             assertThatThrownBy(forged::describeClusters).isInstanceOf(RuntimeException.class);
         }
-        assertThat(new AuditTrail(dir.resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE))
+        assertThat(new AuditTrail(
+                                stack.dir().resolve("control").resolve("audit").resolve(ControlPlane.AUDIT_FILE))
                         .query(AuditQuery.all().onlyErrors()))
                 .anySatisfy(r -> {
                     assertThat(r.eventName()).isEqualTo("DescribeClusters");
@@ -246,7 +192,7 @@ class RedshiftJdbcIT {
                     assertThat(r.json().path("eventSource").asText()).isEqualTo("redshift.amazonaws.com");
                 });
         // A password changed through the API is the one the driver logs in with.
-        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
+        stack.redshift().modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
         assertThatThrownBy(() -> connect("Passw0rdX", props("ssl", "false"))).isInstanceOf(SQLException.class);
         try (Connection c = connect("N3wPassw0rd", props("ssl", "false"));
                 Statement st = c.createStatement();
@@ -273,7 +219,7 @@ class RedshiftJdbcIT {
             b.write(0);
         }
         b.write(0);
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket("127.0.0.1", stack.port())) {
             s.setSoTimeout(10_000);
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             out.writeInt(body.size() + 4);
@@ -290,26 +236,28 @@ class RedshiftJdbcIT {
 
     /** Puts rs1 in a new parameter group with {@code auth_methods} and plain connections allowed, and reboots it. */
     private void authMethods(String group, String methods) {
-        redshift.createClusterParameterGroup(r -> r.parameterGroupName(group)
-                .parameterGroupFamily("redshift-1.0")
-                .description("auth_methods " + methods));
-        redshift.modifyClusterParameterGroup(r -> r.parameterGroupName(group)
-                .parameters(
-                        Parameter.builder()
-                                .parameterName("require_ssl")
-                                .parameterValue("false")
-                                .build(),
-                        Parameter.builder()
-                                .parameterName("auth_methods")
-                                .parameterValue(methods)
-                                .build()));
-        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").clusterParameterGroupName(group));
-        redshift.rebootCluster(r -> r.clusterIdentifier("rs1"));
+        stack.redshift()
+                .createClusterParameterGroup(r -> r.parameterGroupName(group)
+                        .parameterGroupFamily("redshift-1.0")
+                        .description("auth_methods " + methods));
+        stack.redshift()
+                .modifyClusterParameterGroup(r -> r.parameterGroupName(group)
+                        .parameters(
+                                Parameter.builder()
+                                        .parameterName("require_ssl")
+                                        .parameterValue("false")
+                                        .build(),
+                                Parameter.builder()
+                                        .parameterName("auth_methods")
+                                        .parameterValue(methods)
+                                        .build()));
+        stack.redshift().modifyCluster(r -> r.clusterIdentifier("rs1").clusterParameterGroupName(group));
+        stack.redshift().rebootCluster(r -> r.clusterIdentifier("rs1"));
     }
 
     private Connection connectPostgres(String user, String password) throws SQLException {
         return DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + port + "/dev",
+                "jdbc:postgresql://127.0.0.1:" + stack.port() + "/dev",
                 props("user", user, "password", password, "sslmode", "disable"));
     }
 
@@ -339,14 +287,14 @@ class RedshiftJdbcIT {
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
         // Temporary credentials carry an md5 hash for their own user name (IAM:admin), as PostgreSQL's covers it.
-        var issued =
-                redshift.getClusterCredentials(r -> r.clusterIdentifier("rs1").dbUser("admin"));
+        var issued = stack.redshift()
+                .getClusterCredentials(r -> r.clusterIdentifier("rs1").dbUser("admin"));
         assertThat(issued.dbUser()).isEqualTo("IAM:admin");
         try (Connection c = connectPostgres(issued.dbUser(), issued.dbPassword())) {
             assertThat(c.isValid(5)).isTrue();
         }
         // A new master password: md5 follows it.
-        redshift.modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
+        stack.redshift().modifyCluster(r -> r.clusterIdentifier("rs1").masterUserPassword("N3wPassw0rd"));
         assertThatThrownBy(() -> connectPostgres("admin", "Passw0rdX")).isInstanceOf(SQLException.class);
         try (Connection c = connectPostgres("admin", "N3wPassw0rd")) {
             assertThat(c.isValid(5)).isTrue();

@@ -4,29 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.control.ControlPlane;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
 import io.strongroom.server.watch.ShredCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
@@ -38,58 +25,15 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
  * as the last step; once the key is deleted the JSON report shows it deleted. Usage errors exit 2.
  */
 class ShredCommandIT {
-    private Path dir;
-    private KmsServer kms;
-    private ControlPlane control;
-    private Credential admin;
     private final AtomicLong kmsSkippedSeconds = new AtomicLong();
 
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory("strongroom-shred");
-        kms = KmsServer.builder(dir.resolve("kms"))
-                .port(0)
-                .clock(() -> Instant.now().plusSeconds(kmsSkippedSeconds.get()))
-                .scheduledWorkInterval(Duration.ZERO)
-                .start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(27439)
-                .start();
-        admin = kms.adminCredential();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        control.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
-    private RedshiftClient redshift(Region region) {
-        return RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(region)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-    }
-
-    private KmsClient kms(Region region) {
-        return KmsClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(region)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
-    }
+    @RegisterExtension
+    final ServerStack stack = ServerStack.builder("shred")
+            .withoutSql()
+            .clusterPortBase(27439)
+            .kms(k -> k.clock(() -> Instant.now().plusSeconds(kmsSkippedSeconds.get()))
+                    .scheduledWorkInterval(Duration.ZERO))
+            .build();
 
     private record Run(int exit, String out, String err) {}
 
@@ -98,11 +42,7 @@ class ShredCommandIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = ShredCommand.run(
                 args,
-                Map.of(
-                        "STRONGROOM_ENDPOINT", control.endpoint().toString(),
-                        "AWS_ACCESS_KEY_ID", admin.accessKeyId(),
-                        "AWS_SECRET_ACCESS_KEY", admin.secretAccessKey(),
-                        "AWS_REGION", "us-east-1"),
+                stack.commandEnvironment(),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -117,10 +57,10 @@ class ShredCommandIT {
 
     @Test
     void shred_reportsThenExecutes_andTheKeyIsTheLastStep() throws Exception {
-        try (RedshiftClient east = redshift(Region.US_EAST_1);
-                RedshiftClient west = redshift(Region.US_WEST_2);
-                KmsClient eastKms = kms(Region.US_EAST_1);
-                KmsClient westKms = kms(Region.US_WEST_2)) {
+        try (RedshiftClient east = stack.redshift(Region.US_EAST_1);
+                RedshiftClient west = stack.redshift(Region.US_WEST_2);
+                KmsClient eastKms = stack.kmsClient(Region.US_EAST_1);
+                KmsClient westKms = stack.kmsClient(Region.US_WEST_2)) {
             String key =
                     eastKms.createKey(r -> r.description("dw1")).keyMetadata().arn();
             String westKey = westKms.createKey(r -> r.description("dw1 dr"))
@@ -171,7 +111,7 @@ class ShredCommandIT {
             // The last step, by hand; then the report shows the key deleted.
             eastKms.scheduleKeyDeletion(r -> r.keyId(key).pendingWindowInDays(7));
             kmsSkippedSeconds.addAndGet(Duration.ofDays(8).toSeconds());
-            assertThat(kms.service().runScheduledWork()).isEqualTo(1);
+            assertThat(stack.kms().service().runScheduledWork()).isEqualTo(1);
             Run after = shred("--cluster", "dw1", "--json");
             assertThat(after.exit()).as(after.err()).isZero();
             JsonNode json = new ObjectMapper().readTree(after.out());

@@ -14,6 +14,7 @@ import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,10 +27,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 
@@ -43,31 +40,28 @@ class SnapshotKillIT {
     static final int ROWS = 300_000;
 
     static RedshiftClient client(ControlPlane control, Credential c) {
-        return RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        return ServerStack.redshiftClient(control.endpoint(), c, Region.US_EAST_1);
+    }
+
+    /** A JVM on this test's class path running {@code main} on {@code dir}, its output and errors in one stream. */
+    static Process startChild(Class<?> main, Path dir) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(
+                        java,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        main.getName(),
+                        dir.toString())
+                .redirectErrorStream(true)
+                .start();
     }
 
     @Test
     void killMinus9_whileSnapshotting_leavesOnlyWholeSnapshotsAvailable() throws Exception {
         Path dir = Files.createTempDirectory("strongroom-snapkill");
         try {
-            String java =
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(
-                            java,
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Child.class.getName(),
-                            dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
+            Process p = startChild(Child.class, dir);
             int taken = 0;
             int target = 2 + new Random().nextInt(3);
             try (BufferedReader r =

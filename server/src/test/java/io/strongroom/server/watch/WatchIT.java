@@ -2,12 +2,10 @@ package io.strongroom.server.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.KmsServer;
+import io.strongroom.server.ServerStack;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;
@@ -16,25 +14,16 @@ import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshift.RedshiftClient;
 
@@ -43,77 +32,43 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
  * DescribeClusterSnapshots, DescribeTableRestoreStatus, with their paginators) and its error lines.
  */
 class WatchIT {
-    private static Path dir;
     /** A restore's job is held part-way until {@link #release}, so watch sees it running. */
     private static final CountDownLatch held = new CountDownLatch(1);
 
     private static final CountDownLatch release = new CountDownLatch(1);
-    private static KmsServer kms;
-    private static ControlPlane control;
-    private static Credential admin;
+
+    @RegisterExtension
+    static final ServerStack stack = ServerStack.builder("watch")
+            .withoutSql()
+            .cluster("dw1")
+            .control(c -> c.jobHooks(new JobEngine.Hooks() {
+                @Override
+                public void progress(Job job) {
+                    Job.Progress p = job.progress();
+                    if (job.kind() == JobKind.RESTORE_CLUSTER
+                            && p.doneBytes() > 0
+                            && p.doneBytes() < p.totalBytes()
+                            && held.getCount() > 0) {
+                        held.countDown();
+                        try {
+                            release.await(120, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            }))
+            .build();
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("strongroom-watch");
-        int portBase;
-        try (ServerSocket s = new ServerSocket(0)) {
-            portBase = s.getLocalPort();
-        }
-        kms = KmsServer.builder(dir.resolve("kms")).port(0).start();
-        control = ControlPlane.builder(dir.resolve("control"))
-                .kms(kms)
-                .port(0)
-                .clusterPortBase(portBase)
-                .jobHooks(new JobEngine.Hooks() {
-                    @Override
-                    public void progress(Job job) {
-                        Job.Progress p = job.progress();
-                        if (job.kind() == JobKind.RESTORE_CLUSTER
-                                && p.doneBytes() > 0
-                                && p.doneBytes() < p.totalBytes()
-                                && held.getCount() > 0) {
-                            held.countDown();
-                            try {
-                                release.await(120, TimeUnit.SECONDS);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        }
-                    }
-                })
-                .start();
-        admin = kms.adminCredential();
-        try (RedshiftClient rs = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build()) {
-            rs.createCluster(b -> b.clusterIdentifier("dw1")
-                    .nodeType("ra3.xlplus")
-                    .numberOfNodes(2)
-                    .masterUsername("admin")
-                    .masterUserPassword("Passw0rdX")
-                    .encrypted(true));
-            rs.waiter().waitUntilClusterAvailable(b -> b.clusterIdentifier("dw1"));
-        }
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        control.close();
-        kms.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        stack.redshift().waiter().waitUntilClusterAvailable(b -> b.clusterIdentifier("dw1"));
     }
 
     private static Map<String, String> env(String secret) {
         Map<String, String> env = new HashMap<>();
-        env.put("STRONGROOM_ENDPOINT", control.endpoint().toString());
-        env.put("AWS_ACCESS_KEY_ID", admin.accessKeyId());
+        env.put("STRONGROOM_ENDPOINT", stack.endpoint().toString());
+        env.put("AWS_ACCESS_KEY_ID", stack.admin().accessKeyId());
         env.put("AWS_SECRET_ACCESS_KEY", secret);
         env.put("AWS_DEFAULT_REGION", "us-east-1");
         return env;
@@ -138,34 +93,28 @@ class WatchIT {
 
     @Test
     void once_onAnIdleCluster_saysNothingIsRunning() {
-        Run r = watch(env(admin.secretAccessKey()), "--once", "dw1");
+        Run r = watch(env(stack.admin().secretAccessKey()), "--once", "dw1");
 
         assertThat(r.err()).isEmpty();
         assertThat(r.status()).isZero();
-        assertThat(r.out()).isEqualTo("nothing running on cluster dw1 at " + control.endpoint() + "\n");
+        assertThat(r.out()).isEqualTo("nothing running on cluster dw1 at " + stack.endpoint() + "\n");
     }
 
     @Test
     void withoutOnce_andNothingRunning_exitsAfterTheFirstPoll() {
-        Run r = watch(env(admin.secretAccessKey()), "--interval", "0.2");
+        Run r = watch(env(stack.admin().secretAccessKey()), "--interval", "0.2");
 
         assertThat(r.err()).isEmpty();
         assertThat(r.status()).isZero();
-        assertThat(r.out()).isEqualTo("nothing running at " + control.endpoint() + "\n");
+        assertThat(r.out()).isEqualTo("nothing running at " + stack.endpoint() + "\n");
     }
 
     @Test
     void once_duringARestore_showsItsProgressFromRestoreStatus() throws Exception {
-        RedshiftClient rs = RedshiftClient.builder()
-                .endpointOverride(control.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(admin.accessKeyId(), admin.secretAccessKey())))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        RedshiftClient rs = stack.redshift(Region.US_EAST_1);
         try (rs) {
-            Store store = control.running(admin.accountId(), "us-east-1", "dw1")
+            Store store = stack.control()
+                    .running(stack.admin().accountId(), "us-east-1", "dw1")
                     .orElseThrow()
                     .store();
             SplittableRandom random = new SplittableRandom(7);
@@ -185,7 +134,7 @@ class WatchIT {
             try {
                 rs.restoreFromClusterSnapshot(b -> b.clusterIdentifier("w1r").snapshotIdentifier("w1"));
                 assertThat(held.await(120, TimeUnit.SECONDS)).isTrue();
-                Run r = watch(env(admin.secretAccessKey()), "--once", "w1r");
+                Run r = watch(env(stack.admin().secretAccessKey()), "--once", "w1r");
                 assertThat(r.err()).isEmpty();
                 assertThat(r.status()).isZero();
                 assertThat(r.out())
@@ -211,11 +160,11 @@ class WatchIT {
 
     @Test
     void unknownCluster_exitsOneNamingIt() {
-        Run r = watch(env(admin.secretAccessKey()), "--once", "dw9");
+        Run r = watch(env(stack.admin().secretAccessKey()), "--once", "dw9");
 
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err())
-                .startsWith("strongroom watch: cluster dw9 not found at " + control.endpoint())
+                .startsWith("strongroom watch: cluster dw9 not found at " + stack.endpoint())
                 .hasLineCount(1);
     }
 
@@ -225,7 +174,7 @@ class WatchIT {
 
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err())
-                .startsWith("strongroom watch: " + control.endpoint() + " rejected the credentials (")
+                .startsWith("strongroom watch: " + stack.endpoint() + " rejected the credentials (")
                 .contains("eval \"$(./strongroom env)\"")
                 .hasLineCount(1);
         assertThat(r.out()).isEmpty();
