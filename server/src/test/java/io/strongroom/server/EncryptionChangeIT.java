@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import java.io.ByteArrayInputStream;
@@ -70,9 +70,8 @@ class EncryptionChangeIT {
                 .port(0)
                 .clusterPortBase(portBase)
                 .clusterListener(sql)
-                .jobHooks(new JobEngine.Hooks() {
-                    @Override
-                    public void progress(Job job) {
+                .jobHooks((jobPoint, jobFile) -> {
+                    if (jobPoint instanceof JobPoint.Progress(Job job)) {
                         // The pass's first report waits, so that describe-clusters sees it run; the rest go at
                         // full speed (the JDBC load makes thousands of one-row blocks to re-seal).
                         if (job.kind() == JobKind.CHANGE_ENCRYPTION

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
@@ -170,7 +172,7 @@ class SnapshotStoreTest {
         for (int k : points.subList(0, Math.min(points.size(), 40))) {
             Path dir = tmp.resolve("crash-" + k);
             int[] seen = {0};
-            SnapshotStep[] at = {null};
+            FaultPoint[] at = {null};
             Map<String, String> expected = new HashMap<>();
             try {
                 runWorkload(
@@ -211,7 +213,7 @@ class SnapshotStoreTest {
         }
     }
 
-    private void runWorkload(Path dir, SnapshotStore.Faults faults, Map<String, String> expected) {
+    private void runWorkload(Path dir, FaultHook faults, Map<String, String> expected) {
         SnapshotStore ss = SnapshotStore.open(dir.resolve("snaps"), faults);
         try (Store s = Store.create(dir.resolve("src"), "src-store", new ClusterLayout(1, 2), keys())) {
             append(s, "t", 0, 3000);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
@@ -64,9 +64,8 @@ class WatchIT {
                 .kms(kms)
                 .port(0)
                 .clusterPortBase(portBase)
-                .jobHooks(new JobEngine.Hooks() {
-                    @Override
-                    public void progress(Job job) {
+                .jobHooks((jobPoint, jobFile) -> {
+                    if (jobPoint instanceof JobPoint.Progress(Job job)) {
                         Job.Progress p = job.progress();
                         if (job.kind() == JobKind.RESTORE_CLUSTER
                                 && p.doneBytes() > 0
