@@ -34,8 +34,9 @@ import java.util.Set;
  * that cannot rename atomically is a failure saying so.
  *
  * <p>Each step first calls the caller's {@link FaultHook} with its {@link Step}, which tests use to inject a fault
- * (throw) or record the sequence (testkit's {@code DurableWriteRecorder}); production passes {@link FaultHook#NONE}. Stateless and thread-safe; concurrent {@code replace}s of the same
- * file must be serialised by the caller (they share the temporary name).
+ * (throw) or record the sequence (testkit's {@code DurableWriteRecorder}); production passes {@link
+ * FaultHook#NONE}. Stateless and thread-safe; concurrent {@code replace}s of the same file must be serialised by the
+ * caller (they share the temporary name).
  */
 public final class DurableFile {
     /** The suffix of the temporary file {@link #replace} writes first. */

@@ -5,8 +5,8 @@ import io.strongroom.base.FaultPoint;
 
 /**
  * The durable steps of the {@link SnapshotStore}'s writes, in order per operation. The snapshot store's {@link
- * FaultHook} is told of each after it completed, so crash tests can stop an operation at every one and check what {@link SnapshotStore#recover}
- * finds.
+ * FaultHook} is told of each after it completed, so crash tests can stop an operation at every one and check what
+ * {@link SnapshotStore#recover} finds.
  *
  * <p>What a crash after each step leaves: an image without its {@code COMPLETE} marker is not a snapshot (recovery
  * deletes it); a pool block is deleted only when no image with a marker lists it.

@@ -43,9 +43,9 @@ final class Fixtures {
     }
 
     /**
-     * A commit-step schedule that lets {@code target} steps pass, then crashes (throws {@link CrashTest.SimulatedCrash})
-     * at the next, recording it in {@code crashedAt[0]}; with {@code tear}, a file that step wrote before the pointer
-     * switch is first cut to a third, as a crash mid-write would leave it.
+     * A commit-step schedule that lets {@code target} steps pass, then crashes (throws {@link
+     * CrashTest.SimulatedCrash}) at the next, recording it in {@code crashedAt[0]}; with {@code tear}, a file that
+     * step wrote before the pointer switch is first cut to a third, as a crash mid-write would leave it.
      */
     static BiConsumer<CommitStep, @Nullable Path> crashAtStep(int target, boolean tear, CommitStep[] crashedAt) {
         int[] seen = {0};

@@ -30,16 +30,7 @@ class SnapshotStoreTest {
     @TempDir
     Path tmp;
 
-    static final List<Column> COLS =
-            List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "s", ColumnType.varchar(32)));
-
-    static final class SimulatedCrash extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SimulatedCrash(String m) {
-            super(m);
-        }
-    }
+    static final List<Column> COLS = CrashTest.COLS;
 
     private static StoreKeys keys() {
         return StoreKeys.of(Fixtures.dek((byte) 5));
@@ -180,12 +171,12 @@ class SnapshotStoreTest {
                         (step, file) -> {
                             if (seen[0]++ == k) {
                                 at[0] = step;
-                                throw new SimulatedCrash("crash at " + step);
+                                throw new CrashTest.SimulatedCrash("crash at " + step);
                             }
                         },
                         expected);
                 throw new AssertionError("workload finished without reaching fault point " + k);
-            } catch (SimulatedCrash e) {
+            } catch (CrashTest.SimulatedCrash e) {
                 // the "process" died here
             }
             String what = "seed " + seed + ", fault point " + k + " (" + at[0] + ")";

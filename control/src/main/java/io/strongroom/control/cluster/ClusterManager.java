@@ -118,9 +118,10 @@ public final class ClusterManager implements AutoCloseable {
      *
      * @param kmsConnection the KMS and the control plane's service principal there (grantee of every cluster grant)
      * @param policy when automated snapshots are taken
-     * @param snapshotFaults the snapshot store's fault hook, told of each SnapshotStep (crash tests; production passes {@link
-     *     FaultHook#NONE})
-     * @param jobHooks the job engine's fault hook, told of each JobPoint (crash tests stop jobs at their steps, slowed-job tests hold them)
+     * @param snapshotFaults the snapshot store's fault hook, told of each SnapshotStep (crash tests; production
+     *     passes {@link FaultHook#NONE})
+     * @param jobHooks the job engine's fault hook, told of each JobPoint (crash tests stop jobs at their steps,
+     *     slowed-job tests hold them)
      * @param jobGrace how long a request waits for its job
      * @param peering the installations that serve other regions, and this one's identity ({@link Peering#NONE})
      */

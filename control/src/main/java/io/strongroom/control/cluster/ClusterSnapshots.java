@@ -59,8 +59,8 @@ final class ClusterSnapshots {
     private final Map<String, Job> writing = new ConcurrentHashMap<>();
 
     /**
-     * @param faults the snapshot stores' fault hook, told of each SnapshotStep (crash tests; production passes {@link
-     *     FaultHook#NONE})
+     * @param faults the snapshot stores' fault hook, told of each SnapshotStep (crash tests; production passes
+     *     {@link FaultHook#NONE})
      */
     ClusterSnapshots(ControlState state, Path snapshotsDir, FaultHook faults) {
         this.state = state;
