@@ -563,14 +563,14 @@ class CrossRegionCopySdkIT {
                         s -> s.clusterIdentifier().equals("ret1") && s.status().equals("creating"));
         // Two days on: the source's automated snapshot (1 day) is gone, the copy (3 days) stays.
         skipped.addAndGet(2 * 86400);
+        // Ages are measured at a moment before the schedule ran, so a snapshot is never older here than when the
+        // schedule looked at it (measuring after it would race a snapshot a moment short of its retention).
+        Instant beforeFirstRun = Instant.now().plusSeconds(skipped.get());
         f.control.clusters().runSnapshotSchedule();
         assertThat(east.describeClusterSnapshots(
                                 r -> r.clusterIdentifier("ret1").snapshotType("automated"))
                         .snapshots())
-                .allMatch(s ->
-                        Duration.between(s.snapshotCreateTime(), Instant.now().plusSeconds(skipped.get()))
-                                        .toHours()
-                                < 24);
+                .allMatch(s -> Duration.between(s.snapshotCreateTime(), beforeFirstRun).toHours() < 24);
         assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
                         .snapshots())
                 .anyMatch(s -> s.clusterIdentifier().equals("ret1"));
@@ -578,15 +578,12 @@ class CrossRegionCopySdkIT {
         // expired, the manual copy keeps its own 5 days.
         waitFor(copiesOfRet1Settled); // copies in flight end before the clock skips on
         skipped.addAndGet(36 * 3600);
+        Instant beforeSecondRun = Instant.now().plusSeconds(skipped.get());
         f.control.clusters().runSnapshotSchedule();
         assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
                         .snapshots())
                 .noneMatch(s -> s.clusterIdentifier().equals("ret1")
-                        && Duration.between(
-                                                s.snapshotCreateTime(),
-                                                Instant.now().plusSeconds(skipped.get()))
-                                        .toDays()
-                                >= 3);
+                        && Duration.between(s.snapshotCreateTime(), beforeSecondRun).toDays() >= 3);
         assertThat(west.describeClusterSnapshots(r -> r.snapshotIdentifier("m1"))
                         .snapshots())
                 .singleElement()
@@ -594,15 +591,12 @@ class CrossRegionCopySdkIT {
         // Six days on: the manual copy (5 days) has expired too.
         waitFor(copiesOfRet1Settled); // copies in flight end before the clock skips on
         skipped.addAndGet(60 * 3600);
+        Instant beforeThirdRun = Instant.now().plusSeconds(skipped.get());
         f.control.clusters().runSnapshotSchedule();
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.snapshotIdentifier().equals("m1"));
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.clusterIdentifier().equals("ret1")
-                        && Duration.between(
-                                                s.snapshotCreateTime(),
-                                                Instant.now().plusSeconds(skipped.get()))
-                                        .toDays()
-                                >= 3);
+                        && Duration.between(s.snapshotCreateTime(), beforeThirdRun).toDays() >= 3);
     }
 }
