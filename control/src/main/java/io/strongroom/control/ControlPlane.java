@@ -2,7 +2,6 @@ package io.strongroom.control;
 
 import com.sun.net.httpserver.HttpServer;
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.api.RedshiftHttpHandler;
 import io.strongroom.control.cluster.ClusterManager;
@@ -11,7 +10,7 @@ import io.strongroom.control.cluster.KmsConnection;
 import io.strongroom.control.cluster.Peering;
 import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.cluster.SnapshotPolicy;
-import io.strongroom.control.jobs.JobPoint;
+import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerServer;
@@ -22,7 +21,7 @@ import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
-import io.strongroom.storage.SnapshotStep;
+import io.strongroom.storage.SnapshotStore.Faults;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -114,13 +113,13 @@ public final class ControlPlane implements AutoCloseable {
         private ClusterListener clusterListener = ClusterListener.NONE;
         private InstantSource clock = InstantSource.system();
         private SnapshotPolicy snapshotPolicy = SnapshotPolicy.DEFAULT;
-        private FaultHook snapshotFaults = FaultHook.NONE;
-        private FaultHook jobHooks = FaultHook.NONE;
+        private Faults snapshotFaults = Faults.NONE;
+        private JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
         private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
         private Duration monitorInterval = Duration.ofMinutes(1);
         private Duration bodyDeadline = BodyDeadline.DEFAULT;
         private @Nullable PeerConfig peers;
-        private FaultHook peerHooks = FaultHook.NONE;
+        private PeerService.Hooks peerHooks = PeerService.Hooks.NONE;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -204,11 +203,9 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /**
-         * The job engine's fault hook, told of each {@link JobPoint}: crash tests stop jobs at their steps, and
-         * slowed-job tests hold them.
-         */
-        public Builder jobHooks(FaultHook hooks) {
+        /** Fault points of the snapshot store, for crash tests only. */
+        /** The job engine's hooks: crash tests stop jobs at their steps, and slowed-job tests hold them. */
+        public Builder jobHooks(JobEngine.Hooks hooks) {
             this.jobHooks = Objects.requireNonNull(hooks);
             return this;
         }
@@ -243,14 +240,13 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /** The receiving side's fault hook, told of each {@link PeerService.ReceivedPart} of a copy, for tests. */
-        public Builder peerHooks(FaultHook hooks) {
+        /** Hooks of the receiving side of snapshot copies from peers, for tests. */
+        public Builder peerHooks(PeerService.Hooks hooks) {
             this.peerHooks = Objects.requireNonNull(hooks);
             return this;
         }
 
-        /** The snapshot stores' fault hook, told of each {@link SnapshotStep}, for crash tests only. */
-        public Builder snapshotFaults(FaultHook faults) {
+        public Builder snapshotFaults(Faults faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
         }

@@ -3,12 +3,11 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.CoverageJobs;
 import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
-import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.DatabaseKey;
@@ -76,7 +75,7 @@ class CrossRegionCopySdkIT {
 
     @AfterEach
     void resetHooks() {
-        f.jobHooks = FaultHook.NONE;
+        f.jobHooks = JobEngine.Hooks.NONE;
     }
 
     @AfterAll
@@ -164,8 +163,9 @@ class CrossRegionCopySdkIT {
                 .resolve("snapshots")
                 .resolve("us-west-2")
                 .resolve("transit");
-        f.jobHooks = (jobPoint, jobFile) -> {
-            if (jobPoint instanceof JobPoint.Progress(Job job)) {
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION
                         && transfer.get() == null
                         && Files.isDirectory(transit)) {
@@ -430,8 +430,9 @@ class CrossRegionCopySdkIT {
 
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        f.jobHooks = (jobPoint, jobFile) -> {
-            if (jobPoint instanceof JobPoint.Progress(Job job)) {
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION
                         && job.record().subject().equals("p1")
                         && job.progress().doneBytes() * 2 >= job.progress().totalBytes()
@@ -515,8 +516,9 @@ class CrossRegionCopySdkIT {
                 .isEqualTo(3);
 
         // A crash in the middle of the copy of a manual snapshot; the restart copies it again.
-        f.jobHooks = (jobPoint, jobFile) -> {
-            if (jobPoint instanceof JobPoint.Progress(Job job)) {
+        f.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION) {
                     throw new Error("simulated crash in the copy");
                 }
@@ -531,7 +533,7 @@ class CrossRegionCopySdkIT {
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(
                         s -> s.snapshotIdentifier().equals("m1") && s.status().equals("available"));
-        f.jobHooks = FaultHook.NONE;
+        f.jobHooks = JobEngine.Hooks.NONE;
         // A transfer file the stop left behind (as a kill -9 between writing and deleting it would) goes at start.
         Path leftover = f.controlDir.resolve("snapshots/us-west-2/transit/s-00000000000000000000.bin");
         try {

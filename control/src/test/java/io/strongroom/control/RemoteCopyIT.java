@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.jobs.Job;
+import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
-import io.strongroom.control.jobs.JobPoint;
+import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.PeerClient;
 import io.strongroom.control.peer.PeerConfig;
@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -76,8 +75,8 @@ class RemoteCopyIT {
         final int peerPort;
         final int clusterPortBase;
         ControlPlane control;
-        volatile FaultHook jobHooks = FaultHook.NONE;
-        volatile FaultHook peerHooks = FaultHook.NONE;
+        volatile JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
+        volatile PeerService.Hooks peerHooks = PeerService.Hooks.NONE;
 
         Installation(String name, int clusterPortBase) throws IOException {
             this.name = name;
@@ -115,8 +114,18 @@ class RemoteCopyIT {
                     .port(0)
                     .clusterPortBase(clusterPortBase)
                     .monitorInterval(Duration.ZERO)
-                    .jobHooks((point, file) -> jobHooks.at(point, file))
-                    .peerHooks((point, spool) -> peerHooks.at(point, spool))
+                    .jobHooks(new JobEngine.Hooks() {
+                        @Override
+                        public void reached(JobRecord job, String step) {
+                            jobHooks.reached(job, step);
+                        }
+
+                        @Override
+                        public void progress(Job job) {
+                            jobHooks.progress(job);
+                        }
+                    })
+                    .peerHooks((copyId, spool, part) -> peerHooks.received(copyId, spool, part))
                     .start();
         }
 
@@ -259,15 +268,12 @@ class RemoteCopyIT {
         AtomicBoolean cut = new AtomicBoolean();
         AtomicBoolean listedEarly = new AtomicBoolean();
         AtomicReference<Map<Path, byte[]>> spooled = new AtomicReference<>();
-        b.peerHooks = (point, spool) -> {
-            if (!(point instanceof PeerService.ReceivedPart(String copyId, String part))) {
-                return;
-            }
+        b.peerHooks = (copyId, spool, part) -> {
             if (part.equals("block") && cut.compareAndSet(false, true)) {
                 throw new IllegalStateException("link cut (test)");
             }
             if (part.equals("end")) {
-                spooled.set(TransferSecrets.files(Objects.requireNonNull(spool)));
+                spooled.set(TransferSecrets.files(spool));
                 listedEarly.set(available(west, "s1"));
             }
         };
@@ -275,7 +281,7 @@ class RemoteCopyIT {
             east.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
             waitFor(() -> available(west, "s1"));
         } finally {
-            b.peerHooks = FaultHook.NONE;
+            b.peerHooks = PeerService.Hooks.NONE;
         }
         assertThat(cut).as("the first transfer was cut").isTrue();
         assertThat(listedEarly).as("listed before the commit").isFalse();
@@ -356,8 +362,9 @@ class RemoteCopyIT {
 
         // B stops (a simulated crash of its copy job) after the first block went out.
         AtomicBoolean stopped = new AtomicBoolean();
-        b.jobHooks = (jobPoint, jobFile) -> {
-            if (jobPoint instanceof JobPoint.Progress(Job job)) {
+        b.jobHooks = new JobEngine.Hooks() {
+            @Override
+            public void progress(Job job) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION && stopped.compareAndSet(false, true)) {
                     throw new Error("simulated crash of the sender");
                 }
@@ -365,7 +372,7 @@ class RemoteCopyIT {
         };
         west.createClusterSnapshot(r -> r.clusterIdentifier("dw2").snapshotIdentifier("s2"));
         waitFor(stopped::get);
-        b.jobHooks = FaultHook.NONE;
+        b.jobHooks = JobEngine.Hooks.NONE;
         assertThat(available(east, "s2")).as("a half copy listed").isFalse();
         assertThat(east.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.snapshotIdentifier().equals("s2"));
@@ -408,13 +415,10 @@ class RemoteCopyIT {
                 r -> r.clusterIdentifier("dw3").destinationRegion("us-west-2").snapshotCopyGrantName("dr-3"));
         AtomicBoolean killed = new AtomicBoolean();
         AtomicReference<Thread> restarting = new AtomicReference<>();
-        b.peerHooks = (point, spool) -> {
-            if (!(point instanceof PeerService.ReceivedPart(String copyId, String part))) {
-                return;
-            }
+        b.peerHooks = (copyId, spool, part) -> {
             if (part.equals("block") && killed.compareAndSet(false, true)) {
                 Thread t = new Thread(() -> {
-                    b.peerHooks = FaultHook.NONE;
+                    b.peerHooks = PeerService.Hooks.NONE;
                     b.restart();
                 });
                 restarting.set(t);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobPoint;
+import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
@@ -183,8 +183,9 @@ class JobKillIT {
                     .kms(kms)
                     .port(0)
                     .clusterPortBase(0)
-                    .jobHooks((jobPoint, jobFile) -> {
-                        if (jobPoint instanceof JobPoint.Progress(Job job)) {
+                    .jobHooks(new JobEngine.Hooks() {
+                        @Override
+                        public void progress(Job job) {
                             try {
                                 Thread.sleep(60);
                             } catch (InterruptedException e) {

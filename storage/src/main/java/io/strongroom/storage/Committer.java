@@ -1,7 +1,6 @@
 package io.strongroom.storage;
 
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -116,7 +114,7 @@ final class Committer {
     static StoreVersion write(
             StoreFiles files,
             Sealer sealer,
-            FaultHook faults,
+            FaultInjector faults,
             StoreVersion cur,
             Map<Long, Transaction.TableChange> changes,
             long nextTableId,
@@ -127,7 +125,7 @@ final class Committer {
         Map<Long, Catalog.Entry> entries = new LinkedHashMap<>();
         cur.catalog().tables().forEach(e -> entries.put(e.tableId(), e));
         Map<Long, TableManifest> manifests = new HashMap<>(cur.manifests());
-        Set<Path> dirsToSync = new LinkedHashSet<>();
+        Set<Path> dirsToSync = new HashSet<>();
         for (Transaction.TableChange c : changes.values()) {
             if (c.dropped) {
                 entries.remove(c.tableId);
@@ -175,7 +173,7 @@ final class Committer {
                 if (deltaBytes
                         <= FOLD_MIN_BYTES + FOLD_BYTES_PER_BLOCK * m.blocks().size()) {
                     Path file = files.manifestDeltaFile(c.tableId, baseVersion, number);
-                    DurableFiles.writeNew(file, bytes, faults);
+                    DurableFiles.writeNew(file, bytes);
                     faults.reached(CommitStep.MANIFEST_DELTA_WRITTEN, file);
                     dirsToSync.add(dir);
                     entries.put(
@@ -198,7 +196,7 @@ final class Committer {
             // A new base: the whole manifest, which also folds the table's deltas.
             byte[] bytes = files.encodeManifest(m, sealer);
             Path file = files.manifestFile(c.tableId, version);
-            DurableFiles.writeNew(file, bytes, faults);
+            DurableFiles.writeNew(file, bytes);
             faults.reached(CommitStep.MANIFEST_WRITTEN, file);
             dirsToSync.add(dir);
             entries.put(
@@ -296,14 +294,14 @@ final class Committer {
      * previous version; after it, this one.
      */
     static void writeCatalogAndSwitch(
-            StoreFiles files, Sealer sealer, FaultHook faults, Catalog catalog, Set<Path> dirsToSync) {
+            StoreFiles files, Sealer sealer, FaultInjector faults, Catalog catalog, Set<Path> dirsToSync) {
         byte[] catBytes = files.encodeCatalog(catalog, sealer);
         Path catFile = files.catalogFile(catalog.seq());
-        DurableFiles.writeNew(catFile, catBytes, faults);
+        DurableFiles.writeNew(catFile, catBytes);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
         dirsToSync.add(files.catalogDir());
         for (Path d : dirsToSync) {
-            DurableFiles.fsyncDirectory(d, faults);
+            DurableFiles.fsyncDirectory(d);
         }
         faults.reached(CommitStep.DIRECTORIES_SYNCED, null);
         Path pointer = files.root().resolve(StoreFiles.POINTER);
@@ -314,13 +312,11 @@ final class Committer {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot remove " + tmp + ": " + e.getMessage(), e);
         }
         DurableFiles.writeNew(
-                tmp,
-                files.encodePointer(new StoreFiles.Pointer(catalog.seq(), StoreFiles.sha256(catBytes)), sealer),
-                faults);
+                tmp, files.encodePointer(new StoreFiles.Pointer(catalog.seq(), StoreFiles.sha256(catBytes)), sealer));
         faults.reached(CommitStep.POINTER_TMP_WRITTEN, tmp);
-        DurableFiles.rename(tmp, pointer, faults);
+        DurableFiles.rename(tmp, pointer);
         faults.reached(CommitStep.POINTER_SWITCHED, pointer);
-        DurableFiles.fsyncDirectory(files.root(), faults);
+        DurableFiles.fsyncDirectory(files.root());
         faults.reached(CommitStep.COMMITTED, null);
     }
 

@@ -1,7 +1,6 @@
 package io.strongroom.storage;
 
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.Envelope;
@@ -61,7 +60,7 @@ public final class Store implements AutoCloseable {
     private final StoreFiles files;
     private volatile StoreFiles.Superblock superblock;
     private volatile Sealer sealer;
-    private final FaultHook faults;
+    private final FaultInjector faults;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ReentrantLock commitLock = new ReentrantLock();
@@ -104,7 +103,7 @@ public final class Store implements AutoCloseable {
             StoreFiles files,
             StoreFiles.Superblock sb,
             Sealer sealer,
-            FaultHook faults,
+            FaultInjector faults,
             FileChannel lockChannel,
             FileLock lock,
             StoreVersion v,
@@ -126,10 +125,10 @@ public final class Store implements AutoCloseable {
      * it is encrypted; {@link #beginEncryption} and {@link #beginDecryption} change that in place.
      */
     public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys) {
-        return create(root, storeId, layout, keys, FaultHook.NONE);
+        return create(root, storeId, layout, keys, FaultInjector.NONE);
     }
 
-    public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys, FaultHook faults) {
+    public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys, FaultInjector faults) {
         try {
             Files.createDirectories(root);
             try (Stream<Path> s = Files.list(root)) {
@@ -166,14 +165,14 @@ public final class Store implements AutoCloseable {
     }
 
     public static Store open(Path root, StoreKeys keys) {
-        return open(root, keys, FaultHook.NONE);
+        return open(root, keys, FaultInjector.NONE);
     }
 
     /**
      * Opens the store in {@code root}: checks the keys against the superblock, reads and verifies the committed
      * version, and deletes what no committed version references (the leftovers of a crash).
      */
-    public static Store open(Path root, StoreKeys keys, FaultHook faults) {
+    public static Store open(Path root, StoreKeys keys, FaultInjector faults) {
         StoreFiles.Superblock sb = EncryptionChange.settleSuperblock(root, StoreFiles.readSuperblock(root));
         if (sb.encrypted() && !keys.encrypted()) {
             throw new StrongroomException(
@@ -579,7 +578,7 @@ public final class Store implements AutoCloseable {
         return sealer;
     }
 
-    FaultHook faults() {
+    FaultInjector faults() {
         return faults;
     }
 

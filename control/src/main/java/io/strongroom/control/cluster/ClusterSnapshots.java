@@ -1,7 +1,6 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
@@ -52,17 +51,17 @@ import org.jspecify.annotations.Nullable;
 final class ClusterSnapshots {
     private final ControlState state;
     private final Path snapshotsDir;
-    private final FaultHook faults;
+    private final SnapshotStore.Faults faults;
     private final Map<String, SnapshotStore> stores = new ConcurrentHashMap<>();
     private final Map<String, SnapshotRecord> snapshotsById = new ConcurrentHashMap<>();
     /** The jobs writing snapshots, by snapshot id: their progress shows in the snapshot's fields. */
     private final Map<String, Job> writing = new ConcurrentHashMap<>();
 
     /**
-     * @param faults the snapshot stores' fault hook, told of each SnapshotStep (crash tests; production passes
-     *     {@link FaultHook#NONE})
+     * @param faults the snapshot stores' fault injector (crash tests; production passes {@link
+     *     SnapshotStore.Faults#NONE})
      */
-    ClusterSnapshots(ControlState state, Path snapshotsDir, FaultHook faults) {
+    ClusterSnapshots(ControlState state, Path snapshotsDir, SnapshotStore.Faults faults) {
         this.state = state;
         this.snapshotsDir = snapshotsDir;
         this.faults = faults;

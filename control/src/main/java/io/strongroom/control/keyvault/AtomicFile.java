@@ -2,7 +2,6 @@ package io.strongroom.control.keyvault;
 
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,13 +22,8 @@ public final class AtomicFile {
 
     /** Replaces {@code target} with {@code content} durably. */
     public static void write(Path target, byte[] content) {
-        write(target, content, FaultHook.NONE);
-    }
-
-    /** {@link #write(Path, byte[])} announcing each {@link DurableFile.Step} to {@code hook} (tests). */
-    public static void write(Path target, byte[] content, FaultHook hook) {
         try {
-            DurableFile.replace(target, content, hook);
+            DurableFile.replace(target, content);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + target + ": " + e, e);
         }
@@ -37,13 +31,8 @@ public final class AtomicFile {
 
     /** Deletes {@code target} and fsyncs its directory; a missing file is not an error. */
     public static void delete(Path target) {
-        delete(target, FaultHook.NONE);
-    }
-
-    /** {@link #delete(Path)} announcing each {@link DurableFile.Step} to {@code hook} (tests). */
-    public static void delete(Path target, FaultHook hook) {
         try {
-            DurableFile.delete(target, hook);
+            DurableFile.delete(target);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + target + ": " + e, e);
         }

@@ -2,7 +2,6 @@ package io.strongroom.storage.format;
 
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,17 +37,9 @@ public final class DurableFiles {
         writeNew(file, data, data.length);
     }
 
-    /**
-     * {@link #writeNew(Path, byte[])} announcing its {@link DurableFile.Step}s to {@code hook} (a commit's writes,
-     * so a crash test can fail them and a recording test pin them).
-     */
-    public static void writeNew(Path file, byte[] data, FaultHook hook) {
-        write(file, data, data.length, data.length, hook);
-    }
-
     /** {@link #writeNew(Path, byte[])} of the first {@code length} bytes of {@code data}. */
     public static void writeNew(Path file, byte[] data, int length) {
-        write(file, data, length, length, FaultHook.NONE);
+        write(file, data, length, length);
     }
 
     /**
@@ -57,13 +48,13 @@ public final class DurableFiles {
      * disk cache never holds much of it unsynced. More fsyncs in all, so not for writes that others wait for.
      */
     public static void writeNewInSlices(Path file, byte[] data) {
-        write(file, data, data.length, SYNC_SLICE_BYTES, FaultHook.NONE);
+        write(file, data, data.length, SYNC_SLICE_BYTES);
     }
 
-    private static void write(Path file, byte[] data, int length, int sliceBytes, FaultHook hook) {
+    private static void write(Path file, byte[] data, int length, int sliceBytes) {
         try {
             // On failure the partial file is removed, so a full disk gets its space back.
-            DurableFile.writeNew(file, data, length, sliceBytes, hook);
+            DurableFile.writeNew(file, data, length, sliceBytes, DurableFile.Hook.NONE);
         } catch (IOException e) {
             throw writeFailure(file, e);
         }
@@ -110,26 +101,16 @@ public final class DurableFiles {
     }
 
     public static void rename(Path from, Path to) {
-        rename(from, to, FaultHook.NONE);
-    }
-
-    /** {@link #rename(Path, Path)} announcing {@link DurableFile.Step#RENAME} to {@code hook}. */
-    public static void rename(Path from, Path to, FaultHook hook) {
         try {
-            DurableFile.rename(from, to, hook);
+            DurableFile.rename(from, to);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot rename " + from + ": " + e.getMessage(), e);
         }
     }
 
     public static void fsyncDirectory(Path dir) {
-        fsyncDirectory(dir, FaultHook.NONE);
-    }
-
-    /** {@link #fsyncDirectory(Path)} announcing {@link DurableFile.Step#SYNC_DIRECTORY} to {@code hook}. */
-    public static void fsyncDirectory(Path dir, FaultHook hook) {
         try {
-            DurableFile.syncDirectory(dir, hook);
+            DurableFile.syncDirectory(dir);
         } catch (IOException e) {
             throw new StrongroomException(
                     ErrorCode.IO_ERROR, "cannot fsync directory " + dir + ": " + e.getMessage(), e);
