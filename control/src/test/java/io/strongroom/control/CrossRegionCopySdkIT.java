@@ -572,7 +572,8 @@ class CrossRegionCopySdkIT {
         assertThat(east.describeClusterSnapshots(
                                 r -> r.clusterIdentifier("ret1").snapshotType("automated"))
                         .snapshots())
-                .allMatch(s -> Duration.between(s.snapshotCreateTime(), beforeFirstRun).toHours() < 24);
+                .allMatch(s ->
+                        Duration.between(s.snapshotCreateTime(), beforeFirstRun).toHours() < 24);
         assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
                         .snapshots())
                 .anyMatch(s -> s.clusterIdentifier().equals("ret1"));
@@ -585,7 +586,9 @@ class CrossRegionCopySdkIT {
         assertThat(west.describeClusterSnapshots(r -> r.snapshotType("automated"))
                         .snapshots())
                 .noneMatch(s -> s.clusterIdentifier().equals("ret1")
-                        && Duration.between(s.snapshotCreateTime(), beforeSecondRun).toDays() >= 3);
+                        && Duration.between(s.snapshotCreateTime(), beforeSecondRun)
+                                        .toDays()
+                                >= 3);
         assertThat(west.describeClusterSnapshots(r -> r.snapshotIdentifier("m1"))
                         .snapshots())
                 .singleElement()
@@ -599,6 +602,8 @@ class CrossRegionCopySdkIT {
                 .noneMatch(s -> s.snapshotIdentifier().equals("m1"));
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.clusterIdentifier().equals("ret1")
-                        && Duration.between(s.snapshotCreateTime(), beforeThirdRun).toDays() >= 3);
+                        && Duration.between(s.snapshotCreateTime(), beforeThirdRun)
+                                        .toDays()
+                                >= 3);
     }
 }
