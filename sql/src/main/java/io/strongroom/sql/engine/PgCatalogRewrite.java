@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -320,26 +321,26 @@ final class PgCatalogRewrite {
 
     /** The first {@code word} at nesting depth 0 from {@code from} on (outside quotes), or -1. */
     private static int keywordAtDepth(String s, int from, String word) {
-        int depth = 0;
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = skipQuoted(s, i);
-            } else if (c == '(') {
-                depth++;
-            } else if (c == ')') {
-                if (--depth < 0) {
-                    return -1;
-                }
-            } else if (depth == 0 && isWordAt(s, i, word)) {
-                return i;
-            }
-        }
-        return -1;
+        int at = scanAtDepth(s, from, i -> isWordAt(s, i, word));
+        return at < s.length() && s.charAt(at) != ')' ? at : -1;
     }
 
     /** Where the clause starting at {@code from} ends: the next clause keyword at its depth, or its closing. */
     private static int clauseEnd(String s, int from) {
+        return scanAtDepth(s, from, i -> {
+            if (!Character.isLetter(s.charAt(i)) || (i > 0 && isWordChar(s.charAt(i - 1)))) {
+                return false;
+            }
+            Matcher m = CLAUSE_END.matcher(s);
+            return m.find(i) && m.start() == i;
+        });
+    }
+
+    /**
+     * The first position from {@code from} on, outside quotes, that is at nesting depth 0 and {@code matches}, or
+     * the closing parenthesis of the enclosing nesting, or the text's end.
+     */
+    private static int scanAtDepth(String s, int from, IntPredicate matches) {
         int depth = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -351,11 +352,8 @@ final class PgCatalogRewrite {
                 if (--depth < 0) {
                     return i;
                 }
-            } else if (depth == 0 && Character.isLetter(c) && (i == 0 || !isWordChar(s.charAt(i - 1)))) {
-                Matcher m = CLAUSE_END.matcher(s);
-                if (m.find(i) && m.start() == i) {
-                    return i;
-                }
+            } else if (depth == 0 && matches.test(i)) {
+                return i;
             }
         }
         return s.length();
