@@ -8,6 +8,7 @@ import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.DatabaseKey;
@@ -20,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,6 +84,26 @@ class CrossRegionCopySdkIT {
     void stop() throws Exception {
         if (f != null) {
             f.close();
+        }
+    }
+
+    /** Whether no cross-region copy job is unfinished, read from the job records under {@code control/jobs}. */
+    private boolean noRegionCopyRunning() {
+        try (Stream<Path> files = Files.list(f.controlDir.resolve("jobs"))) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                JobRecord r;
+                try {
+                    r = JobRecord.fromJson(Files.readAllBytes(p), p.toString());
+                } catch (NoSuchFileException gone) {
+                    continue;
+                }
+                if (r.kind() == JobKind.COPY_SNAPSHOT_REGION && !r.state().finished()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -560,9 +582,9 @@ class CrossRegionCopySdkIT {
         waitFor(() -> west.describeClusterSnapshots(r -> r.snapshotType("automated")).snapshots().stream()
                 .anyMatch(
                         s -> s.clusterIdentifier().equals("ret1") && s.status().equals("available")));
-        BooleanSupplier copiesOfRet1Settled = () -> west.describeClusterSnapshots().snapshots().stream()
-                .noneMatch(
-                        s -> s.clusterIdentifier().equals("ret1") && s.status().equals("creating"));
+        // A copy writes its record in the destination only after its envelope step, so "no copy creating" in
+        // us-west-2 can hold while a copy is still under way: wait on the copy jobs themselves.
+        BooleanSupplier copiesOfRet1Settled = this::noRegionCopyRunning;
         // Two days on: the source's automated snapshot (1 day) is gone, the copy (3 days) stays.
         skipped.addAndGet(2 * 86400);
         // Ages are measured at a moment before the schedule ran, so a snapshot is never older here than when the
