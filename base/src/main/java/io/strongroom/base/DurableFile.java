@@ -33,9 +33,10 @@ import java.util.Set;
  * {@link DirectorySyncFailed} so the caller knows the new content is in place but not yet durable; a file system
  * that cannot rename atomically is a failure saying so.
  *
- * <p>Each step first calls the caller's {@link Hook}, which tests use to inject a fault (throw) or record the
- * sequence; production passes {@link Hook#NONE}. Stateless and thread-safe; concurrent {@code replace}s of the same
- * file must be serialised by the caller (they share the temporary name).
+ * <p>Each step first calls the caller's {@link FaultHook} with its {@link Step}, which tests use to inject a fault
+ * (throw) or record the sequence (testkit's {@code DurableWriteRecorder}); production passes {@link
+ * FaultHook#NONE}. Stateless and thread-safe; concurrent {@code replace}s of the same file must be serialised by the
+ * caller (they share the temporary name).
  */
 public final class DurableFile {
     /** The suffix of the temporary file {@link #replace} writes first. */
@@ -46,24 +47,21 @@ public final class DurableFile {
 
     private DurableFile() {}
 
-    /** The steps of a durable write, in order, each announced to the {@link Hook} before it happens. */
-    public enum Step {
+    /**
+     * The steps of a durable write, in order, each announced to the {@link FaultHook} before it happens, with the
+     * file or directory it concerns.
+     */
+    public enum Step implements FaultPoint {
         /** Creating and writing the file ({@code .tmp} for {@link #replace}). */
         WRITE,
         /** fsync of the written file. */
         SYNC_FILE,
         /** The atomic rename of {@code .tmp} over the target ({@link #replace} only). */
         RENAME,
-        /** fsync of the directory ({@link #replace} only). */
-        SYNC_DIRECTORY
-    }
-
-    /** Called before each step with the file it concerns; throwing stops the write there (a simulated fault). */
-    @FunctionalInterface
-    public interface Hook {
-        Hook NONE = (step, file) -> {};
-
-        void before(Step step, Path file) throws IOException;
+        /** fsync of a directory ({@link #replace}, {@link #syncDirectory}, {@link #delete}). */
+        SYNC_DIRECTORY,
+        /** Removal of a file ({@link #delete}). */
+        DELETE
     }
 
     /**
@@ -80,21 +78,19 @@ public final class DurableFile {
 
     /** Replaces {@code target} by {@code content} durably (see the class comment). */
     public static void replace(Path target, byte[] content) throws IOException {
-        replace(target, content, Hook.NONE);
+        replace(target, content, FaultHook.NONE);
     }
 
     /** {@link #replace(Path, byte[])} announcing each step to {@code hook}. */
-    public static void replace(Path target, byte[] content, Hook hook) throws IOException {
+    public static void replace(Path target, byte[] content, FaultHook hook) throws IOException {
         Path dir = directoryOf(target);
         Files.createDirectories(dir);
         Path tmp = dir.resolve(target.getFileName() + TMP_SUFFIX);
         Files.deleteIfExists(tmp);
         writeNew(tmp, content, content.length, content.length, hook);
-        hook.before(Step.RENAME, target);
-        rename(tmp, target);
+        rename(tmp, target, hook);
         try {
-            hook.before(Step.SYNC_DIRECTORY, dir);
-            syncDirectory(dir);
+            syncDirectory(dir, hook);
         } catch (IOException e) {
             throw new DirectorySyncFailed(dir, e);
         }
@@ -102,7 +98,7 @@ public final class DurableFile {
 
     /** Writes {@code content} to {@code file}, which must not exist, and fsyncs it (see the class comment). */
     public static void writeNew(Path file, byte[] content) throws IOException {
-        writeNew(file, content, content.length, content.length, Hook.NONE);
+        writeNew(file, content, content.length, content.length, FaultHook.NONE);
     }
 
     /**
@@ -112,12 +108,12 @@ public final class DurableFile {
      * fine. On failure the partial file is
      * removed (best effort: nothing references it) and the failure thrown.
      */
-    public static void writeNew(Path file, byte[] data, int length, int syncEvery, Hook hook) throws IOException {
+    public static void writeNew(Path file, byte[] data, int length, int syncEvery, FaultHook hook) throws IOException {
         Objects.checkFromIndexSize(0, length, data.length);
         int slice = syncEvery > 0 ? syncEvery : Math.max(1, length);
         boolean created = false;
         try {
-            hook.before(Step.WRITE, file);
+            hook.at(Step.WRITE, file);
             try (FileChannel ch = FileChannel.open(
                     file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY)) {
                 created = true;
@@ -132,7 +128,7 @@ public final class DurableFile {
                         ch.force(false);
                     }
                 }
-                hook.before(Step.SYNC_FILE, file);
+                hook.at(Step.SYNC_FILE, file);
                 ch.force(true);
             }
         } catch (IOException | RuntimeException e) {
@@ -152,6 +148,12 @@ public final class DurableFile {
      * {@link IOException} saying so, never a copy.
      */
     public static void rename(Path from, Path to) throws IOException {
+        rename(from, to, FaultHook.NONE);
+    }
+
+    /** {@link #rename(Path, Path)} announcing {@link Step#RENAME} (with {@code to}) to {@code hook}. */
+    public static void rename(Path from, Path to, FaultHook hook) throws IOException {
+        hook.at(Step.RENAME, to);
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -162,6 +164,12 @@ public final class DurableFile {
 
     /** fsyncs directory {@code dir}, so that names created, renamed or removed in it survive a crash. */
     public static void syncDirectory(Path dir) throws IOException {
+        syncDirectory(dir, FaultHook.NONE);
+    }
+
+    /** {@link #syncDirectory(Path)} announcing {@link Step#SYNC_DIRECTORY} to {@code hook}. */
+    public static void syncDirectory(Path dir, FaultHook hook) throws IOException {
+        hook.at(Step.SYNC_DIRECTORY, dir);
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
@@ -169,9 +177,18 @@ public final class DurableFile {
 
     /** Deletes {@code file} if it exists and fsyncs its directory; returns whether it existed. */
     public static boolean delete(Path file) throws IOException {
+        return delete(file, FaultHook.NONE);
+    }
+
+    /**
+     * {@link #delete(Path)} announcing {@link Step#DELETE} (with {@code file}) to {@code hook}, and {@link
+     * Step#SYNC_DIRECTORY} when the file existed.
+     */
+    public static boolean delete(Path file, FaultHook hook) throws IOException {
+        hook.at(Step.DELETE, file);
         boolean existed = Files.deleteIfExists(file);
         if (existed) {
-            syncDirectory(directoryOf(file));
+            syncDirectory(directoryOf(file), hook);
         }
         return existed;
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,8 +28,14 @@ class DurableFileTest {
     void replace_writesOwnerOnly_inTheDocumentedOrder_andLeavesNoTemporaryFile() throws IOException {
         Path target = tmp.resolve("sub/state.json");
         List<String> seen = new ArrayList<>();
-        DurableFile.replace(target, bytes("one"), (step, file) -> seen.add(step + " " + tmp.relativize(file)));
-        DurableFile.replace(target, bytes("two"), (step, file) -> seen.add(step + " " + tmp.relativize(file)));
+        DurableFile.replace(
+                target,
+                bytes("one"),
+                (step, file) -> seen.add(step + " " + tmp.relativize(Objects.requireNonNull(file))));
+        DurableFile.replace(
+                target,
+                bytes("two"),
+                (step, file) -> seen.add(step + " " + tmp.relativize(Objects.requireNonNull(file))));
 
         assertThat(Files.readString(target)).isEqualTo("two");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
@@ -98,7 +105,7 @@ class DurableFileTest {
             data[i] = (byte) i;
         }
         Path file = tmp.resolve("big");
-        DurableFile.writeNew(file, data, 9_999, 1_000, DurableFile.Hook.NONE);
+        DurableFile.writeNew(file, data, 9_999, 1_000, FaultHook.NONE);
         byte[] read = Files.readAllBytes(file);
         assertThat(read).hasSize(9_999);
         assertThat(read[9_998]).isEqualTo(data[9_998]);
@@ -117,8 +124,24 @@ class DurableFileTest {
     void delete_removesAndSyncs_andAMissingFileIsNotAnError() throws IOException {
         Path file = tmp.resolve("gone");
         DurableFile.replace(file, bytes("x"));
-        assertThat(DurableFile.delete(file)).isTrue();
-        assertThat(DurableFile.delete(file)).isFalse();
+        List<String> seen = new ArrayList<>();
+        FaultHook record = (point, f) -> seen.add(point.name() + " " + tmp.relativize(Objects.requireNonNull(f)));
+        assertThat(DurableFile.delete(file, record)).isTrue();
+        assertThat(DurableFile.delete(file, record)).isFalse();
         assertThat(file).doesNotExist();
+        assertThat(seen).containsExactly("DELETE gone", "SYNC_DIRECTORY ", "DELETE gone");
+    }
+
+    @Test
+    void aFaultAtDelete_leavesTheFile() throws IOException {
+        Path file = tmp.resolve("kept");
+        DurableFile.replace(file, bytes("x"));
+        assertThatThrownBy(() -> DurableFile.delete(file, (point, f) -> {
+                    if (point == Step.DELETE) {
+                        throw new IOException("injected at delete");
+                    }
+                }))
+                .hasMessage("injected at delete");
+        assertThat(file).exists();
     }
 }

@@ -2,6 +2,7 @@ package io.strongroom.control;
 
 import com.sun.net.httpserver.HttpServer;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.api.RedshiftHttpHandler;
 import io.strongroom.control.cluster.ClusterManager;
@@ -10,7 +11,7 @@ import io.strongroom.control.cluster.KmsConnection;
 import io.strongroom.control.cluster.Peering;
 import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.cluster.SnapshotPolicy;
-import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerServer;
@@ -21,7 +22,7 @@ import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
-import io.strongroom.storage.SnapshotStore.Faults;
+import io.strongroom.storage.SnapshotStep;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -113,13 +114,13 @@ public final class ControlPlane implements AutoCloseable {
         private ClusterListener clusterListener = ClusterListener.NONE;
         private InstantSource clock = InstantSource.system();
         private SnapshotPolicy snapshotPolicy = SnapshotPolicy.DEFAULT;
-        private Faults snapshotFaults = Faults.NONE;
-        private JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
+        private FaultHook snapshotFaults = FaultHook.NONE;
+        private FaultHook jobHooks = FaultHook.NONE;
         private Duration jobGrace = ClusterManager.DEFAULT_JOB_GRACE;
         private Duration monitorInterval = Duration.ofMinutes(1);
         private Duration bodyDeadline = BodyDeadline.DEFAULT;
         private @Nullable PeerConfig peers;
-        private PeerService.Hooks peerHooks = PeerService.Hooks.NONE;
+        private FaultHook peerHooks = FaultHook.NONE;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -203,9 +204,11 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /** Fault points of the snapshot store, for crash tests only. */
-        /** The job engine's hooks: crash tests stop jobs at their steps, and slowed-job tests hold them. */
-        public Builder jobHooks(JobEngine.Hooks hooks) {
+        /**
+         * The job engine's fault hook, told of each {@link JobPoint}: crash tests stop jobs at their steps, and
+         * slowed-job tests hold them.
+         */
+        public Builder jobHooks(FaultHook hooks) {
             this.jobHooks = Objects.requireNonNull(hooks);
             return this;
         }
@@ -240,13 +243,14 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /** Hooks of the receiving side of snapshot copies from peers, for tests. */
-        public Builder peerHooks(PeerService.Hooks hooks) {
+        /** The receiving side's fault hook, told of each {@link PeerService.ReceivedPart} of a copy, for tests. */
+        public Builder peerHooks(FaultHook hooks) {
             this.peerHooks = Objects.requireNonNull(hooks);
             return this;
         }
 
-        public Builder snapshotFaults(Faults faults) {
+        /** The snapshot stores' fault hook, told of each {@link SnapshotStep}, for crash tests only. */
+        public Builder snapshotFaults(FaultHook faults) {
             this.snapshotFaults = Objects.requireNonNull(faults);
             return this;
         }

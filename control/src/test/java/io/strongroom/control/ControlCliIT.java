@@ -3,10 +3,11 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.control.AwsCli.Result;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
@@ -517,9 +518,8 @@ class ControlCliIT {
 
         CountDownLatch reached = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void progress(Job job) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 Job.Progress p = job.progress();
                 if (job.kind() == JobKind.RESTORE_CLUSTER
                         && p.doneBytes() > 0
@@ -560,7 +560,7 @@ class ControlCliIT {
             assertThat(restore.has("EstimatedTimeToCompletionInSeconds")).isTrue();
         } finally {
             release.countDown();
-            f.jobHooks = JobEngine.Hooks.NONE;
+            f.jobHooks = FaultHook.NONE;
         }
         // The waiter polls at once and then every 60 s: wait here for the job, so its first poll is the one.
         JobsSdkIT.waitFor(

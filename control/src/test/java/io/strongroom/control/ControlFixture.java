@@ -1,9 +1,7 @@
 package io.strongroom.control;
 
+import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.SnapshotPolicy;
-import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
-import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
@@ -79,7 +77,7 @@ final class ControlFixture implements AutoCloseable {
     }
 
     /** The job hooks of the control planes this fixture starts; a test sets them (and resets them to NONE). */
-    volatile JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
+    volatile FaultHook jobHooks = FaultHook.NONE;
 
     ControlPlane startControl() {
         return ControlPlane.builder(controlDir)
@@ -89,17 +87,7 @@ final class ControlFixture implements AutoCloseable {
                 .clock(clock)
                 .snapshotPolicy(policy)
                 .monitorInterval(Duration.ZERO) // tests run the monitor's checks themselves
-                .jobHooks(new JobEngine.Hooks() {
-                    @Override
-                    public void reached(JobRecord job, String step) {
-                        jobHooks.reached(job, step);
-                    }
-
-                    @Override
-                    public void progress(Job job) {
-                        jobHooks.progress(job);
-                    }
-                })
+                .jobHooks((point, file) -> jobHooks.at(point, file))
                 .start();
     }
 

@@ -3,11 +3,12 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.CoverageJobs;
 import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
@@ -77,7 +78,7 @@ class CrossRegionCopySdkIT {
 
     @AfterEach
     void resetHooks() {
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
     }
 
     @AfterAll
@@ -185,9 +186,8 @@ class CrossRegionCopySdkIT {
                 .resolve("snapshots")
                 .resolve("us-west-2")
                 .resolve("transit");
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void progress(Job job) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION
                         && transfer.get() == null
                         && Files.isDirectory(transit)) {
@@ -452,9 +452,8 @@ class CrossRegionCopySdkIT {
 
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void progress(Job job) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION
                         && job.record().subject().equals("p1")
                         && job.progress().doneBytes() * 2 >= job.progress().totalBytes()
@@ -538,9 +537,8 @@ class CrossRegionCopySdkIT {
                 .isEqualTo(3);
 
         // A crash in the middle of the copy of a manual snapshot; the restart copies it again.
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void progress(Job job) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION) {
                     throw new Error("simulated crash in the copy");
                 }
@@ -555,7 +553,7 @@ class CrossRegionCopySdkIT {
         assertThat(west.describeClusterSnapshots().snapshots())
                 .noneMatch(
                         s -> s.snapshotIdentifier().equals("m1") && s.status().equals("available"));
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         // A transfer file the stop left behind (as a kill -9 between writing and deleting it would) goes at start.
         Path leftover = f.controlDir.resolve("snapshots/us-west-2/transit/s-00000000000000000000.bin");
         try {

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
@@ -80,7 +81,7 @@ class EncryptionChangeSdkIT {
 
     @AfterEach
     void resetHooks() {
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
     }
 
     @AfterAll
@@ -191,9 +192,8 @@ class EncryptionChangeSdkIT {
 
     /** Slows every progress report of the pass, so that a test sees it running. */
     private void slowPass(long millis) {
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void progress(Job job) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 if (job.kind() == JobKind.CHANGE_ENCRYPTION) {
                     try {
                         Thread.sleep(millis);
@@ -352,16 +352,12 @@ class EncryptionChangeSdkIT {
             rs.modifyCluster(r -> r.clusterIdentifier(id).encrypted(true));
             waitFor(() -> cluster(id).clusterStatus().equals("available"));
         }
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void reached(JobRecord job, String at) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Step(JobRecord job, String at)) {
                 if (job.kind() == JobKind.CHANGE_ENCRYPTION && at.equals(step)) {
                     throw new SimulatedCrash(at);
                 }
-            }
-
-            @Override
-            public void progress(Job job) {
+            } else if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 if (job.kind() == JobKind.CHANGE_ENCRYPTION
                         && step.equals("pass")
                         && job.progress().doneBytes() > 0) {
@@ -374,7 +370,7 @@ class EncryptionChangeSdkIT {
         } catch (RuntimeException answeredWithAnError) {
             // a crash on the request thread
         }
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         f.restartControl();
         clients();
         waitFor(() -> cluster(id).clusterStatus().equals("available"));

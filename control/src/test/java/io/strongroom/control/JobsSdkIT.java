@@ -3,11 +3,13 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
 import io.strongroom.control.cluster.CoverageJobs;
 import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.storage.Column;
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,7 +94,7 @@ class JobsSdkIT {
 
     @AfterEach
     void resetHooks() {
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
     }
 
     @AfterAll
@@ -171,7 +174,7 @@ class JobsSdkIT {
     }
 
     /** Hooks that hold the first job of {@code kind} once it is part-way, until released. */
-    private static final class Hold implements JobEngine.Hooks {
+    private static final class Hold implements FaultHook {
         final JobKind kind;
         final CountDownLatch reached = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
@@ -181,7 +184,10 @@ class JobsSdkIT {
         }
 
         @Override
-        public void progress(Job job) {
+        public void at(FaultPoint point, @Nullable Path file) {
+            if (!(point instanceof JobPoint.Progress(Job job))) {
+                return;
+            }
             Job.Progress p = job.progress();
             if (job.kind() == kind && p.doneBytes() > 0 && p.doneBytes() < p.totalBytes() && reached.getCount() > 0) {
                 reached.countDown();
@@ -195,7 +201,7 @@ class JobsSdkIT {
     }
 
     /** Hooks that crash the first job of {@code kind} when it records {@code step} (or makes progress, for "progress"). */
-    private static final class CrashAt implements JobEngine.Hooks {
+    private static final class CrashAt implements FaultHook {
         final JobKind kind;
         final String step;
         final AtomicBoolean crashed = new AtomicBoolean();
@@ -206,14 +212,21 @@ class JobsSdkIT {
         }
 
         @Override
-        public void reached(JobRecord job, String at) {
+        public void at(FaultPoint point, @Nullable Path file) {
+            switch (point) {
+                case JobPoint.Step(JobRecord job, String at) -> onStep(job, at);
+                case JobPoint.Progress(Job job) -> onProgress(job);
+                default -> {}
+            }
+        }
+
+        private void onStep(JobRecord job, String at) {
             if (job.kind() == kind && at.equals(step) && crashed.compareAndSet(false, true)) {
                 throw new SimulatedCrash(kind + " " + at);
             }
         }
 
-        @Override
-        public void progress(Job job) {
+        private void onProgress(Job job) {
             Job.Progress p = job.progress();
             if (job.kind() == kind
                     && step.equals("progress")
@@ -371,7 +384,7 @@ class JobsSdkIT {
             // A crash on the request thread ("accepted", "ready") loses the answer, as a real one would.
         }
         waitFor(crash.crashed::get, "the crash at " + step);
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         restart();
         if (step.equals("accepted")) {
             // Nothing was made yet: rolled back, and said so.
@@ -404,7 +417,7 @@ class JobsSdkIT {
                         .newTableName("a_back"))
                 .tableRestoreStatus();
         waitFor(crash.crashed::get, "the crash");
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         restart();
         waitFor(
                 () -> rs.describeTableRestoreStatus(r -> r.tableRestoreRequestId(st.tableRestoreRequestId()))
@@ -470,7 +483,7 @@ class JobsSdkIT {
         f.jobHooks = crash;
         rs.resizeCluster(r -> r.clusterIdentifier("rz").numberOfNodes(2));
         waitFor(crash.crashed::get, "the crash");
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         restart();
         waitFor(
                 () -> cluster("rz").clusterStatus().equals("available")
@@ -507,7 +520,7 @@ class JobsSdkIT {
         writeRandom(store("sn"), "c", ROWS, 3); // new blocks to copy
         rs.createClusterSnapshot(r -> r.clusterIdentifier("sn").snapshotIdentifier("sn-2"));
         waitFor(crash.crashed::get, "the crash");
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         restart();
         assertThat(snapshot("sn-2").status()).isEqualTo("failed");
         assertThat(rs.describeEvents(r -> r.sourceIdentifier("sn-2")

@@ -3,8 +3,9 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.base.FaultHook;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
@@ -65,7 +66,7 @@ class KeyChangeSdkIT {
 
     @AfterEach
     void resetHooks() {
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
     }
 
     @AfterAll
@@ -248,9 +249,8 @@ class KeyChangeSdkIT {
         create(id, a);
         ControlFixture.writeTable(store(id), "t", 10_000);
         long[] before = ControlFixture.countAndSum(store(id), "t");
-        f.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void reached(JobRecord job, String at) {
+        f.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Step(JobRecord job, String at)) {
                 if (job.kind() == JobKind.CHANGE_ROOT_KEY && at.equals(step)) {
                     throw new SimulatedCrash(at);
                 }
@@ -261,7 +261,7 @@ class KeyChangeSdkIT {
         } catch (SdkException crashed) {
             // The request's thread died where it stood, as in a crash.
         }
-        f.jobHooks = JobEngine.Hooks.NONE;
+        f.jobHooks = FaultHook.NONE;
         f.restartControl();
         clients();
         waitFor(() -> cluster(id).clusterStatus().equals("available"));

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
-import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.PeerClient;
 import io.strongroom.control.peer.PeerConfig;
@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,8 +76,8 @@ class RemoteCopyIT {
         final int peerPort;
         final int clusterPortBase;
         ControlPlane control;
-        volatile JobEngine.Hooks jobHooks = JobEngine.Hooks.NONE;
-        volatile PeerService.Hooks peerHooks = PeerService.Hooks.NONE;
+        volatile FaultHook jobHooks = FaultHook.NONE;
+        volatile FaultHook peerHooks = FaultHook.NONE;
 
         Installation(String name, int clusterPortBase) throws IOException {
             this.name = name;
@@ -114,18 +115,8 @@ class RemoteCopyIT {
                     .port(0)
                     .clusterPortBase(clusterPortBase)
                     .monitorInterval(Duration.ZERO)
-                    .jobHooks(new JobEngine.Hooks() {
-                        @Override
-                        public void reached(JobRecord job, String step) {
-                            jobHooks.reached(job, step);
-                        }
-
-                        @Override
-                        public void progress(Job job) {
-                            jobHooks.progress(job);
-                        }
-                    })
-                    .peerHooks((copyId, spool, part) -> peerHooks.received(copyId, spool, part))
+                    .jobHooks((point, file) -> jobHooks.at(point, file))
+                    .peerHooks((point, spool) -> peerHooks.at(point, spool))
                     .start();
         }
 
@@ -268,12 +259,15 @@ class RemoteCopyIT {
         AtomicBoolean cut = new AtomicBoolean();
         AtomicBoolean listedEarly = new AtomicBoolean();
         AtomicReference<Map<Path, byte[]>> spooled = new AtomicReference<>();
-        b.peerHooks = (copyId, spool, part) -> {
+        b.peerHooks = (point, spool) -> {
+            if (!(point instanceof PeerService.ReceivedPart(String copyId, String part))) {
+                return;
+            }
             if (part.equals("block") && cut.compareAndSet(false, true)) {
                 throw new IllegalStateException("link cut (test)");
             }
             if (part.equals("end")) {
-                spooled.set(TransferSecrets.files(spool));
+                spooled.set(TransferSecrets.files(Objects.requireNonNull(spool)));
                 listedEarly.set(available(west, "s1"));
             }
         };
@@ -281,7 +275,7 @@ class RemoteCopyIT {
             east.createClusterSnapshot(r -> r.clusterIdentifier("dw1").snapshotIdentifier("s1"));
             waitFor(() -> available(west, "s1"));
         } finally {
-            b.peerHooks = PeerService.Hooks.NONE;
+            b.peerHooks = FaultHook.NONE;
         }
         assertThat(cut).as("the first transfer was cut").isTrue();
         assertThat(listedEarly).as("listed before the commit").isFalse();
@@ -362,9 +356,8 @@ class RemoteCopyIT {
 
         // B stops (a simulated crash of its copy job) after the first block went out.
         AtomicBoolean stopped = new AtomicBoolean();
-        b.jobHooks = new JobEngine.Hooks() {
-            @Override
-            public void progress(Job job) {
+        b.jobHooks = (jobPoint, jobFile) -> {
+            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION && stopped.compareAndSet(false, true)) {
                     throw new Error("simulated crash of the sender");
                 }
@@ -372,7 +365,7 @@ class RemoteCopyIT {
         };
         west.createClusterSnapshot(r -> r.clusterIdentifier("dw2").snapshotIdentifier("s2"));
         waitFor(stopped::get);
-        b.jobHooks = JobEngine.Hooks.NONE;
+        b.jobHooks = FaultHook.NONE;
         assertThat(available(east, "s2")).as("a half copy listed").isFalse();
         assertThat(east.describeClusterSnapshots().snapshots())
                 .noneMatch(s -> s.snapshotIdentifier().equals("s2"));
@@ -415,10 +408,13 @@ class RemoteCopyIT {
                 r -> r.clusterIdentifier("dw3").destinationRegion("us-west-2").snapshotCopyGrantName("dr-3"));
         AtomicBoolean killed = new AtomicBoolean();
         AtomicReference<Thread> restarting = new AtomicReference<>();
-        b.peerHooks = (copyId, spool, part) -> {
+        b.peerHooks = (point, spool) -> {
+            if (!(point instanceof PeerService.ReceivedPart(String copyId, String part))) {
+                return;
+            }
             if (part.equals("block") && killed.compareAndSet(false, true)) {
                 Thread t = new Thread(() -> {
-                    b.peerHooks = PeerService.Hooks.NONE;
+                    b.peerHooks = FaultHook.NONE;
                     b.restart();
                 });
                 restarting.set(t);

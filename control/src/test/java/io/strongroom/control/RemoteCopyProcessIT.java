@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
-import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.kms.Credential;
@@ -214,12 +213,8 @@ class RemoteCopyProcessIT {
                         .port(0)
                         .clusterPortBase(29439)
                         .monitorInterval(Duration.ZERO)
-                        .jobHooks(new JobEngine.Hooks() {
-                            @Override
-                            public void reached(JobRecord job, String step) {}
-
-                            @Override
-                            public void progress(Job job) {
+                        .jobHooks((jobPoint, jobFile) -> {
+                            if (jobPoint instanceof JobPoint.Progress(Job job)) {
                                 if (job.kind() == JobKind.COPY_SNAPSHOT_REGION && killed.compareAndSet(false, true)) {
                                     Process p = b.get();
                                     p.destroyForcibly(); // kill -9 of the receiver, a block into the transfer

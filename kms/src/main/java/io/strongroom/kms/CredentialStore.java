@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,20 +42,27 @@ public final class CredentialStore {
     private final Map<String, Credential> byAccessKey = new ConcurrentHashMap<>();
     private final List<Credential> ordered = new ArrayList<>();
     private final boolean created;
+    private final FaultHook hook;
 
-    private CredentialStore(Path file, SecureRandom random, boolean created) {
+    private CredentialStore(Path file, SecureRandom random, boolean created, FaultHook hook) {
         this.file = file;
         this.random = random;
         this.created = created;
+        this.hook = hook;
     }
 
     /** Loads {@code dir/credentials.json}, creating it with one admin credential when it does not exist. */
     public static CredentialStore open(Path dir, SecureRandom random) {
+        return open(dir, random, FaultHook.NONE);
+    }
+
+    /** {@link #open(Path, SecureRandom)} announcing each durable write's steps to {@code hook} (tests). */
+    static CredentialStore open(Path dir, SecureRandom random, FaultHook hook) {
         Path file = dir.resolve(FILE);
         try {
             Files.createDirectories(dir);
             if (!Files.exists(file)) {
-                CredentialStore s = new CredentialStore(file, random, true);
+                CredentialStore s = new CredentialStore(file, random, true, hook);
                 StringBuilder account = new StringBuilder();
                 for (int i = 0; i < 12; i++) {
                     account.append(i == 0 ? 1 + random.nextInt(9) : random.nextInt(10));
@@ -70,7 +78,7 @@ public final class CredentialStore {
                                 + PosixFilePermissions.toString(perms) + "); it holds secret access keys. Run chmod"
                                 + " 600 " + file);
             }
-            CredentialStore s = new CredentialStore(file, random, false);
+            CredentialStore s = new CredentialStore(file, random, false, hook);
             JsonNode root = JSON.readTree(file.toFile());
             if (root == null
                     || root.path("formatVersion").asInt() != 1
@@ -165,7 +173,7 @@ public final class CredentialStore {
         }
         try {
             byte[] content = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-            DurableFile.replace(file, content);
+            DurableFile.replace(file, content, hook);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write credentials file " + file + ": " + e, e);
         }

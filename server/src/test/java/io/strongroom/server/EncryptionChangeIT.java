@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -37,9 +37,8 @@ class EncryptionChangeIT {
 
     @RegisterExtension
     final ServerStack stack = ServerStack.builder("encchange")
-            .control(c -> c.jobHooks(new JobEngine.Hooks() {
-                @Override
-                public void progress(Job job) {
+            .control(c -> c.jobHooks((jobPoint, jobFile) -> {
+                if (jobPoint instanceof JobPoint.Progress(Job job)) {
                     // The pass's first report waits, so that describe-clusters sees it run; the rest go at
                     // full speed (the JDBC load makes thousands of one-row blocks to re-seal).
                     if (job.kind() == JobKind.CHANGE_ENCRYPTION

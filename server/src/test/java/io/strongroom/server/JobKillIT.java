@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
@@ -183,9 +183,8 @@ class JobKillIT {
                     .kms(kms)
                     .port(0)
                     .clusterPortBase(0)
-                    .jobHooks(new JobEngine.Hooks() {
-                        @Override
-                        public void progress(Job job) {
+                    .jobHooks((jobPoint, jobFile) -> {
+                        if (jobPoint instanceof JobPoint.Progress(Job job)) {
                             try {
                                 Thread.sleep(60);
                             } catch (InterruptedException e) {

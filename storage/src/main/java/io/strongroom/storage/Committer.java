@@ -1,6 +1,7 @@
 package io.strongroom.storage;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,7 +116,7 @@ final class Committer {
     static StoreVersion write(
             StoreFiles files,
             Sealer sealer,
-            FaultInjector faults,
+            FaultHook faults,
             StoreVersion cur,
             Map<Long, Transaction.TableChange> changes,
             long nextTableId,
@@ -125,7 +127,7 @@ final class Committer {
         Map<Long, Catalog.Entry> entries = new LinkedHashMap<>();
         cur.catalog().tables().forEach(e -> entries.put(e.tableId(), e));
         Map<Long, TableManifest> manifests = new HashMap<>(cur.manifests());
-        Set<Path> dirsToSync = new HashSet<>();
+        Set<Path> dirsToSync = new LinkedHashSet<>();
         for (Transaction.TableChange c : changes.values()) {
             if (c.dropped) {
                 entries.remove(c.tableId);
@@ -173,7 +175,7 @@ final class Committer {
                 if (deltaBytes
                         <= FOLD_MIN_BYTES + FOLD_BYTES_PER_BLOCK * m.blocks().size()) {
                     Path file = files.manifestDeltaFile(c.tableId, baseVersion, number);
-                    DurableFiles.writeNew(file, bytes);
+                    DurableFiles.writeNew(file, bytes, faults);
                     faults.reached(CommitStep.MANIFEST_DELTA_WRITTEN, file);
                     dirsToSync.add(dir);
                     entries.put(
@@ -196,7 +198,7 @@ final class Committer {
             // A new base: the whole manifest, which also folds the table's deltas.
             byte[] bytes = files.encodeManifest(m, sealer);
             Path file = files.manifestFile(c.tableId, version);
-            DurableFiles.writeNew(file, bytes);
+            DurableFiles.writeNew(file, bytes, faults);
             faults.reached(CommitStep.MANIFEST_WRITTEN, file);
             dirsToSync.add(dir);
             entries.put(
@@ -294,14 +296,14 @@ final class Committer {
      * previous version; after it, this one.
      */
     static void writeCatalogAndSwitch(
-            StoreFiles files, Sealer sealer, FaultInjector faults, Catalog catalog, Set<Path> dirsToSync) {
+            StoreFiles files, Sealer sealer, FaultHook faults, Catalog catalog, Set<Path> dirsToSync) {
         byte[] catBytes = files.encodeCatalog(catalog, sealer);
         Path catFile = files.catalogFile(catalog.seq());
-        DurableFiles.writeNew(catFile, catBytes);
+        DurableFiles.writeNew(catFile, catBytes, faults);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
         dirsToSync.add(files.catalogDir());
         for (Path d : dirsToSync) {
-            DurableFiles.fsyncDirectory(d);
+            DurableFiles.fsyncDirectory(d, faults);
         }
         faults.reached(CommitStep.DIRECTORIES_SYNCED, null);
         Path pointer = files.root().resolve(StoreFiles.POINTER);
@@ -312,11 +314,13 @@ final class Committer {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot remove " + tmp + ": " + e.getMessage(), e);
         }
         DurableFiles.writeNew(
-                tmp, files.encodePointer(new StoreFiles.Pointer(catalog.seq(), StoreFiles.sha256(catBytes)), sealer));
+                tmp,
+                files.encodePointer(new StoreFiles.Pointer(catalog.seq(), StoreFiles.sha256(catBytes)), sealer),
+                faults);
         faults.reached(CommitStep.POINTER_TMP_WRITTEN, tmp);
-        DurableFiles.rename(tmp, pointer);
+        DurableFiles.rename(tmp, pointer, faults);
         faults.reached(CommitStep.POINTER_SWITCHED, pointer);
-        DurableFiles.fsyncDirectory(files.root());
+        DurableFiles.fsyncDirectory(files.root(), faults);
         faults.reached(CommitStep.COMMITTED, null);
     }
 

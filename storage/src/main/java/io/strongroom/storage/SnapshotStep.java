@@ -1,14 +1,17 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
+
 /**
- * The durable steps of the {@link SnapshotStore}'s writes, in order per operation. A {@link SnapshotStore.Faults}
- * is told of each, so crash tests can stop an operation at every one and check what {@link SnapshotStore#recover}
- * finds.
+ * The durable steps of the {@link SnapshotStore}'s writes, in order per operation. The snapshot store's {@link
+ * FaultHook} is told of each after it completed, so crash tests can stop an operation at every one and check what
+ * {@link SnapshotStore#recover} finds.
  *
  * <p>What a crash after each step leaves: an image without its {@code COMPLETE} marker is not a snapshot (recovery
  * deletes it); a pool block is deleted only when no image with a marker lists it.
  */
-public enum SnapshotStep {
+public enum SnapshotStep implements FaultPoint {
     /** A block was copied into the pool (written to a temporary name, fsynced, renamed, directory fsynced). */
     POOL_BLOCK_WRITTEN,
     /** An image's metadata files (superblock, pointer, catalog, manifests, block list) were written and fsynced. */

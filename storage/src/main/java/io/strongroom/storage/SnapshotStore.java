@@ -1,6 +1,7 @@
 package io.strongroom.storage;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.storage.format.BlockOrigins;
 import io.strongroom.storage.format.BlockRef;
@@ -32,7 +33,6 @@ import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A region's snapshot store: a directory apart from every cluster's data, holding snapshot images and one pool of
@@ -60,14 +60,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class SnapshotStore {
-    /** Told of every durable step; crash tests throw from it. */
-    @FunctionalInterface
-    public interface Faults {
-        Faults NONE = (step, file) -> {};
-
-        void reached(SnapshotStep step, @Nullable Path file);
-    }
-
     /**
      * What writing an image found.
      *
@@ -107,10 +99,12 @@ public final class SnapshotStore {
     private final Path root;
     final Path pool;
     final Path images;
-    final Faults faults;
+    /** Told of every {@link SnapshotStep}; crash tests throw from it. */
+    final FaultHook faults;
+
     final Object lock = new Object();
 
-    private SnapshotStore(Path root, Faults faults) {
+    private SnapshotStore(Path root, FaultHook faults) {
         this.root = root;
         this.pool = root.resolve("pool");
         this.images = root.resolve("images");
@@ -118,11 +112,11 @@ public final class SnapshotStore {
     }
 
     public static SnapshotStore open(Path root) {
-        return open(root, Faults.NONE);
+        return open(root, FaultHook.NONE);
     }
 
     /** Opens (creating if needed) the snapshot store in {@code root}. Call {@link #recover} before use. */
-    public static SnapshotStore open(Path root, Faults faults) {
+    public static SnapshotStore open(Path root, FaultHook faults) {
         try {
             Files.createDirectories(root.resolve("pool"));
             Files.createDirectories(root.resolve("images"));

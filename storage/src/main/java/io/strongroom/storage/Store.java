@@ -1,6 +1,7 @@
 package io.strongroom.storage;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.Envelope;
@@ -60,7 +61,7 @@ public final class Store implements AutoCloseable {
     private final StoreFiles files;
     private volatile StoreFiles.Superblock superblock;
     private volatile Sealer sealer;
-    private final FaultInjector faults;
+    private final FaultHook faults;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ReentrantLock commitLock = new ReentrantLock();
@@ -103,7 +104,7 @@ public final class Store implements AutoCloseable {
             StoreFiles files,
             StoreFiles.Superblock sb,
             Sealer sealer,
-            FaultInjector faults,
+            FaultHook faults,
             FileChannel lockChannel,
             FileLock lock,
             StoreVersion v,
@@ -125,10 +126,10 @@ public final class Store implements AutoCloseable {
      * it is encrypted; {@link #beginEncryption} and {@link #beginDecryption} change that in place.
      */
     public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys) {
-        return create(root, storeId, layout, keys, FaultInjector.NONE);
+        return create(root, storeId, layout, keys, FaultHook.NONE);
     }
 
-    public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys, FaultInjector faults) {
+    public static Store create(Path root, String storeId, ClusterLayout layout, StoreKeys keys, FaultHook faults) {
         try {
             Files.createDirectories(root);
             try (Stream<Path> s = Files.list(root)) {
@@ -165,14 +166,14 @@ public final class Store implements AutoCloseable {
     }
 
     public static Store open(Path root, StoreKeys keys) {
-        return open(root, keys, FaultInjector.NONE);
+        return open(root, keys, FaultHook.NONE);
     }
 
     /**
      * Opens the store in {@code root}: checks the keys against the superblock, reads and verifies the committed
      * version, and deletes what no committed version references (the leftovers of a crash).
      */
-    public static Store open(Path root, StoreKeys keys, FaultInjector faults) {
+    public static Store open(Path root, StoreKeys keys, FaultHook faults) {
         StoreFiles.Superblock sb = EncryptionChange.settleSuperblock(root, StoreFiles.readSuperblock(root));
         if (sb.encrypted() && !keys.encrypted()) {
             throw new StrongroomException(
@@ -578,7 +579,7 @@ public final class Store implements AutoCloseable {
         return sealer;
     }
 
-    FaultInjector faults() {
+    FaultHook faults() {
         return faults;
     }
 

@@ -2,20 +2,21 @@ package io.strongroom.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.base.FaultHook;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,22 +114,8 @@ class CrashTest {
             Path dir = tmp.resolve("crash-" + k);
             int target = k;
             boolean tear = random.nextBoolean();
-            int[] seen = {0};
             CommitStep[] crashedAt = {null};
-            FaultInjector faults = (step, file) -> {
-                if (seen[0]++ == target) {
-                    crashedAt[0] = step;
-                    if (tear && file != null && step.compareTo(CommitStep.POINTER_SWITCHED) < 0) {
-                        try {
-                            byte[] b = Files.readAllBytes(file);
-                            Files.write(file, Arrays.copyOf(b, b.length / 3));
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    }
-                    throw new SimulatedCrash("crash at " + step);
-                }
-            };
+            BiConsumer<CommitStep, @Nullable Path> faults = Fixtures.crashAtStep(target, tear, crashedAt);
             int committed;
             try {
                 committed = runWorkload(dir, faults, rows, maxDeltas);
@@ -196,13 +183,13 @@ class CrashTest {
      * WorkloadCrash with the number of commits that completed, counting a commit that crashed after its pointer
      * switch as completed.
      */
-    private static int runWorkload(Path dir, FaultInjector faults, int rows, int maxDeltas) {
+    private static int runWorkload(Path dir, BiConsumer<CommitStep, @Nullable Path> faults, int rows, int maxDeltas) {
         int committed = 0;
         CommitStep[] last = {null};
-        FaultInjector tracking = (step, file) -> {
+        FaultHook tracking = Fixtures.commitSteps((step, file) -> {
             last[0] = step;
-            faults.reached(step, file);
-        };
+            faults.accept(step, file);
+        });
         try (Store store =
                 Store.create(dir, "crash", new ClusterLayout(1, 2), StoreKeys.of(Fixtures.dek((byte) 9)), tracking)) {
             store.maxManifestDeltas(maxDeltas);

@@ -7,18 +7,18 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -240,26 +240,12 @@ class EncryptionChangeTest {
         for (int k : points) {
             Path dir = tmp.resolve("crash-" + k);
             int target = k;
-            int[] seen = {0};
             CommitStep[] at = {null};
             boolean tear = random.nextBoolean();
             try {
-                runChange(dir, (step, file) -> {
-                    if (seen[0]++ == target) {
-                        at[0] = step;
-                        if (tear && file != null && step.compareTo(CommitStep.POINTER_SWITCHED) < 0) {
-                            try {
-                                byte[] b = Files.readAllBytes(file);
-                                Files.write(file, Arrays.copyOf(b, b.length / 3));
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        }
-                        throw new SimulatedCrash();
-                    }
-                });
+                runChange(dir, Fixtures.crashAtStep(target, tear, at));
                 throw new AssertionError("no crash at fault point " + k);
-            } catch (SimulatedCrash expectedCrash) {
+            } catch (CrashTest.SimulatedCrash expectedCrash) {
                 // the process "died" here
             }
             String what = "seed " + seed + ", fault point " + k + " (" + at[0] + ", torn " + tear + ")";
@@ -284,22 +270,16 @@ class EncryptionChangeTest {
         }
     }
 
-    private static final class SimulatedCrash extends RuntimeException {
-        SimulatedCrash() {
-            super("simulated crash");
-        }
-    }
-
     /** Encrypts a fresh store (5 batches) and decrypts it again, with {@code faults} told of every step. */
-    private static void runChange(Path dir, FaultInjector faults) {
+    private static void runChange(Path dir, BiConsumer<CommitStep, @Nullable Path> faults) {
         try (Store made = plainStore(dir, 5)) {
             // built without faults
         }
-        try (Store s = Store.open(dir, StoreKeys.unencrypted(), faults)) {
+        try (Store s = Store.open(dir, StoreKeys.unencrypted(), Fixtures.commitSteps(faults))) {
             s.beginEncryption(Fixtures.dek((byte) 5));
             s.resealBlocks(true, EncryptionChange.Listener.NONE, () -> {});
         }
-        try (Store s = Store.open(dir, StoreKeys.of(Fixtures.dek((byte) 5)), faults)) {
+        try (Store s = Store.open(dir, StoreKeys.of(Fixtures.dek((byte) 5)), Fixtures.commitSteps(faults))) {
             s.beginDecryption();
             s.resealBlocks(false, EncryptionChange.Listener.NONE, () -> {});
             s.finishDecryption(KeyRotation.Listener.NONE);

@@ -1,11 +1,16 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.FaultHook;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -16,12 +21,50 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 
 /** Shared test data: a table of every type, deterministic rows, and order-independent table checksums. */
 final class Fixtures {
     private Fixtures() {}
 
     static final String DEK_ID = "test-cluster/dek";
+
+    /**
+     * A store's fault hook that passes only the store's {@link CommitStep}s to {@code hook}, leaving out the
+     * durable file steps each is made of: crash tests that count and stop at commit steps.
+     */
+    static FaultHook commitSteps(BiConsumer<CommitStep, @Nullable Path> hook) {
+        return (point, file) -> {
+            if (point instanceof CommitStep step) {
+                hook.accept(step, file);
+            }
+        };
+    }
+
+    /**
+     * A commit-step schedule that lets {@code target} steps pass, then crashes (throws {@link
+     * CrashTest.SimulatedCrash}) at the next, recording it in {@code crashedAt[0]}; with {@code tear}, a file that
+     * step wrote before the pointer switch is first cut to a third, as a crash mid-write would leave it.
+     */
+    static BiConsumer<CommitStep, @Nullable Path> crashAtStep(int target, boolean tear, CommitStep[] crashedAt) {
+        int[] seen = {0};
+        return (step, file) -> {
+            if (seen[0]++ != target) {
+                return;
+            }
+            crashedAt[0] = step;
+            if (tear && file != null && step.compareTo(CommitStep.POINTER_SWITCHED) < 0) {
+                try {
+                    byte[] b = Files.readAllBytes(file);
+                    Files.write(file, Arrays.copyOf(b, b.length / 3));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            throw new CrashTest.SimulatedCrash("crash at " + step);
+        };
+    }
 
     static DatabaseKey dek(byte seed) {
         byte[] m = new byte[32];

@@ -44,8 +44,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,8 +66,8 @@ class KeyRotationTest {
     }
 
     /** A store under DEK v1 with two tables, several commits and some deletes. */
-    private static Store populated(Path dir, DatabaseKey v1, FaultInjector faults) {
-        Store s = Store.create(dir, "rot", new ClusterLayout(1, 2), StoreKeys.of(v1), faults);
+    private static Store populated(Path dir, DatabaseKey v1, BiConsumer<CommitStep, @Nullable Path> faults) {
+        Store s = Store.create(dir, "rot", new ClusterLayout(1, 2), StoreKeys.of(v1), Fixtures.commitSteps(faults));
         try (Transaction tx = s.begin()) {
             tx.createTable(TableSpec.of("public", "t", COLS));
             tx.createTable(TableSpec.of("public", "all_types", Fixtures.allTypes()));
@@ -120,7 +122,7 @@ class KeyRotationTest {
         Map<String, String> blocksBefore;
         List<long[]> progress = new ArrayList<>();
         AtomicInteger released = new AtomicInteger();
-        try (Store s = populated(dir, v1, FaultInjector.NONE)) {
+        try (Store s = populated(dir, v1, (step, file) -> {})) {
             before = checksums(s);
             blocksBefore = blockHashes(dir);
             assertThat(blocksBefore).isNotEmpty();
@@ -181,7 +183,7 @@ class KeyRotationTest {
             boolean[] rotating = {false};
             int[] made = {0};
             List<Boolean> underLock = new ArrayList<>();
-            FaultInjector faults = (step, file) -> {
+            BiConsumer<CommitStep, @Nullable Path> faults = (step, file) -> {
                 if (!rotating[0] || step != CommitStep.ROTATION_MANIFEST_WRITTEN) {
                     return;
                 }
@@ -351,7 +353,7 @@ class KeyRotationTest {
     @Test
     void rotate_refusesAnOldVersionAndUnencryptedStores() {
         DatabaseKey v1 = dek(1, (byte) 1);
-        try (Store s = populated(tmp.resolve("a"), v1, FaultInjector.NONE)) {
+        try (Store s = populated(tmp.resolve("a"), v1, (step, file) -> {})) {
             assertThatThrownBy(() -> s.rotateDatabaseKey(dek(1, (byte) 9), KeyRotation.Listener.NONE))
                     .hasMessageContaining("not newer");
         }
@@ -365,7 +367,7 @@ class KeyRotationTest {
     void rotate_whileReadingAndWriting_allSucceed_andOldKeyWaitsForOpenSnapshots() throws Exception {
         DatabaseKey v1 = dek(1, (byte) 1);
         DatabaseKey v2 = dek(2, (byte) 2);
-        try (Store s = populated(tmp.resolve("s"), v1, FaultInjector.NONE)) {
+        try (Store s = populated(tmp.resolve("s"), v1, (step, file) -> {})) {
             try (Transaction tx = s.begin()) {
                 tx.createTable(TableSpec.of("public", "e", COLS));
                 tx.commit();

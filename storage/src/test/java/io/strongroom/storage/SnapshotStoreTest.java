@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
@@ -28,16 +30,7 @@ class SnapshotStoreTest {
     @TempDir
     Path tmp;
 
-    static final List<Column> COLS =
-            List.of(new Column(0, "id", ColumnType.BIGINT), new Column(1, "s", ColumnType.varchar(32)));
-
-    static final class SimulatedCrash extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SimulatedCrash(String m) {
-            super(m);
-        }
-    }
+    static final List<Column> COLS = CrashTest.COLS;
 
     private static StoreKeys keys() {
         return StoreKeys.of(Fixtures.dek((byte) 5));
@@ -170,7 +163,7 @@ class SnapshotStoreTest {
         for (int k : points.subList(0, Math.min(points.size(), 40))) {
             Path dir = tmp.resolve("crash-" + k);
             int[] seen = {0};
-            SnapshotStep[] at = {null};
+            FaultPoint[] at = {null};
             Map<String, String> expected = new HashMap<>();
             try {
                 runWorkload(
@@ -178,12 +171,12 @@ class SnapshotStoreTest {
                         (step, file) -> {
                             if (seen[0]++ == k) {
                                 at[0] = step;
-                                throw new SimulatedCrash("crash at " + step);
+                                throw new CrashTest.SimulatedCrash("crash at " + step);
                             }
                         },
                         expected);
                 throw new AssertionError("workload finished without reaching fault point " + k);
-            } catch (SimulatedCrash e) {
+            } catch (CrashTest.SimulatedCrash e) {
                 // the "process" died here
             }
             String what = "seed " + seed + ", fault point " + k + " (" + at[0] + ")";
@@ -211,7 +204,7 @@ class SnapshotStoreTest {
         }
     }
 
-    private void runWorkload(Path dir, SnapshotStore.Faults faults, Map<String, String> expected) {
+    private void runWorkload(Path dir, FaultHook faults, Map<String, String> expected) {
         SnapshotStore ss = SnapshotStore.open(dir.resolve("snaps"), faults);
         try (Store s = Store.create(dir.resolve("src"), "src-store", new ClusterLayout(1, 2), keys())) {
             append(s, "t", 0, 3000);

@@ -1,6 +1,7 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmStore;
@@ -12,7 +13,6 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.PeerService;
 import io.strongroom.kms.Credential;
-import io.strongroom.storage.SnapshotStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +86,7 @@ public final class ClusterManager implements AutoCloseable {
             int basePort,
             ClusterListener listener,
             SnapshotPolicy snapshotPolicy,
-            SnapshotStore.Faults snapshotFaults,
+            FaultHook snapshotFaults,
             JobEngine jobs,
             Peering peering) {
         this.kms = kms;
@@ -118,9 +118,10 @@ public final class ClusterManager implements AutoCloseable {
      *
      * @param kmsConnection the KMS and the control plane's service principal there (grantee of every cluster grant)
      * @param policy when automated snapshots are taken
-     * @param snapshotFaults the snapshot store's fault injector (crash tests; production passes {@link
-     *     SnapshotStore.Faults#NONE})
-     * @param jobHooks the job engine's hooks (crash tests stop jobs at their steps, slowed-job tests hold them)
+     * @param snapshotFaults the snapshot store's fault hook, told of each SnapshotStep (crash tests; production
+     *     passes {@link FaultHook#NONE})
+     * @param jobHooks the job engine's fault hook, told of each JobPoint (crash tests stop jobs at their steps,
+     *     slowed-job tests hold them)
      * @param jobGrace how long a request waits for its job
      * @param peering the installations that serve other regions, and this one's identity ({@link Peering#NONE})
      */
@@ -133,8 +134,8 @@ public final class ClusterManager implements AutoCloseable {
             int basePort,
             ClusterListener listener,
             SnapshotPolicy policy,
-            SnapshotStore.Faults snapshotFaults,
-            JobEngine.Hooks jobHooks,
+            FaultHook snapshotFaults,
+            FaultHook jobHooks,
             Duration jobGrace,
             Peering peering) {
         KmsAccess kms = new KmsAccess(kmsConnection);

@@ -1,6 +1,7 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
@@ -51,17 +52,17 @@ import org.jspecify.annotations.Nullable;
 final class ClusterSnapshots {
     private final ControlState state;
     private final Path snapshotsDir;
-    private final SnapshotStore.Faults faults;
+    private final FaultHook faults;
     private final Map<String, SnapshotStore> stores = new ConcurrentHashMap<>();
     private final Map<String, SnapshotRecord> snapshotsById = new ConcurrentHashMap<>();
     /** The jobs writing snapshots, by snapshot id: their progress shows in the snapshot's fields. */
     private final Map<String, Job> writing = new ConcurrentHashMap<>();
 
     /**
-     * @param faults the snapshot stores' fault injector (crash tests; production passes {@link
-     *     SnapshotStore.Faults#NONE})
+     * @param faults the snapshot stores' fault hook, told of each SnapshotStep (crash tests; production passes
+     *     {@link FaultHook#NONE})
      */
-    ClusterSnapshots(ControlState state, Path snapshotsDir, SnapshotStore.Faults faults) {
+    ClusterSnapshots(ControlState state, Path snapshotsDir, FaultHook faults) {
         this.state = state;
         this.snapshotsDir = snapshotsDir;
         this.faults = faults;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
@@ -59,7 +60,7 @@ final class SnapshotCopyReceiver implements PeerService {
     private final ClusterSnapshots snapshots;
     private final SnapshotCopy copy;
     private final Path snapshotsDir;
-    private final PeerService.Hooks hooks;
+    private final FaultHook hooks;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
     /** A begun transfer. */
@@ -81,7 +82,7 @@ final class SnapshotCopyReceiver implements PeerService {
     }
 
     SnapshotCopyReceiver(
-            ControlState state, ClusterSnapshots snapshots, SnapshotCopy copy, Path dataDir, PeerService.Hooks hooks) {
+            ControlState state, ClusterSnapshots snapshots, SnapshotCopy copy, Path dataDir, FaultHook hooks) {
         this.state = state;
         this.snapshots = snapshots;
         this.copy = copy;
@@ -281,13 +282,13 @@ final class SnapshotCopyReceiver implements PeerService {
             public void keyTransfer(byte[] transfer) {
                 AtomicFile.write(spool.resolve("transit.bin"), transfer);
                 sealed[0] = transfer;
-                hooks.received(copyId, spool, "key");
+                hooks.reached(new PeerService.ReceivedPart(copyId, "key"), spool);
             }
 
             @Override
             public void file(String path, long length, InputStream data) {
                 in.acceptFile(path, length, data);
-                hooks.received(copyId, spool, "file");
+                hooks.reached(new PeerService.ReceivedPart(copyId, "file"), spool);
             }
 
             @Override
@@ -297,10 +298,10 @@ final class SnapshotCopyReceiver implements PeerService {
                             ErrorCode.INTEGRITY_FAILURE, "block " + index + " is not in the list or has another size");
                 }
                 in.acceptBlock(index, data);
-                hooks.received(copyId, spool, "block");
+                hooks.reached(new PeerService.ReceivedPart(copyId, "block"), spool);
             }
         });
-        hooks.received(copyId, spool, "end");
+        hooks.reached(new PeerService.ReceivedPart(copyId, "end"), spool);
         if (!in.missing().isEmpty()) {
             throw refuse(
                     ErrorCode.IO_ERROR,

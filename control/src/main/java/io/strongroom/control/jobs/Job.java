@@ -50,7 +50,7 @@ public final class Job {
         JobRecord next = record.withStep(name, attributes);
         engine.save(next);
         record = next;
-        engine.hooks.reached(next, name);
+        engine.hooks.reached(new JobPoint.Step(next, name), null);
     }
 
     public void step(String name) {
@@ -62,7 +62,7 @@ public final class Job {
      * of its own (crash tests stop a job there); nothing is written.
      */
     public void passed(String point) {
-        engine.hooks.reached(record, point);
+        engine.hooks.reached(new JobPoint.Step(record, point), null);
     }
 
     /** The job's size in bytes, once known. */
@@ -73,7 +73,7 @@ public final class Job {
     /** {@code bytes} more done. */
     public void advance(long bytes) {
         doneBytes.addAndGet(bytes);
-        engine.hooks.progress(this);
+        engine.hooks.reached(new JobPoint.Progress(this), null);
     }
 
     /** Throws {@link JobEngine.Stopped} when the control plane is closing: the job is left to resume at the next start. */

@@ -1,6 +1,7 @@
 package io.strongroom.control.jobs;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.keyvault.AtomicFile;
 import java.io.IOException;
@@ -59,15 +60,6 @@ public final class JobEngine implements AutoCloseable {
         String failed(Job job, RuntimeException cause);
     }
 
-    /** Told of each durable step and each progress report: crash tests throw here, and slowed jobs wait. */
-    public interface Hooks {
-        Hooks NONE = new Hooks() {};
-
-        default void reached(JobRecord job, String step) {}
-
-        default void progress(Job job) {}
-    }
-
     /** Thrown by {@link Job#checkpoint} while the control plane closes: the job resumes at the next start. */
     public static final class Stopped extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -80,14 +72,16 @@ public final class JobEngine implements AutoCloseable {
     private final Path dir;
     private final InstantSource clock;
     private final Duration grace;
-    final Hooks hooks;
+    /** Told of each {@link JobPoint}: crash tests throw here, and slowed jobs wait. */
+    final FaultHook hooks;
+
     private final Map<String, JobRecord> records = new ConcurrentHashMap<>();
     private final Map<String, Job> running = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("strongroom-job-", 0).factory());
     volatile boolean closing;
 
-    private JobEngine(Path dir, InstantSource clock, Duration grace, Hooks hooks) {
+    private JobEngine(Path dir, InstantSource clock, Duration grace, FaultHook hooks) {
         this.dir = dir;
         this.clock = clock;
         this.grace = grace;
@@ -99,7 +93,7 @@ public final class JobEngine implements AutoCloseable {
      *
      * @param grace how long a request waits for its job before answering with the job still running
      */
-    public static JobEngine open(Path dir, InstantSource clock, Duration grace, Hooks hooks) {
+    public static JobEngine open(Path dir, InstantSource clock, Duration grace, FaultHook hooks) {
         JobEngine e = new JobEngine(dir, clock, grace, hooks);
         try {
             Files.createDirectories(dir);
@@ -140,7 +134,7 @@ public final class JobEngine implements AutoCloseable {
         save(rec);
         Job job = new Job(this, rec);
         running.put(rec.id(), job);
-        hooks.reached(rec, rec.step());
+        hooks.reached(new JobPoint.Step(rec, rec.step()), null);
         return job;
     }
 

@@ -2,6 +2,7 @@ package io.strongroom.control.keyvault;
 
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,8 +23,13 @@ public final class AtomicFile {
 
     /** Replaces {@code target} with {@code content} durably. */
     public static void write(Path target, byte[] content) {
+        write(target, content, FaultHook.NONE);
+    }
+
+    /** {@link #write(Path, byte[])} announcing each {@link DurableFile.Step} to {@code hook} (tests). */
+    public static void write(Path target, byte[] content, FaultHook hook) {
         try {
-            DurableFile.replace(target, content);
+            DurableFile.replace(target, content, hook);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot write " + target + ": " + e, e);
         }
@@ -31,8 +37,13 @@ public final class AtomicFile {
 
     /** Deletes {@code target} and fsyncs its directory; a missing file is not an error. */
     public static void delete(Path target) {
+        delete(target, FaultHook.NONE);
+    }
+
+    /** {@link #delete(Path)} announcing each {@link DurableFile.Step} to {@code hook} (tests). */
+    public static void delete(Path target, FaultHook hook) {
         try {
-            DurableFile.delete(target);
+            DurableFile.delete(target, hook);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot delete " + target + ": " + e, e);
         }

@@ -2,8 +2,9 @@ package io.strongroom.control.peer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
 import java.io.InputStream;
-import java.nio.file.Path;
 
 /**
  * What the receiving side of a peer link does; {@link PeerServer} calls it with the peer its TLS handshake
@@ -20,11 +21,10 @@ public interface PeerService {
     /** {@code POST /strongroom/peer/v1/snapshot-copy/send?copyId=}: the {@link CopyStream} of a begun transfer. */
     ObjectNode receiveCopy(PeerConfig.Peer from, String copyId, InputStream body);
 
-    /** Told of each part of a transfer once it is spooled; tests cut transfers and read the spool here. */
-    interface Hooks {
-        Hooks NONE = (copyId, spool, part) -> {};
-
-        /** {@code part} is {@code key}, {@code file}, {@code block} or {@code end} (received whole, not yet committed). */
-        void received(String copyId, Path spool, String part);
-    }
+    /**
+     * The point at which the receiving side calls its {@link FaultHook} (with the transfer's spool directory), once
+     * a part of transfer {@code copyId} is spooled; tests cut transfers and read the spool there. {@code name} is
+     * {@code key}, {@code file}, {@code block} or {@code end} (received whole, not yet committed).
+     */
+    record ReceivedPart(String copyId, String name) implements FaultPoint {}
 }

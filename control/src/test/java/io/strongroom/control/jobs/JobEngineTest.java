@@ -3,6 +3,7 @@ package io.strongroom.control.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ class JobEngineTest {
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
 
     private JobEngine open() {
-        return JobEngine.open(dir, now::get, Duration.ofSeconds(5), JobEngine.Hooks.NONE);
+        return JobEngine.open(dir, now::get, Duration.ofSeconds(5), FaultHook.NONE);
     }
 
     private JobRecord record(String id) {

@@ -2,6 +2,8 @@ package io.strongroom.kms.service;
 
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.Envelope;
@@ -59,27 +61,19 @@ public final class KmsStore implements AutoCloseable {
     static final int MAX_STORE_BYTES = 256 * 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    /** The steps of a durable write and of a load, where tests inject faults. */
-    enum Step {
-        WRITE_TEMP,
-        RENAME,
-        SYNC_DIRECTORY,
+    /**
+     * The store's own fault point: a load, announced to the {@link FaultHook} before the file is read. A save's steps
+     * are {@link DurableFile.Step}s, announced by the durable write itself.
+     */
+    enum Step implements FaultPoint {
         LOAD
-    }
-
-    /** Test seam: called before each {@link Step}; throwing fails that step as the file system would. */
-    @FunctionalInterface
-    interface Faults {
-        Faults NONE = step -> {};
-
-        void before(Step step) throws IOException;
     }
 
     private final Path dir;
     private final SoftwareRootKey master;
     private final boolean createdMaster;
     private final boolean masterSealed;
-    private final Faults faults;
+    private final FaultHook faults;
     private final int maxStoreBytes;
     private long generation;
 
@@ -88,7 +82,7 @@ public final class KmsStore implements AutoCloseable {
             SoftwareRootKey master,
             boolean createdMaster,
             boolean masterSealed,
-            Faults faults,
+            FaultHook faults,
             int maxStoreBytes) {
         this.dir = dir;
         this.master = master;
@@ -112,18 +106,18 @@ public final class KmsStore implements AutoCloseable {
      * passphrase the master key is kept in the clear (development mode) and a sealed one cannot be opened.
      */
     public static KmsStore open(Path dir, SecureRandom random, char @Nullable [] passphrase) {
-        return open(dir, random, Faults.NONE, MAX_STORE_BYTES, passphrase, MasterKeyFile.Cost.DEFAULT);
+        return open(dir, random, FaultHook.NONE, MAX_STORE_BYTES, passphrase, MasterKeyFile.Cost.DEFAULT);
     }
 
     /** As {@link #open(Path, SecureRandom)}, with injected faults and a smaller size limit (tests). */
-    static KmsStore open(Path dir, SecureRandom random, Faults faults, int maxStoreBytes) {
+    static KmsStore open(Path dir, SecureRandom random, FaultHook faults, int maxStoreBytes) {
         return open(dir, random, faults, maxStoreBytes, null, MasterKeyFile.Cost.DEFAULT);
     }
 
     static KmsStore open(
             Path dir,
             SecureRandom random,
-            Faults faults,
+            FaultHook faults,
             int maxStoreBytes,
             char @Nullable [] passphrase,
             MasterKeyFile.Cost cost) {
@@ -156,7 +150,7 @@ public final class KmsStore implements AutoCloseable {
                             ? MasterKeyFile.plain(mb)
                             : MasterKeyFile.sealed(mb, passphrase, random, cost);
                     Arrays.fill(mb, (byte) 0);
-                    writeDurably(keyFile, content, Faults.NONE);
+                    writeDurably(keyFile, content, FaultHook.NONE);
                     Arrays.fill(content, (byte) 0);
                 }
                 created = true;
@@ -173,7 +167,7 @@ public final class KmsStore implements AutoCloseable {
                 if (!sealed && passphrase != null) {
                     // A master key found in the clear is sealed now: atomically, so a crash leaves one form whole.
                     byte[] sealedContent = MasterKeyFile.sealed(material, passphrase, random, cost);
-                    writeDurably(keyFile, sealedContent, Faults.NONE);
+                    writeDurably(keyFile, sealedContent, FaultHook.NONE);
                     sealed = true;
                 }
             } catch (RuntimeException | IOException e) {
@@ -228,7 +222,7 @@ public final class KmsStore implements AutoCloseable {
         Path file = storeFile();
         byte[] all;
         try {
-            faults.before(Step.LOAD);
+            faults.at(Step.LOAD, file);
             if (Files.size(file) > maxStoreBytes) {
                 throw tampered(file, "it is larger than " + maxStoreBytes + " bytes");
             }
@@ -361,15 +355,8 @@ public final class KmsStore implements AutoCloseable {
      * atomic rename, directory fsync), announcing its steps to {@code faults}. A failure before the rename leaves
      * {@code target} as it was; a failed directory fsync after it throws {@link DurableFile.DirectorySyncFailed}.
      */
-    private static void writeDurably(Path target, byte[] content, Faults faults) throws IOException {
-        DurableFile.replace(target, content, (step, file) -> {
-            switch (step) {
-                case WRITE -> faults.before(Step.WRITE_TEMP);
-                case RENAME -> faults.before(Step.RENAME);
-                case SYNC_DIRECTORY -> faults.before(Step.SYNC_DIRECTORY);
-                case SYNC_FILE -> {}
-            }
-        });
+    private static void writeDurably(Path target, byte[] content, FaultHook faults) throws IOException {
+        DurableFile.replace(target, content, faults);
     }
 
     @Override

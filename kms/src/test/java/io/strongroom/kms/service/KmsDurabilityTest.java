@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.base.DurableFile.Step;
+import io.strongroom.base.FaultHook;
+import io.strongroom.base.FaultPoint;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +15,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -35,10 +38,10 @@ class KmsDurabilityTest {
     Path dir;
 
     final InstantSource clock = () -> Instant.parse("2026-01-01T00:00:00Z");
-    final Set<KmsStore.Step> failing = EnumSet.noneOf(KmsStore.Step.class);
-    final KmsStore.Faults faults = step -> {
-        if (failing.contains(step)) {
-            throw new IOException("injected fault before " + step);
+    final Set<FaultPoint> failing = new HashSet<>();
+    final FaultHook faults = (point, file) -> {
+        if (failing.contains(point)) {
+            throw new IOException("injected fault before " + point.name());
         }
     };
     int maxStoreBytes = KmsStore.MAX_STORE_BYTES;
@@ -89,7 +92,7 @@ class KmsDurabilityTest {
     @Test
     void failedSaveBeforeRename_undoesTheChange_andTheServiceKeepsServing() throws Exception {
         String kept = createKey();
-        failing.add(KmsStore.Step.WRITE_TEMP);
+        failing.add(Step.WRITE);
         assertThatThrownBy(this::createKey)
                 .hasMessageContaining("nothing was changed")
                 .extracting(KmsDurabilityTest::awsType)
@@ -111,7 +114,7 @@ class KmsDurabilityTest {
 
     @Test
     void failedDirectorySyncAfterRename_saysTheChangeMayHaveBeenSaved() throws Exception {
-        failing.add(KmsStore.Step.SYNC_DIRECTORY);
+        failing.add(Step.SYNC_DIRECTORY);
         assertThatThrownBy(this::createKey)
                 .hasMessageContaining("may have been saved")
                 .extracting(KmsDurabilityTest::awsType)
@@ -128,7 +131,7 @@ class KmsDurabilityTest {
         String a = createKey();
         String b = createKey();
         byte[] onDisk = Files.readAllBytes(store.storeFile());
-        failing.addAll(EnumSet.of(KmsStore.Step.WRITE_TEMP, KmsStore.Step.LOAD));
+        failing.addAll(Set.of(Step.WRITE, KmsStore.Step.LOAD));
         assertThatThrownBy(this::createKey)
                 .hasMessageContaining("stopped serving")
                 .extracting(KmsDurabilityTest::awsType)

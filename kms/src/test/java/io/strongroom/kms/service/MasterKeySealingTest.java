@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,7 @@ class MasterKeySealingTest {
     Path dir;
 
     private KmsStore open(char[] passphrase) {
-        return KmsStore.open(
-                dir, new SecureRandom(), KmsStore.Faults.NONE, KmsStore.MAX_STORE_BYTES, passphrase, CHEAP);
+        return KmsStore.open(dir, new SecureRandom(), FaultHook.NONE, KmsStore.MAX_STORE_BYTES, passphrase, CHEAP);
     }
 
     private byte[] masterFile() throws IOException {

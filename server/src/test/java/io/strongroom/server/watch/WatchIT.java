@@ -3,8 +3,8 @@ package io.strongroom.server.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.control.jobs.Job;
-import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
+import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.server.ServerStack;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
@@ -41,9 +41,8 @@ class WatchIT {
     static final ServerStack stack = ServerStack.builder("watch")
             .withoutSql()
             .cluster("dw1")
-            .control(c -> c.jobHooks(new JobEngine.Hooks() {
-                @Override
-                public void progress(Job job) {
+            .control(c -> c.jobHooks((jobPoint, jobFile) -> {
+                if (jobPoint instanceof JobPoint.Progress(Job job)) {
                     Job.Progress p = job.progress();
                     if (job.kind() == JobKind.RESTORE_CLUSTER
                             && p.doneBytes() > 0

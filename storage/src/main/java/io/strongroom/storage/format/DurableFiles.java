@@ -2,6 +2,7 @@ package io.strongroom.storage.format;
 
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,9 +38,17 @@ public final class DurableFiles {
         writeNew(file, data, data.length);
     }
 
+    /**
+     * {@link #writeNew(Path, byte[])} announcing its {@link DurableFile.Step}s to {@code hook} (a commit's writes,
+     * so a crash test can fail them and a recording test pin them).
+     */
+    public static void writeNew(Path file, byte[] data, FaultHook hook) {
+        write(file, data, data.length, data.length, hook);
+    }
+
     /** {@link #writeNew(Path, byte[])} of the first {@code length} bytes of {@code data}. */
     public static void writeNew(Path file, byte[] data, int length) {
-        write(file, data, length, length);
+        write(file, data, length, length, FaultHook.NONE);
     }
 
     /**
@@ -48,13 +57,13 @@ public final class DurableFiles {
      * disk cache never holds much of it unsynced. More fsyncs in all, so not for writes that others wait for.
      */
     public static void writeNewInSlices(Path file, byte[] data) {
-        write(file, data, data.length, SYNC_SLICE_BYTES);
+        write(file, data, data.length, SYNC_SLICE_BYTES, FaultHook.NONE);
     }
 
-    private static void write(Path file, byte[] data, int length, int sliceBytes) {
+    private static void write(Path file, byte[] data, int length, int sliceBytes, FaultHook hook) {
         try {
             // On failure the partial file is removed, so a full disk gets its space back.
-            DurableFile.writeNew(file, data, length, sliceBytes, DurableFile.Hook.NONE);
+            DurableFile.writeNew(file, data, length, sliceBytes, hook);
         } catch (IOException e) {
             throw writeFailure(file, e);
         }
@@ -101,16 +110,26 @@ public final class DurableFiles {
     }
 
     public static void rename(Path from, Path to) {
+        rename(from, to, FaultHook.NONE);
+    }
+
+    /** {@link #rename(Path, Path)} announcing {@link DurableFile.Step#RENAME} to {@code hook}. */
+    public static void rename(Path from, Path to, FaultHook hook) {
         try {
-            DurableFile.rename(from, to);
+            DurableFile.rename(from, to, hook);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot rename " + from + ": " + e.getMessage(), e);
         }
     }
 
     public static void fsyncDirectory(Path dir) {
+        fsyncDirectory(dir, FaultHook.NONE);
+    }
+
+    /** {@link #fsyncDirectory(Path)} announcing {@link DurableFile.Step#SYNC_DIRECTORY} to {@code hook}. */
+    public static void fsyncDirectory(Path dir, FaultHook hook) {
         try {
-            DurableFile.syncDirectory(dir);
+            DurableFile.syncDirectory(dir, hook);
         } catch (IOException e) {
             throw new StrongroomException(
                     ErrorCode.IO_ERROR, "cannot fsync directory " + dir + ": " + e.getMessage(), e);
