@@ -1,6 +1,10 @@
 package io.strongroom.control;
 
 import com.sun.net.httpserver.HttpServer;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
@@ -16,11 +20,7 @@ import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerServer;
 import io.strongroom.control.peer.PeerService;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsServer;
-import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.storage.SnapshotStep;
 import java.io.IOException;

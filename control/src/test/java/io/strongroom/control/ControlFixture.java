@@ -1,9 +1,9 @@
 package io.strongroom.control;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;

@@ -1,11 +1,13 @@
 package io.strongroom.kms;
 
 import com.sun.net.httpserver.HttpServer;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.KmsHttpHandler;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsQuotas;
 import io.strongroom.kms.service.KmsService;

@@ -1,5 +1,7 @@
 package io.strongroom.server;
 
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ControlPlane;
@@ -10,8 +12,6 @@ import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.KeyStoreSeal;

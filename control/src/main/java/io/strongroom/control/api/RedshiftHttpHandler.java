@@ -2,6 +2,10 @@ package io.strongroom.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.SigV4;
+import io.strongroom.aws.SigV4Exception;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterEvent;
@@ -12,9 +16,6 @@ import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.control.cluster.TemporaryCredentials;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import java.io.IOException;
@@ -168,7 +169,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     body,
                     requestClock.instant(),
                     akid -> {});
-        } catch (SigV4.Rejected e) {
+        } catch (SigV4Exception e) {
             RedshiftApiException refused = authError(e);
             // Recorded, so that guessing or a stolen key id can be traced: the key id (not secret), the client.
             String who = accessKeyIdOf(ex.getRequestHeaders().getFirst("Authorization"));
@@ -728,9 +729,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
     }
 
     /** The Query protocol's answer to a signature failure found by the shared SigV4 verifier. */
-    private static RedshiftApiException authError(SigV4.Rejected e) {
+    private static RedshiftApiException authError(SigV4Exception e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
-        return switch (e.failure()) {
+        return switch (e.reason()) {
             case MISSING_TOKEN ->
                 new RedshiftApiException(
                         ErrorCode.ACCESS_DENIED, "MissingAuthenticationToken", 403, "Missing Authentication Token");

@@ -1,8 +1,8 @@
 package io.strongroom.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
-import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.HttpBodies;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.HttpBodies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

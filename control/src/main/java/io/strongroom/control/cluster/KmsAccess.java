@@ -1,6 +1,6 @@
 package io.strongroom.control.cluster;
 
-import io.strongroom.kms.Credential;
+import io.strongroom.aws.Credential;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,6 @@
 package io.strongroom.control.cluster;
 
-import io.strongroom.kms.Credential;
+import io.strongroom.aws.Credential;
 import java.net.URI;
 import java.util.Objects;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;

@@ -2,10 +2,10 @@ package io.strongroom.control.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.kms.CredentialStore;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.testkit.http.FakeExchange;
 import io.strongroom.testkit.log.CapturedLog;
 import java.io.ByteArrayInputStream;

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.HttpBodies;
+import io.strongroom.aws.SigV4;
+import io.strongroom.aws.SigV4Exception;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.service.AuditEvent;
@@ -225,14 +229,19 @@ public final class KmsHttpHandler implements HttpHandler {
             throw KmsApiException.of("UnknownOperationException", "Only POST / is served.");
         }
         byte[] raw = readBodyWithin(ex);
-        SigV4.Verified v = sigV4.verify(
-                ex.getRequestMethod(),
-                ex.getRequestURI().getRawPath(),
-                ex.getRequestURI().getRawQuery(),
-                name -> headerValues(ex, name),
-                raw,
-                requestClock.instant(),
-                ev::claimedAccessKey);
+        SigV4.Verified v;
+        try {
+            v = sigV4.verify(
+                    ex.getRequestMethod(),
+                    ex.getRequestURI().getRawPath(),
+                    ex.getRequestURI().getRawQuery(),
+                    name -> headerValues(ex, name),
+                    raw,
+                    requestClock.instant(),
+                    ev::claimedAccessKey);
+        } catch (SigV4Exception e) {
+            throw refused(e);
+        }
         var cred = v.credential();
         Caller caller =
                 new Caller(cred.accessKeyId(), cred.accountId(), cred.principalArn(), sourceOf(ex), userAgentOf(ex));
@@ -244,6 +253,17 @@ public final class KmsHttpHandler implements HttpHandler {
         JsonNode request = requestBody(raw);
         ev.requestParameters(request);
         return service.call(op, caller, v.region(), request, ev);
+    }
+
+    /** The KMS JSON protocol's answer to a signature the shared verifier refused, chosen by its reason. */
+    static KmsApiException refused(SigV4Exception e) {
+        String type = switch (e.reason()) {
+            case MISSING_TOKEN -> "MissingAuthenticationTokenException";
+            case INCOMPLETE -> "IncompleteSignatureException";
+            case UNKNOWN_ACCESS_KEY -> "UnrecognizedClientException";
+            case EXPIRED, MISMATCH -> "InvalidSignatureException";
+        };
+        return new KmsApiException(ErrorCode.ACCESS_DENIED, type, 400, String.valueOf(e.getMessage()));
     }
 
     /**

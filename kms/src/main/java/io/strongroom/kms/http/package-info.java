@@ -1,4 +1,4 @@
-/** The KMS's HTTP face: the JSON 1.1 TrentService endpoint and its SigV4 verification. */
+/** The KMS's HTTP face: the JSON 1.1 TrentService endpoint (SigV4 verification is the shared one in {@code io.strongroom.aws}). */
 @NullMarked
 package io.strongroom.kms.http;
 
