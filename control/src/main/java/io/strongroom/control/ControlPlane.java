@@ -1,6 +1,6 @@
 package io.strongroom.control;
 
-import com.sun.net.httpserver.HttpServer;
+import io.strongroom.aws.ApiHttpServer;
 import io.strongroom.aws.BodyDeadline;
 import io.strongroom.aws.Credential;
 import io.strongroom.aws.CredentialStore;
@@ -24,7 +24,6 @@ import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.storage.SnapshotStep;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -33,9 +32,6 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
@@ -56,14 +52,14 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * ({@link PeerConfig}), regions another installation serves get their snapshot copies over mutual TLS, and copies
  * from peers are received on a port of its own ({@link #peerEndpoint}). Start brings every existing cluster up through the reboot
  * flow. {@link #close()} stops the listener, waits for in-flight requests, closes every cluster and zeroes its keys.
- * Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
+ * The HTTP server is the set-up the KMS uses too ({@link ApiHttpServer}: one virtual thread per request, the JDK
+ * server's timeouts and connection cap in force whether the KMS is embedded or not). Thread-safe.
  */
 public final class ControlPlane implements AutoCloseable {
     /** The principal path of the control plane's service principal in the credential store. */
     public static final String SERVICE_PRINCIPAL = "role/strongroom-redshift";
 
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final ApiHttpServer http;
     private final ClusterManager clusters;
     private final Path dataDir;
     private final KmsConnection kms;
@@ -76,8 +72,7 @@ public final class ControlPlane implements AutoCloseable {
     public static final String AUDIT_FILE = "control-audit.jsonl";
 
     private ControlPlane(
-            HttpServer http,
-            ExecutorService executor,
+            ApiHttpServer http,
             ClusterManager clusters,
             Path dataDir,
             KmsConnection kms,
@@ -89,7 +84,6 @@ public final class ControlPlane implements AutoCloseable {
         this.peerServer = peerServer;
         this.peering = peering;
         this.http = http;
-        this.executor = executor;
         this.clusters = clusters;
         this.dataDir = dataDir;
         this.kms = kms;
@@ -292,34 +286,38 @@ public final class ControlPlane implements AutoCloseable {
             if (!monitorInterval.isZero()) {
                 clusters.startMonitor(monitorInterval);
             }
+            PeerServer peerServer = null;
             try {
-                KmsServer.applyHttpServerLimits();
-                HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
-                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-                http.setExecutor(executor);
-                http.createContext(
-                        "/",
-                        new RedshiftHttpHandler(
-                                        clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit)
-                                .bodyDeadline(bodyDeadline));
-                PeerServer peerServer = peerConfig.listen() == null
+                peerServer = peerConfig.listen() == null
                         ? null
                         : PeerServer.start(
                                 peerConfig,
                                 Objects.requireNonNull(peering.identity()),
                                 clusters.snapshotCopyReceiver());
-                http.start();
-                return new ControlPlane(
-                        http, executor, clusters, dataDir, connection, creds, audit, peerServer, peering);
+                ApiHttpServer http = ApiHttpServer.start(
+                        bindAddress,
+                        port,
+                        ApiHttpServer.Limits.DEFAULTS,
+                        new RedshiftHttpHandler(
+                                        clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit)
+                                .bodyDeadline(bodyDeadline));
+                return new ControlPlane(http, clusters, dataDir, connection, creds, audit, peerServer, peering);
             } catch (IOException e) {
-                clusters.close();
-                audit.close();
+                closeQuietly(peerServer, clusters, audit);
                 throw new StrongroomException(
                         ErrorCode.IO_ERROR, "cannot listen on " + bindAddress + ":" + port + ": " + e, e);
             } catch (RuntimeException e) {
-                clusters.close();
+                closeQuietly(peerServer, clusters, audit);
                 throw e;
             }
+        }
+
+        private static void closeQuietly(@Nullable PeerServer peerServer, ClusterManager clusters, AuditLog audit) {
+            if (peerServer != null) {
+                peerServer.close();
+            }
+            clusters.close();
+            audit.close();
         }
 
         private static Credential servicePrincipal(CredentialStore creds, SecureRandom random) {
@@ -338,13 +336,11 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The endpoint URL, e.g. {@code http://127.0.0.1:41234}; it serves the Redshift and KMS APIs, every region. */
     public URI endpoint() {
-        InetSocketAddress a = http.getAddress();
-        String host = a.getAddress().getHostAddress();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        return http.endpoint();
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** The endpoint that receives snapshot copies from peers ({@code https://...}), if peers.json asks for one. */
@@ -445,15 +441,7 @@ public final class ControlPlane implements AutoCloseable {
         if (peerServer != null) {
             peerServer.close();
         }
-        http.stop(0);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
         clusters.close();
         audit.close();
     }

@@ -1,6 +1,6 @@
 package io.strongroom.kms;
 
-import com.sun.net.httpserver.HttpServer;
+import io.strongroom.aws.ApiHttpServer;
 import io.strongroom.aws.BodyDeadline;
 import io.strongroom.aws.Credential;
 import io.strongroom.aws.CredentialStore;
@@ -13,7 +13,6 @@ import io.strongroom.kms.service.KmsQuotas;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,8 +21,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,11 +37,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Limits against clients that never authenticate: at most {@link KmsHttpHandler#DEFAULT_MAX_CONCURRENT}
  * requests in flight (more answer 503 ThrottlingException), request bodies of at most {@link
- * KmsHttpHandler#MAX_BODY_BYTES}, and the JDK server's timeouts, which it reads from system properties once,
- * when its configuration class loads: {@link #HTTP_SERVER_PROPERTIES} are set here, before the first {@code
- * HttpServer} of this class is created, unless already set. If another part of the same JVM started a JDK
- * {@code HttpServer} before the KMS, that server's settings apply instead; the embedding process should then
- * set these properties at its own start (or on the command line with {@code -D}).
+ * KmsHttpHandler#MAX_BODY_BYTES}, and the JDK server's timeouts and connection cap, which the shared set-up
+ * ({@link ApiHttpServer}) puts in force before the first server of the JVM starts (the JDK has them only as
+ * JVM-wide system properties; {@link ApiHttpServer#JDK_SERVER_PROPERTIES}).
  *
  * <p>Start with {@code KmsServer.builder(dataDir).port(0).start()}; {@link #close()} stops the listener,
  * waits for in-flight requests, fsyncs the audit trail and zeroes key material. Thread-safe.
@@ -52,35 +47,7 @@ import org.jspecify.annotations.Nullable;
 public final class KmsServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KmsServer.class.getName());
 
-    /**
-     * The JDK HTTP server's limits the KMS relies on (values in seconds, or a count): a request must arrive
-     * completely within 30 s and its response be taken within 30 s, idle keep-alive connections close after 30
-     * s, and at most 1024 connections are open at once.
-     */
-    public static final Map<String, String> HTTP_SERVER_PROPERTIES = Map.of(
-            "sun.net.httpserver.maxReqTime", "30",
-            "sun.net.httpserver.maxRspTime", "30",
-            "sun.net.httpserver.idleInterval", "30",
-            "jdk.httpserver.maxConnections", "1024");
-
-    static {
-        applyHttpServerLimits();
-    }
-
-    /**
-     * Sets {@link #HTTP_SERVER_PROPERTIES} that are not set yet. Every JDK {@code HttpServer} of the process takes
-     * them from the first one created, so any server (the control plane's too) calls this before creating one.
-     */
-    public static void applyHttpServerLimits() {
-        HTTP_SERVER_PROPERTIES.forEach((k, v) -> {
-            if (System.getProperty(k) == null) {
-                System.setProperty(k, v);
-            }
-        });
-    }
-
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final ApiHttpServer http;
     private final ScheduledExecutorService scheduler;
     private final KmsService service;
     private final KmsStore store;
@@ -89,8 +56,7 @@ public final class KmsServer implements AutoCloseable {
     private final Path dataDir;
 
     private KmsServer(
-            HttpServer http,
-            ExecutorService executor,
+            ApiHttpServer http,
             ScheduledExecutorService scheduler,
             KmsService service,
             KmsStore store,
@@ -98,7 +64,6 @@ public final class KmsServer implements AutoCloseable {
             CredentialStore credentials,
             Path dataDir) {
         this.http = http;
-        this.executor = executor;
         this.scheduler = scheduler;
         this.service = service;
         this.store = store;
@@ -237,11 +202,11 @@ public final class KmsServer implements AutoCloseable {
                 audit = AuditLog.open(dataDir);
                 service = KmsService.open(store, clock, random, audit, quotas);
                 CredentialStore credentials = CredentialStore.open(dataDir, random);
-                HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
-                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-                http.setExecutor(executor);
-                http.createContext(
-                        "/",
+                // Listening first: a port that cannot be bound fails the start before any thread is made.
+                ApiHttpServer http = ApiHttpServer.start(
+                        bindAddress,
+                        port,
+                        ApiHttpServer.Limits.DEFAULTS,
                         new KmsHttpHandler(
                                         service,
                                         new SigV4(credentials, "kms"),
@@ -272,8 +237,7 @@ public final class KmsServer implements AutoCloseable {
                             scheduledWorkInterval.toMillis(),
                             TimeUnit.MILLISECONDS);
                 }
-                http.start();
-                return new KmsServer(http, executor, scheduler, service, store, audit, credentials, dataDir);
+                return new KmsServer(http, scheduler, service, store, audit, credentials, dataDir);
             } catch (IOException e) {
                 closeQuietly(service, audit, store);
                 throw new StrongroomException(
@@ -297,13 +261,11 @@ public final class KmsServer implements AutoCloseable {
 
     /** The endpoint URL, e.g. {@code http://127.0.0.1:41234}; the same URL serves every region. */
     public URI endpoint() {
-        InetSocketAddress a = http.getAddress();
-        String host = a.getAddress().getHostAddress();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        return http.endpoint();
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     public Path dataDir() {
@@ -350,16 +312,8 @@ public final class KmsServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
         scheduler.shutdownNow();
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
         service.close();
         audit.close();
         store.close();

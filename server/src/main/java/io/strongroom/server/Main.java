@@ -1,5 +1,6 @@
 package io.strongroom.server;
 
+import io.strongroom.aws.ApiHttpServer;
 import io.strongroom.aws.Credential;
 import io.strongroom.aws.CredentialStore;
 import io.strongroom.base.ErrorCode;
@@ -64,6 +65,9 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         ServerLogging.configure();
+        // The JDK HTTP server's JVM-wide limits (timeouts, connection cap), set here before any server of any module
+        // starts; the servers themselves set them too, for embedders that do not come through here.
+        ApiHttpServer.applyJdkServerLimits();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         String command = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
