@@ -32,12 +32,14 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * A running control plane: the Redshift API (AWS Query protocol 2012-12-01, SigV4 service {@code redshift}) on one
- * HTTP port, which also forwards KMS API requests to the KMS, so one endpoint URL serves both APIs for every
+ * HTTP port, which also passes KMS API requests to the KMS (in process when it is embedded, over HTTP when it runs
+ * elsewhere), so one endpoint URL serves both APIs for every
  * region. It owns a data directory: {@code clusters/} (records), {@code keyvault/} (wrapped keys, apart from the
  * cluster data), {@code data/} (one store per cluster) and {@code events/}.
  *
@@ -98,6 +100,7 @@ public final class ControlPlane implements AutoCloseable {
     public static final class Builder {
         private final Path dataDir;
         private @Nullable URI kmsEndpoint;
+        private @Nullable Supplier<KmsServer> embeddedKms;
         private @Nullable CredentialStore credentials;
         private @Nullable AwsCredentialsProvider externalCredentials;
         private @Nullable String externalPrincipalArn;
@@ -120,16 +123,31 @@ public final class ControlPlane implements AutoCloseable {
             this.dataDir = dataDir;
         }
 
-        /** An embedded KMS: its endpoint and its credential store (the same instance, so additions are shared). */
+        /**
+         * An embedded KMS, called in process (no HTTP hop; its audit trail names the callers, not the control plane),
+         * and its credential store (the same instance, so additions are shared).
+         */
         public Builder kms(KmsServer kms) {
-            this.kmsEndpoint = kms.endpoint();
-            this.credentials = kms.credentials();
+            return kms(() -> kms);
+        }
+
+        /**
+         * An embedded KMS given by {@code kms} at each call, so a test can stop and restart it on its port (calls
+         * while it is stopped fail as calls to a KMS that cannot be reached do); the credential store is the one of
+         * the server running now.
+         */
+        public Builder kms(Supplier<KmsServer> kms) {
+            KmsServer now = kms.get();
+            this.embeddedKms = kms;
+            this.kmsEndpoint = now.endpoint();
+            this.credentials = now.credentials();
             return this;
         }
 
-        /** The KMS endpoint the control plane calls and forwards KMS API requests to. */
+        /** The KMS endpoint the control plane calls and forwards KMS API requests to, over HTTP. */
         public Builder kmsEndpoint(URI endpoint) {
             this.kmsEndpoint = endpoint;
+            this.embeddedKms = null;
             return this;
         }
 
@@ -141,6 +159,7 @@ public final class ControlPlane implements AutoCloseable {
         public Builder externalKms(
                 URI endpoint, AwsCredentialsProvider serviceCredentials, String servicePrincipalArn) {
             this.kmsEndpoint = endpoint;
+            this.embeddedKms = null;
             this.externalCredentials = serviceCredentials;
             this.externalPrincipalArn = servicePrincipalArn;
             return this;
@@ -259,7 +278,9 @@ public final class ControlPlane implements AutoCloseable {
             SecureRandom random = new SecureRandom();
             KmsConnection connection = externalCredentials != null
                     ? KmsConnection.external(kms, externalCredentials, Objects.requireNonNull(externalPrincipalArn))
-                    : KmsConnection.sharedAccounts(kms, servicePrincipal(creds, random));
+                    : embeddedKms != null
+                            ? KmsConnection.embedded(embeddedKms, servicePrincipal(creds, random))
+                            : KmsConnection.sharedAccounts(kms, servicePrincipal(creds, random));
             PeerConfig peerConfig = peers != null ? peers : PeerConfig.load(dataDir);
             Peering peering = new Peering(
                     peerConfig, peerConfig.enabled() ? PeerIdentity.loadOrCreate(dataDir) : null, peerHooks);
@@ -299,7 +320,11 @@ public final class ControlPlane implements AutoCloseable {
                         port,
                         ApiHttpServer.Limits.DEFAULTS,
                         new RedshiftHttpHandler(
-                                        clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit)
+                                        clusters,
+                                        new SigV4(creds, "redshift"),
+                                        connection,
+                                        InstantSource.system(),
+                                        audit)
                                 .bodyDeadline(bodyDeadline));
                 return new ControlPlane(http, clusters, dataDir, connection, creds, audit, peerServer, peering);
             } catch (IOException e) {
@@ -376,7 +401,8 @@ public final class ControlPlane implements AutoCloseable {
     public String startupReport() {
         StringBuilder sb = new StringBuilder();
         sb.append("Strongroom control plane listening on ").append(endpoint()).append('\n');
-        sb.append("  APIs: Redshift (Query 2012-12-01) and KMS (forwarded to ")
+        sb.append("  APIs: Redshift (Query 2012-12-01) and KMS (")
+                .append(kms.embedded() != null ? "answered in process by the embedded KMS at " : "forwarded to ")
                 .append(kms.endpoint())
                 .append(kms.sharedAccounts() ? ", sharing its accounts" : ", an external KMS signed as the service")
                 .append(")\n");

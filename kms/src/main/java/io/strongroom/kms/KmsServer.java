@@ -48,6 +48,8 @@ public final class KmsServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KmsServer.class.getName());
 
     private final ApiHttpServer http;
+    private final KmsHttpHandler handler;
+    private volatile boolean closed;
     private final ScheduledExecutorService scheduler;
     private final KmsService service;
     private final KmsStore store;
@@ -57,6 +59,7 @@ public final class KmsServer implements AutoCloseable {
 
     private KmsServer(
             ApiHttpServer http,
+            KmsHttpHandler handler,
             ScheduledExecutorService scheduler,
             KmsService service,
             KmsStore store,
@@ -64,6 +67,7 @@ public final class KmsServer implements AutoCloseable {
             CredentialStore credentials,
             Path dataDir) {
         this.http = http;
+        this.handler = handler;
         this.scheduler = scheduler;
         this.service = service;
         this.store = store;
@@ -203,17 +207,10 @@ public final class KmsServer implements AutoCloseable {
                 service = KmsService.open(store, clock, random, audit, quotas);
                 CredentialStore credentials = CredentialStore.open(dataDir, random);
                 // Listening first: a port that cannot be bound fails the start before any thread is made.
-                ApiHttpServer http = ApiHttpServer.start(
-                        bindAddress,
-                        port,
-                        ApiHttpServer.Limits.DEFAULTS,
-                        new KmsHttpHandler(
-                                        service,
-                                        new SigV4(credentials, "kms"),
-                                        audit,
-                                        requestClock,
-                                        maxConcurrentRequests)
-                                .bodyDeadline(bodyDeadline));
+                KmsHttpHandler handler = new KmsHttpHandler(
+                                service, new SigV4(credentials, "kms"), audit, requestClock, maxConcurrentRequests)
+                        .bodyDeadline(bodyDeadline);
+                ApiHttpServer http = ApiHttpServer.start(bindAddress, port, ApiHttpServer.Limits.DEFAULTS, handler);
                 ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                         .daemon()
                         .name("strongroom-kms-scheduler")
@@ -237,7 +234,7 @@ public final class KmsServer implements AutoCloseable {
                             scheduledWorkInterval.toMillis(),
                             TimeUnit.MILLISECONDS);
                 }
-                return new KmsServer(http, scheduler, service, store, audit, credentials, dataDir);
+                return new KmsServer(http, handler, scheduler, service, store, audit, credentials, dataDir);
             } catch (IOException e) {
                 closeQuietly(service, audit, store);
                 throw new StrongroomException(
@@ -266,6 +263,23 @@ public final class KmsServer implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /**
+     * Answers a KMS API request in process, as the HTTP endpoint would answer it over a socket (the same SigV4
+     * verification, limits, error answers and one audit record), for an endpoint of the same process that serves the
+     * KMS API too (the control plane's) and for the control plane's own KMS clients. The audit record names the
+     * request's {@link KmsRequest#sourceAddress} and user agent. Close the answer once it is sent.
+     *
+     * @throws StrongroomException {@link ErrorCode#KEY_UNAVAILABLE} once this server is closed, as a KMS that has
+     *     stopped listening cannot be reached
+     */
+    public KmsAnswer call(KmsRequest request) {
+        if (closed) {
+            throw new StrongroomException(
+                    ErrorCode.KEY_UNAVAILABLE, "The KMS of " + dataDir + " has stopped; start it again, then retry.");
+        }
+        return handler.call(request);
     }
 
     public Path dataDir() {
@@ -312,6 +326,7 @@ public final class KmsServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         scheduler.shutdownNow();
         http.close();
         service.close();

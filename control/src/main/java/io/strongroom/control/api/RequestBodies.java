@@ -38,7 +38,7 @@ final class RequestBodies {
         byte[] body;
         try {
             body = ex.getRequestBody().readNBytes(RedshiftHttpHandler.MAX_BODY_BYTES + 1);
-            if (body.length > (kmsRequest ? KmsForwarder.MAX_BODY_BYTES : RedshiftHttpHandler.MAX_BODY_BYTES)) {
+            if (body.length > (kmsRequest ? KmsRoute.MAX_BODY_BYTES : RedshiftHttpHandler.MAX_BODY_BYTES)) {
                 HttpBodies.drain(ex.getRequestBody());
             }
         } catch (IOException e) {

@@ -39,7 +39,11 @@ class RedshiftHttpHandlerTest {
     /** The handler over a real signature verifier; the cluster manager is never reached by these requests. */
     private RedshiftHttpHandler handler(CredentialStore credentials) {
         return new RedshiftHttpHandler(
-                null, new SigV4(credentials, "redshift"), URI.create("http://127.0.0.1:1"), InstantSource.system());
+                null,
+                new SigV4(credentials, "redshift"),
+                new KmsForwarder(URI.create("http://127.0.0.1:1")),
+                InstantSource.system(),
+                null);
     }
 
     /** A fault that names a class and a server path in its message, as a bug's exception might. */
