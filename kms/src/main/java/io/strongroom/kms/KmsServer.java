@@ -14,8 +14,6 @@ import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -159,34 +157,6 @@ public final class KmsServer implements AutoCloseable {
         public Builder masterPassphrase(char @Nullable [] passphrase) {
             this.passphrase = passphrase == null ? null : passphrase.clone();
             return this;
-        }
-
-        /**
-         * The passphrase from the environment: {@code STRONGROOM_KMS_PASSPHRASE}, or the first line of the file
-         * {@code STRONGROOM_KMS_PASSPHRASE_FILE} names; null when neither is set.
-         */
-        public static char @Nullable [] passphraseFromEnvironment() {
-            String direct = System.getenv("STRONGROOM_KMS_PASSPHRASE");
-            if (direct != null && !direct.isEmpty()) {
-                return direct.toCharArray();
-            }
-            String file = System.getenv("STRONGROOM_KMS_PASSPHRASE_FILE");
-            if (file == null || file.isEmpty()) {
-                return null;
-            }
-            try {
-                String line = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream()
-                        .findFirst()
-                        .orElse("");
-                if (line.isEmpty()) {
-                    throw new StrongroomException(
-                            ErrorCode.INVALID_ARGUMENT, "STRONGROOM_KMS_PASSPHRASE_FILE " + file + " is empty");
-                }
-                return line.toCharArray();
-            } catch (IOException e) {
-                throw new StrongroomException(
-                        ErrorCode.INVALID_ARGUMENT, "cannot read STRONGROOM_KMS_PASSPHRASE_FILE " + file + ": " + e, e);
-            }
         }
 
         /**

@@ -268,7 +268,7 @@ public final class Main {
     }
 
     private static @Nullable KeyStoreSeal caSealOrNull() {
-        char[] passphrase = KmsServer.Builder.passphraseFromEnvironment();
+        char[] passphrase = KmsMain.passphraseFromEnvironment();
         return passphrase == null ? null : new PassphraseSeal(passphrase);
     }
 
@@ -299,7 +299,7 @@ public final class Main {
                 KmsServer kms = kmsEndpoint == null || kmsEndpoint.isEmpty()
                         ? KmsServer.builder(home.resolve("kms"))
                                 .port(port("STRONGROOM_KMS_PORT", 7878))
-                                .masterPassphrase(KmsServer.Builder.passphraseFromEnvironment())
+                                .masterPassphrase(KmsMain.passphraseFromEnvironment())
                                 .start()
                         : null;
                 ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql);
