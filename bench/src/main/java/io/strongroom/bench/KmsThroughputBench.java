@@ -1,9 +1,9 @@
 package io.strongroom.bench;
 
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.SigV4;
 import io.strongroom.crypto.CryptoProvider;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
-import io.strongroom.kms.http.SigV4;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

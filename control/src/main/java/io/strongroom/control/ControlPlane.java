@@ -1,6 +1,10 @@
 package io.strongroom.control;
 
-import com.sun.net.httpserver.HttpServer;
+import io.strongroom.aws.ApiHttpServer;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
@@ -16,15 +20,10 @@ import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerServer;
 import io.strongroom.control.peer.PeerService;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsServer;
-import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.storage.SnapshotStep;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -33,15 +32,14 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * A running control plane: the Redshift API (AWS Query protocol 2012-12-01, SigV4 service {@code redshift}) on one
- * HTTP port, which also forwards KMS API requests to the KMS, so one endpoint URL serves both APIs for every
+ * HTTP port, which also passes KMS API requests to the KMS (in process when it is embedded, over HTTP when it runs
+ * elsewhere), so one endpoint URL serves both APIs for every
  * region. It owns a data directory: {@code clusters/} (records), {@code keyvault/} (wrapped keys, apart from the
  * cluster data), {@code data/} (one store per cluster) and {@code events/}.
  *
@@ -56,14 +54,14 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * ({@link PeerConfig}), regions another installation serves get their snapshot copies over mutual TLS, and copies
  * from peers are received on a port of its own ({@link #peerEndpoint}). Start brings every existing cluster up through the reboot
  * flow. {@link #close()} stops the listener, waits for in-flight requests, closes every cluster and zeroes its keys.
- * Built on the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
+ * The HTTP server is the set-up the KMS uses too ({@link ApiHttpServer}: one virtual thread per request, the JDK
+ * server's timeouts and connection cap in force whether the KMS is embedded or not). Thread-safe.
  */
 public final class ControlPlane implements AutoCloseable {
     /** The principal path of the control plane's service principal in the credential store. */
     public static final String SERVICE_PRINCIPAL = "role/strongroom-redshift";
 
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final ApiHttpServer http;
     private final ClusterManager clusters;
     private final Path dataDir;
     private final KmsConnection kms;
@@ -76,8 +74,7 @@ public final class ControlPlane implements AutoCloseable {
     public static final String AUDIT_FILE = "control-audit.jsonl";
 
     private ControlPlane(
-            HttpServer http,
-            ExecutorService executor,
+            ApiHttpServer http,
             ClusterManager clusters,
             Path dataDir,
             KmsConnection kms,
@@ -89,7 +86,6 @@ public final class ControlPlane implements AutoCloseable {
         this.peerServer = peerServer;
         this.peering = peering;
         this.http = http;
-        this.executor = executor;
         this.clusters = clusters;
         this.dataDir = dataDir;
         this.kms = kms;
@@ -104,6 +100,7 @@ public final class ControlPlane implements AutoCloseable {
     public static final class Builder {
         private final Path dataDir;
         private @Nullable URI kmsEndpoint;
+        private @Nullable Supplier<KmsServer> embeddedKms;
         private @Nullable CredentialStore credentials;
         private @Nullable AwsCredentialsProvider externalCredentials;
         private @Nullable String externalPrincipalArn;
@@ -126,16 +123,31 @@ public final class ControlPlane implements AutoCloseable {
             this.dataDir = dataDir;
         }
 
-        /** An embedded KMS: its endpoint and its credential store (the same instance, so additions are shared). */
+        /**
+         * An embedded KMS, called in process (no HTTP hop; its audit trail names the callers, not the control plane),
+         * and its credential store (the same instance, so additions are shared).
+         */
         public Builder kms(KmsServer kms) {
-            this.kmsEndpoint = kms.endpoint();
-            this.credentials = kms.credentials();
+            return kms(() -> kms);
+        }
+
+        /**
+         * An embedded KMS given by {@code kms} at each call, so a test can stop and restart it on its port (calls
+         * while it is stopped fail as calls to a KMS that cannot be reached do); the credential store is the one of
+         * the server running now.
+         */
+        public Builder kms(Supplier<KmsServer> kms) {
+            KmsServer now = kms.get();
+            this.embeddedKms = kms;
+            this.kmsEndpoint = now.endpoint();
+            this.credentials = now.credentials();
             return this;
         }
 
-        /** The KMS endpoint the control plane calls and forwards KMS API requests to. */
+        /** The KMS endpoint the control plane calls and forwards KMS API requests to, over HTTP. */
         public Builder kmsEndpoint(URI endpoint) {
             this.kmsEndpoint = endpoint;
+            this.embeddedKms = null;
             return this;
         }
 
@@ -147,6 +159,7 @@ public final class ControlPlane implements AutoCloseable {
         public Builder externalKms(
                 URI endpoint, AwsCredentialsProvider serviceCredentials, String servicePrincipalArn) {
             this.kmsEndpoint = endpoint;
+            this.embeddedKms = null;
             this.externalCredentials = serviceCredentials;
             this.externalPrincipalArn = servicePrincipalArn;
             return this;
@@ -265,7 +278,9 @@ public final class ControlPlane implements AutoCloseable {
             SecureRandom random = new SecureRandom();
             KmsConnection connection = externalCredentials != null
                     ? KmsConnection.external(kms, externalCredentials, Objects.requireNonNull(externalPrincipalArn))
-                    : KmsConnection.sharedAccounts(kms, servicePrincipal(creds, random));
+                    : embeddedKms != null
+                            ? KmsConnection.embedded(embeddedKms, servicePrincipal(creds, random))
+                            : KmsConnection.sharedAccounts(kms, servicePrincipal(creds, random));
             PeerConfig peerConfig = peers != null ? peers : PeerConfig.load(dataDir);
             Peering peering = new Peering(
                     peerConfig, peerConfig.enabled() ? PeerIdentity.loadOrCreate(dataDir) : null, peerHooks);
@@ -292,34 +307,42 @@ public final class ControlPlane implements AutoCloseable {
             if (!monitorInterval.isZero()) {
                 clusters.startMonitor(monitorInterval);
             }
+            PeerServer peerServer = null;
             try {
-                KmsServer.applyHttpServerLimits();
-                HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
-                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-                http.setExecutor(executor);
-                http.createContext(
-                        "/",
-                        new RedshiftHttpHandler(
-                                        clusters, new SigV4(creds, "redshift"), kms, InstantSource.system(), audit)
-                                .bodyDeadline(bodyDeadline));
-                PeerServer peerServer = peerConfig.listen() == null
+                peerServer = peerConfig.listen() == null
                         ? null
                         : PeerServer.start(
                                 peerConfig,
                                 Objects.requireNonNull(peering.identity()),
                                 clusters.snapshotCopyReceiver());
-                http.start();
-                return new ControlPlane(
-                        http, executor, clusters, dataDir, connection, creds, audit, peerServer, peering);
+                ApiHttpServer http = ApiHttpServer.start(
+                        bindAddress,
+                        port,
+                        ApiHttpServer.Limits.DEFAULTS,
+                        new RedshiftHttpHandler(
+                                        clusters,
+                                        new SigV4(creds, "redshift"),
+                                        connection,
+                                        InstantSource.system(),
+                                        audit)
+                                .bodyDeadline(bodyDeadline));
+                return new ControlPlane(http, clusters, dataDir, connection, creds, audit, peerServer, peering);
             } catch (IOException e) {
-                clusters.close();
-                audit.close();
+                closeQuietly(peerServer, clusters, audit);
                 throw new StrongroomException(
                         ErrorCode.IO_ERROR, "cannot listen on " + bindAddress + ":" + port + ": " + e, e);
             } catch (RuntimeException e) {
-                clusters.close();
+                closeQuietly(peerServer, clusters, audit);
                 throw e;
             }
+        }
+
+        private static void closeQuietly(@Nullable PeerServer peerServer, ClusterManager clusters, AuditLog audit) {
+            if (peerServer != null) {
+                peerServer.close();
+            }
+            clusters.close();
+            audit.close();
         }
 
         private static Credential servicePrincipal(CredentialStore creds, SecureRandom random) {
@@ -338,13 +361,11 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The endpoint URL, e.g. {@code http://127.0.0.1:41234}; it serves the Redshift and KMS APIs, every region. */
     public URI endpoint() {
-        InetSocketAddress a = http.getAddress();
-        String host = a.getAddress().getHostAddress();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        return http.endpoint();
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** The endpoint that receives snapshot copies from peers ({@code https://...}), if peers.json asks for one. */
@@ -380,7 +401,8 @@ public final class ControlPlane implements AutoCloseable {
     public String startupReport() {
         StringBuilder sb = new StringBuilder();
         sb.append("Strongroom control plane listening on ").append(endpoint()).append('\n');
-        sb.append("  APIs: Redshift (Query 2012-12-01) and KMS (forwarded to ")
+        sb.append("  APIs: Redshift (Query 2012-12-01) and KMS (")
+                .append(kms.embedded() != null ? "answered in process by the embedded KMS at " : "forwarded to ")
                 .append(kms.endpoint())
                 .append(kms.sharedAccounts() ? ", sharing its accounts" : ", an external KMS signed as the service")
                 .append(")\n");
@@ -445,15 +467,7 @@ public final class ControlPlane implements AutoCloseable {
         if (peerServer != null) {
             peerServer.close();
         }
-        http.stop(0);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
         clusters.close();
         audit.close();
     }

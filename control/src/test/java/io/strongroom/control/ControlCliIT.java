@@ -3,6 +3,7 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strongroom.aws.Credential;
 import io.strongroom.base.FaultHook;
 import io.strongroom.control.AwsCli.Result;
 import io.strongroom.control.jobs.Job;
@@ -11,7 +12,6 @@ import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
-import io.strongroom.kms.Credential;
 import io.strongroom.storage.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;

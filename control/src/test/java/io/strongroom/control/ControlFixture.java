@@ -1,9 +1,9 @@
 package io.strongroom.control;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.redshift.RedshiftClient;
 final class ControlFixture implements AutoCloseable {
     final Path dir;
     final int kmsPort;
-    KmsServer kms;
+    volatile KmsServer kms;
     ControlPlane control;
     final Credential admin;
 
@@ -81,7 +81,7 @@ final class ControlFixture implements AutoCloseable {
 
     ControlPlane startControl() {
         return ControlPlane.builder(controlDir)
-                .kms(kms)
+                .kms(() -> kms)
                 .port(0)
                 .clusterPortBase(25439)
                 .clock(clock)

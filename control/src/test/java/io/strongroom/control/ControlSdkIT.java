@@ -3,10 +3,10 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.SigV4;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.storage.Store;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.control.cluster.SnapshotRecord;
@@ -19,7 +20,6 @@ import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerService;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.RawKeyAccess;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Store;
 import java.io.ByteArrayOutputStream;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.aws.Credential;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Store;
 import java.io.BufferedReader;

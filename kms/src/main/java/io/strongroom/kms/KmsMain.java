@@ -1,9 +1,13 @@
 package io.strongroom.kms;
 
+import io.strongroom.base.ErrorCode;
+import io.strongroom.base.StrongroomException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +58,7 @@ public final class KmsMain {
         KmsServer server = KmsServer.builder(dataDir)
                 .port(port)
                 .bindAddress(bind)
-                .masterPassphrase(KmsServer.Builder.passphraseFromEnvironment())
+                .masterPassphrase(passphraseFromEnvironment())
                 .start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -63,6 +67,36 @@ public final class KmsMain {
         }));
         out.println(server.startupReport());
         stopped.await();
+    }
+
+    /**
+     * The passphrase from the environment: {@code STRONGROOM_KMS_PASSPHRASE}, or the first line of the file
+     * {@code STRONGROOM_KMS_PASSPHRASE_FILE} names; null when neither is set. Read by the process's entry points only
+     * (this class, and the {@code strongroom} command), which pass it to {@link KmsServer.Builder#masterPassphrase}:
+     * the server itself reads no environment.
+     */
+    public static char @Nullable [] passphraseFromEnvironment() {
+        String direct = System.getenv("STRONGROOM_KMS_PASSPHRASE");
+        if (direct != null && !direct.isEmpty()) {
+            return direct.toCharArray();
+        }
+        String file = System.getenv("STRONGROOM_KMS_PASSPHRASE_FILE");
+        if (file == null || file.isEmpty()) {
+            return null;
+        }
+        try {
+            String line = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream()
+                    .findFirst()
+                    .orElse("");
+            if (line.isEmpty()) {
+                throw new StrongroomException(
+                        ErrorCode.INVALID_ARGUMENT, "STRONGROOM_KMS_PASSPHRASE_FILE " + file + " is empty");
+            }
+            return line.toCharArray();
+        } catch (IOException e) {
+            throw new StrongroomException(
+                    ErrorCode.INVALID_ARGUMENT, "cannot read STRONGROOM_KMS_PASSPHRASE_FILE " + file + ": " + e, e);
+        }
     }
 
     private static void usage(PrintStream out, @Nullable String problem) {

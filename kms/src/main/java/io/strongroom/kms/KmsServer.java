@@ -1,27 +1,24 @@
 package io.strongroom.kms;
 
-import com.sun.net.httpserver.HttpServer;
+import io.strongroom.aws.ApiHttpServer;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.kms.http.BodyDeadline;
 import io.strongroom.kms.http.KmsHttpHandler;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsQuotas;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,11 +35,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Limits against clients that never authenticate: at most {@link KmsHttpHandler#DEFAULT_MAX_CONCURRENT}
  * requests in flight (more answer 503 ThrottlingException), request bodies of at most {@link
- * KmsHttpHandler#MAX_BODY_BYTES}, and the JDK server's timeouts, which it reads from system properties once,
- * when its configuration class loads: {@link #HTTP_SERVER_PROPERTIES} are set here, before the first {@code
- * HttpServer} of this class is created, unless already set. If another part of the same JVM started a JDK
- * {@code HttpServer} before the KMS, that server's settings apply instead; the embedding process should then
- * set these properties at its own start (or on the command line with {@code -D}).
+ * KmsHttpHandler#MAX_BODY_BYTES}, and the JDK server's timeouts and connection cap, which the shared set-up
+ * ({@link ApiHttpServer}) puts in force before the first server of the JVM starts (the JDK has them only as
+ * JVM-wide system properties; {@link ApiHttpServer#JDK_SERVER_PROPERTIES}).
  *
  * <p>Start with {@code KmsServer.builder(dataDir).port(0).start()}; {@link #close()} stops the listener,
  * waits for in-flight requests, fsyncs the audit trail and zeroes key material. Thread-safe.
@@ -50,35 +45,9 @@ import org.jspecify.annotations.Nullable;
 public final class KmsServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KmsServer.class.getName());
 
-    /**
-     * The JDK HTTP server's limits the KMS relies on (values in seconds, or a count): a request must arrive
-     * completely within 30 s and its response be taken within 30 s, idle keep-alive connections close after 30
-     * s, and at most 1024 connections are open at once.
-     */
-    public static final Map<String, String> HTTP_SERVER_PROPERTIES = Map.of(
-            "sun.net.httpserver.maxReqTime", "30",
-            "sun.net.httpserver.maxRspTime", "30",
-            "sun.net.httpserver.idleInterval", "30",
-            "jdk.httpserver.maxConnections", "1024");
-
-    static {
-        applyHttpServerLimits();
-    }
-
-    /**
-     * Sets {@link #HTTP_SERVER_PROPERTIES} that are not set yet. Every JDK {@code HttpServer} of the process takes
-     * them from the first one created, so any server (the control plane's too) calls this before creating one.
-     */
-    public static void applyHttpServerLimits() {
-        HTTP_SERVER_PROPERTIES.forEach((k, v) -> {
-            if (System.getProperty(k) == null) {
-                System.setProperty(k, v);
-            }
-        });
-    }
-
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final ApiHttpServer http;
+    private final KmsHttpHandler handler;
+    private volatile boolean closed;
     private final ScheduledExecutorService scheduler;
     private final KmsService service;
     private final KmsStore store;
@@ -87,8 +56,8 @@ public final class KmsServer implements AutoCloseable {
     private final Path dataDir;
 
     private KmsServer(
-            HttpServer http,
-            ExecutorService executor,
+            ApiHttpServer http,
+            KmsHttpHandler handler,
             ScheduledExecutorService scheduler,
             KmsService service,
             KmsStore store,
@@ -96,7 +65,7 @@ public final class KmsServer implements AutoCloseable {
             CredentialStore credentials,
             Path dataDir) {
         this.http = http;
-        this.executor = executor;
+        this.handler = handler;
         this.scheduler = scheduler;
         this.service = service;
         this.store = store;
@@ -191,34 +160,6 @@ public final class KmsServer implements AutoCloseable {
         }
 
         /**
-         * The passphrase from the environment: {@code STRONGROOM_KMS_PASSPHRASE}, or the first line of the file
-         * {@code STRONGROOM_KMS_PASSPHRASE_FILE} names; null when neither is set.
-         */
-        public static char @Nullable [] passphraseFromEnvironment() {
-            String direct = System.getenv("STRONGROOM_KMS_PASSPHRASE");
-            if (direct != null && !direct.isEmpty()) {
-                return direct.toCharArray();
-            }
-            String file = System.getenv("STRONGROOM_KMS_PASSPHRASE_FILE");
-            if (file == null || file.isEmpty()) {
-                return null;
-            }
-            try {
-                String line = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream()
-                        .findFirst()
-                        .orElse("");
-                if (line.isEmpty()) {
-                    throw new StrongroomException(
-                            ErrorCode.INVALID_ARGUMENT, "STRONGROOM_KMS_PASSPHRASE_FILE " + file + " is empty");
-                }
-                return line.toCharArray();
-            } catch (IOException e) {
-                throw new StrongroomException(
-                        ErrorCode.INVALID_ARGUMENT, "cannot read STRONGROOM_KMS_PASSPHRASE_FILE " + file + ": " + e, e);
-            }
-        }
-
-        /**
          * Opens the data directory (creating the master key and an admin credential at first start) and starts
          * listening. A damaged or tampered store throws here, before any port is opened.
          */
@@ -235,18 +176,11 @@ public final class KmsServer implements AutoCloseable {
                 audit = AuditLog.open(dataDir);
                 service = KmsService.open(store, clock, random, audit, quotas);
                 CredentialStore credentials = CredentialStore.open(dataDir, random);
-                HttpServer http = HttpServer.create(new InetSocketAddress(bindAddress, port), 1024);
-                ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-                http.setExecutor(executor);
-                http.createContext(
-                        "/",
-                        new KmsHttpHandler(
-                                        service,
-                                        new SigV4(credentials, "kms"),
-                                        audit,
-                                        requestClock,
-                                        maxConcurrentRequests)
-                                .bodyDeadline(bodyDeadline));
+                // Listening first: a port that cannot be bound fails the start before any thread is made.
+                KmsHttpHandler handler = new KmsHttpHandler(
+                                service, new SigV4(credentials, "kms"), audit, requestClock, maxConcurrentRequests)
+                        .bodyDeadline(bodyDeadline);
+                ApiHttpServer http = ApiHttpServer.start(bindAddress, port, ApiHttpServer.Limits.DEFAULTS, handler);
                 ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                         .daemon()
                         .name("strongroom-kms-scheduler")
@@ -270,8 +204,7 @@ public final class KmsServer implements AutoCloseable {
                             scheduledWorkInterval.toMillis(),
                             TimeUnit.MILLISECONDS);
                 }
-                http.start();
-                return new KmsServer(http, executor, scheduler, service, store, audit, credentials, dataDir);
+                return new KmsServer(http, handler, scheduler, service, store, audit, credentials, dataDir);
             } catch (IOException e) {
                 closeQuietly(service, audit, store);
                 throw new StrongroomException(
@@ -295,13 +228,28 @@ public final class KmsServer implements AutoCloseable {
 
     /** The endpoint URL, e.g. {@code http://127.0.0.1:41234}; the same URL serves every region. */
     public URI endpoint() {
-        InetSocketAddress a = http.getAddress();
-        String host = a.getAddress().getHostAddress();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        return http.endpoint();
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
+    }
+
+    /**
+     * Answers a KMS API request in process, as the HTTP endpoint would answer it over a socket (the same SigV4
+     * verification, limits, error answers and one audit record), for an endpoint of the same process that serves the
+     * KMS API too (the control plane's) and for the control plane's own KMS clients. The audit record names the
+     * request's {@link KmsRequest#sourceAddress} and user agent. Close the answer once it is sent.
+     *
+     * @throws StrongroomException {@link ErrorCode#KEY_UNAVAILABLE} once this server is closed, as a KMS that has
+     *     stopped listening cannot be reached
+     */
+    public KmsAnswer call(KmsRequest request) {
+        if (closed) {
+            throw new StrongroomException(
+                    ErrorCode.KEY_UNAVAILABLE, "The KMS of " + dataDir + " has stopped; start it again, then retry.");
+        }
+        return handler.call(request);
     }
 
     public Path dataDir() {
@@ -348,16 +296,9 @@ public final class KmsServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
+        closed = true;
         scheduler.shutdownNow();
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
         service.close();
         audit.close();
         store.close();

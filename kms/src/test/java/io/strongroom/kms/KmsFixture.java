@@ -1,5 +1,6 @@
 package io.strongroom.kms;
 
+import io.strongroom.aws.Credential;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

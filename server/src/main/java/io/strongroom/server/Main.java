@@ -1,5 +1,8 @@
 package io.strongroom.server;
 
+import io.strongroom.aws.ApiHttpServer;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ControlPlane;
@@ -10,8 +13,6 @@ import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.KeyStoreSeal;
@@ -64,6 +65,9 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         ServerLogging.configure();
+        // The JDK HTTP server's JVM-wide limits (timeouts, connection cap), set here before any server of any module
+        // starts; the servers themselves set them too, for embedders that do not come through here.
+        ApiHttpServer.applyJdkServerLimits();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         String command = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
@@ -264,7 +268,7 @@ public final class Main {
     }
 
     private static @Nullable KeyStoreSeal caSealOrNull() {
-        char[] passphrase = KmsServer.Builder.passphraseFromEnvironment();
+        char[] passphrase = KmsMain.passphraseFromEnvironment();
         return passphrase == null ? null : new PassphraseSeal(passphrase);
     }
 
@@ -295,7 +299,7 @@ public final class Main {
                 KmsServer kms = kmsEndpoint == null || kmsEndpoint.isEmpty()
                         ? KmsServer.builder(home.resolve("kms"))
                                 .port(port("STRONGROOM_KMS_PORT", 7878))
-                                .masterPassphrase(KmsServer.Builder.passphraseFromEnvironment())
+                                .masterPassphrase(KmsMain.passphraseFromEnvironment())
                                 .start()
                         : null;
                 ControlPlane control = controlPlane(home, kms, kmsEndpoint, sql);

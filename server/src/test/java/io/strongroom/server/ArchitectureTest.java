@@ -13,8 +13,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import io.strongroom.aws.archfixture.AwsReachingIntoKms;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.archfixture.CryptoReachingIntoStorage;
+import io.strongroom.kms.KmsServer;
 import io.strongroom.pgwire.archfixture.PgwireReachingIntoCrypto;
 import io.strongroom.server.archfixture.one.NeedsTheOther;
 import io.strongroom.server.archfixture.two.NeededBack;
@@ -51,6 +53,7 @@ class ArchitectureTest {
         assertThat(product.containPackage("io.strongroom.storage.format")).isTrue();
         assertThat(product.containPackage("io.strongroom.control.cluster")).isTrue();
         assertThat(product.containPackage("io.strongroom.hsm.ttlv")).isTrue();
+        assertThat(product.containPackage("io.strongroom.aws")).isTrue();
     }
 
     /**
@@ -65,7 +68,9 @@ class ArchitectureTest {
 
     /**
      * Who may use whom: each module only the modules below it in the map. The SQL side ({@code sql}, {@code pgwire})
-     * sees the error model in {@code base} but not the crypto core: the store holds the keys it needs.
+     * sees the error model in {@code base} but not the crypto core: the store holds the keys it needs. The AWS request
+     * plumbing ({@code aws}: SigV4, credentials, HTTP server set-up) sees only {@code base}; the two AWS endpoints
+     * ({@code kms}, {@code control}) and {@code server} use it.
      */
     static ArchRule modules() {
         return layeredArchitecture()
@@ -75,6 +80,8 @@ class ArchitectureTest {
                 .definedBy("io.strongroom.base..")
                 .layer("crypto")
                 .definedBy("io.strongroom.crypto..")
+                .layer("aws")
+                .definedBy("io.strongroom.aws..")
                 .layer("hsm")
                 .definedBy("io.strongroom.hsm..")
                 .layer("kms")
@@ -103,10 +110,13 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("control", "server")
                 .whereLayer("hsm")
                 .mayOnlyBeAccessedByLayers("control", "server")
+                .whereLayer("aws")
+                .mayOnlyBeAccessedByLayers("kms", "control", "server")
                 .whereLayer("crypto")
                 .mayOnlyBeAccessedByLayers("hsm", "kms", "storage", "control", "server")
                 .whereLayer("base")
-                .mayOnlyBeAccessedByLayers("crypto", "hsm", "kms", "storage", "sql", "pgwire", "control", "server");
+                .mayOnlyBeAccessedByLayers(
+                        "crypto", "aws", "hsm", "kms", "storage", "sql", "pgwire", "control", "server");
     }
 
     /**
@@ -218,6 +228,8 @@ class ArchitectureTest {
                         CryptoReachingIntoStorage.class,
                         PgwireReachingIntoCrypto.class,
                         SecretBytes.class,
+                        AwsReachingIntoKms.class,
+                        KmsServer.class,
                         FormatReachingIntoStore.class,
                         Store.class,
                         NeedsTheOther.class,
@@ -226,7 +238,8 @@ class ArchitectureTest {
         assertThat(layers.hasViolation()).isTrue();
         assertThat(layers.getFailureReport().toString())
                 .contains("CryptoReachingIntoStorage")
-                .contains("PgwireReachingIntoCrypto");
+                .contains("PgwireReachingIntoCrypto")
+                .contains("AwsReachingIntoKms");
         EvaluationResult format = formatIsBelowTheStore().evaluate(bad);
         assertThat(format.hasViolation()).isTrue();
         assertThat(format.getFailureReport().toString()).contains("FormatReachingIntoStore");

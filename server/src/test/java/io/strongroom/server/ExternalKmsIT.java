@@ -3,11 +3,11 @@ package io.strongroom.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.KmsMain;
 import java.io.BufferedReader;
 import java.io.IOException;

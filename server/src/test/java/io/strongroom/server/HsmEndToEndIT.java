@@ -2,13 +2,13 @@ package io.strongroom.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.control.cluster.RunningClusterKeys;
 import io.strongroom.control.keyvault.KeyVault;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.hsm.ClientCertificates;
 import io.strongroom.hsm.gateway.HsmGateway;
 import io.strongroom.hsm.gateway.ReplicaGateway;
-import io.strongroom.kms.Credential;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

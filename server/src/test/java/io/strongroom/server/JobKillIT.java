@@ -2,10 +2,10 @@ package io.strongroom.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobPoint;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;

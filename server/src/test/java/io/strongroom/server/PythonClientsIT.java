@@ -3,7 +3,7 @@ package io.strongroom.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.strongroom.kms.Credential;
+import io.strongroom.aws.Credential;
 import io.strongroom.pgwire.TlsAuthority;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,11 +3,11 @@ package io.strongroom.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.control.ControlPlane;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
 import io.strongroom.pgwire.TlsAuthority;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

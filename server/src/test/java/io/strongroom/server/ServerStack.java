@@ -2,8 +2,8 @@ package io.strongroom.server;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.control.ControlPlane;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

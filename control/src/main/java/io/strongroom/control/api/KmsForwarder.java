@@ -21,20 +21,20 @@ import javax.net.ssl.SSLSocketFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Forwards a KMS API request ({@code X-Amz-Target: TrentService.*}) to the KMS endpoint unchanged, so one endpoint
- * URL serves both APIs. The KMS verifies the client's signature itself; this class never signs or inspects.
+ * Forwards a KMS API request ({@code X-Amz-Target: TrentService.*}) to a KMS in another process unchanged, so one
+ * endpoint URL serves both APIs. The KMS verifies the client's signature itself; this class never signs or inspects.
+ * An embedded KMS is not reached this way but in process ({@link InProcessKmsRoute}).
  *
  * <p>How this works: a raw HTTP/1.1 exchange over a fresh socket, with the client's request line, every header
  * as received (including {@code Host}, which the client signed, so no HTTP client that rewrites Host can be
  * used) except hop-by-hop ones, and the body; the answer's status, content type, request id and body go back.
  * The KMS audit trail therefore records the control plane's address as the source. Alternatives rejected:
  * {@code java.net.http.HttpClient} refuses to send a caller-chosen Host header without a JVM-wide system
- * property; calling the embedded KMS's handler in-process needs an API the KMS module does not expose yet.
+ * property.
  *
  * <p>Thread-safe (stateless per request).
  */
-final class KmsForwarder {
-    static final int MAX_BODY_BYTES = 160 * 1024;
+final class KmsForwarder implements KmsRoute {
     static final int MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection",
@@ -53,7 +53,8 @@ final class KmsForwarder {
         this.kms = kms;
     }
 
-    void forward(HttpExchange ex, byte[] body) throws IOException {
+    @Override
+    public void forward(HttpExchange ex, byte[] body) throws IOException {
         String host = kms.getHost();
         boolean tls = "https".equalsIgnoreCase(kms.getScheme());
         int port = kms.getPort() > 0 ? kms.getPort() : tls ? 443 : 80;

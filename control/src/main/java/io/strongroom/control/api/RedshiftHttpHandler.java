@@ -2,25 +2,27 @@ package io.strongroom.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.SigV4;
+import io.strongroom.aws.SigV4Exception;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterManager;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.KmsConnection;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.ResizeProgress;
 import io.strongroom.control.cluster.SnapshotView;
 import io.strongroom.control.cluster.TemporaryCredentials;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.SigV4;
+import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -32,11 +34,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The endpoint: the Redshift API on {@code POST /} (form body, {@code Action=...&Version=2012-12-01}), and KMS API
- * requests (recognised by {@code X-Amz-Target: TrentService.*}) forwarded to the KMS.
+ * requests (recognised by {@code X-Amz-Target: TrentService.*}) passed to the KMS: in process when it is embedded
+ * ({@link InProcessKmsRoute}), over HTTP otherwise ({@link KmsForwarder}).
  *
  * <p>Per Redshift request: read the body (at most {@link #MAX_BODY_BYTES}), verify SigV4 for service {@code
  * redshift} (the region comes from the credential scope), dispatch on {@code Action}, answer {@code
@@ -55,27 +59,37 @@ public final class RedshiftHttpHandler implements HttpHandler {
 
     private final ClusterManager clusters;
     private final SigV4 sigV4;
-    private final KmsForwarder kms;
+    private final KmsRoute kms;
     private final InstantSource requestClock;
     private final @Nullable AuditLog audit;
     private volatile Duration bodyDeadline = BodyDeadline.DEFAULT;
 
-    public RedshiftHttpHandler(ClusterManager clusters, SigV4 sigV4, URI kmsEndpoint, InstantSource requestClock) {
-        this(clusters, sigV4, kmsEndpoint, requestClock, null);
-    }
-
-    /** With {@code audit}, where refused requests are recorded (the control plane's audit trail). */
+    /**
+     * KMS API requests go to an embedded KMS in process, to any other over HTTP; refused requests are recorded in
+     * {@code audit} (the control plane's audit trail).
+     */
     public RedshiftHttpHandler(
             ClusterManager clusters,
             SigV4 sigV4,
-            URI kmsEndpoint,
+            KmsConnection kms,
             InstantSource requestClock,
             @Nullable AuditLog audit) {
+        this(clusters, sigV4, route(kms), requestClock, audit);
+    }
+
+    /** KMS API requests go to {@code kms} (tests: a {@link KmsForwarder} to a port nobody listens on). */
+    RedshiftHttpHandler(
+            ClusterManager clusters, SigV4 sigV4, KmsRoute kms, InstantSource requestClock, @Nullable AuditLog audit) {
         this.audit = audit;
         this.clusters = clusters;
         this.sigV4 = sigV4;
-        this.kms = new KmsForwarder(kmsEndpoint);
+        this.kms = kms;
         this.requestClock = requestClock;
+    }
+
+    private static KmsRoute route(KmsConnection kms) {
+        Supplier<KmsServer> embedded = kms.embedded();
+        return embedded != null ? new InProcessKmsRoute(embedded) : new KmsForwarder(kms.endpoint());
     }
 
     /** How long a request's body may take to arrive before the client is answered 408 ({@link BodyDeadline}). */
@@ -98,16 +112,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                 return; // answered 408 by the body deadline
             }
             if (kmsRequest) {
-                if (body.length > KmsForwarder.MAX_BODY_BYTES) {
-                    byte[] err =
-                            "{\"__type\":\"SerializationException\",\"message\":\"The request body is too large.\"}"
-                                    .getBytes(StandardCharsets.UTF_8);
-                    ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-                    ex.sendResponseHeaders(400, err.length);
-                    ex.getResponseBody().write(err);
-                    return;
-                }
-                kms.forward(ex, body);
+                kms.answer(ex, body);
                 return;
             }
             int status;
@@ -168,7 +173,7 @@ public final class RedshiftHttpHandler implements HttpHandler {
                     body,
                     requestClock.instant(),
                     akid -> {});
-        } catch (SigV4.Rejected e) {
+        } catch (SigV4Exception e) {
             RedshiftApiException refused = authError(e);
             // Recorded, so that guessing or a stolen key id can be traced: the key id (not secret), the client.
             String who = accessKeyIdOf(ex.getRequestHeaders().getFirst("Authorization"));
@@ -728,9 +733,9 @@ public final class RedshiftHttpHandler implements HttpHandler {
     }
 
     /** The Query protocol's answer to a signature failure found by the shared SigV4 verifier. */
-    private static RedshiftApiException authError(SigV4.Rejected e) {
+    private static RedshiftApiException authError(SigV4Exception e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
-        return switch (e.failure()) {
+        return switch (e.reason()) {
             case MISSING_TOKEN ->
                 new RedshiftApiException(
                         ErrorCode.ACCESS_DENIED, "MissingAuthenticationToken", 403, "Missing Authentication Token");

@@ -1,8 +1,8 @@
 package io.strongroom.control.api;
 
 import com.sun.net.httpserver.HttpExchange;
-import io.strongroom.kms.http.BodyDeadline;
-import io.strongroom.kms.http.HttpBodies;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.HttpBodies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,7 +38,7 @@ final class RequestBodies {
         byte[] body;
         try {
             body = ex.getRequestBody().readNBytes(RedshiftHttpHandler.MAX_BODY_BYTES + 1);
-            if (body.length > (kmsRequest ? KmsForwarder.MAX_BODY_BYTES : RedshiftHttpHandler.MAX_BODY_BYTES)) {
+            if (body.length > (kmsRequest ? KmsRoute.MAX_BODY_BYTES : RedshiftHttpHandler.MAX_BODY_BYTES)) {
                 HttpBodies.drain(ex.getRequestBody());
             }
         } catch (IOException e) {

@@ -1,12 +1,12 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.WrappedKey;
-import io.strongroom.kms.Credential;
 import io.strongroom.storage.KeyRotation.Listener;
 import io.strongroom.storage.Store;
 import java.nio.file.Path;

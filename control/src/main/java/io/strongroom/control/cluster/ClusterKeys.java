@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.hsm.HsmAccess;
@@ -17,7 +18,6 @@ import io.strongroom.hsm.client.CreatedKey;
 import io.strongroom.hsm.client.HsmEndpoint;
 import io.strongroom.hsm.client.KmipClient;
 import io.strongroom.hsm.client.KmipException;
-import io.strongroom.kms.Credential;
 import io.strongroom.kms.KmsRootKey;
 import java.security.SecureRandom;
 import java.time.Duration;

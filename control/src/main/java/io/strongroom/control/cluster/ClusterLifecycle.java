@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.NodeType;
@@ -11,7 +12,6 @@ import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.hsm.client.KmipException;
-import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.SnapshotStore;

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
@@ -12,7 +13,6 @@ import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.PeerService;
-import io.strongroom.kms.Credential;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
@@ -9,7 +10,6 @@ import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
-import io.strongroom.kms.Credential;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.SnapshotStore;
 import io.strongroom.storage.TableSpec;

@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.ClusterListener;
@@ -10,7 +11,6 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.keyvault.KeyVault;
-import io.strongroom.kms.Credential;
 import io.strongroom.storage.format.DurableFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,10 +1,10 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmStore;
-import io.strongroom.kms.Credential;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;

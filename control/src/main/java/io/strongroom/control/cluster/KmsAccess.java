@@ -1,9 +1,11 @@
 package io.strongroom.control.cluster;
 
-import io.strongroom.kms.Credential;
+import io.strongroom.aws.Credential;
+import io.strongroom.kms.KmsServer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -20,7 +22,8 @@ import software.amazon.awssdk.services.kms.KmsClient;
  * grant). With an external KMS ({@link KmsConnection#external}) the control plane holds no caller's KMS
  * credentials, so caller requests are the service principal's too. One client per access key and region, sharing
  * one small HTTP client. No retries: a KMS that is down answers at once, and the caller (an API request, a reboot)
- * reports it. Thread-safe.
+ * reports it. An embedded KMS is called in process ({@link InProcessKmsHttpClient}); HTTP only reaches a KMS elsewhere.
+ * Thread-safe.
  */
 final class KmsAccess implements AutoCloseable {
     private final KmsConnection connection;
@@ -29,10 +32,13 @@ final class KmsAccess implements AutoCloseable {
 
     KmsAccess(KmsConnection connection) {
         this.connection = connection;
-        this.http = UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(3))
-                .socketTimeout(Duration.ofSeconds(20))
-                .build();
+        Supplier<KmsServer> embedded = connection.embedded();
+        this.http = embedded != null
+                ? new InProcessKmsHttpClient(embedded)
+                : UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(3))
+                        .socketTimeout(Duration.ofSeconds(20))
+                        .build();
     }
 
     /** The service principal's ARN: the grantee of every cluster grant. */

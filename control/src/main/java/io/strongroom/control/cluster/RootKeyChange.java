@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.Credential;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobKind;
@@ -8,7 +9,6 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.kms.Credential;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.strongroom.aws.ApiHttpServer;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.hsm.ClientCertificates;
@@ -55,6 +56,8 @@ public final class PeerServer implements AutoCloseable {
             throw new StrongroomException(ErrorCode.INVALID_ARGUMENT, "peers.json names no listen address");
         }
         try {
+            // The JDK server's JVM-wide limits, from the one place every server of the process sets them.
+            ApiHttpServer.applyJdkServerLimits();
             HttpsServer http = HttpsServer.create(at, 64);
             http.setHttpsConfigurator(new HttpsConfigurator(PeerTls.server(identity)) {
                 @Override

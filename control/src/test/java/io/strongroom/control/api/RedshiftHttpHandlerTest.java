@@ -2,10 +2,10 @@ package io.strongroom.control.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.kms.CredentialStore;
-import io.strongroom.kms.http.SigV4;
 import io.strongroom.testkit.http.FakeExchange;
 import io.strongroom.testkit.log.CapturedLog;
 import java.io.ByteArrayInputStream;
@@ -39,7 +39,11 @@ class RedshiftHttpHandlerTest {
     /** The handler over a real signature verifier; the cluster manager is never reached by these requests. */
     private RedshiftHttpHandler handler(CredentialStore credentials) {
         return new RedshiftHttpHandler(
-                null, new SigV4(credentials, "redshift"), URI.create("http://127.0.0.1:1"), InstantSource.system());
+                null,
+                new SigV4(credentials, "redshift"),
+                new KmsForwarder(URI.create("http://127.0.0.1:1")),
+                InstantSource.system(),
+                null);
     }
 
     /** A fault that names a class and a server path in its message, as a bug's exception might. */

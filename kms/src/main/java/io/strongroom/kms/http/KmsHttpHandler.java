@@ -1,13 +1,20 @@
 package io.strongroom.kms.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.strongroom.aws.BodyDeadline;
+import io.strongroom.aws.HttpBodies;
+import io.strongroom.aws.SigV4;
+import io.strongroom.aws.SigV4Exception;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.kms.KmsAnswer;
+import io.strongroom.kms.KmsRequest;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.Caller;
@@ -21,8 +28,11 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -96,83 +106,153 @@ public final class KmsHttpHandler implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
-            String op = target == null ? "" : target.startsWith("TrentService.") ? target.substring(13) : target;
             String requestId = UUID.randomUUID().toString();
             // Every answer carries the id the audit record names, whichever path sends it (the body deadline's too).
             ex.getResponseHeaders().set("x-amzn-RequestId", requestId);
-            AuditEvent ev = new AuditEvent(
-                    requestId, UUID.randomUUID().toString(), requestClock.instant(), op.isEmpty() ? "Unknown" : op);
-            ev.source(sourceOf(ex), userAgentOf(ex));
-            int status;
-            JsonNode body;
-            boolean answered = false;
-            boolean permitted = permits.tryAcquire();
-            try {
-                if (!permitted) {
-                    throw new KmsApiException(
-                            ErrorCode.KEY_UNAVAILABLE,
-                            "ThrottlingException",
-                            503,
-                            "The KMS is serving as many requests as it allows at once; retry with backoff.");
-                }
-                body = serve(ex, op, ev);
-                status = 200;
-            } catch (StrongroomException e) {
-                KmsApiException k = KmsApiException.from(e);
-                status = k.httpStatus();
-                if (status == 500) {
-                    body = internalFailure(k.awsType(), requestId, ev, e);
-                } else {
-                    ev.error(k.awsType(), k.getMessage());
-                    body = error(k.awsType(), k.getMessage());
-                }
-            } catch (BodyTimedOut e) {
-                ev.error("RequestTimeoutException", e.getMessage());
-                status = 408;
-                body = error("RequestTimeoutException", e.getMessage());
-                answered = true;
-            } catch (UnreadableRequest e) {
-                ev.error("ValidationException", e.getMessage());
-                status = 400;
-                body = error("ValidationException", e.getMessage());
-            } catch (RuntimeException | IOException e) {
-                status = 500;
-                body = internalFailure("KMSInternalException", requestId, ev, e);
-            } finally {
-                if (permitted) {
-                    permits.release();
-                }
-            }
-            try {
-                audit.append(ev);
-            } catch (RuntimeException e) {
-                // Nothing leaves the KMS unaudited: withhold the result (a data key, a plaintext) and say so.
-                LOG.log(Level.ERROR, "KMS request " + requestId + ": the audit trail cannot be written", e);
-                zeroBinaries(body);
-                status = 500;
-                body = error(
-                        "KMSInternalException",
-                        "The KMS could not write its audit trail, so it withholds the result; a change the request"
-                                + " asked for may have been made. The server log has the detail under request id "
-                                + requestId + ".");
-            }
-            if (answered) {
+            Incoming in = new Incoming(
+                    ex.getRequestMethod(),
+                    ex.getRequestURI().getRawPath(),
+                    ex.getRequestURI().getRawQuery(),
+                    name -> headerValues(ex, name),
+                    sourceOf(ex),
+                    userAgentOf(ex),
+                    () -> readBodyWithin(ex));
+            Outcome o = answer(requestId, in);
+            if (o.answered()) {
                 return; // the body deadline answered already
             }
-            byte[] out = JSON.writeValueAsBytes(body);
+            byte[] out = JSON.writeValueAsBytes(o.body());
             ex.getResponseHeaders().set("Content-Type", JSON_TYPE);
             try {
-                ex.sendResponseHeaders(status, out.length);
+                ex.sendResponseHeaders(o.status(), out.length);
                 try (OutputStream os = ex.getResponseBody()) {
                     os.write(out);
                 }
             } finally {
                 // The response may carry a data key or a plaintext: zero both copies once they are sent.
                 Arrays.fill(out, (byte) 0);
-                zeroBinaries(body);
+                zeroBinaries(o.body());
             }
         }
+    }
+
+    /**
+     * Answers a request that reached this KMS in process rather than over HTTP ({@code KmsServer.call}): the same
+     * steps as {@link #handle} (permit, body limit, SigV4, operation, one audit record naming the request's source and
+     * user agent), without a socket. The body was read by whoever received it; one above {@link #MAX_BODY_BYTES} is
+     * refused 413 as over HTTP.
+     */
+    public KmsAnswer call(KmsRequest request) {
+        String requestId = UUID.randomUUID().toString();
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.putAll(request.headers());
+        Incoming in = new Incoming(
+                request.method(),
+                request.rawPath(),
+                request.rawQuery(),
+                headers::get,
+                request.sourceAddress(),
+                request.userAgent(),
+                () -> withinLimit(request.body()));
+        Outcome o = answer(requestId, in);
+        try {
+            return new KmsAnswer(o.status(), requestId, JSON.writeValueAsBytes(o.body()));
+        } catch (JsonProcessingException e) {
+            throw new StrongroomException(
+                    ErrorCode.INTERNAL, "cannot encode the answer to KMS request " + requestId, e);
+        } finally {
+            // The answer may carry a data key or a plaintext: the tree's copy goes now, the bytes when the caller
+            // closes the answer.
+            zeroBinaries(o.body());
+        }
+    }
+
+    /** A request as the answering needs it, wherever it arrived: an HTTP exchange, or a call in process. */
+    private record Incoming(
+            String method,
+            String rawPath,
+            @Nullable String rawQuery,
+            Function<String, @Nullable List<String>> headers,
+            String sourceAddress,
+            String userAgent,
+            BodyReader body) {
+        @Nullable
+        String first(String name) {
+            List<String> v = headers.apply(name);
+            return v == null || v.isEmpty() ? null : v.getFirst();
+        }
+    }
+
+    /** Reads a request's body; throws {@link BodyTimedOut} or {@link UnreadableRequest} as reading an exchange does. */
+    @FunctionalInterface
+    private interface BodyReader {
+        byte[] read() throws IOException;
+    }
+
+    /** An answer before it is sent; {@code answered} when the body deadline has answered the client already. */
+    private record Outcome(int status, JsonNode body, boolean answered) {}
+
+    /** Everything but the sending: the permit, the operation, the error mapping and the one audit record. */
+    private Outcome answer(String requestId, Incoming in) {
+        String target = in.first("X-Amz-Target");
+        String op = target == null ? "" : target.startsWith("TrentService.") ? target.substring(13) : target;
+        AuditEvent ev = new AuditEvent(
+                requestId, UUID.randomUUID().toString(), requestClock.instant(), op.isEmpty() ? "Unknown" : op);
+        ev.source(in.sourceAddress(), in.userAgent());
+        int status;
+        JsonNode body;
+        boolean answered = false;
+        boolean permitted = permits.tryAcquire();
+        try {
+            if (!permitted) {
+                throw new KmsApiException(
+                        ErrorCode.KEY_UNAVAILABLE,
+                        "ThrottlingException",
+                        503,
+                        "The KMS is serving as many requests as it allows at once; retry with backoff.");
+            }
+            body = serve(in, op, ev);
+            status = 200;
+        } catch (StrongroomException e) {
+            KmsApiException k = KmsApiException.from(e);
+            status = k.httpStatus();
+            if (status == 500) {
+                body = internalFailure(k.awsType(), requestId, ev, e);
+            } else {
+                ev.error(k.awsType(), k.getMessage());
+                body = error(k.awsType(), k.getMessage());
+            }
+        } catch (BodyTimedOut e) {
+            ev.error("RequestTimeoutException", e.getMessage());
+            status = 408;
+            body = error("RequestTimeoutException", e.getMessage());
+            answered = true;
+        } catch (UnreadableRequest e) {
+            ev.error("ValidationException", e.getMessage());
+            status = 400;
+            body = error("ValidationException", e.getMessage());
+        } catch (RuntimeException | IOException e) {
+            status = 500;
+            body = internalFailure("KMSInternalException", requestId, ev, e);
+        } finally {
+            if (permitted) {
+                permits.release();
+            }
+        }
+        try {
+            audit.append(ev);
+        } catch (RuntimeException e) {
+            // Nothing leaves the KMS unaudited: withhold the result (a data key, a plaintext) and say so.
+            LOG.log(Level.ERROR, "KMS request " + requestId + ": the audit trail cannot be written", e);
+            zeroBinaries(body);
+            status = 500;
+            body = error(
+                    "KMSInternalException",
+                    "The KMS could not write its audit trail, so it withholds the result; a change the request"
+                            + " asked for may have been made. The server log has the detail under request id "
+                            + requestId + ".");
+        }
+        return new Outcome(status, body, answered);
     }
 
     /** The request body could not be read (the client went away or stalled): answered 400, audited. */
@@ -213,29 +293,34 @@ public final class KmsHttpHandler implements HttpHandler {
         return raw;
     }
 
-    private JsonNode serve(HttpExchange ex, String op, AuditEvent ev) throws IOException {
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
+    private JsonNode serve(Incoming in, String op, AuditEvent ev) throws IOException {
+        String auth = in.first("Authorization");
         if (auth != null) {
             Matcher m = SCOPE_REGION.matcher(auth);
             if (m.find()) {
                 ev.region(m.group(1));
             }
         }
-        if (!ex.getRequestMethod().equals("POST")) {
+        if (!in.method().equals("POST")) {
             throw KmsApiException.of("UnknownOperationException", "Only POST / is served.");
         }
-        byte[] raw = readBodyWithin(ex);
-        SigV4.Verified v = sigV4.verify(
-                ex.getRequestMethod(),
-                ex.getRequestURI().getRawPath(),
-                ex.getRequestURI().getRawQuery(),
-                name -> headerValues(ex, name),
-                raw,
-                requestClock.instant(),
-                ev::claimedAccessKey);
+        byte[] raw = in.body().read();
+        SigV4.Verified v;
+        try {
+            v = sigV4.verify(
+                    in.method(),
+                    in.rawPath(),
+                    in.rawQuery(),
+                    in.headers(),
+                    raw,
+                    requestClock.instant(),
+                    ev::claimedAccessKey);
+        } catch (SigV4Exception e) {
+            throw refused(e);
+        }
         var cred = v.credential();
-        Caller caller =
-                new Caller(cred.accessKeyId(), cred.accountId(), cred.principalArn(), sourceOf(ex), userAgentOf(ex));
+        Caller caller = new Caller(
+                cred.accessKeyId(), cred.accountId(), cred.principalArn(), in.sourceAddress(), in.userAgent());
         ev.caller(caller);
         ev.region(v.region());
         if (op.isEmpty() || !KmsService.supports(op)) {
@@ -244,6 +329,17 @@ public final class KmsHttpHandler implements HttpHandler {
         JsonNode request = requestBody(raw);
         ev.requestParameters(request);
         return service.call(op, caller, v.region(), request, ev);
+    }
+
+    /** The KMS JSON protocol's answer to a signature the shared verifier refused, chosen by its reason. */
+    static KmsApiException refused(SigV4Exception e) {
+        String type = switch (e.reason()) {
+            case MISSING_TOKEN -> "MissingAuthenticationTokenException";
+            case INCOMPLETE -> "IncompleteSignatureException";
+            case UNKNOWN_ACCESS_KEY -> "UnrecognizedClientException";
+            case EXPIRED, MISMATCH -> "InvalidSignatureException";
+        };
+        return new KmsApiException(ErrorCode.ACCESS_DENIED, type, 400, String.valueOf(e.getMessage()));
     }
 
     /**
@@ -319,6 +415,14 @@ public final class KmsHttpHandler implements HttpHandler {
             throw new UnreadableRequest(e);
         }
         return b;
+    }
+
+    /** A body read by someone else, held to the same limit as one read here. */
+    private static byte[] withinLimit(byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        return body;
     }
 
     private static KmsApiException tooLarge() {

@@ -9,9 +9,9 @@ import org.jspecify.annotations.Nullable;
  * answers with (the KMS model has many more types than {@link ErrorCode} has codes) and its HTTP status.
  *
  * <p>Messages follow AWS's wording and name key ARNs, alias names and grant ids, never material.
- * Immutable. Not final only for {@code SigV4.Rejected}, which also says why a signature was refused.
+ * Immutable.
  */
-public class KmsApiException extends StrongroomException {
+public final class KmsApiException extends StrongroomException {
     private static final long serialVersionUID = 1L;
 
     private final String awsType;

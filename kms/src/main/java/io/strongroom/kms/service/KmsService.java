@@ -1,6 +1,7 @@
 package io.strongroom.kms.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strongroom.aws.Regions;
 import io.strongroom.base.StrongroomException;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -16,7 +17,6 @@ import java.util.UUID;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,11 +50,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class KmsService implements AutoCloseable {
     public static final String MANAGED_REDSHIFT_ALIAS = "alias/aws/redshift";
-
-    /** AWS region names: two letters, one or more dash-separated words, a digit ({@code us-gov-west-1}). */
-    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
-
-    private static final int MAX_REGION_CHARS = 32;
 
     /**
      * Operations that may create the account's {@code aws/redshift} key on first use, with the key-policy
@@ -228,7 +223,7 @@ public final class KmsService implements AutoCloseable {
 
     /** True when {@code region} is a well-formed AWS region name such as {@code us-east-1}. */
     public static boolean isValidRegion(String region) {
-        return region.length() <= MAX_REGION_CHARS && REGION.matcher(region).matches();
+        return Regions.isValid(region);
     }
 
     /** True when {@code operation} is one this KMS implements. */

@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.aws.Credential;
+import io.strongroom.aws.CredentialStore;
+import io.strongroom.aws.HttpBodies;
+import io.strongroom.aws.SigV4;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.AuditQuery;
 import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.service.KmsStore;
@@ -175,6 +177,36 @@ class KmsHttpHandlerTest {
                         unsigned.getResponseHeaders().getFirst("x-amzn-RequestId"))
                 .doesNotHaveDuplicates()
                 .allSatisfy(id -> assertThat(id).isNotBlank());
+    }
+
+    /**
+     * The shared verifier says why a signature is refused ({@code SigV4Exception.Reason}); the KMS answers each reason
+     * with AWS KMS's own {@code __type}, and audits it under the access key the request claimed.
+     */
+    @Test
+    void signatureRefusals_areAnsweredWithTheKmsTypeOfTheirReason_andAudited() throws Exception {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        Credential admin = credentials.admin();
+        Credential nobody = new Credential(
+                "AKIDNOBODY", "secret", admin.accountId(), "arn:aws:iam::" + admin.accountId() + ":user/x");
+        Credential wrongSecret =
+                new Credential(admin.accessKeyId(), "not-the-secret", admin.accountId(), admin.principalArn());
+        KmsExchange unknown = signed(nobody, "ListKeys", body, new ByteArrayInputStream(body));
+        KmsExchange mismatch = signed(wrongSecret, "ListKeys", body, new ByteArrayInputStream(body));
+        KmsExchange incomplete = signed(admin, "ListKeys", body, new ByteArrayInputStream(body));
+        String auth = incomplete.getRequestHeaders().getFirst("Authorization");
+        incomplete.getRequestHeaders().set("Authorization", auth.replaceAll(", Signature=.*", ""));
+        for (KmsExchange ex : List.of(unknown, mismatch, incomplete)) {
+            handler(4).handle(ex);
+            assertThat(ex.status()).isEqualTo(400);
+        }
+        assertThat(unknown.json().path("__type").asText()).isEqualTo("UnrecognizedClientException");
+        assertThat(mismatch.json().path("__type").asText()).isEqualTo("InvalidSignatureException");
+        assertThat(incomplete.json().path("__type").asText()).isEqualTo("IncompleteSignatureException");
+        assertThat(trail())
+                .extracting(AuditRecord::errorCode)
+                .containsExactly(
+                        "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignatureException");
     }
 
     @Test

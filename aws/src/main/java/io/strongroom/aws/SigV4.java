@@ -1,10 +1,6 @@
-package io.strongroom.kms.http;
+package io.strongroom.aws;
 
-import io.strongroom.base.ErrorCode;
-import io.strongroom.kms.Credential;
-import io.strongroom.kms.CredentialStore;
-import io.strongroom.kms.service.KmsApiException;
-import io.strongroom.kms.service.KmsService;
+import io.strongroom.aws.SigV4Exception.Reason;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -82,7 +78,7 @@ public final class SigV4 {
     }
 
     /**
-     * Verifies a request. {@code header} returns a header's values (case-insensitive name) or null; {@code
+     * Verifies a request, or throws {@link SigV4Exception} saying why not. {@code header} returns a header's values (case-insensitive name) or null; {@code
      * onAccessKey} hears the claimed access key id as soon as it is parsed, so a failure can still be audited
      * with it.
      */
@@ -96,7 +92,7 @@ public final class SigV4 {
             Consumer<String> onAccessKey) {
         String auth = first(header, "authorization");
         if (auth == null) {
-            throw new Rejected(Failure.MISSING_TOKEN, "Missing Authentication Token");
+            throw new SigV4Exception(Reason.MISSING_TOKEN, "Missing Authentication Token");
         }
         if (!auth.startsWith(ALGORITHM + " ")) {
             throw incomplete("Unsupported AWS 'algorithm' in the Authorization header; use " + ALGORITHM + ".");
@@ -134,12 +130,13 @@ public final class SigV4 {
         String scopeService = scope[3];
         Credential cred = credentials.find(akid);
         if (cred == null) {
-            throw new Rejected(Failure.UNKNOWN_ACCESS_KEY, "The security token included in the request is invalid.");
+            throw new SigV4Exception(
+                    Reason.UNKNOWN_ACCESS_KEY, "The security token included in the request is invalid.");
         }
         if (!scopeService.equals(service)) {
             throw invalid("Credential should be scoped to correct service: '" + service + "'.");
         }
-        if (!KmsService.isValidRegion(region)) {
+        if (!Regions.isValid(region)) {
             throw invalid("Credential should be scoped to a valid region, not '" + region + "'.");
         }
         if (!EIGHT_DIGITS.matcher(scopeDate).matches()) {
@@ -195,8 +192,8 @@ public final class SigV4 {
                     + requestTimeText + "'.");
         }
         if (Duration.between(requestTime, now).abs().compareTo(MAX_SKEW) > 0) {
-            throw new Rejected(
-                    Failure.EXPIRED,
+            throw new SigV4Exception(
+                    Reason.EXPIRED,
                     "Signature expired: " + requestTimeText + " is now earlier than "
                             + AMZ_DATE.format(now.minus(MAX_SKEW)) + " (" + AMZ_DATE.format(now) + " - 5 min.)");
         }
@@ -345,56 +342,12 @@ public final class SigV4 {
         return v == null || v.isEmpty() ? null : String.join(",", v);
     }
 
-    private static Rejected incomplete(String message) {
-        return new Rejected(Failure.INCOMPLETE, message);
+    private static SigV4Exception incomplete(String message) {
+        return new SigV4Exception(Reason.INCOMPLETE, message);
     }
 
-    private static Rejected invalid(String message) {
-        return new Rejected(Failure.MISMATCH, message);
-    }
-
-    /** Why a request's signature was refused; each endpoint answers it in its own protocol's words. */
-    public enum Failure {
-        /** No Authorization header. */
-        MISSING_TOKEN("MissingAuthenticationTokenException"),
-        /** An Authorization header without the parts SigV4 needs. */
-        INCOMPLETE("IncompleteSignatureException"),
-        /** An access key id nobody holds. */
-        UNKNOWN_ACCESS_KEY("UnrecognizedClientException"),
-        /** The request time is outside the allowed skew. */
-        EXPIRED("InvalidSignatureException"),
-        /** A wrong scope, a missing signed header, or a signature that does not match. */
-        MISMATCH("InvalidSignatureException");
-
-        private final String kmsType;
-
-        Failure(String kmsType) {
-            this.kmsType = kmsType;
-        }
-
-        /** The KMS JSON protocol's {@code __type} for it. */
-        public String kmsType() {
-            return kmsType;
-        }
-    }
-
-    /**
-     * A refused signature: a {@link KmsApiException} (the KMS endpoint answers it as AWS KMS does) that also says
-     * which {@link Failure} it is, so other endpoints map it by kind rather than by its message.
-     */
-    public static final class Rejected extends KmsApiException {
-        private static final long serialVersionUID = 1L;
-
-        private final Failure failure;
-
-        Rejected(Failure failure, String message) {
-            super(ErrorCode.ACCESS_DENIED, failure.kmsType(), 400, message);
-            this.failure = failure;
-        }
-
-        public Failure failure() {
-            return failure;
-        }
+    private static SigV4Exception invalid(String message) {
+        return new SigV4Exception(Reason.MISMATCH, message);
     }
 
     static byte[] sha256(byte[] b) {

@@ -1,4 +1,4 @@
-package io.strongroom.kms.http;
+package io.strongroom.aws;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;

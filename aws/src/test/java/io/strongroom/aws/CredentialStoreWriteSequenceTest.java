@@ -1,4 +1,4 @@
-package io.strongroom.kms;
+package io.strongroom.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.strongroom.kms;
+package io.strongroom.aws;
 
 import java.util.Objects;
 import java.util.regex.Pattern;

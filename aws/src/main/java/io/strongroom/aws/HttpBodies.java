@@ -1,4 +1,4 @@
-package io.strongroom.kms.http;
+package io.strongroom.aws;
 
 import java.io.IOException;
 import java.io.InputStream;

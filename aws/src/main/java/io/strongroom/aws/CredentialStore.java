@@ -1,4 +1,4 @@
-package io.strongroom.kms;
+package io.strongroom.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
