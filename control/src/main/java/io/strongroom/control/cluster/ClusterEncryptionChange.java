@@ -7,6 +7,8 @@ import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.snapshot.ClusterSnapshots;
+import io.strongroom.control.snapshot.SnapshotSchedule;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.kms.Credential;

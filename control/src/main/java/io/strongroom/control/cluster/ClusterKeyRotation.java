@@ -2,6 +2,8 @@ package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.snapshot.ClusterSnapshots;
+import io.strongroom.control.snapshot.SnapshotRecord;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;

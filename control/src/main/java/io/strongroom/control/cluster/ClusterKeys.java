@@ -58,7 +58,7 @@ import software.amazon.awssdk.services.kms.model.KmsException;
  *
  * <p>Thread-safe.
  */
-final class ClusterKeys {
+public final class ClusterKeys {
     static final String ARN_CONTEXT = "aws:redshift:arn";
     static final String CREATETIME_CONTEXT = "aws:redshift:createtime";
     static final String DEFAULT_KEY = "alias/aws/redshift";
@@ -76,9 +76,9 @@ final class ClusterKeys {
     }
 
     /** Plaintext keys of a cluster: its CEK and DEK. Closing zeroes both unless they were handed on. */
-    static final class Unlocked implements AutoCloseable {
-        final ClusterKey cek;
-        final DatabaseKey dek;
+    public static final class Unlocked implements AutoCloseable {
+        public final ClusterKey cek;
+        public final DatabaseKey dek;
 
         Unlocked(ClusterKey cek, DatabaseKey dek) {
             this.cek = cek;
@@ -98,14 +98,14 @@ final class ClusterKeys {
      * false only when an HSM refused the Sensitive attribute for the CEK it made (so it does not promise the key is
      * non-extractable).
      */
-    record Created(VaultEntry entry, Unlocked keys, boolean hsmKeySensitive) {
+    public record Created(VaultEntry entry, Unlocked keys, boolean hsmKeySensitive) {
         Created(VaultEntry entry, Unlocked keys) {
             this(entry, keys, true);
         }
     }
 
     /** The key ARN {@code requestedKey} (or the default key) resolves to, after checking it can be a root key. */
-    String resolveRootKey(Credential caller, String region, @Nullable String requestedKey) {
+    public String resolveRootKey(Credential caller, String region, @Nullable String requestedKey) {
         String keyId = requestedKey == null ? DEFAULT_KEY : requestedKey;
         KmsClient user = kms.asCaller(caller, region);
         KeyMetadata m;
@@ -138,7 +138,7 @@ final class ClusterKeys {
      * Creates the keys of a new cluster under {@code keyArn} (already resolved). On failure after the grant was
      * made, the grant is retired again; nothing is left behind.
      */
-    Created create(
+    public Created create(
             Credential caller, String region, String keyArn, String clusterId, String clusterArn, Instant createTime) {
         String grantId = grantToService(caller, region, keyArn, clusterArn, "redshift-" + clusterId, CLUSTER_GRANT);
         try {
@@ -258,7 +258,7 @@ final class ClusterKeys {
     }
 
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
-    Unlocked unlock(VaultEntry e, String region) {
+    public Unlocked unlock(VaultEntry e, String region) {
         if (e.hsmProtected()) {
             return unlockHsm(e, region);
         }
@@ -296,7 +296,7 @@ final class ClusterKeys {
      * ARN, made as {@code caller} and retirable by the service principal. Returns its id; the job retires it when it
      * ends ({@link #retireGrantsNamed} finds it by name if the process stopped before the id was recorded).
      */
-    String grantSnapshotDecrypt(Credential caller, String region, VaultEntry e, String name) {
+    public String grantSnapshotDecrypt(Credential caller, String region, VaultEntry e, String name) {
         String keyArn = e.rootKeyArn();
         String clusterArn = e.context().pairs().get(ARN_CONTEXT);
         return grantToService(
@@ -310,7 +310,7 @@ final class ClusterKeys {
     }
 
     /** The plaintext keys of a snapshot's envelope, as the service principal, through a grant the caller made. */
-    Unlocked unlockSnapshotAsService(VaultEntry e, String region) {
+    public Unlocked unlockSnapshotAsService(VaultEntry e, String region) {
         try {
             return unlock(e, region);
         } catch (StrongroomException ex) {
@@ -537,7 +537,7 @@ final class ClusterKeys {
      * copied blocks and manifests stay valid byte for byte. Every plaintext key is closed before this returns; the
      * private key lives only in this call.
      */
-    VaultEntry copyEnvelope(
+    public VaultEntry copyEnvelope(
             VaultEntry source,
             String sourceRegion,
             String destRegion,
@@ -565,7 +565,7 @@ final class ClusterKeys {
      * sourceRegion}, sealed for the holder of the private key of {@code publicKey} (the receiver's, made for this
      * one transfer). The plaintext keys are closed before this returns.
      */
-    byte[] sealForTransfer(VaultEntry source, String sourceRegion, byte[] publicKey) {
+    public byte[] sealForTransfer(VaultEntry source, String sourceRegion, byte[] publicKey) {
         try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion)) {
             return KeyTransfer.sealFor(publicKey, keys.dek, source.clusterId(), random);
         } catch (StrongroomException e) {
@@ -580,7 +580,7 @@ final class ClusterKeys {
      * grantId}, with {@code context} (the source cluster's ARN and create time). Returns the copy's envelope;
      * every plaintext key is closed before this returns. The caller closes {@code transfer}.
      */
-    VaultEntry openTransfer(
+    public VaultEntry openTransfer(
             KeyTransfer transfer,
             byte[] arrived,
             String clusterId,
@@ -615,7 +615,7 @@ final class ClusterKeys {
      * (the sender's caller is not known here): DescribeKey, refused as {@link #resolveRootKey} refuses a key that
      * cannot protect a cluster.
      */
-    void checkCopyKey(String region, String keyArn) {
+    public void checkCopyKey(String region, String keyArn) {
         KeyMetadata m;
         try {
             m = kms.asService(region).describeKey(r -> r.keyId(keyArn)).keyMetadata();
@@ -630,7 +630,7 @@ final class ClusterKeys {
      * As the caller, grants the service principal use of {@code keyArn} for copying snapshots into this region
      * (GenerateDataKey, Decrypt, Encrypt, DescribeKey), retirable by the service principal; returns the grant id.
      */
-    String grantSnapshotCopy(Credential caller, String region, String keyArn, String name) {
+    public String grantSnapshotCopy(Credential caller, String region, String keyArn, String name) {
         try {
             return kms.asCaller(caller, region)
                     .createGrant(r -> r.keyId(keyArn)
@@ -684,7 +684,7 @@ final class ClusterKeys {
      * Retires every grant on {@code keyArn} named {@code name} that the service principal may retire; returns how
      * many, or -1 when the KMS could not be asked (the caller records that a grant may remain).
      */
-    int retireGrantsNamed(String region, String keyArn, String name) {
+    public int retireGrantsNamed(String region, String keyArn, String name) {
         try {
             KmsClient service = kms.asService(region);
             int n = 0;
@@ -703,7 +703,7 @@ final class ClusterKeys {
     }
 
     /** Retires a cluster's grant as the service principal; false (and no exception) when that fails. */
-    boolean retireGrant(String region, String keyArn, String grantId) {
+    public boolean retireGrant(String region, String keyArn, String grantId) {
         try {
             kms.asService(region).retireGrant(r -> r.keyId(keyArn).grantId(grantId));
             return true;

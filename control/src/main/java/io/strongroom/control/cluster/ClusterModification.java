@@ -8,22 +8,18 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.snapshot.ClusterSnapshots;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;
-import io.strongroom.storage.RowBatch;
-import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
-import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
-import io.strongroom.storage.Transaction;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongConsumer;
 
 /**
  * ModifyCluster and ResizeCluster: renames, master password and retention changes, and moving a cluster into a
@@ -501,7 +497,7 @@ final class ClusterModification {
             try (Snapshot snap = run.store().snapshot()) {
                 job.total(ClusterSnapshots.bytesOf(snap) + nonBackupBytes(snap));
             }
-            copyTables(run.store(), fresh, job::advance, job::checkpoint);
+            StoreCopy.copyTables(run.store(), fresh, job::advance, job::checkpoint);
             ClusterRecord next = old.withLayout(type, nodes, newDir);
             state.registry.save(next); // the commit point
             e.rec = next;
@@ -536,67 +532,12 @@ final class ClusterModification {
                 "management");
     }
 
-    /**
-     * Copies every table of {@code from}'s committed version into {@code to} in one transaction. Resizes use it, and
-     * so do restores (from a snapshot's image into the new cluster's store).
-     */
-    static void copyTables(Store from, Store to) {
-        copyTables(from, to, n -> {}, () -> {});
-    }
-
-    /**
-     * As {@link #copyTables(Store, Store)}, telling {@code progressBytes} how many stored bytes of {@code from} each
-     * batch of rows stood for, and running {@code checkpoint} between batches (it throws to stop the copy, which then
-     * commits nothing).
-     */
-    static void copyTables(Store from, Store to, LongConsumer progressBytes, Runnable checkpoint) {
-        try (Snapshot snap = from.snapshot();
-                Transaction tx = to.begin()) {
-            for (TableSpec spec : snap.tables()) {
-                tx.createTable(spec);
-                copyRows(snap.table(spec.qualifiedName()), tx, spec.qualifiedName(), progressBytes, checkpoint);
-            }
-            tx.commit();
-        }
-    }
-
-    /**
-     * Appends every row {@code from} reads to table {@code target} of {@code tx}, telling {@code progressBytes} the
-     * stored bytes of {@code from} each batch stood for (in all, the table's block bytes) and running {@code
-     * checkpoint} between batches.
-     */
-    static void copyRows(
-            TableReader from, Transaction tx, String target, LongConsumer progressBytes, Runnable checkpoint) {
-        long bytes = bytesOf(from);
-        long rows = Math.max(1, from.rowCount());
-        long reported = 0;
-        long copied = 0;
-        for (TableReader.SliceScan scan :
-                from.scan(ScanSpec.all(from.spec().columns().size()))) {
-            while (scan.hasNext()) {
-                RowBatch b = scan.next();
-                tx.append(target, b);
-                copied += b.rowCount();
-                long now = Math.min(bytes, bytes * copied / rows);
-                progressBytes.accept(now - reported);
-                reported = now;
-                checkpoint.run();
-            }
-        }
-        progressBytes.accept(bytes - reported);
-    }
-
-    /** The stored bytes of the blocks {@code r} reads. */
-    static long bytesOf(TableReader r) {
-        return r.blocks().stream().mapToLong(b -> b.storedBytes()).sum();
-    }
-
     /** The bytes of the blocks of {@code at}'s BACKUP NO tables (a resize moves those too). */
     private static long nonBackupBytes(Snapshot at) {
         long total = 0;
         for (TableSpec t : at.tables()) {
             if (!t.backup()) {
-                total += bytesOf(at.table(t.qualifiedName()));
+                total += StoreCopy.bytesOf(at.table(t.qualifiedName()));
             }
         }
         return total;

@@ -10,6 +10,8 @@ import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.JsonFiles;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.snapshot.ClusterSnapshots;
+import io.strongroom.control.snapshot.SnapshotRecord;
 import io.strongroom.kms.Credential;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,6 +3,8 @@ package io.strongroom.control.cluster;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.snapshot.ClusterSnapshots;
+import io.strongroom.control.snapshot.SnapshotRecord;
 import io.strongroom.storage.EncryptionCoverage;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.Store;

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: changes are made under the control plane's lock.
  */
-final class HsmCatalog {
+public final class HsmCatalog {
     /** At most this many of each per account and region (Redshift's default quota). */
     static final int QUOTA = 20;
 
@@ -31,7 +31,7 @@ final class HsmCatalog {
         this.hsm = hsm;
     }
 
-    HsmStore store() {
+    public HsmStore store() {
         return hsm.store();
     }
 

@@ -24,7 +24,7 @@ public final class RunningCluster implements AutoCloseable {
      */
     private final AtomicReference<@Nullable DatabaseKey> currentDek;
 
-    RunningCluster(Store store, @Nullable ClusterKey cek, @Nullable DatabaseKey dek) {
+    public RunningCluster(Store store, @Nullable ClusterKey cek, @Nullable DatabaseKey dek) {
         this(store, cek, dek, new AtomicReference<>(dek));
     }
 

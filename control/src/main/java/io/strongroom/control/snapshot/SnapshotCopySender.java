@@ -1,10 +1,13 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.CopyStream;
@@ -45,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: each copy runs on its own job thread and opens its own connections.
  */
-final class SnapshotCopySender {
+public final class SnapshotCopySender {
     static final int ATTEMPTS = 8;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
@@ -57,7 +60,7 @@ final class SnapshotCopySender {
     private final PeerConfig config;
     private final @Nullable PeerIdentity identity;
 
-    SnapshotCopySender(
+    public SnapshotCopySender(
             ControlState state, ClusterSnapshots snapshots, PeerConfig config, @Nullable PeerIdentity identity) {
         this.state = state;
         this.snapshots = snapshots;

@@ -1,8 +1,18 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterEvent;
+import io.strongroom.control.cluster.ClusterParameters;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterRequests;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.cluster.StoreCopy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -49,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: records are held in a concurrent map; choosing an identifier and saving its record happen under
  * the control plane's lock, so two requests never claim one identifier.
  */
-final class ClusterSnapshots {
+public final class ClusterSnapshots {
     private final ControlState state;
     private final Path snapshotsDir;
     private final FaultHook faults;
@@ -62,7 +72,7 @@ final class ClusterSnapshots {
      * @param faults the snapshot stores' fault hook, told of each SnapshotStep (crash tests; production passes
      *     {@link FaultHook#NONE})
      */
-    ClusterSnapshots(ControlState state, Path snapshotsDir, FaultHook faults) {
+    public ClusterSnapshots(ControlState state, Path snapshotsDir, FaultHook faults) {
         this.state = state;
         this.snapshotsDir = snapshotsDir;
         this.faults = faults;
@@ -76,13 +86,13 @@ final class ClusterSnapshots {
     }
 
     /** Every snapshot record in memory, of every account and region: a live view. */
-    Collection<SnapshotRecord> records() {
+    public Collection<SnapshotRecord> records() {
         return snapshotsById.values();
     }
 
     /** The snapshot whose id (not identifier) is {@code id}, or null. */
     @Nullable
-    SnapshotRecord byId(@Nullable String id) {
+    public SnapshotRecord byId(@Nullable String id) {
         return id == null ? null : snapshotsById.get(id);
     }
 
@@ -92,7 +102,7 @@ final class ClusterSnapshots {
     }
 
     /** The regions that have a snapshot store on disk. */
-    Set<String> regions() {
+    public Set<String> regions() {
         Set<String> out = new HashSet<>(stores.keySet());
         if (Files.isDirectory(snapshotsDir)) {
             try (Stream<Path> s = Files.list(snapshotsDir)) {
@@ -106,7 +116,7 @@ final class ClusterSnapshots {
     }
 
     /** The image store of {@code region}, opened on first use. */
-    SnapshotStore store(String region) {
+    public SnapshotStore store(String region) {
         return stores.computeIfAbsent(
                 region, r -> SnapshotStore.open(snapshotsDir.resolve(r).resolve("store"), faults));
     }
@@ -116,7 +126,7 @@ final class ClusterSnapshots {
     }
 
     /** Writes {@code s}'s record atomically and makes it the one in memory. */
-    void save(SnapshotRecord s) {
+    public void save(SnapshotRecord s) {
         try {
             Files.createDirectories(snapshotsDir.resolve(s.region()).resolve("records"));
         } catch (IOException e) {
@@ -131,7 +141,7 @@ final class ClusterSnapshots {
      * becomes {@code failed}; then each region's store deletes the images no {@code available} record names and
      * the blocks no remaining image lists.
      */
-    void recover() {
+    public void recover() {
         if (!Files.isDirectory(snapshotsDir)) {
             return;
         }
@@ -171,7 +181,7 @@ final class ClusterSnapshots {
     }
 
     /** CreateClusterSnapshot: a manual snapshot, taken at once. */
-    SnapshotView createSnapshot(
+    public SnapshotView createSnapshot(
             Credential caller,
             String region,
             String clusterIdentifier,
@@ -202,7 +212,7 @@ final class ClusterSnapshots {
      * cluster ({@code from}) may hand it over to the snapshot, which then holds it until it ends.
      */
     @Nullable
-    Job takeAutomated(ClusterEntry e, String id, @Nullable Job from) {
+    public Job takeAutomated(ClusterEntry e, String id, @Nullable Job from) {
         SnapshotRecord s;
         Job job;
         Snapshot at;
@@ -224,7 +234,7 @@ final class ClusterSnapshots {
     }
 
     /** The version of {@code e} a snapshot taken now holds; under the lock, after {@link ControlState#begin}. */
-    Snapshot pin(ClusterEntry e) {
+    public Snapshot pin(ClusterEntry e) {
         RunningCluster run = e.running;
         if (run == null) {
             throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " is not running.");
@@ -287,20 +297,20 @@ final class ClusterSnapshots {
     }
 
     /** Shows {@code job}'s progress in snapshot {@code snapshotId}'s fields until {@link #untrack}. */
-    void track(String snapshotId, Job job) {
+    public void track(String snapshotId, Job job) {
         writing.put(snapshotId, job);
     }
 
-    void untrack(String snapshotId) {
+    public void untrack(String snapshotId) {
         writing.remove(snapshotId);
     }
 
     /** The bytes of the blocks a snapshot of {@code at} stores: those of its tables that are backed up. */
-    static long bytesOf(Snapshot at) {
+    public static long bytesOf(Snapshot at) {
         long total = 0;
         for (TableSpec t : at.tables()) {
             if (t.backup()) {
-                total += ClusterModification.bytesOf(at.table(t.qualifiedName()));
+                total += StoreCopy.bytesOf(at.table(t.qualifiedName()));
             }
         }
         return total;
@@ -313,7 +323,7 @@ final class ClusterSnapshots {
     }
 
     /** Answers ClusterSnapshotAlreadyExists if the caller has a snapshot {@code identifier}. Under the lock. */
-    void checkFree(String accountId, String region, String identifier) {
+    public void checkFree(String accountId, String region, String identifier) {
         if (find(accountId, region, identifier).isPresent()) {
             throw new RedshiftApiException(
                     ErrorCode.ALREADY_EXISTS,
@@ -325,7 +335,7 @@ final class ClusterSnapshots {
     }
 
     /** A {@code creating} record for a snapshot of {@code e}, holding the cluster's current key envelope. */
-    SnapshotRecord newRecord(ClusterEntry e, String identifier, String type, int retention) {
+    public SnapshotRecord newRecord(ClusterEntry e, String identifier, String type, int retention) {
         ClusterRecord c = e.rec;
         String envelope = null;
         if (c.encrypted()) {
@@ -368,7 +378,7 @@ final class ClusterSnapshots {
      * failure marks it failed, with an event; a crash leaves it {@code creating}, which the next start turns
      * into {@code failed} after deleting the half image.
      */
-    SnapshotRecord take(ClusterEntry e, SnapshotRecord s, Snapshot at, LongConsumer progress) {
+    public SnapshotRecord take(ClusterEntry e, SnapshotRecord s, Snapshot at, LongConsumer progress) {
         event(
                 s,
                 "REDSHIFT-EVENT-2009",
@@ -424,7 +434,7 @@ final class ClusterSnapshots {
     }
 
     /** DescribeClusterSnapshots. */
-    List<SnapshotView> describeSnapshots(Credential caller, String region, ClusterRequests.DescribeSnapshots q) {
+    public List<SnapshotView> describeSnapshots(Credential caller, String region, ClusterRequests.DescribeSnapshots q) {
         if (q.snapshotType() != null
                 && !q.snapshotType().equals("manual")
                 && !q.snapshotType().equals("automated")) {
@@ -455,7 +465,7 @@ final class ClusterSnapshots {
     }
 
     /** DeleteClusterSnapshot: manual snapshots only. */
-    SnapshotView deleteSnapshot(
+    public SnapshotView deleteSnapshot(
             Credential caller, String region, String snapshotIdentifier, @Nullable String clusterIdentifier) {
         SnapshotRecord s;
         synchronized (state.lock) {
@@ -512,7 +522,7 @@ final class ClusterSnapshots {
     }
 
     /** Whether a running job (a restore, a copy) reads snapshot {@code s}. */
-    boolean inUse(SnapshotRecord s) {
+    public boolean inUse(SnapshotRecord s) {
         return state.jobs.records().stream()
                 .anyMatch(j -> !j.state().finished()
                         && j.kind() != JobKind.CREATE_SNAPSHOT
@@ -537,7 +547,7 @@ final class ClusterSnapshots {
     }
 
     /** Deletes a snapshot's record (the commit point), then its image and the blocks nothing else needs. */
-    void remove(SnapshotRecord s) {
+    public void remove(SnapshotRecord s) {
         AtomicFile.delete(recordFile(s));
         snapshotsById.remove(s.id());
         store(s.region()).delete(s.id());
@@ -553,7 +563,7 @@ final class ClusterSnapshots {
     }
 
     /** CopyClusterSnapshot: an available automated snapshot into a manual one, in the same region. */
-    SnapshotView copySnapshot(
+    public SnapshotView copySnapshot(
             Credential caller,
             String region,
             String sourceIdentifier,
@@ -629,7 +639,7 @@ final class ClusterSnapshots {
     }
 
     /** ModifyClusterSnapshot: a manual snapshot's retention. */
-    SnapshotView modifySnapshot(
+    public SnapshotView modifySnapshot(
             Credential caller, String region, String snapshotIdentifier, @Nullable Integer retention, boolean force) {
         synchronized (state.lock) {
             SnapshotRecord s = require(caller, region, snapshotIdentifier, null);
@@ -689,7 +699,7 @@ final class ClusterSnapshots {
     }
 
     /** Records an event whose source is snapshot {@code s}. */
-    void event(SnapshotRecord s, String eventId, String severity, String message) {
+    public void event(SnapshotRecord s, String eventId, String severity, String message) {
         state.events.add(new ClusterEvent(
                 s.accountId(),
                 s.region(),

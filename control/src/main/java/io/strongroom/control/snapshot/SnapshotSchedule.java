@@ -1,5 +1,10 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobState;
 import io.strongroom.storage.Snapshot;
@@ -19,7 +24,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The automated snapshot schedule: takes each cluster's automated snapshots as its {@link SnapshotPolicy} says, and
  * deletes snapshots whose retention has ended. {@link #start} runs it on a daemon thread every {@code checkEvery};
- * tests call {@link #run} (through {@link ClusterManager#runSnapshotSchedule()}) instead.
+ * tests call {@link #run} (through {@code ClusterManager.runSnapshotSchedule()}) instead.
  *
  * <p>Invariants: an automated snapshot is named for its cluster and the time of the run ({@code
  * rs:<cluster>-yyyy-MM-dd-HH-mm-ss}), so one run takes at most one per cluster; a snapshot still {@code creating} is
@@ -30,8 +35,8 @@ import org.jspecify.annotations.Nullable;
  * starting until the image is written); {@link #start} and {@link #close} are called once each, by the control
  * plane's owner.
  */
-final class SnapshotSchedule implements AutoCloseable {
-    static final DateTimeFormatter AUTOMATED_NAME =
+public final class SnapshotSchedule implements AutoCloseable {
+    public static final DateTimeFormatter AUTOMATED_NAME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final ControlState state;
@@ -39,14 +44,14 @@ final class SnapshotSchedule implements AutoCloseable {
     private final SnapshotPolicy policy;
     private @Nullable ScheduledExecutorService scheduler;
 
-    SnapshotSchedule(ControlState state, ClusterSnapshots snapshots, SnapshotPolicy policy) {
+    public SnapshotSchedule(ControlState state, ClusterSnapshots snapshots, SnapshotPolicy policy) {
         this.state = state;
         this.snapshots = snapshots;
         this.policy = policy;
     }
 
     /** Starts running the schedule every {@code policy.checkEvery()}, unless that is zero. */
-    void start() {
+    public void start() {
         if (!policy.checkEvery().isZero()) {
             ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "strongroom-snapshot-schedule");
@@ -75,7 +80,7 @@ final class SnapshotSchedule implements AutoCloseable {
      * reached, then deletes automated snapshots past their cluster's retention and manual snapshots past theirs.
      * Returns how many automated snapshots were taken.
      */
-    int run() {
+    public int run() {
         Instant now = state.clock.instant();
         int taken = 0;
         for (ClusterEntry e : List.copyOf(state.byId.values())) {

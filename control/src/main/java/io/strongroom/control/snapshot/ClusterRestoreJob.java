@@ -1,8 +1,21 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.NodeType;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterEvent;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterParameters;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterRequests;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RestoreInfo;
+import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.cluster.StoreCopy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -55,7 +68,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: one instance per job, run on the job's thread after the request thread made it.
  */
-final class ClusterRestoreJob implements JobEngine.Work {
+public final class ClusterRestoreJob implements JobEngine.Work {
     static final String READY = "ready";
     static final String STORE = "store";
     static final String COMMITTED = "committed";
@@ -282,7 +295,7 @@ final class ClusterRestoreJob implements JobEngine.Work {
                                     rec.numberOfNodes(), rec.nodeType().slicesPerNode()),
                             ownStoreKeys);
                     try (Store image = images.restore(snapshot.id(), scratch, snapStoreKeys)) {
-                        ClusterModification.copyTables(image, store, job::advance, job::checkpoint);
+                        StoreCopy.copyTables(image, store, job::advance, job::checkpoint);
                     } finally {
                         ControlState.deleteTree(scratch);
                     }
@@ -446,7 +459,8 @@ final class ClusterRestoreJob implements JobEngine.Work {
      * creating}, its identifier and port claimed) and returns their ids, whose vault entries and store directories
      * recovery must leave alone. Restores that never reached {@code ready} are rolled back here, with an event.
      */
-    static Set<String> prepareRecovery(ControlState state, ClusterSnapshots snapshots, List<JobRecord> unfinished) {
+    public static Set<String> prepareRecovery(
+            ControlState state, ClusterSnapshots snapshots, List<JobRecord> unfinished) {
         Set<String> pending = new HashSet<>();
         for (JobRecord r : unfinished) {
             if (r.kind() != JobKind.RESTORE_CLUSTER) {

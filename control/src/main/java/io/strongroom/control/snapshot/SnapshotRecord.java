@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,11 +64,11 @@ public record SnapshotRecord(
         excludedTables = List.copyOf(excludedTables);
     }
 
-    boolean automated() {
+    public boolean automated() {
         return type.equals("automated");
     }
 
-    boolean available() {
+    public boolean available() {
         return status.equals("available");
     }
 
@@ -82,7 +82,7 @@ public record SnapshotRecord(
                 && VaultEntry.decode(envelopeBytes(), identifier).hsmProtected();
     }
 
-    byte[] envelopeBytes() {
+    public byte[] envelopeBytes() {
         if (envelope == null) {
             throw new IllegalStateException("snapshot " + identifier + " is not encrypted");
         }
@@ -152,7 +152,7 @@ public record SnapshotRecord(
     }
 
     /** This snapshot with its key envelope replaced (a key rotation rewrapped it under the new CEK). */
-    SnapshotRecord withEnvelope(String newEnvelope) {
+    public SnapshotRecord withEnvelope(String newEnvelope) {
         return new SnapshotRecord(
                 id,
                 identifier,

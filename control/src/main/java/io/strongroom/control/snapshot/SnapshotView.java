@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import io.strongroom.control.jobs.Job;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import java.time.Duration;
 
@@ -6,7 +6,7 @@ import java.time.Duration;
  * When automated snapshots are taken: for each cluster whose AutomatedSnapshotRetentionPeriod is above 0, once
  * {@code interval} has passed since its last automated snapshot (or its creation), or once {@code changeBytes} of
  * blocks were written since that snapshot, whichever comes first. The control plane checks every {@code
- * checkEvery} (zero: never by itself; tests call {@link ClusterManager#runSnapshotSchedule()}). Immutable.
+ * checkEvery} (zero: never by itself; tests call {@code ClusterManager.runSnapshotSchedule()}). Immutable.
  */
 public record SnapshotPolicy(Duration interval, long changeBytes, Duration checkEvery) {
     /** Redshift's defaults: every 8 hours or 5 GB of change per node (here per cluster); checked every minute. */

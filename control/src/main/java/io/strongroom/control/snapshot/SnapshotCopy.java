@@ -1,10 +1,15 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -57,13 +62,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: records are written under the control plane's lock; copies run on job threads.
  */
-final class SnapshotCopy {
+public final class SnapshotCopy {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GRANT_NAME = Pattern.compile("[a-z](?:[a-z0-9]|-(?!-)){0,62}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]");
 
     /** A snapshot copy grant: in {@code region}, on {@code keyArn}, with the KMS grant {@code grantId}. */
-    record Grant(String name, String accountId, String region, String keyArn, String grantId, Instant createTime) {}
+    public record Grant(
+            String name, String accountId, String region, String keyArn, String grantId, Instant createTime) {}
 
     /** A cluster's copy configuration. */
     record Config(
@@ -82,7 +88,7 @@ final class SnapshotCopy {
     private final Map<String, Config> configs = new ConcurrentHashMap<>();
     private final SnapshotCopySender remote;
 
-    SnapshotCopy(ControlState state, ClusterSnapshots snapshots, Path dataDir, SnapshotCopySender remote) {
+    public SnapshotCopy(ControlState state, ClusterSnapshots snapshots, Path dataDir, SnapshotCopySender remote) {
         this.state = state;
         this.snapshots = snapshots;
         this.remote = remote;
@@ -142,7 +148,7 @@ final class SnapshotCopy {
         return grants.get(grantKey(accountId, region, name));
     }
 
-    Grant createGrant(Credential caller, String region, String name, @Nullable String kmsKeyId) {
+    public Grant createGrant(Credential caller, String region, String name, @Nullable String kmsKeyId) {
         if (!GRANT_NAME.matcher(name).matches() || name.endsWith("-")) {
             throw RedshiftApiException.invalidParameter("SnapshotCopyGrantName must be 1 to 63 lowercase letters,"
                     + " digits or hyphens, start with a letter, and have no two hyphens in a row or a hyphen at the"
@@ -179,7 +185,7 @@ final class SnapshotCopy {
         }
     }
 
-    List<Grant> describeGrants(Credential caller, String region, @Nullable String name) {
+    public List<Grant> describeGrants(Credential caller, String region, @Nullable String name) {
         List<Grant> out = grants.values().stream()
                 .filter(g ->
                         g.accountId().equals(caller.accountId()) && g.region().equals(region))
@@ -192,7 +198,7 @@ final class SnapshotCopy {
         return out;
     }
 
-    void deleteGrant(Credential caller, String region, String name) {
+    public void deleteGrant(Credential caller, String region, String name) {
         synchronized (state.lock) {
             Grant g = grants.get(grantKey(caller.accountId(), region, name));
             if (g == null) {
@@ -235,7 +241,7 @@ final class SnapshotCopy {
         return configs.get(clusterId);
     }
 
-    ClusterView enable(
+    public ClusterView enable(
             Credential caller,
             String region,
             String identifier,
@@ -302,7 +308,7 @@ final class SnapshotCopy {
         return state.view(e, e.status);
     }
 
-    ClusterView disable(Credential caller, String region, String identifier) {
+    public ClusterView disable(Credential caller, String region, String identifier) {
         ClusterEntry e = state.require(caller, region, identifier);
         synchronized (state.lock) {
             if (configs.remove(e.rec.id()) == null) {
@@ -323,7 +329,7 @@ final class SnapshotCopy {
         return state.view(e, e.status);
     }
 
-    ClusterView modifyRetention(Credential caller, String region, String identifier, int days, boolean manual) {
+    public ClusterView modifyRetention(Credential caller, String region, String identifier, int days, boolean manual) {
         ClusterEntry e = state.require(caller, region, identifier);
         synchronized (state.lock) {
             Config c = configs.get(e.rec.id());
@@ -375,7 +381,7 @@ final class SnapshotCopy {
     }
 
     /** Renaming a KMS-encrypted cluster whose snapshots are copied is refused (its name is in the context). */
-    void checkRename(ClusterEntry e) {
+    public void checkRename(ClusterEntry e) {
         if (e.rec.encrypted() && configs.containsKey(e.rec.id())) {
             throw RedshiftApiException.invalidState("Cluster " + e.rec.identifier() + " copies its snapshots to "
                     + configs.get(e.rec.id()).destinationRegion() + " under a snapshot copy grant, and its name is"
@@ -415,7 +421,7 @@ final class SnapshotCopy {
      * half image deleted) and run again. A copy to a peer keeps its copy id, so the receiver resumes its spool or
      * answers that the copy is done.
      */
-    void resumeJobs() {
+    public void resumeJobs() {
         deleteTransitFiles();
         for (JobRecord j : state.jobs.unfinished()) {
             if (j.kind() != JobKind.COPY_SNAPSHOT_REGION) {

@@ -1,7 +1,16 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterRequests;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.cluster.StoreCopy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -43,24 +52,24 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: runs on API request threads and job threads; the cluster is claimed under the control plane's
  * lock.
  */
-final class SnapshotRestores {
+public final class SnapshotRestores {
     private final ControlState state;
     private final ClusterSnapshots snapshots;
     private static final String COPYING = "copying";
     private static final String COMMITTED = ClusterRestoreJob.COMMITTED;
 
-    SnapshotRestores(ControlState state, ClusterSnapshots snapshots) {
+    public SnapshotRestores(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
         this.snapshots = snapshots;
     }
 
     /** RestoreFromClusterSnapshot: a new cluster with keys of its own, built by a job ({@link ClusterRestoreJob}). */
-    ClusterView restore(Credential caller, String region, ClusterRequests.Restore q) {
+    public ClusterView restore(Credential caller, String region, ClusterRequests.Restore q) {
         return ClusterRestoreJob.request(state, snapshots, caller, region, q);
     }
 
     /** Resumes the restores a restart found running (after every other cluster is up). */
-    void resumeJobs() {
+    public void resumeJobs() {
         ClusterRestoreJob.resume(state, snapshots);
         resumeTableRestores();
     }
@@ -69,7 +78,7 @@ final class SnapshotRestores {
      * RestoreTableFromClusterSnapshot: copies one table of a snapshot into the cluster it came from (by identifier)
      * as a new table. Refused from an unencrypted snapshot into an encrypted cluster, as Redshift refuses it.
      */
-    TableRestoreStatus restoreTable(Credential caller, String region, ClusterRequests.RestoreTable q) {
+    public TableRestoreStatus restoreTable(Credential caller, String region, ClusterRequests.RestoreTable q) {
         ClusterEntry e = state.require(caller, region, q.clusterIdentifier());
         SnapshotRecord s = snapshots.requireAvailable(caller, region, q.snapshotIdentifier());
         if (s.encryptedWithHsm()) {
@@ -253,7 +262,7 @@ final class SnapshotRestores {
                             spec.distKey(),
                             spec.sortKey(),
                             spec.backup());
-                    job.total(ClusterModification.bytesOf(reader));
+                    job.total(StoreCopy.bytesOf(reader));
                     try (Transaction tx = run.store().begin()) {
                         tx.createTable(renamed);
                         // The new table's id, recorded before the copy commits: a resume tells its own commit apart
@@ -264,8 +273,7 @@ final class SnapshotRestores {
                                         "tableId",
                                         Long.toString(tx.reader(renamed.qualifiedName())
                                                 .tableId())));
-                        ClusterModification.copyRows(
-                                reader, tx, renamed.qualifiedName(), job::advance, job::checkpoint);
+                        StoreCopy.copyRows(reader, tx, renamed.qualifiedName(), job::advance, job::checkpoint);
                         tx.commit();
                     }
                 } finally {
@@ -376,7 +384,7 @@ final class SnapshotRestores {
      * DescribeTableRestoreStatus: the caller's table restores in {@code region}, running and finished (kept with the
      * job records for {@code JobEngine.HISTORY}, across restarts), oldest first.
      */
-    List<TableRestoreStatus> tableRestoreStatus(
+    public List<TableRestoreStatus> tableRestoreStatus(
             Credential caller, String region, @Nullable String clusterIdentifier, @Nullable String requestId) {
         if (clusterIdentifier != null) {
             state.require(caller, region, clusterIdentifier);

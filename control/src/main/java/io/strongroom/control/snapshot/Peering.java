@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import io.strongroom.base.FaultHook;
 import io.strongroom.control.peer.PeerConfig;

@@ -1,5 +1,6 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
+import io.strongroom.control.cluster.ClusterRequests;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 

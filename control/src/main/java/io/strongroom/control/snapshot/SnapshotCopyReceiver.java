@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.keyvault.AtomicFile;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.peer.CopyStream;
@@ -50,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: pending transfers are in a concurrent map and each is received under its own lock.
  */
-final class SnapshotCopyReceiver implements PeerService {
+public final class SnapshotCopyReceiver implements PeerService {
     static final Duration PENDING_FOR = Duration.ofHours(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern COPY_ID = Pattern.compile("s-[0-9a-f]{20}");
@@ -81,7 +84,7 @@ final class SnapshotCopyReceiver implements PeerService {
         }
     }
 
-    SnapshotCopyReceiver(
+    public SnapshotCopyReceiver(
             ControlState state, ClusterSnapshots snapshots, SnapshotCopy copy, Path dataDir, FaultHook hooks) {
         this.state = state;
         this.snapshots = snapshots;
@@ -91,14 +94,14 @@ final class SnapshotCopyReceiver implements PeerService {
     }
 
     /** At start: spools of transfers a stop cut short are deleted (their senders begin again). */
-    void recover() {
+    public void recover() {
         for (String region : snapshots.regions()) {
             DurableFiles.deleteTree(snapshotsDir.resolve(region).resolve("incoming"));
         }
     }
 
     /** Closes every pending transfer's key pair. */
-    void close() {
+    public void close() {
         for (Pending p : pending.values()) {
             p.close();
         }
