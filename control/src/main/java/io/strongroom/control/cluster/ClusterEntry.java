@@ -20,14 +20,14 @@ public final class ClusterEntry {
     public volatile @Nullable RunningCluster running;
     public volatile @Nullable RestoreInfo restore;
     /** Key rotation progress while the status is rotating-keys. */
-    volatile @Nullable String progress;
+    public volatile @Nullable String progress;
     /**
      * The job running on this cluster (restore, resize, snapshot, deletion), if any: set under the control plane's
      * lock together with the status, so one operation runs on a cluster at a time; the API's progress fields read it.
      */
     public volatile @Nullable Job job;
     /** The DataTransferProgress of the last resize, once it ended. */
-    volatile @Nullable DataTransferInfo transfer;
+    public volatile @Nullable DataTransferInfo transfer;
     /** The parameter values the cluster's SQL endpoint started with (a later change applies at its next reboot). */
     volatile @Nullable Map<String, String> appliedParameters;
 

@@ -59,7 +59,7 @@ import software.amazon.awssdk.services.kms.model.KmsException;
  * <p>Thread-safe.
  */
 public final class ClusterKeys {
-    static final String ARN_CONTEXT = "aws:redshift:arn";
+    public static final String ARN_CONTEXT = "aws:redshift:arn";
     static final String CREATETIME_CONTEXT = "aws:redshift:createtime";
     static final String DEFAULT_KEY = "alias/aws/redshift";
     private static final DateTimeFormatter CREATETIME =
@@ -177,7 +177,7 @@ public final class ClusterKeys {
      * cluster's frozen encryption context, and a new random DEK wrapped by it. The entry returned keeps the root
      * key, grant and context and carries the new versions; nothing is stored here.
      */
-    Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
+    public Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
         if (current.hsmProtected()) {
             return rotateHsm(current, region, cekVersion, dekVersion, now);
         }
@@ -204,7 +204,7 @@ public final class ClusterKeys {
     }
 
     /** A new vault entry under another root key, and the new CEK it wraps the unchanged DEK with. */
-    record Moved(VaultEntry entry, ClusterKey cek) {}
+    public record Moved(VaultEntry entry, ClusterKey cek) {}
 
     /**
      * Moves a cluster to root key {@code newKeyArn} (already resolved as the caller) without touching its data: as
@@ -213,7 +213,7 @@ public final class ClusterKeys {
      * new key with the cluster's frozen encryption context, which wraps the cluster's unchanged DEK. Nothing is
      * stored here; on a failure after the grant was made, it is retired.
      */
-    Moved changeRootKey(
+    public Moved changeRootKey(
             Credential caller,
             String region,
             VaultEntry current,
@@ -439,7 +439,7 @@ public final class ClusterKeys {
      * Revokes and destroys the HSM key of {@code old} (a CEK no vault entry or snapshot envelope names any more);
      * false when the HSM refused or could not be reached.
      */
-    boolean retireHsmKey(VaultEntry old) {
+    public boolean retireHsmKey(VaultEntry old) {
         if (!old.hsmProtected()) {
             return true;
         }

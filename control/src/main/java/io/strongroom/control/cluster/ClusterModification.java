@@ -8,6 +8,8 @@ import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
+import io.strongroom.control.keys.ClusterEncryptionChange;
+import io.strongroom.control.keys.RootKeyChange;
 import io.strongroom.control.snapshot.ClusterSnapshots;
 import io.strongroom.kms.Credential;
 import io.strongroom.storage.ClusterLayout;

@@ -80,7 +80,7 @@ public final class ControlState {
     /** A cluster's HsmStatus by its id (set by {@link HsmCatalog}'s owner). */
     volatile Function<String, ClusterView.@Nullable HsmStatus> hsmStatus = id -> null;
     /** Set by close: a background rotation that fails then leaves the settling to the next start. */
-    volatile boolean closing;
+    public volatile boolean closing;
 
     /**
      * Opens the records in {@code dataDir/clusters}, the key vault in {@code dataDir/keyvault} and the event log in

@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.kms.KmsClient;
  * one small HTTP client. No retries: a KMS that is down answers at once, and the caller (an API request, a reboot)
  * reports it. Thread-safe.
  */
-final class KmsAccess implements AutoCloseable {
+public final class KmsAccess implements AutoCloseable {
     private final KmsConnection connection;
     private final SdkHttpClient http;
     private final Map<String, KmsClient> clients = new ConcurrentHashMap<>();
@@ -45,7 +45,7 @@ final class KmsAccess implements AutoCloseable {
         return connection.sharedAccounts() ? caller.principalArn() : connection.servicePrincipalArn();
     }
 
-    KmsClient asCaller(Credential caller, String region) {
+    public KmsClient asCaller(Credential caller, String region) {
         if (!connection.sharedAccounts()) {
             return asService(region);
         }
@@ -56,7 +56,7 @@ final class KmsAccess implements AutoCloseable {
                 region);
     }
 
-    KmsClient asService(String region) {
+    public KmsClient asService(String region) {
         return client("service/" + region, connection.serviceCredentials(), region);
     }
 

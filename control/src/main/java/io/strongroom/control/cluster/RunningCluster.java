@@ -93,12 +93,12 @@ public final class RunningCluster implements AutoCloseable {
     }
 
     @Nullable
-    DatabaseKey databaseKey() {
+    public DatabaseKey databaseKey() {
         return dek;
     }
 
     @Nullable
-    ClusterKey clusterKey() {
+    public ClusterKey clusterKey() {
         return cek;
     }
 
@@ -106,7 +106,7 @@ public final class RunningCluster implements AutoCloseable {
      * The same store with the keys a rotation moved to. Closes nothing: the caller closes the old CEK, and the old
      * DEK once the store no longer needs it.
      */
-    RunningCluster withKeys(ClusterKey newCek, DatabaseKey newDek) {
+    public RunningCluster withKeys(ClusterKey newCek, DatabaseKey newDek) {
         return new RunningCluster(store, newCek, newDek, currentDek);
     }
 

@@ -1,6 +1,15 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.DataTransferInfo;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -52,11 +61,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: {@link #start} runs on a request thread, the pass on the job's thread; one operation per cluster
  * at a time through {@link ControlState#begin}.
  */
-final class ClusterEncryptionChange {
+public final class ClusterEncryptionChange {
     private final ControlState state;
     private final ClusterSnapshots snapshots;
 
-    ClusterEncryptionChange(ControlState state, ClusterSnapshots snapshots) {
+    public ClusterEncryptionChange(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
         this.snapshots = snapshots;
     }
@@ -66,7 +75,8 @@ final class ClusterEncryptionChange {
      * answers once the switch is made and the grace period has passed. Also resumes a pass a failure left unfinished
      * (a cluster already encrypted whose store still holds blocks in the clear, and the reverse).
      */
-    ClusterView start(Credential caller, String region, ClusterEntry e, boolean encrypt, @Nullable String kmsKeyId) {
+    public ClusterView start(
+            Credential caller, String region, ClusterEntry e, boolean encrypt, @Nullable String kmsKeyId) {
         boolean switched = e.rec.encrypted() == encrypt;
         String keyArn = encrypt && !switched ? state.keys.resolveRootKey(caller, region, kmsKeyId) : null;
         synchronized (state.lock) {
@@ -347,7 +357,7 @@ final class ClusterEncryptionChange {
      * At start, before the clusters come up: the record of each cluster whose encryption was changing says what its
      * store committed, so the reboot flow opens it with the right keys.
      */
-    static void reconcile(ControlState state) {
+    public static void reconcile(ControlState state) {
         for (JobRecord j : state.jobs.unfinished()) {
             ClusterEntry e = state.byId.get(j.clusterId());
             if (j.kind() != JobKind.CHANGE_ENCRYPTION || e == null) {
@@ -374,7 +384,7 @@ final class ClusterEncryptionChange {
     }
 
     /** After the clusters are up: undoes, finishes or resumes each change a restart found running. */
-    void resumeJobs() {
+    public void resumeJobs() {
         for (JobRecord j : state.jobs.unfinished()) {
             if (j.kind() != JobKind.CHANGE_ENCRYPTION) {
                 continue;

@@ -1,6 +1,12 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
@@ -32,11 +38,11 @@ import java.util.Optional;
  *
  * <p>Thread-safe: runs on the request thread while the cluster is {@code modifying}, and at start.
  */
-final class RootKeyChange {
+public final class RootKeyChange {
     private RootKeyChange() {}
 
     /** Moves running cluster {@code e} (held {@code modifying} by the caller) to {@code newKeyArn}. */
-    static void change(ControlState state, Credential caller, ClusterEntry e, String newKeyArn) {
+    public static void change(ControlState state, Credential caller, ClusterEntry e, String newKeyArn) {
         ClusterRecord r = e.rec;
         RunningCluster run = e.running;
         if (run == null || run.databaseKey() == null || run.clusterKey() == null) {
@@ -146,7 +152,7 @@ final class RootKeyChange {
      * At start, after the clusters are up: settles each root key change a restart found running, by what the vault
      * holds.
      */
-    static void settle(ControlState state, List<JobRecord> unfinished) {
+    public static void settle(ControlState state, List<JobRecord> unfinished) {
         for (JobRecord r : unfinished) {
             if (r.kind() != JobKind.CHANGE_ROOT_KEY) {
                 continue;

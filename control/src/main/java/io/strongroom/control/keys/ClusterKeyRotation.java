@@ -1,6 +1,13 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
 import io.strongroom.base.ErrorCode;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.snapshot.ClusterSnapshots;
 import io.strongroom.control.snapshot.SnapshotRecord;
@@ -47,11 +54,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: {@link #begin} runs on an API request thread, {@link #rotate} on the rotation's own thread and
  * {@link #settle} in the reboot flow; one operation per cluster at a time through {@link ControlState#begin}.
  */
-final class ClusterKeyRotation {
+public final class ClusterKeyRotation {
     private final ControlState state;
     private final ClusterSnapshots snapshots;
 
-    ClusterKeyRotation(ControlState state, ClusterSnapshots snapshots) {
+    public ClusterKeyRotation(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
         this.snapshots = snapshots;
     }
@@ -60,7 +67,7 @@ final class ClusterKeyRotation {
      * RotateEncryptionKey's checks and its status change: moves the cluster to rotating-keys and returns it. The
      * caller answers at once and then runs {@link #rotate} on a thread of its own.
      */
-    ClusterEntry begin(Credential caller, String region, String identifier) {
+    public ClusterEntry begin(Credential caller, String region, String identifier) {
         String id = identifier.toLowerCase(Locale.ROOT);
         Optional<ClusterEntry> found = state.find(caller.accountId(), region, id);
         if (found.isEmpty()) {
@@ -113,10 +120,10 @@ final class ClusterKeyRotation {
     /**
      * Runs the rotation of a cluster {@link #begin} moved to rotating-keys (steps 1 to 4 above), on the calling
      * thread. Returns true when it failed after storing the pending keys and the cluster, now rebooting, must go
-     * through the reboot flow ({@link ClusterLifecycle#bringUp}), which settles the rotation from what the store
+     * through the reboot flow ({@code ClusterLifecycle.bringUp}), which settles the rotation from what the store
      * committed; the caller runs it, as the reboot flow in turn depends on this class to settle.
      */
-    boolean rotate(ClusterEntry e) {
+    public boolean rotate(ClusterEntry e) {
         ClusterRecord r = e.rec;
         RunningCluster run = Objects.requireNonNull(e.running);
         long t0 = System.nanoTime();
@@ -249,7 +256,7 @@ final class ClusterKeyRotation {
      * finish it (snapshot envelopes, then the vault) and return the new entry; if not, drop the pending entry and
      * return the old one.
      */
-    VaultEntry settle(ClusterRecord r, Path dir, VaultEntry current, VaultEntry pending) {
+    public VaultEntry settle(ClusterRecord r, Path dir, VaultEntry current, VaultEntry pending) {
         if (pending.dekVersion() == current.dekVersion() && pending.cekVersion() == current.cekVersion()) {
             state.vault.abandonRotation(r.id()); // finished; only the pending file was left
             return current;

@@ -1,6 +1,11 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.control.snapshot.ClusterSnapshots;

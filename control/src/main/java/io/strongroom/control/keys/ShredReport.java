@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,6 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterParameters;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.KmsAccess;
+import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.keyvault.JsonFiles;
@@ -61,7 +67,7 @@ import software.amazon.awssdk.services.kms.model.KmsException;
  * <p>Thread-safe: it reads live views of the control plane's state; the remembered file is written under this
  * object's lock.
  */
-final class ClusterShredding {
+public final class ClusterShredding {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern KMS_KEY_ARN = Pattern.compile("arn:aws:kms:([a-z0-9-]+):(\\d{12}):key/.+");
     private static final Pattern SAFE_NAME = Pattern.compile("[a-z0-9-]{1,64}");
@@ -71,7 +77,7 @@ final class ClusterShredding {
     private final KmsAccess kms;
     private final Path ledgerDir;
 
-    ClusterShredding(ControlState state, ClusterSnapshots snapshots, KmsAccess kms, Path ledgerDir) {
+    public ClusterShredding(ControlState state, ClusterSnapshots snapshots, KmsAccess kms, Path ledgerDir) {
         this.state = state;
         this.snapshots = snapshots;
         this.kms = kms;
@@ -82,7 +88,7 @@ final class ClusterShredding {
     private record Remembered(Set<String> clusterIds, Set<String> restoredIds, Set<String> rootKeys) {}
 
     /** The report for {@code identifier} of the caller's account in {@code region}. */
-    ShredReport report(Credential caller, String region, String identifier) {
+    public ShredReport report(Credential caller, String region, String identifier) {
         String id = ClusterParameters.identifier(identifier, "ClusterIdentifier");
         String account = caller.accountId();
         String clusterArn = "arn:aws:redshift:" + region + ":" + account + ":cluster:" + id;

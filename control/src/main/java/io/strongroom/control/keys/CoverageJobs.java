@@ -1,5 +1,7 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.keys;
 
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ControlState;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;
 import io.strongroom.control.jobs.JobKind;
@@ -45,7 +47,7 @@ public final class CoverageJobs {
 
     private final Map<String, Finished> latest = new ConcurrentHashMap<>();
 
-    CoverageJobs(ControlState state, ClusterSnapshots snapshots) {
+    public CoverageJobs(ControlState state, ClusterSnapshots snapshots) {
         this.state = state;
         this.snapshots = snapshots;
     }
@@ -55,7 +57,7 @@ public final class CoverageJobs {
      * one was made already; waits the grace period, and says where things stand. A job that failed within the grace
      * period answers its error.
      */
-    Status request(ClusterEntry e, boolean refresh) {
+    public Status request(ClusterEntry e, boolean refresh) {
         String id = e.rec.id();
         Job job;
         synchronized (this) {
@@ -129,7 +131,7 @@ public final class CoverageJobs {
     }
 
     /** Settles a coverage job a restart cut short: it changed nothing, and the next request starts another. */
-    static void settleAtStart(JobEngine jobs, Job job) {
+    public static void settleAtStart(JobEngine jobs, Job job) {
         jobs.settle(
                 job,
                 JobState.ROLLED_BACK,
