@@ -252,7 +252,7 @@ public final class ClusterKeys {
      * principal, through the cluster's grant; the plaintext is zeroed at once. Throws what the KMS said
      * (ACCESS_DENIED or WRONG_KEY: the key or grant was taken away; KEY_UNAVAILABLE: the KMS is down or throttling).
      */
-    void revalidate(VaultEntry e, String region) {
+    public void revalidate(VaultEntry e, String region) {
         KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
         root.decrypt(e.wrappedCek(), e.context()).close();
     }
@@ -322,7 +322,7 @@ public final class ClusterKeys {
     // HSM mode: the CEK inside an HSM partition, reached over KMIP (HsmClusterKey has the DEK flow)
 
     /** The ARN of the internal root key of {@code region} (made on first use), as a Redshift API error if not. */
-    String internalRootArn(String region) {
+    public String internalRootArn(String region) {
         try {
             return hsm.root().arn(region);
         } catch (StrongroomException e) {
@@ -331,7 +331,7 @@ public final class ClusterKeys {
     }
 
     /** The name a cluster's CEK of {@code version} has in the HSM partition. */
-    static String hsmKeyName(String clusterId, int version) {
+    public static String hsmKeyName(String clusterId, int version) {
         return "strongroom/" + clusterId + "/cek/" + version;
     }
 
@@ -340,7 +340,7 @@ public final class ClusterKeys {
      * pinned server certificate and the client certificate, Discover Versions offering KMIP 1.4 or newer, and an
      * authenticated Locate. Throws the mapped failure.
      */
-    void checkHsm(HsmCatalog.Pair p) {
+    public void checkHsm(HsmCatalog.Pair p) {
         try (KmipClient c = KmipClient.connect(hsm.endpoint(p.certificate(), p.configuration()), timeout())) {
             c.checkConnectivity();
         } catch (KmipException e) {
@@ -355,7 +355,7 @@ public final class ClusterKeys {
      * internal root key. Nothing is stored here. On a failure after the CEK was made, the CEK is revoked and
      * destroyed again (best effort).
      */
-    Created createHsm(HsmCatalog.Pair p, String clusterId, String clusterArn, Instant createTime) {
+    public Created createHsm(HsmCatalog.Pair p, String clusterId, String clusterArn, Instant createTime) {
         String region = p.configuration().region();
         HsmEndpoint endpoint = hsm.endpoint(p.certificate(), p.configuration());
         CreatedKey made;
@@ -460,7 +460,7 @@ public final class ClusterKeys {
     }
 
     /** The KMIP state of the CEK of HSM entry {@code v} in the HSM the cluster uses now (the monitor's check). */
-    int hsmKeyState(VaultEntry v) {
+    public int hsmKeyState(VaultEntry v) {
         HsmEndpoint endpoint = hsmEndpointOf(v.clusterId());
         try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
             return c.state(v.hsmCekUid());
@@ -474,7 +474,7 @@ public final class ClusterKeys {
      * keys a crash left between their creation in the HSM and the vault write that would have named them (the
      * reference's "Locate by Name" recovery). Best effort; returns how many went.
      */
-    int destroyStrayHsmKeys(String clusterId, String name, @Nullable String keep) {
+    public int destroyStrayHsmKeys(String clusterId, String name, @Nullable String keep) {
         try {
             HsmEndpoint endpoint = hsmEndpointOf(clusterId);
             int n = 0;
@@ -524,7 +524,7 @@ public final class ClusterKeys {
     }
 
     /** KMIP's Active state. */
-    static final int KMIP_ACTIVE = 2;
+    public static final int KMIP_ACTIVE = 2;
 
     /**
      * The envelope of a snapshot copied to {@code destRegion}, under {@code destKeyArn} (a key of that region the

@@ -26,7 +26,7 @@ public final class ClusterParameters {
     private ClusterParameters() {}
 
     /** A master user name, lowercased; reserved words are refused. */
-    static String masterUsername(String raw) {
+    public static String masterUsername(String raw) {
         String user = raw.toLowerCase(Locale.ROOT);
         if (!USERNAME.matcher(user).matches() || RESERVED_USERS.contains(user)) {
             throw RedshiftApiException.invalidParameter("MasterUsername must have 1 to 128 letters, digits,"
@@ -36,7 +36,7 @@ public final class ClusterParameters {
     }
 
     /** A database name, lowercased; {@code dev} when none is given. */
-    static String dbName(@Nullable String raw) {
+    public static String dbName(@Nullable String raw) {
         String db = raw == null ? "dev" : raw.toLowerCase(Locale.ROOT);
         if (!DB_NAME.matcher(db).matches()) {
             throw RedshiftApiException.invalidParameter(
@@ -101,7 +101,7 @@ public final class ClusterParameters {
     }
 
     /** Checks a master password without ever putting it in a message. */
-    static void checkPassword(String p) {
+    public static void checkPassword(String p) {
         boolean upper = false;
         boolean lower = false;
         boolean digit = false;

@@ -40,7 +40,7 @@ public final class ClusterRegistry {
         AtomicFile.delete(dir.resolve(id + ".json"));
     }
 
-    List<ClusterRecord> loadAll() {
+    public List<ClusterRecord> loadAll() {
         List<ClusterRecord> out = new ArrayList<>();
         try (var s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {

@@ -56,7 +56,7 @@ public final class ControlState {
     public final EventLog events;
     public final ClusterKeys keys;
     /** Cluster parameter groups and the values clusters run with. */
-    final ParameterGroups parameters;
+    public final ParameterGroups parameters;
     /** HSM client certificates and configurations, and which cluster uses which. */
     public final HsmCatalog hsm;
     /** How long a KMIP connection to an HSM may take to open or answer. */
@@ -70,7 +70,7 @@ public final class ControlState {
     public final String endpointAddress;
 
     private final int basePort;
-    final ClusterListener listener;
+    public final ClusterListener listener;
     /** Taken to move a cluster into a transitional status, and to claim a cluster or snapshot identifier. */
     public final Object lock = new Object();
 
@@ -78,7 +78,7 @@ public final class ControlState {
     /** A cluster's ClusterSnapshotCopyStatus by its id (set by {@code SnapshotCopy}). */
     public volatile Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
     /** A cluster's HsmStatus by its id (set by {@link HsmCatalog}'s owner). */
-    volatile Function<String, ClusterView.@Nullable HsmStatus> hsmStatus = id -> null;
+    public volatile Function<String, ClusterView.@Nullable HsmStatus> hsmStatus = id -> null;
     /** Set by close: a background rotation that fails then leaves the settling to the next start. */
     public volatile boolean closing;
 
@@ -86,7 +86,7 @@ public final class ControlState {
      * Opens the records in {@code dataDir/clusters}, the key vault in {@code dataDir/keyvault} and the event log in
      * {@code dataDir/events}, in that order.
      */
-    ControlState(
+    public ControlState(
             Path dataDir,
             KmsAccess kms,
             InstantSource clock,
@@ -194,7 +194,7 @@ public final class ControlState {
     }
 
     /** The cluster's parameter group and whether it runs with the group's current values. */
-    ClusterView.ParameterStatus parameterStatus(ClusterEntry e) {
+    public ClusterView.ParameterStatus parameterStatus(ClusterEntry e) {
         Map<String, String> now = parameters.values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName());
         Map<String, String> applied = e.appliedParameters;
         return new ClusterView.ParameterStatus(

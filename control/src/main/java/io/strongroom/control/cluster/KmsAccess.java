@@ -27,7 +27,7 @@ public final class KmsAccess implements AutoCloseable {
     private final SdkHttpClient http;
     private final Map<String, KmsClient> clients = new ConcurrentHashMap<>();
 
-    KmsAccess(KmsConnection connection) {
+    public KmsAccess(KmsConnection connection) {
         this.connection = connection;
         this.http = UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(3))

@@ -111,7 +111,7 @@ public final class RunningCluster implements AutoCloseable {
     }
 
     /** The same keys over another store (after a resize); closes this one's store, not the keys. */
-    RunningCluster withStore(Store next) {
+    public RunningCluster withStore(Store next) {
         store.close();
         return new RunningCluster(next, cek, dek, currentDek);
     }

@@ -1,8 +1,22 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.lifecycle;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.NodeType;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterParameters;
+import io.strongroom.control.cluster.ClusterRecord;
+import io.strongroom.control.cluster.ClusterRequests;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ClusterView;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.DataTransferInfo;
+import io.strongroom.control.cluster.HsmCatalog;
+import io.strongroom.control.cluster.PasswordVerifier;
+import io.strongroom.control.cluster.RedshiftApiException;
+import io.strongroom.control.cluster.ResizeProgress;
+import io.strongroom.control.cluster.RunningCluster;
+import io.strongroom.control.cluster.StoreCopy;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobEngine;

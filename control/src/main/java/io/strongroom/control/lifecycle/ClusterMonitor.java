@@ -1,7 +1,13 @@
-package io.strongroom.control.cluster;
+package io.strongroom.control.lifecycle;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.control.cluster.ClusterEntry;
+import io.strongroom.control.cluster.ClusterKeys;
+import io.strongroom.control.cluster.ClusterStatus;
+import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.ParameterGroups;
+import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.keyvault.VaultEntry;
 import io.strongroom.hsm.client.KmipException;
