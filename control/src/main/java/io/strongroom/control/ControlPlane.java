@@ -5,6 +5,7 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.api.RedshiftHttpHandler;
+import io.strongroom.control.cluster.ClusterListener;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.KmsConnection;
 import io.strongroom.control.cluster.RunningCluster;

@@ -1,7 +1,7 @@
 package io.strongroom.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.control.ClusterListener;
+import io.strongroom.control.cluster.ClusterListener;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.cluster.TemporaryCredentials;

@@ -1,7 +1,6 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
-import io.strongroom.control.NodeType;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;

@@ -2,7 +2,6 @@ package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.hsm.InternalRootKey;

@@ -2,7 +2,6 @@ package io.strongroom.control.lifecycle;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.NodeType;
 import io.strongroom.control.cluster.ClusterEntry;
 import io.strongroom.control.cluster.ClusterKeys;
 import io.strongroom.control.cluster.ClusterParameters;
@@ -12,6 +11,7 @@ import io.strongroom.control.cluster.ClusterStatus;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.ControlState;
 import io.strongroom.control.cluster.HsmCatalog;
+import io.strongroom.control.cluster.NodeType;
 import io.strongroom.control.cluster.PasswordVerifier;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.RunningCluster;

@@ -2,7 +2,6 @@ package io.strongroom.control.snapshot;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.NodeType;
 import io.strongroom.control.cluster.ClusterEntry;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterKeys;
@@ -12,6 +11,7 @@ import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterStatus;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.ControlState;
+import io.strongroom.control.cluster.NodeType;
 import io.strongroom.control.cluster.RedshiftApiException;
 import io.strongroom.control.cluster.RestoreInfo;
 import io.strongroom.control.cluster.RunningCluster;

@@ -1,7 +1,5 @@
-package io.strongroom.control;
+package io.strongroom.control.cluster;
 
-import io.strongroom.control.cluster.ClusterView;
-import io.strongroom.control.cluster.RunningCluster;
 import java.util.function.Supplier;
 
 /**

@@ -1,4 +1,4 @@
-package io.strongroom.control;
+package io.strongroom.control.cluster;
 
 import java.util.Locale;
 import java.util.Optional;
