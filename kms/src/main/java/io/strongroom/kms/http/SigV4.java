@@ -3,7 +3,7 @@ package io.strongroom.kms.http;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
-import io.strongroom.kms.service.KmsApiException;
+import io.strongroom.kms.model.KmsApiException;
 import io.strongroom.kms.service.KmsService;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

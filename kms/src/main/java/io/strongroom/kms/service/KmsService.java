@@ -2,6 +2,13 @@ package io.strongroom.kms.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.kms.model.Alias;
+import io.strongroom.kms.model.Caller;
+import io.strongroom.kms.model.KeyMaterial;
+import io.strongroom.kms.model.KeyPolicy;
+import io.strongroom.kms.model.KeyState;
+import io.strongroom.kms.model.KmsApiException;
+import io.strongroom.kms.model.KmsKey;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -12,6 +12,7 @@ import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
+import io.strongroom.kms.model.KmsApiException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
-import io.strongroom.kms.service.KmsApiException;
+import io.strongroom.kms.model.KmsApiException;
 import io.strongroom.kms.service.KmsService;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 /** The key states this KMS uses, with their wire names ({@code KeyState} in the KMS model). */
 public enum KeyState {

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

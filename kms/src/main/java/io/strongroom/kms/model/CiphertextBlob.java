@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 import io.strongroom.crypto.Envelope;
 import java.nio.ByteBuffer;

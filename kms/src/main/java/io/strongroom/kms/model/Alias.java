@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 import java.time.Instant;
 
@@ -23,11 +23,11 @@ public record Alias(
         return "arn:aws:kms:" + region + ":" + accountId + ":" + name;
     }
 
-    static String mapKey(String region, String accountId, String name) {
+    public static String mapKey(String region, String accountId, String name) {
         return region + "/" + accountId + "/" + name;
     }
 
-    String mapKey() {
+    public String mapKey() {
         return mapKey(region, accountId, name);
     }
 }

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -26,7 +26,7 @@ import javax.crypto.spec.PSource;
  * <p>Signing a precomputed digest ({@code MessageType=DIGEST}) is supported for ECDSA and PKCS#1 v1.5, not
  * for PSS (the JDK's PSS signer hashes its input itself). Stateless and thread-safe.
  */
-final class Asymmetric {
+public final class Asymmetric {
     static final List<String> RSA_SIGNING = List.of(
             "RSASSA_PSS_SHA_256",
             "RSASSA_PSS_SHA_384",
@@ -34,7 +34,7 @@ final class Asymmetric {
             "RSASSA_PKCS1_V1_5_SHA_256",
             "RSASSA_PKCS1_V1_5_SHA_384",
             "RSASSA_PKCS1_V1_5_SHA_512");
-    static final List<String> RSA_ENCRYPTION = List.of("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256");
+    public static final List<String> RSA_ENCRYPTION = List.of("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256");
 
     private Asymmetric() {}
 
@@ -42,15 +42,15 @@ final class Asymmetric {
     static final Set<String> KEY_SPECS =
             Set.of("RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521");
 
-    static boolean isSupported(String keySpec) {
+    public static boolean isSupported(String keySpec) {
         return KEY_SPECS.contains(keySpec);
     }
 
-    static String jcaAlgorithm(String keySpec) {
+    public static String jcaAlgorithm(String keySpec) {
         return keySpec.startsWith("RSA_") ? "RSA" : "EC";
     }
 
-    static KeyPair generate(String keySpec, SecureRandom random) throws GeneralSecurityException {
+    public static KeyPair generate(String keySpec, SecureRandom random) throws GeneralSecurityException {
         switch (keySpec) {
             case "RSA_2048", "RSA_3072", "RSA_4096" -> {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -66,7 +66,7 @@ final class Asymmetric {
         }
     }
 
-    static List<String> signingAlgorithms(String keySpec) {
+    public static List<String> signingAlgorithms(String keySpec) {
         return switch (keySpec) {
             case "ECC_NIST_P256" -> List.of("ECDSA_SHA_256");
             case "ECC_NIST_P384" -> List.of("ECDSA_SHA_384");
@@ -127,14 +127,15 @@ final class Asymmetric {
         return message;
     }
 
-    static byte[] sign(PrivateKey key, String alg, boolean digest, byte[] message) throws GeneralSecurityException {
+    public static byte[] sign(PrivateKey key, String alg, boolean digest, byte[] message)
+            throws GeneralSecurityException {
         Signature s = signer(alg, digest);
         s.initSign(key);
         s.update(input(alg, digest, message));
         return s.sign();
     }
 
-    static boolean verify(PublicKey key, String alg, boolean digest, byte[] message, byte[] signature)
+    public static boolean verify(PublicKey key, String alg, boolean digest, byte[] message, byte[] signature)
             throws GeneralSecurityException {
         Signature s = signer(alg, digest);
         s.initVerify(key);
@@ -146,7 +147,7 @@ final class Asymmetric {
         }
     }
 
-    static Cipher oaep(String alg, int mode, java.security.Key key) throws GeneralSecurityException {
+    public static Cipher oaep(String alg, int mode, java.security.Key key) throws GeneralSecurityException {
         String h = alg.equals("RSAES_OAEP_SHA_1") ? "SHA-1" : "SHA-256";
         Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
         c.init(mode, key, new OAEPParameterSpec(h, "MGF1", new MGF1ParameterSpec(h), PSource.PSpecified.DEFAULT));

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 /**
  * Who made a request, as established by its verified SigV4 signature, and where it came from. Safe to log:

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.model;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,42 +13,42 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Invariants: {@code materials} is never empty and its versions are 1, 2, ... in order, the last one
  * current; an asymmetric key has exactly one; {@code deletionDate} is set exactly when the state is {@code
- * PendingDeletion}. Not thread-safe: {@link KmsService} guards every key with its read-write lock (fields are
+ * PendingDeletion}. Not thread-safe: {@code KmsService} guards every key with its read-write lock (fields are
  * changed only under the write lock).
  */
 public final class KmsKey {
-    final String keyId;
-    final String region;
-    final String accountId;
-    final Instant creationDate;
-    final String keySpec;
-    final String keyUsage;
+    public final String keyId;
+    public final String region;
+    public final String accountId;
+    public final Instant creationDate;
+    public final String keySpec;
+    public final String keyUsage;
     /** {@code CUSTOMER} or {@code AWS} (an AWS-managed key such as {@code aws/redshift}). */
-    final String keyManager;
+    public final String keyManager;
 
-    String description;
-    KeyState state;
-
-    @Nullable
-    Instant deletionDate;
-
-    int pendingWindowDays;
-    KeyPolicy policy;
-    final Map<String, String> tags = new TreeMap<>();
-    boolean rotationEnabled;
-    int rotationPeriodDays = 365;
+    public String description;
+    public KeyState state;
 
     @Nullable
-    Instant nextRotationDate;
+    public Instant deletionDate;
+
+    public int pendingWindowDays;
+    public KeyPolicy policy;
+    public final Map<String, String> tags = new TreeMap<>();
+    public boolean rotationEnabled;
+    public int rotationPeriodDays = 365;
 
     @Nullable
-    Instant onDemandRotationStartDate;
+    public Instant nextRotationDate;
 
-    int onDemandRotations;
-    final List<KeyMaterial> materials = new ArrayList<>();
-    final Map<String, Grant> grants = new LinkedHashMap<>();
+    @Nullable
+    public Instant onDemandRotationStartDate;
 
-    KmsKey(
+    public int onDemandRotations;
+    public final List<KeyMaterial> materials = new ArrayList<>();
+    public final Map<String, Grant> grants = new LinkedHashMap<>();
+
+    public KmsKey(
             String keyId,
             String region,
             String accountId,
@@ -88,7 +88,7 @@ public final class KmsKey {
         return version >= 1 && version <= materials.size() ? materials.get(version - 1) : null;
     }
 
-    void addMaterial(KeyMaterial m) {
+    public void addMaterial(KeyMaterial m) {
         if (m.version() != materials.size() + 1) {
             throw new IllegalStateException("material version " + m.version() + " out of order for " + arn());
         }
