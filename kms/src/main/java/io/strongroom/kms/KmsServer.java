@@ -9,7 +9,7 @@ import io.strongroom.kms.http.SigV4;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsQuotas;
 import io.strongroom.kms.service.KmsService;
-import io.strongroom.kms.service.KmsStore;
+import io.strongroom.kms.store.KmsStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

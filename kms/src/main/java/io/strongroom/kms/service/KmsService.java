@@ -9,6 +9,8 @@ import io.strongroom.kms.model.KeyPolicy;
 import io.strongroom.kms.model.KeyState;
 import io.strongroom.kms.model.KmsApiException;
 import io.strongroom.kms.model.KmsKey;
+import io.strongroom.kms.store.KmsStore;
+import io.strongroom.kms.store.StateDocument;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;

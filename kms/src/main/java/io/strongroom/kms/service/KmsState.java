@@ -12,6 +12,7 @@ import io.strongroom.kms.model.KeyPolicy;
 import io.strongroom.kms.model.KeyState;
 import io.strongroom.kms.model.KmsApiException;
 import io.strongroom.kms.model.KmsKey;
+import io.strongroom.kms.store.KmsStore;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;

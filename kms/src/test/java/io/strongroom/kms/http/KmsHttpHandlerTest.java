@@ -13,7 +13,7 @@ import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsService;
-import io.strongroom.kms.service.KmsStore;
+import io.strongroom.kms.store.KmsStore;
 import io.strongroom.testkit.http.FakeExchange;
 import io.strongroom.testkit.log.CapturedLog;
 import java.io.ByteArrayInputStream;

@@ -12,7 +12,7 @@ import io.strongroom.kms.model.KmsApiException;
 import io.strongroom.kms.service.AuditEvent;
 import io.strongroom.kms.service.AuditLog;
 import io.strongroom.kms.service.KmsService;
-import io.strongroom.kms.service.KmsStore;
+import io.strongroom.kms.store.KmsStore;
 import io.strongroom.testkit.fuzz.Fuzz;
 import io.strongroom.testkit.fuzz.FuzzInput;
 import io.strongroom.testkit.fuzz.Generator;

@@ -12,6 +12,7 @@ import io.strongroom.crypto.SoftwareRootKey;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.CiphertextBlob;
 import io.strongroom.kms.model.KmsKey;
+import io.strongroom.kms.store.KmsStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -12,6 +12,7 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.KeyPolicy;
 import io.strongroom.kms.model.KmsApiException;
+import io.strongroom.kms.store.KmsStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,6 +11,7 @@ import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.CiphertextBlob;
 import io.strongroom.kms.model.KeyPolicy;
 import io.strongroom.kms.model.KmsApiException;
+import io.strongroom.kms.store.KmsStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.store;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.store;
 
 import io.strongroom.base.DurableFile;
 import io.strongroom.base.ErrorCode;
@@ -54,19 +54,19 @@ import org.jspecify.annotations.Nullable;
  * write lock; sealing and opening material are thread-safe.
  */
 public final class KmsStore implements AutoCloseable {
-    static final String MASTER_FILE = "master.key";
-    static final String STORE_FILE = "kms-store.bin";
+    public static final String MASTER_FILE = "master.key";
+    public static final String STORE_FILE = "kms-store.bin";
     private static final byte[] STORE_MAGIC = "SRKMSSTO".getBytes(StandardCharsets.US_ASCII);
     static final int STORE_FORMAT_VERSION = 1;
     static final int STORE_HEADER_BYTES = 24;
-    static final int MAX_STORE_BYTES = 256 * 1024 * 1024;
+    public static final int MAX_STORE_BYTES = 256 * 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     /**
      * The store's own fault point: a load, announced to the {@link FaultHook} before the file is read. A save's steps
      * are {@link DurableFile.Step}s, announced by the durable write itself.
      */
-    enum Step implements FaultPoint {
+    public enum Step implements FaultPoint {
         LOAD
     }
 
@@ -111,7 +111,7 @@ public final class KmsStore implements AutoCloseable {
     }
 
     /** As {@link #open(Path, SecureRandom)}, with injected faults and a smaller size limit (tests). */
-    static KmsStore open(Path dir, SecureRandom random, FaultHook faults, int maxStoreBytes) {
+    public static KmsStore open(Path dir, SecureRandom random, FaultHook faults, int maxStoreBytes) {
         return open(dir, random, faults, maxStoreBytes, null, MasterKeyFile.Cost.DEFAULT);
     }
 

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,13 +40,13 @@ import org.jspecify.annotations.Nullable;
  * each material version sealed again under the master key) and every alias. Instants are epoch milliseconds.
  * docs/format/kms-store.md lists the fields. Stateless.
  */
-final class StateDocument {
+public final class StateDocument {
     static final int FORMAT_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private StateDocument() {}
 
-    static byte[] write(Collection<KmsKey> keys, Collection<Alias> aliases) {
+    public static byte[] write(Collection<KmsKey> keys, Collection<Alias> aliases) {
         ObjectNode root = JSON.createObjectNode();
         root.put("formatVersion", FORMAT_VERSION);
         ArrayNode ks = root.putArray("keys");
@@ -130,7 +130,7 @@ final class StateDocument {
         }
     }
 
-    static void read(byte[] doc, KmsStore store, Map<String, KmsKey> keys, Map<String, Alias> aliases) {
+    public static void read(byte[] doc, KmsStore store, Map<String, KmsKey> keys, Map<String, Alias> aliases) {
         JsonNode root;
         try {
             root = JSON.readTree(doc);
