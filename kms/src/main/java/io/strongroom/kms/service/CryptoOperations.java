@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.EncryptionContext;
 import io.strongroom.crypto.SoftwareRootKey;
+import io.strongroom.kms.audit.AuditEvent;
 import io.strongroom.kms.model.Asymmetric;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.CiphertextBlob;

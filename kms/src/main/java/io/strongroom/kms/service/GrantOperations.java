@@ -14,6 +14,7 @@ import static io.strongroom.kms.service.KmsJson.ts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.kms.audit.AuditEvent;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.Grant;
 import io.strongroom.kms.model.KeyPolicy;

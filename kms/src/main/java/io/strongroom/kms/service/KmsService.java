@@ -2,6 +2,8 @@ package io.strongroom.kms.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.kms.model.Alias;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.KeyMaterial;

@@ -4,6 +4,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
+import io.strongroom.kms.audit.AuditEvent;
 import io.strongroom.kms.model.Alias;
 import io.strongroom.kms.model.Asymmetric;
 import io.strongroom.kms.model.Caller;

@@ -11,7 +11,7 @@ import io.strongroom.kms.AuditRecord;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.Credential;
 import io.strongroom.kms.CredentialStore;
-import io.strongroom.kms.service.AuditLog;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.kms.store.KmsStore;
 import io.strongroom.testkit.http.FakeExchange;

@@ -9,6 +9,8 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.crypto.SoftwareRootKey;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.CiphertextBlob;
 import io.strongroom.kms.model.KmsKey;

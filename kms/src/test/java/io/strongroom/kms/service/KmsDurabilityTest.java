@@ -9,6 +9,8 @@ import io.strongroom.base.DurableFile.Step;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.FaultPoint;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.KeyPolicy;
 import io.strongroom.kms.model.KmsApiException;

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.kms.model.Caller;
 import io.strongroom.kms.model.CiphertextBlob;
 import io.strongroom.kms.model.KeyPolicy;

@@ -1,4 +1,4 @@
-package io.strongroom.kms.service;
+package io.strongroom.kms.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
