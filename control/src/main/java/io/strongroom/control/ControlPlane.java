@@ -199,7 +199,7 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /** When automated snapshots are taken ({@link io.strongroom.control.cluster.SnapshotPolicy#DEFAULT}). */
+        /** When automated snapshots are taken ({@link SnapshotPolicy#DEFAULT}). */
         public Builder snapshotPolicy(SnapshotPolicy policy) {
             this.snapshotPolicy = Objects.requireNonNull(policy);
             return this;

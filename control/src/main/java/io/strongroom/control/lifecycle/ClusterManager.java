@@ -6,7 +6,6 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterEntry;
 import io.strongroom.control.cluster.ClusterEvent;
 import io.strongroom.control.cluster.ClusterListener;
-import io.strongroom.control.cluster.ClusterParameters;
 import io.strongroom.control.cluster.ClusterRecord;
 import io.strongroom.control.cluster.ClusterRequests;
 import io.strongroom.control.cluster.ClusterStatus;
@@ -28,7 +27,6 @@ import io.strongroom.control.jobs.JobState;
 import io.strongroom.control.keys.ClusterKeyRotation;
 import io.strongroom.control.keys.ClusterShredding;
 import io.strongroom.control.keys.CoverageJobs;
-import io.strongroom.control.keys.CoverageReport;
 import io.strongroom.control.keys.RootKeyChange;
 import io.strongroom.control.keys.ShredReport;
 import io.strongroom.control.keyvault.VaultEntry;
@@ -82,13 +80,8 @@ import org.jspecify.annotations.Nullable;
  * transitional state, and crash recovery would need a journal of steps); one file for all clusters (every
  * operation would rewrite every cluster's record).
  *
- * <p>Layout: this class is the entry point and wires the parts, each in its own class of this package: {@link
- * ControlState} (the clusters in memory, the lock, the records, vault, stores and events every part shares),
- * {@link ClusterParameters} (request parameter rules), {@link ClusterLifecycle} (create, reboot, delete, the
- * reboot flow and recovery at start), {@link ClusterModification} (modify and resize), {@link ClusterKeyRotation}
- * (key rotation, online and at restart), {@link ClusterSnapshots} (snapshot records, images and operations),
- * {@link SnapshotSchedule} (automated snapshots and retention) and {@link SnapshotRestores} (restores from
- * snapshots).
+ * <p>Layout: the entry point, wiring {@link ClusterLifecycle} (create, reboot, delete, start) and {@link
+ * ClusterModification} (modify, resize) here, control.cluster's shared state, control.snapshot and control.keys.
  *
  * <p>Thread-safe.
  */
@@ -694,7 +687,7 @@ public final class ClusterManager implements AutoCloseable {
 
     /**
      * The encryption coverage of cluster {@code identifier}: its blocks by table, state and key version from the
-     * files themselves, reconciled with the manifests, and its snapshots and their copies ({@link CoverageReport}),
+     * files themselves, reconciled with the manifests, and its snapshots and their copies ({@code CoverageReport}),
      * read by a background job ({@link CoverageJobs}): a new one unless one runs, or, without {@code refresh}, one
      * was made already.
      */
