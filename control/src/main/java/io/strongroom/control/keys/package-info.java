@@ -10,10 +10,10 @@
  * <p>The key flows themselves (generate, unwrap, grant, HSM checks) are {@code control.cluster.ClusterKeys}, reached
  * through the shared state, because every operation (create, reboot, restore, copy) needs them.
  *
- * <p>Invariants: a rotation or a root key change rewraps, it never changes a block or a block key; a rotation's
- * pending keys are saved in the key vault before the store commits under them, so a crash in between is settled at
- * the next start from what the store committed; a snapshot's envelope is rewrapped with its cluster's CEK, its DEK
- * never changes; the reports only read.
+ * <p>Invariants: a rotation or a root key change only rewraps (block keys under the new DEK, or the DEK under the
+ * new CEK), it never re-encrypts a block; a rotation's pending keys are saved in the key vault before the store
+ * commits under them, so a crash in between is settled at the next start from what the store committed; a
+ * snapshot's envelope is rewrapped with its cluster's CEK, its DEK never changes; the reports only read.
  *
  * <p>Dependencies: uses {@code control.cluster} (shared state, key flows) and {@code control.snapshot} (snapshot
  * records and envelopes); never {@code control.lifecycle}, which uses it (ArchitectureTest keeps it so).
