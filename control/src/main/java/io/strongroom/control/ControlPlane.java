@@ -9,19 +9,20 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.api.RedshiftHttpHandler;
-import io.strongroom.control.cluster.ClusterManager;
+import io.strongroom.control.cluster.ClusterListener;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.KmsConnection;
-import io.strongroom.control.cluster.Peering;
 import io.strongroom.control.cluster.RunningCluster;
-import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.JobPoint;
+import io.strongroom.control.lifecycle.ClusterManager;
 import io.strongroom.control.peer.PeerConfig;
 import io.strongroom.control.peer.PeerIdentity;
 import io.strongroom.control.peer.PeerServer;
 import io.strongroom.control.peer.PeerService;
+import io.strongroom.control.snapshot.Peering;
+import io.strongroom.control.snapshot.SnapshotPolicy;
 import io.strongroom.kms.KmsServer;
-import io.strongroom.kms.service.AuditLog;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.storage.SnapshotStep;
 import java.io.IOException;
 import java.net.URI;
@@ -211,7 +212,7 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /** When automated snapshots are taken ({@link io.strongroom.control.cluster.SnapshotPolicy#DEFAULT}). */
+        /** When automated snapshots are taken ({@link SnapshotPolicy#DEFAULT}). */
         public Builder snapshotPolicy(SnapshotPolicy policy) {
             this.snapshotPolicy = Objects.requireNonNull(policy);
             return this;

@@ -2,7 +2,7 @@ package io.strongroom.control;
 
 import io.strongroom.aws.Credential;
 import io.strongroom.base.FaultHook;
-import io.strongroom.control.cluster.SnapshotPolicy;
+import io.strongroom.control.snapshot.SnapshotPolicy;
 import io.strongroom.kms.AuditTrail;
 import io.strongroom.kms.KmsServer;
 import io.strongroom.storage.Column;

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.FaultHook;
-import io.strongroom.control.cluster.CoverageJobs;
-import io.strongroom.control.cluster.SnapshotPolicy;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
+import io.strongroom.control.keys.CoverageJobs;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.snapshot.SnapshotPolicy;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.RawKeyAccess;
 import io.strongroom.kms.AuditQuery;

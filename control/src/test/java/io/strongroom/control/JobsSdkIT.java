@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.FaultPoint;
-import io.strongroom.control.cluster.CoverageJobs;
-import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.jobs.Job;
 import io.strongroom.control.jobs.JobKind;
 import io.strongroom.control.jobs.JobPoint;
 import io.strongroom.control.jobs.JobRecord;
 import io.strongroom.control.jobs.JobState;
+import io.strongroom.control.keys.CoverageJobs;
+import io.strongroom.control.keys.CoverageReport;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;

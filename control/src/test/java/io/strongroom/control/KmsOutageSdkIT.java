@@ -2,7 +2,7 @@ package io.strongroom.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.control.cluster.SnapshotPolicy;
+import io.strongroom.control.snapshot.SnapshotPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

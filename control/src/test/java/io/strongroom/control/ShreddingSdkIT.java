@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.control.cluster.RedshiftApiException;
-import io.strongroom.control.cluster.ShredReport;
-import io.strongroom.control.cluster.ShredReport.Kind;
+import io.strongroom.control.keys.ShredReport;
+import io.strongroom.control.keys.ShredReport.Kind;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;

@@ -3,7 +3,7 @@ package io.strongroom.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strongroom.control.cluster.SnapshotPolicy;
+import io.strongroom.control.snapshot.SnapshotPolicy;
 import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.SnapshotStore;
 import io.strongroom.storage.Store;

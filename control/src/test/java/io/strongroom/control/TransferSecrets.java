@@ -1,7 +1,7 @@
 package io.strongroom.control;
 
-import io.strongroom.control.cluster.SnapshotRecord;
 import io.strongroom.control.keyvault.VaultEntry;
+import io.strongroom.control.snapshot.SnapshotRecord;
 import io.strongroom.crypto.ClusterKey;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.RawKeyAccess;

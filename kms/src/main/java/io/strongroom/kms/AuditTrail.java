@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.kms.service.AuditLog;
+import io.strongroom.kms.audit.AuditLog;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

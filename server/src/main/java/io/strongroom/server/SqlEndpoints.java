@@ -1,12 +1,12 @@
 package io.strongroom.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.strongroom.control.ClusterListener;
+import io.strongroom.control.cluster.ClusterListener;
 import io.strongroom.control.cluster.ClusterView;
 import io.strongroom.control.cluster.RunningCluster;
 import io.strongroom.control.cluster.TemporaryCredentials;
-import io.strongroom.kms.service.AuditEvent;
-import io.strongroom.kms.service.AuditLog;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.audit.AuditLog;
 import io.strongroom.pgwire.Authenticator;
 import io.strongroom.pgwire.Credentials;
 import io.strongroom.pgwire.KeyStoreSeal;

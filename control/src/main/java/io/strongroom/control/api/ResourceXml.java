@@ -1,11 +1,11 @@
 package io.strongroom.control.api;
 
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.cluster.CoverageJobs;
-import io.strongroom.control.cluster.CoverageReport;
 import io.strongroom.control.cluster.ParameterGroups;
 import io.strongroom.control.cluster.TemporaryCredentials;
 import io.strongroom.control.hsm.HsmStore;
+import io.strongroom.control.keys.CoverageJobs;
+import io.strongroom.control.keys.CoverageReport;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;

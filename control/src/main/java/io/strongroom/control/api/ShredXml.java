@@ -1,7 +1,7 @@
 package io.strongroom.control.api;
 
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.cluster.ShredReport;
+import io.strongroom.control.keys.ShredReport;
 
 /**
  * The XML of {@code DescribeClusterShredding}, a Strongroom extension of the Redshift API ({@code strongroom shred};

@@ -2,10 +2,10 @@ package io.strongroom.control.api;
 
 import io.strongroom.base.StrongroomException;
 import io.strongroom.control.cluster.ClusterRequests;
-import io.strongroom.control.cluster.SnapshotRecord;
-import io.strongroom.control.cluster.SnapshotView;
-import io.strongroom.control.cluster.TableRestoreStatus;
 import io.strongroom.control.jobs.Job;
+import io.strongroom.control.snapshot.SnapshotRecord;
+import io.strongroom.control.snapshot.SnapshotView;
+import io.strongroom.control.snapshot.TableRestoreStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;

@@ -14,24 +14,24 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe for reads: every field is volatile. Writers follow the control plane's discipline ({@link
  * ControlState}): one operation at a time per cluster, its status taken under the control plane's lock.
  */
-final class ClusterEntry {
-    volatile ClusterRecord rec;
-    volatile ClusterStatus status;
-    volatile @Nullable RunningCluster running;
-    volatile @Nullable RestoreInfo restore;
+public final class ClusterEntry {
+    public volatile ClusterRecord rec;
+    public volatile ClusterStatus status;
+    public volatile @Nullable RunningCluster running;
+    public volatile @Nullable RestoreInfo restore;
     /** Key rotation progress while the status is rotating-keys. */
-    volatile @Nullable String progress;
+    public volatile @Nullable String progress;
     /**
      * The job running on this cluster (restore, resize, snapshot, deletion), if any: set under the control plane's
      * lock together with the status, so one operation runs on a cluster at a time; the API's progress fields read it.
      */
-    volatile @Nullable Job job;
+    public volatile @Nullable Job job;
     /** The DataTransferProgress of the last resize, once it ended. */
-    volatile @Nullable DataTransferInfo transfer;
+    public volatile @Nullable DataTransferInfo transfer;
     /** The parameter values the cluster's SQL endpoint started with (a later change applies at its next reboot). */
     volatile @Nullable Map<String, String> appliedParameters;
 
-    ClusterEntry(ClusterRecord rec, ClusterStatus status) {
+    public ClusterEntry(ClusterRecord rec, ClusterStatus status) {
         this.rec = rec;
         this.status = status;
     }

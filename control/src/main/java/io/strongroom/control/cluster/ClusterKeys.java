@@ -58,8 +58,8 @@ import software.amazon.awssdk.services.kms.model.KmsException;
  *
  * <p>Thread-safe.
  */
-final class ClusterKeys {
-    static final String ARN_CONTEXT = "aws:redshift:arn";
+public final class ClusterKeys {
+    public static final String ARN_CONTEXT = "aws:redshift:arn";
     static final String CREATETIME_CONTEXT = "aws:redshift:createtime";
     static final String DEFAULT_KEY = "alias/aws/redshift";
     private static final DateTimeFormatter CREATETIME =
@@ -76,9 +76,9 @@ final class ClusterKeys {
     }
 
     /** Plaintext keys of a cluster: its CEK and DEK. Closing zeroes both unless they were handed on. */
-    static final class Unlocked implements AutoCloseable {
-        final ClusterKey cek;
-        final DatabaseKey dek;
+    public static final class Unlocked implements AutoCloseable {
+        public final ClusterKey cek;
+        public final DatabaseKey dek;
 
         Unlocked(ClusterKey cek, DatabaseKey dek) {
             this.cek = cek;
@@ -98,14 +98,14 @@ final class ClusterKeys {
      * false only when an HSM refused the Sensitive attribute for the CEK it made (so it does not promise the key is
      * non-extractable).
      */
-    record Created(VaultEntry entry, Unlocked keys, boolean hsmKeySensitive) {
+    public record Created(VaultEntry entry, Unlocked keys, boolean hsmKeySensitive) {
         Created(VaultEntry entry, Unlocked keys) {
             this(entry, keys, true);
         }
     }
 
     /** The key ARN {@code requestedKey} (or the default key) resolves to, after checking it can be a root key. */
-    String resolveRootKey(Credential caller, String region, @Nullable String requestedKey) {
+    public String resolveRootKey(Credential caller, String region, @Nullable String requestedKey) {
         String keyId = requestedKey == null ? DEFAULT_KEY : requestedKey;
         KmsClient user = kms.asCaller(caller, region);
         KeyMetadata m;
@@ -138,7 +138,7 @@ final class ClusterKeys {
      * Creates the keys of a new cluster under {@code keyArn} (already resolved). On failure after the grant was
      * made, the grant is retired again; nothing is left behind.
      */
-    Created create(
+    public Created create(
             Credential caller, String region, String keyArn, String clusterId, String clusterArn, Instant createTime) {
         String grantId = grantToService(caller, region, keyArn, clusterArn, "redshift-" + clusterId, CLUSTER_GRANT);
         try {
@@ -177,7 +177,7 @@ final class ClusterKeys {
      * cluster's frozen encryption context, and a new random DEK wrapped by it. The entry returned keeps the root
      * key, grant and context and carries the new versions; nothing is stored here.
      */
-    Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
+    public Created rotate(VaultEntry current, String region, int cekVersion, int dekVersion, Instant now) {
         if (current.hsmProtected()) {
             return rotateHsm(current, region, cekVersion, dekVersion, now);
         }
@@ -204,7 +204,7 @@ final class ClusterKeys {
     }
 
     /** A new vault entry under another root key, and the new CEK it wraps the unchanged DEK with. */
-    record Moved(VaultEntry entry, ClusterKey cek) {}
+    public record Moved(VaultEntry entry, ClusterKey cek) {}
 
     /**
      * Moves a cluster to root key {@code newKeyArn} (already resolved as the caller) without touching its data: as
@@ -213,7 +213,7 @@ final class ClusterKeys {
      * new key with the cluster's frozen encryption context, which wraps the cluster's unchanged DEK. Nothing is
      * stored here; on a failure after the grant was made, it is retired.
      */
-    Moved changeRootKey(
+    public Moved changeRootKey(
             Credential caller,
             String region,
             VaultEntry current,
@@ -252,13 +252,13 @@ final class ClusterKeys {
      * principal, through the cluster's grant; the plaintext is zeroed at once. Throws what the KMS said
      * (ACCESS_DENIED or WRONG_KEY: the key or grant was taken away; KEY_UNAVAILABLE: the KMS is down or throttling).
      */
-    void revalidate(VaultEntry e, String region) {
+    public void revalidate(VaultEntry e, String region) {
         KmsRootKey root = KmsRootKey.ofArn(kms.asService(region), e.rootKeyArn());
         root.decrypt(e.wrappedCek(), e.context()).close();
     }
 
     /** The plaintext keys of a cluster, from its vault entry (the reboot flow). */
-    Unlocked unlock(VaultEntry e, String region) {
+    public Unlocked unlock(VaultEntry e, String region) {
         if (e.hsmProtected()) {
             return unlockHsm(e, region);
         }
@@ -296,7 +296,7 @@ final class ClusterKeys {
      * ARN, made as {@code caller} and retirable by the service principal. Returns its id; the job retires it when it
      * ends ({@link #retireGrantsNamed} finds it by name if the process stopped before the id was recorded).
      */
-    String grantSnapshotDecrypt(Credential caller, String region, VaultEntry e, String name) {
+    public String grantSnapshotDecrypt(Credential caller, String region, VaultEntry e, String name) {
         String keyArn = e.rootKeyArn();
         String clusterArn = e.context().pairs().get(ARN_CONTEXT);
         return grantToService(
@@ -310,7 +310,7 @@ final class ClusterKeys {
     }
 
     /** The plaintext keys of a snapshot's envelope, as the service principal, through a grant the caller made. */
-    Unlocked unlockSnapshotAsService(VaultEntry e, String region) {
+    public Unlocked unlockSnapshotAsService(VaultEntry e, String region) {
         try {
             return unlock(e, region);
         } catch (StrongroomException ex) {
@@ -322,7 +322,7 @@ final class ClusterKeys {
     // HSM mode: the CEK inside an HSM partition, reached over KMIP (HsmClusterKey has the DEK flow)
 
     /** The ARN of the internal root key of {@code region} (made on first use), as a Redshift API error if not. */
-    String internalRootArn(String region) {
+    public String internalRootArn(String region) {
         try {
             return hsm.root().arn(region);
         } catch (StrongroomException e) {
@@ -331,7 +331,7 @@ final class ClusterKeys {
     }
 
     /** The name a cluster's CEK of {@code version} has in the HSM partition. */
-    static String hsmKeyName(String clusterId, int version) {
+    public static String hsmKeyName(String clusterId, int version) {
         return "strongroom/" + clusterId + "/cek/" + version;
     }
 
@@ -340,7 +340,7 @@ final class ClusterKeys {
      * pinned server certificate and the client certificate, Discover Versions offering KMIP 1.4 or newer, and an
      * authenticated Locate. Throws the mapped failure.
      */
-    void checkHsm(HsmCatalog.Pair p) {
+    public void checkHsm(HsmCatalog.Pair p) {
         try (KmipClient c = KmipClient.connect(hsm.endpoint(p.certificate(), p.configuration()), timeout())) {
             c.checkConnectivity();
         } catch (KmipException e) {
@@ -355,7 +355,7 @@ final class ClusterKeys {
      * internal root key. Nothing is stored here. On a failure after the CEK was made, the CEK is revoked and
      * destroyed again (best effort).
      */
-    Created createHsm(HsmCatalog.Pair p, String clusterId, String clusterArn, Instant createTime) {
+    public Created createHsm(HsmCatalog.Pair p, String clusterId, String clusterArn, Instant createTime) {
         String region = p.configuration().region();
         HsmEndpoint endpoint = hsm.endpoint(p.certificate(), p.configuration());
         CreatedKey made;
@@ -439,7 +439,7 @@ final class ClusterKeys {
      * Revokes and destroys the HSM key of {@code old} (a CEK no vault entry or snapshot envelope names any more);
      * false when the HSM refused or could not be reached.
      */
-    boolean retireHsmKey(VaultEntry old) {
+    public boolean retireHsmKey(VaultEntry old) {
         if (!old.hsmProtected()) {
             return true;
         }
@@ -460,7 +460,7 @@ final class ClusterKeys {
     }
 
     /** The KMIP state of the CEK of HSM entry {@code v} in the HSM the cluster uses now (the monitor's check). */
-    int hsmKeyState(VaultEntry v) {
+    public int hsmKeyState(VaultEntry v) {
         HsmEndpoint endpoint = hsmEndpointOf(v.clusterId());
         try (KmipClient c = KmipClient.connect(endpoint, timeout())) {
             return c.state(v.hsmCekUid());
@@ -474,7 +474,7 @@ final class ClusterKeys {
      * keys a crash left between their creation in the HSM and the vault write that would have named them (the
      * reference's "Locate by Name" recovery). Best effort; returns how many went.
      */
-    int destroyStrayHsmKeys(String clusterId, String name, @Nullable String keep) {
+    public int destroyStrayHsmKeys(String clusterId, String name, @Nullable String keep) {
         try {
             HsmEndpoint endpoint = hsmEndpointOf(clusterId);
             int n = 0;
@@ -524,7 +524,7 @@ final class ClusterKeys {
     }
 
     /** KMIP's Active state. */
-    static final int KMIP_ACTIVE = 2;
+    public static final int KMIP_ACTIVE = 2;
 
     /**
      * The envelope of a snapshot copied to {@code destRegion}, under {@code destKeyArn} (a key of that region the
@@ -537,7 +537,7 @@ final class ClusterKeys {
      * copied blocks and manifests stay valid byte for byte. Every plaintext key is closed before this returns; the
      * private key lives only in this call.
      */
-    VaultEntry copyEnvelope(
+    public VaultEntry copyEnvelope(
             VaultEntry source,
             String sourceRegion,
             String destRegion,
@@ -565,7 +565,7 @@ final class ClusterKeys {
      * sourceRegion}, sealed for the holder of the private key of {@code publicKey} (the receiver's, made for this
      * one transfer). The plaintext keys are closed before this returns.
      */
-    byte[] sealForTransfer(VaultEntry source, String sourceRegion, byte[] publicKey) {
+    public byte[] sealForTransfer(VaultEntry source, String sourceRegion, byte[] publicKey) {
         try (Unlocked keys = unlockSnapshotAsService(source, sourceRegion)) {
             return KeyTransfer.sealFor(publicKey, keys.dek, source.clusterId(), random);
         } catch (StrongroomException e) {
@@ -580,7 +580,7 @@ final class ClusterKeys {
      * grantId}, with {@code context} (the source cluster's ARN and create time). Returns the copy's envelope;
      * every plaintext key is closed before this returns. The caller closes {@code transfer}.
      */
-    VaultEntry openTransfer(
+    public VaultEntry openTransfer(
             KeyTransfer transfer,
             byte[] arrived,
             String clusterId,
@@ -615,7 +615,7 @@ final class ClusterKeys {
      * (the sender's caller is not known here): DescribeKey, refused as {@link #resolveRootKey} refuses a key that
      * cannot protect a cluster.
      */
-    void checkCopyKey(String region, String keyArn) {
+    public void checkCopyKey(String region, String keyArn) {
         KeyMetadata m;
         try {
             m = kms.asService(region).describeKey(r -> r.keyId(keyArn)).keyMetadata();
@@ -630,7 +630,7 @@ final class ClusterKeys {
      * As the caller, grants the service principal use of {@code keyArn} for copying snapshots into this region
      * (GenerateDataKey, Decrypt, Encrypt, DescribeKey), retirable by the service principal; returns the grant id.
      */
-    String grantSnapshotCopy(Credential caller, String region, String keyArn, String name) {
+    public String grantSnapshotCopy(Credential caller, String region, String keyArn, String name) {
         try {
             return kms.asCaller(caller, region)
                     .createGrant(r -> r.keyId(keyArn)
@@ -684,7 +684,7 @@ final class ClusterKeys {
      * Retires every grant on {@code keyArn} named {@code name} that the service principal may retire; returns how
      * many, or -1 when the KMS could not be asked (the caller records that a grant may remain).
      */
-    int retireGrantsNamed(String region, String keyArn, String name) {
+    public int retireGrantsNamed(String region, String keyArn, String name) {
         try {
             KmsClient service = kms.asService(region);
             int n = 0;
@@ -703,7 +703,7 @@ final class ClusterKeys {
     }
 
     /** Retires a cluster's grant as the service principal; false (and no exception) when that fails. */
-    boolean retireGrant(String region, String keyArn, String grantId) {
+    public boolean retireGrant(String region, String keyArn, String grantId) {
         try {
             kms.asService(region).retireGrant(r -> r.keyId(keyArn).grantId(grantId));
             return true;

@@ -1,7 +1,6 @@
 package io.strongroom.control.cluster;
 
 import io.strongroom.base.ErrorCode;
-import io.strongroom.control.NodeType;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -16,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Kept apart from the operations so that each operation reads as its flow, and so that the same rule (an
  * identifier, a retention period) is written once for every operation that takes it. Stateless; thread-safe.
  */
-final class ClusterParameters {
+public final class ClusterParameters {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)");
     private static final Pattern USERNAME = Pattern.compile("[a-z][a-z0-9_$]{0,127}");
     private static final Pattern DB_NAME = Pattern.compile("[a-z_][a-z0-9_$]{0,63}");
@@ -26,7 +25,7 @@ final class ClusterParameters {
     private ClusterParameters() {}
 
     /** A master user name, lowercased; reserved words are refused. */
-    static String masterUsername(String raw) {
+    public static String masterUsername(String raw) {
         String user = raw.toLowerCase(Locale.ROOT);
         if (!USERNAME.matcher(user).matches() || RESERVED_USERS.contains(user)) {
             throw RedshiftApiException.invalidParameter("MasterUsername must have 1 to 128 letters, digits,"
@@ -36,7 +35,7 @@ final class ClusterParameters {
     }
 
     /** A database name, lowercased; {@code dev} when none is given. */
-    static String dbName(@Nullable String raw) {
+    public static String dbName(@Nullable String raw) {
         String db = raw == null ? "dev" : raw.toLowerCase(Locale.ROOT);
         if (!DB_NAME.matcher(db).matches()) {
             throw RedshiftApiException.invalidParameter(
@@ -46,7 +45,7 @@ final class ClusterParameters {
     }
 
     /** A cluster identifier, lowercased; {@code parameter} names the request parameter in the error. */
-    static String identifier(String raw, String parameter) {
+    public static String identifier(String raw, String parameter) {
         String id = raw.toLowerCase(Locale.ROOT);
         if (!IDENTIFIER.matcher(id).matches()) {
             throw RedshiftApiException.invalidParameter(parameter + " must have 1 to 63 lowercase letters, digits"
@@ -57,14 +56,14 @@ final class ClusterParameters {
     }
 
     /** A node type by its wire name. */
-    static NodeType nodeType(String raw) {
+    public static NodeType nodeType(String raw) {
         return NodeType.of(raw)
                 .orElseThrow(() -> RedshiftApiException.invalidParameter("Invalid node type: " + raw + ". Supported:"
                         + " ra3.xlplus, ra3.4xlarge, ra3.16xlarge, dc2.large, dc2.8xlarge, ds2.xlarge, ds2.8xlarge."));
     }
 
     /** The number of nodes for {@code type}, checked against ClusterType (which may be absent) and its limits. */
-    static int nodeCount(NodeType type, @Nullable String clusterType, @Nullable Integer requested) {
+    public static int nodeCount(NodeType type, @Nullable String clusterType, @Nullable Integer requested) {
         if (clusterType != null && !clusterType.equals("single-node") && !clusterType.equals("multi-node")) {
             throw RedshiftApiException.invalidParameter("ClusterType must be single-node or multi-node.");
         }
@@ -101,7 +100,7 @@ final class ClusterParameters {
     }
 
     /** Checks a master password without ever putting it in a message. */
-    static void checkPassword(String p) {
+    public static void checkPassword(String p) {
         boolean upper = false;
         boolean lower = false;
         boolean digit = false;
@@ -121,7 +120,7 @@ final class ClusterParameters {
     }
 
     /** A retention period in days within {@code [min, max]}; {@code dflt} when none is given. */
-    static int retention(@Nullable Integer v, int dflt, int min, int max, String name) {
+    public static int retention(@Nullable Integer v, int dflt, int min, int max, String name) {
         if (v == null) {
             return dflt;
         }
@@ -136,7 +135,7 @@ final class ClusterParameters {
     }
 
     /** A manual snapshot retention period in days; -1 (keep until deleted) when none is given. */
-    static int manualRetention(@Nullable Integer v) {
+    public static int manualRetention(@Nullable Integer v) {
         if (v == null) {
             return -1;
         }
@@ -151,7 +150,7 @@ final class ClusterParameters {
     }
 
     /** A snapshot identifier, as given (snapshot identifiers keep their case). */
-    static String snapshotIdentifier(String raw) {
+    public static String snapshotIdentifier(String raw) {
         if (!SNAPSHOT_IDENTIFIER.matcher(raw).matches()) {
             throw RedshiftApiException.invalidParameter("SnapshotIdentifier must have 1 to 255 letters, digits or"
                     + " hyphens, start with a letter, and not end with a hyphen or contain two consecutive hyphens.");

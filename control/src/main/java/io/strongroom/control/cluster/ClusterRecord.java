@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.NodeType;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Collections;

@@ -14,7 +14,7 @@ import java.util.List;
  * directory. Saving a record is the commit point of CreateCluster, of a resize (it switches the store directory)
  * and of a rename; deleting it is the last step of DeleteCluster. Thread-safe for distinct clusters.
  */
-final class ClusterRegistry {
+public final class ClusterRegistry {
     private final Path dir;
 
     ClusterRegistry(Path dir) {
@@ -27,20 +27,20 @@ final class ClusterRegistry {
         AtomicFile.deleteStrays(dir);
     }
 
-    void save(ClusterRecord r) {
+    public void save(ClusterRecord r) {
         AtomicFile.write(dir.resolve(r.id() + ".json"), r.toJson());
     }
 
     /** Whether cluster {@code id} has a record (a creation or restore reached its commit point). */
-    boolean exists(String id) {
+    public boolean exists(String id) {
         return Files.exists(dir.resolve(id + ".json"));
     }
 
-    void delete(String id) {
+    public void delete(String id) {
         AtomicFile.delete(dir.resolve(id + ".json"));
     }
 
-    List<ClusterRecord> loadAll() {
+    public List<ClusterRecord> loadAll() {
         List<ClusterRecord> out = new ArrayList<>();
         try (var s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {

@@ -3,7 +3,6 @@ package io.strongroom.control.cluster;
 import io.strongroom.aws.Credential;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.control.ClusterListener;
 import io.strongroom.control.hsm.HsmAccess;
 import io.strongroom.control.hsm.HsmStore;
 import io.strongroom.control.hsm.InternalRootKey;
@@ -44,49 +43,49 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: the map is concurrent and the entries' fields are volatile; checks that must not race (a free
  * identifier, a free port, a status transition) are made under {@link #lock}.
  */
-final class ControlState {
+public final class ControlState {
     private static final EnumSet<ClusterStatus> FAILED =
             EnumSet.of(ClusterStatus.INACCESSIBLE_KEY, ClusterStatus.HARDWARE_FAILURE);
 
-    final ClusterRegistry registry;
-    final KeyVault vault;
+    public final ClusterRegistry registry;
+    public final KeyVault vault;
     /** Where the clusters' stores live, one directory {@code <id>-g<n>} per store generation. */
-    final Path storesDir;
+    public final Path storesDir;
 
-    final EventLog events;
-    final ClusterKeys keys;
+    public final EventLog events;
+    public final ClusterKeys keys;
     /** Cluster parameter groups and the values clusters run with. */
-    final ParameterGroups parameters;
+    public final ParameterGroups parameters;
     /** HSM client certificates and configurations, and which cluster uses which. */
-    final HsmCatalog hsm;
+    public final HsmCatalog hsm;
     /** How long a KMIP connection to an HSM may take to open or answer. */
     static final Duration HSM_TIMEOUT = Duration.ofSeconds(10);
     /** Long operations, recorded and run in the background ({@link JobEngine}). */
-    final JobEngine jobs;
+    public final JobEngine jobs;
 
-    final InstantSource clock;
-    final SecureRandom random;
+    public final InstantSource clock;
+    public final SecureRandom random;
     /** The host name every cluster's endpoint shows. */
-    final String endpointAddress;
+    public final String endpointAddress;
 
     private final int basePort;
-    final ClusterListener listener;
+    public final ClusterListener listener;
     /** Taken to move a cluster into a transitional status, and to claim a cluster or snapshot identifier. */
-    final Object lock = new Object();
+    public final Object lock = new Object();
 
-    final Map<String, ClusterEntry> byId = new ConcurrentHashMap<>();
-    /** A cluster's ClusterSnapshotCopyStatus by its id (set by {@link SnapshotCopy}). */
-    volatile Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
+    public final Map<String, ClusterEntry> byId = new ConcurrentHashMap<>();
+    /** A cluster's ClusterSnapshotCopyStatus by its id (set by {@code SnapshotCopy}). */
+    public volatile Function<String, ClusterView.@Nullable CopyStatus> copyStatus = id -> null;
     /** A cluster's HsmStatus by its id (set by {@link HsmCatalog}'s owner). */
-    volatile Function<String, ClusterView.@Nullable HsmStatus> hsmStatus = id -> null;
+    public volatile Function<String, ClusterView.@Nullable HsmStatus> hsmStatus = id -> null;
     /** Set by close: a background rotation that fails then leaves the settling to the next start. */
-    volatile boolean closing;
+    public volatile boolean closing;
 
     /**
      * Opens the records in {@code dataDir/clusters}, the key vault in {@code dataDir/keyvault} and the event log in
      * {@code dataDir/events}, in that order.
      */
-    ControlState(
+    public ControlState(
             Path dataDir,
             KmsAccess kms,
             InstantSource clock,
@@ -117,7 +116,7 @@ final class ControlState {
      * Moves {@code e} to {@code next} if its status is one of {@code allowed}, else answers InvalidClusterState (or
      * ClusterNotFound once it is gone). Callers hold {@link #lock}.
      */
-    void begin(ClusterEntry e, Set<ClusterStatus> allowed, ClusterStatus next) {
+    public void begin(ClusterEntry e, Set<ClusterStatus> allowed, ClusterStatus next) {
         if (!byId.containsKey(e.rec.id())) {
             throw RedshiftApiException.clusterNotFound(e.rec.identifier());
         }
@@ -136,13 +135,13 @@ final class ControlState {
     }
 
     /** The caller's cluster {@code identifier} in {@code region}, or ClusterNotFound. */
-    ClusterEntry require(Credential caller, String region, String identifier) {
+    public ClusterEntry require(Credential caller, String region, String identifier) {
         return find(caller.accountId(), region, identifier.toLowerCase(Locale.ROOT))
                 .orElseThrow(() -> RedshiftApiException.clusterNotFound(identifier));
     }
 
     /** The cluster {@code identifier} (any case) of {@code accountId} in {@code region}. */
-    Optional<ClusterEntry> find(String accountId, String region, String identifier) {
+    public Optional<ClusterEntry> find(String accountId, String region, String identifier) {
         String id = identifier.toLowerCase(Locale.ROOT);
         return byId.values().stream()
                 .filter(e -> e.rec.accountId().equals(accountId)
@@ -152,7 +151,7 @@ final class ControlState {
     }
 
     /** What the API shows of {@code e} with status {@code status} (the transitional one an operation answers). */
-    ClusterView view(ClusterEntry e, ClusterStatus asked) {
+    public ClusterView view(ClusterEntry e, ClusterStatus asked) {
         RunningCluster run = e.running;
         ClusterStatus status =
                 asked == ClusterStatus.AVAILABLE && run != null && run.store().diskFullSince() != null
@@ -194,7 +193,7 @@ final class ControlState {
     }
 
     /** The cluster's parameter group and whether it runs with the group's current values. */
-    ClusterView.ParameterStatus parameterStatus(ClusterEntry e) {
+    public ClusterView.ParameterStatus parameterStatus(ClusterEntry e) {
         Map<String, String> now = parameters.values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName());
         Map<String, String> applied = e.appliedParameters;
         return new ClusterView.ParameterStatus(
@@ -206,7 +205,7 @@ final class ControlState {
     }
 
     /** Records an event whose source is cluster {@code r}. */
-    void event(ClusterRecord r, String eventId, String severity, String message, String... categories) {
+    public void event(ClusterRecord r, String eventId, String severity, String message, String... categories) {
         events.add(new ClusterEvent(
                 r.accountId(),
                 r.region(),
@@ -220,7 +219,7 @@ final class ControlState {
     }
 
     /** Records that {@code e} is up with {@code run} and tells the listener. */
-    void setRunning(ClusterEntry e, RunningCluster run) {
+    public void setRunning(ClusterEntry e, RunningCluster run) {
         e.running = run;
         e.appliedParameters = parameters.values(e.rec.accountId(), e.rec.region(), e.rec.parameterGroupName());
         try {
@@ -236,7 +235,7 @@ final class ControlState {
     }
 
     /** Takes {@code e} down: tells the listener, then closes its store and zeroes its keys. */
-    void closeRunning(ClusterEntry e) {
+    public void closeRunning(ClusterEntry e) {
         RunningCluster run = e.running;
         e.running = null;
         if (run != null) {
@@ -252,7 +251,7 @@ final class ControlState {
      * The requested port if no other cluster has it, else the first free and bindable one from the base port. Callers
      * hold {@link #lock}, so two creations never get the same port.
      */
-    int allocatePort(@Nullable Integer requested) {
+    public int allocatePort(@Nullable Integer requested) {
         Set<Integer> used = new HashSet<>();
         byId.values().forEach(e -> used.add(e.rec.port()));
         if (requested != null) {
@@ -285,7 +284,7 @@ final class ControlState {
      * Waits the grace period for {@code job}; if it failed in that time, throws its failure as the API error the
      * request would have answered had the work run inside it.
      */
-    void awaitGraceOrThrow(Job job) {
+    public void awaitGraceOrThrow(Job job) {
         try {
             jobs.awaitGraceOrThrow(job);
         } catch (StrongroomException ex) {
@@ -297,7 +296,7 @@ final class ControlState {
      * Lets cluster {@code e} go if {@code job} holds it, and only then: a job never clears another's hold (one
      * that started after it ended, or a different entry of the same cluster after a restart).
      */
-    void release(ClusterEntry e, Job job) {
+    public void release(ClusterEntry e, Job job) {
         synchronized (lock) {
             if (e.job == job) {
                 e.job = null;
@@ -306,18 +305,18 @@ final class ControlState {
     }
 
     /** A new job id: {@code j-} and 20 random hex digits. */
-    String newJobId() {
+    public String newJobId() {
         return "j-" + HexFormat.of().formatHex(randomBytes(10));
     }
 
-    byte[] randomBytes(int n) {
+    public byte[] randomBytes(int n) {
         byte[] b = new byte[n];
         random.nextBytes(b);
         return b;
     }
 
     /** Deletes {@code root} and everything under it, if it exists. */
-    static void deleteTree(Path root) {
+    public static void deleteTree(Path root) {
         DurableFiles.deleteTree(root);
     }
 }

@@ -15,7 +15,7 @@ public record DataTransferInfo(
         long elapsedSeconds,
         long etaSeconds) {
     /** {@code status} with a job's progress; the ETA only while it runs. */
-    static DataTransferInfo of(String status, Job.Progress p) {
+    public static DataTransferInfo of(String status, Job.Progress p) {
         return new DataTransferInfo(
                 status,
                 p.totalMegaBytes(),

@@ -66,7 +66,7 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
-    synchronized void add(ClusterEvent e) {
+    public synchronized void add(ClusterEvent e) {
         events.add(e);
         ObjectNode n = JSON.createObjectNode()
                 .put("accountId", e.accountId())

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe: changes are made under the control plane's lock.
  */
-final class HsmCatalog {
+public final class HsmCatalog {
     /** At most this many of each per account and region (Redshift's default quota). */
     static final int QUOTA = 20;
 
@@ -31,11 +31,11 @@ final class HsmCatalog {
         this.hsm = hsm;
     }
 
-    HsmStore store() {
+    public HsmStore store() {
         return hsm.store();
     }
 
-    HsmStore.Certificate createCertificate(
+    public HsmStore.Certificate createCertificate(
             Credential caller, String region, String identifier, Map<String, String> tags) {
         String id = ClusterParameters.identifier(identifier, "HsmClientCertificateIdentifier");
         HsmStore.Certificate c;
@@ -64,14 +64,15 @@ final class HsmCatalog {
         return c;
     }
 
-    List<HsmStore.Certificate> describeCertificates(Credential caller, String region, @Nullable String identifier) {
+    public List<HsmStore.Certificate> describeCertificates(
+            Credential caller, String region, @Nullable String identifier) {
         if (identifier != null) {
             return List.of(certificate(caller, region, identifier));
         }
         return certificates(caller, region);
     }
 
-    void deleteCertificate(Credential caller, String region, String identifier) {
+    public void deleteCertificate(Credential caller, String region, String identifier) {
         synchronized (state.lock) {
             HsmStore.Certificate c = certificate(caller, region, identifier);
             for (HsmStore.Binding b : store().bindings()) {
@@ -90,7 +91,7 @@ final class HsmCatalog {
         }
     }
 
-    HsmStore.Configuration createConfiguration(
+    public HsmStore.Configuration createConfiguration(
             Credential caller,
             String region,
             String identifier,
@@ -149,14 +150,15 @@ final class HsmCatalog {
         return c;
     }
 
-    List<HsmStore.Configuration> describeConfigurations(Credential caller, String region, @Nullable String identifier) {
+    public List<HsmStore.Configuration> describeConfigurations(
+            Credential caller, String region, @Nullable String identifier) {
         if (identifier != null) {
             return List.of(configuration(caller, region, identifier));
         }
         return configurations(caller, region);
     }
 
-    void deleteConfiguration(Credential caller, String region, String identifier) {
+    public void deleteConfiguration(Credential caller, String region, String identifier) {
         synchronized (state.lock) {
             HsmStore.Configuration c = configuration(caller, region, identifier);
             for (HsmStore.Binding b : store().bindings()) {
@@ -176,9 +178,9 @@ final class HsmCatalog {
     }
 
     /** The certificate and configuration an HSM request names, both required and both existing. */
-    record Pair(HsmStore.Certificate certificate, HsmStore.Configuration configuration) {}
+    public record Pair(HsmStore.Certificate certificate, HsmStore.Configuration configuration) {}
 
-    Pair resolve(Credential caller, String region, ClusterRequests.Hsm q) {
+    public Pair resolve(Credential caller, String region, ClusterRequests.Hsm q) {
         if (q.certificateId() == null || q.configurationId() == null) {
             throw RedshiftApiException.invalidCombination("HsmClientCertificateIdentifier and"
                     + " HsmConfigurationIdentifier go together: give both to use an HSM.");

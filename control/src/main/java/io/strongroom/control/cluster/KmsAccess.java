@@ -25,12 +25,12 @@ import software.amazon.awssdk.services.kms.KmsClient;
  * reports it. An embedded KMS is called in process ({@link InProcessKmsHttpClient}); HTTP only reaches a KMS elsewhere.
  * Thread-safe.
  */
-final class KmsAccess implements AutoCloseable {
+public final class KmsAccess implements AutoCloseable {
     private final KmsConnection connection;
     private final SdkHttpClient http;
     private final Map<String, KmsClient> clients = new ConcurrentHashMap<>();
 
-    KmsAccess(KmsConnection connection) {
+    public KmsAccess(KmsConnection connection) {
         this.connection = connection;
         Supplier<KmsServer> embedded = connection.embedded();
         this.http = embedded != null
@@ -51,7 +51,7 @@ final class KmsAccess implements AutoCloseable {
         return connection.sharedAccounts() ? caller.principalArn() : connection.servicePrincipalArn();
     }
 
-    KmsClient asCaller(Credential caller, String region) {
+    public KmsClient asCaller(Credential caller, String region) {
         if (!connection.sharedAccounts()) {
             return asService(region);
         }
@@ -62,7 +62,7 @@ final class KmsAccess implements AutoCloseable {
                 region);
     }
 
-    KmsClient asService(String region) {
+    public KmsClient asService(String region) {
         return client("service/" + region, connection.serviceCredentials(), region);
     }
 

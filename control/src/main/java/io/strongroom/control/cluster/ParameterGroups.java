@@ -58,7 +58,7 @@ public final class ParameterGroups {
         }
     }
 
-    static final String KMS_LEASE_MINUTES = "kms_lease_minutes";
+    public static final String KMS_LEASE_MINUTES = "kms_lease_minutes";
 
     /**
      * Which password login each client is asked for: {@code digest-scram} (the default: Redshift's SHA-256 digest,
@@ -133,7 +133,7 @@ public final class ParameterGroups {
     }
 
     /** The values a cluster of {@code accountId}/{@code region} in group {@code name} runs with. */
-    Map<String, String> values(String accountId, String region, String name) {
+    public Map<String, String> values(String accountId, String region, String name) {
         Map<String, String> v = new TreeMap<>();
         DEFINITIONS.values().forEach(d -> v.put(d.name(), d.defaultValue()));
         Group g = groups.get(key(accountId, region, name));
@@ -144,7 +144,7 @@ public final class ParameterGroups {
     }
 
     /** Checks that group {@code name} exists for the caller (CreateCluster, ModifyCluster); returns it lowercased. */
-    String require(Credential caller, String region, String name) {
+    public String require(Credential caller, String region, String name) {
         String n = name.toLowerCase(Locale.ROOT);
         if (!n.equals(ClusterRecord.DEFAULT_PARAMETER_GROUP)
                 && !groups.containsKey(key(caller.accountId(), region, n))) {

@@ -22,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
  * password itself is never kept. The stored form is read by {@code io.strongroom.pgwire.Credentials#ofStored}.
  * Stateless and thread-safe.
  */
-final class PasswordVerifier {
+public final class PasswordVerifier {
     static final int ITERATIONS = 4096;
 
     private PasswordVerifier() {}
@@ -31,7 +31,7 @@ final class PasswordVerifier {
      * The verifiers of {@code password} for database user {@code user} (the name clients log in with: the md5 hash
      * covers it, as PostgreSQL's does).
      */
-    static String create(String user, String password, SecureRandom random) {
+    public static String create(String user, String password, SecureRandom random) {
         byte[] salt = new byte[16];
         random.nextBytes(salt);
         char[] chars = password.toCharArray();

@@ -24,7 +24,7 @@ public final class RunningCluster implements AutoCloseable {
      */
     private final AtomicReference<@Nullable DatabaseKey> currentDek;
 
-    RunningCluster(Store store, @Nullable ClusterKey cek, @Nullable DatabaseKey dek) {
+    public RunningCluster(Store store, @Nullable ClusterKey cek, @Nullable DatabaseKey dek) {
         this(store, cek, dek, new AtomicReference<>(dek));
     }
 
@@ -93,12 +93,12 @@ public final class RunningCluster implements AutoCloseable {
     }
 
     @Nullable
-    DatabaseKey databaseKey() {
+    public DatabaseKey databaseKey() {
         return dek;
     }
 
     @Nullable
-    ClusterKey clusterKey() {
+    public ClusterKey clusterKey() {
         return cek;
     }
 
@@ -106,12 +106,12 @@ public final class RunningCluster implements AutoCloseable {
      * The same store with the keys a rotation moved to. Closes nothing: the caller closes the old CEK, and the old
      * DEK once the store no longer needs it.
      */
-    RunningCluster withKeys(ClusterKey newCek, DatabaseKey newDek) {
+    public RunningCluster withKeys(ClusterKey newCek, DatabaseKey newDek) {
         return new RunningCluster(store, newCek, newDek, currentDek);
     }
 
     /** The same keys over another store (after a resize); closes this one's store, not the keys. */
-    RunningCluster withStore(Store next) {
+    public RunningCluster withStore(Store next) {
         store.close();
         return new RunningCluster(next, cek, dek, currentDek);
     }

@@ -75,7 +75,7 @@ public final class TemporaryCredentials {
     private final InstantSource clock;
     private final SecureRandom random;
 
-    TemporaryCredentials(InstantSource clock, SecureRandom random) {
+    public TemporaryCredentials(InstantSource clock, SecureRandom random) {
         this.clock = clock;
         this.random = random;
     }
@@ -84,7 +84,7 @@ public final class TemporaryCredentials {
      * A new password for {@code r.dbUser()} on cluster {@code e}, valid for {@code r.duration()} (15 minutes to an
      * hour; the default is 15 minutes). Refuses what it cannot do, saying what is supported (class comment).
      */
-    Issued issue(ClusterEntry e, Request r) {
+    public Issued issue(ClusterEntry e, Request r) {
         Duration duration = r.duration();
         String dbUser = r.dbUser();
         if (duration.compareTo(MIN) < 0 || duration.compareTo(MAX) > 0) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.strongroom.control.NodeType;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,6 +2,12 @@ package io.strongroom.kms.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strongroom.base.ErrorCode;
+import io.strongroom.kms.model.Caller;
+import io.strongroom.kms.model.Grant;
+import io.strongroom.kms.model.KeyPolicy;
+import io.strongroom.kms.model.KeyState;
+import io.strongroom.kms.model.KmsApiException;
+import io.strongroom.kms.model.KmsKey;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

@@ -8,6 +8,11 @@ import static io.strongroom.kms.service.KmsJson.reqStr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.model.Caller;
+import io.strongroom.kms.model.KeyPolicy;
+import io.strongroom.kms.model.KmsApiException;
+import io.strongroom.kms.model.KmsKey;
 import java.util.Map;
 
 /**

@@ -1,5 +1,7 @@
 package io.strongroom.kms.service;
 
+import io.strongroom.kms.store.KmsStore;
+
 /**
  * The resource quotas of the KMS, as AWS KMS has them (per account and region, per key). They keep one
  * account from crowding out the others, and keep the sealed store well below the size {@link KmsStore}

@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strongroom.kms.audit.AuditEvent;
+import io.strongroom.kms.audit.AuditLog;
+import io.strongroom.kms.model.Caller;
+import io.strongroom.kms.model.KmsApiException;
+import io.strongroom.kms.store.KmsStore;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
