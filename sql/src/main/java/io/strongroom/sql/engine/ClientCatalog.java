@@ -361,7 +361,7 @@ final class ClientCatalog {
         SqlType wire = Types.toWire(Types.toCalcite(t, new JavaTypeFactoryImpl()));
         m.put("attname", c.name());
         m.put("column_name", c.name());
-        m.put("typname", PgCatalogTables.typeName(wire.oid()));
+        m.put("typname", PgTypes.typeName(wire.oid()));
         m.put("atttypid", Integer.toString(wire.oid()));
         m.put("attlen", Integer.toString(wire.size()));
         m.put("atttypmod", Integer.toString(typmod(t)));

@@ -74,7 +74,7 @@ final class CopyLoader implements Result.CopySink {
                 throw new StrongroomException(ErrorCode.NOT_FOUND, "relation \"" + table + "\" does not exist");
             }
             this.spec = target.spec(qualified);
-            this.positions = DmlStatements.targetPositions(spec, columns);
+            this.positions = Appends.targetPositions(spec, columns);
         } catch (RuntimeException e) {
             if (own != null) {
                 own.rollback();
@@ -199,7 +199,7 @@ final class CopyLoader implements Result.CopySink {
                     e.code(), "COPY " + spec.name() + ", line " + lineNo + ": " + e.getMessage(), e);
         }
         rows++;
-        if (batch.rowCount() >= DmlStatements.BATCH_ROWS) {
+        if (batch.rowCount() >= Appends.BATCH_ROWS) {
             flush();
         }
     }

@@ -12,7 +12,6 @@ import io.strongroom.storage.Transaction;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalProject;
@@ -24,14 +23,11 @@ import org.jspecify.annotations.Nullable;
  * again in that transaction when the statement runs, since an ALTER TABLE may come between. INSERT takes VALUES
  * directly where it can (see {@link #valuesRows}) and plans anything else; UPDATE and DELETE plan one {@code SELECT
  * cond, expr, ... FROM t} and evaluate its projection on each stored row, so they support neither joins nor
- * subqueries. Rows are appended in batches of {@link #BATCH_ROWS} ({@link #appendRows}, shared with CREATE TABLE AS).
+ * subqueries. Rows are appended in batches of {@link Appends#BATCH_ROWS} ({@link #appendRows}, shared with CREATE TABLE AS).
  *
  * <p>Not thread-safe: one per session, used by the session's thread only.
  */
 final class DmlStatements {
-    /** Rows per batch appended to the store, by INSERT, CREATE TABLE AS and COPY ... FROM. */
-    static final int BATCH_ROWS = 64 * 1024;
-
     private final TransactionBlock block;
     private final Cancellation cancel;
 
@@ -53,7 +49,7 @@ final class DmlStatements {
             }
             batch.addRow(converted);
             n++;
-            if (batch.rowCount() >= BATCH_ROWS) {
+            if (batch.rowCount() >= Appends.BATCH_ROWS) {
                 tx.append(spec.qualifiedName(), batch);
                 batch = RowBatch.builder(spec.columns(), 1024);
             }
@@ -87,7 +83,7 @@ final class DmlStatements {
                     .findFirst()
                     .orElseThrow(() -> new StrongroomException(
                             ErrorCode.NOT_FOUND, "relation \"" + name[1] + "\" does not exist"));
-            targetPositions(spec, targetCols);
+            Appends.targetPositions(spec, targetCols);
         }
         // Parameters in VALUES take their types from the target columns.
         List<SqlType> paramTypes = new ArrayList<>();
@@ -104,7 +100,7 @@ final class DmlStatements {
                 params -> {
                     long n = block.write(tx -> {
                         TableSpec spec = tx.spec(qualified);
-                        int[] positions = targetPositions(spec, targetCols);
+                        int[] positions = Appends.targetPositions(spec, targetCols);
                         @Nullable Object[] defaults = defaults(spec);
                         Iterator<@Nullable Object[]> rows;
                         TransactionBlock.View v = block.view();
@@ -148,23 +144,6 @@ final class DmlStatements {
                     return new Result.Command("INSERT 0 " + n);
                 },
                 false);
-    }
-
-    /** The column index of each target column named, or of every column when none is named. */
-    static int[] targetPositions(TableSpec spec, List<String> targetCols) {
-        if (targetCols.isEmpty()) {
-            return IntStream.range(0, spec.columns().size()).toArray();
-        }
-        int[] out = new int[targetCols.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = spec.indexOf(targetCols.get(i));
-            if (out[i] < 0) {
-                throw new StrongroomException(
-                        ErrorCode.UNDEFINED_COLUMN,
-                        "column \"" + targetCols.get(i) + "\" of relation \"" + spec.name() + "\" does not exist");
-            }
-        }
-        return out;
     }
 
     /** Each column's DEFAULT in the in-memory form of {@link Types} (null where there is none). */
@@ -374,7 +353,7 @@ final class DmlStatements {
                 params -> {
                     long n = block.write(tx -> {
                         TableSpec spec = tx.spec(q);
-                        int[] positions = targetPositions(spec, targets);
+                        int[] positions = Appends.targetPositions(spec, targets);
                         try (TransactionBlock.View v = block.view()) {
                             List<Expressions.Expr> es = rowExpressions(q, rw, params, v);
                             Expressions.Expr cond = es.get(0);

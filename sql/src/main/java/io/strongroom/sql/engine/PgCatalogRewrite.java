@@ -154,7 +154,7 @@ final class PgCatalogRewrite {
     }
 
     private static long regtypeOf(String literal) {
-        Long oid = PgCatalogTables.regtype(literal);
+        Long oid = PgTypes.regtype(literal);
         if (oid == null) {
             throw new StrongroomException(ErrorCode.UNDEFINED_OBJECT, "type \"" + literal + "\" does not exist");
         }

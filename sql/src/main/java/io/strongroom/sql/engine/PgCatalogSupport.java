@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The rest of the PostgreSQL catalog SQLAlchemy's reflection reads ({@code pg_collation}, {@code pg_enum}, {@code
- * pg_am}, {@code pg_opclass}), {@link #formatType} for {@code format_type()}, and the relations {@link
+ * pg_am}, {@code pg_opclass}), and the relations {@link
  * PgCatalogRewrite} turns PostgreSQL's catalog functions into, which are not PostgreSQL's own and are named {@code
  * strongroom_*}:
  *
@@ -244,37 +244,5 @@ final class PgCatalogSupport {
     /** An identifier as PostgreSQL prints it: double-quoted unless it is lower case letters, digits and _. */
     static String ident(String name) {
         return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    /**
-     * PostgreSQL's {@code format_type(type, typmod)} for the types the catalog has: {@code character varying(40)},
-     * {@code numeric(12,2)}, {@code bigint}...; a typmod of -1 or NULL prints the type without modifiers, an
-     * unknown type {@code ???}, as PostgreSQL does.
-     */
-    static @Nullable String formatType(@Nullable Long type, @Nullable Long typmod) {
-        if (type == null) {
-            return null;
-        }
-        long mod = typmod == null ? -1 : typmod;
-        String name = PgCatalogTables.typeName(type);
-        if (name == null) {
-            return "???";
-        }
-        return switch (name) {
-            case "bool" -> "boolean";
-            case "int2" -> "smallint";
-            case "int4" -> "integer";
-            case "int8" -> "bigint";
-            case "float4" -> "real";
-            case "float8" -> "double precision";
-            case "bpchar" -> mod >= 4 ? "character(" + (mod - 4) + ")" : "character";
-            case "varchar" -> mod >= 4 ? "character varying(" + (mod - 4) + ")" : "character varying";
-            case "numeric" ->
-                mod >= 4 ? "numeric(" + (((mod - 4) >> 16) & 0xFFFF) + "," + ((mod - 4) & 0xFFFF) + ")" : "numeric";
-            case "timestamp" -> "timestamp without time zone";
-            case "timestamptz" -> "timestamp with time zone";
-            case "char" -> "\"char\"";
-            default -> name;
-        };
     }
 }

@@ -291,68 +291,9 @@ final class PgCatalogTables {
                 List.of(Col.int8("oid"), Col.int8("adrelid"), Col.int2("adnum"), Col.text("adbin")), rows);
     }
 
-    /** One PostgreSQL type: OID, name, length, category, array type. */
-    private record PgType(long oid, String name, long len, String category, long array) {}
-
-    /** The types a table column or a result can have, plus the ones the catalog itself uses. */
-    static final List<PgType> TYPES = List.of(
-            new PgType(16, "bool", 1, "B", 1000),
-            new PgType(18, "char", 1, "S", 1002),
-            new PgType(19, "name", 64, "S", 1003),
-            new PgType(20, "int8", 8, "N", 1016),
-            new PgType(21, "int2", 2, "N", 1005),
-            new PgType(22, "int2vector", -1, "A", 1006),
-            new PgType(23, "int4", 4, "N", 1007),
-            new PgType(25, "text", -1, "S", 1009),
-            new PgType(26, "oid", 4, "N", 1028),
-            new PgType(700, "float4", 4, "N", 1021),
-            new PgType(701, "float8", 8, "N", 1022),
-            new PgType(1042, "bpchar", -1, "S", 1014),
-            new PgType(1043, "varchar", -1, "S", 1015),
-            new PgType(1082, "date", 4, "D", 1182),
-            new PgType(1114, "timestamp", 8, "D", 1115),
-            new PgType(1184, "timestamptz", 8, "D", 1185),
-            new PgType(1700, "numeric", -1, "N", 1231));
-
-    /** PostgreSQL's name of the type with OID {@code oid} ({@code int4}, {@code varchar}...), or null. */
-    static @Nullable String typeName(long oid) {
-        for (PgType t : TYPES) {
-            if (t.oid() == oid) {
-                return t.name();
-            }
-        }
-        return null;
-    }
-
-    /** The OID {@code 'name'::regtype} names (PostgreSQL's and SQL's spellings), or null. */
-    static @Nullable Long regtype(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        String canonical = switch (n) {
-            case "boolean" -> "bool";
-            case "bigint" -> "int8";
-            case "smallint" -> "int2";
-            case "integer", "int" -> "int4";
-            case "real" -> "float4";
-            case "double precision" -> "float8";
-            case "character", "char(1)" -> "bpchar";
-            case "character varying" -> "varchar";
-            case "decimal" -> "numeric";
-            case "timestamp without time zone" -> "timestamp";
-            case "timestamp with time zone" -> "timestamptz";
-            case "\"char\"" -> "char";
-            default -> n;
-        };
-        for (PgType t : TYPES) {
-            if (t.name().equals(canonical)) {
-                return t.oid();
-            }
-        }
-        return null;
-    }
-
     private static SystemTable type() {
         List<@Nullable Object[]> rows = new ArrayList<>();
-        for (PgType t : TYPES) {
+        for (PgTypes.PgType t : PgTypes.TYPES) {
             rows.add(new Object[] {
                 t.oid(),
                 t.name(),

@@ -368,7 +368,7 @@ final class PgFunctionCompiler {
                 return row -> {
                     Object t = a0.eval(row);
                     Object mod = a1.eval(row);
-                    return PgCatalogSupport.formatType(
+                    return PgTypes.formatType(
                             t == null ? null : ((Number) t).longValue(),
                             mod == null ? null : ((Number) mod).longValue());
                 };
@@ -377,8 +377,7 @@ final class PgFunctionCompiler {
                 return a0;
             case "PG_TYPE_IS_VISIBLE":
                 // Every type is in pg_catalog, which is on every search path.
-                return row ->
-                        a0.eval(row) instanceof Number oid ? PgCatalogTables.typeName(oid.longValue()) != null : null;
+                return row -> a0.eval(row) instanceof Number oid ? PgTypes.typeName(oid.longValue()) != null : null;
             case "MD5":
                 return row -> {
                     Object s = a0.eval(row);

@@ -30,7 +30,7 @@ final class PlanCache {
     };
 
     /** The plan of {@code sql} (already rewritten to {@code ?} parameters) against the tables {@code v} sees. */
-    QueryPlanner.Plan plan(String sql, TransactionBlock.View v) {
+    QueryPlanner.Plan plan(String sql, QueryPlanner.Catalog v) {
         List<TableSpec> tables = v.tables();
         CachedPlan cached = plans.get(sql);
         if (cached != null && cached.tables().equals(tables)) {

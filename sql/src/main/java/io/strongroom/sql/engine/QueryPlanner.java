@@ -230,14 +230,6 @@ final class QueryPlanner {
         return StatementParser.parse(sql, PARSER);
     }
 
-    static String firstLine(@Nullable String s) {
-        if (s == null) {
-            return "";
-        }
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
-    }
-
     static Plan plan(String sql, Catalog catalog) {
         JavaTypeFactoryImpl typeFactory = new JavaTypeFactoryImpl(TYPE_SYSTEM);
         CalciteSchema root = CalciteSchema.createRootSchema(false, false);
@@ -293,7 +285,9 @@ final class QueryPlanner {
                 throw se;
             }
             throw new StrongroomException(
-                    ErrorCode.INVALID_ARGUMENT, "cannot analyse the query: " + firstLine(e.getMessage()), e);
+                    ErrorCode.INVALID_ARGUMENT,
+                    "cannot analyse the query: " + StatementParser.firstLine(e.getMessage()),
+                    e);
         }
         RelDataType paramRow = validator.getParameterRowType(validated);
         List<SqlType> paramTypes = new ArrayList<>();

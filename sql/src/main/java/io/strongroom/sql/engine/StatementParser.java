@@ -8,6 +8,7 @@ import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses one statement for the planner (after {@link RedshiftSyntax#rewrite}) and refuses, before any planning, what
@@ -47,11 +48,19 @@ final class StatementParser {
                     throw tooComplex();
                 }
             }
-            throw new StrongroomException(
-                    ErrorCode.SYNTAX_ERROR, "syntax error: " + QueryPlanner.firstLine(e.getMessage()), e);
+            throw new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error: " + firstLine(e.getMessage()), e);
         } catch (StackOverflowError e) {
             throw tooComplex();
         }
+    }
+
+    /** The first line of a parser or validator message (null reads as empty), for a one-line client error. */
+    static String firstLine(@Nullable String s) {
+        if (s == null) {
+            return "";
+        }
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
     }
 
     /** The error for a statement nested deeper than the parser, planner or executor can recurse. */
