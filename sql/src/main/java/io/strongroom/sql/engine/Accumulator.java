@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.func.Expressions;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;

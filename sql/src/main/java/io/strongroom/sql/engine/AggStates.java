@@ -1,5 +1,6 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.sql.func.Expressions;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;

@@ -2,6 +2,9 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.func.PgTypes;
+import io.strongroom.sql.func.Types;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.TableConstraint;

@@ -3,6 +3,7 @@ package io.strongroom.sql.engine;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.RowText;
+import io.strongroom.sql.func.Types;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

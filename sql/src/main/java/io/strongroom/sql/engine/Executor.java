@@ -2,6 +2,8 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.func.Types;
 import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
 import io.strongroom.storage.TableReader;

@@ -1,5 +1,6 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.sql.func.Expressions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;

@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.func.PgTypes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

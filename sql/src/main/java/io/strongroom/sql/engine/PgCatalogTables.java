@@ -3,6 +3,7 @@ package io.strongroom.sql.engine;
 import io.strongroom.sql.SqlType;
 import io.strongroom.sql.engine.SystemTables.Col;
 import io.strongroom.sql.engine.SystemTables.SystemTable;
+import io.strongroom.sql.func.PgTypes;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.TableConstraint;

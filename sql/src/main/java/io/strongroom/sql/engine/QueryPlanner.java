@@ -4,6 +4,8 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.func.PgFunctions;
+import io.strongroom.sql.func.Types;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;

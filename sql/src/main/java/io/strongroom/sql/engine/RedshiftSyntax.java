@@ -2,6 +2,8 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.func.DatePart;
+import io.strongroom.sql.func.PgFunctions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

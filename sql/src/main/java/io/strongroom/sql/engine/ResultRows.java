@@ -4,6 +4,7 @@ import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.func.Types;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;

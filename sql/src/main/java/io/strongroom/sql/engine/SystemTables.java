@@ -1,5 +1,6 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.sql.func.Types;
 import io.strongroom.storage.BlockInfo;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.EncryptionCoverage;

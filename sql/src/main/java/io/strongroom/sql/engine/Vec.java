@@ -1,5 +1,7 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.func.Types;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
 import java.math.BigDecimal;

@@ -1,5 +1,7 @@
 package io.strongroom.sql.engine;
 
+import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.func.Types;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

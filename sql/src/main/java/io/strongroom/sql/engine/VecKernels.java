@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.func.Expressions;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Arrays;

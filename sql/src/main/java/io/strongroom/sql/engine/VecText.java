@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.func.Types;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

@@ -7,10 +7,10 @@
  * {@code PgCatalogTables}, with {@code ClientCatalog} for the driver catalog queries the planner refuses; binary
  * COPY is {@code CopyBinary}).
  *
- * <p>Why one package of more than 30 files (57): the planner, the vectorised operators ({@code Vec*}, {@code HashJoin},
- * {@code WindowOperator}) and the statement handlers share package-private types ({@code Batch}, {@code Vec},
- * {@code RowKey}, {@code SessionSettings}) that are not meant as public API. The split into a planner, an execution
- * and a session package needs those types given a public face first; issue 13 plans it.
+ * <p>Being split by stage (issue 13) into {@code func}, {@code parse}, {@code catalog}, {@code plan}, {@code exec},
+ * {@code copy} and {@code session}, one package per commit; what has not moved yet still shares package-private types
+ * ({@code Batch}, {@code Vec}, {@code RowKey}, {@code SessionSettings}), which is why it may hold more than 30 files
+ * until the split is done.
  */
 @NullMarked
 package io.strongroom.sql.engine;

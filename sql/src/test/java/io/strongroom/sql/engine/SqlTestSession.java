@@ -25,12 +25,12 @@ import java.util.Map;
  * A SQL session over a fresh encrypted store in a directory, for tests that run SQL and look at rows (values in
  * their wire classes: Integer for INT4, Long for INT8...). The clock is the test's. Not thread-safe.
  */
-final class SqlTestSession implements AutoCloseable {
+public final class SqlTestSession implements AutoCloseable {
     private final Store store;
     private final DatabaseKey dek;
     final SqlSession session;
 
-    SqlTestSession(Path dir, InstantSource clock) {
+    public SqlTestSession(Path dir, InstantSource clock) {
         dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "c/dek", 1), SecretBytes.copyOf(new byte[32]));
         store = Store.create(dir, "c", new ClusterLayout(2, 2), StoreKeys.of(dek));
         session = new StoreSqlEngine(store, clock).open(new SessionInfo("admin", "dev", Map.of()));
@@ -40,12 +40,12 @@ final class SqlTestSession implements AutoCloseable {
         return session.execute(session.prepare(sql, List.of()), Arrays.asList(params));
     }
 
-    String tag(String sql) {
+    public String tag(String sql) {
         return ((Result.Command) run(sql)).tag();
     }
 
     /** Every row of a query, each as a list (NULLs included). */
-    List<List<Object>> rows(String sql, Object... params) {
+    public List<List<Object>> rows(String sql, Object... params) {
         List<List<Object>> out = new ArrayList<>();
         try (Result.Rows r = (Result.Rows) run(sql, params)) {
             while (r.hasNext()) {
@@ -56,7 +56,7 @@ final class SqlTestSession implements AutoCloseable {
     }
 
     /** The only value of a one-row, one-column query. */
-    Object value(String sql) {
+    public Object value(String sql) {
         List<List<Object>> rows = rows(sql);
         if (rows.size() != 1 || rows.get(0).size() != 1) {
             throw new AssertionError("expected one value from " + sql + ", got " + rows);
@@ -64,13 +64,13 @@ final class SqlTestSession implements AutoCloseable {
         return rows.get(0).get(0);
     }
 
-    List<ResultColumn> columns(String sql) {
+    public List<ResultColumn> columns(String sql) {
         try (Result.Rows r = (Result.Rows) run(sql)) {
             return r.columns();
         }
     }
 
-    void assertFails(String sql, String sqlState, String message) {
+    public void assertFails(String sql, String sqlState, String message) {
         assertThatThrownBy(() -> rows(sql)).isInstanceOfSatisfying(StrongroomException.class, e -> {
             if (!e.code().sqlState().equals(sqlState)
                     || !String.valueOf(e.getMessage()).contains(message)) {

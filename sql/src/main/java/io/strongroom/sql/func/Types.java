@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.func;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -29,10 +29,10 @@ import org.jspecify.annotations.Nullable;
  * Double}, strings as {@link String}, BOOLEAN as {@link Boolean}, DATE as {@link LocalDate}, TIMESTAMP as
  * {@link LocalDateTime}, TIMESTAMPTZ as {@link OffsetDateTime} in UTC. Stateless.
  */
-final class Types {
+public final class Types {
     private Types() {}
 
-    static RelDataType toCalcite(ColumnType t, RelDataTypeFactory f) {
+    public static RelDataType toCalcite(ColumnType t, RelDataTypeFactory f) {
         RelDataType base = switch (t.kind()) {
             case BOOLEAN -> f.createSqlType(SqlTypeName.BOOLEAN);
             case SMALLINT -> f.createSqlType(SqlTypeName.SMALLINT);
@@ -51,7 +51,7 @@ final class Types {
     }
 
     /** The storage type for a column whose values have Calcite type {@code t} (CREATE TABLE AS). */
-    static ColumnType toStorage(RelDataType t) {
+    public static ColumnType toStorage(RelDataType t) {
         return switch (t.getSqlTypeName()) {
             case BOOLEAN -> ColumnType.BOOLEAN;
             case TINYINT, SMALLINT -> ColumnType.SMALLINT;
@@ -74,7 +74,7 @@ final class Types {
         };
     }
 
-    static SqlType toWire(RelDataType t) {
+    public static SqlType toWire(RelDataType t) {
         return switch (t.getSqlTypeName()) {
             case BOOLEAN -> SqlType.BOOL;
             case TINYINT, SMALLINT -> SqlType.INT2;
@@ -104,7 +104,7 @@ final class Types {
         };
     }
 
-    static ResultColumn column(String name, RelDataType t) {
+    public static ResultColumn column(String name, RelDataType t) {
         int mod = switch (t.getSqlTypeName()) {
             case CHAR, VARCHAR ->
                 t.getPrecision() > 0 && t.getPrecision() != RelDataType.PRECISION_NOT_SPECIFIED
@@ -117,7 +117,7 @@ final class Types {
     }
 
     /** A value read from storage ({@code ColumnVector.get}) in its in-memory form. */
-    static @Nullable Object fromStorage(@Nullable Object v) {
+    public static @Nullable Object fromStorage(@Nullable Object v) {
         if (v instanceof Short s) {
             return (long) s;
         }
@@ -131,7 +131,7 @@ final class Types {
     }
 
     /** An in-memory value as the wire type's Java class. */
-    static @Nullable Object toWireValue(@Nullable Object v, SqlType t) {
+    public static @Nullable Object toWireValue(@Nullable Object v, SqlType t) {
         if (v == null) {
             return null;
         }
@@ -159,7 +159,7 @@ final class Types {
     }
 
     /** PostgreSQL's text form of an in-memory value. */
-    static String text(Object v) {
+    public static String text(Object v) {
         if (v instanceof Boolean b) {
             return b ? "t" : "f";
         }
@@ -195,7 +195,7 @@ final class Types {
     }
 
     /** An in-memory value converted to the storage column type's Java value ({@code ColumnVector.append}). */
-    static @Nullable Object toStorage(@Nullable Object v, ColumnType t) {
+    public static @Nullable Object toStorage(@Nullable Object v, ColumnType t) {
         if (v == null) {
             return null;
         }

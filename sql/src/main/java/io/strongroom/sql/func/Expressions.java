@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.func;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -45,12 +45,12 @@ import org.jspecify.annotations.Nullable;
  * Types}). SQL's three-valued logic: most operators return NULL when an operand is NULL; AND and OR follow the
  * truth tables. Unsupported functions fail at compile time with SQLSTATE 0A000 naming the function.
  */
-final class Expressions {
+public final class Expressions {
     private Expressions() {}
 
     /** A compiled expression. */
     @FunctionalInterface
-    interface Expr {
+    public interface Expr {
         @Nullable
         Object eval(@Nullable Object[] row);
     }
@@ -59,14 +59,14 @@ final class Expressions {
      * What expressions may read besides the row: parameters, the session's identity, the outer rows of correlated
      * subqueries, and when the statement and its transaction started (the current time functions).
      */
-    record Context(
+    public record Context(
             List<@Nullable Object> params,
             String user,
             String database,
             Map<CorrelationId, @Nullable Object[]> correlations,
             Instant statementStartedAt,
             Instant transactionStartedAt) {
-        Context(
+        public Context(
                 List<@Nullable Object> params,
                 String user,
                 String database,
@@ -79,7 +79,7 @@ final class Expressions {
     /** A year-month or day-time interval literal. */
     record Interval(long months, long millis) {}
 
-    static Expr compile(RexNode node, Context ctx) {
+    public static Expr compile(RexNode node, Context ctx) {
         List<@Nullable Object> params = ctx.params();
         if (node instanceof RexInputRef ref) {
             int i = ref.getIndex();
@@ -118,11 +118,11 @@ final class Expressions {
         throw notSupported(node.getKind().toString());
     }
 
-    static StrongroomException notSupported(String what) {
+    public static StrongroomException notSupported(String what) {
         return new StrongroomException(ErrorCode.NOT_IMPLEMENTED, "the SQL feature " + what + " is not supported yet");
     }
 
-    static @Nullable Object literal(RexLiteral lit) {
+    public static @Nullable Object literal(RexLiteral lit) {
         if (lit.isNull()) {
             return null;
         }
@@ -438,7 +438,7 @@ final class Expressions {
 
     private static final ConcurrentHashMap<String, Pattern> LIKE_CACHE = new ConcurrentHashMap<>();
 
-    static Pattern likePattern(String pattern, char escape, boolean caseSensitive) {
+    public static Pattern likePattern(String pattern, char escape, boolean caseSensitive) {
         return LIKE_CACHE.computeIfAbsent((caseSensitive ? "s" : "i") + escape + pattern, k -> {
             StringBuilder re = new StringBuilder();
             for (int i = 0; i < pattern.length(); i++) {
@@ -484,7 +484,7 @@ final class Expressions {
     // ---- comparison and arithmetic ----
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static int compare(Object a, Object b) {
+    public static int compare(Object a, Object b) {
         if (a instanceof Number x && b instanceof Number y && a.getClass() != b.getClass()) {
             if (a instanceof Double || b instanceof Double) {
                 return Double.compare(x.doubleValue(), y.doubleValue());
@@ -532,7 +532,7 @@ final class Expressions {
     }
 
     /** Whether a comparison of kind {@code kind} holds for a {@link #compare} result {@code c}. */
-    static boolean test(SqlKind kind, int c) {
+    public static boolean test(SqlKind kind, int c) {
         return switch (kind) {
             case EQUALS -> c == 0;
             case NOT_EQUALS -> c != 0;
@@ -640,7 +640,7 @@ final class Expressions {
         return new StrongroomException(ErrorCode.DIVISION_BY_ZERO, "division by zero");
     }
 
-    static BigDecimal decimal(Object v) {
+    public static BigDecimal decimal(Object v) {
         return v instanceof BigDecimal d
                 ? d
                 : v instanceof Long l ? BigDecimal.valueOf(l) : new BigDecimal(v.toString());
@@ -689,7 +689,7 @@ final class Expressions {
     }
 
     /** Converts an in-memory value to the in-memory form of {@code type}. */
-    static @Nullable Object cast(@Nullable Object v, RelDataType type) {
+    public static @Nullable Object cast(@Nullable Object v, RelDataType type) {
         if (v == null) {
             return null;
         }

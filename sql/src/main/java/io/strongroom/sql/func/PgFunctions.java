@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.func;
 
 import java.util.List;
 import java.util.Set;
@@ -34,7 +34,7 @@ import org.apache.calcite.sql.util.SqlOperatorTables;
  * GETDATE() the start of the statement (truncated to the second, as Redshift's), all in UTC (the only
  * session time zone).
  */
-final class PgFunctions {
+public final class PgFunctions {
     private PgFunctions() {}
 
     private static RelDataType nullable(RelDataTypeFactory f, RelDataType t) {
@@ -88,23 +88,23 @@ final class PgFunctions {
 
     private static final SqlSingleOperandTypeChecker STRING = OperandTypes.CHARACTER;
 
-    /** DATEADD(part, n, datetime), after {@link RedshiftSyntax} turned the part into a string. */
-    static final SqlFunction DATEADD = fn(
+    /** DATEADD(part, n, datetime), after {@code RedshiftSyntax} turned the part into a string. */
+    public static final SqlFunction DATEADD = fn(
             "DATEADD",
             timestampLike(2),
             OperandTypes.sequence("DATEADD(part, n, datetime)", STRING, OperandTypes.INTEGER, DATETIME_OR_STRING));
 
-    static final SqlFunction DATEDIFF = fn(
+    public static final SqlFunction DATEDIFF = fn(
             "DATEDIFF",
             type(SqlTypeName.BIGINT),
             OperandTypes.sequence("DATEDIFF(part, start, end)", STRING, DATETIME_OR_STRING, DATETIME_OR_STRING));
 
-    static final SqlFunction DATE_PART = fn(
+    public static final SqlFunction DATE_PART = fn(
             "DATE_PART",
             type(SqlTypeName.DOUBLE),
             OperandTypes.sequence("DATE_PART(part, datetime)", STRING, DATETIME_OR_STRING));
 
-    static final SqlFunction DATE_TRUNC = fn(
+    public static final SqlFunction DATE_TRUNC = fn(
             "DATE_TRUNC",
             timestampLike(1),
             OperandTypes.sequence("DATE_TRUNC(part, datetime)", STRING, DATETIME_OR_STRING));
@@ -206,7 +206,7 @@ final class PgFunctions {
      * The operators the validator knows besides the standard ones: ours, Redshift's NVL, NVL2, DECODE and LEN from
      * Calcite's libraries, and Calcite's PostgreSQL library minus the functions defined here.
      */
-    static final SqlOperatorTable TABLE = SqlOperatorTables.chain(
+    public static final SqlOperatorTable TABLE = SqlOperatorTables.chain(
             SqlOperatorTables.of(OWN),
             SqlOperatorTables.of(
                     SqlLibraryOperators.NVL,

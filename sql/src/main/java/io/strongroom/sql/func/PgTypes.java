@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.func;
 
 import java.util.List;
 import java.util.Locale;
@@ -10,14 +10,14 @@ import org.jspecify.annotations.Nullable;
  * the functions over types ({@code format_type}, {@code pg_type_is_visible}) do not depend on the catalog.
  * Stateless.
  */
-final class PgTypes {
+public final class PgTypes {
     private PgTypes() {}
 
     /** One PostgreSQL type: OID, name, length, category, array type. */
-    record PgType(long oid, String name, long len, String category, long array) {}
+    public record PgType(long oid, String name, long len, String category, long array) {}
 
     /** The types a table column or a result can have, plus the ones the catalog itself uses. */
-    static final List<PgType> TYPES = List.of(
+    public static final List<PgType> TYPES = List.of(
             new PgType(16, "bool", 1, "B", 1000),
             new PgType(18, "char", 1, "S", 1002),
             new PgType(19, "name", 64, "S", 1003),
@@ -37,7 +37,7 @@ final class PgTypes {
             new PgType(1700, "numeric", -1, "N", 1231));
 
     /** PostgreSQL's name of the type with OID {@code oid} ({@code int4}, {@code varchar}...), or null. */
-    static @Nullable String typeName(long oid) {
+    public static @Nullable String typeName(long oid) {
         for (PgType t : TYPES) {
             if (t.oid() == oid) {
                 return t.name();
@@ -47,7 +47,7 @@ final class PgTypes {
     }
 
     /** The OID {@code 'name'::regtype} names (PostgreSQL's and SQL's spellings), or null. */
-    static @Nullable Long regtype(String name) {
+    public static @Nullable Long regtype(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         String canonical = switch (n) {
             case "boolean" -> "bool";

@@ -1,8 +1,9 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.func;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.engine.SqlTestSession;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.func;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * forms ({@link LocalDate}, {@link LocalDateTime}, {@link OffsetDateTime} in UTC); the arithmetic is on the
  * local date-time, so a TIMESTAMPTZ is worked on in UTC, the only session time zone. Immutable.
  */
-enum DatePart {
+public enum DatePart {
     MILLENNIUM("millennium", "millennia", "millenniums", "mil", "mils"),
     CENTURY("century", "centuries", "c", "cent", "cents"),
     DECADE("decade", "decades", "dec", "decs"),
@@ -71,7 +71,7 @@ enum DatePart {
     }
 
     /** The part named {@code name} (any case, surrounding blanks ignored); 22023 naming it when unknown. */
-    static DatePart of(String name) {
+    public static DatePart of(String name) {
         DatePart p = BY_NAME.get(name.trim().toLowerCase(Locale.ROOT));
         if (p == null) {
             throw new StrongroomException(
