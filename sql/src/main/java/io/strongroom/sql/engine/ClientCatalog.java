@@ -5,6 +5,7 @@ import io.strongroom.sql.SqlType;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.PgTypes;
 import io.strongroom.sql.func.Types;
+import io.strongroom.sql.parse.Tokens;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.TableConstraint;

@@ -4,6 +4,7 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.func.Types;
+import io.strongroom.sql.parse.Tokens;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

@@ -6,6 +6,7 @@ import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.parse.Tokens;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

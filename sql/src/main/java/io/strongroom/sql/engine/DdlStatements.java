@@ -5,6 +5,8 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.func.Types;
+import io.strongroom.sql.parse.TableDdl;
+import io.strongroom.sql.parse.Tokens;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;

@@ -6,6 +6,8 @@ import io.strongroom.sql.Result;
 import io.strongroom.sql.SqlType;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
+import io.strongroom.sql.parse.RewrittenSql;
+import io.strongroom.sql.parse.Tokens;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;

@@ -6,6 +6,8 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
 import io.strongroom.sql.func.PgFunctions;
 import io.strongroom.sql.func.Types;
+import io.strongroom.sql.parse.RedshiftSyntax;
+import io.strongroom.sql.parse.StatementParser;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.parse.Tokens;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.parse;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -41,36 +41,36 @@ import org.jspecify.annotations.Nullable;
  * ::type} cast), converted to the column's type here, once; expressions such as {@code GETDATE()} are refused.
  * Stateless.
  */
-final class TableDdl {
+public final class TableDdl {
     private TableDdl() {}
 
     /** A parsed CREATE TABLE: the spec (columns empty for CREATE TABLE AS) and the AS query if any. */
-    record Create(
+    public record Create(
             TableSpec spec, boolean ifNotExists, @Nullable String asQuery) {}
 
     /** A parsed ALTER TABLE: which table, whether IF EXISTS, and the one change. */
-    record Alter(String schema, String table, boolean ifExists, Action action) {
-        String qualifiedName() {
+    public record Alter(String schema, String table, boolean ifExists, Action action) {
+        public String qualifiedName() {
             return schema + "." + table;
         }
     }
 
     /** What an ALTER TABLE does. */
-    sealed interface Action permits RenameTable, RenameColumn, AddColumn, DropColumn {}
+    public sealed interface Action permits RenameTable, RenameColumn, AddColumn, DropColumn {}
 
-    record RenameTable(String newName) implements Action {}
+    public record RenameTable(String newName) implements Action {}
 
-    record RenameColumn(String column, String newName) implements Action {}
+    public record RenameColumn(String column, String newName) implements Action {}
 
     /** ADD COLUMN; {@code column.id()} is a placeholder, the store assigns the id. */
-    record AddColumn(Column column, boolean ifNotExists) implements Action {}
+    public record AddColumn(Column column, boolean ifNotExists) implements Action {}
 
-    record DropColumn(String column, boolean ifExists) implements Action {}
+    public record DropColumn(String column, boolean ifExists) implements Action {}
 
     /** A column definition: the column (id as given), the per-column DISTKEY / SORTKEY markers, its constraints. */
     private record ColumnDef(Column column, boolean distKey, boolean sortKey, List<Unnamed> constraints) {}
 
-    static Create parseCreate(Tokens t) {
+    public static Create parseCreate(Tokens t) {
         t.expect("create");
         if (t.accept("temp") || t.accept("temporary") || t.accept("local")) {
             t.accept("temp");
@@ -354,7 +354,7 @@ final class TableDdl {
     }
 
     /** Parses ALTER TABLE (see the class comment). */
-    static Alter parseAlter(Tokens t) {
+    public static Alter parseAlter(Tokens t) {
         t.expect("alter");
         if (!t.accept("table")) {
             String what = t.atEnd() ? "" : t.peek().text().toUpperCase(Locale.ROOT);

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.parse;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -11,8 +11,8 @@ import java.util.Locale;
  * SET/SHOW), and for splitting scripts and rewriting {@code $n} parameters. Handles quoted identifiers,
  * string literals ('' escapes, E'' strings), comments. Not thread-safe.
  */
-final class Tokens {
-    enum Kind {
+public final class Tokens {
+    public enum Kind {
         WORD,
         QUOTED_IDENT,
         STRING,
@@ -22,16 +22,16 @@ final class Tokens {
     }
 
     /** A token with its position in the text. */
-    record Token(Kind kind, String text, int start, int end) {
-        String lower() {
+    public record Token(Kind kind, String text, int start, int end) {
+        public String lower() {
             return kind == Kind.WORD ? text.toLowerCase(Locale.ROOT) : text;
         }
 
-        boolean is(String word) {
+        public boolean is(String word) {
             return kind == Kind.WORD && text.equalsIgnoreCase(word);
         }
 
-        boolean isSymbol(String s) {
+        public boolean isSymbol(String s) {
             return kind == Kind.SYMBOL && text.equals(s);
         }
     }
@@ -40,16 +40,16 @@ final class Tokens {
     private final String sql;
     private int pos;
 
-    Tokens(String sql) {
+    public Tokens(String sql) {
         this.sql = sql;
         this.tokens = tokenize(sql);
     }
 
-    String sql() {
+    public String sql() {
         return sql;
     }
 
-    static List<Token> tokenize(String s) {
+    public static List<Token> tokenize(String s) {
         List<Token> out = new ArrayList<>();
         int i = 0;
         int n = s.length();
@@ -160,7 +160,7 @@ final class Tokens {
     }
 
     /** Splits a script at top-level semicolons; empty statements are dropped. */
-    static List<String> split(String sql) {
+    public static List<String> split(String sql) {
         List<String> out = new ArrayList<>();
         int from = 0;
         for (Token t : tokenize(sql)) {
@@ -179,32 +179,32 @@ final class Tokens {
         return out;
     }
 
-    boolean atEnd() {
+    public boolean atEnd() {
         return pos >= tokens.size();
     }
 
-    Token peek() {
+    public Token peek() {
         if (atEnd()) {
             throw syntax("unexpected end of statement");
         }
         return tokens.get(pos);
     }
 
-    boolean peekIs(String word) {
+    public boolean peekIs(String word) {
         return !atEnd() && tokens.get(pos).is(word);
     }
 
-    boolean peekSymbol(String s) {
+    public boolean peekSymbol(String s) {
         return !atEnd() && tokens.get(pos).isSymbol(s);
     }
 
-    Token next() {
+    public Token next() {
         Token t = peek();
         pos++;
         return t;
     }
 
-    boolean accept(String word) {
+    public boolean accept(String word) {
         if (peekIs(word)) {
             pos++;
             return true;
@@ -212,7 +212,7 @@ final class Tokens {
         return false;
     }
 
-    boolean acceptSymbol(String s) {
+    public boolean acceptSymbol(String s) {
         if (peekSymbol(s)) {
             pos++;
             return true;
@@ -220,20 +220,20 @@ final class Tokens {
         return false;
     }
 
-    void expect(String word) {
+    public void expect(String word) {
         if (!accept(word)) {
             throw syntax("expected " + word.toUpperCase(Locale.ROOT));
         }
     }
 
-    void expectSymbol(String s) {
+    public void expectSymbol(String s) {
         if (!acceptSymbol(s)) {
             throw syntax("expected \"" + s + "\"");
         }
     }
 
     /** An identifier: unquoted ones fold to lower case, as PostgreSQL does. */
-    String identifier() {
+    public String identifier() {
         Token t = next();
         if (t.kind() == Kind.WORD) {
             return t.text().toLowerCase(Locale.ROOT);
@@ -246,7 +246,7 @@ final class Tokens {
     }
 
     /** schema.name or name. */
-    String[] qualifiedName() {
+    public String[] qualifiedName() {
         String a = identifier();
         if (acceptSymbol(".")) {
             return new String[] {a, identifier()};
@@ -254,7 +254,7 @@ final class Tokens {
         return new String[] {"public", a};
     }
 
-    int integer() {
+    public int integer() {
         Token t = next();
         if (t.kind() != Kind.NUMBER) {
             pos--;
@@ -267,7 +267,7 @@ final class Tokens {
         }
     }
 
-    String string() {
+    public String string() {
         Token t = next();
         if (t.kind() != Kind.STRING) {
             pos--;
@@ -277,11 +277,11 @@ final class Tokens {
     }
 
     /** The rest of the text from the current token on. */
-    String rest() {
+    public String rest() {
         return atEnd() ? "" : sql.substring(tokens.get(pos).start());
     }
 
-    StrongroomException syntax(String what) {
+    public StrongroomException syntax(String what) {
         String near = atEnd() ? "end of input" : "\"" + tokens.get(pos).text() + "\"";
         return new StrongroomException(ErrorCode.SYNTAX_ERROR, "syntax error at or near " + near + ": " + what);
     }

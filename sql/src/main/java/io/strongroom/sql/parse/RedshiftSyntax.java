@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.parse;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  * parser): the changes are local and keep string literals and comments intact since they work on {@link
  * Tokens}. Stateless.
  */
-final class RedshiftSyntax {
+public final class RedshiftSyntax {
     private RedshiftSyntax() {}
 
     private static final List<String> DATE_FUNCTIONS = List.of("dateadd", "datediff", "date_part", "datepart");
@@ -76,7 +76,7 @@ final class RedshiftSyntax {
             Map.entry("secs", "SECOND"));
 
     /** The text with the rewrites above applied; unchanged when none applies. */
-    static String rewrite(String sql) {
+    public static String rewrite(String sql) {
         List<Tokens.Token> tokens;
         try {
             tokens = Tokens.tokenize(sql);
@@ -158,16 +158,16 @@ final class RedshiftSyntax {
      * that are expressions appended to the select list ({@code k AS "$distinct_on_0"}); each key is the output
      * column it is (a position or output name, as PostgreSQL allows) or the appended one.
      */
-    record DistinctOn(String sql, List<Key> keys, int appended) {}
+    public record DistinctOn(String sql, List<Key> keys, int appended) {}
 
     /** A DISTINCT ON key: output column {@code index}, or (when {@code appended}) the index-th appended column. */
-    record Key(int index, boolean appended) {}
+    public record Key(int index, boolean appended) {}
 
     /**
      * The DISTINCT ON of the outermost SELECT, or null when the query has none. 0A000 when DISTINCT ON appears
      * where it is not supported (a subquery, a set operation).
      */
-    static @Nullable DistinctOn distinctOn(String sql) {
+    public static @Nullable DistinctOn distinctOn(String sql) {
         List<Tokens.Token> tokens;
         try {
             tokens = Tokens.tokenize(sql);
@@ -320,7 +320,7 @@ final class RedshiftSyntax {
     }
 
     /** The parsed statement with the date functions made into {@link PgFunctions}' own. */
-    static SqlNode rewrite(SqlNode node) {
+    public static SqlNode rewrite(SqlNode node) {
         SqlNode out = node.accept(new SqlShuttle() {
             @Override
             public @Nullable SqlNode visit(SqlCall call) {

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.parse;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -16,13 +16,13 @@ import org.jspecify.annotations.Nullable;
  * can recurse (54001, which the generated parser would otherwise report as a syntax error with no message).
  * Stateless.
  */
-final class StatementParser {
+public final class StatementParser {
     private StatementParser() {}
 
     /** PostgreSQL's limit on a select list ("target lists can have at most 1664 entries"), SQLSTATE 54011. */
     static final int MAX_SELECT_LIST = 1664;
 
-    static SqlNode parse(String sql, SqlParser.Config config) {
+    public static SqlNode parse(String sql, SqlParser.Config config) {
         try {
             SqlNode node = SqlParser.create(RedshiftSyntax.rewrite(sql), config).parseStmt();
             // Checked before validation, whose cost grows faster than the list: 20,000 columns took 23 s there.
@@ -55,7 +55,7 @@ final class StatementParser {
     }
 
     /** The first line of a parser or validator message (null reads as empty), for a one-line client error. */
-    static String firstLine(@Nullable String s) {
+    public static String firstLine(@Nullable String s) {
         if (s == null) {
             return "";
         }
@@ -64,7 +64,7 @@ final class StatementParser {
     }
 
     /** The error for a statement nested deeper than the parser, planner or executor can recurse. */
-    static StrongroomException tooComplex() {
+    public static StrongroomException tooComplex() {
         return new StrongroomException(
                 ErrorCode.STATEMENT_TOO_COMPLEX,
                 "statement too complex: its expressions or set operations nest too deeply; split it into simpler"

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.parse;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable once made ({@code order} is never changed after {@link #of}); thread-safe.
  */
-record RewrittenSql(String sql, int[] order, int parameterCount) {
+public record RewrittenSql(String sql, int[] order, int parameterCount) {
 
     /** Rewrites the {@code $n} of {@code sql}, found with {@link Tokens} so that quoted text is left alone. */
-    static RewrittenSql of(String sql) {
+    public static RewrittenSql of(String sql) {
         StringBuilder sb = new StringBuilder();
         List<Integer> order = new ArrayList<>();
         int from = 0;
@@ -39,7 +39,7 @@ record RewrittenSql(String sql, int[] order, int parameterCount) {
     }
 
     /** The values of the {@code ?} in order, taken from the $n values the client bound. */
-    List<@Nullable Object> bind(List<@Nullable Object> params) {
+    public List<@Nullable Object> bind(List<@Nullable Object> params) {
         List<@Nullable Object> out = new ArrayList<>();
         for (int n : order) {
             if (n >= params.size()) {
