@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.sql.catalog.SystemTables;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
 import io.strongroom.storage.RowBatch;

@@ -6,6 +6,7 @@ import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.catalog.ClientCatalog;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.Tokens;
 import java.util.ArrayList;

@@ -8,6 +8,7 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.catalog.ClientCatalog;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.StatementParser;
 import io.strongroom.sql.parse.Tokens;

@@ -12,6 +12,7 @@ import io.strongroom.sql.PreparedStatement;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.catalog.ClientCatalog;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;

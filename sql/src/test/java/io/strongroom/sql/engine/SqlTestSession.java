@@ -36,7 +36,7 @@ public final class SqlTestSession implements AutoCloseable {
         session = new StoreSqlEngine(store, clock).open(new SessionInfo("admin", "dev", Map.of()));
     }
 
-    Result run(String sql, Object... params) {
+    public Result run(String sql, Object... params) {
         return session.execute(session.prepare(sql, List.of()), Arrays.asList(params));
     }
 

@@ -1,8 +1,8 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
 import io.strongroom.sql.SqlType;
-import io.strongroom.sql.engine.SystemTables.Col;
-import io.strongroom.sql.engine.SystemTables.SystemTable;
+import io.strongroom.sql.catalog.SystemTables.Col;
+import io.strongroom.sql.catalog.SystemTables.SystemTable;
 import io.strongroom.sql.func.PgTypes;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SqlType;
@@ -53,11 +53,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Stateless; thread-safe.
  */
-final class ClientCatalog {
+public final class ClientCatalog {
     private ClientCatalog() {}
 
     /** OID of the first table; table OIDs are this plus the store's table id. */
-    static final long FIRST_TABLE_OID = 100_000;
+    public static final long FIRST_TABLE_OID = 100_000;
 
     private static final Pattern FROM_PG = Pattern.compile("(?is)\\bfrom\\s+(?:pg_catalog\\.)?(pg_\\w+)");
     private static final Pattern EQUALS_FILTER =
@@ -88,8 +88,9 @@ final class ClientCatalog {
     record LikeFilter(String target, int parameter, boolean exact) {}
 
     /** A recognised catalog query: its result columns and how to compute its rows. */
-    record Query(String relation, List<String> names, List<String> items, List<LikeFilter> likeTargets, String sql) {
-        List<ResultColumn> columns() {
+    public record Query(
+            String relation, List<String> names, List<String> items, List<LikeFilter> likeTargets, String sql) {
+        public List<ResultColumn> columns() {
             List<ResultColumn> out = new ArrayList<>();
             for (String n : names) {
                 out.add(ResultColumn.of(n, SqlType.TEXT));
@@ -99,7 +100,7 @@ final class ClientCatalog {
     }
 
     /** The catalog query {@code sql} is, or null when it is not one (it then goes to the planner). */
-    static @Nullable Query recognise(String sql) {
+    public static @Nullable Query recognise(String sql) {
         SelectList select = selectList(sql);
         if (select == null) {
             return null;
@@ -142,7 +143,7 @@ final class ClientCatalog {
      * The rows of {@code q} over the session's tables; {@code params} are the statement's parameters in the order
      * they occur in its text (they bind the {@code LIKE $n} filters).
      */
-    static List<@Nullable Object[]> rows(
+    public static List<@Nullable Object[]> rows(
             Query q, SystemTables.Source source, String user, List<@Nullable Object> params) {
         Map<String, Pattern> filters = new HashMap<>();
         Matcher r = REGEX_FILTER.matcher(q.sql());

@@ -1,7 +1,7 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
-import io.strongroom.sql.engine.SystemTables.Col;
-import io.strongroom.sql.engine.SystemTables.SystemTable;
+import io.strongroom.sql.catalog.SystemTables.Col;
+import io.strongroom.sql.catalog.SystemTables.SystemTable;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.TableSpec;
@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable once built; a query sees the catalog as of its plan.
  */
-final class CatalogViews {
+public final class CatalogViews {
     private CatalogViews() {}
 
     /** The views that live in {@code pg_catalog}, by name. */
@@ -67,7 +67,7 @@ final class CatalogViews {
     }
 
     /** The {@code information_schema} schema: {@code tables}, {@code columns}, {@code schemata}. */
-    static AbstractSchema informationSchema(SystemTables.Source source) {
+    public static AbstractSchema informationSchema(SystemTables.Source source) {
         Map<String, Table> views = new HashMap<>();
         List<TableSpec> tables = source.tables();
         String db = source.database();

@@ -1,8 +1,8 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
-import io.strongroom.sql.engine.PgCatalogTables.Rel;
-import io.strongroom.sql.engine.SystemTables.Col;
-import io.strongroom.sql.engine.SystemTables.SystemTable;
+import io.strongroom.sql.catalog.PgCatalogTables.Rel;
+import io.strongroom.sql.catalog.SystemTables.Col;
+import io.strongroom.sql.catalog.SystemTables.SystemTable;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.TableConstraint;
 import io.strongroom.storage.TableSpec;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * parameters a client binds still line up. A construct that cannot be rewritten is left as it is: the planner
  * then refuses it, and a driver catalog query falls back to {@link ClientCatalog}. Stateless.
  */
-final class PgCatalogRewrite {
+public final class PgCatalogRewrite {
     private PgCatalogRewrite() {}
 
     /** Anything beyond {@code ::} and the patterns below that a rewrite here looks for. */
@@ -52,7 +52,7 @@ final class PgCatalogRewrite {
      * generate_subscripts} of {@code pg_index}'s key arrays in a select list a join with {@code
      * strongroom_index_keys} ({@link #indexKeySets}); {@code = ANY (ARRAY[...])} becomes {@code IN (...)}.
      */
-    static String rewrite(String sql, SystemTables.Source source) {
+    public static String rewrite(String sql, SystemTables.Source source) {
         if (sql.indexOf("::") < 0
                 && !VISIBLE.matcher(sql).find()
                 && !ANY_ARRAY.matcher(sql).find()

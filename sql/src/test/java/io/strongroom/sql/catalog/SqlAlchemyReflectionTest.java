@@ -1,7 +1,8 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.sql.engine.SqlTestSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

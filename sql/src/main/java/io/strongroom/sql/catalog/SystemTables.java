@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.catalog;
 
 import io.strongroom.sql.func.Types;
 import io.strongroom.storage.BlockInfo;
@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable once built; a query sees the catalog as of its plan.
  */
-final class SystemTables {
+public final class SystemTables {
     private SystemTables() {}
 
     /** One column of a system table. */
@@ -60,7 +60,7 @@ final class SystemTables {
     }
 
     /** A table whose rows are computed up front; the executor iterates {@link #rows()}. */
-    static final class SystemTable extends AbstractTable {
+    public static final class SystemTable extends AbstractTable {
         private final List<Col> columns;
         private final List<@Nullable Object[]> rows;
 
@@ -69,7 +69,7 @@ final class SystemTables {
             this.rows = List.copyOf(rows);
         }
 
-        List<@Nullable Object[]> rows() {
+        public List<@Nullable Object[]> rows() {
             return rows;
         }
 
@@ -91,7 +91,7 @@ final class SystemTables {
     }
 
     /** What the system views read: the session's tables and their readers. */
-    interface Source {
+    public interface Source {
         List<TableSpec> tables();
 
         TableReader reader(TableSpec spec);
@@ -100,7 +100,7 @@ final class SystemTables {
     }
 
     /** The {@code pg_catalog} schema: the Redshift system views plus the PostgreSQL catalog for clients. */
-    static AbstractSchema pgCatalog(Source source) {
+    public static AbstractSchema pgCatalog(Source source) {
         Map<String, Table> tables = new HashMap<>();
         tables.put("svv_table_info", svvTableInfo(source));
         tables.put("stv_blocklist", stvBlocklist(source));
