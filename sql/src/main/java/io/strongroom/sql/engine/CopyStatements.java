@@ -6,6 +6,7 @@ import io.strongroom.sql.Result;
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.Tokens;
+import io.strongroom.sql.plan.QueryPlanner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

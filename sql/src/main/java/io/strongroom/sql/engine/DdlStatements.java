@@ -7,6 +7,7 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.func.Types;
 import io.strongroom.sql.parse.TableDdl;
 import io.strongroom.sql.parse.Tokens;
+import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.TableSpec;
 import java.util.ArrayList;

@@ -8,6 +8,7 @@ import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.Tokens;
+import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.RowBatch;

@@ -9,6 +9,8 @@ import io.strongroom.sql.SqlType;
 import io.strongroom.sql.catalog.ClientCatalog;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.Tokens;
+import io.strongroom.sql.plan.PlanCache;
+import io.strongroom.sql.plan.QueryPlanner;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;

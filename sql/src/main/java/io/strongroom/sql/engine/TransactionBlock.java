@@ -3,6 +3,7 @@ package io.strongroom.sql.engine;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession.TransactionState;
 import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.Snapshot;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.TableReader;

@@ -10,6 +10,7 @@ import io.strongroom.crypto.SecretBytes;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.plan;
 
 import io.strongroom.storage.TableSpec;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe: one per session.
  */
-final class PlanCache {
+public final class PlanCache {
     private static final int SIZE = 64;
 
     /** A plan and the tables it was made against. */
@@ -30,7 +30,7 @@ final class PlanCache {
     };
 
     /** The plan of {@code sql} (already rewritten to {@code ?} parameters) against the tables {@code v} sees. */
-    QueryPlanner.Plan plan(String sql, QueryPlanner.Catalog v) {
+    public QueryPlanner.Plan plan(String sql, QueryPlanner.Catalog v) {
         List<TableSpec> tables = v.tables();
         CachedPlan cached = plans.get(sql);
         if (cached != null && cached.tables().equals(tables)) {

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.plan;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -105,10 +105,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Calcite as the front end: parses a query (Babel parser, PostgreSQL-flavoured), validates it against the
  * tables the session sees, converts it to a logical plan, removes subqueries, decorrelates, and pushes
- * filters into joins so joins become equi-joins. The plan is then run by {@link Executor}. Stateless apart
+ * filters into joins so joins become equi-joins. The plan is then run by {@code exec.Executor}. Stateless apart
  * from the shared type system; thread-safe.
  */
-final class QueryPlanner {
+public final class QueryPlanner {
     /** DECIMAL up to precision 38, as Redshift. */
     static final RelDataTypeSystem TYPE_SYSTEM = new RelDataTypeSystemImpl() {
         @Override
@@ -215,14 +215,14 @@ final class QueryPlanner {
             PgFunctions.TABLE);
 
     /** A planned query. */
-    record Plan(
+    public record Plan(
             RelNode rel,
             List<ResultColumn> columns,
             List<SqlType> parameterTypes,
             List<RelDataType> parameterRelTypes) {}
 
     /** The tables a query may read, by schema. */
-    interface Catalog extends SystemTables.Source {
+    public interface Catalog extends SystemTables.Source {
         long rowCount(TableSpec spec);
 
         /** An upper bound on the distinct values of a column (by position), for join ordering. */
@@ -237,7 +237,7 @@ final class QueryPlanner {
         return StatementParser.parse(sql, PARSER);
     }
 
-    static Plan plan(String sql, Catalog catalog) {
+    public static Plan plan(String sql, Catalog catalog) {
         JavaTypeFactoryImpl typeFactory = new JavaTypeFactoryImpl(TYPE_SYSTEM);
         CalciteSchema root = CalciteSchema.createRootSchema(false, false);
         Map<String, Map<String, TableSpec>> bySchema = new HashMap<>();
@@ -782,7 +782,7 @@ final class QueryPlanner {
         return found[0];
     }
 
-    static String explain(RelNode rel) {
+    public static String explain(RelNode rel) {
         return RelOptUtil.toString(rel);
     }
 }

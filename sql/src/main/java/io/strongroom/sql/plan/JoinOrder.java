@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.plan;
 
 import java.util.ArrayList;
 import java.util.BitSet;
