@@ -3,6 +3,7 @@ package io.strongroom.sql.engine;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
+import io.strongroom.sql.exec.Appends;
 import io.strongroom.sql.func.Types;
 import io.strongroom.storage.Column;
 import io.strongroom.storage.ColumnType;

@@ -4,6 +4,7 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
+import io.strongroom.sql.exec.Executor;
 import io.strongroom.sql.func.Types;
 import io.strongroom.sql.parse.TableDdl;
 import io.strongroom.sql.parse.Tokens;

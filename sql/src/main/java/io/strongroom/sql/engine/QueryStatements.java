@@ -7,6 +7,8 @@ import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlType;
 import io.strongroom.sql.catalog.ClientCatalog;
+import io.strongroom.sql.exec.Executor;
+import io.strongroom.sql.exec.ResultRows;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.Tokens;
 import io.strongroom.sql.plan.PlanCache;

@@ -5,6 +5,7 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.exec.ResultRows;
 import io.strongroom.sql.parse.Tokens;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -9,6 +9,7 @@ import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.SqlType;
 import io.strongroom.sql.catalog.ClientCatalog;
+import io.strongroom.sql.exec.Executor;
 import io.strongroom.sql.parse.RewrittenSql;
 import io.strongroom.sql.parse.StatementParser;
 import io.strongroom.sql.parse.Tokens;

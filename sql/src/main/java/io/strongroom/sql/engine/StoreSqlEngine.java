@@ -16,7 +16,7 @@ public final class StoreSqlEngine implements SqlEngine {
     }
 
     /** An engine whose sessions read the current time (GETDATE(), NOW()...) from {@code clock}. */
-    StoreSqlEngine(Store store, InstantSource clock) {
+    public StoreSqlEngine(Store store, InstantSource clock) {
         this.store = store;
         this.clock = clock;
     }

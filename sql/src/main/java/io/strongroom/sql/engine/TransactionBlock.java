@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession.TransactionState;
+import io.strongroom.sql.exec.Executor;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.Snapshot;
@@ -28,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one per session, used by the session's thread only.
  */
-final class TransactionBlock {
+public final class TransactionBlock {
     private final Store store;
     private final SessionInfo info;
     private final InstantSource clock;
@@ -37,7 +38,7 @@ final class TransactionBlock {
     /** When the open transaction block began: the current time of CURRENT_DATE, NOW() and SYSDATE inside it. */
     private Instant blockStartedAt = Instant.EPOCH;
 
-    TransactionBlock(Store store, SessionInfo info, InstantSource clock) {
+    public TransactionBlock(Store store, SessionInfo info, InstantSource clock) {
         this.store = store;
         this.info = info;
         this.clock = clock;
@@ -139,12 +140,12 @@ final class TransactionBlock {
     }
 
     /** What the current statement sees now. The caller closes it, or hands it to the rows it returns. */
-    View view() {
+    public View view() {
         return new View();
     }
 
     /** The evaluation context of a statement run now with {@code params}. */
-    Expressions.Context context(List<@Nullable Object> params) {
+    public Expressions.Context context(List<@Nullable Object> params) {
         Instant now = clock.instant();
         return new Expressions.Context(params, info.user(), info.database(), now, tx != null ? blockStartedAt : now);
     }
@@ -153,7 +154,7 @@ final class TransactionBlock {
      * The tables and readers a query sees: the open transaction's view, or a fresh snapshot taken when the view was
      * made outside a block. Inside a block it asks the block's transaction at each call rather than keeping it.
      */
-    final class View implements QueryPlanner.Catalog, Executor.Tables, AutoCloseable {
+    public final class View implements QueryPlanner.Catalog, Executor.Tables, AutoCloseable {
         private final @Nullable Snapshot snapshot;
 
         private View() {

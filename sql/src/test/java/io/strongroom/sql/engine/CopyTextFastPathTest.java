@@ -3,6 +3,9 @@ package io.strongroom.sql.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.sql.RowText;
+import io.strongroom.sql.exec.Batch;
+import io.strongroom.sql.exec.Vec;
+import io.strongroom.sql.exec.VecText;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -10,14 +10,14 @@ import java.util.stream.IntStream;
  * What every append of rows to a stored table shares (INSERT, CREATE TABLE AS and COPY ... FROM): the batch size
  * and how a statement's column list maps to the table's columns. Stateless.
  */
-final class Appends {
+public final class Appends {
     private Appends() {}
 
     /** Rows per batch appended to the store, by INSERT, CREATE TABLE AS and COPY ... FROM. */
-    static final int BATCH_ROWS = 64 * 1024;
+    public static final int BATCH_ROWS = 64 * 1024;
 
     /** The column index of each target column named, or of every column when none is named. */
-    static int[] targetPositions(TableSpec spec, List<String> targetCols) {
+    public static int[] targetPositions(TableSpec spec, List<String> targetCols) {
         if (targetCols.isEmpty()) {
             return IntStream.range(0, spec.columns().size()).toArray();
         }

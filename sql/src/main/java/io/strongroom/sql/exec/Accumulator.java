@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.sql.Result;
 import io.strongroom.sql.ResultColumn;
@@ -18,11 +18,11 @@ import org.jspecify.annotations.Nullable;
  * batches ({@link #ofBatches}), so rows sent as text can skip the per-value objects ({@link VecText}). A result is
  * read by one thread.
  */
-final class ResultRows {
+public final class ResultRows {
     private ResultRows() {}
 
     /** {@code rows} described by {@code columns}; {@code resource}, if any, is closed once when they end. */
-    static Result.Rows of(
+    public static Result.Rows of(
             List<ResultColumn> columns, Iterator<@Nullable Object[]> rows, @Nullable AutoCloseable resource) {
         return new Result.Rows() {
             private boolean closed;
@@ -79,7 +79,7 @@ final class ResultRows {
      * The rows of {@code batches} (the executor's, every column filled) described by {@code columns}; {@code
      * resource} is closed once when they end.
      */
-    static Result.Rows ofBatches(List<ResultColumn> columns, Executor.Source batches, AutoCloseable resource) {
+    public static Result.Rows ofBatches(List<ResultColumn> columns, Executor.Source batches, AutoCloseable resource) {
         return new BatchRows(columns, batches, resource);
     }
 

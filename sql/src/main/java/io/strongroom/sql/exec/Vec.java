@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
@@ -27,9 +27,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable once built; shared between batches freely.
  */
-final class Vec {
+public final class Vec {
     /** The representation. */
-    enum Type {
+    public enum Type {
         BOOL,
         INT,
         DEC,
@@ -92,11 +92,11 @@ final class Vec {
         this.nulls = nulls;
     }
 
-    static Vec ofLongs(Type type, int scale, long[] values, int size, boolean @Nullable [] nulls) {
+    public static Vec ofLongs(Type type, int scale, long[] values, int size, boolean @Nullable [] nulls) {
         return new Vec(type, scale, size, values, NO_DOUBLES, NO_BYTES, NO_INTS, NO_OBJS, nulls);
     }
 
-    static Vec ofDoubles(double[] values, int size, boolean @Nullable [] nulls) {
+    public static Vec ofDoubles(double[] values, int size, boolean @Nullable [] nulls) {
         return new Vec(Type.DOUBLE, 0, size, NO_LONGS, values, NO_BYTES, NO_INTS, NO_OBJS, nulls);
     }
 
@@ -119,7 +119,7 @@ final class Vec {
     }
 
     /** Strings made by an expression, as UTF-8; a NULL is a null element. */
-    static Vec ofStrings(@Nullable String[] values, int size) {
+    public static Vec ofStrings(@Nullable String[] values, int size) {
         boolean[] nulls = nullsOf(values, size);
         byte[][] enc = new byte[size][];
         int total = 0;
@@ -144,7 +144,7 @@ final class Vec {
         return ofBytes(data, off, size, nulls);
     }
 
-    static Vec ofObjects(@Nullable Object[] values, int size) {
+    public static Vec ofObjects(@Nullable Object[] values, int size) {
         boolean[] nulls = nullsOf(values, size);
         return new Vec(Type.OBJ, 0, size, NO_LONGS, NO_DOUBLES, NO_BYTES, NO_INTS, values, nulls);
     }
@@ -300,7 +300,7 @@ final class Vec {
         };
     }
 
-    boolean isNull(int i) {
+    public boolean isNull(int i) {
         return nulls != null && nulls[i];
     }
 

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,8 @@ import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.sql.engine.TransactionBlock;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.ClusterLayout;

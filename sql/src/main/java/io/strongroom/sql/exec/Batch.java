@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  * Rows as column vectors, as the executor's operators pass them. A column the consumer does not read may be
  * null. Immutable.
  */
-record Batch(@Nullable Vec[] cols, int size) {
-    Vec col(int i) {
+public record Batch(@Nullable Vec[] cols, int size) {
+    public Vec col(int i) {
         Vec v = cols[i];
         if (v == null) {
             throw new IllegalStateException("column " + i + " was not read");
@@ -20,7 +20,7 @@ record Batch(@Nullable Vec[] cols, int size) {
 
     /** Row {@code i} in the in-memory form; unread columns are null. */
     @Nullable
-    Object[] row(int i) {
+    public Object[] row(int i) {
         Object[] out = new Object[cols.length];
         for (int c = 0; c < cols.length; c++) {
             Vec v = cols[c];

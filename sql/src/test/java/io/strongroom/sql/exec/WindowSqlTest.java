@@ -1,7 +1,8 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.sql.engine.SqlTestSession;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;

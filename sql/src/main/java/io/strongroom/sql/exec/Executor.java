@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -67,14 +67,14 @@ import org.jspecify.annotations.Nullable;
  * loop); DuckDB over exported Arrow streams (the transfer cost more than the query). Not thread-safe; one query
  * per instance.
  */
-final class Executor {
+public final class Executor {
     /** Finds the reader of a table the plan scans. */
-    interface Tables {
+    public interface Tables {
         TableReader reader(List<String> qualifiedName);
     }
 
     /** A stream of batches; null at the end. */
-    interface Source {
+    public interface Source {
         @Nullable
         Batch next();
     }
@@ -86,18 +86,18 @@ final class Executor {
     private final Expressions.Context params;
     private final BooleanSupplier cancelled;
 
-    Executor(Tables tables, Expressions.Context params, BooleanSupplier cancelled) {
+    public Executor(Tables tables, Expressions.Context params, BooleanSupplier cancelled) {
         this.tables = tables;
         this.params = params;
         this.cancelled = cancelled;
     }
 
-    Iterator<@Nullable Object[]> run(RelNode plan) {
+    public Iterator<@Nullable Object[]> run(RelNode plan) {
         return RowOps.rows(batches(plan));
     }
 
     /** The plan's rows as batches, every column filled. */
-    Source batches(RelNode plan) {
+    public Source batches(RelNode plan) {
         return compile(plan, ImmutableBitSet.range(plan.getRowType().getFieldCount()));
     }
 

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.sql.RowText;
 import io.strongroom.sql.SqlType;
@@ -17,7 +17,7 @@ import java.util.Objects;
  * representations a scan produces (integers, long-backed decimals, strings, dates, booleans); anything else takes
  * the general path. Stateless.
  */
-final class VecText {
+public final class VecText {
     private static final long MIN_EPOCH_DAY = LocalDate.MIN.toEpochDay();
     private static final long MAX_EPOCH_DAY = LocalDate.MAX.toEpochDay();
     /** Years 1 to 9999, where {@link LocalDate#toString()} and PostgreSQL print a date alike. */
@@ -80,7 +80,7 @@ final class VecText {
      * Appends value {@code i} of {@code v}, not NULL, to {@code out} as {@link Types#text} of its in-memory form.
      * {@code ascii} as for {@link #wire}.
      */
-    static void copy(Vec v, int i, boolean ascii, RowText out) {
+    public static void copy(Vec v, int i, boolean ascii, RowText out) {
         switch (v.type) {
             case INT -> out.appendLong(v.longs[i]);
             case DEC -> out.appendDecimal(v.longs[i], v.scale);
@@ -102,7 +102,7 @@ final class VecText {
      * Whether {@code v} holds strings whose bytes are all ASCII (then each is its own UTF-8 encoding and {@link
      * #utf8} need not look): one pass over the batch's string bytes, eight at a time.
      */
-    static boolean ascii(Vec v) {
+    public static boolean ascii(Vec v) {
         return v.type == Vec.Type.STR && v.size > 0 && ascii(v.bytes, v.offsets[0], v.offsets[v.size]);
     }
 
@@ -111,12 +111,12 @@ final class VecText {
      * {@code C}, {@code t} and {@code f}: integers, long-backed decimals (and their BigDecimal fallback), dates (also
      * as {@link LocalDate#toString()} prints them) and booleans.
      */
-    static boolean digitsOnly(Vec v) {
+    public static boolean digitsOnly(Vec v) {
         return v.type == Vec.Type.INT || v.type == Vec.Type.DEC || v.type == Vec.Type.DATE || v.type == Vec.Type.BOOL;
     }
 
     /** The characters {@link #digitsOnly} values are written with. */
-    static final String DIGITS_ONLY_CHARS = "0123456789-+. BCtf";
+    public static final String DIGITS_ONLY_CHARS = "0123456789-+. BCtf";
 
     /**
      * The string at {@code i} as the general path sends it: decoded and encoded again, which for ASCII (nearly

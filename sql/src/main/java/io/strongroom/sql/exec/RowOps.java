@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.exec;
 
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * Rows of in-memory values (see {@link Types}) next to the executor's batches: conversions both ways, and the
  * row helpers of the row-based operators (concatenation, distinct, ordering). Stateless.
  */
-final class RowOps {
+public final class RowOps {
     private RowOps() {}
 
     /** Rows as batches of the in-memory values, column by column in the types of {@code rel}'s row. */
@@ -129,7 +129,7 @@ final class RowOps {
         return out;
     }
 
-    static List<@Nullable Object[]> drain(Iterator<@Nullable Object[]> it) {
+    public static List<@Nullable Object[]> drain(Iterator<@Nullable Object[]> it) {
         List<@Nullable Object[]> out = new ArrayList<>();
         it.forEachRemaining(out::add);
         return Collections.unmodifiableList(out);
