@@ -4,6 +4,8 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.RowText;
+import io.strongroom.sql.copy.CopyFormat;
+import io.strongroom.sql.copy.CopyLoader;
 import io.strongroom.sql.exec.Batch;
 import io.strongroom.sql.exec.Executor;
 import io.strongroom.sql.parse.RewrittenSql;

@@ -2,6 +2,7 @@ package io.strongroom.sql.engine;
 
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession.TransactionState;
+import io.strongroom.sql.copy.CopyLoader;
 import io.strongroom.sql.exec.Executor;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.plan.QueryPlanner;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.copy;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * transaction of its own, or leaves the rows in the session's open transaction block. A bad line aborts the
  * load, naming the line and column. One loader serves one statement on one thread.
  */
-final class CopyLoader implements Result.CopySink {
+public final class CopyLoader implements Result.CopySink {
     private final TableSpec spec;
     private final int[] positions;
     private final CopyFormat format;
@@ -54,7 +54,7 @@ final class CopyLoader implements Result.CopySink {
      * transaction block, or a transaction of its own when there is none. {@code markFailed} fails the block when
      * the load is aborted inside one.
      */
-    CopyLoader(
+    public CopyLoader(
             Store store,
             @Nullable Transaction tx,
             Runnable checkCancelled,
@@ -97,7 +97,7 @@ final class CopyLoader implements Result.CopySink {
         this.binary = format.binary() ? new CopyBinary(types, spec.name(), this::fields) : null;
     }
 
-    int columnCount() {
+    public int columnCount() {
         return positions.length;
     }
 

@@ -1,10 +1,11 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
+import io.strongroom.sql.engine.SqlTestSession;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.copy;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
@@ -28,8 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param binary PostgreSQL's binary COPY format ({@code FORMAT binary}, or the legacy {@code BINARY} keyword);
  *     read by {@link CopyBinary}, and only for COPY ... FROM STDIN
  */
-record CopyFormat(boolean csv, char delimiter, String nullString, int headerLines, boolean gzip, boolean binary) {
-    static CopyFormat parse(Tokens t) {
+public record CopyFormat(
+        boolean csv, char delimiter, String nullString, int headerLines, boolean gzip, boolean binary) {
+    public static CopyFormat parse(Tokens t) {
         boolean csv = false;
         Character delimiter = null;
         String nullString = null;
@@ -232,7 +233,7 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
     static final byte ASCII = 2;
 
     /** What {@link #appendRow} may skip for each column of {@code batch}: {@link #PLAIN}, {@link #ASCII}. */
-    byte[] columnFlags(Batch batch) {
+    public byte[] columnFlags(Batch batch) {
         byte[] flags = new byte[batch.cols().length];
         boolean digitsPlain = VecText.DIGITS_ONLY_CHARS.indexOf(delimiter) < 0;
         for (int c = 0; c < flags.length; c++) {
@@ -250,7 +251,7 @@ record CopyFormat(boolean csv, char delimiter, String nullString, int headerLine
      * least 0x80; a delimiter outside ASCII takes {@link #format} instead. {@code flags} are the batch's {@link
      * #columnFlags}.
      */
-    void appendRow(Batch batch, int row, byte[] flags, RowText field, RowText out) {
+    public void appendRow(Batch batch, int row, byte[] flags, RowText field, RowText out) {
         if (delimiter > 0x7f) {
             out.appendString(format(batch.row(row)));
             return;

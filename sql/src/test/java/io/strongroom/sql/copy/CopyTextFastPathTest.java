@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
