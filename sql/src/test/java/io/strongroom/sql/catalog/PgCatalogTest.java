@@ -2,7 +2,7 @@ package io.strongroom.sql.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.sql.engine.SqlTestSession;
+import io.strongroom.sql.session.SqlTestSession;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -2,7 +2,7 @@ package io.strongroom.sql.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.sql.engine.SqlTestSession;
+import io.strongroom.sql.session.SqlTestSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
-import io.strongroom.sql.engine.SqlTestSession;
+import io.strongroom.sql.session.SqlTestSession;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

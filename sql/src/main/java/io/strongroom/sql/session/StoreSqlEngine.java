@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.session;
 
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlEngine;

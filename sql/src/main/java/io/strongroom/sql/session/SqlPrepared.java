@@ -1,4 +1,4 @@
-package io.strongroom.sql.engine;
+package io.strongroom.sql.session;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
