@@ -6,9 +6,10 @@
  * prepared {@code SessionStatement}. {@code TransactionBlock} is the session's transaction state and how statements
  * read and write under it; {@code Cancellation} its cancel request.
  *
- * <p>Invariants: a session is used by one thread at a time (its connection's), except {@code cancel()}; every
- * statement reads one snapshot and writes in one store transaction (the open block's, or its own committed at the
- * end); an error inside a transaction block leaves the block failed until ROLLBACK.
+ * <p>Invariants: a session is used by one thread at a time (its connection's), except {@code cancel()}; outside a
+ * transaction block every statement reads a fresh snapshot and writes in a store transaction of its own, committed
+ * at its end; inside one, every statement reads and writes through the block's transaction, and an error marks the
+ * block failed so that its COMMIT rolls back, as PostgreSQL does.
  *
  * <p>May depend on: every other engine package. Nothing in the engine depends on it; {@code pgwire}, {@code server}
  * and {@code bench} reach it through {@code StoreSqlEngine} only.
