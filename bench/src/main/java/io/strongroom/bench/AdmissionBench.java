@@ -3,7 +3,7 @@ package io.strongroom.bench;
 import io.strongroom.pgwire.Authenticator;
 import io.strongroom.pgwire.Credentials;
 import io.strongroom.pgwire.PgServer;
-import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.sql.session.StoreSqlEngine;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;

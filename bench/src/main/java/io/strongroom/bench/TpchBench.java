@@ -7,7 +7,7 @@ import io.strongroom.crypto.SecretBytes;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
-import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.sql.session.StoreSqlEngine;
 import io.strongroom.storage.BlockCache;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;

@@ -7,7 +7,7 @@ import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
-import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.sql.session.StoreSqlEngine;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;

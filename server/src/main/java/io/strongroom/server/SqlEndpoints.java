@@ -13,7 +13,7 @@ import io.strongroom.pgwire.KeyStoreSeal;
 import io.strongroom.pgwire.PasswordMethod;
 import io.strongroom.pgwire.PgServer;
 import io.strongroom.pgwire.TlsAuthority;
-import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.sql.session.StoreSqlEngine;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.strongroom.server;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,8 +23,12 @@ import io.strongroom.kms.KmsServer;
 import io.strongroom.kms.model.archfixture.ModelReachingIntoService;
 import io.strongroom.kms.service.KmsService;
 import io.strongroom.pgwire.archfixture.PgwireReachingIntoCrypto;
+import io.strongroom.pgwire.archfixture.PgwireReachingIntoThePlanner;
 import io.strongroom.server.archfixture.one.NeedsTheOther;
 import io.strongroom.server.archfixture.two.NeededBack;
+import io.strongroom.sql.exec.Batch;
+import io.strongroom.sql.parse.archfixture.ParseReachingIntoExec;
+import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.format.archfixture.FormatReachingIntoStore;
 import java.util.ArrayDeque;
@@ -60,6 +65,7 @@ class ArchitectureTest {
         assertThat(product.containPackage("io.strongroom.kms.model")).isTrue();
         assertThat(product.containPackage("io.strongroom.hsm.ttlv")).isTrue();
         assertThat(product.containPackage("io.strongroom.aws")).isTrue();
+        assertThat(product.containPackage("io.strongroom.sql.exec")).isTrue();
     }
 
     /**
@@ -123,6 +129,63 @@ class ArchitectureTest {
                 .whereLayer("base")
                 .mayOnlyBeAccessedByLayers(
                         "crypto", "aws", "hsm", "kms", "storage", "sql", "pgwire", "control", "server");
+    }
+
+    /**
+     * The SQL engine's stages, bottom to top: {@code func} (values and scalar functions), {@code parse}, {@code
+     * catalog}, then {@code plan} and {@code exec} side by side, {@code copy}, and {@code session} on top. Each may
+     * use only the stages its {@code package-info.java} names: parsing never sees tables or the executor, the
+     * planner never the executor, the executor never the parser or the planner (a plan arrives as Calcite's
+     * operators), and nothing below the session sees the session.
+     */
+    static ArchRule sqlStages() {
+        return layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .withOptionalLayers(true)
+                .layer("func")
+                .definedBy("io.strongroom.sql.func..")
+                .layer("parse")
+                .definedBy("io.strongroom.sql.parse..")
+                .layer("catalog")
+                .definedBy("io.strongroom.sql.catalog..")
+                .layer("plan")
+                .definedBy("io.strongroom.sql.plan..")
+                .layer("exec")
+                .definedBy("io.strongroom.sql.exec..")
+                .layer("copy")
+                .definedBy("io.strongroom.sql.copy..")
+                .layer("session")
+                .definedBy("io.strongroom.sql.session..")
+                .whereLayer("session")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("copy")
+                .mayOnlyBeAccessedByLayers("session")
+                .whereLayer("exec")
+                .mayOnlyBeAccessedByLayers("copy", "session")
+                .whereLayer("plan")
+                .mayOnlyBeAccessedByLayers("session")
+                .whereLayer("catalog")
+                .mayOnlyBeAccessedByLayers("plan", "exec", "session")
+                .whereLayer("parse")
+                .mayOnlyBeAccessedByLayers("catalog", "plan", "copy", "session");
+    }
+
+    /**
+     * Outside the SQL module the engine is its public face ({@code io.strongroom.sql}) and the session package that
+     * makes sessions ({@code StoreSqlEngine}); its stages are its own business.
+     */
+    static ArchRule sqlStagesStayInside() {
+        return noClasses()
+                .that()
+                .resideOutsideOfPackage("io.strongroom.sql..")
+                .should()
+                .dependOnClassesThat(resideInAnyPackage(
+                        "io.strongroom.sql.func..",
+                        "io.strongroom.sql.parse..",
+                        "io.strongroom.sql.catalog..",
+                        "io.strongroom.sql.plan..",
+                        "io.strongroom.sql.exec..",
+                        "io.strongroom.sql.copy.."));
     }
 
     /**
@@ -276,6 +339,16 @@ class ArchitectureTest {
     }
 
     @Test
+    void sqlStagesUseOnlyTheStagesBelowThem() {
+        sqlStages().check(product);
+    }
+
+    @Test
+    void sqlStagesAreNotUsedOutsideTheSqlModule() {
+        sqlStagesStayInside().check(product);
+    }
+
+    @Test
     void storageFormatDoesNotReachIntoTheStore() {
         formatIsBelowTheStore().check(product);
     }
@@ -314,7 +387,11 @@ class ArchitectureTest {
                         ClusterReachingIntoSnapshot.class,
                         SnapshotPolicy.class,
                         ModelReachingIntoService.class,
-                        KmsService.class);
+                        KmsService.class,
+                        ParseReachingIntoExec.class,
+                        Batch.class,
+                        PgwireReachingIntoThePlanner.class,
+                        QueryPlanner.class);
         EvaluationResult layers = modules().evaluate(bad);
         assertThat(layers.hasViolation()).isTrue();
         assertThat(layers.getFailureReport().toString())
@@ -330,6 +407,12 @@ class ArchitectureTest {
         EvaluationResult kms = kmsPackages().evaluate(bad);
         assertThat(kms.hasViolation()).isTrue();
         assertThat(kms.getFailureReport().toString()).contains("ModelReachingIntoService");
+        EvaluationResult stages = sqlStages().evaluate(bad);
+        assertThat(stages.hasViolation()).isTrue();
+        assertThat(stages.getFailureReport().toString()).contains("ParseReachingIntoExec");
+        EvaluationResult inside = sqlStagesStayInside().evaluate(bad);
+        assertThat(inside.hasViolation()).isTrue();
+        assertThat(inside.getFailureReport().toString()).contains("PgwireReachingIntoThePlanner");
         assertThat(packageCycles(bad))
                 .containsExactly(
                         Set.of("io.strongroom.server.archfixture.one", "io.strongroom.server.archfixture.two"));

@@ -12,7 +12,7 @@ import io.strongroom.sql.RowText;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
 import io.strongroom.sql.SqlType;
-import io.strongroom.sql.engine.StoreSqlEngine;
+import io.strongroom.sql.session.StoreSqlEngine;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;

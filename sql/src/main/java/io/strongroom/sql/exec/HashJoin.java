@@ -1,0 +1,321 @@
+package io.strongroom.sql.exec;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.type.RelDataType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A hash join over batches: reads the build input into column vectors with a {@link JoinTable} of its keys,
+ * then streams the probe input a batch at a time, generating matching
+ * row pairs in chunks, filtering them with the residual condition and assembling output batches by gathering
+ * columns. Inner, left, right, full, semi, anti and left mark joins (the left row and whether it matched); the build side is the right input, or the left for an
+ * inner join whose left input is smaller. NULL keys never match. Several probes (one per partition of the
+ * probe input) may share one {@link Build}; each probe is for one thread.
+ */
+final class HashJoin implements Executor.Source {
+    private static final int CHUNK = 8192;
+
+    /**
+     * The build side: its rows as column vectors and the table of their keys, made once by the first probe that
+     * needs it and then only read, so probes of several partitions can share it. Thread-safe.
+     */
+    static final class Build {
+        private final Supplier<List<Batch>> input;
+        private final List<RelDataType> types;
+        private final int[] keys;
+        private final KeyTable.KeyType[] keyTypes;
+        private @Nullable Vec @Nullable [] cols;
+        private int rows;
+        private @Nullable JoinTable table;
+
+        /** {@code input} drains the build input; {@code types} are its row's field types. */
+        Build(Supplier<List<Batch>> input, List<RelDataType> types, int[] keys, KeyTable.KeyType[] keyTypes) {
+            this.input = input;
+            this.types = types;
+            this.keys = keys;
+            this.keyTypes = keyTypes;
+        }
+
+        synchronized void ensure() {
+            if (table != null) {
+                return;
+            }
+            List<Batch> parts = input.get();
+            Vec[] cs = Batch.concatColumns(parts, types);
+            int n = 0;
+            for (Batch b : parts) {
+                n += b.size();
+            }
+            Vec[] kv = new Vec[keys.length];
+            for (int k = 0; k < kv.length; k++) {
+                kv[k] = Objects.requireNonNull(cs[keys[k]]);
+            }
+            rows = n;
+            cols = cs;
+            table = new JoinTable(keyTypes, kv, n);
+        }
+    }
+
+    private final JoinRelType type;
+    private final Executor.Source probe;
+    private final Build build;
+    private final boolean buildLeft;
+    private final int[] probeKeys;
+    private final VecExprs.@Nullable VExpr residual;
+    private final List<RelDataType> leftTypes;
+    private final List<RelDataType> rightTypes;
+    private final Runnable checkCancelled;
+    private final ArrayDeque<Batch> ready = new ArrayDeque<>();
+
+    private @Nullable Vec @Nullable [] buildCols;
+    private int buildRows;
+    private @Nullable JoinTable table;
+    private boolean[] buildMatched = new boolean[0];
+    private boolean probeDone;
+
+    /** The key forms for a join on {@code leftKeys = rightKeys}. */
+    static KeyTable.KeyType[] keyTypes(
+            int[] leftKeys, int[] rightKeys, List<RelDataType> leftTypes, List<RelDataType> rightTypes) {
+        KeyTable.KeyType[] out = new KeyTable.KeyType[leftKeys.length];
+        for (int k = 0; k < leftKeys.length; k++) {
+            out[k] = KeyTable.KeyType.of(leftTypes.get(leftKeys[k]), rightTypes.get(rightKeys[k]));
+        }
+        return out;
+    }
+
+    /**
+     * A join probing {@code probe} (the left input, or the right when {@code buildLeft}) against {@code build};
+     * {@code residual} is over the joined row (left fields, then right).
+     */
+    HashJoin(
+            JoinRelType type,
+            Executor.Source probe,
+            Build build,
+            boolean buildLeft,
+            int[] probeKeys,
+            VecExprs.@Nullable VExpr residual,
+            List<RelDataType> leftTypes,
+            List<RelDataType> rightTypes,
+            Runnable checkCancelled) {
+        this.type = type;
+        this.buildLeft = buildLeft;
+        this.probe = probe;
+        this.build = build;
+        this.probeKeys = probeKeys;
+        this.residual = residual;
+        this.leftTypes = leftTypes;
+        this.rightTypes = rightTypes;
+        this.checkCancelled = checkCancelled;
+    }
+
+    private void buildTable() {
+        build.ensure();
+        buildCols = build.cols;
+        buildRows = build.rows;
+        table = build.table;
+        buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? buildRows : 0];
+    }
+
+    @Override
+    public @Nullable Batch next() {
+        if (table == null) {
+            buildTable();
+        }
+        while (ready.isEmpty()) {
+            if (probeDone) {
+                return null;
+            }
+            Batch p = probe.next();
+            if (p == null) {
+                probeDone = true;
+                emitUnmatchedBuild();
+            } else {
+                checkCancelled.run();
+                probeBatch(p);
+            }
+        }
+        return ready.poll();
+    }
+
+    private void probeBatch(Batch p) {
+        JoinTable t = Objects.requireNonNull(table);
+        int n = p.size();
+        Vec[] keys = new Vec[probeKeys.length];
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = p.col(probeKeys[k]);
+        }
+        KeyTable.Probe pr = t.prepare(keys, n);
+        boolean semiAnti = type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK;
+        boolean[] matched = new boolean[n];
+        int[] pi = new int[CHUNK];
+        int[] bi = new int[CHUNK];
+        int pairs = 0;
+        int[] match = new int[n];
+        int[] sel = new int[n];
+        // Round by round: every probe row's first match, then every row's second, and so on.
+        for (int m = t.firstMatches(pr, n, match, sel); m > 0; m = t.nextMatches(pr, match, sel, m)) {
+            if (semiAnti && residual == null) {
+                for (int k = 0; k < m; k++) {
+                    matched[sel[k]] = true;
+                }
+                break;
+            }
+            for (int k = 0; k < m; k++) {
+                int i = sel[k];
+                pi[pairs] = i;
+                bi[pairs] = match[i];
+                if (++pairs == CHUNK) {
+                    emitPairs(p, pi, bi, pairs, matched);
+                    pairs = 0;
+                    checkCancelled.run();
+                }
+            }
+        }
+        if (pairs > 0) {
+            emitPairs(p, pi, bi, pairs, matched);
+        }
+        switch (type) {
+            case SEMI, ANTI -> {
+                boolean want = type == JoinRelType.SEMI;
+                int[] idx = new int[n];
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    if (matched[i] == want) {
+                        idx[m++] = i;
+                    }
+                }
+                if (m == n) {
+                    ready.add(p);
+                } else if (m > 0) {
+                    ready.add(p.gather(idx, m));
+                }
+            }
+            case LEFT_MARK -> {
+                long[] mark = new long[n];
+                for (int i = 0; i < n; i++) {
+                    mark[i] = matched[i] ? 1 : 0;
+                }
+                Vec[] cols = Arrays.copyOf(p.cols(), p.cols().length + 1);
+                cols[cols.length - 1] = Vec.ofLongs(Vec.Type.BOOL, 0, mark, n, null);
+                ready.add(new Batch(cols, n));
+            }
+            case LEFT, FULL -> {
+                int[] idx = new int[n];
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    if (!matched[i]) {
+                        idx[m++] = i;
+                    }
+                }
+                if (m > 0) {
+                    int[] none = new int[m];
+                    Arrays.fill(none, -1);
+                    ready.add(assemble(p, idx, none, m));
+                }
+            }
+            default -> {}
+        }
+    }
+
+    /** Joined rows for pairs (probe row, build row); -1 stands for the missing side of an outer join. */
+    private Batch assemble(Batch p, int[] pi, int[] bi, int n) {
+        Vec[] bc = Objects.requireNonNull(buildCols);
+        List<RelDataType> bt = buildLeft ? leftTypes : rightTypes;
+        Vec[] probeOut = new Vec[p.cols().length];
+        for (int c = 0; c < probeOut.length; c++) {
+            Vec v = p.cols()[c];
+            probeOut[c] = v == null ? null : gatherOrNull(v, pi, n, buildLeft ? rightTypes.get(c) : leftTypes.get(c));
+        }
+        Vec[] buildOut = new Vec[bc.length];
+        for (int c = 0; c < bc.length; c++) {
+            Vec v = bc[c];
+            buildOut[c] = v == null ? null : gatherOrNull(v, bi, n, bt.get(c));
+        }
+        Vec[] out = new Vec[probeOut.length + buildOut.length];
+        if (buildLeft) {
+            System.arraycopy(buildOut, 0, out, 0, buildOut.length);
+            System.arraycopy(probeOut, 0, out, buildOut.length, probeOut.length);
+        } else {
+            System.arraycopy(probeOut, 0, out, 0, probeOut.length);
+            System.arraycopy(buildOut, 0, out, probeOut.length, buildOut.length);
+        }
+        return new Batch(out, n);
+    }
+
+    private static Vec gatherOrNull(Vec v, int[] idx, int n, RelDataType t) {
+        if (n > 0 && idx[0] < 0 && allMissing(idx, n)) {
+            return Vec.allNull(n, t);
+        }
+        return v.gather(idx, n);
+    }
+
+    private static boolean allMissing(int[] idx, int n) {
+        for (int k = 0; k < n; k++) {
+            if (idx[k] >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void emitPairs(Batch p, int[] pi, int[] bi, int n, boolean[] matched) {
+        Batch joined = assemble(p, pi, bi, n);
+        int[] keep = null;
+        int m = n;
+        if (residual != null) {
+            Vec ok = residual.eval(joined);
+            keep = new int[n];
+            m = 0;
+            for (int k = 0; k < n; k++) {
+                if (!ok.isNull(k) && ok.longs[k] != 0) {
+                    keep[m++] = k;
+                }
+            }
+        }
+        for (int k = 0; k < m; k++) {
+            int pair = keep == null ? k : keep[k];
+            matched[pi[pair]] = true;
+            if (buildMatched.length > 0) {
+                buildMatched[bi[pair]] = true;
+            }
+        }
+        if (type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK || m == 0) {
+            return;
+        }
+        ready.add(keep == null ? joined : joined.gather(keep, m));
+    }
+
+    private void emitUnmatchedBuild() {
+        if (buildMatched.length == 0) {
+            return;
+        }
+        int[] idx = new int[buildRows];
+        int m = 0;
+        for (int i = 0; i < buildRows; i++) {
+            if (!buildMatched[i]) {
+                idx[m++] = i;
+            }
+        }
+        if (m == 0) {
+            return;
+        }
+        // The probe side (left, for RIGHT and FULL) is all NULLs.
+        Vec[] probeCols = new Vec[leftTypes.size()];
+        for (int c = 0; c < probeCols.length; c++) {
+            probeCols[c] = Vec.allNull(m, leftTypes.get(c));
+        }
+        int[] none = new int[m];
+        Arrays.fill(none, -1);
+        Batch nullProbe = new Batch(probeCols, m);
+        int[] all = new int[m];
+        for (int k = 0; k < m; k++) {
+            all[k] = k;
+        }
+        ready.add(assemble(nullProbe, all, idx, m));
+    }
+}

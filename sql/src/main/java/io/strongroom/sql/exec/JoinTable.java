@@ -1,0 +1,139 @@
+package io.strongroom.sql.exec;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The hash table of a join's build side: every build row with a non-NULL key is chained into a bucket of its
+ * key's hash, with no deduplication, so building is one pass without key comparisons. A probe walks its bucket
+ * and compares hashes, then keys. Rows of one key come out latest first. Read-only once built, so probes on
+ * several threads may share it.
+ */
+final class JoinTable {
+    private final KeyTable.KeyType[] types;
+    private final KeyTable.Probe rows;
+    /** Single-column LONG / DOUBLE keys compare as longs, without the generic comparison. */
+    private final long @Nullable [] longKeys;
+
+    private final int[] heads;
+    private final int[] next;
+    private final int mask;
+
+    JoinTable(KeyTable.KeyType[] types, Vec[] keyCols, int n) {
+        this.types = types;
+        this.rows = KeyTable.prepare(types, keyCols, n);
+        this.longKeys = singleLong(types) ? rows.norm[0] : null;
+        int buckets = Integer.highestOneBit(Math.max(16, n) - 1) << 1;
+        this.heads = new int[buckets];
+        this.next = new int[n];
+        this.mask = buckets - 1;
+        int[] h = rows.hashes;
+        for (int i = 0; i < n; i++) {
+            if (rows.hasNull(i)) {
+                continue;
+            }
+            int b = h[i] & mask;
+            next[i] = heads[b];
+            heads[b] = i + 1;
+        }
+    }
+
+    private static boolean singleLong(KeyTable.KeyType[] types) {
+        return types.length == 1 && (types[0].mode() == KeyTable.Mode.LONG || types[0].mode() == KeyTable.Mode.DOUBLE);
+    }
+
+    /** The probe-side keys of rows {@code 0..n)} of a batch, in this table's key forms. */
+    KeyTable.Probe prepare(Vec[] keys, int n) {
+        return KeyTable.prepare(types, keys, n);
+    }
+
+    /**
+     * Finds, for the rows of a probe batch, their first matching build rows: {@code match[i]} becomes the first
+     * build row whose key equals row {@code i}'s, or -1 (always -1 for a row with a NULL key). Returns how many
+     * rows matched, listed in {@code sel}. The chains are walked one step per row per pass, so the cache misses
+     * of different rows overlap instead of waiting on each other.
+     */
+    int firstMatches(KeyTable.Probe p, int n, int[] match, int[] sel) {
+        int[] h = p.hashes;
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            int r = heads[h[i] & mask] - 1;
+            match[i] = r;
+            if (r >= 0) {
+                sel[m++] = i;
+            }
+        }
+        if (p.anyNull != null) {
+            int k = 0;
+            for (int j = 0; j < m; j++) {
+                int i = sel[j];
+                if (p.anyNull[i]) {
+                    match[i] = -1;
+                } else {
+                    sel[k++] = i;
+                }
+            }
+            m = k;
+        }
+        return settle(p, match, sel, m);
+    }
+
+    /**
+     * Moves each matched row {@code sel[0..m)} on to its next matching build row after {@code match[i]}, or -1;
+     * returns how many rows still match, listed in {@code sel}.
+     */
+    int nextMatches(KeyTable.Probe p, int[] match, int[] sel, int m) {
+        int k = 0;
+        for (int j = 0; j < m; j++) {
+            int i = sel[j];
+            int r = next[match[i]] - 1;
+            match[i] = r;
+            if (r >= 0) {
+                sel[k++] = i;
+            }
+        }
+        return settle(p, match, sel, k);
+    }
+
+    /** Advances each candidate {@code match[sel[j]]} along its chain until its key matches; drops rows that run out. */
+    private int settle(KeyTable.Probe p, int[] match, int[] sel, int m) {
+        int[] pending = new int[m];
+        int np = 0;
+        int found = 0;
+        // sel is rewritten in place with the matched rows; the others wait in pending for another pass.
+        for (int j = 0; j < m; j++) {
+            int i = sel[j];
+            int r = match[i];
+            if (matches(r, p, i)) {
+                sel[found++] = i;
+            } else {
+                pending[np++] = i;
+            }
+        }
+        while (np > 0) {
+            int k = 0;
+            for (int j = 0; j < np; j++) {
+                int i = pending[j];
+                int r = next[match[i]] - 1;
+                match[i] = r;
+                if (r < 0) {
+                    continue;
+                }
+                if (matches(r, p, i)) {
+                    sel[found++] = i;
+                } else {
+                    pending[k++] = i;
+                }
+            }
+            np = k;
+        }
+        return found;
+    }
+
+    private boolean matches(int r, KeyTable.Probe p, int i) {
+        long[] lk = longKeys;
+        if (lk != null) {
+            return lk[r] == p.norm[0][i];
+        }
+        return rows.hashes[r] == p.hashes[i] && KeyTable.sameKeys(types, rows, r, p, i);
+    }
+}
