@@ -56,16 +56,14 @@ import org.apache.calcite.util.ImmutableBitSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs a Calcite logical plan with Strongroom's own vectorised operators over {@link Batch}es of column
- * vectors: scans with column pruning and zone-map range pushdown over the store's per-slice batches (the
- * store's arrays are used as they are), filter and project with {@link VecExprs} kernels, hash aggregation
- * ({@link KeyTable}, {@link AggStates}), hash joins ({@link HashJoin}: inner, left, right, full, semi, anti,
- * with residual conditions). Sort with offset/fetch, union/intersect/minus, values and correlated nested loops
- * run over rows of the in-memory form of {@link Types}: they see aggregated or small inputs.
+ * Runs a Calcite logical plan with vectorised operators over {@link Batch}es of column vectors: scans with column
+ * pruning and zone-map range pushdown over the store's per-slice batches (its arrays used as they are), filter and
+ * project with {@link VecExprs} kernels, hash aggregation ({@link KeyTable}, {@link AggStates}), hash joins ({@link
+ * HashJoin}: inner, left, right, full, semi, anti, with residual conditions). Sort, set operations, values and
+ * correlated nested loops run over rows of {@link Types}' in-memory form: they see aggregated or small inputs.
  *
- * <p>Alternatives rejected: Calcite's enumerable runtime (the study measured it 14–130x slower than a tight
- * loop); DuckDB over exported Arrow streams (the transfer cost more than the query). Not thread-safe; one query
- * per instance.
+ * <p>Rejected: Calcite's enumerable runtime (14–130x slower than a tight loop); DuckDB over exported Arrow (the
+ * transfer cost more than the query). Not thread-safe; one query an instance.
  */
 public final class Executor {
     /** Finds the reader of a table the plan scans. */
