@@ -38,9 +38,10 @@ public final class FileHeader {
         POINTER("SRCP", 1),
         /**
          * Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints; version 4
-         * adds manifest delta chains ({@link ManifestDelta}).
+         * adds manifest delta chains ({@link ManifestDelta}); version 5 is version 4's layout in a catalog that is
+         * also the commit pointer ({@code CURRENT} is a hard link to it).
          */
-        CATALOG("SRCT", 4),
+        CATALOG("SRCT", Catalog.COMMIT_POINT_VERSION),
         /**
          * Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for); version 3 adds block
          * origins (blocks a restore shares with the snapshot that sealed them).
@@ -94,6 +95,11 @@ public final class FileHeader {
         ByteSink s = new ByteSink(BYTES);
         write(s, kind, version, objectId);
         return s.toByteArray();
+    }
+
+    /** Whether {@code file} starts with the magic of {@code kind} (its header not checked otherwise). */
+    public static boolean hasMagic(byte[] file, Kind kind) {
+        return file.length >= 4 && Arrays.equals(file, 0, 4, kind.magic, 0, 4);
     }
 
     /** The format version of a file whose header {@link #check} accepted. */
