@@ -47,7 +47,7 @@ public enum CommitStep implements FaultPoint {
     DIRECTORIES_SYNCED,
     /**
      * CURRENT.tmp was made: a hard link to the new catalog file (written and fsynced at {@link #CATALOG_WRITTEN}), so
-     * nothing is written here. (Stores before catalog version 5 wrote a pointer file of their own here.)
+     * nothing is written here. (Before golden/v6, a pointer file of its own was written and fsynced here.)
      */
     POINTER_TMP_WRITTEN,
     /** CURRENT.tmp was renamed over CURRENT: the commit point. */

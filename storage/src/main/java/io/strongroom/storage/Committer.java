@@ -300,7 +300,7 @@ final class Committer {
      *
      * <p>The pointer is the catalog itself: {@code CURRENT.tmp} is made a hard link to the catalog file just
      * written and fsynced, then renamed over {@code CURRENT}. A pointer file of its own (created, written and
-     * fsynced, as before catalog version 5) cost a commit about a third of its CPU on a file system that creates
+     * fsynced, as before golden/v6) cost a commit about a third of its CPU on a file system that creates
      * files slowly, and said nothing the catalog does not: the catalog names its seq in its authenticated header,
      * and whoever reads {@code CURRENT} gets exactly the bytes of {@code catalog/<seq>.cat}. The link adds no
      * fsync: the catalog's data and the catalog directory are synced before it, and the root directory, which
@@ -309,7 +309,7 @@ final class Committer {
      */
     static void writeCatalogAndSwitch(
             StoreFiles files, Sealer sealer, FaultHook faults, Catalog catalog, Set<Path> dirsToSync) {
-        byte[] catBytes = files.encodeCatalog(catalog, Catalog.COMMIT_POINT_VERSION, sealer);
+        byte[] catBytes = files.encodeCatalog(catalog, sealer);
         Path catFile = files.catalogFile(catalog.seq());
         DurableFiles.writeNew(catFile, catBytes, faults);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);

@@ -27,7 +27,7 @@ class CommitSequenceTest {
             commitRecorded(store, recorder, tx -> tx.createTable(TableSpec.of("public", "t", CrashTest.COLS)));
             commitRecorded(store, recorder, tx -> tx.append("t", CrashTest.batch(0, 10)));
         }
-        // The commit pointer is the catalog itself (catalog version 5), not a file of its own.
+        // The commit pointer is the catalog itself, not a file of its own.
         assertThat(Files.isSameFile(tmp.resolve("CURRENT"), tmp.resolve("catalog/0000000000000002.cat")))
                 .isTrue();
 

@@ -152,27 +152,9 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
     private static final int FLAG_NOT_NULL = 1;
     private static final int FLAG_DEFAULT = 2;
 
-    /**
-     * The version a commit stamps on the catalog it makes the commit point: the commit pointer {@code CURRENT} is
-     * then a hard link to that catalog file (docs/format/store-files.md, "Commit pointer"). Its body is laid out as
-     * version 4's.
-     */
-    public static final int COMMIT_POINT_VERSION = 5;
-
     /** The body in {@link #formatVersion()}'s layout. */
     public byte[] encodeBody() {
-        return encodeBody(formatVersion());
-    }
-
-    /**
-     * The body in the layout of {@code version}, which must be at least {@link #formatVersion()} (version 5 is laid
-     * out as version 4).
-     */
-    public byte[] encodeBody(int version) {
-        if (version < formatVersion() || version > COMMIT_POINT_VERSION) {
-            throw new IllegalArgumentException(
-                    "catalog version " + version + " cannot express this catalog (needs " + formatVersion() + ")");
-        }
+        int version = formatVersion();
         boolean v2 = version >= 2;
         ByteSink out = new ByteSink(256);
         out.u64(seq).u64(nextTableId).u64(nextBlockId).u32(tables.size());

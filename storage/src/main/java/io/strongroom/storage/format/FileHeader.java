@@ -38,10 +38,9 @@ public final class FileHeader {
         POINTER("SRCP", 1),
         /**
          * Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints; version 4
-         * adds manifest delta chains ({@link ManifestDelta}); version 5 is version 4's layout in a catalog that is
-         * also the commit pointer ({@code CURRENT} is a hard link to it).
+         * adds manifest delta chains ({@link ManifestDelta}).
          */
-        CATALOG("SRCT", Catalog.COMMIT_POINT_VERSION),
+        CATALOG("SRCT", 4),
         /**
          * Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for); version 3 adds block
          * origins (blocks a restore shares with the snapshot that sealed them).

@@ -264,9 +264,10 @@ public final class StoreFiles {
 
     /**
      * Reads the commit pointer. It is either a pointer file (kind {@code SRCP}: the seq and the catalog's digest,
-     * sealed) or, as every commit since catalog version 5 leaves it, the current catalog itself (a hard link to
-     * {@code catalog/<seq>.cat}, or a copy): then the seq is its header's, the digest that of its bytes, and its
-     * envelope is opened here, so that the pointer is authenticated either way before anyone relies on it.
+     * sealed), as stores written before golden/v6 and snapshot images have it, or, as every commit now leaves it,
+     * the current catalog itself (a hard link to {@code catalog/<seq>.cat}, or a copy), told apart by its magic:
+     * then the seq is its header's, the digest that of its bytes, and its envelope is opened here, so that the
+     * pointer is authenticated either way before anyone relies on it.
      */
     public Pointer readPointer(Sealer sealer) {
         Path file = root.resolve(POINTER);
@@ -274,12 +275,6 @@ public final class StoreFiles {
         byte[] bytes = DurableFiles.read(file, place);
         if (FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG)) {
             long seq = FileHeader.check(bytes, FileHeader.Kind.CATALOG, -1, place);
-            if (FileHeader.version(bytes) < Catalog.COMMIT_POINT_VERSION) {
-                throw Sealer.integrity(
-                        place,
-                        "is a catalog of version " + FileHeader.version(bytes) + ", which is never a commit pointer",
-                        null);
-            }
             byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
             sealer.open(
                     Bindings.catalog(storeId, seq, header),
@@ -306,13 +301,8 @@ public final class StoreFiles {
     // ---- catalog ----
 
     public byte[] encodeCatalog(Catalog c, Sealer sealer) {
-        return encodeCatalog(c, c.formatVersion(), sealer);
-    }
-
-    /** The file of {@code c} stamped as version {@code version} (at least {@link Catalog#formatVersion()}). */
-    public byte[] encodeCatalog(Catalog c, int version, Sealer sealer) {
-        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, version, c.seq());
-        byte[] body = c.encodeBody(version);
+        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, c.formatVersion(), c.seq());
+        byte[] body = c.encodeBody();
         return concat(header, sealer.seal(Bindings.catalog(storeId, c.seq(), header), body, 0, body.length));
     }
 
