@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a small commit costs against the size of the table it goes into (the performance issue, goal 4): the CPU
@@ -51,6 +52,10 @@ import java.util.stream.Stream;
  * database key, listed in a manifest written straight into the store's files and committed by a new catalog and
  * pointer, as a commit would (the rotation benchmark's shortcut): no block file exists, since a commit never reads
  * an existing block. The manifest, catalog and keys are real, so the commit does all it does for such a table.
+ *
+ * <p>After the measured commits, as many again (half as many, at least 100) run with a {@link CommitStepClock}
+ * recording, which prints the mean CPU of each step of a commit (each file's creation and write, each fsync, the
+ * rename, the work between them) for both tables.
  *
  * <p>Usage: {@code CommitBench [blocks] [commits] [workDir]}; default {@code 1000000 1000}.
  */
@@ -87,12 +92,15 @@ public final class CommitBench {
         int warmUp = Math.min(1000, Math.max(1, commits / 2));
         double[][] emptyMs = new double[2][commits];
         double[][] bigMs = new double[2][commits];
-        try (Store empty = Store.open(emptyDir, StoreKeys.of(dek));
-                Store big = Store.open(bigDir, StoreKeys.of(dek))) {
+        CommitStepClock emptySteps = new CommitStepClock(cpu);
+        CommitStepClock bigSteps = new CommitStepClock(cpu);
+        int stepCommits = Math.max(100, commits / 2);
+        try (Store empty = Store.open(emptyDir, StoreKeys.of(dek), emptySteps);
+                Store big = Store.open(bigDir, StoreKeys.of(dek), bigSteps)) {
             long next = blocks;
             for (int i = 0; i < warmUp + commits; i++) {
-                double[] e = commit(empty, cpu, next);
-                double[] b = commit(big, cpu, next);
+                double[] e = commit(empty, cpu, next, null);
+                double[] b = commit(big, cpu, next, null);
                 next += ROWS;
                 if (i >= warmUp) {
                     for (int k = 0; k < 2; k++) {
@@ -100,6 +108,13 @@ public final class CommitBench {
                         bigMs[k][i - warmUp] = b[k];
                     }
                 }
+            }
+            // Then, apart from the measured commits (reading the clock at each step costs a little), where the CPU
+            // of a commit goes.
+            for (int i = 0; i < stepCommits; i++) {
+                commit(empty, cpu, next, emptySteps);
+                commit(big, cpu, next, bigSteps);
+                next += ROWS;
             }
         }
         out.printf(
@@ -125,6 +140,8 @@ public final class CommitBench {
                         + "* user time alone (the rest is the kernel's: file writes, fsyncs, renames), in clock ticks,"
                         + " so a mean over all commits%n",
                 Stats.median(bigMs[0]) / Stats.median(emptyMs[0]));
+        emptySteps.print(out, "starts empty");
+        bigSteps.print(out, String.format(Locale.ROOT, "%,d blocks", blocks));
         // What a fold does beyond a delta commit: the whole manifest encoded, sealed, hashed and written (warm, the
         // second of two runs).
         fold.run();
@@ -156,13 +173,19 @@ public final class CommitBench {
      * Appends 100 rows to {@code t} in one transaction; returns the CPU and the user CPU milliseconds of its commit
      * alone.
      */
-    private static double[] commit(Store s, ThreadMXBean cpu, long from) {
+    private static double[] commit(Store s, ThreadMXBean cpu, long from, @Nullable CommitStepClock steps) {
         try (Transaction tx = s.begin()) {
             RowBatch b = RowBatch.builder(COLS, ROWS);
             for (long id = from; id < from + ROWS; id++) {
                 b.addRow(id);
             }
             tx.append("t", b);
+            if (steps != null) {
+                steps.begin();
+                tx.commit();
+                steps.end();
+                return new double[0];
+            }
             long c0 = cpu.getCurrentThreadCpuTime();
             long u0 = cpu.getCurrentThreadUserTime();
             tx.commit();

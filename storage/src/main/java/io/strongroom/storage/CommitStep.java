@@ -45,7 +45,10 @@ public enum CommitStep implements FaultPoint {
     CATALOG_WRITTEN,
     /** The directories holding the new files were fsynced. */
     DIRECTORIES_SYNCED,
-    /** The new commit pointer was written to CURRENT.tmp and fsynced. */
+    /**
+     * CURRENT.tmp was made: a hard link to the new catalog file (written and fsynced at {@link #CATALOG_WRITTEN}), so
+     * nothing is written here. (Before golden/v6, a pointer file of its own was written and fsynced here.)
+     */
     POINTER_TMP_WRITTEN,
     /** CURRENT.tmp was renamed over CURRENT: the commit point. */
     POINTER_SWITCHED,

@@ -395,7 +395,8 @@ public final class Store implements AutoCloseable {
         Path file = root.resolve(StoreFiles.POINTER);
         String place = "commit pointer " + file;
         byte[] bytes = DurableFiles.read(file, place);
-        FileHeader.check(bytes, Kind.POINTER, -1, place);
+        // A pointer file, or the catalog itself (told apart by the magic): either way one envelope after the header.
+        FileHeader.check(bytes, FileHeader.hasMagic(bytes, Kind.CATALOG) ? Kind.CATALOG : Kind.POINTER, -1, place);
         int off = FileHeader.BYTES;
         if (bytes.length - off < Envelope.HEADER_BYTES) {
             throw Sealer.integrity(place, "truncated envelope", null);

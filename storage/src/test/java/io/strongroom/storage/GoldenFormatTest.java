@@ -29,7 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * table renamed) and more rows, so its catalog and manifest use version 2's fields; version 3 is that store
  * restored sharing a snapshot's blocks (manifest version 3); {@code golden/v4} is version 3's store with two tables
  * that have PRIMARY KEY, UNIQUE and FOREIGN KEY constraints (catalog version 3); {@code golden/v5} holds manifests
- * as a base and deltas (catalog version 4, manifest deltas). Regenerate only for a new
+ * as a base and deltas (catalog version 4, manifest deltas); {@code golden/v6} is the same workload written by a
+ * build whose commit pointer is the current catalog itself ({@code CURRENT} a copy of it in the resources, a hard
+ * link in a live store). Regenerate only for a new
  * format version, into a new folder ({@link #write} then writes the newest version's shape):
  * {@code mvn -pl storage test -Dtest=GoldenFormatTest -Dstrongroom.golden.write=<absolute dir>}.
  */
@@ -134,10 +136,10 @@ class GoldenFormatTest {
                             "child_parent_id_fkey", List.of("parent_id"), "public.parent", List.of("id"))));
 
     /**
-     * Writes the newest golden store ({@code golden/v5}): a table whose manifest is a base and deltas (catalog
-     * version 4, manifest deltas version 1): 200 rows committed as a whole manifest, then 100 more rows, a delete of
-     * id % 7 == 3 and 10 more rows, one delta each; and a table {@code fresh}, created and loaded by deltas on the
-     * empty base 0.
+     * Writes the newest golden store ({@code golden/v6}; {@code golden/v5} was written by the same workload before
+     * the commit pointer became the catalog): a table whose manifest is a base and deltas (manifest deltas version
+     * 1): 200 rows committed as a whole manifest, then 100 more rows, a delete of id % 7 == 3 and 10 more rows, one
+     * delta each; and a table {@code fresh}, created and loaded by deltas on the empty base 0.
      */
     private static void writeV5(Path root, boolean encrypted) {
         try (Store store = Store.create(root, "golden5", new ClusterLayout(1, 2), keys(encrypted))) {
@@ -390,6 +392,66 @@ class GoldenFormatTest {
         assertThat(headerVersions(root.resolve("tables"), ".man")).containsOnly(1);
         // all_types: three deltas on its base; fresh: two on the empty base 0
         assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version6Store_theCatalogIsTheCommitPointer_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
+        String base = "/golden/v6/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = tmp.resolve("golden");
+        copyGolden(base, root);
+        assertDeltaWorkloadRows(root, encrypted);
+        byte[] pointer = Files.readAllBytes(root.resolve("CURRENT"));
+        assertThat(new String(pointer, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRCT");
+        assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
+        assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(4);
+        assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
+    }
+
+    /**
+     * A store of the previous format (a pointer file of its own) keeps working: the first commit makes the new
+     * catalog the commit pointer, and the store reopens with every row.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version5Store_firstCommit_makesTheCatalogThePointer_andReopens(boolean encrypted) throws IOException {
+        Path root = tmp.resolve("golden");
+        copyGolden("/golden/v5/" + (encrypted ? "encrypted" : "unencrypted") + "/", root);
+        try (Store store = Store.open(root, keys(encrypted));
+                Transaction tx = store.begin()) {
+            RowBatch p = RowBatch.builder(V4_PARENT.columns(), 1);
+            p.addRow(new Object[] {4L, "f4"});
+            tx.append("fresh", p);
+            tx.commit();
+        }
+        assertThat(Files.isSameFile(root.resolve("CURRENT"), root.resolve("catalog/0000000000000006.cat")))
+                .isTrue();
+        try (Store store = Store.open(root, keys(encrypted));
+                Snapshot s = store.snapshot()) {
+            assertThat(Fixtures.readAll(s.table("fresh"))).hasSize(4);
+            assertThat(Fixtures.readAll(s.table("all_types"))).hasSize(310 - 43);
+        }
+    }
+
+    /** The rows of the workload {@link #writeV5} commits, read from the store in {@code root}. */
+    private static void assertDeltaWorkloadRows(Path root, boolean encrypted) {
+        try (Store store = Store.open(root, keys(encrypted));
+                Snapshot s = store.snapshot()) {
+            List<Object[]> rows = Fixtures.readAll(s.table("all_types"));
+            List<Object[]> expected = new ArrayList<>();
+            for (long id = 0; id < 310; id++) {
+                if (id >= 300 || id % 7 != 3) {
+                    expected.add(Fixtures.allTypesRow(id));
+                }
+            }
+            assertThat(rows).hasSameSizeAs(expected);
+            for (int i = 0; i < rows.size(); i++) {
+                assertThat(rows.get(i)).containsExactly(expected.get(i));
+            }
+            List<Object[]> fresh = Fixtures.readAll(s.table("fresh"));
+            assertThat(fresh).hasSize(3);
+            assertThat(fresh.get(2)).containsExactly(3L, "f3");
+        }
     }
 
     private static List<Integer> headerVersions(Path dir, String suffix) throws IOException {

@@ -133,6 +133,16 @@ class TamperTest {
         assertThat(failures).as("%s was not detected", what).isNotEmpty();
     }
 
+    /**
+     * The name an error about damage to {@code file} gives: its own, except for the current catalog, which is also
+     * the commit pointer (a hard link named {@code CURRENT}, read first).
+     */
+    private String damagedName(Path file) throws IOException {
+        return Files.isSameFile(file, pristine.resolve("CURRENT"))
+                ? "CURRENT"
+                : file.getFileName().toString();
+    }
+
     private static void checkIntegrity(StrongroomException e, String damaged, String what) {
         if (!e.code().isIntegrity()) {
             fail(what + ": expected an integrity failure, got " + e.code() + ": " + e.getMessage(), e);
@@ -200,7 +210,7 @@ class TamperTest {
                     assertDetected(
                             pristine,
                             encrypted,
-                            original.getFileName().toString(),
+                            damagedName(original),
                             "seed " + seed + ": flip at " + off + " of " + rel);
                 } finally {
                     Files.write(pristine.resolve(rel), pristineBytes);
@@ -222,7 +232,7 @@ class TamperTest {
             byte[] bytes = Files.readAllBytes(victim);
             Files.write(victim, Arrays.copyOf(bytes, bytes.length / 2));
             try {
-                assertDetected(pristine, encrypted, victim.getFileName().toString(), "truncation of " + rel);
+                assertDetected(pristine, encrypted, damagedName(victim), "truncation of " + rel);
             } finally {
                 Files.write(victim, bytes);
             }
@@ -304,8 +314,11 @@ class TamperTest {
                 .filter(p -> p.toString().endsWith(".cat"))
                 .findFirst()
                 .orElseThrow();
+        // The current catalog is also the commit pointer (a hard link named CURRENT): putting the older catalog back
+        // under its name puts it back as the pointer too, which then names a catalog that the collector deleted.
+        assertThat(Files.isSameFile(currentCatalog, root.resolve("CURRENT"))).isTrue();
         Files.write(currentCatalog, Files.readAllBytes(oldCatalog));
-        assertDetectedSingle(root, currentCatalog.getFileName().toString());
+        assertDetectedSingle(root, oldCatalog.getFileName().toString() + " is missing");
     }
 
     private void assertDetectedSingle(Path root, String damaged) {

@@ -109,6 +109,26 @@ public final class DurableFiles {
         }
     }
 
+    /**
+     * Gives the file {@code existing} a second name, {@code link}, which must not exist yet: a hard link, so nothing
+     * is created or written but a directory entry. The commit pointer is made this way (a link to the new catalog,
+     * then renamed over {@code CURRENT}), which spares a commit a file of its own. A file system without hard links
+     * is refused with a message saying so; a full one is {@link ErrorCode#DISK_FULL}.
+     */
+    public static void link(Path link, Path existing) {
+        try {
+            Files.createLink(link, existing);
+        } catch (UnsupportedOperationException e) {
+            throw new StrongroomException(
+                    ErrorCode.IO_ERROR,
+                    "cannot link " + link + " to " + existing + ": the file system has no hard links; keep the store"
+                            + " on a local POSIX file system",
+                    e);
+        } catch (IOException e) {
+            throw writeFailure(link, e);
+        }
+    }
+
     public static void rename(Path from, Path to) {
         rename(from, to, FaultHook.NONE);
     }

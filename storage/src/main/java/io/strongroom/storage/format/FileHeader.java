@@ -96,6 +96,11 @@ public final class FileHeader {
         return s.toByteArray();
     }
 
+    /** Whether {@code file} starts with the magic of {@code kind} (its header not checked otherwise). */
+    public static boolean hasMagic(byte[] file, Kind kind) {
+        return file.length >= 4 && Arrays.equals(file, 0, 4, kind.magic, 0, 4);
+    }
+
     /** The format version of a file whose header {@link #check} accepted. */
     public static int version(byte[] file) {
         return ((file[4] & 0xFF) << 8) | (file[5] & 0xFF);

@@ -262,10 +262,28 @@ public final class StoreFiles {
         return concat(header, sealer.seal(Bindings.pointer(storeId, header), body.array(), 0, body.size()));
     }
 
+    /**
+     * Reads the commit pointer. It is either a pointer file (kind {@code SRCP}: the seq and the catalog's digest,
+     * sealed), as stores written before golden/v6 and snapshot images have it, or, as every commit now leaves it,
+     * the current catalog itself (a hard link to {@code catalog/<seq>.cat}, or a copy), told apart by its magic:
+     * then the seq is its header's, the digest that of its bytes, and its envelope is opened here, so that the
+     * pointer is authenticated either way before anyone relies on it.
+     */
     public Pointer readPointer(Sealer sealer) {
         Path file = root.resolve(POINTER);
         String place = "commit pointer " + file;
         byte[] bytes = DurableFiles.read(file, place);
+        if (FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG)) {
+            long seq = FileHeader.check(bytes, FileHeader.Kind.CATALOG, -1, place);
+            byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
+            sealer.open(
+                    Bindings.catalog(storeId, seq, header),
+                    bytes,
+                    FileHeader.BYTES,
+                    bytes.length - FileHeader.BYTES,
+                    place);
+            return new Pointer(seq, sha256(bytes));
+        }
         long seq = FileHeader.check(bytes, FileHeader.Kind.POINTER, -1, place);
         byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
         byte[] body = sealer.open(
