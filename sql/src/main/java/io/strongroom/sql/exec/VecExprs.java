@@ -1,6 +1,7 @@
 package io.strongroom.sql.exec;
 
 import io.strongroom.sql.func.Expressions;
+import io.strongroom.sql.func.FunctionRegistry;
 import io.strongroom.sql.func.Types;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,9 +30,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Compiles Calcite row expressions into kernels over whole {@link Batch}es: column references, literals,
  * comparisons, AND/OR/NOT and the IS tests, exact and floating arithmetic, numeric casts, CASE, LIKE patterns
- * made of literal text and {@code %}, and EXTRACT of date parts run as loops over primitive arrays. Any other
- * operator evaluates its (vectorised) operands and applies {@link Expressions}' scalar code row by row, so both
- * paths give the same answers. Operators that evaluate lazily in SQL (AND, OR, CASE, COALESCE) are vectorised
+ * made of literal text and {@code %}, and EXTRACT of date parts run as loops over primitive arrays: one kernel
+ * for each {@link FunctionRegistry.VectorKernel}, the registry saying which operator has which. Any other
+ * operator evaluates its (vectorised) operands and applies {@link Expressions}' scalar code (the registry's
+ * row-wise implementation) row by row, so both paths give the same answers. Operators that evaluate lazily in SQL (AND, OR, CASE, COALESCE) are vectorised
  * only when no operand can fail (no division, no cast, no function): otherwise the whole subtree runs row by
  * row, so a guarded division by zero stays guarded. Stateless; kernels are not thread-safe.
  */
@@ -177,29 +179,6 @@ final class VecExprs {
         return Vec.fromObjects(out, n, t);
     }
 
-    private static final Set<SqlKind> SAFE = Set.of(
-            SqlKind.AND,
-            SqlKind.OR,
-            SqlKind.NOT,
-            SqlKind.IS_NULL,
-            SqlKind.IS_NOT_NULL,
-            SqlKind.IS_TRUE,
-            SqlKind.IS_NOT_TRUE,
-            SqlKind.IS_FALSE,
-            SqlKind.IS_NOT_FALSE,
-            SqlKind.EQUALS,
-            SqlKind.NOT_EQUALS,
-            SqlKind.LESS_THAN,
-            SqlKind.LESS_THAN_OR_EQUAL,
-            SqlKind.GREATER_THAN,
-            SqlKind.GREATER_THAN_OR_EQUAL,
-            SqlKind.PLUS,
-            SqlKind.MINUS,
-            SqlKind.TIMES,
-            SqlKind.LIKE,
-            SqlKind.CASE,
-            SqlKind.COALESCE);
-
     private static final Set<SqlKind> ARITHMETIC = Set.of(SqlKind.PLUS, SqlKind.MINUS, SqlKind.TIMES);
 
     /** Whether evaluating {@code node} for a row can fail: it may, unless built only of safe operators. */
@@ -220,7 +199,7 @@ final class VecExprs {
             if (!ok) {
                 return false;
             }
-        } else if (!SAFE.contains(call.getKind())) {
+        } else if (!FunctionRegistry.neverFails(call.getKind())) {
             return false;
         } else if (ARITHMETIC.contains(call.getKind())
                 && SqlTypeFamily.EXACT_NUMERIC.contains(call.getType())
@@ -239,8 +218,12 @@ final class VecExprs {
     private static VExpr call(RexCall call, Expressions.Context ctx) {
         SqlKind kind = call.getKind();
         List<RexNode> ops = call.getOperands();
-        switch (kind) {
-            case AND, OR -> {
+        FunctionRegistry.VectorKernel kernel = FunctionRegistry.vectorKernel(kind);
+        if (kernel == null) {
+            return perRow(call, ctx);
+        }
+        switch (kernel) {
+            case LOGIC -> {
                 if (!safe(call)) {
                     return rowwise(call, ctx);
                 }
@@ -262,16 +245,16 @@ final class VecExprs {
                     return Vec.ofLongs(Vec.Type.BOOL, 0, out, v.size, v.nulls);
                 };
             }
-            case IS_NULL, IS_NOT_NULL, IS_TRUE, IS_NOT_TRUE, IS_FALSE, IS_NOT_FALSE -> {
+            case IS_TEST -> {
                 VExpr a = compile(ops.get(0), ctx);
                 return b -> VecKernels.isTest(kind, a.eval(b));
             }
-            case EQUALS, NOT_EQUALS, LESS_THAN, LESS_THAN_OR_EQUAL, GREATER_THAN, GREATER_THAN_OR_EQUAL -> {
+            case COMPARISON -> {
                 VExpr l = compile(ops.get(0), ctx);
                 VExpr r = compile(ops.get(1), ctx);
                 return b -> VecKernels.compare(kind, l.eval(b), r.eval(b));
             }
-            case PLUS, MINUS, TIMES -> {
+            case ARITHMETIC -> {
                 if (!SqlTypeFamily.NUMERIC.contains(ops.get(0).getType())
                         || !SqlTypeFamily.NUMERIC.contains(ops.get(1).getType())) {
                     return perRow(call, ctx);
@@ -322,10 +305,8 @@ final class VecExprs {
                 }
                 return perRow(call, ctx);
             }
-            default -> {
-                return perRow(call, ctx);
-            }
         }
+        throw new IllegalStateException("no vector kernel " + kernel);
     }
 
     // ---- logic ----

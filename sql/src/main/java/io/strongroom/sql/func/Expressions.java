@@ -297,108 +297,11 @@ public final class Expressions {
         if (name.endsWith("POSIX REGEX CASE SENSITIVE") || name.endsWith("POSIX REGEX CASE INSENSITIVE")) {
             return posixRegex(name.startsWith("NEGATED"), name.endsWith("INSENSITIVE"), args);
         }
-        switch (name) {
-            case "||":
-                return row -> {
-                    StringBuilder sb = new StringBuilder();
-                    for (Expr a : args) {
-                        Object v = a.eval(row);
-                        if (v == null) {
-                            return null;
-                        }
-                        sb.append(PgFormat.text(v, false));
-                    }
-                    return sb.toString();
-                };
-            case "SUBSTRING":
-                return row -> {
-                    Object s = args.get(0).eval(row);
-                    Object from = args.get(1).eval(row);
-                    Object len = args.size() > 2 ? args.get(2).eval(row) : Long.MAX_VALUE;
-                    if (s == null || from == null || len == null) {
-                        return null;
-                    }
-                    String str = (String) s;
-                    long start = ((Number) from).longValue();
-                    long end = args.size() > 2 ? start + ((Number) len).longValue() : Long.MAX_VALUE;
-                    int a = (int) Math.max(1, Math.min(str.length() + 1, start));
-                    int b = (int) Math.max(a, Math.min(str.length() + 1, end));
-                    return str.substring(a - 1, b - 1);
-                };
-            case "UPPER":
-                return row -> {
-                    Object s = args.get(0).eval(row);
-                    return s == null ? null : ((String) s).toUpperCase(Locale.ROOT);
-                };
-            case "LOWER":
-                return row -> {
-                    Object s = args.get(0).eval(row);
-                    return s == null ? null : ((String) s).toLowerCase(Locale.ROOT);
-                };
-            case "CHAR_LENGTH", "CHARACTER_LENGTH", "LENGTH":
-                return row -> {
-                    Object s = args.get(0).eval(row);
-                    return s == null ? null : (long) ((String) s).codePointCount(0, ((String) s).length());
-                };
-            case "POSITION":
-                return row -> {
-                    Object needle = args.get(0).eval(row);
-                    Object hay = args.get(1).eval(row);
-                    return needle == null || hay == null ? null : (long) (((String) hay).indexOf((String) needle) + 1);
-                };
-            case "ABS":
-                return row -> {
-                    Object v = args.get(0).eval(row);
-                    if (v == null) {
-                        return null;
-                    }
-                    return v instanceof Long l
-                            ? Math.abs(l)
-                            : v instanceof BigDecimal d ? d.abs() : Math.abs(((Number) v).doubleValue());
-                };
-            case "ROUND":
-                return row -> {
-                    Object v = args.get(0).eval(row);
-                    Object digits = args.size() > 1 ? args.get(1).eval(row) : 0L;
-                    if (v == null || digits == null) {
-                        return null;
-                    }
-                    int d = ((Number) digits).intValue();
-                    if (v instanceof Double x) {
-                        return BigDecimal.valueOf(x)
-                                .setScale(d, RoundingMode.HALF_UP)
-                                .doubleValue();
-                    }
-                    BigDecimal r = new BigDecimal(v.toString()).setScale(d, RoundingMode.HALF_UP);
-                    return v instanceof Long ? (Object) r.longValue() : r;
-                };
-            case "FLOOR", "CEIL", "CEILING":
-                return row -> {
-                    Object v = args.get(0).eval(row);
-                    if (v == null) {
-                        return null;
-                    }
-                    RoundingMode m = name.equals("FLOOR") ? RoundingMode.FLOOR : RoundingMode.CEILING;
-                    if (v instanceof Double x) {
-                        return name.equals("FLOOR") ? Math.floor(x) : Math.ceil(x);
-                    }
-                    return v instanceof Long ? v : ((BigDecimal) v).setScale(0, m);
-                };
-            case "CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE":
-                return row -> ctx.user();
-            case "CURRENT_DATABASE", "CURRENT_CATALOG":
-                return row -> ctx.database();
-            case "CURRENT_SCHEMA":
-                return row -> "public";
-            case "VERSION":
-                return row -> "PostgreSQL 8.0.2 on x86_64-pc-linux-gnu, compiled by Strongroom (Redshift-compatible)";
-            default:
-                Expr e = PgFunctionCompiler.compile(name, type, args, call.getOperands(), ctx);
-                if (e == null) {
-                    throw notSupported("function " + name);
-                }
-                return e;
+        Expr e = FunctionRegistry.compile(new FunctionRegistry.Call(name, type, args, call.getOperands(), ctx));
+        if (e == null) {
+            throw notSupported("function " + name);
         }
+        return e;
     }
 
     private static final ConcurrentHashMap<String, Pattern> REGEX_CACHE = new ConcurrentHashMap<>();

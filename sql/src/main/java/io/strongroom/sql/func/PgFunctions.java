@@ -2,6 +2,7 @@ package io.strongroom.sql.func;
 
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.sql.SqlFunction;
@@ -24,7 +25,7 @@ import org.apache.calcite.sql.util.SqlOperatorTables;
 
 /**
  * The Redshift and PostgreSQL scalar functions beyond Calcite's standard operators: their signatures for the
- * validator ({@link #TABLE}); {@link PgFunctionCompiler} evaluates them over the engine's in-memory values. Where
+ * validator ({@link #TABLE}); {@link FunctionRegistry} holds their implementations over the engine's in-memory values. Where
  * Calcite's PostgreSQL library has a function with the right signature it is used as it is (LEFT, LPAD,
  * SPLIT_PART, MD5, GREATEST...); functions it lacks or types differently from Redshift (GETDATE, DATEADD,
  * DATEDIFF, DATE_TRUNC, DATE_PART, TO_CHAR, TRUNC, BTRIM...) are defined here. NULL in, NULL out, unless the
@@ -174,7 +175,7 @@ public final class PgFunctions {
             // PostgreSQL's, not Calcite's rewrite into ||: arguments are written by their output functions.
             fn("CONCAT", VARCHAR, OperandTypes.ONE_OR_MORE),
             fn("CONCAT_WS", VARCHAR, OperandTypes.variadic(SqlOperandCountRanges.from(2))),
-            // PostgreSQL's catalog functions drivers call (PgFunctionCompiler#catalog).
+            // PostgreSQL's catalog functions drivers call (SystemFunctions).
             fn("FORMAT_TYPE", VARCHAR, OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC)),
             fn(
                     "PG_GET_EXPR",
@@ -202,17 +203,22 @@ public final class PgFunctions {
     private static final Set<String> OWN_NAMES =
             Set.copyOf(OWN.stream().map(SqlOperator::getName).toList());
 
+    /** Redshift's functions taken from Calcite's libraries as they are. */
+    private static final List<SqlOperator> REDSHIFT_LIBRARY = List.of(
+            SqlLibraryOperators.NVL, SqlLibraryOperators.NVL2, SqlLibraryOperators.DECODE, SqlLibraryOperators.LEN);
+
+    /** The functions declared here (not those of Calcite's PostgreSQL library): each has a body in FunctionRegistry. */
+    static List<SqlOperator> declared() {
+        return Stream.concat(OWN.stream(), REDSHIFT_LIBRARY.stream()).toList();
+    }
+
     /**
      * The operators the validator knows besides the standard ones: ours, Redshift's NVL, NVL2, DECODE and LEN from
      * Calcite's libraries, and Calcite's PostgreSQL library minus the functions defined here.
      */
     public static final SqlOperatorTable TABLE = SqlOperatorTables.chain(
             SqlOperatorTables.of(OWN),
-            SqlOperatorTables.of(
-                    SqlLibraryOperators.NVL,
-                    SqlLibraryOperators.NVL2,
-                    SqlLibraryOperators.DECODE,
-                    SqlLibraryOperators.LEN),
+            SqlOperatorTables.of(REDSHIFT_LIBRARY),
             SqlOperatorTables.of(
                     SqlLibraryOperatorTableFactory.INSTANCE
                             .getOperatorTable(SqlLibrary.POSTGRESQL)

@@ -1,7 +1,9 @@
 /**
  * Values and scalar functions, the bottom of the engine: the one in-memory form values take while a statement runs
  * and its mapping to storage, Calcite and the wire ({@code Types}); the row-wise evaluator that compiles Calcite row
- * expressions into closures over rows ({@code Expressions}, with the functions' bodies in {@code PgFunctionCompiler});
+ * expressions into closures over rows ({@code Expressions}); the one table of the functions' implementations
+ * ({@code FunctionRegistry}, with the bodies by subject in {@code StringFunctions}, {@code DateTimeFunctions},
+ * {@code MathFunctions} and {@code SystemFunctions});
  * the Redshift and PostgreSQL functions' declarations for the validator ({@code PgFunctions}); date parts ({@code
  * DatePart}); PostgreSQL's text forms and template patterns ({@code PgFormat}) and its built-in types' OIDs ({@code
  * PgTypes}).
