@@ -1,5 +1,6 @@
 package io.strongroom.control.cluster;
 
+import io.strongroom.aws.AwsApiException;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import org.jspecify.annotations.Nullable;
@@ -9,11 +10,8 @@ import org.jspecify.annotations.Nullable;
  * model (e.g. {@code ClusterNotFound}, not the shape name {@code ClusterNotFoundFault}) and its HTTP status
  * (reference/aws-api.md §1.2). Messages name clusters and keys, never secrets. Immutable.
  */
-public final class RedshiftApiException extends StrongroomException {
+public final class RedshiftApiException extends AwsApiException {
     private static final long serialVersionUID = 1L;
-
-    private final String wireCode;
-    private final int httpStatus;
 
     public RedshiftApiException(ErrorCode code, String wireCode, int httpStatus, String message) {
         this(code, wireCode, httpStatus, message, null);
@@ -21,23 +19,12 @@ public final class RedshiftApiException extends StrongroomException {
 
     public RedshiftApiException(
             ErrorCode code, String wireCode, int httpStatus, String message, @Nullable Throwable cause) {
-        super(code, message, cause);
-        this.wireCode = wireCode;
-        this.httpStatus = httpStatus;
-    }
-
-    /** The {@code <Code>} of the error response. */
-    public String wireCode() {
-        return wireCode;
-    }
-
-    public int httpStatus() {
-        return httpStatus;
+        super(code, wireCode, httpStatus, message, cause);
     }
 
     /** {@code Sender} for 4xx, {@code Receiver} for 5xx. */
     public String faultType() {
-        return httpStatus >= 500 ? "Receiver" : "Sender";
+        return httpStatus() >= 500 ? "Receiver" : "Sender";
     }
 
     public static RedshiftApiException clusterNotFound(String identifier) {

@@ -1,7 +1,7 @@
 package io.strongroom.control.peer;
 
+import io.strongroom.aws.AwsApiException;
 import io.strongroom.base.ErrorCode;
-import io.strongroom.base.StrongroomException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,28 +9,14 @@ import org.jspecify.annotations.Nullable;
  * ErrorCode}, its Redshift wire code, its HTTP status and its message, already fit for a client), or a failure to
  * reach the peer at all. Immutable.
  */
-public final class PeerException extends StrongroomException {
+public final class PeerException extends AwsApiException {
     private static final long serialVersionUID = 1L;
-
-    private final String wireCode;
-    private final int httpStatus;
 
     public PeerException(ErrorCode code, String wireCode, int httpStatus, String message) {
         this(code, wireCode, httpStatus, message, null);
     }
 
     public PeerException(ErrorCode code, String wireCode, int httpStatus, String message, @Nullable Throwable cause) {
-        super(code, message, cause);
-        this.wireCode = wireCode;
-        this.httpStatus = httpStatus;
-    }
-
-    /** The Redshift error code of the refusal (e.g. {@code SnapshotCopyGrantNotFoundFault}). */
-    public String wireCode() {
-        return wireCode;
-    }
-
-    public int httpStatus() {
-        return httpStatus;
+        super(code, wireCode, httpStatus, message, cause);
     }
 }

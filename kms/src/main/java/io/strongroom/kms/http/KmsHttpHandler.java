@@ -217,10 +217,10 @@ public final class KmsHttpHandler implements HttpHandler {
             KmsApiException k = KmsApiException.from(e);
             status = k.httpStatus();
             if (status == 500) {
-                body = internalFailure(k.awsType(), requestId, ev, e);
+                body = internalFailure(k.wireCode(), requestId, ev, e);
             } else {
-                ev.error(k.awsType(), k.getMessage());
-                body = error(k.awsType(), k.getMessage());
+                ev.error(k.wireCode(), k.getMessage());
+                body = error(k.wireCode(), k.getMessage());
             }
         } catch (BodyTimedOut e) {
             ev.error("RequestTimeoutException", e.getMessage());

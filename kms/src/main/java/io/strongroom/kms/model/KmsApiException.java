@@ -1,5 +1,6 @@
 package io.strongroom.kms.model;
 
+import io.strongroom.aws.AwsApiException;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import org.jspecify.annotations.Nullable;
@@ -11,31 +12,15 @@ import org.jspecify.annotations.Nullable;
  * <p>Messages follow AWS's wording and name key ARNs, alias names and grant ids, never material.
  * Immutable.
  */
-public final class KmsApiException extends StrongroomException {
+public final class KmsApiException extends AwsApiException {
     private static final long serialVersionUID = 1L;
 
-    private final String awsType;
-    private final int httpStatus;
-
     public KmsApiException(ErrorCode code, String awsType, int httpStatus, String message) {
-        super(code, message);
-        this.awsType = awsType;
-        this.httpStatus = httpStatus;
+        super(code, awsType, httpStatus, message, null);
     }
 
     public KmsApiException(ErrorCode code, String awsType, int httpStatus, String message, @Nullable Throwable cause) {
-        super(code, message, cause);
-        this.awsType = awsType;
-        this.httpStatus = httpStatus;
-    }
-
-    /** The {@code __type} of the JSON error body, e.g. {@code DisabledException}. */
-    public String awsType() {
-        return awsType;
-    }
-
-    public int httpStatus() {
-        return httpStatus;
+        super(code, awsType, httpStatus, message, cause);
     }
 
     public static KmsApiException notFound(String message) {

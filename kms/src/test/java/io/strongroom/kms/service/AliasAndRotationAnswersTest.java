@@ -71,7 +71,7 @@ class AliasAndRotationAnswersTest {
     @Test
     void createAlias_colonInTheName_isAValidationException_asAwsAnswers() {
         KmsApiException e = createAliasRefused("alias/my:alias");
-        assertThat(e.awsType()).isEqualTo("ValidationException");
+        assertThat(e.wireCode()).isEqualTo("ValidationException");
         assertThat(e.httpStatus()).isEqualTo(400);
         assertThat(e.getMessage()).isEqualTo("alias/my:alias contains invalid characters for an alias");
     }
@@ -80,7 +80,7 @@ class AliasAndRotationAnswersTest {
     void createAlias_charactersOutsideTheModelPattern_areAValidationException() {
         for (String name : new String[] {"alias/my alias", "alias/é", "alias/a.b", "alias/a*"}) {
             KmsApiException e = createAliasRefused(name);
-            assertThat(e.awsType()).as(name).isEqualTo("ValidationException");
+            assertThat(e.wireCode()).as(name).isEqualTo("ValidationException");
             assertThat(e.getMessage())
                     .as(name)
                     .isEqualTo("1 validation error detected: Value '" + name
@@ -93,17 +93,17 @@ class AliasAndRotationAnswersTest {
     void createAlias_tooLongOrWithoutThePrefix_isAValidationException() {
         String tooLong = "alias/" + "a".repeat(251);
         KmsApiException e = createAliasRefused(tooLong);
-        assertThat(e.awsType()).isEqualTo("ValidationException");
+        assertThat(e.wireCode()).isEqualTo("ValidationException");
         assertThat(e.getMessage()).contains("Member must have length less than or equal to 256");
         KmsApiException noPrefix = createAliasRefused("my-key");
-        assertThat(noPrefix.awsType()).isEqualTo("ValidationException");
+        assertThat(noPrefix.wireCode()).isEqualTo("ValidationException");
         assertThat(noPrefix.getMessage()).startsWith("Invalid identifier").contains("alias/");
     }
 
     @Test
     void createAlias_reservedOrEmptyName_isInvalidAliasName() {
         for (String name : new String[] {"alias/aws/mine", "alias/aws/redshift", "alias/"}) {
-            assertThat(createAliasRefused(name).awsType()).as(name).isEqualTo("InvalidAliasNameException");
+            assertThat(createAliasRefused(name).wireCode()).as(name).isEqualTo("InvalidAliasNameException");
         }
     }
 
@@ -130,11 +130,11 @@ class AliasAndRotationAnswersTest {
     @Test
     void updateAndDeleteAlias_checkTheNameTheSameWay() {
         assertThatThrownBy(() -> call("DeleteAlias", "{\"AliasName\":\"alias/my:alias\"}"))
-                .extracting(e -> ((KmsApiException) e).awsType())
+                .extracting(e -> ((KmsApiException) e).wireCode())
                 .isEqualTo("ValidationException");
         assertThatThrownBy(() ->
                         call("UpdateAlias", "{\"AliasName\":\"alias/aws/redshift\",\"TargetKeyId\":\"" + keyId + "\"}"))
-                .extracting(e -> ((KmsApiException) e).awsType())
+                .extracting(e -> ((KmsApiException) e).wireCode())
                 .isEqualTo("InvalidAliasNameException");
     }
 

@@ -92,7 +92,7 @@ class KmsDurabilityTest {
     }
 
     static String awsType(Throwable e) {
-        return ((KmsApiException) e).awsType();
+        return ((KmsApiException) e).wireCode();
     }
 
     @Test
@@ -182,7 +182,7 @@ class KmsDurabilityTest {
             }
         }
         assertThat(refused).isNotNull();
-        assertThat(refused.awsType()).isEqualTo("LimitExceededException");
+        assertThat(refused.wireCode()).isEqualTo("LimitExceededException");
         assertThat(refused).hasMessageContaining("4096 bytes");
         int tagsInMemory = call("ListResourceTags", "{\"KeyId\":\"" + keyId + "\"}")
                 .path("Tags")

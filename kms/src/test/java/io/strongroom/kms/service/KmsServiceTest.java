@@ -119,10 +119,10 @@ class KmsServiceTest {
         reopen();
         assertThatThrownBy(() -> call("DescribeKey", "{\"KeyId\":\"" + id + "\"}"))
                 .isInstanceOf(KmsApiException.class)
-                .extracting(e -> ((KmsApiException) e).awsType())
+                .extracting(e -> ((KmsApiException) e).wireCode())
                 .isEqualTo("NotFoundException");
         assertThatThrownBy(() -> decrypt(blob, "{}"))
-                .extracting(e -> ((KmsApiException) e).awsType())
+                .extracting(e -> ((KmsApiException) e).wireCode())
                 .isEqualTo("AccessDeniedException");
         assertThat(call("ListAliases", "{}").path("Aliases")).isEmpty();
         // The material is gone from the store document, not just hidden.
@@ -136,7 +136,7 @@ class KmsServiceTest {
         assertThat(decrypt(blob, "{\"ab\":\"c\"}").path("Plaintext").asText()).isEqualTo("AQID");
         for (String wrong : new String[] {"{\"a\":\"bc\"}", "{}", "{\"ab\":\"c\",\"x\":\"y\"}", "{\"AB\":\"c\"}"}) {
             assertThatThrownBy(() -> decrypt(blob, wrong))
-                    .extracting(e -> ((KmsApiException) e).awsType())
+                    .extracting(e -> ((KmsApiException) e).wireCode())
                     .isEqualTo("InvalidCiphertextException");
         }
     }
@@ -160,7 +160,7 @@ class KmsServiceTest {
         otherMaterial[23] = 1; // outer material version 1, inner still 2
         for (byte[] bad : new byte[][] {badVersion, badReserved, otherMaterial}) {
             assertThatThrownBy(() -> CiphertextBlob.decode(bad))
-                    .extracting(e -> ((KmsApiException) e).awsType())
+                    .extracting(e -> ((KmsApiException) e).wireCode())
                     .isEqualTo("InvalidCiphertextException");
         }
     }
@@ -228,7 +228,7 @@ class KmsServiceTest {
         assertThat(own.evaluate(other, "kms:Encrypt", Map.of())).isEqualTo(KeyPolicy.Decision.NONE);
         assertThatThrownBy(() -> KeyPolicy.parse("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
                         + "\"Action\":\"kms:*\",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"1.2.3.4\"}}}]}"))
-                .extracting(e -> ((KmsApiException) e).awsType())
+                .extracting(e -> ((KmsApiException) e).wireCode())
                 .isEqualTo("MalformedPolicyDocumentException");
     }
 
@@ -236,7 +236,7 @@ class KmsServiceTest {
         try {
             call(op, json);
         } catch (KmsApiException e) {
-            return e.awsType() + ": " + e.getMessage();
+            return e.wireCode() + ": " + e.getMessage();
         } catch (Exception e) {
             return e.toString();
         }
