@@ -12,12 +12,8 @@ import io.strongroom.storage.BlockCache;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
-import io.trino.tpch.TpchEntity;
 import io.trino.tpch.TpchTable;
-import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 
 /**
  * TPC-H side by side in one run: Strongroom encrypted, Strongroom unencrypted, and DuckDB in-process (extension
@@ -41,20 +36,6 @@ import java.util.Properties;
  * <p>Usage: {@code TpchBench [scale factor, default 1] [rounds, default 1]}.
  */
 public final class TpchBench {
-    /** The TPC-H schema, shared with the correctness test ({@code tpch/tables.properties} in the sql module). */
-    private static final Properties DDL = tables();
-
-    private static Properties tables() {
-        Properties p = new Properties();
-        try (InputStream in = Objects.requireNonNull(
-                TpchBench.class.getResourceAsStream("/tpch/tables.properties"), "tpch/tables.properties")) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return p;
-    }
-
     private TpchBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -89,23 +70,10 @@ public final class TpchBench {
             for (TpchTable<?> table : TpchTable.getTables()) {
                 String name = table.getTableName();
                 Path file = dir.resolve(name + ".tbl");
-                try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                    for (TpchEntity e : table.createGenerator(sf, 1, 1)) {
-                        String line = e.toLine();
-                        w.write(line, 0, line.endsWith("|") ? line.length() - 1 : line.length());
-                        w.write('\n');
-                    }
-                }
-                String ddl = "CREATE TABLE " + name + " (" + DDL.getProperty(name) + ")";
-                loadMs[0] += load(encSession, ddl, name, file);
-                loadMs[1] += load(plainSession, ddl, name, file);
-                long t = System.nanoTime();
-                try (Statement s = duck.createStatement()) {
-                    s.execute(ddl);
-                    s.execute(
-                            "COPY " + name + " FROM '" + file + "' (DELIMITER '|', HEADER false, QUOTE '', ESCAPE '')");
-                }
-                loadMs[2] += (System.nanoTime() - t) / 1_000_000;
+                TpchData.write(table, sf, file);
+                loadMs[0] += TpchData.load(encSession, name, file);
+                loadMs[1] += TpchData.load(plainSession, name, file);
+                loadMs[2] += TpchData.load(duck, name, file);
                 Files.delete(file);
             }
             System.out.printf(
@@ -155,22 +123,6 @@ public final class TpchBench {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-    }
-
-    private static long load(SqlSession s, String ddl, String name, Path file) throws Exception {
-        long t = System.nanoTime();
-        s.execute(s.prepare(ddl, List.of()), List.of());
-        Result.CopyIn copy = (Result.CopyIn)
-                s.execute(s.prepare("COPY " + name + " FROM STDIN WITH DELIMITER '|'", List.of()), List.of());
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                copy.sink().write(buf, 0, n);
-            }
-        }
-        copy.sink().finish();
-        return (System.nanoTime() - t) / 1_000_000;
     }
 
     private static String query(int q) throws Exception {

@@ -15,9 +15,16 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
@@ -25,9 +32,22 @@ import org.jspecify.annotations.Nullable;
  * The receiving end of COPY ... FROM: parses complete lines as they arrive, converts each field straight to its
  * column's stored form, and appends full batches to the table; commits at {@link #finish} when it loads in a
  * transaction of its own, or leaves the rows in the session's open transaction block. A bad line aborts the
- * load, naming the line and column. One loader serves one statement on one thread.
+ * load, naming the line and column. One loader serves one statement on one thread; once a load has filled its
+ * first batch, later lines are parsed a batch at a time on parsing threads while the loading thread appends the
+ * batches parsed before, in input order (so a bad line in a large load may be reported at a later write or at
+ * {@link #finish}, with the same message; nothing of the load commits either way).
  */
 public final class CopyLoader implements Result.CopySink {
+    /** Parsed chunks a loader may hold beyond the one being appended. */
+    private static final int DEPTH = 2;
+
+    /** Parses chunks of large loads: CPU-bound, so at most {@link #DEPTH} + 1 chunks per loader at a time. */
+    private static final ExecutorService PARSERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "copy-parse");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final TableSpec spec;
     private final int[] positions;
     private final CopyFormat format;
@@ -44,6 +64,11 @@ public final class CopyLoader implements Result.CopySink {
     private final @Nullable CopyBinary binary;
 
     private RowBatch batch;
+    /** Lines waiting to be parsed, once the input has filled a first batch; null before. */
+    private @Nullable Chunk chunk;
+    /** Chunks being parsed, oldest first: appended in this order, so rows keep the input's order. */
+    private final ArrayDeque<Future<RowBatch>> parsing = new ArrayDeque<>();
+
     private boolean inflating;
     private long lineNo;
     private long rows;
@@ -153,34 +178,60 @@ public final class CopyLoader implements Result.CopySink {
         if (lineNo <= format.headerLines() || line.equals("\\.")) {
             return;
         }
+        if (chunk != null) {
+            chunk.add(line, lineNo);
+            if (chunk.size() >= Appends.BATCH_ROWS) {
+                submit();
+            }
+            return;
+        }
+        addLine(line, lineNo, batch);
+        rows++;
+        if (batch.rowCount() >= Appends.BATCH_ROWS) {
+            flush();
+            // The input is large: from here on lines are parsed in chunks of a batch on other threads.
+            chunk = new Chunk();
+        }
+    }
+
+    /** Parses {@code line}, numbered {@code no}, into a row of {@code into}. Reads only final state. */
+    private void addLine(String line, long no, RowBatch into) {
         List<@Nullable String> fields = format.fields(line);
         if (fields.size() != positions.length) {
             throw new StrongroomException(
                     ErrorCode.INVALID_ARGUMENT,
-                    "COPY " + spec.name() + ", line " + lineNo + ": expected " + positions.length + " columns, found "
+                    "COPY " + spec.name() + ", line " + no + ": expected " + positions.length + " columns, found "
                             + fields.size());
         }
-        fields(fields.toArray());
+        addFields(fields.toArray(), no, into);
+    }
+
+    /** Binary tuples, already decoded, one at a time on the loading thread ({@code lineNo} counts tuples). */
+    private void fields(@Nullable Object[] fields) {
+        lineNo++;
+        addFields(fields, lineNo, batch);
+        rows++;
+        if (batch.rowCount() >= Appends.BATCH_ROWS) {
+            flush();
+        }
     }
 
     /**
      * One row's fields, in the COPY's column order: text (from a line) or already decoded values (from binary
-     * tuples, where {@code lineNo} counts tuples).
+     * tuples), added to {@code into} as row {@code no} of the input. Reads only final state, so it runs on the
+     * parsing threads too.
      */
-    private void fields(@Nullable Object[] fields) {
-        if (binary != null) {
-            lineNo++;
-        }
+    private void addFields(@Nullable Object[] fields, long no, RowBatch into) {
         @Nullable Object[] row = defaults.clone();
         for (int i = 0; i < positions.length; i++) {
             Object v = fields[i];
             Column c = spec.columns().get(positions[i]);
             try {
-                row[positions[i]] = v == null ? null : Types.toStorage(v, c.type());
+                row[positions[i]] = v == null ? null : toStorage(v, c.type());
             } catch (StrongroomException e) {
                 throw new StrongroomException(
                         e.code(),
-                        "COPY " + spec.name() + ", line " + lineNo + ", column " + c.name() + ": " + e.getMessage(),
+                        "COPY " + spec.name() + ", line " + no + ", column " + c.name() + ": " + e.getMessage(),
                         e);
             }
         }
@@ -190,20 +241,84 @@ public final class CopyLoader implements Result.CopySink {
             if (row[i] == null && c.notNull()) {
                 throw new StrongroomException(
                         ErrorCode.NOT_NULL_VIOLATION,
-                        "COPY " + spec.name() + ", line " + lineNo + ": null value in column \"" + c.name()
+                        "COPY " + spec.name() + ", line " + no + ": null value in column \"" + c.name()
                                 + "\" violates not-null constraint");
             }
         }
         try {
-            batch.addRow(row);
+            into.addRow(row);
         } catch (StrongroomException e) {
-            throw new StrongroomException(
-                    e.code(), "COPY " + spec.name() + ", line " + lineNo + ": " + e.getMessage(), e);
+            throw new StrongroomException(e.code(), "COPY " + spec.name() + ", line " + no + ": " + e.getMessage(), e);
         }
-        rows++;
-        if (batch.rowCount() >= Appends.BATCH_ROWS) {
-            flush();
+    }
+
+    /**
+     * {@link Types#toStorage}, with the common ISO date {@code yyyy-mm-dd} read without a formatter; anything else,
+     * including an impossible date, takes {@link Types#toStorage} and its error.
+     */
+    private static @Nullable Object toStorage(Object v, ColumnType type) {
+        if (type.kind() == ColumnType.Kind.DATE && v instanceof String s && isoDate(s)) {
+            try {
+                return LocalDate.of(
+                        (s.charAt(0) - '0') * 1000
+                                + (s.charAt(1) - '0') * 100
+                                + (s.charAt(2) - '0') * 10
+                                + s.charAt(3)
+                                - '0',
+                        (s.charAt(5) - '0') * 10 + s.charAt(6) - '0',
+                        (s.charAt(8) - '0') * 10 + s.charAt(9) - '0');
+            } catch (DateTimeException e) {
+                // falls through to the formatter's error
+            }
         }
+        return Types.toStorage(v, type);
+    }
+
+    private static boolean isoDate(String s) {
+        if (s.length() != 10 || s.charAt(4) != '-' || s.charAt(7) != '-') {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            char c = s.charAt(i);
+            if (i != 4 && i != 7 && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Hands the current chunk to a parsing thread; appends the oldest parsed batches beyond the pipeline depth. */
+    private void submit() {
+        Chunk c = Objects.requireNonNull(chunk);
+        chunk = new Chunk();
+        if (c.size() > 0) {
+            parsing.add(PARSERS.submit(() -> c.parse(this)));
+        }
+        while (parsing.size() > DEPTH) {
+            appendParsed();
+        }
+    }
+
+    private void appendParsed() {
+        Future<RowBatch> f = parsing.poll();
+        RowBatch parsed;
+        try {
+            parsed = Objects.requireNonNull(f).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StrongroomException(ErrorCode.QUERY_CANCELED, "COPY was interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        checkCancelled.run();
+        target.append(spec.qualifiedName(), parsed);
+        rows += parsed.rowCount();
     }
 
     private void flush() {
@@ -211,6 +326,29 @@ public final class CopyLoader implements Result.CopySink {
         if (batch.rowCount() > 0) {
             target.append(spec.qualifiedName(), batch);
             batch = RowBatch.builder(spec.columns(), 1024);
+        }
+    }
+
+    /** A batch's worth of lines and their line numbers, parsed together on a parsing thread. */
+    private static final class Chunk {
+        private final List<String> lines = new ArrayList<>(Appends.BATCH_ROWS);
+        private final long[] numbers = new long[Appends.BATCH_ROWS];
+
+        void add(String line, long no) {
+            numbers[lines.size()] = no;
+            lines.add(line);
+        }
+
+        int size() {
+            return lines.size();
+        }
+
+        RowBatch parse(CopyLoader loader) {
+            RowBatch into = RowBatch.builder(loader.spec.columns(), 1024);
+            for (int i = 0; i < lines.size(); i++) {
+                loader.addLine(lines.get(i), numbers[i], into);
+            }
+            return into;
         }
     }
 
@@ -248,6 +386,12 @@ public final class CopyLoader implements Result.CopySink {
             partial.reset();
             line(last.endsWith("\r") ? last.substring(0, last.length() - 1) : last);
         }
+        if (chunk != null) {
+            submit();
+            while (!parsing.isEmpty()) {
+                appendParsed();
+            }
+        }
         flush();
         done = true;
         if (own != null) {
@@ -258,6 +402,11 @@ public final class CopyLoader implements Result.CopySink {
 
     @Override
     public void abort(String message) {
+        // Parsing threads only build batches; what they have not done is dropped.
+        for (Future<RowBatch> f : parsing) {
+            f.cancel(true);
+        }
+        parsing.clear();
         if (!done && own != null) {
             own.rollback();
         }

@@ -6,7 +6,8 @@
  *
  * <p>Invariants: data is read as it arrives, in CopyData messages of any size, and every field is converted
  * straight to its column's stored form; a bad line aborts the load, naming the line and column. One loader per
- * COPY, on one thread.
+ * COPY, called on one thread; past its first batch it parses later batches on parsing threads that only build
+ * batches, and appends them on the calling thread in input order.
  *
  * <p>May depend on: {@code func}, {@code parse} (COPY's options) and {@code exec} (batches, the text fast path,
  * {@code Appends}). Never on the planner or the session.
