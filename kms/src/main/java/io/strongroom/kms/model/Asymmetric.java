@@ -1,6 +1,7 @@
 package io.strongroom.kms.model;
 
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -147,7 +148,7 @@ public final class Asymmetric {
         }
     }
 
-    public static Cipher oaep(String alg, int mode, java.security.Key key) throws GeneralSecurityException {
+    public static Cipher oaep(String alg, int mode, Key key) throws GeneralSecurityException {
         String h = alg.equals("RSAES_OAEP_SHA_1") ? "SHA-1" : "SHA-256";
         Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
         c.init(mode, key, new OAEPParameterSpec(h, "MGF1", new MGF1ParameterSpec(h), PSource.PSpecified.DEFAULT));

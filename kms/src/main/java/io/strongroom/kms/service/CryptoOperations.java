@@ -24,6 +24,7 @@ import io.strongroom.kms.model.KeyMaterial;
 import io.strongroom.kms.model.KmsApiException;
 import io.strongroom.kms.model.KmsKey;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
@@ -287,7 +288,7 @@ final class CryptoOperations {
 
     private byte[] rsa(KmsKey k, String alg, int mode, byte[] input) {
         KeyMaterial m = k.current();
-        java.security.Key key = mode == Cipher.ENCRYPT_MODE ? m.publicKey() : m.privateKey();
+        Key key = mode == Cipher.ENCRYPT_MODE ? m.publicKey() : m.privateKey();
         if (key == null) {
             throw KmsApiException.internal("key " + k.arn() + " has no key pair", null);
         }
