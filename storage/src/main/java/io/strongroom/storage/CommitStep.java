@@ -1,18 +1,18 @@
 package io.strongroom.storage;
 
+import io.strongroom.base.DurableFile;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.FaultPoint;
 
 /**
  * The durable steps of a write, in order. The store's {@link FaultHook} is told of each after it completed, with
  * the file it wrote if any, so crash tests can stop a write at every one (and may damage the file just written, as a
- * torn write would) and check what reopening finds. The same hook sees the {@link
- * io.strongroom.base.DurableFile.Step}s each commit step is made of, announced before they happen.
+ * torn write would) and check what reopening finds. The same hook sees the {@link DurableFile.Step}s each commit
+ * step is made of, announced before they happen.
  *
- * <p>What a crash after each step leaves: before {@link #POINTER_SWITCHED} the previous version (for a key rotation: the version sealed under the old
- * database key) is the
- * committed one and everything written so far is garbage the next open deletes; from {@link
- * #POINTER_SWITCHED} on, the new version is committed.
+ * <p>What a crash after each step leaves: before {@link #POINTER_SWITCHED} the previous version (for a key
+ * rotation: the version sealed under the old database key) is the committed one and everything written so far is
+ * garbage the next open deletes; from {@link #POINTER_SWITCHED} on, the new version is committed.
  */
 public enum CommitStep implements FaultPoint {
     /** A block file was written and fsynced (during the transaction, before commit). */
