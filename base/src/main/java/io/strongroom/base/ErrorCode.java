@@ -61,6 +61,11 @@ public enum ErrorCode {
      * once space is freed.
      */
     DISK_FULL("53100", true),
+    /**
+     * A query needs more memory than it may use and cannot spill what is left to disk (PostgreSQL's out_of_memory);
+     * the message says which setting to raise.
+     */
+    OUT_OF_MEMORY("53200", true),
     /** A cursor named by FETCH, MOVE or CLOSE does not exist (PostgreSQL's invalid_cursor_name). */
     INVALID_CURSOR_NAME("34000", false),
     /** DECLARE of a cursor whose name is taken (duplicate_cursor). */

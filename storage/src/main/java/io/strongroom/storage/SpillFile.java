@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * The store empties {@code tmp/} when it opens, so spill files of a crashed process never outlive it. Not
- * thread-safe: one writer, then one reader.
+ * thread-safe while written (one writer); once {@link #finish finished}, any number of readers.
  */
 public final class SpillFile implements AutoCloseable {
     private static final int MAX_CHUNK_BYTES = 256 * 1024 * 1024;
@@ -83,8 +83,8 @@ public final class SpillFile implements AutoCloseable {
         }
     }
 
-    /** Ends writing and returns the chunks in the order they were written. */
-    public Iterator<byte[]> read() {
+    /** Ends writing (idempotent); after it, {@link #read} may be called by several threads at once. */
+    public synchronized void finish() {
         if (closed) {
             throw new StrongroomException(ErrorCode.INVALID_STATE, "spill file " + spillId + " is closed");
         }
@@ -97,6 +97,14 @@ public final class SpillFile implements AutoCloseable {
                         ErrorCode.IO_ERROR, "cannot finish spill file " + file + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Ends writing and returns the chunks in the order they were written: each call reads the file again from its
+     * start, on its own stream.
+     */
+    public Iterator<byte[]> read() {
+        finish();
         String place = "spill file " + file;
         InputStream in;
         try {
@@ -168,7 +176,7 @@ public final class SpillFile implements AutoCloseable {
 
     /** Deletes the file and forgets the key. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

@@ -282,6 +282,11 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** How many spill files this store has made since it opened (what queries sent to disk, for monitoring). */
+    public long spillFilesCreated() {
+        return nextSpillId.get() - 1;
+    }
+
     /** A new temporary file in {@code tmp/}, sealed like the store's other files; close deletes it. */
     public SpillFile newSpillFile() {
         checkUsable();

@@ -80,7 +80,7 @@ public final class RedshiftApiException extends AwsApiException {
             case ACCESS_DENIED -> new RedshiftApiException(e.code(), "DependentServiceAccessDenied", 403, m, e);
             case INVALID_ARGUMENT, NOT_FOUND -> new RedshiftApiException(e.code(), "InvalidParameterValue", 400, m, e);
             case ALREADY_EXISTS -> new RedshiftApiException(e.code(), "ClusterAlreadyExists", 400, m, e);
-            case INVALID_STATE, CONFLICT, DISK_FULL ->
+            case INVALID_STATE, CONFLICT, DISK_FULL, OUT_OF_MEMORY ->
                 new RedshiftApiException(e.code(), "InvalidClusterState", 400, m, e);
             case NOT_IMPLEMENTED, UNSUPPORTED_FORMAT ->
                 new RedshiftApiException(e.code(), "UnsupportedOperation", 400, m, e);

@@ -118,8 +118,13 @@ public final class KmsApiException extends AwsApiException {
                 new KmsApiException(e.code(), "LimitExceededException", 400, m, e);
             case KEY_UNAVAILABLE -> new KmsApiException(e.code(), "KeyUnavailableException", 500, m, e);
             // The SQL-session codes never come from the KMS; should one arrive it is a fault of the KMS too.
-            case QUERY_CANCELED, IN_FAILED_TRANSACTION, NO_ACTIVE_TRANSACTION, IO_ERROR, DISK_FULL, INTERNAL ->
-                new KmsApiException(e.code(), "KMSInternalException", 500, m, e);
+            case QUERY_CANCELED,
+                    IN_FAILED_TRANSACTION,
+                    NO_ACTIVE_TRANSACTION,
+                    IO_ERROR,
+                    DISK_FULL,
+                    OUT_OF_MEMORY,
+                    INTERNAL -> new KmsApiException(e.code(), "KMSInternalException", 500, m, e);
         };
     }
 }

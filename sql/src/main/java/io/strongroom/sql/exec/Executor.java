@@ -7,6 +7,7 @@ import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
 import io.strongroom.storage.RowBatch;
 import io.strongroom.storage.ScanSpec;
+import io.strongroom.storage.SpillFile;
 import io.strongroom.storage.TableReader;
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -69,6 +70,13 @@ public final class Executor {
     /** Finds the reader of a table the plan scans. */
     public interface Tables {
         TableReader reader(List<String> qualifiedName);
+
+        /** A file for what a query's operators cannot keep in memory; by default there is none. */
+        default SpillFile newSpillFile() {
+            throw new StrongroomException(
+                    ErrorCode.OUT_OF_MEMORY,
+                    "this query needs more memory than work_mem allows and has no place to spill to; raise work_mem");
+        }
     }
 
     /** A stream of batches; null at the end. */
@@ -83,11 +91,43 @@ public final class Executor {
     private final Tables tables;
     private final Expressions.Context params;
     private final BooleanSupplier cancelled;
+    private final long memoryBytes;
+    private final QueryWork work = new Work();
 
+    /** An executor whose operators may each hold the default {@link QueryMemory#defaultBytes()} before spilling. */
     public Executor(Tables tables, Expressions.Context params, BooleanSupplier cancelled) {
+        this(tables, params, cancelled, QueryMemory.defaultBytes());
+    }
+
+    /** An executor whose operators may each hold {@code memoryBytes} (the session's work_mem) before spilling. */
+    public Executor(Tables tables, Expressions.Context params, BooleanSupplier cancelled, long memoryBytes) {
         this.tables = tables;
         this.params = params;
         this.cancelled = cancelled;
+        this.memoryBytes = memoryBytes;
+    }
+
+    /** The query's threads, memory and spill files, as operators see them. */
+    private final class Work implements QueryWork {
+        @Override
+        public <T> List<T> runAll(List<Callable<T>> tasks) {
+            return Executor.this.runAll(tasks);
+        }
+
+        @Override
+        public void checkCancelled() {
+            Executor.this.checkCancelled();
+        }
+
+        @Override
+        public long memoryBytes() {
+            return memoryBytes;
+        }
+
+        @Override
+        public SpillFile newSpillFile() {
+            return tables.newSpillFile();
+        }
     }
 
     public Iterator<@Nullable Object[]> run(RelNode plan) {
@@ -270,32 +310,6 @@ public final class Executor {
     }
 
     /** Drains {@code rel} into memory, with a thread per partition when it has partitions. */
-    private List<Batch> drain(RelNode rel, ImmutableBitSet needed) {
-        List<Source> parts = partitions(rel, needed);
-        if (parts == null) {
-            List<Batch> out = new ArrayList<>();
-            Source in = compile(rel, needed);
-            for (Batch b = in.next(); b != null; b = in.next()) {
-                checkCancelled();
-                out.add(b);
-            }
-            return out;
-        }
-        List<Callable<List<Batch>>> tasks = new ArrayList<>();
-        for (Source src : parts) {
-            tasks.add(() -> {
-                List<Batch> out = new ArrayList<>();
-                for (Batch b = src.next(); b != null; b = src.next()) {
-                    out.add(b);
-                }
-                return out;
-            });
-        }
-        List<Batch> all = new ArrayList<>();
-        runAll(tasks).forEach(all::addAll);
-        return all;
-    }
-
     private final AtomicBoolean aborted = new AtomicBoolean();
 
     /**
@@ -575,89 +589,8 @@ public final class Executor {
         RelDataType inputRow = a.getInput().getRowType();
         boolean mergeable = calls.stream().allMatch(c -> AggStates.mergeable(c, inputRow));
         List<Source> parts = mergeable ? partitions(a.getInput(), inputNeeded) : null;
-        Source serial = parts == null ? compile(a.getInput(), inputNeeded) : null;
-        boolean[] done = {false};
-        return () -> {
-            if (done[0]) {
-                return null;
-            }
-            done[0] = true;
-            Partial result;
-            if (serial != null) {
-                result = accumulate(serial, keyTypes, groups, calls, inputRow);
-            } else {
-                List<Callable<Partial>> tasks = new ArrayList<>();
-                for (Source src : Objects.requireNonNull(parts)) {
-                    tasks.add(() -> accumulate(src, keyTypes, groups, calls, inputRow));
-                }
-                List<Partial> partials = runAll(tasks);
-                result = partials.get(0);
-                for (Partial p : partials.subList(1, partials.size())) {
-                    merge(result, p, groups, inTypes);
-                }
-            }
-            KeyTable table = result.table();
-            Vec[] keys = new Vec[groups.length];
-            if (table.size() == 0 && groups.length == 0) {
-                table.findOrAdd(table.probe(keys, 1), 0); // an aggregate without GROUP BY has one row even over no rows
-            }
-            int g = table.size();
-            Vec[] out = new Vec[groups.length + calls.size()];
-            for (int k = 0; k < groups.length; k++) {
-                out[k] = table.column(k, outTypes.get(k));
-            }
-            for (int i = 0; i < calls.size(); i++) {
-                out[groups.length + i] = result.states()[i].result(g);
-            }
-            return new Batch(out, g);
-        };
-    }
-
-    /** The groups and aggregate states of (part of) an aggregation's input. */
-    private record Partial(KeyTable table, AggStates.State[] states) {}
-
-    private Partial accumulate(
-            Source in, KeyTable.KeyType[] keyTypes, int[] groups, List<AggregateCall> calls, RelDataType inputRow) {
-        KeyTable table = new KeyTable(keyTypes);
-        AggStates.State[] states = new AggStates.State[calls.size()];
-        for (int i = 0; i < states.length; i++) {
-            states[i] = AggStates.of(calls.get(i), inputRow);
-        }
-        Vec[] keys = new Vec[groups.length];
-        for (Batch batch = in.next(); batch != null; batch = in.next()) {
-            checkCancelled();
-            int n = batch.size();
-            for (int k = 0; k < keys.length; k++) {
-                keys[k] = batch.col(groups[k]);
-            }
-            int[] gid = new int[n];
-            if (keys.length > 0) {
-                table.findOrAddAll(table.probe(keys, n), n, gid);
-            } else if (table.size() == 0) {
-                table.findOrAdd(table.probe(keys, 1), 0);
-            }
-            for (AggStates.State st : states) {
-                st.add(batch, gid, n, table.size());
-            }
-        }
-        return new Partial(table, states);
-    }
-
-    /** Adds the groups of {@code from} into {@code into}. */
-    private static void merge(Partial into, Partial from, int[] groups, List<RelDataType> inTypes) {
-        int n = from.table().size();
-        if (n == 0) {
-            return;
-        }
-        Vec[] keys = new Vec[groups.length];
-        for (int k = 0; k < keys.length; k++) {
-            keys[k] = from.table().column(k, inTypes.get(groups[k]));
-        }
-        int[] map = new int[n];
-        into.table().findOrAddAll(into.table().probe(keys, n), n, map);
-        for (int i = 0; i < into.states().length; i++) {
-            into.states()[i].merge(from.states()[i], map, n, into.table().size());
-        }
+        List<Source> inputs = parts != null ? parts : List.of(compile(a.getInput(), inputNeeded));
+        return new HashAggregate(inputs, keyTypes, groups, calls, inputRow, inTypes, outTypes, work);
     }
 
     // ---- join ----
@@ -726,10 +659,14 @@ public final class Executor {
         RelNode buildRel = buildLeft ? j.getLeft() : j.getRight();
         ImmutableBitSet buildNeeded = buildLeft ? leftNeeded : rightNeeded;
         HashJoin.Build build = new HashJoin.Build(
-                () -> drain(buildRel, buildNeeded),
+                () -> {
+                    List<Source> parts = partitions(buildRel, buildNeeded);
+                    return parts != null ? parts : List.of(compile(buildRel, buildNeeded));
+                },
                 buildLeft ? lt : rt,
                 buildLeft ? lk : rk,
-                HashJoin.keyTypes(lk, rk, lt, rt));
+                HashJoin.keyTypes(lk, rk, lt, rt),
+                work);
         RelNode probeRel = buildLeft ? j.getRight() : j.getLeft();
         ImmutableBitSet probeNeeded = buildLeft ? rightNeeded : leftNeeded;
         List<Source> probes;
@@ -753,7 +690,7 @@ public final class Executor {
                     residual.isAlwaysTrue() ? null : VecExprs.compile(residual, params),
                     lt,
                     rt,
-                    this::checkCancelled));
+                    work));
         }
         return out;
     }

@@ -1,9 +1,13 @@
 package io.strongroom.sql.exec;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.type.RelDataType;
@@ -23,29 +27,105 @@ final class HashJoin implements Executor.Source {
     /**
      * The build side: its rows as column vectors and the table of their keys, made once by the first probe that
      * needs it and then only read, so probes of several partitions can share it. Thread-safe.
+     *
+     * <p>Its input is drained (on several threads when it has partitions) while counting the bytes held; past the
+     * query's {@link QueryWork#memoryBytes} every row read so far and after goes to disk in {@link SpillPartitions}
+     * by key hash instead, and each probe then joins partition by partition ({@link #spilled}). Its spill files
+     * are shared by the probes and deleted when the query's view closes.
      */
     static final class Build {
-        private final Supplier<List<Batch>> input;
+        private final Supplier<List<Executor.Source>> input;
         private final List<RelDataType> types;
         private final int[] keys;
         private final KeyTable.KeyType[] keyTypes;
+        private final QueryWork work;
+        private final AtomicLong held = new AtomicLong();
         private @Nullable Vec @Nullable [] cols;
         private int rows;
         private @Nullable JoinTable table;
+        private final AtomicReference<@Nullable SpillPartitions> spillStart = new AtomicReference<>();
+        private volatile @Nullable SpillPartitions spill;
+        private boolean built;
 
-        /** {@code input} drains the build input; {@code types} are its row's field types. */
-        Build(Supplier<List<Batch>> input, List<RelDataType> types, int[] keys, KeyTable.KeyType[] keyTypes) {
+        /** {@code input} gives the build input's partitions; {@code types} are its row's field types. */
+        Build(
+                Supplier<List<Executor.Source>> input,
+                List<RelDataType> types,
+                int[] keys,
+                KeyTable.KeyType[] keyTypes,
+                QueryWork work) {
             this.input = input;
             this.types = types;
             this.keys = keys;
             this.keyTypes = keyTypes;
+            this.work = work;
         }
 
         synchronized void ensure() {
-            if (table != null) {
+            if (built) {
                 return;
             }
-            List<Batch> parts = input.get();
+            List<Executor.Source> parts = input.get();
+            List<List<Batch>> kept;
+            if (parts.size() == 1) {
+                kept = List.of(drain(parts.get(0)));
+            } else {
+                List<Callable<List<Batch>>> tasks = new ArrayList<>();
+                for (Executor.Source src : parts) {
+                    tasks.add(() -> drain(src));
+                }
+                kept = work.runAll(tasks);
+            }
+            SpillPartitions sp = spill;
+            if (sp != null) {
+                for (List<Batch> l : kept) {
+                    for (Batch b : l) {
+                        spillBatch(sp, b);
+                    }
+                }
+                sp.finish();
+            } else {
+                List<Batch> all = new ArrayList<>();
+                kept.forEach(all::addAll);
+                load(all);
+            }
+            built = true;
+        }
+
+        /** The batches of {@code src} kept in memory; once over the budget, the rest go to the spill. */
+        private List<Batch> drain(Executor.Source src) {
+            List<Batch> out = new ArrayList<>();
+            for (Batch b = src.next(); b != null; b = src.next()) {
+                work.checkCancelled();
+                SpillPartitions sp = spill;
+                if (sp != null) {
+                    spillBatch(sp, b);
+                    continue;
+                }
+                out.add(b);
+                if (held.addAndGet(BatchCodec.bytes(b)) > work.memoryBytes()) {
+                    startSpilling();
+                }
+            }
+            return out;
+        }
+
+        /** Not synchronized: {@link #ensure} holds this object's lock while the draining threads call it. */
+        private void startSpilling() {
+            spillStart.compareAndSet(null, new SpillPartitions(types, work::newSpillFile)); // files made on first write
+            spill = spillStart.get();
+        }
+
+        private void spillBatch(SpillPartitions sp, Batch b) {
+            int n = b.size();
+            Vec[] kv = new Vec[keys.length];
+            for (int k = 0; k < kv.length; k++) {
+                kv[k] = b.col(keys[k]);
+            }
+            sp.add(b, KeyTable.prepare(keyTypes, kv, n).hashes, n);
+        }
+
+        private void load(List<Batch> parts) {
             Vec[] cs = Batch.concatColumns(parts, types);
             int n = 0;
             for (Batch b : parts) {
@@ -59,6 +139,27 @@ final class HashJoin implements Executor.Source {
             cols = cs;
             table = new JoinTable(keyTypes, kv, n);
         }
+
+        /** The spilled build rows, or null when the build side is in memory; valid after {@link #ensure}. */
+        @Nullable
+        SpillPartitions spilled() {
+            return spill;
+        }
+
+        /** Build partition {@code p} of a spilled build side, loaded (for one probe: not shared). */
+        Build partition(int p) {
+            SpillPartitions sp = Objects.requireNonNull(spill);
+            Build one = new Build(List::of, types, keys, keyTypes, work);
+            List<Batch> all = new ArrayList<>();
+            Executor.Source src = sp.read(p);
+            for (Batch b = src.next(); b != null; b = src.next()) {
+                work.checkCancelled();
+                all.add(b);
+            }
+            one.load(all);
+            one.built = true;
+            return one;
+        }
     }
 
     private final JoinRelType type;
@@ -69,6 +170,7 @@ final class HashJoin implements Executor.Source {
     private final VecExprs.@Nullable VExpr residual;
     private final List<RelDataType> leftTypes;
     private final List<RelDataType> rightTypes;
+    private final QueryWork work;
     private final Runnable checkCancelled;
     private final ArrayDeque<Batch> ready = new ArrayDeque<>();
 
@@ -76,7 +178,12 @@ final class HashJoin implements Executor.Source {
     private int buildRows;
     private @Nullable JoinTable table;
     private boolean[] buildMatched = new boolean[0];
-    private boolean probeDone;
+    private boolean started;
+    /** Where probe rows come from now: the probe input, or the current partition of a spilled join; null at the end. */
+    private Executor.@Nullable Source current;
+
+    private @Nullable SpillPartitions probeSpill;
+    private int partition = -1;
 
     /** The key forms for a join on {@code leftKeys = rightKeys}. */
     static KeyTable.KeyType[] keyTypes(
@@ -101,7 +208,7 @@ final class HashJoin implements Executor.Source {
             VecExprs.@Nullable VExpr residual,
             List<RelDataType> leftTypes,
             List<RelDataType> rightTypes,
-            Runnable checkCancelled) {
+            QueryWork work) {
         this.type = type;
         this.buildLeft = buildLeft;
         this.probe = probe;
@@ -110,36 +217,88 @@ final class HashJoin implements Executor.Source {
         this.residual = residual;
         this.leftTypes = leftTypes;
         this.rightTypes = rightTypes;
-        this.checkCancelled = checkCancelled;
+        this.work = work;
+        this.checkCancelled = work::checkCancelled;
     }
 
-    private void buildTable() {
-        build.ensure();
-        buildCols = build.cols;
-        buildRows = build.rows;
-        table = build.table;
+    private void use(Build b) {
+        buildCols = b.cols;
+        buildRows = b.rows;
+        table = b.table;
         buildMatched = new boolean[type == JoinRelType.RIGHT || type == JoinRelType.FULL ? buildRows : 0];
+    }
+
+    /**
+     * Starts the join: the build side made, and when it spilled, the whole probe input sent to disk by key hash so
+     * that partition p of one side meets partition p of the other.
+     */
+    private void start() {
+        build.ensure();
+        SpillPartitions buildSpill = build.spilled();
+        if (buildSpill == null) {
+            use(build);
+            current = probe;
+            return;
+        }
+        SpillPartitions parts = new SpillPartitions(buildLeft ? rightTypes : leftTypes, work::newSpillFile);
+        probeSpill = parts;
+        for (Batch b = probe.next(); b != null; b = probe.next()) {
+            checkCancelled.run();
+            int n = b.size();
+            Vec[] kv = new Vec[probeKeys.length];
+            for (int k = 0; k < kv.length; k++) {
+                kv[k] = b.col(probeKeys[k]);
+            }
+            parts.add(b, KeyTable.prepare(build.keyTypes, kv, n).hashes, n);
+        }
+        parts.finish();
+        nextPartition();
+    }
+
+    /** Moves a spilled join on to its next partition; false after the last. */
+    private boolean nextPartition() {
+        SpillPartitions parts = probeSpill;
+        if (parts == null || ++partition >= SpillPartitions.PARTS) {
+            current = null;
+            return false;
+        }
+        use(build.partition(partition));
+        current = parts.read(partition);
+        return true;
     }
 
     @Override
     public @Nullable Batch next() {
-        if (table == null) {
-            buildTable();
+        if (!started) {
+            started = true;
+            start();
         }
         while (ready.isEmpty()) {
-            if (probeDone) {
+            Executor.Source src = current;
+            if (src == null) {
+                closeSpills();
                 return null;
             }
-            Batch p = probe.next();
+            Batch p = src.next();
             if (p == null) {
-                probeDone = true;
                 emitUnmatchedBuild();
+                if (!nextPartition()) {
+                    current = null;
+                }
             } else {
                 checkCancelled.run();
                 probeBatch(p);
             }
         }
         return ready.poll();
+    }
+
+    private void closeSpills() {
+        SpillPartitions parts = probeSpill;
+        if (parts != null) {
+            parts.close();
+            probeSpill = null;
+        }
     }
 
     private void probeBatch(Batch p) {

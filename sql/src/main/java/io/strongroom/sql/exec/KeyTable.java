@@ -338,6 +338,47 @@ final class KeyTable {
         }
     }
 
+    /** The numbers of the keys of rows {@code 0..n)} into {@code out}, -1 for a key not in the table. */
+    void findAll(Probe p, int n, int[] out) {
+        for (int i = 0; i < n; i++) {
+            out[i] = find(p, i);
+        }
+    }
+
+    private int find(Probe p, int i) {
+        int hash = p.hashes[i];
+        int s = hash & mask;
+        boolean byLong = singleLong && !p.hasNull(i);
+        while (true) {
+            int e = slots[s] - 1;
+            if (e < 0) {
+                return -1;
+            }
+            if (byLong ? slotKeys[s] == p.norm[0][i] && !nulls[0][e] : hashes[e] == hash && same(e, p, i)) {
+                return e;
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /**
+     * About how many bytes the table holds: its arrays at their capacity, and for string and object keys an
+     * estimate per entry.
+     */
+    long retainedBytes() {
+        long cap = hashes.length;
+        long total = 4 * cap + 4L * slots.length + 8L * slotKeys.length;
+        for (KeyType t : types) {
+            total += cap
+                    + switch (t.mode()) {
+                        case LONG, DOUBLE -> 8 * cap;
+                        case BYTES -> 16 * cap + 40L * size;
+                        case OBJ -> 8 * cap + 48L * size;
+                    };
+        }
+        return total;
+    }
+
     /** {@link #findOrAdd} for a non-NULL key of a single LONG or DOUBLE column. */
     private int findOrAddLong(long key, int hash) {
         int s = hash & mask;

@@ -15,6 +15,7 @@ import io.strongroom.sql.plan.PlanCache;
 import io.strongroom.sql.plan.QueryPlanner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,11 +31,13 @@ final class QueryStatements {
     private final Cancellation cancel;
     private final SessionInfo info;
     private final PlanCache plans = new PlanCache();
+    private final LongSupplier workMem;
 
-    QueryStatements(TransactionBlock block, Cancellation cancel, SessionInfo info) {
+    QueryStatements(TransactionBlock block, Cancellation cancel, SessionInfo info, LongSupplier workMem) {
         this.block = block;
         this.cancel = cancel;
         this.info = info;
+        this.workMem = workMem;
     }
 
     /** A psql or pgjdbc query about pg_catalog, answered by {@link ClientCatalog}. */
@@ -108,8 +111,9 @@ final class QueryStatements {
                         "cached plan must not change result type (a table changed since the statement was prepared;"
                                 + " prepare it again)");
             }
-            Executor.Source batches =
-                    new Executor(v, block.context(rw.bind(params)), cancel::isRequested).batches(plan.rel());
+            Executor.Source batches = new Executor(
+                            v, block.context(rw.bind(params)), cancel::isRequested, workMem.getAsLong())
+                    .batches(plan.rel());
             // The view stays open while the rows stream; the rows close it when they end.
             return ResultRows.ofBatches(plan.columns(), batches, v);
         } catch (RuntimeException e) {

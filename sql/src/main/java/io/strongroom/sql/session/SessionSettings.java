@@ -5,6 +5,7 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.ResultColumn;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlType;
+import io.strongroom.sql.exec.QueryMemory;
 import io.strongroom.sql.exec.ResultRows;
 import io.strongroom.sql.parse.Tokens;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * A session's run-time parameters and the SET, RESET and SHOW statements over them. Starts with the values a
  * PostgreSQL 8.0-compatible server reports (Redshift's), the client's application_name and the session user. Names
  * are matched without regard to case and kept in the spelling they were first given (DateStyle, TimeZone). Values
- * are recorded, shown and reported to the client; nothing else in the engine reads them.
+ * are recorded, shown and reported to the client; the engine reads work_mem (the memory an operator may hold
+ * before it spills), nothing else.
  *
  * <p>Not thread-safe: one per session.
  */
@@ -43,7 +45,14 @@ final class SessionSettings {
         // Every transaction reads one snapshot and commits or conflicts whole: snapshot isolation, which PostgreSQL
         // calls repeatable read (SHOW TRANSACTION ISOLATION LEVEL reads this).
         settings.put("transaction_isolation", "repeatable read");
+        // What one operator of a query may hold before it spills to disk (read by every SELECT).
+        settings.put("work_mem", QueryMemory.format(QueryMemory.defaultBytes()));
         defaults = Map.copyOf(settings);
+    }
+
+    /** work_mem in bytes: what one operator of a query may hold in memory before it spills. */
+    long workMemBytes() {
+        return QueryMemory.parse(settings.getOrDefault("work_mem", QueryMemory.format(QueryMemory.defaultBytes())));
     }
 
     /** The settings the client is told about with ParameterStatus, in a fixed order. */
@@ -108,6 +117,9 @@ final class SessionSettings {
             value.append(v.text());
         }
         String key = canonical(name);
+        if (key.equals("work_mem")) {
+            QueryMemory.parse(value.toString()); // refuses a value SELECT could not use
+        }
         settings.put(key, value.toString());
         return "SET";
     }

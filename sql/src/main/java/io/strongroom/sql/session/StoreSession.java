@@ -49,7 +49,7 @@ final class StoreSession implements SqlSession {
     StoreSession(Store store, SessionInfo info, InstantSource clock) {
         this.settings = new SessionSettings(info);
         this.block = new TransactionBlock(store, info, clock);
-        this.queries = new QueryStatements(block, cancel, info);
+        this.queries = new QueryStatements(block, cancel, info, settings::workMemBytes);
         this.dml = new DmlStatements(block, cancel);
         this.ddl = new DdlStatements(block, cancel);
         this.copy = new CopyStatements(block, cancel);

@@ -7,12 +7,14 @@ import io.strongroom.sql.exec.Executor;
 import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.plan.QueryPlanner;
 import io.strongroom.storage.Snapshot;
+import io.strongroom.storage.SpillFile;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.TableReader;
 import io.strongroom.storage.TableSpec;
 import io.strongroom.storage.Transaction;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -157,6 +159,7 @@ public final class TransactionBlock {
      */
     public final class View implements QueryPlanner.Catalog, Executor.Tables, AutoCloseable {
         private final @Nullable Snapshot snapshot;
+        private final List<SpillFile> spills = new ArrayList<>();
 
         private View() {
             this.snapshot = tx == null ? store.snapshot() : null;
@@ -190,6 +193,15 @@ public final class TransactionBlock {
         }
 
         @Override
+        public SpillFile newSpillFile() {
+            SpillFile f = store.newSpillFile();
+            synchronized (spills) {
+                spills.add(f);
+            }
+            return f;
+        }
+
+        @Override
         public TableReader reader(List<String> name) {
             String q = String.join(".", name);
             return snapshot != null
@@ -199,6 +211,11 @@ public final class TransactionBlock {
 
         @Override
         public void close() {
+            // A query's spill files end with it, however it ends (its operators delete them sooner when they can).
+            synchronized (spills) {
+                spills.forEach(SpillFile::close);
+                spills.clear();
+            }
             if (snapshot != null) {
                 snapshot.close();
             }

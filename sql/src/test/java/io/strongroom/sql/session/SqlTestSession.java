@@ -36,6 +36,11 @@ public final class SqlTestSession implements AutoCloseable {
         session = new StoreSqlEngine(store, clock).open(new SessionInfo("admin", "dev", Map.of()));
     }
 
+    /** The store under the session. */
+    public Store store() {
+        return store;
+    }
+
     public Result run(String sql, Object... params) {
         return session.execute(session.prepare(sql, List.of()), Arrays.asList(params));
     }

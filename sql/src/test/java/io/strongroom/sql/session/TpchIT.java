@@ -1,7 +1,9 @@
 package io.strongroom.sql.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
@@ -45,6 +47,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,6 +89,9 @@ class TpchIT {
     private Store store;
     private DatabaseKey dek;
     private SqlSession session;
+    /** A session with work_mem at 256 kB. */
+    private SqlSession spilling;
+
     private Connection duck;
 
     @BeforeAll
@@ -93,6 +99,8 @@ class TpchIT {
         dek = DatabaseKey.ofMaterial(new KeyInfo(KeyTier.DATABASE, "c/dek", 1), SecretBytes.copyOf(new byte[32]));
         store = Store.create(dir.resolve("store"), "c", new ClusterLayout(2, 2), StoreKeys.of(dek));
         session = new StoreSqlEngine(store).open(new SessionInfo("admin", "dev", Map.of()));
+        spilling = new StoreSqlEngine(store).open(new SessionInfo("admin", "dev", Map.of()));
+        run(spilling, "SET work_mem = '256kB'");
         duck = DriverManager.getConnection("jdbc:duckdb:");
         try (Statement s = duck.createStatement()) {
             s.execute("SET autoinstall_known_extensions=false");
@@ -125,6 +133,7 @@ class TpchIT {
     @AfterAll
     void close() throws SQLException {
         session.close();
+        spilling.close();
         store.close();
         dek.close();
         duck.close();
@@ -155,9 +164,48 @@ class TpchIT {
     @ParameterizedTest(name = "Q{0}")
     @MethodSource("queries")
     void query_returnsTheSameRowsAsDuckDb(int q) throws Exception {
+        check(q, session);
+    }
+
+    /**
+     * The same with work_mem at 256 kB: every hash join whose build side and every aggregation whose groups pass
+     * it spill to disk (encrypted spill files) and work partition by partition, and the answers must not change.
+     */
+    @ParameterizedTest(name = "Q{0}")
+    @MethodSource("queries")
+    void query_spillingToDisk_returnsTheSameRowsAsDuckDb(int q) throws Exception {
+        check(q, spilling);
+    }
+
+    @Test
+    void aLargeAggregationAndJoin_spillUnderASmallWorkMem_andNotUnderTheDefault() throws Exception {
+        long before = store.spillFilesCreated();
+        drain(session, query(18));
+        assertThat(store.spillFilesCreated())
+                .as("spill files under the default work_mem")
+                .isEqualTo(before);
+        drain(spilling, query(18));
+        assertThat(store.spillFilesCreated())
+                .as("spill files under work_mem 256kB")
+                .isGreaterThan(before);
+        try (Result.Rows r = (Result.Rows) run(spilling, "SHOW work_mem")) {
+            assertThat(r.next()[0]).isEqualTo("256kB");
+        }
+        assertThatThrownBy(() -> run(spilling, "SET work_mem = 'lots'"))
+                .isInstanceOf(StrongroomException.class)
+                .hasMessageContaining("work_mem");
+    }
+
+    private static void drain(SqlSession s, String sql) {
+        try (Result.Rows r = (Result.Rows) run(s, sql)) {
+            r.forEachRemaining(row -> {});
+        }
+    }
+
+    private void check(int q, SqlSession session) throws Exception {
         String sql = query(q);
         if (Boolean.getBoolean("tpch.explain")) {
-            try (Result.Rows plan = (Result.Rows) run("EXPLAIN " + sql)) {
+            try (Result.Rows plan = (Result.Rows) run(session, "EXPLAIN " + sql)) {
                 plan.forEachRemaining(line -> System.out.println(line[0]));
             }
         }
@@ -166,7 +214,7 @@ class TpchIT {
         List<List<Object>> ours = new ArrayList<>();
         // A query that runs away is cancelled (and fails) rather than hanging the build.
         ScheduledFuture<?> watchdog = WATCHDOG.schedule(session::cancel, 60, TimeUnit.SECONDS);
-        try (Result.Rows r = (Result.Rows) run(sql)) {
+        try (Result.Rows r = (Result.Rows) run(session, sql)) {
             for (ResultColumn c : r.columns()) {
                 names.add(c.name());
             }
@@ -259,7 +307,11 @@ class TpchIT {
     }
 
     private Result run(String sql) {
-        return session.execute(session.prepare(sql, List.of()), List.of());
+        return run(session, sql);
+    }
+
+    private static Result run(SqlSession s, String sql) {
+        return s.execute(s.prepare(sql, List.of()), List.of());
     }
 
     private void execute(String sql) {
