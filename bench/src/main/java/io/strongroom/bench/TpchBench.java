@@ -13,6 +13,7 @@ import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.trino.tpch.TpchTable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,10 @@ import java.util.Objects;
  * autoloading off), on the same generated data. Each query runs {@code rounds} times per engine, the engines
  * alternating; the median time is kept. Prints every query and the geometric means with their ratios.
  *
+ * <p>With the block cache off ({@code -Dstrongroom.block-cache-mb=0}) the run is from disk: the OS page cache is
+ * dropped before every query (as root; the run says when it cannot), and DuckDB runs each query in a new process
+ * ({@link DuckQuery}) reading the database file it loaded, rather than from its in-memory tables.
+ *
  * <p>Usage: {@code TpchBench [scale factor, default 1] [rounds, default 1]}.
  */
 public final class TpchBench {
@@ -46,6 +51,9 @@ public final class TpchBench {
         double sf = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         Path dir = Files.createTempDirectory("strongroom-tpch");
+        // Cache off: every query reads from disk, the OS page cache dropped before it, DuckDB in a fresh process
+        // reading its database file.
+        boolean fromDisk = !BlockCache.shared().enabled();
         byte[] material = new byte[32];
         new SecureRandom().nextBytes(material);
         try (DatabaseKey dek = DatabaseKey.ofMaterial(
@@ -55,7 +63,8 @@ public final class TpchBench {
                         dir.resolve("plain"), "tpch-plain", new ClusterLayout(1, 2), StoreKeys.unencrypted());
                 SqlSession encSession = new StoreSqlEngine(enc).open(new SessionInfo("bench", "dev", Map.of()));
                 SqlSession plainSession = new StoreSqlEngine(plain).open(new SessionInfo("bench", "dev", Map.of()));
-                Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+                Connection duck = DriverManager.getConnection(
+                        "jdbc:duckdb:" + (fromDisk ? dir.resolve("tpch.duckdb").toString() : ""))) {
             try (Statement s = duck.createStatement()) {
                 s.execute("SET autoinstall_known_extensions=false");
                 s.execute("SET autoload_known_extensions=false");
@@ -82,14 +91,37 @@ public final class TpchBench {
                     loadMs[0],
                     loadMs[1],
                     loadMs[2]);
+            Engine duckdb;
+            if (fromDisk) {
+                try (Statement s = duck.createStatement()) {
+                    s.execute("CHECKPOINT");
+                }
+                duck.close(); // the file is DuckDB's own from here: each query opens it in a new process
+                duckdb = sql -> {
+                    dropPageCache();
+                    return duckProcess(dir.resolve("tpch.duckdb"), sql);
+                };
+                System.out.println("from disk: page cache dropped before every query (where allowed), DuckDB in a"
+                        + " new process per query reading its database file");
+            } else {
+                duckdb = sql -> time(duck, sql);
+            }
+            Engine encRun = sql -> {
+                dropPageCache();
+                return time(encSession, sql);
+            };
+            Engine plainRun = sql -> {
+                dropPageCache();
+                return time(plainSession, sql);
+            };
             System.out.println("query  encrypted ms  unencrypted ms  duckdb ms  enc/unenc  enc/duckdb");
             double[] logSum = new double[3];
             // One unmeasured round first: JIT warm-up, and the block cache filled as DuckDB's buffers are.
             for (int q = 1; q <= 22; q++) {
                 String sql = query(q);
-                time(encSession, sql);
-                time(plainSession, sql);
-                time(duck, sql);
+                encRun.run(sql);
+                plainRun.run(sql);
+                duckdb.run(sql);
             }
             System.out.printf(
                     Locale.ROOT,
@@ -100,9 +132,9 @@ public final class TpchBench {
                 double[][] t = new double[3][rounds];
                 for (int r = 0; r < rounds; r++) {
                     boolean encFirst = (q + r) % 2 == 0;
-                    t[encFirst ? 0 : 1][r] = time(encFirst ? encSession : plainSession, sql);
-                    t[encFirst ? 1 : 0][r] = time(encFirst ? plainSession : encSession, sql);
-                    t[2][r] = time(duck, sql);
+                    t[encFirst ? 0 : 1][r] = (encFirst ? encRun : plainRun).run(sql);
+                    t[encFirst ? 1 : 0][r] = (encFirst ? plainRun : encRun).run(sql);
+                    t[2][r] = duckdb.run(sql);
                 }
                 double e = Stats.median(t[0]);
                 double p = Stats.median(t[1]);
@@ -123,6 +155,51 @@ public final class TpchBench {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** Runs a query, returning its milliseconds. */
+    private interface Engine {
+        double run(String sql) throws Exception;
+    }
+
+    private static boolean pageCacheWarned;
+
+    /** Empties the OS page cache (root only; says once when it cannot), so the next query reads from disk. */
+    private static void dropPageCache() throws Exception {
+        if (BlockCache.shared().enabled()) {
+            return;
+        }
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+        try {
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+        } catch (IOException e) {
+            if (!pageCacheWarned) {
+                pageCacheWarned = true;
+                System.out.println("could not drop the page cache (" + e.getMessage() + "): reads may come from it");
+            }
+        }
+    }
+
+    /** A query on DuckDB's database file in a new process ({@link DuckQuery}); its milliseconds, opening excluded. */
+    private static double duckProcess(Path file, String sql) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        DuckQuery.class.getName(),
+                        file.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try (var in = p.getOutputStream()) {
+            in.write(sql.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("DuckDB query process failed: " + out);
+        }
+        return Double.parseDouble(out);
     }
 
     private static String query(int q) throws Exception {
