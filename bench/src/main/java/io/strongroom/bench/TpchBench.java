@@ -23,11 +23,13 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * TPC-H side by side in one run: Strongroom encrypted, Strongroom unencrypted, and DuckDB in-process (extension
@@ -49,6 +51,14 @@ public final class TpchBench {
             BlockCache.configure(BlockCache.megabytes(cacheMb, "-Dstrongroom.block-cache-mb"));
         }
         double sf = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+        // -Dtpch.queries=8,20 runs only those (to profile them); the default is all 22.
+        String only = System.getProperty("tpch.queries", "");
+        List<Integer> queries = only.isBlank()
+                ? IntStream.rangeClosed(1, 22).boxed().toList()
+                : Arrays.stream(only.split(","))
+                        .map(String::trim)
+                        .map(Integer::valueOf)
+                        .toList();
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         Path dir = Files.createTempDirectory("strongroom-tpch");
         // Cache off: every query reads from disk, the OS page cache dropped before it, DuckDB in a fresh process
@@ -117,7 +127,7 @@ public final class TpchBench {
             System.out.println("query  encrypted ms  unencrypted ms  duckdb ms  enc/unenc  enc/duckdb");
             double[] logSum = new double[3];
             // One unmeasured round first: JIT warm-up, and the block cache filled as DuckDB's buffers are.
-            for (int q = 1; q <= 22; q++) {
+            for (int q : queries) {
                 String sql = query(q);
                 encRun.run(sql);
                 plainRun.run(sql);
@@ -127,7 +137,7 @@ public final class TpchBench {
                     Locale.ROOT,
                     "block cache holds %,d MiB of decoded blocks (both stores)%n",
                     BlockCache.shared().heldBytes() >> 20);
-            for (int q = 1; q <= 22; q++) {
+            for (int q : queries) {
                 String sql = query(q);
                 double[][] t = new double[3][rounds];
                 for (int r = 0; r < rounds; r++) {
@@ -145,9 +155,9 @@ public final class TpchBench {
                 System.out.printf(
                         Locale.ROOT, "Q%02d    %,12.0f  %,14.0f  %,9.0f  %9.3f  %10.1f%n", q, e, p, d, e / p, e / d);
             }
-            double ge = Math.exp(logSum[0] / 22);
-            double gp = Math.exp(logSum[1] / 22);
-            double gd = Math.exp(logSum[2] / 22);
+            double ge = Math.exp(logSum[0] / queries.size());
+            double gp = Math.exp(logSum[1] / queries.size());
+            double gd = Math.exp(logSum[2] / queries.size());
             System.out.printf(
                     Locale.ROOT, "geomean %,10.0f  %,14.0f  %,9.0f  %9.3f  %10.1f%n", ge, gp, gd, ge / gp, ge / gd);
         } finally {

@@ -7,6 +7,7 @@ import io.strongroom.crypto.SecretBytes;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.SessionInfo;
 import io.strongroom.sql.SqlSession;
+import io.strongroom.sql.exec.QueryMemory;
 import io.strongroom.sql.session.StoreSqlEngine;
 import io.strongroom.storage.BlockCache;
 import io.strongroom.storage.ClusterLayout;
@@ -14,6 +15,8 @@ import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
 import io.trino.tpch.TpchTable;
 import java.io.InputStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +112,15 @@ public final class TpchScaleBench {
                 failed == 0 ? "" : "   (" + failed + " query(ies) failed and are left out of the sums)");
     }
 
+    /** Milliseconds the JVM's collectors have spent so far (pauses and concurrent work, as they report it). */
+    private static long gcMillis() {
+        long total = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
+    }
+
     private static String fmt(double sf) {
         return sf == Math.rint(sf) ? Long.toString((long) sf) : Double.toString(sf);
     }
@@ -143,6 +155,7 @@ public final class TpchScaleBench {
                 s.execute("CHECKPOINT");
             }
             System.out.printf(Locale.ROOT, "SF %s load ms: encrypted %,d  duckdb %,d%n", fmt(sf), loadMs[0], loadMs[1]);
+            long gcBefore = gcMillis();
             if (warmUp) {
                 for (int q = 1; q <= 22; q++) {
                     time(session, q);
@@ -165,6 +178,13 @@ public final class TpchScaleBench {
                         out[0][q - 1],
                         out[1][q - 1]);
             }
+            System.out.printf(
+                    Locale.ROOT,
+                    "SF %s: %,d spill files made by the queries (work_mem %s), %,d ms in garbage collection%n",
+                    fmt(sf),
+                    enc.spillFilesCreated(),
+                    QueryMemory.format(QueryMemory.defaultBytes()),
+                    gcMillis() - gcBefore);
         } finally {
             try (var s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -2,24 +2,24 @@ package io.strongroom.sql.exec;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.storage.BlockCache;
 import java.util.Locale;
 
 /**
  * The memory one operator of a query may hold (a hash join's build side, an aggregation's groups) before it spills
  * to disk: PostgreSQL's {@code work_mem}, set per session with {@code SET work_mem = '512MB'}. The default is a
- * quarter of what the heap has beside the block cache, at least 64 MB; threads of one operator share it.
+ * fifth of the heap, at least 64 MB; threads of one operator share it.
  */
 public final class QueryMemory {
     private static final long MB = 1L << 20;
 
     private QueryMemory() {}
 
-    /** The default budget, in bytes. */
+    /**
+     * The default budget, in bytes: a fifth of the heap (the block cache takes a quarter by default), at least 64 MB.
+     * It does not ask the block cache its size: that would make the cache, which the process sizes once, early.
+     */
     public static long defaultBytes() {
-        long heap = Runtime.getRuntime().maxMemory();
-        long cache = BlockCache.shared().maxBytes();
-        return Math.max(64 * MB, Math.max(0, heap - cache) / 4);
+        return Math.max(64 * MB, Runtime.getRuntime().maxMemory() / 5);
     }
 
     /** The budget as PostgreSQL writes work_mem: whole megabytes ("1536MB"), kilobytes below one. */
