@@ -1,5 +1,6 @@
 package io.strongroom.sql.exec;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,16 +15,25 @@ final class JoinTable {
     /** Single-column LONG / DOUBLE keys compare as longs, without the generic comparison. */
     private final long @Nullable [] longKeys;
 
+    /** Per bucket, its first row + 1 (0: empty); for single long keys in {@link #longHeads} instead. */
     private final int[] heads;
+    /**
+     * For single long keys: per bucket b, the key of its first row at {@code 2b} and that row + 1 at {@code 2b + 1},
+     * side by side so that a probe finds the bucket and tests its first key with one cache miss, not two.
+     */
+    private final long[] longHeads;
+
     private final int[] next;
     private final int mask;
 
     JoinTable(KeyTable.KeyType[] types, Vec[] keyCols, int n) {
         this.types = types;
         this.rows = KeyTable.prepare(types, keyCols, n);
-        this.longKeys = singleLong(types) ? rows.norm[0] : null;
+        long[] lk = singleLong(types) ? rows.norm[0] : null;
+        this.longKeys = lk;
         int buckets = Integer.highestOneBit(Math.max(16, n) - 1) << 1;
-        this.heads = new int[buckets];
+        this.heads = lk == null ? new int[buckets] : new int[0];
+        this.longHeads = lk == null ? new long[0] : new long[2 * buckets];
         this.next = new int[n];
         this.mask = buckets - 1;
         int[] h = rows.hashes;
@@ -32,8 +42,14 @@ final class JoinTable {
                 continue;
             }
             int b = h[i] & mask;
-            next[i] = heads[b];
-            heads[b] = i + 1;
+            if (lk != null) {
+                next[i] = (int) longHeads[2 * b + 1];
+                longHeads[2 * b] = lk[i];
+                longHeads[2 * b + 1] = i + 1;
+            } else {
+                next[i] = heads[b];
+                heads[b] = i + 1;
+            }
         }
     }
 
@@ -53,6 +69,9 @@ final class JoinTable {
      * of different rows overlap instead of waiting on each other.
      */
     int firstMatches(KeyTable.Probe p, int n, int[] match, int[] sel) {
+        if (longKeys != null) {
+            return firstLongMatches(p, n, match, sel);
+        }
         int[] h = p.hashes;
         int m = 0;
         for (int i = 0; i < n; i++) {
@@ -75,6 +94,51 @@ final class JoinTable {
             m = k;
         }
         return settle(p, match, sel, m);
+    }
+
+    /** {@link #firstMatches} for single long keys: the bucket's first key is tested where its row is found. */
+    private int firstLongMatches(KeyTable.Probe p, int n, int[] match, int[] sel) {
+        long[] keys = p.norm[0];
+        int[] h = p.hashes;
+        boolean[] anyNull = p.anyNull;
+        long[] lh = longHeads;
+        int[] pending = new int[n];
+        int np = 0;
+        int found = 0;
+        for (int i = 0; i < n; i++) {
+            int b = (h[i] & mask) << 1;
+            int r = (int) lh[b + 1] - 1;
+            if (r < 0 || (anyNull != null && anyNull[i])) {
+                match[i] = -1;
+                continue;
+            }
+            match[i] = r;
+            if (lh[b] == keys[i]) {
+                sel[found++] = i;
+            } else {
+                pending[np++] = i;
+            }
+        }
+        long[] lk = Objects.requireNonNull(longKeys);
+        // The rest walk their chains pass by pass, so their cache misses overlap.
+        while (np > 0) {
+            int k = 0;
+            for (int j = 0; j < np; j++) {
+                int i = pending[j];
+                int r = next[match[i]] - 1;
+                match[i] = r;
+                if (r < 0) {
+                    continue;
+                }
+                if (lk[r] == keys[i]) {
+                    sel[found++] = i;
+                } else {
+                    pending[k++] = i;
+                }
+            }
+            np = k;
+        }
+        return found;
     }
 
     /**

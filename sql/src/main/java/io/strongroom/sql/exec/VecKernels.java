@@ -145,19 +145,42 @@ final class VecKernels {
         }
     }
 
-    /** CHAR semantics: trailing blanks do not count. */
+    /**
+     * CHAR semantics: trailing blanks do not count. Values of equal length are equal exactly when their bytes are (the
+     * same number of trailing blanks), so blanks are trimmed only when the lengths differ and the longer one ends in
+     * a blank; short values are compared in a plain loop, which beats the library call's set-up.
+     */
     static boolean equalTrimmed(Vec a, int i, Vec b, int j) {
         int as = a.offsets[i];
         int ae = a.offsets[i + 1];
         int bs = b.offsets[j];
         int be = b.offsets[j + 1];
-        while (ae > as && a.bytes[ae - 1] == ' ') {
-            ae--;
+        byte[] x = a.bytes;
+        byte[] y = b.bytes;
+        if (ae - as != be - bs) {
+            if (ae - as > be - bs ? x[ae - 1] != ' ' : y[be - 1] != ' ') {
+                return false;
+            }
+            while (ae > as && x[ae - 1] == ' ') {
+                ae--;
+            }
+            while (be > bs && y[be - 1] == ' ') {
+                be--;
+            }
+            if (ae - as != be - bs) {
+                return false;
+            }
         }
-        while (be > bs && b.bytes[be - 1] == ' ') {
-            be--;
+        int len = ae - as;
+        if (len <= 16) {
+            for (int k = 0; k < len; k++) {
+                if (x[as + k] != y[bs + k]) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return Arrays.equals(a.bytes, as, ae, b.bytes, bs, be);
+        return Arrays.equals(x, as, ae, y, bs, be);
     }
 
     /**
