@@ -6,14 +6,20 @@ import org.jspecify.annotations.Nullable;
 /**
  * The hash table of a join's build side: every build row with a non-NULL key is chained into a bucket of its
  * key's hash, with no deduplication, so building is one pass without key comparisons. A probe walks its bucket
- * and compares hashes, then keys. Rows of one key come out latest first. Read-only once built, so probes on
- * several threads may share it.
+ * and compares hashes, then keys. A single long key, or two int-sized ones packed into a long, is kept beside its
+ * bucket's head, so that a probe's first comparison costs no second cache miss. Rows of one key come out latest
+ * first. Read-only once built, so probes on several threads may share it.
  */
 final class JoinTable {
     private final KeyTable.KeyType[] types;
     private final KeyTable.Probe rows;
-    /** Single-column LONG / DOUBLE keys compare as longs, without the generic comparison. */
+    /**
+     * Single-column LONG / DOUBLE keys compare as longs, without the generic comparison; so do two LONG columns whose
+     * build values all fit in an int, packed into one long ({@link #packed}).
+     */
     private final long @Nullable [] longKeys;
+
+    private final boolean packed;
 
     /** Per bucket, its first row + 1 (0: empty); for single long keys in {@link #longHeads} instead. */
     private final int[] heads;
@@ -30,6 +36,10 @@ final class JoinTable {
         this.types = types;
         this.rows = KeyTable.prepare(types, keyCols, n);
         long[] lk = singleLong(types) ? rows.norm[0] : null;
+        if (lk == null && pairOfLongs(types)) {
+            lk = pack(rows.norm[0], rows.norm[1], rows.anyNull, n);
+        }
+        this.packed = lk != null && !singleLong(types);
         this.longKeys = lk;
         int buckets = Integer.highestOneBit(Math.max(16, n) - 1) << 1;
         this.heads = lk == null ? new int[buckets] : new int[0];
@@ -53,13 +63,64 @@ final class JoinTable {
         }
     }
 
+    private static boolean pairOfLongs(KeyTable.KeyType[] types) {
+        return types.length == 2 && types[0].mode() == KeyTable.Mode.LONG && types[1].mode() == KeyTable.Mode.LONG;
+    }
+
+    /**
+     * Two int-sized long key columns as one long each (high and low halves); null when a value (of a row without
+     * NULLs) does not fit in an int. Rows with a NULL get 0: they are never looked up.
+     */
+    private static long @Nullable [] pack(long[] a, long[] b, boolean @Nullable [] anyNull, int n) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (anyNull != null && anyNull[i]) {
+                continue;
+            }
+            long x = a[i];
+            long y = b[i];
+            if (x != (int) x || y != (int) y) {
+                return null;
+            }
+            out[i] = (x << 32) | (y & 0xFFFFFFFFL);
+        }
+        return out;
+    }
+
     private static boolean singleLong(KeyTable.KeyType[] types) {
         return types.length == 1 && (types[0].mode() == KeyTable.Mode.LONG || types[0].mode() == KeyTable.Mode.DOUBLE);
     }
 
-    /** The probe-side keys of rows {@code 0..n)} of a batch, in this table's key forms. */
+    /**
+     * The probe-side keys of rows {@code 0..n)} of a batch, in this table's key forms: packed like the build keys
+     * when they are, a row with a value no build key can have (outside the int range) marked as one that never
+     * matches.
+     */
     KeyTable.Probe prepare(Vec[] keys, int n) {
-        return KeyTable.prepare(types, keys, n);
+        KeyTable.Probe p = KeyTable.prepare(types, keys, n);
+        if (!packed) {
+            return p;
+        }
+        long[] a = p.norm[0];
+        long[] b = p.norm[1];
+        long[] out = new long[n];
+        boolean[] never = p.anyNull == null ? null : p.anyNull.clone();
+        for (int i = 0; i < n; i++) {
+            if (never != null && never[i]) {
+                continue;
+            }
+            long x = a[i];
+            long y = b[i];
+            if (x != (int) x || y != (int) y) {
+                if (never == null) {
+                    never = new boolean[n];
+                }
+                never[i] = true;
+                continue;
+            }
+            out[i] = (x << 32) | (y & 0xFFFFFFFFL);
+        }
+        return KeyTable.Probe.of(p.keys, new long[][] {out}, p.hashes, never);
     }
 
     /**

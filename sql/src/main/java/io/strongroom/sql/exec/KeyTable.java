@@ -201,6 +201,11 @@ final class KeyTable {
         boolean hasNull(int i) {
             return anyNull != null && anyNull[i];
         }
+
+        /** A probe with other long forms (a join's packed keys), {@code anyNull} marking rows that cannot match. */
+        static Probe of(Vec[] keys, long[][] norm, int[] hashes, boolean @Nullable [] anyNull) {
+            return new Probe(keys, norm, hashes, anyNull);
+        }
     }
 
     /** Prepares the keys of rows {@code 0..n)} for lookups. */
