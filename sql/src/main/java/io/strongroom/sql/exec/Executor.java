@@ -649,10 +649,16 @@ public final class Executor {
         ImmutableBitSet leftNeeded = used.intersect(ImmutableBitSet.range(leftWidth));
         ImmutableBitSet rightNeeded = used.intersect(ImmutableBitSet.range(leftWidth, leftWidth + rightWidth))
                 .shift(-leftWidth);
-        boolean buildLeft = false;
-        if (type == JoinRelType.INNER) {
-            var mq = j.getCluster().getMetadataQuery();
-            buildLeft = estimatedRows(mq, j.getLeft()) < estimatedRows(mq, j.getRight());
+        var mq = j.getCluster().getMetadataQuery();
+        boolean leftSmaller = estimatedRows(mq, j.getLeft()) < estimatedRows(mq, j.getRight());
+        boolean buildLeft = type == JoinRelType.INNER && leftSmaller;
+        // A semi or anti join with the smaller input on the left builds on it and marks what the right matches.
+        boolean marking = (type == JoinRelType.SEMI || type == JoinRelType.ANTI)
+                && lk.length > 0
+                && residual.isAlwaysTrue()
+                && leftSmaller;
+        if (marking && parallel) {
+            return List.of(); // its rows are known only when the whole right input has been read
         }
         List<RelDataType> lt = fieldTypes(j.getLeft());
         List<RelDataType> rt = fieldTypes(j.getRight());
@@ -667,6 +673,25 @@ public final class Executor {
                 buildLeft ? lk : rk,
                 HashJoin.keyTypes(lk, rk, lt, rt),
                 work);
+        if (marking) {
+            HashJoin.Build left = new HashJoin.Build(
+                    () -> {
+                        List<Source> parts = partitions(j.getLeft(), leftNeeded);
+                        return parts != null ? parts : List.of(compile(j.getLeft(), leftNeeded));
+                    },
+                    lt,
+                    lk,
+                    HashJoin.keyTypes(lk, rk, lt, rt),
+                    work);
+            List<Source> rightParts = partitions(j.getRight(), rightNeeded);
+            return List.of(new MarkingSemiJoin(
+                    type,
+                    left,
+                    rightParts != null ? rightParts : List.of(compile(j.getRight(), rightNeeded)),
+                    rk,
+                    rt,
+                    work));
+        }
         RelNode probeRel = buildLeft ? j.getRight() : j.getLeft();
         ImmutableBitSet probeNeeded = buildLeft ? rightNeeded : leftNeeded;
         List<Source> probes;

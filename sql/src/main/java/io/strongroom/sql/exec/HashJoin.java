@@ -140,6 +140,27 @@ final class HashJoin implements Executor.Source {
             table = new JoinTable(keyTypes, kv, n);
         }
 
+        /** Rows of the build side in memory (after {@link #ensure}, when it did not spill). */
+        int rows() {
+            return rows;
+        }
+
+        /** The build side's columns in memory, null for a column not read. */
+        @Nullable
+        Vec[] cols() {
+            return Objects.requireNonNull(cols);
+        }
+
+        /** The table of the build side's keys in memory; null before {@link #ensure} or when it spilled. */
+        @Nullable
+        JoinTable table() {
+            return table;
+        }
+
+        KeyTable.KeyType[] keyTypes() {
+            return keyTypes;
+        }
+
         /** The spilled build rows, or null when the build side is in memory; valid after {@link #ensure}. */
         @Nullable
         SpillPartitions spilled() {

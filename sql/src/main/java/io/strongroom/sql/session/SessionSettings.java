@@ -109,14 +109,29 @@ final class SessionSettings {
             throw t.syntax("expected TO or =");
         }
         StringBuilder value = new StringBuilder();
+        boolean toDefault = false;
         while (!t.atEnd()) {
             Tokens.Token v = t.next();
+            toDefault = value.isEmpty()
+                    && t.atEnd()
+                    && v.kind() != Tokens.Kind.STRING
+                    && v.text().equalsIgnoreCase("default");
             if (!value.isEmpty() && !v.isSymbol(",")) {
                 value.append(v.kind() == Tokens.Kind.SYMBOL ? "" : " ");
             }
             value.append(v.text());
         }
         String key = canonical(name);
+        if (toDefault) {
+            // SET name TO DEFAULT is RESET name, as in PostgreSQL.
+            String initial = defaults.get(key);
+            if (initial != null) {
+                settings.put(key, initial);
+            } else {
+                settings.remove(key);
+            }
+            return "SET";
+        }
         if (key.equals("work_mem")) {
             QueryMemory.parse(value.toString()); // refuses a value SELECT could not use
         }

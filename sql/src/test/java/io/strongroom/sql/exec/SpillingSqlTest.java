@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hash joins of every type and hash aggregations give the same rows when they spill to disk (work_mem at its
+ * Hash joins of every type (semi and anti joins built on either side) and hash aggregations give the same rows when they spill to disk (work_mem at its
  * 64 kB minimum) as in memory, over tables large enough for parallel pipelines, with NULL keys, string keys and
  * groups that several partitions hold; a query's spill files are gone when it ends.
  */
@@ -82,7 +83,12 @@ class SpillingSqlTest {
                 "SELECT s, count(*), min(k), max(k) FROM a GROUP BY s",
                 "SELECT k, s, count(*) FROM a GROUP BY k, s",
                 "SELECT k, count(DISTINCT s) FROM a GROUP BY k",
-                "SELECT a.k, sum(b.w), count(*) FROM a JOIN b ON a.k = b.k GROUP BY a.k");
+                "SELECT a.k, sum(b.w), count(*) FROM a JOIN b ON a.k = b.k GROUP BY a.k",
+                // The smaller input on the left of a semi or anti join: built on the left, marked by the right.
+                "SELECT x.k, x.v FROM (SELECT k, v FROM a WHERE k < 15000) x"
+                        + " WHERE EXISTS (SELECT 1 FROM b WHERE b.k = x.k)",
+                "SELECT x.k, x.v FROM (SELECT k, v FROM a WHERE k < 15000 OR k IS NULL) x"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = x.k)");
         long before = sql.store().spillFilesCreated();
         List<List<List<Object>>> inMemory = new ArrayList<>();
         for (String q : queries) {
@@ -108,6 +114,38 @@ class SpillingSqlTest {
         assertThat(sql.store().spillFilesCreated())
                 .as("spill files after RESET work_mem")
                 .isEqualTo(after);
+    }
+
+    @Test
+    void semiAndAntiJoins_withTheSmallerInputOnTheLeft_keepExactlyTheRowsTheyShould() {
+        // b's keys are exactly 10,000..34,999 (and NULLs); c has 300 rows, every tenth key NULL.
+        sql.run("CREATE TABLE c (k INTEGER, tag VARCHAR(10))");
+        StringBuilder text = new StringBuilder();
+        List<List<Object>> in = new ArrayList<>();
+        List<List<Object>> out = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Integer k = i % 10 == 0 ? null : i * 150;
+            text.append(k == null ? "\\N" : k.toString())
+                    .append('|')
+                    .append("t")
+                    .append(i)
+                    .append('\n');
+            List<Object> row = Arrays.asList(k, "t" + i);
+            (k != null && k >= 10_000 && k < 35_000 ? in : out).add(row);
+        }
+        copy("c", text.toString());
+        for (String workMem : List.of("DEFAULT", "'64kB'")) {
+            sql.run("SET work_mem = " + workMem);
+            assertThat(sorted(sql.rows("SELECT k, tag FROM c WHERE EXISTS (SELECT 1 FROM b WHERE b.k = c.k)")))
+                    .isEqualTo(sorted(in));
+            assertThat(sorted(sql.rows("SELECT k, tag FROM c WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = c.k)")))
+                    .isEqualTo(sorted(out));
+            assertThat(sorted(sql.rows("SELECT k, tag FROM c WHERE k IN (SELECT k FROM b)")))
+                    .isEqualTo(sorted(in));
+            // b has NULL keys, so NOT IN is never true.
+            assertThat(sql.rows("SELECT k, tag FROM c WHERE k NOT IN (SELECT k FROM b)"))
+                    .isEmpty();
+        }
     }
 
     private static List<List<Object>> sorted(List<List<Object>> rows) {
