@@ -35,8 +35,6 @@ final class SpillPartitions implements AutoCloseable {
     private final @Nullable SpillFile[] spills = new SpillFile[PARTS];
     private final List<List<Batch>> buffers = new ArrayList<>();
     private final long[] buffered = new long[PARTS];
-    private long rows;
-    private long bytes;
     private boolean finished;
 
     /** {@code types} are the row's field types; {@code files} makes a new spill file. */
@@ -83,7 +81,6 @@ final class SpillPartitions implements AutoCloseable {
                 flush(p);
             }
         }
-        rows += n;
     }
 
     private void flush(int p) {
@@ -103,7 +100,6 @@ final class SpillPartitions implements AutoCloseable {
             spills[p] = f;
         }
         f.write(chunk, 0, chunk.length);
-        bytes += chunk.length;
         buf.clear();
         buffered[p] = 0;
     }
@@ -121,16 +117,6 @@ final class SpillPartitions implements AutoCloseable {
             }
         }
         finished = true;
-    }
-
-    /** Rows added so far. */
-    synchronized long rows() {
-        return rows;
-    }
-
-    /** Bytes written to disk so far. */
-    synchronized long bytesWritten() {
-        return bytes;
     }
 
     /** The rows of partition {@code p} as batches; may be called again, and by several threads. */
