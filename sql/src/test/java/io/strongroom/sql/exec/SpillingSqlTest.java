@@ -84,7 +84,8 @@ class SpillingSqlTest {
                 "SELECT k, s, count(*) FROM a GROUP BY k, s",
                 "SELECT k, count(DISTINCT s) FROM a GROUP BY k",
                 "SELECT a.k, sum(b.w), count(*) FROM a JOIN b ON a.k = b.k GROUP BY a.k",
-                // The smaller input on the left of a semi or anti join: built on the left, marked by the right.
+                // The smaller input on the left: the semi join builds on it and the right marks it (MarkingSemiJoin);
+                // the anti join (NOT EXISTS, planned with the aggregated right) builds on the right.
                 "SELECT x.k, x.v FROM (SELECT k, v FROM a WHERE k < 15000) x"
                         + " WHERE EXISTS (SELECT 1 FROM b WHERE b.k = x.k)",
                 "SELECT x.k, x.v FROM (SELECT k, v FROM a WHERE k < 15000 OR k IS NULL) x"
