@@ -50,6 +50,15 @@ public record Batch(@Nullable Vec[] cols, int size) {
         return out;
     }
 
+    /** Columns {@code columns[0..)} of this batch, each read. */
+    Vec[] cols(int[] columns) {
+        Vec[] out = new Vec[columns.length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = col(columns[k]);
+        }
+        return out;
+    }
+
     /** The rows at {@code idx[0..n)}. */
     Batch gather(int[] idx, int n) {
         Vec[] out = new Vec[cols.length];

@@ -142,10 +142,9 @@ final class BatchCodec {
             default ->
                 throw new StrongroomException(
                         ErrorCode.OUT_OF_MEMORY,
-                        "this query needs more memory than work_mem allows, and its intermediate rows hold "
-                                + o.getClass().getSimpleName()
-                                + " values, which cannot be spilled to disk; raise work_mem (SET work_mem = '4GB')"
-                                + " or make the query select fewer rows");
+                        "this query needs more memory than work_mem allows, and its intermediate rows hold values"
+                                + " (arrays or intervals) that cannot be spilled to disk; raise work_mem"
+                                + " (SET work_mem = '4GB') or make the query select fewer rows");
         }
     }
 

@@ -144,13 +144,10 @@ final class HashAggregate implements Executor.Source {
         KeyTable table = new KeyTable(keyTypes);
         AggStates.State[] states = newStates();
         SpillPartitions spill = null;
-        Vec[] keys = new Vec[groups.length];
         for (Batch batch = in.next(); batch != null; batch = in.next()) {
             work.checkCancelled();
             int n = batch.size();
-            for (int k = 0; k < keys.length; k++) {
-                keys[k] = batch.col(groups[k]);
-            }
+            Vec[] keys = batch.cols(groups);
             int[] gid = new int[n];
             if (keys.length == 0) {
                 if (table.size() == 0) {
@@ -235,17 +232,13 @@ final class HashAggregate implements Executor.Source {
     private Batch partition(Partial m, int p) {
         KeyTable table = new KeyTable(keyTypes);
         AggStates.State[] states = newStates();
-        Vec[] keys = new Vec[groups.length];
         for (SpillPartitions s : spills) {
             Executor.Source src = s.read(p);
             for (Batch batch = src.next(); batch != null; batch = src.next()) {
                 work.checkCancelled();
                 int n = batch.size();
-                for (int k = 0; k < keys.length; k++) {
-                    keys[k] = batch.col(groups[k]);
-                }
                 int[] gid = new int[n];
-                table.findOrAddAll(table.probe(keys, n), n, gid);
+                table.findOrAddAll(table.probe(batch.cols(groups), n), n, gid);
                 for (AggStates.State st : states) {
                     st.add(batch, gid, n, table.size());
                 }

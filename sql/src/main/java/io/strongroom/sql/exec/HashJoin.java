@@ -117,12 +117,7 @@ final class HashJoin implements Executor.Source {
         }
 
         private void spillBatch(SpillPartitions sp, Batch b) {
-            int n = b.size();
-            Vec[] kv = new Vec[keys.length];
-            for (int k = 0; k < kv.length; k++) {
-                kv[k] = b.col(keys[k]);
-            }
-            sp.add(b, KeyTable.prepare(keyTypes, kv, n).hashes, n);
+            sp.addByKeys(b, keys, keyTypes);
         }
 
         private void load(List<Batch> parts) {
@@ -265,12 +260,7 @@ final class HashJoin implements Executor.Source {
         probeSpill = parts;
         for (Batch b = probe.next(); b != null; b = probe.next()) {
             checkCancelled.run();
-            int n = b.size();
-            Vec[] kv = new Vec[probeKeys.length];
-            for (int k = 0; k < kv.length; k++) {
-                kv[k] = b.col(probeKeys[k]);
-            }
-            parts.add(b, KeyTable.prepare(build.keyTypes, kv, n).hashes, n);
+            parts.addByKeys(b, probeKeys, build.keyTypes);
         }
         parts.finish();
         nextPartition();

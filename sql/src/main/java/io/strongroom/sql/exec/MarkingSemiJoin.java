@@ -82,7 +82,7 @@ final class MarkingSemiJoin implements Executor.Source {
                 tasks.add(() -> {
                     for (Batch b = src.next(); b != null; b = src.next()) {
                         work.checkCancelled();
-                        right.add(b, prepare(b, build.keyTypes()).hashes, b.size());
+                        right.addByKeys(b, probeKeys, build.keyTypes());
                     }
                     return true;
                 });
@@ -98,24 +98,12 @@ final class MarkingSemiJoin implements Executor.Source {
         }
     }
 
-    private KeyTable.Probe prepare(Batch b, KeyTable.KeyType[] keyTypes) {
-        Vec[] kv = new Vec[probeKeys.length];
-        for (int k = 0; k < kv.length; k++) {
-            kv[k] = b.col(probeKeys[k]);
-        }
-        return KeyTable.prepare(keyTypes, kv, b.size());
-    }
-
     /** Marks every build row a row of {@code src} matches. */
     private void markAll(JoinTable table, Executor.Source src, boolean[] marks) {
         for (Batch b = src.next(); b != null; b = src.next()) {
             work.checkCancelled();
             int n = b.size();
-            Vec[] kv = new Vec[probeKeys.length];
-            for (int k = 0; k < kv.length; k++) {
-                kv[k] = b.col(probeKeys[k]);
-            }
-            KeyTable.Probe p = table.prepare(kv, n);
+            KeyTable.Probe p = table.prepare(b.cols(probeKeys), n);
             int[] match = new int[n];
             int[] sel = new int[n];
             for (int m = table.firstMatches(p, n, match, sel); m > 0; m = table.nextMatches(p, match, sel, m)) {

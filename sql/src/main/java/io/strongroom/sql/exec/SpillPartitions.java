@@ -51,6 +51,11 @@ final class SpillPartitions implements AutoCloseable {
         return (hash * 0x9E3779B9) >>> (32 - BITS);
     }
 
+    /** Adds every row of {@code b} to the partition of its key (columns {@code keys}, in the forms {@code types}). */
+    void addByKeys(Batch b, int[] keys, KeyTable.KeyType[] types) {
+        add(b, KeyTable.prepare(types, b.cols(keys), b.size()).hashes, b.size());
+    }
+
     /** Adds rows {@code 0..n)} of {@code b}, row {@code i} to partition {@code of(hashes[i])}. */
     synchronized void add(Batch b, int[] hashes, int n) {
         int[] count = new int[PARTS + 1];
