@@ -212,7 +212,7 @@ public final class TpchBench {
         return Double.parseDouble(out);
     }
 
-    private static String query(int q) throws Exception {
+    static String query(int q) throws Exception {
         try (InputStream in = Objects.requireNonNull(
                 TpchBench.class.getResourceAsStream(String.format(Locale.ROOT, "/tpch/q%02d.sql", q)))) {
             String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -220,7 +220,7 @@ public final class TpchBench {
         }
     }
 
-    private static double time(SqlSession s, String sql) {
+    static double time(SqlSession s, String sql) {
         long t = System.nanoTime();
         try (Result.Rows r = (Result.Rows) s.execute(s.prepare(sql, List.of()), List.of())) {
             while (r.hasNext()) {

@@ -652,11 +652,8 @@ public final class Executor {
         var mq = j.getCluster().getMetadataQuery();
         boolean leftSmaller = estimatedRows(mq, j.getLeft()) < estimatedRows(mq, j.getRight());
         boolean buildLeft = type == JoinRelType.INNER && leftSmaller;
-        // A semi or anti join with the smaller input on the left builds on it and marks what the right matches.
-        boolean marking = (type == JoinRelType.SEMI || type == JoinRelType.ANTI)
-                && lk.length > 0
-                && residual.isAlwaysTrue()
-                && leftSmaller;
+        // A semi, anti or mark join with the smaller input on the left builds on it and marks what the right matches.
+        boolean marking = MarkingSemiJoin.handles(type) && lk.length > 0 && leftSmaller;
         if (marking && parallel) {
             return List.of(); // its rows are known only when the whole right input has been read
         }
@@ -690,6 +687,9 @@ public final class Executor {
                     rightParts != null ? rightParts : List.of(compile(j.getRight(), rightNeeded)),
                     rk,
                     rt,
+                    leftWidth,
+                    residual.isAlwaysTrue() ? null : () -> VecExprs.compile(residual, params),
+                    InputFinder.bits(residual).toArray(),
                     work));
         }
         RelNode probeRel = buildLeft ? j.getRight() : j.getLeft();

@@ -1,34 +1,46 @@
 package io.strongroom.sql.exec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A semi or anti join (EXISTS, IN, NOT EXISTS) whose left input is the smaller, built on the left: the left rows are
- * the build side ({@link HashJoin.Build}, spilling like any), the right input is read on each of its partitions'
- * threads, every left row some right row's key equals is marked, and then the left rows marked (semi) or not
- * marked (anti) are the output. {@link HashJoin} builds on the right instead, which costs a table of the larger
- * input (TPC-H Q22: 1,500,000 orders to probe some 40,000 customers).
+ * A semi, anti or mark join (EXISTS, IN, NOT EXISTS, and the mark joins of subqueries under OR or NOT IN) whose left
+ * input is the smaller, built on the left: the left rows are the build side ({@link HashJoin.Build}, spilling like
+ * any), the right input is read on each of its partitions' threads, every left row that some right row matches is
+ * marked, and then the left rows marked (semi) or not marked (anti) are the output, or every left row with its mark
+ * as a last BOOL column (mark). {@link HashJoin} builds on the right instead, which costs a table of the larger
+ * input (TPC-H Q22: 1,500,000 orders to probe some 40,000 customers; Q21: 6,000,000 lineitems twice, to probe some
+ * 75,000).
  *
- * <p>Invariants: only joins without a residual condition (a mark is set by key equality alone); a left row with a
- * NULL key is never marked, so an anti join outputs it, as {@link HashJoin} does. Marks are only ever set to true,
+ * <p>Invariants: a right row matches a left row when their keys are equal and the residual condition, if any, is
+ * TRUE for the pair (evaluated only for pairs whose left row is not marked yet, over just the columns it reads); a
+ * left row with a NULL key is never marked, so an anti join outputs it, as {@link HashJoin} does. Marks are only
+ * ever set to true,
  * so the probe threads share them without locks; they are read after every thread has ended. When the build side
  * spilled, the right rows are sent to the same partitions and each partition is marked and output alone. Output
  * comes only once the right input has ended (so this operator gives one source, not one per partition). One
  * instance is one source, for one thread.
  */
 final class MarkingSemiJoin implements Executor.Source {
-    private final boolean semi;
+    private final JoinRelType type;
     private final HashJoin.Build build;
     private final List<Executor.Source> probes;
     private final int[] probeKeys;
     private final List<RelDataType> probeTypes;
     private final QueryWork work;
+    /** A residual condition over left fields then right fields (one per thread: kernels are not thread-safe). */
+    private final @Nullable Supplier<VecExprs.VExpr> residual;
+    /** The fields the residual reads, each below {@code leftWidth} a left one. */
+    private final int[] residualFields;
+
+    private final int leftWidth;
     private final List<Batch> ready = new ArrayList<>();
     private boolean done;
 
@@ -38,16 +50,26 @@ final class MarkingSemiJoin implements Executor.Source {
             List<Executor.Source> probes,
             int[] probeKeys,
             List<RelDataType> probeTypes,
+            int leftWidth,
+            @Nullable Supplier<VecExprs.VExpr> residual,
+            int[] residualFields,
             QueryWork work) {
-        if (type != JoinRelType.SEMI && type != JoinRelType.ANTI) {
-            throw new IllegalArgumentException("a marking join is a semi or anti join, not " + type);
+        if (!handles(type)) {
+            throw new IllegalArgumentException("a marking join is a semi, anti or mark join, not " + type);
         }
-        this.semi = type == JoinRelType.SEMI;
+        this.type = type;
+        this.leftWidth = leftWidth;
+        this.residual = residual;
+        this.residualFields = residualFields.clone();
         this.build = build;
         this.probes = probes;
         this.probeKeys = probeKeys;
         this.probeTypes = probeTypes;
         this.work = work;
+    }
+
+    static boolean handles(JoinRelType type) {
+        return type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK;
     }
 
     @Override
@@ -68,7 +90,7 @@ final class MarkingSemiJoin implements Executor.Source {
             List<Callable<Boolean>> tasks = new ArrayList<>();
             for (Executor.Source src : probes) {
                 tasks.add(() -> {
-                    markAll(table, src, marks);
+                    markAll(build, table, src, marks);
                     return true;
                 });
             }
@@ -92,31 +114,79 @@ final class MarkingSemiJoin implements Executor.Source {
             for (int p = 0; p < SpillPartitions.PARTS; p++) {
                 HashJoin.Build part = build.partition(p);
                 boolean[] marks = new boolean[part.rows()];
-                markAll(Objects.requireNonNull(part.table()), right.read(p), marks);
+                markAll(part, Objects.requireNonNull(part.table()), right.read(p), marks);
                 output(part, marks);
             }
         }
     }
 
-    /** Marks every build row a row of {@code src} matches. */
-    private void markAll(JoinTable table, Executor.Source src, boolean[] marks) {
+    /** Marks every row of {@code left} (the build side {@code table} was made of) a row of {@code src} matches. */
+    private void markAll(HashJoin.Build left, JoinTable table, Executor.Source src, boolean[] marks) {
+        VecExprs.VExpr cond = residual == null ? null : residual.get();
         for (Batch b = src.next(); b != null; b = src.next()) {
             work.checkCancelled();
             int n = b.size();
             KeyTable.Probe p = table.prepare(b.cols(probeKeys), n);
             int[] match = new int[n];
             int[] sel = new int[n];
+            int[] li = cond == null ? new int[0] : new int[n];
+            int[] ri = cond == null ? new int[0] : new int[n];
             for (int m = table.firstMatches(p, n, match, sel); m > 0; m = table.nextMatches(p, match, sel, m)) {
+                if (cond == null) {
+                    for (int k = 0; k < m; k++) {
+                        marks[match[sel[k]]] = true;
+                    }
+                    continue;
+                }
+                int pairs = 0;
                 for (int k = 0; k < m; k++) {
-                    marks[match[sel[k]]] = true;
+                    int r = match[sel[k]];
+                    if (!marks[r]) {
+                        li[pairs] = r;
+                        ri[pairs++] = sel[k];
+                    }
+                }
+                if (pairs > 0) {
+                    markPassing(cond, left.cols(), b, li, ri, pairs, marks);
                 }
             }
         }
     }
 
-    /** The build rows marked (semi) or not (anti), as one batch. */
+    /** Marks the left row of each pair (left row {@code li[k]}, right row {@code ri[k]}) the residual holds for. */
+    private void markPassing(
+            VecExprs.VExpr cond, Vec[] leftCols, Batch right, int[] li, int[] ri, int n, boolean[] marks) {
+        Vec[] cols = new Vec[leftWidth + right.cols().length];
+        for (int f : residualFields) {
+            cols[f] = f < leftWidth
+                    ? leftCols[f].gather(li, n)
+                    : right.col(f - leftWidth).gather(ri, n);
+        }
+        Vec ok = cond.eval(new Batch(cols, n));
+        for (int k = 0; k < n; k++) {
+            if (ok.longs[k] != 0 && !ok.isNull(k)) {
+                marks[li[k]] = true;
+            }
+        }
+    }
+
+    /** The build rows marked (semi) or not (anti), or all of them with their marks (mark), as one batch. */
     private void output(HashJoin.Build b, boolean[] marks) {
         int n = b.rows();
+        if (type == JoinRelType.LEFT_MARK) {
+            if (n == 0) {
+                return;
+            }
+            long[] mark = new long[n];
+            for (int i = 0; i < n; i++) {
+                mark[i] = marks[i] ? 1 : 0;
+            }
+            Vec[] cols = Arrays.copyOf(b.cols(), b.cols().length + 1);
+            cols[cols.length - 1] = Vec.ofLongs(Vec.Type.BOOL, 0, mark, n, null);
+            ready.add(new Batch(cols, n));
+            return;
+        }
+        boolean semi = type == JoinRelType.SEMI;
         int[] idx = new int[n];
         int m = 0;
         for (int i = 0; i < n; i++) {
