@@ -16,11 +16,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 
 /**
  * One engine, a few TPC-H queries, for reading plans and profiling: loads the data into an unencrypted store, prints
- * each query's plan (with Calcite's row estimates) and then its time over many rounds. Run it under JFR to profile
- * only those queries ({@code bench/README.md}).
+ * each query's plan and then its time over many rounds, after a warm-up over all 22. {@code -Dtpch.jfr=file}
+ * records a JFR profile of the measured rounds only.
  *
  * <p>Usage: {@code TpchProfile [scale factor] [rounds] [queries, e.g. 17,20]}.
  */
@@ -46,6 +48,18 @@ public final class TpchProfile {
                 TpchData.load(s, name, file);
                 Files.delete(file);
             }
+            // JIT warm-up over all 22 queries first, as TpchBench does: code compiled for one query alone is
+            // compiled again (slower for a while) when the next one sends it other types.
+            for (int q = 1; q <= 22; q++) {
+                TpchBench.time(s, TpchBench.query(q));
+            }
+            // -Dtpch.jfr=file records a JFR profile of the measured rounds only.
+            String jfr = System.getProperty("tpch.jfr");
+            Recording recording = null;
+            if (jfr != null) {
+                recording = new Recording(Configuration.getConfiguration("profile"));
+                recording.start();
+            }
             for (int q : queries) {
                 String sql = TpchBench.query(q);
                 System.out.printf(Locale.ROOT, "== Q%02d plan%n", q);
@@ -59,7 +73,18 @@ public final class TpchProfile {
                 for (int i = 0; i < rounds; i++) {
                     t[i] = TpchBench.time(s, sql);
                 }
-                System.out.printf(Locale.ROOT, "Q%02d median %.1f ms over %d rounds%n", q, Stats.median(t), rounds);
+                System.out.printf(
+                        Locale.ROOT,
+                        "Q%02d median %.1f ms, fastest %.1f ms, over %d rounds%n",
+                        q,
+                        Stats.median(t),
+                        Arrays.stream(t).min().orElseThrow(),
+                        rounds);
+            }
+            if (recording != null) {
+                recording.stop();
+                recording.dump(Path.of(jfr));
+                recording.close();
             }
         } finally {
             try (var w = Files.walk(dir)) {

@@ -643,6 +643,7 @@ public final class Executor {
         int[] lk = info.leftKeys.toIntArray();
         int[] rk = info.rightKeys.toIntArray();
         RexNode residual = info.getRemaining(j.getCluster().getRexBuilder());
+        int[] residualFields = InputFinder.bits(residual).toArray();
         // Only the columns used above or by the condition are read; the rest stay null.
         ImmutableBitSet used = (type.projectsRight() ? needed : needed.intersect(ImmutableBitSet.range(leftWidth)))
                 .union(InputFinder.bits(j.getCondition()));
@@ -689,7 +690,7 @@ public final class Executor {
                     rt,
                     leftWidth,
                     residual.isAlwaysTrue() ? null : () -> VecExprs.compile(residual, params),
-                    InputFinder.bits(residual).toArray(),
+                    residualFields,
                     work));
         }
         RelNode probeRel = buildLeft ? j.getRight() : j.getLeft();
@@ -713,6 +714,7 @@ public final class Executor {
                     buildLeft,
                     buildLeft ? rk : lk,
                     residual.isAlwaysTrue() ? null : VecExprs.compile(residual, params),
+                    residualFields,
                     lt,
                     rt,
                     work));

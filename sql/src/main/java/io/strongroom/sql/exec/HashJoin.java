@@ -184,6 +184,9 @@ final class HashJoin implements Executor.Source {
     private final boolean buildLeft;
     private final int[] probeKeys;
     private final VecExprs.@Nullable VExpr residual;
+    /** The joined fields the residual reads: only these are gathered to evaluate it. */
+    private final int[] residualFields;
+
     private final List<RelDataType> leftTypes;
     private final List<RelDataType> rightTypes;
     private final QueryWork work;
@@ -213,7 +216,7 @@ final class HashJoin implements Executor.Source {
 
     /**
      * A join probing {@code probe} (the left input, or the right when {@code buildLeft}) against {@code build};
-     * {@code residual} is over the joined row (left fields, then right).
+     * {@code residual} is over the joined row (left fields, then right) and reads {@code residualFields} of it.
      */
     HashJoin(
             JoinRelType type,
@@ -222,6 +225,7 @@ final class HashJoin implements Executor.Source {
             boolean buildLeft,
             int[] probeKeys,
             VecExprs.@Nullable VExpr residual,
+            int[] residualFields,
             List<RelDataType> leftTypes,
             List<RelDataType> rightTypes,
             QueryWork work) {
@@ -231,6 +235,7 @@ final class HashJoin implements Executor.Source {
         this.build = build;
         this.probeKeys = probeKeys;
         this.residual = residual;
+        this.residualFields = residualFields.clone();
         this.leftTypes = leftTypes;
         this.rightTypes = rightTypes;
         this.work = work;
@@ -397,9 +402,12 @@ final class HashJoin implements Executor.Source {
         Vec[] bc = Objects.requireNonNull(buildCols);
         List<RelDataType> bt = buildLeft ? leftTypes : rightTypes;
         Vec[] probeOut = new Vec[p.cols().length];
+        // Every probe row once, in order (a key join whose rows all match once): the probe columns as they are.
+        boolean asIs = n == p.size() && inOrder(pi, n);
         for (int c = 0; c < probeOut.length; c++) {
             Vec v = p.cols()[c];
-            probeOut[c] = v == null ? null : gatherOrNull(v, pi, n, buildLeft ? rightTypes.get(c) : leftTypes.get(c));
+            probeOut[c] =
+                    v == null || asIs ? v : gatherOrNull(v, pi, n, buildLeft ? rightTypes.get(c) : leftTypes.get(c));
         }
         Vec[] buildOut = new Vec[bc.length];
         for (int c = 0; c < bc.length; c++) {
@@ -424,6 +432,15 @@ final class HashJoin implements Executor.Source {
         return v.gather(idx, n);
     }
 
+    private static boolean inOrder(int[] idx, int n) {
+        for (int k = 0; k < n; k++) {
+            if (idx[k] != k) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean allMissing(int[] idx, int n) {
         for (int k = 0; k < n; k++) {
             if (idx[k] >= 0) {
@@ -433,31 +450,49 @@ final class HashJoin implements Executor.Source {
         return true;
     }
 
+    /**
+     * Emits the joined rows of pairs (probe row {@code pi[k]}, build row {@code bi[k]}) the residual holds for, and
+     * marks their rows matched. The residual is evaluated over just the fields it reads; only the pairs it keeps
+     * (compacted in place in {@code pi} and {@code bi}) are assembled.
+     */
     private void emitPairs(Batch p, int[] pi, int[] bi, int n, boolean[] matched) {
-        Batch joined = assemble(p, pi, bi, n);
-        int[] keep = null;
         int m = n;
-        if (residual != null) {
-            Vec ok = residual.eval(joined);
-            keep = new int[n];
+        VecExprs.VExpr cond = residual;
+        if (cond != null) {
+            Vec ok = cond.eval(residualInput(p, pi, bi, n));
             m = 0;
             for (int k = 0; k < n; k++) {
                 if (!ok.isNull(k) && ok.longs[k] != 0) {
-                    keep[m++] = k;
+                    pi[m] = pi[k];
+                    bi[m++] = bi[k];
                 }
             }
         }
         for (int k = 0; k < m; k++) {
-            int pair = keep == null ? k : keep[k];
-            matched[pi[pair]] = true;
+            matched[pi[k]] = true;
             if (buildMatched.length > 0) {
-                buildMatched[bi[pair]] = true;
+                buildMatched[bi[k]] = true;
             }
         }
         if (type == JoinRelType.SEMI || type == JoinRelType.ANTI || type == JoinRelType.LEFT_MARK || m == 0) {
             return;
         }
-        ready.add(keep == null ? joined : joined.gather(keep, m));
+        ready.add(assemble(p, pi, bi, m));
+    }
+
+    /** The pairs' joined rows with only the residual's fields filled. */
+    private Batch residualInput(Batch p, int[] pi, int[] bi, int n) {
+        Vec[] bc = Objects.requireNonNull(buildCols);
+        int leftWidth = leftTypes.size();
+        Vec[] cols = new Vec[leftWidth + rightTypes.size()];
+        for (int f : residualFields) {
+            boolean left = f < leftWidth;
+            int c = left ? f : f - leftWidth;
+            cols[f] = left == buildLeft
+                    ? Objects.requireNonNull(bc[c]).gather(bi, n)
+                    : p.col(c).gather(pi, n);
+        }
+        return new Batch(cols, n);
     }
 
     private void emitUnmatchedBuild() {

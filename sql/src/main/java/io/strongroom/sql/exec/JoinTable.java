@@ -9,6 +9,13 @@ import org.jspecify.annotations.Nullable;
  * and compares hashes, then keys. A single long key, or two int-sized ones packed into a long, is kept beside its
  * bucket's head, so that a probe's first comparison costs no second cache miss. Rows of one key come out latest
  * first. Read-only once built, so probes on several threads may share it.
+ *
+ * <p>A single integer key whose build values span a range (max - min + 1) no larger than twice the rows (keys of a
+ * dimension table, such as TPC-H's part, customer or supplier) is addressed directly: the chain of key {@code k}
+ * starts at {@code direct[k - min]}, so a probe computes no hash and compares no key (every row of a chain has the
+ * chain's key). A wider but still bounded range gets a bitmap of the build keys in front of the hash table, which
+ * turns away a probe key the build side does not have with one access to a structure a fraction of the table's size
+ * (TPC-H Q22 probes 1,500,000 orders against some 6,000 customers).
  */
 final class JoinTable {
     private final KeyTable.KeyType[] types;
@@ -32,6 +39,18 @@ final class JoinTable {
     private final int[] next;
     private final int mask;
 
+    /** The smallest build key and the span of keys from it, for {@link #direct} and {@link #bits}. */
+    private final long min;
+
+    private final long span;
+    /** Per key {@code min + k}, its chain's first row + 1 (0: none); null unless addressed directly. */
+    private final int @Nullable [] direct;
+    /** Bit {@code k} set when some build row has key {@code min + k}; null unless there is a bitmap. */
+    private final long @Nullable [] bits;
+
+    /** The largest span with a bitmap: 32 keys per bucket, the bitmap a quarter of the table's heads. */
+    private static final int BITS_PER_BUCKET = 32;
+
     JoinTable(KeyTable.KeyType[] types, Vec[] keyCols, int n) {
         this.types = types;
         this.rows = KeyTable.prepare(types, keyCols, n);
@@ -42,14 +61,46 @@ final class JoinTable {
         this.packed = lk != null && !singleLong(types);
         this.longKeys = lk;
         int buckets = Integer.highestOneBit(Math.max(16, n) - 1) << 1;
-        this.heads = lk == null ? new int[buckets] : new int[0];
-        this.longHeads = lk == null ? new long[0] : new long[2 * buckets];
         this.next = new int[n];
         this.mask = buckets - 1;
+        // The span of an integer key's build values.
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        if (lk != null && !packed && types[0].mode() == KeyTable.Mode.LONG) {
+            for (int i = 0; i < n; i++) {
+                if (!rows.hasNull(i)) {
+                    lo = Math.min(lo, lk[i]);
+                    hi = Math.max(hi, lk[i]);
+                }
+            }
+        }
+        long width = hi - lo; // overflows to negative for spans beyond a long
+        boolean spanned = lo <= hi && width >= 0 && width < Integer.MAX_VALUE - 64;
+        this.min = spanned ? lo : 0;
+        this.span = spanned ? width + 1 : 0;
+        boolean isDirect = spanned && span <= 2L * n + 64;
+        this.direct = isDirect ? new int[(int) span] : null;
+        this.bits = spanned && !isDirect && span <= (long) BITS_PER_BUCKET * buckets
+                ? new long[(int) ((span + 63) >>> 6)]
+                : null;
+        this.heads = lk == null ? new int[buckets] : new int[0];
+        this.longHeads = lk == null || isDirect ? new long[0] : new long[2 * buckets];
         int[] h = rows.hashes;
+        int[] d = direct;
+        long[] bm = bits;
         for (int i = 0; i < n; i++) {
             if (rows.hasNull(i)) {
                 continue;
+            }
+            if (d != null) {
+                int k = (int) (Objects.requireNonNull(lk)[i] - min);
+                next[i] = d[k];
+                d[k] = i + 1;
+                continue;
+            }
+            if (bm != null) {
+                long k = Objects.requireNonNull(lk)[i] - min;
+                bm[(int) (k >>> 6)] |= 1L << k;
             }
             int b = h[i] & mask;
             if (lk != null) {
@@ -61,6 +112,11 @@ final class JoinTable {
                 heads[b] = i + 1;
             }
         }
+    }
+
+    /** How the table finds a key's chain: "direct", "bitmap" (then hashed) or "hash"; for tests. */
+    String addressing() {
+        return direct != null ? "direct" : bits != null ? "bitmap" : "hash";
     }
 
     private static boolean pairOfLongs(KeyTable.KeyType[] types) {
@@ -97,7 +153,8 @@ final class JoinTable {
      * matches.
      */
     KeyTable.Probe prepare(Vec[] keys, int n) {
-        KeyTable.Probe p = KeyTable.prepare(types, keys, n);
+        // A single long key's hash is computed where needed (firstLongMatches), if at all.
+        KeyTable.Probe p = KeyTable.prepare(types, keys, n, !singleLong(types));
         if (!packed) {
             return p;
         }
@@ -157,17 +214,46 @@ final class JoinTable {
         return settle(p, match, sel, m);
     }
 
+    /** Rows {@code 0..n)} matched by direct addressing: every row of a key's chain has that key. */
+    private int firstDirectMatches(int[] d, KeyTable.Probe p, int n, int[] match, int[] sel) {
+        long[] keys = p.norm[0];
+        boolean[] anyNull = p.anyNull;
+        int found = 0;
+        for (int i = 0; i < n; i++) {
+            long k = keys[i] - min;
+            int r = k >= 0 && k < span && (anyNull == null || !anyNull[i]) ? d[(int) k] - 1 : -1;
+            match[i] = r;
+            if (r >= 0) {
+                sel[found++] = i;
+            }
+        }
+        return found;
+    }
+
     /** {@link #firstMatches} for single long keys: the bucket's first key is tested where its row is found. */
     private int firstLongMatches(KeyTable.Probe p, int n, int[] match, int[] sel) {
+        int[] d = direct;
+        if (d != null) {
+            return firstDirectMatches(d, p, n, match, sel);
+        }
         long[] keys = p.norm[0];
-        int[] h = p.hashes;
+        int[] h = p.hashes; // packed pairs only: a single key's hash is mix(key)
         boolean[] anyNull = p.anyNull;
+        long[] bm = bits;
         long[] lh = longHeads;
         int[] pending = new int[n];
         int np = 0;
         int found = 0;
         for (int i = 0; i < n; i++) {
-            int b = (h[i] & mask) << 1;
+            long key = keys[i];
+            if (bm != null) {
+                long k = key - min;
+                if (k < 0 || k >= span || (bm[(int) (k >>> 6)] & (1L << k)) == 0) {
+                    match[i] = -1;
+                    continue;
+                }
+            }
+            int b = ((packed ? h[i] : KeyTable.mix(key)) & mask) << 1;
             int r = (int) lh[b + 1] - 1;
             if (r < 0 || (anyNull != null && anyNull[i])) {
                 match[i] = -1;

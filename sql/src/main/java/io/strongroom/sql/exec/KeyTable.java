@@ -166,7 +166,7 @@ final class KeyTable {
         return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
     }
 
-    private static int mix(long x) {
+    static int mix(long x) {
         x ^= x >>> 33;
         x *= 0xff51afd7ed558ccdL;
         x ^= x >>> 33;
@@ -215,7 +215,21 @@ final class KeyTable {
 
     /** The keys of rows {@code 0..n)} in the forms {@code types}, with their hashes. */
     static Probe prepare(KeyType[] types, Vec[] keys, int n) {
-        int[] h = new int[n];
+        return prepare(types, keys, n, true);
+    }
+
+    /**
+     * {@link #prepare(KeyType[], Vec[], int)}, without the hashes when not {@code hashed} (a single long key's hash
+     * is {@link #mix} of its long form, which a caller may compute for just the rows it needs). Without hashes,
+     * long and double keys only.
+     */
+    static Probe prepare(KeyType[] types, Vec[] keys, int n, boolean hashed) {
+        for (KeyType t : types) {
+            if (!hashed && t.mode() != Mode.LONG && t.mode() != Mode.DOUBLE) {
+                throw new IllegalArgumentException("keys of mode " + t.mode() + " are always hashed");
+            }
+        }
+        int[] h = new int[hashed ? n : 0];
         long[][] norm = new long[keys.length][];
         boolean[] anyNull = null;
         for (int c = 0; c < keys.length; c++) {
@@ -243,7 +257,7 @@ final class KeyTable {
                         }
                     }
                     norm[c] = k;
-                    for (int i = 0; i < n; i++) {
+                    for (int i = 0; i < h.length; i++) {
                         h[i] = h[i] * 31 + (v.isNull(i) ? 0x5bd1e995 : mix(k[i]));
                     }
                 }
