@@ -264,10 +264,19 @@ final class JoinOrder {
                     && call.getOperands().get(1) instanceof RexInputRef b) {
                 double da = distinct(mq, inputs, offset, rows, a.getIndex());
                 double db = distinct(mq, inputs, offset, rows, b.getIndex());
-                double s = 1 / Math.max(1, Math.max(da, db));
-                if (!isKey(da, rows[factorOf(offset, a.getIndex())])
-                        && !isKey(db, rows[factorOf(offset, b.getIndex())])) {
-                    s *= MANY_TO_MANY; // neither side is key-like: the join multiplies rows, and estimates err
+                boolean aKey = isKey(da, rows[factorOf(offset, a.getIndex())]);
+                boolean bKey = isKey(db, rows[factorOf(offset, b.getIndex())]);
+                double s;
+                if (aKey || bKey) {
+                    // A key side: each row of the other matches at most one of its rows, and finds one as often as
+                    // the key side keeps its table's keys. Its table's distinct values, not the filtered input's,
+                    // divide; of two key-like sides, the one with fewer (a foreign key's span can look like a key).
+                    double ka = aKey ? tableDistinct(mq, inputs, offset, rows, a.getIndex()) : Double.MAX_VALUE;
+                    double kb = bKey ? tableDistinct(mq, inputs, offset, rows, b.getIndex()) : Double.MAX_VALUE;
+                    s = 1 / Math.max(1, Math.min(ka, kb));
+                } else {
+                    // Neither side is key-like: the join multiplies rows, and estimates err.
+                    s = MANY_TO_MANY / Math.max(1, Math.max(da, db));
                 }
                 selectivity = Math.min(selectivity, s);
                 connected = true;
@@ -292,6 +301,20 @@ final class JoinOrder {
             }
         }
         return bound;
+    }
+
+    /** The distinct values of a field's column in its whole table (before any filter), or its input's rows. */
+    private static double tableDistinct(
+            RelMetadataQuery mq, List<RelNode> inputs, int[] offset, double[] rows, int field) {
+        int f = factorOf(offset, field);
+        RelColumnOrigin origin = mq.getColumnOrigin(inputs.get(f), field - offset[f]);
+        if (origin != null && !origin.isDerived()) {
+            QueryPlanner.StoreTable t = origin.getOriginTable().unwrap(QueryPlanner.StoreTable.class);
+            if (t != null) {
+                return t.distinctBound(origin.getOriginColumnOrdinal());
+            }
+        }
+        return rows[f];
     }
 
     /** Left-deep joins in {@code order}, each with the conditions its inputs complete, then the original fields. */
