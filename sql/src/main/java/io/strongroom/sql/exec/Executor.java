@@ -93,6 +93,7 @@ public final class Executor {
     private final BooleanSupplier cancelled;
     private final long memoryBytes;
     private final QueryWork work = new Work();
+    private @Nullable RuntimeFilters runtimeFilters;
 
     /** An executor whose operators may each hold the default {@link QueryMemory#defaultBytes()} before spilling. */
     public Executor(Tables tables, Expressions.Context params, BooleanSupplier cancelled) {
@@ -136,6 +137,7 @@ public final class Executor {
 
     /** The plan's rows as batches, every column filled. */
     public Source batches(RelNode plan) {
+        runtimeFilters = new RuntimeFilters(plan);
         return compile(plan, ImmutableBitSet.range(plan.getRowType().getFieldCount()));
     }
 
@@ -304,7 +306,7 @@ public final class Executor {
         Queue<TableReader.SliceScan> slices = sliceQueue(scan, needed, ranges);
         List<Source> out = new ArrayList<>();
         for (int i = 0; i < PARALLELISM; i++) {
-            out.add(scanSource(scan, needed, slices));
+            out.add(Objects.requireNonNull(runtimeFilters).apply(scan, scanSource(scan, needed, slices)));
         }
         return out;
     }
@@ -425,7 +427,8 @@ public final class Executor {
         if (system != null) {
             return RowOps.fromRows(system.rows().stream().map(r -> r.clone()).iterator(), scan);
         }
-        return scanSource(scan, needed, sliceQueue(scan, needed, ranges));
+        return Objects.requireNonNull(runtimeFilters)
+                .apply(scan, scanSource(scan, needed, sliceQueue(scan, needed, ranges)));
     }
 
     private Queue<TableReader.SliceScan> sliceQueue(
@@ -696,14 +699,20 @@ public final class Executor {
         RelNode probeRel = buildLeft ? j.getRight() : j.getLeft();
         ImmutableBitSet probeNeeded = buildLeft ? rightNeeded : leftNeeded;
         List<Source> probes;
-        if (parallel) {
-            List<Source> parts = partitions(probeRel, probeNeeded);
-            if (parts == null) {
-                return List.of();
+        RuntimeFilters filters = Objects.requireNonNull(runtimeFilters);
+        filters.open(type, probeRel, buildLeft ? rk : lk, build);
+        try {
+            if (parallel) {
+                List<Source> parts = partitions(probeRel, probeNeeded);
+                if (parts == null) {
+                    return List.of();
+                }
+                probes = parts;
+            } else {
+                probes = List.of(compile(probeRel, probeNeeded));
             }
-            probes = parts;
-        } else {
-            probes = List.of(compile(probeRel, probeNeeded));
+        } finally {
+            filters.close();
         }
         List<Source> out = new ArrayList<>();
         for (Source probe : probes) {

@@ -46,6 +46,8 @@ final class HashJoin implements Executor.Source {
         private final AtomicReference<@Nullable SpillPartitions> spillStart = new AtomicReference<>();
         private volatile @Nullable SpillPartitions spill;
         private boolean built;
+        /** The table once made and in memory, for readers that do not wait for it ({@link RuntimeFilters}). */
+        private volatile @Nullable JoinTable published;
 
         /** {@code input} gives the build input's partitions; {@code types} are its row's field types. */
         Build(
@@ -88,8 +90,15 @@ final class HashJoin implements Executor.Source {
                 List<Batch> all = new ArrayList<>();
                 kept.forEach(all::addAll);
                 load(all);
+                published = table;
             }
             built = true;
+        }
+
+        /** The table, when this build side is made and in memory; else null (it is not waited for). */
+        @Nullable
+        JoinTable published() {
+            return published;
         }
 
         /** The batches of {@code src} kept in memory; once over the budget, the rest go to the spill. */

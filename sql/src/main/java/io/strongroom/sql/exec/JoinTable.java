@@ -47,6 +47,8 @@ final class JoinTable {
     private final int @Nullable [] direct;
     /** Bit {@code k} set when some build row has key {@code min + k}; null unless there is a bitmap. */
     private final long @Nullable [] bits;
+    /** For a direct table: whether under nine in ten keys of its span have rows. */
+    private final boolean sparse;
 
     /**
      * The largest span with a bitmap: 32 keys per bucket (the bitmap a quarter of the table's heads), or any span whose
@@ -94,12 +96,14 @@ final class JoinTable {
         int[] h = rows.hashes;
         int[] d = direct;
         long[] bm = bits;
+        long present = 0;
         for (int i = 0; i < n; i++) {
             if (rows.hasNull(i)) {
                 continue;
             }
             if (d != null) {
                 int k = (int) (Objects.requireNonNull(lk)[i] - min);
+                present += d[k] == 0 ? 1 : 0;
                 next[i] = d[k];
                 d[k] = i + 1;
                 continue;
@@ -118,6 +122,35 @@ final class JoinTable {
                 heads[b] = i + 1;
             }
         }
+        this.sparse = d != null && present * 10 < span * 9;
+    }
+
+    /**
+     * Lists in {@code sel} the rows of a probe key column whose key some build row has, and returns how many; -1
+     * when this table cannot tell without hashing, or when its keys fill their span (nearly every row would pass).
+     * For filters passed down to scans ({@link RuntimeFilters}).
+     */
+    int keep(Vec col, int n, int[] sel) {
+        int[] d = direct;
+        long[] bm = bits;
+        if ((d == null || !sparse) && bm == null) {
+            return -1;
+        }
+        KeyTable.Probe p = prepare(new Vec[] {col}, n);
+        long[] keys = p.norm[0];
+        boolean[] anyNull = p.anyNull;
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            long k = keys[i] - min;
+            if (k < 0 || k >= span || (anyNull != null && anyNull[i])) {
+                continue;
+            }
+            boolean in = d != null ? d[(int) k] != 0 : (Objects.requireNonNull(bm)[(int) (k >>> 6)] & (1L << k)) != 0;
+            if (in) {
+                sel[m++] = i;
+            }
+        }
+        return m;
     }
 
     /** How the table finds a key's chain: "direct", "bitmap" (then hashed) or "hash"; for tests. */
