@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * starts at {@code direct[k - min]}, so a probe computes no hash and compares no key (every row of a chain has the
  * chain's key). A wider but still bounded range gets a bitmap of the build keys in front of the hash table, which
  * turns away a probe key the build side does not have with one access to a structure a fraction of the table's size
- * (TPC-H Q22 probes 1,500,000 orders against some 6,000 customers).
+ * (TPC-H Q22 probes 1,500,000 orders against some 6,000 customers). A packed pair gets the same bitmap of its first
+ * column's values.
  */
 final class JoinTable {
     private final KeyTable.KeyType[] types;
@@ -74,11 +75,11 @@ final class JoinTable {
         // The span of an integer key's build values.
         long lo = Long.MAX_VALUE;
         long hi = Long.MIN_VALUE;
-        if (lk != null && !packed && types[0].mode() == KeyTable.Mode.LONG) {
+        if (lk != null && types[0].mode() == KeyTable.Mode.LONG) {
             for (int i = 0; i < n; i++) {
                 if (!rows.hasNull(i)) {
-                    lo = Math.min(lo, lk[i]);
-                    hi = Math.max(hi, lk[i]);
+                    lo = Math.min(lo, first(lk[i]));
+                    hi = Math.max(hi, first(lk[i]));
                 }
             }
         }
@@ -86,7 +87,7 @@ final class JoinTable {
         boolean spanned = lo <= hi && width >= 0 && width < Integer.MAX_VALUE - 64;
         this.min = spanned ? lo : 0;
         this.span = spanned ? width + 1 : 0;
-        boolean isDirect = spanned && span <= 2L * n + 64;
+        boolean isDirect = spanned && !packed && span <= 2L * n + 64;
         this.direct = isDirect ? new int[(int) span] : null;
         this.bits = spanned && !isDirect && span <= Math.max((long) BITS_PER_BUCKET * buckets, SMALL_BITMAP)
                 ? new long[(int) ((span + 63) >>> 6)]
@@ -109,7 +110,7 @@ final class JoinTable {
                 continue;
             }
             if (bm != null) {
-                long k = Objects.requireNonNull(lk)[i] - min;
+                long k = first(Objects.requireNonNull(lk)[i]) - min;
                 bm[(int) (k >>> 6)] |= 1L << k;
             }
             int b = h[i] & mask;
@@ -126,7 +127,8 @@ final class JoinTable {
     }
 
     /**
-     * Lists in {@code sel} the rows of a probe key column whose key some build row has, and returns how many; -1
+     * Lists in {@code sel} the rows of a probe key column (the first, for a pair) whose key some build row has, and
+     * returns how many; -1
      * when this table cannot tell without hashing, or when its keys fill their span (nearly every row would pass).
      * For filters passed down to scans ({@link RuntimeFilters}).
      */
@@ -136,7 +138,7 @@ final class JoinTable {
         if ((d == null || !sparse) && bm == null) {
             return -1;
         }
-        KeyTable.Probe p = prepare(new Vec[] {col}, n);
+        KeyTable.Probe p = KeyTable.prepare(new KeyTable.KeyType[] {types[0]}, new Vec[] {col}, n, false);
         long[] keys = p.norm[0];
         boolean[] anyNull = p.anyNull;
         int m = 0;
@@ -156,6 +158,11 @@ final class JoinTable {
     /** How the table finds a key's chain: "direct", "bitmap" (then hashed) or "hash"; for tests. */
     String addressing() {
         return direct != null ? "direct" : bits != null ? "bitmap" : "hash";
+    }
+
+    /** The first key column's value of a long key: the key itself, or the high half of a packed pair. */
+    private long first(long key) {
+        return packed ? key >> 32 : key;
     }
 
     private static boolean pairOfLongs(KeyTable.KeyType[] types) {
@@ -286,7 +293,7 @@ final class JoinTable {
         for (int i = 0; i < n; i++) {
             long key = keys[i];
             if (bm != null) {
-                long k = key - min;
+                long k = first(key) - min;
                 if (k < 0 || k >= span || (bm[(int) (k >>> 6)] & (1L << k)) == 0) {
                     match[i] = -1;
                     continue;

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.logical.LogicalAggregate;
 import org.apache.calcite.rel.logical.LogicalFilter;
 import org.apache.calcite.rel.logical.LogicalJoin;
 import org.apache.calcite.rel.logical.LogicalProject;
@@ -16,14 +17,15 @@ import org.apache.calcite.rex.RexNode;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Key filters an inner hash join passes down to the scan its probe key is read by, when other joins stand between
- * them: a lineitem row whose part key the join above has no row for is dropped as it is read, before it probes the
+ * Key filters an inner hash join passes down to the scan its (first) probe key is read by, when other joins or an
+ * aggregation on that key stand between them: a lineitem row whose part key the join above has no row for is dropped as it is read, before it probes the
  * orders (TPC-H Q8 keeps about 40,000 of 6,000,000). The test is the build side's own direct table or bitmap
  * ({@link JoinTable#keep}), applied only once the build side is made and in memory; otherwise rows pass.
  *
  * <p>Invariants: a row a filter drops could never be part of the join's output, since every output row carries the
  * scan row's key value to the join and the join is inner. A filter is traced only through projections of plain
- * fields, filters and inner joins, to a scan that occurs once in the plan (a node shared by two parts of the plan
+ * fields, filters, inner joins and the group keys of aggregations (TPC-H Q20 sums the lineitems of its forest
+ * parts only), to a scan that occurs once in the plan (a node shared by two parts of the plan
  * would be filtered for both). Filters are scoped to the compilation of the join's probe side: a scan compiled then
  * takes the filters of the joins above it. Used by one executor, on the thread that compiles.
  */
@@ -56,7 +58,7 @@ final class RuntimeFilters {
      */
     void open(JoinRelType type, RelNode probe, int[] probeKeys, HashJoin.Build build) {
         Filter f = null;
-        if (type == JoinRelType.INNER && probeKeys.length == 1) {
+        if (type == JoinRelType.INNER && probeKeys.length > 0) {
             f = trace(probe, probeKeys[0], false, build);
         }
         active.add(f);
@@ -79,6 +81,10 @@ final class RuntimeFilters {
         if (rel instanceof LogicalProject p) {
             RexNode e = p.getProjects().get(field);
             return e instanceof RexInputRef ref ? trace(p.getInput(), ref.getIndex(), throughJoin, build) : null;
+        }
+        if (rel instanceof LogicalAggregate a && a.getGroupSets().size() == 1 && field < a.getGroupCount()) {
+            // A group's key is its rows' key: dropping the rows drops just the groups the join would drop.
+            return trace(a.getInput(), a.getGroupSet().nth(field), true, build);
         }
         if (rel instanceof LogicalJoin j && j.getJoinType() == JoinRelType.INNER) {
             int leftWidth = j.getLeft().getRowType().getFieldCount();

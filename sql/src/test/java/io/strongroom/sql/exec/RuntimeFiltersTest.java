@@ -7,7 +7,9 @@ import io.strongroom.sql.session.SqlTestSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,5 +127,31 @@ class RuntimeFiltersTest {
         List<List<Object>> rows = sql.rows("SELECT count(*) FROM f JOIN d1 ON f.dk1 = d1.k"
                 + " LEFT JOIN (SELECT * FROM d2 WHERE cat = 'x') d ON f.dk2 = d.k WHERE d1.name = 'n3'");
         assertThat(rows).containsExactly(List.of(count));
+    }
+
+    @Test
+    void throughAnAggregation_onOneKeyAndOnAPair_dropRowsAndGiveTheGroupsComputedHere() {
+        long sum = 0;
+        Set<Integer> pairGroups = new HashSet<>();
+        long pairSum = 0;
+        for (int i = 0; i < FACTS; i++) {
+            if (d1Has3(dk1(i))) {
+                sum += i;
+                Integer k2 = dk2(i);
+                if (k2 != null && k2 == 7 * dk1(i)) {
+                    pairGroups.add(dk1(i));
+                    pairSum += i;
+                }
+            }
+        }
+        assertThat(pairGroups).isNotEmpty();
+        long before = RuntimeFilters.DROPPED.sum();
+        assertThat(sql.rows("SELECT count(*), sum(g.s) FROM (SELECT dk1, sum(v) AS s FROM f GROUP BY dk1) g"
+                        + " JOIN d1 ON g.dk1 = d1.k WHERE d1.name = 'n3'"))
+                .containsExactly(List.of(100L, sum));
+        assertThat(RuntimeFilters.DROPPED.sum() - before).isPositive();
+        assertThat(sql.rows("SELECT count(*), sum(g.s) FROM (SELECT dk1, dk2, sum(v) AS s FROM f GROUP BY dk1, dk2) g"
+                        + " JOIN d1 ON g.dk1 = d1.k AND g.dk2 = d1.k * 7 WHERE d1.name = 'n3'"))
+                .containsExactly(List.of((long) pairGroups.size(), pairSum));
     }
 }
