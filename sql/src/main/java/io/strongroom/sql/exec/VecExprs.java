@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.calcite.avatica.util.TimeUnitRange;
@@ -30,12 +31,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Compiles Calcite row expressions into kernels over whole {@link Batch}es: column references, literals,
  * comparisons, AND/OR/NOT and the IS tests, exact and floating arithmetic, numeric casts, CASE, LIKE patterns
- * made of literal text and {@code %}, and EXTRACT of date parts run as loops over primitive arrays: one kernel
+ * made of literal text and {@code %}, EXTRACT of date parts, and SUBSTRING at literal positions run as loops over
+ * primitive arrays: one kernel
  * for each {@link FunctionRegistry.VectorKernel}, the registry saying which operator has which. Any other
  * operator evaluates its (vectorised) operands and applies {@link Expressions}' scalar code (the registry's
  * row-wise implementation) row by row, so both paths give the same answers. Operators that evaluate lazily in SQL (AND, OR, CASE, COALESCE) are vectorised
- * only when no operand can fail (no division, no cast, no function): otherwise the whole subtree runs row by
- * row, so a guarded division by zero stays guarded. Stateless; kernels are not thread-safe.
+ * only when no operand can fail (no division, no cast, no function but SUBSTRING at literal positions, which
+ * clamps them): otherwise the whole subtree runs row by row, so a guarded division by zero stays guarded. Stateless; kernels are not thread-safe.
  */
 final class VecExprs {
     private VecExprs() {}
@@ -199,7 +201,7 @@ final class VecExprs {
             if (!ok) {
                 return false;
             }
-        } else if (!FunctionRegistry.neverFails(call.getKind())) {
+        } else if (!FunctionRegistry.neverFails(call.getKind()) && !literalSubstring(call)) {
             return false;
         } else if (ARITHMETIC.contains(call.getKind())
                 && SqlTypeFamily.EXACT_NUMERIC.contains(call.getType())
@@ -220,7 +222,7 @@ final class VecExprs {
         List<RexNode> ops = call.getOperands();
         FunctionRegistry.VectorKernel kernel = FunctionRegistry.vectorKernel(kind);
         if (kernel == null) {
-            return perRow(call, ctx);
+            return literalSubstring(call) ? substring(call, ctx) : perRow(call, ctx);
         }
         switch (kernel) {
             case LOGIC -> {
@@ -307,6 +309,41 @@ final class VecExprs {
             }
         }
         throw new IllegalStateException("no vector kernel " + kernel);
+    }
+
+    // ---- SUBSTRING ----
+
+    /**
+     * Whether a call is SUBSTRING of a string at literal integer positions: it never fails (positions are clamped to
+     * the string) and has a kernel ({@link VecKernels#substring}).
+     */
+    private static boolean literalSubstring(RexCall call) {
+        List<RexNode> ops = call.getOperands();
+        if (!call.getOperator().getName().equalsIgnoreCase("SUBSTRING")
+                || ops.size() < 2
+                || ops.size() > 3
+                || !SqlTypeFamily.CHARACTER.contains(ops.get(0).getType())) {
+            return false;
+        }
+        for (RexNode o : ops.subList(1, ops.size())) {
+            if (!(o instanceof RexLiteral lit) || !(Expressions.literal(lit) instanceof Long)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static VExpr substring(RexCall call, Expressions.Context ctx) {
+        List<RexNode> ops = call.getOperands();
+        VExpr s = compile(ops.get(0), ctx);
+        long start = (Long) Objects.requireNonNull(Expressions.literal((RexLiteral) ops.get(1)));
+        boolean hasCount = ops.size() > 2;
+        long count = hasCount ? (Long) Objects.requireNonNull(Expressions.literal((RexLiteral) ops.get(2))) : 0;
+        VExpr slow = perRow(call, ctx);
+        return b -> {
+            Vec v = s.eval(b);
+            return v.type == Vec.Type.STR ? VecKernels.substring(v, start, hasCount, count) : slow.eval(b);
+        };
     }
 
     // ---- logic ----

@@ -4,6 +4,7 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.func.Expressions;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Objects;
@@ -508,5 +509,53 @@ final class VecKernels {
             }
         }
         return Vec.ofLongs(Vec.Type.INT, 0, out, v.size, v.nulls);
+    }
+
+    /**
+     * SUBSTRING of every string of {@code v} (a STR vector) from character {@code start}, {@code count} characters
+     * when {@code hasCount}: exactly what the row-wise implementation gives, positions clamped to the string. An
+     * ASCII value is sliced as bytes; any other goes through a Java string, as the row-wise code does.
+     */
+    static Vec substring(Vec v, long start, boolean hasCount, long count) {
+        int n = v.size;
+        byte[] out = new byte[Math.max(16, v.offsets[n] - v.offsets[0])];
+        int[] off = new int[n + 1];
+        int pos = 0;
+        long end = hasCount ? start + count : Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            off[i] = pos;
+            if (v.isNull(i)) {
+                continue;
+            }
+            int from = v.offsets[i];
+            int to = v.offsets[i + 1];
+            boolean ascii = true;
+            for (int k = from; k < to && ascii; k++) {
+                ascii = v.bytes[k] >= 0;
+            }
+            byte[] src = v.bytes;
+            int len = to - from;
+            String str = null;
+            if (!ascii) {
+                str = v.str(i);
+                len = str.length();
+            }
+            int a = (int) Math.max(1, Math.min(len + 1L, start));
+            int b = (int) Math.max(a, Math.min(len + 1L, end));
+            if (str != null) {
+                src = str.substring(a - 1, b - 1).getBytes(StandardCharsets.UTF_8);
+                from = 0;
+                a = 1;
+                b = src.length + 1;
+            }
+            int m = b - a;
+            if (pos + m > out.length) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, pos + m));
+            }
+            System.arraycopy(src, from + a - 1, out, pos, m);
+            pos += m;
+        }
+        off[n] = pos;
+        return Vec.ofBytes(out, off, n, v.nulls);
     }
 }
