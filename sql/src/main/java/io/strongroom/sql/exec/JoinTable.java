@@ -128,9 +128,8 @@ final class JoinTable {
 
     /**
      * Lists in {@code sel} the rows of a probe key column (the first, for a pair) whose key some build row has, and
-     * returns how many; -1
-     * when this table cannot tell without hashing, or when its keys fill their span (nearly every row would pass).
-     * For filters passed down to scans ({@link RuntimeFilters}).
+     * returns how many; -1 when this table cannot tell without hashing, or when its keys fill their span (nearly every
+     * row would pass). For filters passed down to scans ({@link RuntimeFilters}).
      */
     int keep(Vec col, int n, int[] sel) {
         int[] d = direct;
