@@ -2,9 +2,7 @@ package io.strongroom.sql.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.sql.Result;
 import io.strongroom.sql.session.SqlTestSession;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.HashSet;
@@ -42,18 +40,18 @@ class RuntimeFiltersTest {
                     .append(i)
                     .append('\n');
         }
-        copy("f", t.toString());
+        sql.copy("f", t.toString());
         t.setLength(0);
         for (int i = 0; i < 1000; i++) {
             t.append(i).append('|').append("n").append(i % 10).append('\n');
         }
-        copy("d1", t.toString());
+        sql.copy("d1", t.toString());
         t.setLength(0);
         for (int i = 0; i < 2000; i++) {
             t.append(i * 3).append('|').append(i % 10 == 0 ? "x" : "y").append('\n');
         }
         t.append(30).append('|').append("x").append('\n'); // key 30 twice among the x rows
-        copy("d2", t.toString());
+        sql.copy("d2", t.toString());
     }
 
     private static int dk1(int i) {
@@ -80,13 +78,6 @@ class RuntimeFiltersTest {
     @AfterEach
     void close() {
         sql.close();
-    }
-
-    private void copy(String table, String text) {
-        Result.CopyIn in = (Result.CopyIn) sql.run("COPY " + table + " FROM STDIN WITH DELIMITER '|'");
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        in.sink().write(bytes, 0, bytes.length);
-        in.sink().finish();
     }
 
     @Test

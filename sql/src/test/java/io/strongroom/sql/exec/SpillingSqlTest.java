@@ -2,9 +2,7 @@ package io.strongroom.sql.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strongroom.sql.Result;
 import io.strongroom.sql.session.SqlTestSession;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -53,20 +51,13 @@ class SpillingSqlTest {
                     .append(i)
                     .append('\n');
         }
-        copy("a", ta.toString());
-        copy("b", tb.toString());
+        sql.copy("a", ta.toString());
+        sql.copy("b", tb.toString());
     }
 
     @AfterEach
     void close() {
         sql.close();
-    }
-
-    private void copy(String table, String text) {
-        Result.CopyIn in = (Result.CopyIn) sql.run("COPY " + table + " FROM STDIN WITH DELIMITER '|'");
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        in.sink().write(bytes, 0, bytes.length);
-        in.sink().finish();
     }
 
     @Test
@@ -134,7 +125,7 @@ class SpillingSqlTest {
             List<Object> row = Arrays.asList(k, "t" + i);
             (k != null && k >= 10_000 && k < 35_000 ? in : out).add(row);
         }
-        copy("c", text.toString());
+        sql.copy("c", text.toString());
         for (String workMem : List.of("DEFAULT", "'64kB'")) {
             sql.run("SET work_mem = " + workMem);
             assertThat(sorted(sql.rows("SELECT k, tag FROM c WHERE EXISTS (SELECT 1 FROM b WHERE b.k = c.k)")))

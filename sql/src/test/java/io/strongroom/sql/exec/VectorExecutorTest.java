@@ -8,7 +8,6 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.sql.Result;
 import io.strongroom.sql.session.SqlTestSession;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -54,13 +53,6 @@ class VectorExecutorTest {
 
     private List<List<Object>> rows(String query, Object... params) {
         return sql.rows(query, params);
-    }
-
-    private void copy(String table, String text) {
-        Result.CopyIn in = (Result.CopyIn) run("COPY " + table + " FROM STDIN WITH DELIMITER '|'");
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        in.sink().write(b, 0, b.length);
-        in.sink().finish();
     }
 
     @Test
@@ -213,7 +205,7 @@ class VectorExecutorTest {
                 e[4] = Math.max(e[4], cents);
             }
         }
-        copy("big", text.toString());
+        sql.copy("big", text.toString());
         run("INSERT INTO dim VALUES (0, 'zero'), (1, 'one'), (2, 'two')");
         List<List<Object>> got = rows(
                 "SELECT g, count(*), count(amount), sum(amount), min(amount), max(amount) FROM big GROUP BY g ORDER BY g");
@@ -265,7 +257,7 @@ class VectorExecutorTest {
                 counts[g]++;
             }
         }
-        copy("facts", text.toString());
+        sql.copy("facts", text.toString());
         run("INSERT INTO picks VALUES (7, 'seven'), (42, 'forty-two'), (NULL, 'none'), (1000, 'absent')");
         // Three inputs, so the join orderer sees the aggregate and the small table together.
         String sql = "SELECT p.label, a.s, count(*) FROM picks p"
@@ -296,7 +288,7 @@ class VectorExecutorTest {
                 all.add(x);
             }
         }
-        copy("d", text.toString());
+        sql.copy("d", text.toString());
         String grouped = "SELECT g, count(DISTINCT x), sum(DISTINCT x) FROM d GROUP BY g ORDER BY g";
         List<List<Object>> got = rows(grouped);
         assertThat(got).hasSize(7);
@@ -336,7 +328,7 @@ class VectorExecutorTest {
             text.append('|').append(r).append('\n');
             expect.add(new Object[] {i, k, name, r});
         }
-        copy("s", text.toString());
+        sql.copy("s", text.toString());
         // k DESC puts NULLs first (PostgreSQL's default for DESC), then name ASC, then id DESC.
         Comparator<Object[]> byK =
                 Comparator.comparing((Object[] x) -> (Integer) x[1], Comparator.nullsFirst(Comparator.reverseOrder()));

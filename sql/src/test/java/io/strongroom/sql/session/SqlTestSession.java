@@ -14,6 +14,7 @@ import io.strongroom.sql.SqlSession;
 import io.strongroom.storage.ClusterLayout;
 import io.strongroom.storage.Store;
 import io.strongroom.storage.StoreKeys;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -47,6 +48,14 @@ public final class SqlTestSession implements AutoCloseable {
 
     public String tag(String sql) {
         return ((Result.Command) run(sql)).tag();
+    }
+
+    /** Loads {@code text} ('|'-delimited lines, \\N for NULL) into {@code table} with COPY FROM STDIN. */
+    public void copy(String table, String text) {
+        Result.CopyIn in = (Result.CopyIn) run("COPY " + table + " FROM STDIN WITH DELIMITER '|'");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        in.sink().write(bytes, 0, bytes.length);
+        in.sink().finish();
     }
 
     /** Every row of a query, each as a list (NULLs included). */
