@@ -1,6 +1,7 @@
 package io.strongroom.sql.exec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.calcite.rel.type.RelDataType;
 import org.jspecify.annotations.Nullable;
@@ -57,6 +58,17 @@ public record Batch(@Nullable Vec[] cols, int size) {
             out[k] = col(columns[k]);
         }
         return out;
+    }
+
+    /** These columns and, last, a BOOL column of {@code marks} (a mark join's output: whether each row matched). */
+    Batch withMarks(boolean[] marks) {
+        long[] mark = new long[size];
+        for (int i = 0; i < size; i++) {
+            mark[i] = marks[i] ? 1 : 0;
+        }
+        Vec[] out = Arrays.copyOf(cols, cols.length + 1);
+        out[cols.length] = Vec.ofLongs(Vec.Type.BOOL, 0, mark, size, null);
+        return new Batch(out, size);
     }
 
     /** The rows at {@code idx[0..n)}. */

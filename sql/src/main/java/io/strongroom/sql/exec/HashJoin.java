@@ -379,15 +379,7 @@ final class HashJoin implements Executor.Source {
                     ready.add(p.gather(idx, m));
                 }
             }
-            case LEFT_MARK -> {
-                long[] mark = new long[n];
-                for (int i = 0; i < n; i++) {
-                    mark[i] = matched[i] ? 1 : 0;
-                }
-                Vec[] cols = Arrays.copyOf(p.cols(), p.cols().length + 1);
-                cols[cols.length - 1] = Vec.ofLongs(Vec.Type.BOOL, 0, mark, n, null);
-                ready.add(new Batch(cols, n));
-            }
+            case LEFT_MARK -> ready.add(p.withMarks(matched));
             case LEFT, FULL -> {
                 int[] idx = new int[n];
                 int m = 0;

@@ -1,7 +1,6 @@
 package io.strongroom.sql.exec;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -177,13 +176,7 @@ final class MarkingSemiJoin implements Executor.Source {
             if (n == 0) {
                 return;
             }
-            long[] mark = new long[n];
-            for (int i = 0; i < n; i++) {
-                mark[i] = marks[i] ? 1 : 0;
-            }
-            Vec[] cols = Arrays.copyOf(b.cols(), b.cols().length + 1);
-            cols[cols.length - 1] = Vec.ofLongs(Vec.Type.BOOL, 0, mark, n, null);
-            ready.add(new Batch(cols, n));
+            ready.add(new Batch(b.cols(), n).withMarks(marks));
             return;
         }
         boolean semi = type == JoinRelType.SEMI;
