@@ -30,7 +30,8 @@ public final class TpchProfile {
     private TpchProfile() {}
 
     public static void main(String[] args) throws Exception {
-        BlockCache.configure(BlockCache.megabytes("4096", "block cache"));
+        String cacheMb = System.getProperty("strongroom.block-cache-mb", "4096");
+        BlockCache.configure(BlockCache.megabytes(cacheMb, "-Dstrongroom.block-cache-mb"));
         double sf = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         List<Integer> queries = Arrays.stream((args.length > 2 ? args[2] : "17").split(","))

@@ -250,6 +250,41 @@ public final class ColumnVector {
         size += n;
     }
 
+    /**
+     * A vector whose values are {@code values} itself, none NULL: for decoders of authenticated input, which hand
+     * the array over (it is not copied, and must not be changed after).
+     */
+    public static ColumnVector adoptLongs(ColumnType type, long[] values) {
+        if (type.physical() != ColumnType.Physical.LONG) {
+            throw new IllegalArgumentException("not an integer column type: " + type.sql());
+        }
+        ColumnVector v = new ColumnVector(type, 0);
+        v.longs = values;
+        v.size = values.length;
+        return v;
+    }
+
+    /**
+     * A string vector of {@code n} values, none NULL, value {@code i} being {@code data[offsets[i]..offsets[i+1])}:
+     * for decoders of authenticated input, which hand both arrays over ({@code offsets} has {@code n + 1} entries
+     * from 0, ascending).
+     */
+    public static ColumnVector adoptBytes(ColumnType type, byte[] data, int[] offsets, int n) {
+        if (type.physical() != ColumnType.Physical.BYTES || offsets.length != n + 1 || offsets[n] > data.length) {
+            throw new IllegalArgumentException("not " + n + " strings of a string column type");
+        }
+        ColumnVector v = new ColumnVector(type, 0);
+        v.bytes = data;
+        v.offsets = offsets;
+        v.size = n;
+        return v;
+    }
+
+    /** Makes room for {@code extraBytes} more string bytes, so that appends up to them do not grow the array. */
+    public void reserveBytes(int extraBytes) {
+        ensureCapacity(size, extraBytes);
+    }
+
     public void appendDoubleUnchecked(double v) {
         grow(0);
         doubles[size++] = v;

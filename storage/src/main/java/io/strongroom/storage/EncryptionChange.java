@@ -388,7 +388,8 @@ public final class EncryptionChange {
                 long id = store.newBlockId();
                 BlockRef next = new BlockRef(
                         id, b.columnId(), b.slice(), b.rowStart(), b.rowCount(), b.nullCount(), 0, b.zone());
-                BlockCodec.Written w = BlockCodec.seal(p.bytes(), p.length(), next, storeId, tableId, encrypt, sealer);
+                BlockCodec.Written w =
+                        BlockCodec.seal(p.bytes(), p.length(), p.version(), next, storeId, tableId, encrypt, sealer);
                 Path dst = files.blockFile(tableId, id);
                 DurableFiles.writeNew(dst, w.file(), w.length());
                 out.add(new Resealed(b, w.entry(), dst));

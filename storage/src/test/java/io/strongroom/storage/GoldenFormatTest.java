@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that have PRIMARY KEY, UNIQUE and FOREIGN KEY constraints (catalog version 3); {@code golden/v5} holds manifests
  * as a base and deltas (catalog version 4, manifest deltas); {@code golden/v6} is the same workload written by a
  * build whose commit pointer is the current catalog itself ({@code CURRENT} a copy of it in the resources, a hard
- * link in a live store). Regenerate only for a new
+ * link in a live store); {@code golden/v7} is that workload again with its scattered integers bit-packed (block
+ * format version 2). Regenerate only for a new
  * format version, into a new folder ({@link #write} then writes the newest version's shape):
  * {@code mvn -pl storage test -Dtest=GoldenFormatTest -Dstrongroom.golden.write=<absolute dir>}.
  */
@@ -136,8 +137,8 @@ class GoldenFormatTest {
                             "child_parent_id_fkey", List.of("parent_id"), "public.parent", List.of("id"))));
 
     /**
-     * Writes the newest golden store ({@code golden/v6}; {@code golden/v5} was written by the same workload before
-     * the commit pointer became the catalog): a table whose manifest is a base and deltas (manifest deltas version
+     * Writes the newest golden store ({@code golden/v7}; {@code golden/v6} was written by the same workload before
+     * blocks could be bit-packed, {@code golden/v5} before the commit pointer became the catalog): a table whose manifest is a base and deltas (manifest deltas version
      * 1): 200 rows committed as a whole manifest, then 100 more rows, a delete of id % 7 == 3 and 10 more rows, one
      * delta each; and a table {@code fresh}, created and loaded by deltas on the empty base 0.
      */
@@ -406,6 +407,21 @@ class GoldenFormatTest {
         assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
         assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(4);
         assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
+    }
+
+    /**
+     * {@code golden/v7}: the same workload written once blocks could be bit-packed (block format version 2). Its
+     * blocks of scattered integers are version 2, the rest still version 1.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version7Store_bitPackedBlocks_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
+        Path root = tmp.resolve("golden");
+        copyGolden("/golden/v7/" + (encrypted ? "encrypted" : "unencrypted") + "/", root);
+        assertDeltaWorkloadRows(root, encrypted);
+        assertThat(headerVersions(root.resolve("tables"), ".blk"))
+                .contains(1, 2)
+                .containsOnly(1, 2);
     }
 
     /**

@@ -85,24 +85,26 @@ public final class BlockCodec {
 
         BlockRef provisional =
                 new BlockRef(blockId, columnId, slice, rowStart, to - from, enc.nullCount(), 0, enc.zone());
-        return seal(payload, payloadLength, provisional, storeId, tableId, sealer.sealsBlocks(), sealer);
+        int version = enc.encoding() == ColumnChunkCodec.PACKED ? 2 : 1;
+        return seal(payload, payloadLength, version, provisional, storeId, tableId, sealer.sealsBlocks(), sealer);
     }
 
     /**
-     * Seals {@code payload[0..payloadLength)} (a block's payload: codec, raw length, data) as the block {@code ref}
-     * names (its stored size is ignored and set here) of table {@code tableId} in store {@code storeId}: under a
+     * Seals {@code payload[0..payloadLength)} (a block's payload: codec, raw length, data), of block format
+     * {@code version} (2 when it holds bit-packed values, else 1), as the block {@code ref} names (its stored size is ignored and set here) of table {@code tableId} in store {@code storeId}: under a
      * fresh block key wrapped by {@code sealer}'s current DEK when {@code encrypt}, else checksummed.
      */
     public static Written seal(
             byte[] payload,
             int payloadLength,
+            int version,
             BlockRef ref,
             String storeId,
             long tableId,
             boolean encrypt,
             Sealer sealer) {
         long blockId = ref.blockId();
-        byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, blockId);
+        byte[] header = FileHeader.bytes(FileHeader.Kind.BLOCK, version, blockId);
         int dekVersion = encrypt ? sealer.keys().current().version() : 0;
         AssociatedData ad = Bindings.block(ref, storeId, tableId, header);
         byte[] file;
@@ -139,9 +141,9 @@ public final class BlockCodec {
 
     /**
      * A block's payload, opened: the first {@code length} bytes of {@code bytes} (a per-thread buffer, valid until
-     * this thread opens its next block).
+     * this thread opens its next block), and the block's format version (which a re-sealed copy keeps).
      */
-    public record Payload(byte[] bytes, int length) {}
+    public record Payload(byte[] bytes, int length, int version) {}
 
     /**
      * Checks and opens a block file read from disk: decrypts it when its manifest entry names a DEK version, else
@@ -175,6 +177,7 @@ public final class BlockCodec {
                     place, "file has " + length + " bytes, its manifest entry says " + ref.storedBytes(), null);
         }
         FileHeader.check(file, FileHeader.Kind.BLOCK, ref.blockId(), place);
+        int version = FileHeader.version(file);
         byte[] header = Arrays.copyOf(file, FileHeader.BYTES);
         // The block is bound to the store and table that sealed it; its key to the store and table that read it.
         AssociatedData ad = Bindings.block(ref, sealedBy.storeId(), sealedBy.tableId(), header);
@@ -189,11 +192,12 @@ public final class BlockCodec {
                     Bindings.blockKey(storeId, tableId, ref.columnId(), ref.slice(), ref.blockId(), entry.dekVersion());
             byte[] buf = scratch(PLAINTEXT, len - Envelope.encryptedOverhead());
             try (BlockKey key = sealer.unwrapBlockKey(entry.wrappedKeyView(), entry.dekVersion(), keyAd, place)) {
-                return new Payload(buf, Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place));
+                return new Payload(
+                        buf, Sealer.guard(() -> key.decryptInto(ad, file, off, len, buf, 0), place), version);
             }
         }
         byte[] plain = Sealer.guard(() -> Envelope.openUnencrypted(ad, file, off, len), place);
-        return new Payload(plain, plain.length);
+        return new Payload(plain, plain.length, version);
     }
 
     /** Checks, decrypts, decompresses and decodes a block file read from disk. */
@@ -232,6 +236,6 @@ public final class BlockCodec {
         } else {
             throw Sealer.integrity(place, "unknown compression codec " + codec, null);
         }
-        return ColumnChunkCodec.decode(raw, type, ref.rowCount(), place);
+        return ColumnChunkCodec.decode(raw, type, ref.rowCount(), p.version(), place);
     }
 }

@@ -48,7 +48,8 @@ public final class FileHeader {
         MANIFEST("SRMF", 3),
         /** A manifest delta: what one commit appended to a table's manifest ({@link ManifestDelta}). */
         MANIFEST_DELTA("SRMD", 1),
-        BLOCK("SRBK", 1),
+        /** Version 2 adds bit-packed integers ({@link ColumnChunkCodec#PACKED}). */
+        BLOCK("SRBK", 2),
         SPILL("SRSP", 1);
 
         private final byte[] magic;

@@ -87,6 +87,7 @@ class StorageFuzzTest {
         BlockCodec.Written w = BlockCodec.seal(
                 payload,
                 payload.length,
+                FileHeader.Kind.BLOCK.newestVersion(),
                 new BlockRef(7, 1, 0, 0, rows, 0, 0, ZoneMap.EMPTY),
                 STORE,
                 TABLE,
@@ -173,7 +174,7 @@ class StorageFuzzTest {
     void writeCorpus() {
         for (int t = 0; t < TYPES.size(); t++) {
             ColumnType type = TYPES.get(t);
-            for (int rows : new int[] {1, 40}) {
+            for (int rows : new int[] {1, 40, 100}) {
                 ColumnVector v = new ColumnVector(type, rows);
                 for (int r = 0; r < rows; r++) {
                     if (r % 7 == 3) {
@@ -181,7 +182,11 @@ class StorageFuzzTest {
                         continue;
                     }
                     switch (type.physical()) {
-                        case LONG -> v.appendLong(type.kind() == ColumnType.Kind.BOOLEAN ? r % 2 : 1000L + r * 3);
+                        case LONG ->
+                            v.appendLong(
+                                    type.kind() == ColumnType.Kind.BOOLEAN
+                                            ? r % 2
+                                            : rows == 100 ? 1000L + (r * 7919L) % 4096 : 1000L + r * 3);
                         case DOUBLE -> v.appendDouble(r * 0.5);
                         default -> v.appendString(r % 3 == 0 ? "same" : "value-" + r);
                     }
