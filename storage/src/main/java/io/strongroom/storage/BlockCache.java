@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.storage.format.BlockValues;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -16,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Blocks are immutable and a block id is never reused within a store, so an entry never goes stale; entries
  * are keyed by the open store (not its store id, which a restored copy shares) and dropped when that store
  * closes. What is cached is plaintext in the heap, as every query's working set is; it never reaches a file.
- * Only whole decoded blocks are cached, never the files or keys.
+ * Only whole blocks are cached, never the files or keys: decoded, or (bit-packed integers and dictionary strings)
+ * decrypted and decompressed but still encoded, several times smaller ({@link BlockValues}).
  *
  * <p>Size: set once by the process before first use ({@link #configure}; {@code strongroom} reads
  * {@code STRONGROOM_BLOCK_CACHE_MB}, 0 turns the cache off); the default is a quarter of the heap. Storage reads no
@@ -30,13 +32,13 @@ public final class BlockCache {
     private record Key(long owner, long tableId, long blockId) {}
 
     private final long maxBytes;
-    private final Cache<Key, ColumnVector> cache;
+    private final Cache<Key, BlockValues> cache;
 
     BlockCache(long maxBytes) {
         this.maxBytes = maxBytes;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(Math.max(0, maxBytes))
-                .weigher((Key k, ColumnVector v) -> (int) Math.min(Integer.MAX_VALUE, v.retainedBytes()))
+                .weigher((Key k, BlockValues v) -> (int) Math.min(Integer.MAX_VALUE, v.retainedBytes()))
                 .executor(Runnable::run)
                 .build();
     }
@@ -112,18 +114,18 @@ public final class BlockCache {
     }
 
     /** The block, from the cache or from {@code load} (which then fills the cache). */
-    ColumnVector get(long owner, long tableId, long blockId, Supplier<ColumnVector> load) {
+    BlockValues get(long owner, long tableId, long blockId, Supplier<BlockValues> load) {
         if (!enabled()) {
             return load.get();
         }
         Key key = new Key(owner, tableId, blockId);
-        ColumnVector v = cache.getIfPresent(key);
+        BlockValues v = cache.getIfPresent(key);
         if (v != null) {
             return v;
         }
         // Loaded outside the cache's lock: two threads that miss together both decode, and one copy stays.
         v = load.get();
-        ColumnVector raced = cache.asMap().putIfAbsent(key, v);
+        BlockValues raced = cache.asMap().putIfAbsent(key, v);
         return raced != null ? raced : v;
     }
 

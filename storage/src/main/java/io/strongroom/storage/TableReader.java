@@ -2,6 +2,7 @@ package io.strongroom.storage;
 
 import io.strongroom.storage.format.BlockCodec;
 import io.strongroom.storage.format.BlockRef;
+import io.strongroom.storage.format.BlockValues;
 import io.strongroom.storage.format.ColumnChunkCodec;
 import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
@@ -410,7 +411,7 @@ public final class TableReader {
         private final int[] indexes;
         private final Fill fill;
         private int current = -1;
-        private @Nullable ColumnVector decoded;
+        private @Nullable BlockValues decoded;
 
         ColumnCursor(Column column, int[] indexes, Fill fill) {
             this.column = column;
@@ -424,6 +425,14 @@ public final class TableReader {
         }
 
         ColumnVector read(long from, long to) {
+            if (from >= fill.rows()) {
+                int idx = find(from);
+                BlockRef b = blocks.get(idx);
+                if (to <= b.rowEnd()) {
+                    // The common case: the range lies in one block, taken out of it without a second copy.
+                    return load(idx).slice(Math.toIntExact(from - b.rowStart()), Math.toIntExact(to - b.rowStart()));
+                }
+            }
             ColumnVector out = new ColumnVector(column.type(), Math.toIntExact(to - from));
             long pos = from;
             // Rows below the fill's end have no block: they read as the fill's value.
@@ -433,10 +442,10 @@ public final class TableReader {
             while (pos < to) {
                 int idx = find(pos);
                 BlockRef b = blocks.get(idx);
-                ColumnVector v = load(idx);
+                BlockValues v = load(idx);
                 int start = Math.toIntExact(pos - b.rowStart());
                 int end = Math.toIntExact(Math.min(to, b.rowEnd()) - b.rowStart());
-                out.appendRange(v, start, end);
+                v.appendTo(out, start, end);
                 pos = b.rowStart() + end;
             }
             return out;
@@ -464,17 +473,17 @@ public final class TableReader {
             throw new IllegalStateException("no block of column " + column.name() + " holds row " + row);
         }
 
-        private ColumnVector load(int idx) {
+        private BlockValues load(int idx) {
             if (idx == current && decoded != null) {
                 return decoded;
             }
             BlockRef b = blocks.get(idx);
-            ColumnVector v = BlockCache.shared().get(store.cacheOwner(), tableId, b.blockId(), () -> {
+            BlockValues v = BlockCache.shared().get(store.cacheOwner(), tableId, b.blockId(), () -> {
                 Path file = store.files().blockFile(tableId, manifest, indexes[idx]);
                 String place = place(b, file);
                 byte[] bytes = DurableFiles.read(file, place);
                 blocksRead.incrementAndGet();
-                return BlockCodec.decode(
+                return BlockCodec.values(
                         bytes,
                         manifest.entry(indexes[idx]),
                         column.type(),

@@ -2,6 +2,7 @@ package io.strongroom.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strongroom.storage.format.BlockValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,13 +119,13 @@ class BlockCacheTest {
         assertThat(loads).hasValue(2);
     }
 
-    private static ColumnVector vector(AtomicInteger loads, int n) {
+    private static BlockValues vector(AtomicInteger loads, int n) {
         loads.incrementAndGet();
         ColumnVector v = new ColumnVector(ColumnType.BIGINT, n);
         for (int i = 0; i < n; i++) {
             v.appendLong(i);
         }
-        return v;
+        return BlockValues.of(v);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -59,6 +59,15 @@ final class BitPacking {
      * bytes are there; the source moves past them.
      */
     static void unpack(ByteSource in, long[] vals, int n) {
+        Packed p = read(in, n);
+        unpack(in.array(), p.start(), p.length(), p.min(), p.width(), 0, vals, n);
+    }
+
+    /** Where a block's packed values lie in its body, and how to read them. */
+    record Packed(int start, int length, long min, int width) {}
+
+    /** Reads the header of {@code n} packed values and checks that their bytes are there; the source moves past. */
+    static Packed read(ByteSource in, int n) {
         long min = in.zigzag();
         int width = in.u8();
         if (width < 1 || width > MAX_WIDTH) {
@@ -67,25 +76,33 @@ final class BitPacking {
         int length = Math.toIntExact(packedBytes(n, width));
         int start = in.position();
         in.skip(length);
-        byte[] buf = in.array();
+        return new Packed(start, length, min, width);
+    }
+
+    /**
+     * Writes values {@code first .. first+count-1} of those packed in {@code buf[start .. start+length)} into
+     * {@code dst[0 .. count)}.
+     */
+    static void unpack(byte[] buf, int start, int length, long min, int width, int first, long[] dst, int count) {
         long mask = (1L << width) - 1;
         // Value i's 8-byte load starts at byte (i * width) / 8 of the values; those whose load stays inside the
         // array take the fast loop, the last few are read byte by byte.
         long lastLoad = buf.length - 8L - start;
-        int fast = lastLoad < 0 ? 0 : (int) Math.min(n, ((lastLoad + 1) * 8 - 1) / width + 1);
-        long bit = 0;
+        long fastValues = lastLoad < 0 ? 0 : ((lastLoad + 1) * 8 - 1) / width + 1;
+        int fast = (int) Math.max(0, Math.min(count, fastValues - first));
+        long bit = (long) first * width;
         for (int i = 0; i < fast; i++) {
             long word = (long) LONG_LE.get(buf, start + (int) (bit >>> 3));
-            vals[i] = min + ((word >>> (bit & 7)) & mask);
+            dst[i] = min + ((word >>> (bit & 7)) & mask);
             bit += width;
         }
-        for (int i = fast; i < n; i++) {
+        for (int i = fast; i < count; i++) {
             int at = start + (int) (bit >>> 3);
             long word = 0;
             for (int k = 0; k < 8 && at + k < start + length; k++) {
                 word |= (buf[at + k] & 0xFFL) << (8 * k);
             }
-            vals[i] = min + ((word >>> (bit & 7)) & mask);
+            dst[i] = min + ((word >>> (bit & 7)) & mask);
             bit += width;
         }
     }

@@ -211,9 +211,30 @@ public final class BlockCodec {
             Sealer sealer,
             String place) {
         Payload p = open(file, entry, storeId, tableId, sealedBy, sealer, place);
+        return ColumnChunkCodec.decode(raw(p, place), type, entry.ref().rowCount(), p.version(), place);
+    }
+
+    /**
+     * Checks, decrypts and decompresses a block file read from disk, into the form the read path keeps ({@link
+     * BlockValues}: bit-packed and dictionary blocks stay encoded, checked whole).
+     */
+    public static BlockValues values(
+            byte[] file,
+            ManifestEntry entry,
+            ColumnType type,
+            String storeId,
+            long tableId,
+            BlockOrigins.Origin sealedBy,
+            Sealer sealer,
+            String place) {
+        Payload p = open(file, entry, storeId, tableId, sealedBy, sealer, place);
+        return ColumnChunkCodec.values(raw(p, place), type, entry.ref().rowCount(), p.version(), place);
+    }
+
+    /** The column chunk in an opened payload, decompressed into an array of its own. */
+    private static byte[] raw(Payload p, String place) {
         byte[] payload = p.bytes();
         int payloadLength = p.length();
-        BlockRef ref = entry.ref();
         ByteSource in = new ByteSource(payload, 0, payloadLength, place);
         int codec = in.u8();
         int rawLength = in.count(MAX_RAW_BYTES, "raw length");
@@ -236,6 +257,6 @@ public final class BlockCodec {
         } else {
             throw Sealer.integrity(place, "unknown compression codec " + codec, null);
         }
-        return ColumnChunkCodec.decode(raw, type, ref.rowCount(), p.version(), place);
+        return raw;
     }
 }

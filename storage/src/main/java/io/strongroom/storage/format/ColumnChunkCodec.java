@@ -2,11 +2,8 @@ package io.strongroom.storage.format;
 
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,9 +44,6 @@ public final class ColumnChunkCodec {
 
     private static final int MAX_DICT_LONGS = 256;
     private static final int MAX_DICT_BYTES = 65536;
-
-    private static final VarHandle LONG_LE =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private ColumnChunkCodec() {}
 
@@ -344,6 +338,33 @@ public final class ColumnChunkCodec {
     /** Decodes the body of a block of format {@code blockVersion}: bit-packed values only from version 2. */
     public static ColumnVector decode(byte[] body, ColumnType type, int expectedRows, int blockVersion, String place) {
         ByteSource in = new ByteSource(body, place);
+        return decodeRest(in, header(in, type, expectedRows, blockVersion), type);
+    }
+
+    /**
+     * The block's rows as the read path keeps them ({@link BlockValues}): bit-packed integers and dictionary
+     * strings without NULLs stay encoded (checked whole here), anything else is decoded.
+     */
+    public static BlockValues values(byte[] body, ColumnType type, int expectedRows, int blockVersion, String place) {
+        ByteSource in = new ByteSource(body, place);
+        Header h = header(in, type, expectedRows, blockVersion);
+        if (h.isNull() == null && h.encoding() == PACKED && type.physical() == ColumnType.Physical.LONG) {
+            BitPacking.Packed packed = BitPacking.read(in, h.rows());
+            in.expectEnd();
+            return new BlockValues.PackedLongs(type, h.rows(), body, packed);
+        }
+        if (h.isNull() == null && h.encoding() == DICT && type.physical() == ColumnType.Physical.BYTES) {
+            BlockValues.DictStrings dict = dictionary(in, type, h.rows());
+            in.expectEnd();
+            return dict;
+        }
+        return BlockValues.of(decodeRest(in, h, type));
+    }
+
+    /** A block body's header: its encoding, rows and NULL rows (null when none is). */
+    private record Header(int encoding, int rows, int nulls, boolean @Nullable [] isNull) {}
+
+    private static Header header(ByteSource in, ColumnType type, int expectedRows, int blockVersion) {
         int encoding = in.u8();
         if (encoding == PACKED && blockVersion < 2) {
             throw in.corrupt("bit-packed values in a block of format version " + blockVersion);
@@ -372,6 +393,14 @@ public final class ColumnChunkCodec {
                 throw in.corrupt("null bitmap marks " + marked + " rows but the null count is " + nulls);
             }
         }
+        return new Header(encoding, n, nulls, isNull);
+    }
+
+    private static ColumnVector decodeRest(ByteSource in, Header h, ColumnType type) {
+        int encoding = h.encoding();
+        int n = h.rows();
+        int nulls = h.nulls();
+        boolean[] isNull = h.isNull();
         int values = n - nulls;
         if (type.physical() == ColumnType.Physical.LONG) {
             long[] vals = decodeLongs(in, encoding, values);
@@ -470,38 +499,38 @@ public final class ColumnChunkCodec {
     }
 
     /**
-     * The dictionary entries {@code ids} name, one after another. When no entry is longer than 16 bytes each is
-     * written as two 8-byte stores (the array has 16 spare bytes at its end), with no branch or call per value.
+     * A dictionary of strings and the indices of {@code values} rows, each checked against its size; the source
+     * moves past them.
      */
-    private static byte[] expand(byte[] buf, int[] starts, int[] lens, int[] ids, int total) {
-        int maxLen = 0;
-        for (int len : lens) {
-            maxLen = Math.max(maxLen, len);
+    private static BlockValues.DictStrings dictionary(ByteSource in, ColumnType type, int values) {
+        int size = in.varInt(MAX_DICT_BYTES, "dictionary size");
+        int[] starts = new int[size];
+        int[] lens = new int[size];
+        for (int i = 0; i < size; i++) {
+            lens[i] = in.varInt(type.length(), "string length");
+            starts[i] = in.position();
+            in.skip(lens[i]);
         }
-        byte[] data = new byte[total + 16];
-        int p = 0;
-        if (maxLen <= 16) {
-            long[] lo = new long[lens.length];
-            long[] hi = new long[lens.length];
-            byte[] entry = new byte[16];
-            for (int id = 0; id < lens.length; id++) {
-                Arrays.fill(entry, (byte) 0);
-                System.arraycopy(buf, starts[id], entry, 0, lens[id]);
-                lo[id] = (long) LONG_LE.get(entry, 0);
-                hi[id] = (long) LONG_LE.get(entry, 8);
+        int width = in.u8();
+        if (width != 1 && width != 2) {
+            throw in.corrupt("dictionary index width " + width);
+        }
+        int idsStart = in.position();
+        in.skip(values * width);
+        byte[] buf = in.array();
+        long total = 0;
+        for (int i = 0; i < values; i++) {
+            int at = idsStart + i * width;
+            int id = width == 1 ? buf[at] & 0xFF : (buf[at] & 0xFF) | ((buf[at + 1] & 0xFF) << 8);
+            if (id >= size) {
+                throw in.corrupt("dictionary index " + id + " beyond " + size);
             }
-            for (int id : ids) {
-                LONG_LE.set(data, p, lo[id]);
-                LONG_LE.set(data, p + 8, hi[id]);
-                p += lens[id];
-            }
-            return data;
+            total += lens[id];
         }
-        for (int id : ids) {
-            copy(buf, starts[id], data, p, lens[id]);
-            p += lens[id];
+        if (total > Integer.MAX_VALUE - 64) {
+            throw in.corrupt("dictionary strings add up to " + total + " bytes, more than a block holds");
         }
-        return data;
+        return new BlockValues.DictStrings(type, values, buf, idsStart, width, starts, lens);
     }
 
     /** System.arraycopy, but short strings byte by byte: cheaper than its call at a few bytes. */
@@ -513,14 +542,6 @@ public final class ColumnChunkCodec {
         } else {
             System.arraycopy(src, from, dst, to, len);
         }
-    }
-
-    private static int[] offsets(int[] lens, int[] ids) {
-        int[] offsets = new int[ids.length + 1];
-        for (int i = 0; i < ids.length; i++) {
-            offsets[i + 1] = offsets[i] + lens[ids[i]];
-        }
-        return offsets;
     }
 
     private static ColumnVector decodeBytes(
@@ -556,49 +577,24 @@ public final class ColumnChunkCodec {
                 }
             }
             case DICT -> {
-                int size = in.varInt(MAX_DICT_BYTES, "dictionary size");
-                int[] starts = new int[size];
-                int[] lens = new int[size];
-                for (int i = 0; i < size; i++) {
-                    lens[i] = in.varInt(type.length(), "string length");
-                    starts[i] = in.position();
-                    in.skip(lens[i]);
-                }
-                int width = in.u8();
-                if (width != 1 && width != 2) {
-                    throw in.corrupt("dictionary index width " + width);
-                }
                 int values = n;
                 if (isNull != null) {
                     for (boolean b : isNull) {
                         values -= b ? 1 : 0;
                     }
                 }
-                int[] ids = new int[values];
-                long total = 0;
-                for (int i = 0; i < values; i++) {
-                    int id = width == 1 ? in.u8() : (in.u8() | (in.u8() << 8));
-                    if (id >= size) {
-                        throw in.corrupt("dictionary index " + id + " beyond " + size);
-                    }
-                    ids[i] = id;
-                    total += lens[id];
-                }
-                if (total > Integer.MAX_VALUE - 64) {
-                    throw in.corrupt("dictionary strings add up to " + total + " bytes, more than a block holds");
-                }
+                ColumnVector all = dictionary(in, type, values).slice(0, values);
                 if (isNull == null) {
-                    return ColumnVector.adoptBytes(
-                            type, expand(buf, starts, lens, ids, (int) total), offsets(lens, ids), n);
+                    return all;
                 }
                 out = new ColumnVector(type, n);
-                out.reserveBytes((int) total);
+                out.reserveBytes(all.bytesStart(values));
                 for (int i = 0, j = 0; i < n; i++) {
-                    if (isNull != null && isNull[i]) {
+                    if (isNull[i]) {
                         out.appendNull();
                     } else {
-                        int id = ids[j++];
-                        out.appendBytesUnchecked(buf, starts[id], lens[id]);
+                        out.appendBytesUnchecked(all.bytesData(), all.bytesStart(j), all.bytesLength(j));
+                        j++;
                     }
                 }
             }

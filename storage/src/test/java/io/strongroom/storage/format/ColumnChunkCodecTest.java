@@ -140,4 +140,65 @@ class ColumnChunkCodecTest {
             }
         }
     }
+
+    @Test
+    void keptForms_bitPackedAndDictionary_areSmallerThanDecoded_andEveryRangeReadsAsDecoded() {
+        SplittableRandom random = new SplittableRandom(3);
+        int n = 20_000;
+        ColumnVector ints = new ColumnVector(ColumnType.BIGINT, n);
+        ColumnVector shortStrings = new ColumnVector(ColumnType.varchar(16), n);
+        ColumnVector longStrings = new ColumnVector(ColumnType.varchar(40), n);
+        ColumnVector withNulls = new ColumnVector(ColumnType.varchar(16), n);
+        for (int i = 0; i < n; i++) {
+            ints.appendLong(8000 + random.nextInt(2500));
+            shortStrings.appendString(
+                    new String[] {"MAIL", "SHIP", "", "REG AIR", "16 BYTES EXACTLY"}[random.nextInt(5)]);
+            longStrings.appendString("PROMO BURNISHED COPPER " + "x".repeat(random.nextInt(12)));
+            if (i % 11 == 0) {
+                withNulls.appendNull();
+            } else {
+                withNulls.appendString("N" + random.nextInt(5));
+            }
+        }
+        for (ColumnVector v : new ColumnVector[] {ints, shortStrings, longStrings, withNulls}) {
+            ColumnChunkCodec.Encoded e = ColumnChunkCodec.encode(v, 0, n);
+            byte[] body = Arrays.copyOf(e.body(), e.bodyLength());
+            BlockValues kept = ColumnChunkCodec.values(body, v.type(), n, 2, "test block");
+            ColumnVector decoded = ColumnChunkCodec.decode(body, v.type(), n, 2, "test block");
+            boolean encodedForm = v != withNulls;
+            assertThat(kept.retainedBytes() < decoded.retainedBytes() / 2)
+                    .as(v.type().sql())
+                    .isEqualTo(encodedForm);
+            assertThat(kept.rows()).isEqualTo(n);
+            for (int k = 0; k < 200; k++) {
+                int from = k == 0 ? n - 3 : random.nextInt(n);
+                int to = k == 0 ? n : Math.min(n, from + random.nextInt(5000));
+                ColumnVector slice = kept.slice(from, to);
+                ColumnVector appended = new ColumnVector(v.type(), 1);
+                appended.appendNull(); // a row before: appends go after what is there
+                kept.appendTo(appended, from, to);
+                assertThat(slice.size()).isEqualTo(to - from);
+                for (int i = from; i < to; i++) {
+                    assertThat(slice.get(i - from)).as("row %d", i).isEqualTo(v.get(i));
+                    assertThat(appended.get(i - from + 1)).as("row %d", i).isEqualTo(v.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void keptDictionary_withAnIndexBeyondTheDictionary_isAnIntegrityErrorWhenMade() {
+        ColumnVector v = new ColumnVector(ColumnType.varchar(8), 100);
+        for (int i = 0; i < 100; i++) {
+            v.appendString(i % 2 == 0 ? "A" : "B");
+        }
+        ColumnChunkCodec.Encoded e = ColumnChunkCodec.encode(v, 0, 100);
+        assertThat(e.encoding()).isEqualTo(ColumnChunkCodec.DICT);
+        byte[] body = Arrays.copyOf(e.body(), e.bodyLength());
+        body[body.length - 1] = 2; // the last row's index, of a dictionary of two
+        assertThatThrownBy(() -> ColumnChunkCodec.values(body, v.type(), 100, 2, "block 4"))
+                .isInstanceOf(StrongroomException.class)
+                .hasMessageContaining("block 4")
+                .hasMessageContaining("dictionary index 2 beyond 2");
+    }
 }
