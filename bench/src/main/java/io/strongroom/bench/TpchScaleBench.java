@@ -156,6 +156,7 @@ public final class TpchScaleBench {
             }
             System.out.printf(Locale.ROOT, "SF %s load ms: encrypted %,d  duckdb %,d%n", fmt(sf), loadMs[0], loadMs[1]);
             long gcBefore = gcMillis();
+            BlockCache.Counts cacheBefore = BlockCache.shared().counts();
             if (warmUp) {
                 for (int q = 1; q <= 22; q++) {
                     time(session, q);
@@ -185,6 +186,17 @@ public final class TpchScaleBench {
                     enc.spillFilesCreated(),
                     QueryMemory.format(QueryMemory.defaultBytes()),
                     gcMillis() - gcBefore);
+            BlockCache.Counts cacheAfter = BlockCache.shared().counts();
+            long hits = cacheAfter.hits() - cacheBefore.hits();
+            long misses = cacheAfter.misses() - cacheBefore.misses();
+            System.out.printf(
+                    Locale.ROOT,
+                    "SF %s: block cache %,d hits, %,d misses (%.0f%% hits), %,d MiB held%n",
+                    fmt(sf),
+                    hits,
+                    misses,
+                    100.0 * hits / Math.max(1, hits + misses),
+                    BlockCache.shared().heldBytes() >> 20);
         } finally {
             try (var s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

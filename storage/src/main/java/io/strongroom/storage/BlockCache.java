@@ -40,6 +40,7 @@ public final class BlockCache {
                 .maximumWeight(Math.max(0, maxBytes))
                 .weigher((Key k, BlockValues v) -> (int) Math.min(Integer.MAX_VALUE, v.retainedBytes()))
                 .executor(Runnable::run)
+                .recordStats()
                 .build();
     }
 
@@ -140,6 +141,14 @@ public final class BlockCache {
     public long heldBytes() {
         cache.cleanUp();
         return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+
+    /** Lookups that found their block, and those that loaded it, since the cache was made. */
+    public record Counts(long hits, long misses) {}
+
+    public Counts counts() {
+        var s = cache.stats();
+        return new Counts(s.hitCount(), s.missCount());
     }
 
     /** Empties the cache. */

@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * pays: plain, delta (zigzag varints of differences: sorted or slowly changing integers), run-length (long
  * runs), dictionary (few distinct values), or bit-packed (offsets from the block's minimum at a fixed width,
  * {@link BitPacking}). Also computes the block's zone map. Bit-packed integers decode several times faster than
- * delta varints, so they are chosen unless another encoding is more than a quarter smaller.
+ * delta varints and stay encoded in the block cache (a delta block is kept decoded, 8 bytes a value), so they are
+ * chosen unless another encoding takes under a third of their bytes: sorted keys, whose one-byte deltas against
+ * two or three bytes packed, are bit-packed too.
  *
  * <pre>
  * u8 encoding (1 plain, 2 delta, 3 run-length, 4 dictionary, 5 bit-packed) | u8 physical (0 long, 1 double, 2 bytes, 3 big)
@@ -220,7 +222,7 @@ public final class ColumnChunkCodec {
             max = Math.max(max, x);
         }
         int width = n < MIN_PACKED_ROWS ? -1 : BitPacking.width(min, max);
-        if (width > 0 && varLen(zz(min)) + 1 + BitPacking.packedBytes(n, width) <= best + best / 4) {
+        if (width > 0 && varLen(zz(min)) + 1 + BitPacking.packedBytes(n, width) <= 3 * best) {
             BitPacking.pack(vals, min, width, out);
             return PACKED;
         }

@@ -54,7 +54,7 @@ class ColumnChunkCodecTest {
     }
 
     @Test
-    void randomIntegersOfAFewBytes_areBitPacked_sortedOnesStayDeltas_andSpansOverFiftySevenBitsAreNot() {
+    void randomAndSortedIntegers_areBitPacked_butNotWhenDeltasAreUnderAThird_orTheSpanIsOverFiftySevenBits() {
         SplittableRandom random = new SplittableRandom(11);
         long[] dates = new long[5000];
         for (int i = 0; i < dates.length; i++) {
@@ -63,7 +63,12 @@ class ColumnChunkCodecTest {
         assertThat(encoding(longs(dates))).isEqualTo(ColumnChunkCodec.PACKED);
         long[] sorted = new long[5000];
         for (int i = 1; i < sorted.length; i++) {
-            sorted[i] = sorted[i - 1] + 1 + random.nextInt(3); // one-byte deltas beat 14-bit offsets
+            sorted[i] = sorted[i - 1] + 1 + random.nextInt(3); // one-byte deltas, 14-bit offsets: packed
+        }
+        assertThat(encoding(longs(sorted))).isEqualTo(ColumnChunkCodec.PACKED);
+        sorted[2500] += 1L << 40;
+        for (int i = 2501; i < sorted.length; i++) {
+            sorted[i] = sorted[i - 1] + 1 + random.nextInt(3); // one jump: 41-bit offsets, over three times the deltas
         }
         assertThat(encoding(longs(sorted))).isEqualTo(ColumnChunkCodec.DELTA);
         ColumnVector wide = longs(Long.MIN_VALUE, Long.MAX_VALUE, 0, -1, 1L << 58);
