@@ -35,10 +35,13 @@ import java.util.Objects;
  * How TPC-H time grows with the data: the 22 queries at a small scale factor and at a large one, in one process
  * whose heap is capped by the caller ({@code bench/run} gives {@code -Xmx8g}), on an encrypted Strongroom store
  * (1 node x 2 slices) and on DuckDB reading a database file with its memory limit set to the same heap size.
- * At each scale the data is generated, loaded into both, every query runs {@code rounds} times per engine (the
- * engines alternating; at the small scale after one unmeasured warm-up round), and the store and file are deleted
- * before the next scale. Prints each query's median at both scales, the growth of each engine (large / small) and
- * the growth of the sums; a query that fails (out of memory, say) is printed with its error and the run goes on.
+ * At each scale the data is generated, loaded into both, every query runs once as a warm-up and then {@code
+ * rounds} times per engine (the engines alternating), and the store and file are deleted before the next scale.
+ * Prints each query's median at both scales, the growth of each engine (large / small) and the growth of the sums:
+ * steady state against steady state, each engine's caches holding what its queries read. The warm-up round's sums
+ * are printed too, with their growth: the first queries after a load, whose reads at the large scale start from
+ * an empty block cache (DuckDB's buffer pool keeps what it loaded). A query that fails (out of memory, say) is
+ * printed with its error and the run goes on.
  *
  * <p>Usage: {@code TpchScaleBench [large scale factor, default 10] [rounds, default 1] [small, default 1]}.
  */
@@ -65,8 +68,8 @@ public final class TpchScaleBench {
                 BlockCache.shared().maxBytes() >> 20,
                 heapMb,
                 Runtime.getRuntime().availableProcessors());
-        double[][] smallMs = run(small, rounds, true, heapMb);
-        double[][] largeMs = run(large, rounds, false, heapMb);
+        double[][] smallMs = run(small, rounds, heapMb);
+        double[][] largeMs = run(large, rounds, heapMb);
         System.out.printf(
                 Locale.ROOT,
                 "query  SF%-4s ms  SF%-5s ms  growth  duckdb SF%-4s ms  duckdb SF%-5s ms  duckdb growth%n",
@@ -110,6 +113,26 @@ public final class TpchScaleBench {
                 sums[3],
                 sums[3] / sums[2],
                 failed == 0 ? "" : "   (" + failed + " query(ies) failed and are left out of the sums)");
+        double[] first = new double[4];
+        for (int q = 0; q < 22; q++) {
+            if (!Double.isNaN(smallMs[2][q]) && !Double.isNaN(largeMs[2][q])) {
+                first[0] += smallMs[2][q];
+                first[1] += largeMs[2][q];
+                first[2] += smallMs[3][q];
+                first[3] += largeMs[3][q];
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "first round after the load (the warm-up; at SF %s it also pays for JIT compilation):%n"
+                        + "     %10.0f  %11.0f  %6.1f  %15.0f  %16.0f  %13.1f%n",
+                fmt(small),
+                first[0],
+                first[1],
+                first[1] / first[0],
+                first[2],
+                first[3],
+                first[3] / first[2]);
     }
 
     /** Milliseconds the JVM's collectors have spent so far (pauses and concurrent work, as they report it). */
@@ -125,12 +148,15 @@ public final class TpchScaleBench {
         return sf == Math.rint(sf) ? Long.toString((long) sf) : Double.toString(sf);
     }
 
-    /** Per engine (0 Strongroom, 1 DuckDB), per query: the median milliseconds, NaN if the query failed. */
-    private static double[][] run(double sf, int rounds, boolean warmUp, long memoryMb) throws Exception {
+    /**
+     * Per engine (0 Strongroom, 1 DuckDB), per query: the median milliseconds, NaN if the query failed; then (2
+     * Strongroom, 3 DuckDB) the warm-up round's.
+     */
+    private static double[][] run(double sf, int rounds, long memoryMb) throws Exception {
         Path dir = Files.createTempDirectory("strongroom-tpch-scale");
         byte[] material = new byte[32];
         new SecureRandom().nextBytes(material);
-        double[][] out = new double[2][22];
+        double[][] out = new double[4][22];
         try (DatabaseKey dek = DatabaseKey.ofMaterial(
                         new KeyInfo(KeyTier.DATABASE, "tpch/dek", 1), SecretBytes.copyOf(material));
                 Store enc = Store.create(dir.resolve("enc"), "tpch-enc", new ClusterLayout(1, 2), StoreKeys.of(dek));
@@ -157,11 +183,9 @@ public final class TpchScaleBench {
             System.out.printf(Locale.ROOT, "SF %s load ms: encrypted %,d  duckdb %,d%n", fmt(sf), loadMs[0], loadMs[1]);
             long gcBefore = gcMillis();
             BlockCache.Counts cacheBefore = BlockCache.shared().counts();
-            if (warmUp) {
-                for (int q = 1; q <= 22; q++) {
-                    time(session, q);
-                    time(duck, q);
-                }
+            for (int q = 1; q <= 22; q++) {
+                out[2][q - 1] = time(session, q);
+                out[3][q - 1] = time(duck, q);
             }
             for (int q = 1; q <= 22; q++) {
                 double[][] t = new double[2][rounds];
