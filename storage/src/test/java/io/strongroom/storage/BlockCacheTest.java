@@ -107,6 +107,8 @@ class BlockCacheTest {
         assertThat(loads).hasValue(102);
         cache.get(1, 1, 7, () -> vector(loads, 10));
         assertThat(loads).hasValue(103);
+        // Every lookup is a hit or a miss, and a miss is a load.
+        assertThat(cache.counts()).isEqualTo(new BlockCache.Counts(2, 103));
     }
 
     @Test

@@ -352,8 +352,21 @@ final class KeyTable {
         }
         long[] keys = p.norm[0];
         int[] h = p.hashes;
+        // A row with the same key as the row before (sorted or clustered input: a table's sort key, a join's
+        // output in probe order) takes that row's number without a lookup, which at scale is a cache miss.
+        int previous = -1;
+        long previousKey = 0;
         for (int i = 0; i < n; i++) {
-            out[i] = p.hasNull(i) ? findOrAdd(p, i) : findOrAddLong(keys[i], h[i]);
+            if (p.hasNull(i)) {
+                out[i] = findOrAdd(p, i);
+                previous = -1;
+            } else if (previous >= 0 && keys[i] == previousKey) {
+                out[i] = previous;
+            } else {
+                previousKey = keys[i];
+                previous = findOrAddLong(previousKey, h[i]);
+                out[i] = previous;
+            }
         }
     }
 
