@@ -135,7 +135,7 @@ public final class TpchBench {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "block cache holds %,d MiB of decoded blocks (both stores)%n",
+                    "block cache holds %,d MiB of blocks, decoded or kept encoded (both stores)%n",
                     BlockCache.shared().heldBytes() >> 20);
             for (int q : queries) {
                 String sql = query(q);

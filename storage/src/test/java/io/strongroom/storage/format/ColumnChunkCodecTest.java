@@ -154,18 +154,20 @@ class ColumnChunkCodecTest {
         ColumnVector shortStrings = new ColumnVector(ColumnType.varchar(16), n);
         ColumnVector longStrings = new ColumnVector(ColumnType.varchar(40), n);
         ColumnVector withNulls = new ColumnVector(ColumnType.varchar(16), n);
+        ColumnVector wideDictionary = new ColumnVector(ColumnType.varchar(16), n); // 2-byte indices
         for (int i = 0; i < n; i++) {
             ints.appendLong(8000 + random.nextInt(2500));
             shortStrings.appendString(
                     new String[] {"MAIL", "SHIP", "", "REG AIR", "16 BYTES EXACTLY"}[random.nextInt(5)]);
             longStrings.appendString("PROMO BURNISHED COPPER " + "x".repeat(random.nextInt(12)));
+            wideDictionary.appendString("clerk#" + random.nextInt(1000));
             if (i % 11 == 0) {
                 withNulls.appendNull();
             } else {
                 withNulls.appendString("N" + random.nextInt(5));
             }
         }
-        for (ColumnVector v : new ColumnVector[] {ints, shortStrings, longStrings, withNulls}) {
+        for (ColumnVector v : new ColumnVector[] {ints, shortStrings, longStrings, withNulls, wideDictionary}) {
             ColumnChunkCodec.Encoded e = ColumnChunkCodec.encode(v, 0, n);
             byte[] body = Arrays.copyOf(e.body(), e.bodyLength());
             BlockValues kept = ColumnChunkCodec.values(body, v.type(), n, 2, "test block");
