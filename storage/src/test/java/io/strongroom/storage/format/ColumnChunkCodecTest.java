@@ -160,7 +160,7 @@ class ColumnChunkCodecTest {
             shortStrings.appendString(
                     new String[] {"MAIL", "SHIP", "", "REG AIR", "16 BYTES EXACTLY"}[random.nextInt(5)]);
             longStrings.appendString("PROMO BURNISHED COPPER " + "x".repeat(random.nextInt(12)));
-            wideDictionary.appendString("clerk#" + random.nextInt(1000));
+            wideDictionary.appendString("clerk#" + random.nextInt(400)); // over 256 entries
             if (i % 11 == 0) {
                 withNulls.appendNull();
             } else {
