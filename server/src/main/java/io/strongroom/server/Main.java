@@ -164,7 +164,7 @@ public final class Main {
         out.println("             signed as that principal with the standard AWS credential chain, or the profile");
         out.println("             STRONGROOM_KMS_PROFILE; API accounts then live in <home>/control/accounts),");
         out.println(
-                "             STRONGROOM_BLOCK_CACHE_MB (decoded blocks kept in memory, default a quarter of the heap),");
+                "             STRONGROOM_BLOCK_CACHE_MB (blocks read kept in memory, default a quarter of the heap),");
         out.println(
                 "             STRONGROOM_KMS_PASSPHRASE or STRONGROOM_KMS_PASSPHRASE_FILE (seals the KMS master key, Argon2id),");
         out.println(
@@ -291,7 +291,7 @@ public final class Main {
         out.println("Strongroom data directory: " + home);
         out.println("crypto: " + provider.report());
         out.println("block cache: " + (BlockCache.shared().maxBytes() >> 20)
-                + " MiB of decoded blocks in memory (STRONGROOM_BLOCK_CACHE_MB; 0 turns it off)");
+                + " MiB of blocks in memory (STRONGROOM_BLOCK_CACHE_MB; 0 turns it off)");
         String kmsEndpoint = System.getenv("STRONGROOM_KMS_ENDPOINT");
         CountDownLatch stopped = new CountDownLatch(1);
         try (SqlEndpoints sql =

@@ -60,7 +60,7 @@ public final class BlockCache {
     }
 
     /**
-     * Sizes the process-wide cache: {@code maxBytes} of decoded blocks, 0 for none. Called once, before any store
+     * Sizes the process-wide cache: {@code maxBytes} of blocks, 0 for none. Called once, before any store
      * is read; a second call with another size, or a call after first use with another size, is refused.
      */
     public static void configure(long maxBytes) {
