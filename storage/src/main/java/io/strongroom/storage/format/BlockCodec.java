@@ -200,20 +200,6 @@ public final class BlockCodec {
         return new Payload(plain, plain.length, version);
     }
 
-    /** Checks, decrypts, decompresses and decodes a block file read from disk. */
-    public static ColumnVector decode(
-            byte[] file,
-            ManifestEntry entry,
-            ColumnType type,
-            String storeId,
-            long tableId,
-            BlockOrigins.Origin sealedBy,
-            Sealer sealer,
-            String place) {
-        Payload p = open(file, entry, storeId, tableId, sealedBy, sealer, place);
-        return ColumnChunkCodec.decode(raw(p, place), type, entry.ref().rowCount(), p.version(), place);
-    }
-
     /**
      * Checks, decrypts and decompresses a block file read from disk, into the form the read path keeps ({@link
      * BlockValues}: bit-packed and dictionary blocks stay encoded, checked whole).
