@@ -414,9 +414,14 @@ public final class ColumnChunkCodec {
             out.appendLongsUnchecked(vals, n, isNull);
             return out;
         }
-        ColumnVector out = new ColumnVector(type, type.physical() == ColumnType.Physical.BYTES ? 0 : n);
+        if (type.physical() == ColumnType.Physical.BYTES) {
+            ColumnVector strings = decodeBytes(in, encoding, n, isNull, type);
+            in.expectEnd();
+            return strings;
+        }
+        ColumnVector out = new ColumnVector(type, n);
         switch (type.physical()) {
-            case LONG -> throw new IllegalStateException();
+            case LONG, BYTES -> throw new IllegalStateException("decoded above");
             case DOUBLE -> {
                 if (encoding != PLAIN) {
                     throw in.corrupt("unknown double encoding " + encoding);
@@ -429,7 +434,6 @@ public final class ColumnChunkCodec {
                     }
                 }
             }
-            case BYTES -> out = decodeBytes(in, encoding, n, isNull, type);
             case BIG -> {
                 for (int i = 0; i < n; i++) {
                     if (isNull != null && isNull[i]) {
