@@ -37,11 +37,9 @@ public enum CommitStep implements FaultPoint {
     /** A new manifest file (a base: the whole manifest) was written and fsynced. */
     MANIFEST_WRITTEN,
     /**
-     * A manifest delta (what a commit that only appended changed, chained to the table's manifest) was written and
-     * fsynced.
+     * The new catalog file was written and fsynced, with the manifest deltas of the tables the commit only appended
+     * to (catalog version 5; before it, each delta was a file of its own, written and fsynced at a step of its own).
      */
-    MANIFEST_DELTA_WRITTEN,
-    /** The new catalog file was written and fsynced. */
     CATALOG_WRITTEN,
     /** The directories holding the new files were fsynced. */
     DIRECTORIES_SYNCED,

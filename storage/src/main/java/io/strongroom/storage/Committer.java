@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -104,7 +105,8 @@ final class Committer {
     /**
      * When a table's deltas are folded into a new base: when a commit would make more than {@code maxDeltas}, or
      * when the deltas' bytes would pass {@link #FOLD_MIN_BYTES} plus {@link #FOLD_BYTES_PER_BLOCK} per block of the
-     * table (about a third of the base's size, an entry taking some 100 bytes). The byte bound keeps a fold's cost
+     * table (about a third of the base's size, an entry taking some 100 bytes). A delta held in a catalog file counts
+     * that file's size too (the chain keeps it), so the bound also caps the disk space a chain keeps alive. The byte bound keeps a fold's cost
      * in proportion to the bytes the deltas wrote (each byte of change is rewritten a bounded number of times); the
      * count bound keeps open's replay short for a big table that takes many tiny commits.
      */
@@ -127,11 +129,15 @@ final class Committer {
         Map<Long, Catalog.Entry> entries = new LinkedHashMap<>();
         cur.catalog().tables().forEach(e -> entries.put(e.tableId(), e));
         Map<Long, TableManifest> manifests = new HashMap<>(cur.manifests());
+        Map<Long, long[]> holders = new HashMap<>(cur.deltaHolders());
+        List<ManifestDelta.Held> held = new ArrayList<>();
         Set<Path> dirsToSync = new LinkedHashSet<>();
+        long catalogBytes = -1;
         for (Transaction.TableChange c : changes.values()) {
             if (c.dropped) {
                 entries.remove(c.tableId);
                 manifests.remove(c.tableId);
+                holders.remove(c.tableId);
                 continue;
             }
             Catalog.@Nullable Entry old = entries.get(c.tableId);
@@ -167,20 +173,38 @@ final class Committer {
             } catch (IOException e) {
                 throw new StrongroomException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
             }
+            // The table's directory gets the commit's new block files (and, for a new base, its manifest).
+            dirsToSync.add(dir);
             long liveRows = m.totalRows() - m.deletedRows();
             long baseVersion = old == null ? 0 : old.baseVersion();
             int number = (old == null ? 0 : old.deltaCount()) + 1;
             long deltaBytes = old == null ? 0 : old.deltaBytes();
-            if (appends && number <= maxDeltas) {
+            // A chain of .mdl files (a store written before catalog version 5) is not extended: this commit folds it
+            // into a new base, and the table's next deltas are held in catalogs.
+            boolean fileChain = old != null && old.hasDeltas() && !old.deltasInCatalogs();
+            if (appends && number <= maxDeltas && !fileChain) {
                 byte[] previousDigest = old == null ? new byte[0] : old.manifestDigest();
                 byte[] bytes = ManifestDelta.encode(files, base, m, baseVersion, number, previousDigest, sealer);
-                deltaBytes += bytes.length;
+                // What the chain keeps on disk: the delta, and the catalog file holding it, which stays as long as
+                // the chain does (estimated by the current catalog's size: a commit changes a catalog's size little).
+                // So the fold bound also bounds the space a chain of held deltas keeps, however big the catalog.
+                if (catalogBytes < 0) {
+                    catalogBytes = fileSize(files.catalogFile(cur.seq()));
+                }
+                deltaBytes += bytes.length + catalogBytes;
                 if (deltaBytes
                         <= FOLD_MIN_BYTES + FOLD_BYTES_PER_BLOCK * m.blocks().size()) {
-                    Path file = files.manifestDeltaFile(c.tableId, baseVersion, number);
-                    DurableFiles.writeNew(file, bytes, faults);
-                    faults.reached(CommitStep.MANIFEST_DELTA_WRITTEN, file);
-                    dirsToSync.add(dir);
+                    // Held in this commit's catalog file, written below: no file of its own.
+                    long[] before =
+                            number == 1 ? new long[0] : cur.deltaHolders().get(c.tableId);
+                    if (before == null || before.length != number - 1) {
+                        throw new IllegalStateException("delta holders of table " + c.tableId + " are unknown");
+                    }
+                    long[] after = Arrays.copyOf(before, number);
+                    after[number - 1] = seq;
+                    held.add(new ManifestDelta.Held(
+                            c.tableId, number == 1 ? 0 : before[number - 2], previousDigest, bytes));
+                    holders.put(c.tableId, after);
                     entries.put(
                             c.tableId,
                             new Catalog.Entry(
@@ -193,7 +217,8 @@ final class Committer {
                                     baseVersion,
                                     old == null ? new byte[0] : old.baseDigest(),
                                     number,
-                                    deltaBytes));
+                                    deltaBytes,
+                                    seq));
                     manifests.put(c.tableId, m);
                     continue;
                 }
@@ -203,15 +228,24 @@ final class Committer {
             Path file = files.manifestFile(c.tableId, version);
             DurableFiles.writeNew(file, bytes, faults);
             faults.reached(CommitStep.MANIFEST_WRITTEN, file);
-            dirsToSync.add(dir);
             entries.put(
                     c.tableId,
                     new Catalog.Entry(c.tableId, c.spec, c.nextColumnId, version, StoreFiles.sha256(bytes), liveRows));
             manifests.put(c.tableId, m);
+            holders.remove(c.tableId);
         }
         Catalog catalog = new Catalog(seq, nextTableId, nextBlockId, new ArrayList<>(entries.values()));
-        writeCatalogAndSwitch(files, sealer, faults, catalog, dirsToSync);
-        return new StoreVersion(catalog, manifests);
+        writeCatalogAndSwitch(files, sealer, faults, catalog, held, dirsToSync);
+        return new StoreVersion(catalog, manifests, holders);
+    }
+
+    /** The size of {@code file}, or 0 when it cannot be told (an estimate only). */
+    private static long fileSize(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**
@@ -258,8 +292,8 @@ final class Committer {
     }
 
     /**
-     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests or manifest
-     * deltas, the catalog, the pointer's temporary file): {@link #write} names them deterministically, and no
+     * Removes what a commit attempt that did not reach its commit point wrote (the new manifests, the catalog with
+     * the deltas it holds, the pointer's temporary file): {@link #write} names them deterministically, and no
      * committed version references them. Best effort: what is left, the next open removes.
      */
     static void discardAttempt(
@@ -276,10 +310,8 @@ final class Committer {
                     .filter(e -> e.tableId() == c.tableId)
                     .findFirst()
                     .orElse(null);
+            // A new base, when the commit wrote one (an appending commit's delta is in the catalog file).
             written.add(files.manifestFile(c.tableId, nextManifestVersion(old, c.tableId, reservedManifestVersions)));
-            // or, when the commit appended, its delta
-            written.add(files.manifestDeltaFile(
-                    c.tableId, old == null ? 0 : old.baseVersion(), (old == null ? 0 : old.deltaCount()) + 1));
         }
         written.add(files.catalogFile(cur.seq() + 1));
         written.add(files.root().resolve(StoreFiles.POINTER + ".tmp"));
@@ -309,7 +341,22 @@ final class Committer {
      */
     static void writeCatalogAndSwitch(
             StoreFiles files, Sealer sealer, FaultHook faults, Catalog catalog, Set<Path> dirsToSync) {
-        byte[] catBytes = files.encodeCatalog(catalog, sealer);
+        writeCatalogAndSwitch(files, sealer, faults, catalog, List.of(), dirsToSync);
+    }
+
+    /**
+     * {@link #writeCatalogAndSwitch(StoreFiles, Sealer, FaultHook, Catalog, Set)} with the catalog file holding
+     * {@code deltas}, the manifest deltas the commit made (catalog version 5): so an appending commit creates, writes
+     * and fsyncs one file, not a delta file and a catalog file.
+     */
+    static void writeCatalogAndSwitch(
+            StoreFiles files,
+            Sealer sealer,
+            FaultHook faults,
+            Catalog catalog,
+            List<ManifestDelta.Held> deltas,
+            Set<Path> dirsToSync) {
+        byte[] catBytes = files.encodeCatalog(catalog, deltas, sealer);
         Path catFile = files.catalogFile(catalog.seq());
         DurableFiles.writeNew(catFile, catBytes, faults);
         faults.reached(CommitStep.CATALOG_WRITTEN, catFile);
@@ -336,10 +383,15 @@ final class Committer {
     /**
      * Files the old version used and the new one does not: freed once no snapshot reads the old version. A table the
      * new version only appended to (a delta, or a fold of deltas) costs nothing here beyond its manifest files.
+     *
+     * <p>A catalog file is freed only once no table's chain in the new version holds a delta in it: the old version's
+     * catalog, and the catalogs holding the deltas of every table whose chain the new version ended (a fold, a new
+     * base, a dropped table), are each checked against the new version's holders.
      */
     static List<Path> obsoleteFiles(StoreFiles files, StoreVersion old, StoreVersion next) {
         List<Path> out = new ArrayList<>();
-        out.add(files.catalogFile(old.seq()));
+        Set<Long> catalogs = new HashSet<>();
+        catalogs.add(old.seq());
         Map<Long, Catalog.Entry> nextEntries = new HashMap<>();
         for (Catalog.Entry e : next.catalog().tables()) {
             nextEntries.put(e.tableId(), e);
@@ -354,12 +406,19 @@ final class Committer {
             boolean sameChain = ne != null
                     && ne.hasDeltas()
                     && ne.baseVersion() == e.baseVersion()
+                    && ne.deltasInCatalogs() == e.deltasInCatalogs()
                     && ne.deltaCount() > e.deltaCount();
             if (!sameChain) {
                 Set<Path> kept = ne == null ? Set.of() : new HashSet<>(files.manifestFiles(ne));
                 for (Path p : files.manifestFiles(e)) {
                     if (!kept.contains(p)) {
                         out.add(p);
+                    }
+                }
+                long[] h = old.deltaHolders().get(e.tableId());
+                if (h != null) {
+                    for (long seq : h) {
+                        catalogs.add(seq);
                     }
                 }
             }
@@ -374,6 +433,11 @@ final class Committer {
                 if (!still.contains(b.blockId())) {
                     out.add(files.blockFile(e.tableId(), b.blockId()));
                 }
+            }
+        }
+        for (long seq : catalogs) {
+            if (seq != next.seq() && !next.holdsDeltasIn(seq)) {
+                out.add(files.catalogFile(seq));
             }
         }
         return out;

@@ -490,7 +490,8 @@ public final class EncryptionChange {
                 Committer.writeCatalogAndSwitch(files, store.sealer(), store.faults(), catalog, dirs);
                 Map<Long, TableManifest> manifests = new HashMap<>(cur.manifests());
                 manifests.put(tableId, nm);
-                StoreVersion next = new StoreVersion(catalog, manifests);
+                // The other tables keep their delta chains (and the catalogs holding them).
+                StoreVersion next = new StoreVersion(catalog, manifests, cur.deltaHoldersWithout(tableId));
                 store.switchRewritten(next, store.sealer(), Committer.obsoleteFiles(files, cur, next), true);
             }
         }

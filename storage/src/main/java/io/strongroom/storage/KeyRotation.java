@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -378,6 +379,11 @@ public final class KeyRotation {
         for (Catalog.Entry e : cur.catalog().tables()) {
             obsolete.addAll(files.manifestFiles(e)); // the base and its deltas: every table gets a new base
         }
+        // and the catalogs holding deltas of the old chains (catalog version 5), which no chain needs any more
+        Set<Long> holders = new HashSet<>();
+        cur.deltaHolders().values().forEach(h -> Arrays.stream(h).forEach(holders::add));
+        holders.remove(cur.seq());
+        holders.forEach(s -> obsolete.add(files.catalogFile(s)));
         store.discard(unused);
         store.switchRotated(nextVersion, ring, newOnly, obsolete, listener);
         return seq;

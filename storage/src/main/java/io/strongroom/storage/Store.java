@@ -400,13 +400,16 @@ public final class Store implements AutoCloseable {
         Path file = root.resolve(StoreFiles.POINTER);
         String place = "commit pointer " + file;
         byte[] bytes = DurableFiles.read(file, place);
-        // A pointer file, or the catalog itself (told apart by the magic): either way one envelope after the header.
-        FileHeader.check(bytes, FileHeader.hasMagic(bytes, Kind.CATALOG) ? Kind.CATALOG : Kind.POINTER, -1, place);
-        int off = FileHeader.BYTES;
-        if (bytes.length - off < Envelope.HEADER_BYTES) {
+        // A pointer file, or the catalog itself (told apart by the magic): either way one envelope after the header
+        // (in a catalog of version 5, after the header and the envelope's length).
+        boolean catalog = FileHeader.hasMagic(bytes, Kind.CATALOG);
+        FileHeader.check(bytes, catalog ? Kind.CATALOG : Kind.POINTER, -1, place);
+        int off = catalog ? StoreFiles.catalogEnvelopeOffset(bytes) : FileHeader.BYTES;
+        int len = catalog ? StoreFiles.catalogEnvelopeLength(bytes, place) : bytes.length - off;
+        if (len < Envelope.HEADER_BYTES) {
             throw Sealer.integrity(place, "truncated envelope", null);
         }
-        return Envelope.keyVersionOf(bytes, off, bytes.length - off);
+        return Envelope.keyVersionOf(bytes, off, len);
     }
 
     // ---- package-private services for KeyRotation ----

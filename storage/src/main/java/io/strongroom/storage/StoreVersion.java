@@ -5,15 +5,49 @@ import io.strongroom.storage.format.ManifestDelta;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.storage.format.TableManifest;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** One committed version in memory: the catalog and every table's manifest. Immutable. */
-record StoreVersion(Catalog catalog, Map<Long, TableManifest> manifests) {
+/**
+ * One committed version in memory: the catalog, every table's manifest, and for each table whose manifest deltas are
+ * held in catalog files (catalog version 5) the seqs of those catalogs, ascending: what keeps an old catalog file
+ * alive after a newer one is current ({@link Committer#obsoleteFiles}). Immutable.
+ *
+ * <p>Invariant (checked on construction): a table has holders exactly when its entry's deltas are in catalogs, one
+ * seq per delta, strictly ascending, the last being the entry's {@code deltaSeq}.
+ */
+record StoreVersion(Catalog catalog, Map<Long, TableManifest> manifests, Map<Long, long[]> deltaHolders) {
     StoreVersion {
         manifests = Map.copyOf(manifests);
+        deltaHolders = Map.copyOf(deltaHolders);
+        int withHolders = 0;
+        for (Catalog.Entry e : catalog.tables()) {
+            if (!e.deltasInCatalogs()) {
+                continue;
+            }
+            withHolders++;
+            long[] h = deltaHolders.get(e.tableId());
+            if (h == null || h.length != e.deltaCount() || h[h.length - 1] != e.deltaSeq()) {
+                throw new IllegalStateException("the catalogs holding the deltas of table " + e.tableId()
+                        + " are not known to version " + catalog.seq());
+            }
+            for (int i = 1; i < h.length; i++) {
+                if (h[i] <= h[i - 1]) {
+                    throw new IllegalStateException("delta holders of table " + e.tableId() + " do not ascend");
+                }
+            }
+        }
+        if (withHolders != deltaHolders.size()) {
+            throw new IllegalStateException("version " + catalog.seq() + " names delta holders of tables it has not");
+        }
+    }
+
+    /** A version none of whose tables holds its deltas in catalog files. */
+    StoreVersion(Catalog catalog, Map<Long, TableManifest> manifests) {
+        this(catalog, manifests, Map.of());
     }
 
     /**
@@ -22,13 +56,37 @@ record StoreVersion(Catalog catalog, Map<Long, TableManifest> manifests) {
      */
     static StoreVersion read(StoreFiles files, Catalog cat, Sealer sealer, int sliceCount) {
         Map<Long, TableManifest> manifests = new HashMap<>();
+        Map<Long, long[]> holders = new HashMap<>();
+        Map<Long, Map<Long, ManifestDelta.Held>> heldBySeq = new HashMap<>();
         for (Catalog.Entry e : cat.tables()) {
             String name = e.spec().qualifiedName();
-            TableManifest m = ManifestDelta.readChain(files, e, sealer, sliceCount, name);
+            ManifestDelta.Chain chain =
+                    ManifestDelta.readChain(files, e, sealer, sliceCount, name, cat.seq(), heldBySeq);
+            TableManifest m = chain.manifest();
             m.checkInvariants(e.spec().columns().stream().mapToInt(Column::id).toArray(), "manifest of table " + name);
             manifests.put(e.tableId(), m);
+            if (chain.holders().length > 0) {
+                holders.put(e.tableId(), chain.holders());
+            }
         }
-        return new StoreVersion(cat, manifests);
+        return new StoreVersion(cat, manifests, holders);
+    }
+
+    /** Whether some table of this version has a delta held in catalog file {@code seq}. */
+    boolean holdsDeltasIn(long seq) {
+        for (long[] h : deltaHolders.values()) {
+            if (Arrays.binarySearch(h, seq) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** This version's delta holders without {@code tableId}'s (a version in which that table got a new base). */
+    Map<Long, long[]> deltaHoldersWithout(long tableId) {
+        Map<Long, long[]> out = new HashMap<>(deltaHolders);
+        out.remove(tableId);
+        return out;
     }
 
     long seq() {

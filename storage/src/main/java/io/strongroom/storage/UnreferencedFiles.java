@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * What {@link Store#open} deletes: every file no committed version references (blocks of unfinished transactions,
- * manifests and catalogs of unfinished commits, {@code tmp/}, a stray pointer temporary file). Stateless.
+ * manifests and catalogs of unfinished commits, catalogs that hold no delta of a committed chain, {@code tmp/}, a
+ * stray pointer temporary file). Stateless.
  */
 final class UnreferencedFiles {
     private UnreferencedFiles() {}
@@ -34,6 +35,12 @@ final class UnreferencedFiles {
         long maxTable = 0;
         Set<Path> keep = new HashSet<>();
         keep.add(f.catalogFile(v.seq()));
+        // and every older catalog file holding a delta of a table's chain (catalog version 5)
+        v.deltaHolders().values().forEach(h -> {
+            for (long seq : h) {
+                keep.add(f.catalogFile(seq));
+            }
+        });
         Map<Long, Catalog.Entry> live = new HashMap<>();
         for (Catalog.Entry e : v.catalog().tables()) {
             live.put(e.tableId(), e);

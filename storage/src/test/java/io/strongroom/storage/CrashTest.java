@@ -70,10 +70,13 @@ class CrashTest {
         }
     }
 
-    /** Every commit of the workload appends: each writes a manifest delta (create on the empty base 0). */
+    /**
+     * Every commit of the workload appends: each makes a manifest delta (create on the empty base 0), held in its
+     * catalog file, so every catalog stays as long as the chain needs it.
+     */
     @Test
     void crashAtEveryStepOfEveryCommit_leavesTheLastCommittedVersionWhole() throws IOException {
-        crashAtEveryStep(Committer.DEFAULT_MAX_DELTAS, CommitStep.MANIFEST_DELTA_WRITTEN);
+        crashAtEveryStep(Committer.DEFAULT_MAX_DELTAS, CommitStep.CATALOG_WRITTEN);
     }
 
     /**
@@ -101,7 +104,7 @@ class CrashTest {
                 },
                 rows,
                 maxDeltas);
-        assertThat(reached).contains(mustReach, CommitStep.MANIFEST_DELTA_WRITTEN);
+        assertThat(reached).contains(mustReach, CommitStep.CATALOG_WRITTEN);
         assertThat(total[0]).isGreaterThan(30);
         String[] expectations = new String[6];
         for (int committed = 0; committed <= 4; committed++) {
@@ -149,6 +152,20 @@ class CrashTest {
                                     || p.toString().endsWith(".mdl")))
                             .as(what)
                             .containsExactlyInAnyOrderElementsOf(named);
+                }
+                // Catalog files: exactly the current one and those holding a delta of the committed chain.
+                List<Path> catalogs = new ArrayList<>();
+                catalogs.add(store.files().catalogFile(store.current().seq()));
+                store.current().deltaHolders().values().forEach(h -> {
+                    for (long seq : h) {
+                        Path c = store.files().catalogFile(seq);
+                        if (!catalogs.contains(c)) {
+                            catalogs.add(c);
+                        }
+                    }
+                });
+                try (Stream<Path> s = Files.list(dir.resolve("catalog"))) {
+                    assertThat(s.toList()).as(what).containsExactlyInAnyOrderElementsOf(catalogs);
                 }
             }
         }

@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * as a base and deltas (catalog version 4, manifest deltas); {@code golden/v6} is the same workload written by a
  * build whose commit pointer is the current catalog itself ({@code CURRENT} a copy of it in the resources, a hard
  * link in a live store); {@code golden/v7} is that workload again with its scattered integers bit-packed (block
- * format version 2). Regenerate only for a new
+ * format version 2); {@code golden/v8} is that workload again, its deltas held in the catalog files of the
+ * commits that made them (catalog version 5, no {@code .mdl} file). Regenerate only for a new
  * format version, into a new folder ({@link #write} then writes the newest version's shape):
  * {@code mvn -pl storage test -Dtest=GoldenFormatTest -Dstrongroom.golden.write=<absolute dir>}.
  */
@@ -137,8 +138,9 @@ class GoldenFormatTest {
                             "child_parent_id_fkey", List.of("parent_id"), "public.parent", List.of("id"))));
 
     /**
-     * Writes the newest golden store ({@code golden/v7}; {@code golden/v6} was written by the same workload before
-     * blocks could be bit-packed, {@code golden/v5} before the commit pointer became the catalog): a table whose manifest is a base and deltas (manifest deltas version
+     * Writes the newest golden store ({@code golden/v8}; {@code golden/v5} was written by the same workload before
+     * the commit pointer became the catalog, {@code golden/v6} before blocks could be bit-packed, {@code golden/v7}
+     * before the deltas moved into the catalog files): a table whose manifest is a base and deltas (manifest deltas version
      * 1): 200 rows committed as a whole manifest, then 100 more rows, a delete of id % 7 == 3 and 10 more rows, one
      * delta each; and a table {@code fresh}, created and loaded by deltas on the empty base 0.
      */
@@ -407,6 +409,38 @@ class GoldenFormatTest {
         assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
         assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(4);
         assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version8Store_deltasHeldInCatalogs_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
+        String base = "/golden/v8/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = tmp.resolve("golden");
+        copyGolden(base, root);
+        assertDeltaWorkloadRows(root, encrypted);
+        byte[] pointer = Files.readAllBytes(root.resolve("CURRENT"));
+        assertThat(new String(pointer, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRCT");
+        assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
+        // Catalog 1 (all_types's base) held no delta and went; 2 to 5 hold the deltas (4 holds one of each table).
+        assertThat(headerVersions(root.resolve("catalog"), ".cat")).hasSize(4).containsOnly(5);
+        try (var s = Files.walk(root.resolve("tables"))) {
+            assertThat(s.filter(p -> p.toString().endsWith(".mdl"))).isEmpty();
+        }
+        // and the store goes on: a commit appends to both chains, a reopen reads every row
+        try (Store store = Store.open(root, keys(encrypted));
+                Transaction tx = store.begin()) {
+            RowBatch p = RowBatch.builder(V4_PARENT.columns(), 1);
+            p.addRow(new Object[] {4L, "f4"});
+            tx.append("fresh", p);
+            tx.append("all_types", Fixtures.allTypesBatch(310, 1));
+            tx.commit();
+        }
+        try (Store store = Store.open(root, keys(encrypted));
+                Snapshot s = store.snapshot()) {
+            assertThat(Fixtures.readAll(s.table("fresh"))).hasSize(4);
+            assertThat(Fixtures.readAll(s.table("all_types"))).hasSize(311 - 43);
+        }
+        assertThat(headerVersions(root.resolve("catalog"), ".cat")).hasSize(5).containsOnly(5);
     }
 
     /**

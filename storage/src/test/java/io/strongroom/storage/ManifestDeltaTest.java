@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
 import io.strongroom.storage.format.FileHeader;
+import io.strongroom.storage.format.StoreFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,10 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Manifests as a base and deltas (docs/format/store-files.md, "Manifest deltas"): commits that append write deltas,
- * a commit past the limit folds them into a new base, reopening reads the same rows, and every way of damaging the
- * chain (a flipped byte, a truncated, dropped, swapped or put-back delta) is an integrity failure at open, never a
- * store that opens with commits missing.
+ * Manifests as a base and deltas (docs/format/store-files.md, "Manifest deltas"): commits that append make deltas,
+ * held in their catalog files, which stay while a chain needs them; a commit past the limit folds them into a new
+ * base, reopening reads the same rows, and every way of damaging the chain (a flipped byte, a truncated, dropped,
+ * swapped or put-back delta) is an integrity failure at open, never a store that opens with commits missing.
  */
 class ManifestDeltaTest {
     @TempDir
@@ -58,6 +60,30 @@ class ManifestDeltaTest {
         }
     }
 
+    private static List<Path> catalogs(Path root) throws IOException {
+        try (Stream<Path> s = Files.list(root.resolve("catalog"))) {
+            return s.sorted().toList();
+        }
+    }
+
+    /** How many manifest deltas the catalog files of the store hold, in all. */
+    private static int heldDeltas(Path root) throws IOException {
+        return heldDeltas(root, "delta");
+    }
+
+    /** The part of a catalog file of version 5 up to the end of its envelope, and the held deltas after it. */
+    private static byte[][] split(byte[] catalog) {
+        int envelope = ByteBuffer.wrap(catalog, FileHeader.BYTES, 4).getInt();
+        int head = FileHeader.BYTES + 4 + envelope;
+        return new byte[][] {Arrays.copyOfRange(catalog, 0, head), Arrays.copyOfRange(catalog, head, catalog.length)};
+    }
+
+    private static byte[] join(byte[] head, byte[] tail) {
+        byte[] out = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, out, head.length, tail.length);
+        return out;
+    }
+
     private static String read(Path root, boolean encrypted) {
         try (Store store = Store.open(root, keys(encrypted));
                 Snapshot s = store.snapshot()) {
@@ -67,18 +93,20 @@ class ManifestDeltaTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    void appendingCommits_writeOneDeltaEach_andReopenToTheSameRows(boolean encrypted) throws IOException {
+    void appendingCommits_holdOneDeltaEachInTheirCatalog_andReopenToTheSameRows(boolean encrypted) throws IOException {
         Path root = tmp.resolve("s");
         String expected;
         try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), keys(encrypted))) {
             expected = load(store, 4);
         }
-        // create, 4 appends, a delete: six deltas on the empty base 0, and no whole manifest at all
-        assertThat(files(root, ".mdl")).hasSize(6);
+        // create, 4 appends, a delete: six deltas on the empty base 0, each in its commit's catalog, which stays
+        // while the chain needs it; no file of a delta's own, and no whole manifest at all
+        assertThat(files(root, ".mdl")).isEmpty();
         assertThat(files(root, ".man")).isEmpty();
-        try (Stream<Path> s = Files.list(root.resolve("catalog"))) {
-            Path cat = s.findFirst().orElseThrow();
-            assertThat(FileHeader.version(Files.readAllBytes(cat))).isEqualTo(4);
+        assertThat(catalogs(root)).hasSize(6);
+        assertThat(heldDeltas(root)).isEqualTo(6);
+        for (Path cat : catalogs(root)) {
+            assertThat(FileHeader.version(Files.readAllBytes(cat))).isEqualTo(5);
         }
         assertThat(read(root, encrypted)).isEqualTo(expected);
         // and the reopened store goes on appending to the same chain
@@ -87,13 +115,15 @@ class ManifestDeltaTest {
             tx.append("t", CrashTest.batch(9, 50));
             tx.commit();
         }
-        assertThat(files(root, ".mdl")).hasSize(7);
+        assertThat(catalogs(root)).hasSize(7);
+        assertThat(heldDeltas(root)).isEqualTo(7);
         assertThat(read(root, encrypted)).isNotEqualTo(expected);
     }
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    void deltasPastTheLimit_areFoldedIntoANewBase_andTheOldChainIsDeleted(boolean encrypted) throws IOException {
+    void deltasPastTheLimit_areFoldedIntoANewBase_andTheCatalogsHoldingTheOldChainAreDeleted(boolean encrypted)
+            throws IOException {
         Path root = tmp.resolve("s");
         String expected;
         try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), keys(encrypted))) {
@@ -102,8 +132,50 @@ class ManifestDeltaTest {
             expected = load(store, 7);
         }
         assertThat(files(root, ".man")).hasSize(1);
-        assertThat(files(root, ".mdl")).hasSize(1);
+        assertThat(files(root, ".mdl")).isEmpty();
+        // only the current catalog, which holds the one delta on the last base
+        assertThat(catalogs(root)).hasSize(1);
+        assertThat(heldDeltas(root)).isEqualTo(1);
         assertThat(read(root, encrypted)).isEqualTo(expected);
+    }
+
+    /** Two tables: a catalog that holds deltas of both stays until neither chain needs it. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aCatalogHoldingDeltasOfTwoTables_staysUntilBothChainsAreFolded(boolean encrypted) throws IOException {
+        Path root = tmp.resolve("s");
+        List<Column> cols = CrashTest.COLS;
+        try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), keys(encrypted))) {
+            try (Transaction tx = store.begin()) {
+                tx.createTable(TableSpec.of("public", "t", cols));
+                tx.createTable(TableSpec.of("public", "u", cols));
+                tx.append("t", CrashTest.batch(0, 50));
+                tx.append("u", CrashTest.batch(1, 50));
+                tx.commit();
+            }
+            assertThat(catalogs(root)).hasSize(1);
+            // t is folded; catalog 1 still holds u's only delta
+            store.maxManifestDeltas(0);
+            try (Transaction tx = store.begin()) {
+                tx.append("t", CrashTest.batch(2, 50));
+                tx.commit();
+            }
+            assertThat(catalogs(root))
+                    .extracting(p -> p.getFileName().toString())
+                    .containsExactly("0000000000000001.cat", "0000000000000002.cat");
+            try (Transaction tx = store.begin()) {
+                tx.append("u", CrashTest.batch(3, 50));
+                tx.commit();
+            }
+            assertThat(catalogs(root))
+                    .extracting(p -> p.getFileName().toString())
+                    .containsExactly("0000000000000003.cat");
+        }
+        try (Store store = Store.open(root, keys(encrypted));
+                Snapshot s = store.snapshot()) {
+            assertThat(s.table("t").rowCount()).isEqualTo(100);
+            assertThat(s.table("u").rowCount()).isEqualTo(100);
+        }
     }
 
     @Test
@@ -114,10 +186,12 @@ class ManifestDeltaTest {
         String expected;
         try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), StoreKeys.of(v1))) {
             load(store, 3);
-            assertThat(files(root, ".mdl")).hasSize(5);
+            assertThat(heldDeltas(root)).isEqualTo(5);
             store.rotateDatabaseKey(v2, KeyRotation.Listener.NONE);
-            // The deltas sealed under v1 went with the switch (nothing reads the old version any more).
-            assertThat(files(root, ".mdl")).isEmpty();
+            // The catalogs holding deltas sealed under v1 went with the switch (nothing reads the old version any
+            // more): the rotation's catalog is the only one.
+            assertThat(catalogs(root)).hasSize(1);
+            assertThat(heldDeltas(root)).isZero();
             assertThat(files(root, ".man")).hasSize(1);
             try (Transaction tx = store.begin()) {
                 tx.append("t", CrashTest.batch(7, 50));
@@ -127,14 +201,15 @@ class ManifestDeltaTest {
                 expected = Fixtures.countAndChecksum(s.table("t"));
             }
         }
-        assertThat(files(root, ".mdl")).hasSize(1);
+        assertThat(catalogs(root)).hasSize(1);
+        assertThat(heldDeltas(root)).isEqualTo(1);
         try (Store store = Store.open(root, StoreKeys.of(v2));
                 Snapshot s = store.snapshot()) {
             assertThat(Fixtures.countAndChecksum(s.table("t"))).isEqualTo(expected);
         }
     }
 
-    /** A store whose table is a base and four deltas; returns the deltas, in chain order. */
+    /** A store whose table is a base and four deltas; returns the catalogs holding the deltas, in chain order. */
     private List<Path> chain(Path root, boolean encrypted) throws IOException {
         try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), keys(encrypted))) {
             store.maxManifestDeltas(0);
@@ -152,7 +227,8 @@ class ManifestDeltaTest {
             }
         }
         assertThat(files(root, ".man")).hasSize(1);
-        return files(root, ".mdl");
+        assertThat(files(root, ".mdl")).isEmpty();
+        return catalogs(root);
     }
 
     private static void assertIntegrityFailureAtOpen(Path root, boolean encrypted, String what) {
@@ -165,44 +241,60 @@ class ManifestDeltaTest {
                                 .isTrue());
     }
 
+    /**
+     * Each catalog's held delta damaged in place (the newest is in the current catalog, {@code CURRENT}'s inode),
+     * truncated, dropped with its catalog, swapped with another's, moved, or re-pointed: an integrity failure at
+     * open every time.
+     */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void damagedDroppedSwappedOrTruncatedDeltas_failToOpen(boolean encrypted) throws IOException {
         Path root = tmp.resolve("s");
-        List<Path> deltas = chain(root, encrypted);
-        assertThat(deltas).hasSize(4);
+        List<Path> holders = chain(root, encrypted);
+        assertThat(holders).hasSize(4);
         String good = read(root, encrypted);
         byte[][] saved = new byte[4][];
         for (int i = 0; i < 4; i++) {
-            saved[i] = Files.readAllBytes(deltas.get(i));
+            saved[i] = Files.readAllBytes(holders.get(i));
         }
         Runnable restore = () -> {
             try {
                 for (int i = 0; i < 4; i++) {
-                    Files.write(deltas.get(i), saved[i]);
+                    Files.write(holders.get(i), saved[i]);
                 }
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         };
         for (int i = 0; i < 4; i++) {
-            byte[] flipped = saved[i].clone();
-            flipped[flipped.length / 2] ^= 1;
-            Files.write(deltas.get(i), flipped);
-            assertIntegrityFailureAtOpen(root, encrypted, "a flipped byte in delta " + (i + 1));
-            Files.write(deltas.get(i), Arrays.copyOf(saved[i], saved[i].length - 7));
+            byte[][] parts = split(saved[i]);
+            int tail = parts[0].length;
+            // the delta's own bytes (its envelope), and each field before them: table id, previous seq, digest
+            for (int at : new int[] {saved[i].length - 10, tail + 3, tail + 8, tail + 15, tail + 20, tail + 40}) {
+                byte[] flipped = saved[i].clone();
+                flipped[at] ^= 1;
+                Files.write(holders.get(i), flipped);
+                assertIntegrityFailureAtOpen(
+                        root, encrypted, "a flipped byte at " + at + " in the catalog holding delta " + (i + 1));
+            }
+            Files.write(holders.get(i), Arrays.copyOf(saved[i], saved[i].length - 7));
             assertIntegrityFailureAtOpen(root, encrypted, "delta " + (i + 1) + " truncated");
-            Files.delete(deltas.get(i));
-            assertIntegrityFailureAtOpen(root, encrypted, "delta " + (i + 1) + " dropped");
+            Files.write(holders.get(i), parts[0]);
+            assertIntegrityFailureAtOpen(root, encrypted, "delta " + (i + 1) + " cut off its catalog");
             restore.run();
+            if (i < 3) {
+                Files.delete(holders.get(i));
+                assertIntegrityFailureAtOpen(root, encrypted, "the catalog holding delta " + (i + 1) + " deleted");
+                restore.run();
+            }
         }
-        // Two deltas swapped: each is bound to its number and to the file before it.
-        Files.write(deltas.get(1), saved[2]);
-        Files.write(deltas.get(2), saved[1]);
+        // Two held deltas swapped between their catalogs: each is pinned by the digest the next one names.
+        Files.write(holders.get(1), join(split(saved[1])[0], split(saved[2])[1]));
+        Files.write(holders.get(2), join(split(saved[2])[0], split(saved[1])[1]));
         assertIntegrityFailureAtOpen(root, encrypted, "deltas 2 and 3 swapped");
         restore.run();
-        // Deltas 3 and 4 dropped and delta 2 renamed into the last place: the catalog pins the last one's digest.
-        Files.write(deltas.get(3), saved[1]);
+        // Delta 2 put in the place of delta 4 (in the current catalog): the catalog pins the last one's digest.
+        Files.write(holders.get(3), join(split(saved[3])[0], split(saved[1])[1]));
         assertIntegrityFailureAtOpen(root, encrypted, "delta 2 in the place of delta 4");
         restore.run();
         assertThat(read(root, encrypted)).isEqualTo(good);
@@ -212,8 +304,8 @@ class ManifestDeltaTest {
     @ValueSource(booleans = {true, false})
     void aDeltaOfAnEarlierChain_putBackAfterAFold_failsToOpen(boolean encrypted) throws IOException {
         Path root = tmp.resolve("s");
-        List<Path> deltas = chain(root, encrypted);
-        byte[] first = Files.readAllBytes(deltas.get(0));
+        List<Path> holders = chain(root, encrypted);
+        byte[] first = split(Files.readAllBytes(holders.get(0)))[1];
         try (Store store = Store.open(root, keys(encrypted))) {
             store.maxManifestDeltas(0);
             try (Transaction tx = store.begin()) {
@@ -226,9 +318,59 @@ class ManifestDeltaTest {
                 tx.commit();
             }
         }
-        List<Path> now = files(root, ".mdl");
-        assertThat(now).hasSize(1).doesNotContainAnyElementsOf(deltas);
-        Files.write(now.get(0), first);
+        List<Path> now = catalogs(root);
+        assertThat(now).hasSize(1).doesNotContainAnyElementsOf(holders);
+        Path current = now.get(0);
+        Files.write(current, join(split(Files.readAllBytes(current))[0], first));
         assertIntegrityFailureAtOpen(root, encrypted, "a delta of the folded chain in the new chain's place");
+    }
+
+    /**
+     * A store written before catalog version 5 (deltas in {@code .mdl} files, golden/v6): its first commit that
+     * appends to such a table folds the file chain into a new base, so a chain is never half files, half catalogs.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aChainOfDeltaFiles_isFoldedByTheFirstCommit_andTheFilesGo(boolean encrypted) throws IOException {
+        Path root = tmp.resolve("golden");
+        GoldenFormatTest.copyGolden("/golden/v6/" + (encrypted ? "encrypted" : "unencrypted") + "/", root);
+        StoreKeys keys = encrypted ? StoreKeys.of(Fixtures.dek((byte) 11)) : StoreKeys.unencrypted();
+        assertThat(files(root, ".mdl")).hasSize(5);
+        long before;
+        try (Store store = Store.open(root, keys);
+                Snapshot s = store.snapshot()) {
+            before = s.table("all_types").rowCount();
+        }
+        try (Store store = Store.open(root, keys);
+                Transaction tx = store.begin()) {
+            tx.append("all_types", Fixtures.allTypesBatch(400, 5));
+            tx.commit();
+        }
+        // all_types: folded (its three .mdl files gone); fresh: untouched, its two .mdl files stay
+        assertThat(files(root, ".mdl")).hasSize(2);
+        try (Store store = Store.open(root, keys);
+                Transaction tx = store.begin()) {
+            tx.append("all_types", Fixtures.allTypesBatch(405, 5));
+            tx.commit();
+        }
+        assertThat(heldDeltas(root, "golden5")).isEqualTo(1);
+        try (Store store = Store.open(root, keys);
+                Snapshot s = store.snapshot()) {
+            assertThat(s.table("all_types").rowCount()).isEqualTo(before + 10);
+            assertThat(Fixtures.readAll(s.table("fresh"))).hasSize(3);
+        }
+    }
+
+    private static int heldDeltas(Path root, String storeId) throws IOException {
+        StoreFiles f = new StoreFiles(root, storeId);
+        int n = 0;
+        for (Path c : catalogs(root)) {
+            byte[] bytes = Files.readAllBytes(c);
+            if (FileHeader.version(bytes) >= 5) {
+                n += f.readHeldDeltas(StoreFiles.parseHex(c.getFileName().toString(), ".cat"), "catalog " + c)
+                        .size();
+            }
+        }
+        return n;
     }
 }

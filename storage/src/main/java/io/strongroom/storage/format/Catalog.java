@@ -25,9 +25,11 @@ import org.jspecify.annotations.Nullable;
  * table (v3)  = table (v2) | u32 constraintCount | constraint*
  * table (v4)  = table (v3) | u32 deltaCount | [u64 baseVersion | u8 n | n-byte base digest | u64 deltaBytes,
  *               if deltaCount &gt; 0]
+ * table (v5)  = table (v4) | [u64 deltaSeq, if deltaCount &gt; 0]
  * constraint  = u8 kind (1 PRIMARY KEY, 2 UNIQUE, 3 FOREIGN KEY) | utf name | u32 n | utf column*n
  *               | [utf referencedTable (schema.table) | u32 n | utf referencedColumn*n, if FOREIGN KEY]
  * file  = header ("SRCT", format version, object id = seq) | envelope(body), AD = Bindings.catalog
+ * file (v5) = header | u32 envelopeLength | envelope(body) | held deltas ({@link ManifestDelta.Held})
  * </pre>
  *
  * A catalog none of whose columns is NOT NULL or has a DEFAULT is written as version 1, byte for byte what
@@ -35,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  * table has a constraint) adds the constraint list at the end of every table entry and keeps version 2's column
  * layout. Version 4 (a table's manifest is a base with deltas, {@link ManifestDelta}) adds the chain fields at the
  * end of every table entry; then {@code manifestVersion} and the manifest digest name the newest delta, and the
- * base is the manifest file of {@code baseVersion} (none for base version 0, an empty table). Immutable.
+ * base is the manifest file of {@code baseVersion} (none for base version 0, an empty table). Version 5 (a table's
+ * deltas are held in catalog files, not files of their own) adds {@code deltaSeq}, the catalog holding the newest
+ * delta; the file then also carries the deltas its commit made, after its envelope. Immutable.
  */
 public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> tables) {
     public Catalog {
@@ -64,10 +68,14 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             long baseVersion,
             byte[] baseDigest,
             int deltaCount,
-            long deltaBytes) {
+            long deltaBytes,
+            long deltaSeq) {
         public Entry {
-            if (deltaCount < 0 || deltaCount > ManifestDelta.MAX_DELTAS || deltaBytes < 0) {
+            if (deltaCount < 0 || deltaCount > ManifestDelta.MAX_DELTAS || deltaBytes < 0 || deltaSeq < 0) {
                 throw new IllegalArgumentException("bad delta count " + deltaCount + " of table " + tableId);
+            }
+            if (deltaSeq > 0 && deltaCount == 0) {
+                throw new IllegalArgumentException("table " + tableId + " names a delta catalog but no deltas");
             }
             if (deltaCount == 0 ? baseVersion != manifestVersion : baseVersion >= manifestVersion) {
                 throw new IllegalArgumentException(
@@ -93,12 +101,18 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
                     manifestVersion,
                     manifestDigest,
                     0,
+                    0,
                     0);
         }
 
         /** Whether the manifest is a base with deltas. */
         public boolean hasDeltas() {
             return deltaCount > 0;
+        }
+
+        /** Whether the deltas are held in catalog files (catalog version 5), not in {@code .mdl} files. */
+        public boolean deltasInCatalogs() {
+            return deltaSeq > 0;
         }
 
         @Override
@@ -125,10 +139,17 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
     }
 
     /**
-     * The lowest format version that expresses this catalog: 4 if a table's manifest has deltas, else 3 if a table
-     * has a constraint, else 2 if a column is NOT NULL or has a DEFAULT, else 1.
+     * The lowest format version that expresses this catalog: 5 if a table's deltas are held in catalog files, else
+     * 4 if a table's manifest has deltas, else 3 if a table has a constraint, else 2 if a column is NOT NULL or has
+     * a DEFAULT, else 1. A catalog file that holds deltas is version 5 ({@link StoreFiles#encodeCatalog}): the
+     * table it holds the newest delta of names it.
      */
     public int formatVersion() {
+        for (Entry e : tables) {
+            if (e.deltasInCatalogs()) {
+                return 5;
+            }
+        }
         for (Entry e : tables) {
             if (e.hasDeltas()) {
                 return 4;
@@ -202,6 +223,9 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
                 if (e.hasDeltas()) {
                     out.u64(e.baseVersion()).u8(e.baseDigest().length).bytes(e.baseDigest());
                     out.u64(e.deltaBytes());
+                    if (version >= 5) {
+                        out.u64(e.deltaSeq());
+                    }
                 }
             }
         }
@@ -309,11 +333,12 @@ public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> 
             }
             byte[] baseDigest = in.bytes(bl);
             long deltaBytes = in.u64();
-            if (baseVersion >= mv || dl != 32 || deltaBytes < 0) {
+            long deltaSeq = formatVersion >= 5 ? in.u64() : 0;
+            if (baseVersion >= mv || dl != 32 || deltaBytes < 0 || deltaSeq < 0 || deltaSeq > seq) {
                 throw in.corrupt("manifest deltas of table " + id + " do not follow their base");
             }
-            tables.add(
-                    new Entry(id, spec, nextColumnId, mv, digest, live, baseVersion, baseDigest, deltas, deltaBytes));
+            tables.add(new Entry(
+                    id, spec, nextColumnId, mv, digest, live, baseVersion, baseDigest, deltas, deltaBytes, deltaSeq));
         }
         in.expectEnd();
         return new Catalog(seq, nextTable, nextBlock, tables);

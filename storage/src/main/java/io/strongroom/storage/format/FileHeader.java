@@ -38,9 +38,10 @@ public final class FileHeader {
         POINTER("SRCP", 1),
         /**
          * Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints; version 4
-         * adds manifest delta chains ({@link ManifestDelta}).
+         * adds manifest delta chains ({@link ManifestDelta}); version 5 holds the deltas in catalog files (the
+         * envelope's length after the header, the held deltas after the envelope).
          */
-        CATALOG("SRCT", 4),
+        CATALOG("SRCT", 5),
         /**
          * Version 2 adds column fills (rows a column added by ALTER TABLE holds no blocks for); version 3 adds block
          * origins (blocks a restore shares with the snapshot that sealed them).

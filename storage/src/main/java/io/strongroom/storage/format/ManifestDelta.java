@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,7 +23,9 @@ import java.util.TreeSet;
  * <p>Invariants (docs/format/store-files.md, "Manifest deltas"):
  *
  * <ul>
- *   <li>Delta {@code k} of base {@code b} is the file {@code tables/<table>/<b>-<k>.mdl}; its associated data names
+ *   <li>Delta {@code k} of base {@code b} is held in the catalog file of the commit that made it ({@link Held},
+ *       catalog version 5), or, in stores written before that, is the file {@code tables/<table>/<b>-<k>.mdl}: the
+ *       same bytes either way. A chain is all held or all files. Its associated data names
  *       the store, the table, {@code b}, {@code k} and the SHA-256 of the file before it in the chain (the base's,
  *       or delta {@code k-1}'s; empty for delta 1 of base 0), and the catalog pins the base's digest and the last
  *       delta's. So every file of the chain is pinned: a delta flipped, truncated, swapped with another, moved to
@@ -42,7 +45,8 @@ import java.util.TreeSet;
  *        AD = Bindings.manifestDelta(store, table, base version, delta number, previous file's digest, header)
  * </pre>
  *
- * An entry is laid out as in a manifest ({@link BlockRef}); delete vectors are in ascending slice order, each
+ * A held delta's catalog stays while the chain needs it (see {@code Committer#obsoleteFiles}). An entry is laid out
+ * as in a manifest ({@link BlockRef}); delete vectors are in ascending slice order, each
  * replacing that slice's vector whole (zero words: no deletes left), canonical as in a manifest (no trailing zero
  * word). The body is not compressed: most of it is wrapped keys. Stateless; thread-safe.
  */
@@ -50,7 +54,7 @@ public final class ManifestDelta {
     /** The most deltas a catalog entry may name (writers fold far sooner; see {@code Committer}). */
     public static final int MAX_DELTAS = 1 << 16;
 
-    /** The longest delta body a file may hold. */
+    /** The longest delta body a file may hold (and the most bytes of deltas one catalog file may hold). */
     static final int MAX_BODY_BYTES = 1 << 30;
 
     private ManifestDelta() {}
@@ -107,9 +111,143 @@ public final class ManifestDelta {
     }
 
     /**
-     * Reads a table's manifest as {@code e} names it: the base (checked against its digest), then each delta in
-     * order, each opened with the digest of the file before it, the last checked against the catalog's digest.
-     * Integrity failures name the file and the table.
+     * A delta held in a catalog file (catalog version 5): the delta's bytes are exactly those of a {@code .mdl} file
+     * (header and envelope, the same associated data), preceded by where the delta before it is, so that a reader
+     * can walk a chain from its newest delta, which the catalog entry names, back to its base.
+     *
+     * <pre>
+     * held  = u64 tableId | u64 previousSeq (the catalog holding delta k-1; 0 for delta 1) | u8 n (0 or 32)
+     *         | n-byte previousDigest (the SHA-256 of delta k-1's bytes, or the base's; empty on base 0)
+     *         | u32 length | delta bytes
+     * held* = u32 count | held*count (at most one per table)
+     * </pre>
+     *
+     * These fields are outside any envelope; none is trusted on its own. A delta's bytes must hash to the digest the
+     * next one (or the catalog entry, for the newest) names, and {@code previousDigest} is in the delta's associated
+     * data, so a field changed anywhere makes the chain fail to open, however it is walked.
+     */
+    public record Held(long tableId, long previousSeq, byte[] previousDigest, byte[] bytes) {
+        /** The most deltas one catalog file may hold (one per table it changed). */
+        static final int MAX_PER_CATALOG = 1 << 20;
+
+        int encodedSize() {
+            return 8 + 8 + 1 + previousDigest.length + 4 + bytes.length;
+        }
+
+        void write(ByteSink out) {
+            out.u64(tableId).u64(previousSeq).u8(previousDigest.length).bytes(previousDigest);
+            out.u32(bytes.length).bytes(bytes);
+        }
+
+        /** Parses the held deltas at the end of a catalog file (everything after its envelope). */
+        static Map<Long, Held> readAll(byte[] tail, String place) {
+            ByteSource in = new ByteSource(tail, place);
+            int count = in.count(Math.min(MAX_PER_CATALOG, in.remaining() / 21), "held delta count");
+            Map<Long, Held> out = new HashMap<>();
+            for (int i = 0; i < count; i++) {
+                long tableId = in.u64();
+                long previousSeq = in.u64();
+                int dl = in.u8();
+                if (dl != 0 && dl != 32) {
+                    throw in.corrupt("previous digest length " + dl);
+                }
+                byte[] previousDigest = in.bytes(dl);
+                byte[] bytes = in.bytes(in.count(in.remaining(), "held delta length"));
+                if (out.put(tableId, new Held(tableId, previousSeq, previousDigest, bytes)) != null) {
+                    throw in.corrupt("two deltas of table " + tableId);
+                }
+            }
+            in.expectEnd();
+            return out;
+        }
+    }
+
+    /** A table's manifest as read, and the seqs of the catalogs holding its deltas (ascending; empty if none). */
+    public record Chain(TableManifest manifest, long[] holders) {}
+
+    /**
+     * Reads a table's manifest as {@code e} names it, wherever its deltas are: {@code .mdl} files (catalogs before
+     * version 5, {@link #readChain(StoreFiles, Catalog.Entry, Sealer, int, String)}) or catalog files. For the
+     * latter the chain is walked from the newest delta (the catalog entry names its catalog and digest) back to the
+     * base, each delta's bytes checked against the digest the one after it names, then opened and applied in order.
+     * {@code heldBySeq} caches each catalog's held deltas across the tables of one version; {@code currentSeq} is
+     * that version's (errors name its catalog as {@code CURRENT} too).
+     */
+    public static Chain readChain(
+            StoreFiles files,
+            Catalog.Entry e,
+            Sealer sealer,
+            int sliceCount,
+            String tableName,
+            long currentSeq,
+            Map<Long, Map<Long, Held>> heldBySeq) {
+        if (!e.deltasInCatalogs()) {
+            return new Chain(readChain(files, e, sealer, sliceCount, tableName), new long[0]);
+        }
+        long tableId = e.tableId();
+        String place = "manifest deltas of table " + tableName;
+        int n = e.deltaCount();
+        long[] seqs = new long[n];
+        Held[] held = new Held[n];
+        long seq = e.deltaSeq();
+        byte[] expected = e.manifestDigest();
+        // Who named the place being read: errors name it as well as the file read, since either may be the damage.
+        String namedBy = "the current catalog (" + StoreFiles.POINTER + ")";
+        for (int k = n; k >= 1; k--) {
+            String file = catalogName(files, seq, currentSeq);
+            String at = "delta " + k + " of table " + tableName + ", which " + namedBy + " places in " + file;
+            if (seq <= 0 || (k < n && seq >= seqs[k])) {
+                throw Sealer.integrity(place, at + ", cannot be there (the chain's catalogs ascend)", null);
+            }
+            Held h = heldBySeq
+                    .computeIfAbsent(
+                            seq,
+                            s -> files.readHeldDeltas(
+                                    s, catalogName(files, s, currentSeq) + ", holding a delta of table " + tableName))
+                    .get(tableId);
+            if (h == null) {
+                throw Sealer.integrity(place, at + ": that catalog holds no delta of the table", null);
+            }
+            if (!MessageDigest.isEqual(StoreFiles.sha256(h.bytes()), expected)) {
+                throw Sealer.integrity(place, at + ": differs from the one the chain names (digest mismatch)", null);
+            }
+            seqs[k - 1] = seq;
+            held[k - 1] = h;
+            expected = h.previousDigest();
+            seq = h.previousSeq();
+            namedBy = file;
+        }
+        if (seq != 0 || !MessageDigest.isEqual(expected, e.baseDigest())) {
+            throw Sealer.integrity(
+                    place,
+                    "delta 1 in " + catalogName(files, seqs[0], currentSeq)
+                            + " does not follow the base the catalog names",
+                    null);
+        }
+        TableManifest m = e.baseVersion() == 0
+                ? TableManifest.empty(tableId, sliceCount)
+                : files.readManifest(tableId, e.baseVersion(), e.baseDigest(), sealer, tableName);
+        for (int k = 1; k <= n; k++) {
+            Held h = held[k - 1];
+            String at = "manifest delta " + k + " in " + catalogName(files, seqs[k - 1], currentSeq) + " of table "
+                    + tableName;
+            m = apply(files.storeId(), m, h.bytes(), e.baseVersion(), k, h.previousDigest(), sealer, at);
+        }
+        if (m.version() != e.manifestVersion()) {
+            throw Sealer.integrity(place, "the last delta makes version " + m.version() + ", not the catalog's", null);
+        }
+        return new Chain(m, seqs);
+    }
+
+    /** How errors name catalog {@code seq}: its file, and for the current catalog also {@code CURRENT} (the same). */
+    private static String catalogName(StoreFiles files, long seq, long currentSeq) {
+        return "catalog " + files.catalogFile(seq) + (seq == currentSeq ? " (" + StoreFiles.POINTER + ")" : "");
+    }
+
+    /**
+     * Reads a table's manifest as {@code e} names it when its deltas are {@code .mdl} files (or it has none): the
+     * base (checked against its digest), then each delta in order, each opened with the digest of the file before
+     * it, the last checked against the catalog's digest. Integrity failures name the file and the table.
      */
     public static TableManifest readChain(
             StoreFiles files, Catalog.Entry e, Sealer sealer, int sliceCount, String tableName) {

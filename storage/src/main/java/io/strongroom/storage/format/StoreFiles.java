@@ -6,15 +6,21 @@ import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.AssociatedData;
 import io.strongroom.crypto.Envelope;
 import io.strongroom.storage.ClusterLayout;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,10 +28,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * STORE                               superblock: store id, layout, encrypted?, database key id (checksummed)
- * CURRENT                             commit pointer: catalog seq + SHA-256 of the catalog file (sealed)
- * catalog/&lt;seq, 16 hex&gt;.cat           catalog versions (sealed)
+ * CURRENT                             commit pointer: the current catalog (a hard link), or before golden/v6
+ *                                     a pointer file (catalog seq + SHA-256 of the catalog file, sealed)
+ * catalog/&lt;seq, 16 hex&gt;.cat           catalog versions (sealed), from version 5 with the manifest deltas
+ *                                     their commit made (each sealed on its own)
  * tables/&lt;table id&gt;/&lt;version&gt;.man     manifests (zstd, sealed): a table's base manifest
- * tables/&lt;table id&gt;/&lt;base&gt;-&lt;n&gt;.mdl   manifest deltas 1..n after that base (sealed, chained by digest)
+ * tables/&lt;table id&gt;/&lt;base&gt;-&lt;n&gt;.mdl   manifest deltas as files of their own (golden/v5 and v6 only)
  * tables/&lt;table id&gt;/&lt;block id&gt;.blk    blocks (sealed under their block keys)
  * tmp/                                temporary and spill files (sealed), emptied at open
  * LOCK                                held by the process that has the store open
@@ -86,11 +94,18 @@ public final class StoreFiles {
         return tableDir(tableId).resolve(hex(baseVersion) + "-" + hex(number) + ".mdl");
     }
 
-    /** Every file of the manifest {@code e} names: its base (if it has a file) and its deltas. */
+    /**
+     * Every file of its own that the manifest {@code e} names: its base (if it has a file) and its deltas when they
+     * are {@code .mdl} files (deltas held in catalog files are not listed: the catalogs holding them are the
+     * store version's, {@code StoreVersion#deltaHolders}).
+     */
     public List<Path> manifestFiles(Catalog.Entry e) {
         List<Path> out = new ArrayList<>(1 + e.deltaCount());
         if (e.baseVersion() > 0) {
             out.add(manifestFile(e.tableId(), e.baseVersion()));
+        }
+        if (e.deltasInCatalogs()) {
+            return out;
         }
         for (int k = 1; k <= e.deltaCount(); k++) {
             out.add(manifestDeltaFile(e.tableId(), e.baseVersion(), k));
@@ -276,12 +291,13 @@ public final class StoreFiles {
         if (FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG)) {
             long seq = FileHeader.check(bytes, FileHeader.Kind.CATALOG, -1, place);
             byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
-            sealer.open(
-                    Bindings.catalog(storeId, seq, header),
-                    bytes,
-                    FileHeader.BYTES,
-                    bytes.length - FileHeader.BYTES,
-                    place);
+            int length = catalogEnvelopeLength(bytes, place);
+            int offset = catalogEnvelopeOffset(bytes);
+            sealer.open(Bindings.catalog(storeId, seq, header), bytes, offset, length, place);
+            if (FileHeader.version(bytes) >= 5) {
+                // The deltas held after the envelope must parse; each is checked by digest with its chain.
+                ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, offset + length, bytes.length), place);
+            }
             return new Pointer(seq, sha256(bytes));
         }
         long seq = FileHeader.check(bytes, FileHeader.Kind.POINTER, -1, place);
@@ -301,9 +317,103 @@ public final class StoreFiles {
     // ---- catalog ----
 
     public byte[] encodeCatalog(Catalog c, Sealer sealer) {
-        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, c.formatVersion(), c.seq());
+        return encodeCatalog(c, List.of(), sealer);
+    }
+
+    /**
+     * The file of catalog {@code c} holding {@code deltas} (the manifest deltas its commit made, {@link
+     * ManifestDelta.Held}): version 5's layout, {@code header | u32 envelope length | envelope(body) | u32 count |
+     * held delta*}, when {@code c} is version 5 (some table's deltas are held in catalogs); else the older layout,
+     * {@code header | envelope(body)}, which holds no delta.
+     */
+    public byte[] encodeCatalog(Catalog c, List<ManifestDelta.Held> deltas, Sealer sealer) {
+        int version = c.formatVersion();
+        byte[] header = FileHeader.bytes(FileHeader.Kind.CATALOG, version, c.seq());
         byte[] body = c.encodeBody();
-        return concat(header, sealer.seal(Bindings.catalog(storeId, c.seq(), header), body, 0, body.length));
+        byte[] envelope = sealer.seal(Bindings.catalog(storeId, c.seq(), header), body, 0, body.length);
+        if (version < 5) {
+            if (!deltas.isEmpty()) {
+                throw new IllegalArgumentException("catalog " + c.seq() + " of version " + version + " holds deltas");
+            }
+            return concat(header, envelope);
+        }
+        int size = header.length + 4 + envelope.length + 4;
+        for (ManifestDelta.Held d : deltas) {
+            size += d.encodedSize();
+        }
+        ByteSink out = new ByteSink(size);
+        out.bytes(header).u32(envelope.length).bytes(envelope).u32(deltas.size());
+        for (ManifestDelta.Held d : deltas) {
+            d.write(out);
+        }
+        return out.array().length == out.size() ? out.array() : out.toByteArray();
+    }
+
+    /** Where the catalog's envelope starts in its file: after the header, and in version 5 its length. */
+    public static int catalogEnvelopeOffset(byte[] file) {
+        return FileHeader.version(file) >= 5 ? FileHeader.BYTES + 4 : FileHeader.BYTES;
+    }
+
+    /** The length of the catalog's envelope in its file (whose header was checked), bounded by the file's size. */
+    public static int catalogEnvelopeLength(byte[] file, String place) {
+        if (FileHeader.version(file) < 5) {
+            return file.length - FileHeader.BYTES;
+        }
+        ByteSource in = new ByteSource(file, FileHeader.BYTES, file.length - FileHeader.BYTES, place);
+        return in.count(file.length - FileHeader.BYTES - 4, "catalog envelope length");
+    }
+
+    /**
+     * The deltas catalog file {@code seq} holds, by table: read from the end of the file (the catalog's own envelope
+     * is skipped, not opened: each delta is an envelope of its own, pinned by the digest chain the current catalog
+     * starts, {@link ManifestDelta#readChain}). A file of a version before 5 holds none, which is an integrity
+     * failure here: a catalog entry named it as holding a delta.
+     */
+    public Map<Long, ManifestDelta.Held> readHeldDeltas(long seq, String place) {
+        Path file = catalogFile(seq);
+        byte[] head = new byte[FileHeader.BYTES + 4];
+        byte[] tail;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            readFully(ch, ByteBuffer.wrap(head), 0, place);
+            FileHeader.check(head, FileHeader.Kind.CATALOG, seq, place);
+            if (FileHeader.version(head) < 5) {
+                throw Sealer.integrity(place, "is of a version that holds no deltas", null);
+            }
+            long envelope = new ByteSource(head, FileHeader.BYTES, 4, place).u32() & 0xFFFFFFFFL;
+            long from = head.length + envelope;
+            if (from > size || size - from > ManifestDelta.MAX_BODY_BYTES) {
+                throw Sealer.integrity(place, "envelope length " + envelope + " does not fit the file", null);
+            }
+            tail = new byte[(int) (size - from)];
+            readFully(ch, ByteBuffer.wrap(tail), from, place);
+        } catch (NoSuchFileException e) {
+            throw new StrongroomException(
+                    ErrorCode.INTEGRITY_FAILURE, "integrity failure: " + place + " is missing (" + file + ")", e);
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return ManifestDelta.Held.readAll(tail, place);
+    }
+
+    /** Whether {@code file} is the commit pointer's inode (the current catalog), for error messages. */
+    private boolean isPointer(Path file) {
+        try {
+            return Files.isSameFile(file, root.resolve(POINTER));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer into, long position, String place) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            int n = ch.read(into, at);
+            if (n < 0) {
+                throw Sealer.integrity(place, "is truncated", null);
+            }
+            at += n;
+        }
     }
 
     public Catalog readCatalog(long seq, byte[] expectedDigest, Sealer sealer) {
@@ -316,12 +426,29 @@ public final class StoreFiles {
         FileHeader.check(bytes, FileHeader.Kind.CATALOG, seq, place);
         byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
         AssociatedData ad = Bindings.catalog(storeId, seq, header);
+        int length = catalogEnvelopeLength(bytes, place);
         Catalog c = Catalog.decodeBody(
-                sealer.open(ad, bytes, FileHeader.BYTES, bytes.length - FileHeader.BYTES, place),
-                FileHeader.version(bytes),
-                place);
+                sealer.open(ad, bytes, catalogEnvelopeOffset(bytes), length, place), FileHeader.version(bytes), place);
         if (c.seq() != seq) {
             throw Sealer.integrity(place, "catalog holds seq " + c.seq() + ", expected " + seq, null);
+        }
+        if (FileHeader.version(bytes) >= 5) {
+            // The deltas it holds must at least parse: each is a delta of one of its tables, whose chain then checks
+            // it by digest, so no byte of the current catalog goes unchecked.
+            int end = catalogEnvelopeOffset(bytes) + length;
+            Map<Long, ManifestDelta.Held> held =
+                    ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, end, bytes.length), place);
+            for (Catalog.Entry e : c.tables()) {
+                if (e.deltaSeq() == seq) {
+                    held.remove(e.tableId());
+                }
+            }
+            if (!held.isEmpty()) {
+                throw Sealer.integrity(
+                        place + (isPointer(file) ? " (" + POINTER + ")" : ""),
+                        "holds deltas of tables " + held.keySet() + " it does not name",
+                        null);
+            }
         }
         return c;
     }
