@@ -200,6 +200,9 @@ final class Committer {
                     if (before == null || before.length != number - 1) {
                         throw new IllegalStateException("delta holders of table " + c.tableId + " are unknown");
                     }
+                    if (number > 1 && before[number - 2] >= seq) {
+                        throw new IllegalStateException("delta holders of table " + c.tableId + " pass seq " + seq);
+                    }
                     long[] after = Arrays.copyOf(before, number);
                     after[number - 1] = seq;
                     held.add(new ManifestDelta.Held(
