@@ -7,6 +7,7 @@ import io.strongroom.storage.format.BlockRef;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.ColumnFill;
 import io.strongroom.storage.format.DurableFiles;
+import io.strongroom.storage.format.FileHeader;
 import io.strongroom.storage.format.ManifestDelta;
 import io.strongroom.storage.format.ManifestEntry;
 import io.strongroom.storage.format.Sealer;
@@ -106,7 +107,8 @@ final class Committer {
      * When a table's deltas are folded into a new base: when a commit would make more than {@code maxDeltas}, or
      * when the deltas' bytes would pass {@link #FOLD_MIN_BYTES} plus {@link #FOLD_BYTES_PER_BLOCK} per block of the
      * table (about a third of the base's size, an entry taking some 100 bytes). A delta held in a catalog file counts
-     * that file's size too (the chain keeps it), so the bound also caps the disk space a chain keeps alive. The byte bound keeps a fold's cost
+     * what that file keeps once cut back to its deltas ({@link #HELD_OVERHEAD_BYTES}), so the bound also caps the
+     * disk space a chain keeps alive. The byte bound keeps a fold's cost
      * in proportion to the bytes the deltas wrote (each byte of change is rewritten a bounded number of times); the
      * count bound keeps open's replay short for a big table that takes many tiny commits.
      */
@@ -114,6 +116,12 @@ final class Committer {
 
     static final long FOLD_MIN_BYTES = 64 * 1024;
     static final long FOLD_BYTES_PER_BLOCK = 32;
+
+    /**
+     * What a held delta costs on disk besides its bytes, at most: a catalog file cut back to one delta keeps the file
+     * header, the held length and count, and the delta's table, previous seq, digest length, digest and length.
+     */
+    static final long HELD_OVERHEAD_BYTES = FileHeader.BYTES + 4 + 4 + 8 + 8 + 1 + 32 + 4;
 
     static StoreVersion write(
             StoreFiles files,
@@ -132,7 +140,6 @@ final class Committer {
         Map<Long, long[]> holders = new HashMap<>(cur.deltaHolders());
         List<ManifestDelta.Held> held = new ArrayList<>();
         Set<Path> dirsToSync = new LinkedHashSet<>();
-        long catalogBytes = -1;
         for (Transaction.TableChange c : changes.values()) {
             if (c.dropped) {
                 entries.remove(c.tableId);
@@ -185,13 +192,9 @@ final class Committer {
             if (appends && number <= maxDeltas && !fileChain) {
                 byte[] previousDigest = old == null ? new byte[0] : old.manifestDigest();
                 byte[] bytes = ManifestDelta.encode(files, base, m, baseVersion, number, previousDigest, sealer);
-                // What the chain keeps on disk: the delta, and the catalog file holding it, which stays as long as
-                // the chain does (estimated by the current catalog's size: a commit changes a catalog's size little).
-                // So the fold bound also bounds the space a chain of held deltas keeps, however big the catalog.
-                if (catalogBytes < 0) {
-                    catalogBytes = fileSize(files.catalogFile(cur.seq()));
-                }
-                deltaBytes += bytes.length + catalogBytes;
+                // What the chain keeps on disk: the delta, in a catalog file cut back to the deltas it holds once a
+                // newer catalog is current (its header and the held delta's fields besides).
+                deltaBytes += bytes.length + HELD_OVERHEAD_BYTES;
                 if (deltaBytes
                         <= FOLD_MIN_BYTES + FOLD_BYTES_PER_BLOCK * m.blocks().size()) {
                     // Held in this commit's catalog file, written below: no file of its own.
@@ -240,15 +243,6 @@ final class Committer {
         Catalog catalog = new Catalog(seq, nextTableId, nextBlockId, new ArrayList<>(entries.values()));
         writeCatalogAndSwitch(files, sealer, faults, catalog, held, dirsToSync);
         return new StoreVersion(catalog, manifests, holders);
-    }
-
-    /** The size of {@code file}, or 0 when it cannot be told (an estimate only). */
-    private static long fileSize(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     /**

@@ -401,15 +401,14 @@ public final class Store implements AutoCloseable {
         String place = "commit pointer " + file;
         byte[] bytes = DurableFiles.read(file, place);
         // A pointer file, or the catalog itself (told apart by the magic): either way one envelope after the header
-        // (in a catalog of version 5, after the header and the envelope's length).
+        // to the end of the file (in a catalog of version 5, after the deltas it holds).
         boolean catalog = FileHeader.hasMagic(bytes, Kind.CATALOG);
         FileHeader.check(bytes, catalog ? Kind.CATALOG : Kind.POINTER, -1, place);
-        int off = catalog ? StoreFiles.catalogEnvelopeOffset(bytes) : FileHeader.BYTES;
-        int len = catalog ? StoreFiles.catalogEnvelopeLength(bytes, place) : bytes.length - off;
-        if (len < Envelope.HEADER_BYTES) {
+        int off = catalog ? StoreFiles.catalogEnvelopeOffset(bytes, place) : FileHeader.BYTES;
+        if (bytes.length - off < Envelope.HEADER_BYTES) {
             throw Sealer.integrity(place, "truncated envelope", null);
         }
-        return Envelope.keyVersionOf(bytes, off, len);
+        return Envelope.keyVersionOf(bytes, off, bytes.length - off);
     }
 
     // ---- package-private services for KeyRotation ----
@@ -489,6 +488,7 @@ public final class Store implements AutoCloseable {
         }
         sealer = s;
         current = next;
+        cutSuperseded(old, next);
         synchronized (gcLock) {
             for (Path p : obsolete) {
                 pendingDeletes.add(new PendingDelete(next.seq(), p));
@@ -642,6 +642,7 @@ public final class Store implements AutoCloseable {
                 List<Path> obsolete = Committer.obsoleteFiles(files, cur, next);
                 current = next;
                 diskFullSince = null;
+                cutSuperseded(cur, next);
                 synchronized (gcLock) {
                     for (Path p : obsolete) {
                         pendingDeletes.add(new PendingDelete(next.seq(), p));
@@ -718,6 +719,23 @@ public final class Store implements AutoCloseable {
             } catch (IOException ignored) {
                 // tmp/ is emptied when the store opens
             }
+        }
+    }
+
+    /**
+     * After the commit point of {@code next}: the catalog of {@code old}, if a delta chain still needs the deltas it
+     * holds (catalog version 5), is cut back to them at once, so that no older version's catalog stays whole on disk
+     * (put back as {@code CURRENT}, it would roll the store back with no file missing). Nothing reads an older
+     * catalog after open, so this need not wait for readers. A failure leaves the cut to the next open.
+     */
+    private void cutSuperseded(StoreVersion old, StoreVersion next) {
+        if (old.seq() == next.seq() || !next.holdsDeltasIn(old.seq())) {
+            return;
+        }
+        try {
+            files.cutToHeldDeltas(old.seq());
+        } catch (StrongroomException e) {
+            // the next open cuts it
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -35,12 +36,19 @@ final class UnreferencedFiles {
         long maxTable = 0;
         Set<Path> keep = new HashSet<>();
         keep.add(f.catalogFile(v.seq()));
-        // and every older catalog file holding a delta of a table's chain (catalog version 5)
+        // and every older catalog file holding a delta of a table's chain (catalog version 5), cut back to its deltas
+        // if a crash came before the commit after it cut it (or the cut was lost): no older catalog stays whole
+        Set<Long> holders = new TreeSet<>();
         v.deltaHolders().values().forEach(h -> {
             for (long seq : h) {
-                keep.add(f.catalogFile(seq));
+                holders.add(seq);
             }
         });
+        holders.remove(v.seq());
+        for (long seq : holders) {
+            keep.add(f.catalogFile(seq));
+            f.cutToHeldDeltas(seq);
+        }
         Map<Long, Catalog.Entry> live = new HashMap<>();
         for (Catalog.Entry e : v.catalog().tables()) {
             live.put(e.tableId(), e);

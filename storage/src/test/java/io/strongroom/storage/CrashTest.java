@@ -3,6 +3,7 @@ package io.strongroom.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strongroom.base.FaultHook;
+import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -166,6 +167,13 @@ class CrashTest {
                 });
                 try (Stream<Path> s = Files.list(dir.resolve("catalog"))) {
                     assertThat(s.toList()).as(what).containsExactlyInAnyOrderElementsOf(catalogs);
+                }
+                // and all but the current one are cut back to their deltas: none is a whole older catalog
+                for (Path c : catalogs.subList(1, catalogs.size())) {
+                    byte[] b = Files.readAllBytes(c);
+                    assertThat(StoreFiles.catalogEnvelopeOffset(b, c.toString()))
+                            .as(what + ": " + c + " cut")
+                            .isEqualTo(b.length);
                 }
             }
         }

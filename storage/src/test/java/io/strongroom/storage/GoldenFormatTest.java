@@ -7,6 +7,7 @@ import io.strongroom.crypto.KeyInfo;
 import io.strongroom.crypto.KeyTier;
 import io.strongroom.crypto.SecretBytes;
 import io.strongroom.storage.format.FileHeader;
+import io.strongroom.storage.format.StoreFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -421,8 +422,16 @@ class GoldenFormatTest {
         byte[] pointer = Files.readAllBytes(root.resolve("CURRENT"));
         assertThat(new String(pointer, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRCT");
         assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
-        // Catalog 1 (all_types's base) held no delta and went; 2 to 5 hold the deltas (4 holds one of each table).
+        // Catalog 1 (all_types's base) held no delta and went; 2 to 5 hold the deltas (4 holds one of each table),
+        // and all but the current one were cut back to them: none is a whole older catalog.
         assertThat(headerVersions(root.resolve("catalog"), ".cat")).hasSize(4).containsOnly(5);
+        for (long seq = 2; seq <= 4; seq++) {
+            Path c = root.resolve("catalog/000000000000000" + seq + ".cat");
+            byte[] b = Files.readAllBytes(c);
+            assertThat(StoreFiles.catalogEnvelopeOffset(b, c.toString()))
+                    .as("cut " + c)
+                    .isEqualTo(b.length);
+        }
         try (var s = Files.walk(root.resolve("tables"))) {
             assertThat(s.filter(p -> p.toString().endsWith(".mdl"))).isEmpty();
         }

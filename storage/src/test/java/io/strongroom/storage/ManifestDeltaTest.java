@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -71,17 +72,28 @@ class ManifestDeltaTest {
         return heldDeltas(root, "delta");
     }
 
-    /** The part of a catalog file of version 5 up to the end of its envelope, and the held deltas after it. */
+    /**
+     * A catalog file of version 5 as its three parts: the header, the held deltas (their count and each delta), and
+     * the catalog's envelope, empty once a newer catalog is current and the file was cut back to its deltas.
+     */
     private static byte[][] split(byte[] catalog) {
-        int envelope = ByteBuffer.wrap(catalog, FileHeader.BYTES, 4).getInt();
-        int head = FileHeader.BYTES + 4 + envelope;
-        return new byte[][] {Arrays.copyOfRange(catalog, 0, head), Arrays.copyOfRange(catalog, head, catalog.length)};
+        int held = ByteBuffer.wrap(catalog, FileHeader.BYTES, 4).getInt();
+        int start = FileHeader.BYTES + 4;
+        return new byte[][] {
+            Arrays.copyOf(catalog, FileHeader.BYTES),
+            Arrays.copyOfRange(catalog, start, start + held),
+            Arrays.copyOfRange(catalog, start + held, catalog.length)
+        };
     }
 
-    private static byte[] join(byte[] head, byte[] tail) {
-        byte[] out = Arrays.copyOf(head, head.length + tail.length);
-        System.arraycopy(tail, 0, out, head.length, tail.length);
-        return out;
+    /** A catalog file of version 5 from its parts (see {@link #split}), its held length set to fit. */
+    private static byte[] join(byte[] header, byte[] held, byte[] envelope) {
+        return ByteBuffer.allocate(header.length + 4 + held.length + envelope.length)
+                .put(header)
+                .putInt(held.length)
+                .put(held)
+                .put(envelope)
+                .array();
     }
 
     private static String read(Path root, boolean encrypted) {
@@ -268,19 +280,22 @@ class ManifestDeltaTest {
         };
         for (int i = 0; i < 4; i++) {
             byte[][] parts = split(saved[i]);
-            int tail = parts[0].length;
-            // the delta's own bytes (its envelope), and each field before them: table id, previous seq, digest
-            for (int at : new int[] {saved[i].length - 10, tail + 3, tail + 8, tail + 15, tail + 20, tail + 40}) {
+            int held = FileHeader.BYTES + 4;
+            int heldEnd = held + parts[1].length;
+            // Only the current catalog (the last) is whole; the others were cut back to the deltas they hold.
+            assertThat(parts[2].length).as("envelope of catalog " + (i + 1)).isEqualTo(i < 3 ? 0 : parts[2].length);
+            // the delta's own bytes (its envelope), and each field before them: count, table id, previous seq, digest
+            for (int at : new int[] {heldEnd - 10, held + 3, held + 8, held + 15, held + 20, held + 40}) {
                 byte[] flipped = saved[i].clone();
                 flipped[at] ^= 1;
                 Files.write(holders.get(i), flipped);
                 assertIntegrityFailureAtOpen(
                         root, encrypted, "a flipped byte at " + at + " in the catalog holding delta " + (i + 1));
             }
-            Files.write(holders.get(i), Arrays.copyOf(saved[i], saved[i].length - 7));
+            Files.write(holders.get(i), Arrays.copyOf(saved[i], heldEnd - 7));
             assertIntegrityFailureAtOpen(root, encrypted, "delta " + (i + 1) + " truncated");
-            Files.write(holders.get(i), parts[0]);
-            assertIntegrityFailureAtOpen(root, encrypted, "delta " + (i + 1) + " cut off its catalog");
+            Files.write(holders.get(i), join(parts[0], new byte[4], parts[2]));
+            assertIntegrityFailureAtOpen(root, encrypted, "delta " + (i + 1) + " cut out of its catalog");
             restore.run();
             if (i < 3) {
                 Files.delete(holders.get(i));
@@ -289,15 +304,61 @@ class ManifestDeltaTest {
             }
         }
         // Two held deltas swapped between their catalogs: each is pinned by the digest the next one names.
-        Files.write(holders.get(1), join(split(saved[1])[0], split(saved[2])[1]));
-        Files.write(holders.get(2), join(split(saved[2])[0], split(saved[1])[1]));
+        byte[][] two = split(saved[1]);
+        byte[][] three = split(saved[2]);
+        Files.write(holders.get(1), join(two[0], three[1], two[2]));
+        Files.write(holders.get(2), join(three[0], two[1], three[2]));
         assertIntegrityFailureAtOpen(root, encrypted, "deltas 2 and 3 swapped");
         restore.run();
         // Delta 2 put in the place of delta 4 (in the current catalog): the catalog pins the last one's digest.
-        Files.write(holders.get(3), join(split(saved[3])[0], split(saved[1])[1]));
+        byte[][] four = split(saved[3]);
+        Files.write(holders.get(3), join(four[0], two[1], four[2]));
         assertIntegrityFailureAtOpen(root, encrypted, "delta 2 in the place of delta 4");
         restore.run();
         assertThat(read(root, encrypted)).isEqualTo(good);
+    }
+
+    /**
+     * An older catalog that stays for the deltas it holds is cut back to them as soon as a newer catalog is current:
+     * put back as {@code CURRENT} it is no catalog, so it cannot roll the store back to its version although that
+     * version's files are all still there. One left whole (a crash between the commit point and the cut) is cut by
+     * the next open.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anOlderCatalog_isCutBackToItsDeltas_andPutBackAsCurrent_failsToOpen(boolean encrypted) throws IOException {
+        Path root = tmp.resolve("s");
+        byte[] whole;
+        Path older;
+        String after;
+        try (Store store = Store.create(root, "delta", new ClusterLayout(1, 2), keys(encrypted))) {
+            String before = load(store, 2);
+            whole = Files.readAllBytes(root.resolve(StoreFiles.POINTER));
+            older = store.files().catalogFile(store.current().seq());
+            assertThat(split(Files.readAllBytes(older))[2])
+                    .as("the current catalog's envelope")
+                    .isNotEmpty();
+            try (Transaction tx = store.begin()) {
+                tx.append("t", CrashTest.batch(7, 50));
+                tx.commit();
+            }
+            try (Snapshot s = store.snapshot()) {
+                after = Fixtures.countAndChecksum(s.table("t"));
+            }
+            assertThat(after).isNotEqualTo(before);
+            byte[][] cut = split(Files.readAllBytes(older));
+            assertThat(cut[2]).as("the older catalog's envelope, once cut").isEmpty();
+            assertThat(cut[1]).isEqualTo(split(whole)[1]);
+        }
+        Path pointer = root.resolve(StoreFiles.POINTER);
+        byte[] current = Files.readAllBytes(pointer);
+        Files.copy(older, pointer, StandardCopyOption.REPLACE_EXISTING);
+        assertIntegrityFailureAtOpen(root, encrypted, "an older catalog, cut, put back as CURRENT");
+        Files.write(pointer, current);
+        assertThat(read(root, encrypted)).isEqualTo(after);
+        Files.write(older, whole);
+        assertThat(read(root, encrypted)).isEqualTo(after);
+        assertThat(Files.readAllBytes(older)).as("cut by the open").hasSize(whole.length - split(whole)[2].length);
     }
 
     @ParameterizedTest
@@ -321,7 +382,8 @@ class ManifestDeltaTest {
         List<Path> now = catalogs(root);
         assertThat(now).hasSize(1).doesNotContainAnyElementsOf(holders);
         Path current = now.get(0);
-        Files.write(current, join(split(Files.readAllBytes(current))[0], first));
+        byte[][] parts = split(Files.readAllBytes(current));
+        Files.write(current, join(parts[0], first, parts[2]));
         assertIntegrityFailureAtOpen(root, encrypted, "a delta of the folded chain in the new chain's place");
     }
 

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
-import io.strongroom.storage.format.FileHeader;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -201,12 +199,8 @@ class TamperTest {
                 offsets.add((long) random.nextInt((int) size));
             }
             byte[] pristineBytes = Files.readAllBytes(original);
-            // A catalog that is no longer current but stays for the manifest deltas it holds (catalog version 5) is
-            // read from its header, its envelope's length and its held deltas: its own envelope, a version of the
-            // catalog that nothing reads any more, is skipped unread, so a flip there changes nothing read.
-            long[] unread = unreadCatalogEnvelope(original, pristineBytes);
             for (long off : offsets) {
-                if (off < 0 || off >= size || (off >= unread[0] && off < unread[1])) {
+                if (off < 0 || off >= size) {
                     continue;
                 }
                 byte[] bytes = pristineBytes.clone();
@@ -226,17 +220,6 @@ class TamperTest {
         }
         assertThat(checked).isGreaterThan(200);
         assertThat(files(pristine)).hasSameSizeAs(all);
-    }
-
-    /** The bytes of {@code file} that open never reads (see above), as {@code [from, to)}; empty for most files. */
-    private long[] unreadCatalogEnvelope(Path file, byte[] bytes) throws IOException {
-        if (!file.toString().endsWith(".cat")
-                || Files.isSameFile(file, pristine.resolve("CURRENT"))
-                || FileHeader.version(bytes) < 5) {
-            return new long[] {0, 0};
-        }
-        int envelope = ByteBuffer.wrap(bytes, FileHeader.BYTES, 4).getInt();
-        return new long[] {FileHeader.BYTES + 4, FileHeader.BYTES + 4 + envelope};
     }
 
     @ParameterizedTest

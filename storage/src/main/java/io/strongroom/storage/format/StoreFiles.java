@@ -291,12 +291,15 @@ public final class StoreFiles {
         if (FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG)) {
             long seq = FileHeader.check(bytes, FileHeader.Kind.CATALOG, -1, place);
             byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
-            int length = catalogEnvelopeLength(bytes, place);
-            int offset = catalogEnvelopeOffset(bytes);
-            sealer.open(Bindings.catalog(storeId, seq, header), bytes, offset, length, place);
+            int offset = catalogEnvelopeOffset(bytes, place);
+            if (bytes.length - offset < Envelope.HEADER_BYTES) {
+                // a catalog cut back to the deltas it holds (an older version): not a commit point
+                throw Sealer.integrity(place, "holds no catalog (truncated envelope)", null);
+            }
+            sealer.open(Bindings.catalog(storeId, seq, header), bytes, offset, bytes.length - offset, place);
             if (FileHeader.version(bytes) >= 5) {
-                // The deltas held after the envelope must parse; each is checked by digest with its chain.
-                ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, offset + length, bytes.length), place);
+                // The deltas held before the envelope must parse; each is checked by digest with its chain.
+                ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, FileHeader.BYTES + 4, offset), place);
             }
             return new Pointer(seq, sha256(bytes));
         }
@@ -322,9 +325,10 @@ public final class StoreFiles {
 
     /**
      * The file of catalog {@code c} holding {@code deltas} (the manifest deltas its commit made, {@link
-     * ManifestDelta.Held}): version 5's layout, {@code header | u32 envelope length | envelope(body) | u32 count |
-     * held delta*}, when {@code c} is version 5 (some table's deltas are held in catalogs); else the older layout,
-     * {@code header | envelope(body)}, which holds no delta.
+     * ManifestDelta.Held}): version 5's layout, {@code header | u32 held length | u32 count | held delta* |
+     * envelope(body)}, when {@code c} is version 5 (some table's deltas are held in catalogs); else the older layout,
+     * {@code header | envelope(body)}, which holds no delta. The deltas come first so that once a newer catalog is
+     * current, the file can be cut back to them ({@link #cutToHeldDeltas}): what stays is no catalog any more.
      */
     public byte[] encodeCatalog(Catalog c, List<ManifestDelta.Held> deltas, Sealer sealer) {
         int version = c.formatVersion();
@@ -337,63 +341,92 @@ public final class StoreFiles {
             }
             return concat(header, envelope);
         }
-        int size = header.length + 4 + envelope.length + 4;
+        int held = 4;
         for (ManifestDelta.Held d : deltas) {
-            size += d.encodedSize();
+            held += d.encodedSize();
         }
-        ByteSink out = new ByteSink(size);
-        out.bytes(header).u32(envelope.length).bytes(envelope).u32(deltas.size());
+        ByteSink out = new ByteSink(header.length + 4 + held + envelope.length);
+        out.bytes(header).u32(held).u32(deltas.size());
         for (ManifestDelta.Held d : deltas) {
             d.write(out);
         }
+        out.bytes(envelope);
         return out.array().length == out.size() ? out.array() : out.toByteArray();
     }
 
-    /** Where the catalog's envelope starts in its file: after the header, and in version 5 its length. */
-    public static int catalogEnvelopeOffset(byte[] file) {
-        return FileHeader.version(file) >= 5 ? FileHeader.BYTES + 4 : FileHeader.BYTES;
+    /**
+     * Where the catalog's envelope starts in its file (whose header was checked): after the header, and in version 5
+     * after the deltas it holds. The envelope runs to the end of the file; in a catalog cut back to its deltas, it is
+     * empty.
+     */
+    public static int catalogEnvelopeOffset(byte[] file, String place) {
+        if (FileHeader.version(file) < 5) {
+            return FileHeader.BYTES;
+        }
+        return FileHeader.BYTES + 4 + heldLength(file, file.length, place);
     }
 
-    /** The length of the catalog's envelope in its file (whose header was checked), bounded by the file's size. */
-    public static int catalogEnvelopeLength(byte[] file, String place) {
-        if (FileHeader.version(file) < 5) {
-            return file.length - FileHeader.BYTES;
+    /** Version 5's held-delta length (the u32 after the header), bounded by {@code size}, the file's size. */
+    private static int heldLength(byte[] head, long size, String place) {
+        ByteSource in = new ByteSource(head, FileHeader.BYTES, 4, place);
+        long held = in.u32() & 0xFFFFFFFFL;
+        if (held < 4 || held > size - FileHeader.BYTES - 4 || held > ManifestDelta.MAX_BODY_BYTES) {
+            throw Sealer.integrity(place, "held delta length " + held + " does not fit the file", null);
         }
-        ByteSource in = new ByteSource(file, FileHeader.BYTES, file.length - FileHeader.BYTES, place);
-        return in.count(file.length - FileHeader.BYTES - 4, "catalog envelope length");
+        return (int) held;
     }
 
     /**
-     * The deltas catalog file {@code seq} holds, by table: read from the end of the file (the catalog's own envelope
-     * is skipped, not opened: each delta is an envelope of its own, pinned by the digest chain the current catalog
+     * The deltas catalog file {@code seq} holds, by table: read from the head of the file (the catalog's own envelope
+     * after them is not read: each delta is an envelope of its own, pinned by the digest chain the current catalog
      * starts, {@link ManifestDelta#readChain}). A file of a version before 5 holds none, which is an integrity
      * failure here: a catalog entry named it as holding a delta.
      */
     public Map<Long, ManifestDelta.Held> readHeldDeltas(long seq, String place) {
         Path file = catalogFile(seq);
-        byte[] head = new byte[FileHeader.BYTES + 4];
-        byte[] tail;
+        byte[] held;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            readFully(ch, ByteBuffer.wrap(head), 0, place);
-            FileHeader.check(head, FileHeader.Kind.CATALOG, seq, place);
-            if (FileHeader.version(head) < 5) {
-                throw Sealer.integrity(place, "is of a version that holds no deltas", null);
-            }
-            long envelope = new ByteSource(head, FileHeader.BYTES, 4, place).u32() & 0xFFFFFFFFL;
-            long from = head.length + envelope;
-            if (from > size || size - from > ManifestDelta.MAX_BODY_BYTES) {
-                throw Sealer.integrity(place, "envelope length " + envelope + " does not fit the file", null);
-            }
-            tail = new byte[(int) (size - from)];
-            readFully(ch, ByteBuffer.wrap(tail), from, place);
+            held = new byte[heldEnd(ch, seq, place) - FileHeader.BYTES - 4];
+            readFully(ch, ByteBuffer.wrap(held), FileHeader.BYTES + 4, place);
         } catch (NoSuchFileException e) {
             throw new StrongroomException(
                     ErrorCode.INTEGRITY_FAILURE, "integrity failure: " + place + " is missing (" + file + ")", e);
         } catch (IOException e) {
             throw new StrongroomException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
         }
-        return ManifestDelta.Held.readAll(tail, place);
+        return ManifestDelta.Held.readAll(held, place);
+    }
+
+    /** Checks the header of catalog file {@code seq} open in {@code ch}, and returns where its held deltas end. */
+    private static int heldEnd(FileChannel ch, long seq, String place) throws IOException {
+        byte[] head = new byte[FileHeader.BYTES + 4];
+        readFully(ch, ByteBuffer.wrap(head), 0, place);
+        FileHeader.check(head, FileHeader.Kind.CATALOG, seq, place);
+        if (FileHeader.version(head) < 5) {
+            throw Sealer.integrity(place, "is of a version that holds no deltas", null);
+        }
+        return FileHeader.BYTES + 4 + heldLength(head, ch.size(), place);
+    }
+
+    /**
+     * Cuts catalog file {@code seq}, no longer current, back to the deltas it holds (version 5): its envelope goes, so
+     * the file is no catalog any more, and put back as {@code CURRENT} it fails to open (an older version's catalog
+     * would otherwise roll the store back to it, its files all still there while a chain needs its deltas). Not
+     * fsynced: like a deleted file, a cut the file system loses in a crash is made again by the next open. Does
+     * nothing to a missing file or one already cut; a file that is not a version 5 catalog is left as it is.
+     */
+    public void cutToHeldDeltas(long seq) {
+        Path file = catalogFile(seq);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            int end = heldEnd(ch, seq, "catalog " + file);
+            if (ch.size() > end) {
+                ch.truncate(end);
+            }
+        } catch (NoSuchFileException e) {
+            // freed meanwhile by a later version
+        } catch (IOException e) {
+            throw new StrongroomException(ErrorCode.IO_ERROR, "cannot cut " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Whether {@code file} is the commit pointer's inode (the current catalog), for error messages. */
@@ -426,18 +459,20 @@ public final class StoreFiles {
         FileHeader.check(bytes, FileHeader.Kind.CATALOG, seq, place);
         byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
         AssociatedData ad = Bindings.catalog(storeId, seq, header);
-        int length = catalogEnvelopeLength(bytes, place);
+        int offset = catalogEnvelopeOffset(bytes, place);
+        if (bytes.length - offset < Envelope.HEADER_BYTES) {
+            throw Sealer.integrity(place, "holds no catalog (truncated envelope)", null);
+        }
         Catalog c = Catalog.decodeBody(
-                sealer.open(ad, bytes, catalogEnvelopeOffset(bytes), length, place), FileHeader.version(bytes), place);
+                sealer.open(ad, bytes, offset, bytes.length - offset, place), FileHeader.version(bytes), place);
         if (c.seq() != seq) {
             throw Sealer.integrity(place, "catalog holds seq " + c.seq() + ", expected " + seq, null);
         }
         if (FileHeader.version(bytes) >= 5) {
             // The deltas it holds must at least parse: each is a delta of one of its tables, whose chain then checks
             // it by digest, so no byte of the current catalog goes unchecked.
-            int end = catalogEnvelopeOffset(bytes) + length;
             Map<Long, ManifestDelta.Held> held =
-                    ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, end, bytes.length), place);
+                    ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, FileHeader.BYTES + 4, offset), place);
             for (Catalog.Entry e : c.tables()) {
                 if (e.deltaSeq() == seq) {
                     held.remove(e.tableId());
