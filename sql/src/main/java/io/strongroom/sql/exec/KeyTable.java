@@ -345,8 +345,16 @@ final class KeyTable {
     /** The numbers of the keys of rows {@code 0..n)}, adding new keys, into {@code out}. */
     void findOrAddAll(Probe p, int n, int[] out) {
         if (!singleLong) {
+            // As below: a row whose keys equal the row before's (neither with a NULL key) takes its number.
+            int[] h = p.hashes;
             for (int i = 0; i < n; i++) {
-                out[i] = findOrAdd(p, i);
+                out[i] = i > 0
+                                && h[i] == h[i - 1]
+                                && !p.hasNull(i)
+                                && !p.hasNull(i - 1)
+                                && sameKeys(types, p, i - 1, p, i)
+                        ? out[i - 1]
+                        : findOrAdd(p, i);
             }
             return;
         }

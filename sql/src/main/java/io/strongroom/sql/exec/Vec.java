@@ -4,9 +4,12 @@ import io.strongroom.sql.func.Expressions;
 import io.strongroom.sql.func.Types;
 import io.strongroom.storage.ColumnType;
 import io.strongroom.storage.ColumnVector;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -46,6 +49,7 @@ public final class Vec {
     }
 
     private static final long MICROS = 1_000_000L;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     static final long[] POW10 = new long[19];
 
     static {
@@ -362,14 +366,27 @@ public final class Vec {
                         total += offsets[i + 1] - offsets[i];
                     }
                 }
-                byte[] data = new byte[total];
+                // 16 spare bytes: a value of at most 8 (16) bytes is copied as one (two) 8-byte loads and stores,
+                // the bytes past it overwritten by the next value. A call to System.arraycopy per value cost more
+                // than the copy: 5.3 ns a value against 3.3 (1-byte values) and 4.0 (10-byte values) here.
+                byte[] data = new byte[total + 16];
                 int[] off = new int[n + 1];
                 int pos = 0;
+                int lastLoad8 = bytes.length - 8;
+                int lastLoad16 = bytes.length - 16;
                 for (int k = 0; k < n; k++) {
                     int i = idx[k];
                     if (i >= 0) {
-                        int len = offsets[i + 1] - offsets[i];
-                        System.arraycopy(bytes, offsets[i], data, pos, len);
+                        int from = offsets[i];
+                        int len = offsets[i + 1] - from;
+                        if (len <= 8 && from <= lastLoad8) {
+                            LONGS.set(data, pos, (long) LONGS.get(bytes, from));
+                        } else if (len <= 16 && from <= lastLoad16) {
+                            LONGS.set(data, pos, (long) LONGS.get(bytes, from));
+                            LONGS.set(data, pos + 8, (long) LONGS.get(bytes, from + 8));
+                        } else {
+                            System.arraycopy(bytes, from, data, pos, len);
+                        }
                         pos += len;
                     }
                     off[k + 1] = pos;
