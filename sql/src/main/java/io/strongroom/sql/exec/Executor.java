@@ -165,7 +165,7 @@ public final class Executor {
             Source in = f.getInput() instanceof TableScan scan
                     ? scan(scan, inputNeeded, ranges(f.getCondition()))
                     : compile(f.getInput(), inputNeeded);
-            return Filter.of(in, f.getCondition(), params);
+            return filter(in, VecExprs.compile(f.getCondition(), params));
         }
         if (rel instanceof LogicalProject p) {
             return project(p, compile(p.getInput(), projectInputs(p, needed)), needed);
@@ -284,7 +284,7 @@ public final class Executor {
             return in == null
                     ? null
                     : in.stream()
-                            .map(src -> Filter.of(src, f.getCondition(), params))
+                            .map(src -> filter(src, VecExprs.compile(f.getCondition(), params)))
                             .toList();
         }
         if (rel instanceof LogicalProject p) {
@@ -476,6 +476,32 @@ public final class Executor {
     }
 
     // ---- simple operators ----
+
+    private static Source filter(Source in, VecExprs.VExpr cond) {
+        return () -> {
+            while (true) {
+                Batch b = in.next();
+                if (b == null) {
+                    return null;
+                }
+                Vec v = cond.eval(b);
+                int n = b.size();
+                int[] idx = new int[n];
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    if (v.longs[i] != 0 && !v.isNull(i)) {
+                        idx[m++] = i;
+                    }
+                }
+                if (m == n) {
+                    return b;
+                }
+                if (m > 0) {
+                    return b.gather(idx, m);
+                }
+            }
+        };
+    }
 
     private Iterator<@Nullable Object[]> setOp(RelNode rel) {
         List<RelNode> inputs = rel.getInputs();

@@ -184,7 +184,7 @@ final class VecExprs {
     private static final Set<SqlKind> ARITHMETIC = Set.of(SqlKind.PLUS, SqlKind.MINUS, SqlKind.TIMES);
 
     /** Whether evaluating {@code node} for a row can fail: it may, unless built only of safe operators. */
-    static boolean safe(RexNode node) {
+    private static boolean safe(RexNode node) {
         if (node instanceof RexInputRef || node instanceof RexLiteral) {
             return true;
         }

@@ -73,56 +73,6 @@ class VectorExecutorTest {
         assertThat(rows("SELECT count(*) FROM t WHERE s IS NULL")).containsExactly(List.of(1L));
     }
 
-    /**
-     * A WHERE conjunction is evaluated part by part ({@code Filter}): the batch narrowed after a selective part, rows
-     * only marked after one that keeps most, a part that keeps every row skipped, NULLs false; and one whose parts can
-     * fail stays lazy. Each case against the rows counted and summed here, over many batches in parallel pipelines.
-     */
-    @Test
-    void whereConjunctions_keepExactlyTheRowsEveryPartKeeps() {
-        run("CREATE TABLE f (a BIGINT, b INTEGER, c INTEGER)");
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < BIG_ROWS; i++) {
-            text.append(i).append('|').append(i % 7).append('|');
-            text.append(i % 11 == 0 ? "\\N" : String.valueOf(i % 3)).append('\n');
-        }
-        sql.copy("f", text.toString());
-        record Case(String where, IntPredicate keep) {}
-        List<Case> cases = List.of(
-                // selective first: narrowed at once, the later parts over the few rows left
-                new Case("a < 1000 AND b = 3 AND c = 1", i -> i < 1000 && i % 7 == 3 && i % 11 != 0 && i % 3 == 1),
-                // most rows kept by each part: marked, then narrowed by the last
-                new Case("b <> 3 AND c <> 2 AND a > 100", i -> i % 7 != 3 && i % 11 != 0 && i % 3 != 2 && i > 100),
-                // a part that keeps every row still in, first and last
-                new Case("a >= 0 AND b < 3 AND a < 100000", i -> i % 7 < 3),
-                new Case("b < 3 AND a < 100000", i -> i % 7 < 3),
-                // marked rows must not come back at the last part, which keeps all it sees
-                new Case("c IS NOT NULL AND b <> 0 AND a >= 0", i -> i % 11 != 0 && i % 7 != 0),
-                // no row left
-                new Case("a < 10 AND b = 6 AND c = 0", i -> i < 10 && i % 7 == 6 && i % 11 != 0 && i % 3 == 0));
-        for (Case c : cases) {
-            long count = 0;
-            long sum = 0;
-            for (int i = 0; i < BIG_ROWS; i++) {
-                if (c.keep().test(i)) {
-                    count++;
-                    sum += i;
-                }
-            }
-            assertThat(rows("SELECT count(*), sum(a) FROM f WHERE " + c.where()))
-                    .as(c.where())
-                    .containsExactly(Arrays.asList(count, count == 0 ? null : sum));
-        }
-        // Parts that can fail are evaluated whole and lazily: the division is never reached for b = 0.
-        long guarded = 0;
-        for (int i = 0; i < BIG_ROWS; i++) {
-            if (i % 7 != 0 && 100 / (i % 7) > 20) {
-                guarded++;
-            }
-        }
-        assertThat(rows("SELECT count(*) FROM f WHERE b <> 0 AND 100 / b > 20")).containsExactly(List.of(guarded));
-    }
-
     @Test
     void lazyOperators_guardErrorsLikeTheScalarPath() {
         run("CREATE TABLE t (a INTEGER, b INTEGER)");
