@@ -378,6 +378,23 @@ final class Committer {
     }
 
     /**
+     * After the commit point of {@code next}: the catalog of {@code old}, if a delta chain still needs the deltas it
+     * holds (catalog version 5), is cut back to them at once, so that no older version's catalog stays whole on disk
+     * (put back as {@code CURRENT}, it would roll the store back with no file missing). Nothing reads an older
+     * catalog after open, so this need not wait for readers. A failure leaves the cut to the next open.
+     */
+    static void cutSuperseded(StoreFiles files, StoreVersion old, StoreVersion next) {
+        if (old.seq() == next.seq() || !next.holdsDeltasIn(old.seq())) {
+            return;
+        }
+        try {
+            files.cutToHeldDeltas(old.seq());
+        } catch (StrongroomException e) {
+            // the next open cuts it
+        }
+    }
+
+    /**
      * Files the old version used and the new one does not: freed once no snapshot reads the old version. A table the
      * new version only appended to (a delta, or a fold of deltas) costs nothing here beyond its manifest files.
      *

@@ -4,11 +4,8 @@ import io.strongroom.base.ErrorCode;
 import io.strongroom.base.FaultHook;
 import io.strongroom.base.StrongroomException;
 import io.strongroom.crypto.DatabaseKey;
-import io.strongroom.crypto.Envelope;
 import io.strongroom.storage.format.Catalog;
 import io.strongroom.storage.format.DurableFiles;
-import io.strongroom.storage.format.FileHeader;
-import io.strongroom.storage.format.FileHeader.Kind;
 import io.strongroom.storage.format.Sealer;
 import io.strongroom.storage.format.StoreFiles;
 import java.io.IOException;
@@ -393,22 +390,7 @@ public final class Store implements AutoCloseable {
      * says whether the rotation reached its commit point: the new version, or still the old one.
      */
     public static int committedKeyVersion(Path root) {
-        StoreFiles.Superblock sb = StoreFiles.readSuperblock(root);
-        if (!sb.encrypted()) {
-            return 0;
-        }
-        Path file = root.resolve(StoreFiles.POINTER);
-        String place = "commit pointer " + file;
-        byte[] bytes = DurableFiles.read(file, place);
-        // A pointer file, or the catalog itself (told apart by the magic): either way one envelope after the header
-        // to the end of the file (in a catalog of version 5, after the deltas it holds).
-        boolean catalog = FileHeader.hasMagic(bytes, Kind.CATALOG);
-        FileHeader.check(bytes, catalog ? Kind.CATALOG : Kind.POINTER, -1, place);
-        int off = catalog ? StoreFiles.catalogEnvelopeOffset(bytes, place) : FileHeader.BYTES;
-        if (bytes.length - off < Envelope.HEADER_BYTES) {
-            throw Sealer.integrity(place, "truncated envelope", null);
-        }
-        return Envelope.keyVersionOf(bytes, off, bytes.length - off);
+        return StoreFiles.readSuperblock(root).encrypted() ? StoreFiles.pointerKeyVersion(root) : 0;
     }
 
     // ---- package-private services for KeyRotation ----
@@ -488,7 +470,7 @@ public final class Store implements AutoCloseable {
         }
         sealer = s;
         current = next;
-        cutSuperseded(old, next);
+        Committer.cutSuperseded(files, old, next);
         synchronized (gcLock) {
             for (Path p : obsolete) {
                 pendingDeletes.add(new PendingDelete(next.seq(), p));
@@ -642,7 +624,7 @@ public final class Store implements AutoCloseable {
                 List<Path> obsolete = Committer.obsoleteFiles(files, cur, next);
                 current = next;
                 diskFullSince = null;
-                cutSuperseded(cur, next);
+                Committer.cutSuperseded(files, cur, next);
                 synchronized (gcLock) {
                     for (Path p : obsolete) {
                         pendingDeletes.add(new PendingDelete(next.seq(), p));
@@ -719,23 +701,6 @@ public final class Store implements AutoCloseable {
             } catch (IOException ignored) {
                 // tmp/ is emptied when the store opens
             }
-        }
-    }
-
-    /**
-     * After the commit point of {@code next}: the catalog of {@code old}, if a delta chain still needs the deltas it
-     * holds (catalog version 5), is cut back to them at once, so that no older version's catalog stays whole on disk
-     * (put back as {@code CURRENT}, it would roll the store back with no file missing). Nothing reads an older
-     * catalog after open, so this need not wait for readers. A failure leaves the cut to the next open.
-     */
-    private void cutSuperseded(StoreVersion old, StoreVersion next) {
-        if (old.seq() == next.seq() || !next.holdsDeltasIn(old.seq())) {
-            return;
-        }
-        try {
-            files.cutToHeldDeltas(old.seq());
-        } catch (StrongroomException e) {
-            // the next open cuts it
         }
     }
 

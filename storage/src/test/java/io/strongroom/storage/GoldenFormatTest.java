@@ -398,16 +398,25 @@ class GoldenFormatTest {
         assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
     }
 
-    @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void version6Store_theCatalogIsTheCommitPointer_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
-        String base = "/golden/v6/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+    /**
+     * Copies the golden store of the delta workload at {@code base}, checks its rows, and that its commit pointer is
+     * its last catalog itself; returns its root.
+     */
+    private Path openDeltaWorkload(String base, boolean encrypted) throws IOException {
         Path root = tmp.resolve("golden");
         copyGolden(base, root);
         assertDeltaWorkloadRows(root, encrypted);
         byte[] pointer = Files.readAllBytes(root.resolve("CURRENT"));
         assertThat(new String(pointer, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRCT");
         assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
+        return root;
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void version6Store_theCatalogIsTheCommitPointer_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
+        String base = "/golden/v6/" + (encrypted ? "encrypted" : "unencrypted") + "/";
+        Path root = openDeltaWorkload(base, encrypted);
         assertThat(headerVersions(root.resolve("catalog"), ".cat")).containsOnly(4);
         assertThat(headerVersions(root.resolve("tables"), ".mdl")).hasSize(5).containsOnly(1);
     }
@@ -416,12 +425,7 @@ class GoldenFormatTest {
     @ValueSource(booleans = {true, false})
     void version8Store_deltasHeldInCatalogs_opensAndReadsTheSameRows(boolean encrypted) throws IOException {
         String base = "/golden/v8/" + (encrypted ? "encrypted" : "unencrypted") + "/";
-        Path root = tmp.resolve("golden");
-        copyGolden(base, root);
-        assertDeltaWorkloadRows(root, encrypted);
-        byte[] pointer = Files.readAllBytes(root.resolve("CURRENT"));
-        assertThat(new String(pointer, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("SRCT");
-        assertThat(pointer).isEqualTo(Files.readAllBytes(root.resolve("catalog/0000000000000005.cat")));
+        Path root = openDeltaWorkload(base, encrypted);
         // Catalog 1 (all_types's base) held no delta and went; 2 to 5 hold the deltas (4 holds one of each table),
         // and all but the current one were cut back to them: none is a whole older catalog.
         assertThat(headerVersions(root.resolve("catalog"), ".cat")).hasSize(4).containsOnly(5);

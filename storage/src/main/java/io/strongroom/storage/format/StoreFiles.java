@@ -317,6 +317,24 @@ public final class StoreFiles {
         return new Pointer(seq, digest);
     }
 
+    /**
+     * The database key version in the envelope header of the commit pointer of the store in {@code root}, read
+     * without any key. The pointer is a pointer file or the catalog itself (told apart by the magic): either way one
+     * envelope after the header to the end of the file (in a catalog of version 5, after the deltas it holds).
+     */
+    public static int pointerKeyVersion(Path root) {
+        Path file = root.resolve(POINTER);
+        String place = "commit pointer " + file;
+        byte[] bytes = DurableFiles.read(file, place);
+        boolean catalog = FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG);
+        FileHeader.check(bytes, catalog ? FileHeader.Kind.CATALOG : FileHeader.Kind.POINTER, -1, place);
+        int off = catalog ? catalogEnvelopeOffset(bytes, place) : FileHeader.BYTES;
+        if (bytes.length - off < Envelope.HEADER_BYTES) {
+            throw Sealer.integrity(place, "truncated envelope", null);
+        }
+        return Envelope.keyVersionOf(bytes, off, bytes.length - off);
+    }
+
     // ---- catalog ----
 
     public byte[] encodeCatalog(Catalog c, Sealer sealer) {
