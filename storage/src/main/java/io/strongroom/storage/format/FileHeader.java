@@ -38,8 +38,8 @@ public final class FileHeader {
         POINTER("SRCP", 1),
         /**
          * Version 2 adds column flags (NOT NULL) and DEFAULT values; version 3 adds table constraints; version 4
-         * adds manifest delta chains ({@link ManifestDelta}); version 5 holds the deltas in catalog files (the
-         * envelope's length after the header, the held deltas after the envelope).
+         * adds manifest delta chains ({@link ManifestDelta}); version 5 holds the deltas in catalog files (their
+         * length after the header, then the held deltas, then the envelope, which a superseded catalog is cut off).
          */
         CATALOG("SRCT", 5),
         /**
