@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.strongroom.base.ErrorCode;
 import io.strongroom.base.StrongroomException;
+import io.strongroom.storage.format.StoreFiles;
 import io.strongroom.testkit.seed.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -156,8 +157,10 @@ class TamperTest {
         Path pointer = pristine.resolve("CURRENT");
         byte[] bytes = Files.readAllBytes(pointer);
         byte[] superblock = Files.readAllBytes(pristine.resolve("STORE"));
-        // The file header is 20 bytes; the envelope's key version is its bytes 4..7 (big-endian).
-        for (int i = 24; i < 28; i++) {
+        // The pointer is the current catalog; its envelope follows the file header (20 bytes) and, in catalog
+        // version 5, the deltas it holds. The envelope's key version is its bytes 4..7 (big-endian).
+        int envelope = StoreFiles.catalogEnvelopeOffset(bytes, "CURRENT");
+        for (int i = envelope + 4; i < envelope + 8; i++) {
             bytes[i] = 0;
         }
         Files.write(pointer, bytes);

@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * constraint  = u8 kind (1 PRIMARY KEY, 2 UNIQUE, 3 FOREIGN KEY) | utf name | u32 n | utf column*n
  *               | [utf referencedTable (schema.table) | u32 n | utf referencedColumn*n, if FOREIGN KEY]
  * file  = header ("SRCT", format version, object id = seq) | envelope(body), AD = Bindings.catalog
- * file (v5) = header | u32 envelopeLength | envelope(body) | held deltas ({@link ManifestDelta.Held})
+ * file (v5) = header | u32 heldLength | held deltas ({@link ManifestDelta.Held}) | envelope(body)
  * </pre>
  *
  * A catalog none of whose columns is NOT NULL or has a DEFAULT is written as version 1, byte for byte what
@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * end of every table entry; then {@code manifestVersion} and the manifest digest name the newest delta, and the
  * base is the manifest file of {@code baseVersion} (none for base version 0, an empty table). Version 5 (a table's
  * deltas are held in catalog files, not files of their own) adds {@code deltaSeq}, the catalog holding the newest
- * delta; the file then also carries the deltas its commit made, after its envelope. Immutable.
+ * delta; the file then also carries the deltas its commit made, before its envelope (which is cut off once a newer
+ * catalog is current, {@link StoreFiles#cutToHeldDeltas}). Immutable.
  */
 public record Catalog(long seq, long nextTableId, long nextBlockId, List<Entry> tables) {
     public Catalog {

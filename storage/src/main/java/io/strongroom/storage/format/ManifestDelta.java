@@ -139,7 +139,7 @@ public final class ManifestDelta {
             out.u32(bytes.length).bytes(bytes);
         }
 
-        /** Parses the held deltas at the end of a catalog file (everything after its envelope). */
+        /** Parses the held deltas of a catalog file (from its count up to its envelope). */
         static Map<Long, Held> readAll(byte[] tail, String place) {
             ByteSource in = new ByteSource(tail, place);
             int count = in.count(Math.min(MAX_PER_CATALOG, in.remaining() / 21), "held delta count");

@@ -291,14 +291,11 @@ public final class StoreFiles {
         if (FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG)) {
             long seq = FileHeader.check(bytes, FileHeader.Kind.CATALOG, -1, place);
             byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
-            int offset = catalogEnvelopeOffset(bytes, place);
-            if (bytes.length - offset < Envelope.HEADER_BYTES) {
-                // a catalog cut back to the deltas it holds (an older version): not a commit point
-                throw Sealer.integrity(place, "holds no catalog (truncated envelope)", null);
-            }
+            int offset = envelopeOffset(bytes, true, place);
             sealer.open(Bindings.catalog(storeId, seq, header), bytes, offset, bytes.length - offset, place);
+            // The deltas held before the envelope must parse here, so that damage to them is reported as damage to
+            // the pointer; each is checked by digest with its chain.
             if (FileHeader.version(bytes) >= 5) {
-                // The deltas held before the envelope must parse; each is checked by digest with its chain.
                 ManifestDelta.Held.readAll(Arrays.copyOfRange(bytes, FileHeader.BYTES + 4, offset), place);
             }
             return new Pointer(seq, sha256(bytes));
@@ -328,10 +325,7 @@ public final class StoreFiles {
         byte[] bytes = DurableFiles.read(file, place);
         boolean catalog = FileHeader.hasMagic(bytes, FileHeader.Kind.CATALOG);
         FileHeader.check(bytes, catalog ? FileHeader.Kind.CATALOG : FileHeader.Kind.POINTER, -1, place);
-        int off = catalog ? catalogEnvelopeOffset(bytes, place) : FileHeader.BYTES;
-        if (bytes.length - off < Envelope.HEADER_BYTES) {
-            throw Sealer.integrity(place, "truncated envelope", null);
-        }
+        int off = envelopeOffset(bytes, catalog, place);
         return Envelope.keyVersionOf(bytes, off, bytes.length - off);
     }
 
@@ -382,6 +376,19 @@ public final class StoreFiles {
             return FileHeader.BYTES;
         }
         return FileHeader.BYTES + 4 + heldLength(file, file.length, place);
+    }
+
+    /**
+     * Where the envelope of a pointer file or (when {@code catalog}) a catalog file starts, checking that one is
+     * there: a catalog cut back to the deltas it holds (an older version) has none, and is no commit point.
+     */
+    private static int envelopeOffset(byte[] file, boolean catalog, String place) {
+        int offset = catalog ? catalogEnvelopeOffset(file, place) : FileHeader.BYTES;
+        if (file.length - offset < Envelope.HEADER_BYTES) {
+            throw Sealer.integrity(
+                    place, catalog ? "holds no catalog (truncated envelope)" : "truncated envelope", null);
+        }
+        return offset;
     }
 
     /** Version 5's held-delta length (the u32 after the header), bounded by {@code size}, the file's size. */
@@ -477,10 +484,7 @@ public final class StoreFiles {
         FileHeader.check(bytes, FileHeader.Kind.CATALOG, seq, place);
         byte[] header = Arrays.copyOf(bytes, FileHeader.BYTES);
         AssociatedData ad = Bindings.catalog(storeId, seq, header);
-        int offset = catalogEnvelopeOffset(bytes, place);
-        if (bytes.length - offset < Envelope.HEADER_BYTES) {
-            throw Sealer.integrity(place, "holds no catalog (truncated envelope)", null);
-        }
+        int offset = envelopeOffset(bytes, true, place);
         Catalog c = Catalog.decodeBody(
                 sealer.open(ad, bytes, offset, bytes.length - offset, place), FileHeader.version(bytes), place);
         if (c.seq() != seq) {
